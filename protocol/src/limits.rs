@@ -1,0 +1,86 @@
+//! Limits both sides know. The server enforces every one of them; clients use
+//! them to warn early (a character counter, a disabled send button).
+
+use serde::{Deserialize, Serialize};
+
+/// A member's membership plan. It decides the longest message they may send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Plan {
+    /// No paid plan.
+    #[default]
+    Free,
+    /// The Basic plan.
+    Basic,
+    /// The Premium plan.
+    Premium,
+}
+
+impl Plan {
+    /// The longest message body (in Unicode scalar values, i.e. characters as a
+    /// person counts them in English or Korean) this plan may send.
+    #[must_use]
+    pub const fn max_message_chars(self) -> usize {
+        match self {
+            Plan::Free => 150,
+            Plan::Basic => 500,
+            Plan::Premium => 1_000,
+        }
+    }
+
+    /// Stable lowercase name, as on the wire.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Basic => "basic",
+            Plan::Premium => "premium",
+        }
+    }
+
+    /// Parses the stable name.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "free" => Some(Plan::Free),
+            "basic" => Some(Plan::Basic),
+            "premium" => Some(Plan::Premium),
+            _ => None,
+        }
+    }
+}
+
+/// The longest message any plan allows; frames are sized from it.
+pub const MAX_MESSAGE_CHARS: usize = Plan::Premium.max_message_chars();
+/// Longest server, channel or category name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+/// Longest avatar or icon URL, in bytes.
+pub const MAX_URL_BYTES: usize = 2_048;
+/// Longest reaction (an emoji or a short name), in bytes.
+pub const MAX_REACTION_BYTES: usize = 64;
+/// Distinct reactions one message may carry.
+pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
+/// Longest admin toast, in characters.
+pub const MAX_TOAST_CHARS: usize = 300;
+/// Most messages one history page returns; also the default page size.
+pub const MAX_HISTORY_PAGE: u32 = 100;
+/// Largest gateway frame a client may send, in bytes. A frame carrying the
+/// longest message (1,000 characters of up to 4 bytes each, JSON-escaped)
+/// fits comfortably.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 16 * 1024;
+/// Largest JSON request body the REST API accepts, in bytes.
+pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+/// Largest uploaded image (server icon, avatar), in bytes.
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Channels (including categories) one server may hold.
+pub const MAX_CHANNELS_PER_SERVER: usize = 500;
+
+/// Counts characters the way the message limit does.
+#[must_use]
+pub fn char_count(s: &str) -> usize {
+    s.chars().count()
+}

@@ -1,0 +1,473 @@
+//! REST request and response bodies (`/api/...`). The same entity types appear
+//! in gateway events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    ids::{ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId},
+    limits::Plan,
+    time::Timestamp,
+};
+
+/// Attributes shared by all the wire types of this module.
+macro_rules! wire {
+    ($($item:item)*) => {$(
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        $item
+    )*};
+}
+
+/// Attributes shared by the wire enums of this module (lowercase names).
+macro_rules! wire_enum {
+    ($($item:item)*) => {$(
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        $item
+    )*};
+}
+
+wire_enum! {
+    /// A member's role in a server.
+    pub enum Role {
+        /// Created the server (or was handed it). Exactly one per server.
+        Owner,
+        /// May manage channels, invites and members (not the owner or other admins).
+        Admin,
+        /// Everyone else.
+        Member,
+    }
+
+    /// What a channel is.
+    pub enum ChannelKind {
+        /// Groups channels; holds no messages.
+        Category,
+        /// Text chat.
+        Text,
+        /// Voice and video room.
+        Voice,
+    }
+
+    /// Whether someone is around, derived by the server from their live
+    /// connections.
+    pub enum Presence {
+        /// Connected and active.
+        Online,
+        /// Connected but idle (5 minutes by the client's report) or set away by hand.
+        Away,
+        /// No live connection.
+        Offline,
+    }
+
+    /// What a person chose for their status; `auto` follows activity.
+    pub enum StatusChoice {
+        /// Online while active, away when idle.
+        Auto,
+        /// Always shown as away while connected.
+        Away,
+    }
+}
+
+impl Role {
+    /// Whether this role may manage the server (channels, invites, members).
+    #[must_use]
+    pub const fn is_admin(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// Stable lowercase name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    /// Parses the stable name.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+impl ChannelKind {
+    /// Stable lowercase name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Category => "category",
+            ChannelKind::Text => "text",
+            ChannelKind::Voice => "voice",
+        }
+    }
+
+    /// Parses the stable name.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "category" => Some(ChannelKind::Category),
+            "text" => Some(ChannelKind::Text),
+            "voice" => Some(ChannelKind::Voice),
+            _ => None,
+        }
+    }
+}
+
+wire! {
+    /// A person as others see them.
+    pub struct User {
+        /// Account id.
+        pub id: UserId,
+        /// Name shown next to their messages.
+        pub display_name: String,
+        /// Profile image (absolute URL, or a path on this server such as `/media/…`).
+        pub avatar_url: Option<String>,
+    }
+
+    /// The signed-in account, as its owner sees it.
+    pub struct Me {
+        /// Account id.
+        pub id: UserId,
+        /// Name shown next to their messages.
+        pub display_name: String,
+        /// Profile image.
+        pub avatar_url: Option<String>,
+        /// Verified email from the identity provider.
+        pub email: Option<String>,
+        /// Membership plan; decides the longest message.
+        pub plan: Plan,
+        /// Whether this account is a pq administrator (group `admin`).
+        pub is_admin: bool,
+    }
+
+    /// `PATCH /api/users/@me`. Absent fields stay as they are.
+    #[derive(Default)]
+    pub struct UpdateProfile {
+        /// New display name (1–64 characters).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub display_name: Option<String>,
+        /// New avatar URL (http(s) or a `/media/` path); an empty string removes it.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub avatar_url: Option<String>,
+    }
+
+    /// `PUT /api/admin/users/{id}/plan` (pq administrators only).
+    pub struct SetPlan {
+        /// The plan to give.
+        pub plan: Plan,
+    }
+
+    /// A server (community).
+    pub struct Server {
+        /// Server id.
+        pub id: ServerId,
+        /// Name.
+        pub name: String,
+        /// Image (a `/media/…` path on this server, or an absolute URL).
+        pub icon_url: Option<String>,
+        /// Current owner.
+        pub owner_id: UserId,
+        /// When it was created.
+        pub created_at: Timestamp,
+    }
+
+    /// `POST /api/servers`.
+    pub struct CreateServer {
+        /// Name (1–100 characters).
+        pub name: String,
+    }
+
+    /// `PATCH /api/servers/{id}`.
+    #[derive(Default)]
+    pub struct UpdateServer {
+        /// New name.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub name: Option<String>,
+        /// New image URL; an empty string removes it. (Upload with `PUT /api/servers/{id}/icon`.)
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub icon_url: Option<String>,
+    }
+
+    /// A channel or category.
+    pub struct Channel {
+        /// Channel id.
+        pub id: ChannelId,
+        /// Server it belongs to.
+        pub server_id: ServerId,
+        /// Category, text or voice.
+        pub kind: ChannelKind,
+        /// Name.
+        pub name: String,
+        /// The category holding it (`null` for categories and top-level channels).
+        pub parent_id: Option<ChannelId>,
+        /// Order among its siblings, ascending.
+        pub position: i32,
+        /// `seq` of the newest message (0 when empty). Always 0 for categories and voice.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub last_seq: u64,
+    }
+
+    /// `POST /api/servers/{id}/channels`.
+    pub struct CreateChannel {
+        /// Name (1–100 characters).
+        pub name: String,
+        /// Category, text or voice.
+        pub kind: ChannelKind,
+        /// Category to put it in (not allowed for categories).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub parent_id: Option<ChannelId>,
+    }
+
+    /// `PATCH /api/channels/{id}`: rename.
+    pub struct UpdateChannel {
+        /// New name.
+        pub name: String,
+    }
+
+    /// One entry of a channel layout.
+    pub struct ChannelPlacement {
+        /// The channel to place.
+        pub id: ChannelId,
+        /// Its category (`null`: top level; must be `null` for categories).
+        pub parent_id: Option<ChannelId>,
+        /// Its order among siblings.
+        pub position: i32,
+    }
+
+    /// `PUT /api/servers/{id}/channels/layout`: reorder channels and move them
+    /// between categories in one step. Channels not listed keep their place.
+    pub struct ChannelLayout {
+        /// New placements.
+        pub channels: Vec<ChannelPlacement>,
+    }
+
+    /// A member of a server.
+    pub struct Member {
+        /// Who.
+        pub user: User,
+        /// Their role.
+        pub role: Role,
+        /// Whether they are around now.
+        pub presence: Presence,
+        /// When they joined.
+        pub joined_at: Timestamp,
+    }
+
+    /// `PATCH /api/servers/{id}/members/{user_id}` (owner only).
+    /// Giving `owner` hands the server over; the old owner becomes an admin.
+    pub struct UpdateMember {
+        /// The new role.
+        pub role: Role,
+    }
+
+    /// How far a member has read a channel.
+    pub struct ReadState {
+        /// Channel.
+        pub channel_id: ChannelId,
+        /// Highest `seq` read.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub last_read_seq: u64,
+        /// Messages by others after it that are not deleted.
+        pub unread_count: u32,
+    }
+
+    /// `PUT /api/channels/{id}/read`: mark read up to `seq` (never moves back).
+    pub struct MarkRead {
+        /// Highest `seq` read.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub seq: u64,
+    }
+
+    /// Everything a client needs to draw one server: sent in `ready`, when
+    /// joining, and by `GET /api/servers/{id}`.
+    pub struct ServerState {
+        /// The server.
+        pub server: Server,
+        /// Its channels and categories.
+        pub channels: Vec<Channel>,
+        /// Your role in it.
+        pub role: Role,
+        /// How many members it has.
+        pub member_count: u32,
+        /// Your read state of each text channel.
+        pub read_states: Vec<ReadState>,
+    }
+
+    /// One reaction on a message, as a viewer sees it.
+    pub struct Reaction {
+        /// The emoji.
+        pub emoji: String,
+        /// How many people reacted with it.
+        pub count: u32,
+        /// Whether you are one of them.
+        pub me: bool,
+    }
+
+    /// A message. Deleted messages stay in history as tombstones (`deleted`
+    /// true, empty body) so that `seq` has no holes.
+    pub struct Message {
+        /// Message id.
+        pub id: MessageId,
+        /// Channel it is in.
+        pub channel_id: ChannelId,
+        /// Position in the channel: 1, 2, 3, … with no gaps.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub seq: u64,
+        /// Who wrote it.
+        pub author_id: UserId,
+        /// The id its author's client gave it (lets that client match its outbox).
+        pub client_id: ClientMessageId,
+        /// Text (empty when deleted).
+        pub body: String,
+        /// The message it replies to.
+        pub reply_to: Option<MessageId>,
+        /// When the server stored it.
+        pub created_at: Timestamp,
+        /// When it was last edited.
+        pub edited_at: Option<Timestamp>,
+        /// Whether it was deleted.
+        pub deleted: bool,
+        /// Reactions (empty in `message_created`).
+        pub reactions: Vec<Reaction>,
+        /// Members of the channel who have not read it yet.
+        pub unread_by: u32,
+    }
+
+    /// `POST /api/channels/{id}/messages` (the gateway's `send_message` does the same).
+    pub struct SendMessage {
+        /// Client-generated id: resending the same id creates nothing new.
+        pub client_id: ClientMessageId,
+        /// Text (1 character up to the plan's limit).
+        pub body: String,
+        /// A message in the same channel to reply to.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub reply_to: Option<MessageId>,
+    }
+
+    /// The server's answer to a send: where the message landed.
+    pub struct SendAck {
+        /// The id the client gave.
+        pub client_id: ClientMessageId,
+        /// Channel.
+        pub channel_id: ChannelId,
+        /// The stored message's id.
+        pub message_id: MessageId,
+        /// Its `seq` in the channel.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub seq: u64,
+        /// When it was stored.
+        pub created_at: Timestamp,
+    }
+
+    /// `PATCH /api/channels/{cid}/messages/{mid}` (author only).
+    pub struct EditMessage {
+        /// New text.
+        pub body: String,
+    }
+
+    /// One page of history, oldest first.
+    pub struct MessagePage {
+        /// Messages in ascending `seq`.
+        pub messages: Vec<Message>,
+        /// Whether more messages exist beyond this page in the direction asked.
+        pub has_more: bool,
+    }
+
+    /// `POST /api/servers/{id}/invites`.
+    #[derive(Default)]
+    pub struct CreateInvite {
+        /// Seconds until it expires (default 7 days; `0` means never).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+        pub max_age_secs: Option<u64>,
+        /// How many people may use it (default unlimited).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub max_uses: Option<u32>,
+    }
+
+    /// An invite, as its server's admins see it.
+    pub struct Invite {
+        /// The code (128 random bits).
+        pub code: InviteCode,
+        /// The link that opens it in pq: `pq://invite/CODE`.
+        pub url: String,
+        /// Server it admits to.
+        pub server_id: ServerId,
+        /// Who made it.
+        pub creator_id: UserId,
+        /// When.
+        pub created_at: Timestamp,
+        /// When it stops working (`null`: never).
+        pub expires_at: Option<Timestamp>,
+        /// How many may use it (`null`: unlimited).
+        pub max_uses: Option<u32>,
+        /// How many have.
+        pub uses: u32,
+    }
+
+    /// `GET /api/invites/{code}`: what an invite leads to, without joining.
+    pub struct InvitePreview {
+        /// The code.
+        pub code: InviteCode,
+        /// Server id.
+        pub server_id: ServerId,
+        /// Server name.
+        pub server_name: String,
+        /// Server image.
+        pub server_icon_url: Option<String>,
+        /// How many members it has.
+        pub member_count: u32,
+        /// How many of them are online now.
+        pub online_count: u32,
+        /// Who invited.
+        pub inviter: User,
+        /// When the invite expires.
+        pub expires_at: Option<Timestamp>,
+        /// Whether you are already a member.
+        pub already_member: bool,
+    }
+
+    /// `POST /api/admin/toasts`: a real-time toast to everyone connected
+    /// (pq administrators only).
+    pub struct CreateToast {
+        /// Text (1–300 characters).
+        pub text: String,
+    }
+
+    /// A toast as everyone receives it.
+    pub struct Toast {
+        /// Toast id.
+        pub id: MessageId,
+        /// Text.
+        pub text: String,
+        /// The administrator who sent it.
+        pub from: User,
+        /// When.
+        pub created_at: Timestamp,
+    }
+
+    /// `GET /healthz`.
+    pub struct Health {
+        /// Always `"ok"` when answering.
+        pub status: String,
+        /// Server version.
+        pub version: String,
+    }
+}

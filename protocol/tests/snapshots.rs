@@ -1,0 +1,276 @@
+//! Every wire type's JSON, pinned. A changed snapshot is a protocol change:
+//! bump `PROTOCOL_VERSION` if old clients would misread it, and note it in
+//! `protocol/CHANGELOG.md`. Every example also round-trips through serde.
+//!
+//! Update with: `INSTA_UPDATE=always cargo test -p pq-protocol --test snapshots`
+
+use pq_protocol::{ErrorBody, ErrorCode, gateway::*, ids::*, limits::Plan, models::*, time::Timestamp};
+use serde::{Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+fn id<T: From<Uuid>>(n: u128) -> T {
+    T::from(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n))
+}
+
+const T0: Timestamp = Timestamp::from_millis(1_795_000_000_123);
+
+fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(items: &[T]) {
+    for item in items {
+        let json = serde_json::to_string(item).unwrap();
+        let back: T = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        assert_eq!(&back, item, "{json}");
+    }
+}
+
+fn user() -> User {
+    User { id: id(1), display_name: "민지".into(), avatar_url: Some("/media/3f2a".into()) }
+}
+
+fn me() -> Me {
+    Me {
+        id: id(1),
+        display_name: "민지".into(),
+        avatar_url: None,
+        email: Some("minji@example.com".into()),
+        plan: Plan::Basic,
+        is_admin: false,
+    }
+}
+
+fn server() -> Server {
+    Server { id: id(10), name: "Study group".into(), icon_url: None, owner_id: id(1), created_at: T0 }
+}
+
+fn channel() -> Channel {
+    Channel {
+        id: id(20),
+        server_id: id(10),
+        kind: ChannelKind::Text,
+        name: "general".into(),
+        parent_id: Some(id(19)),
+        position: 0,
+        last_seq: 42,
+    }
+}
+
+fn message() -> Message {
+    Message {
+        id: id(30),
+        channel_id: id(20),
+        seq: 42,
+        author_id: id(1),
+        client_id: id(31),
+        body: "안녕하세요 👋".into(),
+        reply_to: None,
+        created_at: T0,
+        edited_at: None,
+        deleted: false,
+        reactions: vec![Reaction { emoji: "👍".into(), count: 2, me: true }],
+        unread_by: 3,
+    }
+}
+
+fn server_state() -> ServerState {
+    ServerState {
+        server: server(),
+        channels: vec![channel()],
+        role: Role::Owner,
+        member_count: 4,
+        read_states: vec![ReadState { channel_id: id(20), last_read_seq: 40, unread_count: 2 }],
+    }
+}
+
+fn member() -> Member {
+    Member { user: user(), role: Role::Member, presence: Presence::Online, joined_at: T0 }
+}
+
+#[test]
+fn client_frames() {
+    let frames = vec![
+        ClientFrame::Identify(Identify { v: 1, token: "eyJ…".into(), idle: None }),
+        ClientFrame::Resume(Resume { v: 1, token: "eyJ…".into(), session_id: id(40), last_seq: 1234 }),
+        ClientFrame::Heartbeat,
+        ClientFrame::SendMessage(GatewaySend {
+            channel_id: id(20),
+            client_id: id(31),
+            body: "hello".into(),
+            reply_to: Some(id(29)),
+        }),
+        ClientFrame::Typing(TypingStart { channel_id: id(20) }),
+        ClientFrame::SetIdle(SetIdle { idle: true }),
+        ClientFrame::SetStatus(SetStatus { status: StatusChoice::Away }),
+        ClientFrame::MarkRead(GatewayMarkRead { channel_id: id(20), seq: 42 }),
+    ];
+    round_trip(&frames);
+    insta::assert_json_snapshot!(frames);
+}
+
+#[test]
+fn server_frames() {
+    let frames = vec![
+        ServerFrame::Hello(Hello { v: 1, heartbeat_interval_ms: 30_000, max_frame_bytes: 16_384 }),
+        ServerFrame::Ready(Box::new(Ready {
+            v: 1,
+            session_id: id(40),
+            me: me(),
+            servers: vec![server_state()],
+            presences: vec![PresenceEntry { user_id: id(2), presence: Presence::Away }],
+            status: StatusChoice::Auto,
+        })),
+        ServerFrame::Resumed(Resumed { replayed: 3 }),
+        ServerFrame::InvalidSession(InvalidSession { reason: "session expired".into() }),
+        ServerFrame::HeartbeatAck,
+        ServerFrame::Dispatch(Box::new(Dispatch {
+            s: 77,
+            event: Event::TypingStarted { channel_id: id(20), user_id: id(2) },
+        })),
+        ServerFrame::Ack(SendAck {
+            client_id: id(31),
+            channel_id: id(20),
+            message_id: id(30),
+            seq: 42,
+            created_at: T0,
+        }),
+        ServerFrame::Error(GatewayError {
+            client_id: Some(id(31)),
+            error: ErrorBody {
+                limit: Some(150),
+                ..ErrorBody::new(ErrorCode::MessageTooLong, "Messages are limited to 150 characters on the free plan.")
+            },
+        }),
+    ];
+    round_trip(&frames);
+    insta::assert_json_snapshot!(frames);
+}
+
+#[test]
+fn events() {
+    let events = vec![
+        Event::MessageCreated { message: message() },
+        Event::MessageEdited { channel_id: id(20), message_id: id(30), seq: 42, body: "edited".into(), edited_at: T0 },
+        Event::MessageDeleted { channel_id: id(20), message_id: id(30), seq: 42 },
+        Event::ReactionAdded { channel_id: id(20), message_id: id(30), user_id: id(2), emoji: "🎉".into() },
+        Event::ReactionRemoved { channel_id: id(20), message_id: id(30), user_id: id(2), emoji: "🎉".into() },
+        Event::ReadMarkerUpdated { channel_id: id(20), last_read_seq: 42, unread_count: 0 },
+        Event::UnreadByChanged { channel_id: id(20), after_seq: 40, through_seq: 42, delta: -1 },
+        Event::TypingStarted { channel_id: id(20), user_id: id(2) },
+        Event::PresenceUpdated { user_id: id(2), presence: Presence::Offline },
+        Event::UserUpdated { user: user() },
+        Event::ServerJoined { state: server_state() },
+        Event::ServerUpdated { server: server() },
+        Event::ServerRemoved { server_id: id(10), reason: "kicked".into() },
+        Event::MemberJoined { server_id: id(10), member: member() },
+        Event::MemberLeft { server_id: id(10), user_id: id(2), kicked: false },
+        Event::MemberUpdated { server_id: id(10), user_id: id(2), role: Role::Admin },
+        Event::ChannelCreated { channel: channel() },
+        Event::ChannelUpdated { channel: channel() },
+        Event::ChannelDeleted { server_id: id(10), channel_id: id(20) },
+        Event::ChannelsReordered { server_id: id(10), channels: vec![channel()] },
+        Event::Toast { toast: Toast { id: id(50), text: "Maintenance at 22:00".into(), from: user(), created_at: T0 } },
+    ];
+    round_trip(&events);
+    insta::assert_json_snapshot!(events);
+}
+
+#[test]
+fn rest_bodies() {
+    let invite = Invite {
+        code: InviteCode("n3wzX0b1tq8M-Bm7Qp2vAw".into()),
+        url: "pq://invite/n3wzX0b1tq8M-Bm7Qp2vAw".into(),
+        server_id: id(10),
+        creator_id: id(1),
+        created_at: T0,
+        expires_at: Some(T0.plus_millis(604_800_000)),
+        max_uses: Some(10),
+        uses: 1,
+    };
+    let preview = InvitePreview {
+        code: invite.code.clone(),
+        server_id: id(10),
+        server_name: "Study group".into(),
+        server_icon_url: None,
+        member_count: 4,
+        online_count: 2,
+        inviter: user(),
+        expires_at: invite.expires_at,
+        already_member: false,
+    };
+    round_trip(&[me()]);
+    round_trip(&[member()]);
+    round_trip(&[invite.clone()]);
+    round_trip(&[preview.clone()]);
+    round_trip(&[MessagePage { messages: vec![message()], has_more: true }]);
+    round_trip(&[ChannelLayout { channels: vec![ChannelPlacement { id: id(20), parent_id: None, position: 3 }] }]);
+    insta::assert_json_snapshot!(serde_json::json!({
+        "Me": me(),
+        "UpdateProfile": UpdateProfile { display_name: Some("Minji".into()), avatar_url: None },
+        "SetPlan": SetPlan { plan: Plan::Premium },
+        "CreateServer": CreateServer { name: "Study group".into() },
+        "UpdateServer": UpdateServer { name: Some("Renamed".into()), icon_url: None },
+        "CreateChannel": CreateChannel { name: "voice".into(), kind: ChannelKind::Voice, parent_id: Some(id(19)) },
+        "UpdateChannel": UpdateChannel { name: "random".into() },
+        "ChannelLayout": ChannelLayout { channels: vec![ChannelPlacement { id: id(20), parent_id: None, position: 3 }] },
+        "Member": member(),
+        "UpdateMember": UpdateMember { role: Role::Owner },
+        "MarkRead": MarkRead { seq: 42 },
+        "ServerState": server_state(),
+        "SendMessage": SendMessage { client_id: id(31), body: "hi".into(), reply_to: None },
+        "EditMessage": EditMessage { body: "fixed".into() },
+        "MessagePage": MessagePage { messages: vec![message()], has_more: true },
+        "CreateInvite": CreateInvite { max_age_secs: Some(3600), max_uses: Some(5) },
+        "Invite": invite,
+        "InvitePreview": preview,
+        "CreateToast": CreateToast { text: "hello all".into() },
+        "Error": ErrorBody { field: Some("name".into()), ..ErrorBody::new(ErrorCode::InvalidField, "Name must not be empty.") },
+    }));
+}
+
+#[test]
+fn decode_tells_unknown_ops_from_malformed_frames() {
+    assert!(matches!(ClientFrame::decode(r#"{"op":"heartbeat"}"#), Ok(ClientFrame::Heartbeat)));
+    assert_eq!(ClientFrame::decode(r#"{"op":"fly","d":{}}"#).unwrap_err().0, CloseCode::UnknownOp);
+    assert_eq!(ClientFrame::decode(r#"{"op":"send_message","d":{"body":1}}"#).unwrap_err().0, CloseCode::DecodeError);
+    assert_eq!(ClientFrame::decode("not json").unwrap_err().0, CloseCode::DecodeError);
+    assert_eq!(ClientFrame::decode(r#"{"d":{}}"#).unwrap_err().0, CloseCode::DecodeError);
+    let (_, reason) = ClientFrame::decode(&format!(r#"{{"op":"{}"}}"#, "x".repeat(500))).unwrap_err();
+    assert!(reason.len() < 123, "close reasons must fit a close frame: {reason}");
+}
+
+#[test]
+fn close_codes_round_trip() {
+    for code in [
+        CloseCode::GoingAway,
+        CloseCode::InvalidPayload,
+        CloseCode::MessageTooBig,
+        CloseCode::DecodeError,
+        CloseCode::UnknownOp,
+        CloseCode::NotAuthenticated,
+        CloseCode::AuthenticationFailed,
+        CloseCode::AlreadyAuthenticated,
+        CloseCode::RateLimited,
+        CloseCode::SessionTimedOut,
+        CloseCode::SlowConsumer,
+        CloseCode::UnsupportedVersion,
+        CloseCode::SessionReplaced,
+        CloseCode::SessionInvalidated,
+    ] {
+        assert_eq!(CloseCode::from_code(code.code()), Some(code));
+    }
+}
+
+#[test]
+fn plan_limits_match_the_seed() {
+    assert_eq!(Plan::Free.max_message_chars(), 150);
+    assert_eq!(Plan::Basic.max_message_chars(), 500);
+    assert_eq!(Plan::Premium.max_message_chars(), 1_000);
+    // Korean counts per syllable, emoji per scalar value.
+    assert_eq!(pq_protocol::limits::char_count("안녕하세요"), 5);
+}
+
+#[test]
+fn invite_codes() {
+    assert!(InviteCode::is_well_formed("n3wzX0b1tq8M-Bm7Qp2vAw"));
+    assert!(!InviteCode::is_well_formed("short"));
+    assert!(!InviteCode::is_well_formed("n3wzX0b1tq8M/Bm7Qp2vAw"));
+    assert_eq!(format!("{:?}", InviteCode("n3wzX0b1tq8M-Bm7Qp2vAw".into())), "InviteCode(n3wz…)");
+}
