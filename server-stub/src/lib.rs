@@ -1,1 +1,126 @@
+//! # pq-server
+//!
+//! pq's companion backend: the REST API (with its OpenAPI document), the
+//! WebSocket gateway, and a development sign-in provider shaped like an Amazon
+//! Cognito user pool. One SQLite database in one data directory.
+//!
+//! - [`start`] binds, opens the database and serves until [`RunningServer::stop`].
+//! - [`app`] builds the router (used by [`start`] and by tests).
+//!
+//! See ARCHITECTURE.md at the repository root for how requests and events flow.
+#![warn(missing_docs)]
 
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod gateway;
+pub mod idp;
+pub mod routes;
+pub mod state;
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+pub use config::{Args, Config};
+pub use routes::app;
+pub use state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Cannot bind the listen address.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The database cannot be opened.
+    #[error(transparent)]
+    Db(#[from] db::OpenDbError),
+    /// The development provider cannot start.
+    #[error("the development sign-in provider cannot start: {0}")]
+    Idp(String),
+    /// Loading state from the database failed.
+    #[error("cannot load state from the database: {0}")]
+    Load(#[from] sqlx::Error),
+}
+
+/// A server running in this process.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Its public URL (`http://127.0.0.1:PORT` unless configured).
+    pub public_url: String,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    /// Where the development provider's mail goes, when it goes to a file.
+    pub mailbox: Option<PathBuf>,
+    /// The shared state (for tests that look inside).
+    pub state: AppState,
+    shutdown: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, closes every gateway socket with "going away", waits
+    /// for in-flight requests (at most `grace`), and closes the database.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let grace = Duration::from_secs(10);
+        match tokio::time::timeout(grace, self.task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server ended with an error"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "server task failed"),
+            Err(_) => tracing::warn!("server did not stop within {grace:?}"),
+        }
+        self.state.db().close().await;
+    }
+
+    /// Resolves when the server stops on its own (it does not, unless it fails).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+/// Binds, opens the database, and serves in a background task.
+///
+/// # Errors
+/// See [`StartError`].
+pub async fn start(args: Args) -> Result<RunningServer, StartError> {
+    let listener =
+        TcpListener::bind(args.listen).await.map_err(|source| StartError::Bind { addr: args.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: args.listen, source })?;
+    let config = Config::resolve(&args, addr)?;
+    let db = db::Db::open(&config.data_dir).await?;
+    let shutdown = CancellationToken::new();
+    let state = AppState::new(config, db, shutdown.clone()).await?;
+    let router = app(state.clone());
+    let token = shutdown.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
+    });
+    let config = state.config();
+    info!(addr = %addr, public_url = %config.public_url, data_dir = %config.data_dir.display(), "pq-server listening");
+    Ok(RunningServer {
+        addr,
+        public_url: config.public_url.clone(),
+        data_dir: config.data_dir.clone(),
+        mailbox: state.idp().and_then(|i| i.mailbox_path()),
+        state,
+        shutdown,
+        task,
+    })
+}

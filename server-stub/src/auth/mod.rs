@@ -1,0 +1,125 @@
+//! Who is calling: access tokens verified against the trusted OpenID Connect
+//! issuers, mapped to pq accounts.
+//!
+//! - [`Verifier`] checks a token: RS256 only (`alg: none` and HS/RS confusion
+//!   refused), `kid` looked up in the issuer's JWKS (fetched and cached; for the
+//!   built-in development provider, taken directly from it), `exp`, `iss`,
+//!   `token_use == "access"`, and `client_id` among the configured ones.
+//!   Cognito access tokens carry no `aud`; none is required.
+//! - [`AuthUser`] is the axum extractor every authenticated route takes: the
+//!   verified identity, mapped to (and on first sight, creating) a pq account.
+
+mod verifier;
+
+pub use verifier::{AuthError, Identity, Verifier};
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use pq_protocol::UserId;
+
+use crate::{db::Db, error::ApiError, state::AppState};
+
+/// The caller of an authenticated route.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    /// Their pq account.
+    pub id: UserId,
+    /// Whether they are a pq administrator (group `admin`).
+    pub is_admin: bool,
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Expired => ApiError::TokenExpired,
+            AuthError::Internal(m) => ApiError::Internal(m),
+            other => ApiError::Unauthorized(other.to_string()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::Unauthorized("sign in first: no Authorization header".into()))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <access token>".into()))?;
+        authenticate(state, token.trim()).await
+    }
+}
+
+/// Verifies `token` and returns the pq account it belongs to, creating the
+/// account the first time an identity is seen.
+///
+/// # Errors
+/// [`ApiError::Unauthorized`] / [`ApiError::TokenExpired`] for bad tokens.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let identity = state.verifier().verify(token).await?;
+    let user = account_for(state.db(), state, &identity, token).await?;
+    Ok(user)
+}
+
+async fn account_for(db: &Db, state: &AppState, identity: &Identity, token: &str) -> Result<AuthUser, ApiError> {
+    if let Some(hit) = state.verifier().cached_account(identity) {
+        return Ok(hit);
+    }
+    let row: Option<(String, i64)> = sqlx::query_as("SELECT id, is_admin FROM users WHERE issuer = ? AND subject = ?")
+        .bind(&identity.issuer)
+        .bind(&identity.subject)
+        .fetch_optional(&db.read)
+        .await?;
+    let user = if let Some((id, was_admin)) = row {
+        let id: UserId = id.parse().map_err(|_| ApiError::Internal("bad user id in database".into()))?;
+        if (was_admin != 0) != identity.is_admin {
+            sqlx::query("UPDATE users SET is_admin = ? WHERE id = ?")
+                .bind(i64::from(identity.is_admin))
+                .bind(id.to_string())
+                .execute(&db.write)
+                .await?;
+        }
+        AuthUser { id, is_admin: identity.is_admin }
+    } else {
+        // First sight: ask the issuer who this is.
+        let info = state.verifier().userinfo(identity, token).await?;
+        let is_admin = identity.is_admin || info.groups.iter().any(|g| g == "admin");
+        let display_name = info
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| info.email.as_deref().and_then(|e| e.split('@').next()).map(str::to_owned))
+            .unwrap_or_else(|| "pq user".to_owned());
+        let display_name: String = display_name.chars().take(pq_protocol::limits::MAX_DISPLAY_NAME_CHARS).collect();
+        let id = UserId::new();
+        // Two first requests may race: the unique (issuer, subject) keeps one row.
+        sqlx::query(
+            "INSERT INTO users (id, issuer, subject, email, display_name, avatar_url, plan, is_admin, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'free', ?, ?) ON CONFLICT (issuer, subject) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(&identity.issuer)
+        .bind(&identity.subject)
+        .bind(&info.email)
+        .bind(&display_name)
+        .bind(&info.picture)
+        .bind(i64::from(is_admin))
+        .bind(pq_protocol::Timestamp::now().as_millis())
+        .execute(&db.write)
+        .await?;
+        let (id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE issuer = ? AND subject = ?")
+            .bind(&identity.issuer)
+            .bind(&identity.subject)
+            .fetch_one(&db.write)
+            .await?;
+        let id: UserId = id.parse().map_err(|_| ApiError::Internal("bad user id in database".into()))?;
+        tracing::info!(user_id = %id, issuer = %identity.issuer, "new account");
+        AuthUser { id, is_admin }
+    };
+    state.verifier().remember_account(identity, &user);
+    Ok(user)
+}

@@ -1,0 +1,244 @@
+//! Configuration: command-line flags with environment fallbacks ([`Args`]),
+//! resolved into a validated [`Config`] once the listener is bound.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+use url::Url;
+
+/// `pq-server` flags. Every flag has an environment fallback; a local setup
+/// needs none of them.
+#[derive(Parser, Clone, Debug)]
+#[command(
+    name = "pq-server",
+    version,
+    about = "pq's companion backend: REST API, WebSocket gateway and a development sign-in provider"
+)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "PQ_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Directory holding the SQLite database and the development provider's
+    /// mailbox. Default: the per-user data directory (e.g. ~/.local/share/pq/server).
+    #[arg(long, env = "PQ_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The URL clients reach this server at (issuer of the development
+    /// provider, base of links). Default: http://LISTEN.
+    #[arg(long, env = "PQ_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+
+    /// Turn off the built-in development sign-in provider.
+    #[arg(long, env = "PQ_NO_DEV_IDP")]
+    pub no_dev_idp: bool,
+
+    /// An external OpenID Connect issuer whose access tokens to accept, e.g. a
+    /// Cognito user pool: https://cognito-idp.REGION.amazonaws.com/POOL_ID
+    #[arg(long, env = "PQ_OIDC_ISSUER")]
+    pub oidc_issuer: Option<Url>,
+
+    /// OAuth client ids whose access tokens to accept (`client_id` claim).
+    #[arg(long, env = "PQ_OIDC_CLIENT_ID", value_delimiter = ',', default_value = "pq")]
+    pub oidc_client_id: Vec<String>,
+
+    /// Emails the development provider puts in group `admin`.
+    #[arg(long, env = "PQ_DEV_ADMINS", value_delimiter = ',')]
+    pub dev_admins: Vec<String>,
+
+    /// Lifetime of access tokens the development provider issues, in seconds.
+    #[arg(long, env = "PQ_DEV_ACCESS_TOKEN_TTL", default_value_t = 3600)]
+    pub dev_access_token_ttl_secs: u64,
+
+    /// SMTP server for the development provider's mail, e.g.
+    /// smtps://user:password@smtp.example.com:465. Default: a mailbox file in
+    /// the data directory.
+    #[arg(long, env = "PQ_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of the development provider's mail.
+    #[arg(long, env = "PQ_MAIL_FROM", default_value = "pq <no-reply@pq.localhost>")]
+    pub mail_from: String,
+
+    /// Gateway heartbeat interval, in milliseconds.
+    #[arg(long, env = "PQ_HEARTBEAT_INTERVAL_MS", default_value_t = 30_000)]
+    pub heartbeat_interval_ms: u32,
+
+    /// How long a dropped gateway session can be resumed, in seconds.
+    #[arg(long, env = "PQ_RESUME_WINDOW_SECS", default_value_t = 120)]
+    pub resume_window_secs: u64,
+
+    /// How long a person with no connection left stays shown online, in
+    /// milliseconds (absorbs quick reconnects).
+    #[arg(long, env = "PQ_PRESENCE_GRACE_MS", default_value_t = 5_000)]
+    pub presence_grace_ms: u64,
+
+    /// Gateway frames a connection may send per second, sustained.
+    #[arg(long, env = "PQ_RATE_PER_SEC", default_value_t = 20.0)]
+    pub rate_per_sec: f64,
+
+    /// Gateway frames a connection may send in a burst.
+    #[arg(long, env = "PQ_RATE_BURST", default_value_t = 60.0)]
+    pub rate_burst: f64,
+
+    /// Frames queued for one connection before it counts as too slow and is
+    /// closed (memory stays bounded).
+    #[arg(long, env = "PQ_CLIENT_QUEUE", default_value_t = 2_048)]
+    pub client_queue: usize,
+
+    /// Log filter (tracing EnvFilter syntax), e.g. `info,pq_server=debug`.
+    #[arg(long, env = "PQ_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Args {
+    /// Flags for tests: an ephemeral port on loopback and the given data directory.
+    #[must_use]
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        let mut args = Args::parse_from(["pq-server"]);
+        args.listen = "127.0.0.1:0".parse().expect("static address");
+        args.data_dir = Some(data_dir);
+        args
+    }
+}
+
+/// A trusted external issuer.
+#[derive(Clone, Debug)]
+pub struct ExternalIssuer {
+    /// Issuer URL, as in the `iss` claim (no trailing slash).
+    pub issuer: String,
+}
+
+/// Resolved configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Bound address.
+    pub addr: SocketAddr,
+    /// Data directory (exists).
+    pub data_dir: PathBuf,
+    /// Public base URL without a trailing slash, e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+    /// Whether the development provider runs (its issuer is `public_url`).
+    pub dev_idp: bool,
+    /// External issuer, if configured.
+    pub external_issuer: Option<ExternalIssuer>,
+    /// Accepted `client_id`s.
+    pub client_ids: Vec<String>,
+    /// Development provider: admin emails (lowercase).
+    pub dev_admins: Vec<String>,
+    /// Development provider: access token lifetime.
+    pub dev_access_token_ttl: Duration,
+    /// SMTP URL, if mail goes out by SMTP.
+    pub smtp_url: Option<String>,
+    /// Mail sender.
+    pub mail_from: String,
+    /// Gateway heartbeat interval.
+    pub heartbeat_interval: Duration,
+    /// Resume window.
+    pub resume_window: Duration,
+    /// Presence grace.
+    pub presence_grace: Duration,
+    /// Rate limit: frames per second.
+    pub rate_per_sec: f64,
+    /// Rate limit: burst.
+    pub rate_burst: f64,
+    /// Slow-consumer bound, in frames.
+    pub client_queue: usize,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No data directory given and no per-user data directory known.
+    #[error("no data directory: pass --data-dir or set PQ_DATA_DIR")]
+    NoDataDir,
+    /// The data directory cannot be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Neither the development provider nor an external issuer: nobody could sign in.
+    #[error("no sign-in provider: drop --no-dev-idp or set --oidc-issuer")]
+    NoIssuer,
+    /// A value out of range.
+    #[error("invalid value for {flag}: {reason}")]
+    Invalid {
+        /// The flag.
+        flag: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Validates `args` for a server bound at `addr`.
+    ///
+    /// # Errors
+    /// See [`ConfigError`].
+    pub fn resolve(args: &Args, addr: SocketAddr) -> Result<Self, ConfigError> {
+        let data_dir = match &args.data_dir {
+            Some(d) => d.clone(),
+            None => {
+                directories::ProjectDirs::from("", "", "pq").ok_or(ConfigError::NoDataDir)?.data_dir().join("server")
+            }
+        };
+        std::fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir { path: data_dir.clone(), source })?;
+        let public_url = match &args.public_url {
+            Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+            None => {
+                let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
+                if addr.is_ipv6() && !addr.ip().is_unspecified() {
+                    format!("http://[{host}]:{}", addr.port())
+                } else {
+                    format!("http://{host}:{}", addr.port())
+                }
+            }
+        };
+        if args.no_dev_idp && args.oidc_issuer.is_none() {
+            return Err(ConfigError::NoIssuer);
+        }
+        if !(args.rate_per_sec > 0.0 && args.rate_burst >= 1.0) {
+            return Err(ConfigError::Invalid {
+                flag: "--rate-per-sec/--rate-burst",
+                reason: "must be positive".into(),
+            });
+        }
+        if args.heartbeat_interval_ms < 100 {
+            return Err(ConfigError::Invalid { flag: "--heartbeat-interval-ms", reason: "at least 100".into() });
+        }
+        if args.client_queue < 16 {
+            return Err(ConfigError::Invalid { flag: "--client-queue", reason: "at least 16".into() });
+        }
+        Ok(Self {
+            addr,
+            data_dir,
+            public_url,
+            dev_idp: !args.no_dev_idp,
+            external_issuer: args
+                .oidc_issuer
+                .as_ref()
+                .map(|u| ExternalIssuer { issuer: u.as_str().trim_end_matches('/').to_owned() }),
+            client_ids: args.oidc_client_id.clone(),
+            dev_admins: args.dev_admins.iter().map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect(),
+            dev_access_token_ttl: Duration::from_secs(args.dev_access_token_ttl_secs.max(1)),
+            smtp_url: args.smtp_url.clone(),
+            mail_from: args.mail_from.clone(),
+            heartbeat_interval: Duration::from_millis(u64::from(args.heartbeat_interval_ms)),
+            resume_window: Duration::from_secs(args.resume_window_secs),
+            presence_grace: Duration::from_millis(args.presence_grace_ms),
+            rate_per_sec: args.rate_per_sec,
+            rate_burst: args.rate_burst,
+            client_queue: args.client_queue,
+        })
+    }
+
+    /// The development provider's issuer URL (the `iss` of its tokens).
+    #[must_use]
+    pub fn dev_issuer(&self) -> String {
+        self.public_url.clone()
+    }
+}

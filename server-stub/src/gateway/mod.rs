@@ -1,0 +1,4 @@
+//! The WebSocket gateway (being written).
+
+mod hub;
+pub use hub::Hub;
