@@ -77,6 +77,13 @@ impl RunningServer {
     /// for in-flight requests (at most `grace`), and closes the database.
     pub async fn stop(self) {
         self.shutdown.cancel();
+        // Every gateway connection sees the cancellation, closes its socket
+        // with 1001 "going away" and ends; wait for them (bounded).
+        let conns = self.state.hub().connections().clone();
+        conns.close();
+        if tokio::time::timeout(Duration::from_secs(5), conns.wait()).await.is_err() {
+            tracing::warn!("some gateway connections did not close in time");
+        }
         let grace = Duration::from_secs(10);
         match tokio::time::timeout(grace, self.task).await {
             Ok(Ok(Ok(()))) => {}

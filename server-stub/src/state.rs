@@ -14,7 +14,7 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     config: Config,
     db: Db,
-    hub: Hub,
+    hub: Arc<Hub>,
     verifier: Verifier,
     idp: Option<Arc<Idp>>,
     shutdown: CancellationToken,

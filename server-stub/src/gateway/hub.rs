@@ -1,19 +1,732 @@
-//! Sessions and routing (being written).
-use tokio_util::sync::CancellationToken;
+//! The hub: every gateway session, who may see what, and presence.
+//!
+//! # Routing
+//!
+//! The hub keeps the memberships of every server in memory (loaded at start,
+//! updated by the routes right after each commit while they still hold the
+//! database's writer connection, so routing changes in commit order). An event
+//! for a server goes to the live sessions of its members, an event for a user
+//! to that user's sessions. Nobody else sees it.
+//!
+//! # One serialisation, bounded queues
+//!
+//! [`Hub::dispatch`] numbers the event (`s`), serialises the frame once, and
+//! pushes the same reference-counted bytes into each recipient's [`Outbox`].
+//! A session's writer task drains its outbox in batches (every queued frame
+//! fed, one flush). A session whose unwritten frames exceed the configured
+//! bound is too slow: its socket is closed with `SlowConsumer` and the session
+//! can no longer be resumed (memory stays bounded; the client backfills).
+//!
+//! # Resume
+//!
+//! The outbox keeps the last frames it wrote. After a drop the session stays
+//! (detached) for the resume window, still collecting events; a `resume` with
+//! the last `s` the client handled replays everything after it, in the order it
+//! was queued. Sessions not resumed in time are reaped.
+//!
+//! # Presence
+//!
+//! Online while a person has an attached, active connection; away when all
+//! their connections are idle or they chose away; offline when no connection
+//! is left for `presence_grace` (quick reconnects do not flicker). Changes are
+//! pushed to everyone sharing a server with them.
+
+use std::{
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::extract::ws::Utf8Bytes;
+use pq_protocol::{
+    ChannelId, ServerId, SessionId, UserId,
+    gateway::{CloseCode, Dispatch, Event, PresenceEntry, ServerFrame},
+    models::{ChannelKind, Presence, StatusChoice},
+};
+use tokio::sync::Notify;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tracing::debug;
 
 use crate::{config::Config, db::Db};
 
-/// Sessions, routing and presence.
+/// Who receives a dispatch.
+#[derive(Debug, Clone)]
+pub enum Audience {
+    /// Every member of a server.
+    Server(ServerId),
+    /// One person (all their sessions).
+    User(UserId),
+    /// Everyone sharing at least one server with this person, and themselves.
+    SharingWith(UserId),
+    /// Every connected session.
+    Everyone,
+}
+
+/// One queued frame: `s` is the dispatch number, 0 for frames that belong to
+/// one connection only (acks, errors, ready) and are never replayed.
+#[derive(Clone, Debug)]
+struct Frame {
+    s: u64,
+    text: Utf8Bytes,
+}
+
+/// A session's queue of frames: the retained (already written) ones at the
+/// front, the `pending` (not yet written) ones at the back.
 #[derive(Debug)]
-pub struct Hub {}
+struct Outbox {
+    frames: VecDeque<Frame>,
+    pending: usize,
+    /// Whether a dispatch frame was ever evicted (resume from before it is impossible).
+    evicted: bool,
+    /// Ready not sent yet: hold dispatches until it is put in front of them.
+    holding: bool,
+    /// The connection currently writing this session, if any.
+    attached: Option<u64>,
+    detached_at: Option<Instant>,
+    /// Too slow or invalidated: cannot be resumed.
+    dead: bool,
+    /// The writer should close its socket with this.
+    close: Option<(CloseCode, String)>,
+    idle: bool,
+}
+
+/// One gateway session.
+#[derive(Debug)]
+pub struct Session {
+    /// Session id (for resume).
+    pub id: SessionId,
+    /// Whose it is.
+    pub user_id: UserId,
+    out: Mutex<Outbox>,
+    notify: Notify,
+    /// Cancelled when the session overflows: a writer blocked on a full socket
+    /// gives up at once.
+    killed: CancellationToken,
+    limit: usize,
+    retain: usize,
+}
+
+/// What the writer should do next.
+#[derive(Debug)]
+pub enum WriterStep {
+    /// Write these frames, then flush.
+    Write(Vec<Utf8Bytes>),
+    /// Close the socket with this code and reason.
+    Close(CloseCode, String),
+    /// Nothing yet: wait for [`Session::wait`].
+    Wait,
+    /// Another connection took the session over: stop quietly.
+    Detached,
+}
+
+impl Session {
+    fn new(user_id: UserId, limit: usize, conn: u64) -> Self {
+        Self {
+            id: SessionId::new(),
+            user_id,
+            out: Mutex::new(Outbox {
+                frames: VecDeque::new(),
+                pending: 0,
+                evicted: false,
+                holding: true,
+                attached: Some(conn),
+                detached_at: None,
+                dead: false,
+                close: None,
+                idle: false,
+            }),
+            notify: Notify::new(),
+            killed: CancellationToken::new(),
+            limit,
+            retain: limit,
+        }
+    }
+
+    /// Queues a frame. Returns false when the session overflowed (too slow).
+    fn push(&self, frame: Frame) -> bool {
+        let mut out = self.out.lock().expect("outbox lock");
+        if out.dead {
+            return false;
+        }
+        out.frames.push_back(frame);
+        out.pending += 1;
+        if out.pending > self.limit {
+            // Too slow (or away too long): drop everything, end the session.
+            out.dead = true;
+            out.frames.clear();
+            out.pending = 0;
+            out.evicted = true;
+            if out.attached.is_some() {
+                out.close = Some((CloseCode::SlowConsumer, "too slow to read; reconnect and backfill".into()));
+            }
+            drop(out);
+            self.killed.cancel();
+            self.notify.notify_one();
+            return false;
+        }
+        // Keep at most `retain` written frames for resume.
+        let written = out.frames.len() - out.pending;
+        if written > self.retain {
+            for _ in 0..written - self.retain {
+                if let Some(f) = out.frames.pop_front() {
+                    out.evicted |= f.s != 0;
+                }
+            }
+        }
+        let wake = !out.holding && out.attached.is_some();
+        drop(out);
+        if wake {
+            self.notify.notify_one();
+        }
+        true
+    }
+
+    /// Queues a frame for this connection only (never replayed).
+    pub fn send_direct(&self, frame: &ServerFrame) {
+        let text = encode(frame);
+        self.push(Frame { s: 0, text });
+    }
+
+    /// Puts `ready` in front of everything queued so far and starts writing.
+    pub fn release_with(&self, ready: &ServerFrame) {
+        let text = encode(ready);
+        let mut out = self.out.lock().expect("outbox lock");
+        let at = out.frames.len() - out.pending;
+        out.frames.insert(at, Frame { s: 0, text });
+        out.pending += 1;
+        out.holding = false;
+        drop(out);
+        self.notify.notify_one();
+    }
+
+    /// The writer's next step for connection `conn`.
+    pub fn next_step(&self, conn: u64) -> WriterStep {
+        let mut out = self.out.lock().expect("outbox lock");
+        if out.attached != Some(conn) {
+            return WriterStep::Detached;
+        }
+        if let Some((code, reason)) = out.close.take() {
+            return WriterStep::Close(code, reason);
+        }
+        if out.holding || out.pending == 0 {
+            return WriterStep::Wait;
+        }
+        let start = out.frames.len() - out.pending;
+        let batch: Vec<Utf8Bytes> = out.frames.range(start..).map(|f| f.text.clone()).collect();
+        out.pending = 0;
+        // Frames for one connection need not be kept once written.
+        WriterStep::Write(batch)
+    }
+
+    /// Cancelled when the session overflowed and its socket must go.
+    #[must_use]
+    pub fn killed(&self) -> &CancellationToken {
+        &self.killed
+    }
+
+    /// Waits until there may be something for the writer.
+    pub async fn wait(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Asks the writer of this session to close its socket.
+    pub fn close(&self, code: CloseCode, reason: &str) {
+        let mut out = self.out.lock().expect("outbox lock");
+        out.close = Some((code, reason.to_owned()));
+        drop(out);
+        self.notify.notify_one();
+    }
+
+    fn is_attached(&self) -> bool {
+        self.out.lock().expect("outbox lock").attached.is_some()
+    }
+
+    fn is_idle(&self) -> bool {
+        self.out.lock().expect("outbox lock").idle
+    }
+}
+
+/// The gateway's shared state. See the module docs.
+#[derive(Debug)]
+pub struct Hub {
+    state: RwLock<State>,
+    next_s: AtomicU64,
+    next_conn: AtomicU64,
+    limit: usize,
+    resume_window: Duration,
+    presence_grace: Duration,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+    /// The hub itself, for the timers it starts.
+    me: std::sync::Weak<Hub>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    sessions: HashMap<SessionId, Arc<Session>>,
+    by_user: HashMap<UserId, Vec<Arc<Session>>>,
+    members: HashMap<ServerId, HashSet<UserId>>,
+    servers_of: HashMap<UserId, HashSet<ServerId>>,
+    channels: HashMap<ChannelId, (ServerId, ChannelKind)>,
+    people: HashMap<UserId, Person>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Person {
+    choice: StatusChoice,
+    /// What others were last told.
+    shown: Presence,
+}
+
+/// Why a resume failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    /// Unknown, expired, overflowed, or another account's session.
+    #[error("the session cannot be resumed")]
+    Gone,
+}
 
 impl Hub {
-    /// Loads memberships.
+    /// Loads memberships and channels from the database and starts the reaper.
     ///
     /// # Errors
     /// Database failure.
-    #[allow(clippy::unused_async)]
-    pub async fn load(_db: &Db, _config: &Config, _shutdown: CancellationToken) -> Result<Self, sqlx::Error> {
-        Ok(Self {})
+    pub async fn load(db: &Db, config: &Config, shutdown: CancellationToken) -> Result<Arc<Self>, sqlx::Error> {
+        let mut state = State::default();
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT server_id, user_id FROM members").fetch_all(&db.read).await?;
+        for (s, u) in rows {
+            let (Ok(s), Ok(u)) = (s.parse::<ServerId>(), u.parse::<UserId>()) else { continue };
+            state.members.entry(s).or_default().insert(u);
+            state.servers_of.entry(u).or_default().insert(s);
+        }
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT id, server_id, kind FROM channels").fetch_all(&db.read).await?;
+        for (c, s, k) in rows {
+            let (Ok(c), Ok(s), Some(k)) = (c.parse::<ChannelId>(), s.parse::<ServerId>(), ChannelKind::from_name(&k))
+            else {
+                continue;
+            };
+            state.channels.insert(c, (s, k));
+        }
+        let hub = Arc::new_cyclic(|me| Hub {
+            state: RwLock::new(state),
+            next_s: AtomicU64::new(0),
+            next_conn: AtomicU64::new(0),
+            limit: config.client_queue,
+            resume_window: config.resume_window,
+            presence_grace: config.presence_grace,
+            shutdown,
+            tasks: TaskTracker::new(),
+            me: me.clone(),
+        });
+        // Reap sessions not resumed in time.
+        let weak = Arc::downgrade(&hub);
+        let token = hub.shutdown.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = token.cancelled() => return,
+                }
+                let Some(hub) = weak.upgrade() else { return };
+                hub.reap();
+            }
+        });
+        Ok(hub)
     }
+
+    /// Tracks connection tasks, so shutdown can wait for their close frames.
+    #[must_use]
+    pub fn connections(&self) -> &TaskTracker {
+        &self.tasks
+    }
+
+    /// Cancelled at shutdown.
+    #[must_use]
+    pub fn shutdown_token(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// A fresh connection number (identifies which socket writes a session).
+    pub fn next_connection(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    // ----- sessions ------------------------------------------------------
+
+    /// Starts a session for `user_id` on connection `conn`. Dispatches queue
+    /// up (held) until [`Session::release_with`] puts `ready` in front.
+    pub fn open_session(&self, user_id: UserId, conn: u64, idle: bool) -> Arc<Session> {
+        let session = Arc::new(Session::new(user_id, self.limit, conn));
+        session.out.lock().expect("outbox lock").idle = idle;
+        {
+            let mut st = self.state.write().expect("hub lock");
+            st.sessions.insert(session.id, session.clone());
+            st.by_user.entry(user_id).or_default().push(session.clone());
+            st.people.entry(user_id).or_insert(Person { choice: StatusChoice::Auto, shown: Presence::Offline });
+        }
+        self.refresh_presence(user_id);
+        session
+    }
+
+    /// Attaches connection `conn` to an existing session and queues the
+    /// replay of everything after dispatch `last_seq`, then `resumed`.
+    ///
+    /// # Errors
+    /// [`ResumeError::Gone`] when the session cannot continue.
+    pub fn resume_session(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        last_seq: u64,
+        conn: u64,
+    ) -> Result<Arc<Session>, ResumeError> {
+        let session = self.state.read().expect("hub lock").sessions.get(&session_id).cloned().ok_or(ResumeError::Gone)?;
+        if session.user_id != user_id {
+            return Err(ResumeError::Gone);
+        }
+        {
+            let mut out = session.out.lock().expect("outbox lock");
+            if out.dead || out.holding {
+                return Err(ResumeError::Gone);
+            }
+            // Frames for the old connection (acks, errors) are not replayed.
+            out.frames.retain(|f| f.s != 0);
+            // Replay after the frame the client last handled.
+            let start = if last_seq == 0 {
+                if out.evicted {
+                    return Err(ResumeError::Gone);
+                }
+                0
+            } else {
+                match out.frames.iter().position(|f| f.s == last_seq) {
+                    Some(i) => i + 1,
+                    None => return Err(ResumeError::Gone),
+                }
+            };
+            out.pending = out.frames.len() - start;
+            let replayed = out.pending as u32;
+            let text = encode(&ServerFrame::Resumed(pq_protocol::gateway::Resumed { replayed }));
+            out.frames.push_back(Frame { s: 0, text });
+            out.pending += 1;
+            if let Some(old) = out.attached.replace(conn) {
+                debug!(session_id = %session.id, old_conn = old, "session taken over by a resume");
+            }
+            out.detached_at = None;
+            out.close = None;
+            out.idle = false;
+        }
+        session.notify.notify_waiters();
+        session.notify.notify_one();
+        self.refresh_presence(user_id);
+        Ok(session)
+    }
+
+    /// The socket of connection `conn` ended: the session stays resumable for
+    /// the resume window (unless it is dead or `invalidate` is set).
+    pub fn detach(&self, session: &Arc<Session>, conn: u64, invalidate: bool) {
+        {
+            let mut out = session.out.lock().expect("outbox lock");
+            if out.attached != Some(conn) {
+                return; // Already taken over by a resume.
+            }
+            out.attached = None;
+            out.detached_at = Some(Instant::now());
+            if invalidate {
+                out.dead = true;
+            }
+        }
+        if invalidate {
+            self.remove_session(session);
+        }
+        self.schedule_presence_check(session.user_id);
+    }
+
+    fn remove_session(&self, session: &Arc<Session>) {
+        let mut st = self.state.write().expect("hub lock");
+        st.sessions.remove(&session.id);
+        if let Some(list) = st.by_user.get_mut(&session.user_id) {
+            list.retain(|s| s.id != session.id);
+            if list.is_empty() {
+                st.by_user.remove(&session.user_id);
+            }
+        }
+    }
+
+    fn reap(&self) {
+        let expired: Vec<Arc<Session>> = {
+            let st = self.state.read().expect("hub lock");
+            st.sessions
+                .values()
+                .filter(|s| {
+                    let out = s.out.lock().expect("outbox lock");
+                    out.attached.is_none()
+                        && (out.dead || out.detached_at.is_some_and(|t| t.elapsed() >= self.resume_window))
+                })
+                .cloned()
+                .collect()
+        };
+        for s in expired {
+            debug!(session_id = %s.id, "session reaped");
+            self.remove_session(&s);
+            self.refresh_presence(s.user_id);
+        }
+    }
+
+    /// Closes every session's socket with `code` (at shutdown).
+    pub fn close_all(&self, code: CloseCode, reason: &str) {
+        let st = self.state.read().expect("hub lock");
+        for s in st.sessions.values() {
+            s.close(code, reason);
+        }
+    }
+
+    /// Signs a person out everywhere: their sessions close and cannot resume.
+    pub fn end_sessions_of(&self, user_id: UserId) {
+        let sessions = self.state.read().expect("hub lock").by_user.get(&user_id).cloned().unwrap_or_default();
+        for s in sessions {
+            s.out.lock().expect("outbox lock").dead = true;
+            s.close(CloseCode::SessionInvalidated, "signed out");
+        }
+    }
+
+    // ----- routing -------------------------------------------------------
+
+    /// Numbers, serialises (once) and queues an event for its audience.
+    /// Returns the dispatch number.
+    pub fn dispatch(&self, audience: Audience, event: Event) -> u64 {
+        let s = self.next_s.fetch_add(1, Ordering::Relaxed) + 1;
+        let text = encode(&ServerFrame::Dispatch(Box::new(Dispatch { s, event })));
+        let frame = Frame { s, text };
+        let st = self.state.read().expect("hub lock");
+        let push = |sessions: &[Arc<Session>]| {
+            for session in sessions {
+                session.push(frame.clone());
+            }
+        };
+        match audience {
+            Audience::User(u) => {
+                if let Some(list) = st.by_user.get(&u) {
+                    push(list);
+                }
+            }
+            Audience::Server(server) => {
+                if let Some(members) = st.members.get(&server) {
+                    for u in members {
+                        if let Some(list) = st.by_user.get(u) {
+                            push(list);
+                        }
+                    }
+                }
+            }
+            Audience::SharingWith(u) => {
+                for peer in st.peers_of(u) {
+                    if let Some(list) = st.by_user.get(&peer) {
+                        push(list);
+                    }
+                }
+            }
+            Audience::Everyone => {
+                for list in st.by_user.values() {
+                    push(list);
+                }
+            }
+        }
+        s
+    }
+
+    // ----- membership (call right after the commit, holding the writer) ----
+
+    /// `user` joined `server`.
+    pub fn add_member(&self, server: ServerId, user: UserId) {
+        let mut st = self.state.write().expect("hub lock");
+        st.members.entry(server).or_default().insert(user);
+        st.servers_of.entry(user).or_default().insert(server);
+    }
+
+    /// `user` left or was removed from `server`.
+    pub fn remove_member(&self, server: ServerId, user: UserId) {
+        let mut st = self.state.write().expect("hub lock");
+        if let Some(m) = st.members.get_mut(&server) {
+            m.remove(&user);
+        }
+        if let Some(s) = st.servers_of.get_mut(&user) {
+            s.remove(&server);
+        }
+    }
+
+    /// `server` was deleted; returns who its members were.
+    pub fn remove_server(&self, server: ServerId) -> Vec<UserId> {
+        let mut st = self.state.write().expect("hub lock");
+        let members: Vec<UserId> = st.members.remove(&server).map(|m| m.into_iter().collect()).unwrap_or_default();
+        for u in &members {
+            if let Some(s) = st.servers_of.get_mut(u) {
+                s.remove(&server);
+            }
+        }
+        st.channels.retain(|_, (s, _)| *s != server);
+        members
+    }
+
+    /// A channel was created.
+    pub fn add_channel(&self, channel: ChannelId, server: ServerId, kind: ChannelKind) {
+        self.state.write().expect("hub lock").channels.insert(channel, (server, kind));
+    }
+
+    /// A channel was deleted.
+    pub fn remove_channel(&self, channel: ChannelId) {
+        self.state.write().expect("hub lock").channels.remove(&channel);
+    }
+
+    /// Whether `user` is a member of `server` (from memory, no database).
+    #[must_use]
+    pub fn is_member(&self, server: ServerId, user: UserId) -> bool {
+        self.state.read().expect("hub lock").members.get(&server).is_some_and(|m| m.contains(&user))
+    }
+
+    /// The server and kind of a channel.
+    #[must_use]
+    pub fn channel(&self, channel: ChannelId) -> Option<(ServerId, ChannelKind)> {
+        self.state.read().expect("hub lock").channels.get(&channel).copied()
+    }
+
+    /// How many members `server` has and how many of them are not offline.
+    #[must_use]
+    pub fn member_counts(&self, server: ServerId) -> (u32, u32) {
+        let st = self.state.read().expect("hub lock");
+        let Some(m) = st.members.get(&server) else { return (0, 0) };
+        let online = m.iter().filter(|u| st.presence_of(**u) != Presence::Offline).count();
+        (m.len() as u32, online as u32)
+    }
+
+    // ----- presence ------------------------------------------------------
+
+    /// What others see of `user` now.
+    #[must_use]
+    pub fn presence(&self, user: UserId) -> Presence {
+        self.state.read().expect("hub lock").presence_of(user)
+    }
+
+    /// The chosen status of `user`.
+    #[must_use]
+    pub fn status_choice(&self, user: UserId) -> StatusChoice {
+        self.state.read().expect("hub lock").people.get(&user).map_or(StatusChoice::Auto, |p| p.choice)
+    }
+
+    /// Presence of everyone sharing a server with `user` who is not offline.
+    #[must_use]
+    pub fn presences_for(&self, user: UserId) -> Vec<PresenceEntry> {
+        let st = self.state.read().expect("hub lock");
+        let mut out: Vec<PresenceEntry> = st
+            .peers_of(user)
+            .into_iter()
+            .filter_map(|u| {
+                let p = st.presence_of(u);
+                (p != Presence::Offline).then_some(PresenceEntry { user_id: u, presence: p })
+            })
+            .collect();
+        out.sort_by_key(|e| e.user_id);
+        out
+    }
+
+    /// A connection reports idle/active.
+    pub fn set_idle(&self, session: &Session, idle: bool) {
+        session.out.lock().expect("outbox lock").idle = idle;
+        self.refresh_presence(session.user_id);
+    }
+
+    /// A person chooses a status.
+    pub fn set_status(&self, user: UserId, choice: StatusChoice) {
+        if let Some(p) = self.state.write().expect("hub lock").people.get_mut(&user) {
+            p.choice = choice;
+        }
+        self.refresh_presence(user);
+    }
+
+    fn schedule_presence_check(&self, user: UserId) {
+        let Some(hub) = self.me.upgrade() else { return };
+        let grace = self.presence_grace;
+        let token = self.shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(grace) => hub.refresh_presence(user),
+                () = token.cancelled() => {}
+            }
+        });
+    }
+
+    /// Recomputes `user`'s presence and pushes it if it changed.
+    fn refresh_presence(&self, user: UserId) {
+        let changed = {
+            let mut st = self.state.write().expect("hub lock");
+            let now = st.computed_presence(user, self.presence_grace);
+            match st.people.get_mut(&user) {
+                Some(p) if p.shown != now => {
+                    p.shown = now;
+                    Some(now)
+                }
+                _ => None,
+            }
+        };
+        if let Some(presence) = changed {
+            self.dispatch(Audience::SharingWith(user), Event::PresenceUpdated { user_id: user, presence });
+        }
+    }
+
+    /// Number of sessions (attached or resumable), for tests and metrics.
+    #[must_use]
+    pub fn session_count(&self) -> usize {
+        self.state.read().expect("hub lock").sessions.len()
+    }
+}
+
+impl State {
+    fn peers_of(&self, user: UserId) -> HashSet<UserId> {
+        let mut peers = HashSet::new();
+        peers.insert(user);
+        if let Some(servers) = self.servers_of.get(&user) {
+            for s in servers {
+                if let Some(m) = self.members.get(s) {
+                    peers.extend(m.iter().copied());
+                }
+            }
+        }
+        peers
+    }
+
+    fn presence_of(&self, user: UserId) -> Presence {
+        self.people.get(&user).map_or(Presence::Offline, |p| p.shown)
+    }
+
+    fn computed_presence(&self, user: UserId, grace: Duration) -> Presence {
+        let sessions = self.by_user.get(&user).map(Vec::as_slice).unwrap_or_default();
+        let attached: Vec<&Arc<Session>> = sessions.iter().filter(|s| s.is_attached()).collect();
+        let shown = self.people.get(&user).map_or(Presence::Offline, |p| p.shown);
+        if attached.is_empty() {
+            // A connection that dropped moments ago keeps the person shown as
+            // before (quick reconnects do not flicker); the check scheduled at
+            // detach time turns them offline once the grace has passed.
+            let recently = sessions.iter().any(|s| {
+                let out = s.out.lock().expect("outbox lock");
+                !out.dead && out.detached_at.is_some_and(|t| t.elapsed() < grace)
+            });
+            return if recently { shown } else { Presence::Offline };
+        }
+        let choice = self.people.get(&user).map_or(StatusChoice::Auto, |p| p.choice);
+        if choice == StatusChoice::Away || attached.iter().all(|s| s.is_idle()) {
+            Presence::Away
+        } else {
+            Presence::Online
+        }
+    }
+}
+
+/// Serialises a server frame once.
+#[must_use]
+pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::to_string(frame).expect("server frames always serialise"))
 }

@@ -1,4 +1,8 @@
-//! The WebSocket gateway (being written).
+//! The WebSocket gateway at `GET /gateway`. See [`pq_protocol::gateway`] for
+//! the protocol, [`hub`] for sessions, routing and presence, and [`conn`] for
+//! one connection's life.
 
-mod hub;
-pub use hub::Hub;
+pub mod conn;
+pub mod hub;
+
+pub use hub::{Audience, Hub};

@@ -1,20 +1,235 @@
-//! The HTTP surface: REST API under `/api`, the gateway at `/gateway`, the
-//! development provider's routes, `/healthz`, `/openapi.json` and `/docs`.
+//! The HTTP surface: the REST API under `/api`, the gateway at `/gateway`, the
+//! development provider's routes, `/media/{id}`, `/healthz`, and the API
+//! reference (`/openapi.json`, `/docs`).
+//!
+//! Every `/api` route takes an [`AuthUser`](crate::auth::AuthUser) and checks
+//! membership and role itself through [`access`]; someone who is not a member
+//! of a server gets 404 for anything in it and learns nothing. Writes hold the
+//! database's writer connection through commit, hub update and dispatch, so
+//! events leave in commit order.
 
-use axum::{Json, Router, routing::get};
-use pq_protocol::models::Health;
+pub mod access;
+pub mod admin;
+pub mod channels;
+pub mod invites;
+pub mod media;
+pub mod members;
+pub mod messages;
+pub mod read;
+pub mod servers;
+pub mod users;
 
-use crate::state::AppState;
+use std::time::Duration;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRequestParts, Request, rejection::PathRejection, rejection::QueryRejection},
+    http::request::Parts,
+    middleware::{self, Next},
+    response::Response,
+    routing::get,
+};
+use pq_protocol::{limits::MAX_JSON_BODY_BYTES, models::Health};
+use serde::de::DeserializeOwned;
+use tower_http::trace::TraceLayer;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    error::{ApiError, InternalCause},
+    state::AppState,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pq API",
+        description = "REST API of pq-server. Authenticate with an OAuth 2.0 access token \
+            (`Authorization: Bearer …`) from the configured OpenID Connect issuer (by default the \
+            built-in development provider at this server's `/.well-known/openid-configuration`). \
+            Real-time events come over the WebSocket gateway at `/gateway` (see the pq-protocol crate). \
+            Errors carry an `ErrorBody` with a stable `code`."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "users", description = "Accounts and profiles"),
+        (name = "servers", description = "Servers (communities)"),
+        (name = "channels", description = "Channels and categories"),
+        (name = "members", description = "Members and roles"),
+        (name = "messages", description = "Messages, replies, reactions, read markers"),
+        (name = "invites", description = "Invite links"),
+        (name = "admin", description = "pq administrators only"),
+        (name = "meta", description = "Health and media"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The OpenAPI router holding every documented route.
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(users::me, users::update_me))
+        .routes(routes!(users::upload_avatar))
+        .routes(routes!(users::get_user))
+        .routes(routes!(servers::list, servers::create))
+        .routes(routes!(servers::get, servers::update, servers::delete))
+        .routes(routes!(servers::upload_icon))
+        .routes(routes!(channels::create))
+        .routes(routes!(channels::layout))
+        .routes(routes!(channels::rename, channels::delete))
+        .routes(routes!(members::list))
+        .routes(routes!(members::leave))
+        .routes(routes!(members::kick, members::update))
+        .routes(routes!(messages::history, messages::send_rest))
+        .routes(routes!(messages::edit, messages::delete))
+        .routes(routes!(messages::react, messages::unreact))
+        .routes(routes!(read::mark_read_rest))
+        .routes(routes!(invites::create, invites::list))
+        .routes(routes!(invites::preview, invites::revoke))
+        .routes(routes!(invites::accept))
+        .routes(routes!(admin::toast))
+        .routes(routes!(admin::set_plan))
+        .routes(routes!(media::get))
+}
+
+/// The OpenAPI document (also served at `/openapi.json`).
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
 
 /// Builds the whole router.
 pub fn app(state: AppState) -> Router {
-    let mut router: Router = Router::new().route("/healthz", get(healthz)).with_state(state.clone());
+    let (api, doc) = api_router().split_for_parts();
+    let api = api
+        .route("/gateway", get(crate::gateway::conn::handler))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
+        .with_state(state.clone());
+    let mut router: Router = Router::new().merge(api).merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
     if let Some(idp) = state.idp() {
         router = router.merge(idp.router());
     }
     router
+        .layer(middleware::from_fn(log_errors))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let matched =
+                req.extensions().get::<axum::extract::MatchedPath>().map_or("", axum::extract::MatchedPath::as_str);
+            tracing::debug_span!("request", method = %req.method(), path = matched)
+        }))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
 }
 
-async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+/// Logs the cause of every 5xx (handlers attach it; nothing logs inside
+/// `into_response`).
+async fn log_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let resp = next.run(req).await;
+    if let Some(cause) = resp.extensions().get::<InternalCause>() {
+        tracing::error!(%method, %path, status = %resp.status(), cause = %cause.0, "request failed");
+    }
+    resp
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "meta", security(()), responses((status = 200, body = Health)))]
+async fn healthz() -> axum::Json<Health> {
+    axum::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+}
+
+/// Path extractor whose rejections use pq's error shape.
+#[derive(Debug)]
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                Err(ApiError::BadRequest(format!("invalid path: {}", e.body_text())))
+            }
+            Err(e) => Err(ApiError::Internal(e.body_text())),
+        }
+    }
+}
+
+/// Query extractor whose rejections use pq's error shape.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(ApiError::BadRequest(format!("invalid query: {}", e.body_text())))
+            }
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// Validates a server, channel or category name: trimmed, 1–100 characters,
+/// no control characters.
+///
+/// # Errors
+/// [`ApiError::InvalidField`] naming `field`.
+pub fn valid_name(field: &'static str, raw: &str, max: usize) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid(field, format!("{field} must not be empty")));
+    }
+    if name.chars().count() > max {
+        return Err(ApiError::invalid(field, format!("{field} must be at most {max} characters")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, format!("{field} must not contain control characters")));
+    }
+    Ok(name.to_owned())
+}
+
+/// Validates an image URL someone sets by hand: `http(s)://…` or a `/media/`
+/// path on this server. An empty string means "remove".
+///
+/// # Errors
+/// [`ApiError::InvalidField`] naming `field`.
+pub fn valid_image_url(field: &'static str, raw: &str) -> Result<Option<String>, ApiError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.len() > pq_protocol::limits::MAX_URL_BYTES {
+        return Err(ApiError::invalid(field, format!("{field} is too long")));
+    }
+    if s.starts_with("/media/") && s[7..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(Some(s.to_owned()));
+    }
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(s.to_owned())),
+        _ => Err(ApiError::invalid(field, format!("{field} must be an http(s) URL or a /media/ path"))),
+    }
 }

@@ -1,0 +1,366 @@
+//! One gateway connection: hello, identify or resume, then a reader and a
+//! writer running side by side until either ends.
+//!
+//! The reader decodes client frames (size, UTF-8, JSON, op, rate limit and
+//! heartbeat deadline checked first; a violation closes the socket with the
+//! matching [`CloseCode`], never a panic) and handles them one at a time, so
+//! the messages of one connection are stored in the order they were sent. The
+//! writer drains the session's outbox in batches.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{
+        State, WebSocketUpgrade,
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
+    },
+    response::Response,
+};
+use futures_util::{SinkExt, StreamExt, stream::SplitSink, stream::SplitStream};
+use pq_protocol::{
+    ErrorBody,
+    gateway::{
+        ClientFrame, CloseCode, GatewayError, Hello, Identify, InvalidSession, PROTOCOL_VERSION, Ready, Resume,
+        ServerFrame,
+    },
+    limits::MAX_CLIENT_FRAME_BYTES,
+    models::SendMessage,
+};
+use tokio::time::Instant;
+use tracing::{Instrument, debug, debug_span, warn};
+
+use super::hub::{Session, WriterStep, encode};
+use crate::{
+    auth::{self, AuthUser},
+    error::ApiError,
+    routes::{messages, read, servers},
+    state::AppState,
+};
+
+/// Largest frame tungstenite will even buffer; frames between
+/// [`MAX_CLIENT_FRAME_BYTES`] and this get a clean `MessageTooBig` close.
+const HARD_FRAME_LIMIT: usize = 1 << 20;
+
+/// `GET /gateway`: upgrades to a WebSocket.
+pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.read_buffer_size(4 * 1024)
+        .max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| {
+            let conns = state.hub().connections().clone();
+            let conn = state.hub().next_connection();
+            conns.track_future(run(socket, state, conn).instrument(debug_span!("gateway", conn)))
+        })
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+type Stream = SplitStream<WebSocket>;
+
+/// How a connection's reading ended.
+enum ReadEnd {
+    /// The client closed (or the socket broke).
+    Gone { goodbye: bool },
+    /// The client broke the protocol; close with this.
+    Violation(CloseCode, String),
+    /// Server shutdown.
+    Shutdown,
+}
+
+async fn run(socket: WebSocket, state: AppState, conn: u64) {
+    let (mut sink, mut stream) = socket.split();
+    let cfg = state.config();
+    let hello = ServerFrame::Hello(Hello {
+        v: PROTOCOL_VERSION,
+        heartbeat_interval_ms: cfg.heartbeat_interval.as_millis() as u32,
+        max_frame_bytes: MAX_CLIENT_FRAME_BYTES as u32,
+    });
+    if sink.send(Message::Text(encode(&hello))).await.is_err() {
+        return;
+    }
+    let mut limiter = RateLimiter::new(cfg.rate_per_sec, cfg.rate_burst);
+    let deadline = cfg.heartbeat_interval.mul_f64(1.5);
+
+    // Until identified: identify, or resume (which may fail and fall back to identify).
+    let (user, session) = loop {
+        let frame = match read_frame(&mut stream, &state, deadline, &mut limiter).await {
+            Ok(f) => f,
+            Err(ReadEnd::Violation(code, reason)) => return close(&mut sink, code, &reason).await,
+            Err(ReadEnd::Shutdown) => return close(&mut sink, CloseCode::GoingAway, "server shutting down").await,
+            Err(ReadEnd::Gone { .. }) => return,
+        };
+        match frame {
+            ClientFrame::Identify(Identify { v, token, idle }) => {
+                if v != PROTOCOL_VERSION {
+                    return close(&mut sink, CloseCode::UnsupportedVersion, &unsupported(v)).await;
+                }
+                let user = match auth::authenticate(&state, &token).await {
+                    Ok(u) => u,
+                    Err(e) => return close(&mut sink, CloseCode::AuthenticationFailed, &e.to_string()).await,
+                };
+                let session = state.hub().open_session(user.id, conn, idle.unwrap_or(false));
+                match ready(&state, &user, &session).await {
+                    Ok(r) => session.release_with(&ServerFrame::Ready(Box::new(r))),
+                    Err(e) => {
+                        warn!(error = %e, "cannot build ready");
+                        state.hub().detach(&session, conn, true);
+                        return close_raw(&mut sink, 1011, "server error; reconnect later").await;
+                    }
+                }
+                debug!(user_id = %user.id, session_id = %session.id, "identified");
+                break (user, session);
+            }
+            ClientFrame::Resume(Resume { v, token, session_id, last_seq }) => {
+                if v != PROTOCOL_VERSION {
+                    return close(&mut sink, CloseCode::UnsupportedVersion, &unsupported(v)).await;
+                }
+                let user = match auth::authenticate(&state, &token).await {
+                    Ok(u) => u,
+                    Err(e) => return close(&mut sink, CloseCode::AuthenticationFailed, &e.to_string()).await,
+                };
+                match state.hub().resume_session(user.id, session_id, last_seq, conn) {
+                    Ok(session) => {
+                        debug!(user_id = %user.id, session_id = %session.id, "resumed");
+                        break (user, session);
+                    }
+                    Err(e) => {
+                        let frame = ServerFrame::InvalidSession(InvalidSession { reason: e.to_string() });
+                        if sink.send(Message::Text(encode(&frame))).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            _ => return close(&mut sink, CloseCode::NotAuthenticated, "identify or resume first").await,
+        }
+    };
+
+    let writer = write_loop(&session, conn, &mut sink);
+    tokio::pin!(writer);
+    let reader = read_loop(&mut stream, &state, &user, &session, deadline, &mut limiter);
+    let end = tokio::select! {
+        end = reader => Some(end),
+        () = &mut writer => None,
+    };
+    let invalidate = match end {
+        None => false, // The writer closed the socket (slow, replaced, signed out).
+        Some(ReadEnd::Gone { goodbye }) => goodbye,
+        Some(ReadEnd::Violation(code, reason)) => {
+            session.close(code, &reason);
+            let _ = tokio::time::timeout(Duration::from_secs(2), &mut writer).await;
+            true
+        }
+        Some(ReadEnd::Shutdown) => {
+            session.close(CloseCode::GoingAway, "server shutting down");
+            let _ = tokio::time::timeout(Duration::from_secs(2), &mut writer).await;
+            false
+        }
+    };
+    state.hub().detach(&session, conn, invalidate);
+}
+
+fn unsupported(v: u16) -> String {
+    format!("protocol version {v} is not supported; this server speaks {PROTOCOL_VERSION}")
+}
+
+/// Writes what the session queues until it closes or is taken over.
+async fn write_loop(session: &Session, conn: u64, sink: &mut Sink) {
+    loop {
+        match session.next_step(conn) {
+            WriterStep::Write(batch) => {
+                let write = async {
+                    for text in batch {
+                        sink.feed(Message::Text(text)).await?;
+                    }
+                    sink.flush().await
+                };
+                let killed = tokio::select! {
+                    r = write => if r.is_err() { return } else { false },
+                    // Blocked on a full socket while the queue overflowed.
+                    () = session.killed().cancelled() => true,
+                };
+                if killed {
+                    return close(sink, CloseCode::SlowConsumer, "too slow to read; reconnect and backfill").await;
+                }
+            }
+            WriterStep::Close(code, reason) => return close(sink, code, &reason).await,
+            WriterStep::Detached => {
+                return close(sink, CloseCode::SessionReplaced, "session resumed on another connection").await;
+            }
+            WriterStep::Wait => session.wait().await,
+        }
+    }
+}
+
+async fn read_loop(
+    stream: &mut Stream,
+    state: &AppState,
+    user: &AuthUser,
+    session: &Session,
+    deadline: Duration,
+    limiter: &mut RateLimiter,
+) -> ReadEnd {
+    loop {
+        let frame = match read_frame(stream, state, deadline, limiter).await {
+            Ok(f) => f,
+            Err(end) => return end,
+        };
+        if let Err(end) = handle(frame, state, user, session).await {
+            return end;
+        }
+    }
+}
+
+/// Reads and decodes the next client frame, enforcing size, encoding, the
+/// heartbeat deadline and the rate limit.
+async fn read_frame(
+    stream: &mut Stream,
+    state: &AppState,
+    deadline: Duration,
+    limiter: &mut RateLimiter,
+) -> Result<ClientFrame, ReadEnd> {
+    let shutdown = state.shutdown().clone();
+    let until = Instant::now() + deadline;
+    loop {
+        let msg = tokio::select! {
+            m = stream.next() => m,
+            () = tokio::time::sleep_until(until) => {
+                return Err(ReadEnd::Violation(CloseCode::SessionTimedOut, "no heartbeat in time".into()));
+            }
+            () = shutdown.cancelled() => return Err(ReadEnd::Shutdown),
+        };
+        let text: Utf8Bytes = match msg {
+            None => return Err(ReadEnd::Gone { goodbye: false }),
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Binary(b))) => match Utf8Bytes::try_from(b) {
+                Ok(t) => t,
+                Err(_) => {
+                    return Err(ReadEnd::Violation(CloseCode::InvalidPayload, "frames must be UTF-8 JSON text".into()));
+                }
+            },
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(c))) => {
+                return Err(ReadEnd::Gone { goodbye: c.is_some_and(|c| c.code == 1000) });
+            }
+            Some(Err(e)) => {
+                let msg = e.to_string();
+                return Err(if msg.contains("UTF-8") || msg.contains("utf-8") || msg.contains("utf8") {
+                    ReadEnd::Violation(CloseCode::InvalidPayload, "frames must be UTF-8 JSON text".into())
+                } else if msg.contains("too long") || msg.contains("Space limit") || msg.contains("size") {
+                    ReadEnd::Violation(CloseCode::MessageTooBig, too_big())
+                } else {
+                    debug!(error = %msg, "socket read failed");
+                    ReadEnd::Gone { goodbye: false }
+                });
+            }
+        };
+        if text.len() > MAX_CLIENT_FRAME_BYTES {
+            return Err(ReadEnd::Violation(CloseCode::MessageTooBig, too_big()));
+        }
+        if !limiter.take() {
+            return Err(ReadEnd::Violation(CloseCode::RateLimited, "too many frames; slow down".into()));
+        }
+        return ClientFrame::decode(text.as_str()).map_err(|(code, reason)| ReadEnd::Violation(code, reason));
+    }
+}
+
+fn too_big() -> String {
+    format!("frame larger than {MAX_CLIENT_FRAME_BYTES} bytes")
+}
+
+/// Handles one frame of an identified connection.
+async fn handle(frame: ClientFrame, state: &AppState, user: &AuthUser, session: &Session) -> Result<(), ReadEnd> {
+    match frame {
+        ClientFrame::Identify(_) | ClientFrame::Resume(_) => {
+            return Err(ReadEnd::Violation(CloseCode::AlreadyAuthenticated, "already identified".into()));
+        }
+        ClientFrame::Heartbeat => session.send_direct(&ServerFrame::HeartbeatAck),
+        ClientFrame::SendMessage(m) => {
+            let client_id = m.client_id;
+            let req = SendMessage { client_id: m.client_id, body: m.body, reply_to: m.reply_to };
+            match messages::send(state, user, m.channel_id, req).await {
+                Ok(ack) => session.send_direct(&ServerFrame::Ack(ack)),
+                Err(e) => refuse(session, Some(client_id), &e),
+            }
+        }
+        ClientFrame::Typing(t) => {
+            if let Err(e) = messages::typing(state, user, t.channel_id) {
+                refuse(session, None, &e);
+            }
+        }
+        ClientFrame::SetIdle(s) => state.hub().set_idle(session, s.idle),
+        ClientFrame::SetStatus(s) => state.hub().set_status(user.id, s.status),
+        ClientFrame::MarkRead(m) => {
+            if let Err(e) = read::mark_read(state, user, m.channel_id, m.seq).await {
+                refuse(session, None, &e);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn refuse(session: &Session, client_id: Option<pq_protocol::ClientMessageId>, e: &ApiError) {
+    if e.status().is_server_error() {
+        warn!(error = %e, "gateway request failed");
+    }
+    let error: ErrorBody = e.body();
+    session.send_direct(&ServerFrame::Error(GatewayError { client_id, error }));
+}
+
+/// Builds `ready` for a freshly identified session.
+async fn ready(state: &AppState, user: &AuthUser, session: &Session) -> Result<Ready, ApiError> {
+    let me = servers::load_me(state.db(), user.id).await?;
+    let servers = servers::states_for(state, user.id).await?;
+    Ok(Ready {
+        v: PROTOCOL_VERSION,
+        session_id: session.id,
+        me,
+        servers,
+        presences: state.hub().presences_for(user.id),
+        status: state.hub().status_choice(user.id),
+    })
+}
+
+async fn close(sink: &mut Sink, code: CloseCode, reason: &str) {
+    close_raw(sink, code.code(), reason).await;
+}
+
+async fn close_raw(sink: &mut Sink, code: u16, reason: &str) {
+    // Close reasons must fit in 123 bytes.
+    let mut end = reason.len().min(120);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let frame = CloseFrame { code, reason: Utf8Bytes::from(&reason[..end]) };
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = sink.send(Message::Close(Some(frame))).await;
+        let _ = sink.close().await;
+    })
+    .await;
+}
+
+/// A token bucket: `rate` frames per second, bursts of `burst`.
+#[derive(Debug)]
+struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimiter {
+    fn new(rate: f64, burst: f64) -> Self {
+        Self { rate, burst, tokens: burst, at: Instant::now() }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
