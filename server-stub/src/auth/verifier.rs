@@ -195,7 +195,7 @@ impl Verifier {
         validation.set_issuer(&[&issuer.iss]);
         validation.validate_aud = false; // Cognito access tokens have no `aud`.
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = 2;
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {

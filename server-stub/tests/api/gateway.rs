@@ -1,0 +1,257 @@
+//! The gateway's protocol edges: bad frames get a close code and hurt nobody
+//! else; heartbeats; resume; presence; slow readers; admin toasts.
+
+use std::time::Duration;
+
+use pq_protocol::{
+    gateway::{ClientFrame, CloseCode, Event, Identify, PROTOCOL_VERSION, ServerFrame, SetIdle, SetStatus},
+    models::{Presence, StatusChoice, Toast},
+};
+use reqwest::Method;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{
+    client::Gw,
+    common::TestServer,
+    servers::{api, server_with, text_channel},
+};
+
+#[tokio::test]
+async fn bad_frames_close_with_a_reason_and_others_keep_chatting() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let s = server_with(&alice, &[&bob]).await;
+    let ch = text_channel(&s).id;
+    let mut b = Gw::connect(&ts.url, &bob.token).await;
+
+    let cases: Vec<(Message, CloseCode)> = vec![
+        (Message::Text("{not json".into()), CloseCode::DecodeError),
+        (Message::Text(r#"{"op":"teleport","d":{}}"#.into()), CloseCode::UnknownOp),
+        (Message::Text(r#"{"op":"send_message","d":{"channel_id":"x"}}"#.into()), CloseCode::DecodeError),
+        (
+            Message::Text(format!(r#"{{"op":"heartbeat","pad":"{}"}}"#, "x".repeat(20_000)).into()),
+            CloseCode::MessageTooBig,
+        ),
+        (Message::Binary(vec![0xff, 0xfe, 0x80].into()), CloseCode::InvalidPayload),
+        (Message::Text(r#"{"op":"identify","d":{"v":1,"token":"x"}}"#.into()), CloseCode::AlreadyAuthenticated),
+    ];
+    for (frame, expected) in cases {
+        let mut a = Gw::connect(&ts.url, &alice.token).await;
+        a.send_raw(frame).await;
+        let (code, reason) = a.closed().await;
+        assert_eq!(code, expected.code(), "{expected:?}: {reason}");
+        assert!(!reason.is_empty());
+        // Bob is unaffected.
+        let mut a = Gw::connect(&ts.url, &alice.token).await;
+        let ack = a.send_message(ch, "still here").await;
+        b.event("message", |e| matches!(e, Event::MessageCreated { message } if message.id == ack.message_id)).await;
+    }
+
+    // Before identifying: anything else is refused; a bad token or version too.
+    let mut g = Gw::open(&ts.url).await;
+    g.send(&ClientFrame::Heartbeat).await;
+    assert_eq!(g.closed().await.0, CloseCode::NotAuthenticated.code());
+    let mut g = Gw::open(&ts.url).await;
+    g.send(&ClientFrame::Identify(Identify { v: PROTOCOL_VERSION, token: "garbage".into(), idle: None })).await;
+    assert_eq!(g.closed().await.0, CloseCode::AuthenticationFailed.code());
+    let mut g = Gw::open(&ts.url).await;
+    g.send(&ClientFrame::Identify(Identify { v: 99, token: alice.token.clone(), idle: None })).await;
+    assert_eq!(g.closed().await.0, CloseCode::UnsupportedVersion.code());
+}
+
+#[tokio::test]
+async fn flooding_and_silence_are_cut_off() {
+    let ts = TestServer::start_with(|a| {
+        a.heartbeat_interval_ms = 300;
+        a.rate_per_sec = 5.0;
+        a.rate_burst = 10.0;
+    })
+    .await;
+    let alice = api(&ts, "alice@example.com").await;
+
+    // A heartbeating client stays; one that goes quiet is dropped.
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        a.send(&ClientFrame::Heartbeat).await;
+        assert!(matches!(a.next().await, ServerFrame::HeartbeatAck | ServerFrame::Dispatch(_)));
+    }
+    let (code, _) = a.closed().await;
+    assert_eq!(code, CloseCode::SessionTimedOut.code());
+
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    for _ in 0..30 {
+        if futures_util::SinkExt::send(&mut a.ws, Message::Text(r#"{"op":"heartbeat"}"#.into())).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(a.closed().await.0, CloseCode::RateLimited.code());
+}
+
+#[tokio::test]
+async fn a_dropped_session_resumes_and_gets_what_it_missed() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let s = server_with(&alice, &[&bob]).await;
+    let ch = text_channel(&s).id;
+    let mut b = Gw::connect(&ts.url, &bob.token).await;
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    let first = b.send_message(ch, "one").await;
+    a.event("one", |e| matches!(e, Event::MessageCreated { message } if message.id == first.message_id)).await;
+    let session = a.ready.as_ref().unwrap().session_id;
+    let last = a.last_s;
+    drop(a); // The network drops: no close frame.
+
+    let mut missed = Vec::new();
+    for i in 0..5 {
+        missed.push(b.send_message(ch, &format!("missed {i}")).await.message_id);
+    }
+    let (mut a, frames) = Gw::resume(&ts.url, &alice.token, session, last).await;
+    let got: Vec<_> = frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Dispatch(d) => match &d.event {
+                Event::MessageCreated { message } => Some(message.id),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, missed, "replayed in order, nothing twice");
+    match frames.last().unwrap() {
+        ServerFrame::Resumed(r) => assert!(r.replayed as usize >= missed.len()),
+        other => panic!("{other:?}"),
+    }
+    // And the session lives on.
+    let live = b.send_message(ch, "live").await;
+    a.event("live", |e| matches!(e, Event::MessageCreated { message } if message.id == live.message_id)).await;
+
+    // Someone else's session, or a made-up one: invalid, then identify works on the same socket.
+    let (mut g, frames) = Gw::resume(&ts.url, &bob.token, session, 0).await;
+    assert!(matches!(frames.last(), Some(ServerFrame::InvalidSession(_))));
+    g.send(&ClientFrame::Identify(Identify { v: PROTOCOL_VERSION, token: bob.token.clone(), idle: None })).await;
+    assert!(matches!(g.next().await, ServerFrame::Ready(_)));
+    // The resume above took over from `a`'s old socket? No: it was refused, so `a` still works.
+    let again = b.send_message(ch, "again").await;
+    a.event("again", |e| matches!(e, Event::MessageCreated { message } if message.id == again.message_id)).await;
+}
+
+#[tokio::test]
+async fn presence_is_pushed_online_away_offline() {
+    let ts = TestServer::start_with(|a| a.presence_grace_ms = 300).await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let _s = server_with(&alice, &[&bob]).await;
+    let bob_id = bob.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    assert!(a.ready.as_ref().unwrap().presences.iter().all(|p| p.user_id != bob_id), "bob is offline");
+
+    let mut b = Gw::connect(&ts.url, &bob.token).await;
+    let online =
+        |e: &Event| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Online } if *user_id == bob_id);
+    a.event("bob online", online).await;
+    b.send(&ClientFrame::SetIdle(SetIdle { idle: true })).await;
+    a.event("bob away", |e| matches!(e, Event::PresenceUpdated { presence: Presence::Away, .. })).await;
+    b.send(&ClientFrame::SetIdle(SetIdle { idle: false })).await;
+    a.event("bob back", online).await;
+    b.send(&ClientFrame::SetStatus(SetStatus { status: StatusChoice::Away })).await;
+    a.event("bob away by hand", |e| matches!(e, Event::PresenceUpdated { presence: Presence::Away, .. })).await;
+    b.send(&ClientFrame::SetStatus(SetStatus { status: StatusChoice::Auto })).await;
+    a.event("bob back", online).await;
+
+    // A quick reconnect does not flicker offline; leaving does, after the grace.
+    drop(b);
+    let b2 = Gw::connect(&ts.url, &bob.token).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    drop(b2);
+    match a.event("bob offline", |e| matches!(e, Event::PresenceUpdated { .. })).await {
+        Event::PresenceUpdated { presence, .. } => assert_eq!(presence, Presence::Offline, "no offline flicker before"),
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn a_reader_too_slow_is_cut_off_and_memory_stays_bounded() {
+    let ts = TestServer::start_with(|a| {
+        a.client_queue = 64;
+        a.dev_admins = vec!["root@example.com".into()];
+    })
+    .await;
+    let root = api(&ts, "root@example.com").await;
+    let alice = api(&ts, "alice@example.com").await;
+    let mut slow = Gw::open_slow(&ts.url).await.identify(&alice.token).await;
+    let session = slow.ready.as_ref().unwrap().session_id;
+    let mut fast = Gw::connect(&ts.url, &root.token).await;
+
+    // Flood everyone with toasts while `slow` reads nothing.
+    let text = "t".repeat(300);
+    let n = 3_000;
+    let reader = tokio::spawn(async move {
+        let mut got = 0;
+        while got < n {
+            if let ServerFrame::Dispatch(d) = fast.next().await {
+                if matches!(d.event, Event::Toast { .. }) {
+                    got += 1;
+                }
+            }
+        }
+        got
+    });
+    let mut sent = 0;
+    for chunk in 0..(n / 50) {
+        let mut batch = Vec::new();
+        for _ in 0..50 {
+            let r = root.clone();
+            let t = text.clone();
+            batch.push(tokio::spawn(async move { r.post::<Toast>("/api/admin/toasts", json!({"text": t})).await }));
+        }
+        for h in batch {
+            h.await.unwrap();
+            sent += 1;
+        }
+        let _ = chunk;
+    }
+    assert_eq!(sent, n);
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(30), reader).await.unwrap().unwrap(),
+        n,
+        "a reader keeping up gets every toast"
+    );
+
+    // The slow one was cut off: draining its socket ends well before n frames.
+    let mut frames = 0;
+    let end = loop {
+        match tokio::time::timeout(Duration::from_secs(10), futures_util::StreamExt::next(&mut slow.ws)).await {
+            Ok(Some(Ok(Message::Text(_)))) => frames += 1,
+            Ok(Some(Ok(Message::Close(c)))) => break c.map(|c| u16::from(c.code)),
+            Ok(Some(Ok(_))) => {}
+            Ok(None) | Ok(Some(Err(_))) => break None,
+            Err(_) => panic!("the slow reader was never cut off"),
+        }
+    };
+    assert!(frames < n, "got {frames} of {n}");
+    if let Some(code) = end {
+        assert_eq!(code, CloseCode::SlowConsumer.code());
+    }
+    // Its session is gone: resuming says so (the client backfills instead).
+    let (_g, frames) = Gw::resume(&ts.url, &alice.token, session, 0).await;
+    assert!(matches!(frames.last(), Some(ServerFrame::InvalidSession(_))));
+}
+
+#[tokio::test]
+async fn only_administrators_broadcast_toasts() {
+    let ts = TestServer::start_with(|a| a.dev_admins = vec!["root@example.com".into()]).await;
+    let root = api(&ts, "root@example.com").await;
+    let alice = api(&ts, "alice@example.com").await;
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    alice.fails(Method::POST, "/api/admin/toasts", Some(json!({"text": "hi"})), 403, "forbidden").await;
+    root.fails(Method::POST, "/api/admin/toasts", Some(json!({"text": ""})), 422, "invalid_field").await;
+    let t: Toast = root.post("/api/admin/toasts", json!({"text": "Maintenance at 22:00"})).await;
+    match a.event("toast", |e| matches!(e, Event::Toast { .. })).await {
+        Event::Toast { toast } => assert_eq!((toast.id, toast.text.as_str()), (t.id, "Maintenance at 22:00")),
+        _ => unreachable!(),
+    }
+}

@@ -1,0 +1,21 @@
+//! pq-server end to end: the real server on an ephemeral port with a
+//! temporary data directory, driven through real HTTP and WebSocket clients.
+//!
+//! - `common`: `TestServer` (start, restart on the same data directory) and
+//!   the sign-in helpers that play the person at the browser.
+//! - `client`: typed REST (`Api`) and gateway (`Gw`) clients.
+//! - `signin`: the development identity provider (OIDC, PKCE, accounts).
+//! - `tokens`: access token verification (forgeries, expiry, external issuer).
+//! - `servers`: servers, channels, members, invites, images, permissions.
+//! - `messages`: chat, exactly-once sends, plans, history, read markers, restart.
+//! - `gateway`: protocol edges, resume, presence, slow readers, toasts.
+//! - `openapi`: the served API reference.
+
+mod client;
+mod common;
+mod gateway;
+mod messages;
+mod openapi;
+mod servers;
+mod signin;
+mod tokens;

@@ -1,0 +1,373 @@
+//! Servers, channels, members and invites over REST, with the gateway events
+//! they cause, and who may do what.
+
+use pq_protocol::{
+    gateway::Event,
+    models::{Channel, ChannelKind, Invite, InvitePreview, Member, Presence, Role, ServerState},
+};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::{
+    client::{Api, Gw},
+    common::TestServer,
+};
+
+/// Signs `email` in and returns a REST client for them.
+pub async fn api(ts: &TestServer, email: &str) -> Api {
+    let name = email.split('@').next().unwrap();
+    let tokens = ts.sign_in(email, name).await;
+    Api::new(&ts.url, &tokens.access_token)
+}
+
+/// `owner` creates a server; `others` join it by invite.
+pub async fn server_with(owner: &Api, others: &[&Api]) -> ServerState {
+    let s: ServerState = owner.post("/api/servers", json!({"name": "Study group"})).await;
+    if !others.is_empty() {
+        let inv: Invite = owner.post(&format!("/api/servers/{}/invites", s.server.id), json!({})).await;
+        for o in others {
+            let _: ServerState = o.post(&format!("/api/invites/{}/accept", inv.code), json!({})).await;
+        }
+    }
+    owner.get(&format!("/api/servers/{}", s.server.id)).await
+}
+
+pub fn text_channel(s: &ServerState) -> &Channel {
+    s.channels.iter().find(|c| c.kind == ChannelKind::Text).expect("a text channel")
+}
+
+#[tokio::test]
+async fn a_new_server_has_the_seed_layout_and_its_owner() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let s: ServerState = alice.post("/api/servers", json!({"name": "  Study group  "})).await;
+    assert_eq!(s.server.name, "Study group", "names are trimmed");
+    assert_eq!(s.role, Role::Owner);
+    assert_eq!(s.member_count, 1);
+    let kinds: Vec<(ChannelKind, &str, Option<_>)> =
+        s.channels.iter().map(|c| (c.kind, c.name.as_str(), c.parent_id)).collect();
+    let text_cat = s.channels.iter().find(|c| c.name == "Text Channels").unwrap().id;
+    let voice_cat = s.channels.iter().find(|c| c.name == "Voice Channels").unwrap().id;
+    assert!(kinds.contains(&(ChannelKind::Category, "Text Channels", None)));
+    assert!(kinds.contains(&(ChannelKind::Text, "general", Some(text_cat))));
+    assert!(kinds.contains(&(ChannelKind::Category, "Voice Channels", None)));
+    assert!(kinds.contains(&(ChannelKind::Voice, "General", Some(voice_cat))));
+    assert_eq!(s.read_states.len(), 1);
+    assert_eq!(s.read_states[0].unread_count, 0);
+
+    let mine: Vec<ServerState> = alice.get("/api/servers").await;
+    assert_eq!(mine.len(), 1);
+    let members: Vec<Member> = alice.get(&format!("/api/servers/{}/members", s.server.id)).await;
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].role, Role::Owner);
+    assert_eq!(members[0].user.display_name, "alice");
+
+    alice.fails(Method::POST, "/api/servers", Some(json!({"name": "   "})), 422, "invalid_field").await;
+    alice.fails(Method::POST, "/api/servers", Some(json!({"name": "x".repeat(101)})), 422, "invalid_field").await;
+}
+
+#[tokio::test]
+async fn channels_are_created_renamed_moved_and_deleted_and_members_hear_of_it() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let s = server_with(&alice, &[&bob]).await;
+    let sid = s.server.id;
+    let mut bob_gw = Gw::connect(&ts.url, &bob.token).await;
+
+    let cat: Channel =
+        alice.post(&format!("/api/servers/{sid}/channels"), json!({"name": "Projects", "kind": "category"})).await;
+    let ch: Channel = alice
+        .post(&format!("/api/servers/{sid}/channels"), json!({"name": "design", "kind": "text", "parent_id": cat.id}))
+        .await;
+    assert_eq!(ch.parent_id, Some(cat.id));
+    bob_gw.event("channel_created", |e| matches!(e, Event::ChannelCreated { channel } if channel.id == ch.id)).await;
+
+    // Bob (a member) may not manage channels.
+    bob.fails(
+        Method::POST,
+        &format!("/api/servers/{sid}/channels"),
+        Some(json!({"name": "x", "kind": "text"})),
+        403,
+        "forbidden",
+    )
+    .await;
+    bob.fails(Method::PATCH, &format!("/api/channels/{}", ch.id), Some(json!({"name": "x"})), 403, "forbidden").await;
+    bob.fails(Method::DELETE, &format!("/api/channels/{}", ch.id), None, 403, "forbidden").await;
+
+    let renamed: Channel =
+        alice.ok(Method::PATCH, &format!("/api/channels/{}", ch.id), Some(json!({"name": "ux"}))).await;
+    assert_eq!(renamed.name, "ux");
+    bob_gw.event("channel_updated", |e| matches!(e, Event::ChannelUpdated { channel } if channel.name == "ux")).await;
+
+    // Move "ux" to the top level, first.
+    let all: Vec<Channel> = alice
+        .ok(
+            Method::PUT,
+            &format!("/api/servers/{sid}/channels/layout"),
+            Some(json!({"channels": [{"id": ch.id, "parent_id": null, "position": -1}]})),
+        )
+        .await;
+    let moved = all.iter().find(|c| c.id == ch.id).unwrap();
+    assert_eq!((moved.parent_id, moved.position), (None, -1));
+    bob_gw.event("channels_reordered", |e| matches!(e, Event::ChannelsReordered { .. })).await;
+    // Categories cannot nest; channels of other servers cannot be placed.
+    alice
+        .fails(
+            Method::PUT,
+            &format!("/api/servers/{sid}/channels/layout"),
+            Some(json!({"channels": [{"id": cat.id, "parent_id": cat.id, "position": 0}]})),
+            422,
+            "invalid_field",
+        )
+        .await;
+    let other = server_with(&bob, &[]).await;
+    alice
+        .fails(
+            Method::PUT,
+            &format!("/api/servers/{sid}/channels/layout"),
+            Some(json!({"channels": [{"id": other.channels[0].id, "parent_id": null, "position": 0}]})),
+            422,
+            "invalid_field",
+        )
+        .await;
+
+    // Deleting a category frees its channels.
+    let inner: Channel = alice
+        .post(&format!("/api/servers/{sid}/channels"), json!({"name": "inner", "kind": "voice", "parent_id": cat.id}))
+        .await;
+    let (st, _) = alice.call(Method::DELETE, &format!("/api/channels/{}", cat.id), None).await;
+    assert_eq!(st, 204);
+    bob_gw
+        .event("channel_deleted", |e| matches!(e, Event::ChannelDeleted { channel_id, .. } if *channel_id == cat.id))
+        .await;
+    let state: ServerState = bob.get(&format!("/api/servers/{sid}")).await;
+    assert!(state.channels.iter().all(|c| c.id != cat.id));
+    assert_eq!(state.channels.iter().find(|c| c.id == inner.id).unwrap().parent_id, None);
+}
+
+#[tokio::test]
+async fn outsiders_learn_nothing_and_roles_are_enforced() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let eve = api(&ts, "eve@example.com").await;
+    let s = server_with(&alice, &[&bob, &carol]).await;
+    let sid = s.server.id;
+    let ch = text_channel(&s).id;
+    let bob_id = bob.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
+    let carol_id = carol.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
+
+    // Eve is not a member: 404 everywhere, never 403 (which would confirm existence).
+    for (m, path, body) in [
+        (Method::GET, format!("/api/servers/{sid}"), None),
+        (Method::PATCH, format!("/api/servers/{sid}"), Some(json!({"name": "pwned"}))),
+        (Method::DELETE, format!("/api/servers/{sid}"), None),
+        (Method::GET, format!("/api/servers/{sid}/members"), None),
+        (Method::POST, format!("/api/servers/{sid}/channels"), Some(json!({"name": "x", "kind": "text"}))),
+        (Method::POST, format!("/api/servers/{sid}/invites"), Some(json!({}))),
+        (Method::GET, format!("/api/channels/{ch}/messages"), None),
+        (
+            Method::POST,
+            format!("/api/channels/{ch}/messages"),
+            Some(json!({"client_id": uuid::Uuid::new_v4(), "body": "hi"})),
+        ),
+        (Method::PUT, format!("/api/channels/{ch}/read"), Some(json!({"seq": 1}))),
+        (Method::PATCH, format!("/api/channels/{ch}"), Some(json!({"name": "x"}))),
+        (Method::DELETE, format!("/api/servers/{sid}/members/{bob_id}"), None),
+        (Method::GET, format!("/api/users/{bob_id}"), None),
+    ] {
+        eve.fails(m, &path, body, 404, "not_found").await;
+    }
+    // And her gateway hears nothing of the server.
+    let eve_gw = Gw::connect(&ts.url, &eve.token).await;
+    assert!(eve_gw.ready.as_ref().unwrap().servers.is_empty());
+
+    // Members may not change roles or kick; admins may kick members only.
+    bob.fails(
+        Method::PATCH,
+        &format!("/api/servers/{sid}/members/{carol_id}"),
+        Some(json!({"role": "admin"})),
+        403,
+        "forbidden",
+    )
+    .await;
+    bob.fails(Method::DELETE, &format!("/api/servers/{sid}/members/{carol_id}"), None, 403, "forbidden").await;
+    let (st, _) = alice
+        .call(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "admin"})))
+        .await;
+    assert_eq!(st, 204);
+    let alice_id = alice.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
+    bob.fails(Method::DELETE, &format!("/api/servers/{sid}/members/{alice_id}"), None, 403, "forbidden").await;
+    bob.fails(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"name": ""})), 422, "invalid_field").await;
+    let renamed: pq_protocol::models::Server =
+        bob.ok(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"name": "Renamed"}))).await;
+    assert_eq!(renamed.name, "Renamed");
+    bob.fails(Method::DELETE, &format!("/api/servers/{sid}"), None, 403, "forbidden").await;
+
+    let mut carol_gw = Gw::connect(&ts.url, &carol.token).await;
+    let (st, _) = bob.call(Method::DELETE, &format!("/api/servers/{sid}/members/{carol_id}"), None).await;
+    assert_eq!(st, 204);
+    match carol_gw.event("server_removed", |e| matches!(e, Event::ServerRemoved { .. })).await {
+        Event::ServerRemoved { reason, .. } => assert_eq!(reason, "kicked"),
+        _ => unreachable!(),
+    }
+    carol.fails(Method::GET, &format!("/api/channels/{ch}/messages"), None, 404, "not_found").await;
+
+    // The owner cannot leave; hand over, then leave.
+    alice.fails(Method::DELETE, &format!("/api/servers/{sid}/members/@me"), None, 409, "conflict").await;
+    let (st, _) = alice
+        .call(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "owner"})))
+        .await;
+    assert_eq!(st, 204);
+    let state: ServerState = bob.get(&format!("/api/servers/{sid}")).await;
+    assert_eq!((state.role, state.server.owner_id), (Role::Owner, bob_id));
+    let (st, _) = alice.call(Method::DELETE, &format!("/api/servers/{sid}/members/@me"), None).await;
+    assert_eq!(st, 204);
+    assert!(alice.get::<Vec<ServerState>>("/api/servers").await.is_empty());
+    let (st, _) = bob.call(Method::DELETE, &format!("/api/servers/{sid}"), None).await;
+    assert_eq!(st, 204);
+    bob.fails(Method::GET, &format!("/api/servers/{sid}"), None, 404, "not_found").await;
+    drop(eve_gw);
+}
+
+#[tokio::test]
+async fn invites_preview_accept_expire_run_out_and_revoke() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let dave = api(&ts, "dave@example.com").await;
+    let s = server_with(&alice, &[]).await;
+    let sid = s.server.id;
+    let mut alice_gw = Gw::connect(&ts.url, &alice.token).await;
+
+    let inv: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({"max_uses": 1})).await;
+    assert_eq!(inv.code.0.len(), 22);
+    assert_eq!(inv.url, format!("pq://invite/{}", inv.code.0));
+    assert!(inv.expires_at.is_some(), "invites expire in 7 days by default");
+    let other: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({})).await;
+    assert_ne!(inv.code, other.code);
+
+    let p: InvitePreview = bob.get(&format!("/api/invites/{}", inv.code)).await;
+    assert_eq!(
+        (p.server_name.as_str(), p.member_count, p.online_count, p.already_member),
+        ("Study group", 1, 1, false)
+    );
+    assert_eq!(p.inviter.display_name, "alice");
+    // Looking did not join.
+    bob.fails(Method::GET, &format!("/api/servers/{sid}"), None, 404, "not_found").await;
+
+    let joined: ServerState = bob.post(&format!("/api/invites/{}/accept", inv.code), json!({})).await;
+    assert_eq!((joined.role, joined.member_count), (Role::Member, 2));
+    alice_gw
+        .event(
+            "member_joined",
+            |e| matches!(e, Event::MemberJoined { member, .. } if member.user.display_name == "bob"),
+        )
+        .await;
+    // Accepting again as a member is harmless and uses nothing up.
+    let again: ServerState = bob.post(&format!("/api/invites/{}/accept", inv.code), json!({})).await;
+    assert_eq!(again.server.id, sid);
+    // The single use is gone for Carol.
+    carol.fails(Method::POST, &format!("/api/invites/{}/accept", inv.code), None, 410, "invite_exhausted").await;
+    carol.fails(Method::GET, &format!("/api/invites/{}", inv.code), None, 410, "invite_exhausted").await;
+
+    // Revoked: gone. Only its creator or admins may revoke.
+    bob.fails(Method::DELETE, &format!("/api/invites/{}", other.code), None, 403, "forbidden").await;
+    let (st, _) = alice.call(Method::DELETE, &format!("/api/invites/{}", other.code), None).await;
+    assert_eq!(st, 204);
+    carol.fails(Method::POST, &format!("/api/invites/{}/accept", other.code), None, 410, "invite_expired").await;
+
+    // Expired: gone.
+    let short: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({"max_age_secs": 1})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    carol.fails(Method::POST, &format!("/api/invites/{}/accept", short.code), None, 410, "invite_expired").await;
+
+    // Made-up codes are simply not found.
+    carol.fails(Method::GET, "/api/invites/AAAAAAAAAAAAAAAAAAAAAA", None, 404, "not_found").await;
+    carol.fails(Method::GET, "/api/invites/nonsense", None, 404, "not_found").await;
+
+    // Admins list what still works.
+    let forever: Invite =
+        alice.post(&format!("/api/servers/{sid}/invites"), json!({"max_age_secs": 0, "max_uses": 5})).await;
+    assert!(forever.expires_at.is_none());
+    let list: Vec<Invite> = alice.get(&format!("/api/servers/{sid}/invites")).await;
+    assert_eq!(list.iter().map(|i| i.code.clone()).collect::<Vec<_>>(), vec![forever.code.clone()]);
+    bob.fails(Method::GET, &format!("/api/servers/{sid}/invites"), None, 403, "forbidden").await;
+    let _: ServerState = dave.post(&format!("/api/invites/{}/accept", forever.code), json!({})).await;
+    let members: Vec<Member> = alice.get(&format!("/api/servers/{sid}/members")).await;
+    assert_eq!(members.len(), 3);
+    let me = members.iter().find(|m| m.user.display_name == "alice").unwrap();
+    assert_eq!(me.presence, Presence::Online, "alice has a gateway connection");
+    let dave_m = members.iter().find(|m| m.user.display_name == "dave").unwrap();
+    assert_eq!(dave_m.presence, Presence::Offline);
+}
+
+#[tokio::test]
+async fn images_upload_and_profiles_change() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let s = server_with(&alice, &[&bob]).await;
+    let mut bob_gw = Gw::connect(&ts.url, &bob.token).await;
+
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+    let resp = alice
+        .http
+        .put(format!("{}/api/servers/{}/icon", ts.url, s.server.id))
+        .bearer_auth(&alice.token)
+        .header("content-type", "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let server: pq_protocol::models::Server = resp.json().await.unwrap();
+    let icon = server.icon_url.clone().unwrap();
+    assert!(icon.starts_with("/media/"));
+    bob_gw.event("server_updated", |e| matches!(e, Event::ServerUpdated { server } if server.icon_url.is_some())).await;
+    let got = reqwest::get(format!("{}{icon}", ts.url)).await.unwrap();
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), png.as_slice());
+
+    // Not an image: refused, nothing changes.
+    let resp = alice
+        .http
+        .put(format!("{}/api/users/@me/avatar", ts.url))
+        .bearer_auth(&alice.token)
+        .body("<script>alert(1)</script>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    // Too big.
+    let resp = alice
+        .http
+        .put(format!("{}/api/users/@me/avatar", ts.url))
+        .bearer_auth(&alice.token)
+        .body(vec![0u8; 3 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+
+    let me: pq_protocol::models::Me =
+        alice.ok(Method::PATCH, "/api/users/@me", Some(json!({"display_name": "Alice Kim", "avatar_url": icon}))).await;
+    assert_eq!(me.display_name, "Alice Kim");
+    bob_gw
+        .event("user_updated", |e| matches!(e, Event::UserUpdated { user } if user.display_name == "Alice Kim"))
+        .await;
+    alice
+        .fails(
+            Method::PATCH,
+            "/api/users/@me",
+            Some(json!({"avatar_url": "javascript:alert(1)"})),
+            422,
+            "invalid_field",
+        )
+        .await;
+    let looked: pq_protocol::models::User = bob.get(&format!("/api/users/{}", me.id)).await;
+    assert_eq!(looked.avatar_url.as_deref(), Some(icon.as_str()));
+}
