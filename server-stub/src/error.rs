@@ -171,10 +171,10 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             resp.extensions_mut().insert(InternalCause(Arc::new(self.to_string())));
         }
-        if let ApiError::RateLimited { retry_after_ms } = self {
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after_ms.div_ceil(1000).to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let ApiError::RateLimited { retry_after_ms } = self
+            && let Ok(v) = header::HeaderValue::from_str(&retry_after_ms.div_ceil(1000).to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if matches!(self, ApiError::Unauthorized(_) | ApiError::TokenExpired) {
             let v = if matches!(self, ApiError::TokenExpired) {

@@ -100,6 +100,21 @@ impl RunningServer {
     }
 }
 
+/// Kernel send buffer of every accepted socket. Fixed (not autotuned up to
+/// megabytes) so that a client that stops reading costs bounded memory and is
+/// detected as slow soon; large enough for full-speed fan-out on a LAN.
+const SOCKET_SEND_BUFFER: usize = 256 * 1024;
+
+fn tune_socket(tcp: &mut tokio::net::TcpStream) {
+    // Gateway frames are small and latency matters: no Nagle delay.
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
+    if let Err(e) = socket2::SockRef::from(&*tcp).set_send_buffer_size(SOCKET_SEND_BUFFER) {
+        tracing::debug!(error = %e, "cannot set SO_SNDBUF");
+    }
+}
+
 /// Binds, opens the database, and serves in a background task.
 ///
 /// # Errors
@@ -114,10 +129,9 @@ pub async fn start(args: Args) -> Result<RunningServer, StartError> {
     let state = AppState::new(config, db, shutdown.clone()).await?;
     let router = app(state.clone());
     let token = shutdown.clone();
+    let listener = axum::serve::ListenerExt::tap_io(listener, tune_socket);
     let task = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await
+        axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await }).await
     });
     let config = state.config();
     info!(addr = %addr, public_url = %config.public_url, data_dir = %config.data_dir.display(), "pq-server listening");

@@ -262,10 +262,10 @@ impl Verifier {
         cache: &tokio::sync::Mutex<Option<(Discovery, Instant)>>,
     ) -> Result<Discovery, AuthError> {
         let mut c = cache.lock().await;
-        if let Some((d, at)) = c.as_ref() {
-            if at.elapsed() < DISCOVERY_TTL {
-                return Ok(d.clone());
-            }
+        if let Some((d, at)) = c.as_ref()
+            && at.elapsed() < DISCOVERY_TTL
+        {
+            return Ok(d.clone());
         }
         let d: Discovery = self.fetch_json(&format!("{iss}/.well-known/openid-configuration")).await?;
         *c = Some((d.clone(), Instant::now()));

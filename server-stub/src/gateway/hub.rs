@@ -296,7 +296,8 @@ impl Hub {
     /// Database failure.
     pub async fn load(db: &Db, config: &Config, shutdown: CancellationToken) -> Result<Arc<Self>, sqlx::Error> {
         let mut state = State::default();
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT server_id, user_id FROM members").fetch_all(&db.read).await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT server_id, user_id FROM members").fetch_all(&db.read).await?;
         for (s, u) in rows {
             let (Ok(s), Ok(u)) = (s.parse::<ServerId>(), u.parse::<UserId>()) else { continue };
             state.members.entry(s).or_default().insert(u);
@@ -385,7 +386,8 @@ impl Hub {
         last_seq: u64,
         conn: u64,
     ) -> Result<Arc<Session>, ResumeError> {
-        let session = self.state.read().expect("hub lock").sessions.get(&session_id).cloned().ok_or(ResumeError::Gone)?;
+        let session =
+            self.state.read().expect("hub lock").sessions.get(&session_id).cloned().ok_or(ResumeError::Gone)?;
         if session.user_id != user_id {
             return Err(ResumeError::Gone);
         }

@@ -185,11 +185,14 @@ impl ServerRow {
 /// # Errors
 /// 404 when absent.
 pub async fn server_row(db: impl SqliteExecutor<'_>, server: ServerId) -> Result<ServerRow, ApiError> {
-    sqlx::query_as::<_, ServerRow>(sqlx::AssertSqlSafe(format!("SELECT {} FROM servers s WHERE s.id = ?", ServerRow::COLUMNS)))
-        .bind(server.to_string())
-        .fetch_optional(db)
-        .await?
-        .ok_or(ApiError::NotFound("server"))
+    sqlx::query_as::<_, ServerRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM servers s WHERE s.id = ?",
+        ServerRow::COLUMNS
+    )))
+    .bind(server.to_string())
+    .fetch_optional(db)
+    .await?
+    .ok_or(ApiError::NotFound("server"))
 }
 
 /// A `channels` row.
@@ -223,7 +226,8 @@ impl ChannelRow {
         Ok(Channel {
             id: id(&self.id)?,
             server_id: id(&self.server_id)?,
-            kind: ChannelKind::from_name(&self.kind).ok_or_else(|| ApiError::Internal("corrupt channel kind".into()))?,
+            kind: ChannelKind::from_name(&self.kind)
+                .ok_or_else(|| ApiError::Internal("corrupt channel kind".into()))?,
             name: self.name.clone(),
             parent_id: self.parent_id.as_deref().map(id).transpose()?,
             position: self.position as i32,
@@ -252,10 +256,13 @@ pub async fn channels_of(db: impl SqliteExecutor<'_>, server: ServerId) -> Resul
 /// # Errors
 /// 404 when absent.
 pub async fn channel_row(db: impl SqliteExecutor<'_>, channel: ChannelId) -> Result<Channel, ApiError> {
-    sqlx::query_as::<_, ChannelRow>(sqlx::AssertSqlSafe(format!("SELECT {} FROM channels c WHERE c.id = ?", ChannelRow::COLUMNS)))
-        .bind(channel.to_string())
-        .fetch_optional(db)
-        .await?
-        .ok_or(ApiError::NotFound("channel"))?
-        .channel()
+    sqlx::query_as::<_, ChannelRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM channels c WHERE c.id = ?",
+        ChannelRow::COLUMNS
+    )))
+    .bind(channel.to_string())
+    .fetch_optional(db)
+    .await?
+    .ok_or(ApiError::NotFound("channel"))?
+    .channel()
 }

@@ -99,10 +99,10 @@ pub async fn create(
     if max_age > MAX_MAX_AGE_SECS {
         return Err(ApiError::invalid("max_age_secs", "an invite can last at most 365 days (or 0 for never)"));
     }
-    if let Some(m) = req.max_uses {
-        if m == 0 || m > 10_000 {
-            return Err(ApiError::invalid("max_uses", "max_uses must be between 1 and 10000 (or absent for unlimited)"));
-        }
+    if let Some(m) = req.max_uses
+        && (m == 0 || m > 10_000)
+    {
+        return Err(ApiError::invalid("max_uses", "max_uses must be between 1 and 10000 (or absent for unlimited)"));
     }
     let now = Timestamp::now();
     let expires_at = (max_age > 0).then(|| now.plus_millis(max_age as i64 * 1000));

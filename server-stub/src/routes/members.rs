@@ -196,7 +196,10 @@ pub async fn update(
     let hub = state.hub();
     hub.dispatch(Audience::Server(server_id), Event::MemberUpdated { server_id, user_id: target, role: req.role });
     if req.role == Role::Owner {
-        hub.dispatch(Audience::Server(server_id), Event::MemberUpdated { server_id, user_id: user.id, role: Role::Admin });
+        hub.dispatch(
+            Audience::Server(server_id),
+            Event::MemberUpdated { server_id, user_id: user.id, role: Role::Admin },
+        );
         let server = access::server_row(&mut *conn, server_id).await?.server()?;
         hub.dispatch(Audience::Server(server_id), Event::ServerUpdated { server });
     }

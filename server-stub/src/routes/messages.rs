@@ -90,11 +90,12 @@ pub async fn send(state: &AppState, user: &AuthUser, channel_id: ChannelId, req:
     .await?;
     // Writing in a channel means having read it (the new seq is the channel's
     // highest, so the marker only moves forward).
-    let old_marker: Option<i64> = sqlx::query_scalar("SELECT seq FROM read_markers WHERE channel_id = ? AND user_id = ?")
-        .bind(channel_id.to_string())
-        .bind(user.id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let old_marker: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM read_markers WHERE channel_id = ? AND user_id = ?")
+            .bind(channel_id.to_string())
+            .bind(user.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
     sqlx::query(
         "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
          ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
@@ -232,12 +233,14 @@ pub async fn history(
     const COLS: &str = "id, seq, author_id, client_id, body, reply_to, created_at, edited_at, deleted_at";
     let fetch = i64::from(limit) + 1;
     let mut rows: Vec<Row> = if let Some(after) = q.after {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM messages WHERE channel_id = ? AND seq > ? ORDER BY seq LIMIT ?")))
-            .bind(channel_id.to_string())
-            .bind(after as i64)
-            .bind(fetch)
-            .fetch_all(db)
-            .await?
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM messages WHERE channel_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        )))
+        .bind(channel_id.to_string())
+        .bind(after as i64)
+        .bind(fetch)
+        .fetch_all(db)
+        .await?
     } else {
         let before = q.before.map_or(i64::MAX, |b| b as i64);
         let mut r: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -409,15 +412,18 @@ pub async fn delete(
         .await?;
     sqlx::query("DELETE FROM reactions WHERE message_id = ?").bind(message_id.to_string()).execute(&mut *tx).await?;
     tx.commit().await?;
-    state
-        .hub()
-        .dispatch(Audience::Server(access.server_id), Event::MessageDeleted { channel_id, message_id, seq: seq as u64 });
+    state.hub().dispatch(
+        Audience::Server(access.server_id),
+        Event::MessageDeleted { channel_id, message_id, seq: seq as u64 },
+    );
     drop(conn);
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn valid_emoji(emoji: &str) -> ApiResult<()> {
-    if emoji.is_empty() || emoji.len() > MAX_REACTION_BYTES || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
+    if emoji.is_empty()
+        || emoji.len() > MAX_REACTION_BYTES
+        || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(ApiError::invalid(
             "emoji",
@@ -452,7 +458,9 @@ pub async fn react(
     .fetch_one(&mut *conn)
     .await?;
     if mine == 0 && distinct as usize >= MAX_REACTIONS_PER_MESSAGE {
-        return Err(ApiError::Conflict(format!("a message can carry at most {MAX_REACTIONS_PER_MESSAGE} different reactions")));
+        return Err(ApiError::Conflict(format!(
+            "a message can carry at most {MAX_REACTIONS_PER_MESSAGE} different reactions"
+        )));
     }
     let done = sqlx::query(
         "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)

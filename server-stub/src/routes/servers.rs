@@ -296,9 +296,7 @@ pub async fn delete(
     sqlx::query("DELETE FROM servers WHERE id = ?").bind(server_id.to_string()).execute(&mut *conn).await?;
     let members = state.hub().remove_server(server_id);
     for m in members {
-        state
-            .hub()
-            .dispatch(Audience::User(m), Event::ServerRemoved { server_id, reason: "deleted".into() });
+        state.hub().dispatch(Audience::User(m), Event::ServerRemoved { server_id, reason: "deleted".into() });
     }
     drop(conn);
     tracing::info!(server_id = %server_id, "server deleted");

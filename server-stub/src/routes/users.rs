@@ -31,7 +31,8 @@ pub async fn update_me(
     user: AuthUser,
     Json(req): Json<UpdateProfile>,
 ) -> ApiResult<Json<Me>> {
-    let name = req.display_name.as_deref().map(|n| valid_name("display_name", n, MAX_DISPLAY_NAME_CHARS)).transpose()?;
+    let name =
+        req.display_name.as_deref().map(|n| valid_name("display_name", n, MAX_DISPLAY_NAME_CHARS)).transpose()?;
     let avatar = req.avatar_url.as_deref().map(|u| valid_image_url("avatar_url", u)).transpose()?;
     Ok(Json(apply(&state, user.id, name, avatar).await?))
 }

@@ -196,12 +196,12 @@ impl Gw {
         loop {
             assert!(tokio::time::Instant::now() < deadline, "no {what} in time; saw {skipped:?}");
             let f = self.next().await;
-            if let ServerFrame::Dispatch(d) = &f {
-                if pred(&d.event) {
-                    let ev = d.event.clone();
-                    self.backlog.extend(skipped);
-                    return ev;
-                }
+            if let ServerFrame::Dispatch(d) = &f
+                && pred(&d.event)
+            {
+                let ev = d.event.clone();
+                self.backlog.extend(skipped);
+                return ev;
             }
             skipped.push(f);
         }

@@ -167,7 +167,7 @@ async fn presence_is_pushed_online_away_offline() {
     let b2 = Gw::connect(&ts.url, &bob.token).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     drop(b2);
-    match a.event("bob offline", |e| matches!(e, Event::PresenceUpdated { .. })).await {
+    match a.event("bob offline", |e| matches!(e, Event::PresenceUpdated { user_id, .. } if *user_id == bob_id)).await {
         Event::PresenceUpdated { presence, .. } => assert_eq!(presence, Presence::Offline, "no offline flicker before"),
         _ => unreachable!(),
     }
@@ -192,10 +192,10 @@ async fn a_reader_too_slow_is_cut_off_and_memory_stays_bounded() {
     let reader = tokio::spawn(async move {
         let mut got = 0;
         while got < n {
-            if let ServerFrame::Dispatch(d) = fast.next().await {
-                if matches!(d.event, Event::Toast { .. }) {
-                    got += 1;
-                }
+            if let ServerFrame::Dispatch(d) = fast.next().await
+                && matches!(d.event, Event::Toast { .. })
+            {
+                got += 1;
             }
         }
         got
