@@ -197,8 +197,8 @@ fn rest_bodies() {
     };
     round_trip(&[me()]);
     round_trip(&[member()]);
-    round_trip(&[invite.clone()]);
-    round_trip(&[preview.clone()]);
+    round_trip(std::slice::from_ref(&invite));
+    round_trip(std::slice::from_ref(&preview));
     round_trip(&[MessagePage { messages: vec![message()], has_more: true }]);
     round_trip(&[ChannelLayout { channels: vec![ChannelPlacement { id: id(20), parent_id: None, position: 3 }] }]);
     insta::assert_json_snapshot!(serde_json::json!({
