@@ -25,6 +25,7 @@
 //! codes, tokens and session cookies are stored only as SHA-256 hashes.
 
 mod accounts;
+pub mod devclient;
 mod keys;
 pub mod mail;
 mod oauth;

@@ -9,7 +9,6 @@ use std::{path::PathBuf, time::Duration};
 use base64::Engine as _;
 use reqwest::StatusCode;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 /// The OAuth client id the server accepts by default.
 pub const CLIENT_ID: &str = "pq";
@@ -74,109 +73,12 @@ pub fn jwt_header(jwt: &str) -> Value {
     serde_json::from_slice(&bytes).expect("JSON header")
 }
 
-/// `bytes` random bytes, base64url.
-pub fn random_string(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::fill(&mut buf[..]);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
+pub use pq_server::idp::devclient::{HtmlForm, Pkce, html_error, html_link, random_string};
 
-/// A PKCE verifier and its S256 challenge.
-#[derive(Clone, Debug)]
-pub struct Pkce {
-    /// The secret the client keeps.
-    pub verifier: String,
-    /// `BASE64URL(SHA256(verifier))`.
-    pub challenge: String,
-}
-
-impl Pkce {
-    /// A fresh pair.
-    pub fn new() -> Self {
-        let verifier = random_string(32);
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        Pkce { verifier, challenge }
-    }
-}
-
-impl Default for Pkce {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// A form on a page: where it posts and its hidden fields.
-#[derive(Clone, Debug)]
-pub struct HtmlForm {
-    /// The `action` (a path on the server).
-    pub action: String,
-    /// Hidden inputs, in order.
-    pub hidden: Vec<(String, String)>,
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
-}
-
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let len = tag[start..].find('"')?;
-    Some(unescape(&tag[start..start + len]))
-}
-
-/// The forms on a page.
-pub fn html_forms(html: &str) -> Vec<HtmlForm> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<form") {
-        let after = &rest[start..];
-        let end = after.find("</form>").unwrap_or(after.len());
-        let body = &after[..end];
-        let tag_end = body.find('>').unwrap_or(body.len());
-        let action = attr(&body[..tag_end], "action").unwrap_or_default();
-        let mut hidden = Vec::new();
-        let mut inner = &body[tag_end..];
-        while let Some(i) = inner.find("<input") {
-            let tag = &inner[i..];
-            let close = tag.find('>').unwrap_or(tag.len());
-            let tag = &tag[..close];
-            if attr(tag, "type").as_deref() == Some("hidden")
-                && let Some(name) = attr(tag, "name")
-            {
-                hidden.push((name, attr(tag, "value").unwrap_or_default()));
-            }
-            inner = &inner[i + close..];
-        }
-        out.push(HtmlForm { action, hidden });
-        rest = &after[end..];
-    }
-    out
-}
-
-/// The form on `html` that posts to `action`.
+/// The form on `html` that posts to `action` (the test fails without one).
 pub fn html_form(html: &str, action: &str) -> HtmlForm {
-    html_forms(html)
-        .into_iter()
-        .find(|f| f.action == action)
+    pq_server::idp::devclient::html_form(html, action)
         .unwrap_or_else(|| panic!("no form posting to {action} on this page:\n{html}"))
-}
-
-/// The `href` of the link whose text is `text`.
-pub fn html_link(html: &str, text: &str) -> Option<String> {
-    let end = html.find(&format!(">{text}</a>"))?;
-    let start = html[..end].rfind("href=\"")? + "href=\"".len();
-    let len = html[start..].find('"')?;
-    Some(unescape(&html[start..start + len]))
-}
-
-/// The error note on a page, if any.
-pub fn html_error(html: &str) -> Option<String> {
-    let start = html.find("class=\"note err\"")?;
-    let text = &html[start..];
-    let open = text.find('>')? + 1;
-    let close = text.find("</p>")?;
-    Some(unescape(&text[open..close]))
 }
 
 /// A started authorization: the sign-in page and what the client keeps.
@@ -319,6 +221,15 @@ impl TestServer {
     /// Starts an authorization with the usual parameters and a fresh PKCE
     /// pair, state and nonce; returns the sign-in page.
     pub async fn begin(&self) -> Authorization {
+        let (auth, url) = self.begin_at().await;
+        let (status, page, _) = self.get_page(&url).await;
+        assert_eq!(status, StatusCode::OK, "the sign-in page: {page}");
+        Authorization { page, ..auth }
+    }
+
+    /// A fresh authorization (PKCE pair, state, nonce) and its URL, as an app
+    /// would open it in the browser; the page is not loaded yet.
+    pub async fn begin_at(&self) -> (Authorization, String) {
         let (pkce, state, nonce) = (Pkce::new(), random_string(16), random_string(16));
         let url = self.authorize_url(&[
             ("response_type", "code"),
@@ -330,9 +241,7 @@ impl TestServer {
             ("scope", SCOPE),
             ("nonce", &nonce),
         ]);
-        let (status, page, _) = self.get_page(&url).await;
-        assert_eq!(status, StatusCode::OK, "the sign-in page: {page}");
-        Authorization { pkce, state, nonce, page }
+        (Authorization { pkce, state, nonce, page: String::new() }, url)
     }
 
     /// Checks a redirect to the app and returns the `code` (asserting the state).
@@ -349,15 +258,12 @@ impl TestServer {
     /// Plays the person at the browser through a federated stand-in
     /// (`Google` or `Kakao`): returns the code and the authorization.
     pub async fn federated_code(&self, provider: &str, email: &str, name: &str) -> (String, Authorization) {
-        let auth = self.begin().await;
-        let href = html_link(&auth.page, &format!("Continue with {provider}")).expect("a provider button");
-        let (status, page, _) = self.get_page(&self.at(&href)).await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let form = html_form(&page, "/federated");
-        let (status, body, location) = self.post_form(&form, &[("email", email), ("name", name)]).await;
-        assert_eq!(status, StatusCode::FOUND, "{body}");
-        let code = self.code_from(location.as_deref(), &auth.state);
-        (code, auth)
+        let auth = self.begin_at().await;
+        let location = pq_server::idp::devclient::complete_federated(&self.http, &auth.1, provider, email, name)
+            .await
+            .unwrap_or_else(|e| panic!("signing in with {provider}: {e}"));
+        let code = self.code_from(Some(&location), &auth.0.state);
+        (code, auth.0)
     }
 
     /// POSTs a form to `/oauth2/token`: status and JSON body.
