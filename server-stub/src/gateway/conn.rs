@@ -139,7 +139,7 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
         }
     };
 
-    let writer = write_loop(&session, conn, &mut sink);
+    let writer = write_loop(&session, conn, &mut sink, state.config().write_coalesce);
     tokio::pin!(writer);
     let reader = read_loop(&mut stream, &state, &user, &session, deadline, &mut limiter);
     let end = tokio::select! {
@@ -167,8 +167,12 @@ fn unsupported(v: u16) -> String {
     format!("protocol version {v} is not supported; this server speaks {PROTOCOL_VERSION}")
 }
 
-/// Writes what the session queues until it closes or is taken over.
-async fn write_loop(session: &Session, conn: u64, sink: &mut Sink) {
+/// Writes what the session queues until it closes or is taken over. After a
+/// write, the next one waits until `coalesce` has passed, so frames that
+/// arrive close together leave in one write (one system call) instead of one
+/// each; the first frame after a quiet spell leaves at once.
+async fn write_loop(session: &Session, conn: u64, sink: &mut Sink, coalesce: Duration) {
+    let mut last_write: Option<Instant> = None;
     loop {
         match session.next_step(conn) {
             WriterStep::Write(batch) => {
@@ -186,12 +190,24 @@ async fn write_loop(session: &Session, conn: u64, sink: &mut Sink) {
                 if killed {
                     return close(sink, CloseCode::SlowConsumer, "too slow to read; reconnect and backfill").await;
                 }
+                last_write = Some(Instant::now());
             }
             WriterStep::Close(code, reason) => return close(sink, code, &reason).await,
             WriterStep::Detached => {
                 return close(sink, CloseCode::SessionReplaced, "session resumed on another connection").await;
             }
-            WriterStep::Wait => session.wait().await,
+            WriterStep::Wait => {
+                session.wait().await;
+                if let Some(at) = last_write {
+                    let next = at + coalesce;
+                    if Instant::now() < next {
+                        tokio::select! {
+                            () = tokio::time::sleep_until(next) => {}
+                            () = session.killed().cancelled() => {}
+                        }
+                    }
+                }
+            }
         }
     }
 }

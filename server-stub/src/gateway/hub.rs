@@ -153,6 +153,9 @@ impl Session {
         }
         out.frames.push_back(frame);
         out.pending += 1;
+        // The writer takes every pending frame at once: only the first one
+        // after it emptied the queue needs to wake it.
+        let first = out.pending == 1;
         if out.pending > self.limit {
             // Too slow (or away too long): drop everything, end the session.
             out.dead = true;
@@ -176,7 +179,7 @@ impl Session {
                 }
             }
         }
-        let wake = !out.holding && out.attached.is_some();
+        let wake = first && !out.holding && out.attached.is_some();
         drop(out);
         if wake {
             self.notify.notify_one();

@@ -221,7 +221,7 @@ impl TestServer {
     /// Starts an authorization with the usual parameters and a fresh PKCE
     /// pair, state and nonce; returns the sign-in page.
     pub async fn begin(&self) -> Authorization {
-        let (auth, url) = self.begin_at().await;
+        let (auth, url) = self.begin_at();
         let (status, page, _) = self.get_page(&url).await;
         assert_eq!(status, StatusCode::OK, "the sign-in page: {page}");
         Authorization { page, ..auth }
@@ -229,7 +229,7 @@ impl TestServer {
 
     /// A fresh authorization (PKCE pair, state, nonce) and its URL, as an app
     /// would open it in the browser; the page is not loaded yet.
-    pub async fn begin_at(&self) -> (Authorization, String) {
+    pub fn begin_at(&self) -> (Authorization, String) {
         let (pkce, state, nonce) = (Pkce::new(), random_string(16), random_string(16));
         let url = self.authorize_url(&[
             ("response_type", "code"),
@@ -258,7 +258,7 @@ impl TestServer {
     /// Plays the person at the browser through a federated stand-in
     /// (`Google` or `Kakao`): returns the code and the authorization.
     pub async fn federated_code(&self, provider: &str, email: &str, name: &str) -> (String, Authorization) {
-        let auth = self.begin_at().await;
+        let auth = self.begin_at();
         let location = pq_server::idp::devclient::complete_federated(&self.http, &auth.1, provider, email, name)
             .await
             .unwrap_or_else(|e| panic!("signing in with {provider}: {e}"));
