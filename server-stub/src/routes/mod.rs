@@ -127,6 +127,7 @@ pub fn app(state: AppState) -> Router {
         router = router.merge(idp.router());
     }
     router
+        .fallback(|| async { ApiError::NotFound("route") })
         .layer(middleware::from_fn(log_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let matched =

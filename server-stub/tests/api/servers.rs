@@ -371,3 +371,90 @@ async fn images_upload_and_profiles_change() {
     let looked: pq_protocol::models::User = bob.get(&format!("/api/users/{}", me.id)).await;
     assert_eq!(looked.avatar_url.as_deref(), Some(icon.as_str()));
 }
+
+#[tokio::test]
+async fn bad_request_bodies_get_clear_errors_and_change_nothing() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let s = server_with(&alice, &[]).await;
+    let ch = text_channel(&s).id;
+    let post = |body: Vec<u8>, ct: &'static str| {
+        let alice = alice.clone();
+        async move {
+            let resp = alice
+                .http
+                .post(format!("{}/api/channels/{ch}/messages", alice.base))
+                .bearer_auth(&alice.token)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (st, v) = post(b"{\"client_id\": ".to_vec(), "application/json").await;
+    assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "{v}");
+    assert!(v["message"].as_str().unwrap().to_lowercase().contains("malformed json"), "{v}");
+    let (st, v) = post(b"{\"body\": \"no client id\"}".to_vec(), "application/json").await;
+    assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("client_id"), "names the missing field: {v}");
+    let (st, v) = post(b"{\"client_id\": 5, \"body\": \"x\"}".to_vec(), "application/json").await;
+    assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "{v}");
+    let (st, v) = post(b"{\"client_id\":\"01900000-0000-7000-8000-000000000001\",\"body\":\"\xff\xfe\"}".to_vec(), "application/json").await;
+    assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "invalid UTF-8: {v}");
+    let (st, v) = post(b"client_id=x".to_vec(), "application/x-www-form-urlencoded").await;
+    assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "{v}");
+    let huge = format!("{{\"client_id\":\"{}\",\"body\":\"{}\"}}", uuid::Uuid::new_v4(), "x".repeat(100_000));
+    let (st, v) = post(huge.into_bytes(), "application/json").await;
+    assert_eq!((st, v["code"].as_str()), (413, Some("payload_too_large")), "{v}");
+    alice.fails(Method::GET, "/api/channels/not-a-uuid/messages", None, 400, "bad_request").await;
+    alice.fails(Method::GET, "/api/no/such/route", None, 404, "not_found").await;
+
+    // Nothing was stored; the server still works.
+    let page: pq_protocol::models::MessagePage = alice.get(&format!("/api/channels/{ch}/messages")).await;
+    assert!(page.messages.is_empty());
+    let ok: pq_protocol::models::SendAck =
+        alice.post(&format!("/api/channels/{ch}/messages"), json!({"client_id": uuid::Uuid::new_v4(), "body": "fine"})).await;
+    assert_eq!(ok.seq, 1);
+}
+
+#[tokio::test]
+async fn gateway_ops_into_other_servers_are_refused() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let eve = api(&ts, "eve@example.com").await;
+    let s = server_with(&alice, &[]).await;
+    let ch = text_channel(&s).id;
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    let mut e = Gw::connect(&ts.url, &eve.token).await;
+
+    let err = e.send_with_id(ch, pq_protocol::ClientMessageId::new(), "let me in").await.unwrap_err();
+    assert_eq!(err.error.code, pq_protocol::ErrorCode::NotFound);
+    for frame in [
+        pq_protocol::gateway::ClientFrame::Typing(pq_protocol::gateway::TypingStart { channel_id: ch }),
+        pq_protocol::gateway::ClientFrame::MarkRead(pq_protocol::gateway::GatewayMarkRead { channel_id: ch, seq: 1 }),
+    ] {
+        e.send(&frame).await;
+        loop {
+            match e.next().await {
+                pq_protocol::gateway::ServerFrame::Error(err) => {
+                    assert_eq!(err.error.code, pq_protocol::ErrorCode::NotFound);
+                    break;
+                }
+                pq_protocol::gateway::ServerFrame::Dispatch(d) => {
+                    assert!(matches!(d.event, Event::PresenceUpdated { .. }), "eve sees {d:?}");
+                }
+                other => panic!("expected an error, got {other:?}"),
+            }
+        }
+    }
+    // Alice heard nothing of it, and her channel is still empty.
+    let mine = a.send_message(ch, "hello").await;
+    assert_eq!(mine.seq, 1);
+    match a.event("my message", |e| matches!(e, Event::MessageCreated { .. } | Event::TypingStarted { .. })).await {
+        Event::MessageCreated { message } => assert_eq!(message.id, mine.message_id),
+        other => panic!("eve's typing leaked: {other:?}"),
+    }
+}
