@@ -180,6 +180,7 @@ async fn main() -> anyhow::Result<()> {
     let sent = Arc::new(AtomicU64::new(0));
     let sent_measured = Arc::new(AtomicU64::new(0));
     tokio::time::sleep_until(epoch.into()).await;
+    let idle_rss = args.server_pid.and_then(rss_mib);
     let cpu_before = args.server_pid.and_then(cpu_ticks);
     let own_before = cpu_ticks(std::process::id());
     let wall_before = Instant::now();
@@ -252,10 +253,11 @@ async fn main() -> anyhow::Result<()> {
         let cpu_s = (b - a) as f64 / ticks;
         let all_deliveries = sent.load(Ordering::Relaxed) as f64 * args.connections as f64;
         println!(
-            "  server: {:.0}% CPU (of one core) while sending, {:.2} µs CPU per delivery, RSS {} MiB",
+            "  server: {:.0}% CPU (of one core) while sending, {:.2} µs CPU per delivery, RSS {} MiB ({} MiB with the connections idle)",
             100.0 * cpu_s / wall.as_secs_f64(),
             1e6 * cpu_s / all_deliveries.max(1.0),
-            rss_mib(pid).unwrap_or(0)
+            rss_mib(pid).unwrap_or(0),
+            idle_rss.unwrap_or(0)
         );
     }
     if let (Some(a), Some(b)) = (own_before, own_after) {

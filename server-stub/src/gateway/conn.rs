@@ -43,11 +43,12 @@ const HARD_FRAME_LIMIT: usize = 1 << 20;
 
 /// `GET /gateway`: upgrades to a WebSocket.
 pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    // Small buffers: 1,000 idle connections should not cost 128 KiB each.
-    // Writes block (backpressure) past 64 KiB queued in tungstenite, and fail
-    // past 1 MiB, so a stuck reader cannot grow memory there either.
+    // Small buffers: 1,000 connections should not cost 128 KiB each.
+    // Writes go to the socket once 16 KiB are queued in tungstenite (a batch
+    // larger than that takes several system calls) and fail past 1 MiB, so a
+    // stuck reader cannot grow memory there either.
     ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(64 * 1024)
+        .write_buffer_size(16 * 1024)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)

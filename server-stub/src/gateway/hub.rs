@@ -141,7 +141,10 @@ impl Session {
             notify: Notify::new(),
             killed: CancellationToken::new(),
             limit,
-            retain: limit,
+            // Written frames kept for resume only need to cover what was in
+            // flight when a socket dropped (kernel buffers); older gaps fall
+            // back to `invalid_session` and a backfill.
+            retain: (limit / 8).max(64),
         }
     }
 

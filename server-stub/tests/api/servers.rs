@@ -402,7 +402,11 @@ async fn bad_request_bodies_get_clear_errors_and_change_nothing() {
     assert!(v["message"].as_str().unwrap().contains("client_id"), "names the missing field: {v}");
     let (st, v) = post(b"{\"client_id\": 5, \"body\": \"x\"}".to_vec(), "application/json").await;
     assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "{v}");
-    let (st, v) = post(b"{\"client_id\":\"01900000-0000-7000-8000-000000000001\",\"body\":\"\xff\xfe\"}".to_vec(), "application/json").await;
+    let (st, v) = post(
+        b"{\"client_id\":\"01900000-0000-7000-8000-000000000001\",\"body\":\"\xff\xfe\"}".to_vec(),
+        "application/json",
+    )
+    .await;
     assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "invalid UTF-8: {v}");
     let (st, v) = post(b"client_id=x".to_vec(), "application/x-www-form-urlencoded").await;
     assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "{v}");
@@ -415,8 +419,9 @@ async fn bad_request_bodies_get_clear_errors_and_change_nothing() {
     // Nothing was stored; the server still works.
     let page: pq_protocol::models::MessagePage = alice.get(&format!("/api/channels/{ch}/messages")).await;
     assert!(page.messages.is_empty());
-    let ok: pq_protocol::models::SendAck =
-        alice.post(&format!("/api/channels/{ch}/messages"), json!({"client_id": uuid::Uuid::new_v4(), "body": "fine"})).await;
+    let ok: pq_protocol::models::SendAck = alice
+        .post(&format!("/api/channels/{ch}/messages"), json!({"client_id": uuid::Uuid::new_v4(), "body": "fine"}))
+        .await;
     assert_eq!(ok.seq, 1);
 }
 
