@@ -88,23 +88,8 @@ pub async fn send(state: &AppState, user: &AuthUser, channel_id: ChannelId, req:
     .bind(now.as_millis())
     .execute(&mut *tx)
     .await?;
-    // Writing in a channel means having read it (the new seq is the channel's
-    // highest, so the marker only moves forward).
-    let old_marker: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM read_markers WHERE channel_id = ? AND user_id = ?")
-            .bind(channel_id.to_string())
-            .bind(user.id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-    sqlx::query(
-        "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
-         ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
-    )
-    .bind(channel_id.to_string())
-    .bind(user.id.to_string())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
+    // Writing in a channel means having read it.
+    let old_marker = super::read::advance_marker(&mut tx, channel_id, user.id, seq).await?;
     tx.commit().await?;
 
     let seq = seq as u64;
@@ -125,7 +110,7 @@ pub async fn send(state: &AppState, user: &AuthUser, channel_id: ChannelId, req:
     };
     let hub = state.hub();
     hub.dispatch(Audience::Server(access.server_id), Event::MessageCreated { message });
-    let old_marker = old_marker.unwrap_or(0).max(0) as u64;
+    let old_marker = old_marker.max(0) as u64;
     if old_marker + 1 < seq {
         hub.dispatch(
             Audience::Server(access.server_id),

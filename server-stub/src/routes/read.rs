@@ -4,10 +4,12 @@
 
 use axum::extract::State;
 use pq_protocol::{
-    ChannelId,
+    ChannelId, UserId,
     gateway::Event,
     models::{MarkRead, ReadState},
 };
+
+use sqlx::SqliteConnection;
 
 use super::{Path, access::text_channel};
 use crate::{
@@ -16,6 +18,37 @@ use crate::{
     gateway::Audience,
     state::AppState,
 };
+
+/// Moves a member's read marker forward to `seq` (never back) and returns
+/// where it was.
+///
+/// # Errors
+/// Database failure.
+pub async fn advance_marker(
+    conn: &mut SqliteConnection,
+    channel_id: ChannelId,
+    user: UserId,
+    seq: i64,
+) -> Result<i64, sqlx::Error> {
+    let old: i64 = sqlx::query_scalar("SELECT seq FROM read_markers WHERE channel_id = ? AND user_id = ?")
+        .bind(channel_id.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(0);
+    if seq > old {
+        sqlx::query(
+            "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
+             ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
+        )
+        .bind(channel_id.to_string())
+        .bind(user.to_string())
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(old)
+}
 
 /// Moves `user`'s marker in `channel_id` up to `seq` (clamped to the newest
 /// message; never backwards) and returns the read state.
@@ -30,23 +63,7 @@ pub async fn mark_read(state: &AppState, user: &AuthUser, channel_id: ChannelId,
         .fetch_one(&mut *conn)
         .await?;
     let target = (seq.min(last_seq.max(0) as u64)) as i64;
-    let old: i64 = sqlx::query_scalar("SELECT seq FROM read_markers WHERE channel_id = ? AND user_id = ?")
-        .bind(channel_id.to_string())
-        .bind(user.id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or(0);
-    if target > old {
-        sqlx::query(
-            "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
-             ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
-        )
-        .bind(channel_id.to_string())
-        .bind(user.id.to_string())
-        .bind(target)
-        .execute(&mut *conn)
-        .await?;
-    }
+    let old = advance_marker(&mut conn, channel_id, user.id, target).await?;
     let unread: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM messages WHERE channel_id = ? AND seq > ? AND author_id <> ? AND deleted_at IS NULL",
     )
