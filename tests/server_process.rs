@@ -82,7 +82,8 @@ async fn respawn(data: &Path, url: &str) -> Child {
 async fn sigterm_closes_sockets_cleanly_and_a_kill_loses_nothing_acknowledged() {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = spawn(data.path(), "127.0.0.1:0");
-    let http = reqwest::Client::new();
+    // No keep-alive pool: the server process behind the port changes.
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     assert!(http.get(format!("{url}/healthz")).send().await.unwrap().status().is_success());
 
     let t = devclient::sign_in(&devclient::browser(), &url, "ana@example.com", "Ana").await.unwrap();
