@@ -463,6 +463,15 @@ wire! {
         pub created_at: Timestamp,
     }
 
+    /// `GET /api/auth/config` (no sign-in needed): which OpenID Connect
+    /// issuer and client id to sign in with.
+    pub struct AuthConfig {
+        /// Issuer URL; its discovery document is at `{issuer}/.well-known/openid-configuration`.
+        pub issuer: String,
+        /// OAuth client id of pq's apps.
+        pub client_id: String,
+    }
+
     /// `GET /healthz`.
     pub struct Health {
         /// Always `"ok"` when answering.

@@ -58,6 +58,7 @@ fn export_all(dir: &Path) {
         CreateToast,
         Toast,
         Health,
+        AuthConfig,
     );
     // An index that re-exports everything, so the UI imports from one place.
     let mut names: Vec<String> = fs::read_dir(dir)

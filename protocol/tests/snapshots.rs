@@ -221,6 +221,7 @@ fn rest_bodies() {
         "Invite": invite,
         "InvitePreview": preview,
         "CreateToast": CreateToast { text: "hello all".into() },
+        "AuthConfig": AuthConfig { issuer: "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC".into(), client_id: "pq".into() },
         "Error": ErrorBody { field: Some("name".into()), ..ErrorBody::new(ErrorCode::InvalidField, "Name must not be empty.") },
     }));
 }

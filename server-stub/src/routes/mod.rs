@@ -29,7 +29,10 @@ use axum::{
     response::Response,
     routing::get,
 };
-use pq_protocol::{limits::MAX_JSON_BODY_BYTES, models::Health};
+use pq_protocol::{
+    limits::MAX_JSON_BODY_BYTES,
+    models::{AuthConfig, Health},
+};
 use serde::de::DeserializeOwned;
 use tower_http::trace::TraceLayer;
 use utoipa::{
@@ -85,6 +88,7 @@ impl Modify for BearerAuth {
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(auth_config))
         .routes(routes!(users::me, users::update_me))
         .routes(routes!(users::upload_avatar))
         .routes(routes!(users::get_user))
@@ -156,6 +160,16 @@ async fn log_errors(req: Request, next: Next) -> Response {
 #[utoipa::path(get, path = "/healthz", tag = "meta", security(()), responses((status = 200, body = Health)))]
 async fn healthz() -> axum::Json<Health> {
     axum::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+}
+
+/// Which issuer and client id to sign in with (no sign-in needed): the
+/// external issuer when one is configured, else the development provider.
+#[utoipa::path(get, path = "/api/auth/config", tag = "meta", security(()), responses((status = 200, body = AuthConfig)))]
+async fn auth_config(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<AuthConfig> {
+    let config = state.config();
+    let issuer = config.external_issuer.as_ref().map_or_else(|| config.dev_issuer(), |e| e.issuer.clone());
+    let client_id = config.client_ids.first().cloned().unwrap_or_else(|| "pq".into());
+    axum::Json(AuthConfig { issuer, client_id })
 }
 
 /// Path extractor whose rejections use pq's error shape.

@@ -8,6 +8,9 @@ async fn openapi_document_and_docs_page_are_served() {
     let ts = TestServer::start().await;
     let health: pq_protocol::models::Health = reqwest::get(ts.at("/healthz")).await.unwrap().json().await.unwrap();
     assert_eq!(health.status, "ok");
+    let auth: pq_protocol::models::AuthConfig =
+        reqwest::get(ts.at("/api/auth/config")).await.unwrap().json().await.unwrap();
+    assert_eq!((auth.issuer.as_str(), auth.client_id.as_str()), (ts.url.as_str(), "pq"));
 
     let doc: serde_json::Value = reqwest::get(ts.at("/openapi.json")).await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
