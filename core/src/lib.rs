@@ -1,5 +1,18 @@
-//! pq-core: the client engine. Not built yet: see issue 4 (sign-in, gateway,
-//! offline cache, exactly-once outbox, the `pq` command line).
+//! # pq-core
+//!
+//! pq's client engine: everything the desktop app does that is not drawing.
+//! It imports no Tauri and no UI; the desktop shell, the `pq` command line,
+//! bots and tests all drive it the same way.
+//!
+//! - [`auth`]: OAuth 2.0 authorization code + PKCE in the system browser
+//!   (RFC 8252), OpenID Connect discovery, refresh; tokens in the OS keychain.
+//! - [`api`]: the REST client (bearer token, one shared refresh on 401).
+//! - [`store`]: the offline cache (SQLite, WAL, migrations, full-text search
+//!   that works for Korean) and the outbox.
 #![warn(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod store;
 
 pub use pq_protocol as protocol;
