@@ -1,0 +1,481 @@
+//! Servers, channels, members and people, as last heard from the server.
+
+use std::collections::HashSet;
+
+use pq_protocol::{
+    ChannelId, ServerId, Timestamp, UserId,
+    models::{Channel, ChannelKind, Member, Presence, Role, Server, ServerState, User},
+};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Result, Store, StoreError, parse_id};
+
+/// A server as the cache knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedServer {
+    /// The server.
+    pub server: Server,
+    /// My role in it.
+    pub role: Role,
+    /// How many members it has.
+    pub member_count: u32,
+}
+
+/// A channel with my read state and what of it is cached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedChannel {
+    /// The channel (its `last_seq` is the newest the server told us of).
+    pub channel: Channel,
+    /// Highest `seq` I have read.
+    pub last_read_seq: u64,
+    /// Unread messages by others.
+    pub unread_count: u32,
+    /// Messages `low_seq..=synced_seq` are cached without holes (0 and 0: none).
+    pub low_seq: u64,
+    /// See `low_seq`.
+    pub synced_seq: u64,
+    /// Notifications off.
+    pub muted: bool,
+}
+
+const CHANNEL_COLS: &str =
+    "id, server_id, kind, name, parent_id, position, last_seq, last_read_seq, unread_count, low_seq, synced_seq, muted";
+
+fn channel_row(r: &Row<'_>) -> rusqlite::Result<CachedChannelRaw> {
+    Ok(CachedChannelRaw {
+        id: r.get(0)?,
+        server_id: r.get(1)?,
+        kind: r.get(2)?,
+        name: r.get(3)?,
+        parent_id: r.get(4)?,
+        position: r.get(5)?,
+        last_seq: r.get(6)?,
+        last_read_seq: r.get(7)?,
+        unread_count: r.get(8)?,
+        low_seq: r.get(9)?,
+        synced_seq: r.get(10)?,
+        muted: r.get(11)?,
+    })
+}
+
+struct CachedChannelRaw {
+    id: String,
+    server_id: String,
+    kind: String,
+    name: String,
+    parent_id: Option<String>,
+    position: i64,
+    last_seq: i64,
+    last_read_seq: i64,
+    unread_count: i64,
+    low_seq: i64,
+    synced_seq: i64,
+    muted: i64,
+}
+
+impl CachedChannelRaw {
+    fn into_cached(self) -> Result<CachedChannel> {
+        Ok(CachedChannel {
+            channel: Channel {
+                id: parse_id(&self.id)?,
+                server_id: parse_id(&self.server_id)?,
+                kind: ChannelKind::from_name(&self.kind).ok_or_else(|| StoreError::Corrupt("channel kind".into()))?,
+                name: self.name,
+                parent_id: self.parent_id.as_deref().map(parse_id).transpose()?,
+                position: self.position as i32,
+                last_seq: self.last_seq as u64,
+            },
+            last_read_seq: self.last_read_seq as u64,
+            unread_count: self.unread_count as u32,
+            low_seq: self.low_seq as u64,
+            synced_seq: self.synced_seq as u64,
+            muted: self.muted != 0,
+        })
+    }
+}
+
+impl Store {
+    /// Replaces what the cache knows of one server with `state` (from
+    /// `ready`, `server_joined` or a refresh). Channels that are gone are
+    /// removed with their messages; kept channels keep their cached history.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn apply_server_state(&mut self, state: &ServerState, sort: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let s = &state.server;
+        tx.execute(
+            "INSERT INTO servers (id, name, icon_url, owner_id, created_at, role, member_count, sort)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, icon_url = excluded.icon_url,
+               owner_id = excluded.owner_id, role = excluded.role, member_count = excluded.member_count,
+               sort = excluded.sort",
+            params![
+                s.id.to_string(),
+                s.name,
+                s.icon_url,
+                s.owner_id.to_string(),
+                s.created_at.as_millis(),
+                state.role.as_str(),
+                state.member_count,
+                sort
+            ],
+        )?;
+        let keep: HashSet<String> = state.channels.iter().map(|c| c.id.to_string()).collect();
+        let existing: Vec<String> = tx
+            .prepare("SELECT id FROM channels WHERE server_id = ?1")?
+            .query_map([s.id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for gone in existing.iter().filter(|id| !keep.contains(*id)) {
+            delete_channel(&tx, gone)?;
+        }
+        for c in &state.channels {
+            upsert_channel(&tx, c)?;
+        }
+        for rs in &state.read_states {
+            tx.execute(
+                "UPDATE channels SET last_read_seq = ?2, unread_count = ?3 WHERE id = ?1",
+                params![rs.channel_id.to_string(), rs.last_read_seq as i64, rs.unread_count],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets every server not in `keep` (after `ready`: left or deleted while away).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn retain_servers(&mut self, keep: &[ServerId]) -> Result<()> {
+        let keep: HashSet<String> = keep.iter().map(ToString::to_string).collect();
+        let all: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM servers")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in all.into_iter().filter(|id| !keep.contains(id)) {
+            self.remove_server(parse_id(&id)?)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets a server, its channels and their messages.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn remove_server(&mut self, id: ServerId) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let channels: Vec<String> = tx
+            .prepare("SELECT id FROM channels WHERE server_id = ?1")?
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for c in &channels {
+            delete_channel(&tx, c)?;
+        }
+        tx.execute("DELETE FROM servers WHERE id = ?1", [id.to_string()])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Updates a server's name or image.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn update_server(&mut self, s: &Server) -> Result<()> {
+        self.conn.execute(
+            "UPDATE servers SET name = ?2, icon_url = ?3, owner_id = ?4 WHERE id = ?1",
+            params![s.id.to_string(), s.name, s.icon_url, s.owner_id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Sets my role in a server.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_role(&mut self, server: ServerId, role: Role) -> Result<()> {
+        self.conn.execute("UPDATE servers SET role = ?2 WHERE id = ?1", params![server.to_string(), role.as_str()])?;
+        Ok(())
+    }
+
+    /// Adds or updates a channel (its cached history is kept).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn upsert_channel(&mut self, c: &Channel) -> Result<()> {
+        upsert_channel(&self.conn, c)?;
+        Ok(())
+    }
+
+    /// Forgets a channel and its messages.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn remove_channel(&mut self, id: ChannelId) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        delete_channel(&tx, &id.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every server, in rail order.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn servers(&self) -> Result<Vec<CachedServer>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, icon_url, owner_id, created_at, role, member_count FROM servers ORDER BY sort, name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, icon_url, owner, created, role, count) = row?;
+            out.push(CachedServer {
+                server: Server {
+                    id: parse_id(&id)?,
+                    name,
+                    icon_url,
+                    owner_id: parse_id(&owner)?,
+                    created_at: Timestamp::from_millis(created),
+                },
+                role: Role::from_name(&role).unwrap_or(Role::Member),
+                member_count: count as u32,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The channels of a server, in display order.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn channels(&self, server: ServerId) -> Result<Vec<CachedChannel>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CHANNEL_COLS} FROM channels WHERE server_id = ?1 ORDER BY position, name"
+        ))?;
+        let rows = stmt.query_map([server.to_string()], channel_row)?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(CachedChannelRaw::into_cached)).collect()
+    }
+
+    /// One channel.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn channel(&self, id: ChannelId) -> Result<Option<CachedChannel>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1"))?;
+        stmt.query_row([id.to_string()], channel_row).optional()?.map(CachedChannelRaw::into_cached).transpose()
+    }
+
+    /// Sets my read state of a channel.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_read_state(&mut self, channel: ChannelId, last_read_seq: u64, unread_count: u32) -> Result<()> {
+        self.conn.execute(
+            "UPDATE channels SET last_read_seq = ?2, unread_count = ?3 WHERE id = ?1",
+            params![channel.to_string(), last_read_seq as i64, unread_count],
+        )?;
+        Ok(())
+    }
+
+    /// Someone else wrote in a channel: one more unread, and a newer `last_seq`.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn note_new_message(&mut self, channel: ChannelId, seq: u64, by_me: bool) -> Result<()> {
+        self.conn.execute(
+            "UPDATE channels SET last_seq = MAX(last_seq, ?2),
+               unread_count = unread_count + CASE WHEN ?3 = 0 AND ?2 > last_read_seq THEN 1 ELSE 0 END,
+               last_read_seq = CASE WHEN ?3 = 1 THEN MAX(last_read_seq, ?2) ELSE last_read_seq END
+             WHERE id = ?1",
+            params![channel.to_string(), seq as i64, i64::from(by_me)],
+        )?;
+        Ok(())
+    }
+
+    /// Mutes or unmutes notifications of a channel.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_muted(&mut self, channel: ChannelId, muted: bool) -> Result<()> {
+        self.conn
+            .execute("UPDATE channels SET muted = ?2 WHERE id = ?1", params![channel.to_string(), i64::from(muted)])?;
+        Ok(())
+    }
+
+    /// Remembers people (names and avatars).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn upsert_users(&mut self, users: &[User]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO users (id, display_name, avatar_url) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, avatar_url = excluded.avatar_url",
+            )?;
+            for u in users {
+                stmt.execute(params![u.id.to_string(), u.display_name, u.avatar_url])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A person, if known.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        let mut stmt = self.conn.prepare_cached("SELECT display_name, avatar_url FROM users WHERE id = ?1")?;
+        Ok(stmt
+            .query_row([id.to_string()], |r| Ok(User { id, display_name: r.get(0)?, avatar_url: r.get(1)? }))
+            .optional()?)
+    }
+
+    /// Replaces the member list of a server.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_members(&mut self, server: ServerId, members: &[Member]) -> Result<()> {
+        let users: Vec<User> = members.iter().map(|m| m.user.clone()).collect();
+        self.upsert_users(&users)?;
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM members WHERE server_id = ?1", [server.to_string()])?;
+        {
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO members (server_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)")?;
+            for m in members {
+                stmt.execute(params![
+                    server.to_string(),
+                    m.user.id.to_string(),
+                    m.role.as_str(),
+                    m.joined_at.as_millis()
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE servers SET member_count = ?2 WHERE id = ?1",
+            params![server.to_string(), members.len() as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Adds or updates one member.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn upsert_member(&mut self, server: ServerId, m: &Member) -> Result<()> {
+        self.upsert_users(std::slice::from_ref(&m.user))?;
+        let added = self.conn.execute(
+            "INSERT INTO members (server_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (server_id, user_id) DO UPDATE SET role = excluded.role",
+            params![server.to_string(), m.user.id.to_string(), m.role.as_str(), m.joined_at.as_millis()],
+        )?;
+        if added > 0 {
+            self.conn.execute(
+                "UPDATE servers SET member_count = (SELECT COUNT(*) FROM members WHERE server_id = ?1) WHERE id = ?1",
+                [server.to_string()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Changes a member's role.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_member_role(&mut self, server: ServerId, user: UserId, role: Role) -> Result<()> {
+        self.conn.execute(
+            "UPDATE members SET role = ?3 WHERE server_id = ?1 AND user_id = ?2",
+            params![server.to_string(), user.to_string(), role.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a member.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn remove_member(&mut self, server: ServerId, user: UserId) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM members WHERE server_id = ?1 AND user_id = ?2",
+            params![server.to_string(), user.to_string()],
+        )?;
+        self.conn.execute(
+            "UPDATE servers SET member_count = MAX(member_count - 1, 0) WHERE id = ?1",
+            [server.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The members of a server as last known (presence is not cached: it is
+    /// offline until the server says otherwise).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn members(&self, server: ServerId) -> Result<Vec<Member>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.user_id, COALESCE(u.display_name, ''), u.avatar_url, m.role, m.joined_at
+             FROM members m LEFT JOIN users u ON u.id = m.user_id WHERE m.server_id = ?1 ORDER BY m.joined_at",
+        )?;
+        let rows = stmt.query_map([server.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, display_name, avatar_url, role, joined) = row?;
+            out.push(Member {
+                user: User { id: parse_id(&id)?, display_name, avatar_url },
+                role: Role::from_name(&role).unwrap_or(Role::Member),
+                presence: Presence::Offline,
+                joined_at: Timestamp::from_millis(joined),
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id,
+           position = excluded.position, last_seq = MAX(channels.last_seq, excluded.last_seq)",
+        params![
+            c.id.to_string(),
+            c.server_id.to_string(),
+            c.kind.as_str(),
+            c.name,
+            c.parent_id.map(|p| p.to_string()),
+            c.position,
+            c.last_seq as i64
+        ],
+    )?;
+    Ok(())
+}
+
+fn delete_channel(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<()> {
+    // The index entries first (contentless: deleted by rowid).
+    conn.execute("DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE channel_id = ?1)", [id])?;
+    conn.execute("DELETE FROM messages WHERE channel_id = ?1", [id])?;
+    conn.execute("DELETE FROM channels WHERE id = ?1", [id])?;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+use pq_protocol::{
+    ChannelId, ClientMessageId, MessageId, ServerId, Timestamp, UserId,
+    models::{Channel, ChannelKind, Message, ReadState, Role, Server, ServerState},
+};
+
+use super::*;
+
+pub(crate) fn server_state(server: ServerId, channels: &[ChannelId]) -> ServerState {
+    ServerState {
+        server: Server {
+            id: server,
+            name: "Study".into(),
+            icon_url: None,
+            owner_id: UserId::new(),
+            created_at: Timestamp::from_millis(1),
+        },
+        channels: channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Channel {
+                id: *c,
+                server_id: server,
+                kind: ChannelKind::Text,
+                name: format!("c{i}"),
+                parent_id: None,
+                position: i as i32,
+                last_seq: 0,
+            })
+            .collect(),
+        role: Role::Member,
+        member_count: 3,
+        read_states: channels.iter().map(|c| ReadState { channel_id: *c, last_read_seq: 0, unread_count: 0 }).collect(),
+    }
+}
+
+pub(crate) fn msg(channel: ChannelId, seq: u64, body: &str) -> Message {
+    Message {
+        id: MessageId::new(),
+        channel_id: channel,
+        seq,
+        author_id: UserId::new(),
+        client_id: ClientMessageId::new(),
+        body: body.into(),
+        reply_to: None,
+        created_at: Timestamp::from_millis(1_000 + seq as i64),
+        edited_at: None,
+        deleted: false,
+        reactions: vec![],
+        unread_by: 2,
+    }
+}
+
+fn setup() -> (Store, ServerId, ChannelId, ChannelId) {
+    let mut s = Store::open_in_memory().unwrap();
+    let (server, a, b) = (ServerId::new(), ChannelId::new(), ChannelId::new());
+    s.apply_server_state(&server_state(server, &[a, b]), 0).unwrap();
+    (s, server, a, b)
+}
+
+fn bodies(v: &[Message]) -> Vec<&str> {
+    v.iter().map(|m| m.body.as_str()).collect()
+}
+
+#[test]
+fn migrations_are_valid() {
+    Migrations::from_slice(MIGRATIONS).validate().unwrap();
+}
+
+#[test]
+fn history_pages_and_the_hole_free_range() {
+    let (mut s, _, a, _) = setup();
+    // The newest page first, as after sign-in.
+    let page: Vec<Message> = (151..=250).map(|i| msg(a, i, &format!("m{i}"))).collect();
+    assert_eq!(s.ingest(&page).unwrap(), IngestReport { inserted: 100, updated: 0 });
+    let c = s.channel(a).unwrap().unwrap();
+    assert_eq!((c.low_seq, c.synced_seq, c.channel.last_seq), (151, 250, 250));
+    // Re-ingesting changes nothing.
+    assert_eq!(s.ingest(&page).unwrap(), IngestReport { inserted: 0, updated: 100 });
+    // A live message after a gap does not extend the range...
+    s.ingest(&[msg(a, 260, "m260")]).unwrap();
+    assert_eq!(s.channel(a).unwrap().unwrap().synced_seq, 250);
+    // ...until the gap is filled.
+    let gap: Vec<Message> = (251..=259).map(|i| msg(a, i, &format!("m{i}"))).collect();
+    s.ingest(&gap).unwrap();
+    assert_eq!(s.channel(a).unwrap().unwrap().synced_seq, 260);
+    // Older pages grow it downwards.
+    let older: Vec<Message> = (101..=150).map(|i| msg(a, i, &format!("m{i}"))).collect();
+    s.ingest(&older).unwrap();
+    assert_eq!(s.channel(a).unwrap().unwrap().low_seq, 101);
+
+    let last = s.history(a, None, 3).unwrap();
+    assert_eq!(bodies(&last), ["m258", "m259", "m260"]);
+    let before = s.history(a, Some(102), 10).unwrap();
+    assert_eq!(bodies(&before), ["m101"]);
+    let after = s.history_after(a, 255, 2).unwrap();
+    assert_eq!(bodies(&after), ["m256", "m257"]);
+}
+
+#[test]
+fn search_finds_korean_chinese_japanese_thai_and_english() {
+    let (mut s, server, a, b) = setup();
+    s.ingest(&[
+        msg(a, 1, "오늘 사람이 많았어요"),
+        msg(a, 2, "안녕하세요, 반갑습니다"),
+        msg(a, 3, "我们明天去北京"),
+        msg(a, 4, "東京タワーに行きました"),
+        msg(a, 5, "สวัสดีครับ ยินดีต้อนรับ"),
+        msg(b, 1, "Meeting at the café tomorrow"),
+        msg(b, 2, "The meetings are cancelled"),
+    ])
+    .unwrap();
+    let found = |q: &str| -> Vec<String> {
+        let mut v: Vec<String> = s.search(q, None, None, 20).unwrap().into_iter().map(|h| h.message.body).collect();
+        v.sort();
+        v
+    };
+    // A two-syllable Korean word glued to a particle.
+    assert_eq!(found("사람"), ["오늘 사람이 많았어요"]);
+    assert_eq!(found("반갑"), ["안녕하세요, 반갑습니다"]);
+    assert_eq!(found("안녕"), ["안녕하세요, 반갑습니다"]);
+    assert_eq!(found("밥"), Vec::<String>::new());
+    // Chinese and Japanese words inside unspaced text.
+    assert_eq!(found("北京"), ["我们明天去北京"]);
+    assert_eq!(found("明天"), ["我们明天去北京"]);
+    assert_eq!(found("タワー"), ["東京タワーに行きました"]);
+    // Thai inside a run.
+    assert_eq!(found("ดีครับ"), ["สวัสดีครับ ยินดีต้อนรับ"]);
+    // English: whole words and, for the last word typed, prefixes; case and accents folded.
+    assert_eq!(found("meet"), ["Meeting at the café tomorrow", "The meetings are cancelled"]);
+    assert_eq!(found("meeting tomorrow"), ["Meeting at the café tomorrow"], "`meeting` is a whole word here");
+    assert_eq!(found("CAFE"), ["Meeting at the café tomorrow"]);
+    assert!(found("tomorrow meetings").is_empty(), "all words must match");
+    // Scoped to a channel or server.
+    assert_eq!(s.search("meet", None, Some(a), 20).unwrap().len(), 0);
+    assert_eq!(s.search("meet", Some(server), None, 20).unwrap().len(), 2);
+    assert!(s.search("\"*()", None, None, 20).unwrap().is_empty(), "punctuation alone is no query");
+}
+
+#[test]
+fn edits_and_deletes_keep_the_index_in_step() {
+    let (mut s, _, a, _) = setup();
+    let m = msg(a, 1, "original words");
+    s.ingest(std::slice::from_ref(&m)).unwrap();
+    assert!(s.apply_edit(m.id, "새로운 문장", Timestamp::from_millis(5)).unwrap());
+    assert!(s.search("original", None, None, 5).unwrap().is_empty());
+    assert_eq!(s.search("문장", None, None, 5).unwrap().len(), 1);
+    assert_eq!(s.message(m.id).unwrap().unwrap().edited_at, Some(Timestamp::from_millis(5)));
+    assert!(s.apply_delete(m.id).unwrap());
+    assert!(s.search("문장", None, None, 5).unwrap().is_empty());
+    let tomb = s.message(m.id).unwrap().unwrap();
+    assert!(tomb.deleted && tomb.body.is_empty());
+    // A history page from the server with an edit also re-indexes.
+    let mut m2 = msg(a, 2, "first draft");
+    s.ingest(std::slice::from_ref(&m2)).unwrap();
+    m2.body = "final version".into();
+    s.ingest(std::slice::from_ref(&m2)).unwrap();
+    assert!(s.search("draft", None, None, 5).unwrap().is_empty());
+    assert_eq!(s.search("final", None, None, 5).unwrap().len(), 1);
+}
+
+#[test]
+fn reactions_and_unread_by() {
+    let (mut s, _, a, _) = setup();
+    let m = msg(a, 1, "hi");
+    s.ingest(&[m.clone(), msg(a, 2, "there")]).unwrap();
+    s.apply_reaction(m.id, "👍", true, false).unwrap();
+    s.apply_reaction(m.id, "👍", true, true).unwrap();
+    let r = &s.message(m.id).unwrap().unwrap().reactions;
+    assert_eq!((r[0].count, r[0].me), (2, true));
+    s.apply_reaction(m.id, "👍", false, true).unwrap();
+    s.apply_reaction(m.id, "👍", false, false).unwrap();
+    assert!(s.message(m.id).unwrap().unwrap().reactions.is_empty());
+    s.apply_unread_by(a, 0, 1, -1).unwrap();
+    let h = s.history(a, None, 10).unwrap();
+    assert_eq!(h.iter().map(|m| m.unread_by).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn the_outbox_hands_over_to_the_cache_atomically() {
+    let (mut s, _, a, b) = setup();
+    let e1 = s.outbox_push(a, "first", None).unwrap();
+    let e2 = s.outbox_push(b, "second", None).unwrap();
+    let e3 = s.outbox_push(a, "third", None).unwrap();
+    assert_eq!(s.outbox().unwrap().iter().map(|e| e.body.as_str()).collect::<Vec<_>>(), ["first", "second", "third"]);
+    assert_eq!(s.outbox_for(a).unwrap().len(), 2);
+
+    let mut stored = msg(a, 1, "first");
+    stored.client_id = e1.client_id;
+    let taken = s.outbox_ack(&stored).unwrap().unwrap();
+    assert_eq!(taken.client_id, e1.client_id);
+    assert_eq!(s.outbox().unwrap().len(), 2);
+    assert_eq!(bodies(&s.history(a, None, 10).unwrap()), ["first"]);
+    // A repeated ack changes nothing.
+    assert!(s.outbox_ack(&stored).unwrap().is_none());
+
+    s.outbox_fail(e2.client_id, "Messages are limited to 150 characters on the free plan.").unwrap();
+    let failed = s.outbox_entry(e2.client_id).unwrap().unwrap();
+    assert!(matches!(failed.state, OutboxState::Failed { ref reason } if reason.contains("150")));
+    let retried = s.outbox_retry(e2.client_id, Some("shorter")).unwrap().unwrap();
+    assert_eq!((retried.state, retried.body.as_str()), (OutboxState::Pending, "shorter"));
+    assert!(s.outbox_remove(e3.client_id).unwrap());
+    assert_eq!(s.outbox().unwrap().len(), 1);
+}
+
+#[test]
+fn reopening_a_file_keeps_everything_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.sqlite3");
+    let (server, a) = (ServerId::new(), ChannelId::new());
+    {
+        let mut s = Store::open(&path).unwrap();
+        s.apply_server_state(&server_state(server, &[a]), 0).unwrap();
+        s.ingest(&[msg(a, 1, "kept")]).unwrap();
+        s.outbox_push(a, "unsent", None).unwrap();
+        s.set_meta("me", &"someone").unwrap();
+    }
+    {
+        let s = Store::open(&path).unwrap();
+        assert_eq!(bodies(&s.history(a, None, 5).unwrap()), ["kept"]);
+        assert_eq!(s.outbox().unwrap()[0].body, "unsent");
+        assert_eq!(s.meta::<String>("me").unwrap().as_deref(), Some("someone"));
+        assert_eq!(s.servers().unwrap()[0].server.id, server);
+        s.conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    match Store::open(&path) {
+        Err(OpenStoreError::TooNew { found: 99, supported: 1, .. }) => {}
+        other => panic!("expected TooNew, got {other:?}"),
+    }
+    // Rebuilding keeps the outbox and moves the old file aside.
+    let (s, report) = Store::rebuild(&path).unwrap();
+    assert_eq!(report.salvaged_outbox, 1);
+    assert!(report.moved_to.exists());
+    assert_eq!(s.outbox().unwrap()[0].body, "unsent");
+    assert!(s.history(a, None, 5).unwrap().is_empty());
+}
+
+#[test]
+fn a_damaged_file_is_refused_not_wiped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.sqlite3");
+    std::fs::write(&path, b"this is not a database, just some bytes that happen to be here....").unwrap();
+    let before = std::fs::read(&path).unwrap();
+    match Store::open(&path) {
+        Err(e @ OpenStoreError::Corrupt { .. }) => assert!(e.to_string().contains("rebuilt"), "{e}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file is left as it was");
+    let (s, report) = Store::rebuild(&path).unwrap();
+    assert_eq!(report.salvaged_outbox, 0);
+    assert!(s.outbox().unwrap().is_empty());
+}
+
+#[test]
+fn server_state_replaces_channels_and_forgets_their_messages() {
+    let (mut s, server, a, b) = setup();
+    s.ingest(&[msg(a, 1, "in a"), msg(b, 1, "in b")]).unwrap();
+    let mut st = server_state(server, &[a]);
+    st.read_states[0].unread_count = 4;
+    st.read_states[0].last_read_seq = 1;
+    s.apply_server_state(&st, 0).unwrap();
+    assert_eq!(s.channels(server).unwrap().len(), 1);
+    assert!(s.history(b, None, 5).unwrap().is_empty());
+    assert!(s.search("in", None, None, 5).unwrap().iter().all(|h| h.message.channel_id == a));
+    let c = s.channel(a).unwrap().unwrap();
+    assert_eq!((c.unread_count, c.last_read_seq, c.synced_seq), (4, 1, 1));
+    s.note_new_message(a, 2, false).unwrap();
+    s.note_new_message(a, 3, true).unwrap();
+    let c = s.channel(a).unwrap().unwrap();
+    assert_eq!((c.unread_count, c.last_read_seq, c.channel.last_seq), (5, 3, 3));
+    s.retain_servers(&[]).unwrap();
+    assert!(s.servers().unwrap().is_empty());
+    assert!(s.history(a, None, 5).unwrap().is_empty());
+}
