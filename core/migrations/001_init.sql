@@ -55,8 +55,9 @@ CREATE TABLE members (
 ) STRICT;
 
 CREATE TABLE messages (
-    -- the FTS index refers to messages by rowid
-    rowid      INTEGER PRIMARY KEY,
+    -- the FTS index refers to messages by rowid; AUTOINCREMENT keeps rowids
+    -- rising, so "indexed up to rowid N" (meta fts_upto) stays true
+    rowid      INTEGER PRIMARY KEY AUTOINCREMENT,
     id         TEXT NOT NULL UNIQUE,
     channel_id TEXT NOT NULL,
     seq        INTEGER NOT NULL,
@@ -76,9 +77,13 @@ CREATE TABLE messages (
 -- Full-text index over message bodies. Contentless: it stores only the index
 -- of `terms`, which pq derives from each body (words, and overlapping
 -- character pairs for scripts written without spaces: Korean, Chinese,
--- Japanese, Thai), so short Korean and Chinese words are found too.
+-- Japanese, Thai), so short Korean and Chinese words are found too; and of
+-- `scope` ("c<channel rowid> s<server rowid>"), so a search in one channel
+-- or server is an index intersection. Filled in the background after ingest
+-- (meta `fts_upto`); search also scans the few rows not indexed yet.
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     terms,
+    scope,
     content = '',
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'

@@ -102,17 +102,52 @@ fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, m: &Message, reactions: 
     .optional()
 }
 
+/// Messages with a rowid up to this are in the search index.
+pub(super) fn fts_upto(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    let v: Option<String> =
+        conn.prepare_cached("SELECT value FROM meta WHERE key = 'fts_upto'")?.query_row([], |r| r.get(0)).optional()?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+fn set_fts_upto(conn: &rusqlite::Connection, upto: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES ('fts_upto', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([upto.to_string()])?;
+    Ok(())
+}
+
+/// The `scope` terms of a channel: `c<channel rowid> s<server rowid>`.
+fn scope_of(conn: &rusqlite::Connection, channel_id: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT c.rowid, s.rowid FROM channels c JOIN servers s ON s.id = c.server_id WHERE c.id = ?1")?
+        .query_row([channel_id], |r| Ok(format!("c{} s{}", r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        .optional()
+}
+
 /// Adds a message body to the search index under `rowid`.
-fn index(tx: &rusqlite::Connection, rowid: i64, body: &str) -> rusqlite::Result<()> {
+fn index(conn: &rusqlite::Connection, rowid: i64, body: &str, scope: &str) -> rusqlite::Result<()> {
     let terms = search::index_terms(body);
     if !terms.is_empty() {
-        tx.prepare_cached("INSERT INTO messages_fts (rowid, terms) VALUES (?1, ?2)")?.execute(params![rowid, terms])?;
+        conn.prepare_cached("INSERT INTO messages_fts (rowid, terms, scope) VALUES (?1, ?2, ?3)")?
+            .execute(params![rowid, terms, scope])?;
     }
     Ok(())
 }
 
-fn unindex(tx: &rusqlite::Connection, rowid: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?.execute([rowid])?;
+fn unindex(conn: &rusqlite::Connection, rowid: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?.execute([rowid])?;
+    Ok(())
+}
+
+/// Re-indexes an already indexed message whose text changed (or was deleted).
+fn reindex(conn: &rusqlite::Connection, rowid: i64, channel_id: &str, body: Option<&str>) -> rusqlite::Result<()> {
+    if rowid > fts_upto(conn)? {
+        return Ok(()); // The background indexer will see the new text.
+    }
+    unindex(conn, rowid)?;
+    if let (Some(body), Some(scope)) = (body, scope_of(conn, channel_id)?) {
+        index(conn, rowid, body, &scope)?;
+    }
     Ok(())
 }
 
@@ -136,19 +171,18 @@ impl Store {
     /// SQLite failure.
     pub fn apply_edit(&mut self, message: MessageId, body: &str, edited_at: Timestamp) -> Result<bool> {
         let tx = self.conn.transaction()?;
-        let rowid: Option<i64> = tx
+        let row: Option<(i64, String)> = tx
             .query_row(
-                "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1 AND deleted = 0 RETURNING rowid",
+                "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1 AND deleted = 0 RETURNING rowid, channel_id",
                 params![message.to_string(), body, edited_at.as_millis()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some(rowid) = rowid {
-            unindex(&tx, rowid)?;
-            index(&tx, rowid, body)?;
+        if let Some((rowid, channel)) = &row {
+            reindex(&tx, *rowid, channel, Some(body))?;
         }
         tx.commit()?;
-        Ok(rowid.is_some())
+        Ok(row.is_some())
     }
 
     /// A message was deleted: it becomes a tombstone and leaves the index.
@@ -157,18 +191,19 @@ impl Store {
     /// SQLite failure.
     pub fn apply_delete(&mut self, message: MessageId) -> Result<bool> {
         let tx = self.conn.transaction()?;
-        let rowid: Option<i64> = tx
+        let row: Option<(i64, String)> = tx
             .query_row(
-                "UPDATE messages SET body = '', deleted = 1, reactions = '[]' WHERE id = ?1 AND deleted = 0 RETURNING rowid",
+                "UPDATE messages SET body = '', deleted = 1, reactions = '[]' WHERE id = ?1 AND deleted = 0
+                 RETURNING rowid, channel_id",
                 [message.to_string()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some(rowid) = rowid {
-            unindex(&tx, rowid)?;
+        if let Some((rowid, channel)) = &row {
+            reindex(&tx, *rowid, channel, None)?;
         }
         tx.commit()?;
-        Ok(rowid.is_some())
+        Ok(row.is_some())
     }
 
     /// Someone reacted (`added`) or took a reaction back; `mine` when it was me.
@@ -261,9 +296,49 @@ impl Store {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
+    /// Adds up to `limit` messages not yet in the search index to it, in one
+    /// transaction; returns how many were looked at (0: the index is
+    /// complete). The engine calls this in the background after ingesting.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn index_pending(&mut self, limit: usize) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let upto = fts_upto(&tx)?;
+        let rows: Vec<(i64, String, i64, Option<String>)> = tx
+            .prepare_cached(
+                "SELECT m.rowid, m.body, m.deleted, 'c' || c.rowid || ' s' || s.rowid FROM messages m
+                 LEFT JOIN channels c ON c.id = m.channel_id LEFT JOIN servers s ON s.id = c.server_id
+                 WHERE m.rowid > ?1 ORDER BY m.rowid LIMIT ?2",
+            )?
+            .query_map(params![upto, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (rowid, body, deleted, scope) in &rows {
+            if let (0, Some(scope)) = (deleted, scope) {
+                index(&tx, *rowid, body, scope)?;
+            }
+        }
+        if let Some((last, ..)) = rows.last() {
+            set_fts_upto(&tx, *last)?;
+        }
+        tx.commit()?;
+        Ok(rows.len())
+    }
+
+    /// How many messages wait for the search index.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn index_backlog(&self) -> Result<u64> {
+        let upto = fts_upto(&self.conn)?;
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM messages WHERE rowid > ?1", [upto], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
     /// Finds cached messages containing what was typed (all of its words or
     /// character runs), newest cached first; optionally only in one server or
-    /// channel. Works offline and for every script (see [`search`]).
+    /// channel. Works offline and for every script (see [`search`]). Messages
+    /// not indexed yet are checked directly.
     ///
     /// # Errors
     /// SQLite failure.
@@ -274,22 +349,60 @@ impl Store {
         channel: Option<ChannelId>,
         limit: usize,
     ) -> Result<Vec<SearchHit>> {
-        let Some(expr) = search::match_query(query) else { return Ok(vec![]) };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLS}, c.server_id FROM messages_fts f
-             JOIN messages m ON m.rowid = f.rowid
-             JOIN channels c ON c.id = m.channel_id
-             WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR c.server_id = ?2) AND (?3 IS NULL OR m.channel_id = ?3)
-             ORDER BY f.rowid DESC LIMIT ?4"
-        ))?;
-        let rows = stmt.query_map(
-            params![expr, server.map(|s| s.to_string()), channel.map(|c| c.to_string()), limit as i64],
-            |r| Ok((read_message(r)?, r.get::<_, String>(12)?)),
-        )?;
+        let (Some(expr), Some(matcher)) = (search::match_query(query), search::Matcher::new(query)) else {
+            return Ok(vec![]);
+        };
+        let rowid_of = |table: &str, id: String| -> Result<Option<i64>> {
+            Ok(self
+                .conn
+                .prepare_cached(&format!("SELECT rowid FROM {table} WHERE id = ?1"))?
+                .query_row([id], |r| r.get(0))
+                .optional()?)
+        };
+        let mut fts = format!("terms : ({expr})");
+        if let Some(c) = channel {
+            let Some(r) = rowid_of("channels", c.to_string())? else { return Ok(vec![]) };
+            fts.push_str(&format!(" AND scope : \"c{r}\""));
+        }
+        if let Some(s) = server {
+            let Some(r) = rowid_of("servers", s.to_string())? else { return Ok(vec![]) };
+            fts.push_str(&format!(" AND scope : \"s{r}\""));
+        }
+        let upto = fts_upto(&self.conn)?;
         let mut out = Vec::new();
-        for row in rows {
-            let (raw, server_id) = row?;
-            out.push(SearchHit { message: raw.into_message()?, server_id: parse_id(&server_id)? });
+        // Not indexed yet (the background indexer's backlog), newest first.
+        {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLS}, c.server_id FROM messages m JOIN channels c ON c.id = m.channel_id
+                 WHERE m.rowid > ?1 AND m.deleted = 0 AND (?2 IS NULL OR c.server_id = ?2) AND (?3 IS NULL OR m.channel_id = ?3)
+                 ORDER BY m.rowid DESC"
+            ))?;
+            let mut rows = stmt.query(params![upto, server.map(|s| s.to_string()), channel.map(|c| c.to_string())])?;
+            while let Some(r) = rows.next()? {
+                if out.len() >= limit {
+                    break;
+                }
+                let raw = read_message(r)?;
+                if matcher.matches(&raw.body) {
+                    let server_id: String = r.get(12)?;
+                    out.push(SearchHit { message: raw.into_message()?, server_id: parse_id(&server_id)? });
+                }
+            }
+        }
+        if out.len() < limit {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLS}, c.server_id FROM messages_fts f
+                 JOIN messages m ON m.rowid = f.rowid
+                 JOIN channels c ON c.id = m.channel_id
+                 WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![fts, (limit - out.len()) as i64], |r| {
+                Ok((read_message(r)?, r.get::<_, String>(12)?))
+            })?;
+            for row in rows {
+                let (raw, server_id) = row?;
+                out.push(SearchHit { message: raw.into_message()?, server_id: parse_id(&server_id)? });
+            }
         }
         out.sort_by_key(|h| std::cmp::Reverse(h.message.created_at));
         Ok(out)
@@ -328,11 +441,9 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
             let reactions = serde_json::to_string(&m.reactions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let id = m.id.to_string();
             let rowid = insert_row(&mut insert, m, &reactions)?;
-            if let Some(rowid) = rowid {
+            if rowid.is_some() {
+                // New rows are indexed in the background (`index_pending`).
                 report.inserted += 1;
-                if !m.deleted {
-                    index(tx, rowid, &m.body)?;
-                }
                 continue;
             }
             let Some((rowid, old_body, was_deleted)) = existing
@@ -351,12 +462,9 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
                 if let Some(stale) = stale {
                     unindex(tx, stale)?;
                 }
-                let rowid = insert_row(&mut insert, m, &reactions)?
+                insert_row(&mut insert, m, &reactions)?
                     .ok_or_else(|| StoreError::Corrupt(format!("message {id} could not be stored")))?;
                 report.inserted += 1;
-                if !m.deleted {
-                    index(tx, rowid, &m.body)?;
-                }
                 continue;
             };
             update.execute(params![
@@ -369,12 +477,7 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
             ])?;
             report.updated += 1;
             if old_body != m.body || (was_deleted != 0) != m.deleted {
-                if was_deleted == 0 {
-                    unindex(tx, rowid)?;
-                }
-                if !m.deleted {
-                    index(tx, rowid, &m.body)?;
-                }
+                reindex(tx, rowid, &m.channel_id.to_string(), (!m.deleted).then_some(m.body.as_str()))?;
             }
         }
     }

@@ -140,6 +140,50 @@ pub fn match_query(query: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
+/// The same test as the index, done directly on a body: for the few
+/// messages not indexed yet. (Accents are not folded here, as they are in
+/// the index.)
+#[derive(Debug)]
+pub struct Matcher {
+    words: Vec<(String, bool)>,
+    runs: Vec<String>,
+}
+
+impl Matcher {
+    /// A matcher for what was typed; `None` when nothing is searchable.
+    #[must_use]
+    pub fn new(query: &str) -> Option<Self> {
+        let pieces = pieces(query);
+        let n = pieces.len();
+        let mut words = Vec::new();
+        let mut runs = Vec::new();
+        for (i, p) in pieces.into_iter().enumerate() {
+            match p {
+                Piece::Word(w) => words.push((w, i == n - 1)),
+                Piece::Run(r) => runs.push(r.into_iter().collect()),
+            }
+        }
+        (!(words.is_empty() && runs.is_empty())).then_some(Self { words, runs })
+    }
+
+    /// Whether `body` has every word and character run of the query.
+    #[must_use]
+    pub fn matches(&self, body: &str) -> bool {
+        let lower = body.to_lowercase();
+        if !self.runs.iter().all(|r| lower.contains(r.as_str())) {
+            return false;
+        }
+        if self.words.is_empty() {
+            return true;
+        }
+        let body_words: Vec<String> =
+            pieces(body).into_iter().filter_map(|p| if let Piece::Word(w) = p { Some(w) } else { None }).collect();
+        self.words
+            .iter()
+            .all(|(w, prefix)| body_words.iter().any(|b| if *prefix { b.starts_with(w.as_str()) } else { b == w }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +210,15 @@ mod tests {
         assert_eq!(index_terms("สวัสดี"), "สว วั ัส สด ดี ี");
         assert_eq!(match_query("  ,.  "), None);
         assert_eq!(match_query("say \"hi\""), Some(r#""say" "hi"*"#.into()));
+    }
+
+    #[test]
+    fn the_matcher_agrees_with_the_index() {
+        let m = Matcher::new("사람 meet").unwrap();
+        assert!(m.matches("오늘 사람이 Meeting 했어요"));
+        assert!(!m.matches("오늘 사람이 왔어요"));
+        assert!(Matcher::new("北京").unwrap().matches("我们明天去北京"));
+        assert!(!Matcher::new("meeting tomorrow").unwrap().matches("meetings tomorrow"));
+        assert!(Matcher::new(" ,. ").is_none());
     }
 }

@@ -474,7 +474,10 @@ fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<
 
 fn delete_channel(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<()> {
     // The index entries first (contentless: deleted by rowid).
-    conn.execute("DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE channel_id = ?1)", [id])?;
+    conn.execute(
+        "DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE channel_id = ?1 AND rowid <= ?2)",
+        params![id, super::messages::fts_upto(conn)?],
+    )?;
     conn.execute("DELETE FROM messages WHERE channel_id = ?1", [id])?;
     conn.execute("DELETE FROM channels WHERE id = ?1", [id])?;
     Ok(())

@@ -109,6 +109,12 @@ fn search_finds_korean_chinese_japanese_thai_and_english() {
         msg(b, 2, "The meetings are cancelled"),
     ])
     .unwrap();
+    // Found before the background indexer ran (checked directly)...
+    assert_eq!(s.search("사람", None, None, 20).unwrap().len(), 1);
+    assert_eq!(s.index_backlog().unwrap(), 7);
+    // ...and through the index after.
+    while s.index_pending(3).unwrap() > 0 {}
+    assert_eq!(s.index_backlog().unwrap(), 0);
     let found = |q: &str| -> Vec<String> {
         let mut v: Vec<String> = s.search(q, None, None, 20).unwrap().into_iter().map(|h| h.message.body).collect();
         v.sort();
@@ -141,6 +147,7 @@ fn edits_and_deletes_keep_the_index_in_step() {
     let (mut s, _, a, _) = setup();
     let m = msg(a, 1, "original words");
     s.ingest(std::slice::from_ref(&m)).unwrap();
+    s.index_pending(100).unwrap();
     assert!(s.apply_edit(m.id, "새로운 문장", Timestamp::from_millis(5)).unwrap());
     assert!(s.search("original", None, None, 5).unwrap().is_empty());
     assert_eq!(s.search("문장", None, None, 5).unwrap().len(), 1);
@@ -152,10 +159,18 @@ fn edits_and_deletes_keep_the_index_in_step() {
     // A history page from the server with an edit also re-indexes.
     let mut m2 = msg(a, 2, "first draft");
     s.ingest(std::slice::from_ref(&m2)).unwrap();
+    s.index_pending(100).unwrap();
     m2.body = "final version".into();
     s.ingest(std::slice::from_ref(&m2)).unwrap();
     assert!(s.search("draft", None, None, 5).unwrap().is_empty());
     assert_eq!(s.search("final", None, None, 5).unwrap().len(), 1);
+    // Edits and deletes of messages still waiting for the indexer are fine too.
+    let m3 = msg(a, 3, "waiting words");
+    s.ingest(std::slice::from_ref(&m3)).unwrap();
+    s.apply_edit(m3.id, "changed text", Timestamp::from_millis(9)).unwrap();
+    s.index_pending(100).unwrap();
+    assert!(s.search("waiting", None, None, 5).unwrap().is_empty());
+    assert_eq!(s.search("changed", None, None, 5).unwrap().len(), 1);
 }
 
 #[test]
@@ -254,6 +269,7 @@ fn a_damaged_file_is_refused_not_wiped() {
 fn server_state_replaces_channels_and_forgets_their_messages() {
     let (mut s, server, a, b) = setup();
     s.ingest(&[msg(a, 1, "in a"), msg(b, 1, "in b")]).unwrap();
+    s.index_pending(100).unwrap();
     let mut st = server_state(server, &[a]);
     st.read_states[0].unread_count = 4;
     st.read_states[0].last_read_seq = 1;
