@@ -110,6 +110,11 @@ wire! {
         pub heartbeat_interval_ms: u32,
         /// Largest frame the server accepts from you, in bytes.
         pub max_frame_bytes: u32,
+        /// Frames per second you may send, sustained; more closes the
+        /// connection with `RateLimited`. Pace the outbox below it.
+        pub rate_per_sec: f64,
+        /// Frames you may send in a burst.
+        pub rate_burst: u32,
     }
 
     /// `identify`.

@@ -108,7 +108,13 @@ fn client_frames() {
 #[test]
 fn server_frames() {
     let frames = vec![
-        ServerFrame::Hello(Hello { v: 1, heartbeat_interval_ms: 30_000, max_frame_bytes: 16_384 }),
+        ServerFrame::Hello(Hello {
+            v: 1,
+            heartbeat_interval_ms: 30_000,
+            max_frame_bytes: 16_384,
+            rate_per_sec: 20.0,
+            rate_burst: 60,
+        }),
         ServerFrame::Ready(Box::new(Ready {
             v: 1,
             session_id: id(40),

@@ -79,6 +79,8 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
         v: PROTOCOL_VERSION,
         heartbeat_interval_ms: cfg.heartbeat_interval.as_millis() as u32,
         max_frame_bytes: MAX_CLIENT_FRAME_BYTES as u32,
+        rate_per_sec: cfg.rate_per_sec,
+        rate_burst: cfg.rate_burst as u32,
     });
     if sink.send(Message::Text(encode(&hello))).await.is_err() {
         return;

@@ -16,4 +16,13 @@ heartbeat_interval_ms: number,
 /**
  * Largest frame the server accepts from you, in bytes.
  */
-max_frame_bytes: number, };
+max_frame_bytes: number, 
+/**
+ * Frames per second you may send, sustained; more closes the
+ * connection with `RateLimited`. Pace the outbox below it.
+ */
+rate_per_sec: number, 
+/**
+ * Frames you may send in a burst.
+ */
+rate_burst: number, };
