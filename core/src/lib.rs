@@ -9,10 +9,17 @@
 //! - [`api`]: the REST client (bearer token, one shared refresh on 401).
 //! - [`store`]: the offline cache (SQLite, WAL, migrations, full-text search
 //!   that works for Korean) and the outbox.
+//! - [`Client`]: the engine handle over all of it, with one stream of
+//!   [`Event`]s; its sync task keeps the gateway connection, catches up after
+//!   reconnects and delivers the outbox exactly once.
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod auth;
+mod engine;
+mod error;
 pub mod store;
 
+pub use engine::{Client, ClientConfig, ConnectionState, Event, Timeline, cache_path};
+pub use error::{Error, Result};
 pub use pq_protocol as protocol;

@@ -1,0 +1,793 @@
+//! # The client engine
+//!
+//! [`Client`] is a cheap, cloneable handle. Behind it:
+//!
+//! - the **sync task** ([`sync`]), one per client, which alone talks to the
+//!   gateway: it connects, identifies or resumes, heartbeats, reconnects
+//!   with exponential backoff and jitter, applies every event to the cache
+//!   and re-broadcasts it as an [`Event`], backfills channels after a
+//!   reconnect, delivers the outbox, and fills the search index in the
+//!   background;
+//! - the **cache** ([`Store`]), shared behind a mutex: reads from the UI
+//!   (open a channel, search) take it directly instead of queueing behind
+//!   sync work in an actor's mailbox — every store call is short — and the
+//!   sync task takes it to apply events;
+//! - the **REST client** ([`Api`]) for requests that need no ordering with
+//!   the gateway (create an invite, page older history).
+//!
+//! Every state change goes out on one broadcast of [`Event`]s; the
+//! connection state is also a `watch` ([`Client::connection`]).
+//!
+//! # Sending
+//!
+//! [`Client::send`] writes the message to the outbox and returns it pending
+//! before anything touches the network; the sync task delivers it when
+//! online (after any backfill), paced below the server's rate limit, and
+//! keeps delivering after drops and restarts until the server acknowledges
+//! it. The server stores a client id once, so repeats are harmless.
+
+pub(crate) mod sync;
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use pq_protocol::{
+    ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
+    limits::char_count,
+    models::{CreateInvite, Invite, InvitePreview, Me, Member, Message, Presence, ServerState, Toast, User},
+};
+use sha2::{Digest, Sha256};
+use tokio::sync::{broadcast, mpsc, watch};
+use url::Url;
+
+use crate::{
+    api::{Api, HistoryQuery},
+    auth::{Account, AuthManager, AuthOptions, KeychainBackend, TokenStore},
+    error::{Error, Result},
+    store::{CachedChannel, CachedServer, OutboxEntry, SearchHit, Store},
+};
+
+/// How a [`Client`] is set up.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The pq server, e.g. `http://127.0.0.1:8080`.
+    pub server: Url,
+    /// Where the per-account caches live (one SQLite file per account).
+    pub data_dir: PathBuf,
+    /// Which keychain holds the tokens.
+    pub keychain: KeychainBackend,
+    /// Sign-in options (browser, loopback port, deep link). Default: from `server`.
+    pub auth: Option<AuthOptions>,
+    /// The least and most time between reconnection attempts (exponential
+    /// backoff with full jitter between them).
+    pub backoff: (Duration, Duration),
+}
+
+impl ClientConfig {
+    /// Defaults for `server`, caching under `data_dir`, tokens in the
+    /// platform keychain.
+    #[must_use]
+    pub fn new(server: Url, data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            server,
+            data_dir: data_dir.into(),
+            keychain: KeychainBackend::Platform,
+            auth: None,
+            backoff: (Duration::from_millis(500), Duration::from_secs(30)),
+        }
+    }
+}
+
+/// Where the connection to the server stands.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Nobody is signed in.
+    SignedOut,
+    /// Opening the connection.
+    Connecting,
+    /// Catching up on what happened while away (`done` of `total` channels).
+    Syncing {
+        /// Channels caught up.
+        done: u32,
+        /// Channels to catch up.
+        total: u32,
+    },
+    /// Connected and up to date.
+    Online,
+    /// The connection dropped; the next attempt is in `retry_in_ms`.
+    Reconnecting {
+        /// Milliseconds until the next attempt.
+        retry_in_ms: u64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The session ended (refresh token expired or revoked): sign in again.
+    SessionExpired,
+}
+
+/// Something that changed. Consumers redraw from it; after a lagged
+/// receive they re-read state (servers, channels, timeline) instead.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// The connection state changed.
+    Connection {
+        /// The new state.
+        state: ConnectionState,
+    },
+    /// Servers were added, removed or changed: re-read [`Client::servers`].
+    ServersChanged,
+    /// Channels of a server changed: re-read [`Client::channels`].
+    ChannelsChanged {
+        /// The server.
+        server_id: ServerId,
+    },
+    /// Members of a server changed: re-read [`Client::members`].
+    MembersChanged {
+        /// The server.
+        server_id: ServerId,
+    },
+    /// A message is new or changed (edit, reaction, "unread by").
+    Message {
+        /// The message as cached now.
+        message: Message,
+        /// Whether it just arrived live (for notifications), as opposed to
+        /// an update or a backfilled one.
+        live: bool,
+    },
+    /// A message was deleted.
+    MessageDeleted {
+        /// Channel.
+        channel_id: ChannelId,
+        /// Message.
+        message_id: MessageId,
+    },
+    /// Many messages of a channel changed (a backfill page, "unread by"
+    /// counts): re-read its timeline.
+    TimelineChanged {
+        /// Channel.
+        channel_id: ChannelId,
+    },
+    /// An outbox entry was added or changed (pending, failed).
+    Outbox {
+        /// The entry.
+        entry: OutboxEntry,
+    },
+    /// An outbox entry left the outbox: acknowledged (its message follows as
+    /// [`Event::Message`] with the same client id) or discarded.
+    OutboxRemoved {
+        /// Which.
+        client_id: ClientMessageId,
+        /// Channel.
+        channel_id: ChannelId,
+    },
+    /// My read state of a channel changed.
+    ReadState {
+        /// Channel.
+        channel_id: ChannelId,
+        /// Highest `seq` read.
+        last_read_seq: u64,
+        /// Unread messages.
+        unread_count: u32,
+    },
+    /// Someone is typing.
+    Typing {
+        /// Channel.
+        channel_id: ChannelId,
+        /// Who.
+        user_id: UserId,
+    },
+    /// Someone's presence changed.
+    Presence {
+        /// Who.
+        user_id: UserId,
+        /// Now.
+        presence: Presence,
+    },
+    /// Someone's profile changed.
+    UserUpdated {
+        /// The new profile.
+        user: User,
+    },
+    /// An administrator's toast.
+    Toast {
+        /// The toast.
+        toast: Toast,
+    },
+    /// Something went wrong in the background (shown as a notice).
+    Error {
+        /// What, in words.
+        message: String,
+    },
+}
+
+/// A channel's messages as the UI draws them: what the server has stored,
+/// oldest first, then what is still in the outbox.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Timeline {
+    /// Stored messages, ascending `seq`.
+    pub messages: Vec<Message>,
+    /// Not yet acknowledged (pending or failed), in the order written.
+    pub pending: Vec<OutboxEntry>,
+    /// Whether older messages exist (cached or on the server).
+    pub has_older: bool,
+}
+
+/// Commands to the sync task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Someone signed in: open the connection.
+    SignedIn,
+    /// Signed out: close the connection.
+    SignedOut,
+    /// The outbox has something new: deliver it when possible.
+    Flush,
+    /// Catch up a channel the UI opened.
+    Fill(ChannelId),
+    /// Say I am typing.
+    Typing(ChannelId),
+    /// This device became idle or active.
+    Idle(bool),
+    /// Try to connect now (skip the backoff wait).
+    ReconnectNow,
+    /// Stop.
+    Shutdown,
+}
+
+/// What the handle and the sync task share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: ClientConfig,
+    pub(crate) auth: AuthManager,
+    pub(crate) api: Api,
+    /// The signed-in account's cache (`None` while signed out).
+    pub(crate) store: Mutex<Option<Store>>,
+    pub(crate) me: Mutex<Option<Me>>,
+    pub(crate) presence: Mutex<HashMap<UserId, Presence>>,
+    pub(crate) events: broadcast::Sender<Event>,
+    pub(crate) connection: watch::Sender<ConnectionState>,
+}
+
+impl Shared {
+    /// The cache, or [`Error::NotSignedIn`].
+    pub(crate) fn store(&self) -> Result<StoreGuard<'_>> {
+        let guard = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        if guard.is_none() {
+            return Err(Error::NotSignedIn);
+        }
+        Ok(StoreGuard(guard))
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        // No receivers is fine.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn set_connection(&self, state: ConnectionState) {
+        if *self.connection.borrow() != state {
+            self.connection.send_replace(state.clone());
+            self.emit(Event::Connection { state });
+        }
+    }
+
+    pub(crate) fn me(&self) -> Option<Me> {
+        self.me.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// A locked, present cache.
+pub(crate) struct StoreGuard<'a>(MutexGuard<'a, Option<Store>>);
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0.as_ref().expect("checked when locked")
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        self.0.as_mut().expect("checked when locked")
+    }
+}
+
+/// The cache file of an account: one per (server, issuer, subject).
+#[must_use]
+pub fn cache_path(data_dir: &Path, server: &Url, account: &Account) -> PathBuf {
+    let mut h = Sha256::new();
+    h.update(server.as_str().trim_end_matches('/'));
+    h.update([0]);
+    h.update(&account.issuer);
+    h.update([0]);
+    h.update(&account.sub);
+    let digest = h.finalize();
+    data_dir.join("accounts").join(format!("{}.sqlite3", hex(&digest[..12])))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The engine handle. Cheap to clone; the engine stops when
+/// [`Client::shutdown`] is called or every handle is dropped.
+#[derive(Clone, Debug)]
+pub struct Client {
+    shared: Arc<Shared>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl Client {
+    /// Starts the engine: loads the saved session from the keychain and, if
+    /// there is one, opens that account's cache (everything cached can be
+    /// read at once, with no network) and starts connecting in the
+    /// background. Never waits on the network.
+    ///
+    /// # Errors
+    /// [`Error::Cache`] when the account's cache is damaged or too new (offer
+    /// [`Client::rebuild_cache`]); [`Error::Auth`] when the keychain cannot be
+    /// read.
+    pub async fn start(config: ClientConfig) -> Result<Self> {
+        let tokens = TokenStore::open(config.keychain)?;
+        let options = config.auth.clone().unwrap_or_else(|| AuthOptions::new(config.server.clone()));
+        let auth = AuthManager::open(options, tokens).await?;
+        let api = Api::with_client(auth.clone(), auth.http().clone());
+        let (events, _) = broadcast::channel(4096);
+        let (connection, _) = watch::channel(ConnectionState::SignedOut);
+        let shared = Arc::new(Shared {
+            config,
+            auth,
+            api,
+            store: Mutex::new(None),
+            me: Mutex::new(None),
+            presence: Mutex::new(HashMap::new()),
+            events,
+            connection,
+        });
+        let signed_in = match shared.auth.account() {
+            Some(account) => {
+                open_cache(&shared, &account)?;
+                true
+            }
+            None => false,
+        };
+        let (commands, rx) = mpsc::channel(256);
+        tokio::spawn(sync::run(shared.clone(), rx));
+        let client = Self { shared, commands };
+        if signed_in {
+            client.command(Command::SignedIn).await;
+        }
+        Ok(client)
+    }
+
+    /// Moves a damaged (or too new) cache aside, creates a fresh one keeping
+    /// whatever unsent messages can still be read, then starts as
+    /// [`Client::start`]. Everything else comes back from the server.
+    ///
+    /// # Errors
+    /// As [`Client::start`].
+    pub async fn rebuild_cache(config: ClientConfig) -> Result<Self> {
+        let tokens = TokenStore::open(config.keychain)?;
+        let options = config.auth.clone().unwrap_or_else(|| AuthOptions::new(config.server.clone()));
+        let auth = AuthManager::open(options, tokens).await?;
+        if let Some(account) = auth.account() {
+            let path = cache_path(&config.data_dir, &config.server, &account);
+            if path.exists() {
+                Store::rebuild(&path)?;
+            }
+        }
+        Self::start(config).await
+    }
+
+    async fn command(&self, c: Command) {
+        let _ = self.commands.send(c).await;
+    }
+
+    /// Every state change from now on.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.shared.events.subscribe()
+    }
+
+    /// The connection state, now and as it changes.
+    #[must_use]
+    pub fn connection(&self) -> watch::Receiver<ConnectionState> {
+        self.shared.connection.subscribe()
+    }
+
+    /// The sign-in machinery (for the desktop's deep link:
+    /// `auth().complete_with_callback(url)`).
+    #[must_use]
+    pub fn auth(&self) -> &AuthManager {
+        &self.shared.auth
+    }
+
+    /// The REST client (requests outside the engine's model).
+    #[must_use]
+    pub fn api(&self) -> &Api {
+        &self.shared.api
+    }
+
+    /// Signs in through the browser (loopback redirect), opens the account's
+    /// cache and connects.
+    ///
+    /// # Errors
+    /// [`Error::Auth`] (cancelled, timed out, refused, offline), [`Error::Cache`].
+    pub async fn sign_in(&self) -> Result<Me> {
+        let account = self.shared.auth.sign_in().await?;
+        self.signed_in(&account).await
+    }
+
+    /// Signs in through the browser with the desktop app's deep link
+    /// (`pq://auth/callback`, delivered by the shell to
+    /// `auth().complete_with_callback`).
+    ///
+    /// # Errors
+    /// As [`Client::sign_in`].
+    pub async fn sign_in_with_deep_link(&self, identity_provider: Option<&str>) -> Result<Me> {
+        let account = self.shared.auth.sign_in_with_deep_link(identity_provider).await?;
+        self.signed_in(&account).await
+    }
+
+    async fn signed_in(&self, account: &Account) -> Result<Me> {
+        open_cache(&self.shared, account)?;
+        let me = self.shared.api.me().await?;
+        self.shared.store()?.set_meta("me", &me)?;
+        *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(me.clone());
+        self.command(Command::SignedIn).await;
+        Ok(me)
+    }
+
+    /// Signs out: closes the connection, revokes and forgets the tokens. The
+    /// cache stays on disk (and its unsent messages with it) for the next
+    /// sign-in of the same account.
+    ///
+    /// # Errors
+    /// [`Error::Auth`] when the keychain entry cannot be removed.
+    pub async fn sign_out(&self) -> Result<()> {
+        self.command(Command::SignedOut).await;
+        self.shared.auth.sign_out().await?;
+        *self.shared.store.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.shared.set_connection(ConnectionState::SignedOut);
+        Ok(())
+    }
+
+    /// Stops the engine (closes the connection politely).
+    pub async fn shutdown(&self) {
+        self.command(Command::Shutdown).await;
+    }
+
+    /// Try to connect now instead of waiting for the next backoff attempt.
+    pub async fn reconnect_now(&self) {
+        self.command(Command::ReconnectNow).await;
+    }
+
+    /// The signed-in account, as last known (works offline).
+    #[must_use]
+    pub fn me(&self) -> Option<Me> {
+        self.shared.me()
+    }
+
+    /// Servers, from the cache.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn servers(&self) -> Result<Vec<CachedServer>> {
+        Ok(self.shared.store()?.servers()?)
+    }
+
+    /// Channels of a server with read state, from the cache.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn channels(&self, server: ServerId) -> Result<Vec<CachedChannel>> {
+        Ok(self.shared.store()?.channels(server)?)
+    }
+
+    /// Members of a server with their presence: the cached list at once; a
+    /// fresh one is fetched in the background when online
+    /// ([`Event::MembersChanged`] follows).
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn members(&self, server: ServerId) -> Result<Vec<Member>> {
+        let mut members = self.shared.store()?.members(server)?;
+        let presence = self.shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
+        for m in &mut members {
+            m.presence = presence.get(&m.user.id).copied().unwrap_or(Presence::Offline);
+        }
+        drop(presence);
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            if let Ok(fresh) = shared.api.members(server).await
+                && let Ok(mut store) = shared.store()
+                && store.set_members(server, &fresh).is_ok()
+            {
+                drop(store);
+                let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
+                for m in &fresh {
+                    p.insert(m.user.id, m.presence);
+                }
+                drop(p);
+                shared.emit(Event::MembersChanged { server_id: server });
+            }
+        });
+        Ok(members)
+    }
+
+    /// A person's name and avatar, from the cache.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        Ok(self.shared.store()?.user(id)?)
+    }
+
+    /// Someone's presence as last heard.
+    #[must_use]
+    pub fn presence(&self, id: UserId) -> Presence {
+        self.shared
+            .presence
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .copied()
+            .unwrap_or(Presence::Offline)
+    }
+
+    /// A channel's newest `limit` messages (or those before `before_seq`)
+    /// from the cache, plus its unsent ones. Returns at once; when the cache
+    /// is behind the server, the sync task catches up in the background
+    /// ([`Event::TimelineChanged`] follows).
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub async fn timeline(&self, channel: ChannelId, before_seq: Option<u64>, limit: usize) -> Result<Timeline> {
+        let (timeline, behind) = {
+            let store = self.shared.store()?;
+            let messages = store.history(channel, before_seq, limit)?;
+            let pending = if before_seq.is_none() { store.outbox_for(channel)? } else { vec![] };
+            let info = store.channel(channel)?;
+            let oldest = messages.first().map_or(before_seq.unwrap_or(u64::MAX), |m| m.seq);
+            let behind = info.as_ref().is_some_and(|c| c.synced_seq < c.channel.last_seq || c.synced_seq == 0);
+            (
+                Timeline { has_older: oldest > 1 && info.is_some_and(|c| c.channel.last_seq > 0), messages, pending },
+                behind,
+            )
+        };
+        if before_seq.is_none() && behind {
+            self.command(Command::Fill(channel)).await;
+        }
+        Ok(timeline)
+    }
+
+    /// Older messages than `before_seq`: from the cache when it has them,
+    /// else from the server (then cached).
+    ///
+    /// # Errors
+    /// [`Error::Api`] when they must be fetched and the server is unreachable.
+    pub async fn older(&self, channel: ChannelId, before_seq: u64, limit: usize) -> Result<Vec<Message>> {
+        let cached = self.shared.store()?.history(channel, Some(before_seq), limit)?;
+        let contiguous = cached.last().is_none_or(|m| m.seq + 1 == before_seq)
+            && cached.windows(2).all(|w| w[0].seq + 1 == w[1].seq);
+        if (cached.len() == limit || cached.first().is_some_and(|m| m.seq == 1)) && contiguous {
+            return Ok(cached);
+        }
+        let page = self.shared.api.history(channel, HistoryQuery::before(before_seq, limit.min(100) as u32)).await?;
+        let mut store = self.shared.store()?;
+        store.ingest(&page.messages)?;
+        Ok(store.history(channel, Some(before_seq), limit)?)
+    }
+
+    /// Writes a message to the outbox (shown at once as pending) and asks
+    /// for delivery. It is delivered exactly once, however often the network
+    /// drops or pq restarts before the server answers.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty message or one longer than your plan
+    /// allows; [`Error::NotSignedIn`].
+    pub async fn send(&self, channel: ChannelId, body: &str, reply_to: Option<MessageId>) -> Result<OutboxEntry> {
+        if body.trim().is_empty() {
+            return Err(Error::Invalid("a message cannot be empty".into()));
+        }
+        if let Some(me) = self.me() {
+            let (len, max) = (char_count(body), me.plan.max_message_chars());
+            if len > max {
+                return Err(Error::Invalid(format!(
+                    "messages are limited to {max} characters on the {} plan; this one has {len}",
+                    me.plan.as_str()
+                )));
+            }
+        }
+        let entry = {
+            let mut store = self.shared.store()?;
+            if store.channel(channel)?.is_none() {
+                return Err(Error::Invalid("no such channel".into()));
+            }
+            store.outbox_push(channel, body, reply_to)?
+        };
+        self.shared.emit(Event::Outbox { entry: entry.clone() });
+        self.command(Command::Flush).await;
+        Ok(entry)
+    }
+
+    /// Sends a failed message again, optionally edited.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when there is no such unsent message.
+    pub async fn retry(&self, client_id: ClientMessageId, body: Option<&str>) -> Result<OutboxEntry> {
+        let entry = self
+            .shared
+            .store()?
+            .outbox_retry(client_id, body)?
+            .ok_or_else(|| Error::Invalid("that message is no longer waiting to be sent".into()))?;
+        self.shared.emit(Event::Outbox { entry: entry.clone() });
+        self.command(Command::Flush).await;
+        Ok(entry)
+    }
+
+    /// Discards an unsent message.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn discard(&self, client_id: ClientMessageId) -> Result<bool> {
+        let mut store = self.shared.store()?;
+        let entry = store.outbox_entry(client_id)?;
+        let removed = store.outbox_remove(client_id)?;
+        drop(store);
+        if let (true, Some(e)) = (removed, entry) {
+            self.shared.emit(Event::OutboxRemoved { client_id, channel_id: e.channel_id });
+        }
+        Ok(removed)
+    }
+
+    /// Edits one of my messages (online only).
+    ///
+    /// # Errors
+    /// [`Error::Api`].
+    pub async fn edit(&self, channel: ChannelId, message: MessageId, body: &str) -> Result<()> {
+        Ok(self.shared.api.edit_message(channel, message, body).await?)
+    }
+
+    /// Deletes a message (mine, or anyone's as an admin; online only).
+    ///
+    /// # Errors
+    /// [`Error::Api`].
+    pub async fn delete(&self, channel: ChannelId, message: MessageId) -> Result<()> {
+        Ok(self.shared.api.delete_message(channel, message).await?)
+    }
+
+    /// Reacts to a message.
+    ///
+    /// # Errors
+    /// [`Error::Api`].
+    pub async fn react(&self, channel: ChannelId, message: MessageId, emoji: &str) -> Result<()> {
+        Ok(self.shared.api.react(channel, message, emoji).await?)
+    }
+
+    /// Takes a reaction back.
+    ///
+    /// # Errors
+    /// [`Error::Api`].
+    pub async fn unreact(&self, channel: ChannelId, message: MessageId, emoji: &str) -> Result<()> {
+        Ok(self.shared.api.unreact(channel, message, emoji).await?)
+    }
+
+    /// Marks a channel read up to `seq`: at once in the cache, then on the
+    /// server (when offline, the next sync brings the server's view back).
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub async fn mark_read(&self, channel: ChannelId, seq: u64) -> Result<()> {
+        {
+            let mut store = self.shared.store()?;
+            if let Some(c) = store.channel(channel)?
+                && seq > c.last_read_seq
+            {
+                store.set_read_state(channel, seq, 0)?;
+                drop(store);
+                self.shared.emit(Event::ReadState { channel_id: channel, last_read_seq: seq, unread_count: 0 });
+            }
+        }
+        if let Err(e) = self.shared.api.mark_read(channel, seq).await
+            && !e.is_unreachable()
+        {
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Mutes or unmutes notifications of a channel (kept on this device).
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn set_muted(&self, channel: ChannelId, muted: bool) -> Result<()> {
+        Ok(self.shared.store()?.set_muted(channel, muted)?)
+    }
+
+    /// Searches every cached message (works offline; finds Korean, Chinese,
+    /// Japanese and Thai words too), newest first.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn search(
+        &self,
+        query: &str,
+        server: Option<ServerId>,
+        channel: Option<ChannelId>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        Ok(self.shared.store()?.search(query, server, channel, limit)?)
+    }
+
+    /// Tells the channel I am typing (drop it when offline).
+    pub async fn typing(&self, channel: ChannelId) {
+        self.command(Command::Typing(channel)).await;
+    }
+
+    /// This device became idle (no input for 5 minutes) or active again.
+    pub async fn set_idle(&self, idle: bool) {
+        self.command(Command::Idle(idle)).await;
+    }
+
+    /// Creates a server (it arrives through the gateway too).
+    ///
+    /// # Errors
+    /// [`Error::Api`].
+    pub async fn create_server(&self, name: &str) -> Result<ServerState> {
+        let state = self.shared.api.create_server(name).await?;
+        self.apply_joined(&state)?;
+        Ok(state)
+    }
+
+    /// Creates an invite link to a server.
+    ///
+    /// # Errors
+    /// [`Error::Api`].
+    pub async fn create_invite(&self, server: ServerId, options: CreateInvite) -> Result<Invite> {
+        Ok(self.shared.api.create_invite(server, &options).await?)
+    }
+
+    /// What an invite leads to, without joining.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (expired, used up, unknown, offline).
+    pub async fn preview_invite(&self, code: &InviteCode) -> Result<InvitePreview> {
+        Ok(self.shared.api.preview_invite(code).await?)
+    }
+
+    /// Joins the server an invite leads to.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (expired, used up, unknown, offline).
+    pub async fn accept_invite(&self, code: &InviteCode) -> Result<ServerState> {
+        let state = self.shared.api.accept_invite(code).await?;
+        self.apply_joined(&state)?;
+        Ok(state)
+    }
+
+    fn apply_joined(&self, state: &ServerState) -> Result<()> {
+        let mut store = self.shared.store()?;
+        let sort = store.servers()?.len() as i64;
+        store.apply_server_state(state, sort)?;
+        drop(store);
+        self.shared.emit(Event::ServersChanged);
+        Ok(())
+    }
+}
+
+/// Opens (creating) the cache of `account` and loads what it remembers.
+fn open_cache(shared: &Shared, account: &Account) -> Result<()> {
+    let path = cache_path(&shared.config.data_dir, &shared.config.server, account);
+    let store = Store::open(&path)?;
+    let me: Option<Me> = store.meta("me")?;
+    *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = me;
+    *shared.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
+    Ok(())
+}

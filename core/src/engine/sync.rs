@@ -1,0 +1,873 @@
+//! The sync task: the one place that talks to the gateway.
+//!
+//! # Life of a connection
+//!
+//! 1. Wait until someone is signed in.
+//! 2. Get a valid access token (renewed if needed), open the WebSocket, read
+//!    `hello`, then `resume` the previous session if there is one, else
+//!    `identify`. `invalid_session` → `identify`.
+//! 3. `ready`: apply servers, channels, read states and presences to the
+//!    cache; then catch up every channel whose cached history is behind the
+//!    server (`after` its last cached `seq`, page by page; a channel never
+//!    opened gets its newest page), reporting progress; then deliver the
+//!    outbox in order. `resumed`: the server replayed what was missed;
+//!    catch up only channels with holes, then deliver.
+//! 4. Online: apply every dispatch to the cache and re-broadcast it;
+//!    heartbeat; a `message_created` whose `seq` skips ahead starts a
+//!    catch-up of that channel; the outbox is delivered as it fills, paced
+//!    below the rate limit the server announced in `hello`.
+//! 5. On any failure: `Reconnecting`, wait (exponential backoff with full
+//!    jitter, reset after a connection that reached online), go to 2.
+//!
+//! Nothing here blocks on the network while holding the cache: REST pages
+//! are fetched by helper tasks and handed back through a channel.
+
+use std::{
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{Arc, PoisonError},
+    time::Duration,
+};
+
+use futures_util::{SinkExt, StreamExt, stream::SplitSink};
+use pq_protocol::{
+    ChannelId, ClientMessageId, ErrorCode, SessionId,
+    gateway::{
+        ClientFrame, CloseCode, Dispatch, Event as Wire, GatewayError, GatewaySend, Hello, Identify, PROTOCOL_VERSION,
+        Ready, Resume, ServerFrame, SetIdle, TypingStart,
+    },
+    models::{ChannelKind, Message, SendAck},
+};
+use rand::RngExt;
+use tokio::{
+    net::TcpStream,
+    sync::mpsc,
+    time::{Instant, sleep, sleep_until, timeout},
+};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{Message as WsMessage, protocol::CloseFrame},
+};
+use tracing::{debug, info, warn};
+
+use super::{Command, ConnectionState, Event, Shared};
+use crate::{
+    api::{ApiError, HistoryQuery},
+    store::{OutboxEntry, OutboxState},
+};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Sink = SplitSink<Ws, WsMessage>;
+
+/// Messages per history page when catching up.
+const PAGE: u32 = 100;
+/// Unacknowledged sends at most.
+const WINDOW: usize = 32;
+/// Rows the search indexer takes per step.
+const INDEX_STEP: usize = 2_000;
+/// Waits for the server during the handshake.
+const HANDSHAKE: Duration = Duration::from_secs(15);
+/// Least time between two `typing` frames for one channel.
+const TYPING_EVERY: Duration = Duration::from_secs(3);
+
+/// How a connection ended.
+#[derive(Debug)]
+enum Outcome {
+    Shutdown,
+    SignedOut,
+    SessionExpired,
+    Dropped { reason: String, reached_online: bool },
+}
+
+/// What backfill helpers send back.
+#[derive(Debug)]
+enum Fill {
+    Page { channel: ChannelId, messages: Vec<Message> },
+    Done { channel: ChannelId },
+    Failed { channel: ChannelId, error: ApiError },
+}
+
+/// Runs until shutdown.
+pub(crate) async fn run(shared: Arc<Shared>, mut commands: mpsc::Receiver<Command>) {
+    let mut signed_in = false;
+    let mut session: Option<(SessionId, u64)> = None;
+    let mut attempt: u32 = 0;
+    loop {
+        if !signed_in {
+            match commands.recv().await {
+                None | Some(Command::Shutdown) => return,
+                Some(Command::SignedIn) => {
+                    signed_in = true;
+                    attempt = 0;
+                }
+                Some(_) => continue,
+            }
+        }
+        shared.set_connection(ConnectionState::Connecting);
+        let outcome = Connection::new(&shared).run(&mut commands, &mut session).await;
+        debug!(?outcome, "gateway connection ended");
+        match outcome {
+            Outcome::Shutdown => return,
+            Outcome::SignedOut => {
+                signed_in = false;
+                session = None;
+            }
+            Outcome::SessionExpired => {
+                shared.set_connection(ConnectionState::SessionExpired);
+                signed_in = false;
+                session = None;
+            }
+            Outcome::Dropped { reason, reached_online } => {
+                if reached_online {
+                    attempt = 0;
+                }
+                attempt = attempt.saturating_add(1);
+                let delay = backoff(attempt, shared.config.backoff);
+                shared.set_connection(ConnectionState::Reconnecting {
+                    retry_in_ms: delay.as_millis() as u64,
+                    reason: reason.clone(),
+                });
+                info!(%reason, delay_ms = delay.as_millis() as u64, "gateway: reconnecting");
+                let until = Instant::now() + delay;
+                loop {
+                    tokio::select! {
+                        () = sleep_until(until) => break,
+                        cmd = commands.recv() => match cmd {
+                            None | Some(Command::Shutdown) => return,
+                            Some(Command::SignedOut) => { signed_in = false; session = None; break }
+                            Some(Command::ReconnectNow) => break,
+                            // The outbox is on disk; it goes out once connected.
+                            Some(_) => {}
+                        },
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: a random wait up to
+/// `min(max, min · 2^(attempt-1))`, never below `min`.
+fn backoff(attempt: u32, (min, max): (Duration, Duration)) -> Duration {
+    let cap = min.saturating_mul(1u32 << attempt.saturating_sub(1).min(16)).min(max);
+    let ms = rand::rng().random_range(min.as_millis() as u64..=cap.as_millis().max(min.as_millis()) as u64);
+    Duration::from_millis(ms)
+}
+
+/// One connection's state.
+struct Connection<'a> {
+    shared: &'a Shared,
+    /// Channels being caught up (and how many were planned, for progress).
+    filling: HashSet<ChannelId>,
+    fill_total: u32,
+    fill_done: u32,
+    fill_tx: mpsc::Sender<Fill>,
+    fill_rx: mpsc::Receiver<Fill>,
+    /// Outbox delivery.
+    in_flight: HashMap<ClientMessageId, OutboxEntry>,
+    queue: VecDeque<OutboxEntry>,
+    outbox_wanted: bool,
+    retry_at: Option<Instant>,
+    tokens: f64,
+    token_rate: f64,
+    token_burst: f64,
+    tokens_at: Instant,
+    /// Search indexer has work.
+    index_due: bool,
+    typing: HashMap<ChannelId, Instant>,
+    online: bool,
+}
+
+impl<'a> Connection<'a> {
+    fn new(shared: &'a Shared) -> Self {
+        let (fill_tx, fill_rx) = mpsc::channel(64);
+        Self {
+            shared,
+            filling: HashSet::new(),
+            fill_total: 0,
+            fill_done: 0,
+            fill_tx,
+            fill_rx,
+            in_flight: HashMap::new(),
+            queue: VecDeque::new(),
+            outbox_wanted: true,
+            retry_at: None,
+            tokens: 0.0,
+            token_rate: 1.0,
+            token_burst: 1.0,
+            tokens_at: Instant::now(),
+            index_due: true,
+            typing: HashMap::new(),
+            online: false,
+        }
+    }
+
+    async fn run(mut self, commands: &mut mpsc::Receiver<Command>, session: &mut Option<(SessionId, u64)>) -> Outcome {
+        let shared = self.shared;
+        let dropped = |reason: String| Outcome::Dropped { reason, reached_online: false };
+        let token = match shared.auth.access_token().await {
+            Ok(t) => t,
+            Err(e) if e.needs_sign_in() => return Outcome::SessionExpired,
+            Err(e) => return dropped(e.to_string()),
+        };
+        let mut url = shared.config.server.clone();
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        if url.set_scheme(scheme).is_err() {
+            return dropped(format!("cannot make a WebSocket URL from {}", shared.config.server));
+        }
+        url.set_path("/gateway");
+        let ws = match timeout(HANDSHAKE, tokio_tungstenite::connect_async(url.as_str())).await {
+            Ok(Ok((ws, _))) => ws,
+            Ok(Err(e)) => return dropped(format!("cannot reach the server: {e}")),
+            Err(_) => return dropped("the server did not answer in time".into()),
+        };
+        let (mut sink, mut stream) = ws.split();
+
+        // hello
+        let hello: Hello = match read_frame(&mut stream).await {
+            Ok(ServerFrame::Hello(h)) => h,
+            Ok(other) => return dropped(format!("unexpected first frame {other:?}")),
+            Err(e) => return dropped(e),
+        };
+        self.token_rate = (hello.rate_per_sec * 0.5).max(0.5);
+        self.token_burst = (f64::from(hello.rate_burst) / 2.0).clamp(1.0, 16.0);
+        self.tokens = self.token_burst;
+        let heartbeat_every = Duration::from_millis(u64::from(hello.heartbeat_interval_ms.max(100)));
+
+        // identify or resume
+        let first = match session.take() {
+            Some((session_id, last_seq)) => {
+                ClientFrame::Resume(Resume { v: PROTOCOL_VERSION, token: token.clone(), session_id, last_seq })
+            }
+            None => ClientFrame::Identify(Identify { v: PROTOCOL_VERSION, token: token.clone(), idle: None }),
+        };
+        if let Err(e) = send(&mut sink, &first).await {
+            return dropped(e);
+        }
+        let mut catching_up = true;
+        loop {
+            let frame = match timeout(HANDSHAKE, read_frame(&mut stream)).await {
+                Ok(Ok(f)) => f,
+                Ok(Err(e)) => return self.closed(e, &token).await,
+                Err(_) => return dropped("no answer to identify in time".into()),
+            };
+            match frame {
+                ServerFrame::Ready(ready) => {
+                    *session = Some((ready.session_id, 0));
+                    if let Err(e) = self.apply_ready(&ready) {
+                        warn!(error = %e, "cannot apply ready");
+                        shared.emit(Event::Error { message: e.to_string() });
+                    }
+                    self.plan_catch_up(false);
+                    break;
+                }
+                ServerFrame::Resumed(r) => {
+                    debug!(replayed = r.replayed, "gateway: resumed");
+                    self.plan_catch_up(true);
+                    break;
+                }
+                ServerFrame::InvalidSession(i) => {
+                    debug!(reason = %i.reason, "gateway: session not resumable; identifying");
+                    let identify =
+                        ClientFrame::Identify(Identify { v: PROTOCOL_VERSION, token: token.clone(), idle: None });
+                    if let Err(e) = send(&mut sink, &identify).await {
+                        return dropped(e);
+                    }
+                }
+                ServerFrame::Dispatch(d) => {
+                    // Replayed during resume.
+                    if let Some((_, last)) = session.as_mut() {
+                        *last = d.s;
+                    }
+                    self.apply(*d);
+                }
+                _ => {}
+            }
+        }
+        self.report_progress();
+
+        // online loop
+        let mut heartbeat = tokio::time::interval_at(Instant::now() + heartbeat_every, heartbeat_every);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut awaiting_ack = false;
+        loop {
+            if catching_up && self.filling.is_empty() {
+                catching_up = false;
+                self.online = true;
+                shared.set_connection(ConnectionState::Online);
+                self.outbox_wanted = true;
+            }
+            // Deliver what can go now.
+            if !catching_up && let Err(e) = self.deliver(&mut sink).await {
+                return Outcome::Dropped { reason: e, reached_online: self.online };
+            }
+            let next_delivery = self.next_delivery_at(catching_up);
+            tokio::select! {
+                msg = stream.next() => {
+                    let frame = match decode(msg) {
+                        Ok(Some(f)) => f,
+                        Ok(None) => continue,
+                        Err(e) => {
+                            let online = self.online;
+                            return match self.closed(e, &token).await {
+                                Outcome::Dropped { reason, .. } => Outcome::Dropped { reason, reached_online: online },
+                                other => other,
+                            };
+                        }
+                    };
+                    match frame {
+                        ServerFrame::Dispatch(d) => {
+                            if let Some((_, last)) = session.as_mut() {
+                                *last = d.s;
+                            }
+                            self.apply(*d);
+                        }
+                        ServerFrame::HeartbeatAck => awaiting_ack = false,
+                        ServerFrame::Ack(ack) => self.acked(&ack),
+                        ServerFrame::Error(e) => self.refused(e),
+                        ServerFrame::InvalidSession(_) => {
+                            *session = None;
+                            return Outcome::Dropped { reason: "the server ended the session".into(), reached_online: self.online };
+                        }
+                        _ => {}
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    if awaiting_ack {
+                        return Outcome::Dropped { reason: "the server stopped answering".into(), reached_online: self.online };
+                    }
+                    awaiting_ack = true;
+                    if let Err(e) = send(&mut sink, &ClientFrame::Heartbeat).await {
+                        return Outcome::Dropped { reason: e, reached_online: self.online };
+                    }
+                }
+                cmd = commands.recv() => match cmd {
+                    None | Some(Command::Shutdown) => {
+                        let _ = sink.send(WsMessage::Close(Some(CloseFrame { code: 1000.into(), reason: "bye".into() }))).await;
+                        return Outcome::Shutdown;
+                    }
+                    Some(Command::SignedOut) => {
+                        let _ = sink.send(WsMessage::Close(Some(CloseFrame { code: 1000.into(), reason: "signed out".into() }))).await;
+                        return Outcome::SignedOut;
+                    }
+                    Some(Command::Flush) => self.outbox_wanted = true,
+                    Some(Command::Fill(c)) => self.start_fill(c, None),
+                    Some(Command::Typing(c)) => {
+                        let due = self.typing.get(&c).is_none_or(|t| t.elapsed() >= TYPING_EVERY);
+                        if due && self.take_token() {
+                            self.typing.insert(c, Instant::now());
+                            if let Err(e) = send(&mut sink, &ClientFrame::Typing(TypingStart { channel_id: c })).await {
+                                return Outcome::Dropped { reason: e, reached_online: self.online };
+                            }
+                        }
+                    }
+                    Some(Command::Idle(idle)) => {
+                        if let Err(e) = send(&mut sink, &ClientFrame::SetIdle(SetIdle { idle })).await {
+                            return Outcome::Dropped { reason: e, reached_online: self.online };
+                        }
+                    }
+                    Some(Command::SignedIn | Command::ReconnectNow) => {}
+                },
+                Some(fill) = self.fill_rx.recv() => self.filled(fill),
+                () = sleep_until(next_delivery.unwrap_or_else(far_future)), if next_delivery.is_some() => {
+                    self.retry_at = None;
+                    self.outbox_wanted = true;
+                }
+                () = sleep(Duration::from_millis(5)), if self.index_due => self.index_step(),
+            }
+        }
+    }
+
+    /// Turns a read failure into an outcome (refreshing the token when the
+    /// server refused it).
+    async fn closed(&self, reason: String, token: &str) -> Outcome {
+        if reason.starts_with(&format!("closed {}", CloseCode::AuthenticationFailed.code())) {
+            return match self.shared.auth.after_unauthorized(token).await {
+                Ok(_) => Outcome::Dropped { reason: "renewed the session".into(), reached_online: false },
+                Err(e) if e.needs_sign_in() => Outcome::SessionExpired,
+                Err(e) => Outcome::Dropped { reason: e.to_string(), reached_online: false },
+            };
+        }
+        Outcome::Dropped { reason, reached_online: false }
+    }
+
+    fn apply_ready(&mut self, ready: &Ready) -> crate::error::Result<()> {
+        let shared = self.shared;
+        {
+            let mut store = shared.store()?;
+            store.set_meta("me", &ready.me)?;
+            for (i, s) in ready.servers.iter().enumerate() {
+                store.apply_server_state(s, i as i64)?;
+            }
+            store.retain_servers(&ready.servers.iter().map(|s| s.server.id).collect::<Vec<_>>())?;
+        }
+        *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(ready.me.clone());
+        {
+            let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
+            p.clear();
+            for e in &ready.presences {
+                p.insert(e.user_id, e.presence);
+            }
+        }
+        shared.emit(Event::ServersChanged);
+        for s in &ready.servers {
+            shared.emit(Event::ChannelsChanged { server_id: s.server.id });
+        }
+        Ok(())
+    }
+
+    /// Starts catching up every text channel that is behind (`only_holes`:
+    /// only those with a hole after their cached range, as after a resume).
+    fn plan_catch_up(&mut self, only_holes: bool) {
+        let Ok(store) = self.shared.store() else { return };
+        let Ok(servers) = store.servers() else { return };
+        let mut plan = Vec::new();
+        for s in servers {
+            for c in store.channels(s.server.id).unwrap_or_default() {
+                if c.channel.kind != ChannelKind::Text || c.channel.last_seq == 0 {
+                    continue;
+                }
+                let behind = c.synced_seq < c.channel.last_seq;
+                if behind && (!only_holes || c.synced_seq > 0) {
+                    plan.push((c.channel.id, (c.synced_seq > 0).then_some(c.synced_seq)));
+                }
+            }
+        }
+        drop(store);
+        self.fill_total = plan.len() as u32;
+        self.fill_done = 0;
+        for (c, after) in plan {
+            self.start_fill(c, after);
+        }
+    }
+
+    fn report_progress(&self) {
+        if !self.filling.is_empty() {
+            self.shared.set_connection(ConnectionState::Syncing {
+                done: self.fill_done,
+                total: self.fill_total.max(self.fill_done + 1),
+            });
+        }
+    }
+
+    /// Fetches a channel's missing history in the background: everything
+    /// after `after`, or (never opened) its newest page.
+    fn start_fill(&mut self, channel: ChannelId, after: Option<u64>) {
+        if !self.filling.insert(channel) {
+            return;
+        }
+        let after = after.or_else(|| {
+            self.shared
+                .store()
+                .ok()
+                .and_then(|s| s.channel(channel).ok().flatten())
+                .and_then(|c| (c.synced_seq > 0).then_some(c.synced_seq))
+        });
+        let api = self.shared.api.clone();
+        let tx = self.fill_tx.clone();
+        tokio::spawn(async move {
+            let result: Result<(), ApiError> = async {
+                match after {
+                    None => {
+                        let page = api.history(channel, HistoryQuery::latest(PAGE)).await?;
+                        let _ = tx.send(Fill::Page { channel, messages: page.messages }).await;
+                    }
+                    Some(mut after) => loop {
+                        let page = api.history(channel, HistoryQuery::after(after, PAGE)).await?;
+                        let more = page.has_more;
+                        if let Some(last) = page.messages.last() {
+                            after = last.seq;
+                        }
+                        let empty = page.messages.is_empty();
+                        if tx.send(Fill::Page { channel, messages: page.messages }).await.is_err() || !more || empty {
+                            break;
+                        }
+                    },
+                }
+                Ok(())
+            }
+            .await;
+            let _ = match result {
+                Ok(()) => tx.send(Fill::Done { channel }).await,
+                Err(error) => tx.send(Fill::Failed { channel, error }).await,
+            };
+        });
+    }
+
+    fn filled(&mut self, fill: Fill) {
+        match fill {
+            Fill::Page { channel, messages } => {
+                if messages.is_empty() {
+                    return;
+                }
+                if let Err(e) = self.ingest(&messages, false) {
+                    warn!(error = %e, "cannot cache a history page");
+                }
+                self.shared.emit(Event::TimelineChanged { channel_id: channel });
+            }
+            Fill::Done { channel } => {
+                self.filling.remove(&channel);
+                self.fill_done += 1;
+                self.report_progress();
+            }
+            Fill::Failed { channel, error } => {
+                self.filling.remove(&channel);
+                self.fill_done += 1;
+                warn!(%error, %channel, "catching up a channel failed");
+                if !error.is_unreachable() {
+                    self.shared.emit(Event::Error { message: format!("could not load a channel's history: {error}") });
+                }
+            }
+        }
+    }
+
+    /// Caches messages; those of mine still in the outbox leave it.
+    fn ingest(&mut self, messages: &[Message], live: bool) -> crate::error::Result<()> {
+        let me = self.shared.me().map(|m| m.id);
+        let mut acked = Vec::new();
+        {
+            let mut store = self.shared.store()?;
+            for m in messages.iter().filter(|m| Some(m.author_id) == me) {
+                if let Some(e) = store.outbox_ack(m)? {
+                    acked.push(e);
+                }
+            }
+            store.ingest(messages)?;
+        }
+        for e in acked {
+            self.in_flight.remove(&e.client_id);
+            self.queue.retain(|q| q.client_id != e.client_id);
+            self.shared.emit(Event::OutboxRemoved { client_id: e.client_id, channel_id: e.channel_id });
+        }
+        if live {
+            for m in messages {
+                self.shared.emit(Event::Message { message: m.clone(), live: true });
+            }
+        }
+        self.index_due = true;
+        Ok(())
+    }
+
+    fn index_step(&mut self) {
+        match self.shared.store().map(|mut s| s.index_pending(INDEX_STEP)) {
+            Ok(Ok(n)) => self.index_due = n == INDEX_STEP,
+            Ok(Err(e)) => {
+                warn!(error = %e, "search indexing failed");
+                self.index_due = false;
+            }
+            Err(_) => self.index_due = false,
+        }
+    }
+
+    /// Applies one dispatch to the cache and re-broadcasts it.
+    fn apply(&mut self, d: Dispatch) {
+        if let Err(e) = self.apply_event(d.event) {
+            warn!(error = %e, "cannot apply an event");
+        }
+    }
+
+    fn apply_event(&mut self, event: Wire) -> crate::error::Result<()> {
+        let shared = self.shared;
+        let me = shared.me().map(|m| m.id);
+        match event {
+            Wire::MessageCreated { message } => {
+                let by_me = Some(message.author_id) == me;
+                let (channel, seq) = (message.channel_id, message.seq);
+                let synced = {
+                    let mut store = shared.store()?;
+                    store.note_new_message(channel, seq, by_me)?;
+                    store.channel(channel)?.map(|c| c.synced_seq)
+                };
+                self.ingest(std::slice::from_ref(&message), true)?;
+                // A hole before it: catch up.
+                if let Some(synced) = synced
+                    && synced > 0
+                    && seq > synced + 1
+                {
+                    self.start_fill(channel, Some(synced));
+                }
+                if let Some(c) = shared.store()?.channel(channel)? {
+                    shared.emit(Event::ReadState {
+                        channel_id: channel,
+                        last_read_seq: c.last_read_seq,
+                        unread_count: c.unread_count,
+                    });
+                }
+            }
+            Wire::MessageEdited { channel_id, message_id, body, edited_at, .. } => {
+                let mut store = shared.store()?;
+                store.apply_edit(message_id, &body, edited_at)?;
+                let m = store.message(message_id)?;
+                drop(store);
+                match m {
+                    Some(message) => shared.emit(Event::Message { message, live: false }),
+                    None => shared.emit(Event::TimelineChanged { channel_id }),
+                }
+                self.index_due = true;
+            }
+            Wire::MessageDeleted { channel_id, message_id, .. } => {
+                shared.store()?.apply_delete(message_id)?;
+                shared.emit(Event::MessageDeleted { channel_id, message_id });
+            }
+            Wire::ReactionAdded { message_id, user_id, emoji, .. } => {
+                self.react(message_id, &emoji, true, Some(user_id) == me)?
+            }
+            Wire::ReactionRemoved { message_id, user_id, emoji, .. } => {
+                self.react(message_id, &emoji, false, Some(user_id) == me)?;
+            }
+            Wire::ReadMarkerUpdated { channel_id, last_read_seq, unread_count } => {
+                shared.store()?.set_read_state(channel_id, last_read_seq, unread_count)?;
+                shared.emit(Event::ReadState { channel_id, last_read_seq, unread_count });
+            }
+            Wire::UnreadByChanged { channel_id, after_seq, through_seq, delta } => {
+                shared.store()?.apply_unread_by(channel_id, after_seq, through_seq, delta)?;
+                shared.emit(Event::TimelineChanged { channel_id });
+            }
+            Wire::TypingStarted { channel_id, user_id } => {
+                if Some(user_id) != me {
+                    shared.emit(Event::Typing { channel_id, user_id });
+                }
+            }
+            Wire::PresenceUpdated { user_id, presence } => {
+                shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(user_id, presence);
+                shared.emit(Event::Presence { user_id, presence });
+            }
+            Wire::UserUpdated { user } => {
+                shared.store()?.upsert_users(std::slice::from_ref(&user))?;
+                shared.emit(Event::UserUpdated { user });
+            }
+            Wire::ServerJoined { state } => {
+                {
+                    let mut store = shared.store()?;
+                    let sort = store.servers()?.len() as i64;
+                    store.apply_server_state(&state, sort)?;
+                }
+                shared.emit(Event::ServersChanged);
+                shared.emit(Event::ChannelsChanged { server_id: state.server.id });
+                for c in state.channels.iter().filter(|c| c.kind == ChannelKind::Text && c.last_seq > 0) {
+                    self.start_fill(c.id, None);
+                }
+            }
+            Wire::ServerUpdated { server } => {
+                shared.store()?.update_server(&server)?;
+                shared.emit(Event::ServersChanged);
+            }
+            Wire::ServerRemoved { server_id, .. } => {
+                shared.store()?.remove_server(server_id)?;
+                shared.emit(Event::ServersChanged);
+            }
+            Wire::MemberJoined { server_id, member } => {
+                shared.store()?.upsert_member(server_id, &member)?;
+                shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(member.user.id, member.presence);
+                shared.emit(Event::MembersChanged { server_id });
+            }
+            Wire::MemberLeft { server_id, user_id, .. } => {
+                shared.store()?.remove_member(server_id, user_id)?;
+                shared.emit(Event::MembersChanged { server_id });
+            }
+            Wire::MemberUpdated { server_id, user_id, role } => {
+                let mut store = shared.store()?;
+                store.set_member_role(server_id, user_id, role)?;
+                if Some(user_id) == me {
+                    store.set_role(server_id, role)?;
+                }
+                drop(store);
+                shared.emit(Event::MembersChanged { server_id });
+                if Some(user_id) == me {
+                    shared.emit(Event::ServersChanged);
+                }
+            }
+            Wire::ChannelCreated { channel } | Wire::ChannelUpdated { channel } => {
+                shared.store()?.upsert_channel(&channel)?;
+                shared.emit(Event::ChannelsChanged { server_id: channel.server_id });
+            }
+            Wire::ChannelDeleted { server_id, channel_id } => {
+                shared.store()?.remove_channel(channel_id)?;
+                shared.emit(Event::ChannelsChanged { server_id });
+            }
+            Wire::ChannelsReordered { server_id, channels } => {
+                let mut store = shared.store()?;
+                for c in &channels {
+                    store.upsert_channel(c)?;
+                }
+                drop(store);
+                shared.emit(Event::ChannelsChanged { server_id });
+            }
+            Wire::Toast { toast } => shared.emit(Event::Toast { toast }),
+        }
+        Ok(())
+    }
+
+    fn react(&self, message: pq_protocol::MessageId, emoji: &str, added: bool, mine: bool) -> crate::error::Result<()> {
+        let mut store = self.shared.store()?;
+        store.apply_reaction(message, emoji, added, mine)?;
+        let m = store.message(message)?;
+        drop(store);
+        if let Some(message) = m {
+            self.shared.emit(Event::Message { message, live: false });
+        }
+        Ok(())
+    }
+
+    // ----- outbox ---------------------------------------------------------
+
+    fn take_token(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.tokens_at).as_secs_f64() * self.token_rate).min(self.token_burst);
+        self.tokens_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// When delivery should be tried again (a retry wait or the next token).
+    fn next_delivery_at(&self, catching_up: bool) -> Option<Instant> {
+        if catching_up {
+            return None;
+        }
+        if let Some(at) = self.retry_at {
+            return Some(at);
+        }
+        if !self.queue.is_empty() && self.in_flight.len() < WINDOW && self.tokens < 1.0 {
+            let wait = (1.0 - self.tokens) / self.token_rate;
+            return Some(self.tokens_at + Duration::from_secs_f64(wait));
+        }
+        None
+    }
+
+    /// Sends what the window, the pacing and any retry wait allow.
+    async fn deliver(&mut self, sink: &mut Sink) -> Result<(), String> {
+        if self.retry_at.is_some_and(|t| t > Instant::now()) {
+            return Ok(());
+        }
+        if self.outbox_wanted {
+            self.outbox_wanted = false;
+            let pending = match self.shared.store().and_then(|s| s.outbox().map_err(Into::into)) {
+                Ok(v) => v,
+                Err(e) => {
+                    warn!(error = %e, "cannot read the outbox");
+                    return Ok(());
+                }
+            };
+            self.queue = pending
+                .into_iter()
+                .filter(|e| e.state == OutboxState::Pending && !self.in_flight.contains_key(&e.client_id))
+                .collect();
+        }
+        while self.in_flight.len() < WINDOW && !self.queue.is_empty() {
+            if !self.take_token() {
+                break;
+            }
+            let Some(entry) = self.queue.pop_front() else { break };
+            let frame = ClientFrame::SendMessage(GatewaySend {
+                channel_id: entry.channel_id,
+                client_id: entry.client_id,
+                body: entry.body.clone(),
+                reply_to: entry.reply_to,
+            });
+            if let Ok(mut store) = self.shared.store() {
+                let _ = store.outbox_attempted(entry.client_id);
+            }
+            self.in_flight.insert(entry.client_id, entry);
+            send(sink, &frame).await?;
+        }
+        Ok(())
+    }
+
+    fn acked(&mut self, ack: &SendAck) {
+        let Some(entry) = self.in_flight.remove(&ack.client_id) else { return };
+        let Some(me) = self.shared.me() else { return };
+        // The message as the server stored it (its `message_created` usually
+        // came first and already did this).
+        let message = Message {
+            id: ack.message_id,
+            channel_id: ack.channel_id,
+            seq: ack.seq,
+            author_id: me.id,
+            client_id: ack.client_id,
+            body: entry.body,
+            reply_to: entry.reply_to,
+            created_at: ack.created_at,
+            edited_at: None,
+            deleted: false,
+            reactions: vec![],
+            unread_by: 0,
+        };
+        let still_pending =
+            self.shared.store().ok().and_then(|s| s.outbox_entry(ack.client_id).ok().flatten()).is_some();
+        if still_pending {
+            if let Err(e) = self.ingest(std::slice::from_ref(&message), false) {
+                warn!(error = %e, "cannot cache an acknowledged message");
+            }
+            self.shared.emit(Event::Message { message, live: false });
+        }
+    }
+
+    fn refused(&mut self, e: GatewayError) {
+        let Some(client_id) = e.client_id else {
+            debug!(error = %e.error, "request refused");
+            return;
+        };
+        let Some(entry) = self.in_flight.remove(&client_id) else { return };
+        match e.error.code {
+            // Worth retrying as is.
+            ErrorCode::RateLimited | ErrorCode::Internal => {
+                let wait = e.error.retry_after_ms.unwrap_or(1_000).clamp(100, 60_000);
+                self.retry_at = Some(Instant::now() + Duration::from_millis(wait));
+                self.outbox_wanted = true;
+            }
+            // Never as it is: mark failed with the reason.
+            _ => {
+                let reason = e.error.message.clone();
+                if let Ok(mut store) = self.shared.store() {
+                    let _ = store.outbox_fail(client_id, &reason);
+                }
+                let entry = OutboxEntry { state: OutboxState::Failed { reason }, ..entry };
+                self.shared.emit(Event::Outbox { entry });
+            }
+        }
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400)
+}
+
+async fn send(sink: &mut Sink, frame: &ClientFrame) -> Result<(), String> {
+    let text = serde_json::to_string(frame).map_err(|e| e.to_string())?;
+    sink.send(WsMessage::Text(text.into())).await.map_err(|e| format!("connection lost: {e}"))
+}
+
+async fn read_frame(stream: &mut futures_util::stream::SplitStream<Ws>) -> Result<ServerFrame, String> {
+    loop {
+        if let Some(f) = decode(stream.next().await)? {
+            return Ok(f);
+        }
+    }
+}
+
+/// A server frame, `None` for frames to skip (pings), or why the socket ended.
+/// A frame pq cannot read is skipped with a warning, never a crash.
+fn decode(
+    msg: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+) -> Result<Option<ServerFrame>, String> {
+    match msg {
+        None => Err("connection closed".into()),
+        Some(Err(e)) => Err(format!("connection lost: {e}")),
+        Some(Ok(WsMessage::Text(t))) => match serde_json::from_str::<ServerFrame>(t.as_str()) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) => {
+                warn!(error = %e, "ignoring a frame pq cannot read");
+                Ok(None)
+            }
+        },
+        Some(Ok(WsMessage::Close(c))) => Err(match c {
+            Some(c) => format!("closed {} ({})", u16::from(c.code), c.reason),
+            None => "closed".into(),
+        }),
+        Some(Ok(_)) => Ok(None),
+    }
+}
