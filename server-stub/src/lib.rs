@@ -18,6 +18,7 @@ pub mod gateway;
 pub mod idp;
 pub mod routes;
 pub mod state;
+pub mod testing;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 

@@ -60,6 +60,9 @@ pub struct ClientConfig {
     pub data_dir: PathBuf,
     /// Which keychain holds the tokens.
     pub keychain: KeychainBackend,
+    /// A token store to use instead of opening `keychain` (tests share one
+    /// mock store between restarts of a client).
+    pub tokens: Option<TokenStore>,
     /// Sign-in options (browser, loopback port, deep link). Default: from `server`.
     pub auth: Option<AuthOptions>,
     /// The least and most time between reconnection attempts (exponential
@@ -76,6 +79,7 @@ impl ClientConfig {
             server,
             data_dir: data_dir.into(),
             keychain: KeychainBackend::Platform,
+            tokens: None,
             auth: None,
             backoff: (Duration::from_millis(500), Duration::from_secs(30)),
         }
@@ -333,7 +337,7 @@ impl Client {
     /// [`Client::rebuild_cache`]); [`Error::Auth`] when the keychain cannot be
     /// read.
     pub async fn start(config: ClientConfig) -> Result<Self> {
-        let tokens = TokenStore::open(config.keychain)?;
+        let tokens = open_tokens(&config).await?;
         let options = config.auth.clone().unwrap_or_else(|| AuthOptions::new(config.server.clone()));
         let auth = AuthManager::open(options, tokens).await?;
         let api = Api::with_client(auth.clone(), auth.http().clone());
@@ -372,7 +376,7 @@ impl Client {
     /// # Errors
     /// As [`Client::start`].
     pub async fn rebuild_cache(config: ClientConfig) -> Result<Self> {
-        let tokens = TokenStore::open(config.keychain)?;
+        let tokens = open_tokens(&config).await?;
         let options = config.auth.clone().unwrap_or_else(|| AuthOptions::new(config.server.clone()));
         let auth = AuthManager::open(options, tokens).await?;
         if let Some(account) = auth.account() {
@@ -780,6 +784,16 @@ impl Client {
         self.shared.emit(Event::ServersChanged);
         Ok(())
     }
+}
+
+/// The configured token store, or the keychain (opened off the async
+/// threads: platform keychains may block).
+async fn open_tokens(config: &ClientConfig) -> Result<TokenStore> {
+    if let Some(t) = &config.tokens {
+        return Ok(t.clone());
+    }
+    let backend = config.keychain;
+    Ok(tokio::task::spawn_blocking(move || TokenStore::open(backend)).await.map_err(|_| Error::Closed)??)
 }
 
 /// Opens (creating) the cache of `account` and loads what it remembers.

@@ -60,7 +60,7 @@ type Sink = SplitSink<Ws, WsMessage>;
 
 /// Messages per history page when catching up.
 const PAGE: u32 = 100;
-/// Unacknowledged sends at most.
+/// Unacknowledged sends at most, over all channels.
 const WINDOW: usize = 32;
 /// Rows the search indexer takes per step.
 const INDEX_STEP: usize = 2_000;
@@ -162,8 +162,11 @@ struct Connection<'a> {
     fill_done: u32,
     fill_tx: mpsc::Sender<Fill>,
     fill_rx: mpsc::Receiver<Fill>,
-    /// Outbox delivery.
+    /// Outbox delivery: at most one unacknowledged message per channel, so
+    /// a channel's messages are stored in the order they were written even
+    /// when a send must be repeated.
     in_flight: HashMap<ClientMessageId, OutboxEntry>,
+    busy_channels: HashSet<ChannelId>,
     queue: VecDeque<OutboxEntry>,
     outbox_wanted: bool,
     retry_at: Option<Instant>,
@@ -188,6 +191,7 @@ impl<'a> Connection<'a> {
             fill_tx,
             fill_rx,
             in_flight: HashMap::new(),
+            busy_channels: HashSet::new(),
             queue: VecDeque::new(),
             outbox_wanted: true,
             retry_at: None,
@@ -534,7 +538,9 @@ impl<'a> Connection<'a> {
             store.ingest(messages)?;
         }
         for e in acked {
-            self.in_flight.remove(&e.client_id);
+            if self.in_flight.remove(&e.client_id).is_some() {
+                self.busy_channels.remove(&e.channel_id);
+            }
             self.queue.retain(|q| q.client_id != e.client_id);
             self.shared.emit(Event::OutboxRemoved { client_id: e.client_id, channel_id: e.channel_id });
         }
@@ -731,7 +737,8 @@ impl<'a> Connection<'a> {
         if let Some(at) = self.retry_at {
             return Some(at);
         }
-        if !self.queue.is_empty() && self.in_flight.len() < WINDOW && self.tokens < 1.0 {
+        let sendable = self.queue.iter().any(|e| !self.busy_channels.contains(&e.channel_id));
+        if sendable && self.in_flight.len() < WINDOW && self.tokens < 1.0 {
             let wait = (1.0 - self.tokens) / self.token_rate;
             return Some(self.tokens_at + Duration::from_secs_f64(wait));
         }
@@ -757,11 +764,14 @@ impl<'a> Connection<'a> {
                 .filter(|e| e.state == OutboxState::Pending && !self.in_flight.contains_key(&e.client_id))
                 .collect();
         }
-        while self.in_flight.len() < WINDOW && !self.queue.is_empty() {
+        // In outbox order, the first waiting message of every channel that
+        // has none in flight.
+        while self.in_flight.len() < WINDOW {
+            let Some(i) = self.queue.iter().position(|e| !self.busy_channels.contains(&e.channel_id)) else { break };
             if !self.take_token() {
                 break;
             }
-            let Some(entry) = self.queue.pop_front() else { break };
+            let Some(entry) = self.queue.remove(i) else { break };
             let frame = ClientFrame::SendMessage(GatewaySend {
                 channel_id: entry.channel_id,
                 client_id: entry.client_id,
@@ -771,6 +781,7 @@ impl<'a> Connection<'a> {
             if let Ok(mut store) = self.shared.store() {
                 let _ = store.outbox_attempted(entry.client_id);
             }
+            self.busy_channels.insert(entry.channel_id);
             self.in_flight.insert(entry.client_id, entry);
             send(sink, &frame).await?;
         }
@@ -779,6 +790,7 @@ impl<'a> Connection<'a> {
 
     fn acked(&mut self, ack: &SendAck) {
         let Some(entry) = self.in_flight.remove(&ack.client_id) else { return };
+        self.busy_channels.remove(&entry.channel_id);
         let Some(me) = self.shared.me() else { return };
         // The message as the server stored it (its `message_created` usually
         // came first and already did this).
@@ -812,6 +824,7 @@ impl<'a> Connection<'a> {
             return;
         };
         let Some(entry) = self.in_flight.remove(&client_id) else { return };
+        self.busy_channels.remove(&entry.channel_id);
         match e.error.code {
             // Worth retrying as is.
             ErrorCode::RateLimited | ErrorCode::Internal => {

@@ -1,0 +1,191 @@
+//! The end-to-end harness.
+#![allow(dead_code)]
+
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use pq_core::{
+    Client, ClientConfig, ConnectionState,
+    auth::{AuthError, AuthOptions, KeychainBackend, TokenStore},
+    protocol::{ChannelId, models::Message},
+    store::OutboxEntry,
+};
+pub use pq_server::testing::TestServer;
+use tokio::{net::TcpListener, task::AbortHandle};
+
+/// Waits up to `secs` for `cond`, polling.
+pub async fn wait_for<F: FnMut() -> bool>(secs: u64, what: &str, mut cond: F) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A TCP proxy in front of a server: the tests cut every connection through
+/// it (a dropped network), or refuse new ones (offline).
+#[derive(Debug)]
+pub struct Proxy {
+    /// `http://127.0.0.1:PORT` of the proxy.
+    pub url: String,
+    conns: Arc<Mutex<Vec<AbortHandle>>>,
+    offline: Arc<AtomicBool>,
+    task: AbortHandle,
+}
+
+impl Proxy {
+    /// A proxy to `target` (an `http://host:port` URL).
+    pub async fn start(target: &str) -> Proxy {
+        let target: SocketAddr = target.trim_start_matches("http://").parse().expect("host:port");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let conns: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
+        let offline = Arc::new(AtomicBool::new(false));
+        let (c, o) = (conns.clone(), offline.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                if o.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let handle = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                let mut list = c.lock().unwrap();
+                list.retain(|h| !h.is_finished());
+                list.push(handle.abort_handle());
+            }
+        })
+        .abort_handle();
+        Proxy { url, conns, offline, task }
+    }
+
+    /// Cuts every open connection (both sides see it end, without goodbye).
+    pub fn drop_all(&self) {
+        for h in self.conns.lock().unwrap().drain(..) {
+            h.abort();
+        }
+    }
+
+    /// Offline: cut everything and refuse new connections; online again.
+    pub fn set_offline(&self, offline: bool) {
+        self.offline.store(offline, Ordering::SeqCst);
+        if offline {
+            self.drop_all();
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.drop_all();
+    }
+}
+
+/// A person with a pq-core client (own cache, own keychain), connected to
+/// `server_url` (a server or a proxy in front of one).
+pub struct Person {
+    pub client: Client,
+    pub email: String,
+    config: ClientConfig,
+    _dir: Arc<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for Person {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Person").field("email", &self.email).finish_non_exhaustive()
+    }
+}
+
+/// A browser stand-in that signs in as `email` through the development
+/// provider's Google stand-in and follows the redirect to the loopback
+/// listener, as a person would.
+pub fn browser_for(email: &str) -> Arc<dyn pq_core::auth::Browser> {
+    let (email, name) = (email.to_owned(), email.split('@').next().unwrap().to_owned());
+    Arc::new(move |url: &str| -> Result<(), AuthError> {
+        let (url, email, name) = (url.to_owned(), email.clone(), name.clone());
+        tokio::spawn(async move {
+            let http = pq_server::idp::devclient::browser();
+            let back = pq_server::idp::devclient::complete_federated(&http, &url, "Google", &email, &name)
+                .await
+                .expect("the provider's pages");
+            let _ = http.get(back).send().await;
+        });
+        Ok(())
+    })
+}
+
+impl Person {
+    /// A client for `email`, signed in through the browser stand-in.
+    pub async fn sign_in(server_url: &str, email: &str) -> Person {
+        Self::sign_in_with(server_url, email, KeychainBackend::Mock).await
+    }
+
+    /// Like [`Person::sign_in`], with the tokens in `keychain`.
+    pub async fn sign_in_with(server_url: &str, email: &str, keychain: KeychainBackend) -> Person {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let url: url::Url = server_url.parse().unwrap();
+        let mut config = ClientConfig::new(url.clone(), dir.path().to_owned());
+        config.tokens = Some(TokenStore::open(keychain).expect("a keychain"));
+        config.auth = Some(AuthOptions::new(url).browser(browser_for(email)).sign_in_timeout(Duration::from_secs(30)));
+        config.backoff = (Duration::from_millis(50), Duration::from_millis(800));
+        let client = Client::start(config.clone()).await.expect("the client starts");
+        client.sign_in().await.expect("signed in");
+        Person { client, email: email.to_owned(), config, _dir: dir }
+    }
+
+    /// The person quits pq and starts it again (same cache, same keychain).
+    pub async fn restart(&mut self) {
+        self.client.shutdown().await;
+        self.client = Client::start(self.config.clone()).await.expect("the client starts again");
+    }
+
+    /// Where this client keeps its data.
+    pub fn data_dir(&self) -> PathBuf {
+        self.config.data_dir.clone()
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Waits until the client is online and caught up.
+    pub async fn wait_online(&self, secs: u64) {
+        let mut rx = self.client.connection();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if *rx.borrow_and_update() == ConnectionState::Online {
+                return;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(
+                tokio::time::timeout(left, rx.changed()).await.is_ok(),
+                "{} never came online (state {:?})",
+                self.email,
+                *rx.borrow()
+            );
+        }
+    }
+
+    /// Everything cached of a channel, oldest first.
+    pub async fn history(&self, channel: ChannelId) -> Vec<Message> {
+        self.client.timeline(channel, None, 1_000_000).await.unwrap().messages
+    }
+
+    /// The channel's unsent messages.
+    pub async fn pending(&self, channel: ChannelId) -> Vec<OutboxEntry> {
+        self.client.timeline(channel, None, 1).await.unwrap().pending
+    }
+}

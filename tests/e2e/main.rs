@@ -1,0 +1,19 @@
+//! pq end to end: real pq-servers on ephemeral ports, real pq-core clients
+//! with their own caches, real sockets (through a proxy the tests can cut).
+//!
+//! - `common`: the harness (clients, a cuttable TCP proxy, waits).
+//! - `server_process`: the pq-server binary as a process (SIGTERM, SIGKILL).
+//! - `signin`: the client signs in through the browser stand-in, tokens in
+//!   the kernel keyring, refresh, sign-out.
+//! - `chat`: three clients; one offline writes, the server restarts, it comes
+//!   back: everything once, in order, everywhere; the cache answers offline.
+//! - `faults`: thousands of messages while sockets drop and the server
+//!   restarts at random (fixed seed): identical histories.
+//! - `bad_input`: damaged caches, a server that talks garbage.
+
+mod bad_input;
+mod chat;
+mod common;
+mod faults;
+mod server_process;
+mod signin;
