@@ -1,92 +1,134 @@
-//! Bad input on the client side: a damaged cache is reported, never wiped,
-//! and can be rebuilt keeping the unsent messages; a server that answers
-//! garbage does not crash the client, which recovers when it is back.
+//! Bad input on the client side: a cache from a newer pq or a damaged one is
+//! reported, never wiped, and rebuilt on request, keeping whatever unsent
+//! messages can be read; a server that answers garbage does not crash the
+//! client.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use pq_core::{Client, ConnectionState, Error, protocol::models::CreateInvite};
-use tokio::{io::AsyncWriteExt, net::TcpListener};
+use pq_core::{Client, ConnectionState, Error};
 
 use crate::common::{Person, Proxy, TestServer, wait_for};
 
+fn cache_file(data_dir: &std::path::Path) -> PathBuf {
+    std::fs::read_dir(data_dir.join("accounts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "sqlite3"))
+        .expect("a cache file")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_damaged_cache_is_reported_and_rebuilt_keeping_unsent_messages() {
+async fn a_cache_from_a_newer_pq_is_refused_then_rebuilt_and_its_unsent_message_still_goes_out() {
     let server = TestServer::start().await;
     let net = Proxy::start(&server.url).await;
-    let mut dan = Person::sign_in(&net.url, "dan@example.com").await;
+    let dan = Person::sign_in(&net.url, "dan@example.com").await;
     let state = dan.client.create_server("Cache test").await.unwrap();
     let general = state.channels.iter().find(|c| c.name == "general").unwrap().id;
+    dan.client.send(general, "sent before", None).await.unwrap();
     dan.wait_online(10).await;
+    wait_for(10, "the first message to be acknowledged", || {
+        futures_util::FutureExt::now_or_never(dan.pending(general)).is_some_and(|p| p.is_empty())
+    })
+    .await;
     net.set_offline(true);
-    dan.client.send(general, "written before the damage", None).await.unwrap();
-    dan.client.shutdown().await;
+    dan.client.send(general, "written offline", None).await.unwrap();
+    let (config, _dir) = dan.quit().await;
 
-    // Damage the file's header (the outbox rows further in survive).
-    let path = std::fs::read_dir(dan.data_dir().join("accounts")).unwrap().map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "sqlite3")).unwrap();
-    // Checkpoint first so the outbox is in the main file.
+    // A newer pq wrote this cache (schema version from the future).
+    let path = cache_file(&config.data_dir);
     {
-        let conn = rusqlite_checkpoint(&path);
+        let conn = pq_core::store::Store::open(&path).unwrap();
         drop(conn);
     }
+    set_user_version(&path, 99);
+    match Client::start(config.clone()).await {
+        Err(Error::Cache(e)) => assert!(e.to_string().contains("newer version"), "{e}"),
+        other => panic!("expected a cache error, got {other:?}"),
+    }
+    assert!(path.exists(), "nothing was wiped");
+    let client = Client::rebuild_cache(config.clone()).await.unwrap();
+    let timeline = client.timeline(general, None, 50).await.unwrap();
+    assert_eq!(timeline.pending.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(), ["written offline"]);
+    net.set_offline(false);
+    wait_for(20, "history back from the server and the unsent message delivered", || {
+        futures_util::FutureExt::now_or_never(client.timeline(general, None, 50)).and_then(Result::ok).is_some_and(
+            |t| {
+                t.pending.is_empty()
+                    && t.messages.iter().map(|m| m.body.as_str()).eq(["sent before", "written offline"])
+            },
+        )
+    })
+    .await;
+    client.shutdown().await;
+}
+
+fn set_user_version(path: &std::path::Path, v: u32) {
+    // The header's user_version field: 4 bytes, big-endian, at offset 60.
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[60..64].copy_from_slice(&v.to_be_bytes());
+    std::fs::write(path, &bytes).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_cache_is_kept_aside_and_rebuilt_from_the_server() {
+    let server = TestServer::start().await;
+    let erin = Person::sign_in(&server.url, "erin@example.com").await;
+    let state = erin.client.create_server("Damage").await.unwrap();
+    let general = state.channels.iter().find(|c| c.name == "general").unwrap().id;
+    erin.client.send(general, "kept by the server", None).await.unwrap();
+    wait_for(10, "the message to be acknowledged", || {
+        futures_util::FutureExt::now_or_never(erin.history(general)).is_some_and(|h| h.len() == 1)
+    })
+    .await;
+    let (config, _dir) = erin.quit().await;
+    let path = cache_file(&config.data_dir);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[..16].copy_from_slice(b"not sqlite here!");
     std::fs::write(&path, &bytes).unwrap();
 
-    match Client::start(dan.config().clone()).await {
-        Err(Error::Cache(e)) => assert!(e.to_string().contains("rebuilt"), "{e}"),
+    match Client::start(config.clone()).await {
+        Err(Error::Cache(e)) => assert!(e.to_string().contains("damaged"), "{e}"),
         other => panic!("expected a cache error, got {other:?}"),
     }
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing was wiped");
-    let client = Client::rebuild_cache(dan.config().clone()).await.unwrap();
-    let moved = std::fs::read_dir(dan.data_dir().join("accounts")).unwrap().filter(|e| {
-        e.as_ref().unwrap().file_name().to_string_lossy().contains("broken")
-    }).count();
-    assert_eq!(moved, 1, "the damaged file is kept aside");
-    net.set_offline(false);
-    // The unsent message (salvaged if its page survived) and the history come back.
-    wait_for(20, "the channel to come back", || {
-        futures_util::FutureExt::now_or_never(client.timeline(general, None, 50)).is_some_and(|r| r.is_ok())
+    let client = Client::rebuild_cache(config.clone()).await.unwrap();
+    let kept: Vec<_> = std::fs::read_dir(config.data_dir.join("accounts"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("broken"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept aside");
+    wait_for(20, "history back from the server", || {
+        futures_util::FutureExt::now_or_never(client.timeline(general, None, 50))
+            .and_then(Result::ok)
+            .is_some_and(|t| t.messages.len() == 1)
     })
     .await;
-    let _ = client;
-}
-
-fn rusqlite_checkpoint(path: &std::path::Path) {
-    // pq-core's store opens the file in WAL mode; fold the WAL into the file.
-    let store = pq_core::store::Store::open(path).unwrap();
-    drop(store);
+    client.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_talks_garbage_does_not_crash_the_client() {
     let server = TestServer::start().await;
-    let eve = Person::sign_in(&server.url, "eve@example.com").await;
+    let net = Proxy::start(&server.url).await;
+    let eve = Person::sign_in(&net.url, "eve@example.com").await;
     let state = eve.client.create_server("Garbage").await.unwrap();
-    let _ = eve.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
+    let general = state.channels.iter().find(|c| c.name == "general").unwrap().id;
     eve.wait_online(10).await;
 
-    // A fake server that accepts connections and answers nonsense, then hangs up.
-    let garbage = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let garbage_url = format!("http://{}", garbage.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut s, _)) = garbage.accept().await else { return };
-            tokio::spawn(async move {
-                let _ = s.write_all(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: nonsense\r\n\r\n\x81\x05hello\xff\xff\xff").await;
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            });
-        }
-    });
-    let mut config = eve.config().clone();
-    config.server = garbage_url.parse().unwrap();
-    // Same account, pointed at the garbage server: it keeps trying, calmly.
-    let client = Client::start(config).await.unwrap();
-    let mut rx = client.connection();
-    wait_for(10, "a reconnect attempt", || matches!(*rx.borrow_and_update(), ConnectionState::Reconnecting { .. } | ConnectionState::SignedOut)).await;
+    // Whatever answers at the server's address now talks nonsense.
+    net.set_garbage(true);
+    let rx = eve.client.connection();
+    wait_for(10, "a reconnect attempt", || matches!(*rx.borrow(), ConnectionState::Reconnecting { .. })).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    // Still alive and answering from its cache.
-    let _ = client.servers();
-    client.shutdown().await;
-    let _ = Proxy::start(&server.url).await;
+    // Alive, answering from the cache, accepting messages into the outbox.
+    assert_eq!(eve.client.servers().unwrap()[0].server.name, "Garbage");
+    eve.client.send(general, "written during the garbage", None).await.unwrap();
+    assert!(eve.client.preview_invite(&pq_core::protocol::InviteCode("AAAAAAAAAAAAAAAAAAAAAA".into())).await.is_err());
+    // The real server is back: the client recovers and delivers.
+    net.set_garbage(false);
+    eve.wait_online(20).await;
+    wait_for(10, "the message to be delivered", || {
+        futures_util::FutureExt::now_or_never(eve.history(general)).is_some_and(|h| h.len() == 1)
+    })
+    .await;
 }

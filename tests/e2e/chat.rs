@@ -108,7 +108,8 @@ async fn with_the_server_gone_the_cache_still_answers() {
     bob.client.accept_invite(&invite.code).await.unwrap();
     let general = state.channels.iter().find(|c| c.name == "general").unwrap().id;
     bob.wait_online(10).await;
-    for body in ["회의는 내일 오후 세시에 시작합니다", "meeting notes are in the doc", "점심 먹었어요?"] {
+    for body in ["회의는 내일 오후 세시에 시작합니다", "meeting notes are in the doc", "점심 먹었어요?"]
+    {
         alice.client.send(general, body, None).await.unwrap();
     }
     wait_for(10, "bob to receive three messages", || {
@@ -127,9 +128,15 @@ async fn with_the_server_gone_the_cache_still_answers() {
     let history = bob.history(general).await;
     assert_eq!(history.len(), 3);
     wait_for(10, "the search index", || bob.client.search("회의", None, None, 10).unwrap().len() == 1).await;
-    assert_eq!(bob.client.search("회의", None, None, 10).unwrap()[0].message.body, "회의는 내일 오후 세시에 시작합니다");
+    assert_eq!(
+        bob.client.search("회의", None, None, 10).unwrap()[0].message.body,
+        "회의는 내일 오후 세시에 시작합니다"
+    );
     assert_eq!(bob.client.search("notes", None, None, 10).unwrap().len(), 1);
     assert_eq!(bob.client.search("점심", Some(state.server.id), Some(general), 10).unwrap().len(), 1);
     assert!(bob.client.me().is_some(), "who I am, from the cache");
-    assert!(matches!(*bob.client.connection().borrow(), pq_core::ConnectionState::Reconnecting { .. } | pq_core::ConnectionState::Connecting));
+    assert!(matches!(
+        *bob.client.connection().borrow(),
+        pq_core::ConnectionState::Reconnecting { .. } | pq_core::ConnectionState::Connecting
+    ));
 }

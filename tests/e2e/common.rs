@@ -37,6 +37,7 @@ pub struct Proxy {
     pub url: String,
     conns: Arc<Mutex<Vec<AbortHandle>>>,
     offline: Arc<AtomicBool>,
+    garbage: Arc<AtomicBool>,
     task: AbortHandle,
 }
 
@@ -48,12 +49,25 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let conns: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let offline = Arc::new(AtomicBool::new(false));
-        let (c, o) = (conns.clone(), offline.clone());
+        let garbage = Arc::new(AtomicBool::new(false));
+        let (c, o, g) = (conns.clone(), offline.clone(), garbage.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut inbound, _)) = listener.accept().await else { return };
                 if o.load(Ordering::SeqCst) {
                     drop(inbound);
+                    continue;
+                }
+                if g.load(Ordering::SeqCst) {
+                    // Whatever is asked: a broken answer, then hang up.
+                    tokio::spawn(async move {
+                        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                        let mut buf = [0u8; 1024];
+                        let _ = inbound.read(&mut buf).await;
+                        let _ = inbound
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n{\"op\":42,\"\x81\x05hello\xff")
+                            .await;
+                    });
                     continue;
                 }
                 let handle = tokio::spawn(async move {
@@ -67,13 +81,21 @@ impl Proxy {
             }
         })
         .abort_handle();
-        Proxy { url, conns, offline, task }
+        Proxy { url, conns, offline, garbage, task }
     }
 
     /// Cuts every open connection (both sides see it end, without goodbye).
     pub fn drop_all(&self) {
         for h in self.conns.lock().unwrap().drain(..) {
             h.abort();
+        }
+    }
+
+    /// Garbage: cut everything and answer new connections with nonsense.
+    pub fn set_garbage(&self, garbage: bool) {
+        self.garbage.store(garbage, Ordering::SeqCst);
+        if garbage {
+            self.drop_all();
         }
     }
 
@@ -149,6 +171,16 @@ impl Person {
     pub async fn restart(&mut self) {
         self.client.shutdown().await;
         self.client = Client::start(self.config.clone()).await.expect("the client starts again");
+    }
+
+    /// The person quits pq for good: returns what is needed to start pq
+    /// again by hand (its configuration and the guard of its data directory).
+    pub async fn quit(self) -> (ClientConfig, Arc<tempfile::TempDir>) {
+        self.client.shutdown().await;
+        drop(self.client);
+        // Let the engine's task end and close the cache.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        (self.config, self._dir)
     }
 
     /// Where this client keeps its data.

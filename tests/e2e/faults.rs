@@ -118,8 +118,7 @@ async fn nothing_lost_nothing_doubled_through_drops_and_restarts() {
         let mut truth = Vec::new();
         let mut after = 0;
         loop {
-            let page: MessagePage =
-                api.history(channel, pq_core::api::HistoryQuery::after(after, 100)).await.unwrap();
+            let page: MessagePage = api.history(channel, pq_core::api::HistoryQuery::after(after, 100)).await.unwrap();
             after = page.messages.last().map_or(after, |m| m.seq);
             truth.extend(page.messages);
             if !page.has_more {
