@@ -90,8 +90,9 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
 );
 
 CREATE TABLE outbox (
-    -- order of sending
-    rowid      INTEGER PRIMARY KEY,
+    -- order of sending; AUTOINCREMENT: never reused, so "loaded up to N"
+    -- stays true after entries leave
+    rowid      INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id  TEXT NOT NULL UNIQUE,
     channel_id TEXT NOT NULL,
     body       TEXT NOT NULL,

@@ -85,7 +85,11 @@ async fn nothing_lost_nothing_doubled_through_drops_and_restarts() {
     while restarts < RESTARTS || writers.iter().any(|w| !w.is_finished()) {
         tokio::time::sleep(Duration::from_millis(rng.random_range(50..600))).await;
         if restarts < RESTARTS && rng.random_bool(0.6) {
+            let t = std::time::Instant::now();
             server.restart().await;
+            if t.elapsed() > Duration::from_millis(500) {
+                eprintln!("slow restart: {:?}", t.elapsed());
+            }
             restarts += 1;
         } else {
             for net in nets.iter().filter(|_| rng.random_bool(0.5)) {
@@ -97,11 +101,13 @@ async fn nothing_lost_nothing_doubled_through_drops_and_restarts() {
     for w in writers {
         w.await.unwrap();
     }
+    eprintln!("chaos over after {:?} ({restarts} restarts, {drops} drops)", started.elapsed());
 
     // Calm: everyone delivers and catches up.
     for p in &people {
         p.wait_online(60).await;
     }
+    eprintln!("all online after {:?}", started.elapsed());
     let total = |p: &Person| {
         channels
             .iter()
@@ -112,6 +118,7 @@ async fn nothing_lost_nothing_doubled_through_drops_and_restarts() {
         wait_for(60, &format!("{} to hold all {MESSAGES} messages", p.email), || total(p) == MESSAGES).await;
     }
 
+    eprintln!("all caught up after {:?}", started.elapsed());
     // The server's truth, paged over REST.
     let api = people[0].client.api().clone();
     for channel in channels {

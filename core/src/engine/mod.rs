@@ -232,6 +232,8 @@ pub(crate) enum Command {
     SignedOut,
     /// The outbox has something new: deliver it when possible.
     Flush,
+    /// An older outbox entry changed (retried): read the outbox again.
+    Reload,
     /// Catch up a channel the UI opened.
     Fill(ChannelId),
     /// Say I am typing.
@@ -632,7 +634,7 @@ impl Client {
             .outbox_retry(client_id, body)?
             .ok_or_else(|| Error::Invalid("that message is no longer waiting to be sent".into()))?;
         self.shared.emit(Event::Outbox { entry: entry.clone() });
-        self.command(Command::Flush).await;
+        self.command(Command::Reload).await;
         Ok(entry)
     }
 

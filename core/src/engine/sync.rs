@@ -167,7 +167,12 @@ struct Connection<'a> {
     /// when a send must be repeated.
     in_flight: HashMap<ClientMessageId, OutboxEntry>,
     busy_channels: HashSet<ChannelId>,
-    queue: VecDeque<OutboxEntry>,
+    /// Pending entries not in flight, per channel, with their outbox position.
+    queues: HashMap<ChannelId, VecDeque<(i64, OutboxEntry)>>,
+    /// Outbox position up to which `queues` has been loaded.
+    loaded_upto: i64,
+    /// Reload the outbox from the start (after a reconnect or a refusal).
+    reload: bool,
     outbox_wanted: bool,
     retry_at: Option<Instant>,
     tokens: f64,
@@ -192,7 +197,9 @@ impl<'a> Connection<'a> {
             fill_rx,
             in_flight: HashMap::new(),
             busy_channels: HashSet::new(),
-            queue: VecDeque::new(),
+            queues: HashMap::new(),
+            loaded_upto: 0,
+            reload: true,
             outbox_wanted: true,
             retry_at: None,
             tokens: 0.0,
@@ -354,6 +361,10 @@ impl<'a> Connection<'a> {
                         return Outcome::SignedOut;
                     }
                     Some(Command::Flush) => self.outbox_wanted = true,
+                    Some(Command::Reload) => {
+                        self.reload = true;
+                        self.outbox_wanted = true;
+                    }
                     Some(Command::Fill(c)) => self.start_fill(c, None),
                     Some(Command::Typing(c)) => {
                         let due = self.typing.get(&c).is_none_or(|t| t.elapsed() >= TYPING_EVERY);
@@ -541,7 +552,9 @@ impl<'a> Connection<'a> {
             if self.in_flight.remove(&e.client_id).is_some() {
                 self.busy_channels.remove(&e.channel_id);
             }
-            self.queue.retain(|q| q.client_id != e.client_id);
+            if let Some(q) = self.queues.get_mut(&e.channel_id) {
+                q.retain(|(_, q)| q.client_id != e.client_id);
+            }
             self.shared.emit(Event::OutboxRemoved { client_id: e.client_id, channel_id: e.channel_id });
         }
         if live {
@@ -737,7 +750,7 @@ impl<'a> Connection<'a> {
         if let Some(at) = self.retry_at {
             return Some(at);
         }
-        let sendable = self.queue.iter().any(|e| !self.busy_channels.contains(&e.channel_id));
+        let sendable = self.next_sendable().is_some();
         if sendable && self.in_flight.len() < WINDOW && self.tokens < 1.0 {
             let wait = (1.0 - self.tokens) / self.token_rate;
             return Some(self.tokens_at + Duration::from_secs_f64(wait));
@@ -752,26 +765,32 @@ impl<'a> Connection<'a> {
         }
         if self.outbox_wanted {
             self.outbox_wanted = false;
-            let pending = match self.shared.store().and_then(|s| s.outbox().map_err(Into::into)) {
+            if std::mem::take(&mut self.reload) {
+                self.queues.clear();
+                self.loaded_upto = 0;
+            }
+            let fresh = match self.shared.store().and_then(|s| s.outbox_since(self.loaded_upto).map_err(Into::into)) {
                 Ok(v) => v,
                 Err(e) => {
                     warn!(error = %e, "cannot read the outbox");
                     return Ok(());
                 }
             };
-            self.queue = pending
-                .into_iter()
-                .filter(|e| e.state == OutboxState::Pending && !self.in_flight.contains_key(&e.client_id))
-                .collect();
+            for (pos, e) in fresh {
+                self.loaded_upto = self.loaded_upto.max(pos);
+                if e.state == OutboxState::Pending && !self.in_flight.contains_key(&e.client_id) {
+                    self.queues.entry(e.channel_id).or_default().push_back((pos, e));
+                }
+            }
         }
         // In outbox order, the first waiting message of every channel that
         // has none in flight.
         while self.in_flight.len() < WINDOW {
-            let Some(i) = self.queue.iter().position(|e| !self.busy_channels.contains(&e.channel_id)) else { break };
+            let Some(channel) = self.next_sendable() else { break };
             if !self.take_token() {
                 break;
             }
-            let Some(entry) = self.queue.remove(i) else { break };
+            let Some((_, entry)) = self.queues.get_mut(&channel).and_then(VecDeque::pop_front) else { break };
             let frame = ClientFrame::SendMessage(GatewaySend {
                 channel_id: entry.channel_id,
                 client_id: entry.client_id,
@@ -786,6 +805,17 @@ impl<'a> Connection<'a> {
             send(sink, &frame).await?;
         }
         Ok(())
+    }
+
+    /// The channel whose next message goes next: not busy, and written
+    /// first among those.
+    fn next_sendable(&self) -> Option<ChannelId> {
+        self.queues
+            .iter()
+            .filter(|(c, _)| !self.busy_channels.contains(*c))
+            .filter_map(|(c, q)| q.front().map(|(pos, _)| (*pos, *c)))
+            .min()
+            .map(|(_, c)| c)
     }
 
     fn acked(&mut self, ack: &SendAck) {
@@ -830,6 +860,7 @@ impl<'a> Connection<'a> {
             ErrorCode::RateLimited | ErrorCode::Internal => {
                 let wait = e.error.retry_after_ms.unwrap_or(1_000).clamp(100, 60_000);
                 self.retry_at = Some(Instant::now() + Duration::from_millis(wait));
+                self.reload = true;
                 self.outbox_wanted = true;
             }
             // Never as it is: mark failed with the reason.

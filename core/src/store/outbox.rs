@@ -145,6 +145,23 @@ impl Store {
         rows.map(|r| r.map_err(StoreError::from).and_then(entry)).collect()
     }
 
+    /// Entries written after the one at position `after` (0: all), with
+    /// their positions, in the order written.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn outbox_since(&self, after: i64) -> Result<Vec<(i64, OutboxEntry)>> {
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT rowid, {COLS} FROM outbox WHERE rowid > ?1 ORDER BY rowid"))?;
+        let rows = stmt.query_map([after], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?),
+            ))
+        })?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(|(pos, raw)| Ok((pos, entry(raw)?)))).collect()
+    }
+
     /// The entries of one channel, in the order written.
     ///
     /// # Errors

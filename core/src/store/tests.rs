@@ -287,3 +287,22 @@ fn server_state_replaces_channels_and_forgets_their_messages() {
     assert!(s.servers().unwrap().is_empty());
     assert!(s.history(a, None, 5).unwrap().is_empty());
 }
+
+#[test]
+fn outbox_positions_only_grow() {
+    let (mut s, _, a, _) = setup();
+    let e1 = s.outbox_push(a, "one", None).unwrap();
+    let e2 = s.outbox_push(a, "two", None).unwrap();
+    let upto = s.outbox_since(0).unwrap().last().unwrap().0;
+    // Both leave the outbox; the next one must still come after them.
+    for e in [&e1, &e2] {
+        let mut m = msg(a, 1, &e.body);
+        m.client_id = e.client_id;
+        m.seq = if e.body == "one" { 1 } else { 2 };
+        s.outbox_ack(&m).unwrap();
+    }
+    s.outbox_push(a, "three", None).unwrap();
+    let later = s.outbox_since(upto).unwrap();
+    assert_eq!(later.len(), 1, "an entry written after position {upto} is found after it");
+    assert_eq!(later[0].1.body, "three");
+}

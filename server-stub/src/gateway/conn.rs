@@ -207,6 +207,8 @@ async fn write_loop(session: &Session, conn: u64, sink: &mut Sink, coalesce: Dur
                         tokio::select! {
                             () = tokio::time::sleep_until(next) => {}
                             () = session.killed().cancelled() => {}
+                            // An ack or error for this client: no pause.
+                            () = session.urgent() => {}
                         }
                     }
                 }

@@ -105,6 +105,9 @@ pub struct Session {
     /// Cancelled when the session overflows: a writer blocked on a full socket
     /// gives up at once.
     killed: CancellationToken,
+    /// An answer to this connection's own request (ack, error) is queued: it
+    /// goes out at once, not after the write-coalescing pause.
+    urgent: Notify,
     limit: usize,
     retain: usize,
 }
@@ -140,6 +143,7 @@ impl Session {
             }),
             notify: Notify::new(),
             killed: CancellationToken::new(),
+            urgent: Notify::new(),
             limit,
             // Written frames kept for resume only need to cover what was in
             // flight when a socket dropped (kernel buffers); older gaps fall
@@ -193,7 +197,14 @@ impl Session {
     /// Queues a frame for this connection only (never replayed).
     pub fn send_direct(&self, frame: &ServerFrame) {
         let text = encode(frame);
-        self.push(Frame { s: 0, text });
+        if self.push(Frame { s: 0, text }) {
+            self.urgent.notify_one();
+        }
+    }
+
+    /// Resolves when an answer to the client's own request is queued.
+    pub async fn urgent(&self) {
+        self.urgent.notified().await;
     }
 
     /// Puts `ready` in front of everything queued so far and starts writing.

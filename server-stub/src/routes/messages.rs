@@ -38,7 +38,7 @@ use crate::{
 /// 404 (no such channel for you), 400 (not a text channel), 422 (empty, too
 /// long for the plan, bad reply).
 pub async fn send(state: &AppState, user: &AuthUser, channel_id: ChannelId, req: SendMessage) -> ApiResult<SendAck> {
-    let access = text_channel(state, channel_id, user).await?;
+    let server_id = text_channel(state, channel_id, user)?;
     if let Some(ack) = existing_ack(&state.db().read, user, req.client_id).await? {
         return Ok(ack);
     }
@@ -93,7 +93,7 @@ pub async fn send(state: &AppState, user: &AuthUser, channel_id: ChannelId, req:
     tx.commit().await?;
 
     let seq = seq as u64;
-    let (members, _) = state.hub().member_counts(access.server_id);
+    let (members, _) = state.hub().member_counts(server_id);
     let message = Message {
         id,
         channel_id,
@@ -109,11 +109,11 @@ pub async fn send(state: &AppState, user: &AuthUser, channel_id: ChannelId, req:
         unread_by: members.saturating_sub(1),
     };
     let hub = state.hub();
-    hub.dispatch(Audience::Server(access.server_id), Event::MessageCreated { message });
+    hub.dispatch(Audience::Server(server_id), Event::MessageCreated { message });
     let old_marker = old_marker.max(0) as u64;
     if old_marker + 1 < seq {
         hub.dispatch(
-            Audience::Server(access.server_id),
+            Audience::Server(server_id),
             Event::UnreadByChanged { channel_id, after_seq: old_marker, through_seq: seq - 1, delta: -1 },
         );
     }
@@ -200,7 +200,7 @@ pub async fn history(
     Path(channel_id): Path<ChannelId>,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Json<MessagePage>> {
-    let access = text_channel(&state, channel_id, &user).await?;
+    let server_id = text_channel(&state, channel_id, &user)?;
     let limit = q.limit.unwrap_or(MAX_HISTORY_PAGE).clamp(1, MAX_HISTORY_PAGE);
     let db = &state.db().read;
     #[derive(sqlx::FromRow)]
@@ -264,7 +264,7 @@ pub async fn history(
     .bind(hi)
     .fetch_all(db)
     .await?;
-    let markers = read_markers(db, access.server_id, channel_id).await?;
+    let markers = read_markers(db, server_id, channel_id).await?;
     let mut messages = Vec::with_capacity(rows.len());
     for r in rows {
         let deleted = r.deleted_at.is_some();
@@ -335,7 +335,7 @@ pub async fn edit(
     Path((channel_id, message_id)): Path<(ChannelId, MessageId)>,
     Json(req): Json<EditMessage>,
 ) -> ApiResult<StatusCode> {
-    let access = text_channel(&state, channel_id, &user).await?;
+    let server_id = text_channel(&state, channel_id, &user)?;
     let (author, seq, deleted) = message_in(&state.db().read, channel_id, message_id).await?;
     if deleted {
         return Err(ApiError::NotFound("message"));
@@ -363,7 +363,7 @@ pub async fn edit(
         return Err(ApiError::NotFound("message"));
     }
     state.hub().dispatch(
-        Audience::Server(access.server_id),
+        Audience::Server(server_id),
         Event::MessageEdited { channel_id, message_id, seq: seq as u64, body: req.body, edited_at: now },
     );
     drop(conn);
@@ -380,12 +380,12 @@ pub async fn delete(
     user: AuthUser,
     Path((channel_id, message_id)): Path<(ChannelId, MessageId)>,
 ) -> ApiResult<StatusCode> {
-    let access = text_channel(&state, channel_id, &user).await?;
+    let server_id = text_channel(&state, channel_id, &user)?;
     let (author, seq, deleted) = message_in(&state.db().read, channel_id, message_id).await?;
     if deleted {
         return Ok(StatusCode::NO_CONTENT);
     }
-    if author != user.id.to_string() && !access.role.is_admin() {
+    if author != user.id.to_string() && !access::role_in(&state, server_id, user.id).await?.is_admin() {
         return Err(ApiError::Forbidden("you can only delete your own messages".into()));
     }
     let mut conn = state.db().writer().await?;
@@ -397,10 +397,9 @@ pub async fn delete(
         .await?;
     sqlx::query("DELETE FROM reactions WHERE message_id = ?").bind(message_id.to_string()).execute(&mut *tx).await?;
     tx.commit().await?;
-    state.hub().dispatch(
-        Audience::Server(access.server_id),
-        Event::MessageDeleted { channel_id, message_id, seq: seq as u64 },
-    );
+    state
+        .hub()
+        .dispatch(Audience::Server(server_id), Event::MessageDeleted { channel_id, message_id, seq: seq as u64 });
     drop(conn);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -428,7 +427,7 @@ pub async fn react(
     Path((channel_id, message_id, emoji)): Path<(ChannelId, MessageId, String)>,
 ) -> ApiResult<StatusCode> {
     valid_emoji(&emoji)?;
-    let access = text_channel(&state, channel_id, &user).await?;
+    let server_id = text_channel(&state, channel_id, &user)?;
     let (_, _, deleted) = message_in(&state.db().read, channel_id, message_id).await?;
     if deleted {
         return Err(ApiError::NotFound("message"));
@@ -459,7 +458,7 @@ pub async fn react(
     .await?;
     if done.rows_affected() > 0 {
         state.hub().dispatch(
-            Audience::Server(access.server_id),
+            Audience::Server(server_id),
             Event::ReactionAdded { channel_id, message_id, user_id: user.id, emoji },
         );
     }
@@ -476,7 +475,7 @@ pub async fn unreact(
     user: AuthUser,
     Path((channel_id, message_id, emoji)): Path<(ChannelId, MessageId, String)>,
 ) -> ApiResult<StatusCode> {
-    let access = text_channel(&state, channel_id, &user).await?;
+    let server_id = text_channel(&state, channel_id, &user)?;
     message_in(&state.db().read, channel_id, message_id).await?;
     let mut conn = state.db().writer().await?;
     let done = sqlx::query("DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?")
@@ -487,7 +486,7 @@ pub async fn unreact(
         .await?;
     if done.rows_affected() > 0 {
         state.hub().dispatch(
-            Audience::Server(access.server_id),
+            Audience::Server(server_id),
             Event::ReactionRemoved { channel_id, message_id, user_id: user.id, emoji },
         );
     }

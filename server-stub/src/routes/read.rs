@@ -56,7 +56,7 @@ pub async fn advance_marker(
 /// # Errors
 /// 404 for channels the caller cannot see; 400 for non-text channels.
 pub async fn mark_read(state: &AppState, user: &AuthUser, channel_id: ChannelId, seq: u64) -> ApiResult<ReadState> {
-    let access = text_channel(state, channel_id, user).await?;
+    let server_id = text_channel(state, channel_id, user)?;
     let mut conn = state.db().writer().await?;
     let (last_seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM channels WHERE id = ?")
         .bind(channel_id.to_string())
@@ -84,7 +84,7 @@ pub async fn mark_read(state: &AppState, user: &AuthUser, channel_id: ChannelId,
             },
         );
         hub.dispatch(
-            Audience::Server(access.server_id),
+            Audience::Server(server_id),
             Event::UnreadByChanged { channel_id, after_seq: old as u64, through_seq: target as u64, delta: -1 },
         );
     }
