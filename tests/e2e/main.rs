@@ -10,9 +10,11 @@
 //! - `faults`: thousands of messages while sockets drop and the server
 //!   restarts at random (fixed seed): identical histories.
 //! - `bad_input`: damaged caches, a server that talks garbage.
+//! - `cli`: the `pq` command line, one process per command.
 
 mod bad_input;
 mod chat;
+mod cli;
 mod common;
 mod faults;
 mod server_process;

@@ -1,1 +1,409 @@
-fn main() {}
+//! `pq`: the command line over pq-core, for bots and for testing by hand.
+//!
+//! ```text
+//! pq login                      # signs in through your browser
+//! pq servers
+//! pq channels "Study group"
+//! pq send general "hello"       # a channel by name, server/name, or id
+//! pq tail general               # follows live
+//! pq history general --limit 50
+//! pq search 회의
+//! pq invite create "Study group" --max-uses 5
+//! pq invite accept CODE         # or pq://invite/CODE
+//! pq logout
+//! ```
+//!
+//! Everything it shows comes from the same engine and offline cache as the
+//! desktop app: reading works offline; `send` queues offline and the message
+//! goes out the next time pq is online.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use pq_core::{
+    Client, ClientConfig, ConnectionState, Event,
+    auth::{AuthError, AuthOptions, KeychainBackend, LoopbackConfig},
+    protocol::{
+        InviteCode,
+        models::{ChannelKind, CreateInvite},
+    },
+    store::{CachedChannel, CachedServer},
+};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser, Debug)]
+#[command(name = "pq", version, about = "pq on the command line: chat, search and invites")]
+struct Cli {
+    /// The pq server.
+    #[arg(long, env = "PQ_SERVER", default_value = "http://127.0.0.1:8080", global = true)]
+    server: url::Url,
+    /// Where the offline cache lives. Default: the per-user data directory.
+    #[arg(long, env = "PQ_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Where tokens are kept: platform, keyutils, secret-service, mock.
+    #[arg(long, env = "PQ_KEYCHAIN", default_value = "platform", global = true)]
+    keychain: KeychainBackend,
+    /// A fixed loopback port for sign-in (a real Cognito pool needs the
+    /// registered http://localhost:PORT/callback).
+    #[arg(long, env = "PQ_LOGIN_PORT", global = true)]
+    login_port: Option<u16>,
+    /// Machine-readable output (JSON, one value per line for `tail`).
+    #[arg(long, global = true)]
+    json: bool,
+    /// How long to wait for the server before answering from the cache, in seconds.
+    #[arg(long, default_value_t = 5, global = true)]
+    wait: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Sign in through your browser.
+    Login,
+    /// Sign out and forget the tokens.
+    Logout,
+    /// The servers you are in.
+    Servers,
+    /// The channels of a server (name or id).
+    Channels {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+    },
+    /// Send a message (queued if offline).
+    Send {
+        /// Channel: name, server/name, or id.
+        channel: String,
+        /// Text.
+        text: String,
+    },
+    /// Print a channel's newest messages, then follow it live.
+    Tail {
+        /// Channel: name, server/name, or id.
+        channel: String,
+        /// Messages to print first.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print a channel's history (from the cache, caught up when online).
+    History {
+        /// Channel: name, server/name, or id.
+        channel: String,
+        /// How many messages.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Search every cached message (works offline, Korean too).
+    Search {
+        /// Words to find.
+        text: String,
+        /// How many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Invites.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum InviteCommand {
+    /// Create an invite link to a server.
+    Create {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        to: String,
+        /// Seconds until it expires (0: never; default 7 days).
+        #[arg(long)]
+        max_age: Option<u64>,
+        /// How many people may use it.
+        #[arg(long)]
+        max_uses: Option<u32>,
+    },
+    /// Join a server with an invite code or link.
+    Accept {
+        /// The code, or a pq://invite/CODE link.
+        code: String,
+    },
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("PQ_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let data_dir = match &cli.data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir()?,
+    };
+    let mut config = ClientConfig::new(cli.server.clone(), data_dir);
+    config.keychain = cli.keychain;
+    let mut auth = AuthOptions::new(cli.server.clone()).browser(Arc::new(|url: &str| -> Result<(), AuthError> {
+        eprintln!("Opening your browser to sign in. If it does not open, visit:\n  {url}");
+        let _ = pq_core::auth::SystemBrowser.open(url);
+        Ok(())
+    }));
+    if let Some(port) = cli.login_port {
+        auth = auth.loopback(LoopbackConfig::fixed("localhost", port));
+    }
+    config.auth = Some(auth);
+    let client = Client::start(config).await.context("starting pq")?;
+    let result = run(&cli, &client).await;
+    client.shutdown().await;
+    result.map_err(|e| match e.downcast_ref::<pq_core::Error>() {
+        Some(pq_core::Error::NotSignedIn) => anyhow::anyhow!("not signed in: run pq login"),
+        _ => e,
+    })
+}
+
+use pq_core::auth::Browser as _;
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .context("no data directory: pass --data-dir")?;
+    Ok(base.join("pq").join("client"))
+}
+
+async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Login => {
+            let me = client.sign_in().await?;
+            out(cli, &me, || {
+                format!("Signed in as {} ({}).", me.display_name, me.email.as_deref().unwrap_or("no email"))
+            });
+        }
+        Command::Logout => {
+            client.sign_out().await?;
+            out(cli, &serde_json::json!({"signed_out": true}), || "Signed out.".into());
+        }
+        Command::Servers => {
+            settle(client, cli.wait).await;
+            let servers = client.servers()?;
+            if cli.json {
+                for s in &servers {
+                    println!(
+                        "{}",
+                        serde_json::json!({"id": s.server.id, "name": s.server.name, "role": s.role, "members": s.member_count})
+                    );
+                }
+            } else if servers.is_empty() {
+                println!("You are in no server yet. Accept an invite: pq invite accept CODE");
+            } else {
+                for s in &servers {
+                    println!("{}  {}  ({}, {} members)", s.server.id, s.server.name, s.role.as_str(), s.member_count);
+                }
+            }
+        }
+        Command::Channels { of } => {
+            settle(client, cli.wait).await;
+            let s = find_server(client, of)?;
+            for c in client.channels(s.server.id)? {
+                if cli.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"id": c.channel.id, "name": c.channel.name, "kind": c.channel.kind, "unread": c.unread_count})
+                    );
+                } else {
+                    let unread =
+                        if c.unread_count > 0 { format!("  ({} unread)", c.unread_count) } else { String::new() };
+                    println!("{}  {:9} {}{unread}", c.channel.id, c.channel.kind.as_str(), c.channel.name);
+                }
+            }
+        }
+        Command::Send { channel, text } => {
+            let c = find_channel(client, channel, cli.wait).await?;
+            let mut events = client.subscribe();
+            let entry = client.send(c.channel.id, text, None).await?;
+            let id = entry.client_id;
+            let outcome = tokio::time::timeout(Duration::from_secs(cli.wait.max(1) * 2), async {
+                loop {
+                    match events.recv().await {
+                        Ok(Event::OutboxRemoved { client_id, .. }) if client_id == id => return Ok(()),
+                        // Another pq on the same cache may have taken the acknowledgement.
+                        Ok(Event::Message { message, .. }) if message.client_id == id => return Ok(()),
+                        Ok(Event::Outbox { entry }) if entry.client_id == id => {
+                            if let pq_core::store::OutboxState::Failed { reason } = entry.state {
+                                return Err(reason);
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return Err("pq stopped".into()),
+                        _ => {}
+                    }
+                }
+            })
+            .await;
+            match outcome {
+                Ok(Ok(())) => out(cli, &serde_json::json!({"sent": true, "client_id": id}), || "Sent.".into()),
+                Ok(Err(reason)) => bail!("the server refused the message: {reason}"),
+                Err(_) => out(cli, &serde_json::json!({"sent": false, "queued": true, "client_id": id}), || {
+                    "Queued: the server is not reachable now. It will be sent the next time pq is online.".into()
+                }),
+            }
+        }
+        Command::History { channel, limit } => {
+            let c = find_channel(client, channel, cli.wait).await?;
+            settle(client, cli.wait).await;
+            let t = client.timeline(c.channel.id, None, *limit).await?;
+            for m in &t.messages {
+                print_message(cli, client, m);
+            }
+            for p in &t.pending {
+                if cli.json {
+                    println!("{}", serde_json::to_string(p)?);
+                } else {
+                    println!("(pending) {}", p.body);
+                }
+            }
+        }
+        Command::Tail { channel, limit } => {
+            let c = find_channel(client, channel, cli.wait).await?;
+            let mut events = client.subscribe();
+            let t = client.timeline(c.channel.id, None, *limit).await?;
+            for m in &t.messages {
+                print_message(cli, client, m);
+            }
+            loop {
+                match events.recv().await {
+                    Ok(Event::Message { message, live: true }) if message.channel_id == c.channel.id => {
+                        print_message(cli, client, &message);
+                    }
+                    Ok(Event::Connection { state }) if !cli.json => eprintln!("-- {}", describe(&state)),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    _ => {}
+                }
+            }
+        }
+        Command::Search { text, limit } => {
+            let hits = client.search(text, None, None, *limit)?;
+            if hits.is_empty() && !cli.json {
+                println!("No cached message matches.");
+            }
+            for h in &hits {
+                print_message(cli, client, &h.message);
+            }
+        }
+        Command::Invite(InviteCommand::Create { to, max_age, max_uses }) => {
+            settle(client, cli.wait).await;
+            let s = find_server(client, to)?;
+            let invite =
+                client.create_invite(s.server.id, CreateInvite { max_age_secs: *max_age, max_uses: *max_uses }).await?;
+            out(cli, &invite, || format!("{}  (code {})", invite.url, invite.code));
+        }
+        Command::Invite(InviteCommand::Accept { code }) => {
+            let code = code.trim().trim_start_matches("pq://invite/").trim_end_matches('/').to_owned();
+            let state = client.accept_invite(&InviteCode(code)).await?;
+            out(cli, &state.server, || format!("Joined {}.", state.server.name));
+        }
+    }
+    Ok(())
+}
+
+fn out<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce() -> String) {
+    if cli.json {
+        println!("{}", serde_json::to_string(value).unwrap_or_default());
+    } else {
+        println!("{}", human());
+    }
+}
+
+fn print_message(cli: &Cli, client: &Client, m: &pq_core::protocol::models::Message) {
+    if cli.json {
+        println!("{}", serde_json::to_string(m).unwrap_or_default());
+        return;
+    }
+    let who = client
+        .user(m.author_id)
+        .ok()
+        .flatten()
+        .map_or_else(|| m.author_id.to_string()[..8].to_owned(), |u| u.display_name);
+    let body = if m.deleted { "(deleted)".to_owned() } else { m.body.clone() };
+    println!("[{}] {who}: {body}", m.created_at);
+}
+
+fn describe(state: &ConnectionState) -> String {
+    match state {
+        ConnectionState::SignedOut => "signed out: run pq login".into(),
+        ConnectionState::Connecting => "connecting".into(),
+        ConnectionState::Syncing { done, total } => format!("catching up ({done}/{total})"),
+        ConnectionState::Online => "online".into(),
+        ConnectionState::Reconnecting { retry_in_ms, reason } => {
+            format!("offline ({reason}); retrying in {:.1} s", *retry_in_ms as f64 / 1000.0)
+        }
+        ConnectionState::SessionExpired => "session expired: run pq login".into(),
+    }
+}
+
+/// Waits (at most `secs`) for the engine to be online and caught up, so
+/// lists are fresh; answers from the cache otherwise.
+async fn settle(client: &Client, secs: u64) {
+    let mut rx = client.connection();
+    let _ = tokio::time::timeout(Duration::from_secs(secs), async {
+        loop {
+            match &*rx.borrow_and_update() {
+                ConnectionState::Online | ConnectionState::SignedOut | ConnectionState::SessionExpired => return,
+                _ => {}
+            }
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+}
+
+fn find_server(client: &Client, wanted: &str) -> anyhow::Result<CachedServer> {
+    let servers = client.servers().map_err(|e| match e {
+        pq_core::Error::NotSignedIn => anyhow::anyhow!("not signed in: run pq login"),
+        other => other.into(),
+    })?;
+    let matches: Vec<CachedServer> = servers
+        .into_iter()
+        .filter(|s| s.server.id.to_string() == wanted || s.server.name.eq_ignore_ascii_case(wanted))
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.into_iter().next().expect("one")),
+        0 => bail!("no server called {wanted:?}; see pq servers"),
+        _ => bail!("several servers are called {wanted:?}; use its id (pq servers)"),
+    }
+}
+
+async fn find_channel(client: &Client, wanted: &str, wait: u64) -> anyhow::Result<CachedChannel> {
+    let lookup = || -> anyhow::Result<Vec<CachedChannel>> {
+        let (server, name) = match wanted.rsplit_once('/') {
+            Some((s, n)) => (Some(s), n),
+            None => (None, wanted),
+        };
+        let mut found = Vec::new();
+        for s in client.servers().map_err(|e| match e {
+            pq_core::Error::NotSignedIn => anyhow::anyhow!("not signed in: run pq login"),
+            other => other.into(),
+        })? {
+            if server.is_some_and(|n| !(s.server.name.eq_ignore_ascii_case(n) || s.server.id.to_string() == n)) {
+                continue;
+            }
+            for c in client.channels(s.server.id)?.into_iter().filter(|c| c.channel.kind == ChannelKind::Text) {
+                let name_ok = c.channel.name.eq_ignore_ascii_case(name.trim_start_matches('#'));
+                if c.channel.id.to_string() == wanted || name_ok {
+                    found.push(c);
+                }
+            }
+        }
+        Ok(found)
+    };
+    let mut found = lookup()?;
+    if found.is_empty() {
+        settle(client, wait).await;
+        found = lookup()?;
+    }
+    match found.len() {
+        1 => Ok(found.into_iter().next().expect("one")),
+        0 => bail!("no text channel called {wanted:?}; see pq channels SERVER"),
+        _ => bail!("several channels are called {wanted:?}; write SERVER/CHANNEL or use its id"),
+    }
+}

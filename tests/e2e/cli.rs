@@ -1,0 +1,159 @@
+//! The `pq` command line as a person or a bot uses it: a separate process
+//! per command, tokens in the kernel keyring between them, the cache on disk.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use pq_core::protocol::models::CreateInvite;
+
+use crate::common::{Person, TestServer};
+
+fn pq_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(Path::parent).unwrap().join(format!("pq{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: build the workspace first", bin.display());
+    bin
+}
+
+fn pq(server: &str, data: &Path) -> Command {
+    let mut c = Command::new(pq_binary());
+    c.args(["--server", server, "--keychain", "keyutils", "--wait", "5"]).arg("--data-dir").arg(data);
+    c.env("BROWSER", "true"); // never open a real browser
+    c
+}
+
+fn run(mut c: Command) -> String {
+    let out = c.output().expect("pq runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "pq failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_signs_in_chats_searches_and_follows() {
+    let server = TestServer::start().await;
+    let data = tempfile::tempdir().unwrap();
+
+    // pq login prints the address; the test is the person at the browser.
+    let mut login = pq(&server.url, data.path());
+    login.arg("login").stderr(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let url = tokio::task::spawn_blocking(move || {
+        stderr.lines().map_while(Result::ok).find_map(|l| l.trim().starts_with("http").then(|| l.trim().to_owned()))
+    })
+    .await
+    .unwrap()
+    .expect("pq login prints the sign-in address");
+    let http = pq_server::idp::devclient::browser();
+    let back = pq_server::idp::devclient::complete_federated(&http, &url, "Kakao", "cli@example.com", "Cli User")
+        .await
+        .unwrap();
+    http.get(back).send().await.unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Signed in as Cli User"));
+
+    // Someone invites the bot.
+    let owner = Person::sign_in(&server.url, "owner@example.com").await;
+    let state = owner.client.create_server("Bots welcome").await.unwrap();
+    let invite = owner.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(["invite", "accept", &invite.url]);
+            c
+        })
+        .contains("Joined Bots welcome")
+    );
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.arg("servers");
+            c
+        })
+        .contains("Bots welcome")
+    );
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(["channels", "Bots welcome"]);
+            c
+        })
+        .contains("general")
+    );
+
+    // Follow the channel in the background.
+    let mut tail = pq(&server.url, data.path());
+    tail.args(["--json", "tail", "Bots welcome/general"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut tail = tail.spawn().unwrap();
+    let tail_out = BufReader::new(tail.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in tail_out.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(["send", "general", "안녕하세요 from the command line"]);
+            c
+        })
+        .contains("Sent.")
+    );
+    let general = state.channels.iter().find(|c| c.name == "general").unwrap().id;
+    owner.client.send(general, "welcome, bot", None).await.unwrap();
+
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while seen.len() < 2 && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            let m: pq_core::protocol::models::Message =
+                serde_json::from_str(&line).expect("tail --json prints messages");
+            seen.push(m.body);
+        }
+    }
+    let _ = tail.kill();
+    assert!(seen.contains(&"welcome, bot".to_owned()), "tail saw {seen:?}");
+
+    let history = run({
+        let mut c = pq(&server.url, data.path());
+        c.args(["--json", "history", "general"]);
+        c
+    });
+    let bodies: Vec<String> =
+        history.lines().map(|l| serde_json::from_str::<pq_core::protocol::models::Message>(l).unwrap().body).collect();
+    assert_eq!(bodies, ["안녕하세요 from the command line", "welcome, bot"]);
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(["search", "안녕"]);
+            c
+        })
+        .contains("command line")
+    );
+    let created = run({
+        let mut c = pq(&server.url, data.path());
+        c.args(["invite", "create", "Bots welcome", "--max-uses", "3"]);
+        c
+    });
+    assert!(created.starts_with("pq://invite/"), "{created}");
+
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.arg("logout");
+            c
+        })
+        .contains("Signed out")
+    );
+    let after = pq(&server.url, data.path()).arg("servers").output().unwrap();
+    assert!(!after.status.success() && String::from_utf8_lossy(&after.stderr).contains("pq login"));
+}
