@@ -176,8 +176,8 @@ struct Call<'a, Q: ?Sized> {
     method: Method,
     path: &'a str,
     query: Option<&'a Q>,
-    /// The JSON body, serialised once.
-    body: Option<Vec<u8>>,
+    /// The body (serialised once) and its content type.
+    body: Option<(Vec<u8>, &'static str)>,
     /// Whether to send the bearer token.
     authed: bool,
 }
@@ -270,6 +270,22 @@ impl Api {
         self.with_body(Method::PATCH, path, body).await
     }
 
+    /// `PUT path` with raw bytes (an image upload; the server checks what
+    /// they are).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn put_bytes<T: DeserializeOwned>(&self, path: &str, bytes: Vec<u8>) -> Result<T, ApiError> {
+        self.call(Call::<()> {
+            method: Method::PUT,
+            path,
+            query: None,
+            body: Some((bytes, "application/octet-stream")),
+            authed: true,
+        })
+        .await
+    }
+
     /// `DELETE path`.
     ///
     /// # Errors
@@ -295,7 +311,7 @@ impl Api {
             status: StatusCode::OK,
             detail: format!("the request body cannot be written as JSON: {e}"),
         })?;
-        self.call(Call::<()> { method, path, query: None, body: Some(body), authed: true }).await
+        self.call(Call::<()> { method, path, query: None, body: Some((body, "application/json")), authed: true }).await
     }
 
     /// Sends `call` with the current access token; after a 401 renews the
@@ -337,8 +353,8 @@ impl Api {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        if let Some(body) = &call.body {
-            request = request.header(header::CONTENT_TYPE, "application/json").body(body.clone());
+        if let Some((body, content_type)) = &call.body {
+            request = request.header(header::CONTENT_TYPE, *content_type).body(body.clone());
         }
         let response = request.send().await?;
         let status = response.status();

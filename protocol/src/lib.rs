@@ -31,6 +31,9 @@ pub mod limits;
 pub mod models;
 pub mod time;
 
+#[cfg(feature = "ts")]
+pub mod ts;
+
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, SessionId, UserId};
 pub use time::Timestamp;

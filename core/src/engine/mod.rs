@@ -88,6 +88,7 @@ impl ClientConfig {
 
 /// Where the connection to the server stands.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// Nobody is signed in.
@@ -106,6 +107,7 @@ pub enum ConnectionState {
     /// The connection dropped; the next attempt is in `retry_in_ms`.
     Reconnecting {
         /// Milliseconds until the next attempt.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         retry_in_ms: u64,
         /// What went wrong.
         reason: String,
@@ -118,6 +120,7 @@ pub enum ConnectionState {
 /// receive they re-read state (servers, channels, timeline) instead.
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[non_exhaustive]
 pub enum Event {
     /// The connection state changed.
@@ -176,6 +179,7 @@ pub enum Event {
         /// Channel.
         channel_id: ChannelId,
         /// Highest `seq` read.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         last_read_seq: u64,
         /// Unread messages.
         unread_count: u32,
@@ -214,6 +218,7 @@ pub enum Event {
 /// A channel's messages as the UI draws them: what the server has stored,
 /// oldest first, then what is still in the outbox.
 #[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Timeline {
     /// Stored messages, ascending `seq`.
     pub messages: Vec<Message>,

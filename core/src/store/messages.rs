@@ -18,7 +18,8 @@ pub struct IngestReport {
 }
 
 /// A search result.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchHit {
     /// The message.
     pub message: Message,

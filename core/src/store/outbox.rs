@@ -18,6 +18,7 @@ use super::{Result, Store, StoreError, parse_id};
 
 /// Where an outbox entry stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum OutboxState {
     /// Waiting to be delivered (or delivered and not yet acknowledged).
@@ -31,6 +32,7 @@ pub enum OutboxState {
 
 /// A message not yet acknowledged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxEntry {
     /// The id the server will know it by.
     pub client_id: ClientMessageId,

@@ -11,7 +11,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{Result, Store, StoreError, parse_id};
 
 /// A server as the cache knows it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CachedServer {
     /// The server.
     pub server: Server,
@@ -22,17 +23,21 @@ pub struct CachedServer {
 }
 
 /// A channel with my read state and what of it is cached.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CachedChannel {
     /// The channel (its `last_seq` is the newest the server told us of).
     pub channel: Channel,
     /// Highest `seq` I have read.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub last_read_seq: u64,
     /// Unread messages by others.
     pub unread_count: u32,
     /// Messages `low_seq..=synced_seq` are cached without holes (0 and 0: none).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub low_seq: u64,
     /// See `low_seq`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub synced_seq: u64,
     /// Notifications off.
     pub muted: bool,

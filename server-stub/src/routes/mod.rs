@@ -90,11 +90,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(auth_config))
         .routes(routes!(users::me, users::update_me))
-        .routes(routes!(users::upload_avatar))
         .routes(routes!(users::get_user))
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
-        .routes(routes!(servers::upload_icon))
         .routes(routes!(channels::create))
         .routes(routes!(channels::layout))
         .routes(routes!(channels::rename, channels::delete))
@@ -111,6 +109,15 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::toast))
         .routes(routes!(admin::set_plan))
         .routes(routes!(media::get))
+        .merge(uploads())
+}
+
+/// Image uploads: their own body limit (the rest of the API takes small JSON).
+fn uploads() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users::upload_avatar))
+        .routes(routes!(servers::upload_icon))
+        .layer(DefaultBodyLimit::max(pq_protocol::limits::MAX_IMAGE_BYTES + 1))
 }
 
 /// The OpenAPI document (also served at `/openapi.json`).

@@ -332,6 +332,19 @@ async fn images_upload_and_profiles_change() {
     assert_eq!(got.headers()["content-type"], "image/png");
     assert_eq!(got.bytes().await.unwrap().as_ref(), png.as_slice());
 
+    // A real-sized image (well over the JSON body limit) is fine.
+    let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+    big.resize(600 * 1024, 7);
+    let resp = alice
+        .http
+        .put(format!("{}/api/users/@me/avatar", ts.url))
+        .bearer_auth(&alice.token)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+
     // Not an image: refused, nothing changes.
     let resp = alice
         .http
