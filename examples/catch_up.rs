@@ -12,13 +12,19 @@
 //! `ready`, paging the channel's history after his last `seq`, caching and
 //! indexing as it arrives).
 
-use std::{sync::Arc, time::{Duration, Instant}};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use futures_util::StreamExt;
 use pq_core::{
     Client, ClientConfig, ConnectionState,
     auth::{AuthError, AuthOptions, KeychainBackend, TokenStore},
-    protocol::{ClientMessageId, models::{CreateInvite, SendMessage}},
+    protocol::{
+        ClientMessageId,
+        models::{CreateInvite, SendMessage},
+    },
 };
 use pq_server::testing::TestServer;
 
@@ -28,7 +34,9 @@ fn config(url: &str, dir: &std::path::Path, email: &str) -> ClientConfig {
         let (auth_url, email, name) = (auth_url.to_owned(), email.clone(), name.clone());
         tokio::spawn(async move {
             let http = pq_server::idp::devclient::browser();
-            if let Ok(back) = pq_server::idp::devclient::complete_federated(&http, &auth_url, "Google", &email, &name).await {
+            if let Ok(back) =
+                pq_server::idp::devclient::complete_federated(&http, &auth_url, "Google", &email, &name).await
+            {
                 let _ = http.get(back).send().await;
             }
         });
@@ -67,7 +75,13 @@ async fn main() -> anyhow::Result<()> {
     let invite = alice.create_invite(state.server.id, CreateInvite::default()).await?;
     bob.accept_invite(&invite.code).await?;
     let general = state.channels.iter().find(|c| c.name == "general").expect("general").id;
-    alice.api().send_message(general, &SendMessage { client_id: ClientMessageId::new(), body: "before".into(), reply_to: None }).await?;
+    alice
+        .api()
+        .send_message(
+            general,
+            &SendMessage { client_id: ClientMessageId::new(), body: "before".into(), reply_to: None },
+        )
+        .await?;
     online(&bob).await;
     while bob.timeline(general, None, 10).await?.messages.is_empty() {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -82,12 +96,21 @@ async fn main() -> anyhow::Result<()> {
         .map(|i| {
             let api = api.clone();
             async move {
-                api.send_message(general, &SendMessage { client_id: ClientMessageId::new(), body: format!("missed message {i} 회의 자료"), reply_to: None })
-                    .await
+                api.send_message(
+                    general,
+                    &SendMessage {
+                        client_id: ClientMessageId::new(),
+                        body: format!("missed message {i} 회의 자료"),
+                        reply_to: None,
+                    },
+                )
+                .await
             }
         })
         .buffer_unordered(8)
-        .for_each(|r| async move { r.expect("sent"); })
+        .for_each(|r| async move {
+            r.expect("sent");
+        })
         .await;
     eprintln!("alice sent {n} messages in {:.1} s", t.elapsed().as_secs_f64());
 
@@ -104,7 +127,11 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let all_after = t.elapsed();
-    println!("catch-up: {n} missed messages, online and caught up in {:.2} s (connection online at {:.2} s)", all_after.as_secs_f64(), online_after.as_secs_f64());
+    println!(
+        "catch-up: {n} missed messages, online and caught up in {:.2} s (connection online at {:.2} s)",
+        all_after.as_secs_f64(),
+        online_after.as_secs_f64()
+    );
     bob.shutdown().await;
     alice.shutdown().await;
     Ok(())

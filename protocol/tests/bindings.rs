@@ -12,7 +12,6 @@ use std::{
     path::{Path, PathBuf},
 };
 
-
 fn export_all(dir: &Path) {
     pq_protocol::ts::export_all(&pq_protocol::ts::config(dir)).expect("export");
     pq_protocol::ts::finish(dir, false).expect("headers");
@@ -33,7 +32,6 @@ fn typescript_bindings_are_up_to_date() {
     export_all(tmp.path());
     let fresh = read_dir(tmp.path());
     assert!(fresh.contains_key("ServerFrame.ts") && fresh.contains_key("Message.ts"), "export produced {fresh:?}");
-
 
     // The wire types' files must match; the directory also holds the
     // desktop's types and index (checked by pq-desktop's bindings test).

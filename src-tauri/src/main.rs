@@ -1,10 +1,6 @@
-//! Placeholder for the Tauri 2 shell (issue 5). It builds so the workspace
-//! layout is final; it has no window yet.
+//! The pq desktop app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    eprintln!(
-        "pq-desktop {}: the desktop window is not built yet; run pq-server and the `pq` CLI for now",
-        env!("CARGO_PKG_VERSION")
-    );
-    std::process::exit(2);
+    pq_desktop::run();
 }

@@ -1,0 +1,273 @@
+//! The commands the UI calls: one line over pq-core each.
+//!
+//! They are declared once, in [`commands!`], which generates the
+//! `#[tauri::command]` functions, the invoke handler, and the UI's typed
+//! bridge (`ui/src/bridge/commands.ts`, written by `tests/bindings.rs`), so
+//! the TypeScript side never restates a Rust signature by hand.
+
+use pq_core::{
+    ConnectionState, Timeline,
+    protocol::{
+        ChannelId, ClientMessageId, InviteCode, MessageId, ServerId,
+        models::{
+            Channel, ChannelKind, CreateChannel, CreateInvite, Invite, InvitePreview, Me, Member, Message, ServerState,
+        },
+    },
+    store::{CachedChannel, CachedServer, OutboxEntry, SearchHit},
+};
+use serde::Serialize;
+use tauri::ipc::Channel as IpcChannel;
+
+use crate::{CommandError, Desktop, UiEvent, settings::Settings};
+
+/// What the UI needs to draw its first frame.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct AppInfo {
+    /// The pq server.
+    pub server_url: String,
+    /// pq's version.
+    pub version: String,
+    /// The signed-in account, as cached (works offline).
+    pub me: Option<Me>,
+    /// The connection now.
+    pub connection: ConnectionState,
+    /// Why pq could not open its cache, if it could not (offer "rebuild").
+    pub startup_error: Option<String>,
+    /// The app's settings.
+    pub settings: Settings,
+    /// An invite link pq was opened with, not handled yet.
+    pub pending_invite: Option<String>,
+}
+
+type R<T> = Result<T, CommandError>;
+
+/// Declares the commands; see the module docs.
+macro_rules! commands {
+    ($(
+        $(#[doc = $doc:literal])+
+        fn $name:ident($d:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty $body:block
+    )*) => {
+        $(
+            $(#[doc = $doc])+
+            #[tauri::command]
+            #[allow(clippy::unused_async, unused_braces)]
+            pub async fn $name(desktop: tauri::State<'_, Desktop> $(, $arg: $ty)*) -> R<$ret> {
+                let $d: &Desktop = &desktop;
+                $body
+            }
+        )*
+
+        /// The invoke handler for every command.
+        pub(crate) fn handler<Rt: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<Rt>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name,)* subscribe]
+        }
+
+        /// Every command, for the TypeScript bridge: name, docs, arguments
+        /// (name, TypeScript type), result type.
+        pub fn signatures(cfg: &ts_rs::Config) -> Vec<Signature> {
+            vec![$(
+                Signature {
+                    name: stringify!($name),
+                    docs: vec![$($doc),+],
+                    args: vec![$((stringify!($arg), <$ty as ts_rs::TS>::name(cfg))),*],
+                    ret: <$ret as ts_rs::TS>::name(cfg),
+                },
+            )*]
+        }
+
+        /// Writes every type the commands use (and their dependencies).
+        ///
+        /// # Errors
+        /// When a file cannot be written.
+        pub fn export_types(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
+            $(
+                $( export::<$ty>(cfg)?; )*
+                export::<$ret>(cfg)?;
+            )*
+            export::<UiEvent>(cfg)?;
+            export::<CommandError>(cfg)?;
+            Ok(())
+        }
+    };
+}
+
+/// One command as the bridge sees it.
+#[derive(Debug)]
+pub struct Signature {
+    /// The command's name (snake_case, as invoked).
+    pub name: &'static str,
+    /// Its doc comment lines.
+    pub docs: Vec<&'static str>,
+    /// Arguments: name and TypeScript type.
+    pub args: Vec<(&'static str, String)>,
+    /// The TypeScript type of its result.
+    pub ret: String,
+}
+
+fn export<T: ts_rs::TS + 'static + ?Sized>(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
+    /// Exports what a built-in (array, option) refers to.
+    struct Inner<'a>(&'a ts_rs::Config, Result<(), ts_rs::ExportError>);
+    impl ts_rs::TypeVisitor for Inner<'_> {
+        fn visit<U: ts_rs::TS + 'static + ?Sized>(&mut self) {
+            if self.1.is_ok() {
+                self.1 = export::<U>(self.0);
+            }
+        }
+    }
+    match T::export_all(cfg) {
+        // Built-ins (string, number, arrays, options): export what they hold.
+        Err(ts_rs::ExportError::CannotBeExported(_)) => {
+            let mut inner = Inner(cfg, Ok(()));
+            T::visit_generics(&mut inner);
+            inner.1
+        }
+        other => other,
+    }
+}
+
+commands! {
+    /// Everything to draw the first frame (no network).
+    fn app_info(d) -> AppInfo { Ok(d.app_info()) }
+
+    /// Signs in through the system browser; the browser comes back through
+    /// `pq://auth/callback`. `provider`: `Google`, `Kakao`, or null for the page.
+    fn sign_in(d, provider: Option<String>) -> Me { Ok(d.client()?.sign_in_with_deep_link(provider.as_deref()).await?) }
+
+    /// Stops waiting for the browser.
+    fn cancel_sign_in(d) -> bool { Ok(d.client()?.auth().cancel_sign_in()) }
+
+    /// Signs out and forgets the tokens.
+    fn sign_out(d) -> () { Ok(d.client()?.sign_out().await?) }
+
+    /// Moves a damaged cache aside and starts a fresh one (keeping unsent messages).
+    fn rebuild_cache(d) -> () { d.rebuild_cache().await }
+
+    /// Try to connect now.
+    fn reconnect_now(d) -> () { d.client()?.reconnect_now().await; Ok(()) }
+
+    /// The servers, from the cache.
+    fn servers(d) -> Vec<CachedServer> { Ok(d.client()?.servers()?) }
+
+    /// A server's channels with read state, from the cache.
+    fn channels(d, server_id: ServerId) -> Vec<CachedChannel> { Ok(d.client()?.channels(server_id)?) }
+
+    /// A server's members with presence (cached now, refreshed in the background).
+    fn members(d, server_id: ServerId) -> Vec<Member> { Ok(d.client()?.members(server_id)?) }
+
+    /// A channel's newest messages and unsent ones, from the cache.
+    fn timeline(d, channel_id: ChannelId, limit: u32) -> Timeline {
+        Ok(d.client()?.timeline(channel_id, None, limit as usize).await?)
+    }
+
+    /// Older messages (cache, else server).
+    fn older(d, channel_id: ChannelId, before_seq: u64, limit: u32) -> Vec<Message> {
+        Ok(d.client()?.older(channel_id, before_seq, limit as usize).await?)
+    }
+
+    /// Writes a message (pending at once, delivered exactly once).
+    fn send(d, channel_id: ChannelId, body: String, reply_to: Option<MessageId>) -> OutboxEntry {
+        Ok(d.client()?.send(channel_id, &body, reply_to).await?)
+    }
+
+    /// Sends a failed message again, optionally edited.
+    fn retry(d, client_id: ClientMessageId, body: Option<String>) -> OutboxEntry {
+        Ok(d.client()?.retry(client_id, body.as_deref()).await?)
+    }
+
+    /// Discards an unsent message.
+    fn discard(d, client_id: ClientMessageId) -> bool { Ok(d.client()?.discard(client_id)?) }
+
+    /// Edits one of my messages.
+    fn edit(d, channel_id: ChannelId, message_id: MessageId, body: String) -> () {
+        Ok(d.client()?.edit(channel_id, message_id, &body).await?)
+    }
+
+    /// Deletes a message.
+    fn delete_message(d, channel_id: ChannelId, message_id: MessageId) -> () {
+        Ok(d.client()?.delete(channel_id, message_id).await?)
+    }
+
+    /// Reacts to a message.
+    fn react(d, channel_id: ChannelId, message_id: MessageId, emoji: String) -> () {
+        Ok(d.client()?.react(channel_id, message_id, &emoji).await?)
+    }
+
+    /// Takes a reaction back.
+    fn unreact(d, channel_id: ChannelId, message_id: MessageId, emoji: String) -> () {
+        Ok(d.client()?.unreact(channel_id, message_id, &emoji).await?)
+    }
+
+    /// Marks a channel read up to `seq`.
+    fn mark_read(d, channel_id: ChannelId, seq: u64) -> () { Ok(d.client()?.mark_read(channel_id, seq).await?) }
+
+    /// I am typing in a channel.
+    fn typing(d, channel_id: ChannelId) -> () { d.client()?.typing(channel_id).await; Ok(()) }
+
+    /// This device became idle or active.
+    fn set_idle(d, idle: bool) -> () { d.client()?.set_idle(idle).await; Ok(()) }
+
+    /// The channel on screen (no notifications for it), or none.
+    fn set_active_channel(d, channel_id: Option<ChannelId>) -> () { d.set_active_channel(channel_id); Ok(()) }
+
+    /// Searches every cached message (offline too).
+    fn search(d, query: String, server_id: Option<ServerId>, channel_id: Option<ChannelId>) -> Vec<SearchHit> {
+        Ok(d.client()?.search(&query, server_id, channel_id, 50)?)
+    }
+
+    /// Creates a server.
+    fn create_server(d, name: String) -> ServerState { Ok(d.client()?.create_server(&name).await?) }
+
+    /// Sets a server's image (PNG, JPEG, GIF or WebP bytes).
+    fn set_server_icon(d, server_id: ServerId, image: Vec<u8>) -> () {
+        let client = d.client()?;
+        let path = format!("api/servers/{server_id}/icon");
+        let _: serde_json::Value = client.api().put_bytes(&path, image).await.map_err(pq_core::Error::from)?;
+        Ok(())
+    }
+
+    /// Creates a channel or category.
+    fn create_channel(d, server_id: ServerId, name: String, kind: ChannelKind, parent_id: Option<ChannelId>) -> Channel {
+        let req = CreateChannel { name, kind, parent_id };
+        Ok(d.client()?.api().create_channel(server_id, &req).await.map_err(pq_core::Error::from)?)
+    }
+
+    /// Renames a channel or category.
+    fn rename_channel(d, channel_id: ChannelId, name: String) -> Channel {
+        let body = serde_json::json!({ "name": name });
+        Ok(d.client()?.api().patch(&format!("api/channels/{channel_id}"), &body).await.map_err(pq_core::Error::from)?)
+    }
+
+    /// Deletes a channel or category.
+    fn delete_channel(d, channel_id: ChannelId) -> () {
+        let _: serde_json::Value =
+            d.client()?.api().delete(&format!("api/channels/{channel_id}")).await.map_err(pq_core::Error::from)?;
+        Ok(())
+    }
+
+    /// Mutes or unmutes a channel's notifications.
+    fn set_muted(d, channel_id: ChannelId, muted: bool) -> () { Ok(d.client()?.set_muted(channel_id, muted)?) }
+
+    /// Creates an invite link.
+    fn create_invite(d, server_id: ServerId, max_age_secs: Option<u64>, max_uses: Option<u32>) -> Invite {
+        Ok(d.client()?.create_invite(server_id, CreateInvite { max_age_secs, max_uses }).await?)
+    }
+
+    /// What an invite leads to, without joining.
+    fn preview_invite(d, code: String) -> InvitePreview { Ok(d.client()?.preview_invite(&InviteCode(code)).await?) }
+
+    /// Joins the server an invite leads to.
+    fn accept_invite(d, code: String) -> ServerState { Ok(d.client()?.accept_invite(&InviteCode(code)).await?) }
+
+    /// The invite link pq was opened with, if not handled yet (taken once).
+    fn take_pending_invite(d) -> Option<String> { Ok(d.take_pending_invite()) }
+
+    /// Changes the app's settings.
+    fn set_settings(d, settings: Settings) -> () { d.set_settings(settings) }
+}
+
+/// Streams every [`UiEvent`] to the UI over an IPC channel (cheaper than
+/// global events). The UI calls it once at start.
+#[tauri::command]
+pub fn subscribe(desktop: tauri::State<'_, Desktop>, on_event: IpcChannel<UiEvent>) {
+    desktop.add_subscriber(on_event);
+}

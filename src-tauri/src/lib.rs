@@ -1,0 +1,362 @@
+//! # pq-desktop
+//!
+//! The Tauri 2 shell around pq-core. It stays thin: [`commands`] are one line
+//! over [`pq_core::Client`] each; core events are forwarded to the UI over an
+//! IPC channel ([`UiEvent`]); and the desktop integrations live here:
+//!
+//! - [`tray`]: the tray icon with the unread total, and its menu (show,
+//!   mute notifications, quit — Linux tray icons get no clicks, so the menu
+//!   does everything);
+//! - [`notify`]: native notifications for new messages in channels not on
+//!   screen and not muted; clicking one opens that channel;
+//! - deep links: `pq://invite/CODE` opens the accept dialog (also when pq was
+//!   started by the link), `pq://auth/callback` completes sign-in; a second
+//!   launch hands its link to the running pq (single instance) and exits.
+//!
+//! Configuration for development and tests: `PQ_SERVER` (default
+//! `http://127.0.0.1:8080`), `PQ_DATA_DIR`, `PQ_KEYCHAIN` (`platform`,
+//! `keyutils`, `secret-service`).
+
+pub mod commands;
+mod error;
+pub mod notify;
+pub mod settings;
+pub mod tray;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+};
+
+use pq_core::{
+    Client, ClientConfig, ConnectionState, Event,
+    auth::{AuthError, AuthOptions, KeychainBackend},
+    protocol::{ChannelId, ServerId},
+};
+use serde::Serialize;
+use tauri::{AppHandle, Manager, ipc::Channel as IpcChannel};
+use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_opener::OpenerExt;
+
+pub use error::CommandError;
+use settings::Settings;
+
+/// What the UI hears.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum UiEvent {
+    /// Something changed in the engine.
+    Core(Event),
+    /// The engine's events overflowed: re-read everything on screen.
+    Resync,
+    /// Open the accept dialog for this invite code (from a `pq://invite/…` link).
+    OpenInvite {
+        /// The code.
+        code: String,
+    },
+    /// Open this channel (a notification was clicked).
+    OpenChannel {
+        /// Its server.
+        server_id: ServerId,
+        /// The channel.
+        channel_id: ChannelId,
+    },
+    /// Settings changed (from the tray menu).
+    Settings(Settings),
+}
+
+/// The app's state, shared by commands and background tasks.
+pub struct Desktop {
+    app: AppHandle,
+    config: ClientConfig,
+    config_dir: PathBuf,
+    client: RwLock<Option<Client>>,
+    startup_error: Mutex<Option<String>>,
+    settings: Mutex<Settings>,
+    subscribers: Mutex<Vec<IpcChannel<UiEvent>>>,
+    active_channel: Mutex<Option<ChannelId>>,
+    pending_invite: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for Desktop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desktop").field("server", &self.config.server.as_str()).finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Desktop {
+    /// The engine, or an error the UI can show.
+    ///
+    /// # Errors
+    /// `cache` when the cache could not be opened.
+    pub fn client(&self) -> Result<Client, CommandError> {
+        self.client.read().unwrap_or_else(PoisonError::into_inner).clone().ok_or_else(|| {
+            CommandError::new(
+                "cache",
+                lock(&self.startup_error).clone().unwrap_or_else(|| "pq is still starting".into()),
+            )
+        })
+    }
+
+    fn app_info(&self) -> commands::AppInfo {
+        let client = self.client.read().unwrap_or_else(PoisonError::into_inner).clone();
+        commands::AppInfo {
+            server_url: self.config.server.to_string(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            me: client.as_ref().and_then(Client::me),
+            connection: client.as_ref().map_or(ConnectionState::SignedOut, |c| c.connection().borrow().clone()),
+            startup_error: lock(&self.startup_error).clone(),
+            settings: lock(&self.settings).clone(),
+            pending_invite: lock(&self.pending_invite).clone(),
+        }
+    }
+
+    async fn rebuild_cache(&self) -> Result<(), CommandError> {
+        let client = Client::rebuild_cache(self.config.clone()).await?;
+        *lock(&self.startup_error) = None;
+        self.install(client);
+        Ok(())
+    }
+
+    fn set_active_channel(&self, channel: Option<ChannelId>) {
+        *lock(&self.active_channel) = channel;
+    }
+
+    fn take_pending_invite(&self) -> Option<String> {
+        lock(&self.pending_invite).take()
+    }
+
+    fn set_settings(&self, settings: Settings) -> Result<(), CommandError> {
+        settings
+            .save(&self.config_dir)
+            .map_err(|e| CommandError::new("internal", format!("cannot save settings: {e}")))?;
+        *lock(&self.settings) = settings.clone();
+        tray::update(&self.app, self);
+        Ok(())
+    }
+
+    fn add_subscriber(&self, channel: IpcChannel<UiEvent>) {
+        lock(&self.subscribers).push(channel);
+    }
+
+    /// Sends an event to every UI subscriber (dropping closed ones).
+    pub fn broadcast(&self, event: &UiEvent) {
+        lock(&self.subscribers).retain(|c| c.send(event.clone()).is_ok());
+    }
+
+    /// Puts a started engine in place and follows its events.
+    fn install(&self, client: Client) {
+        let mut events = client.subscribe();
+        *self.client.write().unwrap_or_else(PoisonError::into_inner) = Some(client);
+        let app = self.app.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let event = match events.recv().await {
+                    Ok(e) => UiEvent::Core(e),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => UiEvent::Resync,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                let desktop = app.state::<Desktop>();
+                if let UiEvent::Core(e) = &event {
+                    desktop.react(e);
+                }
+                desktop.broadcast(&event);
+            }
+        });
+        tray::update(&self.app, self);
+    }
+
+    /// The shell's own reactions: notifications and the tray's unread total.
+    fn react(&self, event: &Event) {
+        match event {
+            Event::Message { message, live: true } => {
+                tray::update(&self.app, self);
+                let Ok(client) = self.client() else { return };
+                let mine = client.me().is_some_and(|m| m.id == message.author_id);
+                let settings = lock(&self.settings).clone();
+                let focused = self.app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
+                let on_screen = focused && *lock(&self.active_channel) == Some(message.channel_id);
+                let channel = client.servers().ok().and_then(|servers| {
+                    servers.into_iter().find_map(|s| {
+                        client.channels(s.server.id).ok()?.into_iter().find(|c| c.channel.id == message.channel_id)
+                    })
+                });
+                let Some(channel) = channel else { return };
+                if mine || on_screen || channel.muted || !settings.notifications {
+                    return;
+                }
+                let author =
+                    client.user(message.author_id).ok().flatten().map_or_else(|| "Someone".into(), |u| u.display_name);
+                notify::show(
+                    &self.app,
+                    &format!("{author} in #{}", channel.channel.name),
+                    &message.body,
+                    channel.channel.server_id,
+                    channel.channel.id,
+                );
+            }
+            Event::ReadState { .. } | Event::ServersChanged | Event::ChannelsChanged { .. } => {
+                tray::update(&self.app, self);
+            }
+            _ => {}
+        }
+    }
+
+    /// Unread messages in every channel not muted.
+    #[must_use]
+    pub fn unread_total(&self) -> u32 {
+        let Ok(client) = self.client() else { return 0 };
+        client
+            .servers()
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|s| client.channels(s.server.id).unwrap_or_default())
+            .filter(|c| !c.muted)
+            .map(|c| c.unread_count)
+            .sum()
+    }
+
+    /// Handles a `pq://` link (from the OS, a second launch, or the launch
+    /// that started pq).
+    fn open_url(&self, url: &url::Url) {
+        tracing::debug!(scheme = url.scheme(), host = ?url.host_str(), "deep link");
+        if url.scheme() != "pq" {
+            return;
+        }
+        match url.host_str() {
+            Some("auth") => {
+                if let Ok(client) = self.client()
+                    && let Err(e) = client.auth().complete_with_callback(url.as_str())
+                {
+                    tracing::warn!(error = %e, "sign-in link not accepted");
+                }
+            }
+            Some("invite") => {
+                let code = url.path().trim_matches('/').to_owned();
+                if !code.is_empty() {
+                    *lock(&self.pending_invite) = Some(code.clone());
+                    self.broadcast(&UiEvent::OpenInvite { code });
+                }
+            }
+            _ => {}
+        }
+        show_main(&self.app);
+    }
+}
+
+/// Shows, unminimises and focuses the main window.
+pub fn show_main(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Opens the sign-in page in the system browser (never a web view).
+struct OpenerBrowser(AppHandle);
+
+impl pq_core::auth::Browser for OpenerBrowser {
+    fn open(&self, url: &str) -> Result<(), AuthError> {
+        self.0
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| AuthError::Browser { url: url.to_owned(), reason: e.to_string() })
+    }
+}
+
+/// Runs the app.
+///
+/// # Panics
+/// When the window system cannot be set up at all.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PQ_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    tauri::Builder::default()
+        // First: a second launch hands its arguments (and deep link) over and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main(app)))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(commands::handler())
+        .setup(|app| {
+            setup(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let desktop = window.state::<Desktop>();
+                if lock(&desktop.settings).close_to_tray {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .run(tauri::generate_context!())
+        .expect("the pq window could not start");
+}
+
+fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
+    let server: url::Url = std::env::var("PQ_SERVER").unwrap_or_else(|_| "http://127.0.0.1:8080".into()).parse()?;
+    let data_dir = match std::env::var_os("PQ_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => app.path().app_data_dir()?,
+    };
+    let config_dir = data_dir.join("settings");
+    let mut config = ClientConfig::new(server.clone(), data_dir);
+    if let Ok(k) = std::env::var("PQ_KEYCHAIN") {
+        config.keychain = k.parse::<KeychainBackend>()?;
+    }
+    config.auth = Some(AuthOptions::new(server).browser(Arc::new(OpenerBrowser(app.clone()))));
+    let settings = Settings::load(&config_dir);
+    app.manage(Desktop {
+        app: app.clone(),
+        config: config.clone(),
+        config_dir,
+        client: RwLock::new(None),
+        startup_error: Mutex::new(None),
+        settings: Mutex::new(settings),
+        subscribers: Mutex::new(Vec::new()),
+        active_channel: Mutex::new(None),
+        pending_invite: Mutex::new(None),
+    });
+    let desktop = app.state::<Desktop>();
+    // Start the engine: it reads the cache and never waits on the network.
+    match tauri::async_runtime::block_on(Client::start(config)) {
+        Ok(client) => desktop.install(client),
+        Err(e) => {
+            tracing::warn!(error = %e, "pq cannot open its cache");
+            *lock(&desktop.startup_error) = Some(e.to_string());
+        }
+    }
+    tray::create(app)?;
+
+    // Deep links: registered for this executable during development (the
+    // .deb registers them through its .desktop file), the launch link read
+    // before anything else, later ones as they come.
+    #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+    if let Err(e) = app.deep_link().register_all() {
+        tracing::debug!(error = %e, "cannot register pq:// links");
+    }
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        for url in &urls {
+            desktop.open_url(url);
+        }
+    }
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        let desktop = handle.state::<Desktop>();
+        for url in event.urls() {
+            desktop.open_url(&url);
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,38 @@
+// Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
+// `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { ConnectionState } from "./ConnectionState";
+import type { Me } from "./Me";
+import type { Settings } from "./Settings";
+
+/**
+ * What the UI needs to draw its first frame.
+ */
+export type AppInfo = { 
+/**
+ * The pq server.
+ */
+server_url: string, 
+/**
+ * pq's version.
+ */
+version: string, 
+/**
+ * The signed-in account, as cached (works offline).
+ */
+me: Me | null, 
+/**
+ * The connection now.
+ */
+connection: ConnectionState, 
+/**
+ * Why pq could not open its cache, if it could not (offer "rebuild").
+ */
+startup_error: string | null, 
+/**
+ * The app's settings.
+ */
+settings: Settings, 
+/**
+ * An invite link pq was opened with, not handled yet.
+ */
+pending_invite: string | null, };

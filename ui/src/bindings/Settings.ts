@@ -1,0 +1,22 @@
+// Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
+// `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+/**
+ * What the person chose in Settings.
+ */
+export type Settings = { 
+/**
+ * Closing the window hides pq to the tray instead of quitting.
+ */
+close_to_tray: boolean, 
+/**
+ * Desktop notifications for new messages.
+ */
+notifications: boolean, 
+/**
+ * `system`, `light` or `dark`.
+ */
+theme: string, 
+/**
+ * `system`, `en` or `ko`.
+ */
+language: string, };

@@ -1,0 +1,252 @@
+// Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
+// `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
+import type { AppInfo, CachedChannel, CachedServer, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, Me, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent } from "../bindings";
+
+/**
+ * Everything to draw the first frame (no network).
+ */
+export function appInfo(): Promise<AppInfo> {
+  return invoke("app_info");
+}
+
+/**
+ * Signs in through the system browser; the browser comes back through
+ * `pq://auth/callback`. `provider`: `Google`, `Kakao`, or null for the page.
+ */
+export function signIn(provider: string | null): Promise<Me> {
+  return invoke("sign_in", { provider });
+}
+
+/**
+ * Stops waiting for the browser.
+ */
+export function cancelSignIn(): Promise<boolean> {
+  return invoke("cancel_sign_in");
+}
+
+/**
+ * Signs out and forgets the tokens.
+ */
+export function signOut(): Promise<null> {
+  return invoke("sign_out");
+}
+
+/**
+ * Moves a damaged cache aside and starts a fresh one (keeping unsent messages).
+ */
+export function rebuildCache(): Promise<null> {
+  return invoke("rebuild_cache");
+}
+
+/**
+ * Try to connect now.
+ */
+export function reconnectNow(): Promise<null> {
+  return invoke("reconnect_now");
+}
+
+/**
+ * The servers, from the cache.
+ */
+export function servers(): Promise<Array<CachedServer>> {
+  return invoke("servers");
+}
+
+/**
+ * A server's channels with read state, from the cache.
+ */
+export function channels(serverId: ServerId): Promise<Array<CachedChannel>> {
+  return invoke("channels", { serverId });
+}
+
+/**
+ * A server's members with presence (cached now, refreshed in the background).
+ */
+export function members(serverId: ServerId): Promise<Array<Member>> {
+  return invoke("members", { serverId });
+}
+
+/**
+ * A channel's newest messages and unsent ones, from the cache.
+ */
+export function timeline(channelId: ChannelId, limit: number): Promise<Timeline> {
+  return invoke("timeline", { channelId, limit });
+}
+
+/**
+ * Older messages (cache, else server).
+ */
+export function older(channelId: ChannelId, beforeSeq: number, limit: number): Promise<Array<Message>> {
+  return invoke("older", { channelId, beforeSeq, limit });
+}
+
+/**
+ * Writes a message (pending at once, delivered exactly once).
+ */
+export function send(channelId: ChannelId, body: string, replyTo: MessageId | null): Promise<OutboxEntry> {
+  return invoke("send", { channelId, body, replyTo });
+}
+
+/**
+ * Sends a failed message again, optionally edited.
+ */
+export function retry(clientId: ClientMessageId, body: string | null): Promise<OutboxEntry> {
+  return invoke("retry", { clientId, body });
+}
+
+/**
+ * Discards an unsent message.
+ */
+export function discard(clientId: ClientMessageId): Promise<boolean> {
+  return invoke("discard", { clientId });
+}
+
+/**
+ * Edits one of my messages.
+ */
+export function edit(channelId: ChannelId, messageId: MessageId, body: string): Promise<null> {
+  return invoke("edit", { channelId, messageId, body });
+}
+
+/**
+ * Deletes a message.
+ */
+export function deleteMessage(channelId: ChannelId, messageId: MessageId): Promise<null> {
+  return invoke("delete_message", { channelId, messageId });
+}
+
+/**
+ * Reacts to a message.
+ */
+export function react(channelId: ChannelId, messageId: MessageId, emoji: string): Promise<null> {
+  return invoke("react", { channelId, messageId, emoji });
+}
+
+/**
+ * Takes a reaction back.
+ */
+export function unreact(channelId: ChannelId, messageId: MessageId, emoji: string): Promise<null> {
+  return invoke("unreact", { channelId, messageId, emoji });
+}
+
+/**
+ * Marks a channel read up to `seq`.
+ */
+export function markRead(channelId: ChannelId, seq: number): Promise<null> {
+  return invoke("mark_read", { channelId, seq });
+}
+
+/**
+ * I am typing in a channel.
+ */
+export function typing(channelId: ChannelId): Promise<null> {
+  return invoke("typing", { channelId });
+}
+
+/**
+ * This device became idle or active.
+ */
+export function setIdle(idle: boolean): Promise<null> {
+  return invoke("set_idle", { idle });
+}
+
+/**
+ * The channel on screen (no notifications for it), or none.
+ */
+export function setActiveChannel(channelId: ChannelId | null): Promise<null> {
+  return invoke("set_active_channel", { channelId });
+}
+
+/**
+ * Searches every cached message (offline too).
+ */
+export function search(query: string, serverId: ServerId | null, channelId: ChannelId | null): Promise<Array<SearchHit>> {
+  return invoke("search", { query, serverId, channelId });
+}
+
+/**
+ * Creates a server.
+ */
+export function createServer(name: string): Promise<ServerState> {
+  return invoke("create_server", { name });
+}
+
+/**
+ * Sets a server's image (PNG, JPEG, GIF or WebP bytes).
+ */
+export function setServerIcon(serverId: ServerId, image: Array<number>): Promise<null> {
+  return invoke("set_server_icon", { serverId, image });
+}
+
+/**
+ * Creates a channel or category.
+ */
+export function createChannel(serverId: ServerId, name: string, kind: ChannelKind, parentId: ChannelId | null): Promise<Channel> {
+  return invoke("create_channel", { serverId, name, kind, parentId });
+}
+
+/**
+ * Renames a channel or category.
+ */
+export function renameChannel(channelId: ChannelId, name: string): Promise<Channel> {
+  return invoke("rename_channel", { channelId, name });
+}
+
+/**
+ * Deletes a channel or category.
+ */
+export function deleteChannel(channelId: ChannelId): Promise<null> {
+  return invoke("delete_channel", { channelId });
+}
+
+/**
+ * Mutes or unmutes a channel's notifications.
+ */
+export function setMuted(channelId: ChannelId, muted: boolean): Promise<null> {
+  return invoke("set_muted", { channelId, muted });
+}
+
+/**
+ * Creates an invite link.
+ */
+export function createInvite(serverId: ServerId, maxAgeSecs: number | null, maxUses: number | null): Promise<Invite> {
+  return invoke("create_invite", { serverId, maxAgeSecs, maxUses });
+}
+
+/**
+ * What an invite leads to, without joining.
+ */
+export function previewInvite(code: string): Promise<InvitePreview> {
+  return invoke("preview_invite", { code });
+}
+
+/**
+ * Joins the server an invite leads to.
+ */
+export function acceptInvite(code: string): Promise<ServerState> {
+  return invoke("accept_invite", { code });
+}
+
+/**
+ * The invite link pq was opened with, if not handled yet (taken once).
+ */
+export function takePendingInvite(): Promise<string | null> {
+  return invoke("take_pending_invite");
+}
+
+/**
+ * Changes the app's settings.
+ */
+export function setSettings(settings: Settings): Promise<null> {
+  return invoke("set_settings", { settings });
+}
+
+/**
+ * Streams every event of the engine and the shell to `onEvent`.
+ */
+export function subscribe(onEvent: (event: UiEvent) => void): Promise<void> {
+  const channel = new IpcChannel<UiEvent>();
+  channel.onmessage = onEvent;
+  return invoke("subscribe", { onEvent: channel });
+}
