@@ -29,6 +29,9 @@ pub struct AppInfo {
     pub version: String,
     /// The signed-in account, as cached (works offline).
     pub me: Option<Me>,
+    /// The longest message my plan allows, in characters (the server is
+    /// the judge; the composer shows a counter).
+    pub message_limit: u32,
     /// The connection now.
     pub connection: ConnectionState,
     /// Why pq could not open its cache, if it could not (offer "rebuild").

@@ -104,10 +104,12 @@ impl Desktop {
 
     fn app_info(&self) -> commands::AppInfo {
         let client = self.client.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let me = client.as_ref().and_then(Client::me);
         commands::AppInfo {
             server_url: self.config.server.to_string(),
             version: env!("CARGO_PKG_VERSION").into(),
-            me: client.as_ref().and_then(Client::me),
+            message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars() as u32,
+            me,
             connection: client.as_ref().map_or(ConnectionState::SignedOut, |c| c.connection().borrow().clone()),
             startup_error: lock(&self.startup_error).clone(),
             settings: lock(&self.settings).clone(),

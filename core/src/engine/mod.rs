@@ -120,7 +120,7 @@ pub enum ConnectionState {
 /// receive they re-read state (servers, channels, timeline) instead.
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "EngineEvent"))]
 #[non_exhaustive]
 pub enum Event {
     /// The connection state changed.

@@ -21,6 +21,11 @@ version: string,
  */
 me: Me | null, 
 /**
+ * The longest message my plan allows, in characters (the server is
+ * the judge; the composer shows a counter).
+ */
+message_limit: number, 
+/**
  * The connection now.
  */
 connection: ConnectionState, 

@@ -1,14 +1,14 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { ChannelId } from "./ChannelId";
-import type { Event } from "./Event";
+import type { EngineEvent } from "./EngineEvent";
 import type { ServerId } from "./ServerId";
 import type { Settings } from "./Settings";
 
 /**
  * What the UI hears.
  */
-export type UiEvent = { "kind": "core", "data": Event } | { "kind": "resync" } | { "kind": "open_invite", "data": { 
+export type UiEvent = { "kind": "core", "data": EngineEvent } | { "kind": "resync" } | { "kind": "open_invite", "data": { 
 /**
  * The code.
  */

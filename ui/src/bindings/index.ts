@@ -19,6 +19,7 @@ export type { CreateServer } from "./CreateServer";
 export type { CreateToast } from "./CreateToast";
 export type { Dispatch } from "./Dispatch";
 export type { EditMessage } from "./EditMessage";
+export type { EngineEvent } from "./EngineEvent";
 export type { ErrorBody } from "./ErrorBody";
 export type { ErrorCode } from "./ErrorCode";
 export type { Event } from "./Event";

@@ -1,0 +1,38 @@
+import { useEffect } from "react";
+import { CacheProblem, SignIn } from "./components/SignIn";
+import { ChannelList, ServerRail } from "./components/Sidebar";
+import { MessageView } from "./components/Messages";
+import { ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
+import { useStore } from "./state/store";
+
+export function App() {
+  const info = useStore((s) => s.info);
+  const theme = useStore((s) => s.theme);
+  const lang = useStore((s) => s.lang);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    document.documentElement.lang = lang;
+  }, [theme, lang]);
+  if (!info) return <div className="centered"><div className="spinner" /></div>;
+  if (info.startup_error) return <CacheProblem message={info.startup_error} />;
+  if (!info.me) return (<><SignIn /><Toasts /></>);
+  return (
+    <div className="app">
+      <ServerRail />
+      <ChannelList />
+      <div className="main">
+        <ConnectionBanner />
+        <Header />
+        <div className="body-row">
+          <div className="center-col">
+            <SearchResults />
+            <MessageView />
+          </div>
+          <MemberList />
+        </div>
+      </div>
+      <Dialogs />
+      <Toasts />
+    </div>
+  );
+}

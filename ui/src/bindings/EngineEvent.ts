@@ -1,0 +1,104 @@
+// Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
+// `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { ChannelId } from "./ChannelId";
+import type { ClientMessageId } from "./ClientMessageId";
+import type { ConnectionState } from "./ConnectionState";
+import type { Message } from "./Message";
+import type { MessageId } from "./MessageId";
+import type { OutboxEntry } from "./OutboxEntry";
+import type { Presence } from "./Presence";
+import type { ServerId } from "./ServerId";
+import type { Toast } from "./Toast";
+import type { User } from "./User";
+import type { UserId } from "./UserId";
+
+/**
+ * Something that changed. Consumers redraw from it; after a lagged
+ * receive they re-read state (servers, channels, timeline) instead.
+ */
+export type EngineEvent = { "type": "connection", 
+/**
+ * The new state.
+ */
+state: ConnectionState, } | { "type": "servers_changed" } | { "type": "channels_changed", 
+/**
+ * The server.
+ */
+server_id: ServerId, } | { "type": "members_changed", 
+/**
+ * The server.
+ */
+server_id: ServerId, } | { "type": "message", 
+/**
+ * The message as cached now.
+ */
+message: Message, 
+/**
+ * Whether it just arrived live (for notifications), as opposed to
+ * an update or a backfilled one.
+ */
+live: boolean, } | { "type": "message_deleted", 
+/**
+ * Channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Message.
+ */
+message_id: MessageId, } | { "type": "timeline_changed", 
+/**
+ * Channel.
+ */
+channel_id: ChannelId, } | { "type": "outbox", 
+/**
+ * The entry.
+ */
+entry: OutboxEntry, } | { "type": "outbox_removed", 
+/**
+ * Which.
+ */
+client_id: ClientMessageId, 
+/**
+ * Channel.
+ */
+channel_id: ChannelId, } | { "type": "read_state", 
+/**
+ * Channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Highest `seq` read.
+ */
+last_read_seq: number, 
+/**
+ * Unread messages.
+ */
+unread_count: number, } | { "type": "typing", 
+/**
+ * Channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Who.
+ */
+user_id: UserId, } | { "type": "presence", 
+/**
+ * Who.
+ */
+user_id: UserId, 
+/**
+ * Now.
+ */
+presence: Presence, } | { "type": "user_updated", 
+/**
+ * The new profile.
+ */
+user: User, } | { "type": "toast", 
+/**
+ * The toast.
+ */
+toast: Toast, } | { "type": "error", 
+/**
+ * What, in words.
+ */
+message: string, };

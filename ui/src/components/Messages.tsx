@@ -1,0 +1,325 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { Message, OutboxEntry, User } from "../bindings";
+import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
+import { discard, edit, loadOlder, remove, retry, send, toggleReaction, typing } from "../state/actions";
+import { setState, useStore } from "../state/store";
+import { Avatar, useT } from "./common";
+
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+/// Messages from one person within this long are grouped under one name.
+const GROUP_MS = 7 * 60 * 1000;
+
+export type Row =
+  | { kind: "day"; key: string; label: string }
+  | { kind: "message"; key: string; message: Message; head: boolean }
+  | { kind: "pending"; key: string; entry: OutboxEntry; head: boolean };
+
+/// The rows of a timeline: day dividers, messages grouped by author, then
+/// what is still being sent.
+export function buildRows(lang: Lang, messages: Message[], pending: OutboxEntry[], me: string | undefined): Row[] {
+  const rows: Row[] = [];
+  let day = "";
+  let last: { author: string; at: number } | null = null;
+  const push = (at: string, author: string, row: (head: boolean) => Row) => {
+    const d = dayKey(at);
+    if (d !== day) {
+      day = d;
+      rows.push({ kind: "day", key: `day-${d}`, label: formatDay(lang, at) });
+      last = null;
+    }
+    const t = new Date(at).getTime();
+    const head = !last || last.author !== author || t - last.at > GROUP_MS;
+    last = { author, at: t };
+    rows.push(row(head));
+  };
+  for (const m of messages) push(m.created_at, m.author_id, (head) => ({ kind: "message", key: m.id, message: m, head }));
+  for (const e of pending) push(e.created_at, me ?? "me", (head) => ({ kind: "pending", key: `p-${e.client_id}`, entry: e, head }));
+  return rows;
+}
+
+export function MessageView() {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const channelId = useStore((s) => s.channelId);
+  const channel = useStore((s) => Object.values(s.channels).flat().find((c) => c.channel.id === s.channelId));
+  const timeline = useStore((s) => (s.channelId ? s.timelines[s.channelId] : undefined));
+  const me = useStore((s) => s.info?.me);
+  const rows = useMemo(
+    () => (timeline ? buildRows(lang, timeline.messages, timeline.pending, me?.id) : []),
+    [lang, timeline, me?.id],
+  );
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const virtual = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (i) => (rows[i]?.kind === "day" ? 36 : rows[i] && "head" in rows[i] && rows[i].head ? 64 : 28),
+    overscan: 12,
+    getItemKey: (i) => rows[i].key,
+  });
+  // Stay at the bottom as messages arrive, when the person is there.
+  useLayoutEffect(() => {
+    if (atBottom.current && rows.length > 0) virtual.scrollToIndex(rows.length - 1, { align: "end" });
+  }, [rows.length, channelId, virtual]);
+
+  if (!channelId || !channel) return <main className="messages empty" />;
+  if (channel.channel.kind !== "text") {
+    return (
+      <main className="messages">
+        <p className="muted pad">{t("channels.voiceSoon")}</p>
+      </main>
+    );
+  }
+  return (
+    <main className="messages" aria-label="Messages">
+      <div
+        className="scroller"
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          if (el.scrollTop < 200 && timeline?.hasOlder) void loadOlder(channelId);
+        }}
+      >
+        {timeline?.loadingOlder && <p className="muted center">{t("msg.loadOlder")}</p>}
+        {rows.length === 0 && <p className="muted pad">{t("msg.empty", { channel: channel.channel.name })}</p>}
+        <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
+          {virtual.getVirtualItems().map((v) => {
+            const row = rows[v.index];
+            return (
+              <div key={v.key} data-index={v.index} ref={virtual.measureElement} className="vrow" style={{ transform: `translateY(${v.start}px)` }}>
+                {row.kind === "day" ? (
+                  <div className="day-divider" role="separator">
+                    <span>{row.label}</span>
+                  </div>
+                ) : row.kind === "message" ? (
+                  <MessageRow m={row.message} head={row.head} />
+                ) : (
+                  <PendingRow e={row.entry} head={row.head} />
+                )}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      <TypingLine />
+      <Composer channelName={channel.channel.name} />
+    </main>
+  );
+}
+
+function useAuthor(id: string): User | undefined {
+  return useStore((s) => s.users[id]);
+}
+
+function MessageRow({ m, head }: { m: Message; head: boolean }) {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const author = useAuthor(m.author_id);
+  const me = useStore((s) => s.info?.me);
+  const base = useStore((s) => s.info?.server_url);
+  const editing = useStore((s) => s.editing?.id === m.id);
+  const replied = useStore((s) => (m.reply_to ? s.timelines[m.channel_id]?.messages.find((x) => x.id === m.reply_to) : undefined));
+  const repliedAuthor = useAuthor(replied?.author_id ?? "");
+  const admin = useStore((s) => {
+    const role = s.servers.find((x) => x.server.id === s.serverId)?.role;
+    return role === "owner" || role === "admin";
+  });
+  const [picking, setPicking] = useState(false);
+  const mine = me?.id === m.author_id;
+  const name = author?.display_name ?? "…";
+  return (
+    <article className={`message${head ? " head" : ""}`} data-seq={m.seq} data-body={m.body}>
+      {m.reply_to && (
+        <div className="reply-quote">↱ {repliedAuthor?.display_name ?? ""} {replied ? replied.body.slice(0, 80) : "…"}</div>
+      )}
+      <div className="message-line">
+        <div className="gutter">
+          {head ? <Avatar name={name} url={author?.avatar_url} base={base} size={36} /> : <span className="hover-time">{formatTime(lang, m.created_at)}</span>}
+        </div>
+        <div className="content">
+          {head && (
+            <div className="meta">
+              <span className="author">{name}</span>
+              <time dateTime={m.created_at}>{formatTime(lang, m.created_at)}</time>
+            </div>
+          )}
+          {m.deleted ? (
+            <p className="body deleted">{t("msg.deleted")}</p>
+          ) : editing ? (
+            <EditBox m={m} />
+          ) : (
+            <p className="body">
+              {m.body}
+              {m.edited_at && <span className="edited"> {t("msg.edited")}</span>}
+            </p>
+          )}
+          {!m.deleted && m.reactions.length > 0 && (
+            <div className="reactions">
+              {m.reactions.map((r) => (
+                <button key={r.emoji} className={`reaction${r.me ? " mine" : ""}`} onClick={() => void toggleReaction(m, r.emoji)}>
+                  {r.emoji} {r.count}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+        {m.unread_by > 0 && !m.deleted && (
+          <span className="unread-by" title={t("msg.unreadBy", { n: m.unread_by })}>
+            {m.unread_by}
+          </span>
+        )}
+        {!m.deleted && (
+          <div className="actions">
+            <button title={t("msg.reply")} onClick={() => setState({ replyTo: m })}>↩</button>
+            <button title="React" onClick={() => setPicking(!picking)}>☺</button>
+            {mine && <button title={t("msg.edit")} onClick={() => setState({ editing: m })}>✎</button>}
+            {(mine || admin) && <button title={t("msg.delete")} onClick={() => void remove(m)}>🗑</button>}
+          </div>
+        )}
+        {picking && (
+          <div className="picker" onMouseLeave={() => setPicking(false)}>
+            {QUICK_REACTIONS.map((e) => (
+              <button key={e} onClick={() => (setPicking(false), void toggleReaction(m, e))}>
+                {e}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+    </article>
+  );
+}
+
+function EditBox({ m }: { m: Message }) {
+  const [value, setValue] = useState(m.body);
+  return (
+    <textarea
+      className="edit-box"
+      autoFocus
+      value={value}
+      onChange={(e) => setValue(e.target.value)}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") setState({ editing: null });
+        if (e.key === "Enter" && !e.shiftKey) {
+          e.preventDefault();
+          if (value.trim() && value !== m.body) void edit(m, value);
+          else setState({ editing: null });
+        }
+      }}
+    />
+  );
+}
+
+function PendingRow({ e, head }: { e: OutboxEntry; head: boolean }) {
+  const t = useT();
+  const me = useStore((s) => s.info?.me);
+  const failed = e.state.state === "failed" ? e.state.reason : null;
+  return (
+    <article className={`message pending${failed ? " failed" : ""}${head ? " head" : ""}`} data-pending={e.body}>
+      <div className="message-line">
+        <div className="gutter">{head && me && <Avatar name={me.display_name} url={me.avatar_url} size={36} />}</div>
+        <div className="content">
+          {head && me && (
+            <div className="meta">
+              <span className="author">{me.display_name}</span>
+            </div>
+          )}
+          <p className="body">{e.body}</p>
+          {failed ? (
+            <p className="status error">
+              {t("msg.failed", { reason: failed })}{" "}
+              <button className="link" onClick={() => void retry(e.client_id)}>
+                {t("msg.retry")}
+              </button>{" "}
+              <button className="link" onClick={() => void discard(e.client_id)}>
+                {t("msg.discard")}
+              </button>
+            </p>
+          ) : (
+            <p className="status muted">{t("msg.sending")}</p>
+          )}
+        </div>
+      </div>
+    </article>
+  );
+}
+
+function TypingLine() {
+  const t = useT();
+  const names = useStore((s) => {
+    const now = Date.now();
+    const typing = s.channelId ? s.typing[s.channelId] ?? {} : {};
+    return Object.entries(typing)
+      .filter(([, until]) => until > now)
+      .map(([id]) => s.users[id]?.display_name ?? "…")
+      .join("\u0000");
+  });
+  const list = names ? names.split("\u0000") : [];
+  const text =
+    list.length === 0
+      ? ""
+      : list.length === 1
+        ? t("msg.typing.one", { a: list[0] })
+        : list.length === 2
+          ? t("msg.typing.two", { a: list[0], b: list[1] })
+          : t("msg.typing.many");
+  return (
+    <div className="typing" aria-live="polite">
+      {text}
+    </div>
+  );
+}
+
+export function Composer({ channelName }: { channelName: string }) {
+  const t = useT();
+  const channelId = useStore((s) => s.channelId);
+  const limit = useStore((s) => s.info?.message_limit ?? 150);
+  const replyTo = useStore((s) => s.replyTo);
+  const replyAuthor = useAuthor(replyTo?.author_id ?? "");
+  const [draft, setDraft] = useState("");
+  const area = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => area.current?.focus(), [channelId]);
+  const length = Array.from(draft).length;
+  const over = length - limit;
+  const submit = () => {
+    if (!draft.trim() || over > 0) return;
+    void send(draft);
+    setDraft("");
+  };
+  return (
+    <div className="composer">
+      {replyTo && (
+        <div className="replying">
+          {t("msg.replyingTo", { name: replyAuthor?.display_name ?? "…" })}
+          <button className="icon small" onClick={() => setState({ replyTo: null })} aria-label={t("common.cancel")}>
+            ✕
+          </button>
+        </div>
+      )}
+      <textarea
+        ref={area}
+        id="composer"
+        rows={1}
+        value={draft}
+        placeholder={t("msg.placeholder", { channel: channelName })}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          if (channelId && e.target.value) void typing(channelId);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+      />
+      {length > limit * 0.8 && (
+        <span className={`counter${over > 0 ? " over" : ""}`} aria-live="polite">
+          {over > 0 ? t("msg.tooLong", { n: over }) : `${length}/${limit}`}
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,400 @@
+import { useEffect, useState } from "react";
+import type { InvitePreview, Member, Presence } from "../bindings";
+import * as bridge from "../bridge/commands";
+import { formatDay, formatTime } from "../i18n";
+import {
+  acceptInvite,
+  createServer,
+  openSearchHit,
+  reason,
+  saveSettings,
+  search,
+  signOut,
+} from "../state/actions";
+import { setState, useStore } from "../state/store";
+import { Avatar, Modal, useT } from "./common";
+
+export function ConnectionBanner() {
+  const t = useT();
+  const c = useStore((s) => s.connection);
+  const [now, setNow] = useState(Date.now());
+  const [since, setSince] = useState(Date.now());
+  useEffect(() => setSince(Date.now()), [c]);
+  useEffect(() => {
+    if (c.state !== "reconnecting") return;
+    const i = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(i);
+  }, [c.state]);
+  let text: string | null = null;
+  let kind = "info";
+  switch (c.state) {
+    case "connecting":
+      text = t("conn.connecting");
+      break;
+    case "syncing":
+      text = t("conn.syncing", { done: c.done, total: c.total });
+      break;
+    case "reconnecting": {
+      const secs = Math.max(0, Math.ceil((c.retry_in_ms - (now - since)) / 1000));
+      text = t("conn.reconnecting", { secs });
+      kind = "offline";
+      break;
+    }
+    case "session_expired":
+      text = t("conn.expired");
+      kind = "offline";
+      break;
+  }
+  if (!text) return null;
+  return (
+    <div className={`banner ${kind}`} role="status" id="connection-banner" data-state={c.state}>
+      <span>{text}</span>
+      {c.state === "reconnecting" && (
+        <button className="link" onClick={() => void bridge.reconnectNow()}>
+          {t("conn.retry")}
+        </button>
+      )}
+      {c.state === "syncing" && <progress max={c.total} value={c.done} />}
+    </div>
+  );
+}
+
+export function Header() {
+  const t = useT();
+  const channel = useStore((s) => Object.values(s.channels).flat().find((c) => c.channel.id === s.channelId));
+  const [query, setQuery] = useState("");
+  return (
+    <header className="topbar">
+      <span className="channel-title">{channel ? `# ${channel.channel.name}` : ""}</span>
+      <input
+        id="search"
+        type="search"
+        value={query}
+        placeholder={t("search.placeholder")}
+        onChange={(e) => {
+          setQuery(e.target.value);
+          void search(e.target.value);
+        }}
+      />
+    </header>
+  );
+}
+
+export function SearchResults() {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const results = useStore((s) => s.search);
+  const users = useStore((s) => s.users);
+  if (!results) return null;
+  return (
+    <section className="search-results" aria-label="Search results">
+      <header>
+        {results.results.length ? t("search.results", { n: results.results.length }) : t("search.none")}
+        <button className="icon small" onClick={() => setState({ search: null })} aria-label={t("common.close")}>
+          ✕
+        </button>
+      </header>
+      {results.results.map((h) => (
+        <button key={h.message.id} className="hit" onClick={() => void openSearchHit(h.server_id, h.message.channel_id)}>
+          <span className="meta">
+            {users[h.message.author_id]?.display_name ?? "…"} · {formatDay(lang, h.message.created_at)} {formatTime(lang, h.message.created_at)}
+          </span>
+          <span className="body">{h.message.body}</span>
+        </button>
+      ))}
+    </section>
+  );
+}
+
+const ORDER: Record<Presence, number> = { online: 0, away: 1, offline: 2 };
+
+export function MemberList() {
+  const t = useT();
+  const serverId = useStore((s) => s.serverId);
+  const members = useStore((s) => (s.serverId ? s.members[s.serverId] ?? [] : []));
+  const presence = useStore((s) => s.presence);
+  const base = useStore((s) => s.info?.server_url);
+  if (!serverId) return null;
+  const sorted = [...members].sort(
+    (a, b) =>
+      ORDER[presence[a.user.id] ?? a.presence] - ORDER[presence[b.user.id] ?? b.presence] ||
+      a.user.display_name.localeCompare(b.user.display_name),
+  );
+  return (
+    <aside className="members" aria-label="Members">
+      <h3>{t("members.title", { n: members.length })}</h3>
+      {sorted.map((m: Member) => {
+        const p = presence[m.user.id] ?? m.presence;
+        return (
+          <div key={m.user.id} className={`member ${p}`} data-member={m.user.display_name}>
+            <div className="with-dot">
+              <Avatar name={m.user.display_name} url={m.user.avatar_url} base={base} size={32} />
+              <span className={`dot ${p}`} title={t(`presence.${p}`)} />
+            </div>
+            <span className="member-name">{m.user.display_name}</span>
+            {m.role !== "member" && <span className={`role ${m.role}`}>{t(`role.${m.role}`)}</span>}
+          </div>
+        );
+      })}
+    </aside>
+  );
+}
+
+export function Toasts() {
+  const toasts = useStore((s) => s.toasts);
+  const error = useStore((s) => s.error);
+  const t = useT();
+  return (
+    <div className="toasts" aria-live="polite">
+      {error && (
+        <div className="toast error" role="alert" onClick={() => setState({ error: null })}>
+          {t("common.error", { reason: error })}
+        </div>
+      )}
+      {toasts.map((x) => (
+        <div key={x.id} className="toast">
+          <strong>{x.title}</strong>
+          <p>{x.body}</p>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function Dialogs() {
+  const dialog = useStore((s) => s.dialog);
+  if (!dialog) return null;
+  const close = () => setState({ dialog: null });
+  switch (dialog.type) {
+    case "create-server":
+      return <CreateServerDialog onClose={close} />;
+    case "join":
+      return <JoinDialog onClose={close} />;
+    case "invite":
+      return <InviteDialog serverId={dialog.serverId} onClose={close} />;
+    case "accept":
+      return <AcceptDialog code={dialog.code} onClose={close} />;
+    case "settings":
+      return <SettingsDialog onClose={close} />;
+  }
+}
+
+function CreateServerDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
+  const [name, setName] = useState("");
+  const [image, setImage] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Modal title={t("servers.create")} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          createServer(name, image).catch((x) => setError(reason(x)));
+        }}
+      >
+        <label>
+          {t("servers.name")}
+          <input id="server-name" autoFocus value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
+        </label>
+        <label>
+          {t("servers.image")}
+          <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" onChange={(e) => setImage(e.target.files?.[0] ?? null)} />
+        </label>
+        {error && <p className="error">{error}</p>}
+        <div className="buttons">
+          <button type="button" className="secondary" onClick={onClose}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit" disabled={!name.trim()}>
+            {t("common.create")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function JoinDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
+  const [code, setCode] = useState("");
+  return (
+    <Modal title={t("servers.join")} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const c = code.trim().replace(/^pq:\/\/invite\//, "").replace(/\/$/, "");
+          if (c) setState({ dialog: { type: "accept", code: c } });
+        }}
+      >
+        <label>
+          {t("accept.code")}
+          <input id="invite-code" autoFocus value={code} onChange={(e) => setCode(e.target.value)} placeholder="pq://invite/…" />
+        </label>
+        <div className="buttons">
+          <button type="button" className="secondary" onClick={onClose}>
+            {t("common.cancel")}
+          </button>
+          <button type="submit">{t("accept.look")}</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function InviteDialog({ serverId, onClose }: { serverId: string; onClose: () => void }) {
+  const t = useT();
+  const server = useStore((s) => s.servers.find((x) => x.server.id === serverId));
+  const [age, setAge] = useState(7 * 24 * 3600);
+  const [uses, setUses] = useState(0);
+  const [link, setLink] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const make = () =>
+    bridge
+      .createInvite(serverId, age, uses || null)
+      .then((i) => (setLink(i.url), setCopied(false)))
+      .catch((x) => setError(reason(x)));
+  useEffect(() => {
+    void make();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  return (
+    <Modal title={t("invite.title", { server: server?.server.name ?? "" })} onClose={onClose}>
+      <label>
+        {t("invite.link")}
+        <div className="copy-row">
+          <input id="invite-link" readOnly value={link ?? "…"} onFocus={(e) => e.currentTarget.select()} />
+          <button
+            onClick={() => {
+              if (link) void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false));
+            }}
+          >
+            {copied ? t("invite.copied") : t("invite.copy")}
+          </button>
+        </div>
+      </label>
+      <div className="row">
+        <label>
+          {t("invite.expires")}
+          <select value={age} onChange={(e) => setAge(Number(e.target.value))}>
+            <option value={3600}>{t("invite.hour")}</option>
+            <option value={86400}>{t("invite.day")}</option>
+            <option value={604800}>{t("invite.week")}</option>
+            <option value={0}>{t("invite.never")}</option>
+          </select>
+        </label>
+        <label>
+          {t("invite.uses")}
+          <select value={uses} onChange={(e) => setUses(Number(e.target.value))}>
+            <option value={0}>{t("invite.unlimited")}</option>
+            {[1, 5, 10, 25, 100].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {error && <p className="error">{error}</p>}
+      <div className="buttons">
+        <button className="secondary" onClick={onClose}>
+          {t("common.close")}
+        </button>
+        <button onClick={() => void make()}>{t("invite.create")}</button>
+      </div>
+    </Modal>
+  );
+}
+
+function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) {
+  const t = useT();
+  const base = useStore((s) => s.info?.server_url);
+  const [preview, setPreview] = useState<InvitePreview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    bridge.previewInvite(code).then(setPreview, (x) => setError(reason(x)));
+  }, [code]);
+  return (
+    <Modal title={t("accept.title")} onClose={onClose}>
+      {preview ? (
+        <div className="invite-preview" id="invite-preview">
+          <Avatar name={preview.server_name} url={preview.server_icon_url} base={base} size={64} />
+          <h3>{preview.server_name}</h3>
+          <p className="muted">{t("accept.members", { n: preview.member_count, online: preview.online_count })}</p>
+          <p className="muted">{t("accept.from", { name: preview.inviter.display_name })}</p>
+          {preview.already_member && <p>{t("accept.already")}</p>}
+          <div className="buttons">
+            <button className="secondary" onClick={onClose}>
+              {t("common.cancel")}
+            </button>
+            <button id="accept-invite" onClick={() => acceptInvite(code).catch((x) => setError(reason(x)))}>
+              {preview.already_member ? t("accept.open") : t("accept.join", { server: preview.server_name })}
+            </button>
+          </div>
+        </div>
+      ) : (
+        !error && <div className="spinner" />
+      )}
+      {error && <p className="error">{error}</p>}
+    </Modal>
+  );
+}
+
+function SettingsDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
+  const info = useStore((s) => s.info);
+  if (!info) return null;
+  const settings = info.settings;
+  const me = info.me;
+  return (
+    <Modal title={t("settings.title")} onClose={onClose}>
+      <section>
+        <h3>{t("settings.account")}</h3>
+        {me && (
+          <div className="account">
+            <Avatar name={me.display_name} url={me.avatar_url} size={48} />
+            <div>
+              <strong>{me.display_name}</strong>
+              <p className="muted">{me.email}</p>
+              <p className="muted">{t("settings.plan", { plan: me.plan })}</p>
+            </div>
+          </div>
+        )}
+        <button id="sign-out" className="danger" onClick={() => void signOut()}>
+          {t("settings.signout")}
+        </button>
+      </section>
+      <section>
+        <label className="check">
+          <input type="checkbox" checked={settings.notifications} onChange={(e) => void saveSettings({ ...settings, notifications: e.target.checked })} />
+          {t("settings.notifications")}
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={settings.close_to_tray} onChange={(e) => void saveSettings({ ...settings, close_to_tray: e.target.checked })} />
+          {t("settings.closeToTray")}
+        </label>
+        <div className="row">
+          <label>
+            {t("settings.theme")}
+            <select id="theme" value={settings.theme} onChange={(e) => void saveSettings({ ...settings, theme: e.target.value })}>
+              <option value="system">{t("settings.system")}</option>
+              <option value="light">{t("settings.light")}</option>
+              <option value="dark">{t("settings.dark")}</option>
+            </select>
+          </label>
+          <label>
+            {t("settings.language")}
+            <select id="language" value={settings.language} onChange={(e) => void saveSettings({ ...settings, language: e.target.value })}>
+              <option value="system">{t("settings.system")}</option>
+              <option value="en">English</option>
+              <option value="ko">한국어</option>
+            </select>
+          </label>
+        </div>
+      </section>
+      <div className="buttons">
+        <button onClick={onClose}>{t("common.close")}</button>
+      </div>
+    </Modal>
+  );
+}

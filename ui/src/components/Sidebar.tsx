@@ -1,0 +1,186 @@
+import { useState } from "react";
+import type { CachedChannel } from "../bindings";
+import {
+  createChannel,
+  deleteChannel,
+  renameChannel,
+  selectChannel,
+  selectServer,
+  setMuted,
+  toggleCollapsed,
+} from "../state/actions";
+import { setState, useStore } from "../state/store";
+import { Avatar, useT } from "./common";
+
+export function ServerRail() {
+  const t = useT();
+  const servers = useStore((s) => s.servers);
+  const current = useStore((s) => s.serverId);
+  const channels = useStore((s) => s.channels);
+  const base = useStore((s) => s.info?.server_url);
+  return (
+    <nav className="rail" aria-label="Servers">
+      {servers.map((s) => {
+        const unread = (channels[s.server.id] ?? []).some((c) => c.unread_count > 0 && !c.muted);
+        return (
+          <button
+            key={s.server.id}
+            className={`rail-item${s.server.id === current ? " active" : ""}${unread ? " unread" : ""}`}
+            title={s.server.name}
+            aria-label={s.server.name}
+            onClick={() => void selectServer(s.server.id)}
+          >
+            <Avatar name={s.server.name} url={s.server.icon_url} base={base} size={44} />
+          </button>
+        );
+      })}
+      <button id="add-server" className="rail-item add" title={t("servers.add")} onClick={() => setState({ dialog: { type: "create-server" } })}>
+        +
+      </button>
+      <button id="join-server" className="rail-item add" title={t("servers.join")} onClick={() => setState({ dialog: { type: "join" } })}>
+        ⤵
+      </button>
+    </nav>
+  );
+}
+
+export function ChannelList() {
+  const t = useT();
+  const serverId = useStore((s) => s.serverId);
+  const server = useStore((s) => s.servers.find((x) => x.server.id === s.serverId));
+  const channels = useStore((s) => (s.serverId ? s.channels[s.serverId] ?? [] : []));
+  const collapsed = useStore((s) => s.collapsed);
+  const me = useStore((s) => s.info?.me);
+  const [adding, setAdding] = useState<string | null>(null);
+  if (!serverId || !server) {
+    return (
+      <aside className="channels">
+        <p className="muted pad">{t("servers.none")}</p>
+      </aside>
+    );
+  }
+  const admin = server.role === "owner" || server.role === "admin";
+  const categories = channels.filter((c) => c.channel.kind === "category");
+  const top = channels.filter((c) => c.channel.kind !== "category" && !c.channel.parent_id);
+  const inCategory = (id: string) => channels.filter((c) => c.channel.parent_id === id);
+  return (
+    <aside className="channels" aria-label="Channels">
+      <header className="server-head">
+        <span className="server-name">{server.server.name}</span>
+        <button className="icon" title={t("channels.invite")} id="invite-button" onClick={() => setState({ dialog: { type: "invite", serverId } })}>
+          ＋👤
+        </button>
+      </header>
+      <div className="channel-scroll">
+        {top.map((c) => (
+          <ChannelRow key={c.channel.id} c={c} admin={admin} />
+        ))}
+        {categories.map((cat) => (
+          <div key={cat.channel.id} className="category">
+            <div className="category-head">
+              <button className="category-toggle" onClick={() => toggleCollapsed(cat.channel.id)} aria-expanded={!collapsed[cat.channel.id]}>
+                <span className="chevron">{collapsed[cat.channel.id] ? "▸" : "▾"}</span> {cat.channel.name}
+              </button>
+              {admin && (
+                <button className="icon small" title={t("channels.new")} onClick={() => setAdding(cat.channel.id)}>
+                  +
+                </button>
+              )}
+            </div>
+            {!collapsed[cat.channel.id] && inCategory(cat.channel.id).map((c) => <ChannelRow key={c.channel.id} c={c} admin={admin} />)}
+            {adding === cat.channel.id && (
+              <InlineName
+                placeholder={t("channels.new")}
+                onDone={(name) => {
+                  setAdding(null);
+                  if (name) void createChannel(serverId, name, cat.channel.name.toLowerCase().includes("voice") ? "voice" : "text", cat.channel.id);
+                }}
+              />
+            )}
+          </div>
+        ))}
+      </div>
+      {me && (
+        <footer className="me">
+          <Avatar name={me.display_name} url={me.avatar_url} size={32} />
+          <span className="me-name">{me.display_name}</span>
+          <button id="open-settings" className="icon" title={t("settings.title")} onClick={() => setState({ dialog: { type: "settings" } })}>
+            ⚙
+          </button>
+        </footer>
+      )}
+    </aside>
+  );
+}
+
+function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
+  const t = useT();
+  const active = useStore((s) => s.channelId === c.channel.id);
+  const [renaming, setRenaming] = useState(false);
+  const [menu, setMenu] = useState(false);
+  const sid = c.channel.server_id;
+  if (renaming) {
+    return (
+      <InlineName
+        initial={c.channel.name}
+        onDone={(name) => {
+          setRenaming(false);
+          if (name && name !== c.channel.name) void renameChannel(sid, c.channel.id, name);
+        }}
+      />
+    );
+  }
+  const unread = c.unread_count > 0 && !c.muted;
+  return (
+    <div className={`channel-row${active ? " active" : ""}${unread ? " unread" : ""}${c.muted ? " muted" : ""}`}>
+      <button
+        className="channel"
+        data-channel={c.channel.name}
+        onClick={() => c.channel.kind === "text" && void selectChannel(c.channel.id)}
+        onContextMenu={(e) => {
+          e.preventDefault();
+          setMenu(true);
+        }}
+      >
+        <span className="hash">{c.channel.kind === "voice" ? "🔊" : "#"}</span>
+        <span className="channel-name">{c.channel.name}</span>
+        {unread && <span className="badge" aria-label={`${c.unread_count} unread`}>{c.unread_count > 99 ? "99+" : c.unread_count}</span>}
+      </button>
+      <button className="icon small more" onClick={() => setMenu(!menu)} aria-label="Channel menu">
+        ⋯
+      </button>
+      {menu && (
+        <div className="menu" onMouseLeave={() => setMenu(false)}>
+          <button onClick={() => (setMenu(false), void setMuted(sid, c.channel.id, !c.muted))}>
+            {c.muted ? t("channels.unmute") : t("channels.mute")}
+          </button>
+          {admin && <button onClick={() => (setMenu(false), setRenaming(true))}>{t("channels.rename")}</button>}
+          {admin && (
+            <button className="danger" onClick={() => (setMenu(false), void deleteChannel(sid, c.channel.id))}>
+              {t("channels.delete")}
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/// A name typed in place: Enter keeps it, Escape drops it.
+export function InlineName({ initial = "", placeholder, onDone }: { initial?: string; placeholder?: string; onDone: (name: string | null) => void }) {
+  const [value, setValue] = useState(initial);
+  return (
+    <input
+      className="inline-name"
+      autoFocus
+      value={value}
+      placeholder={placeholder}
+      onChange={(e) => setValue(e.target.value)}
+      onBlur={() => onDone(null)}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") onDone(value.trim() || null);
+        if (e.key === "Escape") onDone(null);
+      }}
+    />
+  );
+}

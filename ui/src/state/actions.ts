@@ -1,0 +1,264 @@
+// What the person does, as calls to the bridge and updates of the state.
+
+import * as bridge from "../bridge/commands";
+import type { ChannelId, CommandError, Message, ServerId, Settings, UiEvent } from "../bindings";
+import { resolveLang } from "../i18n";
+import { getState, patchTimeline, setState, themeOf } from "./store";
+import { onEvent } from "./events";
+
+/// A command's failure in words.
+export function reason(e: unknown): string {
+  const c = e as Partial<CommandError>;
+  return c?.message ?? String(e);
+}
+
+function fail(e: unknown) {
+  setState({ error: reason(e) });
+}
+
+/// Starts the UI: first frame from the cache, then events.
+export async function boot() {
+  await bridge.subscribe((e: UiEvent) => onEvent(e));
+  await refreshInfo();
+  if (getState().info?.me) {
+    await loadServers();
+  }
+  const invite = await bridge.takePendingInvite().catch(() => null);
+  if (invite) setState({ dialog: { type: "accept", code: invite } });
+}
+
+export async function refreshInfo() {
+  const info = await bridge.appInfo();
+  setState({
+    info,
+    connection: info.connection,
+    lang: resolveLang(info.settings.language),
+    theme: themeOf(info.settings),
+  });
+}
+
+export async function signIn(provider: string | null) {
+  setState({ signingIn: true, signInError: null });
+  try {
+    await bridge.signIn(provider);
+    await refreshInfo();
+    await loadServers();
+  } catch (e) {
+    const c = e as Partial<CommandError>;
+    setState({ signInError: c.kind === "cancelled" ? null : reason(e) });
+  } finally {
+    setState({ signingIn: false });
+  }
+}
+
+export async function cancelSignIn() {
+  await bridge.cancelSignIn().catch(() => false);
+}
+
+export async function signOut() {
+  await bridge.signOut().catch(fail);
+  setState({ servers: [], channels: {}, timelines: {}, serverId: null, channelId: null, dialog: null });
+  await refreshInfo();
+}
+
+export async function rebuildCache() {
+  await bridge.rebuildCache().catch(fail);
+  await refreshInfo();
+  await loadServers();
+}
+
+export async function loadServers() {
+  const servers = await bridge.servers().catch(() => []);
+  setState({ servers });
+  const s = getState();
+  const current = servers.find((x) => x.server.id === s.serverId) ?? servers[0];
+  if (current && current.server.id !== s.serverId) await selectServer(current.server.id);
+  if (!current) setState({ serverId: null, channelId: null });
+}
+
+export async function loadChannels(serverId: ServerId) {
+  const channels = await bridge.channels(serverId).catch(() => []);
+  setState((s) => ({ channels: { ...s.channels, [serverId]: channels } }));
+  return channels;
+}
+
+export async function loadMembers(serverId: ServerId) {
+  const members = await bridge.members(serverId).catch(() => []);
+  setState((s) => {
+    const users = { ...s.users };
+    const presence = { ...s.presence };
+    for (const m of members) {
+      users[m.user.id] = m.user;
+      presence[m.user.id] = m.presence;
+    }
+    return { members: { ...s.members, [serverId]: members }, users, presence };
+  });
+}
+
+export async function selectServer(serverId: ServerId) {
+  setState({ serverId, search: null });
+  const channels = await loadChannels(serverId);
+  void loadMembers(serverId);
+  const s = getState();
+  const keep = channels.find((c) => c.channel.id === s.channelId);
+  const first = keep ?? channels.find((c) => c.channel.kind === "text");
+  if (first) await selectChannel(first.channel.id);
+  else setState({ channelId: null });
+}
+
+export async function selectChannel(channelId: ChannelId) {
+  setState({ channelId, replyTo: null, editing: null });
+  await bridge.setActiveChannel(channelId).catch(() => null);
+  await loadTimeline(channelId);
+}
+
+export async function loadTimeline(channelId: ChannelId) {
+  const t = await bridge.timeline(channelId, 200).catch(() => null);
+  if (!t) return;
+  setState((s) => ({
+    timelines: {
+      ...s.timelines,
+      [channelId]: { messages: t.messages, pending: t.pending, hasOlder: t.has_older, loadingOlder: false },
+    },
+  }));
+  markSeen(channelId);
+}
+
+/// Marks what is on screen read (when the window has focus).
+export function markSeen(channelId: ChannelId) {
+  const s = getState();
+  if (s.channelId !== channelId || (typeof document !== "undefined" && !document.hasFocus())) return;
+  const last = s.timelines[channelId]?.messages.at(-1);
+  const channel = Object.values(s.channels).flat().find((c) => c.channel.id === channelId);
+  if (last && channel && last.seq > channel.last_read_seq) {
+    void bridge.markRead(channelId, last.seq).catch(() => null);
+  }
+}
+
+export async function loadOlder(channelId: ChannelId) {
+  const t = getState().timelines[channelId];
+  if (!t || t.loadingOlder || !t.hasOlder || t.messages.length === 0) return;
+  patchTimeline(channelId, () => ({ loadingOlder: true }));
+  const first = t.messages[0].seq;
+  const older = await bridge.older(channelId, first, 100).catch(() => [] as Message[]);
+  patchTimeline(channelId, (cur) => ({
+    messages: [...older.filter((m) => m.seq < first), ...cur.messages],
+    hasOlder: older.length > 0 && older[0].seq > 1,
+    loadingOlder: false,
+  }));
+}
+
+export async function send(body: string) {
+  const s = getState();
+  if (!s.channelId || !body.trim()) return;
+  const replyTo = s.replyTo?.id ?? null;
+  setState({ replyTo: null });
+  try {
+    const entry = await bridge.send(s.channelId, body, replyTo);
+    patchTimeline(entry.channel_id, (t) =>
+      t.pending.some((p) => p.client_id === entry.client_id) ? {} : { pending: [...t.pending, entry] },
+    );
+  } catch (e) {
+    fail(e);
+  }
+}
+
+export const retry = (clientId: string, body: string | null = null) => bridge.retry(clientId, body).catch(fail);
+export const discard = (clientId: string) => bridge.discard(clientId).catch(fail);
+export const edit = (m: Message, body: string) =>
+  bridge.edit(m.channel_id, m.id, body).then(() => setState({ editing: null })).catch(fail);
+export const remove = (m: Message) => bridge.deleteMessage(m.channel_id, m.id).catch(fail);
+export const toggleReaction = (m: Message, emoji: string) => {
+  const mine = m.reactions.find((r) => r.emoji === emoji)?.me;
+  return (mine ? bridge.unreact(m.channel_id, m.id, emoji) : bridge.react(m.channel_id, m.id, emoji)).catch(fail);
+};
+export const typing = (channelId: ChannelId) => bridge.typing(channelId).catch(() => null);
+
+export async function search(query: string) {
+  if (!query.trim()) {
+    setState({ search: null });
+    return;
+  }
+  const results = await bridge.search(query, null, null).catch(() => []);
+  setState({ search: { query, results } });
+}
+
+export async function openSearchHit(serverId: ServerId, channelId: ChannelId) {
+  setState({ search: null });
+  if (getState().serverId !== serverId) await selectServer(serverId);
+  await selectChannel(channelId);
+}
+
+export async function createServer(name: string, image: File | null) {
+  const state = await bridge.createServer(name);
+  if (image) {
+    const bytes = Array.from(new Uint8Array(await image.arrayBuffer()));
+    await bridge.setServerIcon(state.server.id, bytes).catch(fail);
+  }
+  setState({ dialog: null });
+  await loadServers();
+  await selectServer(state.server.id);
+}
+
+export async function acceptInvite(code: string) {
+  const state = await bridge.acceptInvite(code);
+  setState({ dialog: null });
+  await loadServers();
+  await selectServer(state.server.id);
+}
+
+export async function createChannel(serverId: ServerId, name: string, kind: "text" | "voice" | "category", parentId: ChannelId | null) {
+  await bridge.createChannel(serverId, name, kind, parentId).catch(fail);
+  await loadChannels(serverId);
+}
+
+export async function renameChannel(serverId: ServerId, channelId: ChannelId, name: string) {
+  await bridge.renameChannel(channelId, name).catch(fail);
+  await loadChannels(serverId);
+}
+
+export async function deleteChannel(serverId: ServerId, channelId: ChannelId) {
+  await bridge.deleteChannel(channelId).catch(fail);
+  await loadChannels(serverId);
+}
+
+export async function setMuted(serverId: ServerId, channelId: ChannelId, muted: boolean) {
+  await bridge.setMuted(channelId, muted).catch(fail);
+  await loadChannels(serverId);
+}
+
+export async function saveSettings(settings: Settings) {
+  await bridge.setSettings(settings).catch(fail);
+  await refreshInfo();
+}
+
+export function toggleCollapsed(categoryId: ChannelId) {
+  setState((s) => ({ collapsed: { ...s.collapsed, [categoryId]: !s.collapsed[categoryId] } }));
+}
+
+let nextToast = 1;
+export function toast(title: string, body: string) {
+  const id = nextToast++;
+  setState((s) => ({ toasts: [...s.toasts, { id, title, body }].slice(-4) }));
+  setTimeout(() => setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), 6000);
+}
+
+/// Reports idleness: 5 minutes without input.
+export function watchIdle() {
+  const IDLE_MS = 5 * 60 * 1000;
+  let idle = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const active = () => {
+    if (idle) {
+      idle = false;
+      void bridge.setIdle(false).catch(() => null);
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      idle = true;
+      void bridge.setIdle(true).catch(() => null);
+    }, IDLE_MS);
+  };
+  for (const e of ["keydown", "mousedown", "mousemove", "wheel", "focus"]) addEventListener(e, active, { passive: true });
+  active();
+}

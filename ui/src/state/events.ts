@@ -1,0 +1,132 @@
+// The one place engine and shell events change the UI's state.
+
+import type { EngineEvent, UiEvent } from "../bindings";
+import { translate } from "../i18n";
+import {
+  loadChannels,
+  loadMembers,
+  loadServers,
+  loadTimeline,
+  markSeen,
+  refreshInfo,
+  selectChannel,
+  selectServer,
+  toast,
+} from "./actions";
+import { getState, patchTimeline, setState, themeOf, upsertMessage } from "./store";
+
+const TYPING_MS = 8000;
+
+export function onEvent(e: UiEvent) {
+  switch (e.kind) {
+    case "core":
+      return onCore(e.data);
+    case "resync":
+      void loadServers();
+      return;
+    case "open_invite":
+      setState({ dialog: { type: "accept", code: e.data.code } });
+      return;
+    case "open_channel":
+      void (async () => {
+        if (getState().serverId !== e.data.server_id) await selectServer(e.data.server_id);
+        await selectChannel(e.data.channel_id);
+      })();
+      return;
+    case "settings":
+      setState((s) => ({ info: s.info && { ...s.info, settings: e.data }, theme: themeOf(e.data) }));
+      return;
+  }
+}
+
+function onCore(e: EngineEvent) {
+  const s = getState();
+  switch (e.type) {
+    case "connection":
+      setState({ connection: e.state });
+      if (e.state.state === "online") {
+        void refreshInfo();
+        void loadServers();
+        if (s.channelId) void loadTimeline(s.channelId);
+      }
+      return;
+    case "servers_changed":
+      void loadServers();
+      return;
+    case "channels_changed":
+      if (s.channels[e.server_id] || s.serverId === e.server_id) void loadChannels(e.server_id);
+      return;
+    case "members_changed":
+      if (s.serverId === e.server_id) void loadMembers(e.server_id);
+      return;
+    case "message": {
+      const m = e.message;
+      patchTimeline(m.channel_id, (t) => upsertMessage(t, m));
+      if (e.live) {
+        setState((st) => {
+          const typing = { ...st.typing };
+          if (typing[m.channel_id]) {
+            typing[m.channel_id] = { ...typing[m.channel_id] };
+            delete typing[m.channel_id][m.author_id];
+          }
+          return { typing };
+        });
+        markSeen(m.channel_id);
+      }
+      return;
+    }
+    case "message_deleted":
+      patchTimeline(e.channel_id, (t) => ({
+        messages: t.messages.map((m) => (m.id === e.message_id ? { ...m, deleted: true, body: "", reactions: [] } : m)),
+      }));
+      return;
+    case "timeline_changed":
+      if (s.timelines[e.channel_id]) void loadTimeline(e.channel_id);
+      return;
+    case "outbox":
+      patchTimeline(e.entry.channel_id, (t) => {
+        const i = t.pending.findIndex((p) => p.client_id === e.entry.client_id);
+        const pending = t.pending.slice();
+        if (i >= 0) pending[i] = e.entry;
+        else pending.push(e.entry);
+        return { pending };
+      });
+      return;
+    case "outbox_removed":
+      patchTimeline(e.channel_id, (t) => ({ pending: t.pending.filter((p) => p.client_id !== e.client_id) }));
+      return;
+    case "read_state":
+      setState((st) => {
+        const channels = { ...st.channels };
+        for (const [sid, list] of Object.entries(channels)) {
+          if (list.some((c) => c.channel.id === e.channel_id)) {
+            channels[sid] = list.map((c) =>
+              c.channel.id === e.channel_id ? { ...c, last_read_seq: e.last_read_seq, unread_count: e.unread_count } : c,
+            );
+          }
+        }
+        return { channels };
+      });
+      return;
+    case "typing": {
+      const until = Date.now() + TYPING_MS;
+      setState((st) => ({
+        typing: { ...st.typing, [e.channel_id]: { ...(st.typing[e.channel_id] ?? {}), [e.user_id]: until } },
+      }));
+      setTimeout(() => setState({}), TYPING_MS + 50);
+      return;
+    }
+    case "presence":
+      setState((st) => ({ presence: { ...st.presence, [e.user_id]: e.presence } }));
+      return;
+    case "user_updated":
+      setState((st) => ({ users: { ...st.users, [e.user.id]: e.user } }));
+      return;
+    case "toast":
+      toast(translate(s.lang, "toast.admin", { name: e.toast.from.display_name }), e.toast.text);
+      return;
+    case "error":
+      setState({ error: e.message });
+      return;
+  }
+}

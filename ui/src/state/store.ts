@@ -1,0 +1,173 @@
+// The UI's state: what the engine said (servers, channels, timelines,
+// members, presence, connection) and what only the UI cares about (the
+// open channel, dialogs, collapsed categories). Engine data comes only from
+// the bridge's queries and events (see events.ts); nothing here re-decides a
+// rule the engine owns.
+
+import { useSyncExternalStore } from "react";
+import type {
+  AppInfo,
+  CachedChannel,
+  CachedServer,
+  ChannelId,
+  ConnectionState,
+  Member,
+  Message,
+  OutboxEntry,
+  Presence,
+  SearchHit,
+  ServerId,
+  Settings,
+  User,
+  UserId,
+} from "../bindings";
+import { type Lang, resolveLang } from "../i18n";
+
+export interface TimelineState {
+  messages: Message[];
+  pending: OutboxEntry[];
+  hasOlder: boolean;
+  loadingOlder: boolean;
+}
+
+export type Dialog =
+  | { type: "create-server" }
+  | { type: "join" }
+  | { type: "invite"; serverId: ServerId }
+  | { type: "accept"; code: string }
+  | { type: "settings" };
+
+export interface Toast {
+  id: number;
+  title: string;
+  body: string;
+}
+
+export interface State {
+  info: AppInfo | null;
+  lang: Lang;
+  theme: "light" | "dark";
+  connection: ConnectionState;
+  signingIn: boolean;
+  signInError: string | null;
+  servers: CachedServer[];
+  channels: Record<ServerId, CachedChannel[]>;
+  members: Record<ServerId, Member[]>;
+  users: Record<UserId, User>;
+  presence: Record<UserId, Presence>;
+  serverId: ServerId | null;
+  channelId: ChannelId | null;
+  timelines: Record<ChannelId, TimelineState>;
+  typing: Record<ChannelId, Record<UserId, number>>;
+  toasts: Toast[];
+  dialog: Dialog | null;
+  search: { query: string; results: SearchHit[] } | null;
+  collapsed: Record<ChannelId, boolean>;
+  replyTo: Message | null;
+  editing: Message | null;
+  error: string | null;
+}
+
+function systemTheme(): "light" | "dark" {
+  return typeof matchMedia !== "undefined" && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+export function themeOf(settings: Settings | undefined): "light" | "dark" {
+  if (settings?.theme === "light" || settings?.theme === "dark") return settings.theme;
+  return systemTheme();
+}
+
+function loadCollapsed(): Record<ChannelId, boolean> {
+  try {
+    return JSON.parse(localStorage.getItem("pq.collapsed") ?? "{}");
+  } catch {
+    return {};
+  }
+}
+
+export const initialState = (): State => ({
+  info: null,
+  lang: resolveLang("system"),
+  theme: systemTheme(),
+  connection: { state: "signed_out" },
+  signingIn: false,
+  signInError: null,
+  servers: [],
+  channels: {},
+  members: {},
+  users: {},
+  presence: {},
+  serverId: null,
+  channelId: null,
+  timelines: {},
+  typing: {},
+  toasts: [],
+  dialog: null,
+  search: null,
+  collapsed: loadCollapsed(),
+  replyTo: null,
+  editing: null,
+  error: null,
+});
+
+let state: State = initialState();
+const listeners = new Set<() => void>();
+
+export function getState(): State {
+  return state;
+}
+
+/// Replaces part of the state and redraws.
+export function setState(patch: Partial<State> | ((s: State) => Partial<State>)) {
+  const p = typeof patch === "function" ? patch(state) : patch;
+  state = { ...state, ...p };
+  if ("collapsed" in p) {
+    try {
+      localStorage.setItem("pq.collapsed", JSON.stringify(state.collapsed));
+    } catch {
+      /* private mode: not kept */
+    }
+  }
+  listeners.forEach((l) => l());
+}
+
+/// For tests: start over.
+export function resetState(s: State = initialState()) {
+  state = s;
+  listeners.forEach((l) => l());
+}
+
+function subscribe(l: () => void) {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+/// Reads a slice of the state in a component.
+export function useStore<T>(select: (s: State) => T): T {
+  return useSyncExternalStore(subscribe, () => select(state), () => select(state));
+}
+
+// ----- helpers ---------------------------------------------------------------
+
+/// Updates one channel's timeline.
+export function patchTimeline(channelId: ChannelId, f: (t: TimelineState) => Partial<TimelineState>) {
+  setState((s) => {
+    const t = s.timelines[channelId];
+    if (!t) return {};
+    return { timelines: { ...s.timelines, [channelId]: { ...t, ...f(t) } } };
+  });
+}
+
+/// Inserts or replaces a message in a timeline, keeping `seq` order, and
+/// drops the pending entry it came from.
+export function upsertMessage(t: TimelineState, m: Message): Partial<TimelineState> {
+  const messages = t.messages.slice();
+  const i = messages.findIndex((x) => x.id === m.id);
+  if (i >= 0) messages[i] = m;
+  else {
+    let at = messages.length;
+    while (at > 0 && messages[at - 1].seq > m.seq) at--;
+    messages.splice(at, 0, m);
+  }
+  return { messages, pending: t.pending.filter((p) => p.client_id !== m.client_id) };
+}
