@@ -172,14 +172,18 @@ pub async fn complete_federated(
 ) -> Result<String, DevClientError> {
     let base = origin(authorize_url)?;
     let resp = http.get(authorize_url).send().await?;
-    if let Some(to) = location(&resp) {
+    let page = match location(&resp) {
+        // Straight to the provider's stand-in (`identity_provider` given).
+        Some(to) if to.starts_with('/') => http.get(format!("{base}{to}")).send().await?.text().await?,
         // The provider answered at once (an error, or prompt=none).
-        return Ok(to);
-    }
-    let page = resp.text().await?;
-    let href = html_link(&page, &format!("Continue with {provider}"))
-        .ok_or_else(|| DevClientError::Page(format!("no \"Continue with {provider}\" on the sign-in page")))?;
-    let page = http.get(format!("{base}{href}")).send().await?.text().await?;
+        Some(to) => return Ok(to),
+        None => {
+            let page = resp.text().await?;
+            let href = html_link(&page, &format!("Continue with {provider}"))
+                .ok_or_else(|| DevClientError::Page(format!("no \"Continue with {provider}\" on the sign-in page")))?;
+            http.get(format!("{base}{href}")).send().await?.text().await?
+        }
+    };
     let form = html_form(&page, "/federated")
         .ok_or_else(|| DevClientError::Page(format!("no stand-in form on the {provider} page")))?;
     let mut fields = form.hidden.clone();

@@ -56,6 +56,8 @@ export function MessageView() {
     getScrollElement: () => scroller.current,
     estimateSize: (i) => (rows[i]?.kind === "day" ? 36 : rows[i] && "head" in rows[i] && rows[i].head ? 64 : 28),
     overscan: 12,
+    // Before the first layout (and in tests, where there is none): a tall viewport.
+    initialRect: { width: 800, height: 1600 },
     getItemKey: (i) => rows[i].key,
   });
   // Stay at the bottom as messages arrive, when the person is there.
@@ -63,7 +65,7 @@ export function MessageView() {
     if (atBottom.current && rows.length > 0) virtual.scrollToIndex(rows.length - 1, { align: "end" });
   }, [rows.length, channelId, virtual]);
 
-  if (!channelId || !channel) return <main className="messages empty" />;
+  if (!channelId || !channel) return <Welcome />;
   if (channel.channel.kind !== "text") {
     return (
       <main className="messages">
@@ -105,6 +107,30 @@ export function MessageView() {
       </div>
       <TypingLine />
       <Composer channelName={channel.channel.name} />
+    </main>
+  );
+}
+
+/// What the main area shows before there is a channel to read.
+function Welcome() {
+  const t = useT();
+  const none = useStore((s) => s.servers.length === 0);
+  const me = useStore((s) => s.info?.me);
+  if (!none) return <main className="messages empty" />;
+  return (
+    <main className="messages empty">
+      <div className="welcome">
+        <h2>{t("welcome.title", { name: me?.display_name ?? "" })}</h2>
+        <p className="muted">{t("welcome.body")}</p>
+        <div className="welcome-actions">
+          <button id="welcome-create" onClick={() => setState({ dialog: { type: "create-server" } })}>
+            {t("servers.create")}
+          </button>
+          <button className="secondary" id="welcome-join" onClick={() => setState({ dialog: { type: "join" } })}>
+            {t("servers.join")}
+          </button>
+        </div>
+      </div>
     </main>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { InvitePreview, Member, Presence } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
@@ -11,15 +11,15 @@ import {
   search,
   signOut,
 } from "../state/actions";
-import { setState, useStore } from "../state/store";
+import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Modal, useT } from "./common";
 
 export function ConnectionBanner() {
   const t = useT();
   const c = useStore((s) => s.connection);
   const [now, setNow] = useState(Date.now());
-  const [since, setSince] = useState(Date.now());
-  useEffect(() => setSince(Date.now()), [c]);
+  // When the next attempt is due; `now` ticks towards it.
+  const deadline = useMemo(() => (c.state === "reconnecting" ? Date.now() + c.retry_in_ms : 0), [c]);
   useEffect(() => {
     if (c.state !== "reconnecting") return;
     const i = setInterval(() => setNow(Date.now()), 1000);
@@ -35,7 +35,7 @@ export function ConnectionBanner() {
       text = t("conn.syncing", { done: c.done, total: c.total });
       break;
     case "reconnecting": {
-      const secs = Math.max(0, Math.ceil((c.retry_in_ms - (now - since)) / 1000));
+      const secs = Math.max(0, Math.ceil(Math.min(c.retry_in_ms, deadline - now) / 1000));
       text = t("conn.reconnecting", { secs });
       kind = "offline";
       break;
@@ -111,7 +111,7 @@ const ORDER: Record<Presence, number> = { online: 0, away: 1, offline: 2 };
 export function MemberList() {
   const t = useT();
   const serverId = useStore((s) => s.serverId);
-  const members = useStore((s) => (s.serverId ? s.members[s.serverId] ?? [] : []));
+  const members = useStore((s) => (s.serverId ? s.members[s.serverId] ?? EMPTY : EMPTY));
   const presence = useStore((s) => s.presence);
   const base = useStore((s) => s.info?.server_url);
   if (!serverId) return null;

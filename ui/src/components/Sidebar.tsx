@@ -9,7 +9,7 @@ import {
   setMuted,
   toggleCollapsed,
 } from "../state/actions";
-import { setState, useStore } from "../state/store";
+import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 
 export function ServerRail() {
@@ -48,14 +48,16 @@ export function ChannelList() {
   const t = useT();
   const serverId = useStore((s) => s.serverId);
   const server = useStore((s) => s.servers.find((x) => x.server.id === s.serverId));
-  const channels = useStore((s) => (s.serverId ? s.channels[s.serverId] ?? [] : []));
+  const channels = useStore((s) => (s.serverId ? s.channels[s.serverId] ?? EMPTY : EMPTY));
   const collapsed = useStore((s) => s.collapsed);
-  const me = useStore((s) => s.info?.me);
   const [adding, setAdding] = useState<string | null>(null);
   if (!serverId || !server) {
     return (
       <aside className="channels">
-        <p className="muted pad">{t("servers.none")}</p>
+        <div className="channel-scroll">
+          <p className="muted pad">{t("servers.none")}</p>
+        </div>
+        <MeFooter />
       </aside>
     );
   }
@@ -100,16 +102,24 @@ export function ChannelList() {
           </div>
         ))}
       </div>
-      {me && (
-        <footer className="me">
-          <Avatar name={me.display_name} url={me.avatar_url} size={32} />
-          <span className="me-name">{me.display_name}</span>
-          <button id="open-settings" className="icon" title={t("settings.title")} onClick={() => setState({ dialog: { type: "settings" } })}>
-            ⚙
-          </button>
-        </footer>
-      )}
+      <MeFooter />
     </aside>
+  );
+}
+
+/// Who is signed in, with the way to settings.
+function MeFooter() {
+  const t = useT();
+  const me = useStore((s) => s.info?.me);
+  if (!me) return null;
+  return (
+    <footer className="me">
+      <Avatar name={me.display_name} url={me.avatar_url} size={32} />
+      <span className="me-name">{me.display_name}</span>
+      <button id="open-settings" className="icon" title={t("settings.title")} onClick={() => setState({ dialog: { type: "settings" } })}>
+        ⚙
+      </button>
+    </footer>
   );
 }
 

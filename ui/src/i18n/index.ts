@@ -25,6 +25,8 @@ const en = {
   "servers.name": "Server name",
   "servers.image": "Image (optional)",
   "servers.none": "You are in no server yet.",
+  "welcome.title": "Welcome, {name}",
+  "welcome.body": "Start a server for your friends, or paste an invite link someone sent you.",
   "channels.text": "Text channel",
   "channels.voice": "Voice channel",
   "channels.category": "Category",
@@ -129,6 +131,8 @@ const ko: Record<Key, string> = {
   "servers.name": "서버 이름",
   "servers.image": "이미지 (선택)",
   "servers.none": "아직 참가한 서버가 없습니다.",
+  "welcome.title": "{name}님, 환영합니다",
+  "welcome.body": "친구들과 함께할 서버를 만들거나, 받은 초대 링크를 붙여 넣으세요.",
   "channels.text": "채팅 채널",
   "channels.voice": "음성 채널",
   "channels.category": "카테고리",
@@ -226,7 +230,8 @@ const locale = (lang: Lang) => (lang === "ko" ? "ko-KR" : undefined);
 export function formatDay(lang: Lang, iso: string): string {
   const d = new Date(iso);
   if (lang === "ko") {
-    const day = new Intl.DateTimeFormat("ko-KR", { weekday: "short" }).format(d);
+    // Spelled out here: not every ICU build carries Korean names.
+    const day = "일월화수목금토"[d.getDay()];
     return `${d.getFullYear()}년 ${d.getMonth() + 1}월 ${d.getDate()}일 (${day})`;
   }
   return new Intl.DateTimeFormat(locale(lang), { weekday: "long", year: "numeric", month: "long", day: "numeric" }).format(d);
@@ -234,7 +239,12 @@ export function formatDay(lang: Lang, iso: string): string {
 
 /// Time of a message: "3:04 PM" / "오후 3:04".
 export function formatTime(lang: Lang, iso: string): string {
-  return new Intl.DateTimeFormat(locale(lang), { hour: "numeric", minute: "2-digit" }).format(new Date(iso));
+  const d = new Date(iso);
+  if (lang === "ko") {
+    const h = d.getHours();
+    return `${h < 12 ? "오전" : "오후"} ${h % 12 || 12}:${String(d.getMinutes()).padStart(2, "0")}`;
+  }
+  return new Intl.DateTimeFormat(locale(lang), { hour: "numeric", minute: "2-digit" }).format(d);
 }
 
 /// The local calendar day of a timestamp, for grouping.

@@ -147,6 +147,10 @@ export function useStore<T>(select: (s: State) => T): T {
   return useSyncExternalStore(subscribe, () => select(state), () => select(state));
 }
 
+/// One empty list for selectors: a fresh `[]` per call would make React
+/// think the state changed on every read.
+export const EMPTY: never[] = [];
+
 // ----- helpers ---------------------------------------------------------------
 
 /// Updates one channel's timeline.

@@ -1,0 +1,254 @@
+import { act, fireEvent, render, screen } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { AppInfo, CachedChannel, CachedServer, Member, Message, OutboxEntry, Timeline } from "./bindings";
+
+// The bridge is the only way the UI reaches the shell: stand in for it.
+const bridge = vi.hoisted(() => ({
+  subscribe: vi.fn(async () => null),
+  appInfo: vi.fn(),
+  takePendingInvite: vi.fn(async () => null),
+  signIn: vi.fn(async () => ({})),
+  cancelSignIn: vi.fn(async () => true),
+  servers: vi.fn(),
+  channels: vi.fn(),
+  members: vi.fn(),
+  timeline: vi.fn(),
+  setActiveChannel: vi.fn(async () => null),
+  markRead: vi.fn(async () => null),
+  send: vi.fn(),
+  retry: vi.fn(async () => ({})),
+  discard: vi.fn(async () => true),
+  typing: vi.fn(async () => null),
+  setIdle: vi.fn(async () => null),
+  search: vi.fn(async () => []),
+  previewInvite: vi.fn(),
+  acceptInvite: vi.fn(),
+  createInvite: vi.fn(),
+}));
+vi.mock("./bridge/commands", () => bridge);
+
+import { App } from "./App";
+import { buildRows } from "./components/Messages";
+import { formatDay, formatTime, translate } from "./i18n";
+import { boot } from "./state/actions";
+import { onEvent } from "./state/events";
+import { resetState } from "./state/store";
+
+const SERVER = "01900000-0000-7000-8000-00000000000a";
+const GENERAL = "01900000-0000-7000-8000-000000000014";
+const ME = "01900000-0000-7000-8000-000000000001";
+const BOB = "01900000-0000-7000-8000-000000000002";
+
+function info(signedIn: boolean, language = "en"): AppInfo {
+  return {
+    server_url: "http://127.0.0.1:8080",
+    version: "0.1.0",
+    me: signedIn ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", plan: "free", is_admin: false } : null,
+    message_limit: 150,
+    connection: { state: "online" },
+    startup_error: null,
+    settings: { close_to_tray: true, notifications: true, theme: "light", language },
+    pending_invite: null,
+  };
+}
+
+const server: CachedServer = {
+  server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z" },
+  role: "owner",
+  member_count: 2,
+};
+const channel = (id: string, name: string, kind: "text" | "voice" | "category", parent: string | null, unread = 0): CachedChannel => ({
+  channel: { id, server_id: SERVER, kind, name, parent_id: parent, position: 0, last_seq: 3 },
+  last_read_seq: 1,
+  unread_count: unread,
+  low_seq: 1,
+  synced_seq: 3,
+  muted: false,
+});
+const msg = (seq: number, author: string, body: string, at: string): Message => ({
+  id: `01900000-0000-7000-8000-0000000001${seq.toString().padStart(2, "0")}`,
+  channel_id: GENERAL,
+  seq,
+  author_id: author,
+  client_id: `01900000-0000-7000-8000-0000000002${seq.toString().padStart(2, "0")}`,
+  body,
+  reply_to: null,
+  created_at: at,
+  edited_at: null,
+  deleted: false,
+  reactions: seq === 1 ? [{ emoji: "👍", count: 2, me: true }] : [],
+  unread_by: seq === 3 ? 1 : 0,
+});
+const members: Member[] = [
+  { user: { id: ME, display_name: "Minji", avatar_url: null }, role: "owner", presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
+  { user: { id: BOB, display_name: "Bob", avatar_url: null }, role: "member", presence: "away", joined_at: "2026-11-25T00:00:00.000Z" },
+];
+const failed: OutboxEntry = {
+  client_id: "01900000-0000-7000-8000-000000000301",
+  channel_id: GENERAL,
+  body: "too long for my plan",
+  reply_to: null,
+  created_at: "2026-11-25T06:10:00.000Z",
+  state: { state: "failed", reason: "Messages are limited to 150 characters on the free plan." },
+  attempts: 1,
+};
+
+function signedIn(language = "en") {
+  bridge.appInfo.mockResolvedValue(info(true, language));
+  bridge.servers.mockResolvedValue([server]);
+  bridge.channels.mockResolvedValue([
+    channel("cat", "Text Channels", "category", null),
+    channel(GENERAL, "general", "text", "cat"),
+    channel("01900000-0000-7000-8000-000000000015", "random", "text", "cat", 4),
+  ]);
+  bridge.members.mockResolvedValue(members);
+  const t: Timeline = {
+    messages: [
+      msg(1, BOB, "hello minji", "2026-11-24T06:04:00.000Z"),
+      msg(2, ME, "안녕하세요", "2026-11-25T06:04:00.000Z"),
+      msg(3, ME, "second line", "2026-11-25T06:05:00.000Z"),
+    ],
+    pending: [failed],
+    has_older: false,
+  };
+  bridge.timeline.mockResolvedValue(t);
+}
+
+async function start() {
+  render(<App />);
+  await act(async () => {
+    await boot();
+  });
+  await settle();
+}
+
+/// Lets layout-driven updates (the virtualised timeline) happen.
+async function settle() {
+  await act(async () => {
+    await new Promise((r) => setTimeout(r, 50));
+  });
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  resetState();
+  document.hasFocus = () => true;
+});
+
+describe("sign-in screen", () => {
+  it("offers Google and Kakao and waits for the browser", async () => {
+    bridge.appInfo.mockResolvedValue(info(false));
+    let finish: () => void = () => {};
+    bridge.signIn.mockImplementation(() => new Promise((r) => (finish = () => r({}))));
+    await start();
+    expect(screen.getByText("Continue with Kakao")).toBeTruthy();
+    await act(async () => {
+      fireEvent.click(screen.getByText("Continue with Google"));
+    });
+    expect(bridge.signIn).toHaveBeenCalledWith("Google");
+    expect(screen.getByRole("status").textContent).toContain("Finish signing in in your browser");
+    signedIn();
+    await act(async () => finish());
+    expect(await screen.findByText("Study group")).toBeTruthy();
+  });
+});
+
+describe("main screen", () => {
+  it("draws servers, channels with unread badges, messages by day, members and failed sends", async () => {
+    signedIn();
+    await start();
+    expect(screen.getByText("random").closest(".channel-row")?.className).toContain("unread");
+    expect(screen.getByLabelText("4 unread")).toBeTruthy();
+    expect(screen.getByText("hello minji")).toBeTruthy();
+    expect(screen.getAllByRole("separator")).toHaveLength(2);
+    // Grouped: my two messages and my failed send show my name once.
+    expect(screen.getAllByText("Minji", { selector: ".author" })).toHaveLength(1);
+    expect(screen.getAllByText("Bob", { selector: ".author" })).toHaveLength(1);
+    expect(screen.getByText("second line").closest(".message")?.className).not.toContain("head");
+    expect(screen.getByText("👍 2").className).toContain("mine");
+    expect(screen.getByText(/Not sent: Messages are limited/)).toBeTruthy();
+    fireEvent.click(screen.getByText("Retry"));
+    expect(bridge.retry).toHaveBeenCalledWith(failed.client_id, null);
+    expect(screen.getByText("Members — 2")).toBeTruthy();
+    expect(document.querySelector('[data-member="Bob"]')?.className).toContain("away");
+    // Reading the channel marks it read up to the newest message.
+    expect(bridge.markRead).toHaveBeenCalledWith(GENERAL, 3);
+  });
+
+  it("sends on Enter, keeps Shift+Enter as a new line, and counts against the plan", async () => {
+    signedIn();
+    bridge.send.mockImplementation(async (channelId: string, body: string) => ({ ...failed, client_id: "x", channel_id: channelId, body, state: { state: "pending" } }));
+    await start();
+    const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "first" } });
+    fireEvent.keyDown(box, { key: "Enter", shiftKey: true });
+    expect(bridge.send).not.toHaveBeenCalled();
+    await act(async () => {
+      fireEvent.keyDown(box, { key: "Enter" });
+    });
+    expect(bridge.send).toHaveBeenCalledWith(GENERAL, "first", null);
+    expect(box.value).toBe("");
+    await settle();
+    expect(screen.getByText("Sending…")).toBeTruthy();
+    fireEvent.change(box, { target: { value: "가".repeat(151) } });
+    expect(screen.getByText("1 characters too long")).toBeTruthy();
+    fireEvent.keyDown(box, { key: "Enter" });
+    expect(bridge.send).toHaveBeenCalledTimes(1);
+  });
+
+  it("follows engine events: a live message, the connection, typing", async () => {
+    signedIn();
+    await start();
+    await act(async () => {
+      onEvent({ kind: "core", data: { type: "message", message: msg(4, BOB, "live one", "2026-11-25T06:06:00.000Z"), live: true } });
+      onEvent({ kind: "core", data: { type: "typing", channel_id: GENERAL, user_id: BOB } });
+      onEvent({ kind: "core", data: { type: "connection", state: { state: "reconnecting", retry_in_ms: 3000, reason: "x" } } });
+    });
+    await settle();
+    expect(screen.getByText("live one")).toBeTruthy();
+    expect(screen.getByText("Bob is typing…")).toBeTruthy();
+    expect(document.getElementById("connection-banner")?.textContent).toContain("Reconnecting in 3 s");
+  });
+
+  it("opens the accept dialog for an invite link", async () => {
+    signedIn();
+    bridge.previewInvite.mockResolvedValue({
+      code: "abc",
+      server_id: SERVER,
+      server_name: "Book club",
+      server_icon_url: null,
+      member_count: 12,
+      online_count: 3,
+      inviter: { id: BOB, display_name: "Bob", avatar_url: null },
+      expires_at: null,
+      already_member: false,
+    });
+    await start();
+    await act(async () => onEvent({ kind: "open_invite", data: { code: "abc" } }));
+    expect(await screen.findByText("Join Book club")).toBeTruthy();
+    expect(screen.getByText("12 members · 3 online")).toBeTruthy();
+  });
+
+  it("speaks Korean", async () => {
+    signedIn("ko");
+    await start();
+    expect(screen.getByPlaceholderText("#general에 메시지 보내기")).toBeTruthy();
+    expect(screen.getByText("멤버 — 2")).toBeTruthy();
+  });
+});
+
+describe("dates and rows", () => {
+  it("formats Korean days and times the seed's way", () => {
+    const at = "2026-11-25T06:04:00.000Z";
+    const local = new Date(at);
+    expect(formatDay("ko", at)).toMatch(new RegExp(`^2026년 11월 ${local.getDate()}일 \\(.\\)$`));
+    expect(formatTime("ko", "2026-11-25T15:04:00")).toBe("오후 3:04");
+    expect(translate("ko", "msg.unreadBy", { n: 2 })).toBe("2명 안 읽음");
+  });
+
+  it("groups one person's messages and divides days", () => {
+    const rows = buildRows("en", [msg(1, BOB, "a", "2026-11-24T10:00:00Z"), msg(2, BOB, "b", "2026-11-24T10:01:00Z"), msg(3, BOB, "c", "2026-11-24T10:30:00Z")], [], ME);
+    expect(rows.map((r) => r.kind)).toEqual(["day", "message", "message", "message"]);
+    expect(rows.filter((r) => r.kind === "message").map((r) => (r as { head: boolean }).head)).toEqual([true, false, true]);
+  });
+});
