@@ -15,7 +15,7 @@
 //!
 //! Configuration for development and tests: `PQ_SERVER` (default
 //! `http://127.0.0.1:8080`), `PQ_DATA_DIR`, `PQ_KEYCHAIN` (`platform`,
-//! `keyutils`, `secret-service`).
+//! `keyutils`, `secret-service`), `PQ_LOG` (a tracing filter) and `PQ_LOG_FILE`.
 
 pub mod commands;
 mod error;
@@ -276,12 +276,16 @@ impl pq_core::auth::Browser for OpenerBrowser {
 /// # Panics
 /// When the window system cannot be set up at all.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PQ_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PQ_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // `PQ_LOG_FILE`: log there instead of stderr (a launcher, like WebDriver,
+    // may not pass stderr on).
+    let file = std::env::var_os("PQ_LOG_FILE")
+        .and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
+    match file {
+        Some(file) => tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).init(),
+        None => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
     tauri::Builder::default()
         // First: a second launch hands its arguments (and deep link) over and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main(app)))

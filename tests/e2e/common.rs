@@ -134,7 +134,12 @@ impl std::fmt::Debug for Person {
 /// provider's Google stand-in and follows the redirect to the loopback
 /// listener, as a person would.
 pub fn browser_for(email: &str) -> Arc<dyn pq_core::auth::Browser> {
-    let (email, name) = (email.to_owned(), email.split('@').next().unwrap().to_owned());
+    browser_as(email, email.split('@').next().unwrap())
+}
+
+/// Like [`browser_for`], giving the provider `name` as the person's name.
+pub fn browser_as(email: &str, name: &str) -> Arc<dyn pq_core::auth::Browser> {
+    let (email, name) = (email.to_owned(), name.to_owned());
     Arc::new(move |url: &str| -> Result<(), AuthError> {
         let (url, email, name) = (url.to_owned(), email.clone(), name.clone());
         tokio::spawn(async move {
@@ -156,11 +161,16 @@ impl Person {
 
     /// Like [`Person::sign_in`], with the tokens in `keychain`.
     pub async fn sign_in_with(server_url: &str, email: &str, keychain: KeychainBackend) -> Person {
+        Self::sign_in_as(server_url, email, email.split('@').next().unwrap(), keychain).await
+    }
+
+    /// Like [`Person::sign_in_with`], named `name` at the provider.
+    pub async fn sign_in_as(server_url: &str, email: &str, name: &str, keychain: KeychainBackend) -> Person {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let url: url::Url = server_url.parse().unwrap();
         let mut config = ClientConfig::new(url.clone(), dir.path().to_owned());
         config.tokens = Some(TokenStore::open(keychain).expect("a keychain"));
-        config.auth = Some(AuthOptions::new(url).browser(browser_for(email)).sign_in_timeout(Duration::from_secs(30)));
+        config.auth = Some(AuthOptions::new(url).browser(browser_as(email, name)).sign_in_timeout(Duration::from_secs(30)));
         config.backoff = (Duration::from_millis(50), Duration::from_millis(800));
         let client = Client::start(config.clone()).await.expect("the client starts");
         client.sign_in().await.expect("signed in");

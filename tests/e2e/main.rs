@@ -11,11 +11,14 @@
 //!   restarts at random (fixed seed): identical histories.
 //! - `bad_input`: damaged caches, a server that talks garbage.
 //! - `cli`: the `pq` command line, one process per command.
+//! - `desktop`: the desktop app in a real window (Xvfb, WebDriver), with
+//!   its session bus, notification daemon and the browser played by the test.
 
 mod bad_input;
 mod chat;
 mod cli;
 mod common;
+mod desktop;
 mod faults;
 mod server_process;
 mod signin;

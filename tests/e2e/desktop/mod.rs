@@ -1,0 +1,166 @@
+//! The desktop app in a real window, driven as a person would: sign in
+//! through the browser, chat with someone on another client, keep writing
+//! while the server is away, open invite links, get notified, switch language
+//! and theme. The other person is a pq-core client; the server is a real
+//! pq-server on an ephemeral port. Screenshots of the main screens come from
+//! here (`PQ_SCREENSHOTS=docs/screenshots`).
+
+mod harness;
+
+use std::time::Duration;
+
+use harness::{Desktop, WAIT, eventually};
+use pq_core::{
+    auth::KeychainBackend,
+    protocol::{
+        ChannelId, InviteCode,
+        models::{ChannelKind, CreateChannel, CreateInvite, ServerState},
+    },
+};
+
+use crate::common::{Person, TestServer};
+
+/// Someone on another pq (a pq-core client), by name.
+async fn someone(server: &TestServer, name: &str) -> Person {
+    let email = format!("{}@example.com", name.to_lowercase());
+    Person::sign_in_as(&server.url, &email, name, KeychainBackend::Mock).await
+}
+
+/// The channel named `name` in `state`.
+fn channel(state: &ServerState, name: &str) -> ChannelId {
+    state.channels.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no #{name}")).id
+}
+
+/// `person` makes a server named `name` with a `#random` channel next to
+/// `#general`; returns it and an invite code to it.
+async fn server_with_invite(person: &Person, name: &str) -> (ServerState, InviteCode) {
+    let mut state = person.client.create_server(name).await.expect("a server");
+    let text = state.channels.iter().find(|c| c.name == "Text Channels").map(|c| c.id);
+    let random = CreateChannel { name: "random".into(), kind: ChannelKind::Text, parent_id: text };
+    let random = person.client.api().create_channel(state.server.id, &random).await.expect("#random");
+    state.channels.push(random);
+    let invite = person.client.create_invite(state.server.id, CreateInvite::default()).await.expect("an invite");
+    (state, invite.code)
+}
+
+/// Opens `pq://invite/CODE` in pq and joins.
+async fn join_by_link(desktop: &Desktop, code: &InviteCode, server_name: &str) {
+    desktop.open_link(&format!("pq://invite/{code}"));
+    desktop.wait_text("#invite-preview h3", server_name).await;
+    desktop.click("#accept-invite").await;
+    desktop.wait_text(".server-name", server_name).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signs_in_through_the_browser_and_stays_signed_in() {
+    let server = TestServer::start().await;
+    let mut desktop = Desktop::start(&server.url).await;
+    desktop.wait_text("h1", "Welcome to pq").await;
+    assert!(desktop.text("#signin-kakao").await.contains("Kakao"));
+    desktop.screenshot("sign-in").await;
+
+    desktop.sign_in("minji@example.com", "Minji").await;
+    desktop.wait_text(".welcome h2", "Welcome, Minji").await;
+    desktop.screenshot("welcome").await;
+
+    // Quit and start again: still signed in, without the browser.
+    let opened = desktop.opened_in_browser().len();
+    desktop.quit().await;
+    desktop.launch().await;
+    desktop.wait_text(".me-name", "Minji").await;
+    assert_eq!(desktop.opened_in_browser().len(), opened, "no second trip to the browser");
+
+    // Sign out: back at the sign-in screen, also after a restart.
+    desktop.click("#open-settings").await;
+    desktop.wait_text(".account", "minji@example.com").await;
+    desktop.click("#sign-out").await;
+    desktop.find("#signin-google").await;
+    desktop.quit().await;
+    desktop.launch().await;
+    desktop.find("#signin-google").await;
+    assert!(desktop.all(".me-name").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chats_live_with_someone_on_another_client() {
+    let server = TestServer::start().await;
+    let mut desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+
+    // Minji starts a server from the welcome screen and invites Bob.
+    desktop.click("#welcome-create").await;
+    desktop.type_into("#server-name", "Study group").await;
+    desktop.click_text("Create").await;
+    desktop.wait_text(".server-name", "Study group").await;
+    desktop.wait_text(".header", "general").await;
+    desktop.click("#invite-button").await;
+    let link = eventually("an invite link", WAIT, || async {
+        let value = desktop.find("#invite-link").await.prop("value").await.ok().flatten().unwrap_or_default();
+        value.starts_with("pq://invite/").then_some(value)
+    })
+    .await;
+    desktop.click_text("Close").await;
+    let bob = someone(&server, "Bob").await;
+    let code = InviteCode(link.trim_start_matches("pq://invite/").to_owned());
+    let joined = bob.client.accept_invite(&code).await.expect("Bob joins");
+    let general = channel(&joined, "general");
+    bob.wait_online(WAIT).await;
+
+    // Bob writes: it shows up live, with his name; he joins the member list.
+    bob.client.send(general, "hi Minji, page 42 tonight?", None).await.unwrap();
+    desktop.wait_text(".message[data-body]", "page 42 tonight").await;
+    desktop.wait_text(".message .author", "Bob").await;
+    desktop.wait_text(".members", "Bob").await;
+
+    // Minji answers with Enter; Shift+Enter would have made a new line.
+    desktop.type_into("#composer", "yes, see you at 7").await;
+    desktop.enter("#composer").await;
+    desktop.wait_text(".message[data-body]", "see you at 7").await;
+    eventually("Bob to get Minji's answer", WAIT, || async {
+        bob.history(general).await.iter().any(|m| m.body == "yes, see you at 7").then_some(())
+    })
+    .await;
+    let composer = desktop.find("#composer").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(composer, "", "the composer is cleared after sending");
+
+    // Bob types: Minji sees it.
+    bob.client.typing(general).await;
+    desktop.wait_text(".typing", "Bob is typing").await;
+
+    // Too long for the free plan: a counter, and Enter does not send it.
+    let long = "가".repeat(151);
+    desktop.type_into("#composer", &long).await;
+    desktop.wait_text(".composer", "1 characters too long").await;
+    desktop.enter("#composer").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(desktop.all(&format!("[data-pending='{long}']")).await.is_empty(), "an over-long message is not queued");
+    desktop.js("document.getElementById('composer').select()").await;
+    desktop.type_into("#composer", &char::from(fantoccini::key::Key::Backspace).to_string()).await;
+
+    // Minji adds #random; Bob writes there while she reads #general: an
+    // unread badge on #random and on nothing she is reading.
+    desktop.click(".category-head button.icon.small").await;
+    desktop.type_into("input.inline-name", "random").await;
+    desktop.enter("input.inline-name").await;
+    desktop.find("[data-channel='random']").await;
+    let random = eventually("Bob to see #random", WAIT, || async {
+        bob.client.channels(joined.server.id).ok()?.into_iter().find(|c| c.channel.name == "random").map(|c| c.channel.id)
+    })
+    .await;
+    bob.client.send(random, "also: bring the flashcards", None).await.unwrap();
+    bob.client.send(random, "and snacks", None).await.unwrap();
+    let badge = desktop.wait_text("[data-channel='random'] .badge", "2").await;
+    assert_eq!(badge, "2");
+    assert!(desktop.all("[data-channel='general'] .badge").await.is_empty(), "the channel being read has no badge");
+    desktop.screenshot("chat").await;
+
+    // Dark theme from the settings.
+    desktop.click("#open-settings").await;
+    desktop.find("#theme").await.select_by_value("dark").await.unwrap();
+    eventually("the dark theme", WAIT, || async {
+        (desktop.js("return document.documentElement.dataset.theme").await == "dark").then_some(())
+    })
+    .await;
+    desktop.click_text("Close").await;
+    desktop.screenshot("chat-dark").await;
+}
