@@ -191,7 +191,7 @@ describe("main screen", () => {
     await settle();
     expect(screen.getByText("Sending…")).toBeTruthy();
     fireEvent.change(box, { target: { value: "가".repeat(151) } });
-    expect(screen.getByText("1 characters too long")).toBeTruthy();
+    expect(screen.getByText("1 character too long")).toBeTruthy();
     fireEvent.keyDown(box, { key: "Enter" });
     expect(bridge.send).toHaveBeenCalledTimes(1);
   });
@@ -244,6 +244,12 @@ describe("dates and rows", () => {
     expect(formatDay("ko", at)).toMatch(new RegExp(`^2026년 11월 ${local.getDate()}일 \\(.\\)$`));
     expect(formatTime("ko", "2026-11-25T15:04:00")).toBe("오후 3:04");
     expect(translate("ko", "msg.unreadBy", { n: 2 })).toBe("2명 안 읽음");
+  });
+
+  it("says one member, two members", () => {
+    expect(translate("en", "accept.members", { n: 1, online: 0 })).toBe("1 member · 0 online");
+    expect(translate("en", "accept.members", { n: 2, online: 1 })).toBe("2 members · 1 online");
+    expect(translate("ko", "accept.members", { n: 1, online: 0 })).toBe("멤버 1명 · 온라인 0명");
   });
 
   it("groups one person's messages and divides days", () => {

@@ -450,11 +450,6 @@ impl Desktop {
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("app.log")
     }
-
-    /// Where this desktop keeps pq's data.
-    pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
 }
 
 impl Drop for Desktop {

@@ -84,7 +84,7 @@ async fn signs_in_through_the_browser_and_stays_signed_in() {
 #[tokio::test(flavor = "multi_thread")]
 async fn chats_live_with_someone_on_another_client() {
     let server = TestServer::start().await;
-    let mut desktop = Desktop::start(&server.url).await;
+    let desktop = Desktop::start(&server.url).await;
     desktop.sign_in("minji@example.com", "Minji").await;
 
     // Minji starts a server from the welcome screen and invites Bob.
@@ -92,7 +92,7 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.type_into("#server-name", "Study group").await;
     desktop.click_text("Create").await;
     desktop.wait_text(".server-name", "Study group").await;
-    desktop.wait_text(".header", "general").await;
+    desktop.wait_text(".channel-title", "# general").await;
     desktop.click("#invite-button").await;
     let link = eventually("an invite link", WAIT, || async {
         let value = desktop.find("#invite-link").await.prop("value").await.ok().flatten().unwrap_or_default();
@@ -163,4 +163,154 @@ async fn chats_live_with_someone_on_another_client() {
     .await;
     desktop.click_text("Close").await;
     desktop.screenshot("chat-dark").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keeps_what_you_write_while_the_server_is_away() {
+    let mut server = TestServer::start().await;
+    let bob = someone(&server, "Bob").await;
+    let (state, code) = server_with_invite(&bob, "Night owls").await;
+    let general = channel(&state, "general");
+    let mut desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    join_by_link(&desktop, &code, "Night owls").await;
+    desktop.wait_text(".channel-title", "# general").await;
+
+    // The server goes away: pq says so, and what Minji writes waits.
+    server.stop().await;
+    desktop.wait_text("#connection-banner", "Reconnecting in").await;
+    desktop.type_into("#composer", "written on the train").await;
+    desktop.enter("#composer").await;
+    desktop.wait_text("[data-pending='written on the train']", "Sending").await;
+    desktop.screenshot("offline").await;
+
+    // She even quits pq before the server is back.
+    desktop.quit().await;
+    server.start_again().await;
+    desktop.launch().await;
+
+    // pq starts from its cache, reconnects and delivers it once.
+    desktop.wait_text(".message[data-body]", "written on the train").await;
+    desktop.wait_gone("[data-pending]").await;
+    desktop.wait_gone("#connection-banner").await;
+    bob.wait_online(WAIT).await;
+    eventually("Bob to get it", WAIT, || async {
+        let got = bob.history(general).await.iter().filter(|m| m.body == "written on the train").count();
+        (got > 0).then_some(got)
+    })
+    .await;
+    let got = bob.history(general).await.iter().filter(|m| m.body == "written on the train").count();
+    assert_eq!(got, 1, "delivered exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opens_invite_links_even_before_sign_in() {
+    let server = TestServer::start().await;
+    let bob = someone(&server, "Bob").await;
+    let (_, code) = server_with_invite(&bob, "Book club").await;
+    let mut desktop = Desktop::start(&server.url).await;
+
+    // A link that is not an invite pq knows: a clear error, nothing joined.
+    desktop.sign_in("minji@example.com", "Minji").await;
+    desktop.open_link("pq://invite/AAAAAAAAAAAAAAAAAAAAAA");
+    let error = desktop.text(".modal .error").await;
+    assert!(error.to_lowercase().contains("invite"), "the error says what is wrong: {error}");
+    desktop.click_text("Close").await;
+    desktop.wait_gone(".modal").await;
+    assert!(desktop.all(".server-name").await.is_empty(), "joined nothing");
+
+    // Signed out, a friend's link arrives: pq remembers it through sign-in
+    // and asks whether to join.
+    desktop.click("#open-settings").await;
+    desktop.click("#sign-out").await;
+    desktop.find("#signin-google").await;
+    desktop.open_link(&format!("pq://invite/{code}"));
+    desktop.sign_in("minji@example.com", "Minji").await;
+    desktop.wait_text("#invite-preview h3", "Book club").await;
+    let preview = desktop.text("#invite-preview").await;
+    assert!(preview.contains("1 member"), "the preview counts members: {preview}");
+    assert!(preview.contains("Bob"), "the preview says who invited: {preview}");
+    desktop.screenshot("invite").await;
+    desktop.click("#accept-invite").await;
+    desktop.wait_text(".server-name", "Book club").await;
+    desktop.wait_text(".members", "Bob").await;
+    let server_id = bob.client.servers().unwrap()[0].server.id;
+    eventually("Bob to see Minji join", WAIT, || async {
+        bob.client.members(server_id).ok()?.iter().any(|m| m.user.display_name == "Minji").then_some(())
+    })
+    .await;
+
+    // The same link again, now a member: it just opens the server.
+    desktop.quit().await;
+    desktop.launch().await;
+    desktop.open_link(&format!("pq://invite/{code}"));
+    desktop.wait_text("#invite-preview", "You are already a member").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notifies_of_messages_elsewhere_and_opens_them() {
+    let server = TestServer::start().await;
+    let bob = someone(&server, "Bob").await;
+    let (state, code) = server_with_invite(&bob, "Study group").await;
+    let random = channel(&state, "random");
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    join_by_link(&desktop, &code, "Study group").await;
+    desktop.wait_text(".channel-title", "# general").await;
+    bob.wait_online(WAIT).await;
+
+    // Bob writes in #random while Minji reads #general: a notification.
+    bob.client.send(random, "are you coming tonight?", None).await.unwrap();
+    desktop.wait_notification("are you coming tonight?").await;
+    let shown = desktop.notifications();
+    assert!(shown.contains("appname: 'pq'"), "{shown}");
+    assert!(shown.contains("Bob"), "the notification says who wrote: {shown}");
+    assert!(shown.contains("random"), "and where: {shown}");
+
+    // Clicking it opens #random at that message.
+    desktop.click_notification();
+    desktop.wait_text(".channel-title", "# random").await;
+    desktop.wait_text(".message[data-body]", "are you coming tonight?").await;
+
+    // Muted in the settings: nothing pops up; unmuted: it does again.
+    desktop.click("#open-settings").await;
+    desktop.click(".modal input[type=checkbox]").await;
+    desktop.click_text("Close").await;
+    desktop.click("[data-channel='general']").await;
+    bob.client.send(random, "quiet one", None).await.unwrap();
+    desktop.wait_text("[data-channel='random'] .badge", "1").await;
+    desktop.click("#open-settings").await;
+    desktop.click(".modal input[type=checkbox]").await;
+    desktop.click_text("Close").await;
+    bob.client.send(random, "loud one", None).await.unwrap();
+    desktop.wait_notification("loud one").await;
+    assert!(!desktop.notifications().contains("quiet one"), "muted means no notification");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn speaks_korean_and_remembers_it() {
+    let server = TestServer::start().await;
+    let bob = someone(&server, "Bob").await;
+    let (state, code) = server_with_invite(&bob, "스터디 모임").await;
+    bob.client.send(channel(&state, "general"), "오늘 저녁 7시에 봐요", None).await.unwrap();
+    let mut desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "민지").await;
+    join_by_link(&desktop, &code, "스터디 모임").await;
+
+    desktop.click("#open-settings").await;
+    desktop.find("#language").await.select_by_value("ko").await.unwrap();
+    desktop.wait_text(".modal h2", "설정").await;
+    desktop.screenshot("settings-ko").await;
+    desktop.click_text("닫기").await;
+    let placeholder = desktop.find("#composer").await.attr("placeholder").await.unwrap().unwrap_or_default();
+    assert_eq!(placeholder, "#general에 메시지 보내기");
+    desktop.wait_text(".message[data-body]", "오늘 저녁 7시에 봐요").await;
+    let day = desktop.text(".day-divider").await;
+    assert!(day.contains('년') && day.contains('월') && day.contains('일'), "a Korean date: {day}");
+    desktop.screenshot("chat-ko").await;
+
+    // Still Korean after a restart.
+    desktop.quit().await;
+    desktop.launch().await;
+    desktop.wait_text(".members h3", "멤버").await;
 }

@@ -335,7 +335,14 @@ function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) 
       ) : (
         !error && <div className="spinner" />
       )}
-      {error && <p className="error">{error}</p>}
+      {error && (
+        <>
+          <p className="error">{error}</p>
+          <div className="buttons">
+            <button onClick={onClose}>{t("common.close")}</button>
+          </div>
+        </>
+      )}
     </Modal>
   );
 }

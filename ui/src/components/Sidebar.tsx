@@ -10,7 +10,7 @@ import {
   toggleCollapsed,
 } from "../state/actions";
 import { EMPTY, setState, useStore } from "../state/store";
-import { Avatar, useT } from "./common";
+import { Avatar, Icon, useT } from "./common";
 
 export function ServerRail() {
   const t = useT();
@@ -35,10 +35,10 @@ export function ServerRail() {
         );
       })}
       <button id="add-server" className="rail-item add" title={t("servers.add")} onClick={() => setState({ dialog: { type: "create-server" } })}>
-        +
+        <Icon name="plus" size={22} />
       </button>
       <button id="join-server" className="rail-item add" title={t("servers.join")} onClick={() => setState({ dialog: { type: "join" } })}>
-        ⤵
+        <Icon name="join" size={20} />
       </button>
     </nav>
   );
@@ -70,7 +70,7 @@ export function ChannelList() {
       <header className="server-head">
         <span className="server-name">{server.server.name}</span>
         <button className="icon" title={t("channels.invite")} id="invite-button" onClick={() => setState({ dialog: { type: "invite", serverId } })}>
-          ＋👤
+          <Icon name="invite" />
         </button>
       </header>
       <div className="channel-scroll">
@@ -117,7 +117,7 @@ function MeFooter() {
       <Avatar name={me.display_name} url={me.avatar_url} size={32} />
       <span className="me-name">{me.display_name}</span>
       <button id="open-settings" className="icon" title={t("settings.title")} onClick={() => setState({ dialog: { type: "settings" } })}>
-        ⚙
+        <Icon name="settings" />
       </button>
     </footer>
   );
@@ -152,7 +152,7 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
           setMenu(true);
         }}
       >
-        <span className="hash">{c.channel.kind === "voice" ? "🔊" : "#"}</span>
+        <span className="hash">{c.channel.kind === "voice" ? <Icon name="voice" size={16} /> : "#"}</span>
         <span className="channel-name">{c.channel.name}</span>
         {unread && <span className="badge" aria-label={`${c.unread_count} unread`}>{c.unread_count > 99 ? "99+" : c.unread_count}</span>}
       </button>

@@ -54,7 +54,7 @@ const en = {
   "msg.typing.one": "{a} is typing…",
   "msg.typing.two": "{a} and {b} are typing…",
   "msg.typing.many": "Several people are typing…",
-  "msg.tooLong": "{n} characters too long",
+  "msg.tooLong": "{n} {n:character|characters} too long",
   "members.title": "Members — {n}",
   "role.owner": "Owner",
   "role.admin": "Admin",
@@ -64,7 +64,7 @@ const en = {
   "presence.offline": "Offline",
   "search.placeholder": "Search messages",
   "search.none": "No message matches.",
-  "search.results": "{n} results",
+  "search.results": "{n} {n:result|results}",
   "invite.title": "Invite people to {server}",
   "invite.link": "Invite link",
   "invite.copy": "Copy",
@@ -78,7 +78,7 @@ const en = {
   "invite.day": "1 day",
   "invite.week": "7 days",
   "accept.title": "You are invited to",
-  "accept.members": "{n} members · {online} online",
+  "accept.members": "{n} {n:member|members} · {online} online",
   "accept.from": "Invited by {name}",
   "accept.join": "Join {server}",
   "accept.already": "You are already a member.",
@@ -221,7 +221,10 @@ export function resolveLang(choice: string, navigatorLang = typeof navigator !==
 
 export function translate(lang: Lang, key: Key, params: Record<string, string | number> = {}): string {
   const template = (lang === "ko" ? ko : en)[key] ?? en[key];
-  return template.replace(/\{(\w+)\}/g, (_, p: string) => String(params[p] ?? `{${p}}`));
+  return template
+    // `{n:one|other}`: the word that goes with the number n.
+    .replace(/\{(\w+):([^|}]*)\|([^}]*)\}/g, (_, p: string, one: string, other: string) => (params[p] === 1 ? one : other))
+    .replace(/\{(\w+)\}/g, (_, p: string) => String(params[p] ?? `{${p}}`));
 }
 
 const locale = (lang: Lang) => (lang === "ko" ? "ko-KR" : undefined);
