@@ -26,6 +26,8 @@ use fantoccini::{Client as Wd, ClientBuilder, Locator, elements::Element, key::K
 use hyper_util::client::legacy::connect::HttpConnector;
 use pq_server::idp::devclient;
 
+use super::tray::TrayHost;
+
 /// How long any one wait in a UI test may take before it fails.
 pub const WAIT: u64 = 30;
 
@@ -95,6 +97,7 @@ pub struct Desktop {
     driver: Option<Child>,
     driver_url: String,
     notifications: Arc<Mutex<String>>,
+    tray: Option<TrayHost>,
     wd: Option<Wd>,
 }
 
@@ -149,6 +152,7 @@ impl Desktop {
             driver: None,
             driver_url: String::new(),
             notifications: Arc::default(),
+            tray: None,
             wd: None,
         };
         // The notification daemon, printing what it shows.
@@ -185,6 +189,9 @@ impl Desktop {
             async move { owned.then_some(()) }
         })
         .await;
+
+        // The panel's tray host, before any tray icon looks for one.
+        desktop.tray = Some(TrayHost::start(&desktop.bus).await);
 
         // WebDriver, in a kernel session keyring of its own (pq keeps the
         // session token there, as the keychain of a desktop without one).
@@ -263,6 +270,36 @@ impl Desktop {
         }
         // Let the app's process go before another starts on the same data.
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    /// pq quit by itself (from its tray menu): forget the WebDriver session.
+    pub async fn wait_exited(&mut self) {
+        eventually("pq to quit", WAIT, || async { (!self.app_on_bus()).then_some(()) }).await;
+        self.wd = None;
+    }
+
+    /// Whether a pq owns its single-instance name on the session bus.
+    pub fn app_on_bus(&self) -> bool {
+        let out = self
+            .command(tool("dbus-send"))
+            .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+            .args(["org.freedesktop.DBus.NameHasOwner", "string:chat.pq.desktop.SingleInstance"])
+            .output();
+        out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+    }
+
+    /// The panel's tray host.
+    pub fn tray(&self) -> &TrayHost {
+        self.tray.as_ref().expect("the tray host")
+    }
+
+    /// pq's tray icon, once it has registered with the panel.
+    pub async fn tray_icon(&self) -> (String, String) {
+        eventually("pq's tray icon", WAIT, || {
+            let items = self.tray().items();
+            async move { items.last().cloned() }
+        })
+        .await
     }
 
     /// The WebDriver session of the running app.

@@ -6,6 +6,7 @@
 //! here (`PQ_SCREENSHOTS=docs/screenshots`).
 
 mod harness;
+mod tray;
 
 use std::time::Duration;
 
@@ -313,4 +314,51 @@ async fn speaks_korean_and_remembers_it() {
     desktop.quit().await;
     desktop.launch().await;
     desktop.wait_text(".members h3", "멤버").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shows_unread_in_the_tray_whose_menu_works() {
+    let server = TestServer::start().await;
+    let bob = someone(&server, "Bob").await;
+    let (state, code) = server_with_invite(&bob, "Study group").await;
+    let random = channel(&state, "random");
+    let mut desktop = Desktop::start(&server.url).await;
+    let icon = desktop.tray_icon().await;
+    let labels: Vec<String> = desktop.tray().menu(&icon).await.into_iter().map(|e| e.label.replace('_', "")).collect();
+    assert_eq!(labels, ["Show pq", "Mute notifications", "Quit pq"]);
+    desktop.sign_in("minji@example.com", "Minji").await;
+    join_by_link(&desktop, &code, "Study group").await;
+    desktop.wait_text(".channel-title", "# general").await;
+    bob.wait_online(WAIT).await;
+
+    // Three new messages where Minji is not reading: the tray says 3.
+    for text in ["one", "two", "three"] {
+        bob.client.send(random, text, None).await.unwrap();
+    }
+    desktop.wait_text("[data-channel='random'] .badge", "3").await;
+    eventually("the tray to count 3 unread", WAIT, || async {
+        (desktop.tray().text(&icon, "XAyatanaLabel").await == "3").then_some(())
+    })
+    .await;
+    // Reading them clears it.
+    desktop.click("[data-channel='random']").await;
+    eventually("the tray to count none", WAIT, || async {
+        desktop.tray().text(&icon, "XAyatanaLabel").await.is_empty().then_some(())
+    })
+    .await;
+
+    // "Mute notifications" in the tray is the setting in the window too.
+    desktop.tray().click(&icon, "Mute notifications").await;
+    eventually("the menu to show it checked", WAIT, || async {
+        let menu = desktop.tray().menu(&icon).await;
+        menu.iter().any(|e| e.label.replace('_', "") == "Mute notifications" && e.checked == Some(true)).then_some(())
+    })
+    .await;
+    desktop.click("#open-settings").await;
+    let on = desktop.js("return document.querySelector('.modal input[type=checkbox]').checked").await;
+    assert_eq!(on, false, "notifications are off in the settings");
+
+    // "Quit pq" quits (closing the window would only hide it to the tray).
+    desktop.tray().click(&icon, "Quit pq").await;
+    desktop.wait_exited().await;
 }
