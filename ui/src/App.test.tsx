@@ -57,10 +57,11 @@ const server: CachedServer = {
   role: "owner",
   member_count: 2,
 };
-const channel = (id: string, name: string, kind: "text" | "voice" | "category", parent: string | null, unread = 0): CachedChannel => ({
+const channel = (id: string, name: string, kind: "text" | "voice" | "category", parent: string | null, unread = 0, mentions = 0): CachedChannel => ({
   channel: { id, server_id: SERVER, kind, name, parent_id: parent, position: 0, last_seq: 3 },
   last_read_seq: 1,
   unread_count: unread,
+  mention_count: mentions,
   low_seq: 1,
   synced_seq: 3,
   muted: false,
@@ -99,7 +100,7 @@ function signedIn(language = "en") {
   bridge.channels.mockResolvedValue([
     channel("cat", "Text Channels", "category", null),
     channel(GENERAL, "general", "text", "cat"),
-    channel("01900000-0000-7000-8000-000000000015", "random", "text", "cat", 4),
+    channel("01900000-0000-7000-8000-000000000015", "random", "text", "cat", 4, 1),
   ]);
   bridge.members.mockResolvedValue(members);
   const t: Timeline = {
@@ -159,6 +160,7 @@ describe("main screen", () => {
     await start();
     expect(screen.getByText("random").closest(".channel-row")?.className).toContain("unread");
     expect(screen.getByLabelText("4 unread")).toBeTruthy();
+    expect(screen.getByLabelText("1 mention").textContent).toBe("@1");
     expect(screen.getByText("hello minji")).toBeTruthy();
     expect(screen.getAllByRole("separator")).toHaveLength(2);
     // Grouped: my two messages and my failed send show my name once.

@@ -498,7 +498,15 @@ impl Client {
     /// # Errors
     /// [`Error::NotSignedIn`], [`Error::Store`].
     pub fn channels(&self, server: ServerId) -> Result<Vec<CachedChannel>> {
-        Ok(self.shared.store()?.channels(server)?)
+        let me = self.me();
+        let store = self.shared.store()?;
+        let mut channels = store.channels(server)?;
+        if let Some(me) = me {
+            for c in channels.iter_mut().filter(|c| c.unread_count > 0) {
+                c.mention_count = store.mention_count(c.channel.id, c.last_read_seq, me.id, &me.display_name)?;
+            }
+        }
+        Ok(channels)
     }
 
     /// Members of a server with their presence: the cached list at once; a

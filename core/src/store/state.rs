@@ -33,6 +33,9 @@ pub struct CachedChannel {
     pub last_read_seq: u64,
     /// Unread messages by others.
     pub unread_count: u32,
+    /// Of those, the ones that mention me (`@my name`, `@everyone`, `@here`)
+    /// among what is cached; filled by `Client::channels`.
+    pub mention_count: u32,
     /// Messages `low_seq..=synced_seq` are cached without holes (0 and 0: none).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub low_seq: u64,
@@ -92,6 +95,7 @@ impl CachedChannelRaw {
             },
             last_read_seq: self.last_read_seq as u64,
             unread_count: self.unread_count as u32,
+            mention_count: 0,
             low_seq: self.low_seq as u64,
             synced_seq: self.synced_seq as u64,
             muted: self.muted != 0,
@@ -279,6 +283,23 @@ impl Store {
     pub fn channel(&self, id: ChannelId) -> Result<Option<CachedChannel>> {
         let mut stmt = self.conn.prepare_cached(&format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1"))?;
         stmt.query_row([id.to_string()], channel_row).optional()?.map(CachedChannelRaw::into_cached).transpose()
+    }
+
+    /// Cached messages in `channel` after `after_seq`, not by `me`, not
+    /// deleted, that mention `name` (`@name`, any case) or everyone
+    /// (`@everyone`, `@here`).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn mention_count(&self, channel: ChannelId, after_seq: u64, me: UserId, name: &str) -> Result<u32> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT count(*) FROM messages
+             WHERE channel_id = ?1 AND seq > ?2 AND author_id != ?3 AND deleted = 0
+               AND (instr(lower(body), lower('@' || ?4)) > 0
+                    OR instr(body, '@everyone') > 0 OR instr(body, '@here') > 0)",
+        )?;
+        let n: i64 = stmt.query_row(params![channel.to_string(), after_seq as i64, me.to_string(), name], |r| r.get(0))?;
+        Ok(n as u32)
     }
 
     /// Sets my read state of a channel.

@@ -306,3 +306,30 @@ fn outbox_positions_only_grow() {
     assert_eq!(later.len(), 1, "an entry written after position {upto} is found after it");
     assert_eq!(later[0].1.body, "three");
 }
+
+#[test]
+fn mentions_among_the_unread() {
+    let (mut s, _, a, b) = setup();
+    let me = UserId::new();
+    let mut mine = msg(a, 5, "@Minji Kim I mention myself");
+    mine.author_id = me;
+    let mut gone = msg(a, 6, "@minji kim deleted");
+    gone.deleted = true;
+    s.ingest(&[
+        msg(a, 1, "@Minji Kim read already"),
+        msg(a, 2, "hello @minji kim, page 42?"),
+        msg(a, 3, "@everyone meeting at 7"),
+        msg(a, 4, "Minji Kim without the at sign"),
+        mine,
+        gone,
+        msg(a, 7, "ping @Minji Kim"),
+        msg(b, 8, "@Minji Kim elsewhere"),
+    ])
+    .unwrap();
+    // Read up to 1: seq 2 (any case), 3 (@everyone) and 7 mention me; not
+    // 4 (no @), 5 (mine), 6 (deleted), nor the other channel.
+    assert_eq!(s.mention_count(a, 1, me, "Minji Kim").unwrap(), 3);
+    assert_eq!(s.mention_count(a, 3, me, "Minji Kim").unwrap(), 1);
+    assert_eq!(s.mention_count(a, 7, me, "Minji Kim").unwrap(), 0);
+    assert_eq!(s.mention_count(b, 0, me, "Minji Kim").unwrap(), 1);
+}

@@ -10,6 +10,8 @@
 //!
 //! Needs Xvfb, dbus-daemon, dunst, WebKitWebDriver and tauri-driver
 //! (`scripts/setup` installs them).
+// Shared with examples/desktop_bench.rs, which uses parts the tests do not.
+#![allow(dead_code)]
 
 use std::{
     future::Future,
@@ -248,13 +250,15 @@ impl Desktop {
 
     /// Starts pq (a new WebDriver session starts the app).
     pub async fn launch(&mut self) {
-        assert!(self.wd.is_none(), "pq is already running");
+        self.launch_binary(&built_binary("pq-desktop")).await;
+    }
+
+    /// Starts the Tauri app at `binary` in this desktop.
+    pub async fn launch_binary(&mut self, binary: &Path) {
+        assert!(self.wd.is_none(), "an app is already running");
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": built_binary("pq-desktop") }),
-        );
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": binary }));
         let wd = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&self.driver_url)
@@ -286,6 +290,40 @@ impl Desktop {
             .args(["org.freedesktop.DBus.NameHasOwner", "string:chat.pq.desktop.SingleInstance"])
             .output();
         out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+    }
+
+    /// The running app's processes: the app and what it started (WebKit's
+    /// web and network processes), not the WebDriver above it.
+    pub fn app_pids(&self) -> Vec<u32> {
+        let Some(driver) = &self.driver else { return Vec::new() };
+        let mut parent = std::collections::HashMap::new();
+        let mut comm = std::collections::HashMap::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+            // pid (comm) state ppid …; comm may hold spaces and parentheses.
+            let Some(close) = stat.rfind(')') else { continue };
+            let name = stat[stat.find('(').map_or(0, |i| i + 1)..close].to_owned();
+            let ppid = stat[close + 2..].split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+            parent.insert(pid, ppid);
+            comm.insert(pid, name);
+        }
+        let below = |mut pid: u32, root: u32| {
+            while pid > 1 {
+                if pid == root {
+                    return true;
+                }
+                pid = parent.get(&pid).copied().unwrap_or(0);
+            }
+            false
+        };
+        let harness = ["keyctl", "tauri-driver", "WebKitWebDriver"];
+        parent
+            .keys()
+            .copied()
+            .filter(|&pid| pid != driver.id() && below(pid, driver.id()))
+            .filter(|pid| !harness.contains(&comm[pid].as_str()))
+            .collect()
     }
 
     /// The panel's tray host.
@@ -481,6 +519,11 @@ impl Desktop {
     pub fn click_notification(&self) {
         let out = self.command(tool("dunstctl")).args(["action", "0"]).output().expect("dunstctl runs");
         assert!(out.status.success(), "dunstctl action failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// pq's data directory (`PQ_DATA_DIR`).
+    pub fn data_path(&self) -> PathBuf {
+        self.dir.path().join("data")
     }
 
     /// The app's log (shown when a test fails).

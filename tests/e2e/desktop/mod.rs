@@ -131,7 +131,7 @@ async fn chats_live_with_someone_on_another_client() {
     // Too long for the free plan: a counter, and Enter does not send it.
     let long = "가".repeat(151);
     desktop.type_into("#composer", &long).await;
-    desktop.wait_text(".composer", "1 characters too long").await;
+    desktop.wait_text(".composer", "1 character too long").await;
     desktop.enter("#composer").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(desktop.all(&format!("[data-pending='{long}']")).await.is_empty(), "an over-long message is not queued");
@@ -139,7 +139,8 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.type_into("#composer", &char::from(fantoccini::key::Key::Backspace).to_string()).await;
 
     // Minji adds #random; Bob writes there while she reads #general: an
-    // unread badge on #random and on nothing she is reading.
+    // unread badge (and a mention badge) on #random and on nothing she is
+    // reading.
     desktop.click(".category-head button.icon.small").await;
     desktop.type_into("input.inline-name", "random").await;
     desktop.enter("input.inline-name").await;
@@ -149,9 +150,12 @@ async fn chats_live_with_someone_on_another_client() {
     })
     .await;
     bob.client.send(random, "also: bring the flashcards", None).await.unwrap();
-    bob.client.send(random, "and snacks", None).await.unwrap();
-    let badge = desktop.wait_text("[data-channel='random'] .badge", "2").await;
+    bob.client.send(random, "@Minji and snacks", None).await.unwrap();
+    let badge = desktop.wait_text("[data-channel='random'] .badge:not(.mention)", "2").await;
     assert_eq!(badge, "2");
+    // One of them mentions her.
+    let mention = desktop.wait_text("[data-channel='random'] .badge.mention", "@").await;
+    assert_eq!(mention, "@1");
     assert!(desktop.all("[data-channel='general'] .badge").await.is_empty(), "the channel being read has no badge");
     desktop.screenshot("chat").await;
 
@@ -279,7 +283,7 @@ async fn notifies_of_messages_elsewhere_and_opens_them() {
     desktop.click_text("Close").await;
     desktop.click("[data-channel='general']").await;
     bob.client.send(random, "quiet one", None).await.unwrap();
-    desktop.wait_text("[data-channel='random'] .badge", "1").await;
+    desktop.wait_text("[data-channel='random'] .badge:not(.mention)", "1").await;
     desktop.click("#open-settings").await;
     desktop.click(".modal input[type=checkbox]").await;
     desktop.click_text("Close").await;
@@ -335,7 +339,7 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
     for text in ["one", "two", "three"] {
         bob.client.send(random, text, None).await.unwrap();
     }
-    desktop.wait_text("[data-channel='random'] .badge", "3").await;
+    desktop.wait_text("[data-channel='random'] .badge:not(.mention)", "3").await;
     eventually("the tray to count 3 unread", WAIT, || async {
         (desktop.tray().text(&icon, "XAyatanaLabel").await == "3").then_some(())
     })

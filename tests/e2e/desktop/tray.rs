@@ -4,6 +4,8 @@
 //! with it; the test then reads an item's properties (its label carries pq's
 //! unread total) and its menu (com.canonical.dbusmenu), and clicks menu
 //! entries, as a person clicking the tray would.
+// Shared with examples/desktop_bench.rs, which uses parts the tests do not.
+#![allow(dead_code)]
 
 use std::{
     collections::HashMap,

@@ -19,6 +19,11 @@ last_read_seq: number,
  */
 unread_count: number, 
 /**
+ * Of those, the ones that mention me (`@my name`, `@everyone`, `@here`)
+ * among what is cached; filled by `Client::channels`.
+ */
+mention_count: number, 
+/**
  * Messages `low_seq..=synced_seq` are cached without holes (0 and 0: none).
  */
 low_seq: number, 

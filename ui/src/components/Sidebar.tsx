@@ -154,6 +154,11 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
       >
         <span className="hash">{c.channel.kind === "voice" ? <Icon name="voice" size={16} /> : "#"}</span>
         <span className="channel-name">{c.channel.name}</span>
+        {unread && c.mention_count > 0 && (
+          <span className="badge mention" aria-label={t("channels.mentions", { n: c.mention_count })}>
+            @{c.mention_count > 99 ? "99+" : c.mention_count}
+          </span>
+        )}
         {unread && <span className="badge" aria-label={`${c.unread_count} unread`}>{c.unread_count > 99 ? "99+" : c.unread_count}</span>}
       </button>
       <button className="icon small more" onClick={() => setMenu(!menu)} aria-label="Channel menu">

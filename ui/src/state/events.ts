@@ -17,6 +17,19 @@ import { getState, patchTimeline, setState, themeOf, upsertMessage } from "./sto
 
 const TYPING_MS = 8000;
 
+/// Reloads a server's channels once a burst of events has passed.
+const reloads = new Map<string, ReturnType<typeof setTimeout>>();
+function reloadSoon(serverId: string) {
+  if (reloads.has(serverId)) return;
+  reloads.set(
+    serverId,
+    setTimeout(() => {
+      reloads.delete(serverId);
+      void loadChannels(serverId);
+    }, 150),
+  );
+}
+
 export function onEvent(e: UiEvent) {
   switch (e.kind) {
     case "core":
@@ -101,8 +114,12 @@ function onCore(e: EngineEvent) {
         for (const [sid, list] of Object.entries(channels)) {
           if (list.some((c) => c.channel.id === e.channel_id)) {
             channels[sid] = list.map((c) =>
-              c.channel.id === e.channel_id ? { ...c, last_read_seq: e.last_read_seq, unread_count: e.unread_count } : c,
+              c.channel.id === e.channel_id
+                ? { ...c, last_read_seq: e.last_read_seq, unread_count: e.unread_count, mention_count: e.unread_count === 0 ? 0 : c.mention_count }
+                : c,
             );
+            // The core counts mentions among the unread: ask it again.
+            if (e.unread_count > 0) reloadSoon(sid);
           }
         }
         return { channels };

@@ -1,0 +1,203 @@
+//! Desktop benchmark: pq-desktop against a bare Tauri window (same toolkit,
+//! same window size, a hello-world page), in one run, on a virtual display.
+//!
+//! ```text
+//! ./scripts/bench-desktop            # builds both in release, then runs this
+//! cargo run --release --example desktop_bench -- [MESSAGES] [IDLE_SECS] [STARTS]
+//! ```
+//!
+//! pq is signed in (through the browser, as in the UI tests) with MESSAGES
+//! (default 10,000) messages cached in `#general`. For each app it measures:
+//!
+//! - cold start: from asking WebDriver for the app until the first channel is
+//!   drawn from the cache (pq: message rows on screen; bare: its heading),
+//!   the median of STARTS (default 5) starts;
+//! - memory: PSS and RSS of the app's whole process tree (the app, WebKit's
+//!   web and network processes) 10 s after it is drawn;
+//! - idle CPU: the tree's CPU time over IDLE_SECS (default 60) with the
+//!   window open on the channel and nothing happening.
+
+#[path = "../tests/e2e/common.rs"]
+mod common;
+#[path = "../tests/e2e/desktop/harness.rs"]
+mod harness;
+#[path = "../tests/e2e/desktop/tray.rs"]
+mod tray;
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use futures_util::StreamExt;
+use harness::{Desktop, built_binary, eventually};
+use pq_core::{
+    auth::KeychainBackend,
+    protocol::{
+        ClientMessageId,
+        models::{CreateInvite, SendMessage},
+    },
+};
+use pq_server::testing::TestServer;
+
+/// What one app measured.
+#[derive(Debug, Default)]
+struct Figures {
+    starts_ms: Vec<f64>,
+    pss_mib: f64,
+    rss_mib: f64,
+    processes: usize,
+    idle_cpu_pct: f64,
+}
+
+impl Figures {
+    fn median_start(&self) -> f64 {
+        let mut v = self.starts_ms.clone();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// Sums a `kB` field over `/proc/PID/smaps_rollup` of `pids`, in MiB.
+fn memory_mib(pids: &[u32], field: &str) -> f64 {
+    let kib: u64 = pids
+        .iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+        .flat_map(|s| {
+            s.lines()
+                .filter(|l| l.starts_with(field))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum();
+    kib as f64 / 1024.0
+}
+
+/// CPU time (user + system) of `pids` so far, in clock ticks.
+fn cpu_ticks(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            // After "pid (comm) ": state is field 0; utime 11, stime 12.
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .sum()
+}
+
+fn clock_ticks_per_sec() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Starts `binary`, waits until `ready_js` is true; returns the time taken.
+async fn start(desktop: &mut Desktop, binary: &Path, ready_js: &str) -> Duration {
+    let t = Instant::now();
+    desktop.launch_binary(binary).await;
+    eventually("the app to draw", 60, || async {
+        (desktop.js(ready_js).await == serde_json::Value::Bool(true)).then_some(())
+    })
+    .await;
+    t.elapsed()
+}
+
+/// Measures one app.
+async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, starts: usize, idle: u64) -> Figures {
+    let mut f = Figures::default();
+    for _ in 0..starts {
+        f.starts_ms.push(start(desktop, binary, ready_js).await.as_secs_f64() * 1000.0);
+        desktop.quit().await;
+    }
+    start(desktop, binary, ready_js).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let pids = desktop.app_pids();
+    f.processes = pids.len();
+    f.pss_mib = memory_mib(&pids, "Pss:");
+    f.rss_mib = memory_mib(&pids, "Rss:");
+    let (t0, c0) = (Instant::now(), cpu_ticks(&pids));
+    tokio::time::sleep(Duration::from_secs(idle)).await;
+    let used = (cpu_ticks(&pids) - c0) as f64 / clock_ticks_per_sec();
+    f.idle_cpu_pct = used / t0.elapsed().as_secs_f64() * 100.0;
+    desktop.quit().await;
+    f
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().map_or(Ok(10_000), |s| s.parse())?;
+    let idle: u64 = args.next().map_or(Ok(60), |s| s.parse())?;
+    let starts: usize = args.next().map_or(Ok(5), |s| s.parse())?;
+    let server = TestServer::start_with(|a| {
+        a.rate_per_sec = 100_000.0;
+        a.rate_burst = 100_000.0;
+    })
+    .await;
+
+    // Alice has a server; Minji joins it in pq and quits.
+    let alice = common::Person::sign_in_as(&server.url, "alice@example.com", "Alice", KeychainBackend::Mock).await;
+    let state = alice.client.create_server("Benchmark").await?;
+    let general = state.channels.iter().find(|c| c.name == "general").expect("#general").id;
+    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await?;
+    let mut desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    desktop.open_link(&format!("pq://invite/{}", invite.code));
+    desktop.click("#accept-invite").await;
+    desktop.wait_text(".channel-title", "# general").await;
+    desktop.quit().await;
+
+    // While she is away, Alice writes N messages; pq catches up on start.
+    let api = alice.client.api().clone();
+    futures_util::stream::iter(0..n)
+        .map(|i| {
+            let api = api.clone();
+            async move {
+                let body = format!("message {i}: 내일 회의 자료 공유드립니다, see the notes for page {}", i % 300);
+                api.send_message(general, &SendMessage { client_id: ClientMessageId::new(), body, reply_to: None }).await
+            }
+        })
+        .buffer_unordered(8)
+        .for_each(|r| async move {
+            r.expect("sent");
+        })
+        .await;
+    desktop.launch().await;
+    let db = std::fs::read_dir(desktop.data_path().join("accounts"))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+        .expect("pq's cache");
+    eventually("pq to cache every message", 300, || {
+        let cached = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|c| c.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0)))
+            .unwrap_or(0);
+        async move { (cached as usize >= n).then_some(()) }
+    })
+    .await;
+    desktop.quit().await;
+
+    let pq_ready = "return document.querySelectorAll('.message[data-body]').length > 0";
+    let pq = measure(&mut desktop, &built_binary("pq-desktop"), pq_ready, starts, idle).await;
+    let bare_ready = "return document.getElementById('hello') !== null";
+    let bare = measure(&mut desktop, &built_binary("pq-bare-window"), bare_ready, starts, idle).await;
+
+    println!("desktop benchmark: {n} cached messages, {starts} starts each, {idle} s idle");
+    println!("| | pq-desktop | bare Tauri window | ratio |");
+    println!("|---|---|---|---|");
+    let row = |name: &str, a: f64, b: f64, unit: &str| {
+        println!("| {name} | {a:.1} {unit} | {b:.1} {unit} | {:.2}× |", a / b);
+    };
+    row("cold start to first drawn (median)", pq.median_start(), bare.median_start(), "ms");
+    row("PSS, whole process tree", pq.pss_mib, bare.pss_mib, "MiB");
+    row("RSS, summed over the tree", pq.rss_mib, bare.rss_mib, "MiB");
+    println!("| idle CPU over {idle} s | {:.2} % | {:.2} % | |", pq.idle_cpu_pct, bare.idle_cpu_pct);
+    println!("| processes | {} | {} | |", pq.processes, bare.processes);
+    println!("starts (ms): pq {:?}; bare {:?}", pq.starts_ms, bare.starts_ms);
+    alice.client.shutdown().await;
+    Ok(())
+}
