@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! ./scripts/bench-desktop            # builds both in release, then runs this
-//! cargo run --release --example desktop_bench -- [MESSAGES] [IDLE_SECS] [STARTS]
+//! cargo run --example desktop_bench -- [MESSAGES] [IDLE_SECS] [STARTS]
 //! ```
+//!
+//! The apps measured are the release builds (`target/release/pq-desktop`,
+//! `target/release/pq-bare-window`); this driver itself may be a debug build.
 //!
 //! pq is signed in (through the browser, as in the UI tests) with MESSAGES
 //! (default 10,000) messages cached in `#general`. For each app it measures:
@@ -30,7 +33,7 @@ use std::{
 };
 
 use futures_util::StreamExt;
-use harness::{Desktop, built_binary, eventually};
+use harness::{Desktop, eventually};
 use pq_core::{
     auth::KeychainBackend,
     protocol::{
@@ -56,6 +59,15 @@ impl Figures {
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     }
+}
+
+/// A release build of `name` (next to `target/debug`, where this runs).
+fn release_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("this executable");
+    let target = exe.ancestors().nth(3).expect("the target directory");
+    let bin = target.join("release").join(name);
+    assert!(bin.exists(), "{} is missing: cargo build --release -p pq-desktop -p pq-bare-window", bin.display());
+    bin
 }
 
 /// Sums a `kB` field over `/proc/PID/smaps_rollup` of `pids`, in MiB.
@@ -144,7 +156,7 @@ async fn main() -> anyhow::Result<()> {
     let state = alice.client.create_server("Benchmark").await?;
     let general = state.channels.iter().find(|c| c.name == "general").expect("#general").id;
     let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await?;
-    let mut desktop = Desktop::start(&server.url).await;
+    let mut desktop = Desktop::start_with(&server.url, &release_binary("pq-desktop")).await;
     desktop.sign_in("minji@example.com", "Minji").await;
     desktop.open_link(&format!("pq://invite/{}", invite.code));
     desktop.click("#accept-invite").await;
@@ -166,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
             r.expect("sent");
         })
         .await;
-    desktop.launch().await;
+    desktop.launch_binary(&release_binary("pq-desktop")).await;
     let db = std::fs::read_dir(desktop.data_path().join("accounts"))?
         .flatten()
         .map(|e| e.path())
@@ -182,9 +194,9 @@ async fn main() -> anyhow::Result<()> {
     desktop.quit().await;
 
     let pq_ready = "return document.querySelectorAll('.message[data-body]').length > 0";
-    let pq = measure(&mut desktop, &built_binary("pq-desktop"), pq_ready, starts, idle).await;
+    let pq = measure(&mut desktop, &release_binary("pq-desktop"), pq_ready, starts, idle).await;
     let bare_ready = "return document.getElementById('hello') !== null";
-    let bare = measure(&mut desktop, &built_binary("pq-bare-window"), bare_ready, starts, idle).await;
+    let bare = measure(&mut desktop, &release_binary("pq-bare-window"), bare_ready, starts, idle).await;
 
     println!("desktop benchmark: {n} cached messages, {starts} starts each, {idle} s idle");
     println!("| | pq-desktop | bare Tauri window | ratio |");

@@ -112,6 +112,11 @@ impl std::fmt::Debug for Desktop {
 impl Desktop {
     /// Sets up a desktop for a person using `server_url` and starts pq.
     pub async fn start(server_url: &str) -> Desktop {
+        Self::start_with(server_url, &built_binary("pq-desktop")).await
+    }
+
+    /// Like [`Desktop::start`], starting the pq at `app`.
+    pub async fn start_with(server_url: &str, app: &Path) -> Desktop {
         let dir = tempfile::tempdir().expect("a temporary directory");
         for d in ["home", "run", "data", "config", "share", "cache"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
@@ -218,7 +223,7 @@ impl Desktop {
             async move { up.then_some(()) }
         })
         .await;
-        desktop.launch().await;
+        desktop.launch_binary(app).await;
         desktop
     }
 
