@@ -21,6 +21,7 @@
 //!   window open on the channel and nothing happening.
 
 #[path = "../tests/e2e/common.rs"]
+#[allow(unused_imports)]
 mod common;
 #[path = "../tests/e2e/desktop/harness.rs"]
 mod harness;
@@ -51,6 +52,8 @@ struct Figures {
     rss_mib: f64,
     processes: usize,
     idle_cpu_pct: f64,
+    /// Per process: name, PSS (MiB), idle CPU (%).
+    each: Vec<(String, f64, f64)>,
 }
 
 impl Figures {
@@ -131,10 +134,49 @@ async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, starts: u
     f.processes = pids.len();
     f.pss_mib = memory_mib(&pids, "Pss:");
     f.rss_mib = memory_mib(&pids, "Rss:");
+    if std::env::var_os("PQ_BENCH_DIAG").is_some() {
+        // What the page is busy with: IPC calls, DOM mutations and animation
+        // frames over two seconds.
+        let js = r#"
+            const done = arguments[arguments.length - 1];
+            const calls = {}; let mutations = 0; let frames = 0;
+            const inner = window.__TAURI_INTERNALS__;
+            const orig = inner.invoke;
+            inner.invoke = (cmd, ...rest) => { calls[cmd] = (calls[cmd] || 0) + 1; return orig.call(inner, cmd, ...rest); };
+            const mo = new MutationObserver((l) => { mutations += l.length; });
+            mo.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+            const tick = () => { frames++; if (!stop) requestAnimationFrame(tick); };
+            let stop = false; requestAnimationFrame(tick);
+            setTimeout(() => { stop = true; mo.disconnect(); inner.invoke = orig;
+              done(JSON.stringify({ calls, mutations, frames })); }, 2000);
+        "#;
+        println!("diag {}: {}", binary.display(), desktop.js_async(js).await);
+        let experiments = [
+            "return 'baseline'",
+            "document.activeElement && document.activeElement.blur(); return 'blurred'",
+            "document.querySelectorAll('.vrow').forEach(e => e.style.transform = 'none'); return 'rows untransformed'",
+            "document.querySelector('.messages') && (document.querySelector('.messages').style.display = 'none'); return 'messages hidden'",
+            "document.body.style.display = 'none'; return 'body hidden'",
+        ];
+        for js in experiments {
+            let what = desktop.js(js).await;
+            let c0 = cpu_ticks(&pids);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let pct = (cpu_ticks(&pids) - c0) as f64 / clock_ticks_per_sec() / 3.0 * 100.0;
+            println!("diag: {what}: {pct:.1} % CPU, PSS {:.0} MiB", memory_mib(&pids, "Pss:"));
+        }
+    }
     let (t0, c0) = (Instant::now(), cpu_ticks(&pids));
+    let each0: Vec<u64> = pids.iter().map(|p| cpu_ticks(&[*p])).collect();
     tokio::time::sleep(Duration::from_secs(idle)).await;
+    let secs = t0.elapsed().as_secs_f64();
     let used = (cpu_ticks(&pids) - c0) as f64 / clock_ticks_per_sec();
-    f.idle_cpu_pct = used / t0.elapsed().as_secs_f64() * 100.0;
+    f.idle_cpu_pct = used / secs * 100.0;
+    for (pid, before) in pids.iter().zip(each0) {
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_owned();
+        let cpu = cpu_ticks(&[*pid]).saturating_sub(before) as f64 / clock_ticks_per_sec() / secs * 100.0;
+        f.each.push((name, memory_mib(&[*pid], "Pss:"), cpu));
+    }
     desktop.quit().await;
     f
 }
@@ -161,6 +203,15 @@ async fn main() -> anyhow::Result<()> {
     desktop.open_link(&format!("pq://invite/{}", invite.code));
     desktop.click("#accept-invite").await;
     desktop.wait_text(".channel-title", "# general").await;
+    // A first message she sees: pq has read #general up to it, so when she
+    // comes back it catches up everything after it (a channel never seen
+    // gets only its latest page; older ones load as she scrolls).
+    alice
+        .client
+        .api()
+        .send_message(general, &SendMessage { client_id: ClientMessageId::new(), body: "welcome".into(), reply_to: None })
+        .await?;
+    desktop.wait_text(".message .body", "welcome").await;
     desktop.quit().await;
 
     // While she is away, Alice writes N messages; pq catches up on start.
@@ -210,6 +261,11 @@ async fn main() -> anyhow::Result<()> {
     println!("| idle CPU over {idle} s | {:.2} % | {:.2} % | |", pq.idle_cpu_pct, bare.idle_cpu_pct);
     println!("| processes | {} | {} | |", pq.processes, bare.processes);
     println!("starts (ms): pq {:?}; bare {:?}", pq.starts_ms, bare.starts_ms);
+    for (app, f) in [("pq", &pq), ("bare", &bare)] {
+        for (name, pss, cpu) in &f.each {
+            println!("{app}: {name}: PSS {pss:.1} MiB, idle CPU {cpu:.2} %");
+        }
+    }
     alice.client.shutdown().await;
     Ok(())
 }

@@ -38,6 +38,10 @@ pub enum ErrorCode {
     InviteExhausted,
     /// Unsupported media type for an upload.
     UnsupportedMedia,
+    /// The voice room already holds as many people as it admits; see `limit`.
+    RoomFull,
+    /// You are not in a voice room (or not in the one the request names).
+    NotInRoom,
     /// Something went wrong on the server. Retrying later may help.
     Internal,
 }

@@ -41,9 +41,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::ErrorBody,
-    ids::{ChannelId, ClientMessageId, MessageId, ServerId, SessionId, UserId},
+    ids::{ChannelId, ClientMessageId, MessageId, ServerId, SessionId, UserId, VoiceSessionId},
     models::{Channel, Me, Member, Message, Presence, Role, SendAck, Server, ServerState, StatusChoice, Toast, User},
     time::Timestamp,
+    voice::{VoiceJoin, VoiceJoined, VoiceLeft, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
 };
 
 /// The gateway protocol version this crate speaks.
@@ -78,6 +79,14 @@ wire! {
         SetStatus(SetStatus),
         /// Mark a channel read up to a `seq`.
         MarkRead(GatewayMarkRead),
+        /// Enter a voice room; answered by `voice_joined` or `error`.
+        VoiceJoin(VoiceJoin),
+        /// Leave the voice room you are in; answered by `voice_left`.
+        VoiceLeave,
+        /// Change your state in your voice room (mute, deafen, camera, speaking).
+        VoiceUpdate(VoiceUpdate),
+        /// A WebRTC negotiation message for someone in your voice room.
+        VoiceSignal(VoiceSignalSend),
     }
 
     /// A frame from server to client.
@@ -99,6 +108,12 @@ wire! {
         Ack(SendAck),
         /// A request was refused; the connection stays up.
         Error(GatewayError),
+        /// Answer to `voice_join`: you are in the room.
+        VoiceJoined(Box<VoiceJoined>),
+        /// This connection is no longer in a voice room.
+        VoiceLeft(VoiceLeft),
+        /// A WebRTC negotiation message from someone in your voice room.
+        VoiceSignal(VoiceSignal),
     }
 
     /// `hello`.
@@ -409,6 +424,23 @@ wire! {
             /// The toast.
             toast: Toast,
         },
+        /// Someone joined a voice room or changed their state in it (sent to
+        /// the server's members).
+        VoiceStateUpdated {
+            /// Their state.
+            state: VoiceState,
+        },
+        /// Someone left a voice room.
+        VoiceStateRemoved {
+            /// Server.
+            server_id: ServerId,
+            /// The room.
+            channel_id: ChannelId,
+            /// Who.
+            user_id: UserId,
+            /// The stay that ended.
+            voice_session: VoiceSessionId,
+        },
     }
 }
 
@@ -535,8 +567,20 @@ impl ClientFrame {
 }
 
 /// The `op` names a client may send.
-pub const KNOWN_CLIENT_OPS: &[&str] =
-    &["identify", "resume", "heartbeat", "send_message", "typing", "set_idle", "set_status", "mark_read"];
+pub const KNOWN_CLIENT_OPS: &[&str] = &[
+    "identify",
+    "resume",
+    "heartbeat",
+    "send_message",
+    "typing",
+    "set_idle",
+    "set_status",
+    "mark_read",
+    "voice_join",
+    "voice_leave",
+    "voice_update",
+    "voice_signal",
+];
 
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {

@@ -84,6 +84,12 @@ uuid_id!(
     /// One gateway session (survives a short disconnect through `resume`).
     SessionId
 );
+uuid_id!(
+    /// One stay in a voice room: a new id every time someone joins. Peers key
+    /// their connection to a person by it (a re-join is a new peer), and it
+    /// decides the polite side of a negotiation (the smaller id).
+    VoiceSessionId
+);
 
 /// An invite code: 128 random bits, base64url without padding (22 characters).
 /// Opened as `pq://invite/CODE`.

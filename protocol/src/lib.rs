@@ -7,6 +7,7 @@
 //! - [`limits`]: sizes and rates both sides enforce (the server is the judge).
 //! - [`models`]: REST request and response bodies.
 //! - [`gateway`]: WebSocket frames (`op` + `d`), dispatch events and close codes.
+//! - [`voice`]: voice rooms and WebRTC signaling.
 //! - [`error`]: the error body every REST error and gateway error carries.
 //!
 //! The server (`pq-server`) and the client engine (`pq-core`) both depend on
@@ -30,10 +31,11 @@ pub mod ids;
 pub mod limits;
 pub mod models;
 pub mod time;
+pub mod voice;
 
 #[cfg(feature = "ts")]
 pub mod ts;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, SessionId, UserId};
+pub use ids::{ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, SessionId, UserId, VoiceSessionId};
 pub use time::Timestamp;

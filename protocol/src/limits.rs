@@ -70,8 +70,15 @@ pub const MAX_TOAST_CHARS: usize = 300;
 pub const MAX_HISTORY_PAGE: u32 = 100;
 /// Largest gateway frame a client may send, in bytes. A frame carrying the
 /// longest message (1,000 characters of up to 4 bytes each, JSON-escaped)
-/// fits comfortably.
-pub const MAX_CLIENT_FRAME_BYTES: usize = 16 * 1024;
+/// and a session description ([`MAX_SDP_BYTES`]) fit comfortably.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 32 * 1024;
+/// Largest session description (SDP) a voice signal may carry, in bytes. An
+/// offer with audio, video and a data channel is 3–6 KiB.
+pub const MAX_SDP_BYTES: usize = 24 * 1024;
+/// ICE candidates one voice signal may carry.
+pub const MAX_CANDIDATES_PER_SIGNAL: usize = 32;
+/// Most people in one voice room (a full mesh: each sends to all others).
+pub const MAX_ROOM_SIZE: u32 = 8;
 /// Largest JSON request body the REST API accepts, in bytes.
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 /// Largest uploaded image (server icon, avatar), in bytes.

@@ -306,6 +306,9 @@ wire! {
         pub member_count: u32,
         /// Your read state of each text channel.
         pub read_states: Vec<ReadState>,
+        /// Who is in its voice rooms now.
+        #[serde(default)]
+        pub voice_states: Vec<crate::voice::VoiceState>,
     }
 
     /// One reaction on a message, as a viewer sees it.

@@ -8,6 +8,7 @@ use crate::{
     gateway::{ClientFrame, ServerFrame},
     limits::Plan,
     models::*,
+    voice::{IceConfig, ModerateVoice},
 };
 
 /// The ts-rs settings pq uses: 64-bit integers as `number` (every pq count
@@ -58,6 +59,8 @@ pub fn export_all(cfg: &Config) -> Result<(), ExportError> {
         Toast,
         Health,
         AuthConfig,
+        IceConfig,
+        ModerateVoice,
     );
     Ok(())
 }

@@ -4,7 +4,7 @@
 //!
 //! Update with: `INSTA_UPDATE=always cargo test -p pq-protocol --test snapshots`
 
-use pq_protocol::{ErrorBody, ErrorCode, gateway::*, ids::*, limits::Plan, models::*, time::Timestamp};
+use pq_protocol::{ErrorBody, ErrorCode, gateway::*, ids::*, limits::Plan, models::*, time::Timestamp, voice::*};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
@@ -77,6 +77,22 @@ fn server_state() -> ServerState {
         role: Role::Owner,
         member_count: 4,
         read_states: vec![ReadState { channel_id: id(20), last_read_seq: 40, unread_count: 2 }],
+        voice_states: vec![voice_state()],
+    }
+}
+
+fn voice_state() -> VoiceState {
+    VoiceState {
+        server_id: id(10),
+        channel_id: id(21),
+        user_id: id(2),
+        voice_session: id(50),
+        self_mute: false,
+        self_deaf: false,
+        server_mute: false,
+        camera: true,
+        speaking: true,
+        joined_at: T0,
     }
 }
 
@@ -230,6 +246,67 @@ fn rest_bodies() {
         "AuthConfig": AuthConfig { issuer: "https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC".into(), client_id: "pq".into() },
         "Error": ErrorBody { field: Some("name".into()), ..ErrorBody::new(ErrorCode::InvalidField, "Name must not be empty.") },
     }));
+}
+
+#[test]
+fn voice_frames() {
+    let client = vec![
+        ClientFrame::VoiceJoin(VoiceJoin { channel_id: id(21), self_mute: Some(true), self_deaf: None, camera: None }),
+        ClientFrame::VoiceLeave,
+        ClientFrame::VoiceUpdate(VoiceUpdate { speaking: Some(true), ..Default::default() }),
+        ClientFrame::VoiceSignal(VoiceSignalSend {
+            to: id(3),
+            to_session: id(51),
+            signal: Signal::Description { sdp_type: SdpType::Offer, sdp: "v=0\r\n…".into() },
+        }),
+        ClientFrame::VoiceSignal(VoiceSignalSend {
+            to: id(3),
+            to_session: id(51),
+            signal: Signal::Candidates {
+                candidates: vec![IceCandidate {
+                    candidate: "candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host".into(),
+                    sdp_mid: Some("0".into()),
+                    sdp_mline_index: Some(0),
+                }],
+                done: false,
+            },
+        }),
+    ];
+    round_trip(&client);
+    let server = vec![
+        ServerFrame::VoiceJoined(Box::new(VoiceJoined {
+            me: voice_state(),
+            roster: vec![voice_state()],
+            ice_servers: vec![
+                IceServer { urls: vec!["stun:stun.example.com:3478".into()], username: None, credential: None },
+                IceServer {
+                    urls: vec!["turn:turn.example.com:3478?transport=udp".into()],
+                    username: Some("1800003600:0190…".into()),
+                    credential: Some("g5us2JoxRBIpB8NToeiWytIWxuc=".into()),
+                },
+            ],
+            max_participants: 8,
+        })),
+        ServerFrame::VoiceLeft(VoiceLeft { channel_id: id(21), reason: VoiceLeftReason::Moved }),
+        ServerFrame::VoiceSignal(VoiceSignal {
+            channel_id: id(21),
+            from: id(2),
+            from_session: id(50),
+            signal: Signal::Description { sdp_type: SdpType::Answer, sdp: "v=0\r\n…".into() },
+        }),
+        ServerFrame::Dispatch(Box::new(Dispatch { s: 90, event: Event::VoiceStateUpdated { state: voice_state() } })),
+        ServerFrame::Dispatch(Box::new(Dispatch {
+            s: 91,
+            event: Event::VoiceStateRemoved { server_id: id(10), channel_id: id(21), user_id: id(2), voice_session: id(50) },
+        })),
+    ];
+    round_trip(&server);
+    let rest = (
+        IceConfig { ice_servers: vec![], expires_at: Some(T0) },
+        ModerateVoice { server_mute: true },
+        ErrorBody { limit: Some(8), ..ErrorBody::new(ErrorCode::RoomFull, "This room is full: it admits 8 people.") },
+    );
+    insta::assert_json_snapshot!((client, server, rest));
 }
 
 #[test]

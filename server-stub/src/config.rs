@@ -93,6 +93,35 @@ pub struct Args {
     #[arg(long, env = "PQ_WRITE_COALESCE_MS", default_value_t = 25)]
     pub write_coalesce_ms: u64,
 
+    /// Most people in one voice room (a full mesh; 2–16).
+    #[arg(long, env = "PQ_VOICE_ROOM_SIZE", default_value_t = pq_protocol::limits::MAX_ROOM_SIZE)]
+    pub voice_room_size: u32,
+
+    /// How long someone whose connection dropped keeps their place in a voice
+    /// room, in milliseconds (a quick reconnect does not leave the call).
+    #[arg(long, env = "PQ_VOICE_GRACE_MS", default_value_t = 15_000)]
+    pub voice_grace_ms: u64,
+
+    /// STUN servers handed to clients for their peer connections, e.g.
+    /// stun:stun.example.com:3478 (comma-separated). Default: none (clients
+    /// on one network connect directly).
+    #[arg(long, env = "PQ_STUN_URLS", value_delimiter = ',')]
+    pub stun_urls: Vec<String>,
+
+    /// TURN servers handed to clients, e.g. turn:turn.example.com:3478?transport=udp
+    /// (comma-separated). Needs --turn-secret.
+    #[arg(long, env = "PQ_TURN_URLS", value_delimiter = ',')]
+    pub turn_urls: Vec<String>,
+
+    /// Shared secret of the TURN servers (coturn's `static-auth-secret`):
+    /// clients get short-lived credentials derived from it.
+    #[arg(long, env = "PQ_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
+
+    /// Lifetime of the TURN credentials handed out, in seconds.
+    #[arg(long, env = "PQ_TURN_TTL_SECS", default_value_t = 6 * 3600)]
+    pub turn_ttl_secs: u64,
+
     /// Log filter (tracing EnvFilter syntax), e.g. `info,pq_server=debug`.
     #[arg(long, env = "PQ_LOG", default_value = "info")]
     pub log: String,
@@ -153,6 +182,25 @@ pub struct Config {
     pub client_queue: usize,
     /// Least time between two writes of one connection.
     pub write_coalesce: Duration,
+    /// Voice rooms and their ICE servers.
+    pub voice: VoiceConfig,
+}
+
+/// Voice rooms.
+#[derive(Clone, Debug)]
+pub struct VoiceConfig {
+    /// Most people in one room.
+    pub room_size: u32,
+    /// How long a dropped connection keeps its place.
+    pub grace: Duration,
+    /// STUN URLs.
+    pub stun_urls: Vec<String>,
+    /// TURN URLs.
+    pub turn_urls: Vec<String>,
+    /// TURN shared secret.
+    pub turn_secret: Option<String>,
+    /// TURN credential lifetime.
+    pub turn_ttl: Duration,
 }
 
 /// Why the configuration cannot be used.
@@ -222,6 +270,20 @@ impl Config {
         if args.client_queue < 16 {
             return Err(ConfigError::Invalid { flag: "--client-queue", reason: "at least 16".into() });
         }
+        if !(2..=16).contains(&args.voice_room_size) {
+            return Err(ConfigError::Invalid { flag: "--voice-room-size", reason: "between 2 and 16".into() });
+        }
+        if !args.turn_urls.is_empty() && args.turn_secret.as_deref().is_none_or(str::is_empty) {
+            return Err(ConfigError::Invalid { flag: "--turn-urls", reason: "needs --turn-secret".into() });
+        }
+        for u in args.stun_urls.iter().chain(&args.turn_urls) {
+            if !(u.starts_with("stun:") || u.starts_with("stuns:") || u.starts_with("turn:") || u.starts_with("turns:")) {
+                return Err(ConfigError::Invalid {
+                    flag: "--stun-urls/--turn-urls",
+                    reason: format!("{u:?} is not a stun:, stuns:, turn: or turns: URL"),
+                });
+            }
+        }
         Ok(Self {
             addr,
             data_dir,
@@ -243,6 +305,14 @@ impl Config {
             rate_burst: args.rate_burst,
             client_queue: args.client_queue,
             write_coalesce: Duration::from_millis(args.write_coalesce_ms.min(1_000)),
+            voice: VoiceConfig {
+                room_size: args.voice_room_size,
+                grace: Duration::from_millis(args.voice_grace_ms),
+                stun_urls: args.stun_urls.iter().filter(|u| !u.is_empty()).cloned().collect(),
+                turn_urls: args.turn_urls.iter().filter(|u| !u.is_empty()).cloned().collect(),
+                turn_secret: args.turn_secret.clone().filter(|s| !s.is_empty()),
+                turn_ttl: Duration::from_secs(args.turn_ttl_secs.clamp(60, 7 * 24 * 3600)),
+            },
         })
     }
 

@@ -73,6 +73,15 @@ pub enum ApiError {
         /// How long to wait.
         retry_after_ms: u64,
     },
+    /// The voice room admits no more people.
+    #[error("this room is full: it admits {limit} people")]
+    RoomFull {
+        /// How many it admits.
+        limit: u32,
+    },
+    /// The request needs you in a voice room (or in the one it names).
+    #[error("{0}")]
+    NotInRoom(String),
     /// A database failure.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -93,7 +102,7 @@ impl ApiError {
             ApiError::InvalidField { .. } | ApiError::MessageTooLong { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::RoomFull { .. } | ApiError::NotInRoom(_) => StatusCode::CONFLICT,
             ApiError::InviteExpired | ApiError::InviteExhausted => StatusCode::GONE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Db(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -117,6 +126,8 @@ impl ApiError {
             ApiError::InviteExpired => ErrorCode::InviteExpired,
             ApiError::InviteExhausted => ErrorCode::InviteExhausted,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::RoomFull { .. } => ErrorCode::RoomFull,
+            ApiError::NotInRoom(_) => ErrorCode::NotInRoom,
             ApiError::Db(_) | ApiError::Internal(_) => ErrorCode::Internal,
         };
         let message = match self {
@@ -131,6 +142,7 @@ impl ApiError {
             ApiError::MessageTooLong { limit, .. } | ApiError::PayloadTooLarge { limit } => {
                 body.limit = Some(*limit as u64);
             }
+            ApiError::RoomFull { limit } => body.limit = Some(u64::from(*limit)),
             ApiError::RateLimited { retry_after_ms } => body.retry_after_ms = Some(*retry_after_ms),
             ApiError::InvalidField { field, .. } => body.field = Some((*field).to_owned()),
             _ => {}

@@ -161,6 +161,7 @@ fn main() -> anyhow::Result<()> {
                 .iter()
                 .map(|c| ReadState { channel_id: *c, last_read_seq: 0, unread_count: 0 })
                 .collect(),
+            voice_states: vec![],
         },
         0,
     )?;

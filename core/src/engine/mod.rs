@@ -39,6 +39,7 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
     limits::char_count,
     models::{CreateInvite, Invite, InvitePreview, Me, Member, Message, Presence, ServerState, Toast, User},
+    voice::VoiceState,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -203,6 +204,12 @@ pub enum Event {
         /// The new profile.
         user: User,
     },
+    /// Someone joined, left or changed their state in a voice room of a
+    /// server: re-read [`Client::voice_states`].
+    VoiceChanged {
+        /// The server.
+        server_id: ServerId,
+    },
     /// An administrator's toast.
     Toast {
         /// The toast.
@@ -227,6 +234,10 @@ pub struct Timeline {
     /// Whether older messages exist (cached or on the server).
     pub has_older: bool,
 }
+
+/// How often [`Client::members`] refreshes a server's member list from the
+/// server (gateway events keep it current in between).
+const MEMBERS_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Commands to the sync task.
 #[derive(Debug)]
@@ -261,6 +272,11 @@ pub(crate) struct Shared {
     pub(crate) store: Mutex<Option<Store>>,
     pub(crate) me: Mutex<Option<Me>>,
     pub(crate) presence: Mutex<HashMap<UserId, Presence>>,
+    /// Who is in the voice rooms of each server (as of the last `ready`
+    /// and the events since).
+    pub(crate) voice: Mutex<HashMap<ServerId, Vec<VoiceState>>>,
+    /// When each server's member list was last fetched (see [`Client::members`]).
+    pub(crate) members_fetched: Mutex<HashMap<ServerId, std::time::Instant>>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) connection: watch::Sender<ConnectionState>,
 }
@@ -357,6 +373,8 @@ impl Client {
             store: Mutex::new(None),
             me: Mutex::new(None),
             presence: Mutex::new(HashMap::new()),
+            voice: Mutex::new(HashMap::new()),
+            members_fetched: Mutex::new(HashMap::new()),
             events,
             connection,
         });
@@ -509,6 +527,14 @@ impl Client {
         Ok(channels)
     }
 
+    /// Who is in the voice rooms of a server, by room and time of joining
+    /// (known while connected; empty offline).
+    #[must_use]
+    pub fn voice_states(&self, server: ServerId) -> Vec<VoiceState> {
+        let voice = self.shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
+        voice.get(&server).cloned().unwrap_or_default()
+    }
+
     /// Members of a server with their presence: the cached list at once; a
     /// fresh one is fetched in the background when online
     /// ([`Event::MembersChanged`] follows).
@@ -522,21 +548,44 @@ impl Client {
             m.presence = presence.get(&m.user.id).copied().unwrap_or(Presence::Offline);
         }
         drop(presence);
-        let shared = self.shared.clone();
-        tokio::spawn(async move {
-            if let Ok(fresh) = shared.api.members(server).await
-                && let Ok(mut store) = shared.store()
-                && store.set_members(server, &fresh).is_ok()
-            {
+        // Refresh from the server now and then (gateway events keep the list
+        // current in between); tell the UI only when something changed, or
+        // a UI that re-reads on `MembersChanged` would ask again forever.
+        let due = {
+            let mut fetched = self.shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner);
+            let due = fetched.get(&server).is_none_or(|t| t.elapsed() >= MEMBERS_REFRESH);
+            if due {
+                fetched.insert(server, std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            let shared = self.shared.clone();
+            let mut before = members.clone();
+            tokio::spawn(async move {
+                let Ok(fresh) = shared.api.members(server).await else {
+                    // Try again on the next read.
+                    shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
+                    return;
+                };
+                let Ok(mut store) = shared.store() else { return };
+                if store.set_members(server, &fresh).is_err() {
+                    return;
+                }
                 drop(store);
                 let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
                 for m in &fresh {
                     p.insert(m.user.id, m.presence);
                 }
                 drop(p);
-                shared.emit(Event::MembersChanged { server_id: server });
-            }
-        });
+                let mut after = fresh;
+                before.sort_by_key(|m| m.user.id);
+                after.sort_by_key(|m| m.user.id);
+                if before != after {
+                    shared.emit(Event::MembersChanged { server_id: server });
+                }
+            });
+        }
         Ok(members)
     }
 

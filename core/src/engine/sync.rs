@@ -423,9 +423,14 @@ impl<'a> Connection<'a> {
                 p.insert(e.user_id, e.presence);
             }
         }
+        // Member lists may have changed while away: the next read refreshes them.
+        shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        *shared.voice.lock().unwrap_or_else(PoisonError::into_inner) =
+            ready.servers.iter().map(|s| (s.server.id, s.voice_states.clone())).collect();
         shared.emit(Event::ServersChanged);
         for s in &ready.servers {
             shared.emit(Event::ChannelsChanged { server_id: s.server.id });
+            shared.emit(Event::VoiceChanged { server_id: s.server.id });
         }
         Ok(())
     }
@@ -672,6 +677,7 @@ impl<'a> Connection<'a> {
             }
             Wire::ServerRemoved { server_id, .. } => {
                 shared.store()?.remove_server(server_id)?;
+                shared.voice.lock().unwrap_or_else(PoisonError::into_inner).remove(&server_id);
                 shared.emit(Event::ServersChanged);
             }
             Wire::MemberJoined { server_id, member } => {
@@ -712,6 +718,27 @@ impl<'a> Connection<'a> {
                 shared.emit(Event::ChannelsChanged { server_id });
             }
             Wire::Toast { toast } => shared.emit(Event::Toast { toast }),
+            Wire::VoiceStateUpdated { state } => {
+                let server_id = state.server_id;
+                {
+                    let mut voice = shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
+                    let room = voice.entry(server_id).or_default();
+                    match room.iter_mut().find(|v| v.user_id == state.user_id) {
+                        Some(v) => *v = state,
+                        None => room.push(state),
+                    }
+                    room.sort_by_key(|v| (v.channel_id, v.joined_at));
+                }
+                shared.emit(Event::VoiceChanged { server_id });
+            }
+            Wire::VoiceStateRemoved { server_id, user_id, voice_session, .. } => {
+                let mut voice = shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(room) = voice.get_mut(&server_id) {
+                    room.retain(|v| !(v.user_id == user_id && v.voice_session == voice_session));
+                }
+                drop(voice);
+                shared.emit(Event::VoiceChanged { server_id });
+            }
         }
         Ok(())
     }

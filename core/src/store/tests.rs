@@ -30,6 +30,7 @@ pub(crate) fn server_state(server: ServerId, channels: &[ChannelId]) -> ServerSt
         role: Role::Member,
         member_count: 3,
         read_states: channels.iter().map(|c| ReadState { channel_id: *c, last_read_seq: 0, unread_count: 0 }).collect(),
+        voice_states: vec![],
     }
 }
 

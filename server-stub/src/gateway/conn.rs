@@ -7,7 +7,7 @@
 //! the messages of one connection are stored in the order they were sent. The
 //! writer drains the session's outbox in batches.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{
@@ -25,6 +25,7 @@ use pq_protocol::{
     },
     limits::MAX_CLIENT_FRAME_BYTES,
     models::SendMessage,
+    voice::{VoiceLeft, VoiceLeftReason},
 };
 use tokio::time::Instant;
 use tracing::{Instrument, debug, debug_span, warn};
@@ -221,7 +222,7 @@ async fn read_loop(
     stream: &mut Stream,
     state: &AppState,
     user: &AuthUser,
-    session: &Session,
+    session: &Arc<Session>,
     deadline: Duration,
     limiter: &mut RateLimiter,
 ) -> ReadEnd {
@@ -294,7 +295,7 @@ fn too_big() -> String {
 }
 
 /// Handles one frame of an identified connection.
-async fn handle(frame: ClientFrame, state: &AppState, user: &AuthUser, session: &Session) -> Result<(), ReadEnd> {
+async fn handle(frame: ClientFrame, state: &AppState, user: &AuthUser, session: &Arc<Session>) -> Result<(), ReadEnd> {
     match frame {
         ClientFrame::Identify(_) | ClientFrame::Resume(_) => {
             return Err(ReadEnd::Violation(CloseCode::AlreadyAuthenticated, "already identified".into()));
@@ -317,6 +318,25 @@ async fn handle(frame: ClientFrame, state: &AppState, user: &AuthUser, session: 
         ClientFrame::SetStatus(s) => state.hub().set_status(user.id, s.status),
         ClientFrame::MarkRead(m) => {
             if let Err(e) = read::mark_read(state, user, m.channel_id, m.seq).await {
+                refuse(session, None, &e);
+            }
+        }
+        ClientFrame::VoiceJoin(j) => match state.hub().voice_join(session, &j) {
+            Ok(joined) => session.send_direct(&ServerFrame::VoiceJoined(Box::new(joined))),
+            Err(e) => refuse(session, None, &e),
+        },
+        ClientFrame::VoiceLeave => {
+            if let Some(channel_id) = state.hub().voice_leave(session) {
+                session.send_direct(&ServerFrame::VoiceLeft(VoiceLeft { channel_id, reason: VoiceLeftReason::Left }));
+            }
+        }
+        ClientFrame::VoiceUpdate(u) => {
+            if let Err(e) = state.hub().voice_update(session, &u) {
+                refuse(session, None, &e);
+            }
+        }
+        ClientFrame::VoiceSignal(s) => {
+            if let Err(e) = state.hub().voice_signal(session, s) {
                 refuse(session, None, &e);
             }
         }

@@ -45,12 +45,17 @@ use pq_protocol::{
     ChannelId, ServerId, SessionId, UserId,
     gateway::{CloseCode, Dispatch, Event, PresenceEntry, ServerFrame},
     models::{ChannelKind, Presence, StatusChoice},
+    voice::VoiceLeftReason,
 };
 use tokio::sync::Notify;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::debug;
 
-use crate::{config::Config, db::Db};
+use super::voice::Rooms;
+use crate::{
+    config::{Config, VoiceConfig},
+    db::Db,
+};
 
 /// Who receives a dispatch.
 #[derive(Debug, Clone)]
@@ -261,6 +266,19 @@ impl Session {
         self.out.lock().expect("outbox lock").attached.is_some()
     }
 
+    /// How long no socket has written this session; `None` while one does,
+    /// `Duration::MAX` once the session can no longer be resumed.
+    pub(crate) fn detached_for(&self) -> Option<Duration> {
+        let out = self.out.lock().expect("outbox lock");
+        if out.attached.is_some() {
+            return None;
+        }
+        if out.dead {
+            return Some(Duration::MAX);
+        }
+        out.detached_at.map(|t| t.elapsed())
+    }
+
     fn is_idle(&self) -> bool {
         self.out.lock().expect("outbox lock").idle
     }
@@ -279,6 +297,9 @@ pub struct Hub {
     tasks: TaskTracker,
     /// The hub itself, for the timers it starts.
     me: std::sync::Weak<Hub>,
+    /// Voice rooms (see [`super::voice`]).
+    pub(super) voice: Mutex<Rooms>,
+    voice_config: VoiceConfig,
 }
 
 #[derive(Debug, Default)]
@@ -339,6 +360,8 @@ impl Hub {
             shutdown,
             tasks: TaskTracker::new(),
             me: me.clone(),
+            voice: Mutex::new(Rooms::default()),
+            voice_config: config.voice.clone(),
         });
         // Reap sessions not resumed in time.
         let weak = Arc::downgrade(&hub);
@@ -367,6 +390,17 @@ impl Hub {
     #[must_use]
     pub fn shutdown_token(&self) -> &CancellationToken {
         &self.shutdown
+    }
+
+    /// Voice room settings.
+    #[must_use]
+    pub fn voice_config(&self) -> &VoiceConfig {
+        &self.voice_config
+    }
+
+    /// The hub itself, for timers (None while it is being dropped).
+    pub(super) fn me(&self) -> Option<Arc<Hub>> {
+        self.me.upgrade()
     }
 
     /// A fresh connection number (identifies which socket writes a session).
@@ -462,6 +496,7 @@ impl Hub {
         if invalidate {
             self.remove_session(session);
         }
+        self.voice_session_detached(session);
         self.schedule_presence_check(session.user_id);
     }
 
@@ -492,6 +527,7 @@ impl Hub {
         for s in expired {
             debug!(session_id = %s.id, "session reaped");
             self.remove_session(&s);
+            self.voice_session_gone(&s);
             self.refresh_presence(s.user_id);
         }
     }
@@ -576,6 +612,8 @@ impl Hub {
         if let Some(s) = st.servers_of.get_mut(&user) {
             s.remove(&server);
         }
+        drop(st);
+        self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server && v.user_id == user);
     }
 
     /// `server` was deleted; returns who its members were.
@@ -588,6 +626,8 @@ impl Hub {
             }
         }
         st.channels.retain(|_, (s, _)| *s != server);
+        drop(st);
+        self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server);
         members
     }
 
@@ -599,6 +639,7 @@ impl Hub {
     /// A channel was deleted.
     pub fn remove_channel(&self, channel: ChannelId) {
         self.state.write().expect("hub lock").channels.remove(&channel);
+        self.voice_unseat(VoiceLeftReason::ChannelDeleted, |v| v.channel_id == channel);
     }
 
     /// Whether `user` is a member of `server` (from memory, no database).

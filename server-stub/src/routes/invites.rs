@@ -264,9 +264,10 @@ pub async fn accept(
     hub.add_member(server_id, user.id);
     let me = access::user_row(&mut *conn, user.id).await?.user()?;
     let member = Member { presence: hub.presence(user.id), user: me, role: Role::Member, joined_at: now };
-    hub.dispatch(Audience::Server(server_id), Event::MemberJoined { server_id, member });
+    // The joiner hears of the server before anything that happens in it.
     let snapshot = servers::state_of(&state, user.id, server_id).await?;
     hub.dispatch(Audience::User(user.id), Event::ServerJoined { state: snapshot.clone() });
+    hub.dispatch(Audience::Server(server_id), Event::MemberJoined { server_id, member });
     // Their presence is now visible to new peers.
     if hub.presence(user.id) != Presence::Offline {
         hub.dispatch(

@@ -18,6 +18,7 @@ pub mod messages;
 pub mod read;
 pub mod servers;
 pub mod users;
+pub mod voice;
 
 use std::time::Duration;
 
@@ -66,6 +67,7 @@ use crate::{
         (name = "members", description = "Members and roles"),
         (name = "messages", description = "Messages, replies, reactions, read markers"),
         (name = "invites", description = "Invite links"),
+        (name = "voice", description = "Voice rooms: ICE servers and moderation (joining and signaling are on the gateway)"),
         (name = "admin", description = "pq administrators only"),
         (name = "meta", description = "Health and media"),
     )
@@ -106,6 +108,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(invites::create, invites::list))
         .routes(routes!(invites::preview, invites::revoke))
         .routes(routes!(invites::accept))
+        .routes(routes!(voice::ice))
+        .routes(routes!(voice::moderate, voice::disconnect))
         .routes(routes!(admin::toast))
         .routes(routes!(admin::set_plan))
         .routes(routes!(media::get))

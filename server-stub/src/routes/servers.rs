@@ -117,6 +117,7 @@ async fn states(state: &AppState, user: UserId, only: Option<ServerId>) -> Resul
             role: Role::from_name(&row.role).unwrap_or(Role::Member),
             member_count: state.hub().member_counts(server.id).0,
             read_states,
+            voice_states: state.hub().voice_states_of(server.id),
             server,
         });
     }

@@ -207,6 +207,38 @@ impl Gw {
         }
     }
 
+    /// Waits for a frame matching `pred` (dispatches included); others are
+    /// kept in the backlog.
+    pub async fn frame(&mut self, what: &str, pred: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+        let mut skipped = Vec::new();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "no {what} in time; saw {skipped:?}");
+            let f = self.next().await;
+            if pred(&f) {
+                self.backlog.extend(skipped);
+                return f;
+            }
+            skipped.push(f);
+        }
+    }
+
+    /// Every frame that arrives within `quiet` of the previous one (drains
+    /// the backlog first).
+    pub async fn drain(&mut self, quiet: Duration) -> Vec<ServerFrame> {
+        let mut out: Vec<ServerFrame> = self.backlog.drain(..).collect();
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(quiet, self.ws.next()).await {
+            if let Message::Text(t) = msg {
+                let f: ServerFrame = serde_json::from_str(t.as_str()).unwrap_or_else(|e| panic!("{e}: {t}"));
+                if let ServerFrame::Dispatch(d) = &f {
+                    self.last_s = d.s;
+                }
+                out.push(f);
+            }
+        }
+        out
+    }
+
     /// Sends a message and waits for its ack (or panics on an error frame).
     pub async fn send_message(&mut self, channel: pq_protocol::ChannelId, body: &str) -> SendAck {
         let client_id = ClientMessageId::new();

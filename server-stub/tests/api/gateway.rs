@@ -31,7 +31,7 @@ async fn bad_frames_close_with_a_reason_and_others_keep_chatting() {
         (Message::Text(r#"{"op":"teleport","d":{}}"#.into()), CloseCode::UnknownOp),
         (Message::Text(r#"{"op":"send_message","d":{"channel_id":"x"}}"#.into()), CloseCode::DecodeError),
         (
-            Message::Text(format!(r#"{{"op":"heartbeat","pad":"{}"}}"#, "x".repeat(20_000)).into()),
+            Message::Text(format!(r#"{{"op":"heartbeat","pad":"{}"}}"#, "x".repeat(40_000)).into()),
             CloseCode::MessageTooBig,
         ),
         (Message::Binary(vec![0xff, 0xfe, 0x80].into()), CloseCode::InvalidPayload),

@@ -19,3 +19,4 @@ mod openapi;
 mod servers;
 mod signin;
 mod tokens;
+mod voice;

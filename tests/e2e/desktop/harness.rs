@@ -490,6 +490,11 @@ impl Desktop {
         self.wd().execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
+    /// Runs an asynchronous script (it calls its last argument with the result).
+    pub async fn js_async(&self, script: &str) -> serde_json::Value {
+        self.wd().execute_async(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}"))
+    }
+
     /// Saves what the window shows as `docs/screenshots/NAME.png` when
     /// `PQ_SCREENSHOTS` names that directory, else under the target directory.
     pub async fn screenshot(&self, name: &str) -> PathBuf {

@@ -93,7 +93,11 @@ presence: Presence, } | { "type": "user_updated",
 /**
  * The new profile.
  */
-user: User, } | { "type": "toast", 
+user: User, } | { "type": "voice_changed", 
+/**
+ * The server.
+ */
+server_id: ServerId, } | { "type": "toast", 
 /**
  * The toast.
  */

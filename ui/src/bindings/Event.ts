@@ -14,6 +14,8 @@ import type { Timestamp } from "./Timestamp";
 import type { Toast } from "./Toast";
 import type { User } from "./User";
 import type { UserId } from "./UserId";
+import type { VoiceSessionId } from "./VoiceSessionId";
+import type { VoiceState } from "./VoiceState";
 
 /**
  * Everything the gateway dispatches.
@@ -210,4 +212,24 @@ channels: Array<Channel>, } | { "type": "toast",
 /**
  * The toast.
  */
-toast: Toast, };
+toast: Toast, } | { "type": "voice_state_updated", 
+/**
+ * Their state.
+ */
+state: VoiceState, } | { "type": "voice_state_removed", 
+/**
+ * Server.
+ */
+server_id: ServerId, 
+/**
+ * The room.
+ */
+channel_id: ChannelId, 
+/**
+ * Who.
+ */
+user_id: UserId, 
+/**
+ * The stay that ended.
+ */
+voice_session: VoiceSessionId, };

@@ -4,6 +4,7 @@ import type { Channel } from "./Channel";
 import type { ReadState } from "./ReadState";
 import type { Role } from "./Role";
 import type { Server } from "./Server";
+import type { VoiceState } from "./VoiceState";
 
 /**
  * Everything a client needs to draw one server: sent in `ready`, when
@@ -29,4 +30,8 @@ member_count: number,
 /**
  * Your read state of each text channel.
  */
-read_states: Array<ReadState>, };
+read_states: Array<ReadState>, 
+/**
+ * Who is in its voice rooms now.
+ */
+voice_states: Array<VoiceState>, };
