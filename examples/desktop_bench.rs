@@ -153,6 +153,8 @@ async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, starts: u
         println!("diag {}: {}", binary.display(), desktop.js_async(js).await);
         let experiments = [
             "return 'baseline'",
+            "const t = document.querySelector('textarea'); t.style.willChange = 'transform'; t.focus(); return 'composer on its own layer'",
+            "const t = document.querySelector('textarea'); t.style.willChange = ''; t.style.contain = 'strict'; t.blur(); t.focus(); return 'composer contained'",
             "document.activeElement && document.activeElement.blur(); return 'blurred'",
             "document.querySelectorAll('.vrow').forEach(e => e.style.transform = 'none'); return 'rows untransformed'",
             "document.querySelector('.messages') && (document.querySelector('.messages').style.display = 'none'); return 'messages hidden'",

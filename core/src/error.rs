@@ -36,6 +36,10 @@ pub enum Error {
     /// The engine has stopped (the app is closing).
     #[error("pq is shutting down")]
     Closed,
+    /// A call could not start or went wrong (the room is full, no
+    /// connection to the server, …).
+    #[error("{0}")]
+    Voice(String),
 }
 
 impl Error {

@@ -19,6 +19,7 @@ pub mod auth;
 mod engine;
 mod error;
 pub mod store;
+pub mod voice;
 
 pub use engine::{Client, ClientConfig, ConnectionState, Event, Timeline, cache_path};
 pub use error::{Error, Result};

@@ -12,6 +12,7 @@ use pq_core::{
         models::{
             Channel, ChannelKind, CreateChannel, CreateInvite, Invite, InvitePreview, Me, Member, Message, ServerState,
         },
+        voice::VoiceState,
     },
     store::{CachedChannel, CachedServer, OutboxEntry, SearchHit},
 };
@@ -156,6 +157,9 @@ commands! {
 
     /// A server's members with presence (cached now, refreshed in the background).
     fn members(d, server_id: ServerId) -> Vec<Member> { Ok(d.client()?.members(server_id)?) }
+
+    /// Who is in the voice rooms of a server (known while connected).
+    fn voice_states(d, server_id: ServerId) -> Vec<VoiceState> { Ok(d.client()?.voice_states(server_id)) }
 
     /// A channel's newest messages and unsent ones, from the cache.
     fn timeline(d, channel_id: ChannelId, limit: u32) -> Timeline {

@@ -20,5 +20,7 @@ mod cli;
 mod common;
 mod desktop;
 mod faults;
+mod members;
 mod server_process;
 mod signin;
+mod voice;

@@ -1,6 +1,6 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AppInfo, CachedChannel, CachedServer, Member, Message, OutboxEntry, Timeline } from "./bindings";
+import type { AppInfo, CachedChannel, CachedServer, Member, Message, OutboxEntry, Timeline, VoiceState } from "./bindings";
 
 // The bridge is the only way the UI reaches the shell: stand in for it.
 const bridge = vi.hoisted(() => ({
@@ -12,6 +12,7 @@ const bridge = vi.hoisted(() => ({
   servers: vi.fn(),
   channels: vi.fn(),
   members: vi.fn(),
+  voiceStates: vi.fn(async (): Promise<VoiceState[]> => []),
   timeline: vi.fn(),
   setActiveChannel: vi.fn(async () => null),
   markRead: vi.fn(async () => null),
@@ -175,6 +176,41 @@ describe("main screen", () => {
     expect(document.querySelector('[data-member="Bob"]')?.className).toContain("away");
     // Reading the channel marks it read up to the newest message.
     expect(bridge.markRead).toHaveBeenCalledWith(GENERAL, 3);
+  });
+
+  it("shows who is in a voice room, muted or on camera, and follows changes", async () => {
+    signedIn();
+    const LOUNGE = "01900000-0000-7000-8000-000000000016";
+    bridge.channels.mockResolvedValue([channel(GENERAL, "general", "text", null), channel(LOUNGE, "Lounge", "voice", null)]);
+    const bob = {
+      server_id: SERVER,
+      channel_id: LOUNGE,
+      user_id: BOB,
+      voice_session: "01900000-0000-7000-8000-000000000050",
+      self_mute: true,
+      self_deaf: false,
+      server_mute: false,
+      camera: true,
+      speaking: false,
+      joined_at: "2026-11-25T06:00:00.000Z",
+    };
+    bridge.voiceStates.mockResolvedValue([bob]);
+    await start();
+    const row = document.querySelector('[data-user="Bob"]');
+    expect(row?.textContent).toContain("Bob");
+    expect(screen.getByLabelText("1 person in the room")).toBeTruthy();
+    expect(row?.querySelector('[aria-label="Muted"]')).toBeTruthy();
+    expect(row?.querySelector('[aria-label="Camera on"]')).toBeTruthy();
+    // Bob speaks with his microphone on; Minji joins.
+    bridge.voiceStates.mockResolvedValue([
+      { ...bob, self_mute: false, speaking: true },
+      { ...bob, user_id: ME, camera: false, self_mute: false, voice_session: "01900000-0000-7000-8000-000000000051" },
+    ]);
+    await act(async () => onEvent({ kind: "core", data: { type: "voice_changed", server_id: SERVER } }));
+    await settle();
+    expect(screen.getByLabelText("2 people in the room")).toBeTruthy();
+    expect(document.querySelector('[data-user="Bob"]')?.className).toContain("speaking");
+    expect(document.querySelector('[data-user="Bob"] [aria-label="Muted"]')).toBeNull();
   });
 
   it("sends on Enter, keeps Shift+Enter as a new line, and counts against the plan", async () => {

@@ -38,6 +38,7 @@ use std::{
 use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
     limits::char_count,
+    gateway::ClientFrame,
     models::{CreateInvite, Invite, InvitePreview, Me, Member, Message, Presence, ServerState, Toast, User},
     voice::VoiceState,
 };
@@ -258,6 +259,9 @@ pub(crate) enum Command {
     Idle(bool),
     /// Try to connect now (skip the backoff wait).
     ReconnectNow,
+    /// Send a voice frame (dropped while offline: the call joins again
+    /// once connected).
+    Voice(ClientFrame),
     /// Stop.
     Shutdown,
 }
@@ -277,6 +281,8 @@ pub(crate) struct Shared {
     pub(crate) voice: Mutex<HashMap<ServerId, Vec<VoiceState>>>,
     /// When each server's member list was last fetched (see [`Client::members`]).
     pub(crate) members_fetched: Mutex<HashMap<ServerId, std::time::Instant>>,
+    /// The active call, for voice frames from the gateway.
+    pub(crate) calls: Arc<crate::voice::call::VoiceHub>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) connection: watch::Sender<ConnectionState>,
 }
@@ -375,6 +381,7 @@ impl Client {
             presence: Mutex::new(HashMap::new()),
             voice: Mutex::new(HashMap::new()),
             members_fetched: Mutex::new(HashMap::new()),
+            calls: Arc::default(),
             events,
             connection,
         });
@@ -525,6 +532,20 @@ impl Client {
             }
         }
         Ok(channels)
+    }
+
+    /// Joins a voice room: returns once seated, with the call connecting to
+    /// everyone in the room. Joining another room (or from another device)
+    /// ends the call that was there.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`]; [`Error::Voice`] when the server refuses (the
+    /// room is full, not a voice channel) or cannot be reached.
+    pub async fn join_voice(&self, channel: ChannelId, options: crate::voice::JoinOptions) -> Result<crate::voice::Call> {
+        let me = self.me().ok_or(Error::NotSignedIn)?;
+        crate::voice::call::join(&self.shared.calls, self.commands.clone(), me.id, channel, options)
+            .await
+            .map_err(Error::Voice)
     }
 
     /// Who is in the voice rooms of a server, by room and time of joining

@@ -53,6 +53,7 @@ use super::{Command, ConnectionState, Event, Shared};
 use crate::{
     api::{ApiError, HistoryQuery},
     store::{OutboxEntry, OutboxState},
+    voice::call::VoiceWire,
 };
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -269,6 +270,8 @@ impl<'a> Connection<'a> {
                         shared.emit(Event::Error { message: e.to_string() });
                     }
                     self.plan_catch_up(false);
+                    // The server seats nobody from a new session: a call joins again.
+                    shared.calls.forward(VoiceWire::NewSession);
                     break;
                 }
                 ServerFrame::Resumed(r) => {
@@ -334,7 +337,13 @@ impl<'a> Connection<'a> {
                         }
                         ServerFrame::HeartbeatAck => awaiting_ack = false,
                         ServerFrame::Ack(ack) => self.acked(&ack),
+                        ServerFrame::Error(e) if e.client_id.is_none() && is_voice_refusal(e.error.code) => {
+                            shared.calls.forward(VoiceWire::Refused(e.error));
+                        }
                         ServerFrame::Error(e) => self.refused(e),
+                        ServerFrame::VoiceJoined(j) => shared.calls.forward(VoiceWire::Joined(j)),
+                        ServerFrame::VoiceLeft(l) => shared.calls.forward(VoiceWire::Left(l)),
+                        ServerFrame::VoiceSignal(s) => shared.calls.forward(VoiceWire::Signal(s)),
                         ServerFrame::InvalidSession(_) => {
                             *session = None;
                             return Outcome::Dropped { reason: "the server ended the session".into(), reached_online: self.online };
@@ -373,6 +382,11 @@ impl<'a> Connection<'a> {
                             if let Err(e) = send(&mut sink, &ClientFrame::Typing(TypingStart { channel_id: c })).await {
                                 return Outcome::Dropped { reason: e, reached_online: self.online };
                             }
+                        }
+                    }
+                    Some(Command::Voice(frame)) => {
+                        if let Err(e) = send(&mut sink, &frame).await {
+                            return Outcome::Dropped { reason: e, reached_online: self.online };
                         }
                     }
                     Some(Command::Idle(idle)) => {
@@ -719,6 +733,7 @@ impl<'a> Connection<'a> {
             }
             Wire::Toast { toast } => shared.emit(Event::Toast { toast }),
             Wire::VoiceStateUpdated { state } => {
+                shared.calls.forward(VoiceWire::Updated(state.clone()));
                 let server_id = state.server_id;
                 {
                     let mut voice = shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
@@ -732,6 +747,7 @@ impl<'a> Connection<'a> {
                 shared.emit(Event::VoiceChanged { server_id });
             }
             Wire::VoiceStateRemoved { server_id, user_id, voice_session, .. } => {
+                shared.calls.forward(VoiceWire::Removed { user_id, voice_session });
                 let mut voice = shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
                 if let Some(room) = voice.get_mut(&server_id) {
                     room.retain(|v| !(v.user_id == user_id && v.voice_session == voice_session));
@@ -941,4 +957,9 @@ fn decode(
         }),
         Some(Ok(_)) => Ok(None),
     }
+}
+
+/// Gateway errors that answer a voice request (they carry no client id).
+fn is_voice_refusal(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::RoomFull | ErrorCode::NotInRoom | ErrorCode::NotFound | ErrorCode::BadRequest | ErrorCode::InvalidField)
 }

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedServer, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, Me, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent } from "../bindings";
+import type { AppInfo, CachedChannel, CachedServer, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, Me, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -65,6 +65,13 @@ export function channels(serverId: ServerId): Promise<Array<CachedChannel>> {
  */
 export function members(serverId: ServerId): Promise<Array<Member>> {
   return invoke("members", { serverId });
+}
+
+/**
+ * Who is in the voice rooms of a server (known while connected).
+ */
+export function voiceStates(serverId: ServerId): Promise<Array<VoiceState>> {
+  return invoke("voice_states", { serverId });
 }
 
 /**

@@ -164,6 +164,7 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
       <button className="icon small more" onClick={() => setMenu(!menu)} aria-label="Channel menu">
         ⋯
       </button>
+      {c.channel.kind === "voice" && <VoiceRoster serverId={sid} channelId={c.channel.id} />}
       {menu && (
         <div className="menu" onMouseLeave={() => setMenu(false)}>
           <button onClick={() => (setMenu(false), void setMuted(sid, c.channel.id, !c.muted))}>
@@ -178,6 +179,33 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
         </div>
       )}
     </div>
+  );
+}
+
+/// Who is in a voice room, under its channel.
+function VoiceRoster({ serverId, channelId }: { serverId: string; channelId: string }) {
+  const t = useT();
+  const states = useStore((s) => s.voice[serverId]);
+  const users = useStore((s) => s.users);
+  const base = useStore((s) => s.info?.server_url);
+  const here = (states ?? []).filter((v) => v.channel_id === channelId);
+  if (here.length === 0) return null;
+  return (
+    <ul className="voice-roster" aria-label={t("voice.inRoom", { n: here.length })}>
+      {here.map((v) => {
+        const user = users[v.user_id];
+        const muted = v.self_mute || v.server_mute;
+        return (
+          <li key={v.user_id} className={`voice-person${v.speaking ? " speaking" : ""}`} data-user={user?.display_name ?? v.user_id}>
+            <Avatar name={user?.display_name ?? "?"} url={user?.avatar_url} base={base} size={20} />
+            <span className="name">{user?.display_name ?? "…"}</span>
+            {v.camera && <Icon name="camera" size={14} label={t("voice.camera")} />}
+            {muted && <Icon name="mic-off" size={14} label={v.server_mute ? t("voice.serverMuted") : t("voice.muted")} />}
+            {v.self_deaf && <Icon name="deafened" size={14} label={t("voice.deafened")} />}
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 

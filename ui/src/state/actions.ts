@@ -82,6 +82,11 @@ export async function loadChannels(serverId: ServerId) {
   return channels;
 }
 
+export async function loadVoice(serverId: ServerId) {
+  const states = await bridge.voiceStates(serverId).catch(() => []);
+  setState((s) => ({ voice: { ...s.voice, [serverId]: states } }));
+}
+
 export async function loadMembers(serverId: ServerId) {
   const members = await bridge.members(serverId).catch(() => []);
   setState((s) => {
@@ -99,6 +104,7 @@ export async function selectServer(serverId: ServerId) {
   setState({ serverId, search: null });
   const channels = await loadChannels(serverId);
   void loadMembers(serverId);
+  void loadVoice(serverId);
   const s = getState();
   const keep = channels.find((c) => c.channel.id === s.channelId);
   const first = keep ?? channels.find((c) => c.channel.kind === "text");

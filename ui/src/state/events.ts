@@ -7,6 +7,7 @@ import {
   loadMembers,
   loadServers,
   loadTimeline,
+  loadVoice,
   markSeen,
   refreshInfo,
   selectChannel,
@@ -68,6 +69,9 @@ function onCore(e: EngineEvent) {
       return;
     case "channels_changed":
       if (s.channels[e.server_id] || s.serverId === e.server_id) void loadChannels(e.server_id);
+      return;
+    case "voice_changed":
+      if (s.serverId === e.server_id) void loadVoice(e.server_id);
       return;
     case "members_changed":
       if (s.serverId === e.server_id) void loadMembers(e.server_id);

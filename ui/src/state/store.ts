@@ -20,6 +20,7 @@ import type {
   Settings,
   User,
   UserId,
+  VoiceState,
 } from "../bindings";
 import { type Lang, resolveLang } from "../i18n";
 
@@ -53,6 +54,8 @@ export interface State {
   servers: CachedServer[];
   channels: Record<ServerId, CachedChannel[]>;
   members: Record<ServerId, Member[]>;
+  /// Who is in each server's voice rooms.
+  voice: Record<ServerId, VoiceState[]>;
   users: Record<UserId, User>;
   presence: Record<UserId, Presence>;
   serverId: ServerId | null;
@@ -95,6 +98,7 @@ export const initialState = (): State => ({
   servers: [],
   channels: {},
   members: {},
+  voice: {},
   users: {},
   presence: {},
   serverId: null,

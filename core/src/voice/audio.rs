@@ -1,0 +1,135 @@
+//! Audio in and out of a call, in 20 ms frames of 48 kHz mono 16-bit PCM
+//! (what Opus codes in one packet).
+//!
+//! A call reads its microphone through [`AudioSource`] and plays the mixed
+//! room through [`AudioSink`]. Devices (cpal) implement both; so do the
+//! synthetic [`ToneSource`] (a sine at a given frequency: tests, and a
+//! "test my microphone" tone) and [`SilenceSource`] (no microphone).
+
+use std::f64::consts::TAU;
+
+/// Samples per second of everything a call handles.
+pub const SAMPLE_RATE: u32 = 48_000;
+/// Samples in one 20 ms frame (mono).
+pub const FRAME: usize = 960;
+/// One frame's duration.
+pub const FRAME_DURATION: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Where a call's outgoing audio comes from: one 20 ms frame at a time,
+/// asked for every 20 ms.
+pub trait AudioSource: Send + 'static {
+    /// Fills `frame` ([`FRAME`] samples) with the next 20 ms.
+    fn next_frame(&mut self, frame: &mut [i16]);
+}
+
+/// Where the mixed room goes: one 20 ms frame every 20 ms.
+pub trait AudioSink: Send + 'static {
+    /// Plays `frame` ([`FRAME`] samples).
+    fn play(&mut self, frame: &[i16]);
+}
+
+/// A sine tone: the synthetic microphone of tests and of the device check.
+#[derive(Debug, Clone)]
+pub struct ToneSource {
+    hz: f64,
+    amplitude: f64,
+    phase: f64,
+}
+
+impl ToneSource {
+    /// A tone at `hz` at a third of full scale.
+    #[must_use]
+    pub fn new(hz: f64) -> Self {
+        Self { hz, amplitude: f64::from(i16::MAX) / 3.0, phase: 0.0 }
+    }
+}
+
+impl AudioSource for ToneSource {
+    fn next_frame(&mut self, frame: &mut [i16]) {
+        let step = TAU * self.hz / f64::from(SAMPLE_RATE);
+        for s in frame.iter_mut() {
+            *s = (self.amplitude * self.phase.sin()) as i16;
+            self.phase = (self.phase + step) % TAU;
+        }
+    }
+}
+
+/// No microphone: silence.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SilenceSource;
+
+impl AudioSource for SilenceSource {
+    fn next_frame(&mut self, frame: &mut [i16]) {
+        frame.fill(0);
+    }
+}
+
+/// Plays nothing (no speakers, or a test that only looks at what arrived).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NullSink;
+
+impl AudioSink for NullSink {
+    fn play(&mut self, _frame: &[i16]) {}
+}
+
+/// Root mean square of `samples`, 0–32767.
+#[must_use]
+pub fn rms(samples: &[i16]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = samples.iter().map(|s| f64::from(*s) * f64::from(*s)).sum();
+    (sum / samples.len() as f64).sqrt()
+}
+
+/// The strongest frequency in `samples` between `lo` and `hi` Hz, in steps of
+/// `step` Hz (Goertzel at each candidate). For checking which tone arrived.
+#[must_use]
+pub fn dominant_frequency(samples: &[i16], lo: f64, hi: f64, step: f64) -> Option<f64> {
+    if samples.len() < 256 {
+        return None;
+    }
+    let mut best: Option<(f64, f64)> = None;
+    let mut f = lo;
+    while f <= hi {
+        let p = goertzel(samples, f);
+        if best.is_none_or(|(_, bp)| p > bp) {
+            best = Some((f, p));
+        }
+        f += step;
+    }
+    best.map(|(f, _)| f)
+}
+
+/// Power of frequency `hz` in `samples` (Goertzel).
+#[must_use]
+pub fn goertzel(samples: &[i16], hz: f64) -> f64 {
+    let w = TAU * hz / f64::from(SAMPLE_RATE);
+    let coeff = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0_f64, 0.0_f64);
+    for x in samples {
+        let s0 = f64::from(*x) + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    s1 * s1 + s2 * s2 - coeff * s1 * s2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tone_is_found_at_its_frequency_and_silence_has_no_level() {
+        let mut tone = ToneSource::new(440.0);
+        let mut buf = vec![0i16; FRAME * 5];
+        for chunk in buf.chunks_mut(FRAME) {
+            tone.next_frame(chunk);
+        }
+        assert_eq!(dominant_frequency(&buf, 200.0, 2000.0, 10.0), Some(440.0));
+        assert!((rms(&buf) - f64::from(i16::MAX) / 3.0 / 2f64.sqrt()).abs() < 100.0);
+        let mut quiet = vec![1i16; FRAME];
+        SilenceSource.next_frame(&mut quiet);
+        assert_eq!(rms(&quiet), 0.0);
+    }
+}

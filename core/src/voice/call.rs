@@ -1,0 +1,655 @@
+//! The call actor: one task owns the room's peer connections, reacts to the
+//! room's signaling and roster, sends our audio every 20 ms and mixes what
+//! arrives. [`Call`] is its handle.
+//!
+//! Who connects to whom: the newcomer offers to everyone already in the room
+//! (from `voice_joined`'s roster); those already there answer, creating their
+//! side when the first signal arrives. Later offers (ICE restarts) may come
+//! from either side; [`Peer`] settles crossing offers.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use pq_protocol::{
+    ChannelId, ErrorBody, UserId, VoiceSessionId,
+    gateway::ClientFrame,
+    voice::{IceCandidate, Signal, VoiceJoin, VoiceJoined, VoiceLeft, VoiceLeftReason, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
+};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+use webrtc::peer_connection::RTCPeerConnectionState;
+
+use super::{
+    audio::{AudioSink, AudioSource, FRAME, rms},
+    peer::{Peer, PeerEvent, PeerKey, PeerSetup},
+};
+
+/// What the gateway tells a call (forwarded by the sync task).
+#[derive(Debug)]
+pub(crate) enum VoiceWire {
+    Joined(Box<VoiceJoined>),
+    Left(VoiceLeft),
+    Signal(VoiceSignal),
+    Updated(VoiceState),
+    Removed { user_id: UserId, voice_session: VoiceSessionId },
+    Refused(ErrorBody),
+    /// A new gateway session (not a resume): the server no longer seats us.
+    NewSession,
+}
+
+/// Sends a frame on the gateway (the sync task's command queue).
+pub(crate) type FrameSender = mpsc::Sender<crate::engine::Command>;
+
+/// Where a call stands.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum CallState {
+    /// Asking the server for a seat.
+    Joining,
+    /// In the room.
+    InRoom,
+    /// Left, with why.
+    Left {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// One other person in the call and how our connection to them is doing.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Participant {
+    /// Their state in the room.
+    pub state: VoiceState,
+    /// Our peer connection to them: `new`, `connecting`, `connected`,
+    /// `disconnected`, `failed` or `closed`.
+    pub connection: String,
+    /// Audio packets received from them.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub packets: u64,
+    /// Packets lost and concealed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub concealed: u64,
+    /// Their level over the last 100 ms, 0–1.
+    pub level: f32,
+}
+
+/// A snapshot of a call.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CallInfo {
+    /// The room.
+    pub channel_id: ChannelId,
+    /// Joining, in the room, or left.
+    pub state: CallState,
+    /// My state in the room (once seated).
+    pub me: Option<VoiceState>,
+    /// Everyone else in the room.
+    pub participants: Vec<Participant>,
+    /// My microphone level over the last 20 ms, 0–1.
+    pub my_level: f32,
+}
+
+/// Options for joining a room.
+pub struct JoinOptions {
+    /// The microphone.
+    pub source: Box<dyn AudioSource>,
+    /// The speakers.
+    pub sink: Box<dyn AudioSink>,
+    /// Join muted.
+    pub muted: bool,
+    /// Local addresses for peer connections (`0.0.0.0:0`: every interface;
+    /// tests use `127.0.0.1:0`).
+    pub udp_addrs: Vec<String>,
+}
+
+impl std::fmt::Debug for JoinOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinOptions").field("muted", &self.muted).field("udp_addrs", &self.udp_addrs).finish_non_exhaustive()
+    }
+}
+
+enum Control {
+    Leave(oneshot::Sender<()>),
+    Mute(bool),
+    Deafen(bool),
+}
+
+/// A call in a voice room. Dropping it leaves the room.
+#[derive(Debug)]
+pub struct Call {
+    control: mpsc::UnboundedSender<Control>,
+    info: Arc<Mutex<CallInfo>>,
+    peers: Arc<Mutex<HashMap<UserId, Arc<Mutex<super::peer::Received>>>>>,
+}
+
+impl Call {
+    /// The call now.
+    #[must_use]
+    pub fn info(&self) -> CallInfo {
+        self.info.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The last `ms` milliseconds of audio decoded from `user` (before
+    /// mixing): for levels, and for checking what arrived.
+    #[must_use]
+    pub fn heard_from(&self, user: UserId, ms: u32) -> Vec<i16> {
+        let peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(r) = peers.get(&user) else { return Vec::new() };
+        let r = r.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = (ms as usize * 48).min(r.history.len());
+        r.history.iter().skip(r.history.len() - n).copied().collect()
+    }
+
+    /// When the first audio from `user` arrived, if it has.
+    #[must_use]
+    pub fn first_heard(&self, user: UserId) -> Option<Instant> {
+        let peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        peers.get(&user).and_then(|r| r.lock().unwrap_or_else(PoisonError::into_inner).first_at)
+    }
+
+    /// Mutes or unmutes my microphone.
+    pub fn set_muted(&self, muted: bool) {
+        let _ = self.control.send(Control::Mute(muted));
+    }
+
+    /// Turns all sound off (and my microphone) or back on.
+    pub fn set_deafened(&self, deafened: bool) {
+        let _ = self.control.send(Control::Deafen(deafened));
+    }
+
+    /// Leaves the room and closes every connection.
+    pub async fn leave(self) {
+        let (tx, rx) = oneshot::channel();
+        if self.control.send(Control::Leave(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+/// The voice part of the engine: which call is active, for the sync task to
+/// forward the gateway's voice frames to.
+#[derive(Debug, Default)]
+pub(crate) struct VoiceHub {
+    pub(crate) active: Mutex<Option<mpsc::UnboundedSender<VoiceWire>>>,
+}
+
+impl VoiceHub {
+    /// Forwards a frame to the active call, if any.
+    pub(crate) fn forward(&self, wire: VoiceWire) {
+        if let Some(tx) = self.active.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            let _ = tx.send(wire);
+        }
+    }
+
+}
+
+/// Starts a call: asks for a seat and returns once seated (or refused).
+pub(crate) async fn join(
+    hub: &Arc<VoiceHub>,
+    frames: FrameSender,
+    me_id: UserId,
+    channel: ChannelId,
+    options: JoinOptions,
+) -> Result<Call, String> {
+    let (wire_tx, wire_rx) = mpsc::unbounded_channel();
+    let own = wire_tx.downgrade();
+    let previous = hub.active.lock().unwrap_or_else(PoisonError::into_inner).replace(wire_tx);
+    drop(previous);
+    let (control, control_rx) = mpsc::unbounded_channel();
+    let info = Arc::new(Mutex::new(CallInfo {
+        channel_id: channel,
+        state: CallState::Joining,
+        me: None,
+        participants: vec![],
+        my_level: 0.0,
+    }));
+    let peers = Arc::new(Mutex::new(HashMap::new()));
+    let (seated_tx, seated_rx) = oneshot::channel();
+    let actor = Actor {
+        hub: hub.clone(),
+        own,
+        frames,
+        me_id,
+        channel,
+        muted: options.muted,
+        deafened: false,
+        speaking: false,
+        loud_until: None,
+        last_speaking_sent: Instant::now() - Duration::from_secs(1),
+        me: None,
+        roster: HashMap::new(),
+        peers: HashMap::new(),
+        outgoing: HashMap::new(),
+        setup: PeerSetup { udp_addrs: options.udp_addrs, ice_servers: vec![] },
+        info: info.clone(),
+        received: peers.clone(),
+        seated: Some(seated_tx),
+        opus: Mutex::new(encoder()?),
+    };
+    tokio::spawn(actor.run(wire_rx, control_rx, options.source, options.sink));
+    match tokio::time::timeout(Duration::from_secs(15), seated_rx).await {
+        Ok(Ok(Ok(()))) => Ok(Call { control, info, peers }),
+        Ok(Ok(Err(reason))) => Err(reason),
+        Ok(Err(_)) => Err("the call ended before it was seated".into()),
+        Err(_) => {
+            let _ = control.send(Control::Leave(oneshot::channel().0));
+            Err("the server did not answer in time; check your connection".into())
+        }
+    }
+}
+
+struct Actor {
+    hub: Arc<VoiceHub>,
+    /// Our entry in `hub.active` (weak: a newer call replacing it ends this one).
+    own: mpsc::WeakUnboundedSender<VoiceWire>,
+    frames: FrameSender,
+    me_id: UserId,
+    channel: ChannelId,
+    muted: bool,
+    deafened: bool,
+    speaking: bool,
+    loud_until: Option<Instant>,
+    last_speaking_sent: Instant,
+    me: Option<VoiceState>,
+    roster: HashMap<UserId, VoiceState>,
+    peers: HashMap<PeerKey, Peer>,
+    /// Local candidates waiting to go out, per peer (sent in batches).
+    outgoing: HashMap<PeerKey, Vec<IceCandidate>>,
+    setup: PeerSetup,
+    info: Arc<Mutex<CallInfo>>,
+    received: Arc<Mutex<HashMap<UserId, Arc<Mutex<super::peer::Received>>>>>,
+    seated: Option<oneshot::Sender<Result<(), String>>>,
+    /// In a mutex only to be `Sync` (the actor alone uses it).
+    opus: Mutex<opus::Encoder>,
+}
+
+/// Loud enough to count as speaking (about −40 dBFS).
+const SPEAKING_RMS: f64 = 330.0;
+/// Speaking lasts this long after the last loud frame.
+const SPEAKING_HANGOVER: Duration = Duration::from_millis(400);
+
+impl Actor {
+    async fn run(
+        mut self,
+        mut wire: mpsc::UnboundedReceiver<VoiceWire>,
+        mut control: mpsc::UnboundedReceiver<Control>,
+        mut source: Box<dyn AudioSource>,
+        mut sink: Box<dyn AudioSink>,
+    ) {
+        let (peer_tx, mut peer_rx) = mpsc::unbounded_channel();
+        self.send_join().await;
+        let mut tick = tokio::time::interval(super::audio::FRAME_DURATION);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let mut flush = tokio::time::interval(Duration::from_millis(40));
+        let mut frame = vec![0i16; FRAME];
+        let mut mixed = vec![0i16; FRAME];
+        let mut packet = vec![0u8; 1500];
+        let reason = loop {
+            tokio::select! {
+                w = wire.recv() => match w {
+                    Some(w) => if let Some(reason) = self.on_wire(w, &peer_tx).await { break reason },
+                    None => break "another call started".to_owned(),
+                },
+                c = control.recv() => match c {
+                    None => {
+                        self.send(ClientFrame::VoiceLeave).await;
+                        break "left".to_owned();
+                    }
+                    Some(Control::Leave(done)) => {
+                        self.send(ClientFrame::VoiceLeave).await;
+                        self.close_all().await;
+                        let _ = done.send(());
+                        break "left".to_owned();
+                    }
+                    Some(Control::Mute(m)) => {
+                        self.muted = m;
+                        self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_mute: Some(m), ..Default::default() })).await;
+                    }
+                    Some(Control::Deafen(d)) => {
+                        self.deafened = d;
+                        self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_deaf: Some(d), ..Default::default() })).await;
+                    }
+                },
+                Some(e) = peer_rx.recv() => self.on_peer(e).await,
+                _ = tick.tick() => {
+                    source.next_frame(&mut frame);
+                    self.audio_out(&frame, &mut packet).await;
+                    self.mix(&mut mixed);
+                    if !self.deafened {
+                        sink.play(&mixed);
+                    }
+                }
+                _ = flush.tick() => {
+                    self.flush_candidates(false).await;
+                    self.publish();
+                }
+            }
+        };
+        self.close_all().await;
+        {
+            let mut active = self.hub.active.lock().unwrap_or_else(PoisonError::into_inner);
+            if let (Some(tx), Some(own)) = (active.as_ref(), self.own.upgrade())
+                && tx.same_channel(&own)
+            {
+                *active = None;
+            }
+        }
+        if let Some(s) = self.seated.take() {
+            let _ = s.send(Err(reason.clone()));
+        }
+        self.info.lock().unwrap_or_else(PoisonError::into_inner).state = CallState::Left { reason };
+        self.publish();
+    }
+
+    async fn send(&self, frame: ClientFrame) {
+        let _ = self.frames.send(crate::engine::Command::Voice(frame)).await;
+    }
+
+    async fn send_join(&self) {
+        self.send(ClientFrame::VoiceJoin(VoiceJoin {
+            channel_id: self.channel,
+            self_mute: Some(self.muted),
+            self_deaf: Some(self.deafened),
+            camera: Some(false),
+        }))
+        .await;
+    }
+
+    /// Returns why the call ended, if it did.
+    async fn on_wire(&mut self, w: VoiceWire, peer_tx: &mpsc::UnboundedSender<PeerEvent>) -> Option<String> {
+        match w {
+            VoiceWire::Joined(j) => {
+                if j.me.channel_id != self.channel {
+                    return None;
+                }
+                info!(channel = %self.channel, people = j.roster.len(), "in the voice room");
+                self.setup.ice_servers = j.ice_servers.clone();
+                // A re-join (new gateway session): start afresh.
+                self.close_all().await;
+                self.me = Some(j.me.clone());
+                self.roster = j.roster.iter().filter(|v| v.user_id != self.me_id).map(|v| (v.user_id, v.clone())).collect();
+                let others: Vec<VoiceState> = self.roster.values().cloned().collect();
+                for other in others {
+                    // As the newcomer we offer: the track we add asks for negotiation.
+                    self.connect(other.user_id, other.voice_session, true, peer_tx).await;
+                }
+                self.info.lock().unwrap_or_else(PoisonError::into_inner).state = CallState::InRoom;
+                if let Some(s) = self.seated.take() {
+                    let _ = s.send(Ok(()));
+                }
+            }
+            VoiceWire::Refused(e) => {
+                if self.seated.is_some() {
+                    return Some(e.message);
+                }
+                debug!(error = %e.message, "a voice request was refused");
+            }
+            VoiceWire::Left(l) => {
+                if l.channel_id == self.channel {
+                    return Some(match l.reason {
+                        VoiceLeftReason::Left => "left".into(),
+                        VoiceLeftReason::Moved => "you joined the call somewhere else".into(),
+                        VoiceLeftReason::Disconnected => "an admin disconnected you".into(),
+                        VoiceLeftReason::Removed => "you are no longer a member of this server".into(),
+                        VoiceLeftReason::ChannelDeleted => "the channel was deleted".into(),
+                    });
+                }
+            }
+            VoiceWire::Updated(state) => {
+                if state.channel_id != self.channel {
+                    // Someone left our room for another one.
+                    if self.roster.remove(&state.user_id).is_some() {
+                        self.drop_peers_of(state.user_id, None).await;
+                    }
+                    return None;
+                }
+                if state.user_id == self.me_id {
+                    if self.me.as_ref().is_some_and(|m| m.voice_session == state.voice_session) {
+                        self.me = Some(state);
+                    }
+                    return None;
+                }
+                if let Some(old) = self.roster.get(&state.user_id)
+                    && old.voice_session != state.voice_session
+                {
+                    // A new stay: the old connection is gone.
+                    self.drop_peers_of(state.user_id, Some(state.voice_session)).await;
+                }
+                self.roster.insert(state.user_id, state);
+            }
+            VoiceWire::Removed { user_id, voice_session } => {
+                if user_id == self.me_id {
+                    // Unseated while our connection was away (the grace ran
+                    // out): take the seat again. When we were told to go,
+                    // `voice_left` ends the call instead.
+                    if self.me.as_ref().is_some_and(|m| m.voice_session == voice_session) {
+                        info!("the server let our seat go while we were away: joining again");
+                        self.send_join().await;
+                    }
+                    return None;
+                }
+                if self.roster.get(&user_id).is_some_and(|v| v.voice_session == voice_session) {
+                    self.roster.remove(&user_id);
+                }
+                self.drop_peer((user_id, voice_session)).await;
+            }
+            VoiceWire::Signal(s) => {
+                if s.channel_id != self.channel || self.me.is_none() {
+                    return None;
+                }
+                let key = (s.from, s.from_session);
+                if !self.peers.contains_key(&key) {
+                    // Someone who joined after us is calling.
+                    self.drop_peers_of(s.from, Some(s.from_session)).await;
+                    self.connect(s.from, s.from_session, false, peer_tx).await;
+                }
+                self.on_signal(key, s.signal).await;
+            }
+            VoiceWire::NewSession => {
+                if self.me.is_some() {
+                    info!("new gateway session: joining the voice room again");
+                    self.send_join().await;
+                }
+            }
+        }
+        None
+    }
+
+    async fn connect(&mut self, user: UserId, session: VoiceSessionId, offer: bool, peer_tx: &mpsc::UnboundedSender<PeerEvent>) {
+        let Some(me) = self.me.as_ref().map(|m| m.voice_session) else { return };
+        match Peer::new((user, session), me, &self.setup, peer_tx.clone()).await {
+            Ok(peer) => {
+                self.received.lock().unwrap_or_else(PoisonError::into_inner).insert(user, peer.received.clone());
+                self.peers.insert((user, session), peer);
+                if offer {
+                    // Negotiation-needed will also fire; an offer already
+                    // under way makes that one a no-op.
+                    self.negotiate((user, session), false).await;
+                }
+            }
+            Err(e) => warn!(error = %e, %user, "cannot create a peer connection"),
+        }
+    }
+
+    async fn negotiate(&mut self, key: PeerKey, restart: bool) {
+        let Some(peer) = self.peers.get_mut(&key) else { return };
+        match peer.offer(restart).await {
+            Ok(Some(signal)) => self.signal(key, signal).await,
+            Ok(None) => {}
+            Err(e) => warn!(error = %e, "cannot make an offer"),
+        }
+    }
+
+    async fn on_signal(&mut self, key: PeerKey, signal: Signal) {
+        let Some(peer) = self.peers.get_mut(&key) else { return };
+        match signal {
+            Signal::Description { sdp_type, sdp } => match peer.on_description(sdp_type, sdp).await {
+                Ok(Some(answer)) => self.signal(key, answer).await,
+                Ok(None) => {}
+                Err(e) => warn!(error = %e, "cannot apply a session description"),
+            },
+            Signal::Candidates { candidates, .. } => peer.on_candidates(candidates).await,
+        }
+    }
+
+    async fn signal(&self, key: PeerKey, signal: Signal) {
+        self.send(ClientFrame::VoiceSignal(VoiceSignalSend { to: key.0, to_session: key.1, signal })).await;
+    }
+
+    async fn on_peer(&mut self, e: PeerEvent) {
+        match e {
+            PeerEvent::Candidate(key, c) => {
+                let batch = self.outgoing.entry(key).or_default();
+                batch.push(c);
+                if batch.len() >= 16 {
+                    self.flush_candidates(false).await;
+                }
+            }
+            PeerEvent::GatheringDone(key) => {
+                let candidates = self.outgoing.remove(&key).unwrap_or_default();
+                self.signal(key, Signal::Candidates { candidates, done: true }).await;
+            }
+            PeerEvent::NegotiationNeeded(key) => self.negotiate(key, false).await,
+            PeerEvent::State(key, state) => {
+                let Some(peer) = self.peers.get_mut(&key) else { return };
+                debug!(peer = %key.0, %state, "peer connection");
+                peer.state = state;
+                if state == RTCPeerConnectionState::Failed && !peer.polite {
+                    // Try again on fresh candidates (the polite side waits for our offer).
+                    self.negotiate(key, true).await;
+                }
+            }
+        }
+    }
+
+    async fn flush_candidates(&mut self, done: bool) {
+        let batches: Vec<(PeerKey, Vec<IceCandidate>)> = self.outgoing.drain().collect();
+        for (key, candidates) in batches {
+            for chunk in candidates.chunks(pq_protocol::limits::MAX_CANDIDATES_PER_SIGNAL) {
+                self.signal(key, Signal::Candidates { candidates: chunk.to_vec(), done }).await;
+            }
+        }
+    }
+
+    /// Encodes this 20 ms of microphone once and sends it to everyone.
+    async fn audio_out(&mut self, frame: &[i16], packet: &mut [u8]) {
+        let level = rms(frame);
+        self.info.lock().unwrap_or_else(PoisonError::into_inner).my_level = (level / 32767.0) as f32;
+        let silent = self.muted || self.deafened || self.me.as_ref().is_some_and(|m| m.server_mute);
+        self.update_speaking(!silent && level > SPEAKING_RMS).await;
+        if silent || self.peers.is_empty() {
+            return;
+        }
+        let n = match self.opus.lock().unwrap_or_else(PoisonError::into_inner).encode(frame, packet) {
+            Ok(n) => n,
+            Err(e) => return warn!(error = %e, "Opus encoding failed"),
+        };
+        let bytes = bytes::Bytes::copy_from_slice(&packet[..n]);
+        for peer in self.peers.values_mut() {
+            peer.send_audio(&bytes).await;
+        }
+    }
+
+    async fn update_speaking(&mut self, loud: bool) {
+        let now = Instant::now();
+        if loud {
+            self.loud_until = Some(now + SPEAKING_HANGOVER);
+        }
+        let speaking = self.loud_until.is_some_and(|t| now < t);
+        // At most four changes a second go to the server.
+        if speaking != self.speaking && now.duration_since(self.last_speaking_sent) >= Duration::from_millis(250) {
+            self.speaking = speaking;
+            self.last_speaking_sent = now;
+            if self.me.is_some() {
+                self.send(ClientFrame::VoiceUpdate(VoiceUpdate { speaking: Some(speaking), ..Default::default() })).await;
+            }
+        }
+    }
+
+    /// Takes 20 ms from each peer's jitter buffer and mixes them.
+    fn mix(&self, out: &mut [i16]) {
+        let mut acc = vec![0i32; out.len()];
+        let received = self.received.lock().unwrap_or_else(PoisonError::into_inner);
+        for r in received.values() {
+            let mut r = r.lock().unwrap_or_else(PoisonError::into_inner);
+            // Start playing once two frames are buffered (absorbs jitter).
+            if r.queue.len() < out.len() * 2 && r.queue.len() < out.len() {
+                continue;
+            }
+            let n = out.len().min(r.queue.len());
+            for (a, s) in acc.iter_mut().zip(r.queue.drain(..n)) {
+                *a += i32::from(s);
+            }
+        }
+        for (o, a) in out.iter_mut().zip(acc) {
+            *o = a.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        }
+    }
+
+    async fn drop_peer(&mut self, key: PeerKey) {
+        if let Some(peer) = self.peers.remove(&key) {
+            debug!(peer = %key.0, "peer connection closed");
+            peer.close().await;
+            let mut received = self.received.lock().unwrap_or_else(PoisonError::into_inner);
+            if received.get(&key.0).is_some_and(|r| Arc::ptr_eq(r, &peer.received)) {
+                received.remove(&key.0);
+            }
+        }
+        self.outgoing.remove(&key);
+    }
+
+    async fn drop_peers_of(&mut self, user: UserId, except: Option<VoiceSessionId>) {
+        let keys: Vec<PeerKey> = self.peers.keys().filter(|k| k.0 == user && Some(k.1) != except).copied().collect();
+        for k in keys {
+            self.drop_peer(k).await;
+        }
+    }
+
+    async fn close_all(&mut self) {
+        let keys: Vec<PeerKey> = self.peers.keys().copied().collect();
+        for k in keys {
+            self.drop_peer(k).await;
+        }
+    }
+
+    fn publish(&self) {
+        let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
+        info.me = self.me.clone();
+        info.participants = self
+            .roster
+            .values()
+            .map(|state| {
+                let peer = self.peers.iter().find(|(k, _)| k.0 == state.user_id && k.1 == state.voice_session).map(|(_, p)| p);
+                let (packets, concealed, level) = peer.map_or((0, 0, 0.0), |p| {
+                    let r = p.received.lock().unwrap_or_else(PoisonError::into_inner);
+                    let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
+                    (r.packets, r.concealed, (rms(&recent) / 32767.0) as f32)
+                });
+                Participant {
+                    state: state.clone(),
+                    connection: peer.map_or_else(|| "new".to_owned(), |p| p.state.to_string().to_lowercase()),
+                    packets,
+                    concealed,
+                    level,
+                }
+            })
+            .collect();
+        info.participants.sort_by_key(|p| p.state.joined_at);
+    }
+}
+
+
+/// An Opus encoder for voice: 20 ms frames, in-band FEC for up to 10 % loss.
+fn encoder() -> Result<opus::Encoder, String> {
+    let mut e = opus::Encoder::new(super::audio::SAMPLE_RATE, opus::Channels::Mono, opus::Application::Voip)
+        .map_err(|e| format!("no Opus encoder: {e}"))?;
+    let _ = e.set_bitrate(opus::Bitrate::Bits(32_000));
+    let _ = e.set_inband_fec(true);
+    let _ = e.set_packet_loss_perc(10);
+    Ok(e)
+}

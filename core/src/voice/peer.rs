@@ -1,0 +1,392 @@
+//! One WebRTC peer connection to one other person in the room.
+//!
+//! Negotiation follows the "perfect negotiation" pattern: either side may
+//! offer when it needs to (a track added, a camera turned on); when two offers
+//! cross, the polite side (the one with the smaller [`VoiceSessionId`]) rolls
+//! its own back and answers, the impolite side ignores the other's offer.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex, PoisonError},
+    time::Instant,
+};
+
+use pq_protocol::{
+    UserId, VoiceSessionId,
+    voice::{IceCandidate, IceServer, SdpType, Signal},
+};
+use rtc::{
+    ice::mdns::MulticastDnsMode,
+    media::Sample,
+    peer_connection::configuration::media_engine::MIME_TYPE_OPUS,
+    rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind},
+};
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+use webrtc::{
+    media_stream::{
+        MediaStreamTrack,
+        track_local::{TrackLocal, static_sample::TrackLocalStaticSample},
+        track_remote::{TrackRemote, TrackRemoteEvent},
+    },
+    peer_connection::{
+        MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
+        RTCIceCandidateInit, RTCIceGatheringState, RTCIceServer, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
+        RTCSessionDescription, Registry, SettingEngineBuilder, register_default_interceptors,
+    },
+    rtp_transceiver::RtpSender,
+};
+
+use super::audio::{FRAME, FRAME_DURATION};
+
+/// Who a peer connection is with: a person's current stay in the room.
+pub(crate) type PeerKey = (UserId, VoiceSessionId);
+
+/// What a peer connection reports to its call.
+#[derive(Debug)]
+pub(crate) enum PeerEvent {
+    /// A local ICE candidate to send.
+    Candidate(PeerKey, IceCandidate),
+    /// Gathering finished for now.
+    GatheringDone(PeerKey),
+    /// Something changed that needs an offer.
+    NegotiationNeeded(PeerKey),
+    /// The connection's state changed.
+    State(PeerKey, RTCPeerConnectionState),
+}
+
+/// What arrived from one peer, decoded: the last seconds of their audio
+/// (before mixing) and counters.
+#[derive(Debug, Default)]
+pub(crate) struct Received {
+    /// Decoded samples not yet played (the jitter buffer).
+    pub(crate) queue: VecDeque<i16>,
+    /// The last [`HISTORY`] samples decoded (for levels and tests).
+    pub(crate) history: VecDeque<i16>,
+    /// RTP packets received.
+    pub(crate) packets: u64,
+    /// Packets concealed (lost).
+    pub(crate) concealed: u64,
+    /// When the first packet arrived.
+    pub(crate) first_at: Option<Instant>,
+}
+
+/// Samples of decoded audio kept per peer (2 s).
+const HISTORY: usize = 2 * 48_000;
+/// Most decoded audio waiting to be played before the oldest is dropped
+/// (200 ms: a peer that sends faster than we play does not grow latency).
+const MAX_QUEUE: usize = 10 * FRAME;
+
+/// One peer connection and its negotiation state.
+pub(crate) struct Peer {
+    pub(crate) key: PeerKey,
+    pub(crate) polite: bool,
+    pub(crate) pc: Arc<dyn PeerConnection>,
+    audio: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+    ssrc: u32,
+    payload_type: Option<u8>,
+    /// Remote candidates that came before the remote description.
+    early: Vec<RTCIceCandidateInit>,
+    ignore_offer: bool,
+    pub(crate) received: Arc<Mutex<Received>>,
+    pub(crate) state: RTCPeerConnectionState,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer").field("key", &self.key).field("polite", &self.polite).field("state", &self.state).finish()
+    }
+}
+
+struct Handler {
+    key: PeerKey,
+    events: mpsc::UnboundedSender<PeerEvent>,
+    received: Arc<Mutex<Received>>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_negotiation_needed(&self) {
+        let _ = self.events.send(PeerEvent::NegotiationNeeded(self.key));
+    }
+
+    async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
+        match event.candidate.to_json() {
+            Ok(c) => {
+                let _ = self.events.send(PeerEvent::Candidate(
+                    self.key,
+                    IceCandidate { candidate: c.candidate, sdp_mid: c.sdp_mid, sdp_mline_index: c.sdp_mline_index },
+                ));
+            }
+            Err(e) => warn!(error = %e, "cannot serialise a local candidate"),
+        }
+    }
+
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            let _ = self.events.send(PeerEvent::GatheringDone(self.key));
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        let _ = self.events.send(PeerEvent::State(self.key, state));
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        // Callbacks run on the connection's own task: read elsewhere.
+        let received = self.received.clone();
+        let key = self.key;
+        tokio::spawn(async move {
+            let kind = track.kind().await;
+            if kind != RtpCodecKind::Audio {
+                // Video arrives in a later slice; keep draining so the
+                // connection's queue never fills.
+                while track.poll().await.is_some() {}
+                return;
+            }
+            let mut decoder = match opus::Decoder::new(super::audio::SAMPLE_RATE, opus::Channels::Mono) {
+                Ok(d) => d,
+                Err(e) => return warn!(error = %e, "no Opus decoder"),
+            };
+            let mut pcm = vec![0i16; FRAME * 6];
+            let mut last_seq: Option<u16> = None;
+            debug!(user = %key.0, "receiving audio");
+            while let Some(event) = track.poll().await {
+                let TrackRemoteEvent::OnRtpPacket(packet) = event else { continue };
+                let seq = packet.header.sequence_number;
+                let lost = last_seq.map_or(0, |l| seq.wrapping_sub(l).wrapping_sub(1));
+                if lost > 0x8000 {
+                    continue; // Late or repeated: already concealed.
+                }
+                last_seq = Some(seq);
+                let mut out: Vec<i16> = Vec::new();
+                // Conceal up to five lost frames (longer gaps are silence).
+                for _ in 0..lost.min(5) {
+                    if let Ok(n) = decoder.decode(&[], &mut pcm[..FRAME], false) {
+                        out.extend_from_slice(&pcm[..n]);
+                    }
+                }
+                match decoder.decode(&packet.payload, &mut pcm, false) {
+                    Ok(n) => out.extend_from_slice(&pcm[..n]),
+                    Err(e) => debug!(error = %e, "undecodable Opus packet"),
+                }
+                let mut r = received.lock().unwrap_or_else(PoisonError::into_inner);
+                r.packets += 1;
+                r.concealed += u64::from(lost.min(5));
+                r.first_at.get_or_insert_with(Instant::now);
+                r.queue.extend(out.iter().copied());
+                if r.queue.len() > MAX_QUEUE {
+                    let extra = r.queue.len() - MAX_QUEUE;
+                    r.queue.drain(..extra);
+                }
+                r.history.extend(out);
+                if r.history.len() > HISTORY {
+                    let extra = r.history.len() - HISTORY;
+                    r.history.drain(..extra);
+                }
+            }
+        });
+    }
+}
+
+/// How peer connections are made.
+#[derive(Debug, Clone)]
+pub(crate) struct PeerSetup {
+    /// Local addresses to gather candidates on.
+    pub(crate) udp_addrs: Vec<String>,
+    /// STUN/TURN servers.
+    pub(crate) ice_servers: Vec<IceServer>,
+}
+
+impl Peer {
+    /// A new connection to `key`, sending our audio.
+    pub(crate) async fn new(
+        key: PeerKey,
+        me: VoiceSessionId,
+        setup: &PeerSetup,
+        events: mpsc::UnboundedSender<PeerEvent>,
+    ) -> Result<Peer, webrtc::error::Error> {
+        let mut media = MediaEngine::default();
+        media.register_default_codecs()?;
+        let registry = register_default_interceptors(Registry::new(), &mut media)?;
+        let settings = SettingEngineBuilder::new().with_multicast_dns_mode(MulticastDnsMode::Disabled).build();
+        let ice_servers = setup
+            .ice_servers
+            .iter()
+            .map(|s| RTCIceServer {
+                urls: s.urls.clone(),
+                username: s.username.clone().unwrap_or_default(),
+                credential: s.credential.clone().unwrap_or_default(),
+            })
+            .collect();
+        let config = RTCConfigurationBuilder::new().with_ice_servers(ice_servers).build();
+        let received = Arc::new(Mutex::new(Received::default()));
+        let handler = Arc::new(Handler { key, events, received: received.clone() });
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(config)
+            .with_media_engine(media)
+            .with_interceptor_registry(registry)
+            .with_setting_engine(settings)
+            .with_handler(handler)
+            .with_udp_addrs(setup.udp_addrs.clone())
+            .build()
+            .await?;
+        let pc: Arc<dyn PeerConnection> = Arc::new(pc);
+        let ssrc: u32 = rand::random();
+        let opus = RTCRtpCodec {
+            mime_type: MIME_TYPE_OPUS.to_owned(),
+            clock_rate: 48_000,
+            channels: 2,
+            sdp_fmtp_line: "minptime=10;useinbandfec=1".into(),
+            rtcp_feedback: vec![],
+        };
+        let audio = Arc::new(TrackLocalStaticSample::new(
+            Instant::now(),
+            MediaStreamTrack::new(
+                format!("pq-{me}"),
+                format!("audio-{me}"),
+                "microphone".to_owned(),
+                RtpCodecKind::Audio,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters { ssrc: Some(ssrc), ..Default::default() },
+                    codec: opus,
+                    ..Default::default()
+                }],
+            ),
+        )?);
+        let sender = pc.add_track(audio.clone() as Arc<dyn TrackLocal>).await?;
+        Ok(Peer {
+            key,
+            polite: me < key.1,
+            pc,
+            audio,
+            sender,
+            ssrc,
+            payload_type: None,
+            early: Vec::new(),
+            ignore_offer: false,
+            received,
+            state: RTCPeerConnectionState::New,
+        })
+    }
+
+    /// Makes an offer (when negotiation is needed and nothing is under way).
+    /// Returns the signal to send, if any.
+    pub(crate) async fn offer(&mut self, ice_restart: bool) -> Result<Option<Signal>, webrtc::error::Error> {
+        if self.pc.pending_local_description().await.is_some() || self.pc.pending_remote_description().await.is_some() {
+            // Mid-negotiation: it is asked for again once stable.
+            return Ok(None);
+        }
+        if ice_restart {
+            self.pc.restart_ice().await?;
+        }
+        let offer = self.pc.create_offer(None).await?;
+        self.pc.set_local_description(offer.clone()).await?;
+        Ok(Some(Signal::Description { sdp_type: SdpType::Offer, sdp: offer.sdp }))
+    }
+
+    /// Handles a description from the peer. Returns an answer to send, if any.
+    pub(crate) async fn on_description(
+        &mut self,
+        sdp_type: SdpType,
+        sdp: String,
+    ) -> Result<Option<Signal>, webrtc::error::Error> {
+        match sdp_type {
+            SdpType::Offer => {
+                let collision = self.pc.pending_local_description().await.is_some();
+                self.ignore_offer = !self.polite && collision;
+                if self.ignore_offer {
+                    debug!(peer = %self.key.0, "offers crossed; ours stands");
+                    return Ok(None);
+                }
+                if collision {
+                    debug!(peer = %self.key.0, "offers crossed; taking theirs");
+                    self.pc.set_local_description(RTCSessionDescription::rollback(None)?).await?;
+                }
+                self.pc.set_remote_description(RTCSessionDescription::offer(sdp)?).await?;
+                self.add_early_candidates().await;
+                let answer = self.pc.create_answer(None).await?;
+                self.pc.set_local_description(answer.clone()).await?;
+                Ok(Some(Signal::Description { sdp_type: SdpType::Answer, sdp: answer.sdp }))
+            }
+            SdpType::Answer | SdpType::Pranswer => {
+                if self.pc.pending_local_description().await.is_none() {
+                    debug!(peer = %self.key.0, "an answer to no offer; ignored");
+                    return Ok(None);
+                }
+                let desc = if sdp_type == SdpType::Answer {
+                    RTCSessionDescription::answer(sdp)?
+                } else {
+                    RTCSessionDescription::pranswer(sdp)?
+                };
+                self.pc.set_remote_description(desc).await?;
+                self.add_early_candidates().await;
+                Ok(None)
+            }
+            SdpType::Rollback => {
+                if self.pc.pending_remote_description().await.is_some() {
+                    self.pc.set_remote_description(RTCSessionDescription::rollback(None)?).await?;
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Handles candidates from the peer.
+    pub(crate) async fn on_candidates(&mut self, candidates: Vec<IceCandidate>) {
+        for c in candidates {
+            let init = RTCIceCandidateInit {
+                candidate: c.candidate,
+                sdp_mid: c.sdp_mid,
+                sdp_mline_index: c.sdp_mline_index,
+                ..Default::default()
+            };
+            if self.pc.remote_description().await.is_none() {
+                self.early.push(init);
+            } else if let Err(e) = self.pc.add_ice_candidate(init).await
+                && !self.ignore_offer
+            {
+                debug!(error = %e, "a remote candidate was refused");
+            }
+        }
+    }
+
+    async fn add_early_candidates(&mut self) {
+        for init in std::mem::take(&mut self.early) {
+            if let Err(e) = self.pc.add_ice_candidate(init).await {
+                debug!(error = %e, "an early remote candidate was refused");
+            }
+        }
+    }
+
+    /// Sends one Opus packet (20 ms) to the peer, once connected.
+    pub(crate) async fn send_audio(&mut self, packet: &bytes::Bytes) {
+        if self.state != RTCPeerConnectionState::Connected {
+            return;
+        }
+        if self.payload_type.is_none() {
+            self.payload_type = match self.sender.get_parameters().await {
+                Ok(p) => p
+                    .rtp_parameters
+                    .codecs
+                    .iter()
+                    .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(MIME_TYPE_OPUS))
+                    .map(|c| c.payload_type),
+                Err(_) => None,
+            };
+        }
+        let Some(pt) = self.payload_type else { return };
+        let sample = Sample { data: packet.clone(), duration: FRAME_DURATION, ..Sample::new(Instant::now()) };
+        if let Err(e) = self.audio.sample_writer(self.ssrc, pt).write_sample(&sample).await {
+            debug!(error = %e, "cannot send audio");
+        }
+    }
+
+    /// Ends the connection.
+    pub(crate) async fn close(&self) {
+        if let Err(e) = self.pc.close().await {
+            debug!(error = %e, "closing a peer connection");
+        }
+    }
+}
