@@ -5,7 +5,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Cap the build directory: feature churn accumulates artifacts.
 if [ -d "$CARGO_TARGET_DIR" ]; then
   size_gb=$(du -s --block-size=1G "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1 || echo 0)
-  if [ "${size_gb:-0}" -gt 20 ]; then
+  if [ "${size_gb:-0}" -gt 60 ]; then
     echo "env: $CARGO_TARGET_DIR is ${size_gb} GB; clearing it"
     rm -rf "$CARGO_TARGET_DIR"
   fi

@@ -128,6 +128,30 @@ async fn chats_live_with_someone_on_another_client() {
     bob.client.typing(general).await;
     desktop.wait_text(".typing", "Bob is typing").await;
 
+    // Bob joins the voice room, muted: Minji sees him under it.
+    let voice = joined.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
+    let call = bob
+        .client
+        .join_voice(
+            voice,
+            pq_core::voice::JoinOptions {
+                source: Box::new(pq_core::voice::SilenceSource),
+                sink: Box::new(pq_core::voice::NullSink),
+                muted: true,
+                udp_addrs: vec!["127.0.0.1:0".into()],
+            },
+        )
+        .await
+        .expect("Bob joins the voice room");
+    desktop.wait_text(".voice-roster [data-user='Bob']", "Bob").await;
+    assert_eq!(desktop.all(".voice-roster [data-user='Bob'] [data-icon='mic-off']").await.len(), 1, "shown muted");
+    desktop.screenshot("voice-room").await;
+    call.leave().await;
+    eventually("Bob to leave the voice room", WAIT, || async {
+        desktop.all(".voice-roster").await.is_empty().then_some(())
+    })
+    .await;
+
     // Too long for the free plan: a counter, and Enter does not send it.
     let long = "가".repeat(151);
     desktop.type_into("#composer", &long).await;

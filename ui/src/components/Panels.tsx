@@ -363,7 +363,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
             <div>
               <strong>{me.display_name}</strong>
               <p className="muted">{me.email}</p>
-              <p className="muted">{t("settings.plan", { plan: me.plan })}</p>
+              <p className="muted">{t("settings.plan", { plan: t(`plan.${me.plan}`) })}</p>
             </div>
           </div>
         )}
