@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     error::ErrorBody,
     ids::{ChannelId, ClientMessageId, MessageId, ServerId, SessionId, UserId, VoiceSessionId},
+    limits::Plan,
     models::{Channel, Me, Member, Message, Presence, Role, SendAck, Server, ServerState, StatusChoice, Toast, User},
     time::Timestamp,
     voice::{VoiceJoin, VoiceJoined, VoiceLeft, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
@@ -423,6 +424,12 @@ wire! {
         Toast {
             /// The toast.
             toast: Toast,
+        },
+        /// Your plan changed (a payment, or an administrator); sent to your
+        /// own sessions. New limits apply to your next message.
+        PlanChanged {
+            /// The plan now.
+            plan: Plan,
         },
         /// Someone joined a voice room or changed their state in it (sent to
         /// the server's members).

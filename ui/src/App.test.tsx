@@ -213,6 +213,21 @@ describe("main screen", () => {
     expect(document.querySelector('[data-user="Bob"] [aria-label="Muted"]')).toBeNull();
   });
 
+  it("says who joined and what a new plan allows", async () => {
+    signedIn();
+    await start();
+    await act(async () =>
+      onEvent({ kind: "core", data: { type: "member_joined", server_id: SERVER, user: { id: "01900000-0000-7000-8000-000000000003", display_name: "Carol", avatar_url: null } } }),
+    );
+    expect(screen.getByText("Carol joined Study group")).toBeTruthy();
+    const basic = info(true);
+    bridge.appInfo.mockResolvedValue({ ...basic, me: { ...basic.me!, plan: "basic" }, message_limit: 500 });
+    await act(async () => onEvent({ kind: "core", data: { type: "plan_changed", plan: "basic" } }));
+    await settle();
+    expect(screen.getByText("You are on Basic now")).toBeTruthy();
+    expect(screen.getByText("Your messages can be up to 500 characters long.")).toBeTruthy();
+  });
+
   it("sends on Enter, keeps Shift+Enter as a new line, and counts against the plan", async () => {
     signedIn();
     bridge.send.mockImplementation(async (channelId: string, body: string) => ({ ...failed, client_id: "x", channel_id: channelId, body, state: { state: "pending" } }));

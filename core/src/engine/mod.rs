@@ -205,6 +205,18 @@ pub enum Event {
         /// The new profile.
         user: User,
     },
+    /// Someone joined a server I am in (not me).
+    MemberJoined {
+        /// The server.
+        server_id: ServerId,
+        /// Who.
+        user: User,
+    },
+    /// My plan changed (a payment, or an administrator): new limits apply.
+    PlanChanged {
+        /// The plan now.
+        plan: pq_protocol::limits::Plan,
+    },
     /// Someone joined, left or changed their state in a voice room of a
     /// server: re-read [`Client::voice_states`].
     VoiceChanged {

@@ -698,6 +698,9 @@ impl<'a> Connection<'a> {
                 shared.store()?.upsert_member(server_id, &member)?;
                 shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(member.user.id, member.presence);
                 shared.emit(Event::MembersChanged { server_id });
+                if Some(member.user.id) != me {
+                    shared.emit(Event::MemberJoined { server_id, user: member.user });
+                }
             }
             Wire::MemberLeft { server_id, user_id, .. } => {
                 shared.store()?.remove_member(server_id, user_id)?;
@@ -732,6 +735,19 @@ impl<'a> Connection<'a> {
                 shared.emit(Event::ChannelsChanged { server_id });
             }
             Wire::Toast { toast } => shared.emit(Event::Toast { toast }),
+            Wire::PlanChanged { plan } => {
+                let updated = {
+                    let mut me = shared.me.lock().unwrap_or_else(PoisonError::into_inner);
+                    me.as_mut().map(|m| {
+                        m.plan = plan;
+                        m.clone()
+                    })
+                };
+                if let Some(m) = updated {
+                    shared.store()?.set_meta("me", &m)?;
+                }
+                shared.emit(Event::PlanChanged { plan });
+            }
             Wire::VoiceStateUpdated { state } => {
                 shared.calls.forward(VoiceWire::Updated(state.clone()));
                 let server_id = state.server_id;

@@ -56,10 +56,11 @@ pub async fn set_plan(
         .bind(target.to_string())
         .execute(&mut *conn)
         .await?;
-    drop(conn);
     if done.rows_affected() == 0 {
         return Err(ApiError::NotFound("user"));
     }
+    state.hub().dispatch(Audience::User(target), Event::PlanChanged { plan: req.plan });
+    drop(conn);
     tracing::info!(user_id = %target, plan = req.plan.as_str(), by = %user.id, "plan set");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -143,6 +143,8 @@ async fn the_plan_decides_the_longest_message_and_the_server_enforces_it() {
     let (st, _) =
         root.call(Method::PUT, &format!("/api/admin/users/{}/plan", me.id), Some(json!({"plan": "basic"}))).await;
     assert_eq!(st, 204);
+    // Her connections hear of it at once.
+    a.event("plan_changed", |e| matches!(e, Event::PlanChanged { plan: pq_protocol::limits::Plan::Basic })).await;
     a.send_message(ch, &"x".repeat(500)).await;
     let err = a.send_with_id(ch, ClientMessageId::new(), &"x".repeat(501)).await.unwrap_err();
     assert_eq!(err.error.limit, Some(500));

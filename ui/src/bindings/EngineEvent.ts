@@ -6,6 +6,7 @@ import type { ConnectionState } from "./ConnectionState";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
 import type { OutboxEntry } from "./OutboxEntry";
+import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { ServerId } from "./ServerId";
 import type { Toast } from "./Toast";
@@ -93,7 +94,19 @@ presence: Presence, } | { "type": "user_updated",
 /**
  * The new profile.
  */
-user: User, } | { "type": "voice_changed", 
+user: User, } | { "type": "member_joined", 
+/**
+ * The server.
+ */
+server_id: ServerId, 
+/**
+ * Who.
+ */
+user: User, } | { "type": "plan_changed", 
+/**
+ * The plan now.
+ */
+plan: Plan, } | { "type": "voice_changed", 
 /**
  * The server.
  */

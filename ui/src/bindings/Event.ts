@@ -5,6 +5,7 @@ import type { ChannelId } from "./ChannelId";
 import type { Member } from "./Member";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
+import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { Role } from "./Role";
 import type { Server } from "./Server";
@@ -212,7 +213,11 @@ channels: Array<Channel>, } | { "type": "toast",
 /**
  * The toast.
  */
-toast: Toast, } | { "type": "voice_state_updated", 
+toast: Toast, } | { "type": "plan_changed", 
+/**
+ * The plan now.
+ */
+plan: Plan, } | { "type": "voice_state_updated", 
 /**
  * Their state.
  */

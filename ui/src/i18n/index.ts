@@ -112,6 +112,8 @@ const en = {
   "common.error": "Something went wrong: {reason}",
   "toast.joined": "{name} joined {server}",
   "toast.admin": "Announcement from {name}",
+  "toast.plan": "You are on {plan} now",
+  "toast.planBody": "Your messages can be up to {limit} characters long.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -227,6 +229,8 @@ const ko: Record<Key, string> = {
   "common.error": "문제가 생겼습니다: {reason}",
   "toast.joined": "{name}님이 {server}에 참가했습니다",
   "toast.admin": "{name}님의 공지",
+  "toast.plan": "이제 {plan} 요금제입니다",
+  "toast.planBody": "메시지를 {limit}자까지 보낼 수 있습니다.",
 };
 
 export type Lang = "en" | "ko";

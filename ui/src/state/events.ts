@@ -73,6 +73,19 @@ function onCore(e: EngineEvent) {
     case "voice_changed":
       if (s.serverId === e.server_id) void loadVoice(e.server_id);
       return;
+    case "member_joined": {
+      const server = s.servers.find((x) => x.server.id === e.server_id);
+      if (server) toast(translate(s.lang, "toast.joined", { name: e.user.display_name, server: server.server.name }), "");
+      return;
+    }
+    case "plan_changed":
+      // The shell knows the new plan's limit: read it, then say so.
+      void refreshInfo().then(() => {
+        const st = getState();
+        const limit = st.info?.message_limit ?? 0;
+        toast(translate(st.lang, "toast.plan", { plan: translate(st.lang, `plan.${e.plan}`) }), translate(st.lang, "toast.planBody", { limit }));
+      });
+      return;
     case "members_changed":
       if (s.serverId === e.server_id) void loadMembers(e.server_id);
       return;

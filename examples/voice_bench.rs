@@ -1,0 +1,193 @@
+//! Call benchmark: real pq-server, real pq-core clients, real WebRTC peer
+//! connections on loopback.
+//!
+//! ```text
+//! cargo run --release --example voice_bench -- [PEOPLE=6] [SECONDS=20]
+//! ```
+//!
+//! - mouth-to-ear latency: Alice's microphone is silent except for a short
+//!   tone burst every half second; Bob's speakers note when each burst comes
+//!   out of his mixer. Both sit in this process, on one clock, so the time
+//!   between the burst leaving the source and reaching the sink is the whole
+//!   pipeline (capture tick → Opus → RTP → jitter buffer → mix → playback),
+//!   without the sound card's own buffers;
+//! - join to first audio: from `join_voice` to the first decoded packet from
+//!   someone already in the room;
+//! - CPU: PEOPLE clients in one audio room (everyone talking, a tone each) for
+//!   SECONDS; the process's CPU time divided by PEOPLE is one client's share
+//!   (the server's relaying is idle during a call and counted in).
+
+#[path = "../tests/e2e/common.rs"]
+#[allow(unused_imports, dead_code)]
+mod common;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use common::Person;
+use pq_core::{
+    auth::KeychainBackend,
+    protocol::models::{ChannelKind, CreateInvite},
+    voice::{AudioSink, AudioSource, JoinOptions, NullSink, ToneSource, rms},
+};
+use pq_server::testing::TestServer;
+
+/// Silence, with a 100 ms tone burst whenever `fire` is set; notes when the
+/// burst's first frame left.
+struct MarkerSource {
+    tone: ToneSource,
+    left: Arc<Mutex<Vec<Instant>>>,
+    fire: Arc<Mutex<bool>>,
+    burst_frames: u32,
+}
+
+impl AudioSource for MarkerSource {
+    fn next_frame(&mut self, frame: &mut [i16]) {
+        let mut fire = self.fire.lock().unwrap();
+        if *fire {
+            *fire = false;
+            self.burst_frames = 5;
+            self.left.lock().unwrap().push(Instant::now());
+        }
+        if self.burst_frames > 0 {
+            self.burst_frames -= 1;
+            self.tone.next_frame(frame);
+        } else {
+            frame.fill(0);
+        }
+    }
+}
+
+/// Notes when a loud frame follows a quiet one.
+struct MarkerSink {
+    heard: Arc<Mutex<Vec<Instant>>>,
+    loud: bool,
+}
+
+impl AudioSink for MarkerSink {
+    fn play(&mut self, frame: &[i16]) {
+        let loud = rms(frame) > 1_000.0;
+        if loud && !self.loud {
+            self.heard.lock().unwrap().push(Instant::now());
+        }
+        self.loud = loud;
+    }
+}
+
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn opts(source: Box<dyn AudioSource>, sink: Box<dyn AudioSink>) -> JoinOptions {
+    JoinOptions { source, sink, muted: false, udp_addrs: vec!["127.0.0.1:0".into()] }
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let people: usize = args.next().map_or(Ok(6), |s| s.parse())?;
+    let seconds: u64 = args.next().map_or(Ok(20), |s| s.parse())?;
+    let server = TestServer::start().await;
+    let mut persons = Vec::new();
+    for i in 0..people.max(2) {
+        let email = format!("p{i}@example.com");
+        persons.push(Person::sign_in_as(&server.url, &email, &format!("P{i}"), KeychainBackend::Mock).await);
+    }
+    let state = persons[0].client.create_server("Bench").await?;
+    let invite = persons[0].client.create_invite(state.server.id, CreateInvite::default()).await?;
+    for p in &persons[1..] {
+        p.client.accept_invite(&invite.code).await?;
+    }
+    for p in &persons {
+        p.wait_online(10).await;
+    }
+    let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
+
+    // 1. Latency: Alice sends markers, Bob listens.
+    let left = Arc::new(Mutex::new(Vec::new()));
+    let fire = Arc::new(Mutex::new(false));
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let alice = persons[0]
+        .client
+        .join_voice(
+            room,
+            opts(
+                Box::new(MarkerSource { tone: ToneSource::new(440.0), left: left.clone(), fire: fire.clone(), burst_frames: 0 }),
+                Box::new(NullSink),
+            ),
+        )
+        .await?;
+    let joined_at = Instant::now();
+    let bob = persons[1]
+        .client
+        .join_voice(room, opts(Box::new(pq_core::voice::SilenceSource), Box::new(MarkerSink { heard: heard.clone(), loud: false })))
+        .await?;
+    let alice_id = persons[0].client.me().expect("signed in").id;
+    // Join to first audio: Alice's microphone sends silence packets all along.
+    let first = loop {
+        if let Some(t) = bob.first_heard(alice_id) {
+            break t.duration_since(joined_at);
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..40 {
+        *fire.lock().unwrap() = true;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let (left, heard) = (left.lock().unwrap().clone(), heard.lock().unwrap().clone());
+    let mut latency: Vec<f64> = left
+        .iter()
+        .filter_map(|l| heard.iter().find(|h| *h > l).map(|h| h.duration_since(*l).as_secs_f64() * 1000.0))
+        .filter(|ms| *ms < 400.0)
+        .collect();
+    let bursts = latency.len();
+    alice.leave().await;
+    bob.leave().await;
+
+    // 2. CPU: everyone talking.
+    let mut calls = Vec::new();
+    for (i, p) in persons.iter().enumerate() {
+        let tone = 300.0 + 100.0 * i as f64;
+        calls.push(p.client.join_voice(room, opts(Box::new(ToneSource::new(tone)), Box::new(NullSink))).await?);
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let connected = calls.iter().map(|c| c.info().participants.iter().filter(|p| p.connection == "connected").count()).sum::<usize>();
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let cpu = (cpu_seconds() - c0) / t0.elapsed().as_secs_f64() * 100.0;
+    for c in calls {
+        c.leave().await;
+    }
+
+    println!("voice benchmark: {people} people, {seconds} s of everyone talking");
+    println!("| | result | goal |");
+    println!("|---|---|---|");
+    println!(
+        "| mouth-to-ear latency, loopback (median / p95 / max of {bursts} bursts) | {:.1} / {:.1} / {:.1} ms | ≤ 60 ms |",
+        percentile(&mut latency, 0.5),
+        percentile(&mut latency, 0.95),
+        percentile(&mut latency, 1.0)
+    );
+    println!("| join to first audio heard | {:.0} ms | < 500 ms |", first.as_secs_f64() * 1000.0);
+    println!(
+        "| CPU of one client in a {people}-person room (process total {cpu:.1} % / {people}) | {:.1} % of one core | ≤ 25 % |",
+        cpu / people as f64
+    );
+    println!("peer connections connected during the CPU run: {connected} of {}", people * (people - 1));
+    for p in persons {
+        p.client.shutdown().await;
+    }
+    Ok(())
+}
