@@ -577,8 +577,9 @@ impl Actor {
         let received = self.received.lock().unwrap_or_else(PoisonError::into_inner);
         for r in received.values() {
             let mut r = r.lock().unwrap_or_else(PoisonError::into_inner);
-            // Start playing once two frames are buffered (absorbs jitter).
-            if r.queue.len() < out.len() * 2 && r.queue.len() < out.len() {
+            // Play a peer's next frame once it is whole (one frame of
+            // buffering; an adaptive depth for jittery networks is still to do).
+            if r.queue.len() < out.len() {
                 continue;
             }
             let n = out.len().min(r.queue.len());

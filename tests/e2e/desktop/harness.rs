@@ -264,11 +264,25 @@ impl Desktop {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": binary }));
-        let wd = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.driver_url)
-            .await
-            .expect("WebDriver starts pq-desktop");
+        // tauri-driver listens before WebKitWebDriver behind it does: a new
+        // session asked for in that moment fails at the transport level
+        // (the connection closes unanswered). Ask again; anything else fails.
+        let mut attempt = 0;
+        let wd = loop {
+            attempt += 1;
+            match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&self.driver_url).await {
+                Ok(wd) => break wd,
+                Err(
+                    e @ (fantoccini::error::NewSessionError::Failed(_)
+                    | fantoccini::error::NewSessionError::FailedC(_)
+                    | fantoccini::error::NewSessionError::Lost(_)),
+                ) if attempt < 10 => {
+                    eprintln!("desktop: WebDriver not ready ({e}); asking again");
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(e) => panic!("WebDriver starts pq-desktop: {e:?}"),
+            }
+        };
         self.wd = Some(wd);
     }
 
