@@ -640,6 +640,7 @@ impl Hub {
     pub fn remove_channel(&self, channel: ChannelId) {
         self.state.write().expect("hub lock").channels.remove(&channel);
         self.voice_unseat(VoiceLeftReason::ChannelDeleted, |v| v.channel_id == channel);
+        self.voice_forget_room(channel);
     }
 
     /// Whether `user` is a member of `server` (from memory, no database).

@@ -43,6 +43,9 @@ const MAX_CANDIDATE_BYTES: usize = 1_024;
 pub struct Rooms {
     rooms: HashMap<ChannelId, Vec<Seat>>,
     where_is: HashMap<UserId, ChannelId>,
+    /// Who an admin muted in which room: it sticks through leaving and
+    /// re-joining (a reconnect does not lift it) until an admin unmutes.
+    server_muted: std::collections::HashSet<(ChannelId, UserId)>,
 }
 
 /// One person in a room.
@@ -108,7 +111,7 @@ impl Hub {
             voice_session: VoiceSessionId::new(),
             self_mute: join.self_mute.unwrap_or(self_mute),
             self_deaf: join.self_deaf.unwrap_or(self_deaf),
-            server_mute: old.as_ref().is_some_and(|o| o.state.server_mute && o.state.channel_id == join.channel_id),
+            server_mute: rooms.server_muted.contains(&(join.channel_id, user)),
             camera: join.camera.unwrap_or(camera),
             speaking: false,
             joined_at: Timestamp::now(),
@@ -207,11 +210,19 @@ impl Hub {
     /// [`ApiError::NotInRoom`] when they are not in that room.
     pub fn voice_moderate(&self, channel: ChannelId, user: UserId, server_mute: bool) -> Result<VoiceState, ApiError> {
         let mut rooms = self.voice.lock().expect("voice lock");
+        if !rooms.rooms.get(&channel).is_some_and(|r| r.iter().any(|s| s.state.user_id == user)) {
+            return Err(ApiError::NotInRoom("they are not in this voice room".into()));
+        }
+        if server_mute {
+            rooms.server_muted.insert((channel, user));
+        } else {
+            rooms.server_muted.remove(&(channel, user));
+        }
         let seat = rooms
             .rooms
             .get_mut(&channel)
             .and_then(|r| r.iter_mut().find(|s| s.state.user_id == user))
-            .ok_or_else(|| ApiError::NotInRoom("they are not in this voice room".into()))?;
+            .expect("seated: checked above");
         if seat.state.server_mute != server_mute {
             seat.state.server_mute = server_mute;
             if server_mute {
@@ -258,6 +269,11 @@ impl Hub {
         let rooms = self.voice.lock().expect("voice lock");
         let channel = rooms.where_is.get(&user)?;
         rooms.rooms.get(channel)?.iter().find(|s| s.state.user_id == user).map(|s| s.state.clone())
+    }
+
+    /// Forgets the admins' mutes in a deleted room.
+    pub(super) fn voice_forget_room(&self, channel: ChannelId) {
+        self.voice.lock().expect("voice lock").server_muted.retain(|(c, _)| *c != channel);
     }
 
     /// Unseats everyone matching `pred`, telling their sessions `reason`.

@@ -199,6 +199,11 @@ async fn people_in_a_room_are_seen_by_the_server_and_signal_only_each_other() {
     c.voice_state(bob_id, |v| v.server_mute).await;
     let path = format!("/api/channels/{room}/voice/{carol_id}");
     alice.fails(Method::PATCH, &path, Some(json!({"server_mute": true})), 409, "not_in_room").await;
+    // Leaving and coming back does not lift an admin's mute.
+    b.send(&ClientFrame::VoiceLeave).await;
+    b.left().await;
+    b.send(&join(room)).await;
+    assert!(b.joined().await.me.server_mute, "still muted by the admin after re-joining");
     // Disconnecting Bob: his connection hears why, the others see him go.
     let path = format!("/api/channels/{room}/voice/{bob_id}");
     let (status, _) = alice.call(Method::DELETE, &path, None).await;
