@@ -9,7 +9,7 @@ use pq_core::{
         ChannelId, UserId,
         models::{ChannelKind, CreateInvite},
     },
-    voice::{Call, JoinOptions, NullSink, ToneSource, dominant_frequency},
+    voice::{AudioSource, Call, JoinOptions, NullSink, ToneSource, dominant_frequency},
 };
 
 use crate::common::{Person, Proxy, TestServer, wait_for};
@@ -108,4 +108,111 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
         call.leave().await;
     }
     wait_for(5, "the room to be empty", || alice.client.voice_states(state.server.id).is_empty()).await;
+}
+
+/// The real device path: ALSA (through cpal) with its default microphone and
+/// speakers turned into files (no sound card here). A 1 kHz tone captured from
+/// Alice's "microphone" file comes out of Bob's "speakers" into a WAV file.
+/// ALSA reads its configuration from the environment once, so the call runs
+/// in a child process (`alsa_files_call`) with ALSA pointed at the files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tone_from_a_microphone_comes_out_of_the_other_side_speakers() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two seconds of 1 kHz, stereo 16-bit little-endian: the microphone.
+    let mut tone = ToneSource::new(1_000.0);
+    let mut mono = vec![0i16; 48_000 * 2];
+    tone.next_frame(&mut mono);
+    let raw: Vec<u8> = mono.iter().flat_map(|s| [s.to_le_bytes(), s.to_le_bytes()]).flatten().collect();
+    std::fs::write(dir.path().join("in.raw"), raw).unwrap();
+    let rc = dir.path().join("asoundrc");
+    let (out, inp) = (dir.path().join("out.wav"), dir.path().join("in.raw"));
+    std::fs::write(
+        &rc,
+        format!(
+            "pcm.fileout {{ type file slave.pcm \"null\" file \"{}\" format \"wav\" }}\n\
+             pcm.filein {{ type file slave.pcm \"null\" file \"/dev/null\" infile \"{}\" format \"raw\" }}\n\
+             pcm.!default {{ type asym playback.pcm \"fileout\" capture.pcm \"filein\" }}\n",
+            out.display(),
+            inp.display()
+        ),
+    )
+    .unwrap();
+    let status = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "voice::alsa_files_call", "--ignored", "--nocapture"])
+        .env("ALSA_CONFIG_PATH", format!("/usr/share/alsa/alsa.conf:{}", rc.display()))
+        .env("PQ_ALSA_TEST_DIR", dir.path())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "the call through ALSA failed");
+
+    // The WAV: 44-byte header, then stereo 16-bit samples. The file device is
+    // not paced, so the tone comes in pieces (as fast as the call hands them
+    // over) between stretches of exact silence. Measure each piece's
+    // frequency by its zero crossings.
+    let wav = std::fs::read(&out).expect("the speakers wrote a WAV file");
+    assert_eq!(&wav[..4], b"RIFF");
+    let left: Vec<i16> = wav[44..].chunks_exact(4).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
+    let mut pieces: Vec<f64> = Vec::new();
+    let mut loud = 0usize;
+    for run in left.split(|s| *s == 0).filter(|r| r.len() >= 480 && pq_core::voice::rms(r) > 2_000.0) {
+        loud += run.len();
+        let crossings = run.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+        pieces.push(crossings as f64 / 2.0 / (run.len() as f64 / 48_000.0));
+    }
+    assert!(loud >= 48_000 / 4, "only {loud} loud samples in {} played", left.len());
+    pieces.sort_by(f64::total_cmp);
+    let hz = pieces[pieces.len() / 2];
+    assert!((hz - 1_000.0).abs() <= 30.0, "the speakers played {hz:.0} Hz, not the microphone's 1 kHz ({} pieces)", pieces.len());
+}
+
+/// The call of `a_tone_from_a_microphone_comes_out_of_the_other_side_speakers`,
+/// run in a child process with ALSA pointed at files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by a_tone_from_a_microphone_comes_out_of_the_other_side_speakers"]
+async fn alsa_files_call() {
+    let Some(_dir) = std::env::var_os("PQ_ALSA_TEST_DIR") else { return };
+    let devices = pq_core::voice::devices::list();
+    assert!(devices.inputs.iter().any(|d| d.is_default), "{devices:?}");
+    assert!(devices.outputs.iter().any(|d| d.is_default), "{devices:?}");
+    let server = TestServer::start().await;
+    let alice = Person::sign_in(&server.url, "alice@example.com").await;
+    let bob = Person::sign_in(&server.url, "bob@example.com").await;
+    let state = alice.client.create_server("Studio").await.unwrap();
+    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
+    bob.client.accept_invite(&invite.code).await.unwrap();
+    alice.wait_online(10).await;
+    bob.wait_online(10).await;
+    let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).unwrap().id;
+    let alice_id = alice.client.me().unwrap().id;
+
+    // Bob listens on his speakers (the WAV file); Alice speaks into her
+    // microphone (the 1 kHz file).
+    let speakers = pq_core::voice::Speakers::open(None, std::time::Duration::from_secs(1)).expect("the default speakers");
+    let bob_call = bob
+        .client
+        .join_voice(
+            room,
+            JoinOptions {
+                source: Box::new(pq_core::voice::SilenceSource),
+                sink: Box::new(speakers),
+                muted: true,
+                udp_addrs: vec!["127.0.0.1:0".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let mic = pq_core::voice::Microphone::open(None, std::time::Duration::from_secs(3)).expect("the default microphone");
+    let alice_call = alice
+        .client
+        .join_voice(
+            room,
+            JoinOptions { source: Box::new(mic), sink: Box::new(NullSink), muted: false, udp_addrs: vec!["127.0.0.1:0".into()] },
+        )
+        .await
+        .unwrap();
+    wait_for(20, "bob to hear alice on his speakers", || bob_call.first_heard(alice_id).is_some()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    bob_call.leave().await;
+    alice_call.leave().await;
 }

@@ -6,12 +6,16 @@
 //! microphone as Opus (20 ms frames, in-band FEC) and mixes what arrives
 //! ([`call`]). Audio devices are behind [`AudioSource`] / [`AudioSink`].
 //!
-//! Not built yet (see the issue): video (VP8), cpal devices, resampling,
-//! echo cancellation, per-peer volume.
+//! Devices ([`devices`]): cpal microphones and speakers at 48 kHz.
+//!
+//! Not built yet (see the issue): video (VP8), resampling of devices that do
+//! not run at 48 kHz, echo cancellation, per-peer volume.
 
 pub mod audio;
 pub(crate) mod call;
+pub mod devices;
 mod peer;
 
 pub use audio::{AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, rms};
 pub use call::{Call, CallInfo, CallState, JoinOptions, Participant};
+pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};

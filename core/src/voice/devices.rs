@@ -1,0 +1,324 @@
+//! Microphones and speakers through cpal (ALSA on Linux, CoreAudio on macOS,
+//! WASAPI on Windows).
+//!
+//! Each open device runs its cpal stream on a thread of its own (streams are
+//! not `Send` on every platform) and trades samples with the call through a
+//! small buffer: [`Microphone`] is an [`AudioSource`], [`Speakers`] an
+//! [`AudioSink`]. Devices are opened at 48 kHz (what the call uses), any
+//! channel count (mixed down to mono on the way in, copied to every channel
+//! on the way out), 16-bit or float samples. A device that cannot run at
+//! 48 kHz is refused with a clear error: resampling is not built yet.
+//!
+//! No device at all (a machine without a sound card) is an ordinary case:
+//! [`list`] returns empty lists and opening says so; a call can still join
+//! with [`super::SilenceSource`] and [`super::NullSink`].
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex, PoisonError, mpsc},
+    time::Duration,
+};
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use tracing::warn;
+
+use super::audio::{AudioSink, AudioSource, SAMPLE_RATE};
+
+/// One audio device.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeviceInfo {
+    /// Stable id to open it with.
+    pub id: String,
+    /// Name to show.
+    pub name: String,
+    /// The system's default for its direction.
+    pub is_default: bool,
+}
+
+/// Every microphone and every speaker.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Devices {
+    /// Microphones.
+    pub inputs: Vec<DeviceInfo>,
+    /// Speakers and headphones.
+    pub outputs: Vec<DeviceInfo>,
+}
+
+/// Why a device cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviceError {
+    /// No such device (unplugged, or none at all).
+    #[error("no {0} found; plug one in or pick another in the settings")]
+    NotFound(&'static str),
+    /// The device cannot run the way a call needs.
+    #[error("{name} cannot be used: {reason}")]
+    Unsupported {
+        /// The device.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// The system refused to open it.
+    #[error("cannot open {name}: {reason}")]
+    Open {
+        /// The device.
+        name: String,
+        /// What the system said.
+        reason: String,
+    },
+}
+
+/// Lists microphones and speakers (empty lists when there are none).
+#[must_use]
+pub fn list() -> Devices {
+    let host = cpal::default_host();
+    let id_of = |d: &cpal::Device| d.id().map(|i| i.to_string()).ok();
+    let default_in = host.default_input_device().as_ref().and_then(id_of);
+    let default_out = host.default_output_device().as_ref().and_then(id_of);
+    let describe = |d: cpal::Device, default: &Option<String>| {
+        let id = id_of(&d)?;
+        let name = d.description().map_or_else(|_| id.clone(), |desc| desc.name().to_owned());
+        Some(DeviceInfo { is_default: default.as_ref() == Some(&id), id, name })
+    };
+    Devices {
+        inputs: host.input_devices().map(|it| it.filter_map(|d| describe(d, &default_in)).collect()).unwrap_or_default(),
+        outputs: host.output_devices().map(|it| it.filter_map(|d| describe(d, &default_out)).collect()).unwrap_or_default(),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Input,
+    Output,
+}
+
+fn find(direction: Direction, id: Option<&str>) -> Result<cpal::Device, DeviceError> {
+    let host = cpal::default_host();
+    let what = match direction {
+        Direction::Input => "microphone",
+        Direction::Output => "speaker",
+    };
+    let device = match (id, direction) {
+        (None, Direction::Input) => host.default_input_device(),
+        (None, Direction::Output) => host.default_output_device(),
+        (Some(id), _) => host
+            .devices()
+            .ok()
+            .and_then(|mut it| it.find(|d| d.id().is_ok_and(|i| i.to_string() == id))),
+    };
+    device.ok_or(DeviceError::NotFound(what))
+}
+
+/// A 48 kHz configuration of `device`, 16-bit if it has one, else float.
+fn config_48k(device: &cpal::Device, direction: Direction) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
+    let name = device.to_string();
+    let ranges: Vec<cpal::SupportedStreamConfigRange> = match direction {
+        Direction::Input => device.supported_input_configs().map(Iterator::collect),
+        Direction::Output => device.supported_output_configs().map(Iterator::collect),
+    }
+    .map_err(|e| DeviceError::Open { name: name.clone(), reason: e.to_string() })?;
+    let usable = |f: cpal::SampleFormat| {
+        ranges.iter().find(|r| r.sample_format() == f && r.min_sample_rate() <= SAMPLE_RATE && SAMPLE_RATE <= r.max_sample_rate())
+    };
+    let range = usable(cpal::SampleFormat::I16).or_else(|| usable(cpal::SampleFormat::F32)).ok_or_else(|| {
+        DeviceError::Unsupported { name: name.clone(), reason: "it does not run at 48 kHz with 16-bit or float samples".into() }
+    })?;
+    let config = range.with_sample_rate(SAMPLE_RATE);
+    Ok((config.config(), config.sample_format()))
+}
+
+/// Keeps a stream alive on its own thread until dropped.
+struct StreamThread {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for StreamThread {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run_stream(
+    build: impl FnOnce() -> Result<cpal::Stream, DeviceError> + Send + 'static,
+) -> Result<StreamThread, DeviceError> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("pq-audio".into())
+        .spawn(move || {
+            let stream = match build() {
+                Ok(s) => s,
+                Err(e) => return drop(ready_tx.send(Err(e))),
+            };
+            if let Err(e) = stream.play() {
+                return drop(ready_tx.send(Err(DeviceError::Open { name: "the device".into(), reason: e.to_string() })));
+            }
+            let _ = ready_tx.send(Ok(()));
+            // Until the owner goes.
+            let _ = stop_rx.recv();
+            drop(stream);
+        })
+        .map_err(|e| DeviceError::Open { name: "the device".into(), reason: e.to_string() })?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok(StreamThread { stop: Some(stop_tx), thread: Some(thread) }),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(DeviceError::Open { name: "the device".into(), reason: "its thread ended".into() }),
+    }
+}
+
+type Buffer = Arc<Mutex<VecDeque<i16>>>;
+
+/// A microphone: what it captured, mixed down to mono, for the call to take
+/// 20 ms at a time.
+pub struct Microphone {
+    buffer: Buffer,
+    max: usize,
+    _stream: StreamThread,
+}
+
+impl std::fmt::Debug for Microphone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Microphone").field("max", &self.max).finish_non_exhaustive()
+    }
+}
+
+impl Microphone {
+    /// Opens the microphone `id` (the system's default when `None`). At most
+    /// `max_buffer` of audio waits for the call; more is dropped (newest
+    /// first), so a slow reader never adds delay beyond it.
+    ///
+    /// # Errors
+    /// See [`DeviceError`].
+    pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
+        let id = id.map(str::to_owned);
+        let buffer: Buffer = Arc::default();
+        let max = (max_buffer.as_millis() as usize * SAMPLE_RATE as usize / 1000).max(super::audio::FRAME);
+        let b = buffer.clone();
+        let stream = run_stream(move || {
+            let device = find(Direction::Input, id.as_deref())?;
+            let (config, format) = config_48k(&device, Direction::Input)?;
+            let name = device.to_string();
+            let channels = usize::from(config.channels.max(1));
+            let push = move |mono: &mut dyn Iterator<Item = i16>| {
+                let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
+                for s in mono {
+                    if buf.len() >= max {
+                        break;
+                    }
+                    buf.push_back(s);
+                }
+            };
+            let err = |e: cpal::Error| warn!(error = %e, "microphone stream error");
+            let stream = match format {
+                cpal::SampleFormat::I16 => device.build_input_stream(
+                    config,
+                    move |data: &[i16], _: &cpal::InputCallbackInfo| {
+                        push(&mut data.chunks(channels).map(|c| (c.iter().map(|s| i32::from(*s)).sum::<i32>() / c.len() as i32) as i16));
+                    },
+                    err,
+                    None,
+                ),
+                _ => device.build_input_stream(
+                    config,
+                    move |data: &[f32], _: &cpal::InputCallbackInfo| {
+                        push(&mut data.chunks(channels).map(|c| {
+                            let avg = c.iter().sum::<f32>() / c.len() as f32;
+                            (avg.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16
+                        }));
+                    },
+                    err,
+                    None,
+                ),
+            };
+            stream.map_err(|e| DeviceError::Open { name, reason: e.to_string() })
+        })?;
+        Ok(Self { buffer, max, _stream: stream })
+    }
+}
+
+impl AudioSource for Microphone {
+    fn next_frame(&mut self, frame: &mut [i16]) {
+        let mut buf = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = frame.len().min(buf.len());
+        for (out, s) in frame.iter_mut().zip(buf.drain(..n)) {
+            *out = s;
+        }
+        // Not enough captured yet: the rest is silence.
+        frame[n..].fill(0);
+    }
+}
+
+/// Speakers: the call's mixed frames, copied to every channel.
+pub struct Speakers {
+    buffer: Buffer,
+    max: usize,
+    _stream: StreamThread,
+}
+
+impl std::fmt::Debug for Speakers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Speakers").field("max", &self.max).finish_non_exhaustive()
+    }
+}
+
+impl Speakers {
+    /// Opens the speakers `id` (the system's default when `None`). At most
+    /// `max_buffer` of audio waits to be played.
+    ///
+    /// # Errors
+    /// See [`DeviceError`].
+    pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
+        let id = id.map(str::to_owned);
+        let buffer: Buffer = Arc::default();
+        let max = (max_buffer.as_millis() as usize * SAMPLE_RATE as usize / 1000).max(super::audio::FRAME);
+        let b = buffer.clone();
+        let stream = run_stream(move || {
+            let device = find(Direction::Output, id.as_deref())?;
+            let (config, format) = config_48k(&device, Direction::Output)?;
+            let name = device.to_string();
+            let channels = usize::from(config.channels.max(1));
+            let err = |e: cpal::Error| warn!(error = %e, "speaker stream error");
+            let stream = match format {
+                cpal::SampleFormat::I16 => device.build_output_stream(
+                    config,
+                    move |data: &mut [i16], _: &cpal::OutputCallbackInfo| {
+                        let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
+                        for frame in data.chunks_mut(channels) {
+                            frame.fill(buf.pop_front().unwrap_or(0));
+                        }
+                    },
+                    err,
+                    None,
+                ),
+                _ => device.build_output_stream(
+                    config,
+                    move |data: &mut [f32], _: &cpal::OutputCallbackInfo| {
+                        let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
+                        for frame in data.chunks_mut(channels) {
+                            frame.fill(f32::from(buf.pop_front().unwrap_or(0)) / f32::from(i16::MAX));
+                        }
+                    },
+                    err,
+                    None,
+                ),
+            };
+            stream.map_err(|e| DeviceError::Open { name, reason: e.to_string() })
+        })?;
+        Ok(Self { buffer, max, _stream: stream })
+    }
+}
+
+impl AudioSink for Speakers {
+    fn play(&mut self, frame: &[i16]) {
+        let mut buf = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = self.max.saturating_sub(buf.len());
+        buf.extend(frame.iter().take(room).copied());
+    }
+}
