@@ -104,6 +104,13 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     dana_net.set_offline(false);
     everyone_hears_everyone(&all, "dana to be back in the room").await;
 
+    // Alice switches microphones mid-call: the others hear the new one.
+    a.set_source(Box::new(ToneSource::new(650.0)));
+    wait_for(10, "everyone to hear alice's new microphone", || {
+        [&b, &c, &d].iter().all(|call| heard(call, ids[0]) == Some(650.0))
+    })
+    .await;
+
     for call in [a, b, c, d] {
         call.leave().await;
     }

@@ -117,6 +117,8 @@ enum Control {
     Leave(oneshot::Sender<()>),
     Mute(bool),
     Deafen(bool),
+    Source(Box<dyn AudioSource>),
+    Sink(Box<dyn AudioSink>),
 }
 
 /// A call in a voice room. Dropping it leaves the room.
@@ -160,6 +162,17 @@ impl Call {
     /// Turns all sound off (and my microphone) or back on.
     pub fn set_deafened(&self, deafened: bool) {
         let _ = self.control.send(Control::Deafen(deafened));
+    }
+
+    /// Switches the microphone during the call (the next 20 ms come from
+    /// `source`; the old one is closed).
+    pub fn set_source(&self, source: Box<dyn AudioSource>) {
+        let _ = self.control.send(Control::Source(source));
+    }
+
+    /// Switches the speakers during the call.
+    pub fn set_sink(&self, sink: Box<dyn AudioSink>) {
+        let _ = self.control.send(Control::Sink(sink));
     }
 
     /// Leaves the room and closes every connection.
@@ -310,6 +323,8 @@ impl Actor {
                         self.muted = m;
                         self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_mute: Some(m), ..Default::default() })).await;
                     }
+                    Some(Control::Source(s)) => source = s,
+                    Some(Control::Sink(s)) => sink = s,
                     Some(Control::Deafen(d)) => {
                         self.deafened = d;
                         self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_deaf: Some(d), ..Default::default() })).await;
