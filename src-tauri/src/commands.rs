@@ -158,6 +158,21 @@ commands! {
     /// A server's members with presence (cached now, refreshed in the background).
     fn members(d, server_id: ServerId) -> Vec<Member> { Ok(d.client()?.members(server_id)?) }
 
+    /// Joins a voice room with the default microphone and speakers.
+    fn voice_join(d, channel_id: ChannelId) -> crate::call::JoinedCall { d.join_voice(channel_id).await }
+
+    /// Leaves the call.
+    fn voice_leave(d) -> () { d.leave_voice().await; Ok(()) }
+
+    /// Mutes/unmutes or deafens/undeafens me in the call.
+    fn voice_set(d, muted: Option<bool>, deafened: Option<bool>) -> () { d.set_voice(muted, deafened) }
+
+    /// The call now, or none.
+    fn call_info(d) -> Option<pq_core::voice::CallInfo> { Ok(d.call_info()) }
+
+    /// Microphones and speakers.
+    fn audio_devices(d) -> pq_core::voice::Devices { let _ = d; Ok(pq_core::voice::devices::list()) }
+
     /// Who is in the voice rooms of a server (known while connected).
     fn voice_states(d, server_id: ServerId) -> Vec<VoiceState> { Ok(d.client()?.voice_states(server_id)) }
 

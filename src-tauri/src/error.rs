@@ -29,6 +29,7 @@ impl From<pq_core::Error> for CommandError {
         match &e {
             Error::NotSignedIn => Self::new("not_signed_in", message),
             Error::Invalid(_) => Self::new("invalid", message),
+            Error::Voice(_) => Self::new("voice", message),
             Error::Cache(_) => Self::new("cache", message),
             Error::Auth(AuthError::SignInCancelled) => Self::new("cancelled", message),
             _ if e.is_offline() => Self::new("offline", "pq cannot reach the server. Check your connection."),

@@ -17,6 +17,7 @@
 //! `http://127.0.0.1:8080`), `PQ_DATA_DIR`, `PQ_KEYCHAIN` (`platform`,
 //! `keyutils`, `secret-service`), `PQ_LOG` (a tracing filter) and `PQ_LOG_FILE`.
 
+mod call;
 pub mod commands;
 mod error;
 pub mod notify;
@@ -76,6 +77,7 @@ pub struct Desktop {
     subscribers: Mutex<Vec<IpcChannel<UiEvent>>>,
     active_channel: Mutex<Option<ChannelId>>,
     pending_invite: Mutex<Option<String>>,
+    call: Mutex<Option<pq_core::voice::Call>>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -333,6 +335,7 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         subscribers: Mutex::new(Vec::new()),
         active_channel: Mutex::new(None),
         pending_invite: Mutex::new(None),
+        call: Mutex::new(None),
     });
     let desktop = app.state::<Desktop>();
     // Start the engine: it reads the cache and never waits on the network.

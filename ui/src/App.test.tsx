@@ -13,6 +13,10 @@ const bridge = vi.hoisted(() => ({
   channels: vi.fn(),
   members: vi.fn(),
   voiceStates: vi.fn(async (): Promise<VoiceState[]> => []),
+  voiceJoin: vi.fn(),
+  voiceLeave: vi.fn(async () => null),
+  voiceSet: vi.fn(async () => null),
+  callInfo: vi.fn(),
   timeline: vi.fn(),
   setActiveChannel: vi.fn(async () => null),
   markRead: vi.fn(async () => null),
@@ -211,6 +215,52 @@ describe("main screen", () => {
     expect(screen.getByLabelText("2 people in the room")).toBeTruthy();
     expect(document.querySelector('[data-user="Bob"]')?.className).toContain("speaking");
     expect(document.querySelector('[data-user="Bob"] [aria-label="Muted"]')).toBeNull();
+  });
+
+  it("joins a voice room, shows the call and its controls, and leaves", async () => {
+    signedIn();
+    const LOUNGE = "01900000-0000-7000-8000-000000000016";
+    bridge.channels.mockResolvedValue([channel(GENERAL, "general", "text", null), channel(LOUNGE, "Lounge", "voice", null)]);
+    const me = {
+      server_id: SERVER,
+      channel_id: LOUNGE,
+      user_id: ME,
+      voice_session: "01900000-0000-7000-8000-000000000051",
+      self_mute: true,
+      self_deaf: false,
+      server_mute: false,
+      camera: false,
+      speaking: false,
+      joined_at: "2026-11-25T06:00:00.000Z",
+    };
+    const bob = { ...me, user_id: BOB, self_mute: false, voice_session: "01900000-0000-7000-8000-000000000050" };
+    const info = {
+      channel_id: LOUNGE,
+      state: { state: "in_room" as const },
+      me,
+      participants: [{ state: bob, connection: "connected", packets: 10, concealed: 0, level: 0.2 }],
+      my_level: 0,
+    };
+    bridge.voiceJoin.mockResolvedValue({ info, notice: "You can listen, but not speak: no microphone found." });
+    bridge.callInfo.mockResolvedValue(info);
+    await start();
+    await act(async () => {
+      fireEvent.click(screen.getByText("Lounge"));
+    });
+    expect(bridge.voiceJoin).toHaveBeenCalledWith(LOUNGE);
+    expect(screen.getByText("Voice connected")).toBeTruthy();
+    expect(screen.getByText("1/1 connected")).toBeTruthy();
+    expect(screen.getByText("No microphone")).toBeTruthy();
+    // Muted (no microphone): the button offers to unmute.
+    await act(async () => {
+      fireEvent.click(document.getElementById("call-mute")!);
+    });
+    expect(bridge.voiceSet).toHaveBeenCalledWith(false, null);
+    await act(async () => {
+      fireEvent.click(document.getElementById("call-leave")!);
+    });
+    expect(bridge.voiceLeave).toHaveBeenCalled();
+    expect(screen.queryByText("Voice connected")).toBeNull();
   });
 
   it("says who joined and what a new plan allows", async () => {

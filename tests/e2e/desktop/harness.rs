@@ -249,7 +249,9 @@ impl Desktop {
             .env("PQ_DATA_DIR", d.join("data"))
             .env("PQ_KEYCHAIN", "keyutils")
             .env("PQ_LOG", "info,pq_desktop=debug")
-            .env("PQ_LOG_FILE", d.join("app.log"));
+            .env("PQ_LOG_FILE", d.join("app.log"))
+            // Calls stay on loopback.
+            .env("PQ_VOICE_UDP", "127.0.0.1:0");
         c
     }
 

@@ -102,10 +102,13 @@ async fn chats_live_with_someone_on_another_client() {
     .await;
     desktop.click_text("Close").await;
     let bob = someone(&server, "Bob").await;
+    // Online first: a `ready` built before the join but applied after it
+    // would drop the new server from his cache until `server_joined` comes
+    // (a race in pq-core noted on issue 6).
+    bob.wait_online(WAIT).await;
     let code = InviteCode(link.trim_start_matches("pq://invite/").to_owned());
     let joined = bob.client.accept_invite(&code).await.expect("Bob joins");
     let general = channel(&joined, "general");
-    bob.wait_online(WAIT).await;
 
     // Bob writes: it shows up live, with his name; he joins the member list.
     bob.client.send(general, "hi Minji, page 42 tonight?", None).await.unwrap();
@@ -151,6 +154,45 @@ async fn chats_live_with_someone_on_another_client() {
         desktop.all(".voice-roster").await.is_empty().then_some(())
     })
     .await;
+
+    // Minji joins the voice room from pq; Bob comes in and they connect.
+    let bob_id = bob.client.me().unwrap().id;
+    let sid = joined.server.id;
+    desktop.click("[data-channel='General']").await;
+    desktop.wait_text(".call-bar .call-state", "Voice connected").await;
+    eventually("Bob to see Minji in the room", WAIT, || async {
+        bob.client.voice_states(sid).iter().any(|v| v.user_id != bob_id).then_some(())
+    })
+    .await;
+    let call = bob
+        .client
+        .join_voice(
+            voice,
+            pq_core::voice::JoinOptions {
+                source: Box::new(pq_core::voice::SilenceSource),
+                sink: Box::new(pq_core::voice::NullSink),
+                muted: true,
+                udp_addrs: vec!["127.0.0.1:0".into()],
+            },
+        )
+        .await
+        .expect("Bob joins Minji");
+    desktop.wait_text(".call-bar .call-status", "1/1 connected").await;
+    assert!(call.info().participants.iter().any(|p| p.connection == "connected"), "{:?}", call.info());
+    // She turns her sound off: Bob sees it; then she leaves.
+    desktop.click("#call-deafen").await;
+    eventually("Bob to see Minji deafened", WAIT, || async {
+        bob.client.voice_states(sid).iter().any(|v| v.user_id != bob_id && v.self_deaf).then_some(())
+    })
+    .await;
+    desktop.screenshot("call").await;
+    desktop.click("#call-leave").await;
+    eventually("Minji to leave the room", WAIT, || async {
+        bob.client.voice_states(sid).iter().all(|v| v.user_id == bob_id).then_some(())
+    })
+    .await;
+    assert!(desktop.all(".call-bar").await.is_empty(), "the call bar goes");
+    call.leave().await;
 
     // Too long for the free plan: a counter, and Enter does not send it.
     let long = "가".repeat(151);

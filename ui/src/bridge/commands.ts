@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedServer, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, Me, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, VoiceState } from "../bindings";
+import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, Devices, Invite, InvitePreview, JoinedCall, Me, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -65,6 +65,41 @@ export function channels(serverId: ServerId): Promise<Array<CachedChannel>> {
  */
 export function members(serverId: ServerId): Promise<Array<Member>> {
   return invoke("members", { serverId });
+}
+
+/**
+ * Joins a voice room with the default microphone and speakers.
+ */
+export function voiceJoin(channelId: ChannelId): Promise<JoinedCall> {
+  return invoke("voice_join", { channelId });
+}
+
+/**
+ * Leaves the call.
+ */
+export function voiceLeave(): Promise<null> {
+  return invoke("voice_leave");
+}
+
+/**
+ * Mutes/unmutes or deafens/undeafens me in the call.
+ */
+export function voiceSet(muted: boolean | null, deafened: boolean | null): Promise<null> {
+  return invoke("voice_set", { muted, deafened });
+}
+
+/**
+ * The call now, or none.
+ */
+export function callInfo(): Promise<CallInfo | null> {
+  return invoke("call_info");
+}
+
+/**
+ * Microphones and speakers.
+ */
+export function audioDevices(): Promise<Devices> {
+  return invoke("audio_devices");
 }
 
 /**

@@ -3,10 +3,13 @@ import type { CachedChannel } from "../bindings";
 import {
   createChannel,
   deleteChannel,
+  joinVoice,
+  leaveVoice,
   renameChannel,
   selectChannel,
   selectServer,
   setMuted,
+  setVoice,
   toggleCollapsed,
 } from "../state/actions";
 import { EMPTY, setState, useStore } from "../state/store";
@@ -102,8 +105,46 @@ export function ChannelList() {
           </div>
         ))}
       </div>
+      <CallBar />
       <MeFooter />
     </aside>
+  );
+}
+
+/// My call: where, how it is going, and its controls.
+function CallBar() {
+  const t = useT();
+  const call = useStore((s) => s.call);
+  const channels = useStore((s) => s.channels);
+  if (!call) return null;
+  const room = Object.values(channels).flat().find((c) => c.channel.id === call.channel_id)?.channel.name ?? "";
+  const muted = call.me?.self_mute ?? false;
+  const deafened = call.me?.self_deaf ?? false;
+  const connected = call.participants.filter((p) => p.connection === "connected").length;
+  const status =
+    call.state.state === "joining"
+      ? t("call.joining")
+      : call.participants.length === 0
+        ? t("call.alone")
+        : t("call.connectedTo", { n: connected, total: call.participants.length });
+  return (
+    <section className="call-bar" aria-label={t("call.title")}>
+      <div className="call-where">
+        <strong className="call-state">{t("call.connected")}</strong>
+        <span className="muted" title={`${room} · ${status}`}>
+          {room} · <span className="call-status">{status}</span>
+        </span>
+      </div>
+      <button id="call-mute" className={`icon${muted ? " on" : ""}`} aria-pressed={muted} title={muted ? t("call.unmute") : t("call.mute")} onClick={() => void setVoice(!muted, null)}>
+        <Icon name={muted ? "mic-off" : "mic"} label={muted ? t("call.unmute") : t("call.mute")} />
+      </button>
+      <button id="call-deafen" className={`icon${deafened ? " on" : ""}`} aria-pressed={deafened} title={deafened ? t("call.undeafen") : t("call.deafen")} onClick={() => void setVoice(null, !deafened)}>
+        <Icon name="deafened" label={deafened ? t("call.undeafen") : t("call.deafen")} />
+      </button>
+      <button id="call-leave" className="icon danger" title={t("call.leave")} onClick={() => void leaveVoice()}>
+        <Icon name="leave" label={t("call.leave")} />
+      </button>
+    </section>
   );
 }
 
@@ -146,7 +187,10 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
       <button
         className="channel"
         data-channel={c.channel.name}
-        onClick={() => c.channel.kind === "text" && void selectChannel(c.channel.id)}
+        onClick={() => {
+          if (c.channel.kind === "text") void selectChannel(c.channel.id);
+          else if (c.channel.kind === "voice") void joinVoice(c.channel.id);
+        }}
         onContextMenu={(e) => {
           e.preventDefault();
           setMenu(true);

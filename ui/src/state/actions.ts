@@ -2,7 +2,7 @@
 
 import * as bridge from "../bridge/commands";
 import type { ChannelId, CommandError, Message, ServerId, Settings, UiEvent } from "../bindings";
-import { resolveLang } from "../i18n";
+import { resolveLang, translate } from "../i18n";
 import { getState, patchTimeline, setState, themeOf } from "./store";
 import { onEvent } from "./events";
 
@@ -80,6 +80,51 @@ export async function loadChannels(serverId: ServerId) {
   const channels = await bridge.channels(serverId).catch(() => []);
   setState((s) => ({ channels: { ...s.channels, [serverId]: channels } }));
   return channels;
+}
+
+let callPoll: ReturnType<typeof setInterval> | null = null;
+
+/// Joins a voice room; the call's state is then read twice a second.
+export async function joinVoice(channelId: ChannelId) {
+  const s = getState();
+  try {
+    const joined = await bridge.voiceJoin(channelId);
+    setState({ call: joined.info });
+    if (joined.notice) toast(translate(s.lang, "call.noticeTitle"), joined.notice);
+  } catch (e) {
+    fail(e);
+    return;
+  }
+  if (callPoll) clearInterval(callPoll);
+  callPoll = setInterval(() => {
+    void bridge
+      .callInfo()
+      .then((call) => {
+        if (call && call.state.state === "left" && call.state.reason !== "left") {
+          toast(translate(getState().lang, "call.ended"), call.state.reason);
+        }
+        const live = call && call.state.state !== "left" ? call : null;
+        setState({ call: live });
+        if (!live && callPoll) {
+          clearInterval(callPoll);
+          callPoll = null;
+        }
+      })
+      .catch(() => null);
+  }, 500);
+}
+
+export async function leaveVoice() {
+  if (callPoll) clearInterval(callPoll);
+  callPoll = null;
+  setState({ call: null });
+  await bridge.voiceLeave().catch(() => null);
+}
+
+export async function setVoice(muted: boolean | null, deafened: boolean | null) {
+  await bridge.voiceSet(muted, deafened).catch(fail);
+  const call = await bridge.callInfo().catch(() => null);
+  if (call) setState({ call });
 }
 
 export async function loadVoice(serverId: ServerId) {

@@ -7,6 +7,7 @@
 import { useSyncExternalStore } from "react";
 import type {
   AppInfo,
+  CallInfo,
   CachedChannel,
   CachedServer,
   ChannelId,
@@ -56,6 +57,8 @@ export interface State {
   members: Record<ServerId, Member[]>;
   /// Who is in each server's voice rooms.
   voice: Record<ServerId, VoiceState[]>;
+  /// My call, if I am in one.
+  call: CallInfo | null;
   users: Record<UserId, User>;
   presence: Record<UserId, Presence>;
   serverId: ServerId | null;
@@ -99,6 +102,7 @@ export const initialState = (): State => ({
   channels: {},
   members: {},
   voice: {},
+  call: null,
   users: {},
   presence: {},
   serverId: null,

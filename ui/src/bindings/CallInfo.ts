@@ -1,0 +1,31 @@
+// Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
+// `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { CallState } from "./CallState";
+import type { ChannelId } from "./ChannelId";
+import type { Participant } from "./Participant";
+import type { VoiceState } from "./VoiceState";
+
+/**
+ * A snapshot of a call.
+ */
+export type CallInfo = { 
+/**
+ * The room.
+ */
+channel_id: ChannelId, 
+/**
+ * Joining, in the room, or left.
+ */
+state: CallState, 
+/**
+ * My state in the room (once seated).
+ */
+me: VoiceState | null, 
+/**
+ * Everyone else in the room.
+ */
+participants: Array<Participant>, 
+/**
+ * My microphone level over the last 20 ms, 0–1.
+ */
+my_level: number, };

@@ -1,0 +1,29 @@
+// Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
+// `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { VoiceState } from "./VoiceState";
+
+/**
+ * One other person in the call and how our connection to them is doing.
+ */
+export type Participant = { 
+/**
+ * Their state in the room.
+ */
+state: VoiceState, 
+/**
+ * Our peer connection to them: `new`, `connecting`, `connected`,
+ * `disconnected`, `failed` or `closed`.
+ */
+connection: string, 
+/**
+ * Audio packets received from them.
+ */
+packets: number, 
+/**
+ * Packets lost and concealed.
+ */
+concealed: number, 
+/**
+ * Their level over the last 100 ms, 0–1.
+ */
+level: number, };
