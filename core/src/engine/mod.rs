@@ -293,6 +293,8 @@ pub(crate) struct Shared {
     pub(crate) voice: Mutex<HashMap<ServerId, Vec<VoiceState>>>,
     /// When each server's member list was last fetched (see [`Client::members`]).
     pub(crate) members_fetched: Mutex<HashMap<ServerId, std::time::Instant>>,
+    /// Servers joined over REST in the last minute (see `apply_ready`).
+    pub(crate) joined_recently: Mutex<HashMap<ServerId, std::time::Instant>>,
     /// The active call, for voice frames from the gateway.
     pub(crate) calls: Arc<crate::voice::call::VoiceHub>,
     pub(crate) events: broadcast::Sender<Event>,
@@ -394,6 +396,7 @@ impl Client {
             voice: Mutex::new(HashMap::new()),
             members_fetched: Mutex::new(HashMap::new()),
             calls: Arc::default(),
+            joined_recently: Mutex::new(HashMap::new()),
             events,
             connection,
         });
@@ -874,6 +877,11 @@ impl Client {
     }
 
     fn apply_joined(&self, state: &ServerState) -> Result<()> {
+        self.shared
+            .joined_recently
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(state.server.id, std::time::Instant::now());
         let mut store = self.shared.store()?;
         let sort = store.servers()?.len() as i64;
         store.apply_server_state(state, sort)?;

@@ -30,7 +30,7 @@ use std::{
 
 use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use pq_protocol::{
-    ChannelId, ClientMessageId, ErrorCode, SessionId,
+    ChannelId, ClientMessageId, ErrorCode, ServerId, SessionId,
     gateway::{
         ClientFrame, CloseCode, Dispatch, Event as Wire, GatewayError, GatewaySend, Hello, Identify, PROTOCOL_VERSION,
         Ready, Resume, ServerFrame, SetIdle, TypingStart,
@@ -427,7 +427,16 @@ impl<'a> Connection<'a> {
             for (i, s) in ready.servers.iter().enumerate() {
                 store.apply_server_state(s, i as i64)?;
             }
-            store.retain_servers(&ready.servers.iter().map(|s| s.server.id).collect::<Vec<_>>())?;
+            // Servers joined over REST moments ago may be missing from a
+            // `ready` the server built before the join: keep them (their
+            // `server_joined` follows on this session).
+            let mut keep: Vec<ServerId> = ready.servers.iter().map(|s| s.server.id).collect();
+            {
+                let mut recent = shared.joined_recently.lock().unwrap_or_else(PoisonError::into_inner);
+                recent.retain(|_, at| at.elapsed() < Duration::from_secs(60));
+                keep.extend(recent.keys().copied());
+            }
+            store.retain_servers(&keep)?;
         }
         *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(ready.me.clone());
         {
