@@ -701,6 +701,7 @@ impl<'a> Connection<'a> {
             Wire::ServerRemoved { server_id, .. } => {
                 shared.store()?.remove_server(server_id)?;
                 shared.voice.lock().unwrap_or_else(PoisonError::into_inner).remove(&server_id);
+                shared.joined_recently.lock().unwrap_or_else(PoisonError::into_inner).remove(&server_id);
                 shared.emit(Event::ServersChanged);
             }
             Wire::MemberJoined { server_id, member } => {
