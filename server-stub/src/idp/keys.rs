@@ -8,7 +8,6 @@ use aws_lc_rs::{
     encoding::AsDer,
     rsa::{KeyPair, KeySize},
 };
-use base64::Engine as _;
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation,
     jwk::{Jwk, PublicKeyUse, ThumbprintHash},
@@ -105,14 +104,8 @@ fn generate_pem() -> Result<String, IdpError> {
     let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|e| IdpError::Key(format!("cannot generate: {e}")))?;
     let der = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair)
         .map_err(|e| IdpError::Key(format!("cannot export: {e}")))?;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        pem.push_str(&String::from_utf8_lossy(line));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    Ok(pem)
+    let pem = pem::Pem::new("PRIVATE KEY", der.as_ref());
+    Ok(pem::encode_config(&pem, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF)))
 }
 
 #[cfg(test)]
