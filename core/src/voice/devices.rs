@@ -175,6 +175,11 @@ fn run_stream(
 
 type Buffer = Arc<Mutex<VecDeque<i16>>>;
 
+/// How many samples `d` holds (at least one frame).
+fn samples_in(d: Duration) -> usize {
+    (d.as_millis() as usize * SAMPLE_RATE as usize / 1000).max(super::audio::FRAME)
+}
+
 /// A microphone: what it captured, mixed down to mono, for the call to take
 /// 20 ms at a time.
 pub struct Microphone {
@@ -199,7 +204,7 @@ impl Microphone {
     pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
         let id = id.map(str::to_owned);
         let buffer: Buffer = Arc::default();
-        let max = (max_buffer.as_millis() as usize * SAMPLE_RATE as usize / 1000).max(super::audio::FRAME);
+        let max = samples_in(max_buffer);
         let b = buffer.clone();
         let stream = run_stream(move || {
             let device = find(Direction::Input, id.as_deref())?;
@@ -277,7 +282,7 @@ impl Speakers {
     pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
         let id = id.map(str::to_owned);
         let buffer: Buffer = Arc::default();
-        let max = (max_buffer.as_millis() as usize * SAMPLE_RATE as usize / 1000).max(super::audio::FRAME);
+        let max = samples_in(max_buffer);
         let b = buffer.clone();
         let stream = run_stream(move || {
             let device = find(Direction::Output, id.as_deref())?;

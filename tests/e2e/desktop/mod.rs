@@ -137,12 +137,7 @@ async fn chats_live_with_someone_on_another_client() {
         .client
         .join_voice(
             voice,
-            pq_core::voice::JoinOptions {
-                source: Box::new(pq_core::voice::SilenceSource),
-                sink: Box::new(pq_core::voice::NullSink),
-                muted: true,
-                udp_addrs: vec!["127.0.0.1:0".into()],
-            },
+            listening_only(),
         )
         .await
         .expect("Bob joins the voice room");
@@ -168,12 +163,7 @@ async fn chats_live_with_someone_on_another_client() {
         .client
         .join_voice(
             voice,
-            pq_core::voice::JoinOptions {
-                source: Box::new(pq_core::voice::SilenceSource),
-                sink: Box::new(pq_core::voice::NullSink),
-                muted: true,
-                udp_addrs: vec!["127.0.0.1:0".into()],
-            },
+            listening_only(),
         )
         .await
         .expect("Bob joins Minji");
@@ -431,4 +421,14 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
     // "Quit pq" quits (closing the window would only hide it to the tray).
     desktop.tray().click(&icon, "Quit pq").await;
     desktop.wait_exited().await;
+}
+
+/// A call for a headless person with no devices: silent, muted, on loopback.
+fn listening_only() -> pq_core::voice::JoinOptions {
+    pq_core::voice::JoinOptions {
+        source: Box::new(pq_core::voice::SilenceSource),
+        sink: Box::new(pq_core::voice::NullSink),
+        muted: true,
+        udp_addrs: vec!["127.0.0.1:0".into()],
+    }
 }
