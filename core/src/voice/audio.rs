@@ -101,10 +101,16 @@ pub fn dominant_frequency(samples: &[i16], lo: f64, hi: f64, step: f64) -> Optio
     best.map(|(f, _)| f)
 }
 
-/// Power of frequency `hz` in `samples` (Goertzel).
+/// Power of frequency `hz` in 48 kHz `samples` (Goertzel).
 #[must_use]
 pub fn goertzel(samples: &[i16], hz: f64) -> f64 {
-    let w = TAU * hz / f64::from(SAMPLE_RATE);
+    goertzel_power(samples, SAMPLE_RATE, hz)
+}
+
+/// Power of frequency `hz` in `samples` taken at `rate` Hz (Goertzel).
+#[must_use]
+pub fn goertzel_power(samples: &[i16], rate: u32, hz: f64) -> f64 {
+    let w = TAU * hz / f64::from(rate);
     let coeff = 2.0 * w.cos();
     let (mut s1, mut s2) = (0.0_f64, 0.0_f64);
     for x in samples {

@@ -4,10 +4,10 @@
 //! Each open device runs its cpal stream on a thread of its own (streams are
 //! not `Send` on every platform) and trades samples with the call through a
 //! small buffer: [`Microphone`] is an [`AudioSource`], [`Speakers`] an
-//! [`AudioSink`]. Devices are opened at 48 kHz (what the call uses), any
-//! channel count (mixed down to mono on the way in, copied to every channel
-//! on the way out), 16-bit or float samples. A device that cannot run at
-//! 48 kHz is refused with a clear error: resampling is not built yet.
+//! [`AudioSink`]. Devices are opened at 48 kHz (what the call uses) when they
+//! can, else at the rate nearest to it and converted ([`RateConverter`]);
+//! any channel count (mixed down to mono on the way in, copied to every
+//! channel on the way out), 16-bit or float samples.
 //!
 //! No device at all (a machine without a sound card) is an ordinary case:
 //! [`list`] returns empty lists and opening says so; a call can still join
@@ -22,7 +22,10 @@ use std::{
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use tracing::warn;
 
-use super::audio::{AudioSink, AudioSource, SAMPLE_RATE};
+use super::{
+    audio::{AudioSink, AudioSource, SAMPLE_RATE},
+    resample::RateConverter,
+};
 
 /// One audio device.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -112,22 +115,53 @@ fn find(direction: Direction, id: Option<&str>) -> Result<cpal::Device, DeviceEr
     device.ok_or(DeviceError::NotFound(what))
 }
 
-/// A 48 kHz configuration of `device`, 16-bit if it has one, else float.
-fn config_48k(device: &cpal::Device, direction: Direction) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
+/// The configuration to open `device` with: 16-bit if it has it, else float;
+/// at 48 kHz when the device can, else at the rate nearest to it (the call
+/// converts).
+fn choose_config(device: &cpal::Device, direction: Direction) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
     let name = device.to_string();
     let ranges: Vec<cpal::SupportedStreamConfigRange> = match direction {
         Direction::Input => device.supported_input_configs().map(Iterator::collect),
         Direction::Output => device.supported_output_configs().map(Iterator::collect),
     }
     .map_err(|e| DeviceError::Open { name: name.clone(), reason: e.to_string() })?;
-    let usable = |f: cpal::SampleFormat| {
-        ranges.iter().find(|r| r.sample_format() == f && r.min_sample_rate() <= SAMPLE_RATE && SAMPLE_RATE <= r.max_sample_rate())
-    };
-    let range = usable(cpal::SampleFormat::I16).or_else(|| usable(cpal::SampleFormat::F32)).ok_or_else(|| {
-        DeviceError::Unsupported { name: name.clone(), reason: "it does not run at 48 kHz with 16-bit or float samples".into() }
+    let config = pick(&ranges).ok_or_else(|| DeviceError::Unsupported {
+        name: name.clone(),
+        reason: "it has neither 16-bit nor float samples".into(),
     })?;
-    let config = range.with_sample_rate(SAMPLE_RATE);
     Ok((config.config(), config.sample_format()))
+}
+
+fn pick(ranges: &[cpal::SupportedStreamConfigRange]) -> Option<cpal::SupportedStreamConfig> {
+    let distance = |r: &cpal::SupportedStreamConfigRange| {
+        let nearest = SAMPLE_RATE.clamp(r.min_sample_rate(), r.max_sample_rate());
+        (nearest.abs_diff(SAMPLE_RATE), nearest)
+    };
+    let best = |f: cpal::SampleFormat| {
+        ranges.iter().filter(|r| r.sample_format() == f).min_by_key(|r| distance(r)).map(|r| (r, distance(r)))
+    };
+    let (range, (_, rate)) = match (best(cpal::SampleFormat::I16), best(cpal::SampleFormat::F32)) {
+        // Float only when it is closer to 48 kHz.
+        (Some(i), Some(f)) if f.1.0 < i.1.0 => f,
+        (Some(i), _) => i,
+        (None, f) => f?,
+    };
+    Some(range.with_sample_rate(rate))
+}
+
+/// A converter between a device running at `rate` and the call's 48 kHz, or
+/// none when the device runs at 48 kHz.
+fn converter_for(rate: u32, direction: Direction, max: usize) -> Result<Option<RateConverter>, DeviceError> {
+    if rate == SAMPLE_RATE {
+        return Ok(None);
+    }
+    let (from, to) = match direction {
+        Direction::Input => (rate, SAMPLE_RATE),
+        Direction::Output => (SAMPLE_RATE, rate),
+    };
+    RateConverter::new(from, to, max)
+        .map(Some)
+        .map_err(|reason| DeviceError::Unsupported { name: format!("a device at {rate} Hz"), reason })
 }
 
 /// Keeps a stream alive on its own thread until dropped.
@@ -185,6 +219,8 @@ fn samples_in(d: Duration) -> usize {
 pub struct Microphone {
     buffer: Buffer,
     max: usize,
+    /// When the device does not run at 48 kHz.
+    converter: Option<RateConverter>,
     _stream: StreamThread,
 }
 
@@ -206,9 +242,11 @@ impl Microphone {
         let buffer: Buffer = Arc::default();
         let max = samples_in(max_buffer);
         let b = buffer.clone();
+        let (rate_tx, rate_rx) = mpsc::channel();
         let stream = run_stream(move || {
             let device = find(Direction::Input, id.as_deref())?;
-            let (config, format) = config_48k(&device, Direction::Input)?;
+            let (config, format) = choose_config(&device, Direction::Input)?;
+            let _ = rate_tx.send(config.sample_rate);
             let name = device.to_string();
             let channels = usize::from(config.channels.max(1));
             let push = move |mono: &mut dyn Iterator<Item = i16>| {
@@ -244,13 +282,21 @@ impl Microphone {
             };
             stream.map_err(|e| DeviceError::Open { name, reason: e.to_string() })
         })?;
-        Ok(Self { buffer, max, _stream: stream })
+        let converter = converter_for(rate_rx.try_recv().unwrap_or(SAMPLE_RATE), Direction::Input, max)?;
+        Ok(Self { buffer, max, converter, _stream: stream })
     }
 }
 
 impl AudioSource for Microphone {
     fn next_frame(&mut self, frame: &mut [i16]) {
         let mut buf = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(converter) = &mut self.converter {
+            converter.push(buf.drain(..));
+            drop(buf);
+            let n = converter.pop(frame);
+            frame[n..].fill(0);
+            return;
+        }
         let n = frame.len().min(buf.len());
         for (out, s) in frame.iter_mut().zip(buf.drain(..n)) {
             *out = s;
@@ -264,6 +310,8 @@ impl AudioSource for Microphone {
 pub struct Speakers {
     buffer: Buffer,
     max: usize,
+    /// When the device does not run at 48 kHz.
+    converter: Option<RateConverter>,
     _stream: StreamThread,
 }
 
@@ -284,9 +332,11 @@ impl Speakers {
         let buffer: Buffer = Arc::default();
         let max = samples_in(max_buffer);
         let b = buffer.clone();
+        let (rate_tx, rate_rx) = mpsc::channel();
         let stream = run_stream(move || {
             let device = find(Direction::Output, id.as_deref())?;
-            let (config, format) = config_48k(&device, Direction::Output)?;
+            let (config, format) = choose_config(&device, Direction::Output)?;
+            let _ = rate_tx.send(config.sample_rate);
             let name = device.to_string();
             let channels = usize::from(config.channels.max(1));
             let err = |e: cpal::Error| warn!(error = %e, "speaker stream error");
@@ -316,7 +366,8 @@ impl Speakers {
             };
             stream.map_err(|e| DeviceError::Open { name, reason: e.to_string() })
         })?;
-        Ok(Self { buffer, max, _stream: stream })
+        let converter = converter_for(rate_rx.try_recv().unwrap_or(SAMPLE_RATE), Direction::Output, max)?;
+        Ok(Self { buffer, max, converter, _stream: stream })
     }
 }
 
@@ -324,6 +375,57 @@ impl AudioSink for Speakers {
     fn play(&mut self, frame: &[i16]) {
         let mut buf = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
         let room = self.max.saturating_sub(buf.len());
+        if let Some(converter) = &mut self.converter {
+            converter.push(frame.iter().copied());
+            let mut converted = vec![0; converter.ready().min(room)];
+            let n = converter.pop(&mut converted);
+            buf.extend(&converted[..n]);
+            return;
+        }
         buf.extend(frame.iter().take(room).copied());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cpal::{SampleFormat, SupportedBufferSize, SupportedStreamConfigRange};
+
+    use super::*;
+
+    fn range(min: u32, max: u32, format: SampleFormat) -> SupportedStreamConfigRange {
+        SupportedStreamConfigRange::new(2, min, max, SupportedBufferSize::Unknown, format)
+    }
+
+    #[test]
+    fn a_device_runs_at_48_khz_when_it_can_and_else_at_the_nearest_rate() {
+        let picked = |ranges: &[SupportedStreamConfigRange]| pick(ranges).map(|c| (c.sample_rate(), c.sample_format()));
+        // A sound card that does anything: 48 kHz, 16-bit.
+        assert_eq!(
+            picked(&[range(8_000, 192_000, SampleFormat::F32), range(8_000, 192_000, SampleFormat::I16)]),
+            Some((48_000, SampleFormat::I16))
+        );
+        // A USB headset at 44.1 kHz only.
+        assert_eq!(picked(&[range(44_100, 44_100, SampleFormat::I16)]), Some((44_100, SampleFormat::I16)));
+        // A Bluetooth headset's microphone at 16 kHz, and a 96 kHz-only DAC.
+        assert_eq!(picked(&[range(8_000, 16_000, SampleFormat::I16)]), Some((16_000, SampleFormat::I16)));
+        assert_eq!(picked(&[range(96_000, 192_000, SampleFormat::I16)]), Some((96_000, SampleFormat::I16)));
+        // Float is taken when it reaches 48 kHz and 16-bit does not.
+        assert_eq!(
+            picked(&[range(44_100, 44_100, SampleFormat::I16), range(48_000, 48_000, SampleFormat::F32)]),
+            Some((48_000, SampleFormat::F32))
+        );
+        // Neither 16-bit nor float: refused.
+        assert_eq!(picked(&[range(48_000, 48_000, SampleFormat::U8)]), None);
+    }
+
+    #[test]
+    fn a_44_1_khz_device_gets_a_converter_and_a_48_khz_one_does_not() {
+        assert!(converter_for(48_000, Direction::Input, 9600).unwrap().is_none());
+        let mut c = converter_for(44_100, Direction::Output, 9600).unwrap().unwrap();
+        // 20 ms at 48 kHz become 20 ms at 44.1 kHz (less what the resampler holds).
+        for _ in 0..10 {
+            c.push(std::iter::repeat_n(100, 960));
+        }
+        assert!((8_000..=8_820).contains(&c.ready()), "{}", c.ready());
     }
 }

@@ -6,16 +6,17 @@
 //! microphone as Opus (20 ms frames, in-band FEC) and mixes what arrives
 //! ([`call`]). Audio devices are behind [`AudioSource`] / [`AudioSink`].
 //!
-//! Devices ([`devices`]): cpal microphones and speakers at 48 kHz.
+//! Devices ([`devices`]): cpal microphones and speakers, converted to and
+//! from 48 kHz ([`resample`]) when they run at another rate.
 //!
-//! Not built yet (see the issue): video (VP8), resampling of devices that do
-//! not run at 48 kHz, echo cancellation, per-peer volume.
+//! Not built yet (see the issue): echo cancellation.
 
 pub mod audio;
 pub(crate) mod call;
 pub mod devices;
 mod peer;
+pub mod resample;
 
-pub use audio::{AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, rms};
+pub use audio::{AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, goertzel_power, rms};
 pub use call::{Call, CallInfo, CallState, JoinOptions, Participant};
 pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};
