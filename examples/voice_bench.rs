@@ -85,7 +85,7 @@ fn cpu_seconds() -> f64 {
 }
 
 fn opts(source: Box<dyn AudioSource>, sink: Box<dyn AudioSink>) -> JoinOptions {
-    JoinOptions { source, sink, muted: false, udp_addrs: vec!["127.0.0.1:0".into()] }
+    JoinOptions { source, sink, muted: false, camera: None, udp_addrs: vec!["127.0.0.1:0".into()] }
 }
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {

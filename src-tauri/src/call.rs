@@ -45,7 +45,7 @@ impl Desktop {
         let udp_addrs = std::env::var("PQ_VOICE_UDP")
             .map(|v| v.split(',').map(str::to_owned).collect())
             .unwrap_or_else(|_| vec!["0.0.0.0:0".to_owned()]);
-        let call = client.join_voice(channel, JoinOptions { source, sink, muted: notice.is_some(), udp_addrs }).await?;
+        let call = client.join_voice(channel, JoinOptions { source, sink, muted: notice.is_some(), camera: None, udp_addrs }).await?;
         let info = call.info();
         *lock(&self.call) = Some(call);
         Ok(JoinedCall { info, notice })

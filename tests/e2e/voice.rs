@@ -1,7 +1,8 @@
 //! Calls over real WebRTC peer connections on loopback: four people in a
-//! room, each sending a tone at their own frequency, hear the other three;
-//! someone leaves and comes back; someone's network drops and the room
-//! recovers.
+//! room, each sending a tone at their own frequency and a test pattern in
+//! their own colour, hear and see the other three; someone leaves and comes
+//! back; someone's network drops and the room recovers; cameras turn off and
+//! on; per-person volume, local mute and hidden video.
 
 use pq_core::{
     Client,
@@ -9,7 +10,7 @@ use pq_core::{
         ChannelId, UserId,
         models::{ChannelKind, CreateInvite},
     },
-    voice::{AudioSource, Call, JoinOptions, NullSink, ToneSource, dominant_frequency},
+    voice::{AudioSink, AudioSource, Call, JoinOptions, NullSink, TestPattern, ToneSource, dominant_frequency, goertzel},
 };
 
 use crate::common::{Person, Proxy, TestServer, wait_for};
@@ -19,7 +20,52 @@ fn options(hz: f64) -> JoinOptions {
         source: Box::new(ToneSource::new(hz)),
         sink: Box::new(NullSink),
         muted: false,
+        camera: None,
         udp_addrs: vec!["127.0.0.1:0".into()],
+    }
+}
+
+/// Each person's test pattern colour (Y, U, V): red, green, blue, yellow.
+const COLOURS: [(u8, u8, u8); 4] = [(81, 90, 240), (145, 54, 34), (41, 240, 110), (210, 16, 146)];
+
+fn camera(colour: (u8, u8, u8)) -> Box<TestPattern> {
+    Box::new(TestPattern::new(640, 360, colour))
+}
+
+/// Whether the newest picture `call` has from `user` is in `colour` (the
+/// chroma planes' average: the square crossing the pattern is white).
+fn sees(call: &Call, user: UserId, colour: (u8, u8, u8)) -> bool {
+    let Some(p) = call.latest_picture(user) else { return false };
+    let luma = p.width as usize * p.height as usize;
+    let (u, v) = p.data[luma..].split_at(luma / 4);
+    let mean = |plane: &[u8]| plane.iter().map(|&b| f64::from(b)).sum::<f64>() / plane.len() as f64;
+    (mean(u) - f64::from(colour.1)).abs() < 12.0 && (mean(v) - f64::from(colour.2)).abs() < 12.0
+}
+
+fn frames_from(call: &Call, user: UserId) -> u64 {
+    call.info().participants.iter().find(|p| p.state.user_id == user).map_or(0, |p| p.video_frames)
+}
+
+/// A sink that keeps the last second of what it played.
+#[derive(Clone, Default)]
+struct Recorder(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<i16>>>);
+
+impl AudioSink for Recorder {
+    fn play(&mut self, frame: &[i16]) {
+        let mut b = self.0.lock().unwrap();
+        b.extend(frame);
+        while b.len() > 48_000 {
+            b.pop_front();
+        }
+    }
+}
+
+impl Recorder {
+    /// Power of `hz` in the last half second played.
+    fn power(&self, hz: f64) -> f64 {
+        let b = self.0.lock().unwrap();
+        let recent: Vec<i16> = b.iter().rev().take(24_000).copied().collect();
+        goertzel(&recent, hz)
     }
 }
 
@@ -28,8 +74,18 @@ fn heard(call: &Call, user: UserId) -> Option<f64> {
     dominant_frequency(&call.heard_from(user, 500), 200.0, 1_200.0, 10.0)
 }
 
-async fn join(client: &Client, room: ChannelId, hz: f64) -> Call {
-    client.join_voice(room, options(hz)).await.unwrap_or_else(|e| panic!("cannot join: {e}"))
+/// Joins with a tone and a camera showing `colour`.
+async fn join_with_camera(client: &Client, room: ChannelId, hz: f64, colour: (u8, u8, u8)) -> Call {
+    let options = JoinOptions { camera: Some(camera(colour)), ..options(hz) };
+    client.join_voice(room, options).await.unwrap_or_else(|e| panic!("cannot join: {e}"))
+}
+
+/// Waits until every call sees every other person's camera in their colour.
+async fn everyone_sees_everyone(calls: &[(&Call, UserId, (u8, u8, u8))], what: &str) {
+    wait_for(30, what, || {
+        calls.iter().all(|(call, me, _)| calls.iter().filter(|(_, other, _)| other != me).all(|(_, other, c)| sees(call, *other, *c)))
+    })
+    .await;
 }
 
 /// Waits until every call hears every other person's tone.
@@ -69,17 +125,69 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     let ids: Vec<UserId> = [&alice, &bob, &carol, &dana].iter().map(|p| p.client.me().unwrap().id).collect();
     let tones = [300.0, 500.0, 700.0, 900.0];
 
-    let a = join(&alice.client, room, tones[0]).await;
-    let b = join(&bob.client, room, tones[1]).await;
-    let c = join(&carol.client, room, tones[2]).await;
-    let d = join(&dana.client, room, tones[3]).await;
+    // Everyone joins with a camera; Alice also listens on a recorder.
+    let recorder = Recorder::default();
+    let a = alice
+        .client
+        .join_voice(room, JoinOptions { camera: Some(camera(COLOURS[0])), sink: Box::new(recorder.clone()), ..options(tones[0]) })
+        .await
+        .unwrap();
+    let b = join_with_camera(&bob.client, room, tones[1], COLOURS[1]).await;
+    let c = join_with_camera(&carol.client, room, tones[2], COLOURS[2]).await;
+    let d = join_with_camera(&dana.client, room, tones[3], COLOURS[3]).await;
     let all = [(&a, ids[0], tones[0]), (&b, ids[1], tones[1]), (&c, ids[2], tones[2]), (&d, ids[3], tones[3])];
     everyone_hears_everyone(&all, "all four to hear the other three").await;
+    let seen = [(&a, ids[0], COLOURS[0]), (&b, ids[1], COLOURS[1]), (&c, ids[2], COLOURS[2]), (&d, ids[3], COLOURS[3])];
+    everyone_sees_everyone(&seen, "all four to see the other three").await;
     for (call, _, _) in &all {
         let info = call.info();
         assert_eq!(info.participants.len(), 3, "{info:?}");
-        assert!(info.participants.iter().all(|p| p.connection == "connected"), "{info:?}");
+        assert!(info.participants.iter().all(|p| p.connection == "connected" && p.state.camera), "{info:?}");
+        // Three peers to send to: the picture is the mid size.
+        let sent = info.my_video.expect("my camera is on");
+        assert_eq!((sent.width, sent.height), (480, 270));
     }
+    // Pictures keep coming (not one keyframe and silence).
+    let before = frames_from(&b, ids[0]);
+    wait_for(5, "more pictures from alice", || frames_from(&b, ids[0]) >= before + 10).await;
+
+    // Carol turns her camera off: the connections renegotiate, the room shows
+    // her camera off; on again, everyone sees her again.
+    c.set_camera(None);
+    wait_for(10, "carol's camera to show off", || {
+        [&a, &b, &d].iter().all(|call| call.info().participants.iter().any(|p| p.state.user_id == ids[2] && !p.state.camera))
+    })
+    .await;
+    let stopped = frames_from(&a, ids[2]);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(frames_from(&a, ids[2]) <= stopped + 2, "pictures kept coming from a camera that is off");
+    c.set_camera(Some(camera((120, 200, 60))));
+    wait_for(15, "everyone to see carol's camera again", || [&a, &b, &d].iter().all(|call| sees(call, ids[2], (120, 200, 60)))).await;
+
+    // Alice, for herself only: Bob muted, Carol's video hidden.
+    assert!(recorder.power(tones[1]) > 0.0);
+    a.set_locally_muted(ids[1], true);
+    a.set_video_hidden(ids[2], true);
+    wait_for(5, "bob to be gone from alice's speakers", || recorder.power(tones[1]) < recorder.power(tones[2]) / 1_000.0).await;
+    let hidden_at = frames_from(&a, ids[2]);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(frames_from(&a, ids[2]) <= hidden_at + 1, "hidden video is still decoded");
+    assert!(a.latest_picture(ids[2]).is_none());
+    // The others still hear Bob and see Carol.
+    assert_eq!(heard(&d, ids[1]), Some(tones[1]));
+    assert!(frames_from(&d, ids[2]) > 0);
+    // Half volume for Dana: her tone is about a quarter of the power.
+    let full = recorder.power(tones[3]);
+    a.set_volume(ids[3], 0.5);
+    wait_for(5, "dana at half volume", || {
+        let ratio = recorder.power(tones[3]) / full;
+        (0.15..0.35).contains(&ratio)
+    })
+    .await;
+    a.set_locally_muted(ids[1], false);
+    a.set_video_hidden(ids[2], false);
+    a.set_volume(ids[3], 1.0);
+    wait_for(10, "alice to see carol again", || sees(&a, ids[2], (120, 200, 60))).await;
     // The server's roster, as a member who is not in the call sees it.
     wait_for(5, "the roster to show four", || alice.client.voice_states(state.server.id).len() == 4).await;
 
@@ -89,9 +197,10 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
         [&a, &c, &d].iter().all(|call| call.info().participants.iter().all(|p| p.state.user_id != ids[1]))
     })
     .await;
-    let b = join(&bob.client, room, tones[1]).await;
+    let b = join_with_camera(&bob.client, room, tones[1], COLOURS[1]).await;
     let all = [(&a, ids[0], tones[0]), (&b, ids[1], tones[1]), (&c, ids[2], tones[2]), (&d, ids[3], tones[3])];
     everyone_hears_everyone(&all, "bob to be heard again after rejoining").await;
+    wait_for(15, "everyone to see bob again", || [&a, &c, &d].iter().all(|call| sees(call, ids[1], COLOURS[1]))).await;
 
     // Dana's network drops: after the grace the server lets her go and the
     // others close her connection; when her network is back her call takes
@@ -103,6 +212,11 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     .await;
     dana_net.set_offline(false);
     everyone_hears_everyone(&all, "dana to be back in the room").await;
+    wait_for(15, "everyone to see dana again", || [&a, &b, &c].iter().all(|call| sees(call, ids[3], COLOURS[3]))).await;
+    wait_for(15, "dana to see everyone again", || {
+        sees(&d, ids[0], COLOURS[0]) && sees(&d, ids[1], COLOURS[1]) && sees(&d, ids[2], (120, 200, 60))
+    })
+    .await;
 
     // Alice switches microphones mid-call: the others hear the new one.
     a.set_source(Box::new(ToneSource::new(650.0)));
@@ -204,6 +318,7 @@ async fn alsa_files_call() {
                 source: Box::new(pq_core::voice::SilenceSource),
                 sink: Box::new(speakers),
                 muted: true,
+                camera: None,
                 udp_addrs: vec!["127.0.0.1:0".into()],
             },
         )
@@ -214,7 +329,7 @@ async fn alsa_files_call() {
         .client
         .join_voice(
             room,
-            JoinOptions { source: Box::new(mic), sink: Box::new(NullSink), muted: false, udp_addrs: vec!["127.0.0.1:0".into()] },
+            JoinOptions { source: Box::new(mic), sink: Box::new(NullSink), muted: false, camera: None, udp_addrs: vec!["127.0.0.1:0".into()] },
         )
         .await
         .unwrap();

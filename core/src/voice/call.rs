@@ -18,13 +18,14 @@ use pq_protocol::{
     gateway::ClientFrame,
     voice::{IceCandidate, Signal, VoiceJoin, VoiceJoined, VoiceLeft, VoiceLeftReason, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::{debug, info, warn};
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::{
     audio::{AudioSink, AudioSource, FRAME, rms},
     peer::{Peer, PeerEvent, PeerKey, PeerSetup},
+    video::{EncodedVideo, FrameSource, I420, VideoFrame, VideoQuality, VideoReceived, VideoSender},
 };
 
 /// What the gateway tells a call (forwarded by the sync task).
@@ -76,6 +77,15 @@ pub struct Participant {
     pub concealed: u64,
     /// Their level over the last 100 ms, 0–1.
     pub level: f32,
+    /// Pictures decoded from their camera.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub video_frames: u64,
+    /// My volume for them, 0–2 (1: as sent).
+    pub volume: f32,
+    /// I muted them for myself.
+    pub locally_muted: bool,
+    /// I hid their video for myself (nothing is decoded).
+    pub video_hidden: bool,
 }
 
 /// A snapshot of a call.
@@ -92,6 +102,8 @@ pub struct CallInfo {
     pub participants: Vec<Participant>,
     /// My microphone level over the last 20 ms, 0–1.
     pub my_level: f32,
+    /// What my camera sends, while it is on.
+    pub my_video: Option<VideoQuality>,
 }
 
 /// Options for joining a room.
@@ -102,6 +114,8 @@ pub struct JoinOptions {
     pub sink: Box<dyn AudioSink>,
     /// Join muted.
     pub muted: bool,
+    /// The camera, to join with it on (`None`: audio only).
+    pub camera: Option<Box<dyn FrameSource>>,
     /// Local addresses for peer connections (`0.0.0.0:0`: every interface;
     /// tests use `127.0.0.1:0`).
     pub udp_addrs: Vec<String>,
@@ -109,7 +123,11 @@ pub struct JoinOptions {
 
 impl std::fmt::Debug for JoinOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JoinOptions").field("muted", &self.muted).field("udp_addrs", &self.udp_addrs).finish_non_exhaustive()
+        f.debug_struct("JoinOptions")
+            .field("muted", &self.muted)
+            .field("camera", &self.camera.is_some())
+            .field("udp_addrs", &self.udp_addrs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -119,6 +137,29 @@ enum Control {
     Deafen(bool),
     Source(Box<dyn AudioSource>),
     Sink(Box<dyn AudioSink>),
+    Camera(Option<Box<dyn FrameSource>>),
+}
+
+/// My own settings for one other person (kept while the call lasts, across
+/// their re-joins).
+#[derive(Clone, Copy, Debug)]
+struct PeerPrefs {
+    volume: f32,
+    muted: bool,
+    video_hidden: bool,
+}
+
+impl Default for PeerPrefs {
+    fn default() -> Self {
+        Self { volume: 1.0, muted: false, video_hidden: false }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    audio: HashMap<UserId, Arc<Mutex<super::peer::Received>>>,
+    video: HashMap<UserId, Arc<Mutex<VideoReceived>>>,
+    prefs: HashMap<UserId, PeerPrefs>,
 }
 
 /// A call in a voice room. Dropping it leaves the room.
@@ -126,7 +167,8 @@ enum Control {
 pub struct Call {
     control: mpsc::UnboundedSender<Control>,
     info: Arc<Mutex<CallInfo>>,
-    peers: Arc<Mutex<HashMap<UserId, Arc<Mutex<super::peer::Received>>>>>,
+    shared: Arc<Mutex<Shared>>,
+    frames: broadcast::Sender<VideoFrame>,
 }
 
 impl Call {
@@ -140,8 +182,8 @@ impl Call {
     /// mixing): for levels, and for checking what arrived.
     #[must_use]
     pub fn heard_from(&self, user: UserId, ms: u32) -> Vec<i16> {
-        let peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(r) = peers.get(&user) else { return Vec::new() };
+        let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(r) = shared.audio.get(&user) else { return Vec::new() };
         let r = r.lock().unwrap_or_else(PoisonError::into_inner);
         let n = (ms as usize * 48).min(r.history.len());
         r.history.iter().skip(r.history.len() - n).copied().collect()
@@ -150,8 +192,55 @@ impl Call {
     /// When the first audio from `user` arrived, if it has.
     #[must_use]
     pub fn first_heard(&self, user: UserId) -> Option<Instant> {
-        let peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
-        peers.get(&user).and_then(|r| r.lock().unwrap_or_else(PoisonError::into_inner).first_at)
+        let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.audio.get(&user).and_then(|r| r.lock().unwrap_or_else(PoisonError::into_inner).first_at)
+    }
+
+    /// Every picture decoded from anyone's camera, as it is decoded. A slow
+    /// reader misses pictures (it is told how many), never delays the call.
+    #[must_use]
+    pub fn video_frames(&self) -> broadcast::Receiver<VideoFrame> {
+        self.frames.subscribe()
+    }
+
+    /// The newest picture from `user`'s camera, if any.
+    #[must_use]
+    pub fn latest_picture(&self, user: UserId) -> Option<Arc<I420>> {
+        let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.video.get(&user).and_then(|r| r.lock().unwrap_or_else(PoisonError::into_inner).latest.clone())
+    }
+
+    /// Turns my camera on with `source`, or off with `None`.
+    pub fn set_camera(&self, source: Option<Box<dyn FrameSource>>) {
+        let _ = self.control.send(Control::Camera(source));
+    }
+
+    /// My volume for `user`: 0 (silent) to 2 (twice as loud); 1 is as sent.
+    pub fn set_volume(&self, user: UserId, volume: f32) {
+        self.prefs(user, |p| p.volume = volume.clamp(0.0, 2.0));
+    }
+
+    /// Mutes `user` for me alone (the others still hear them).
+    pub fn set_locally_muted(&self, user: UserId, muted: bool) {
+        self.prefs(user, |p| p.muted = muted);
+    }
+
+    /// Hides `user`'s video for me alone: their pictures are no longer
+    /// decoded (saving the work), the others still see them.
+    pub fn set_video_hidden(&self, user: UserId, hidden: bool) {
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.prefs.entry(user).or_default().video_hidden = hidden;
+        if let Some(v) = shared.video.get(&user) {
+            let mut v = v.lock().unwrap_or_else(PoisonError::into_inner);
+            v.hidden = hidden;
+            if hidden {
+                v.latest = None;
+            }
+        }
+    }
+
+    fn prefs(&self, user: UserId, change: impl FnOnce(&mut PeerPrefs)) {
+        change(self.shared.lock().unwrap_or_else(PoisonError::into_inner).prefs.entry(user).or_default());
     }
 
     /// Mutes or unmutes my microphone.
@@ -220,8 +309,11 @@ pub(crate) async fn join(
         me: None,
         participants: vec![],
         my_level: 0.0,
+        my_video: None,
     }));
-    let peers = Arc::new(Mutex::new(HashMap::new()));
+    let shared = Arc::new(Mutex::new(Shared::default()));
+    let (pictures, _) = broadcast::channel(16);
+    let (video_tx, video_rx) = mpsc::channel(4);
     let (seated_tx, seated_rx) = oneshot::channel();
     let actor = Actor {
         hub: hub.clone(),
@@ -240,13 +332,18 @@ pub(crate) async fn join(
         outgoing: HashMap::new(),
         setup: PeerSetup { udp_addrs: options.udp_addrs, ice_servers: vec![] },
         info: info.clone(),
-        received: peers.clone(),
+        shared: shared.clone(),
+        pictures: pictures.clone(),
         seated: Some(seated_tx),
         opus: Mutex::new(encoder()?),
+        camera: None,
+        video_quality: None,
+        camera_source: Mutex::new(options.camera),
+        video_tx,
     };
-    tokio::spawn(actor.run(wire_rx, control_rx, options.source, options.sink));
+    tokio::spawn(actor.run(wire_rx, control_rx, video_rx, options.source, options.sink));
     match tokio::time::timeout(Duration::from_secs(15), seated_rx).await {
-        Ok(Ok(Ok(()))) => Ok(Call { control, info, peers }),
+        Ok(Ok(Ok(()))) => Ok(Call { control, info, shared, frames: pictures }),
         Ok(Ok(Err(reason))) => Err(reason),
         Ok(Err(_)) => Err("the call ended before it was seated".into()),
         Err(_) => {
@@ -275,10 +372,18 @@ struct Actor {
     outgoing: HashMap<PeerKey, Vec<IceCandidate>>,
     setup: PeerSetup,
     info: Arc<Mutex<CallInfo>>,
-    received: Arc<Mutex<HashMap<UserId, Arc<Mutex<super::peer::Received>>>>>,
+    shared: Arc<Mutex<Shared>>,
+    pictures: broadcast::Sender<VideoFrame>,
     seated: Option<oneshot::Sender<Result<(), String>>>,
     /// In a mutex only to be `Sync` (the actor alone uses it).
     opus: Mutex<opus::Encoder>,
+    /// The camera's thread, while the camera is on.
+    camera: Option<VideoSender>,
+    /// What the camera's thread sends (size and bitrate), while it is on.
+    video_quality: Option<Arc<Mutex<Option<VideoQuality>>>>,
+    /// A camera to turn on once seated (in a mutex only to be `Sync`).
+    camera_source: Mutex<Option<Box<dyn FrameSource>>>,
+    video_tx: mpsc::Sender<EncodedVideo>,
 }
 
 /// Loud enough to count as speaking (about −40 dBFS).
@@ -291,6 +396,7 @@ impl Actor {
         mut self,
         mut wire: mpsc::UnboundedReceiver<VoiceWire>,
         mut control: mpsc::UnboundedReceiver<Control>,
+        mut video: mpsc::Receiver<EncodedVideo>,
         mut source: Box<dyn AudioSource>,
         mut sink: Box<dyn AudioSink>,
     ) {
@@ -329,8 +435,14 @@ impl Actor {
                         self.deafened = d;
                         self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_deaf: Some(d), ..Default::default() })).await;
                     }
+                    Some(Control::Camera(c)) => self.set_camera(c).await,
                 },
                 Some(e) = peer_rx.recv() => self.on_peer(e).await,
+                Some(picture) = video.recv() => {
+                    for peer in self.peers.values_mut() {
+                        peer.send_video(&picture.data).await;
+                    }
+                }
                 _ = tick.tick() => {
                     source.next_frame(&mut frame);
                     self.audio_out(&frame, &mut packet).await;
@@ -346,6 +458,7 @@ impl Actor {
             }
         };
         self.close_all().await;
+        self.camera = None;
         {
             let mut active = self.hub.active.lock().unwrap_or_else(PoisonError::into_inner);
             if let (Some(tx), Some(own)) = (active.as_ref(), self.own.upgrade())
@@ -370,9 +483,38 @@ impl Actor {
             channel_id: self.channel,
             self_mute: Some(self.muted),
             self_deaf: Some(self.deafened),
-            camera: Some(false),
+            camera: Some(self.camera.is_some() || self.camera_source.lock().unwrap_or_else(PoisonError::into_inner).is_some()),
         }))
         .await;
+    }
+
+    /// Turns the camera on (a new source) or off: every peer connection adds
+    /// or removes its video track and renegotiates; the room is told.
+    async fn set_camera(&mut self, source: Option<Box<dyn FrameSource>>) {
+        let on = source.is_some();
+        self.camera = None;
+        if let Some(source) = source {
+            let quality = Arc::new(Mutex::new(None));
+            match VideoSender::start(source, self.peers.len(), self.video_tx.clone(), quality.clone()) {
+                Ok(sender) => self.camera = Some(sender),
+                Err(e) => warn!(error = %e, "cannot start the camera's thread"),
+            }
+            self.video_quality = Some(quality);
+        } else {
+            self.video_quality = None;
+        }
+        for peer in self.peers.values_mut() {
+            if on {
+                if let Err(e) = peer.start_video().await {
+                    warn!(error = %e, "cannot add the camera to a connection");
+                }
+            } else {
+                peer.stop_video().await;
+            }
+        }
+        if self.me.is_some() {
+            self.send(ClientFrame::VoiceUpdate(VoiceUpdate { camera: Some(on), ..Default::default() })).await;
+        }
     }
 
     /// Returns why the call ended, if it did.
@@ -394,6 +536,10 @@ impl Actor {
                     self.connect(other.user_id, other.voice_session, true, peer_tx).await;
                 }
                 self.info.lock().unwrap_or_else(PoisonError::into_inner).state = CallState::InRoom;
+                let camera = self.camera_source.lock().unwrap_or_else(PoisonError::into_inner).take();
+                if let Some(camera) = camera {
+                    self.set_camera(Some(camera)).await;
+                }
                 if let Some(s) = self.seated.take() {
                     let _ = s.send(Ok(()));
                 }
@@ -477,10 +623,19 @@ impl Actor {
 
     async fn connect(&mut self, user: UserId, session: VoiceSessionId, offer: bool, peer_tx: &mpsc::UnboundedSender<PeerEvent>) {
         let Some(me) = self.me.as_ref().map(|m| m.voice_session) else { return };
-        match Peer::new((user, session), me, &self.setup, peer_tx.clone()).await {
+        match Peer::new((user, session), me, &self.setup, self.camera.is_some(), peer_tx.clone(), self.pictures.clone()).await {
             Ok(peer) => {
-                self.received.lock().unwrap_or_else(PoisonError::into_inner).insert(user, peer.received.clone());
+                {
+                    let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    shared.audio.insert(user, peer.received.clone());
+                    peer.video_received.lock().unwrap_or_else(PoisonError::into_inner).hidden =
+                        shared.prefs.get(&user).is_some_and(|p| p.video_hidden);
+                    shared.video.insert(user, peer.video_received.clone());
+                }
                 self.peers.insert((user, session), peer);
+                if let Some(c) = &self.camera {
+                    c.shared.peers.store(self.peers.len(), std::sync::atomic::Ordering::Relaxed);
+                }
                 if offer {
                     // Negotiation-needed will also fire; an offer already
                     // under way makes that one a no-op.
@@ -534,6 +689,12 @@ impl Actor {
                 let Some(peer) = self.peers.get_mut(&key) else { return };
                 debug!(peer = %key.0, %state, "peer connection");
                 peer.state = state;
+                if state == RTCPeerConnectionState::Connected
+                    && let Some(c) = &self.camera
+                {
+                    // Someone new sees us: start them on a keyframe.
+                    c.shared.keyframe.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 if state == RTCPeerConnectionState::Failed && !peer.polite {
                     // Try again on fresh candidates (the polite side waits for our offer).
                     self.negotiate(key, true).await;
@@ -586,11 +747,14 @@ impl Actor {
         }
     }
 
-    /// Takes 20 ms from each peer's jitter buffer and mixes them.
+    /// Takes 20 ms from each peer's jitter buffer and mixes them at my
+    /// volume for each.
     fn mix(&self, out: &mut [i16]) {
         let mut acc = vec![0i32; out.len()];
-        let received = self.received.lock().unwrap_or_else(PoisonError::into_inner);
-        for r in received.values() {
+        let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        for (user, r) in &shared.audio {
+            let prefs = shared.prefs.get(user).copied().unwrap_or_default();
+            let gain = if prefs.muted { 0.0 } else { prefs.volume };
             let mut r = r.lock().unwrap_or_else(PoisonError::into_inner);
             // Play a peer's next frame once it is whole (one frame of
             // buffering; an adaptive depth for jittery networks is still to do).
@@ -598,8 +762,15 @@ impl Actor {
                 continue;
             }
             let n = out.len().min(r.queue.len());
-            for (a, s) in acc.iter_mut().zip(r.queue.drain(..n)) {
-                *a += i32::from(s);
+            let samples = r.queue.drain(..n);
+            if (gain - 1.0).abs() < f32::EPSILON {
+                for (a, s) in acc.iter_mut().zip(samples) {
+                    *a += i32::from(s);
+                }
+            } else {
+                for (a, s) in acc.iter_mut().zip(samples) {
+                    *a += (f32::from(s) * gain) as i32;
+                }
             }
         }
         for (o, a) in out.iter_mut().zip(acc) {
@@ -611,12 +782,18 @@ impl Actor {
         if let Some(peer) = self.peers.remove(&key) {
             debug!(peer = %key.0, "peer connection closed");
             peer.close().await;
-            let mut received = self.received.lock().unwrap_or_else(PoisonError::into_inner);
-            if received.get(&key.0).is_some_and(|r| Arc::ptr_eq(r, &peer.received)) {
-                received.remove(&key.0);
+            let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if shared.audio.get(&key.0).is_some_and(|r| Arc::ptr_eq(r, &peer.received)) {
+                shared.audio.remove(&key.0);
+            }
+            if shared.video.get(&key.0).is_some_and(|r| Arc::ptr_eq(r, &peer.video_received)) {
+                shared.video.remove(&key.0);
             }
         }
         self.outgoing.remove(&key);
+        if let Some(c) = &self.camera {
+            c.shared.peers.store(self.peers.len(), std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     async fn drop_peers_of(&mut self, user: UserId, except: Option<VoiceSessionId>) {
@@ -634,8 +811,10 @@ impl Actor {
     }
 
     fn publish(&self) {
+        let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
         let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
         info.me = self.me.clone();
+        info.my_video = self.video_quality.as_ref().and_then(|q| *q.lock().unwrap_or_else(PoisonError::into_inner));
         info.participants = self
             .roster
             .values()
@@ -646,12 +825,18 @@ impl Actor {
                     let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
                     (r.packets, r.concealed, (rms(&recent) / 32767.0) as f32)
                 });
+                let video_frames = peer.map_or(0, |p| p.video_received.lock().unwrap_or_else(PoisonError::into_inner).frames);
+                let prefs = shared.prefs.get(&state.user_id).copied().unwrap_or_default();
                 Participant {
                     state: state.clone(),
                     connection: peer.map_or_else(|| "new".to_owned(), |p| p.state.to_string().to_lowercase()),
                     packets,
                     concealed,
                     level,
+                    video_frames,
+                    volume: prefs.volume,
+                    locally_muted: prefs.muted,
+                    video_hidden: prefs.video_hidden,
                 }
             })
             .collect();

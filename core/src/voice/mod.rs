@@ -16,7 +16,9 @@ pub(crate) mod call;
 pub mod devices;
 mod peer;
 pub mod resample;
+pub mod video;
 
 pub use audio::{AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, goertzel_power, rms};
 pub use call::{Call, CallInfo, CallState, JoinOptions, Participant};
 pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};
+pub use video::{FrameSource, I420, TestPattern, VideoFrame, VideoQuality};

@@ -18,10 +18,10 @@ use pq_protocol::{
 use rtc::{
     ice::mdns::MulticastDnsMode,
     media::Sample,
-    peer_connection::configuration::media_engine::MIME_TYPE_OPUS,
+    peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8},
     rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind},
 };
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, warn};
 use webrtc::{
     media_stream::{
@@ -37,7 +37,10 @@ use webrtc::{
     rtp_transceiver::RtpSender,
 };
 
-use super::audio::{FRAME, FRAME_DURATION};
+use super::{
+    audio::{FRAME, FRAME_DURATION},
+    video::{self, VideoFrame, VideoReceived},
+};
 
 /// Who a peer connection is with: a person's current stay in the room.
 pub(crate) type PeerKey = (UserId, VoiceSessionId);
@@ -77,19 +80,74 @@ const HISTORY: usize = 2 * 48_000;
 /// (200 ms: a peer that sends faster than we play does not grow latency).
 const MAX_QUEUE: usize = 10 * FRAME;
 
+/// A track we send to one peer.
+struct Outgoing {
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+    ssrc: u32,
+    mime: &'static str,
+    payload_type: Option<u8>,
+}
+
+impl Outgoing {
+    async fn new(pc: &Arc<dyn PeerConnection>, me: VoiceSessionId, codec: RTCRtpCodec, kind: RtpCodecKind) -> Result<Self, webrtc::error::Error> {
+        let ssrc: u32 = rand::random();
+        let (mime, id, label) = match kind {
+            RtpCodecKind::Video => (MIME_TYPE_VP8, format!("video-{me}"), "camera"),
+            _ => (MIME_TYPE_OPUS, format!("audio-{me}"), "microphone"),
+        };
+        let track = Arc::new(TrackLocalStaticSample::new(
+            Instant::now(),
+            MediaStreamTrack::new(
+                format!("pq-{me}"),
+                id,
+                label.to_owned(),
+                kind,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters { ssrc: Some(ssrc), ..Default::default() },
+                    codec,
+                    ..Default::default()
+                }],
+            ),
+        )?);
+        let sender = pc.add_track(track.clone() as Arc<dyn TrackLocal>).await?;
+        Ok(Self { track, sender, ssrc, mime, payload_type: None })
+    }
+
+    async fn send(&mut self, data: &bytes::Bytes, duration: std::time::Duration) {
+        if self.payload_type.is_none() {
+            self.payload_type = match self.sender.get_parameters().await {
+                Ok(p) => p
+                    .rtp_parameters
+                    .codecs
+                    .iter()
+                    .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(self.mime))
+                    .map(|c| c.payload_type),
+                Err(_) => None,
+            };
+        }
+        let Some(pt) = self.payload_type else { return };
+        let sample = Sample { data: data.clone(), duration, ..Sample::new(Instant::now()) };
+        if let Err(e) = self.track.sample_writer(self.ssrc, pt).write_sample(&sample).await {
+            debug!(error = %e, mime = self.mime, "cannot send");
+        }
+    }
+}
+
 /// One peer connection and its negotiation state.
 pub(crate) struct Peer {
     pub(crate) key: PeerKey,
+    me: VoiceSessionId,
     pub(crate) polite: bool,
     pub(crate) pc: Arc<dyn PeerConnection>,
-    audio: Arc<TrackLocalStaticSample>,
-    sender: Arc<dyn RtpSender>,
-    ssrc: u32,
-    payload_type: Option<u8>,
+    audio: Outgoing,
+    /// Our camera, while it is on.
+    video: Option<Outgoing>,
     /// Remote candidates that came before the remote description.
     early: Vec<RTCIceCandidateInit>,
     ignore_offer: bool,
     pub(crate) received: Arc<Mutex<Received>>,
+    pub(crate) video_received: Arc<Mutex<VideoReceived>>,
     pub(crate) state: RTCPeerConnectionState,
 }
 
@@ -103,6 +161,8 @@ struct Handler {
     key: PeerKey,
     events: mpsc::UnboundedSender<PeerEvent>,
     received: Arc<Mutex<Received>>,
+    video: Arc<Mutex<VideoReceived>>,
+    frames: broadcast::Sender<VideoFrame>,
 }
 
 #[async_trait::async_trait]
@@ -137,10 +197,14 @@ impl PeerConnectionEventHandler for Handler {
         // Callbacks run on the connection's own task: read elsewhere.
         let received = self.received.clone();
         let key = self.key;
+        let (video, frames) = (self.video.clone(), self.frames.clone());
         tokio::spawn(async move {
             let kind = track.kind().await;
+            if kind == RtpCodecKind::Video {
+                return video::receive(track, key.0, video, frames).await;
+            }
             if kind != RtpCodecKind::Audio {
-                // Video arrives in a later slice; keep draining so the
+                // Nothing else is expected; keep draining so the
                 // connection's queue never fills.
                 while track.poll().await.is_some() {}
                 return;
@@ -200,12 +264,15 @@ pub(crate) struct PeerSetup {
 }
 
 impl Peer {
-    /// A new connection to `key`, sending our audio.
+    /// A new connection to `key`, sending our audio (and our camera when
+    /// `camera`).
     pub(crate) async fn new(
         key: PeerKey,
         me: VoiceSessionId,
         setup: &PeerSetup,
+        camera: bool,
         events: mpsc::UnboundedSender<PeerEvent>,
+        frames: broadcast::Sender<VideoFrame>,
     ) -> Result<Peer, webrtc::error::Error> {
         let mut media = MediaEngine::default();
         media.register_default_codecs()?;
@@ -222,7 +289,9 @@ impl Peer {
             .collect();
         let config = RTCConfigurationBuilder::new().with_ice_servers(ice_servers).build();
         let received = Arc::new(Mutex::new(Received::default()));
-        let handler = Arc::new(Handler { key, events, received: received.clone() });
+        let video_received = Arc::new(Mutex::new(VideoReceived::default()));
+        let handler =
+            Arc::new(Handler { key, events, received: received.clone(), video: video_received.clone(), frames });
         let pc = PeerConnectionBuilder::new()
             .with_configuration(config)
             .with_media_engine(media)
@@ -233,42 +302,41 @@ impl Peer {
             .build()
             .await?;
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
-        let ssrc: u32 = rand::random();
-        let opus = RTCRtpCodec {
-            mime_type: MIME_TYPE_OPUS.to_owned(),
-            clock_rate: 48_000,
-            channels: 2,
-            sdp_fmtp_line: "minptime=10;useinbandfec=1".into(),
-            rtcp_feedback: vec![],
-        };
-        let audio = Arc::new(TrackLocalStaticSample::new(
-            Instant::now(),
-            MediaStreamTrack::new(
-                format!("pq-{me}"),
-                format!("audio-{me}"),
-                "microphone".to_owned(),
-                RtpCodecKind::Audio,
-                vec![RTCRtpEncodingParameters {
-                    rtp_coding_parameters: RTCRtpCodingParameters { ssrc: Some(ssrc), ..Default::default() },
-                    codec: opus,
-                    ..Default::default()
-                }],
-            ),
-        )?);
-        let sender = pc.add_track(audio.clone() as Arc<dyn TrackLocal>).await?;
-        Ok(Peer {
+        let audio = Outgoing::new(&pc, me, opus_codec(), RtpCodecKind::Audio).await?;
+        let mut peer = Peer {
             key,
+            me,
             polite: me < key.1,
             pc,
             audio,
-            sender,
-            ssrc,
-            payload_type: None,
+            video: None,
             early: Vec::new(),
             ignore_offer: false,
             received,
+            video_received,
             state: RTCPeerConnectionState::New,
-        })
+        };
+        if camera {
+            peer.start_video().await?;
+        }
+        Ok(peer)
+    }
+
+    /// Starts sending our camera (renegotiates).
+    pub(crate) async fn start_video(&mut self) -> Result<(), webrtc::error::Error> {
+        if self.video.is_none() {
+            self.video = Some(Outgoing::new(&self.pc, self.me, vp8_codec(), RtpCodecKind::Video).await?);
+        }
+        Ok(())
+    }
+
+    /// Stops sending our camera (renegotiates).
+    pub(crate) async fn stop_video(&mut self) {
+        if let Some(v) = self.video.take()
+            && let Err(e) = self.pc.remove_track(&v.sender).await
+        {
+            debug!(error = %e, "cannot remove the camera's track");
+        }
     }
 
     /// Makes an offer (when negotiation is needed and nothing is under way).
@@ -362,24 +430,18 @@ impl Peer {
 
     /// Sends one Opus packet (20 ms) to the peer, once connected.
     pub(crate) async fn send_audio(&mut self, packet: &bytes::Bytes) {
-        if self.state != RTCPeerConnectionState::Connected {
-            return;
+        if self.state == RTCPeerConnectionState::Connected {
+            self.audio.send(packet, FRAME_DURATION).await;
         }
-        if self.payload_type.is_none() {
-            self.payload_type = match self.sender.get_parameters().await {
-                Ok(p) => p
-                    .rtp_parameters
-                    .codecs
-                    .iter()
-                    .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(MIME_TYPE_OPUS))
-                    .map(|c| c.payload_type),
-                Err(_) => None,
-            };
-        }
-        let Some(pt) = self.payload_type else { return };
-        let sample = Sample { data: packet.clone(), duration: FRAME_DURATION, ..Sample::new(Instant::now()) };
-        if let Err(e) = self.audio.sample_writer(self.ssrc, pt).write_sample(&sample).await {
-            debug!(error = %e, "cannot send audio");
+    }
+
+    /// Sends one VP8 picture to the peer, once connected, if our camera's
+    /// track is negotiated.
+    pub(crate) async fn send_video(&mut self, picture: &bytes::Bytes) {
+        if self.state == RTCPeerConnectionState::Connected
+            && let Some(v) = self.video.as_mut()
+        {
+            v.send(picture, std::time::Duration::from_secs(1) / video::FPS).await;
         }
     }
 
@@ -389,4 +451,18 @@ impl Peer {
             debug!(error = %e, "closing a peer connection");
         }
     }
+}
+
+fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".into(),
+        rtcp_feedback: vec![],
+    }
+}
+
+fn vp8_codec() -> RTCRtpCodec {
+    RTCRtpCodec { mime_type: MIME_TYPE_VP8.to_owned(), clock_rate: 90_000, channels: 0, sdp_fmtp_line: String::new(), rtcp_feedback: vec![] }
 }

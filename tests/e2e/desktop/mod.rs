@@ -429,6 +429,7 @@ fn listening_only() -> pq_core::voice::JoinOptions {
         source: Box::new(pq_core::voice::SilenceSource),
         sink: Box::new(pq_core::voice::NullSink),
         muted: true,
+        camera: None,
         udp_addrs: vec!["127.0.0.1:0".into()],
     }
 }

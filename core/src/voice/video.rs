@@ -1,0 +1,463 @@
+//! Video in a call: pictures from a [`FrameSource`] (a camera, or the
+//! synthetic [`TestPattern`]), scaled to a size that suits the room, VP8 by
+//! libvpx ([`pq_vpx`]), sent once to every peer; what arrives is reassembled
+//! from RTP, decoded and handed out as [`VideoFrame`]s.
+//!
+//! The picture shrinks as the room grows: everyone uploads one stream per
+//! peer in a mesh ([`quality_for`]). Keyframes go out when someone new starts
+//! watching, every few seconds, and when a receiver asks (RTCP PLI, which
+//! browsers send; pq's receivers send it until their first picture).
+
+use std::{
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+pub use pq_vpx::I420;
+use pq_protocol::UserId;
+use rtc::rtp::{codec::vp8::Vp8Packet, packetizer::Depacketizer};
+use tokio::sync::{broadcast, mpsc};
+use tracing::{debug, warn};
+
+/// Pictures per second sent.
+pub const FPS: u32 = 15;
+/// How often a keyframe goes out even when nobody asks.
+const KEYFRAME_EVERY: Duration = Duration::from_secs(4);
+
+/// Where a call's outgoing video comes from.
+pub trait FrameSource: Send + 'static {
+    /// The newest picture, if there is a new one since the last call. Any
+    /// size; the call scales it.
+    fn next_frame(&mut self) -> Option<I420>;
+}
+
+/// A moving test pattern (like a browser's fake camera): a flat colour of
+/// the sender's choosing with a white square crossing it. Tests tell senders
+/// apart by the colour; the square keeps the encoder honest.
+#[derive(Debug, Clone)]
+pub struct TestPattern {
+    width: u32,
+    height: u32,
+    yuv: (u8, u8, u8),
+    n: u32,
+}
+
+impl TestPattern {
+    /// A `width`×`height` pattern (even numbers) in the colour `yuv`.
+    #[must_use]
+    pub fn new(width: u32, height: u32, yuv: (u8, u8, u8)) -> Self {
+        Self { width: width & !1, height: height & !1, yuv, n: 0 }
+    }
+}
+
+impl FrameSource for TestPattern {
+    fn next_frame(&mut self) -> Option<I420> {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let mut frame = I420 { width: self.width, height: self.height, data: vec![0; I420::size(self.width, self.height)] };
+        let (y, rest) = frame.data.split_at_mut(w * h);
+        let (u, v) = rest.split_at_mut((w / 2) * (h / 2));
+        y.fill(self.yuv.0);
+        u.fill(self.yuv.1);
+        v.fill(self.yuv.2);
+        let side = (h / 4).max(2);
+        let x0 = (self.n as usize * 4) % w.saturating_sub(side).max(1);
+        let y0 = (h - side) / 2;
+        for row in y.chunks_mut(w).skip(y0).take(side) {
+            row[x0..x0 + side].fill(235);
+        }
+        self.n = self.n.wrapping_add(1);
+        Some(frame)
+    }
+}
+
+/// Size and bitrate of the picture we send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VideoQuality {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+    /// Target kbit/s (per peer: the mesh sends it to each).
+    pub bitrate_kbps: u32,
+}
+
+/// What we send when `peers` people watch: every peer costs one more upload.
+#[must_use]
+pub fn quality_for(peers: usize) -> VideoQuality {
+    match peers {
+        0..=1 => VideoQuality { width: 640, height: 360, bitrate_kbps: 700 },
+        2..=3 => VideoQuality { width: 480, height: 270, bitrate_kbps: 450 },
+        _ => VideoQuality { width: 320, height: 180, bitrate_kbps: 250 },
+    }
+}
+
+/// `src` scaled to `width`×`height` (bilinear, each plane).
+#[must_use]
+pub fn scale(src: &I420, width: u32, height: u32) -> I420 {
+    if src.width == width && src.height == height {
+        return src.clone();
+    }
+    let mut out = I420 { width, height, data: vec![0; I420::size(width, height)] };
+    let (sw, sh) = (src.width as usize, src.height as usize);
+    let (dw, dh) = (width as usize, height as usize);
+    let (sy, srest) = src.data.split_at(sw * sh);
+    let (su, sv) = srest.split_at((sw / 2) * (sh / 2));
+    let (dy, drest) = out.data.split_at_mut(dw * dh);
+    let (du, dv) = drest.split_at_mut((dw / 2) * (dh / 2));
+    scale_plane(sy, sw, sh, dy, dw, dh);
+    scale_plane(su, sw / 2, sh / 2, du, dw / 2, dh / 2);
+    scale_plane(sv, sw / 2, sh / 2, dv, dw / 2, dh / 2);
+    out
+}
+
+fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dw: usize, dh: usize) {
+    if sw == 0 || sh == 0 || dw == 0 || dh == 0 {
+        return;
+    }
+    // 16.16 fixed point.
+    let fx = ((sw << 16) / dw) as u32;
+    let fy = ((sh << 16) / dh) as u32;
+    for (j, row) in dst.chunks_mut(dw).enumerate().take(dh) {
+        let y = (j as u32 * fy) as usize;
+        let (y0, wy) = ((y >> 16).min(sh - 1), (y & 0xffff) as u32);
+        let y1 = (y0 + 1).min(sh - 1);
+        let (r0, r1) = (&src[y0 * sw..y0 * sw + sw], &src[y1 * sw..y1 * sw + sw]);
+        for (i, px) in row.iter_mut().enumerate() {
+            let x = (i as u32 * fx) as usize;
+            let (x0, wx) = ((x >> 16).min(sw - 1), (x & 0xffff) as u32);
+            let x1 = (x0 + 1).min(sw - 1);
+            let top = u32::from(r0[x0]) * (0x10000 - wx) + u32::from(r0[x1]) * wx;
+            let bottom = u32::from(r1[x0]) * (0x10000 - wx) + u32::from(r1[x1]) * wx;
+            let v = (u64::from(top >> 8) * u64::from(0x10000 - wy) + u64::from(bottom >> 8) * u64::from(wy)) >> 24;
+            *px = v.min(255) as u8;
+        }
+    }
+}
+
+/// One decoded picture from someone in the call.
+#[derive(Clone, Debug)]
+pub struct VideoFrame {
+    /// Whose camera.
+    pub user_id: UserId,
+    /// The picture.
+    pub picture: Arc<I420>,
+}
+
+/// What arrived from one peer's camera.
+#[derive(Debug, Default)]
+pub(crate) struct VideoReceived {
+    /// Pictures decoded.
+    pub(crate) frames: u64,
+    /// Frames that could not be decoded (lost packets; a keyframe recovers).
+    pub(crate) broken: u64,
+    /// The newest picture.
+    pub(crate) latest: Option<Arc<I420>>,
+    /// Locally hidden: frames are received but not decoded.
+    pub(crate) hidden: bool,
+}
+
+/// One encoded picture, for every peer.
+#[derive(Debug, Clone)]
+pub(crate) struct EncodedVideo {
+    pub(crate) data: Bytes,
+}
+
+/// Controls of the sending thread, shared with the call.
+#[derive(Debug, Default)]
+pub(crate) struct SenderShared {
+    /// Peers watching (sets the size).
+    pub(crate) peers: AtomicUsize,
+    /// Send a keyframe next.
+    pub(crate) keyframe: AtomicBool,
+    /// Stop.
+    pub(crate) stop: AtomicBool,
+}
+
+/// The camera's thread: takes pictures at [`FPS`], scales and encodes them,
+/// hands the packets to the call. Stops when the call drops the handle.
+#[derive(Debug)]
+pub(crate) struct VideoSender {
+    pub(crate) shared: Arc<SenderShared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for VideoSender {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl VideoSender {
+    pub(crate) fn start(
+        mut source: Box<dyn FrameSource>,
+        peers: usize,
+        out: mpsc::Sender<EncodedVideo>,
+        quality: Arc<Mutex<Option<VideoQuality>>>,
+    ) -> std::io::Result<Self> {
+        let shared = Arc::new(SenderShared { peers: AtomicUsize::new(peers), keyframe: AtomicBool::new(true), ..Default::default() });
+        let s = shared.clone();
+        let thread = std::thread::Builder::new().name("pq-video".into()).spawn(move || {
+            let period = Duration::from_secs(1) / FPS;
+            let mut next = Instant::now();
+            let mut encoder: Option<pq_vpx::Encoder> = None;
+            let mut last_key = Instant::now();
+            let mut pts = 0i64;
+            while !s.stop.load(Ordering::Relaxed) {
+                next += period;
+                let now = Instant::now();
+                if next > now {
+                    std::thread::sleep(next - now);
+                } else {
+                    next = now;
+                }
+                let Some(picture) = source.next_frame() else { continue };
+                let want = quality_for(s.peers.load(Ordering::Relaxed));
+                let fits = encoder.as_ref().is_some_and(|e| {
+                    let c = e.config();
+                    c.width == want.width && c.height == want.height
+                });
+                if !fits {
+                    let config = pq_vpx::EncoderConfig {
+                        width: want.width,
+                        height: want.height,
+                        bitrate_kbps: want.bitrate_kbps,
+                        fps: FPS,
+                    };
+                    encoder = match pq_vpx::Encoder::new(config) {
+                        Ok(e) => Some(e),
+                        Err(e) => {
+                            warn!(error = %e, "no VP8 encoder; the camera stays dark");
+                            return;
+                        }
+                    };
+                    *quality.lock().unwrap_or_else(PoisonError::into_inner) = Some(want);
+                    s.keyframe.store(true, Ordering::Relaxed);
+                }
+                let Some(enc) = encoder.as_mut() else { continue };
+                let key = s.keyframe.swap(false, Ordering::Relaxed) || last_key.elapsed() >= KEYFRAME_EVERY;
+                if key {
+                    last_key = Instant::now();
+                }
+                let scaled = scale(&picture, want.width, want.height);
+                match enc.encode(&scaled, pts, key) {
+                    Ok(packets) => {
+                        for p in packets {
+                            // Full: the call is busy; this picture is skipped.
+                            let _ = out.try_send(EncodedVideo { data: Bytes::from(p.data) });
+                        }
+                    }
+                    Err(e) => debug!(error = %e, "a picture could not be encoded"),
+                }
+                pts += 1;
+            }
+        })?;
+        Ok(Self { shared, thread: Some(thread) })
+    }
+}
+
+/// Reassembles VP8 frames from RTP packets (in order; a gap spoils the frame
+/// until the next one starts).
+#[derive(Debug, Default)]
+pub(crate) struct Reassembler {
+    depacketizer: Vp8Packet,
+    frame: Vec<u8>,
+    next_seq: Option<u16>,
+    broken: bool,
+}
+
+impl Reassembler {
+    /// Adds one packet; returns a whole frame when this packet ends one, or
+    /// `Err(())` when a frame ended broken.
+    pub(crate) fn push(&mut self, seq: u16, marker: bool, payload: &Bytes) -> Option<Result<Vec<u8>, ()>> {
+        let gap = self.next_seq.is_some_and(|n| n != seq);
+        self.next_seq = Some(seq.wrapping_add(1));
+        let head = self.depacketizer.is_partition_head(payload);
+        let Ok(data) = self.depacketizer.depacketize(payload) else {
+            self.broken = true;
+            return None;
+        };
+        if head && self.depacketizer.pid == 0 {
+            self.frame.clear();
+            self.broken = false;
+        } else if gap || self.frame.is_empty() {
+            self.broken = true;
+        }
+        self.frame.extend_from_slice(&data);
+        if !marker {
+            return None;
+        }
+        let whole = !self.broken;
+        self.broken = true; // Until the next frame's head.
+        Some(if whole { Ok(std::mem::take(&mut self.frame)) } else { Err(()) })
+    }
+}
+
+/// A VP8 frame that decodes on its own (RFC 6386 §9.1: bit 0 of the first
+/// byte is 0 for a keyframe).
+pub(crate) fn is_keyframe(frame: &[u8]) -> bool {
+    frame.first().is_some_and(|b| b & 1 == 0)
+}
+
+/// Decodes what arrives on one peer's video track until it ends.
+pub(crate) async fn receive(
+    track: Arc<dyn webrtc::media_stream::track_remote::TrackRemote>,
+    user: UserId,
+    received: Arc<Mutex<VideoReceived>>,
+    frames: broadcast::Sender<VideoFrame>,
+) {
+    use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+    use webrtc::media_stream::track_remote::TrackRemoteEvent;
+
+    let mut decoder = match pq_vpx::Decoder::new() {
+        Ok(d) => d,
+        Err(e) => return warn!(error = %e, "no VP8 decoder"),
+    };
+    let mut reassembler = Reassembler::default();
+    // Until a keyframe arrives nothing can be decoded.
+    let mut need_key = true;
+    let mut last_pli: Option<Instant> = None;
+    debug!(%user, "receiving video");
+    while let Some(event) = track.poll().await {
+        let TrackRemoteEvent::OnRtpPacket(packet) = event else { continue };
+        let ssrc = packet.header.ssrc;
+        let result = reassembler.push(packet.header.sequence_number, packet.header.marker, &packet.payload);
+        let frame = match result {
+            None => continue,
+            Some(Ok(f)) => Some(f),
+            Some(Err(())) => None,
+        };
+        let hidden = received.lock().unwrap_or_else(PoisonError::into_inner).hidden;
+        let decoded = match frame {
+            Some(f) if hidden => {
+                // Hidden: keep track of keyframes only, decode nothing.
+                need_key = need_key && !is_keyframe(&f);
+                None
+            }
+            Some(f) if need_key && !is_keyframe(&f) => None,
+            Some(f) => match decoder.decode(&f) {
+                Ok(p) => {
+                    need_key = false;
+                    p
+                }
+                Err(e) => {
+                    debug!(error = %e, "undecodable picture");
+                    need_key = true;
+                    None
+                }
+            },
+            None => {
+                need_key = true;
+                None
+            }
+        };
+        if let Some(picture) = decoded {
+            let picture = Arc::new(picture);
+            {
+                let mut r = received.lock().unwrap_or_else(PoisonError::into_inner);
+                r.frames += 1;
+                r.latest = Some(picture.clone());
+            }
+            let _ = frames.send(VideoFrame { user_id: user, picture });
+        } else if need_key && !hidden {
+            received.lock().unwrap_or_else(PoisonError::into_inner).broken += 1;
+            // Ask the sender for a keyframe, at most twice a second.
+            if last_pli.is_none_or(|t| t.elapsed() >= Duration::from_millis(500)) {
+                last_pli = Some(Instant::now());
+                let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc: ssrc };
+                if let Err(e) = track.write_rtcp(vec![Box::new(pli)]).await {
+                    debug!(error = %e, "cannot ask for a keyframe");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mean(plane: &[u8]) -> f64 {
+        plane.iter().map(|&b| f64::from(b)).sum::<f64>() / plane.len() as f64
+    }
+
+    #[test]
+    fn the_test_pattern_moves_and_keeps_its_colour_through_scaling() {
+        let mut p = TestPattern::new(640, 360, (80, 60, 200));
+        let a = p.next_frame().unwrap();
+        let b = p.next_frame().unwrap();
+        assert_ne!(a.data, b.data, "the square moves");
+        assert_eq!(a.data.len(), I420::size(640, 360));
+        let small = scale(&a, 320, 180);
+        assert_eq!((small.width, small.height, small.data.len()), (320, 180, I420::size(320, 180)));
+        let y = 320 * 180;
+        let (u, v) = small.data[y..].split_at(160 * 90);
+        assert!((mean(u) - 60.0).abs() < 1.0 && (mean(v) - 200.0).abs() < 1.0);
+        // Luma: the background and the white square, in proportion.
+        assert!((mean(&a.data[..640 * 360]) - mean(&small.data[..y])).abs() < 3.0);
+    }
+
+    #[test]
+    fn the_picture_shrinks_as_the_room_grows() {
+        let sizes: Vec<u32> = (1..8).map(|n| quality_for(n).width).collect();
+        assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+        // Seven peers: the whole upload stays under 2 Mbit/s.
+        assert!(quality_for(7).bitrate_kbps * 7 < 2_000);
+    }
+
+    #[test]
+    fn frames_come_back_whole_from_rtp_and_a_lost_packet_spoils_only_its_frame() {
+        use rtc::rtp::{codec::vp8::Vp8Payloader, packetizer::Payloader};
+        let mut enc = pq_vpx::Encoder::new(pq_vpx::EncoderConfig { width: 320, height: 180, bitrate_kbps: 300, fps: 15 }).unwrap();
+        let mut pattern = TestPattern::new(320, 180, (100, 90, 160));
+        let mut payloader = Vp8Payloader::default();
+        let mut seq = 0u16;
+        let mut packetize = |frame: &[u8]| {
+            let payloads = payloader.payload(40, &Bytes::copy_from_slice(frame)).unwrap();
+            let n = payloads.len();
+            payloads
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    seq = seq.wrapping_add(1);
+                    (seq, i == n - 1, p)
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut r = Reassembler::default();
+        let mut decoder = pq_vpx::Decoder::new().unwrap();
+        for i in 0..6 {
+            let frame = enc.encode(&pattern.next_frame().unwrap(), i, i == 0).unwrap().remove(0).data;
+            let packets = packetize(&frame);
+            assert!(packets.len() > 1 || (i != 0 && i != 3), "frame {i} spans packets");
+            let mut out = None;
+            for (k, (seq, marker, p)) in packets.iter().enumerate() {
+                if i == 3 && k == 0 {
+                    continue; // Lost.
+                }
+                if let Some(o) = r.push(*seq, *marker, p) {
+                    out = Some(o);
+                }
+            }
+            match (i, out) {
+                (3, Some(Err(()))) => {}
+                (3, Some(Ok(_))) => panic!("a frame missing a packet came out whole"),
+                (_, Some(Ok(f))) => {
+                    assert_eq!(f, frame, "frame {i}");
+                    assert_eq!(is_keyframe(&f), i == 0);
+                    if i < 3 {
+                        assert!(decoder.decode(&f).unwrap().is_some());
+                    }
+                }
+                (i, other) => panic!("frame {i}: {other:?}"),
+            }
+        }
+    }
+}
