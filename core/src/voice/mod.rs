@@ -7,12 +7,15 @@
 //! ([`call`]). Audio devices are behind [`AudioSource`] / [`AudioSink`].
 //!
 //! Devices ([`devices`]): cpal microphones and speakers, converted to and
-//! from 48 kHz ([`resample`]) when they run at another rate.
+//! from 48 kHz ([`resample`]) when they run at another rate; cameras through
+//! nokhwa ([`camera`]). Video ([`video`]): VP8 through libvpx (`pq-vpx`), a
+//! size that shrinks as the room grows.
 //!
 //! Not built yet (see the issue): echo cancellation.
 
 pub mod audio;
 pub(crate) mod call;
+pub mod camera;
 pub mod devices;
 mod peer;
 pub mod resample;
@@ -21,4 +24,5 @@ pub mod video;
 pub use audio::{AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, goertzel_power, rms};
 pub use call::{Call, CallInfo, CallState, JoinOptions, Participant};
 pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};
+pub use camera::Camera;
 pub use video::{FrameSource, I420, TestPattern, VideoFrame, VideoQuality};
