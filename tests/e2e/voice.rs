@@ -185,6 +185,13 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     })
     .await;
     a.set_locally_muted(ids[1], false);
+    // Carol uses push-to-talk: silent until she holds the key.
+    c.set_push_to_talk(true);
+    wait_for(5, "carol to go quiet", || recorder.power(tones[2]) < recorder.power(tones[3]) / 1_000.0).await;
+    assert!(c.info().me.is_some_and(|m| !m.self_mute), "push-to-talk does not show as muted");
+    c.set_talking(true);
+    wait_for(5, "carol to be heard while she holds the key", || heard(&a, ids[2]) == Some(tones[2])).await;
+    c.set_push_to_talk(false);
     a.set_video_hidden(ids[2], false);
     a.set_volume(ids[3], 1.0);
     wait_for(10, "alice to see carol again", || sees(&a, ids[2], (120, 200, 60))).await;

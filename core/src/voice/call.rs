@@ -104,6 +104,10 @@ pub struct CallInfo {
     pub my_level: f32,
     /// What my camera sends, while it is on.
     pub my_video: Option<VideoQuality>,
+    /// Push-to-talk is on: I am heard only while the key is held.
+    pub push_to_talk: bool,
+    /// The push-to-talk key is held.
+    pub talking: bool,
 }
 
 /// Options for joining a room.
@@ -160,6 +164,9 @@ struct Shared {
     audio: HashMap<UserId, Arc<Mutex<super::peer::Received>>>,
     video: HashMap<UserId, Arc<Mutex<VideoReceived>>>,
     prefs: HashMap<UserId, PeerPrefs>,
+    /// Push-to-talk: my microphone goes out only while `talking`.
+    push_to_talk: bool,
+    talking: bool,
 }
 
 /// A call in a voice room. Dropping it leaves the room.
@@ -196,7 +203,8 @@ impl Call {
         shared.audio.get(&user).and_then(|r| r.lock().unwrap_or_else(PoisonError::into_inner).first_at)
     }
 
-    /// Every picture decoded from anyone's camera, as it is decoded. A slow
+    /// Every picture decoded from anyone's camera, as it is decoded, and my
+    /// own camera's pictures as sent (a self view, under my id). A slow
     /// reader misses pictures (it is told how many), never delays the call.
     #[must_use]
     pub fn video_frames(&self) -> broadcast::Receiver<VideoFrame> {
@@ -237,6 +245,20 @@ impl Call {
                 v.latest = None;
             }
         }
+    }
+
+    /// Push-to-talk on or off: while on, my microphone is heard only between
+    /// [`Call::set_talking`]`(true)` and `(false)`. The room does not see me
+    /// as muted; it sees me speak while I hold the key.
+    pub fn set_push_to_talk(&self, enabled: bool) {
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.push_to_talk = enabled;
+        shared.talking = false;
+    }
+
+    /// The push-to-talk key went down (`true`) or up.
+    pub fn set_talking(&self, talking: bool) {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner).talking = talking;
     }
 
     fn prefs(&self, user: UserId, change: impl FnOnce(&mut PeerPrefs)) {
@@ -310,6 +332,8 @@ pub(crate) async fn join(
         participants: vec![],
         my_level: 0.0,
         my_video: None,
+        push_to_talk: false,
+        talking: false,
     }));
     let shared = Arc::new(Mutex::new(Shared::default()));
     let (pictures, _) = broadcast::channel(16);
@@ -495,7 +519,8 @@ impl Actor {
         self.camera = None;
         if let Some(source) = source {
             let quality = Arc::new(Mutex::new(None));
-            match VideoSender::start(source, self.peers.len(), self.video_tx.clone(), quality.clone()) {
+            let preview = (self.me_id, self.pictures.clone());
+            match VideoSender::start(source, self.peers.len(), self.video_tx.clone(), quality.clone(), preview) {
                 Ok(sender) => self.camera = Some(sender),
                 Err(e) => warn!(error = %e, "cannot start the camera's thread"),
             }
@@ -716,7 +741,11 @@ impl Actor {
     async fn audio_out(&mut self, frame: &[i16], packet: &mut [u8]) {
         let level = rms(frame);
         self.info.lock().unwrap_or_else(PoisonError::into_inner).my_level = (level / 32767.0) as f32;
-        let silent = self.muted || self.deafened || self.me.as_ref().is_some_and(|m| m.server_mute);
+        let held_back = {
+            let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            shared.push_to_talk && !shared.talking
+        };
+        let silent = held_back || self.muted || self.deafened || self.me.as_ref().is_some_and(|m| m.server_mute);
         self.update_speaking(!silent && level > SPEAKING_RMS).await;
         if silent || self.peers.is_empty() {
             return;
@@ -815,6 +844,8 @@ impl Actor {
         let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
         info.me = self.me.clone();
         info.my_video = self.video_quality.as_ref().and_then(|q| *q.lock().unwrap_or_else(PoisonError::into_inner));
+        info.push_to_talk = shared.push_to_talk;
+        info.talking = shared.talking;
         info.participants = self
             .roster
             .values()

@@ -196,11 +196,14 @@ impl Drop for VideoSender {
 }
 
 impl VideoSender {
+    /// Starts the thread. Every picture sent is also shown to `preview`'s
+    /// receivers as `me`'s (a self view).
     pub(crate) fn start(
         mut source: Box<dyn FrameSource>,
         peers: usize,
         out: mpsc::Sender<EncodedVideo>,
         quality: Arc<Mutex<Option<VideoQuality>>>,
+        preview: (UserId, broadcast::Sender<VideoFrame>),
     ) -> std::io::Result<Self> {
         let shared = Arc::new(SenderShared { peers: AtomicUsize::new(peers), keyframe: AtomicBool::new(true), ..Default::default() });
         let s = shared.clone();
@@ -247,7 +250,11 @@ impl VideoSender {
                     last_key = Instant::now();
                 }
                 let scaled = scale(&picture, want.width, want.height);
-                match enc.encode(&scaled, pts, key) {
+                let encoded = enc.encode(&scaled, pts, key);
+                if preview.1.receiver_count() > 0 {
+                    let _ = preview.1.send(VideoFrame { user_id: preview.0, picture: Arc::new(scaled) });
+                }
+                match encoded {
                     Ok(packets) => {
                         for p in packets {
                             // Full: the call is busy; this picture is skipped.
