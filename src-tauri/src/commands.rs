@@ -8,7 +8,7 @@
 use pq_core::{
     ConnectionState, Timeline,
     protocol::{
-        ChannelId, ClientMessageId, InviteCode, MessageId, ServerId,
+        ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
         models::{
             Channel, ChannelKind, CreateChannel, CreateInvite, Invite, InvitePreview, Me, Member, Message, ServerState,
         },
@@ -63,7 +63,7 @@ macro_rules! commands {
 
         /// The invoke handler for every command.
         pub(crate) fn handler<Rt: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<Rt>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name,)* subscribe]
+            tauri::generate_handler![$($name,)* subscribe, subscribe_video]
         }
 
         /// Every command, for the TypeScript bridge: name, docs, arguments
@@ -170,8 +170,27 @@ commands! {
     /// The call now, or none.
     fn call_info(d) -> Option<pq_core::voice::CallInfo> { Ok(d.call_info()) }
 
-    /// Microphones and speakers.
-    fn audio_devices(d) -> pq_core::voice::Devices { let _ = d; Ok(pq_core::voice::devices::list()) }
+    /// Microphones, speakers and cameras.
+    fn media_devices(d) -> crate::call::MediaDevices { let _ = d; Ok(crate::call::media_devices()) }
+
+    /// Turns my camera on or off in the call.
+    fn voice_camera(d, on: bool) -> () { d.set_camera(on).await }
+
+    /// My own settings for someone in the call: volume (0–2), muted for me, video hidden for me.
+    fn voice_peer(d, user_id: UserId, volume: Option<f32>, muted: Option<bool>, video_hidden: Option<bool>) -> () {
+        d.set_peer(user_id, volume, muted, video_hidden)
+    }
+
+    /// The push-to-talk key went down or up.
+    fn voice_talking(d, talking: bool) -> () { d.set_talking(talking) }
+
+    /// Push-to-talk on or off.
+    fn voice_push_to_talk(d, enabled: bool) -> () { d.set_push_to_talk(enabled) }
+
+    /// Picks the microphone, speakers or camera ("" for the system's default); returns a notice if the microphone cannot be used.
+    fn voice_devices(d, microphone: Option<String>, speakers: Option<String>, camera: Option<String>) -> Option<String> {
+        d.set_devices(microphone, speakers, camera)
+    }
 
     /// Who is in the voice rooms of a server (known while connected).
     fn voice_states(d, server_id: ServerId) -> Vec<VoiceState> { Ok(d.client()?.voice_states(server_id)) }
@@ -292,4 +311,11 @@ commands! {
 #[tauri::command]
 pub fn subscribe(desktop: tauri::State<'_, Desktop>, on_event: IpcChannel<UiEvent>) {
     desktop.add_subscriber(on_event);
+}
+
+/// Streams the call's pictures to the UI as binary messages (see
+/// [`crate::call::encode_picture`]). The UI calls it once at start.
+#[tauri::command]
+pub fn subscribe_video(desktop: tauri::State<'_, Desktop>, on_picture: IpcChannel<tauri::ipc::InvokeResponseBody>) {
+    desktop.add_video_subscriber(on_picture);
 }

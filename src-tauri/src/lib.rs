@@ -17,7 +17,7 @@
 //! `http://127.0.0.1:8080`), `PQ_DATA_DIR`, `PQ_KEYCHAIN` (`platform`,
 //! `keyutils`, `secret-service`), `PQ_LOG` (a tracing filter) and `PQ_LOG_FILE`.
 
-mod call;
+pub mod call;
 pub mod commands;
 mod error;
 pub mod notify;
@@ -77,7 +77,8 @@ pub struct Desktop {
     subscribers: Mutex<Vec<IpcChannel<UiEvent>>>,
     active_channel: Mutex<Option<ChannelId>>,
     pending_invite: Mutex<Option<String>>,
-    call: Mutex<Option<pq_core::voice::Call>>,
+    call: Mutex<Option<call::ActiveCall>>,
+    video_subscribers: Mutex<Vec<IpcChannel<tauri::ipc::InvokeResponseBody>>>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -145,6 +146,10 @@ impl Desktop {
 
     fn add_subscriber(&self, channel: IpcChannel<UiEvent>) {
         lock(&self.subscribers).push(channel);
+    }
+
+    fn add_video_subscriber(&self, channel: IpcChannel<tauri::ipc::InvokeResponseBody>) {
+        lock(&self.video_subscribers).push(channel);
     }
 
     /// Sends an event to every UI subscriber (dropping closed ones).
@@ -336,6 +341,7 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         active_channel: Mutex::new(None),
         pending_invite: Mutex::new(None),
         call: Mutex::new(None),
+        video_subscribers: Mutex::new(Vec::new()),
     });
     let desktop = app.state::<Desktop>();
     // Start the engine: it reads the cache and never waits on the network.

@@ -17,11 +17,28 @@ pub struct Settings {
     pub theme: String,
     /// `system`, `en` or `ko`.
     pub language: String,
+    /// The microphone for calls (a device id; the system's default when none).
+    pub microphone: Option<String>,
+    /// The speakers for calls.
+    pub speakers: Option<String>,
+    /// The camera for calls.
+    pub camera: Option<String>,
+    /// Push-to-talk in calls: heard only while the key is held.
+    pub push_to_talk: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { close_to_tray: true, notifications: true, theme: "system".into(), language: "system".into() }
+        Self {
+            close_to_tray: true,
+            notifications: true,
+            theme: "system".into(),
+            language: "system".into(),
+            microphone: None,
+            speakers: None,
+            camera: None,
+            push_to_talk: false,
+        }
     }
 }
 

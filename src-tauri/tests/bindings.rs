@@ -72,7 +72,12 @@ fn commands_ts(sigs: &[pq_desktop::commands::Signature], types: &BTreeSet<String
         "\n/**\n * Streams every event of the engine and the shell to `onEvent`.\n */\n\
          export function subscribe(onEvent: (event: UiEvent) => void): Promise<void> {\n  \
          const channel = new IpcChannel<UiEvent>();\n  channel.onmessage = onEvent;\n  \
-         return invoke(\"subscribe\", { onEvent: channel });\n}\n",
+         return invoke(\"subscribe\", { onEvent: channel });\n}\n\
+         \n/**\n * Streams the call's pictures to `onPicture` as binary messages: 16 bytes of\n \
+         * user id, width and height (u32, little-endian), then the I420 planes.\n */\n\
+         export function subscribeVideo(onPicture: (picture: ArrayBuffer) => void): Promise<void> {\n  \
+         const channel = new IpcChannel<ArrayBuffer>();\n  channel.onmessage = onPicture;\n  \
+         return invoke(\"subscribe_video\", { onPicture: channel });\n}\n",
     );
     out
 }

@@ -5,6 +5,7 @@ import type { AppInfo, CachedChannel, CachedServer, Member, Message, OutboxEntry
 // The bridge is the only way the UI reaches the shell: stand in for it.
 const bridge = vi.hoisted(() => ({
   subscribe: vi.fn(async () => null),
+  subscribeVideo: vi.fn(async () => null),
   appInfo: vi.fn(),
   takePendingInvite: vi.fn(async () => null),
   signIn: vi.fn(async () => ({})),
@@ -17,6 +18,9 @@ const bridge = vi.hoisted(() => ({
   voiceLeave: vi.fn(async () => null),
   voiceSet: vi.fn(async () => null),
   callInfo: vi.fn(),
+  voiceCamera: vi.fn(async () => null),
+  voicePeer: vi.fn(async () => null),
+  mediaDevices: vi.fn(async () => ({ audio: { inputs: [], outputs: [] }, cameras: [] })),
   timeline: vi.fn(),
   setActiveChannel: vi.fn(async () => null),
   markRead: vi.fn(async () => null),
@@ -38,6 +42,7 @@ import { formatDay, formatTime, translate } from "./i18n";
 import { boot } from "./state/actions";
 import { onEvent } from "./state/events";
 import { resetState } from "./state/store";
+import { onPicture } from "./state/video";
 
 const SERVER = "01900000-0000-7000-8000-00000000000a";
 const GENERAL = "01900000-0000-7000-8000-000000000014";
@@ -52,7 +57,7 @@ function info(signedIn: boolean, language = "en"): AppInfo {
     message_limit: 150,
     connection: { state: "online" },
     startup_error: null,
-    settings: { close_to_tray: true, notifications: true, theme: "light", language },
+    settings: { close_to_tray: true, notifications: true, theme: "light", language, microphone: null, speakers: null, camera: null, push_to_talk: false },
     pending_invite: null,
   };
 }
@@ -238,8 +243,11 @@ describe("main screen", () => {
       channel_id: LOUNGE,
       state: { state: "in_room" as const },
       me,
-      participants: [{ state: bob, connection: "connected", packets: 10, concealed: 0, level: 0.2 }],
+      participants: [{ state: { ...bob, camera: true }, connection: "connected", packets: 10, concealed: 0, level: 0.2, video_frames: 3, volume: 1, locally_muted: false, video_hidden: false }],
       my_level: 0,
+      my_video: null,
+      push_to_talk: false,
+      talking: false,
     };
     bridge.voiceJoin.mockResolvedValue({ info, notice: "You can listen, but not speak: no microphone found." });
     bridge.callInfo.mockResolvedValue(info);
@@ -251,6 +259,31 @@ describe("main screen", () => {
     expect(screen.getByText("Voice connected")).toBeTruthy();
     expect(screen.getByText("1/1 connected")).toBeTruthy();
     expect(screen.getByText("No microphone")).toBeTruthy();
+    // The call fills the main area: a tile for me and for Bob, his
+    // connection's quality, his picture once one arrives.
+    expect(document.querySelector('.tile[data-self] .tile-name')?.textContent).toBe("Minji (you)");
+    expect(screen.getByLabelText("Connection: good")).toBeTruthy();
+    expect(document.querySelector(`canvas[data-video="${BOB}"]`)).toBeNull();
+    const picture = new Uint8Array(24 + 4 * 2 + 2 * 2 * 1);
+    picture.set(BOB.replace(/-/g, "").match(/../g)!.map((h) => parseInt(h, 16)));
+    new DataView(picture.buffer).setUint32(16, 4, true);
+    new DataView(picture.buffer).setUint32(20, 2, true);
+    await act(async () => {
+      onPicture(picture.buffer);
+    });
+    expect(document.querySelector(`canvas[data-video="${BOB}"]`)).toBeTruthy();
+    // My settings for Bob, and my camera.
+    await act(async () => {
+      fireEvent.click(screen.getByLabelText("Options for Bob"));
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByLabelText("Mute for me"));
+    });
+    expect(bridge.voicePeer).toHaveBeenCalledWith(BOB, null, true, null);
+    await act(async () => {
+      fireEvent.click(document.getElementById("call-camera")!);
+    });
+    expect(bridge.voiceCamera).toHaveBeenCalledWith(true);
     // Muted (no microphone): the button offers to unmute.
     await act(async () => {
       fireEvent.click(document.getElementById("call-mute")!);

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { CacheProblem, SignIn } from "./components/SignIn";
 import { ChannelList, ServerRail } from "./components/Sidebar";
 import { MessageView } from "./components/Messages";
+import { CallView } from "./components/Call";
 import { ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
 import { useStore } from "./state/store";
 
@@ -9,6 +10,7 @@ export function App() {
   const info = useStore((s) => s.info);
   const theme = useStore((s) => s.theme);
   const lang = useStore((s) => s.lang);
+  const callView = useStore((s) => s.callView && s.call !== null);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
     document.documentElement.lang = lang;
@@ -25,8 +27,14 @@ export function App() {
         <Header />
         <div className="body-row">
           <div className="center-col">
-            <SearchResults />
-            <MessageView />
+            {callView ? (
+              <CallView />
+            ) : (
+              <>
+                <SearchResults />
+                <MessageView />
+              </>
+            )}
           </div>
           <MemberList />
         </div>

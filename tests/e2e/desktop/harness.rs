@@ -250,8 +250,10 @@ impl Desktop {
             .env("PQ_KEYCHAIN", "keyutils")
             .env("PQ_LOG", "info,pq_desktop=debug")
             .env("PQ_LOG_FILE", d.join("app.log"))
-            // Calls stay on loopback.
-            .env("PQ_VOICE_UDP", "127.0.0.1:0");
+            // Calls stay on loopback; no camera here: a test pattern stands in
+            // (like Chromium's fake capture device).
+            .env("PQ_VOICE_UDP", "127.0.0.1:0")
+            .env("PQ_FAKE_CAMERA", "1");
         c
     }
 

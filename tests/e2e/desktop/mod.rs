@@ -169,6 +169,40 @@ async fn chats_live_with_someone_on_another_client() {
         .expect("Bob joins Minji");
     desktop.wait_text(".call-bar .call-status", "1/1 connected").await;
     assert!(call.info().participants.iter().any(|p| p.connection == "connected"), "{:?}", call.info());
+    // The call fills the window: a tile each, Bob's connection graded.
+    desktop.wait_text(".tile[data-self] .tile-name", "Minji (you)").await;
+    desktop.find(".tile[data-user='Bob'] [aria-label='Connection: good']").await;
+    // Minji turns her camera on (the test pattern, PQ_FAKE_CAMERA): Bob sees
+    // it in its colour, and she sees herself.
+    let minji_id = bob.client.voice_states(sid).iter().find(|v| v.user_id != bob_id).expect("Minji in the room").user_id;
+    desktop.click("#call-camera").await;
+    eventually("Bob to see Minji's camera", WAIT, || async { picture_in(&call, minji_id, (110, 160, 100)).then_some(()) }).await;
+    desktop.find(&format!("canvas[data-video='{minji_id}']")).await;
+    // Bob turns his on (red): Minji's window draws it, in red.
+    call.set_camera(Some(Box::new(pq_core::voice::TestPattern::new(640, 360, (81, 90, 240)))));
+    let probe = format!(
+        "const c = document.querySelector(\"canvas[data-video='{bob_id}']\");\n\
+         if (!c || !c.width) return null;\n\
+         const d = c.getContext('2d').getImageData(4, 4, 1, 1).data;\n\
+         return [d[0], d[1], d[2]];"
+    );
+    eventually("Minji's window to draw Bob's red camera", WAIT, || async {
+        let rgb: Option<Vec<u8>> = serde_json::from_value(desktop.js(&probe).await).ok().flatten();
+        rgb.filter(|c| c[0] > 200 && c[1] < 60 && c[2] < 60)
+    })
+    .await;
+    desktop.screenshot("call-video").await;
+    // Bob, for Minji only: muted.
+    desktop.click(".tile[data-user='Bob'] .tile-more").await;
+    desktop.find(".tile-menu").await;
+    desktop.click(".tile-menu label.check").await;
+    desktop.find(".tile[data-user='Bob'] [aria-label='Muted for you']").await;
+    // Bob's camera off: his tile shows his picture again.
+    call.set_camera(None);
+    eventually("Bob's video to go", WAIT, || async {
+        desktop.all(&format!("canvas[data-video='{bob_id}']")).await.is_empty().then_some(())
+    })
+    .await;
     // She turns her sound off: Bob sees it; then she leaves.
     desktop.click("#call-deafen").await;
     eventually("Bob to see Minji deafened", WAIT, || async {
@@ -421,6 +455,16 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
     // "Quit pq" quits (closing the window would only hide it to the tray).
     desktop.tray().click(&icon, "Quit pq").await;
     desktop.wait_exited().await;
+}
+
+/// Whether `call`'s newest picture from `user` is in `colour` (Y, U, V: the
+/// chroma planes' averages).
+fn picture_in(call: &pq_core::voice::Call, user: pq_core::protocol::UserId, colour: (u8, u8, u8)) -> bool {
+    let Some(p) = call.latest_picture(user) else { return false };
+    let luma = p.width as usize * p.height as usize;
+    let (u, v) = p.data[luma..].split_at(luma / 4);
+    let mean = |plane: &[u8]| plane.iter().map(|&b| f64::from(b)).sum::<f64>() / plane.len() as f64;
+    (mean(u) - f64::from(colour.1)).abs() < 12.0 && (mean(v) - f64::from(colour.2)).abs() < 12.0
 }
 
 /// A call for a headless person with no devices: silent, muted, on loopback.

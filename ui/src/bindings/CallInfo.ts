@@ -3,6 +3,7 @@
 import type { CallState } from "./CallState";
 import type { ChannelId } from "./ChannelId";
 import type { Participant } from "./Participant";
+import type { VideoQuality } from "./VideoQuality";
 import type { VoiceState } from "./VoiceState";
 
 /**
@@ -28,4 +29,16 @@ participants: Array<Participant>,
 /**
  * My microphone level over the last 20 ms, 0–1.
  */
-my_level: number, };
+my_level: number, 
+/**
+ * What my camera sends, while it is on.
+ */
+my_video: VideoQuality | null, 
+/**
+ * Push-to-talk is on: I am heard only while the key is held.
+ */
+push_to_talk: boolean, 
+/**
+ * The push-to-talk key is held.
+ */
+talking: boolean, };

@@ -26,4 +26,20 @@ concealed: number,
 /**
  * Their level over the last 100 ms, 0–1.
  */
-level: number, };
+level: number, 
+/**
+ * Pictures decoded from their camera.
+ */
+video_frames: number, 
+/**
+ * My volume for them, 0–2 (1: as sent).
+ */
+volume: number, 
+/**
+ * I muted them for myself.
+ */
+locally_muted: boolean, 
+/**
+ * I hid their video for myself (nothing is decoded).
+ */
+video_hidden: boolean, };

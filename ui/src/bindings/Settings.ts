@@ -19,4 +19,20 @@ theme: string,
 /**
  * `system`, `en` or `ko`.
  */
-language: string, };
+language: string, 
+/**
+ * The microphone for calls (a device id; the system's default when none).
+ */
+microphone: string | null, 
+/**
+ * The speakers for calls.
+ */
+speakers: string | null, 
+/**
+ * The camera for calls.
+ */
+camera: string | null, 
+/**
+ * Push-to-talk in calls: heard only while the key is held.
+ */
+push_to_talk: boolean, };

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, Devices, Invite, InvitePreview, JoinedCall, Me, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, VoiceState } from "../bindings";
+import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -96,10 +96,45 @@ export function callInfo(): Promise<CallInfo | null> {
 }
 
 /**
- * Microphones and speakers.
+ * Microphones, speakers and cameras.
  */
-export function audioDevices(): Promise<Devices> {
-  return invoke("audio_devices");
+export function mediaDevices(): Promise<MediaDevices> {
+  return invoke("media_devices");
+}
+
+/**
+ * Turns my camera on or off in the call.
+ */
+export function voiceCamera(on: boolean): Promise<null> {
+  return invoke("voice_camera", { on });
+}
+
+/**
+ * My own settings for someone in the call: volume (0–2), muted for me, video hidden for me.
+ */
+export function voicePeer(userId: UserId, volume: number | null, muted: boolean | null, videoHidden: boolean | null): Promise<null> {
+  return invoke("voice_peer", { userId, volume, muted, videoHidden });
+}
+
+/**
+ * The push-to-talk key went down or up.
+ */
+export function voiceTalking(talking: boolean): Promise<null> {
+  return invoke("voice_talking", { talking });
+}
+
+/**
+ * Push-to-talk on or off.
+ */
+export function voicePushToTalk(enabled: boolean): Promise<null> {
+  return invoke("voice_push_to_talk", { enabled });
+}
+
+/**
+ * Picks the microphone, speakers or camera ("" for the system's default); returns a notice if the microphone cannot be used.
+ */
+export function voiceDevices(microphone: string | null, speakers: string | null, camera: string | null): Promise<string | null> {
+  return invoke("voice_devices", { microphone, speakers, camera });
 }
 
 /**
@@ -291,4 +326,14 @@ export function subscribe(onEvent: (event: UiEvent) => void): Promise<void> {
   const channel = new IpcChannel<UiEvent>();
   channel.onmessage = onEvent;
   return invoke("subscribe", { onEvent: channel });
+}
+
+/**
+ * Streams the call's pictures to `onPicture` as binary messages: 16 bytes of
+ * user id, width and height (u32, little-endian), then the I420 planes.
+ */
+export function subscribeVideo(onPicture: (picture: ArrayBuffer) => void): Promise<void> {
+  const channel = new IpcChannel<ArrayBuffer>();
+  channel.onmessage = onPicture;
+  return invoke("subscribe_video", { onPicture: channel });
 }

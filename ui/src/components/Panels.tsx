@@ -61,11 +61,12 @@ export function ConnectionBanner() {
 
 export function Header() {
   const t = useT();
-  const channel = useStore((s) => Object.values(s.channels).flat().find((c) => c.channel.id === s.channelId));
+  const callRoom = useStore((s) => (s.callView && s.call ? s.call.channel_id : null));
+  const channel = useStore((s) => Object.values(s.channels).flat().find((c) => c.channel.id === (callRoom ?? s.channelId)));
   const [query, setQuery] = useState("");
   return (
     <header className="topbar">
-      <span className="channel-title">{channel ? `# ${channel.channel.name}` : ""}</span>
+      <span className="channel-title">{channel ? (callRoom ? channel.channel.name : `# ${channel.channel.name}`) : ""}</span>
       <input
         id="search"
         type="search"

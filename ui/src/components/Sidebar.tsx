@@ -131,9 +131,9 @@ function CallBar() {
     <section className="call-bar" aria-label={t("call.title")}>
       <div className="call-where">
         <strong className="call-state">{t("call.connected")}</strong>
-        <span className="muted" title={`${room} · ${status}`}>
+        <button id="call-show" className="link muted" title={`${t("call.show")}: ${room} · ${status}`} onClick={() => setState({ callView: true })}>
           {room} · <span className="call-status">{status}</span>
-        </span>
+        </button>
       </div>
       <button id="call-mute" className={`icon${muted ? " on" : ""}`} aria-pressed={muted} title={muted ? t("call.unmute") : t("call.mute")} onClick={() => void setVoice(!muted, null)}>
         <Icon name={muted ? "mic-off" : "mic"} label={muted ? t("call.unmute") : t("call.mute")} />

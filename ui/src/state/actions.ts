@@ -1,10 +1,11 @@
 // What the person does, as calls to the bridge and updates of the state.
 
 import * as bridge from "../bridge/commands";
-import type { ChannelId, CommandError, Message, ServerId, Settings, UiEvent } from "../bindings";
+import type { ChannelId, CommandError, Message, ServerId, Settings, UiEvent, UserId } from "../bindings";
 import { resolveLang, translate } from "../i18n";
 import { getState, patchTimeline, setState, themeOf } from "./store";
 import { onEvent } from "./events";
+import { forgetPictures, onPicture } from "./video";
 
 /// A command's failure in words.
 export function reason(e: unknown): string {
@@ -19,6 +20,7 @@ function fail(e: unknown) {
 /// Starts the UI: first frame from the cache, then events.
 export async function boot() {
   await bridge.subscribe((e: UiEvent) => onEvent(e));
+  await bridge.subscribeVideo(onPicture).catch(() => null);
   await refreshInfo();
   if (getState().info?.me) {
     await loadServers();
@@ -84,12 +86,18 @@ export async function loadChannels(serverId: ServerId) {
 
 let callPoll: ReturnType<typeof setInterval> | null = null;
 
-/// Joins a voice room; the call's state is then read twice a second.
+/// Joins a voice room (or, already in it, shows it); the call's state is
+/// then read twice a second.
 export async function joinVoice(channelId: ChannelId) {
   const s = getState();
+  if (s.call?.channel_id === channelId) {
+    setState({ callView: true });
+    return;
+  }
   try {
     const joined = await bridge.voiceJoin(channelId);
-    setState({ call: joined.info });
+    forgetPictures();
+    setState({ call: joined.info, callView: true });
     if (joined.notice) toast(translate(s.lang, "call.noticeTitle"), joined.notice);
   } catch (e) {
     fail(e);
@@ -104,7 +112,7 @@ export async function joinVoice(channelId: ChannelId) {
           toast(translate(getState().lang, "call.ended"), call.state.reason);
         }
         const live = call && call.state.state !== "left" ? call : null;
-        setState({ call: live });
+        setState((s) => ({ call: live, callView: s.callView && live !== null }));
         if (!live && callPoll) {
           clearInterval(callPoll);
           callPoll = null;
@@ -117,8 +125,55 @@ export async function joinVoice(channelId: ChannelId) {
 export async function leaveVoice() {
   if (callPoll) clearInterval(callPoll);
   callPoll = null;
-  setState({ call: null });
+  setState({ call: null, callView: false });
+  forgetPictures();
   await bridge.voiceLeave().catch(() => null);
+}
+
+async function refreshCall() {
+  const call = await bridge.callInfo().catch(() => null);
+  if (call && call.state.state !== "left") setState({ call });
+}
+
+/// Turns my camera on or off (an error, such as no camera, is shown).
+export async function setCamera(on: boolean) {
+  try {
+    await bridge.voiceCamera(on);
+  } catch (e) {
+    toast(translate(getState().lang, "call.noCamera"), reason(e));
+    return;
+  }
+  if (!on) forgetPictures(getState().info?.me?.id);
+  await refreshCall();
+}
+
+/// My own settings for someone in the call.
+export async function setPeer(userId: UserId, change: { volume?: number; muted?: boolean; videoHidden?: boolean }) {
+  await bridge.voicePeer(userId, change.volume ?? null, change.muted ?? null, change.videoHidden ?? null).catch(fail);
+  if (change.videoHidden) forgetPictures(userId);
+  await refreshCall();
+}
+
+/// Picks a device ("" for the system's default); null leaves one as it is.
+export async function setDevices(microphone: string | null, speakers: string | null, camera: string | null) {
+  try {
+    const notice = await bridge.voiceDevices(microphone, speakers, camera);
+    if (notice) toast(translate(getState().lang, "call.noticeTitle"), notice);
+  } catch (e) {
+    fail(e);
+  }
+  await refreshInfo();
+}
+
+export async function setPushToTalk(enabled: boolean) {
+  await bridge.voicePushToTalk(enabled).catch(fail);
+  await refreshInfo();
+  await refreshCall();
+}
+
+/// The push-to-talk key (or button) went down or up.
+export async function setTalking(talking: boolean) {
+  await bridge.voiceTalking(talking).catch(() => null);
 }
 
 export async function setVoice(muted: boolean | null, deafened: boolean | null) {
@@ -158,7 +213,7 @@ export async function selectServer(serverId: ServerId) {
 }
 
 export async function selectChannel(channelId: ChannelId) {
-  setState({ channelId, replyTo: null, editing: null });
+  setState({ channelId, replyTo: null, editing: null, callView: false });
   await bridge.setActiveChannel(channelId).catch(() => null);
   await loadTimeline(channelId);
 }

@@ -59,6 +59,8 @@ export interface State {
   voice: Record<ServerId, VoiceState[]>;
   /// My call, if I am in one.
   call: CallInfo | null;
+  /// The call fills the main area (instead of the open channel's messages).
+  callView: boolean;
   users: Record<UserId, User>;
   presence: Record<UserId, Presence>;
   serverId: ServerId | null;
@@ -103,6 +105,7 @@ export const initialState = (): State => ({
   members: {},
   voice: {},
   call: null,
+  callView: false,
   users: {},
   presence: {},
   serverId: null,
