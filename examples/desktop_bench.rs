@@ -211,7 +211,10 @@ async fn main() -> anyhow::Result<()> {
     alice
         .client
         .api()
-        .send_message(general, &SendMessage { client_id: ClientMessageId::new(), body: "welcome".into(), reply_to: None })
+        .send_message(
+            general,
+            &SendMessage { client_id: ClientMessageId::new(), body: "welcome".into(), reply_to: None },
+        )
         .await?;
     desktop.wait_text(".message .body", "welcome").await;
     desktop.quit().await;
@@ -223,7 +226,8 @@ async fn main() -> anyhow::Result<()> {
             let api = api.clone();
             async move {
                 let body = format!("message {i}: 내일 회의 자료 공유드립니다, see the notes for page {}", i % 300);
-                api.send_message(general, &SendMessage { client_id: ClientMessageId::new(), body, reply_to: None }).await
+                api.send_message(general, &SendMessage { client_id: ClientMessageId::new(), body, reply_to: None })
+                    .await
             }
         })
         .buffer_unordered(8)

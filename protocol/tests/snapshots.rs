@@ -297,7 +297,12 @@ fn voice_frames() {
         ServerFrame::Dispatch(Box::new(Dispatch { s: 90, event: Event::VoiceStateUpdated { state: voice_state() } })),
         ServerFrame::Dispatch(Box::new(Dispatch {
             s: 91,
-            event: Event::VoiceStateRemoved { server_id: id(10), channel_id: id(21), user_id: id(2), voice_session: id(50) },
+            event: Event::VoiceStateRemoved {
+                server_id: id(10),
+                channel_id: id(21),
+                user_id: id(2),
+                voice_session: id(50),
+            },
         })),
     ];
     round_trip(&server);

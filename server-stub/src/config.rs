@@ -277,7 +277,8 @@ impl Config {
             return Err(ConfigError::Invalid { flag: "--turn-urls", reason: "needs --turn-secret".into() });
         }
         for u in args.stun_urls.iter().chain(&args.turn_urls) {
-            if !(u.starts_with("stun:") || u.starts_with("stuns:") || u.starts_with("turn:") || u.starts_with("turns:")) {
+            if !(u.starts_with("stun:") || u.starts_with("stuns:") || u.starts_with("turn:") || u.starts_with("turns:"))
+            {
                 return Err(ConfigError::Invalid {
                     flag: "--stun-urls/--turn-urls",
                     reason: format!("{u:?} is not a stun:, stuns:, turn: or turns: URL"),

@@ -16,8 +16,8 @@ use std::time::Duration;
 use pq_core::{
     protocol::{ChannelId, UserId},
     voice::{
-        AudioSink, AudioSource, Call, CallInfo, Camera, DeviceInfo, Devices, FrameSource, JoinOptions, Microphone, NullSink,
-        SilenceSource, Speakers, TestPattern, VideoFrame,
+        AudioSink, AudioSource, Call, CallInfo, Camera, DeviceInfo, Devices, FrameSource, JoinOptions, Microphone,
+        NullSink, Processing, SilenceSource, Speakers, TestPattern, VideoFrame,
     },
 };
 use tauri::{Manager, ipc::InvokeResponseBody};
@@ -67,7 +67,10 @@ pub fn encode_picture(frame: &VideoFrame) -> Vec<u8> {
 fn open_microphone(id: Option<&str>) -> (Box<dyn AudioSource>, Option<String>) {
     match Microphone::open(id, Duration::from_millis(100)) {
         Ok(m) => (Box::new(m), None),
-        Err(e) => (Box::new(SilenceSource), Some(format!("You can listen, but not speak: {}.", e.to_string().trim_end_matches('.')))),
+        Err(e) => (
+            Box::new(SilenceSource),
+            Some(format!("You can listen, but not speak: {}.", e.to_string().trim_end_matches('.'))),
+        ),
     }
 }
 
@@ -92,7 +95,19 @@ impl Desktop {
         let udp_addrs = std::env::var("PQ_VOICE_UDP")
             .map(|v| v.split(',').map(str::to_owned).collect())
             .unwrap_or_else(|_| vec!["0.0.0.0:0".to_owned()]);
-        let call = client.join_voice(channel, JoinOptions { source, sink, muted: notice.is_some(), camera: None, udp_addrs }).await?;
+        let call = client
+            .join_voice(
+                channel,
+                JoinOptions {
+                    source,
+                    sink,
+                    muted: notice.is_some(),
+                    camera: None,
+                    processing: Processing::ALL,
+                    udp_addrs,
+                },
+            )
+            .await?;
         call.set_push_to_talk(settings.push_to_talk);
         let info = call.info();
         let mut frames = call.video_frames();

@@ -111,7 +111,8 @@ impl Desktop {
         commands::AppInfo {
             server_url: self.config.server.to_string(),
             version: env!("CARGO_PKG_VERSION").into(),
-            message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars() as u32,
+            message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars()
+                as u32,
             me,
             connection: client.as_ref().map_or(ConnectionState::SignedOut, |c| c.connection().borrow().clone()),
             startup_error: lock(&self.startup_error).clone(),
@@ -290,7 +291,9 @@ pub fn run() {
     let file = std::env::var_os("PQ_LOG_FILE")
         .and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
     match file {
-        Some(file) => tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).init(),
+        Some(file) => {
+            tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).init()
+        }
         None => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
     tauri::Builder::default()

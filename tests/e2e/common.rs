@@ -170,7 +170,8 @@ impl Person {
         let url: url::Url = server_url.parse().unwrap();
         let mut config = ClientConfig::new(url.clone(), dir.path().to_owned());
         config.tokens = Some(TokenStore::open(keychain).expect("a keychain"));
-        config.auth = Some(AuthOptions::new(url).browser(browser_as(email, name)).sign_in_timeout(Duration::from_secs(30)));
+        config.auth =
+            Some(AuthOptions::new(url).browser(browser_as(email, name)).sign_in_timeout(Duration::from_secs(30)));
         config.backoff = (Duration::from_millis(50), Duration::from_millis(800));
         let client = Client::start(config.clone()).await.expect("the client starts");
         client.sign_in().await.expect("signed in");

@@ -10,7 +10,9 @@ use pq_core::{
         ChannelId, UserId,
         models::{ChannelKind, CreateInvite},
     },
-    voice::{AudioSink, AudioSource, Call, JoinOptions, NullSink, TestPattern, ToneSource, dominant_frequency, goertzel},
+    voice::{
+        AudioSink, AudioSource, Call, JoinOptions, NullSink, TestPattern, ToneSource, dominant_frequency, goertzel,
+    },
 };
 
 use crate::common::{Person, Proxy, TestServer, wait_for};
@@ -21,6 +23,7 @@ fn options(hz: f64) -> JoinOptions {
         sink: Box::new(NullSink),
         muted: false,
         camera: None,
+        processing: pq_core::voice::Processing::NONE,
         udp_addrs: vec!["127.0.0.1:0".into()],
     }
 }
@@ -83,7 +86,9 @@ async fn join_with_camera(client: &Client, room: ChannelId, hz: f64, colour: (u8
 /// Waits until every call sees every other person's camera in their colour.
 async fn everyone_sees_everyone(calls: &[(&Call, UserId, (u8, u8, u8))], what: &str) {
     wait_for(30, what, || {
-        calls.iter().all(|(call, me, _)| calls.iter().filter(|(_, other, _)| other != me).all(|(_, other, c)| sees(call, *other, *c)))
+        calls.iter().all(|(call, me, _)| {
+            calls.iter().filter(|(_, other, _)| other != me).all(|(_, other, c)| sees(call, *other, *c))
+        })
     })
     .await;
 }
@@ -129,7 +134,10 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     let recorder = Recorder::default();
     let a = alice
         .client
-        .join_voice(room, JoinOptions { camera: Some(camera(COLOURS[0])), sink: Box::new(recorder.clone()), ..options(tones[0]) })
+        .join_voice(
+            room,
+            JoinOptions { camera: Some(camera(COLOURS[0])), sink: Box::new(recorder.clone()), ..options(tones[0]) },
+        )
         .await
         .unwrap();
     let b = join_with_camera(&bob.client, room, tones[1], COLOURS[1]).await;
@@ -155,20 +163,28 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     // her camera off; on again, everyone sees her again.
     c.set_camera(None);
     wait_for(10, "carol's camera to show off", || {
-        [&a, &b, &d].iter().all(|call| call.info().participants.iter().any(|p| p.state.user_id == ids[2] && !p.state.camera))
+        [&a, &b, &d]
+            .iter()
+            .all(|call| call.info().participants.iter().any(|p| p.state.user_id == ids[2] && !p.state.camera))
     })
     .await;
     let stopped = frames_from(&a, ids[2]);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(frames_from(&a, ids[2]) <= stopped + 2, "pictures kept coming from a camera that is off");
     c.set_camera(Some(camera((120, 200, 60))));
-    wait_for(15, "everyone to see carol's camera again", || [&a, &b, &d].iter().all(|call| sees(call, ids[2], (120, 200, 60)))).await;
+    wait_for(15, "everyone to see carol's camera again", || {
+        [&a, &b, &d].iter().all(|call| sees(call, ids[2], (120, 200, 60)))
+    })
+    .await;
 
     // Alice, for herself only: Bob muted, Carol's video hidden.
     assert!(recorder.power(tones[1]) > 0.0);
     a.set_locally_muted(ids[1], true);
     a.set_video_hidden(ids[2], true);
-    wait_for(5, "bob to be gone from alice's speakers", || recorder.power(tones[1]) < recorder.power(tones[2]) / 1_000.0).await;
+    wait_for(5, "bob to be gone from alice's speakers", || {
+        recorder.power(tones[1]) < recorder.power(tones[2]) / 1_000.0
+    })
+    .await;
     let hidden_at = frames_from(&a, ids[2]);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(frames_from(&a, ids[2]) <= hidden_at + 1, "hidden video is still decoded");
@@ -291,7 +307,11 @@ async fn a_tone_from_a_microphone_comes_out_of_the_other_side_speakers() {
     assert!(loud >= 48_000 / 4, "only {loud} loud samples in {} played", left.len());
     pieces.sort_by(f64::total_cmp);
     let hz = pieces[pieces.len() / 2];
-    assert!((hz - 1_000.0).abs() <= 30.0, "the speakers played {hz:.0} Hz, not the microphone's 1 kHz ({} pieces)", pieces.len());
+    assert!(
+        (hz - 1_000.0).abs() <= 30.0,
+        "the speakers played {hz:.0} Hz, not the microphone's 1 kHz ({} pieces)",
+        pieces.len()
+    );
 }
 
 /// The call of `a_tone_from_a_microphone_comes_out_of_the_other_side_speakers`,
@@ -316,7 +336,8 @@ async fn alsa_files_call() {
 
     // Bob listens on his speakers (the WAV file); Alice speaks into her
     // microphone (the 1 kHz file).
-    let speakers = pq_core::voice::Speakers::open(None, std::time::Duration::from_secs(1)).expect("the default speakers");
+    let speakers =
+        pq_core::voice::Speakers::open(None, std::time::Duration::from_secs(1)).expect("the default speakers");
     let bob_call = bob
         .client
         .join_voice(
@@ -326,17 +347,26 @@ async fn alsa_files_call() {
                 sink: Box::new(speakers),
                 muted: true,
                 camera: None,
+                processing: pq_core::voice::Processing::NONE,
                 udp_addrs: vec!["127.0.0.1:0".into()],
             },
         )
         .await
         .unwrap();
-    let mic = pq_core::voice::Microphone::open(None, std::time::Duration::from_secs(3)).expect("the default microphone");
+    let mic =
+        pq_core::voice::Microphone::open(None, std::time::Duration::from_secs(3)).expect("the default microphone");
     let alice_call = alice
         .client
         .join_voice(
             room,
-            JoinOptions { source: Box::new(mic), sink: Box::new(NullSink), muted: false, camera: None, udp_addrs: vec!["127.0.0.1:0".into()] },
+            JoinOptions {
+                source: Box::new(mic),
+                sink: Box::new(NullSink),
+                muted: false,
+                camera: None,
+                processing: pq_core::voice::Processing::NONE,
+                udp_addrs: vec!["127.0.0.1:0".into()],
+            },
         )
         .await
         .unwrap();

@@ -37,8 +37,8 @@ use std::{
 
 use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
-    limits::char_count,
     gateway::ClientFrame,
+    limits::char_count,
     models::{CreateInvite, Invite, InvitePreview, Me, Member, Message, Presence, ServerState, Toast, User},
     voice::VoiceState,
 };
@@ -556,7 +556,11 @@ impl Client {
     /// # Errors
     /// [`Error::NotSignedIn`]; [`Error::Voice`] when the server refuses (the
     /// room is full, not a voice channel) or cannot be reached.
-    pub async fn join_voice(&self, channel: ChannelId, options: crate::voice::JoinOptions) -> Result<crate::voice::Call> {
+    pub async fn join_voice(
+        &self,
+        channel: ChannelId,
+        options: crate::voice::JoinOptions,
+    ) -> Result<crate::voice::Call> {
         let me = self.me().ok_or(Error::NotSignedIn)?;
         crate::voice::call::join(&self.shared.calls, self.commands.clone(), me.id, channel, options)
             .await

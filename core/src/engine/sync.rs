@@ -987,5 +987,12 @@ fn decode(
 
 /// Gateway errors that answer a voice request (they carry no client id).
 fn is_voice_refusal(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::RoomFull | ErrorCode::NotInRoom | ErrorCode::NotFound | ErrorCode::BadRequest | ErrorCode::InvalidField)
+    matches!(
+        code,
+        ErrorCode::RoomFull
+            | ErrorCode::NotInRoom
+            | ErrorCode::NotFound
+            | ErrorCode::BadRequest
+            | ErrorCode::InvalidField
+    )
 }

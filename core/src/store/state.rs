@@ -298,7 +298,8 @@ impl Store {
                AND (instr(lower(body), lower('@' || ?4)) > 0
                     OR instr(body, '@everyone') > 0 OR instr(body, '@here') > 0)",
         )?;
-        let n: i64 = stmt.query_row(params![channel.to_string(), after_seq as i64, me.to_string(), name], |r| r.get(0))?;
+        let n: i64 =
+            stmt.query_row(params![channel.to_string(), after_seq as i64, me.to_string(), name], |r| r.get(0))?;
         Ok(n as u32)
     }
 

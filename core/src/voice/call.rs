@@ -16,7 +16,10 @@ use std::{
 use pq_protocol::{
     ChannelId, ErrorBody, UserId, VoiceSessionId,
     gateway::ClientFrame,
-    voice::{IceCandidate, Signal, VoiceJoin, VoiceJoined, VoiceLeft, VoiceLeftReason, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
+    voice::{
+        IceCandidate, Signal, VoiceJoin, VoiceJoined, VoiceLeft, VoiceLeftReason, VoiceSignal, VoiceSignalSend,
+        VoiceState, VoiceUpdate,
+    },
 };
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::{debug, info, warn};
@@ -25,6 +28,7 @@ use webrtc::peer_connection::RTCPeerConnectionState;
 use super::{
     audio::{AudioSink, AudioSource, FRAME, rms},
     peer::{Peer, PeerEvent, PeerKey, PeerSetup},
+    processing::{Processing, VoiceProcessor},
     video::{EncodedVideo, FrameSource, I420, VideoFrame, VideoQuality, VideoReceived, VideoSender},
 };
 
@@ -35,7 +39,10 @@ pub(crate) enum VoiceWire {
     Left(VoiceLeft),
     Signal(VoiceSignal),
     Updated(VoiceState),
-    Removed { user_id: UserId, voice_session: VoiceSessionId },
+    Removed {
+        user_id: UserId,
+        voice_session: VoiceSessionId,
+    },
     Refused(ErrorBody),
     /// A new gateway session (not a resume): the server no longer seats us.
     NewSession,
@@ -120,6 +127,9 @@ pub struct JoinOptions {
     pub muted: bool,
     /// The camera, to join with it on (`None`: audio only).
     pub camera: Option<Box<dyn FrameSource>>,
+    /// Echo cancellation, noise suppression and gain control on the
+    /// microphone ([`Processing::ALL`] for real devices).
+    pub processing: Processing,
     /// Local addresses for peer connections (`0.0.0.0:0`: every interface;
     /// tests use `127.0.0.1:0`).
     pub udp_addrs: Vec<String>,
@@ -130,6 +140,7 @@ impl std::fmt::Debug for JoinOptions {
         f.debug_struct("JoinOptions")
             .field("muted", &self.muted)
             .field("camera", &self.camera.is_some())
+            .field("processing", &self.processing)
             .field("udp_addrs", &self.udp_addrs)
             .finish_non_exhaustive()
     }
@@ -309,7 +320,6 @@ impl VoiceHub {
             let _ = tx.send(wire);
         }
     }
-
 }
 
 /// Starts a call: asks for a seat and returns once seated (or refused).
@@ -365,7 +375,8 @@ pub(crate) async fn join(
         camera_source: Mutex::new(options.camera),
         video_tx,
     };
-    tokio::spawn(actor.run(wire_rx, control_rx, video_rx, options.source, options.sink));
+    let processor = options.processing.any().then(|| VoiceProcessor::new(options.processing));
+    tokio::spawn(actor.run(wire_rx, control_rx, video_rx, options.source, options.sink, processor));
     match tokio::time::timeout(Duration::from_secs(15), seated_rx).await {
         Ok(Ok(Ok(()))) => Ok(Call { control, info, shared, frames: pictures }),
         Ok(Ok(Err(reason))) => Err(reason),
@@ -423,6 +434,7 @@ impl Actor {
         mut video: mpsc::Receiver<EncodedVideo>,
         mut source: Box<dyn AudioSource>,
         mut sink: Box<dyn AudioSink>,
+        mut processor: Option<VoiceProcessor>,
     ) {
         let (peer_tx, mut peer_rx) = mpsc::unbounded_channel();
         self.send_join().await;
@@ -469,9 +481,15 @@ impl Actor {
                 }
                 _ = tick.tick() => {
                     source.next_frame(&mut frame);
+                    if let Some(p) = processor.as_mut() {
+                        p.capture(&mut frame);
+                    }
                     self.audio_out(&frame, &mut packet).await;
                     self.mix(&mut mixed);
                     if !self.deafened {
+                        if let Some(p) = processor.as_mut() {
+                            p.render(&mixed);
+                        }
                         sink.play(&mixed);
                     }
                 }
@@ -507,7 +525,9 @@ impl Actor {
             channel_id: self.channel,
             self_mute: Some(self.muted),
             self_deaf: Some(self.deafened),
-            camera: Some(self.camera.is_some() || self.camera_source.lock().unwrap_or_else(PoisonError::into_inner).is_some()),
+            camera: Some(
+                self.camera.is_some() || self.camera_source.lock().unwrap_or_else(PoisonError::into_inner).is_some(),
+            ),
         }))
         .await;
     }
@@ -554,7 +574,8 @@ impl Actor {
                 // A re-join (new gateway session): start afresh.
                 self.close_all().await;
                 self.me = Some(j.me.clone());
-                self.roster = j.roster.iter().filter(|v| v.user_id != self.me_id).map(|v| (v.user_id, v.clone())).collect();
+                self.roster =
+                    j.roster.iter().filter(|v| v.user_id != self.me_id).map(|v| (v.user_id, v.clone())).collect();
                 let others: Vec<VoiceState> = self.roster.values().cloned().collect();
                 for other in others {
                     // As the newcomer we offer: the track we add asks for negotiation.
@@ -646,9 +667,17 @@ impl Actor {
         None
     }
 
-    async fn connect(&mut self, user: UserId, session: VoiceSessionId, offer: bool, peer_tx: &mpsc::UnboundedSender<PeerEvent>) {
+    async fn connect(
+        &mut self,
+        user: UserId,
+        session: VoiceSessionId,
+        offer: bool,
+        peer_tx: &mpsc::UnboundedSender<PeerEvent>,
+    ) {
         let Some(me) = self.me.as_ref().map(|m| m.voice_session) else { return };
-        match Peer::new((user, session), me, &self.setup, self.camera.is_some(), peer_tx.clone(), self.pictures.clone()).await {
+        match Peer::new((user, session), me, &self.setup, self.camera.is_some(), peer_tx.clone(), self.pictures.clone())
+            .await
+        {
             Ok(peer) => {
                 {
                     let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
@@ -771,7 +800,8 @@ impl Actor {
             self.speaking = speaking;
             self.last_speaking_sent = now;
             if self.me.is_some() {
-                self.send(ClientFrame::VoiceUpdate(VoiceUpdate { speaking: Some(speaking), ..Default::default() })).await;
+                self.send(ClientFrame::VoiceUpdate(VoiceUpdate { speaking: Some(speaking), ..Default::default() }))
+                    .await;
             }
         }
     }
@@ -850,13 +880,15 @@ impl Actor {
             .roster
             .values()
             .map(|state| {
-                let peer = self.peers.iter().find(|(k, _)| k.0 == state.user_id && k.1 == state.voice_session).map(|(_, p)| p);
+                let peer =
+                    self.peers.iter().find(|(k, _)| k.0 == state.user_id && k.1 == state.voice_session).map(|(_, p)| p);
                 let (packets, concealed, level) = peer.map_or((0, 0, 0.0), |p| {
                     let r = p.received.lock().unwrap_or_else(PoisonError::into_inner);
                     let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
                     (r.packets, r.concealed, (rms(&recent) / 32767.0) as f32)
                 });
-                let video_frames = peer.map_or(0, |p| p.video_received.lock().unwrap_or_else(PoisonError::into_inner).frames);
+                let video_frames =
+                    peer.map_or(0, |p| p.video_received.lock().unwrap_or_else(PoisonError::into_inner).frames);
                 let prefs = shared.prefs.get(&state.user_id).copied().unwrap_or_default();
                 Participant {
                     state: state.clone(),
@@ -874,7 +906,6 @@ impl Actor {
         info.participants.sort_by_key(|p| p.state.joined_at);
     }
 }
-
 
 /// An Opus encoder for voice: 20 ms frames, in-band FEC for up to 10 % loss.
 fn encoder() -> Result<opus::Encoder, String> {

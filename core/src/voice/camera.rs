@@ -88,11 +88,14 @@ impl Camera {
         let thread = std::thread::Builder::new()
             .name("pq-camera".into())
             .spawn(move || {
-                let requested = RequestedFormat::new::<RgbFormat>(RequestedFormatType::HighestResolution(Resolution::new(640, 480)));
-                let mut camera = match nokhwa::Camera::new(index.clone(), requested).and_then(|mut c| c.open_stream().map(|()| c)) {
-                    Ok(c) => c,
-                    Err(e) => return drop(ready_tx.send(Err(open_error(&index, &e.to_string())))),
-                };
+                let requested = RequestedFormat::new::<RgbFormat>(RequestedFormatType::HighestResolution(
+                    Resolution::new(640, 480),
+                ));
+                let mut camera =
+                    match nokhwa::Camera::new(index.clone(), requested).and_then(|mut c| c.open_stream().map(|()| c)) {
+                        Ok(c) => c,
+                        Err(e) => return drop(ready_tx.send(Err(open_error(&index, &e.to_string())))),
+                    };
                 let _ = ready_tx.send(Ok(camera.info().human_name()));
                 while !s.load(Ordering::Relaxed) {
                     match camera.frame() {
@@ -100,7 +103,10 @@ impl Camera {
                             let res = buffer.resolution();
                             let picture = match buffer.source_frame_format() {
                                 FrameFormat::YUYV => yuyv_to_i420(buffer.buffer(), res.width(), res.height()),
-                                _ => buffer.decode_image::<RgbFormat>().ok().and_then(|rgb| rgb_to_i420(rgb.as_raw(), rgb.width(), rgb.height())),
+                                _ => buffer
+                                    .decode_image::<RgbFormat>()
+                                    .ok()
+                                    .and_then(|rgb| rgb_to_i420(rgb.as_raw(), rgb.width(), rgb.height())),
                             };
                             if let Some(p) = picture {
                                 *l.lock().unwrap_or_else(PoisonError::into_inner) = Some(p);

@@ -87,8 +87,14 @@ pub fn list() -> Devices {
         Some(DeviceInfo { is_default: default.as_ref() == Some(&id), id, name })
     };
     Devices {
-        inputs: host.input_devices().map(|it| it.filter_map(|d| describe(d, &default_in)).collect()).unwrap_or_default(),
-        outputs: host.output_devices().map(|it| it.filter_map(|d| describe(d, &default_out)).collect()).unwrap_or_default(),
+        inputs: host
+            .input_devices()
+            .map(|it| it.filter_map(|d| describe(d, &default_in)).collect())
+            .unwrap_or_default(),
+        outputs: host
+            .output_devices()
+            .map(|it| it.filter_map(|d| describe(d, &default_out)).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -107,10 +113,7 @@ fn find(direction: Direction, id: Option<&str>) -> Result<cpal::Device, DeviceEr
     let device = match (id, direction) {
         (None, Direction::Input) => host.default_input_device(),
         (None, Direction::Output) => host.default_output_device(),
-        (Some(id), _) => host
-            .devices()
-            .ok()
-            .and_then(|mut it| it.find(|d| d.id().is_ok_and(|i| i.to_string() == id))),
+        (Some(id), _) => host.devices().ok().and_then(|mut it| it.find(|d| d.id().is_ok_and(|i| i.to_string() == id))),
     };
     device.ok_or(DeviceError::NotFound(what))
 }
@@ -118,7 +121,10 @@ fn find(direction: Direction, id: Option<&str>) -> Result<cpal::Device, DeviceEr
 /// The configuration to open `device` with: 16-bit if it has it, else float;
 /// at 48 kHz when the device can, else at the rate nearest to it (the call
 /// converts).
-fn choose_config(device: &cpal::Device, direction: Direction) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
+fn choose_config(
+    device: &cpal::Device,
+    direction: Direction,
+) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
     let name = device.to_string();
     let ranges: Vec<cpal::SupportedStreamConfigRange> = match direction {
         Direction::Input => device.supported_input_configs().map(Iterator::collect),
@@ -192,7 +198,9 @@ fn run_stream(
                 Err(e) => return drop(ready_tx.send(Err(e))),
             };
             if let Err(e) = stream.play() {
-                return drop(ready_tx.send(Err(DeviceError::Open { name: "the device".into(), reason: e.to_string() })));
+                return drop(
+                    ready_tx.send(Err(DeviceError::Open { name: "the device".into(), reason: e.to_string() })),
+                );
             }
             let _ = ready_tx.send(Ok(()));
             // Until the owner goes.
@@ -263,7 +271,11 @@ impl Microphone {
                 cpal::SampleFormat::I16 => device.build_input_stream(
                     config,
                     move |data: &[i16], _: &cpal::InputCallbackInfo| {
-                        push(&mut data.chunks(channels).map(|c| (c.iter().map(|s| i32::from(*s)).sum::<i32>() / c.len() as i32) as i16));
+                        push(
+                            &mut data
+                                .chunks(channels)
+                                .map(|c| (c.iter().map(|s| i32::from(*s)).sum::<i32>() / c.len() as i32) as i16),
+                        );
                     },
                     err,
                     None,

@@ -11,18 +11,23 @@
 //! nokhwa ([`camera`]). Video ([`video`]): VP8 through libvpx (`pq-vpx`), a
 //! size that shrinks as the room grows.
 //!
-//! Not built yet (see the issue): echo cancellation.
+//! The microphone goes through echo cancellation, noise suppression and gain
+//! control ([`processing`], WebRTC's audio processing in Rust) when asked.
 
 pub mod audio;
 pub(crate) mod call;
 pub mod camera;
 pub mod devices;
 mod peer;
+pub mod processing;
 pub mod resample;
 pub mod video;
 
-pub use audio::{AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, goertzel_power, rms};
+pub use audio::{
+    AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, goertzel_power, rms,
+};
 pub use call::{Call, CallInfo, CallState, JoinOptions, Participant};
-pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};
 pub use camera::Camera;
+pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};
+pub use processing::Processing;
 pub use video::{FrameSource, I420, TestPattern, VideoFrame, VideoQuality};

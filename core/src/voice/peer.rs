@@ -90,7 +90,12 @@ struct Outgoing {
 }
 
 impl Outgoing {
-    async fn new(pc: &Arc<dyn PeerConnection>, me: VoiceSessionId, codec: RTCRtpCodec, kind: RtpCodecKind) -> Result<Self, webrtc::error::Error> {
+    async fn new(
+        pc: &Arc<dyn PeerConnection>,
+        me: VoiceSessionId,
+        codec: RTCRtpCodec,
+        kind: RtpCodecKind,
+    ) -> Result<Self, webrtc::error::Error> {
         let ssrc: u32 = rand::random();
         let (mime, id, label) = match kind {
             RtpCodecKind::Video => (MIME_TYPE_VP8, format!("video-{me}"), "camera"),
@@ -153,7 +158,11 @@ pub(crate) struct Peer {
 
 impl std::fmt::Debug for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Peer").field("key", &self.key).field("polite", &self.polite).field("state", &self.state).finish()
+        f.debug_struct("Peer")
+            .field("key", &self.key)
+            .field("polite", &self.polite)
+            .field("state", &self.state)
+            .finish()
     }
 }
 
@@ -464,5 +473,11 @@ fn opus_codec() -> RTCRtpCodec {
 }
 
 fn vp8_codec() -> RTCRtpCodec {
-    RTCRtpCodec { mime_type: MIME_TYPE_VP8.to_owned(), clock_rate: 90_000, channels: 0, sdp_fmtp_line: String::new(), rtcp_feedback: vec![] }
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![],
+    }
 }

@@ -34,7 +34,8 @@ impl RateConverter {
     /// When rubato cannot convert between the rates (zero, or absurd ones).
     pub fn new(from: u32, to: u32, max_ready: usize) -> Result<Self, String> {
         let chunk = (from as usize / 100).max(1);
-        let resampler = Fft::<f32>::new(from as usize, to as usize, chunk, 1, FixedSync::Input).map_err(|e| e.to_string())?;
+        let resampler =
+            Fft::<f32>::new(from as usize, to as usize, chunk, 1, FixedSync::Input).map_err(|e| e.to_string())?;
         let out_max = resampler.output_frames_max();
         Ok(Self {
             input: vec![Vec::with_capacity(chunk)],
@@ -63,7 +64,9 @@ impl RateConverter {
             SequentialSliceOfVecs::new(&self.input, 1, frames_in),
             SequentialSliceOfVecs::new_mut(&mut self.output, 1, frames_out),
         ) {
-            (Ok(input), Ok(mut output)) => self.resampler.process_into_buffer(&input, &mut output, None).map(|(_, n)| n),
+            (Ok(input), Ok(mut output)) => {
+                self.resampler.process_into_buffer(&input, &mut output, None).map(|(_, n)| n)
+            }
             _ => Ok(0),
         };
         self.input[0].clear();

@@ -17,8 +17,8 @@ use std::{
 };
 
 use bytes::Bytes;
-pub use pq_vpx::I420;
 use pq_protocol::UserId;
+pub use pq_vpx::I420;
 use rtc::rtp::{codec::vp8::Vp8Packet, packetizer::Depacketizer};
 use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, warn};
@@ -57,7 +57,8 @@ impl TestPattern {
 impl FrameSource for TestPattern {
     fn next_frame(&mut self) -> Option<I420> {
         let (w, h) = (self.width as usize, self.height as usize);
-        let mut frame = I420 { width: self.width, height: self.height, data: vec![0; I420::size(self.width, self.height)] };
+        let mut frame =
+            I420 { width: self.width, height: self.height, data: vec![0; I420::size(self.width, self.height)] };
         let (y, rest) = frame.data.split_at_mut(w * h);
         let (u, v) = rest.split_at_mut((w / 2) * (h / 2));
         y.fill(self.yuv.0);
@@ -205,7 +206,11 @@ impl VideoSender {
         quality: Arc<Mutex<Option<VideoQuality>>>,
         preview: (UserId, broadcast::Sender<VideoFrame>),
     ) -> std::io::Result<Self> {
-        let shared = Arc::new(SenderShared { peers: AtomicUsize::new(peers), keyframe: AtomicBool::new(true), ..Default::default() });
+        let shared = Arc::new(SenderShared {
+            peers: AtomicUsize::new(peers),
+            keyframe: AtomicBool::new(true),
+            ..Default::default()
+        });
         let s = shared.clone();
         let thread = std::thread::Builder::new().name("pq-video".into()).spawn(move || {
             let period = Duration::from_secs(1) / FPS;
@@ -422,7 +427,9 @@ mod tests {
     #[test]
     fn frames_come_back_whole_from_rtp_and_a_lost_packet_spoils_only_its_frame() {
         use rtc::rtp::{codec::vp8::Vp8Payloader, packetizer::Payloader};
-        let mut enc = pq_vpx::Encoder::new(pq_vpx::EncoderConfig { width: 320, height: 180, bitrate_kbps: 300, fps: 15 }).unwrap();
+        let mut enc =
+            pq_vpx::Encoder::new(pq_vpx::EncoderConfig { width: 320, height: 180, bitrate_kbps: 300, fps: 15 })
+                .unwrap();
         let mut pattern = TestPattern::new(320, 180, (100, 90, 160));
         let mut payloader = Vp8Payloader::default();
         let mut seq = 0u16;

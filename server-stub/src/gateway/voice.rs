@@ -26,8 +26,8 @@ use pq_protocol::{
     limits::{MAX_CANDIDATES_PER_SIGNAL, MAX_SDP_BYTES},
     models::ChannelKind,
     voice::{
-        IceConfig, IceServer, Signal, VoiceJoin, VoiceJoined, VoiceLeft, VoiceLeftReason, VoiceSignal,
-        VoiceSignalSend, VoiceState, VoiceUpdate,
+        IceConfig, IceServer, Signal, VoiceJoin, VoiceJoined, VoiceLeft, VoiceLeftReason, VoiceSignal, VoiceSignalSend,
+        VoiceState, VoiceUpdate,
     },
 };
 use tracing::debug;
@@ -94,7 +94,8 @@ impl Hub {
         }
         let size = self.voice_config().room_size;
         let mut rooms = self.voice.lock().expect("voice lock");
-        let others = rooms.rooms.get(&join.channel_id).map_or(0, |r| r.iter().filter(|s| s.state.user_id != user).count());
+        let others =
+            rooms.rooms.get(&join.channel_id).map_or(0, |r| r.iter().filter(|s| s.state.user_id != user).count());
         if others >= size as usize {
             return Err(ApiError::RoomFull { limit: size });
         }
@@ -279,7 +280,8 @@ impl Hub {
     /// Unseats everyone matching `pred`, telling their sessions `reason`.
     pub(super) fn voice_unseat(&self, reason: VoiceLeftReason, pred: impl Fn(&VoiceState) -> bool) {
         let mut rooms = self.voice.lock().expect("voice lock");
-        let users: Vec<UserId> = rooms.rooms.values().flatten().filter(|s| pred(&s.state)).map(|s| s.state.user_id).collect();
+        let users: Vec<UserId> =
+            rooms.rooms.values().flatten().filter(|s| pred(&s.state)).map(|s| s.state.user_id).collect();
         for user in users {
             if let Some(seat) = rooms.take_user(user) {
                 self.dispatch_removed(&seat.state);
@@ -352,7 +354,10 @@ fn check_signal(signal: &Signal) -> Result<(), ApiError> {
     match signal {
         Signal::Description { sdp, .. } => {
             if sdp.len() > MAX_SDP_BYTES {
-                return Err(ApiError::invalid("sdp", format!("session descriptions are limited to {MAX_SDP_BYTES} bytes")));
+                return Err(ApiError::invalid(
+                    "sdp",
+                    format!("session descriptions are limited to {MAX_SDP_BYTES} bytes"),
+                ));
             }
         }
         Signal::Candidates { candidates, .. } => {
@@ -362,7 +367,10 @@ fn check_signal(signal: &Signal) -> Result<(), ApiError> {
                     format!("at most {MAX_CANDIDATES_PER_SIGNAL} candidates per signal"),
                 ));
             }
-            if candidates.iter().any(|c| c.candidate.len() > MAX_CANDIDATE_BYTES || c.sdp_mid.as_ref().is_some_and(|m| m.len() > 64)) {
+            if candidates
+                .iter()
+                .any(|c| c.candidate.len() > MAX_CANDIDATE_BYTES || c.sdp_mid.as_ref().is_some_and(|m| m.len() > 64))
+            {
                 return Err(ApiError::invalid("candidates", "an ICE candidate is too long"));
             }
         }
@@ -388,7 +396,11 @@ pub fn ice_servers(config: &VoiceConfig, user: UserId, now: SystemTime) -> IceCo
         let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret.as_bytes());
         let tag = hmac::sign(&key, username.as_bytes());
         let credential = base64::engine::general_purpose::STANDARD.encode(tag.as_ref());
-        ice_servers.push(IceServer { urls: config.turn_urls.clone(), username: Some(username), credential: Some(credential) });
+        ice_servers.push(IceServer {
+            urls: config.turn_urls.clone(),
+            username: Some(username),
+            credential: Some(credential),
+        });
         expires_at = Some(Timestamp::from_millis(secs as i64 * 1000));
     }
     IceConfig { ice_servers, expires_at }

@@ -62,7 +62,10 @@ impl Gw {
 
     async fn voice_state(&mut self, user: UserId, pred: impl Fn(&VoiceState) -> bool) -> VoiceState {
         match self
-            .event("voice_state_updated", |e| matches!(e, Event::VoiceStateUpdated { state } if state.user_id == user && pred(state)))
+            .event(
+                "voice_state_updated",
+                |e| matches!(e, Event::VoiceStateUpdated { state } if state.user_id == user && pred(state)),
+            )
             .await
         {
             Event::VoiceStateUpdated { state } => state,
@@ -71,8 +74,11 @@ impl Gw {
     }
 
     async fn voice_removed(&mut self, user: UserId) {
-        self.event("voice_state_removed", |e| matches!(e, Event::VoiceStateRemoved { user_id, .. } if *user_id == user))
-            .await;
+        self.event(
+            "voice_state_removed",
+            |e| matches!(e, Event::VoiceStateRemoved { user_id, .. } if *user_id == user),
+        )
+        .await;
     }
 }
 
@@ -115,8 +121,13 @@ async fn people_in_a_room_are_seen_by_the_server_and_signal_only_each_other() {
     c.voice_state(alice_id, |_| true).await;
 
     // Bob joins with his camera on: the roster holds both, in order of joining.
-    b.send(&ClientFrame::VoiceJoin(VoiceJoin { channel_id: room, self_mute: None, self_deaf: None, camera: Some(true) }))
-        .await;
+    b.send(&ClientFrame::VoiceJoin(VoiceJoin {
+        channel_id: room,
+        self_mute: None,
+        self_deaf: None,
+        camera: Some(true),
+    }))
+    .await;
     let jb = b.joined().await;
     assert_eq!(jb.roster.iter().map(|v| v.user_id).collect::<Vec<_>>(), [alice_id, bob_id]);
     assert!(jb.me.camera);
@@ -149,20 +160,36 @@ async fn people_in_a_room_are_seen_by_the_server_and_signal_only_each_other() {
         }],
         done: true,
     };
-    a.send(&ClientFrame::VoiceSignal(VoiceSignalSend { to: bob_id, to_session: jb.me.voice_session, signal: cands.clone() }))
-        .await;
+    a.send(&ClientFrame::VoiceSignal(VoiceSignalSend {
+        to: bob_id,
+        to_session: jb.me.voice_session,
+        signal: cands.clone(),
+    }))
+    .await;
     assert_eq!(b.signal().await.signal, cands);
 
     // A signal for an earlier stay, from someone not in the room, or from a
     // stranger goes nowhere, with a clear error.
-    a.send(&ClientFrame::VoiceSignal(VoiceSignalSend { to: bob_id, to_session: ja.me.voice_session, signal: offer("x") }))
-        .await;
+    a.send(&ClientFrame::VoiceSignal(VoiceSignalSend {
+        to: bob_id,
+        to_session: ja.me.voice_session,
+        signal: offer("x"),
+    }))
+    .await;
     assert_eq!(a.refused().await.error.code, pq_protocol::ErrorCode::NotInRoom);
-    c.send(&ClientFrame::VoiceSignal(VoiceSignalSend { to: alice_id, to_session: ja.me.voice_session, signal: offer("x") }))
-        .await;
+    c.send(&ClientFrame::VoiceSignal(VoiceSignalSend {
+        to: alice_id,
+        to_session: ja.me.voice_session,
+        signal: offer("x"),
+    }))
+    .await;
     assert_eq!(c.refused().await.error.code, pq_protocol::ErrorCode::NotInRoom);
-    d.send(&ClientFrame::VoiceSignal(VoiceSignalSend { to: alice_id, to_session: ja.me.voice_session, signal: offer("x") }))
-        .await;
+    d.send(&ClientFrame::VoiceSignal(VoiceSignalSend {
+        to: alice_id,
+        to_session: ja.me.voice_session,
+        signal: offer("x"),
+    }))
+    .await;
     assert_eq!(d.refused().await.error.code, pq_protocol::ErrorCode::NotInRoom);
     // A stranger cannot join, and a text channel is no room.
     d.send(&join(room)).await;

@@ -105,7 +105,10 @@ pub struct Desktop {
 
 impl std::fmt::Debug for Desktop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Desktop").field("display", &self.display).field("server", &self.server_url).finish_non_exhaustive()
+        f.debug_struct("Desktop")
+            .field("display", &self.display)
+            .field("server", &self.server_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -124,7 +127,8 @@ impl Desktop {
         std::fs::set_permissions(dir.path().join("run"), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
         // The system browser: hands every URL it is asked to open to the test.
         let browser = dir.path().join("browser");
-        std::fs::write(&browser, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", dir.path().join("opened").display())).unwrap();
+        std::fs::write(&browser, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", dir.path().join("opened").display()))
+            .unwrap();
         std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 
         let mut daemons = Vec::new();
@@ -205,17 +209,17 @@ impl Desktop {
         let (port, native) = (free_port(), free_port());
         desktop.driver = Some(
             desktop
-            .command(tool("keyctl"))
-            .args(["session", "-"])
-            .arg(tool("tauri-driver"))
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .arg("--native-driver")
-            .arg(tool("WebKitWebDriver"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(desktop.dir.path().join("driver.log")).expect("a log file"))
-            .process_group(0)
-            .spawn()
-            .expect("tauri-driver starts"),
+                .command(tool("keyctl"))
+                .args(["session", "-"])
+                .arg(tool("tauri-driver"))
+                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                .arg("--native-driver")
+                .arg(tool("WebKitWebDriver"))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(desktop.dir.path().join("driver.log")).expect("a log file"))
+                .process_group(0)
+                .spawn()
+                .expect("tauri-driver starts"),
         );
         desktop.driver_url = format!("http://127.0.0.1:{port}");
         eventually("tauri-driver to listen", WAIT, || {
@@ -391,11 +395,7 @@ impl Desktop {
 
     /// The URLs pq asked the system browser to open.
     pub fn opened_in_browser(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("opened"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
+        std::fs::read_to_string(self.dir.path().join("opened")).unwrap_or_default().lines().map(str::to_owned).collect()
     }
 
     /// Signs in with Google as `email`/`name`: clicks the button, plays the
@@ -411,7 +411,8 @@ impl Desktop {
         .await;
         assert!(url.contains("code_challenge="), "the sign-in URL carries PKCE: {url}");
         let http = devclient::browser();
-        let back = devclient::complete_federated(&http, &url, "Google", email, name).await.expect("the provider's pages");
+        let back =
+            devclient::complete_federated(&http, &url, "Google", email, name).await.expect("the provider's pages");
         assert!(back.starts_with("pq://auth/callback?"), "the provider sends the browser back to pq: {back}");
         self.open_link(&back);
         self.wait_text(".me-name", name).await;
@@ -519,10 +520,8 @@ impl Desktop {
         // WebKit paints a moment after the DOM changes.
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let png = self.wd().screenshot().await.expect("a screenshot");
-        let dir = std::env::var_os("PQ_SCREENSHOTS").map_or_else(
-            || built_binary("pq-desktop").parent().unwrap().join("ui-screenshots"),
-            PathBuf::from,
-        );
+        let dir = std::env::var_os("PQ_SCREENSHOTS")
+            .map_or_else(|| built_binary("pq-desktop").parent().unwrap().join("ui-screenshots"), PathBuf::from);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();

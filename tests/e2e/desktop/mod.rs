@@ -133,14 +133,7 @@ async fn chats_live_with_someone_on_another_client() {
 
     // Bob joins the voice room, muted: Minji sees him under it.
     let voice = joined.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
-    let call = bob
-        .client
-        .join_voice(
-            voice,
-            listening_only(),
-        )
-        .await
-        .expect("Bob joins the voice room");
+    let call = bob.client.join_voice(voice, listening_only()).await.expect("Bob joins the voice room");
     desktop.wait_text(".voice-roster [data-user='Bob']", "Bob").await;
     assert_eq!(desktop.all(".voice-roster [data-user='Bob'] [data-icon='mic-off']").await.len(), 1, "shown muted");
     desktop.screenshot("voice-room").await;
@@ -159,14 +152,7 @@ async fn chats_live_with_someone_on_another_client() {
         bob.client.voice_states(sid).iter().any(|v| v.user_id != bob_id).then_some(())
     })
     .await;
-    let call = bob
-        .client
-        .join_voice(
-            voice,
-            listening_only(),
-        )
-        .await
-        .expect("Bob joins Minji");
+    let call = bob.client.join_voice(voice, listening_only()).await.expect("Bob joins Minji");
     desktop.wait_text(".call-bar .call-status", "1/1 connected").await;
     assert!(call.info().participants.iter().any(|p| p.connection == "connected"), "{:?}", call.info());
     // The call fills the window: a tile each, Bob's connection graded.
@@ -174,9 +160,13 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.find(".tile[data-user='Bob'] [aria-label='Connection: good']").await;
     // Minji turns her camera on (the test pattern, PQ_FAKE_CAMERA): Bob sees
     // it in its colour, and she sees herself.
-    let minji_id = bob.client.voice_states(sid).iter().find(|v| v.user_id != bob_id).expect("Minji in the room").user_id;
+    let minji_id =
+        bob.client.voice_states(sid).iter().find(|v| v.user_id != bob_id).expect("Minji in the room").user_id;
     desktop.click("#call-camera").await;
-    eventually("Bob to see Minji's camera", WAIT, || async { picture_in(&call, minji_id, (110, 160, 100)).then_some(()) }).await;
+    eventually("Bob to see Minji's camera", WAIT, || async {
+        picture_in(&call, minji_id, (110, 160, 100)).then_some(())
+    })
+    .await;
     desktop.find(&format!("canvas[data-video='{minji_id}']")).await;
     // Bob turns his on (red): Minji's window draws it, in red.
     call.set_camera(Some(Box::new(pq_core::voice::TestPattern::new(640, 360, (81, 90, 240)))));
@@ -236,7 +226,12 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.enter("input.inline-name").await;
     desktop.find("[data-channel='random']").await;
     let random = eventually("Bob to see #random", WAIT, || async {
-        bob.client.channels(joined.server.id).ok()?.into_iter().find(|c| c.channel.name == "random").map(|c| c.channel.id)
+        bob.client
+            .channels(joined.server.id)
+            .ok()?
+            .into_iter()
+            .find(|c| c.channel.name == "random")
+            .map(|c| c.channel.id)
     })
     .await;
     bob.client.send(random, "also: bring the flashcards", None).await.unwrap();
@@ -474,6 +469,7 @@ fn listening_only() -> pq_core::voice::JoinOptions {
         sink: Box::new(pq_core::voice::NullSink),
         muted: true,
         camera: None,
+        processing: pq_core::voice::Processing::NONE,
         udp_addrs: vec!["127.0.0.1:0".into()],
     }
 }
