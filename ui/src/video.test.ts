@@ -29,12 +29,14 @@ describe("call pictures", () => {
   });
 
   it("grades a connection by its state and lost audio", () => {
-    const p = (connection: string, packets: number, concealed: number) =>
-      ({ connection, packets, concealed }) as Parameters<typeof quality>[0];
+    const p = (connection: string, packets: number, concealed: number, jitter_ms = 1) =>
+      ({ connection, packets, concealed, jitter_ms }) as Parameters<typeof quality>[0];
     expect(quality(p("connecting", 0, 0))).toBe("connecting");
     expect(quality(p("failed", 100, 0))).toBe("lost");
     expect(quality(p("connected", 1000, 5))).toBe("good");
     expect(quality(p("connected", 1000, 50))).toBe("fair");
     expect(quality(p("connected", 1000, 300))).toBe("poor");
+    expect(quality(p("connected", 1000, 0, 30))).toBe("fair");
+    expect(quality(p("connected", 1000, 0, 80))).toBe("poor");
   });
 });

@@ -84,6 +84,10 @@ pub struct Participant {
     pub concealed: u64,
     /// Their level over the last 100 ms, 0–1.
     pub level: f32,
+    /// How unevenly their audio arrives (interarrival jitter), in ms.
+    pub jitter_ms: f32,
+    /// How much of their audio waits to be played (the jitter buffer), in ms.
+    pub buffer_ms: f32,
     /// Pictures decoded from their camera.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub video_frames: u64,
@@ -810,25 +814,21 @@ impl Actor {
     /// volume for each.
     fn mix(&self, out: &mut [i16]) {
         let mut acc = vec![0i32; out.len()];
+        let mut frame = vec![0i16; out.len()];
         let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
         for (user, r) in &shared.audio {
             let prefs = shared.prefs.get(user).copied().unwrap_or_default();
             let gain = if prefs.muted { 0.0 } else { prefs.volume };
-            let mut r = r.lock().unwrap_or_else(PoisonError::into_inner);
-            // Play a peer's next frame once it is whole (one frame of
-            // buffering; an adaptive depth for jittery networks is still to do).
-            if r.queue.len() < out.len() {
-                continue;
+            if !r.lock().unwrap_or_else(PoisonError::into_inner).jitter.pop(&mut frame) {
+                continue; // Filling up (or nothing from them).
             }
-            let n = out.len().min(r.queue.len());
-            let samples = r.queue.drain(..n);
             if (gain - 1.0).abs() < f32::EPSILON {
-                for (a, s) in acc.iter_mut().zip(samples) {
-                    *a += i32::from(s);
+                for (a, s) in acc.iter_mut().zip(&frame) {
+                    *a += i32::from(*s);
                 }
             } else {
-                for (a, s) in acc.iter_mut().zip(samples) {
-                    *a += (f32::from(s) * gain) as i32;
+                for (a, s) in acc.iter_mut().zip(&frame) {
+                    *a += (f32::from(*s) * gain) as i32;
                 }
             }
         }
@@ -882,10 +882,16 @@ impl Actor {
             .map(|state| {
                 let peer =
                     self.peers.iter().find(|(k, _)| k.0 == state.user_id && k.1 == state.voice_session).map(|(_, p)| p);
-                let (packets, concealed, level) = peer.map_or((0, 0, 0.0), |p| {
+                let (packets, concealed, level, jitter_ms, buffer_ms) = peer.map_or((0, 0, 0.0, 0.0, 0.0), |p| {
                     let r = p.received.lock().unwrap_or_else(PoisonError::into_inner);
                     let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
-                    (r.packets, r.concealed, (rms(&recent) / 32767.0) as f32)
+                    (
+                        r.packets,
+                        r.concealed,
+                        (rms(&recent) / 32767.0) as f32,
+                        r.jitter.jitter_ms() as f32,
+                        r.jitter.depth_ms() as f32,
+                    )
                 });
                 let video_frames =
                     peer.map_or(0, |p| p.video_received.lock().unwrap_or_else(PoisonError::into_inner).frames);
@@ -896,6 +902,8 @@ impl Actor {
                     packets,
                     concealed,
                     level,
+                    jitter_ms,
+                    buffer_ms,
                     video_frames,
                     volume: prefs.volume,
                     locally_muted: prefs.muted,

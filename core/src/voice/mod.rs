@@ -18,6 +18,7 @@ pub mod audio;
 pub(crate) mod call;
 pub mod camera;
 pub mod devices;
+mod jitter;
 mod peer;
 pub mod processing;
 pub mod resample;

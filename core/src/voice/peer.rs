@@ -39,6 +39,7 @@ use webrtc::{
 
 use super::{
     audio::{FRAME, FRAME_DURATION},
+    jitter::JitterBuffer,
     video::{self, VideoFrame, VideoReceived},
 };
 
@@ -62,8 +63,8 @@ pub(crate) enum PeerEvent {
 /// (before mixing) and counters.
 #[derive(Debug, Default)]
 pub(crate) struct Received {
-    /// Decoded samples not yet played (the jitter buffer).
-    pub(crate) queue: VecDeque<i16>,
+    /// Decoded samples not yet played.
+    pub(crate) jitter: JitterBuffer,
     /// The last [`HISTORY`] samples decoded (for levels and tests).
     pub(crate) history: VecDeque<i16>,
     /// RTP packets received.
@@ -76,9 +77,6 @@ pub(crate) struct Received {
 
 /// Samples of decoded audio kept per peer (2 s).
 const HISTORY: usize = 2 * 48_000;
-/// Most decoded audio waiting to be played before the oldest is dropped
-/// (200 ms: a peer that sends faster than we play does not grow latency).
-const MAX_QUEUE: usize = 10 * FRAME;
 
 /// A track we send to one peer.
 struct Outgoing {
@@ -247,12 +245,9 @@ impl PeerConnectionEventHandler for Handler {
                 let mut r = received.lock().unwrap_or_else(PoisonError::into_inner);
                 r.packets += 1;
                 r.concealed += u64::from(lost.min(5));
-                r.first_at.get_or_insert_with(Instant::now);
-                r.queue.extend(out.iter().copied());
-                if r.queue.len() > MAX_QUEUE {
-                    let extra = r.queue.len() - MAX_QUEUE;
-                    r.queue.drain(..extra);
-                }
+                let now = Instant::now();
+                r.first_at.get_or_insert(now);
+                r.jitter.push(&out, now, packet.header.timestamp);
                 r.history.extend(out);
                 if r.history.len() > HISTORY {
                     let extra = r.history.len() - HISTORY;

@@ -28,6 +28,14 @@ concealed: number,
  */
 level: number, 
 /**
+ * How unevenly their audio arrives (interarrival jitter), in ms.
+ */
+jitter_ms: number, 
+/**
+ * How much of their audio waits to be played (the jitter buffer), in ms.
+ */
+buffer_ms: number, 
+/**
  * Pictures decoded from their camera.
  */
 video_frames: number, 
