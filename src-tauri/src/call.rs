@@ -122,6 +122,7 @@ impl Desktop {
             }
         });
         *lock(&self.call) = Some(ActiveCall { call, pictures });
+        crate::tray::update(&self.app, self);
         Ok(JoinedCall { info, notice })
     }
 
@@ -140,6 +141,7 @@ impl Desktop {
         if let Some(active) = active {
             active.pictures.abort();
             active.call.leave().await;
+            crate::tray::update(&self.app, self);
         }
     }
 
@@ -151,6 +153,11 @@ impl Desktop {
             // Ended from elsewhere (moved, disconnected): say so once, then forget it.
             if let Some(active) = call.take() {
                 active.pictures.abort();
+                let app = self.app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let desktop = app.state::<Desktop>();
+                    crate::tray::update(&app, &desktop);
+                });
             }
         }
         info
@@ -171,7 +178,15 @@ impl Desktop {
             if let Some(d) = deafened {
                 call.set_deafened(d);
             }
-        })
+        })?;
+        // The tray's microphone item follows once the server confirms.
+        let app = self.app.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let desktop = app.state::<Desktop>();
+            crate::tray::update(&app, &desktop);
+        });
+        Ok(())
     }
 
     /// Turns my camera on (the chosen one, else the first) or off.

@@ -79,6 +79,8 @@ pub struct Desktop {
     pending_invite: Mutex<Option<String>>,
     call: Mutex<Option<call::ActiveCall>>,
     video_subscribers: Mutex<Vec<IpcChannel<tauri::ipc::InvokeResponseBody>>>,
+    /// The call as the tray menu shows it (`Some(microphone muted)`).
+    tray_call: Mutex<Option<bool>>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -345,6 +347,7 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         pending_invite: Mutex::new(None),
         call: Mutex::new(None),
         video_subscribers: Mutex::new(Vec::new()),
+        tray_call: Mutex::new(None),
     });
     let desktop = app.state::<Desktop>();
     // Start the engine: it reads the cache and never waits on the network.
