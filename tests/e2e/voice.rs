@@ -224,6 +224,13 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     let all = [(&a, ids[0], tones[0]), (&b, ids[1], tones[1]), (&c, ids[2], tones[2]), (&d, ids[3], tones[3])];
     everyone_hears_everyone(&all, "bob to be heard again after rejoining").await;
     wait_for(15, "everyone to see bob again", || [&a, &c, &d].iter().all(|call| sees(call, ids[1], COLOURS[1]))).await;
+    // Leaving and joining again at once: the answer to the old goodbye must
+    // not end the new call.
+    b.leave().await;
+    let b = join_with_camera(&bob.client, room, tones[1], COLOURS[1]).await;
+    let all = [(&a, ids[0], tones[0]), (&b, ids[1], tones[1]), (&c, ids[2], tones[2]), (&d, ids[3], tones[3])];
+    everyone_hears_everyone(&all, "bob to be heard after leaving and joining at once").await;
+    assert!(matches!(b.info().state, pq_core::voice::CallState::InRoom), "{:?}", b.info().state);
 
     // Dana's network drops: after the grace the server lets her go and the
     // others close her connection; when her network is back her call takes

@@ -601,7 +601,9 @@ impl Actor {
                 debug!(error = %e.message, "a voice request was refused");
             }
             VoiceWire::Left(l) => {
-                if l.channel_id == self.channel {
+                // Before we are seated, a `voice_left` is the answer to the
+                // previous call's goodbye (leaving and joining again at once).
+                if l.channel_id == self.channel && self.me.is_some() {
                     return Some(match l.reason {
                         VoiceLeftReason::Left => "left".into(),
                         VoiceLeftReason::Moved => "you joined the call somewhere else".into(),

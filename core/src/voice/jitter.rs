@@ -4,7 +4,8 @@
 //!
 //! The depth adapts: the buffer estimates the interarrival jitter the way
 //! RTP receivers do (RFC 3550 §6.4.1, from arrival times against RTP
-//! timestamps) and aims for one frame plus three times that jitter. It
+//! timestamps) and aims for one frame plus three times that jitter (in
+//! whole frames). It
 //! starts playing once it holds its target; when it runs dry it waits to
 //! fill again (a short gap rather than a stutter); when it holds far more
 //! than its target (after a stall, a burst arrives) the oldest audio is
@@ -38,9 +39,14 @@ impl Default for JitterBuffer {
 }
 
 impl JitterBuffer {
-    /// How much audio it aims to hold, in samples.
+    /// How much audio it aims to hold, in samples: whole frames (the mixer
+    /// takes whole frames, so a part of one would cost a whole one), one
+    /// plus three times the jitter rounded to the nearest frame. A
+    /// millisecond or two of timer jitter costs nothing: the mixer's tick
+    /// already leaves that much room.
     pub(crate) fn target(&self) -> usize {
-        (FRAME + (3.0 * self.jitter) as usize).min(MAX_TARGET)
+        let extra = (3.0 * self.jitter / FRAME as f64).round() as usize;
+        ((1 + extra) * FRAME).min(MAX_TARGET)
     }
 
     /// The jitter estimate in milliseconds.
