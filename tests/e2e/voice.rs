@@ -130,6 +130,12 @@ async fn four_people_hear_each_other_and_the_room_recovers_from_leaving_and_drop
     let ids: Vec<UserId> = [&alice, &bob, &carol, &dana].iter().map(|p| p.client.me().unwrap().id).collect();
     let tones = [300.0, 500.0, 700.0, 900.0];
 
+    // Someone who is not a member of the server cannot take a seat.
+    let eve = Person::sign_in(&server.url, "eve@example.com").await;
+    eve.wait_online(10).await;
+    let refused = eve.client.join_voice(room, options(100.0)).await.expect_err("a non-member joined the room");
+    assert_eq!(refused.to_string(), "Channel not found.");
+
     // Everyone joins with a camera; Alice also listens on a recorder.
     let recorder = Recorder::default();
     let a = alice
