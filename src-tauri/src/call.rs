@@ -234,13 +234,29 @@ impl Desktop {
     }
 
     /// Switches devices (the call's, at once, and the saved choice). `Some("")`
-    /// goes back to the system's default.
-    pub(crate) fn set_devices(
+    /// goes back to the system's default. A camera that is on switches too.
+    pub(crate) async fn set_devices(
         &self,
         microphone: Option<String>,
         speakers: Option<String>,
         camera: Option<String>,
     ) -> Result<Option<String>, CommandError> {
+        let (notice, switch_camera) = self.switch_devices(microphone, speakers, camera)?;
+        if switch_camera {
+            self.set_camera(true).await?;
+        }
+        Ok(notice)
+    }
+
+    /// The synchronous part of [`Desktop::set_devices`]: saves the choice,
+    /// switches the call's microphone and speakers; returns a notice and
+    /// whether a camera that is on must switch.
+    fn switch_devices(
+        &self,
+        microphone: Option<String>,
+        speakers: Option<String>,
+        camera: Option<String>,
+    ) -> Result<(Option<String>, bool), CommandError> {
         let mut settings = lock(&self.settings).clone();
         let pick = |v: String| (!v.is_empty()).then_some(v);
         let mut notice = None;
@@ -259,12 +275,14 @@ impl Desktop {
                 active.call.set_sink(open_speakers(settings.speakers.as_deref()));
             }
         }
+        let camera_on = call.as_ref().is_some_and(|a| a.call.info().me.is_some_and(|m| m.camera));
+        let switch_camera = camera.is_some() && camera_on;
         if let Some(c) = camera {
             settings.camera = pick(c);
         }
         drop(call);
         self.set_settings(settings)?;
-        Ok(notice)
+        Ok((notice, switch_camera))
     }
 
     /// Push-to-talk on or off (saved; applies to the call at once).

@@ -189,7 +189,7 @@ commands! {
 
     /// Picks the microphone, speakers or camera ("" for the system's default); returns a notice if the microphone cannot be used.
     fn voice_devices(d, microphone: Option<String>, speakers: Option<String>, camera: Option<String>) -> Option<String> {
-        d.set_devices(microphone, speakers, camera)
+        d.set_devices(microphone, speakers, camera).await
     }
 
     /// Who is in the voice rooms of a server (known while connected).
