@@ -181,6 +181,20 @@ commands! {
         d.set_peer(user_id, volume, muted, video_hidden)
     }
 
+    /// Mutes or unmutes someone in a voice room for everyone (owner and admins).
+    fn voice_server_mute(d, channel_id: ChannelId, user_id: UserId, muted: bool) -> VoiceState {
+        let body = pq_core::protocol::voice::ModerateVoice { server_mute: muted };
+        let path = format!("api/channels/{channel_id}/voice/{user_id}");
+        Ok(d.client()?.api().patch(&path, &body).await.map_err(pq_core::Error::from)?)
+    }
+
+    /// Disconnects someone from a voice room (owner and admins).
+    fn voice_disconnect(d, channel_id: ChannelId, user_id: UserId) -> () {
+        let path = format!("api/channels/{channel_id}/voice/{user_id}");
+        let _: serde_json::Value = d.client()?.api().delete(&path).await.map_err(pq_core::Error::from)?;
+        Ok(())
+    }
+
     /// The push-to-talk key went down or up.
     fn voice_talking(d, talking: bool) -> () { d.set_talking(talking) }
 
@@ -243,6 +257,9 @@ commands! {
 
     /// I am typing in a channel.
     fn typing(d, channel_id: ChannelId) -> () { d.client()?.typing(channel_id).await; Ok(()) }
+
+    /// Whether text carets blink (they stop after a while without input, as in GTK).
+    fn set_caret_blink(d, blink: bool) -> () { d.set_caret_blink(blink); Ok(()) }
 
     /// This device became idle or active.
     fn set_idle(d, idle: bool) -> () { d.client()?.set_idle(idle).await; Ok(()) }

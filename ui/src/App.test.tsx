@@ -20,6 +20,8 @@ const bridge = vi.hoisted(() => ({
   callInfo: vi.fn(),
   voiceCamera: vi.fn(async () => null),
   voicePeer: vi.fn(async () => null),
+  voiceServerMute: vi.fn(async () => null),
+  voiceDisconnect: vi.fn(async () => null),
   mediaDevices: vi.fn(async () => ({ audio: { inputs: [], outputs: [] }, cameras: [] })),
   timeline: vi.fn(),
   setActiveChannel: vi.fn(async () => null),
@@ -280,6 +282,11 @@ describe("main screen", () => {
       fireEvent.click(screen.getByLabelText("Mute for me"));
     });
     expect(bridge.voicePeer).toHaveBeenCalledWith(BOB, null, true, null);
+    // I own the server: I may mute Bob for everyone.
+    await act(async () => {
+      fireEvent.click(screen.getByLabelText("Mute for everyone"));
+    });
+    expect(bridge.voiceServerMute).toHaveBeenCalledWith(LOUNGE, BOB, true);
     await act(async () => {
       fireEvent.click(document.getElementById("call-camera")!);
     });

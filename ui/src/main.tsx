@@ -1,7 +1,7 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-import { boot, watchIdle } from "./state/actions";
+import { boot, watchCaret, watchIdle } from "./state/actions";
 import "./styles.css";
 
 createRoot(document.getElementById("root")!).render(
@@ -11,3 +11,4 @@ createRoot(document.getElementById("root")!).render(
 );
 void boot();
 watchIdle();
+watchCaret();

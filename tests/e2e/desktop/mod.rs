@@ -187,6 +187,15 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.find(".tile-menu").await;
     desktop.click(".tile-menu label.check").await;
     desktop.find(".tile[data-user='Bob'] [aria-label='Muted for you']").await;
+    // Minji owns the server: she mutes Bob for everyone; the room sees it.
+    if desktop.all(".tile-menu").await.is_empty() {
+        desktop.click(".tile[data-user='Bob'] .tile-more").await;
+    }
+    desktop.click(".tile-menu label:last-of-type").await;
+    eventually("Bob to be muted for everyone", WAIT, || async {
+        bob.client.voice_states(sid).iter().any(|v| v.user_id == bob_id && v.server_mute).then_some(())
+    })
+    .await;
     // Bob's camera off: his tile shows his picture again.
     call.set_camera(None);
     eventually("Bob's video to go", WAIT, || async {

@@ -117,6 +117,20 @@ export function voicePeer(userId: UserId, volume: number | null, muted: boolean 
 }
 
 /**
+ * Mutes or unmutes someone in a voice room for everyone (owner and admins).
+ */
+export function voiceServerMute(channelId: ChannelId, userId: UserId, muted: boolean): Promise<VoiceState> {
+  return invoke("voice_server_mute", { channelId, userId, muted });
+}
+
+/**
+ * Disconnects someone from a voice room (owner and admins).
+ */
+export function voiceDisconnect(channelId: ChannelId, userId: UserId): Promise<null> {
+  return invoke("voice_disconnect", { channelId, userId });
+}
+
+/**
  * The push-to-talk key went down or up.
  */
 export function voiceTalking(talking: boolean): Promise<null> {
@@ -219,6 +233,13 @@ export function markRead(channelId: ChannelId, seq: number): Promise<null> {
  */
 export function typing(channelId: ChannelId): Promise<null> {
   return invoke("typing", { channelId });
+}
+
+/**
+ * Whether text carets blink (they stop after a while without input, as in GTK).
+ */
+export function setCaretBlink(blink: boolean): Promise<null> {
+  return invoke("set_caret_blink", { blink });
 }
 
 /**

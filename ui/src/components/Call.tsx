@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { CallInfo, MediaDevices, Participant, VoiceState } from "../bindings";
 import * as bridge from "../bridge/commands";
-import { leaveVoice, setCamera, setDevices, setPeer, setPushToTalk, setTalking, setVoice } from "../state/actions";
+import { leaveVoice, moderate, setCamera, setDevices, setPeer, setPushToTalk, setTalking, setVoice } from "../state/actions";
 import { useStore } from "../state/store";
 import { drawPicture, latestPicture, watchPictures } from "../state/video";
 import { Avatar, Icon, useT } from "./common";
@@ -186,6 +186,10 @@ function VideoCanvas({ userId, mirrored }: { userId: string; mirrored: boolean }
 function PeerMenu({ p, onClose }: { p: Participant; onClose: () => void }) {
   const t = useT();
   const user = p.state.user_id;
+  const admin = useStore((s) => {
+    const role = s.servers.find((sv) => sv.server.id === p.state.server_id)?.role;
+    return role === "owner" || role === "admin";
+  });
   return (
     <div className="menu tile-menu" role="menu" onMouseLeave={onClose}>
       <label className="volume">
@@ -200,6 +204,17 @@ function PeerMenu({ p, onClose }: { p: Participant; onClose: () => void }) {
         <input type="checkbox" checked={p.video_hidden} onChange={(e) => void setPeer(user, { videoHidden: e.target.checked })} />
         {t("call.hideVideo")}
       </label>
+      {admin && (
+        <>
+          <label className="check">
+            <input type="checkbox" checked={p.state.server_mute} onChange={(e) => void moderate(user, { serverMute: e.target.checked })} />
+            {t("call.muteForEveryone")}
+          </label>
+          <button className="danger" onClick={() => (onClose(), void moderate(user, "disconnect"))}>
+            {t("call.disconnect")}
+          </button>
+        </>
+      )}
     </div>
   );
 }

@@ -154,6 +154,19 @@ export async function setPeer(userId: UserId, change: { volume?: number; muted?:
   await refreshCall();
 }
 
+/// An admin's hand on someone in the room: muted for everyone, or shown out.
+export async function moderate(userId: UserId, action: { serverMute: boolean } | "disconnect") {
+  const call = getState().call;
+  if (!call) return;
+  try {
+    if (action === "disconnect") await bridge.voiceDisconnect(call.channel_id, userId);
+    else await bridge.voiceServerMute(call.channel_id, userId, action.serverMute);
+  } catch (e) {
+    fail(e);
+  }
+  await refreshCall();
+}
+
 /// Picks a device ("" for the system's default); null leaves one as it is.
 export async function setDevices(microphone: string | null, speakers: string | null, camera: string | null) {
   try {
@@ -347,6 +360,29 @@ export function toast(title: string, body: string) {
   const id = nextToast++;
   setState((s) => ({ toasts: [...s.toasts, { id, title, body }].slice(-4) }));
   setTimeout(() => setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), 6000);
+}
+
+/// Stops the text caret blinking after 10 s without input, as GTK's own
+/// text fields do (gtk-cursor-blink-timeout, which WebKitGTK does not apply
+/// itself): a blinking caret repaints the window twice a second forever, the
+/// largest cost of an idle pq under software rendering.
+export function watchCaret() {
+  const STILL_MS = 10_000;
+  let blinking = true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const active = () => {
+    if (!blinking) {
+      blinking = true;
+      void bridge.setCaretBlink(true).catch(() => null);
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      blinking = false;
+      void bridge.setCaretBlink(false).catch(() => null);
+    }, STILL_MS);
+  };
+  for (const e of ["keydown", "mousedown", "focusin"]) addEventListener(e, active, { passive: true });
+  active();
 }
 
 /// Reports idleness: 5 minutes without input.
