@@ -151,8 +151,11 @@ async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, starts: u
               done(JSON.stringify({ calls, mutations, frames })); }, 2000);
         "#;
         println!("diag {}: {}", binary.display(), desktop.js_async(js).await);
+        // Carets stop blinking after 10 s without input (watchCaret in the UI).
+        let still = "const done = arguments[arguments.length - 1]; setTimeout(() => done('waited'), 12000);";
+        desktop.js_async(still).await;
         let experiments = [
-            "return 'baseline'",
+            "return 'baseline, 12 s without input'",
             "const t = document.querySelector('textarea'); t.style.willChange = 'transform'; t.focus(); return 'composer on its own layer'",
             "const t = document.querySelector('textarea'); t.style.willChange = ''; t.style.contain = 'strict'; t.blur(); t.focus(); return 'composer contained'",
             "document.activeElement && document.activeElement.blur(); return 'blurred'",

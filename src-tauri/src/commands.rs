@@ -258,9 +258,6 @@ commands! {
     /// I am typing in a channel.
     fn typing(d, channel_id: ChannelId) -> () { d.client()?.typing(channel_id).await; Ok(()) }
 
-    /// Whether text carets blink (they stop after a while without input, as in GTK).
-    fn set_caret_blink(d, blink: bool) -> () { d.set_caret_blink(blink); Ok(()) }
-
     /// This device became idle or active.
     fn set_idle(d, idle: bool) -> () { d.client()?.set_idle(idle).await; Ok(()) }
 

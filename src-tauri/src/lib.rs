@@ -134,22 +134,6 @@ impl Desktop {
         *lock(&self.active_channel) = channel;
     }
 
-    /// Text carets blink or stay still. On Linux through GTK's setting, which
-    /// WebKitGTK passes on to the page; elsewhere the system decides.
-    fn set_caret_blink(&self, blink: bool) {
-        #[cfg(target_os = "linux")]
-        {
-            use gtk::prelude::GtkSettingsExt;
-            let _ = self.app.run_on_main_thread(move || {
-                if let Some(settings) = gtk::Settings::default() {
-                    settings.set_gtk_cursor_blink(blink);
-                }
-            });
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = blink;
-    }
-
     fn take_pending_invite(&self) -> Option<String> {
         lock(&self.pending_invite).take()
     }

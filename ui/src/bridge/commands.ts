@@ -236,13 +236,6 @@ export function typing(channelId: ChannelId): Promise<null> {
 }
 
 /**
- * Whether text carets blink (they stop after a while without input, as in GTK).
- */
-export function setCaretBlink(blink: boolean): Promise<null> {
-  return invoke("set_caret_blink", { blink });
-}
-
-/**
  * This device became idle or active.
  */
 export function setIdle(idle: boolean): Promise<null> {

@@ -362,27 +362,43 @@ export function toast(title: string, body: string) {
   setTimeout(() => setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), 6000);
 }
 
-/// Stops the text caret blinking after 10 s without input, as GTK's own
-/// text fields do (gtk-cursor-blink-timeout, which WebKitGTK does not apply
-/// itself): a blinking caret repaints the window twice a second forever, the
-/// largest cost of an idle pq under software rendering.
-export function watchCaret() {
-  const STILL_MS = 10_000;
-  let blinking = true;
+/// Lets the composer's caret rest after 10 s without input, the way GTK's
+/// own text fields stop blinking (gtk-cursor-blink-timeout, which WebKitGTK
+/// does not apply): a blinking caret repaints the window twice a second
+/// forever, the largest cost of an idle pq under software rendering. The
+/// composer gives up focus; the next key typed anywhere outside another
+/// field brings it back, with the text and selection as they were, and the
+/// key goes into it.
+export function watchCaret(doc: Document = document, stillMs = 10_000) {
+  let rested: HTMLElement | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const active = () => {
-    if (!blinking) {
-      blinking = true;
-      void bridge.setCaretBlink(true).catch(() => null);
+  const editable = (el: Element | null) =>
+    !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || (el as HTMLElement).isContentEditable);
+  const rest = () => {
+    const el = doc.activeElement as HTMLElement | null;
+    if (el?.id === "composer") {
+      rested = el;
+      el.blur();
     }
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      blinking = false;
-      void bridge.setCaretBlink(false).catch(() => null);
-    }, STILL_MS);
   };
-  for (const e of ["keydown", "mousedown", "focusin"]) addEventListener(e, active, { passive: true });
-  active();
+  const active = (e: Event) => {
+    if (e.type === "keydown" && rested && doc.activeElement === rested) rested = null;
+    if (e.type === "keydown" && rested && rested.isConnected && !editable(doc.activeElement)) {
+      const k = e as KeyboardEvent;
+      if (!k.ctrlKey && !k.metaKey && !k.altKey && (k.key.length === 1 || k.key === "Enter" || k.key === "Backspace")) {
+        rested.focus();
+      }
+    }
+    if (e.type === "mousedown") rested = null;
+    clearTimeout(timer);
+    timer = setTimeout(rest, stillMs);
+  };
+  for (const e of ["keydown", "mousedown", "focusin"]) doc.defaultView?.addEventListener(e, active, { capture: true, passive: true });
+  timer = setTimeout(rest, stillMs);
+  return () => {
+    clearTimeout(timer);
+    for (const e of ["keydown", "mousedown", "focusin"]) doc.defaultView?.removeEventListener(e, active, { capture: true });
+  };
 }
 
 /// Reports idleness: 5 minutes without input.
