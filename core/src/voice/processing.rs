@@ -60,7 +60,7 @@ impl VoiceProcessor {
     #[must_use]
     pub fn new(what: Processing) -> Self {
         let config = Config {
-            high_pass_filter: what.any().then(|| HighPassFilter { apply_in_full_band: true }),
+            high_pass_filter: what.any().then_some(HighPassFilter { apply_in_full_band: true }),
             echo_canceller: what.echo_cancellation.then(EchoCanceller::default),
             noise_suppression: what.noise_suppression.then(NoiseSuppression::default),
             gain_controller2: what.gain_control.then(GainController2::default),
