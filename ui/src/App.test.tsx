@@ -258,6 +258,7 @@ describe("main screen", () => {
       fireEvent.click(screen.getByText("Lounge"));
     });
     expect(bridge.voiceJoin).toHaveBeenCalledWith(LOUNGE);
+    expect(bridge.subscribeVideo).toHaveBeenCalledTimes(1);
     expect(screen.getByText("Voice connected")).toBeTruthy();
     expect(screen.getByText("1/1 connected")).toBeTruthy();
     expect(screen.getByText("No microphone")).toBeTruthy();

@@ -20,7 +20,6 @@ function fail(e: unknown) {
 /// Starts the UI: first frame from the cache, then events.
 export async function boot() {
   await bridge.subscribe((e: UiEvent) => onEvent(e));
-  await bridge.subscribeVideo(onPicture).catch(() => null);
   await refreshInfo();
   if (getState().info?.me) {
     await loadServers();
@@ -85,6 +84,17 @@ export async function loadChannels(serverId: ServerId) {
 }
 
 let callPoll: ReturnType<typeof setInterval> | null = null;
+let videoSubscribed = false;
+
+/// Pictures come over their own channel, opened with the first call (not at
+/// start: nothing to show before, and start-up stays one call shorter).
+async function subscribeVideo() {
+  if (videoSubscribed) return;
+  videoSubscribed = true;
+  await bridge.subscribeVideo(onPicture).catch(() => {
+    videoSubscribed = false;
+  });
+}
 
 /// Joins a voice room (or, already in it, shows it); the call's state is
 /// then read twice a second.
@@ -94,6 +104,7 @@ export async function joinVoice(channelId: ChannelId) {
     setState({ callView: true });
     return;
   }
+  await subscribeVideo();
   try {
     const joined = await bridge.voiceJoin(channelId);
     forgetPictures();
