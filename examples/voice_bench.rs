@@ -145,7 +145,10 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 async fn main() -> anyhow::Result<()> {
     // Diagnostics on stderr when asked (RUST_LOG=rtc_dtls=debug, …).
     if std::env::var_os("RUST_LOG").is_some() {
-        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
     }
     let mut args = std::env::args().skip(1);
     let people: usize = args.next().map_or(Ok(6), |s| s.parse())?;

@@ -185,15 +185,17 @@ impl Drop for StreamThread {
     }
 }
 
+/// Builds a stream on a thread of its own and plays it; returns the thread
+/// and the sample rate the stream runs at.
 fn run_stream(
-    build: impl FnOnce() -> Result<cpal::Stream, DeviceError> + Send + 'static,
-) -> Result<StreamThread, DeviceError> {
+    build: impl FnOnce() -> Result<(cpal::Stream, u32), DeviceError> + Send + 'static,
+) -> Result<(StreamThread, u32), DeviceError> {
     let (ready_tx, ready_rx) = mpsc::channel();
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("pq-audio".into())
         .spawn(move || {
-            let stream = match build() {
+            let (stream, rate) = match build() {
                 Ok(s) => s,
                 Err(e) => return drop(ready_tx.send(Err(e))),
             };
@@ -202,14 +204,14 @@ fn run_stream(
                     ready_tx.send(Err(DeviceError::Open { name: "the device".into(), reason: e.to_string() })),
                 );
             }
-            let _ = ready_tx.send(Ok(()));
+            let _ = ready_tx.send(Ok(rate));
             // Until the owner goes.
             let _ = stop_rx.recv();
             drop(stream);
         })
         .map_err(|e| DeviceError::Open { name: "the device".into(), reason: e.to_string() })?;
     match ready_rx.recv() {
-        Ok(Ok(())) => Ok(StreamThread { stop: Some(stop_tx), thread: Some(thread) }),
+        Ok(Ok(rate)) => Ok((StreamThread { stop: Some(stop_tx), thread: Some(thread) }, rate)),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(DeviceError::Open { name: "the device".into(), reason: "its thread ended".into() }),
     }
@@ -222,19 +224,53 @@ fn samples_in(d: Duration) -> usize {
     (d.as_millis() as usize * SAMPLE_RATE as usize / 1000).max(super::audio::FRAME)
 }
 
-/// A microphone: what it captured, mixed down to mono, for the call to take
-/// 20 ms at a time.
-pub struct Microphone {
+/// An open device: its stream's thread and the samples it trades with the
+/// call (at the device's rate; `converter` turns them to and from 48 kHz).
+struct OpenDevice {
     buffer: Buffer,
+    /// Most samples `buffer` holds.
     max: usize,
     /// When the device does not run at 48 kHz.
     converter: Option<RateConverter>,
     _stream: StreamThread,
 }
 
+/// What builds a device's stream: the device, its configuration and sample
+/// format, the shared buffer and its limit.
+type BuildStream = dyn FnOnce(&cpal::Device, cpal::StreamConfig, cpal::SampleFormat, Buffer, usize) -> Result<cpal::Stream, cpal::Error>
+    + Send;
+
+impl OpenDevice {
+    fn open(
+        direction: Direction,
+        id: Option<&str>,
+        max_buffer: Duration,
+        build: Box<BuildStream>,
+    ) -> Result<Self, DeviceError> {
+        let id = id.map(str::to_owned);
+        let buffer: Buffer = Arc::default();
+        let max = samples_in(max_buffer);
+        let b = buffer.clone();
+        let (stream, rate) = run_stream(move || {
+            let device = find(direction, id.as_deref())?;
+            let (config, format) = choose_config(&device, direction)?;
+            let rate = config.sample_rate;
+            build(&device, config, format, b, max)
+                .map(|s| (s, rate))
+                .map_err(|e| DeviceError::Open { name: device.to_string(), reason: e.to_string() })
+        })?;
+        let converter = converter_for(rate, direction, max)?;
+        Ok(Self { buffer, max, converter, _stream: stream })
+    }
+}
+
+/// A microphone: what it captured, mixed down to mono, for the call to take
+/// 20 ms at a time.
+pub struct Microphone(OpenDevice);
+
 impl std::fmt::Debug for Microphone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Microphone").field("max", &self.max).finish_non_exhaustive()
+        f.debug_struct("Microphone").field("max", &self.0.max).finish_non_exhaustive()
     }
 }
 
@@ -246,16 +282,7 @@ impl Microphone {
     /// # Errors
     /// See [`DeviceError`].
     pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
-        let id = id.map(str::to_owned);
-        let buffer: Buffer = Arc::default();
-        let max = samples_in(max_buffer);
-        let b = buffer.clone();
-        let (rate_tx, rate_rx) = mpsc::channel();
-        let stream = run_stream(move || {
-            let device = find(Direction::Input, id.as_deref())?;
-            let (config, format) = choose_config(&device, Direction::Input)?;
-            let _ = rate_tx.send(config.sample_rate);
-            let name = device.to_string();
+        let build = |device: &cpal::Device, config: cpal::StreamConfig, format, b: Buffer, max| {
             let channels = usize::from(config.channels.max(1));
             let push = move |mono: &mut dyn Iterator<Item = i16>| {
                 let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
@@ -267,7 +294,7 @@ impl Microphone {
                 }
             };
             let err = |e: cpal::Error| warn!(error = %e, "microphone stream error");
-            let stream = match format {
+            match format {
                 cpal::SampleFormat::I16 => device.build_input_stream(
                     config,
                     move |data: &[i16], _: &cpal::InputCallbackInfo| {
@@ -291,18 +318,17 @@ impl Microphone {
                     err,
                     None,
                 ),
-            };
-            stream.map_err(|e| DeviceError::Open { name, reason: e.to_string() })
-        })?;
-        let converter = converter_for(rate_rx.try_recv().unwrap_or(SAMPLE_RATE), Direction::Input, max)?;
-        Ok(Self { buffer, max, converter, _stream: stream })
+            }
+        };
+        OpenDevice::open(Direction::Input, id, max_buffer, Box::new(build)).map(Self)
     }
 }
 
 impl AudioSource for Microphone {
     fn next_frame(&mut self, frame: &mut [i16]) {
-        let mut buf = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(converter) = &mut self.converter {
+        let d = &mut self.0;
+        let mut buf = d.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(converter) = &mut d.converter {
             converter.push(buf.drain(..));
             drop(buf);
             let n = converter.pop(frame);
@@ -319,17 +345,11 @@ impl AudioSource for Microphone {
 }
 
 /// Speakers: the call's mixed frames, copied to every channel.
-pub struct Speakers {
-    buffer: Buffer,
-    max: usize,
-    /// When the device does not run at 48 kHz.
-    converter: Option<RateConverter>,
-    _stream: StreamThread,
-}
+pub struct Speakers(OpenDevice);
 
 impl std::fmt::Debug for Speakers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Speakers").field("max", &self.max).finish_non_exhaustive()
+        f.debug_struct("Speakers").field("max", &self.0.max).finish_non_exhaustive()
     }
 }
 
@@ -340,19 +360,10 @@ impl Speakers {
     /// # Errors
     /// See [`DeviceError`].
     pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
-        let id = id.map(str::to_owned);
-        let buffer: Buffer = Arc::default();
-        let max = samples_in(max_buffer);
-        let b = buffer.clone();
-        let (rate_tx, rate_rx) = mpsc::channel();
-        let stream = run_stream(move || {
-            let device = find(Direction::Output, id.as_deref())?;
-            let (config, format) = choose_config(&device, Direction::Output)?;
-            let _ = rate_tx.send(config.sample_rate);
-            let name = device.to_string();
+        let build = |device: &cpal::Device, config: cpal::StreamConfig, format, b: Buffer, _max| {
             let channels = usize::from(config.channels.max(1));
             let err = |e: cpal::Error| warn!(error = %e, "speaker stream error");
-            let stream = match format {
+            match format {
                 cpal::SampleFormat::I16 => device.build_output_stream(
                     config,
                     move |data: &mut [i16], _: &cpal::OutputCallbackInfo| {
@@ -375,26 +386,24 @@ impl Speakers {
                     err,
                     None,
                 ),
-            };
-            stream.map_err(|e| DeviceError::Open { name, reason: e.to_string() })
-        })?;
-        let converter = converter_for(rate_rx.try_recv().unwrap_or(SAMPLE_RATE), Direction::Output, max)?;
-        Ok(Self { buffer, max, converter, _stream: stream })
+            }
+        };
+        OpenDevice::open(Direction::Output, id, max_buffer, Box::new(build)).map(Self)
     }
 }
 
 impl AudioSink for Speakers {
     fn play(&mut self, frame: &[i16]) {
-        let mut buf = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
-        let room = self.max.saturating_sub(buf.len());
-        if let Some(converter) = &mut self.converter {
-            converter.push(frame.iter().copied());
-            let mut converted = vec![0; converter.ready().min(room)];
-            let n = converter.pop(&mut converted);
-            buf.extend(&converted[..n]);
-            return;
+        let d = &mut self.0;
+        let mut buf = d.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = d.max.saturating_sub(buf.len());
+        match &mut d.converter {
+            Some(converter) => {
+                converter.push(frame.iter().copied());
+                converter.pop_into(&mut buf, room);
+            }
+            None => buf.extend(frame.iter().take(room).copied()),
         }
-        buf.extend(frame.iter().take(room).copied());
     }
 }
 

@@ -34,7 +34,13 @@ pub(crate) struct JitterBuffer {
 
 impl Default for JitterBuffer {
     fn default() -> Self {
-        Self { queue: VecDeque::with_capacity(MAX_TARGET + SLACK), jitter: 0.0, last: None, playing: false, underruns: 0 }
+        Self {
+            queue: VecDeque::with_capacity(MAX_TARGET + SLACK),
+            jitter: 0.0,
+            last: None,
+            playing: false,
+            underruns: 0,
+        }
     }
 }
 

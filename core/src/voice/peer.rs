@@ -17,9 +17,9 @@ use pq_protocol::{
 };
 use rtc::{
     ice::mdns::MulticastDnsMode,
-    peer_connection::transport::RTCDtlsRole,
     media::Sample,
     peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8},
+    peer_connection::transport::RTCDtlsRole,
     rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind},
 };
 use tokio::sync::{broadcast, mpsc};

@@ -93,6 +93,12 @@ impl RateConverter {
         n
     }
 
+    /// Moves up to `n` converted samples to the end of `out`.
+    pub fn pop_into(&mut self, out: &mut VecDeque<i16>, n: usize) {
+        let n = n.min(self.ready.len());
+        out.extend(self.ready.drain(..n));
+    }
+
     /// Converted samples waiting.
     #[must_use]
     pub fn ready(&self) -> usize {
