@@ -133,6 +133,16 @@ impl std::fmt::Debug for Person {
 /// A browser stand-in that signs in as `email` through the development
 /// provider's Google stand-in and follows the redirect to the loopback
 /// listener, as a person would.
+/// Whether the newest picture `call` has from `user` is in `colour` (Y, U, V;
+/// judged by the chroma planes' averages, so a test pattern's moving white
+/// square does not matter).
+pub fn picture_in(call: &pq_core::voice::Call, user: pq_core::protocol::UserId, colour: (u8, u8, u8)) -> bool {
+    let Some(p) = call.latest_picture(user) else { return false };
+    let (_, u, v) = p.planes();
+    let mean = |plane: &[u8]| plane.iter().map(|&b| f64::from(b)).sum::<f64>() / plane.len().max(1) as f64;
+    (mean(u) - f64::from(colour.1)).abs() < 12.0 && (mean(v) - f64::from(colour.2)).abs() < 12.0
+}
+
 pub fn browser_for(email: &str) -> Arc<dyn pq_core::auth::Browser> {
     browser_as(email, email.split('@').next().unwrap())
 }

@@ -35,14 +35,9 @@ fn camera(colour: (u8, u8, u8)) -> Box<TestPattern> {
     Box::new(TestPattern::new(640, 360, colour))
 }
 
-/// Whether the newest picture `call` has from `user` is in `colour` (the
-/// chroma planes' average: the square crossing the pattern is white).
+/// Whether the newest picture `call` has from `user` is in `colour`.
 fn sees(call: &Call, user: UserId, colour: (u8, u8, u8)) -> bool {
-    let Some(p) = call.latest_picture(user) else { return false };
-    let luma = p.width as usize * p.height as usize;
-    let (u, v) = p.data[luma..].split_at(luma / 4);
-    let mean = |plane: &[u8]| plane.iter().map(|&b| f64::from(b)).sum::<f64>() / plane.len() as f64;
-    (mean(u) - f64::from(colour.1)).abs() < 12.0 && (mean(v) - f64::from(colour.2)).abs() < 12.0
+    crate::common::picture_in(call, user, colour)
 }
 
 fn frames_from(call: &Call, user: UserId) -> u64 {

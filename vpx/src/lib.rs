@@ -45,6 +45,36 @@ impl I420 {
         w * h + 2 * (w / 2) * (h / 2)
     }
 
+    /// A picture of this size with every byte zero, to fill in.
+    #[must_use]
+    pub fn zeroed(width: u32, height: u32) -> Self {
+        Self { width, height, data: vec![0; Self::size(width, height)] }
+    }
+
+    /// The Y, U and V planes.
+    #[must_use]
+    pub fn planes(&self) -> (&[u8], &[u8], &[u8]) {
+        let (y, c) = self.plane_sizes();
+        let (y_plane, rest) = self.data.split_at(y.min(self.data.len()));
+        let (u, v) = rest.split_at(c.min(rest.len()));
+        (y_plane, u, v)
+    }
+
+    /// The Y, U and V planes, to write.
+    pub fn planes_mut(&mut self) -> (&mut [u8], &mut [u8], &mut [u8]) {
+        let (y, c) = self.plane_sizes();
+        let len = self.data.len();
+        let (y_plane, rest) = self.data.split_at_mut(y.min(len));
+        let (u, v) = rest.split_at_mut(c.min(rest.len()));
+        (y_plane, u, v)
+    }
+
+    /// Bytes in the Y plane and in each chroma plane.
+    fn plane_sizes(&self) -> (usize, usize) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        (w * h, (w / 2) * (h / 2))
+    }
+
     /// A black picture.
     #[must_use]
     pub fn black(width: u32, height: u32) -> Self {

@@ -10,7 +10,7 @@ fn config(width: u32, height: u32, bitrate_kbps: u32) -> EncoderConfig {
 fn moving(width: u32, height: u32, n: u32) -> I420 {
     let (w, h) = (width as usize, height as usize);
     let mut frame = I420::black(width, height);
-    let (y, uv) = frame.data.split_at_mut(w * h);
+    let (y, u, v) = frame.planes_mut();
     let (sx, sy) = ((n as usize * 4) % (w - 48), (n as usize * 4) % (h - 48));
     for row in 0..h {
         for col in 0..w {
@@ -18,7 +18,6 @@ fn moving(width: u32, height: u32, n: u32) -> I420 {
             y[row * w + col] = if square { 235 } else { (16 + (col + row) * 200 / (w + h)) as u8 };
         }
     }
-    let (u, v) = uv.split_at_mut((w / 2) * (h / 2));
     for row in 0..h / 2 {
         for col in 0..w / 2 {
             u[row * w / 2 + col] = (64 + col * 128 / (w / 2)) as u8;

@@ -159,9 +159,8 @@ pub fn yuyv_to_i420(src: &[u8], width: u32, height: u32) -> Option<I420> {
     if w == 0 || h == 0 || src.len() < sw * 2 * h {
         return None;
     }
-    let mut out = I420 { width: w as u32, height: h as u32, data: vec![0; I420::size(w as u32, h as u32)] };
-    let (y, rest) = out.data.split_at_mut(w * h);
-    let (u, v) = rest.split_at_mut((w / 2) * (h / 2));
+    let mut out = I420::zeroed(w as u32, h as u32);
+    let (y, u, v) = out.planes_mut();
     for row in 0..h {
         let line = &src[row * sw * 2..row * sw * 2 + w * 2];
         for (x, px) in line.chunks_exact(4).enumerate() {
@@ -185,9 +184,8 @@ pub fn rgb_to_i420(src: &[u8], width: u32, height: u32) -> Option<I420> {
     if w == 0 || h == 0 || src.len() < sw * 3 * h {
         return None;
     }
-    let mut out = I420 { width: w as u32, height: h as u32, data: vec![0; I420::size(w as u32, h as u32)] };
-    let (y, rest) = out.data.split_at_mut(w * h);
-    let (u, v) = rest.split_at_mut((w / 2) * (h / 2));
+    let mut out = I420::zeroed(w as u32, h as u32);
+    let (y, u, v) = out.planes_mut();
     let px = |x: usize, row: usize| {
         let p = &src[(row * sw + x) * 3..(row * sw + x) * 3 + 3];
         (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]))

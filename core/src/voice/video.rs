@@ -57,10 +57,8 @@ impl TestPattern {
 impl FrameSource for TestPattern {
     fn next_frame(&mut self) -> Option<I420> {
         let (w, h) = (self.width as usize, self.height as usize);
-        let mut frame =
-            I420 { width: self.width, height: self.height, data: vec![0; I420::size(self.width, self.height)] };
-        let (y, rest) = frame.data.split_at_mut(w * h);
-        let (u, v) = rest.split_at_mut((w / 2) * (h / 2));
+        let mut frame = I420::zeroed(self.width, self.height);
+        let (y, u, v) = frame.planes_mut();
         y.fill(self.yuv.0);
         u.fill(self.yuv.1);
         v.fill(self.yuv.2);
@@ -103,13 +101,11 @@ pub fn scale(src: &I420, width: u32, height: u32) -> I420 {
     if src.width == width && src.height == height {
         return src.clone();
     }
-    let mut out = I420 { width, height, data: vec![0; I420::size(width, height)] };
+    let mut out = I420::zeroed(width, height);
     let (sw, sh) = (src.width as usize, src.height as usize);
     let (dw, dh) = (width as usize, height as usize);
-    let (sy, srest) = src.data.split_at(sw * sh);
-    let (su, sv) = srest.split_at((sw / 2) * (sh / 2));
-    let (dy, drest) = out.data.split_at_mut(dw * dh);
-    let (du, dv) = drest.split_at_mut((dw / 2) * (dh / 2));
+    let (sy, su, sv) = src.planes();
+    let (dy, du, dv) = out.planes_mut();
     scale_plane(sy, sw, sh, dy, dw, dh);
     scale_plane(su, sw / 2, sh / 2, du, dw / 2, dh / 2);
     scale_plane(sv, sw / 2, sh / 2, dv, dw / 2, dh / 2);
@@ -409,11 +405,10 @@ mod tests {
         assert_eq!(a.data.len(), I420::size(640, 360));
         let small = scale(&a, 320, 180);
         assert_eq!((small.width, small.height, small.data.len()), (320, 180, I420::size(320, 180)));
-        let y = 320 * 180;
-        let (u, v) = small.data[y..].split_at(160 * 90);
+        let (small_y, u, v) = small.planes();
         assert!((mean(u) - 60.0).abs() < 1.0 && (mean(v) - 200.0).abs() < 1.0);
         // Luma: the background and the white square, in proportion.
-        assert!((mean(&a.data[..640 * 360]) - mean(&small.data[..y])).abs() < 3.0);
+        assert!((mean(a.planes().0) - mean(small_y)).abs() < 3.0);
     }
 
     #[test]

@@ -164,7 +164,7 @@ async fn chats_live_with_someone_on_another_client() {
         bob.client.voice_states(sid).iter().find(|v| v.user_id != bob_id).expect("Minji in the room").user_id;
     desktop.click("#call-camera").await;
     eventually("Bob to see Minji's camera", WAIT, || async {
-        picture_in(&call, minji_id, (110, 160, 100)).then_some(())
+        crate::common::picture_in(&call, minji_id, (110, 160, 100)).then_some(())
     })
     .await;
     desktop.find(&format!("canvas[data-video='{minji_id}']")).await;
@@ -459,16 +459,6 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
     // "Quit pq" quits (closing the window would only hide it to the tray).
     desktop.tray().click(&icon, "Quit pq").await;
     desktop.wait_exited().await;
-}
-
-/// Whether `call`'s newest picture from `user` is in `colour` (Y, U, V: the
-/// chroma planes' averages).
-fn picture_in(call: &pq_core::voice::Call, user: pq_core::protocol::UserId, colour: (u8, u8, u8)) -> bool {
-    let Some(p) = call.latest_picture(user) else { return false };
-    let luma = p.width as usize * p.height as usize;
-    let (u, v) = p.data[luma..].split_at(luma / 4);
-    let mean = |plane: &[u8]| plane.iter().map(|&b| f64::from(b)).sum::<f64>() / plane.len() as f64;
-    (mean(u) - f64::from(colour.1)).abs() < 12.0 && (mean(v) - f64::from(colour.2)).abs() < 12.0
 }
 
 /// A call for a headless person with no devices: silent, muted, on loopback.
