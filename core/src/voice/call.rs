@@ -29,7 +29,7 @@ use super::{
     audio::{AudioSink, AudioSource, FRAME, rms},
     peer::{Peer, PeerEvent, PeerKey, PeerSetup},
     processing::{Processing, VoiceProcessor},
-    video::{EncodedVideo, FrameSource, I420, VideoFrame, VideoQuality, VideoReceived, VideoSender},
+    video::{EncodedVideo, FrameSource, I420, VideoFrame, VideoQuality, VideoReceived, VideoSender, quality_for},
 };
 
 /// What the gateway tells a call (forwarded by the sync task).
@@ -375,7 +375,6 @@ pub(crate) async fn join(
         seated: Some(seated_tx),
         opus: Mutex::new(encoder()?),
         camera: None,
-        video_quality: None,
         camera_source: Mutex::new(options.camera),
         video_tx,
     };
@@ -418,8 +417,6 @@ struct Actor {
     opus: Mutex<opus::Encoder>,
     /// The camera's thread, while the camera is on.
     camera: Option<VideoSender>,
-    /// What the camera's thread sends (size and bitrate), while it is on.
-    video_quality: Option<Arc<Mutex<Option<VideoQuality>>>>,
     /// A camera to turn on once seated (in a mutex only to be `Sync`).
     camera_source: Mutex<Option<Box<dyn FrameSource>>>,
     video_tx: mpsc::Sender<EncodedVideo>,
@@ -542,15 +539,11 @@ impl Actor {
         let on = source.is_some();
         self.camera = None;
         if let Some(source) = source {
-            let quality = Arc::new(Mutex::new(None));
             let preview = (self.me_id, self.pictures.clone());
-            match VideoSender::start(source, self.peers.len(), self.video_tx.clone(), quality.clone(), preview) {
+            match VideoSender::start(source, self.peers.len(), self.video_tx.clone(), preview) {
                 Ok(sender) => self.camera = Some(sender),
                 Err(e) => warn!(error = %e, "cannot start the camera's thread"),
             }
-            self.video_quality = Some(quality);
-        } else {
-            self.video_quality = None;
         }
         for peer in self.peers.values_mut() {
             if on {
@@ -875,7 +868,8 @@ impl Actor {
         let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
         let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
         info.me = self.me.clone();
-        info.my_video = self.video_quality.as_ref().and_then(|q| *q.lock().unwrap_or_else(PoisonError::into_inner));
+        // The camera's thread sends the size for this many peers.
+        info.my_video = self.camera.as_ref().map(|_| quality_for(self.peers.len()));
         info.push_to_talk = shared.push_to_talk;
         info.talking = shared.talking;
         info.participants = self

@@ -150,8 +150,6 @@ pub struct VideoFrame {
 pub(crate) struct VideoReceived {
     /// Pictures decoded.
     pub(crate) frames: u64,
-    /// Frames that could not be decoded (lost packets; a keyframe recovers).
-    pub(crate) broken: u64,
     /// The newest picture.
     pub(crate) latest: Option<Arc<I420>>,
     /// Locally hidden: frames are received but not decoded.
@@ -199,7 +197,6 @@ impl VideoSender {
         mut source: Box<dyn FrameSource>,
         peers: usize,
         out: mpsc::Sender<EncodedVideo>,
-        quality: Arc<Mutex<Option<VideoQuality>>>,
         preview: (UserId, broadcast::Sender<VideoFrame>),
     ) -> std::io::Result<Self> {
         let shared = Arc::new(SenderShared {
@@ -242,7 +239,6 @@ impl VideoSender {
                             return;
                         }
                     };
-                    *quality.lock().unwrap_or_else(PoisonError::into_inner) = Some(want);
                     s.keyframe.store(true, Ordering::Relaxed);
                 }
                 let Some(enc) = encoder.as_mut() else { continue };
@@ -375,7 +371,6 @@ pub(crate) async fn receive(
             }
             let _ = frames.send(VideoFrame { user_id: user, picture });
         } else if need_key && !hidden {
-            received.lock().unwrap_or_else(PoisonError::into_inner).broken += 1;
             // Ask the sender for a keyframe, at most twice a second.
             if last_pli.is_none_or(|t| t.elapsed() >= Duration::from_millis(500)) {
                 last_pli = Some(Instant::now());
