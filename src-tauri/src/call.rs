@@ -146,21 +146,29 @@ impl Desktop {
     }
 
     /// The call now, if any (`None` once it ended).
+    /// The UI reads it twice a second during a call, which also keeps the
+    /// tray's call items in step (microphone muted, call over).
     pub(crate) fn call_info(&self) -> Option<CallInfo> {
-        let mut call = lock(&self.call);
-        let info = call.as_ref().map(|a| a.call.info());
-        if info.as_ref().is_some_and(|i| matches!(i.state, pq_core::voice::CallState::Left { .. })) {
-            // Ended from elsewhere (moved, disconnected): say so once, then forget it.
-            if let Some(active) = call.take() {
-                active.pictures.abort();
-                let app = self.app.clone();
-                tauri::async_runtime::spawn(async move {
-                    let desktop = app.state::<Desktop>();
-                    crate::tray::update(&app, &desktop);
-                });
+        let info = {
+            let mut call = lock(&self.call);
+            let info = call.as_ref().map(|a| a.call.info());
+            if info.as_ref().is_some_and(|i| matches!(i.state, pq_core::voice::CallState::Left { .. })) {
+                // Ended from elsewhere (moved, disconnected): say so once, then forget it.
+                if let Some(active) = call.take() {
+                    active.pictures.abort();
+                }
             }
+            info
+        };
+        if *lock(&self.tray_call) != self.tray_call_state() {
+            crate::tray::update(&self.app, self);
         }
         info
+    }
+
+    /// The call as the tray shows it: `Some(microphone muted)` while in one.
+    pub(crate) fn tray_call_state(&self) -> Option<bool> {
+        lock(&self.call).as_ref().map(|a| a.call.info().me.is_some_and(|m| m.self_mute))
     }
 
     fn with_call<T>(&self, f: impl FnOnce(&Call) -> T) -> Result<T, CommandError> {
@@ -178,15 +186,7 @@ impl Desktop {
             if let Some(d) = deafened {
                 call.set_deafened(d);
             }
-        })?;
-        // The tray's microphone item follows once the server confirms.
-        let app = self.app.clone();
-        tauri::async_runtime::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let desktop = app.state::<Desktop>();
-            crate::tray::update(&app, &desktop);
-        });
-        Ok(())
+        })
     }
 
     /// Turns my camera on (the chosen one, else the first) or off.

@@ -25,8 +25,9 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
             "show" => show_main(app),
             "call-mute" => {
                 let desktop = app.state::<Desktop>();
-                let muted = desktop.call_info().and_then(|c| c.me).is_some_and(|m| m.self_mute);
-                let _ = desktop.set_voice(Some(!muted), None);
+                if let Some(muted) = desktop.tray_call_state() {
+                    let _ = desktop.set_voice(Some(!muted), None);
+                }
             }
             "call-leave" => {
                 let desktop = app.state::<Desktop>();
@@ -96,7 +97,7 @@ pub fn update(app: &AppHandle, desktop: &Desktop) {
     let Some(tray) = app.tray_by_id(ID) else { return };
     let unread = desktop.unread_total();
     let muted = !lock(&desktop.settings).notifications;
-    let call = desktop.call_info().map(|c| c.me.is_some_and(|m| m.self_mute));
+    let call = desktop.tray_call_state();
     let _ = tray.set_tooltip(Some(&tooltip(unread, muted, call.is_some())));
     let title = match (unread, call.is_some()) {
         (0, false) => None,
