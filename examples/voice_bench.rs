@@ -21,7 +21,7 @@
 //!   and VP8-encoded once, sent to every peer, every peer's decoded).
 
 #[path = "../tests/e2e/common.rs"]
-#[allow(unused_imports, dead_code)]
+#[allow(unused_imports)]
 mod common;
 
 use std::{
@@ -88,17 +88,6 @@ fn cpu_seconds() -> f64 {
     ticks / 100.0
 }
 
-fn opts(source: Box<dyn AudioSource>, sink: Box<dyn AudioSink>) -> JoinOptions {
-    JoinOptions {
-        source,
-        sink,
-        muted: false,
-        camera: None,
-        processing: Processing::NONE,
-        udp_addrs: vec!["127.0.0.1:0".into()],
-    }
-}
-
 /// Everyone in `room` talking (and on camera when `video`) for `seconds`:
 /// one client's share of the CPU, peer connections connected, and pictures
 /// decoded per second per client.
@@ -114,7 +103,11 @@ async fn cpu_run(
         let tone = 300.0 + 100.0 * i as f64;
         let camera: Option<Box<dyn pq_core::voice::FrameSource>> =
             video.then(|| Box::new(TestPattern::new(640, 360, (80 + 20 * i as u8, 90, 200))) as _);
-        let options = JoinOptions { processing, camera, ..opts(Box::new(ToneSource::new(tone)), Box::new(NullSink)) };
+        let options = JoinOptions {
+            processing,
+            camera,
+            ..common::loopback_call(Box::new(ToneSource::new(tone)), Box::new(NullSink))
+        };
         calls.push(p.client.join_voice(room, options).await?);
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -177,7 +170,7 @@ async fn main() -> anyhow::Result<()> {
         .client
         .join_voice(
             room,
-            opts(
+            common::loopback_call(
                 Box::new(MarkerSource {
                     tone: ToneSource::new(440.0),
                     left: left.clone(),
@@ -193,7 +186,10 @@ async fn main() -> anyhow::Result<()> {
         .client
         .join_voice(
             room,
-            opts(Box::new(pq_core::voice::SilenceSource), Box::new(MarkerSink { heard: heard.clone(), loud: false })),
+            common::loopback_call(
+                Box::new(pq_core::voice::SilenceSource),
+                Box::new(MarkerSink { heard: heard.clone(), loud: false }),
+            ),
         )
         .await?;
     let alice_id = persons[0].client.me().expect("signed in").id;

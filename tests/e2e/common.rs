@@ -133,6 +133,22 @@ impl std::fmt::Debug for Person {
 /// A browser stand-in that signs in as `email` through the development
 /// provider's Google stand-in and follows the redirect to the loopback
 /// listener, as a person would.
+/// A call on loopback with `source` and `sink`: unmuted, no camera, no voice
+/// processing (synthetic tones are not speech).
+pub fn loopback_call(
+    source: Box<dyn pq_core::voice::AudioSource>,
+    sink: Box<dyn pq_core::voice::AudioSink>,
+) -> pq_core::voice::JoinOptions {
+    pq_core::voice::JoinOptions {
+        source,
+        sink,
+        muted: false,
+        camera: None,
+        processing: pq_core::voice::Processing::NONE,
+        udp_addrs: vec!["127.0.0.1:0".into()],
+    }
+}
+
 /// Whether the newest picture `call` has from `user` is in `colour` (Y, U, V;
 /// judged by the chroma planes' averages, so a test pattern's moving white
 /// square does not matter).

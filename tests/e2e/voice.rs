@@ -18,14 +18,7 @@ use pq_core::{
 use crate::common::{Person, Proxy, TestServer, wait_for};
 
 fn options(hz: f64) -> JoinOptions {
-    JoinOptions {
-        source: Box::new(ToneSource::new(hz)),
-        sink: Box::new(NullSink),
-        muted: false,
-        camera: None,
-        processing: pq_core::voice::Processing::NONE,
-        udp_addrs: vec!["127.0.0.1:0".into()],
-    }
+    crate::common::loopback_call(Box::new(ToneSource::new(hz)), Box::new(NullSink))
 }
 
 /// Each person's test pattern colour (Y, U, V): red, green, blue, yellow.
@@ -351,33 +344,16 @@ async fn alsa_files_call() {
         .join_voice(
             room,
             JoinOptions {
-                source: Box::new(pq_core::voice::SilenceSource),
-                sink: Box::new(speakers),
                 muted: true,
-                camera: None,
-                processing: pq_core::voice::Processing::NONE,
-                udp_addrs: vec!["127.0.0.1:0".into()],
+                ..crate::common::loopback_call(Box::new(pq_core::voice::SilenceSource), Box::new(speakers))
             },
         )
         .await
         .unwrap();
     let mic =
         pq_core::voice::Microphone::open(None, std::time::Duration::from_secs(3)).expect("the default microphone");
-    let alice_call = alice
-        .client
-        .join_voice(
-            room,
-            JoinOptions {
-                source: Box::new(mic),
-                sink: Box::new(NullSink),
-                muted: false,
-                camera: None,
-                processing: pq_core::voice::Processing::NONE,
-                udp_addrs: vec!["127.0.0.1:0".into()],
-            },
-        )
-        .await
-        .unwrap();
+    let alice_call =
+        alice.client.join_voice(room, crate::common::loopback_call(Box::new(mic), Box::new(NullSink))).await.unwrap();
     wait_for(20, "bob to hear alice on his speakers", || bob_call.first_heard(alice_id).is_some()).await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     bob_call.leave().await;

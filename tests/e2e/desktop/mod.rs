@@ -464,11 +464,7 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
 /// A call for a headless person with no devices: silent, muted, on loopback.
 fn listening_only() -> pq_core::voice::JoinOptions {
     pq_core::voice::JoinOptions {
-        source: Box::new(pq_core::voice::SilenceSource),
-        sink: Box::new(pq_core::voice::NullSink),
         muted: true,
-        camera: None,
-        processing: pq_core::voice::Processing::NONE,
-        udp_addrs: vec!["127.0.0.1:0".into()],
+        ..crate::common::loopback_call(Box::new(pq_core::voice::SilenceSource), Box::new(pq_core::voice::NullSink))
     }
 }
