@@ -19,6 +19,10 @@
 //!   web and network processes) 10 s after it is drawn;
 //! - idle CPU: the tree's CPU time over IDLE_SECS (default 60) with the
 //!   window open on the channel and nothing happening.
+//!
+//! pq runs with its settings as installed: "Hardware acceleration" automatic,
+//! which composites with the GPU only when there is one (none here);
+//! `PQ_BENCH_ACCELERATION=on` measures it forced on, like the bare window.
 
 #[path = "../tests/e2e/common.rs"]
 #[allow(unused_imports)]
@@ -88,6 +92,28 @@ fn memory_mib(pids: &[u32], field: &str) -> f64 {
     kib as f64 / 1024.0
 }
 
+/// The `n` largest mappings of `pid` by PSS (anonymous ones summed per kind),
+/// for the diagnostics: where a process's memory is.
+fn largest_mappings(pid: u32, n: usize) -> Vec<(String, f64)> {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by_name: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut name = String::new();
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        if first.contains('-') && first.chars().next().is_some_and(|c| c.is_ascii_hexdigit()) {
+            // "start-end perms offset dev inode [path]"
+            name = words.nth(4).map_or("[anonymous]".to_owned(), str::to_owned);
+        } else if first == "Pss:" {
+            *by_name.entry(name.clone()).or_default() += words.next().and_then(|k| k.parse().ok()).unwrap_or(0);
+        }
+    }
+    let mut v: Vec<(String, f64)> = by_name.into_iter().map(|(k, kib)| (k, kib as f64 / 1024.0)).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    v.truncate(n);
+    v
+}
+
 /// CPU time (user + system) of `pids` so far, in clock ticks.
 fn cpu_ticks(pids: &[u32]) -> u64 {
     pids.iter()
@@ -151,16 +177,23 @@ async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, starts: u
               done(JSON.stringify({ calls, mutations, frames })); }, 2000);
         "#;
         println!("diag {}: {}", binary.display(), desktop.js_async(js).await);
+        // The screen as X shows it: with WEBKIT_SHOW_COMPOSITING_DEBUG_VISUALS=1
+        // the compositor outlines its layers (a WebDriver screenshot would not).
+        let shot = std::env::temp_dir().join(format!("desktop-bench-{}.png", binary.file_name().unwrap().display()));
+        let taken = desktop.command("import").args(["-window", "root"]).arg(&shot).status();
+        println!("diag: screen {} ({taken:?})", shot.display());
+        for pid in &pids {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            for (name, mib) in largest_mappings(*pid, 12) {
+                println!("diag: {} {name}: {mib:.1} MiB", comm.trim());
+            }
+        }
         // Carets stop blinking after 10 s without input (watchCaret in the UI).
         let still = "const done = arguments[arguments.length - 1]; setTimeout(() => done('waited'), 12000);";
         desktop.js_async(still).await;
         let experiments = [
             "return 'baseline, 12 s without input'",
-            "const t = document.querySelector('textarea'); t.style.willChange = 'transform'; t.focus(); return 'composer on its own layer'",
-            "const t = document.querySelector('textarea'); t.style.willChange = ''; t.style.contain = 'strict'; t.blur(); t.focus(); return 'composer contained'",
-            "document.activeElement && document.activeElement.blur(); return 'blurred'",
-            "document.querySelectorAll('.vrow').forEach(e => e.style.transform = 'none'); return 'rows untransformed'",
-            "document.querySelector('.messages') && (document.querySelector('.messages').style.display = 'none'); return 'messages hidden'",
+            "const m = document.querySelector('.messages'); if (m) m.style.display = 'none'; return 'messages hidden'",
             "document.body.style.display = 'none'; return 'body hidden'",
         ];
         for js in experiments {
@@ -253,6 +286,13 @@ async fn main() -> anyhow::Result<()> {
     .await;
     desktop.quit().await;
 
+    // `PQ_BENCH_ACCELERATION=on|off|auto`: pq's "Hardware acceleration"
+    // setting for the measured runs (default: as a new install, auto).
+    if let Ok(choice) = std::env::var("PQ_BENCH_ACCELERATION") {
+        let dir = desktop.data_path().join("settings");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("settings.json"), serde_json::json!({ "acceleration": choice }).to_string())?;
+    }
     let pq_ready = "return document.querySelectorAll('.message[data-body]').length > 0";
     let pq = measure(&mut desktop, &release_binary("pq-desktop"), pq_ready, starts, idle).await;
     let bare_ready = "return document.getElementById('hello') !== null";

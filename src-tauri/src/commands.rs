@@ -41,6 +41,10 @@ pub struct AppInfo {
     pub settings: Settings,
     /// An invite link pq was opened with, not handled yet.
     pub pending_invite: Option<String>,
+    /// Whether the machine has a GPU to draw the window with (what
+    /// `acceleration: auto` follows); null where the setting does not apply
+    /// (the webview decides: macOS, Windows).
+    pub gpu: Option<bool>,
 }
 
 type R<T> = Result<T, CommandError>;

@@ -20,6 +20,7 @@
 pub mod call;
 pub mod commands;
 mod error;
+pub mod graphics;
 pub mod notify;
 pub mod settings;
 pub mod tray;
@@ -81,6 +82,8 @@ pub struct Desktop {
     video_subscribers: Mutex<Vec<IpcChannel<tauri::ipc::InvokeResponseBody>>>,
     /// The call as the tray menu shows it (`Some(microphone muted)`).
     tray_call: Mutex<Option<bool>>,
+    /// Whether the machine has a GPU (read once at start).
+    gpu: bool,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -107,6 +110,12 @@ impl Desktop {
         })
     }
 
+    /// Whether the window composites with the GPU, as the settings and the
+    /// machine decide.
+    fn accelerated(&self) -> bool {
+        lock(&self.settings).acceleration.enabled(self.gpu)
+    }
+
     fn app_info(&self) -> commands::AppInfo {
         let client = self.client.read().unwrap_or_else(PoisonError::into_inner).clone();
         let me = client.as_ref().and_then(Client::me);
@@ -120,6 +129,7 @@ impl Desktop {
             startup_error: lock(&self.startup_error).clone(),
             settings: lock(&self.settings).clone(),
             pending_invite: lock(&self.pending_invite).clone(),
+            gpu: cfg!(target_os = "linux").then_some(self.gpu),
         }
     }
 
@@ -142,7 +152,12 @@ impl Desktop {
         settings
             .save(&self.config_dir)
             .map_err(|e| CommandError::new("internal", format!("cannot save settings: {e}")))?;
-        *lock(&self.settings) = settings.clone();
+        let before = std::mem::replace(&mut *lock(&self.settings), settings.clone());
+        if before.acceleration != settings.acceleration
+            && let Some(window) = self.app.get_webview_window("main")
+        {
+            graphics::apply(&window, self.accelerated());
+        }
         tray::update(&self.app, self);
         Ok(())
     }
@@ -323,6 +338,7 @@ pub fn run() {
 }
 
 fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
+    let started = std::time::Instant::now();
     let server: url::Url = std::env::var("PQ_SERVER").unwrap_or_else(|_| "http://127.0.0.1:8080".into()).parse()?;
     let data_dir = match std::env::var_os("PQ_DATA_DIR") {
         Some(d) => PathBuf::from(d),
@@ -348,8 +364,13 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         call: Mutex::new(None),
         video_subscribers: Mutex::new(Vec::new()),
         tray_call: Mutex::new(None),
+        gpu: graphics::has_gpu(),
     });
     let desktop = app.state::<Desktop>();
+    // Before the page's first frame: how the window draws.
+    if let Some(window) = app.get_webview_window("main") {
+        graphics::apply(&window, desktop.accelerated());
+    }
     // Start the engine: it reads the cache and never waits on the network.
     match tauri::async_runtime::block_on(Client::start(config)) {
         Ok(client) => desktop.install(client),
@@ -358,14 +379,23 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
             *lock(&desktop.startup_error) = Some(e.to_string());
         }
     }
+    let engine = started.elapsed();
     tray::create(app)?;
+    let tray = started.elapsed() - engine;
 
     // Deep links: registered for this executable during development (the
     // .deb registers them through its .desktop file), the launch link read
     // before anything else, later ones as they come.
+    // On Linux that runs `update-desktop-database` and `xdg-mime`: off the
+    // main thread, which would otherwise wait for them before drawing.
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-    if let Err(e) = app.deep_link().register_all() {
-        tracing::debug!(error = %e, "cannot register pq:// links");
+    {
+        let handle = app.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = handle.deep_link().register_all() {
+                tracing::debug!(error = %e, "cannot register pq:// links");
+            }
+        });
     }
     if let Ok(Some(urls)) = app.deep_link().get_current() {
         for url in &urls {
@@ -379,5 +409,6 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
             desktop.open_url(&url);
         }
     });
+    tracing::debug!(?engine, ?tray, total = ?started.elapsed(), "set up");
     Ok(())
 }

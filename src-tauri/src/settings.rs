@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::graphics::Acceleration;
+
 /// What the person chose in Settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
@@ -25,6 +27,8 @@ pub struct Settings {
     pub camera: Option<String>,
     /// Push-to-talk in calls: heard only while the key is held.
     pub push_to_talk: bool,
+    /// Whether the window composites with the GPU (Linux).
+    pub acceleration: Acceleration,
 }
 
 impl Default for Settings {
@@ -38,6 +42,7 @@ impl Default for Settings {
             speakers: None,
             camera: None,
             push_to_talk: false,
+            acceleration: Acceleration::Auto,
         }
     }
 }

@@ -35,6 +35,7 @@ const bridge = vi.hoisted(() => ({
   previewInvite: vi.fn(),
   acceptInvite: vi.fn(),
   createInvite: vi.fn(),
+  setSettings: vi.fn(async () => null),
 }));
 vi.mock("./bridge/commands", () => bridge);
 
@@ -51,7 +52,7 @@ const GENERAL = "01900000-0000-7000-8000-000000000014";
 const ME = "01900000-0000-7000-8000-000000000001";
 const BOB = "01900000-0000-7000-8000-000000000002";
 
-function info(signedIn: boolean, language = "en"): AppInfo {
+function info(signedIn: boolean, language = "en", gpu: boolean | null = false): AppInfo {
   return {
     server_url: "http://127.0.0.1:8080",
     version: "0.1.0",
@@ -59,8 +60,9 @@ function info(signedIn: boolean, language = "en"): AppInfo {
     message_limit: 150,
     connection: { state: "online" },
     startup_error: null,
-    settings: { close_to_tray: true, notifications: true, theme: "light", language, microphone: null, speakers: null, camera: null, push_to_talk: false },
+    settings: { close_to_tray: true, notifications: true, theme: "light", language, microphone: null, speakers: null, camera: null, push_to_talk: false, acceleration: "auto" },
     pending_invite: null,
+    gpu,
   };
 }
 
@@ -371,6 +373,32 @@ describe("main screen", () => {
     await act(async () => onEvent({ kind: "open_invite", data: { code: "abc" } }));
     expect(await screen.findByText("Join Book club")).toBeTruthy();
     expect(screen.getByText("12 members · 3 online")).toBeTruthy();
+  });
+
+  it("offers hardware acceleration in Settings, saying what automatic chose", async () => {
+    signedIn();
+    await start();
+    fireEvent.click(document.getElementById("open-settings")!);
+    const select = document.getElementById("acceleration") as HTMLSelectElement;
+    expect(select.value).toBe("auto");
+    expect(screen.getByText("Automatic (off: no graphics processor found)")).toBeTruthy();
+    const on = info(true);
+    on.settings.acceleration = "on";
+    bridge.appInfo.mockResolvedValue(on);
+    await act(async () => {
+      fireEvent.change(select, { target: { value: "on" } });
+    });
+    expect(bridge.setSettings).toHaveBeenCalledWith(expect.objectContaining({ acceleration: "on", theme: "light" }));
+    expect((document.getElementById("acceleration") as HTMLSelectElement).value).toBe("on");
+  });
+
+  it("leaves acceleration to the webview where pq cannot choose it", async () => {
+    signedIn();
+    bridge.appInfo.mockResolvedValue(info(true, "en", null));
+    await start();
+    fireEvent.click(document.getElementById("open-settings")!);
+    expect(screen.getByText("Theme")).toBeTruthy();
+    expect(document.getElementById("acceleration")).toBeNull();
   });
 
   it("speaks Korean", async () => {

@@ -258,6 +258,12 @@ impl Desktop {
             // (like Chromium's fake capture device).
             .env("PQ_VOICE_UDP", "127.0.0.1:0")
             .env("PQ_FAKE_CAMERA", "1");
+        // WebKit's and JavaScriptCore's own switches pass through, for
+        // diagnosing the engine (WEBKIT_DISABLE_COMPOSITING_MODE, …).
+        c.envs(
+            std::env::vars_os()
+                .filter(|(k, _)| k.to_str().is_some_and(|k| k.starts_with("WEBKIT_") || k.starts_with("JSC_"))),
+        );
         c
     }
 
@@ -519,6 +525,14 @@ impl Desktop {
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         // WebKit paints a moment after the DOM changes.
         tokio::time::sleep(Duration::from_millis(1000)).await;
+        // WebDriver takes the picture at the window's next repaint, and a
+        // window drawn without compositing (pq without a GPU) that shows
+        // nothing moving does not repaint: WebDriver would wait out its
+        // 300 s. Have the page repaint (an invisible change) a moment after
+        // the screenshot is asked for.
+        self.js("setTimeout(() => { const s = document.body.style; s.outline = '1px solid transparent'; \
+             setTimeout(() => { s.outline = ''; }, 100); }, 200)")
+            .await;
         let png = self.wd().screenshot().await.expect("a screenshot");
         let dir = std::env::var_os("PQ_SCREENSHOTS")
             .map_or_else(|| built_binary("pq-desktop").parent().unwrap().join("ui-screenshots"), PathBuf::from);

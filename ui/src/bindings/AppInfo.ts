@@ -40,4 +40,10 @@ settings: Settings,
 /**
  * An invite link pq was opened with, not handled yet.
  */
-pending_invite: string | null, };
+pending_invite: string | null, 
+/**
+ * Whether the machine has a GPU to draw the window with (what
+ * `acceleration: auto` follows); null where the setting does not apply
+ * (the webview decides: macOS, Windows).
+ */
+gpu: boolean | null, };

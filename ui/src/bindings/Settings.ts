@@ -1,5 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { Acceleration } from "./Acceleration";
+
 /**
  * What the person chose in Settings.
  */
@@ -35,4 +37,8 @@ camera: string | null,
 /**
  * Push-to-talk in calls: heard only while the key is held.
  */
-push_to_talk: boolean, };
+push_to_talk: boolean, 
+/**
+ * Whether the window composites with the GPU (Linux).
+ */
+acceleration: Acceleration, };

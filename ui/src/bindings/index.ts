@@ -1,5 +1,6 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+export type { Acceleration } from "./Acceleration";
 export type { AppInfo } from "./AppInfo";
 export type { AuthConfig } from "./AuthConfig";
 export type { CachedChannel } from "./CachedChannel";

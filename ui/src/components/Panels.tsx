@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { InvitePreview, Member, Presence } from "../bindings";
+import type { Acceleration, InvitePreview, Member, Presence } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -399,6 +399,17 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
             </select>
           </label>
         </div>
+        {info.gpu !== null && (
+          <label>
+            {t("settings.acceleration")}
+            <select id="acceleration" value={settings.acceleration} onChange={(e) => void saveSettings({ ...settings, acceleration: e.target.value as Acceleration })}>
+              <option value="auto">{t(info.gpu ? "settings.accelerationAutoOn" : "settings.accelerationAutoOff")}</option>
+              <option value="on">{t("settings.on")}</option>
+              <option value="off">{t("settings.off")}</option>
+            </select>
+            <span className="muted hint">{t("settings.accelerationHint")}</span>
+          </label>
+        )}
       </section>
       <div className="buttons">
         <button onClick={onClose}>{t("common.close")}</button>
