@@ -121,6 +121,7 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
         }
     }
     let _ = tail.kill();
+    let _ = tail.wait();
     assert!(seen.contains(&"welcome, bot".to_owned()), "tail saw {seen:?}");
 
     let history = run({

@@ -40,7 +40,7 @@ const bridge = vi.hoisted(() => ({
 vi.mock("./bridge/commands", () => bridge);
 
 import { App } from "./App";
-import { buildRows } from "./components/Messages";
+import { buildRows, mentionAt, mentionChoices } from "./components/Messages";
 import { formatDay, formatTime, translate } from "./i18n";
 import { boot } from "./state/actions";
 import { onEvent } from "./state/events";
@@ -342,6 +342,34 @@ describe("main screen", () => {
     expect(bridge.send).toHaveBeenCalledTimes(1);
   });
 
+  it("suggests people as I type @ and completes the name", async () => {
+    signedIn();
+    bridge.send.mockImplementation(async (channelId: string, body: string) => ({ ...failed, client_id: "x", channel_id: channelId, body, state: { state: "pending" } }));
+    await start();
+    const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "see you @b" } });
+    const list = screen.getByRole("listbox", { name: "People to mention" });
+    expect(Array.from(list.querySelectorAll("li")).map((li) => li.textContent)).toEqual(["@Bob"]);
+    // Enter takes the suggestion (it does not send).
+    fireEvent.keyDown(box, { key: "Enter" });
+    expect(bridge.send).not.toHaveBeenCalled();
+    expect(box.value).toBe("see you @Bob ");
+    expect(screen.queryByRole("listbox")).toBeNull();
+    fireEvent.change(box, { target: { value: "see you @Bob at 7" } });
+    await act(async () => {
+      fireEvent.keyDown(box, { key: "Enter" });
+    });
+    expect(bridge.send).toHaveBeenCalledWith(GENERAL, "see you @Bob at 7", null);
+    // Escape closes the list; the draft stays.
+    fireEvent.change(box, { target: { value: "@" } });
+    expect(screen.getAllByRole("option").map((o) => o.textContent)).toEqual(["@Bob", "@everyone everyone in this channel", "@here everyone online"]);
+    fireEvent.keyDown(box, { key: "ArrowDown" });
+    expect(screen.getAllByRole("option")[1].getAttribute("aria-selected")).toBe("true");
+    fireEvent.keyDown(box, { key: "Escape" });
+    expect(screen.queryByRole("listbox")).toBeNull();
+    expect(box.value).toBe("@");
+  });
+
   it("follows engine events: a live message, the connection, typing", async () => {
     signedIn();
     await start();
@@ -406,6 +434,30 @@ describe("main screen", () => {
     await start();
     expect(screen.getByPlaceholderText("#general에 메시지 보내기")).toBeTruthy();
     expect(screen.getByText("멤버 — 2")).toBeTruthy();
+  });
+});
+
+describe("mentions", () => {
+  it("finds the @name being typed at the caret", () => {
+    expect(mentionAt("hi @mi", 6)).toEqual({ start: 3, query: "mi" });
+    expect(mentionAt("@", 1)).toEqual({ start: 0, query: "" });
+    expect(mentionAt("mail me@home", 12)).toBeNull();
+    expect(mentionAt("hi @minji and", 13)).toBeNull();
+    expect(mentionAt("hi @mi and", 6)).toEqual({ start: 3, query: "mi" });
+  });
+
+  it("offers members by any word of their name, names first, not me", () => {
+    const people = [
+      { ...members[0], user: { id: ME, display_name: "Minji", avatar_url: null } },
+      { ...members[1], user: { id: BOB, display_name: "Bob Kim", avatar_url: null } },
+      { ...members[1], user: { id: "3", display_name: "Kim Minsu", avatar_url: null } },
+      { ...members[1], user: { id: "4", display_name: "김민지", avatar_url: null } },
+    ];
+    expect(mentionChoices(people, "kim", ME)).toEqual(["Kim Minsu", "Bob Kim"]);
+    expect(mentionChoices(people, "min", ME)).toEqual(["Kim Minsu"]);
+    expect(mentionChoices(people, "김", ME)).toEqual(["김민지"]);
+    expect(mentionChoices(people, "e", ME)).toEqual(["everyone"]);
+    expect(mentionChoices(people, "", ME, 3)).toEqual(["Bob Kim", "Kim Minsu", "김민지"]);
   });
 });
 

@@ -116,12 +116,17 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.wait_text(".message .author", "Bob").await;
     desktop.wait_text(".members", "Bob").await;
 
-    // Minji answers with Enter; Shift+Enter would have made a new line.
+    // Minji answers with Enter (Shift+Enter would have made a new line),
+    // naming Bob: "@b" offers him, Enter takes the suggestion.
+    desktop.type_into("#composer", "@b").await;
+    desktop.wait_text(".mentions [role='option']", "@Bob").await;
+    desktop.enter("#composer").await;
+    desktop.wait_gone(".mentions").await;
     desktop.type_into("#composer", "yes, see you at 7").await;
     desktop.enter("#composer").await;
     desktop.wait_text(".message[data-body]", "see you at 7").await;
     eventually("Bob to get Minji's answer", WAIT, || async {
-        bob.history(general).await.iter().any(|m| m.body == "yes, see you at 7").then_some(())
+        bob.history(general).await.iter().any(|m| m.body == "@Bob yes, see you at 7").then_some(())
     })
     .await;
     let composer = desktop.find("#composer").await.prop("value").await.unwrap().unwrap_or_default();

@@ -1,6 +1,6 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { Message, OutboxEntry, User } from "../bindings";
+import type { Member, Message, OutboxEntry, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
 import { discard, edit, loadOlder, remove, retry, send, toggleReaction, typing } from "../state/actions";
 import { setState, useStore } from "../state/store";
@@ -298,21 +298,64 @@ function TypingLine() {
   );
 }
 
+/// The `@name` being typed just before the caret: where its `@` is and what
+/// follows it so far (null when the caret is not in one).
+export function mentionAt(text: string, caret: number): { start: number; query: string } | null {
+  const m = /(^|\s)@([^\s@]*)$/.exec(text.slice(0, caret));
+  return m ? { start: caret - m[2].length - 1, query: m[2] } : null;
+}
+
+/// Whom `@query` may mean: members whose name (or a word of it) starts with
+/// it, then `@everyone` and `@here`; not me; at most `max`.
+export function mentionChoices(members: Member[], query: string, me: string | undefined, max = 8): string[] {
+  const q = query.toLocaleLowerCase();
+  const fits = (name: string) => {
+    const n = name.toLocaleLowerCase();
+    return n.startsWith(q) || n.split(/\s+/).some((w) => w.startsWith(q));
+  };
+  const people = members
+    .filter((m) => m.user.id !== me && fits(m.user.display_name))
+    .map((m) => m.user.display_name)
+    .sort((a, b) => Number(!a.toLocaleLowerCase().startsWith(q)) - Number(!b.toLocaleLowerCase().startsWith(q)) || a.localeCompare(b));
+  return [...new Set(people), ...["everyone", "here"].filter((w) => w.startsWith(q))].slice(0, max);
+}
+
 export function Composer({ channelName }: { channelName: string }) {
   const t = useT();
   const channelId = useStore((s) => s.channelId);
   const limit = useStore((s) => s.info?.message_limit ?? 150);
   const replyTo = useStore((s) => s.replyTo);
   const replyAuthor = useAuthor(replyTo?.author_id ?? "");
+  const members = useStore((s) => (s.serverId ? s.members[s.serverId] : undefined));
+  const me = useStore((s) => s.info?.me?.id);
   const [draft, setDraft] = useState("");
+  // Where the caret is, in which text (a select event can report the caret
+  // of the text before a completion replaced it).
+  const [caret, setCaret] = useState({ text: "", at: 0 });
+  const [picked, setPicked] = useState(0);
+  const [dismissed, setDismissed] = useState<number | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   useEffect(() => area.current?.focus(), [channelId]);
   const length = Array.from(draft).length;
   const over = length - limit;
+  const mention = caret.text === draft ? mentionAt(draft, caret.at) : null;
+  const choices = mention && mention.start !== dismissed ? mentionChoices(members ?? [], mention.query, me) : [];
   const submit = () => {
     if (!draft.trim() || over > 0) return;
     void send(draft);
     setDraft("");
+  };
+  const complete = (name: string) => {
+    if (!mention) return;
+    const text = `${draft.slice(0, mention.start)}@${name} ${draft.slice(caret.at)}`;
+    const at = mention.start + name.length + 2;
+    setDraft(text);
+    setCaret({ text, at });
+    setPicked(0);
+    requestAnimationFrame(() => {
+      area.current?.focus();
+      area.current?.setSelectionRange(at, at);
+    });
   };
   return (
     <div className="composer">
@@ -324,18 +367,60 @@ export function Composer({ channelName }: { channelName: string }) {
           </button>
         </div>
       )}
+      {choices.length > 0 && (
+        <ul className="mentions" role="listbox" aria-label={t("msg.mentionList")}>
+          {choices.map((name, i) => (
+            <li
+              key={name}
+              role="option"
+              aria-selected={i === Math.min(picked, choices.length - 1)}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                complete(name);
+              }}
+            >
+              @{name}
+              {(name === "everyone" || name === "here") && <span className="muted"> {t(`msg.mention.${name}`)}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
       <textarea
         ref={area}
         id="composer"
         rows={1}
         value={draft}
         placeholder={t("msg.placeholder", { channel: channelName })}
+        aria-autocomplete="list"
         onChange={(e) => {
           setDraft(e.target.value);
+          setCaret({ text: e.target.value, at: e.target.selectionStart });
+          setPicked(0);
+          if (!mentionAt(e.target.value, e.target.selectionStart)) setDismissed(null);
           if (channelId && e.target.value) void typing(channelId);
         }}
+        onSelect={(e) => setCaret({ text: e.currentTarget.value, at: e.currentTarget.selectionStart })}
         onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+          if (e.nativeEvent.isComposing) return;
+          if (choices.length > 0) {
+            const at = Math.min(picked, choices.length - 1);
+            if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+              e.preventDefault();
+              setPicked((at + (e.key === "ArrowDown" ? 1 : choices.length - 1)) % choices.length);
+              return;
+            }
+            if (e.key === "Enter" || e.key === "Tab") {
+              e.preventDefault();
+              complete(choices[at]);
+              return;
+            }
+            if (e.key === "Escape") {
+              e.preventDefault();
+              setDismissed(mention?.start ?? null);
+              return;
+            }
+          }
+          if (e.key === "Enter" && !e.shiftKey) {
             e.preventDefault();
             submit();
           }
