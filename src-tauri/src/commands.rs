@@ -9,9 +9,7 @@ use pq_core::{
     ConnectionState, Timeline,
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
-        models::{
-            Channel, ChannelKind, CreateChannel, CreateInvite, Invite, InvitePreview, Me, Member, Message, ServerState,
-        },
+        models::{Channel, ChannelKind, CreateChannel, CreateInvite, Invite, InvitePreview, Me, Member, ServerState},
         voice::VoiceState,
     },
     store::{CachedChannel, CachedServer, OutboxEntry, SearchHit},
@@ -218,9 +216,12 @@ commands! {
         Ok(d.client()?.timeline(channel_id, None, limit as usize).await?)
     }
 
-    /// Older messages (cache, else server).
-    fn older(d, channel_id: ChannelId, before_seq: u64, limit: u32) -> Vec<Message> {
-        Ok(d.client()?.older(channel_id, before_seq, limit as usize).await?)
+    /// Older messages (cache, else server), as a page of the timeline.
+    fn older(d, channel_id: ChannelId, before_seq: u64, limit: u32) -> Timeline {
+        let client = d.client()?;
+        let messages = client.older(channel_id, before_seq, limit as usize).await?;
+        let (has_older, mentions) = (messages.first().is_some_and(|m| m.seq > 1), client.mentioning(&messages));
+        Ok(Timeline { messages, mentions, pending: Vec::new(), has_older })
     }
 
     /// Writes a message (pending at once, delivered exactly once).

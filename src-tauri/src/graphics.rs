@@ -38,16 +38,19 @@ impl Acceleration {
     }
 }
 
-/// Whether this machine has a GPU that Mesa can render with: a DRM render
-/// node (`/dev/dri/renderD*`) and no `LIBGL_ALWAYS_SOFTWARE`. Without one,
-/// OpenGL on Linux is software rendering.
+/// Whether this machine has a GPU to render with: a DRM render node
+/// (`/dev/dri/renderD*`, what Mesa drivers use) or NVIDIA's own driver
+/// (`/dev/nvidiactl`, also without its DRM module), and no
+/// `LIBGL_ALWAYS_SOFTWARE`. Without one, OpenGL on Linux is software
+/// rendering.
 #[must_use]
 pub fn has_gpu() -> bool {
     if std::env::var_os("LIBGL_ALWAYS_SOFTWARE").is_some_and(|v| v != "0" && !v.is_empty()) {
         return false;
     }
-    std::fs::read_dir("/dev/dri")
-        .is_ok_and(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+    let render_node = std::fs::read_dir("/dev/dri")
+        .is_ok_and(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")));
+    render_node || std::path::Path::new("/dev/nvidiactl").exists()
 }
 
 /// Applies `accelerated` to the window's webview (at once: WebKit leaves or

@@ -200,7 +200,7 @@ impl Desktop {
     /// The shell's own reactions: notifications and the tray's unread total.
     fn react(&self, event: &Event) {
         match event {
-            Event::Message { message, live: true } => {
+            Event::Message { message, live: true, .. } => {
                 tray::update(&self.app, self);
                 let Ok(client) = self.client() else { return };
                 let mine = client.me().is_some_and(|m| m.id == message.author_id);
@@ -383,11 +383,11 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     tray::create(app)?;
     let tray = started.elapsed() - engine;
 
-    // Deep links: registered for this executable during development (the
-    // .deb registers them through its .desktop file), the launch link read
-    // before anything else, later ones as they come.
-    // On Linux that runs `update-desktop-database` and `xdg-mime`: off the
-    // main thread, which would otherwise wait for them before drawing.
+    // Deep links: registered at run time for this executable (what makes
+    // them work in development; the .deb's .desktop file registers them when
+    // installed), the launch link read before anything else, later ones as
+    // they come. On Linux registering runs `update-desktop-database` and
+    // `xdg-mime`: off the main thread, which would wait for them to draw.
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
     {
         let handle = app.clone();

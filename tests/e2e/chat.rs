@@ -30,19 +30,29 @@ async fn offline_messages_arrive_once_in_order_everywhere_after_a_server_restart
         p.wait_online(10).await;
     }
 
-    // Live: bob sees alice's message as it arrives.
+    // Live: bob sees alice's messages as they arrive, the one naming him
+    // marked as mentioning him (and it is among his timeline's mentions).
     let mut bob_events = bob.client.subscribe();
     alice.client.send(general, "hello everyone", None).await.unwrap();
-    let got = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            if let Ok(Event::Message { message, live: true }) = bob_events.recv().await {
-                return message;
+    let bob_name = bob.client.me().unwrap().display_name;
+    alice.client.send(general, &format!("@{bob_name} page 42?"), None).await.unwrap();
+    let mut got = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while got.len() < 2 {
+            if let Ok(Event::Message { message, live: true, mentions_me }) = bob_events.recv().await {
+                got.push((message.body, mentions_me));
             }
         }
     })
     .await
     .expect("bob hears alice");
-    assert_eq!(got.body, "hello everyone");
+    assert_eq!(got, [("hello everyone".to_owned(), false), (format!("@{bob_name} page 42?"), true)]);
+    let timeline = bob.client.timeline(general, None, 50).await.unwrap();
+    let mentioned: Vec<&str> =
+        timeline.messages.iter().filter(|m| timeline.mentions.contains(&m.id)).map(|m| m.body.as_str()).collect();
+    assert_eq!(mentioned, [format!("@{bob_name} page 42?")]);
+    let alice_sees = alice.client.timeline(general, None, 50).await.unwrap();
+    assert!(alice_sees.mentions.is_empty(), "my own message does not mention me");
 
     // Carol drops off the network and writes five messages; they show at once, pending.
     carol_net.set_offline(true);
@@ -70,7 +80,7 @@ async fn offline_messages_arrive_once_in_order_everywhere_after_a_server_restart
     carol_net.set_offline(false);
     carol.wait_online(15).await;
 
-    let expected_len = 1 + 5 + 2;
+    let expected_len = 2 + 5 + 2;
     for p in [&alice, &bob, &carol] {
         wait_for(15, &format!("{} to have every message", p.email), || {
             futures_util::FutureExt::now_or_never(p.history(general)).is_some_and(|h| h.len() == expected_len)

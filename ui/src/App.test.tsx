@@ -119,10 +119,11 @@ function signedIn(language = "en") {
   bridge.members.mockResolvedValue(members);
   const t: Timeline = {
     messages: [
-      msg(1, BOB, "hello minji", "2026-11-24T06:04:00.000Z"),
+      msg(1, BOB, "hello @minji", "2026-11-24T06:04:00.000Z"),
       msg(2, ME, "안녕하세요", "2026-11-25T06:04:00.000Z"),
       msg(3, ME, "second line", "2026-11-25T06:05:00.000Z"),
     ],
+    mentions: [msg(1, BOB, "", "").id],
     pending: [failed],
     has_older: false,
   };
@@ -175,7 +176,7 @@ describe("main screen", () => {
     expect(screen.getByText("random").closest(".channel-row")?.className).toContain("unread");
     expect(screen.getByLabelText("4 unread")).toBeTruthy();
     expect(screen.getByLabelText("1 mention").textContent).toBe("@1");
-    expect(screen.getByText("hello minji")).toBeTruthy();
+    expect(screen.getByText("hello @minji")).toBeTruthy();
     expect(screen.getAllByRole("separator")).toHaveLength(2);
     // Grouped: my two messages and my failed send show my name once.
     expect(screen.getAllByText("Minji", { selector: ".author" })).toHaveLength(1);
@@ -342,6 +343,26 @@ describe("main screen", () => {
     expect(bridge.send).toHaveBeenCalledTimes(1);
   });
 
+  it("does not show a message as sending when it was delivered before send returned", async () => {
+    signedIn();
+    bridge.send.mockImplementation(async (channelId: string, body: string) => {
+      const entry: OutboxEntry = { ...failed, client_id: "01900000-0000-7000-8000-000000000399", channel_id: channelId, body, state: { state: "pending" } };
+      // The engine's events overtake the command's answer.
+      onEvent({ kind: "core", data: { type: "outbox", entry } });
+      onEvent({ kind: "core", data: { type: "message", message: { ...msg(9, ME, body, "2026-11-25T06:09:00.000Z"), client_id: entry.client_id }, live: true, mentions_me: false } });
+      return entry;
+    });
+    await start();
+    const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "quick one" } });
+    await act(async () => {
+      fireEvent.keyDown(box, { key: "Enter" });
+    });
+    await settle();
+    expect(document.querySelectorAll(".message[data-body='quick one']").length).toBe(1);
+    expect(document.querySelectorAll("[data-pending='quick one']").length).toBe(0);
+  });
+
   it("suggests people as I type @ and completes the name", async () => {
     signedIn();
     bridge.send.mockImplementation(async (channelId: string, body: string) => ({ ...failed, client_id: "x", channel_id: channelId, body, state: { state: "pending" } }));
@@ -360,6 +381,7 @@ describe("main screen", () => {
       fireEvent.keyDown(box, { key: "Enter" });
     });
     expect(bridge.send).toHaveBeenCalledWith(GENERAL, "see you @Bob at 7", null);
+    expect(bridge.send).toHaveBeenCalledTimes(1);
     // Escape closes the list; the draft stays.
     fireEvent.change(box, { target: { value: "@" } });
     expect(screen.getAllByRole("option").map((o) => o.textContent)).toEqual(["@Bob", "@everyone everyone in this channel", "@here everyone online"]);
@@ -374,12 +396,16 @@ describe("main screen", () => {
     signedIn();
     await start();
     await act(async () => {
-      onEvent({ kind: "core", data: { type: "message", message: msg(4, BOB, "live one", "2026-11-25T06:06:00.000Z"), live: true } });
+      onEvent({ kind: "core", data: { type: "message", message: msg(4, BOB, "live one", "2026-11-25T06:06:00.000Z"), live: true, mentions_me: false } });
+      onEvent({ kind: "core", data: { type: "message", message: msg(5, BOB, "@Minji look", "2026-11-25T06:07:00.000Z"), live: true, mentions_me: true } });
       onEvent({ kind: "core", data: { type: "typing", channel_id: GENERAL, user_id: BOB } });
       onEvent({ kind: "core", data: { type: "connection", state: { state: "reconnecting", retry_in_ms: 3000, reason: "x" } } });
     });
     await settle();
     expect(screen.getByText("live one")).toBeTruthy();
+    // Messages that mention me (as the core says) are highlighted.
+    const highlighted = Array.from(document.querySelectorAll(".message.mentioned")).map((e) => e.getAttribute("data-body"));
+    expect(highlighted).toEqual(["hello @minji", "@Minji look"]);
     expect(screen.getByText("Bob is typing…")).toBeTruthy();
     expect(document.getElementById("connection-banner")?.textContent).toContain("Reconnecting in 3 s");
   });

@@ -270,7 +270,7 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             }
             loop {
                 match events.recv().await {
-                    Ok(Event::Message { message, live: true }) if message.channel_id == c.channel.id => {
+                    Ok(Event::Message { message, live: true, .. }) if message.channel_id == c.channel.id => {
                         print_message(cli, client, &message);
                     }
                     Ok(Event::Connection { state }) if !cli.json => eprintln!("-- {}", describe(&state)),

@@ -149,6 +149,9 @@ pub enum Event {
         /// Whether it just arrived live (for notifications), as opposed to
         /// an update or a backfilled one.
         live: bool,
+        /// Whether it mentions me (`@my name`, `@everyone`, `@here`; not my
+        /// own, not deleted): draw it highlighted.
+        mentions_me: bool,
     },
     /// A message was deleted.
     MessageDeleted {
@@ -242,10 +245,18 @@ pub enum Event {
 pub struct Timeline {
     /// Stored messages, ascending `seq`.
     pub messages: Vec<Message>,
+    /// Those of them that mention me (draw them highlighted).
+    pub mentions: Vec<MessageId>,
     /// Not yet acknowledged (pending or failed), in the order written.
     pub pending: Vec<OutboxEntry>,
     /// Whether older messages exist (cached or on the server).
     pub has_older: bool,
+}
+
+/// Whether `message` mentions `me`: someone else's, not deleted, and
+/// [`crate::store::mentions`] says so.
+fn mentions_me(message: &Message, me: &Me) -> bool {
+    message.author_id != me.id && !message.deleted && crate::store::mentions(&message.body, &me.display_name)
 }
 
 /// How often [`Client::members`] refreshes a server's member list from the
@@ -325,6 +336,12 @@ impl Shared {
 
     pub(crate) fn me(&self) -> Option<Me> {
         self.me.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// [`Event::Message`] for `message`, saying whether it mentions me.
+    pub(crate) fn message_event(&self, message: Message, live: bool) -> Event {
+        let mentions_me = self.me().is_some_and(|me| mentions_me(&message, &me));
+        Event::Message { message, live, mentions_me }
     }
 }
 
@@ -519,6 +536,13 @@ impl Client {
         self.command(Command::ReconnectNow).await;
     }
 
+    /// Which of `messages` mention me (draw them highlighted): someone
+    /// else's, not deleted, naming me or everyone ([`crate::store::mentions`]).
+    #[must_use]
+    pub fn mentioning(&self, messages: &[Message]) -> Vec<MessageId> {
+        self.me().map_or_else(Vec::new, |me| messages.iter().filter(|m| mentions_me(m, &me)).map(|m| m.id).collect())
+    }
+
     /// The signed-in account, as last known (works offline).
     #[must_use]
     pub fn me(&self) -> Option<Me> {
@@ -664,10 +688,9 @@ impl Client {
             let info = store.channel(channel)?;
             let oldest = messages.first().map_or(before_seq.unwrap_or(u64::MAX), |m| m.seq);
             let behind = info.as_ref().is_some_and(|c| c.synced_seq < c.channel.last_seq || c.synced_seq == 0);
-            (
-                Timeline { has_older: oldest > 1 && info.is_some_and(|c| c.channel.last_seq > 0), messages, pending },
-                behind,
-            )
+            let mentions = self.mentioning(&messages);
+            let has_older = oldest > 1 && info.is_some_and(|c| c.channel.last_seq > 0);
+            (Timeline { has_older, messages, mentions, pending }, behind)
         };
         if before_seq.is_none() && behind {
             self.command(Command::Fill(channel)).await;

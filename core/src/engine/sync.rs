@@ -587,7 +587,7 @@ impl<'a> Connection<'a> {
         }
         if live {
             for m in messages {
-                self.shared.emit(Event::Message { message: m.clone(), live: true });
+                self.shared.emit(self.shared.message_event(m.clone(), true));
             }
         }
         self.index_due = true;
@@ -646,7 +646,7 @@ impl<'a> Connection<'a> {
                 let m = store.message(message_id)?;
                 drop(store);
                 match m {
-                    Some(message) => shared.emit(Event::Message { message, live: false }),
+                    Some(message) => shared.emit(shared.message_event(message, false)),
                     None => shared.emit(Event::TimelineChanged { channel_id }),
                 }
                 self.index_due = true;
@@ -791,7 +791,7 @@ impl<'a> Connection<'a> {
         let m = store.message(message)?;
         drop(store);
         if let Some(message) = m {
-            self.shared.emit(Event::Message { message, live: false });
+            self.shared.emit(self.shared.message_event(message, false));
         }
         Ok(())
     }
@@ -913,7 +913,7 @@ impl<'a> Connection<'a> {
             if let Err(e) = self.ingest(std::slice::from_ref(&message), false) {
                 warn!(error = %e, "cannot cache an acknowledged message");
             }
-            self.shared.emit(Event::Message { message, live: false });
+            self.shared.emit(self.shared.message_event(message, false));
         }
     }
 

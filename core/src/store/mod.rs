@@ -117,6 +117,16 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
 }
 
+/// Whether a message's `body` mentions the person called `name`: `@name` in
+/// any case, or everyone (`@everyone`, `@here`). The one rule for mention
+/// counts, highlights and the UI.
+#[must_use]
+pub fn mentions(body: &str, name: &str) -> bool {
+    body.contains("@everyone")
+        || body.contains("@here")
+        || (!name.is_empty() && body.to_lowercase().contains(&format!("@{}", name.to_lowercase())))
+}
+
 impl Store {
     /// Opens (creating if needed) and migrates the cache at `path`.
     ///
@@ -168,6 +178,13 @@ impl Store {
         self.conn.pragma_update(None, "temp_store", "MEMORY")?;
         self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
         self.conn.set_prepared_statement_cache_capacity(64);
+        // The one mention rule, for queries too.
+        self.conn.create_scalar_function(
+            "pq_mentions",
+            2,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| Ok(mentions(&ctx.get::<String>(0)?, &ctx.get::<String>(1)?)),
+        )?;
         Ok(())
     }
 

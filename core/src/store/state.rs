@@ -286,8 +286,7 @@ impl Store {
     }
 
     /// Cached messages in `channel` after `after_seq`, not by `me`, not
-    /// deleted, that mention `name` (`@name`, any case) or everyone
-    /// (`@everyone`, `@here`).
+    /// deleted, that mention me ([`mentions`]).
     ///
     /// # Errors
     /// SQLite failure.
@@ -295,8 +294,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT count(*) FROM messages
              WHERE channel_id = ?1 AND seq > ?2 AND author_id != ?3 AND deleted = 0
-               AND (instr(lower(body), lower('@' || ?4)) > 0
-                    OR instr(body, '@everyone') > 0 OR instr(body, '@here') > 0)",
+               AND instr(body, '@') > 0 AND pq_mentions(body, ?4)",
         )?;
         let n: i64 =
             stmt.query_row(params![channel.to_string(), after_seq as i64, me.to_string(), name], |r| r.get(0))?;

@@ -334,3 +334,14 @@ fn mentions_among_the_unread() {
     assert_eq!(s.mention_count(a, 7, me, "Minji Kim").unwrap(), 0);
     assert_eq!(s.mention_count(b, 0, me, "Minji Kim").unwrap(), 1);
 }
+
+#[test]
+fn the_mention_rule() {
+    use crate::store::mentions;
+    assert!(mentions("hello @MINJI KIM", "Minji Kim"));
+    assert!(mentions("@민지 내일 봐요", "민지"));
+    assert!(mentions("@here standup", "Minji"));
+    assert!(!mentions("minji without the at sign", "Minji"));
+    assert!(!mentions("@Bob only", "Minji"));
+    assert!(!mentions("@ alone", ""));
+}

@@ -528,12 +528,13 @@ impl Desktop {
         // WebDriver takes the picture at the window's next repaint, and a
         // window drawn without compositing (pq without a GPU) that shows
         // nothing moving does not repaint: WebDriver would wait out its
-        // 300 s. Have the page repaint (an invisible change) a moment after
-        // the screenshot is asked for.
-        self.js("setTimeout(() => { const s = document.body.style; s.outline = '1px solid transparent'; \
-             setTimeout(() => { s.outline = ''; }, 100); }, 200)")
+        // 300 s. Keep the page repainting (an invisible change, every 100 ms)
+        // until the picture is taken.
+        self.js("window.__pqRepaint = setInterval(() => { const s = document.body.style; \
+             s.outline = s.outline ? '' : '1px solid transparent'; }, 100)")
             .await;
         let png = self.wd().screenshot().await.expect("a screenshot");
+        self.js("clearInterval(window.__pqRepaint); document.body.style.outline = ''").await;
         let dir = std::env::var_os("PQ_SCREENSHOTS")
             .map_or_else(|| built_binary("pq-desktop").parent().unwrap().join("ui-screenshots"), PathBuf::from);
         std::fs::create_dir_all(&dir).unwrap();

@@ -111,8 +111,9 @@ async fn chats_live_with_someone_on_another_client() {
     let general = channel(&joined, "general");
 
     // Bob writes: it shows up live, with his name; he joins the member list.
-    bob.client.send(general, "hi Minji, page 42 tonight?", None).await.unwrap();
-    desktop.wait_text(".message[data-body]", "page 42 tonight").await;
+    // It names her: drawn highlighted.
+    bob.client.send(general, "hi @Minji, page 42 tonight?", None).await.unwrap();
+    desktop.wait_text(".message.mentioned[data-body]", "page 42 tonight").await;
     desktop.wait_text(".message .author", "Bob").await;
     desktop.wait_text(".members", "Bob").await;
 

@@ -38,7 +38,12 @@ message: Message,
  * Whether it just arrived live (for notifications), as opposed to
  * an update or a backfilled one.
  */
-live: boolean, } | { "type": "message_deleted", 
+live: boolean, 
+/**
+ * Whether it mentions me (`@my name`, `@everyone`, `@here`; not my
+ * own, not deleted): draw it highlighted.
+ */
+mentions_me: boolean, } | { "type": "message_deleted", 
 /**
  * Channel.
  */

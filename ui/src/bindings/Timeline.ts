@@ -1,6 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { Message } from "./Message";
+import type { MessageId } from "./MessageId";
 import type { OutboxEntry } from "./OutboxEntry";
 
 /**
@@ -12,6 +13,10 @@ export type Timeline = {
  * Stored messages, ascending `seq`.
  */
 messages: Array<Message>, 
+/**
+ * Those of them that mention me (draw them highlighted).
+ */
+mentions: Array<MessageId>, 
 /**
  * Not yet acknowledged (pending or failed), in the order written.
  */

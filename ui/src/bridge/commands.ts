@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, Message, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -166,9 +166,9 @@ export function timeline(channelId: ChannelId, limit: number): Promise<Timeline>
 }
 
 /**
- * Older messages (cache, else server).
+ * Older messages (cache, else server), as a page of the timeline.
  */
-export function older(channelId: ChannelId, beforeSeq: number, limit: number): Promise<Array<Message>> {
+export function older(channelId: ChannelId, beforeSeq: number, limit: number): Promise<Timeline> {
   return invoke("older", { channelId, beforeSeq, limit });
 }
 

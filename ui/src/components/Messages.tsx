@@ -144,6 +144,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
   const lang = useStore((s) => s.lang);
   const author = useAuthor(m.author_id);
   const me = useStore((s) => s.info?.me);
+  const mentioned = useStore((s) => s.timelines[m.channel_id]?.mentions.includes(m.id) ?? false);
   const base = useStore((s) => s.info?.server_url);
   const editing = useStore((s) => s.editing?.id === m.id);
   const replied = useStore((s) => (m.reply_to ? s.timelines[m.channel_id]?.messages.find((x) => x.id === m.reply_to) : undefined));
@@ -156,7 +157,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
   const mine = me?.id === m.author_id;
   const name = author?.display_name ?? "…";
   return (
-    <article className={`message${head ? " head" : ""}`} data-seq={m.seq} data-body={m.body}>
+    <article className={`message${head ? " head" : ""}${mentioned ? " mentioned" : ""}`} data-seq={m.seq} data-body={m.body}>
       {m.reply_to && (
         <div className="reply-quote">↱ {repliedAuthor?.display_name ?? ""} {replied ? replied.body.slice(0, 80) : "…"}</div>
       )}

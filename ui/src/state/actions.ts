@@ -248,7 +248,7 @@ export async function loadTimeline(channelId: ChannelId) {
   setState((s) => ({
     timelines: {
       ...s.timelines,
-      [channelId]: { messages: t.messages, pending: t.pending, hasOlder: t.has_older, loadingOlder: false },
+      [channelId]: { messages: t.messages, mentions: t.mentions, pending: t.pending, hasOlder: t.has_older, loadingOlder: false },
     },
   }));
   markSeen(channelId);
@@ -270,10 +270,12 @@ export async function loadOlder(channelId: ChannelId) {
   if (!t || t.loadingOlder || !t.hasOlder || t.messages.length === 0) return;
   patchTimeline(channelId, () => ({ loadingOlder: true }));
   const first = t.messages[0].seq;
-  const older = await bridge.older(channelId, first, 100).catch(() => [] as Message[]);
+  const page = await bridge.older(channelId, first, 100).catch(() => null);
+  const older = page?.messages ?? [];
   patchTimeline(channelId, (cur) => ({
     messages: [...older.filter((m) => m.seq < first), ...cur.messages],
-    hasOlder: older.length > 0 && older[0].seq > 1,
+    mentions: [...(page?.mentions ?? []), ...cur.mentions],
+    hasOlder: page?.has_older ?? false,
     loadingOlder: false,
   }));
 }
@@ -285,8 +287,12 @@ export async function send(body: string) {
   setState({ replyTo: null });
   try {
     const entry = await bridge.send(s.channelId, body, replyTo);
+    // The engine's events may have come first: the entry already shown, or
+    // already delivered (then showing it again would leave a ghost "Sending…").
     patchTimeline(entry.channel_id, (t) =>
-      t.pending.some((p) => p.client_id === entry.client_id) ? {} : { pending: [...t.pending, entry] },
+      t.pending.some((p) => p.client_id === entry.client_id) || t.messages.some((m) => m.client_id === entry.client_id)
+        ? {}
+        : { pending: [...t.pending, entry] },
     );
   } catch (e) {
     fail(e);

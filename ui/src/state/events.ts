@@ -91,7 +91,10 @@ function onCore(e: EngineEvent) {
       return;
     case "message": {
       const m = e.message;
-      patchTimeline(m.channel_id, (t) => upsertMessage(t, m));
+      patchTimeline(m.channel_id, (t) => ({
+        ...upsertMessage(t, m),
+        mentions: e.mentions_me ? (t.mentions.includes(m.id) ? t.mentions : [...t.mentions, m.id]) : t.mentions.filter((id) => id !== m.id),
+      }));
       if (e.live) {
         setState((st) => {
           const typing = { ...st.typing };

@@ -27,6 +27,8 @@ import { type Lang, resolveLang } from "../i18n";
 
 export interface TimelineState {
   messages: Message[];
+  /// Ids of those that mention me (the core decides; drawn highlighted).
+  mentions: string[];
   pending: OutboxEntry[];
   hasOlder: boolean;
   loadingOlder: boolean;
