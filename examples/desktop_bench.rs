@@ -14,7 +14,7 @@
 //!
 //! - cold start: from asking WebDriver for the app until the first channel is
 //!   drawn from the cache (pq: message rows on screen; bare: its heading),
-//!   the median of STARTS (default 5) starts;
+//!   the median of STARTS (default 5) starts, the two apps taking turns;
 //! - memory: PSS and RSS of the app's whole process tree (the app, WebKit's
 //!   web and network processes) 10 s after it is drawn;
 //! - idle CPU: the tree's CPU time over IDLE_SECS (default 60) with the
@@ -148,12 +148,23 @@ async fn start(desktop: &mut Desktop, binary: &Path, ready_js: &str) -> Duration
 }
 
 /// Measures one app.
-async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, starts: usize, idle: u64) -> Figures {
-    let mut f = Figures::default();
+/// Cold starts of each app in turn (`starts` rounds of one start each), so
+/// that both see the same machine: how fast this machine starts a WebKit
+/// window drifts by tens of milliseconds from minute to minute.
+async fn cold_starts(desktop: &mut Desktop, apps: &[(&Path, &str)], starts: usize) -> Vec<Vec<f64>> {
+    let mut each = vec![Vec::new(); apps.len()];
     for _ in 0..starts {
-        f.starts_ms.push(start(desktop, binary, ready_js).await.as_secs_f64() * 1000.0);
-        desktop.quit().await;
+        for ((binary, ready_js), ms) in apps.iter().zip(&mut each) {
+            ms.push(start(desktop, binary, ready_js).await.as_secs_f64() * 1000.0);
+            desktop.quit().await;
+        }
     }
+    each
+}
+
+/// Measures one app's memory and idle CPU.
+async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, idle: u64) -> Figures {
+    let mut f = Figures::default();
     start(desktop, binary, ready_js).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     let pids = desktop.app_pids();
@@ -294,9 +305,13 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(dir.join("settings.json"), serde_json::json!({ "acceleration": choice }).to_string())?;
     }
     let pq_ready = "return document.querySelectorAll('.message[data-body]').length > 0";
-    let pq = measure(&mut desktop, &release_binary("pq-desktop"), pq_ready, starts, idle).await;
+    let (pq_bin, bare_bin) = (release_binary("pq-desktop"), release_binary("pq-bare-window"));
     let bare_ready = "return document.getElementById('hello') !== null";
-    let bare = measure(&mut desktop, &release_binary("pq-bare-window"), bare_ready, starts, idle).await;
+    let mut starts_ms = cold_starts(&mut desktop, &[(&pq_bin, pq_ready), (&bare_bin, bare_ready)], starts).await;
+    let mut pq = measure(&mut desktop, &pq_bin, pq_ready, idle).await;
+    let mut bare = measure(&mut desktop, &bare_bin, bare_ready, idle).await;
+    bare.starts_ms = starts_ms.pop().unwrap_or_default();
+    pq.starts_ms = starts_ms.pop().unwrap_or_default();
 
     println!("desktop benchmark: {n} cached messages, {starts} starts each, {idle} s idle");
     println!("| | pq-desktop | bare Tauri window | ratio |");
