@@ -218,10 +218,7 @@ commands! {
 
     /// Older messages (cache, else server), as a page of the timeline.
     fn older(d, channel_id: ChannelId, before_seq: u64, limit: u32) -> Timeline {
-        let client = d.client()?;
-        let messages = client.older(channel_id, before_seq, limit as usize).await?;
-        let (has_older, mentions) = (messages.first().is_some_and(|m| m.seq > 1), client.mentioning(&messages));
-        Ok(Timeline { messages, mentions, pending: Vec::new(), has_older })
+        Ok(d.client()?.older(channel_id, before_seq, limit as usize).await?)
     }
 
     /// Writes a message (pending at once, delivered exactly once).

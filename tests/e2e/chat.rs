@@ -51,6 +51,11 @@ async fn offline_messages_arrive_once_in_order_everywhere_after_a_server_restart
     let mentioned: Vec<&str> =
         timeline.messages.iter().filter(|m| timeline.mentions.contains(&m.id)).map(|m| m.body.as_str()).collect();
     assert_eq!(mentioned, [format!("@{bob_name} page 42?")]);
+    // A page of older messages says the same.
+    let last = timeline.messages.last().unwrap();
+    let page = bob.client.older(general, last.seq + 1, 50).await.unwrap();
+    assert_eq!(page.mentions, [last.id]);
+    assert!(!page.has_older, "the page reaches the channel's first message");
     let alice_sees = alice.client.timeline(general, None, 50).await.unwrap();
     assert!(alice_sees.mentions.is_empty(), "my own message does not mention me");
 

@@ -130,6 +130,18 @@ function signedIn(language = "en") {
   bridge.timeline.mockResolvedValue(t);
 }
 
+/// The engine's send: the entry goes to the outbox, announced by an
+/// `outbox` event before the command answers; `then` runs after that (a
+/// delivery that overtakes the answer).
+function engineSends(then: (entry: OutboxEntry) => void = () => {}) {
+  bridge.send.mockImplementation(async (channelId: string, body: string) => {
+    const entry: OutboxEntry = { ...failed, client_id: "01900000-0000-7000-8000-000000000399", channel_id: channelId, body, state: { state: "pending" } };
+    onEvent({ kind: "core", data: { type: "outbox", entry } });
+    then(entry);
+    return entry;
+  });
+}
+
 async function start() {
   render(<App />);
   await act(async () => {
@@ -324,7 +336,7 @@ describe("main screen", () => {
 
   it("sends on Enter, keeps Shift+Enter as a new line, and counts against the plan", async () => {
     signedIn();
-    bridge.send.mockImplementation(async (channelId: string, body: string) => ({ ...failed, client_id: "x", channel_id: channelId, body, state: { state: "pending" } }));
+    engineSends();
     await start();
     const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
     fireEvent.change(box, { target: { value: "first" } });
@@ -345,13 +357,10 @@ describe("main screen", () => {
 
   it("does not show a message as sending when it was delivered before send returned", async () => {
     signedIn();
-    bridge.send.mockImplementation(async (channelId: string, body: string) => {
-      const entry: OutboxEntry = { ...failed, client_id: "01900000-0000-7000-8000-000000000399", channel_id: channelId, body, state: { state: "pending" } };
-      // The engine's events overtake the command's answer.
-      onEvent({ kind: "core", data: { type: "outbox", entry } });
-      onEvent({ kind: "core", data: { type: "message", message: { ...msg(9, ME, body, "2026-11-25T06:09:00.000Z"), client_id: entry.client_id }, live: true, mentions_me: false } });
-      return entry;
-    });
+    // Delivered before the command's answer comes back.
+    engineSends((entry) =>
+      onEvent({ kind: "core", data: { type: "message", message: { ...msg(9, ME, entry.body, "2026-11-25T06:09:00.000Z"), client_id: entry.client_id }, live: true, mentions_me: false } }),
+    );
     await start();
     const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
     fireEvent.change(box, { target: { value: "quick one" } });
@@ -365,7 +374,7 @@ describe("main screen", () => {
 
   it("suggests people as I type @ and completes the name", async () => {
     signedIn();
-    bridge.send.mockImplementation(async (channelId: string, body: string) => ({ ...failed, client_id: "x", channel_id: channelId, body, state: { state: "pending" } }));
+    engineSends();
     await start();
     const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
     fireEvent.change(box, { target: { value: "see you @b" } });

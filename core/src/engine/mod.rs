@@ -538,8 +538,7 @@ impl Client {
 
     /// Which of `messages` mention me (draw them highlighted): someone
     /// else's, not deleted, naming me or everyone ([`crate::store::mentions`]).
-    #[must_use]
-    pub fn mentioning(&self, messages: &[Message]) -> Vec<MessageId> {
+    fn mentioning(&self, messages: &[Message]) -> Vec<MessageId> {
         self.me().map_or_else(Vec::new, |me| messages.iter().filter(|m| mentions_me(m, &me)).map(|m| m.id).collect())
     }
 
@@ -698,22 +697,26 @@ impl Client {
         Ok(timeline)
     }
 
-    /// Older messages than `before_seq`: from the cache when it has them,
-    /// else from the server (then cached).
+    /// The page of messages older than `before_seq`: from the cache when it
+    /// has them, else from the server (then cached). No pending entries.
     ///
     /// # Errors
     /// [`Error::Api`] when they must be fetched and the server is unreachable.
-    pub async fn older(&self, channel: ChannelId, before_seq: u64, limit: usize) -> Result<Vec<Message>> {
+    pub async fn older(&self, channel: ChannelId, before_seq: u64, limit: usize) -> Result<Timeline> {
         let cached = self.shared.store()?.history(channel, Some(before_seq), limit)?;
         let contiguous = cached.last().is_none_or(|m| m.seq + 1 == before_seq)
             && cached.windows(2).all(|w| w[0].seq + 1 == w[1].seq);
-        if (cached.len() == limit || cached.first().is_some_and(|m| m.seq == 1)) && contiguous {
-            return Ok(cached);
-        }
-        let page = self.shared.api.history(channel, HistoryQuery::before(before_seq, limit.min(100) as u32)).await?;
-        let mut store = self.shared.store()?;
-        store.ingest(&page.messages)?;
-        Ok(store.history(channel, Some(before_seq), limit)?)
+        let messages = if (cached.len() == limit || cached.first().is_some_and(|m| m.seq == 1)) && contiguous {
+            cached
+        } else {
+            let page =
+                self.shared.api.history(channel, HistoryQuery::before(before_seq, limit.min(100) as u32)).await?;
+            let mut store = self.shared.store()?;
+            store.ingest(&page.messages)?;
+            store.history(channel, Some(before_seq), limit)?
+        };
+        let has_older = messages.first().is_some_and(|m| m.seq > 1);
+        Ok(Timeline { mentions: self.mentioning(&messages), messages, pending: Vec::new(), has_older })
     }
 
     /// Writes a message to the outbox (shown at once as pending) and asks

@@ -286,14 +286,10 @@ export async function send(body: string) {
   const replyTo = s.replyTo?.id ?? null;
   setState({ replyTo: null });
   try {
-    const entry = await bridge.send(s.channelId, body, replyTo);
-    // The engine's events may have come first: the entry already shown, or
-    // already delivered (then showing it again would leave a ghost "Sending…").
-    patchTimeline(entry.channel_id, (t) =>
-      t.pending.some((p) => p.client_id === entry.client_id) || t.messages.some((m) => m.client_id === entry.client_id)
-        ? {}
-        : { pending: [...t.pending, entry] },
-    );
+    // The engine announces the pending entry (an `outbox` event) and then
+    // the delivered message; the answer here may come after either, so it
+    // is not shown from here (that left a ghost "Sending…" behind).
+    await bridge.send(s.channelId, body, replyTo);
   } catch (e) {
     fail(e);
   }

@@ -91,10 +91,7 @@ function onCore(e: EngineEvent) {
       return;
     case "message": {
       const m = e.message;
-      patchTimeline(m.channel_id, (t) => ({
-        ...upsertMessage(t, m),
-        mentions: e.mentions_me ? (t.mentions.includes(m.id) ? t.mentions : [...t.mentions, m.id]) : t.mentions.filter((id) => id !== m.id),
-      }));
+      patchTimeline(m.channel_id, (t) => upsertMessage(t, m, e.mentions_me));
       if (e.live) {
         setState((st) => {
           const typing = { ...st.typing };

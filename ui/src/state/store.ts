@@ -175,9 +175,9 @@ export function patchTimeline(channelId: ChannelId, f: (t: TimelineState) => Par
   });
 }
 
-/// Inserts or replaces a message in a timeline, keeping `seq` order, and
-/// drops the pending entry it came from.
-export function upsertMessage(t: TimelineState, m: Message): Partial<TimelineState> {
+/// Inserts or replaces a message in a timeline, keeping `seq` order, notes
+/// whether it mentions me, and drops the pending entry it came from.
+export function upsertMessage(t: TimelineState, m: Message, mentionsMe: boolean): Partial<TimelineState> {
   const messages = t.messages.slice();
   const i = messages.findIndex((x) => x.id === m.id);
   if (i >= 0) messages[i] = m;
@@ -186,5 +186,7 @@ export function upsertMessage(t: TimelineState, m: Message): Partial<TimelineSta
     while (at > 0 && messages[at - 1].seq > m.seq) at--;
     messages.splice(at, 0, m);
   }
-  return { messages, pending: t.pending.filter((p) => p.client_id !== m.client_id) };
+  const mentions = t.mentions.filter((id) => id !== m.id);
+  if (mentionsMe) mentions.push(m.id);
+  return { messages, mentions, pending: t.pending.filter((p) => p.client_id !== m.client_id) };
 }
