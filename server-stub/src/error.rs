@@ -82,9 +82,12 @@ pub enum ApiError {
     /// The request needs you in a voice room (or in the one it names).
     #[error("{0}")]
     NotInRoom(String),
-    /// A database failure.
+    /// A database failure (the development provider's database).
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// A storage failure (the chat database).
+    #[error("storage error: {0}")]
+    Store(#[from] crate::chat::store::StoreError),
     /// Any other internal failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -105,7 +108,7 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::RoomFull { .. } | ApiError::NotInRoom(_) => StatusCode::CONFLICT,
             ApiError::InviteExpired | ApiError::InviteExhausted => StatusCode::GONE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Db(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Db(_) | ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -128,11 +131,11 @@ impl ApiError {
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::RoomFull { .. } => ErrorCode::RoomFull,
             ApiError::NotInRoom(_) => ErrorCode::NotInRoom,
-            ApiError::Db(_) | ApiError::Internal(_) => ErrorCode::Internal,
+            ApiError::Db(_) | ApiError::Store(_) | ApiError::Internal(_) => ErrorCode::Internal,
         };
         let message = match self {
             // Never leak internals.
-            ApiError::Db(_) | ApiError::Internal(_) => {
+            ApiError::Db(_) | ApiError::Store(_) | ApiError::Internal(_) => {
                 "Something went wrong on the server. Try again later.".to_owned()
             }
             other => capitalize(&other.to_string()),

@@ -2,7 +2,7 @@
 //!
 //! pq's companion backend: the REST API (with its OpenAPI document), the
 //! WebSocket gateway, and a development sign-in provider shaped like an Amazon
-//! Cognito user pool. One SQLite database in one data directory.
+//! Cognito user pool. SQLite databases in one data directory.
 //!
 //! - [`start`] binds, opens the database and serves until [`RunningServer::stop`].
 //! - [`app`] builds the router (used by [`start`] and by tests).
@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -51,9 +52,6 @@ pub enum StartError {
     /// The development provider cannot start.
     #[error("the development sign-in provider cannot start: {0}")]
     Idp(String),
-    /// Loading state from the database failed.
-    #[error("cannot load state from the database: {0}")]
-    Load(#[from] sqlx::Error),
 }
 
 /// A server running in this process.
@@ -92,7 +90,7 @@ impl RunningServer {
             Ok(Err(e)) => tracing::warn!(error = %e, "server task failed"),
             Err(_) => tracing::warn!("server did not stop within {grace:?}"),
         }
-        self.state.db().close().await;
+        self.state.close().await;
     }
 
     /// Resolves when the server stops on its own (it does not, unless it fails).
@@ -125,9 +123,8 @@ pub async fn start(args: Args) -> Result<RunningServer, StartError> {
         TcpListener::bind(args.listen).await.map_err(|source| StartError::Bind { addr: args.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: args.listen, source })?;
     let config = Config::resolve(&args, addr)?;
-    let db = db::Db::open(&config.data_dir).await?;
     let shutdown = CancellationToken::new();
-    let state = AppState::new(config, db, shutdown.clone()).await?;
+    let state = AppState::new(config, shutdown.clone()).await?;
     let router = app(state.clone());
     let token = shutdown.clone();
     let listener = axum::serve::ListenerExt::tap_io(listener, tune_socket);

@@ -4,7 +4,15 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{StartError, auth::Verifier, config::Config, db::Db, gateway::Hub, idp::Idp};
+use crate::{
+    StartError,
+    auth::Verifier,
+    chat::Chat,
+    config::Config,
+    db::{self, Db},
+    gateway::Hub,
+    idp::Idp,
+};
 
 /// Shared state. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -13,28 +21,30 @@ pub struct AppState(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     config: Config,
-    db: Db,
-    hub: Arc<Hub>,
+    chat: Chat,
     verifier: Verifier,
     idp: Option<Arc<Idp>>,
     shutdown: CancellationToken,
 }
 
 impl AppState {
-    /// Builds the state: starts the development provider (if on), the token
-    /// verifier, and the gateway hub with the memberships from the database.
+    /// Builds the state: opens the databases, starts the development provider
+    /// (if on), the token verifier, and the domain layer (its writer and the
+    /// gateway hub).
     ///
     /// # Errors
-    /// When the provider or the hub cannot load.
-    pub async fn new(config: Config, db: Db, shutdown: CancellationToken) -> Result<Self, StartError> {
+    /// When a database or the provider cannot open.
+    pub async fn new(config: Config, shutdown: CancellationToken) -> Result<Self, StartError> {
         let idp = if config.dev_idp {
-            Some(Idp::new(db.clone(), &config).await.map_err(|e| StartError::Idp(e.to_string()))?)
+            let db = Db::open_idp(&config.data_dir).await?;
+            Some(Idp::new(db, &config).await.map_err(|e| StartError::Idp(e.to_string()))?)
         } else {
             None
         };
         let verifier = Verifier::new(&config, idp.clone());
-        let hub = Hub::load(&db, &config, shutdown.clone()).await?;
-        Ok(Self(Arc::new(Inner { config, db, hub, verifier, idp, shutdown })))
+        let file = db::migrate_chat(&config.data_dir).await?;
+        let chat = Chat::open(&file, &config, shutdown.clone()).map_err(db::OpenDbError::from)?;
+        Ok(Self(Arc::new(Inner { config, chat, verifier, idp, shutdown })))
     }
 
     /// Configuration.
@@ -43,16 +53,16 @@ impl AppState {
         &self.0.config
     }
 
-    /// Database.
+    /// The domain layer: every rule, change and read of chat state.
     #[must_use]
-    pub fn db(&self) -> &Db {
-        &self.0.db
+    pub fn chat(&self) -> &Chat {
+        &self.0.chat
     }
 
     /// Gateway hub: sessions, routing, presence.
     #[must_use]
     pub fn hub(&self) -> &Hub {
-        &self.0.hub
+        self.0.chat.hub()
     }
 
     /// Access token verifier.
@@ -71,5 +81,14 @@ impl AppState {
     #[must_use]
     pub fn shutdown(&self) -> &CancellationToken {
         &self.0.shutdown
+    }
+
+    /// Stops the writer (after finishing what is queued) and closes the
+    /// databases.
+    pub async fn close(&self) {
+        self.0.chat.stop().await;
+        if let Some(idp) = &self.0.idp {
+            idp.close().await;
+        }
     }
 }

@@ -16,7 +16,7 @@ pub use verifier::{AuthError, Identity, Verifier};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use pq_protocol::UserId;
 
-use crate::{db::Db, error::ApiError, state::AppState};
+use crate::{chat::store::NewAccount, error::ApiError, state::AppState};
 
 /// The caller of an authenticated route.
 #[derive(Clone, Debug)]
@@ -61,28 +61,18 @@ impl FromRequestParts<AppState> for AuthUser {
 /// [`ApiError::Unauthorized`] / [`ApiError::TokenExpired`] for bad tokens.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let identity = state.verifier().verify(token).await?;
-    let user = account_for(state.db(), state, &identity, token).await?;
+    let user = account_for(state, &identity, token).await?;
     Ok(user)
 }
 
-async fn account_for(db: &Db, state: &AppState, identity: &Identity, token: &str) -> Result<AuthUser, ApiError> {
+async fn account_for(state: &AppState, identity: &Identity, token: &str) -> Result<AuthUser, ApiError> {
     if let Some(hit) = state.verifier().cached_account(identity) {
         return Ok(hit);
     }
-    let row: Option<(String, i64)> = sqlx::query_as("SELECT id, is_admin FROM users WHERE issuer = ? AND subject = ?")
-        .bind(&identity.issuer)
-        .bind(&identity.subject)
-        .fetch_optional(&db.read)
-        .await?;
-    let user = if let Some((id, was_admin)) = row {
-        let id: UserId = id.parse().map_err(|_| ApiError::Internal("bad user id in database".into()))?;
-        if (was_admin != 0) != identity.is_admin {
-            sqlx::query("UPDATE users SET is_admin = ? WHERE id = ?")
-                .bind(i64::from(identity.is_admin))
-                .bind(id.to_string())
-                .execute(&db.write)
-                .await?;
-        }
+    let chat = state.chat();
+    let user = if let Some(id) =
+        chat.account_of(identity.issuer.clone(), identity.subject.clone(), identity.is_admin).await?
+    {
         AuthUser { id, is_admin: identity.is_admin }
     } else {
         // First sight: ask the issuer who this is.
@@ -95,29 +85,19 @@ async fn account_for(db: &Db, state: &AppState, identity: &Identity, token: &str
             .or_else(|| info.email.as_deref().and_then(|e| e.split('@').next()).map(str::to_owned))
             .unwrap_or_else(|| "pq user".to_owned());
         let display_name: String = display_name.chars().take(pq_protocol::limits::MAX_DISPLAY_NAME_CHARS).collect();
-        let id = UserId::new();
-        // Two first requests may race: the unique (issuer, subject) keeps one row.
-        sqlx::query(
-            "INSERT INTO users (id, issuer, subject, email, display_name, avatar_url, plan, is_admin, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'free', ?, ?) ON CONFLICT (issuer, subject) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(&identity.issuer)
-        .bind(&identity.subject)
-        .bind(&info.email)
-        .bind(&display_name)
-        .bind(&info.picture)
-        .bind(i64::from(is_admin))
-        .bind(pq_protocol::Timestamp::now().as_millis())
-        .execute(&db.write)
-        .await?;
-        let (id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE issuer = ? AND subject = ?")
-            .bind(&identity.issuer)
-            .bind(&identity.subject)
-            .fetch_one(&db.write)
+        // Two first requests may race: the writer keeps the first account.
+        let id = chat
+            .create_account(NewAccount {
+                id: UserId::new(),
+                issuer: identity.issuer.clone(),
+                subject: identity.subject.clone(),
+                email: info.email.clone(),
+                display_name,
+                avatar_url: info.picture.clone(),
+                is_admin,
+                created_at: pq_protocol::Timestamp::now(),
+            })
             .await?;
-        let id: UserId = id.parse().map_err(|_| ApiError::Internal("bad user id in database".into()))?;
-        tracing::info!(user_id = %id, issuer = %identity.issuer, "new account");
         AuthUser { id, is_admin }
     };
     state.verifier().remember_account(identity, &user);

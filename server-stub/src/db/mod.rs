@@ -1,19 +1,30 @@
-//! The database: SQLite through sqlx, WAL, migrations in `server-stub/migrations/`.
+//! The databases: one SQLite file each, WAL, migrations applied at start.
 //!
-//! Two pools over one file: a single writer connection (SQLite allows one
-//! writer; one connection makes write order = commit order, which the gateway
-//! relies on to dispatch events in the order they were stored) and a few
-//! readers (WAL lets them run beside the writer).
+//! - `pq.sqlite3`, the chat database: migrated here (`server-stub/migrations/`),
+//!   then used only through the domain layer's store
+//!   ([`crate::chat::store`]): one writer thread, a pool of readers.
+//! - `idp.sqlite3`, the development sign-in provider's accounts, codes and
+//!   tokens (`server-stub/migrations-idp/`), through sqlx ([`Db`]). The
+//!   provider stands in for an external service, so it has its own file and
+//!   its writes never wait for (or hold up) the chat writer.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::Duration,
+};
 
 use sqlx::{
-    Sqlite, SqlitePool,
-    pool::PoolConnection,
+    SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-/// Handle to the database. Cheap to clone.
+/// The chat database's file name in the data directory.
+pub const CHAT_DB: &str = "pq.sqlite3";
+/// The development provider's database file name.
+pub const IDP_DB: &str = "idp.sqlite3";
+
+/// Handle to the development provider's database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
     /// Readers.
@@ -22,11 +33,7 @@ pub struct Db {
     pub write: SqlitePool,
 }
 
-/// The writer connection, held for the duration of a write and of the
-/// dispatch that follows it.
-pub type WriteConn = PoolConnection<Sqlite>;
-
-/// Why the database cannot be opened.
+/// Why a database cannot be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenDbError {
     /// SQLite refused to open or configure the file.
@@ -41,24 +48,51 @@ pub enum OpenDbError {
     /// A migration failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The chat store cannot open it.
+    #[error("cannot open the chat database: {0}")]
+    Store(#[from] crate::chat::store::StoreError),
+}
+
+fn options(path: &Path) -> Result<SqliteConnectOptions, OpenDbError> {
+    let open_err = |source| OpenDbError::Open { path: path.display().to_string(), source };
+    Ok(SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+        .map_err(open_err)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // Acknowledged means durable: the WAL is synced at every commit.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+/// Creates (if needed) and migrates the chat database in `dir`; returns its path.
+///
+/// # Errors
+/// See [`OpenDbError`].
+pub async fn migrate_chat(dir: &Path) -> Result<PathBuf, OpenDbError> {
+    let path = dir.join(CHAT_DB);
+    let open_err = |source| OpenDbError::Open { path: path.display().to_string(), source };
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options(&path)?).await.map_err(open_err)?;
+    let mut migrator = sqlx::migrate!("./migrations");
+    // Migration 2 (the development provider's tables) moved to idp.sqlite3.
+    migrator.set_ignore_missing(true);
+    migrator.run(&pool).await?;
+    pool.close().await;
+    Ok(path)
 }
 
 impl Db {
-    /// Opens (creating if needed) `pq.sqlite3` in `dir` and migrates it.
+    /// Opens (creating if needed) the development provider's database in
+    /// `dir` and migrates it. A new one takes over the provider's tables of an
+    /// older `pq.sqlite3`, if there are any.
     ///
     /// # Errors
     /// See [`OpenDbError`].
-    pub async fn open(dir: &Path) -> Result<Self, OpenDbError> {
-        let path = dir.join("pq.sqlite3");
+    pub async fn open_idp(dir: &Path) -> Result<Self, OpenDbError> {
+        let path = dir.join(IDP_DB);
+        let fresh = !path.exists();
         let open_err = |source| OpenDbError::Open { path: path.display().to_string(), source };
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(open_err)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // Acknowledged means durable: the WAL is synced at every commit.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+        let opts = options(&path)?;
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -66,7 +100,10 @@ impl Db {
             .connect_with(opts.clone())
             .await
             .map_err(open_err)?;
-        sqlx::migrate!("./migrations").run(&write).await?;
+        sqlx::migrate!("./migrations-idp").run(&write).await?;
+        if fresh {
+            carry_over(&write, &dir.join(CHAT_DB)).await.map_err(open_err)?;
+        }
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
@@ -76,18 +113,50 @@ impl Db {
         Ok(Self { read, write })
     }
 
-    /// The writer connection. Hold it through commit *and* dispatch so events
-    /// go out in commit order.
-    ///
-    /// # Errors
-    /// When the pool is closed or times out.
-    pub async fn writer(&self) -> Result<WriteConn, sqlx::Error> {
-        self.write.acquire().await
-    }
-
     /// Closes both pools (at shutdown, after the last request).
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// The provider's tables, in the order their foreign keys need.
+const IDP_TABLES: [&str; 8] = [
+    "idp_keys",
+    "idp_accounts",
+    "idp_identities",
+    "idp_email_codes",
+    "idp_auth_requests",
+    "idp_auth_codes",
+    "idp_refresh_tokens",
+    "idp_sessions",
+];
+
+/// Copies the provider's rows from an older chat database that held them.
+async fn carry_over(pool: &SqlitePool, old: &Path) -> Result<(), sqlx::Error> {
+    if !old.exists() {
+        return Ok(());
+    }
+    let mut conn = pool.acquire().await?;
+    sqlx::query("ATTACH DATABASE ? AS old").bind(old.display().to_string()).execute(&mut *conn).await?;
+    let result = async {
+        let had: Option<String> =
+            sqlx::query_scalar("SELECT name FROM old.sqlite_master WHERE type = 'table' AND name = 'idp_accounts'")
+                .fetch_optional(&mut *conn)
+                .await?;
+        if had.is_some() {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            for t in IDP_TABLES {
+                sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO main.{t} SELECT * FROM old.{t}")))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            tracing::info!("the development provider's accounts moved to {IDP_DB}");
+        }
+        Ok::<_, sqlx::Error>(())
+    }
+    .await;
+    sqlx::query("DETACH DATABASE old").execute(&mut *conn).await?;
+    result
 }

@@ -3,9 +3,12 @@
 //!
 //! The reader decodes client frames (size, UTF-8, JSON, op, rate limit and
 //! heartbeat deadline checked first; a violation closes the socket with the
-//! matching [`CloseCode`], never a panic) and handles them one at a time, so
-//! the messages of one connection are stored in the order they were sent. The
-//! writer drains the session's outbox in batches.
+//! matching [`CloseCode`], never a panic) and hands each op to the domain
+//! layer ([`crate::chat`]). Messages are queued to the writer in the order
+//! they arrive, and their acks come back on this session when stored, so the
+//! reader never waits for the database and one connection's messages are
+//! stored in the order they were sent. The writer drains the session's
+//! outbox in batches.
 
 use std::{sync::Arc, time::Duration};
 
@@ -20,7 +23,7 @@ use futures_util::{SinkExt, StreamExt, stream::SplitSink, stream::SplitStream};
 use pq_protocol::{
     ErrorBody,
     gateway::{
-        ClientFrame, CloseCode, GatewayError, Hello, Identify, InvalidSession, PROTOCOL_VERSION, Ready, Resume,
+        ClientFrame, CloseCode, GatewayError, Hello, Identify, InvalidSession, PROTOCOL_VERSION, Resume,
         ServerFrame,
     },
     limits::MAX_CLIENT_FRAME_BYTES,
@@ -34,7 +37,6 @@ use super::hub::{Session, WriterStep, encode};
 use crate::{
     auth::{self, AuthUser},
     error::ApiError,
-    routes::{messages, read, servers},
     state::AppState,
 };
 
@@ -107,7 +109,7 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
                     Err(e) => return close(&mut sink, CloseCode::AuthenticationFailed, &e.to_string()).await,
                 };
                 let session = state.hub().open_session(user.id, conn, idle.unwrap_or(false));
-                match ready(&state, &user, &session).await {
+                match state.chat().ready(user.id, &session).await {
                     Ok(r) => session.release_with(&ServerFrame::Ready(Box::new(r))),
                     Err(e) => {
                         warn!(error = %e, "cannot build ready");
@@ -302,22 +304,34 @@ async fn handle(frame: ClientFrame, state: &AppState, user: &AuthUser, session: 
         }
         ClientFrame::Heartbeat => session.send_direct(&ServerFrame::HeartbeatAck),
         ClientFrame::SendMessage(m) => {
+            // Queued, not awaited: the next frame is read at once, and the
+            // writer stores one connection's messages in the order queued.
             let client_id = m.client_id;
             let req = SendMessage { client_id: m.client_id, body: m.body, reply_to: m.reply_to };
-            match messages::send(state, user, m.channel_id, req).await {
-                Ok(ack) => session.send_direct(&ServerFrame::Ack(ack)),
-                Err(e) => refuse(session, Some(client_id), &e),
+            let s = session.clone();
+            let then = move |r: Result<_, ApiError>| match r {
+                Ok(ack) => s.send_direct(&ServerFrame::Ack(ack)),
+                Err(e) => refuse(&s, Some(client_id), &e),
+            };
+            if let Err(e) = state.chat().queue_message(user.id, m.channel_id, req, then).await {
+                refuse(session, Some(client_id), &e);
             }
         }
         ClientFrame::Typing(t) => {
-            if let Err(e) = messages::typing(state, user, t.channel_id) {
+            if let Err(e) = state.chat().typing(user.id, t.channel_id) {
                 refuse(session, None, &e);
             }
         }
         ClientFrame::SetIdle(s) => state.hub().set_idle(session, s.idle),
         ClientFrame::SetStatus(s) => state.hub().set_status(user.id, s.status),
         ClientFrame::MarkRead(m) => {
-            if let Err(e) = read::mark_read(state, user, m.channel_id, m.seq).await {
+            let s = session.clone();
+            let then = move |r: Result<_, ApiError>| {
+                if let Err(e) = r {
+                    refuse(&s, None, &e);
+                }
+            };
+            if let Err(e) = state.chat().queue_mark_read(user.id, m.channel_id, m.seq, then).await {
                 refuse(session, None, &e);
             }
         }
@@ -350,20 +364,6 @@ fn refuse(session: &Session, client_id: Option<pq_protocol::ClientMessageId>, e:
     }
     let error: ErrorBody = e.body();
     session.send_direct(&ServerFrame::Error(GatewayError { client_id, error }));
-}
-
-/// Builds `ready` for a freshly identified session.
-async fn ready(state: &AppState, user: &AuthUser, session: &Session) -> Result<Ready, ApiError> {
-    let me = servers::load_me(state.db(), user.id).await?;
-    let servers = servers::states_for(state, user.id).await?;
-    Ok(Ready {
-        v: PROTOCOL_VERSION,
-        session_id: session.id,
-        me,
-        servers,
-        presences: state.hub().presences_for(user.id),
-        status: state.hub().status_choice(user.id),
-    })
 }
 
 async fn close(sink: &mut Sink, code: CloseCode, reason: &str) {

@@ -2,11 +2,12 @@
 //!
 //! # Routing
 //!
-//! The hub keeps the memberships of every server in memory (loaded at start,
-//! updated by the routes right after each commit while they still hold the
-//! database's writer connection, so routing changes in commit order). An event
-//! for a server goes to the live sessions of its members, an event for a user
-//! to that user's sessions. Nobody else sees it.
+//! Who is in which server comes from the published
+//! [`Directory`](crate::chat::directory::Directory), which the writer updates
+//! right after each commit, before it dispatches that change's events (so
+//! routing changes in commit order). An event for a server goes to the live
+//! sessions of its members, an event for a user to that user's sessions.
+//! Nobody else sees it.
 //!
 //! # One serialisation, bounded queues
 //!
@@ -32,7 +33,7 @@
 //! pushed to everyone sharing a server with them.
 
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::{HashMap, VecDeque},
     sync::{
         Arc, Mutex, RwLock,
         atomic::{AtomicU64, Ordering},
@@ -42,9 +43,9 @@ use std::{
 
 use axum::extract::ws::Utf8Bytes;
 use pq_protocol::{
-    ChannelId, ServerId, SessionId, UserId,
+    ServerId, SessionId, UserId,
     gateway::{CloseCode, Dispatch, Event, PresenceEntry, ServerFrame},
-    models::{ChannelKind, Presence, StatusChoice},
+    models::{Presence, StatusChoice},
     voice::VoiceLeftReason,
 };
 use tokio::sync::Notify;
@@ -53,8 +54,8 @@ use tracing::debug;
 
 use super::voice::Rooms;
 use crate::{
+    chat::directory::{Effect, Published},
     config::{Config, VoiceConfig},
-    db::Db,
 };
 
 /// Who receives a dispatch.
@@ -287,6 +288,8 @@ impl Session {
 /// The gateway's shared state. See the module docs.
 #[derive(Debug)]
 pub struct Hub {
+    /// Who is in which server (published by the writer).
+    dir: Published,
     state: RwLock<State>,
     next_s: AtomicU64,
     next_conn: AtomicU64,
@@ -306,9 +309,6 @@ pub struct Hub {
 struct State {
     sessions: HashMap<SessionId, Arc<Session>>,
     by_user: HashMap<UserId, Vec<Arc<Session>>>,
-    members: HashMap<ServerId, HashSet<UserId>>,
-    servers_of: HashMap<UserId, HashSet<ServerId>>,
-    channels: HashMap<ChannelId, (ServerId, ChannelKind)>,
     people: HashMap<UserId, Person>,
 }
 
@@ -328,30 +328,12 @@ pub enum ResumeError {
 }
 
 impl Hub {
-    /// Loads memberships and channels from the database and starts the reaper.
-    ///
-    /// # Errors
-    /// Database failure.
-    pub async fn load(db: &Db, config: &Config, shutdown: CancellationToken) -> Result<Arc<Self>, sqlx::Error> {
-        let mut state = State::default();
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT server_id, user_id FROM members").fetch_all(&db.read).await?;
-        for (s, u) in rows {
-            let (Ok(s), Ok(u)) = (s.parse::<ServerId>(), u.parse::<UserId>()) else { continue };
-            state.members.entry(s).or_default().insert(u);
-            state.servers_of.entry(u).or_default().insert(s);
-        }
-        let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT id, server_id, kind FROM channels").fetch_all(&db.read).await?;
-        for (c, s, k) in rows {
-            let (Ok(c), Ok(s), Some(k)) = (c.parse::<ChannelId>(), s.parse::<ServerId>(), ChannelKind::from_name(&k))
-            else {
-                continue;
-            };
-            state.channels.insert(c, (s, k));
-        }
+    /// Starts the hub (and its reaper of expired sessions) routing by `dir`.
+    #[must_use]
+    pub fn new(config: &Config, dir: Published, shutdown: CancellationToken) -> Arc<Self> {
         let hub = Arc::new_cyclic(|me| Hub {
-            state: RwLock::new(state),
+            dir,
+            state: RwLock::new(State::default()),
             next_s: AtomicU64::new(0),
             next_conn: AtomicU64::new(0),
             limit: config.client_queue,
@@ -377,7 +359,13 @@ impl Hub {
                 hub.reap();
             }
         });
-        Ok(hub)
+        hub
+    }
+
+    /// The published directory (who is in which server).
+    #[must_use]
+    pub fn directory(&self) -> &Published {
+        &self.dir
     }
 
     /// Tracks connection tasks, so shutdown can wait for their close frames.
@@ -557,7 +545,6 @@ impl Hub {
         let s = self.next_s.fetch_add(1, Ordering::Relaxed) + 1;
         let text = encode(&ServerFrame::Dispatch(Box::new(Dispatch { s, event })));
         let frame = Frame { s, text };
-        let st = self.state.read().expect("hub lock");
         let push = |sessions: &[Arc<Session>]| {
             for session in sessions {
                 session.push(frame.clone());
@@ -565,27 +552,32 @@ impl Hub {
         };
         match audience {
             Audience::User(u) => {
+                let st = self.state.read().expect("hub lock");
                 if let Some(list) = st.by_user.get(&u) {
                     push(list);
                 }
             }
             Audience::Server(server) => {
-                if let Some(members) = st.members.get(&server) {
-                    for u in members {
-                        if let Some(list) = st.by_user.get(u) {
-                            push(list);
-                        }
+                // Lock order: the directory, then the hub's state.
+                let dir = self.dir.read();
+                let st = self.state.read().expect("hub lock");
+                for u in dir.members(server) {
+                    if let Some(list) = st.by_user.get(&u) {
+                        push(list);
                     }
                 }
             }
             Audience::SharingWith(u) => {
-                for peer in st.peers_of(u) {
+                let peers = self.dir.read().peers_of(u);
+                let st = self.state.read().expect("hub lock");
+                for peer in peers {
                     if let Some(list) = st.by_user.get(&peer) {
                         push(list);
                     }
                 }
             }
             Audience::Everyone => {
+                let st = self.state.read().expect("hub lock");
                 for list in st.by_user.values() {
                     push(list);
                 }
@@ -594,74 +586,42 @@ impl Hub {
         s
     }
 
-    // ----- membership (call right after the commit, holding the writer) ----
+    // ----- what a commit means for sessions and rooms ----------------------
 
-    /// `user` joined `server`.
-    pub fn add_member(&self, server: ServerId, user: UserId) {
-        let mut st = self.state.write().expect("hub lock");
-        st.members.entry(server).or_default().insert(user);
-        st.servers_of.entry(user).or_default().insert(server);
-    }
-
-    /// `user` left or was removed from `server`.
-    pub fn remove_member(&self, server: ServerId, user: UserId) {
-        let mut st = self.state.write().expect("hub lock");
-        if let Some(m) = st.members.get_mut(&server) {
-            m.remove(&user);
-        }
-        if let Some(s) = st.servers_of.get_mut(&user) {
-            s.remove(&server);
-        }
-        drop(st);
-        self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server && v.user_id == user);
-    }
-
-    /// `server` was deleted; returns who its members were.
-    pub fn remove_server(&self, server: ServerId) -> Vec<UserId> {
-        let mut st = self.state.write().expect("hub lock");
-        let members: Vec<UserId> = st.members.remove(&server).map(|m| m.into_iter().collect()).unwrap_or_default();
-        for u in &members {
-            if let Some(s) = st.servers_of.get_mut(u) {
-                s.remove(&server);
+    /// The writer committed these effects (called before their events are
+    /// dispatched): people removed from a server, or whose server or room is
+    /// gone, leave their voice rooms.
+    pub fn effects_committed(&self, effects: &[Effect]) {
+        for e in effects {
+            match *e {
+                Effect::RemoveMember { server, user } => {
+                    self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server && v.user_id == user);
+                }
+                Effect::RemoveServer { server } => {
+                    self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server);
+                }
+                Effect::RemoveChannel { channel } => {
+                    self.voice_unseat(VoiceLeftReason::ChannelDeleted, |v| v.channel_id == channel);
+                    self.voice_forget_room(channel);
+                }
+                _ => {}
             }
         }
-        st.channels.retain(|_, (s, _)| *s != server);
-        drop(st);
-        self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server);
-        members
-    }
-
-    /// A channel was created.
-    pub fn add_channel(&self, channel: ChannelId, server: ServerId, kind: ChannelKind) {
-        self.state.write().expect("hub lock").channels.insert(channel, (server, kind));
-    }
-
-    /// A channel was deleted.
-    pub fn remove_channel(&self, channel: ChannelId) {
-        self.state.write().expect("hub lock").channels.remove(&channel);
-        self.voice_unseat(VoiceLeftReason::ChannelDeleted, |v| v.channel_id == channel);
-        self.voice_forget_room(channel);
-    }
-
-    /// Whether `user` is a member of `server` (from memory, no database).
-    #[must_use]
-    pub fn is_member(&self, server: ServerId, user: UserId) -> bool {
-        self.state.read().expect("hub lock").members.get(&server).is_some_and(|m| m.contains(&user))
-    }
-
-    /// The server and kind of a channel.
-    #[must_use]
-    pub fn channel(&self, channel: ChannelId) -> Option<(ServerId, ChannelKind)> {
-        self.state.read().expect("hub lock").channels.get(&channel).copied()
     }
 
     /// How many members `server` has and how many of them are not offline.
     #[must_use]
     pub fn member_counts(&self, server: ServerId) -> (u32, u32) {
+        let dir = self.dir.read();
         let st = self.state.read().expect("hub lock");
-        let Some(m) = st.members.get(&server) else { return (0, 0) };
-        let online = m.iter().filter(|u| st.presence_of(**u) != Presence::Offline).count();
-        (m.len() as u32, online as u32)
+        let (mut all, mut online) = (0, 0);
+        for u in dir.members(server) {
+            all += 1;
+            if st.presence_of(u) != Presence::Offline {
+                online += 1;
+            }
+        }
+        (all, online)
     }
 
     // ----- presence ------------------------------------------------------
@@ -681,9 +641,9 @@ impl Hub {
     /// Presence of everyone sharing a server with `user` who is not offline.
     #[must_use]
     pub fn presences_for(&self, user: UserId) -> Vec<PresenceEntry> {
+        let peers = self.dir.read().peers_of(user);
         let st = self.state.read().expect("hub lock");
-        let mut out: Vec<PresenceEntry> = st
-            .peers_of(user)
+        let mut out: Vec<PresenceEntry> = peers
             .into_iter()
             .filter_map(|u| {
                 let p = st.presence_of(u);
@@ -746,19 +706,6 @@ impl Hub {
 }
 
 impl State {
-    fn peers_of(&self, user: UserId) -> HashSet<UserId> {
-        let mut peers = HashSet::new();
-        peers.insert(user);
-        if let Some(servers) = self.servers_of.get(&user) {
-            for s in servers {
-                if let Some(m) = self.members.get(s) {
-                    peers.extend(m.iter().copied());
-                }
-            }
-        }
-        peers
-    }
-
     fn presence_of(&self, user: UserId) -> Presence {
         self.people.get(&user).map_or(Presence::Offline, |p| p.shown)
     }

@@ -8,9 +8,9 @@
 //! the seat goes and the room's server hears `voice_state_removed`.
 //!
 //! Room changes dispatch while the rooms' lock is held, so everyone sees them
-//! in the order they happened. Lock order: rooms, then the hub's state (via
-//! [`Hub::dispatch`]), then a session's outbox; nothing takes the rooms' lock
-//! while holding another.
+//! in the order they happened. Lock order: rooms, then the published
+//! directory, then the hub's state (via [`Hub::dispatch`]), then a session's
+//! outbox; nothing takes the rooms' lock while holding another.
 
 use std::{
     collections::HashMap,
@@ -85,15 +85,21 @@ impl Hub {
     /// Not a voice channel of a server they are in (404 / 400), or the room is full.
     pub fn voice_join(&self, session: &Arc<Session>, join: &VoiceJoin) -> Result<VoiceJoined, ApiError> {
         let user = session.user_id;
-        let (server, kind) = self.channel(join.channel_id).ok_or(ApiError::NotFound("channel"))?;
-        if !self.is_member(server, user) {
-            return Err(ApiError::NotFound("channel"));
-        }
+        // Checked while holding the rooms: a removal published meanwhile
+        // unseats (under the same lock) right after we are done.
+        let mut rooms = self.voice.lock().expect("voice lock");
+        let (server, kind) = {
+            let dir = self.directory().read();
+            let ch = dir.channel(join.channel_id).ok_or(ApiError::NotFound("channel"))?;
+            if !dir.is_member(ch.server, user) {
+                return Err(ApiError::NotFound("channel"));
+            }
+            (ch.server, ch.kind)
+        };
         if kind != ChannelKind::Voice {
             return Err(ApiError::BadRequest("only voice channels can be joined".into()));
         }
         let size = self.voice_config().room_size;
-        let mut rooms = self.voice.lock().expect("voice lock");
         let others =
             rooms.rooms.get(&join.channel_id).map_or(0, |r| r.iter().filter(|s| s.state.user_id != user).count());
         if others >= size as usize {

@@ -21,7 +21,7 @@
 //!   `identities`; `cognito:groups` absent when the person is in no group.
 //! - Mail by SMTP or into a mailbox file ([`mail`]).
 //!
-//! Everything lives in SQLite (`idp_*` tables, migration `0002_idp.sql`);
+//! Everything lives in its own SQLite file (`idp.sqlite3`, `migrations-idp/`);
 //! codes, tokens and session cookies are stored only as SHA-256 hashes.
 
 mod accounts;
@@ -160,6 +160,11 @@ impl Idp {
             name: Some(a.name),
             picture: None,
         }))
+    }
+
+    /// Closes its database (at shutdown).
+    pub async fn close(&self) {
+        self.db.close().await;
     }
 
     /// Where mail goes when it goes to a file (`DATA_DIR/mailbox.txt`; see

@@ -3,17 +3,14 @@
 
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
-    MessageId, Timestamp, UserId,
-    gateway::Event,
-    limits::MAX_TOAST_CHARS,
+    UserId,
     models::{CreateToast, SetPlan, Toast},
 };
 
-use super::{Path, access};
+use super::Path;
 use crate::{
     auth::AuthUser,
     error::{ApiError, ApiResult, Json},
-    gateway::Audience,
     state::AppState,
 };
 
@@ -31,10 +28,7 @@ pub async fn toast(
     Json(req): Json<CreateToast>,
 ) -> ApiResult<(StatusCode, Json<Toast>)> {
     require_pq_admin(&user)?;
-    let text = super::valid_name("text", &req.text, MAX_TOAST_CHARS)?;
-    let from = access::user_row(&state.db().read, user.id).await?.user()?;
-    let toast = Toast { id: MessageId::new(), text, from, created_at: Timestamp::now() };
-    state.hub().dispatch(Audience::Everyone, Event::Toast { toast: toast.clone() });
+    let toast = state.chat().toast(user.id, &req.text).await?;
     tracing::info!(user_id = %user.id, "admin toast sent");
     Ok((StatusCode::ACCEPTED, Json(toast)))
 }
@@ -50,17 +44,7 @@ pub async fn set_plan(
     Json(req): Json<SetPlan>,
 ) -> ApiResult<StatusCode> {
     require_pq_admin(&user)?;
-    let mut conn = state.db().writer().await?;
-    let done = sqlx::query("UPDATE users SET plan = ? WHERE id = ?")
-        .bind(req.plan.as_str())
-        .bind(target.to_string())
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(ApiError::NotFound("user"));
-    }
-    state.hub().dispatch(Audience::User(target), Event::PlanChanged { plan: req.plan });
-    drop(conn);
+    state.chat().set_plan(target, req.plan).await?;
     tracing::info!(user_id = %target, plan = req.plan.as_str(), by = %user.id, "plan set");
     Ok(StatusCode::NO_CONTENT)
 }

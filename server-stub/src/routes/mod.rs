@@ -2,13 +2,12 @@
 //! development provider's routes, `/media/{id}`, `/healthz`, and the API
 //! reference (`/openapi.json`, `/docs`).
 //!
-//! Every `/api` route takes an [`AuthUser`](crate::auth::AuthUser) and checks
-//! membership and role itself through [`access`]; someone who is not a member
-//! of a server gets 404 for anything in it and learns nothing. Writes hold the
-//! database's writer connection through commit, hub update and dispatch, so
-//! events leave in commit order.
+//! Handlers are adapters: every `/api` route takes an
+//! [`AuthUser`](crate::auth::AuthUser), decodes its request, calls one method
+//! of the domain layer ([`crate::chat`]), which checks membership and role
+//! and makes the change, and encodes the answer. Someone who is not a member
+//! of a server gets 404 for anything in it and learns nothing.
 
-pub mod access;
 pub mod admin;
 pub mod channels;
 pub mod invites;
@@ -216,46 +215,5 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             }
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
-    }
-}
-
-/// Validates a server, channel or category name: trimmed, 1–100 characters,
-/// no control characters.
-///
-/// # Errors
-/// [`ApiError::InvalidField`] naming `field`.
-pub fn valid_name(field: &'static str, raw: &str, max: usize) -> Result<String, ApiError> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(ApiError::invalid(field, format!("{field} must not be empty")));
-    }
-    if name.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("{field} must be at most {max} characters")));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid(field, format!("{field} must not contain control characters")));
-    }
-    Ok(name.to_owned())
-}
-
-/// Validates an image URL someone sets by hand: `http(s)://…` or a `/media/`
-/// path on this server. An empty string means "remove".
-///
-/// # Errors
-/// [`ApiError::InvalidField`] naming `field`.
-pub fn valid_image_url(field: &'static str, raw: &str) -> Result<Option<String>, ApiError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    if s.len() > pq_protocol::limits::MAX_URL_BYTES {
-        return Err(ApiError::invalid(field, format!("{field} is too long")));
-    }
-    if s.starts_with("/media/") && s[7..].bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(Some(s.to_owned()));
-    }
-    match url::Url::parse(s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(s.to_owned())),
-        _ => Err(ApiError::invalid(field, format!("{field} must be an http(s) URL or a /media/ path"))),
     }
 }

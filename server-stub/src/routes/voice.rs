@@ -2,23 +2,16 @@
 //! heard in a room. Joining, leaving and signaling go over the gateway (see
 //! [`pq_protocol::voice`]).
 
-use std::time::SystemTime;
-
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
     ChannelId, UserId,
-    models::ChannelKind,
     voice::{IceConfig, ModerateVoice, VoiceState},
 };
 
-use super::{
-    Path,
-    access::{channel_access, require_admin},
-};
+use super::Path;
 use crate::{
     auth::AuthUser,
-    error::{ApiError, ApiResult, Json},
-    gateway::voice::ice_servers,
+    error::{ApiResult, Json},
     state::AppState,
 };
 
@@ -27,49 +20,34 @@ use crate::{
 #[utoipa::path(get, path = "/api/voice/ice-servers", tag = "voice",
     responses((status = 200, body = IceConfig), (status = 401, body = pq_protocol::ErrorBody)))]
 pub async fn ice(State(state): State<AppState>, user: AuthUser) -> Json<IceConfig> {
-    Json(ice_servers(&state.config().voice, user.id, SystemTime::now()))
+    Json(state.chat().ice_servers(user.id))
 }
 
 /// Mute or unmute someone in a voice room for everyone (owner and admins).
 #[utoipa::path(patch, path = "/api/channels/{channel_id}/voice/{user_id}", tag = "voice", request_body = ModerateVoice,
     params(("channel_id" = ChannelId, Path), ("user_id" = UserId, Path)),
-    responses((status = 200, body = VoiceState), (status = 403, body = pq_protocol::ErrorBody),
-        (status = 404, body = pq_protocol::ErrorBody), (status = 409, body = pq_protocol::ErrorBody)))]
+    responses((status = 200, body = VoiceState), (status = 400, body = pq_protocol::ErrorBody),
+        (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, body = pq_protocol::ErrorBody)))]
 pub async fn moderate(
     State(state): State<AppState>,
     user: AuthUser,
     Path((channel_id, target)): Path<(ChannelId, UserId)>,
     Json(req): Json<ModerateVoice>,
 ) -> ApiResult<Json<VoiceState>> {
-    let access = voice_channel(&state, channel_id, &user).await?;
-    require_admin(access, "mute people in voice rooms")?;
-    Ok(Json(state.hub().voice_moderate(channel_id, target, req.server_mute)?))
+    Ok(Json(state.chat().voice_moderate(user.id, channel_id, target, req.server_mute)?))
 }
 
 /// Disconnect someone from a voice room (owner and admins).
 #[utoipa::path(delete, path = "/api/channels/{channel_id}/voice/{user_id}", tag = "voice",
     params(("channel_id" = ChannelId, Path), ("user_id" = UserId, Path)),
-    responses((status = 204), (status = 403, body = pq_protocol::ErrorBody),
+    responses((status = 204), (status = 400, body = pq_protocol::ErrorBody), (status = 403, body = pq_protocol::ErrorBody),
         (status = 404, body = pq_protocol::ErrorBody), (status = 409, body = pq_protocol::ErrorBody)))]
 pub async fn disconnect(
     State(state): State<AppState>,
     user: AuthUser,
     Path((channel_id, target)): Path<(ChannelId, UserId)>,
 ) -> ApiResult<StatusCode> {
-    let access = voice_channel(&state, channel_id, &user).await?;
-    require_admin(access, "disconnect people from voice rooms")?;
-    state.hub().voice_disconnect(channel_id, target)?;
+    state.chat().voice_disconnect(user.id, channel_id, target)?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn voice_channel(
-    state: &AppState,
-    channel: ChannelId,
-    user: &AuthUser,
-) -> Result<pq_protocol::models::Role, ApiError> {
-    let access = channel_access(state, channel, user).await?;
-    if access.kind != ChannelKind::Voice {
-        return Err(ApiError::BadRequest("not a voice channel".into()));
-    }
-    Ok(access.role)
 }

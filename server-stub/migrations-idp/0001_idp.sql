@@ -1,4 +1,8 @@
--- pq-server schema, version 2: the development sign-in provider (src/idp).
+-- The development sign-in provider's own database (idp.sqlite3; src/idp).
+-- It stands in for an external service (a Cognito user pool), so it keeps its
+-- data apart from the chat database. (Until 2026-12 these tables lived in
+-- pq.sqlite3 as its migration 2; an older data directory's are copied over
+-- once when idp.sqlite3 is created.)
 -- Portable SQL (SQLite today, Postgres later): TEXT ids, INTEGER unix milliseconds.
 -- Secrets are never stored in the clear: codes, tokens and session cookies only as
 -- SHA-256 hashes (lowercase hex), passwords only as argon2id PHC strings.

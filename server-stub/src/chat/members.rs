@@ -1,0 +1,148 @@
+//! Members: list (with presence), leave, remove, change role, hand over.
+//!
+//! Every check is made inside the writer's batch against the roles the
+//! change commits on: two owners handing the server over at once leave one
+//! owner (the second finds they are no longer the owner), and a message sent
+//! by someone being removed is either stored before the removal (and
+//! delivered) or refused.
+
+use pq_protocol::{
+    ServerId, UserId,
+    gateway::Event,
+    models::{Member, Role},
+};
+
+use super::{
+    Chat,
+    access::{may_remove, require_owner, role_in},
+    directory::Effect,
+    writer::Tx,
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    gateway::Audience,
+};
+
+/// Removes `target` from `server` (their markers stop counting towards
+/// `unread_by`; they hear `server_removed`).
+fn remove(tx: &mut Tx<'_>, server: ServerId, target: UserId, kicked: bool) -> ApiResult<()> {
+    let markers = tx.store().delete_member(server, target)?;
+    tx.apply(Effect::RemoveMember { server, user: target });
+    tx.emit(Audience::Server(server), Event::MemberLeft { server_id: server, user_id: target, kicked });
+    for (channel_id, seq, last) in markers {
+        tx.emit(
+            Audience::Server(server),
+            Event::UnreadByChanged { channel_id, after_seq: seq, through_seq: last, delta: -1 },
+        );
+    }
+    let reason = if kicked { "kicked" } else { "left" };
+    tx.emit(Audience::User(target), Event::ServerRemoved { server_id: server, reason: reason.into() });
+    Ok(())
+}
+
+/// Leaves a server. The owner cannot leave: hand it over or delete it.
+///
+/// # Errors
+/// 404, 409 (the owner).
+pub fn leave(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<()> {
+    let role = role_in(tx.dir(), server, user)?;
+    if role == Role::Owner {
+        return Err(ApiError::Conflict(
+            "the owner cannot leave; make someone else the owner or delete the server".into(),
+        ));
+    }
+    remove(tx, server, user, false)
+}
+
+/// Removes someone from a server: the owner may remove anyone else, admins
+/// may remove members (not admins or the owner).
+///
+/// # Errors
+/// 400 (oneself), 403, 404.
+pub fn kick(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
+    let role = role_in(tx.dir(), server, user)?;
+    if target == user {
+        return Err(ApiError::BadRequest("to leave a server, use DELETE /api/servers/{id}/members/@me".into()));
+    }
+    let target_role = tx.dir().role(server, target).ok_or(ApiError::NotFound("member"))?;
+    if !may_remove(role, target_role) {
+        return Err(ApiError::Forbidden(match role {
+            Role::Member => "only the owner and admins can remove members".into(),
+            _ => "admins can remove members, not other admins or the owner".into(),
+        }));
+    }
+    remove(tx, server, target, true)?;
+    tracing::info!(server_id = %server, user_id = %target, by = %user, "member removed");
+    Ok(())
+}
+
+/// Changes someone's role (owner only). Giving `owner` hands the server
+/// over; the previous owner becomes an admin.
+///
+/// # Errors
+/// 400 (oneself), 403, 404.
+pub fn set_role(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId, new: Role) -> ApiResult<()> {
+    let role = role_in(tx.dir(), server, user)?;
+    require_owner(role, "change roles")?;
+    if target == user {
+        return Err(ApiError::BadRequest("you cannot change your own role; make someone else the owner".into()));
+    }
+    let current = tx.dir().role(server, target).ok_or(ApiError::NotFound("member"))?;
+    if current == new {
+        return Ok(());
+    }
+    tx.store().set_role(server, target, new)?;
+    if new == Role::Owner {
+        tx.store().set_role(server, user, Role::Admin)?;
+        tx.store().set_owner(server, target)?;
+    }
+    tx.apply(Effect::SetRole { server, user: target, role: new });
+    tx.emit(Audience::Server(server), Event::MemberUpdated { server_id: server, user_id: target, role: new });
+    if new == Role::Owner {
+        tx.apply(Effect::SetRole { server, user, role: Role::Admin });
+        tx.apply(Effect::SetOwner { server, user: target });
+        tx.emit(Audience::Server(server), Event::MemberUpdated { server_id: server, user_id: user, role: Role::Admin });
+        let row = tx.store().server(server)?.ok_or(ApiError::NotFound("server"))?;
+        tx.emit(Audience::Server(server), Event::ServerUpdated { server: row });
+    }
+    Ok(())
+}
+
+impl Chat {
+    /// Members of a server with their role and presence.
+    ///
+    /// # Errors
+    /// 404 when the caller is not a member.
+    pub async fn members(&self, user: UserId, server: ServerId) -> ApiResult<Vec<Member>> {
+        role_in(&self.dir.read(), server, user)?;
+        let rows = self.reads.read(move |s| s.members(server)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, role, joined_at)| Member { presence: self.hub.presence(user.id), user, role, joined_at })
+            .collect())
+    }
+
+    /// Leaves a server.
+    ///
+    /// # Errors
+    /// See [`leave`].
+    pub async fn leave(&self, user: UserId, server: ServerId) -> ApiResult<()> {
+        self.writer.run(move |tx| leave(tx, user, server)).await
+    }
+
+    /// Removes someone from a server.
+    ///
+    /// # Errors
+    /// See [`kick`].
+    pub async fn kick(&self, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
+        self.writer.run(move |tx| kick(tx, user, server, target)).await
+    }
+
+    /// Changes someone's role.
+    ///
+    /// # Errors
+    /// See [`set_role`].
+    pub async fn set_role(&self, user: UserId, server: ServerId, target: UserId, role: Role) -> ApiResult<()> {
+        self.writer.run(move |tx| set_role(tx, user, server, target, role)).await
+    }
+}

@@ -1,0 +1,346 @@
+//! Messages: send (exactly once per client id), history by `seq`, edit,
+//! delete, reactions, typing, and read markers.
+//!
+//! # Sending
+//!
+//! A message is stored once per (author, client id): the rule looks for an
+//! earlier copy inside the batch's transaction, so two copies racing on two
+//! connections (or in one batch) store one and both get the same
+//! acknowledgement. Its `seq` is the channel's next, from the writer's
+//! directory; the author's plan decides the longest body (the server is the
+//! judge). Writing in a channel means having read it: the author's read
+//! marker moves to the new message in the same change.
+
+use pq_protocol::{
+    ChannelId, MessageId, UserId,
+    gateway::Event,
+    limits::{MAX_HISTORY_PAGE, MAX_REACTIONS_PER_MESSAGE, Plan, char_count},
+    models::{Message, MessagePage, ReadState, SendAck, SendMessage},
+};
+
+use super::{
+    Chat,
+    access::{channel_access, text_channel},
+    directory::Effect,
+    store::{Page, Store},
+    validate,
+    writer::Tx,
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    gateway::Audience,
+};
+
+/// Stores a message (or finds the copy already stored for its client id)
+/// and tells the channel's members.
+///
+/// # Errors
+/// 404 (no such channel for the author), 400 (not a text channel), 422
+/// (empty, too long for the plan, a reply to a message elsewhere).
+pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessage) -> ApiResult<SendAck> {
+    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    if let Some(ack) = tx.store().sent(user, req.client_id)? {
+        return Ok(ack);
+    }
+    if req.body.trim().is_empty() {
+        return Err(ApiError::invalid("body", "a message cannot be empty"));
+    }
+    check_length(tx.store(), user, &req.body)?;
+    if let Some(reply) = req.reply_to
+        && tx.store().message_meta(channel_id, reply)?.is_none()
+    {
+        return Err(ApiError::invalid("reply_to", "reply_to must be a message in the same channel"));
+    }
+    let seq = tx.dir().channel(channel_id).map_or(0, |c| c.last_seq) + 1;
+    let now = tx.now();
+    let members = tx.dir().member_count(server_id);
+    let message = Message {
+        id: MessageId::new(),
+        channel_id,
+        seq,
+        author_id: user,
+        client_id: req.client_id,
+        body: req.body,
+        reply_to: req.reply_to,
+        created_at: now,
+        edited_at: None,
+        deleted: false,
+        reactions: vec![],
+        unread_by: members.saturating_sub(1),
+    };
+    let store = tx.store();
+    store.insert_message(&message)?;
+    store.set_last_seq(channel_id, seq)?;
+    // Writing in a channel means having read it.
+    let old_marker = store.read_marker(channel_id, user)?;
+    if old_marker < seq {
+        store.set_read_marker(channel_id, user, seq)?;
+    }
+    tx.apply(Effect::ChannelSeq { channel: channel_id, seq });
+    let ack = SendAck { client_id: req.client_id, channel_id, message_id: message.id, seq, created_at: now };
+    tx.emit(Audience::Server(server_id), Event::MessageCreated { message });
+    if old_marker + 1 < seq {
+        tx.emit(
+            Audience::Server(server_id),
+            Event::UnreadByChanged { channel_id, after_seq: old_marker, through_seq: seq - 1, delta: -1 },
+        );
+    }
+    if old_marker < seq {
+        tx.emit(Audience::User(user), Event::ReadMarkerUpdated { channel_id, last_read_seq: seq, unread_count: 0 });
+    }
+    Ok(ack)
+}
+
+fn check_length(store: &mut dyn Store, user: UserId, body: &str) -> ApiResult<()> {
+    let plan = store.account(user)?.map_or(Plan::default(), |a| a.plan);
+    let len = char_count(body);
+    if len > plan.max_message_chars() {
+        return Err(ApiError::MessageTooLong { plan, limit: plan.max_message_chars(), len });
+    }
+    Ok(())
+}
+
+/// Edits one's own message.
+///
+/// # Errors
+/// 404, 403 (someone else's), 422 (empty, too long).
+pub fn edit(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId, body: String) -> ApiResult<()> {
+    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let meta = tx.store().message_meta(channel_id, message_id)?.filter(|m| !m.deleted);
+    let meta = meta.ok_or(ApiError::NotFound("message"))?;
+    if meta.author != user {
+        return Err(ApiError::Forbidden("you can only edit your own messages".into()));
+    }
+    if body.trim().is_empty() {
+        return Err(ApiError::invalid("body", "a message cannot be empty; delete it instead"));
+    }
+    check_length(tx.store(), user, &body)?;
+    let now = tx.now();
+    if !tx.store().edit_message(message_id, &body, now)? {
+        return Err(ApiError::NotFound("message"));
+    }
+    tx.emit(
+        Audience::Server(server_id),
+        Event::MessageEdited { channel_id, message_id, seq: meta.seq, body, edited_at: now },
+    );
+    Ok(())
+}
+
+/// Deletes a message (one's own, or anyone's for the owner and admins); it
+/// stays in history as a tombstone.
+///
+/// # Errors
+/// 404, 403.
+pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId) -> ApiResult<()> {
+    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let (_, _, role) = channel_access(tx.dir(), channel_id, user)?;
+    let meta = tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
+    if meta.deleted {
+        return Ok(());
+    }
+    if meta.author != user && !role.is_admin() {
+        return Err(ApiError::Forbidden("you can only delete your own messages".into()));
+    }
+    let now = tx.now();
+    tx.store().delete_message(message_id, now)?;
+    tx.emit(Audience::Server(server_id), Event::MessageDeleted { channel_id, message_id, seq: meta.seq });
+    Ok(())
+}
+
+/// Reacts to a message.
+///
+/// # Errors
+/// 404, 422 (bad emoji), 409 (too many different reactions).
+pub fn react(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    channel_id: ChannelId,
+    message_id: MessageId,
+    emoji: String,
+) -> ApiResult<()> {
+    validate::emoji(&emoji)?;
+    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let meta = tx.store().message_meta(channel_id, message_id)?.filter(|m| !m.deleted);
+    meta.ok_or(ApiError::NotFound("message"))?;
+    let (distinct, given) = tx.store().reaction_stats(message_id, &emoji)?;
+    if !given && distinct >= MAX_REACTIONS_PER_MESSAGE {
+        return Err(ApiError::Conflict(format!(
+            "a message can carry at most {MAX_REACTIONS_PER_MESSAGE} different reactions"
+        )));
+    }
+    let now = tx.now();
+    if tx.store().insert_reaction(message_id, user, &emoji, now)? {
+        tx.emit(Audience::Server(server_id), Event::ReactionAdded { channel_id, message_id, user_id: user, emoji });
+    }
+    Ok(())
+}
+
+/// Takes one's reaction back.
+///
+/// # Errors
+/// 404.
+pub fn unreact(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    channel_id: ChannelId,
+    message_id: MessageId,
+    emoji: String,
+) -> ApiResult<()> {
+    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
+    if tx.store().delete_reaction(message_id, user, &emoji)? {
+        tx.emit(Audience::Server(server_id), Event::ReactionRemoved { channel_id, message_id, user_id: user, emoji });
+    }
+    Ok(())
+}
+
+/// Moves `user`'s read marker in a text channel up to `seq` (clamped to the
+/// newest message; never backwards) and returns the read state.
+///
+/// # Errors
+/// 404 for channels the caller cannot see; 400 for non-text channels.
+pub fn mark_read(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, seq: u64) -> ApiResult<ReadState> {
+    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let last_seq = tx.dir().channel(channel_id).map_or(0, |c| c.last_seq);
+    let target = seq.min(last_seq);
+    let old = tx.store().read_marker(channel_id, user)?;
+    if target > old {
+        tx.store().set_read_marker(channel_id, user, target)?;
+    }
+    let now_at = target.max(old);
+    let unread_count = tx.store().unread_count(channel_id, user, now_at)?;
+    let state = ReadState { channel_id, last_read_seq: now_at, unread_count };
+    if target > old {
+        tx.emit(Audience::User(user), Event::ReadMarkerUpdated { channel_id, last_read_seq: now_at, unread_count });
+        tx.emit(
+            Audience::Server(server_id),
+            Event::UnreadByChanged { channel_id, after_seq: old, through_seq: target, delta: -1 },
+        );
+    }
+    Ok(state)
+}
+
+/// Which page of history to read: `after` takes precedence over `before`;
+/// neither means the newest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistoryQuery {
+    /// Messages with `seq` below this.
+    pub before: Option<u64>,
+    /// Messages with `seq` above this.
+    pub after: Option<u64>,
+    /// At most this many (1–100, default 100).
+    pub limit: Option<u32>,
+}
+
+impl Chat {
+    /// Sends a message and waits for it to be stored.
+    ///
+    /// # Errors
+    /// See [`send`].
+    pub async fn send_message(&self, user: UserId, channel: ChannelId, req: SendMessage) -> ApiResult<SendAck> {
+        self.writer.run(move |tx| send(tx, user, channel, req)).await
+    }
+
+    /// Queues a message and returns; `then` gets the acknowledgement (or the
+    /// refusal) once stored. Messages queued one after the other by one
+    /// caller are stored in that order.
+    ///
+    /// # Errors
+    /// Only when the server is shutting down.
+    pub async fn queue_message(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        req: SendMessage,
+        then: impl FnOnce(ApiResult<SendAck>) + Send + 'static,
+    ) -> ApiResult<()> {
+        self.writer.submit(move |tx| send(tx, user, channel, req), then).await
+    }
+
+    /// Edits one's own message.
+    ///
+    /// # Errors
+    /// See [`edit`].
+    pub async fn edit_message(&self, user: UserId, channel: ChannelId, id: MessageId, body: String) -> ApiResult<()> {
+        self.writer.run(move |tx| edit(tx, user, channel, id, body)).await
+    }
+
+    /// Deletes a message.
+    ///
+    /// # Errors
+    /// See [`delete`].
+    pub async fn delete_message(&self, user: UserId, channel: ChannelId, id: MessageId) -> ApiResult<()> {
+        self.writer.run(move |tx| delete(tx, user, channel, id)).await
+    }
+
+    /// Reacts to a message.
+    ///
+    /// # Errors
+    /// See [`react`].
+    pub async fn react(&self, user: UserId, channel: ChannelId, id: MessageId, emoji: String) -> ApiResult<()> {
+        self.writer.run(move |tx| react(tx, user, channel, id, emoji)).await
+    }
+
+    /// Takes a reaction back.
+    ///
+    /// # Errors
+    /// See [`unreact`].
+    pub async fn unreact(&self, user: UserId, channel: ChannelId, id: MessageId, emoji: String) -> ApiResult<()> {
+        self.writer.run(move |tx| unreact(tx, user, channel, id, emoji)).await
+    }
+
+    /// Marks a channel read up to `seq` and waits for it to be stored.
+    ///
+    /// # Errors
+    /// See [`mark_read`].
+    pub async fn mark_read(&self, user: UserId, channel: ChannelId, seq: u64) -> ApiResult<ReadState> {
+        self.writer.run(move |tx| mark_read(tx, user, channel, seq)).await
+    }
+
+    /// Queues a read marker move and returns; `then` gets the result.
+    ///
+    /// # Errors
+    /// Only when the server is shutting down.
+    pub async fn queue_mark_read(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        seq: u64,
+        then: impl FnOnce(ApiResult<ReadState>) + Send + 'static,
+    ) -> ApiResult<()> {
+        self.writer.submit(move |tx| mark_read(tx, user, channel, seq), then).await
+    }
+
+    /// A page of a channel's history, oldest first; deleted messages appear
+    /// as tombstones.
+    ///
+    /// # Errors
+    /// 404 for channels the caller cannot see; 400 for non-text channels.
+    pub async fn history(&self, user: UserId, channel: ChannelId, q: HistoryQuery) -> ApiResult<MessagePage> {
+        let server = text_channel(&self.dir.read(), channel, user)?;
+        let limit = q.limit.unwrap_or(MAX_HISTORY_PAGE).clamp(1, MAX_HISTORY_PAGE);
+        let page = match (q.after, q.before) {
+            (Some(a), _) => Page::After(a),
+            (None, Some(b)) => Page::Before(b),
+            (None, None) => Page::Newest,
+        };
+        self.reads.read(move |s| Ok(s.history(server, channel, user, page, limit)?)).await
+    }
+
+    /// Someone is typing: tells the channel's members (nothing is stored).
+    ///
+    /// # Errors
+    /// 404 for channels the caller cannot see; 400 for non-text channels.
+    pub fn typing(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
+        let server = {
+            let dir = self.dir.read();
+            let (server, kind, _) = channel_access(&dir, channel, user)?;
+            if kind != pq_protocol::models::ChannelKind::Text {
+                return Err(ApiError::BadRequest("typing is only for text channels".into()));
+            }
+            server
+        };
+        self.hub.dispatch(Audience::Server(server), Event::TypingStarted { channel_id: channel, user_id: user });
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! The domain layer: every rule and every change of pq's chat, in one place.
+//!
+//! REST handlers (`routes`) and gateway ops (`gateway::conn`) are adapters:
+//! they decode a request, call one method of [`Chat`], and encode the
+//! answer. Neither imports the other; the rule (who may do it, what changes,
+//! which events go out) lives here once, in a module per concept:
+//! [`messages`] (and read markers), [`servers`], [`channels`], [`members`],
+//! [`invites`], [`users`] (accounts, profiles, plans, images).
+//!
+//! # The write path
+//!
+//! Every change is a rule — a plain function of a [`writer::Tx`] — queued to
+//! the [`writer`], one thread that owns the write connection and
+//! group-commits: every change waiting at that moment goes into one
+//! transaction and one fsync; then, in commit order, the published
+//! [`directory`] is updated, the change's events are dispatched, and its
+//! caller is answered. Permission and membership checks run inside the batch
+//! against the directory the change commits on. Because the writer runs each
+//! batch to its end on its own thread, a caller that goes away (a dropped
+//! request, a closed socket, a timeout) can never split a commit from its
+//! events.
+//!
+//! # Reads
+//!
+//! Reads check access against the published directory and query a pooled
+//! read connection ([`store::ReadPool`]); they see every committed change
+//! whose events have been dispatched.
+//!
+//! # Storage
+//!
+//! Rules talk to storage only through [`store::Store`]; SQLite is the
+//! embedded backend.
+
+pub mod access;
+pub mod channels;
+pub mod directory;
+pub mod invites;
+pub mod members;
+pub mod messages;
+pub mod servers;
+pub mod store;
+pub mod users;
+pub mod validate;
+pub mod writer;
+
+use std::{path::Path, sync::Arc};
+
+use pq_protocol::{
+    ChannelId, UserId,
+    gateway::{PROTOCOL_VERSION, Ready},
+    models::ChannelKind,
+    voice::{IceConfig, VoiceState},
+};
+use tokio_util::sync::CancellationToken;
+
+use self::{
+    access::{channel_access, require_admin},
+    directory::Published,
+    store::{ReadPool, SqliteStore, Store, StoreError},
+    writer::{Writer, WriterStats},
+};
+use crate::{
+    config::Config,
+    error::{ApiError, ApiResult},
+    gateway::{Hub, hub::Session},
+};
+
+/// Connections in the read pool.
+const READERS: u32 = 4;
+
+/// The domain layer's handle: every change and every read of chat state.
+/// Cheap to share (held in an `Arc` by the app state).
+#[derive(Debug)]
+pub struct Chat {
+    writer: Writer,
+    reads: ReadPool,
+    dir: Published,
+    hub: Arc<Hub>,
+}
+
+impl Chat {
+    /// Opens the database file (created and migrated already), loads the
+    /// directory, starts the gateway hub and the writer.
+    ///
+    /// # Errors
+    /// The database cannot be opened or read.
+    pub fn open(db_file: &Path, config: &Config, shutdown: CancellationToken) -> Result<Self, StoreError> {
+        let store = SqliteStore::open(db_file)?;
+        let dir = store.load_directory()?;
+        let published = Published::new(dir.clone());
+        let hub = Hub::new(config, published.clone(), shutdown);
+        let writer = Writer::start(Box::new(store), dir, published.clone(), hub.clone());
+        let reads = ReadPool::open(db_file, READERS)?;
+        Ok(Self { writer, reads, dir: published, hub })
+    }
+
+    /// The gateway hub: sessions, fan-out, presence, voice rooms.
+    #[must_use]
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    /// The published directory.
+    #[must_use]
+    pub fn directory(&self) -> &Published {
+        &self.dir
+    }
+
+    /// The writer's counters.
+    #[must_use]
+    pub fn writer_stats(&self) -> &WriterStats {
+        self.writer.stats()
+    }
+
+    /// The writer (tests queue their own changes).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    /// Finishes the queued changes and stops the writer (at shutdown).
+    pub async fn stop(&self) {
+        self.writer.stop().await;
+    }
+
+    /// `ready` for a freshly identified gateway session.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn ready(&self, user: UserId, session: &Session) -> ApiResult<Ready> {
+        let me = self.me(user).await?;
+        let servers = self.server_states(user, None).await?;
+        Ok(Ready {
+            v: PROTOCOL_VERSION,
+            session_id: session.id,
+            me,
+            servers,
+            presences: self.hub.presences_for(user),
+            status: self.hub.status_choice(user),
+        })
+    }
+
+    fn voice_admin(&self, user: UserId, channel: ChannelId, what: &str) -> ApiResult<()> {
+        let (_, kind, role) = channel_access(&self.dir.read(), channel, user)?;
+        if kind != ChannelKind::Voice {
+            return Err(ApiError::BadRequest("not a voice channel".into()));
+        }
+        require_admin(role, what)
+    }
+
+    /// STUN and TURN servers for `user`'s peer connections (TURN credentials
+    /// derived now).
+    #[must_use]
+    pub fn ice_servers(&self, user: UserId) -> IceConfig {
+        crate::gateway::voice::ice_servers(self.hub.voice_config(), user, std::time::SystemTime::now())
+    }
+
+    /// Mutes or unmutes someone in a voice room for everyone (owner and admins).
+    ///
+    /// # Errors
+    /// 400, 403, 404, 409 (not in the room).
+    pub fn voice_moderate(&self, user: UserId, channel: ChannelId, target: UserId, mute: bool) -> ApiResult<VoiceState> {
+        self.voice_admin(user, channel, "mute people in voice rooms")?;
+        self.hub.voice_moderate(channel, target, mute)
+    }
+
+    /// Disconnects someone from a voice room (owner and admins).
+    ///
+    /// # Errors
+    /// 400, 403, 404, 409 (not in the room).
+    pub fn voice_disconnect(&self, user: UserId, channel: ChannelId, target: UserId) -> ApiResult<()> {
+        self.voice_admin(user, channel, "disconnect people from voice rooms")?;
+        self.hub.voice_disconnect(channel, target)
+    }
+}

@@ -1,0 +1,206 @@
+//! Servers (communities): create, read, rename and image, delete; and what
+//! a person needs to draw the servers they are in (`ready`, `server_joined`).
+
+use pq_protocol::{
+    ChannelId, ServerId, UserId,
+    gateway::Event,
+    limits::MAX_NAME_CHARS,
+    models::{Channel, ChannelKind, Role, Server, ServerState},
+};
+
+use super::{
+    Chat,
+    access::{require_admin, require_owner, role_in},
+    directory::{Directory, Effect},
+    store::Store,
+    validate,
+    writer::Tx,
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    gateway::{Audience, Hub},
+};
+
+/// Fills in what the store leaves to memory: member counts and who is in
+/// the voice rooms. (Not under the published directory's lock: the voice
+/// rooms' lock comes before it.)
+fn complete(states: &mut [ServerState], dir: &Directory, hub: &Hub) {
+    for s in states.iter_mut() {
+        s.member_count = dir.member_count(s.server.id);
+    }
+    voice(states, hub);
+}
+
+fn voice(states: &mut [ServerState], hub: &Hub) {
+    for s in states {
+        s.voice_states = hub.voice_states_of(s.server.id);
+    }
+}
+
+/// Everything `user` needs to draw `server`, inside the writer's transaction.
+///
+/// # Errors
+/// 404 when not a member.
+pub fn state_in_tx(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<ServerState> {
+    let mut states = tx.store().server_states(user, Some(server))?;
+    complete(&mut states, tx.dir(), tx.hub());
+    states.pop().ok_or(ApiError::NotFound("server"))
+}
+
+/// Creates a server owned by `user`, with a "Text Channels" category holding
+/// `general` and a "Voice Channels" category holding `General`.
+///
+/// # Errors
+/// 422 for a bad name.
+pub fn create(tx: &mut Tx<'_>, user: UserId, name: &str) -> ApiResult<ServerState> {
+    let name = validate::name("name", name, MAX_NAME_CHARS)?;
+    let now = tx.now();
+    let server = Server { id: ServerId::new(), name, icon_url: None, owner_id: user, created_at: now };
+    let text_cat = ChannelId::new();
+    let voice_cat = ChannelId::new();
+    let layout = [
+        (text_cat, ChannelKind::Category, "Text Channels", None, 0),
+        (ChannelId::new(), ChannelKind::Text, "general", Some(text_cat), 0),
+        (voice_cat, ChannelKind::Category, "Voice Channels", None, 1),
+        (ChannelId::new(), ChannelKind::Voice, "General", Some(voice_cat), 0),
+    ];
+    let store = tx.store();
+    store.insert_server(&server)?;
+    store.insert_member(server.id, user, Role::Owner, now, false)?;
+    for (id, kind, cname, parent_id, position) in layout {
+        let channel =
+            Channel { id, server_id: server.id, kind, name: cname.into(), parent_id, position, last_seq: 0 };
+        store.insert_channel(&channel, now)?;
+    }
+    tx.apply(Effect::AddServer { server: server.id, owner: user });
+    tx.apply(Effect::AddMember { server: server.id, user, role: Role::Owner });
+    for (id, kind, _, parent, _) in layout {
+        tx.apply(Effect::AddChannel { channel: id, server: server.id, kind, parent });
+    }
+    let state = state_in_tx(tx, user, server.id)?;
+    tx.emit(Audience::User(user), Event::ServerJoined { state: state.clone() });
+    tracing::info!(server_id = %server.id, user_id = %user, "server created");
+    Ok(state)
+}
+
+/// Renames a server and/or changes its image (owner and admins). Values are
+/// already validated; `Some(None)` removes the image.
+///
+/// # Errors
+/// 403, 404.
+pub fn update(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    server: ServerId,
+    name: Option<String>,
+    icon: Option<Option<String>>,
+) -> ApiResult<Server> {
+    let role = role_in(tx.dir(), server, user)?;
+    require_admin(role, "change the server")?;
+    tx.store().update_server(server, name.as_deref(), icon.as_ref().map(Option::as_deref))?;
+    let row = tx.store().server(server)?.ok_or(ApiError::NotFound("server"))?;
+    if name.is_some() || icon.is_some() {
+        tx.emit(Audience::Server(server), Event::ServerUpdated { server: row.clone() });
+    }
+    Ok(row)
+}
+
+/// Deletes a server and everything in it (owner only).
+///
+/// # Errors
+/// 403, 404.
+pub fn delete(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<()> {
+    let role = role_in(tx.dir(), server, user)?;
+    require_owner(role, "delete the server")?;
+    let members: Vec<UserId> = tx.dir().members(server).collect();
+    tx.store().delete_server(server)?;
+    tx.apply(Effect::RemoveServer { server });
+    for m in members {
+        tx.emit(Audience::User(m), Event::ServerRemoved { server_id: server, reason: "deleted".into() });
+    }
+    tracing::info!(server_id = %server, "server deleted");
+    Ok(())
+}
+
+impl Chat {
+    /// Creates a server.
+    ///
+    /// # Errors
+    /// See [`create`].
+    pub async fn create_server(&self, user: UserId, name: String) -> ApiResult<ServerState> {
+        self.writer.run(move |tx| create(tx, user, &name)).await
+    }
+
+    /// Renames a server or changes its image URL (validated here).
+    ///
+    /// # Errors
+    /// 422 for bad values; see [`update`].
+    pub async fn update_server(
+        &self,
+        user: UserId,
+        server: ServerId,
+        name: Option<String>,
+        icon_url: Option<String>,
+    ) -> ApiResult<Server> {
+        role_in(&self.dir.read(), server, user)?;
+        let name = name.as_deref().map(|n| validate::name("name", n, MAX_NAME_CHARS)).transpose()?;
+        let icon = icon_url.as_deref().map(|u| validate::image_url("icon_url", u)).transpose()?;
+        self.writer.run(move |tx| update(tx, user, server, name, icon)).await
+    }
+
+    /// Stores an uploaded image and makes it the server's (owner and admins).
+    ///
+    /// # Errors
+    /// 403, 404, 413, 415.
+    pub async fn upload_server_icon(&self, user: UserId, server: ServerId, body: bytes::Bytes) -> ApiResult<Server> {
+        let role = role_in(&self.dir.read(), server, user)?;
+        require_admin(role, "change the server's image")?;
+        let (id, content_type) = super::users::media_id(&body)?;
+        self.writer
+            .run(move |tx| {
+                let now = tx.now();
+                tx.store().insert_media(&id, content_type, &body, user, now)?;
+                update(tx, user, server, None, Some(Some(format!("/media/{id}"))))
+            })
+            .await
+    }
+
+    /// Deletes a server.
+    ///
+    /// # Errors
+    /// See [`delete`].
+    pub async fn delete_server(&self, user: UserId, server: ServerId) -> ApiResult<()> {
+        self.writer.run(move |tx| delete(tx, user, server)).await
+    }
+
+    /// Everything `user` needs to draw each server they are in (or just `only`).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn server_states(&self, user: UserId, only: Option<ServerId>) -> ApiResult<Vec<ServerState>> {
+        let mut states = self.reads.read(move |s| s.server_states(user, only)).await?;
+        {
+            let dir = self.dir.read();
+            for s in &mut states {
+                s.member_count = dir.member_count(s.server.id);
+            }
+        }
+        voice(&mut states, &self.hub);
+        Ok(states)
+    }
+
+    /// One server `user` is in.
+    ///
+    /// # Errors
+    /// 404 when not a member.
+    pub async fn server_state(&self, user: UserId, server: ServerId) -> ApiResult<ServerState> {
+        role_in(&self.dir.read(), server, user)?;
+        self.server_states(user, Some(server)).await?.pop().ok_or(ApiError::NotFound("server"))
+    }
+}
+
+/// Reads the server row (for the store's users: a test helper).
+#[doc(hidden)]
+pub fn server_row(store: &dyn Store, server: ServerId) -> ApiResult<Server> {
+    store.server(server)?.ok_or(ApiError::NotFound("server"))
+}

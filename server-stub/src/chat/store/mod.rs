@@ -1,0 +1,440 @@
+//! Storage behind one narrow interface: [`Store`].
+//!
+//! The domain layer never writes SQL. Its rules call these methods, on the
+//! writer's connection inside the batch's transaction (where a read sees the
+//! batch's own uncommitted writes) or on a pooled read connection
+//! ([`ReadPool`]). Everything a backend has to provide is here; SQLite
+//! ([`sqlite`]) is the embedded default, and a PostgreSQL backend for several
+//! server nodes would implement the same trait without touching a rule or a
+//! handler.
+//!
+//! Methods are grouped by concept and ordered create, read, update, delete.
+//! Writes never check permissions (the rules did, against the directory the
+//! change commits on); reads never filter by who asks except where the
+//! method says so.
+
+pub mod sqlite;
+
+use pq_protocol::{
+    ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
+    limits::Plan,
+    models::{Channel, Invite, Me, Message, MessagePage, Role, SendAck, Server, ServerState, User},
+};
+
+use super::directory::Directory;
+
+pub use sqlite::{ReadPool, SqliteStore};
+
+/// A storage failure: I/O, corruption, a constraint the rules did not expect.
+/// Always an internal error to the caller (the rules refuse bad requests
+/// before anything is written).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self(Box::new(e))
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(e: r2d2::Error) -> Self {
+        Self(Box::new(e))
+    }
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A pq account as the store keeps it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// As others see them.
+    pub user: User,
+    /// Their email, if the issuer gave one.
+    pub email: Option<String>,
+    /// Their plan.
+    pub plan: Plan,
+    /// Whether they are a pq administrator.
+    pub is_admin: bool,
+}
+
+impl Account {
+    /// As they see themselves.
+    #[must_use]
+    pub fn me(&self) -> Me {
+        Me {
+            id: self.user.id,
+            display_name: self.user.display_name.clone(),
+            avatar_url: self.user.avatar_url.clone(),
+            email: self.email.clone(),
+            plan: self.plan,
+            is_admin: self.is_admin,
+        }
+    }
+}
+
+/// A new account, first seen with a verified token.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Its id.
+    pub id: UserId,
+    /// The issuer that vouches for it.
+    pub issuer: String,
+    /// The issuer's subject.
+    pub subject: String,
+    /// Email from the issuer.
+    pub email: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// Picture URL from the issuer.
+    pub avatar_url: Option<String>,
+    /// Whether the issuer puts them in group `admin`.
+    pub is_admin: bool,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// What the rules need to know of a stored message.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageMeta {
+    /// Who wrote it.
+    pub author: UserId,
+    /// Its place in the channel.
+    pub seq: u64,
+    /// Whether it is a tombstone.
+    pub deleted: bool,
+}
+
+/// An invite as stored, with what decides whether it can be used.
+#[derive(Debug, Clone)]
+pub struct InviteRow {
+    /// The invite as the API shows it.
+    pub invite: Invite,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl InviteRow {
+    /// Whether it is expired or revoked at `now`.
+    #[must_use]
+    pub fn expired(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_some() || self.invite.expires_at.is_some_and(|e| e <= now)
+    }
+
+    /// Whether it has been used as often as allowed.
+    #[must_use]
+    pub fn used_up(&self) -> bool {
+        self.invite.max_uses.is_some_and(|m| self.invite.uses >= m)
+    }
+}
+
+/// Which page of a channel's history.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    /// The newest `limit` messages.
+    Newest,
+    /// Up to `limit` messages before this `seq` (newest of them first).
+    Before(u64),
+    /// Up to `limit` messages after this `seq` (oldest first).
+    After(u64),
+}
+
+/// Everything pq-server stores. See the module docs.
+pub trait Store: Send {
+    // ----- transactions (the writer) ------------------------------------
+
+    /// Starts the batch's transaction (taking the write lock at once).
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    fn begin(&mut self) -> StoreResult<()>;
+    /// Marks the start of one change inside the batch.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn savepoint(&mut self) -> StoreResult<()>;
+    /// Keeps the change made since [`Store::savepoint`].
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn release(&mut self) -> StoreResult<()>;
+    /// Undoes the change made since [`Store::savepoint`] (and ends it).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
+    /// Commits the batch: durable when this returns.
+    ///
+    /// # Errors
+    /// The commit failed; nothing of the batch is stored.
+    fn commit(&mut self) -> StoreResult<()>;
+    /// Abandons the batch.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn rollback(&mut self) -> StoreResult<()>;
+
+    /// Loads who is in which server and which channels exist.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn load_directory(&self) -> StoreResult<Directory>;
+
+    // ----- accounts -------------------------------------------------------
+
+    /// Stores a new account unless one exists for its issuer and subject.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()>;
+    /// The account of an identity: its id and whether it is an administrator.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn account_by_subject(&self, issuer: &str, subject: &str) -> StoreResult<Option<(UserId, bool)>>;
+    /// One account.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn account(&self, user: UserId) -> StoreResult<Option<Account>>;
+    /// Records whether an account is an administrator.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_admin(&mut self, user: UserId, is_admin: bool) -> StoreResult<()>;
+    /// Changes a display name and/or picture (`Some(None)` removes it).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn update_profile(&mut self, user: UserId, name: Option<&str>, avatar: Option<Option<&str>>)
+    -> StoreResult<()>;
+    /// Sets an account's plan; false when there is no such account.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_plan(&mut self, user: UserId, plan: Plan) -> StoreResult<bool>;
+
+    // ----- media ----------------------------------------------------------
+
+    /// Stores an image under its content hash (once).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_media(&mut self, id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp)
+    -> StoreResult<()>;
+    /// An image: its content type and bytes.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn media(&self, id: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
+
+    // ----- servers --------------------------------------------------------
+
+    /// Stores a new server (its owner is added with [`Store::insert_member`]).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_server(&mut self, server: &Server) -> StoreResult<()>;
+    /// One server.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn server(&self, id: ServerId) -> StoreResult<Option<Server>>;
+    /// What `user` needs to draw each server they are in (or just `only`), in
+    /// the order they joined. `member_count` and `voice_states` are left for
+    /// the caller (they live in memory).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn server_states(&self, user: UserId, only: Option<ServerId>) -> StoreResult<Vec<ServerState>>;
+    /// Renames a server and/or changes its image (`Some(None)` removes it).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn update_server(&mut self, id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> StoreResult<()>;
+    /// Makes `user` the recorded owner.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_owner(&mut self, id: ServerId, user: UserId) -> StoreResult<()>;
+    /// Deletes a server and everything in it.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_server(&mut self, id: ServerId) -> StoreResult<()>;
+
+    // ----- members --------------------------------------------------------
+
+    /// Adds a member; with `read_all`, nothing already in the server's text
+    /// channels counts as unread for them.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_member(&mut self, server: ServerId, user: UserId, role: Role, at: Timestamp, read_all: bool)
+    -> StoreResult<()>;
+    /// Members with their role and when they joined, in joining order.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn members(&self, server: ServerId) -> StoreResult<Vec<(User, Role, Timestamp)>>;
+    /// Changes a member's role.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_role(&mut self, server: ServerId, user: UserId, role: Role) -> StoreResult<()>;
+    /// Removes a member and their read markers; returns the markers that
+    /// were below their channel's newest message, as `(channel, marker,
+    /// newest)`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_member(&mut self, server: ServerId, user: UserId) -> StoreResult<Vec<(ChannelId, u64, u64)>>;
+
+    // ----- channels -------------------------------------------------------
+
+    /// Stores a new channel; a text channel starts read to its end for every
+    /// current member.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_channel(&mut self, channel: &Channel, at: Timestamp) -> StoreResult<()>;
+    /// One channel.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn channel(&self, id: ChannelId) -> StoreResult<Option<Channel>>;
+    /// A server's channels in display order.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn channels_of(&self, server: ServerId) -> StoreResult<Vec<Channel>>;
+    /// The position after the last channel under `parent` (or at the top level).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn next_position(&self, server: ServerId, parent: Option<ChannelId>) -> StoreResult<i32>;
+    /// Renames a channel.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn rename_channel(&mut self, id: ChannelId, name: &str) -> StoreResult<()>;
+    /// Moves a channel.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn place_channel(&mut self, id: ChannelId, parent: Option<ChannelId>, position: i32) -> StoreResult<()>;
+    /// Records a channel's newest `seq`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_last_seq(&mut self, id: ChannelId, seq: u64) -> StoreResult<()>;
+    /// Deletes a channel and its messages (channels under a category move
+    /// to the top level).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_channel(&mut self, id: ChannelId) -> StoreResult<()>;
+
+    // ----- messages -------------------------------------------------------
+
+    /// Stores a message.
+    ///
+    /// # Errors
+    /// Storage failure (a repeated `(author, client id)` too: check
+    /// [`Store::sent`] first).
+    fn insert_message(&mut self, message: &Message) -> StoreResult<()>;
+    /// The acknowledgement of the message `author` sent with `client_id`, if stored.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn sent(&self, author: UserId, client_id: ClientMessageId) -> StoreResult<Option<SendAck>>;
+    /// Author, place and tombstone of a message of `channel`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>>;
+    /// A page of history as `viewer` sees it (`unread_by` counted among the
+    /// members of `server`), oldest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn history(&self, server: ServerId, channel: ChannelId, viewer: UserId, page: Page, limit: u32)
+    -> StoreResult<MessagePage>;
+    /// Replaces a message's body; false when it is gone or a tombstone.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn edit_message(&mut self, id: MessageId, body: &str, at: Timestamp) -> StoreResult<bool>;
+    /// Makes a message a tombstone (body emptied, reactions removed).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_message(&mut self, id: MessageId, at: Timestamp) -> StoreResult<()>;
+
+    // ----- reactions ------------------------------------------------------
+
+    /// Adds `user`'s reaction; false when they had already given it.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_reaction(&mut self, message: MessageId, user: UserId, emoji: &str, at: Timestamp) -> StoreResult<bool>;
+    /// How many different reactions a message carries, and whether anyone
+    /// gave `emoji` already.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn reaction_stats(&self, message: MessageId, emoji: &str) -> StoreResult<(usize, bool)>;
+    /// Removes `user`'s reaction; false when there was none.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_reaction(&mut self, message: MessageId, user: UserId, emoji: &str) -> StoreResult<bool>;
+
+    // ----- read markers ---------------------------------------------------
+
+    /// How far `user` has read `channel` (0: nothing).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn read_marker(&self, channel: ChannelId, user: UserId) -> StoreResult<u64>;
+    /// Sets how far `user` has read `channel`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_read_marker(&mut self, channel: ChannelId, user: UserId, seq: u64) -> StoreResult<()>;
+    /// Messages of others after `after` that are not deleted.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn unread_count(&self, channel: ChannelId, user: UserId, after: u64) -> StoreResult<u32>;
+
+    // ----- invites --------------------------------------------------------
+
+    /// Stores a new invite.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_invite(&mut self, invite: &Invite) -> StoreResult<()>;
+    /// One invite.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn invite(&self, code: &InviteCode) -> StoreResult<Option<InviteRow>>;
+    /// A server's invites that can still be used at `now`, newest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn usable_invites(&self, server: ServerId, now: Timestamp) -> StoreResult<Vec<Invite>>;
+    /// Counts one use if the invite can be used at `now`; false otherwise.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn use_invite(&mut self, code: &InviteCode, now: Timestamp) -> StoreResult<bool>;
+    /// Revokes an invite.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn revoke_invite(&mut self, code: &InviteCode, at: Timestamp) -> StoreResult<()>;
+}

@@ -1,0 +1,913 @@
+//! [`Store`] on SQLite (rusqlite): the embedded default.
+//!
+//! One file, WAL. The writer's connection ([`SqliteStore`]) is owned by the
+//! writer thread; readers take a connection from [`ReadPool`] on a blocking
+//! thread. `synchronous=FULL`: a commit is on disk when it returns, so an
+//! acknowledged change survives a power loss. Every statement is prepared
+//! once per connection and cached.
+
+use std::{collections::HashMap, path::Path, str::FromStr, sync::Arc, time::Duration};
+
+use pq_protocol::{
+    ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
+    limits::Plan,
+    models::{
+        Channel, ChannelKind, Invite, Message, MessagePage, ReadState, Reaction, Role, SendAck, Server, ServerState,
+        User,
+    },
+};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Type};
+
+use super::{Account, InviteRow, MessageMeta, NewAccount, Page, Store, StoreError, StoreResult};
+use crate::chat::directory::Directory;
+
+/// Statements kept prepared per connection.
+const STATEMENT_CACHE: usize = 128;
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Acknowledged means durable: the WAL is synced at every commit.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+/// The writer's connection.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens the database file (already created and migrated) for writing.
+    ///
+    /// # Errors
+    /// SQLite cannot open or configure it.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Runs SQL directly (tests that need to break something on purpose).
+    ///
+    /// # Errors
+    /// SQLite refuses it.
+    #[doc(hidden)]
+    pub fn execute_batch(&self, sql: &str) -> StoreResult<()> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+}
+
+/// Connections for reading, used on blocking threads (WAL lets them read
+/// beside the writer: each sees the last commit).
+#[derive(Clone)]
+pub struct ReadPool {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+}
+
+impl std::fmt::Debug for ReadPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadPool").field("connections", &self.pool.max_size()).finish()
+    }
+}
+
+impl ReadPool {
+    /// Opens `size` read-only connections to the database file.
+    ///
+    /// # Errors
+    /// SQLite cannot open it.
+    pub fn open(path: &Path, size: u32) -> StoreResult<Self> {
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)
+            .with_init(|c| configure(c));
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager)?;
+        Ok(Self { pool })
+    }
+
+    /// Runs `f` with a read connection on a blocking thread.
+    ///
+    /// # Errors
+    /// No connection, or what `f` returns.
+    pub async fn read<T, E>(&self, f: impl FnOnce(&dyn Store) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get().map_err(StoreError::from)?;
+            let store = ReadConn { conn };
+            f(&store)
+        })
+        .await
+        .map_err(|e| E::from(StoreError(Box::new(e))))?
+    }
+}
+
+/// A pooled connection seen as a [`Store`] (writes fail: it is read-only).
+struct ReadConn {
+    conn: r2d2::PooledConnection<SqliteConnectionManager>,
+}
+
+fn corrupt(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, Type::Text, format!("corrupt {what} in database: {value:?}").into())
+}
+
+fn id<T: FromStr>(s: &str) -> rusqlite::Result<T> {
+    s.parse().map_err(|_| corrupt("id", s))
+}
+
+fn col_id<T: FromStr>(row: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    id(&row.get::<_, String>(i)?)
+}
+
+fn opt_id<T: FromStr>(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<T>> {
+    row.get::<_, Option<String>>(i)?.as_deref().map(id).transpose()
+}
+
+fn ts(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+    Ok(Timestamp::from_millis(row.get(i)?))
+}
+
+fn opt_ts(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    Ok(row.get::<_, Option<i64>>(i)?.map(Timestamp::from_millis))
+}
+
+fn role(s: &str) -> rusqlite::Result<Role> {
+    Role::from_name(s).ok_or_else(|| corrupt("role", s))
+}
+
+const CHANNEL_COLS: &str = "c.id, c.server_id, c.kind, c.name, c.parent_id, c.position, c.last_seq";
+
+fn channel_row(row: &Row<'_>) -> rusqlite::Result<Channel> {
+    let kind: String = row.get(2)?;
+    Ok(Channel {
+        id: col_id(row, 0)?,
+        server_id: col_id(row, 1)?,
+        kind: ChannelKind::from_name(&kind).ok_or_else(|| corrupt("channel kind", &kind))?,
+        name: row.get(3)?,
+        parent_id: opt_id(row, 4)?,
+        position: row.get(5)?,
+        last_seq: row.get::<_, i64>(6)? as u64,
+    })
+}
+
+const SERVER_COLS: &str = "s.id, s.name, s.icon_url, s.owner_id, s.created_at";
+
+fn server_row(row: &Row<'_>) -> rusqlite::Result<Server> {
+    Ok(Server {
+        id: col_id(row, 0)?,
+        name: row.get(1)?,
+        icon_url: row.get(2)?,
+        owner_id: col_id(row, 3)?,
+        created_at: ts(row, 4)?,
+    })
+}
+
+const INVITE_COLS: &str = "code, server_id, creator_id, created_at, expires_at, max_uses, uses, revoked_at";
+
+fn invite_row(row: &Row<'_>) -> rusqlite::Result<InviteRow> {
+    let code = InviteCode(row.get(0)?);
+    Ok(InviteRow {
+        invite: Invite {
+            url: code.deep_link(),
+            code,
+            server_id: col_id(row, 1)?,
+            creator_id: col_id(row, 2)?,
+            created_at: ts(row, 3)?,
+            expires_at: opt_ts(row, 4)?,
+            max_uses: row.get::<_, Option<i64>>(5)?.map(|m| m as u32),
+            uses: row.get::<_, i64>(6)? as u32,
+        },
+        revoked_at: opt_ts(row, 7)?,
+    })
+}
+
+/// The read queries, shared by the writer's connection and the readers'.
+fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
+    let mut dir = Directory::default();
+    let mut st = c.prepare_cached("SELECT id, owner_id FROM servers")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        dir.add_server(col_id(r, 0)?, col_id(r, 1)?);
+    }
+    let mut st = c.prepare_cached("SELECT server_id, user_id, role FROM members")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        dir.add_member(col_id(r, 0)?, col_id(r, 1)?, role(&r.get::<_, String>(2)?)?);
+    }
+    let mut st = c.prepare_cached("SELECT id, server_id, kind, parent_id, last_seq FROM channels")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(2)?;
+        let kind = ChannelKind::from_name(&kind).ok_or_else(|| corrupt("channel kind", &kind))?;
+        dir.add_channel(col_id(r, 0)?, col_id(r, 1)?, kind, opt_id(r, 3)?, r.get::<_, i64>(4)? as u64);
+    }
+    Ok(dir)
+}
+
+fn q_account_by_subject(c: &Connection, issuer: &str, subject: &str) -> StoreResult<Option<(UserId, bool)>> {
+    Ok(c.prepare_cached("SELECT id, is_admin FROM users WHERE issuer = ? AND subject = ?")?
+        .query_row(params![issuer, subject], |r| Ok((col_id(r, 0)?, r.get::<_, i64>(1)? != 0)))
+        .optional()?)
+}
+
+fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
+    Ok(c.prepare_cached("SELECT id, display_name, avatar_url, email, plan, is_admin FROM users WHERE id = ?")?
+        .query_row([user.to_string()], |r| {
+            Ok(Account {
+                user: User { id: col_id(r, 0)?, display_name: r.get(1)?, avatar_url: r.get(2)? },
+                email: r.get(3)?,
+                plan: Plan::from_name(&r.get::<_, String>(4)?).unwrap_or_default(),
+                is_admin: r.get::<_, i64>(5)? != 0,
+            })
+        })
+        .optional()?)
+}
+
+fn q_media(c: &Connection, id: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+    Ok(c.prepare_cached("SELECT content_type, bytes FROM media WHERE id = ?")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+fn q_server(c: &Connection, id: ServerId) -> StoreResult<Option<Server>> {
+    Ok(c.prepare_cached(&format!("SELECT {SERVER_COLS} FROM servers s WHERE s.id = ?"))?
+        .query_row([id.to_string()], server_row)
+        .optional()?)
+}
+
+fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> StoreResult<Vec<ServerState>> {
+    let uid = user.to_string();
+    let only = only.map(|s| s.to_string());
+    let servers: Vec<(Server, Role)> = c
+        .prepare_cached(&format!(
+            "SELECT {SERVER_COLS}, m.role FROM servers s JOIN members m ON m.server_id = s.id
+             WHERE m.user_id = ?1 AND (?2 IS NULL OR s.id = ?2) ORDER BY m.joined_at"
+        ))?
+        .query_map(params![uid, only], |r| Ok((server_row(r)?, role(&r.get::<_, String>(5)?)?)))?
+        .collect::<Result<_, _>>()?;
+    let channels: Vec<Channel> = c
+        .prepare_cached(&format!(
+            "SELECT {CHANNEL_COLS} FROM channels c JOIN members m ON m.server_id = c.server_id
+             WHERE m.user_id = ?1 AND (?2 IS NULL OR c.server_id = ?2) ORDER BY c.position, c.created_at"
+        ))?
+        .query_map(params![uid, only], channel_row)?
+        .collect::<Result<_, _>>()?;
+    let markers: HashMap<ChannelId, u64> = c
+        .prepare_cached("SELECT channel_id, seq FROM read_markers WHERE user_id = ?")?
+        .query_map([&uid], |r| Ok((col_id(r, 0)?, r.get::<_, i64>(1)? as u64)))?
+        .collect::<Result<_, _>>()?;
+    let unread: HashMap<ChannelId, u32> = c
+        .prepare_cached(
+            "SELECT m.channel_id, COUNT(*) FROM messages m
+             JOIN read_markers r ON r.channel_id = m.channel_id AND r.user_id = ?1
+             WHERE m.seq > r.seq AND m.author_id <> ?1 AND m.deleted_at IS NULL
+             GROUP BY m.channel_id",
+        )?
+        .query_map([&uid], |r| Ok((col_id(r, 0)?, r.get::<_, i64>(1)? as u32)))?
+        .collect::<Result<_, _>>()?;
+    let mut by_server: HashMap<ServerId, Vec<Channel>> = HashMap::new();
+    for ch in channels {
+        by_server.entry(ch.server_id).or_default().push(ch);
+    }
+    Ok(servers
+        .into_iter()
+        .map(|(server, role)| {
+            let channels = by_server.remove(&server.id).unwrap_or_default();
+            let read_states = channels
+                .iter()
+                .filter(|ch| ch.kind == ChannelKind::Text)
+                .map(|ch| ReadState {
+                    channel_id: ch.id,
+                    last_read_seq: markers.get(&ch.id).copied().unwrap_or(0),
+                    unread_count: unread.get(&ch.id).copied().unwrap_or(0),
+                })
+                .collect();
+            ServerState { server, channels, role, member_count: 0, read_states, voice_states: vec![] }
+        })
+        .collect())
+}
+
+fn q_members(c: &Connection, server: ServerId) -> StoreResult<Vec<(User, Role, Timestamp)>> {
+    Ok(c.prepare_cached(
+        "SELECT u.id, u.display_name, u.avatar_url, m.role, m.joined_at
+         FROM members m JOIN users u ON u.id = m.user_id WHERE m.server_id = ? ORDER BY m.joined_at",
+    )?
+    .query_map([server.to_string()], |r| {
+        Ok((
+            User { id: col_id(r, 0)?, display_name: r.get(1)?, avatar_url: r.get(2)? },
+            role(&r.get::<_, String>(3)?)?,
+            ts(r, 4)?,
+        ))
+    })?
+    .collect::<Result<_, _>>()?)
+}
+
+fn q_channel(c: &Connection, id: ChannelId) -> StoreResult<Option<Channel>> {
+    Ok(c.prepare_cached(&format!("SELECT {CHANNEL_COLS} FROM channels c WHERE c.id = ?"))?
+        .query_row([id.to_string()], channel_row)
+        .optional()?)
+}
+
+fn q_channels_of(c: &Connection, server: ServerId) -> StoreResult<Vec<Channel>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {CHANNEL_COLS} FROM channels c WHERE c.server_id = ? ORDER BY c.position, c.created_at"
+    ))?
+    .query_map([server.to_string()], channel_row)?
+    .collect::<Result<_, _>>()?)
+}
+
+fn q_next_position(c: &Connection, server: ServerId, parent: Option<ChannelId>) -> StoreResult<i32> {
+    Ok(c.prepare_cached(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM channels WHERE server_id = ?1
+         AND ((?2 IS NULL AND parent_id IS NULL) OR parent_id = ?2)",
+    )?
+    .query_row(params![server.to_string(), parent.map(|p| p.to_string())], |r| r.get(0))?)
+}
+
+fn q_sent(c: &Connection, author: UserId, client_id: ClientMessageId) -> StoreResult<Option<SendAck>> {
+    Ok(c.prepare_cached("SELECT id, channel_id, seq, created_at FROM messages WHERE author_id = ? AND client_id = ?")?
+        .query_row(params![author.to_string(), client_id.to_string()], |r| {
+            Ok(SendAck {
+                client_id,
+                channel_id: col_id(r, 1)?,
+                message_id: col_id(r, 0)?,
+                seq: r.get::<_, i64>(2)? as u64,
+                created_at: ts(r, 3)?,
+            })
+        })
+        .optional()?)
+}
+
+fn q_message_meta(c: &Connection, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>> {
+    Ok(c.prepare_cached("SELECT author_id, seq, deleted_at FROM messages WHERE id = ? AND channel_id = ?")?
+        .query_row(params![id.to_string(), channel.to_string()], |r| {
+            Ok(MessageMeta {
+                author: col_id(r, 0)?,
+                seq: r.get::<_, i64>(1)? as u64,
+                deleted: r.get::<_, Option<i64>>(2)?.is_some(),
+            })
+        })
+        .optional()?)
+}
+
+fn q_history(
+    c: &Connection,
+    server: ServerId,
+    channel: ChannelId,
+    viewer: UserId,
+    page: Page,
+    limit: u32,
+) -> StoreResult<MessagePage> {
+    const COLS: &str = "id, seq, author_id, client_id, body, reply_to, created_at, edited_at, deleted_at";
+    let ch = channel.to_string();
+    let fetch = i64::from(limit) + 1;
+    let message = |r: &Row<'_>| -> rusqlite::Result<Message> {
+        let deleted = r.get::<_, Option<i64>>(8)?.is_some();
+        Ok(Message {
+            id: col_id(r, 0)?,
+            channel_id: channel,
+            seq: r.get::<_, i64>(1)? as u64,
+            author_id: col_id(r, 2)?,
+            client_id: col_id(r, 3)?,
+            body: if deleted { String::new() } else { r.get(4)? },
+            reply_to: opt_id(r, 5)?,
+            created_at: ts(r, 6)?,
+            edited_at: opt_ts(r, 7)?,
+            deleted,
+            reactions: vec![],
+            unread_by: 0,
+        })
+    };
+    let mut messages: Vec<Message> = match page {
+        Page::After(after) => c
+            .prepare_cached(&format!("SELECT {COLS} FROM messages WHERE channel_id = ? AND seq > ? ORDER BY seq LIMIT ?"))?
+            .query_map(params![ch, after as i64, fetch], message)?
+            .collect::<Result<_, _>>()?,
+        Page::Before(_) | Page::Newest => {
+            let before = if let Page::Before(b) = page { b.min(i64::MAX as u64) as i64 } else { i64::MAX };
+            let mut v: Vec<Message> = c
+                .prepare_cached(&format!(
+                    "SELECT {COLS} FROM messages WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
+                ))?
+                .query_map(params![ch, before, fetch], message)?
+                .collect::<Result<_, _>>()?;
+            v.reverse();
+            v
+        }
+    };
+    let has_more = messages.len() > limit as usize;
+    if has_more {
+        if matches!(page, Page::After(_)) {
+            messages.pop();
+        } else {
+            messages.remove(0);
+        }
+    }
+    let (Some(lo), Some(hi)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq)) else {
+        return Ok(MessagePage { messages: vec![], has_more: false });
+    };
+    // Reactions of the page, in the order they were first given.
+    let mut st = c.prepare_cached(
+        "SELECT r.message_id, r.emoji, COUNT(*), MAX(CASE WHEN r.user_id = ? THEN 1 ELSE 0 END)
+         FROM reactions r JOIN messages m ON m.id = r.message_id
+         WHERE m.channel_id = ? AND m.seq BETWEEN ? AND ?
+         GROUP BY r.message_id, r.emoji ORDER BY MIN(r.created_at)",
+    )?;
+    let mut rows = st.query(params![viewer.to_string(), ch, lo as i64, hi as i64])?;
+    let index: HashMap<MessageId, usize> = messages.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+    while let Some(r) = rows.next()? {
+        let mid: MessageId = col_id(r, 0)?;
+        if let Some(&i) = index.get(&mid) {
+            messages[i].reactions.push(Reaction {
+                emoji: r.get(1)?,
+                count: r.get::<_, i64>(2)? as u32,
+                me: r.get::<_, i64>(3)? != 0,
+            });
+        }
+    }
+    // `unread_by`: current members whose marker is below the message.
+    let mut markers: Vec<u64> = c
+        .prepare_cached(
+            "SELECT r.seq FROM read_markers r JOIN members m ON m.user_id = r.user_id AND m.server_id = ?
+             WHERE r.channel_id = ?",
+        )?
+        .query_map(params![server.to_string(), ch], |r| Ok(r.get::<_, i64>(0)?.max(0) as u64))?
+        .collect::<Result<_, _>>()?;
+    markers.sort_unstable();
+    for m in &mut messages {
+        m.unread_by = markers.partition_point(|s| *s < m.seq) as u32;
+    }
+    Ok(MessagePage { messages, has_more })
+}
+
+fn q_reaction_stats(c: &Connection, message: MessageId, emoji: &str) -> StoreResult<(usize, bool)> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(DISTINCT emoji), COALESCE(SUM(CASE WHEN emoji = ? THEN 1 ELSE 0 END), 0)
+         FROM reactions WHERE message_id = ?",
+    )?
+    .query_row(params![emoji, message.to_string()], |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? > 0)))?)
+}
+
+fn q_read_marker(c: &Connection, channel: ChannelId, user: UserId) -> StoreResult<u64> {
+    Ok(c.prepare_cached("SELECT seq FROM read_markers WHERE channel_id = ? AND user_id = ?")?
+        .query_row(params![channel.to_string(), user.to_string()], |r| r.get::<_, i64>(0))
+        .optional()?
+        .unwrap_or(0)
+        .max(0) as u64)
+}
+
+fn q_unread_count(c: &Connection, channel: ChannelId, user: UserId, after: u64) -> StoreResult<u32> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM messages WHERE channel_id = ? AND seq > ? AND author_id <> ? AND deleted_at IS NULL",
+    )?
+    .query_row(params![channel.to_string(), after as i64, user.to_string()], |r| r.get::<_, i64>(0))? as u32)
+}
+
+fn q_invite(c: &Connection, code: &InviteCode) -> StoreResult<Option<InviteRow>> {
+    Ok(c.prepare_cached(&format!("SELECT {INVITE_COLS} FROM invites WHERE code = ?"))?
+        .query_row([&code.0], invite_row)
+        .optional()?)
+}
+
+fn q_usable_invites(c: &Connection, server: ServerId, now: Timestamp) -> StoreResult<Vec<Invite>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {INVITE_COLS} FROM invites WHERE server_id = ?1 AND revoked_at IS NULL
+         AND (expires_at IS NULL OR expires_at > ?2) AND (max_uses IS NULL OR uses < max_uses)
+         ORDER BY created_at DESC"
+    ))?
+    .query_map(params![server.to_string(), now.as_millis()], |r| invite_row(r).map(|i| i.invite))?
+    .collect::<Result<_, _>>()?)
+}
+
+/// Implements the read half of [`Store`] by delegating to the `q_*` queries
+/// and the write half either for real (`$write`) or by refusing.
+macro_rules! reads {
+    () => {
+        fn load_directory(&self) -> StoreResult<Directory> {
+            q_load_directory(&self.conn)
+        }
+        fn account_by_subject(&self, issuer: &str, subject: &str) -> StoreResult<Option<(UserId, bool)>> {
+            q_account_by_subject(&self.conn, issuer, subject)
+        }
+        fn account(&self, user: UserId) -> StoreResult<Option<Account>> {
+            q_account(&self.conn, user)
+        }
+        fn media(&self, id: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+            q_media(&self.conn, id)
+        }
+        fn server(&self, id: ServerId) -> StoreResult<Option<Server>> {
+            q_server(&self.conn, id)
+        }
+        fn server_states(&self, user: UserId, only: Option<ServerId>) -> StoreResult<Vec<ServerState>> {
+            q_server_states(&self.conn, user, only)
+        }
+        fn members(&self, server: ServerId) -> StoreResult<Vec<(User, Role, Timestamp)>> {
+            q_members(&self.conn, server)
+        }
+        fn channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {
+            q_channel(&self.conn, id)
+        }
+        fn channels_of(&self, server: ServerId) -> StoreResult<Vec<Channel>> {
+            q_channels_of(&self.conn, server)
+        }
+        fn next_position(&self, server: ServerId, parent: Option<ChannelId>) -> StoreResult<i32> {
+            q_next_position(&self.conn, server, parent)
+        }
+        fn sent(&self, author: UserId, client_id: ClientMessageId) -> StoreResult<Option<SendAck>> {
+            q_sent(&self.conn, author, client_id)
+        }
+        fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>> {
+            q_message_meta(&self.conn, channel, id)
+        }
+        fn history(
+            &self,
+            server: ServerId,
+            channel: ChannelId,
+            viewer: UserId,
+            page: Page,
+            limit: u32,
+        ) -> StoreResult<MessagePage> {
+            q_history(&self.conn, server, channel, viewer, page, limit)
+        }
+        fn reaction_stats(&self, message: MessageId, emoji: &str) -> StoreResult<(usize, bool)> {
+            q_reaction_stats(&self.conn, message, emoji)
+        }
+        fn read_marker(&self, channel: ChannelId, user: UserId) -> StoreResult<u64> {
+            q_read_marker(&self.conn, channel, user)
+        }
+        fn unread_count(&self, channel: ChannelId, user: UserId, after: u64) -> StoreResult<u32> {
+            q_unread_count(&self.conn, channel, user, after)
+        }
+        fn invite(&self, code: &InviteCode) -> StoreResult<Option<InviteRow>> {
+            q_invite(&self.conn, code)
+        }
+        fn usable_invites(&self, server: ServerId, now: Timestamp) -> StoreResult<Vec<Invite>> {
+            q_usable_invites(&self.conn, server, now)
+        }
+    };
+}
+
+fn exec(c: &Connection, sql: &str, p: impl rusqlite::Params) -> StoreResult<usize> {
+    Ok(c.prepare_cached(sql)?.execute(p)?)
+}
+
+impl Store for SqliteStore {
+    reads!();
+
+    fn begin(&mut self) -> StoreResult<()> {
+        exec(&self.conn, "BEGIN IMMEDIATE", []).map(drop)
+    }
+    fn savepoint(&mut self) -> StoreResult<()> {
+        exec(&self.conn, "SAVEPOINT change", []).map(drop)
+    }
+    fn release(&mut self) -> StoreResult<()> {
+        exec(&self.conn, "RELEASE change", []).map(drop)
+    }
+    fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        exec(&self.conn, "ROLLBACK TO change", [])?;
+        exec(&self.conn, "RELEASE change", []).map(drop)
+    }
+    fn commit(&mut self) -> StoreResult<()> {
+        exec(&self.conn, "COMMIT", []).map(drop)
+    }
+    fn rollback(&mut self) -> StoreResult<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        exec(&self.conn, "ROLLBACK", []).map(drop)
+    }
+
+    fn insert_account(&mut self, a: &NewAccount) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO users (id, issuer, subject, email, display_name, avatar_url, plan, is_admin, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'free', ?, ?) ON CONFLICT (issuer, subject) DO NOTHING",
+            params![
+                a.id.to_string(),
+                a.issuer,
+                a.subject,
+                a.email,
+                a.display_name,
+                a.avatar_url,
+                i64::from(a.is_admin),
+                a.created_at.as_millis()
+            ],
+        )
+        .map(drop)
+    }
+    fn set_admin(&mut self, user: UserId, is_admin: bool) -> StoreResult<()> {
+        exec(&self.conn, "UPDATE users SET is_admin = ? WHERE id = ?", params![i64::from(is_admin), user.to_string()])
+            .map(drop)
+    }
+    fn update_profile(
+        &mut self,
+        user: UserId,
+        name: Option<&str>,
+        avatar: Option<Option<&str>>,
+    ) -> StoreResult<()> {
+        if let Some(n) = name {
+            exec(&self.conn, "UPDATE users SET display_name = ? WHERE id = ?", params![n, user.to_string()])?;
+        }
+        if let Some(a) = avatar {
+            exec(&self.conn, "UPDATE users SET avatar_url = ? WHERE id = ?", params![a, user.to_string()])?;
+        }
+        Ok(())
+    }
+    fn set_plan(&mut self, user: UserId, plan: Plan) -> StoreResult<bool> {
+        Ok(exec(&self.conn, "UPDATE users SET plan = ? WHERE id = ?", params![plan.as_str(), user.to_string()])? > 0)
+    }
+
+    fn insert_media(
+        &mut self,
+        id: &str,
+        content_type: &str,
+        bytes: &[u8],
+        uploader: UserId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO media (id, content_type, bytes, uploader_id, created_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+            params![id, content_type, bytes, uploader.to_string(), at.as_millis()],
+        )
+        .map(drop)
+    }
+
+    fn insert_server(&mut self, s: &Server) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO servers (id, name, icon_url, owner_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            params![s.id.to_string(), s.name, s.icon_url, s.owner_id.to_string(), s.created_at.as_millis()],
+        )
+        .map(drop)
+    }
+    fn update_server(&mut self, id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> StoreResult<()> {
+        if let Some(n) = name {
+            exec(&self.conn, "UPDATE servers SET name = ? WHERE id = ?", params![n, id.to_string()])?;
+        }
+        if let Some(i) = icon {
+            exec(&self.conn, "UPDATE servers SET icon_url = ? WHERE id = ?", params![i, id.to_string()])?;
+        }
+        Ok(())
+    }
+    fn set_owner(&mut self, id: ServerId, user: UserId) -> StoreResult<()> {
+        exec(&self.conn, "UPDATE servers SET owner_id = ? WHERE id = ?", params![user.to_string(), id.to_string()])
+            .map(drop)
+    }
+    fn delete_server(&mut self, id: ServerId) -> StoreResult<()> {
+        exec(&self.conn, "DELETE FROM servers WHERE id = ?", [id.to_string()]).map(drop)
+    }
+
+    fn insert_member(
+        &mut self,
+        server: ServerId,
+        user: UserId,
+        role: Role,
+        at: Timestamp,
+        read_all: bool,
+    ) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO members (server_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
+            params![server.to_string(), user.to_string(), role.as_str(), at.as_millis()],
+        )?;
+        if read_all {
+            exec(
+                &self.conn,
+                "INSERT INTO read_markers (channel_id, user_id, seq)
+                 SELECT id, ?, last_seq FROM channels WHERE server_id = ? AND kind = 'text'
+                 ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
+                params![user.to_string(), server.to_string()],
+            )?;
+        }
+        Ok(())
+    }
+    fn set_role(&mut self, server: ServerId, user: UserId, role: Role) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "UPDATE members SET role = ? WHERE server_id = ? AND user_id = ?",
+            params![role.as_str(), server.to_string(), user.to_string()],
+        )
+        .map(drop)
+    }
+    fn delete_member(&mut self, server: ServerId, user: UserId) -> StoreResult<Vec<(ChannelId, u64, u64)>> {
+        let (s, u) = (server.to_string(), user.to_string());
+        let markers: Vec<(ChannelId, u64, u64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT r.channel_id, r.seq, c.last_seq FROM read_markers r JOIN channels c ON c.id = r.channel_id
+                 WHERE c.server_id = ? AND r.user_id = ? AND r.seq < c.last_seq",
+            )?
+            .query_map(params![s, u], |r| {
+                Ok((col_id(r, 0)?, r.get::<_, i64>(1)?.max(0) as u64, r.get::<_, i64>(2)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        exec(
+            &self.conn,
+            "DELETE FROM read_markers WHERE user_id = ? AND channel_id IN (SELECT id FROM channels WHERE server_id = ?)",
+            params![u, s],
+        )?;
+        exec(&self.conn, "DELETE FROM members WHERE server_id = ? AND user_id = ?", params![s, u])?;
+        Ok(markers)
+    }
+
+    fn insert_channel(&mut self, ch: &Channel, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                ch.id.to_string(),
+                ch.server_id.to_string(),
+                ch.kind.as_str(),
+                ch.name,
+                ch.parent_id.map(|p| p.to_string()),
+                ch.position,
+                ch.last_seq as i64,
+                at.as_millis()
+            ],
+        )?;
+        if ch.kind == ChannelKind::Text {
+            exec(
+                &self.conn,
+                "INSERT INTO read_markers (channel_id, user_id, seq) SELECT ?, user_id, ? FROM members WHERE server_id = ?",
+                params![ch.id.to_string(), ch.last_seq as i64, ch.server_id.to_string()],
+            )?;
+        }
+        Ok(())
+    }
+    fn rename_channel(&mut self, id: ChannelId, name: &str) -> StoreResult<()> {
+        exec(&self.conn, "UPDATE channels SET name = ? WHERE id = ?", params![name, id.to_string()]).map(drop)
+    }
+    fn place_channel(&mut self, id: ChannelId, parent: Option<ChannelId>, position: i32) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "UPDATE channels SET parent_id = ?, position = ? WHERE id = ?",
+            params![parent.map(|p| p.to_string()), position, id.to_string()],
+        )
+        .map(drop)
+    }
+    fn set_last_seq(&mut self, id: ChannelId, seq: u64) -> StoreResult<()> {
+        exec(&self.conn, "UPDATE channels SET last_seq = ? WHERE id = ?", params![seq as i64, id.to_string()]).map(drop)
+    }
+    fn delete_channel(&mut self, id: ChannelId) -> StoreResult<()> {
+        exec(&self.conn, "DELETE FROM channels WHERE id = ?", [id.to_string()]).map(drop)
+    }
+
+    fn insert_message(&mut self, m: &Message) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                m.id.to_string(),
+                m.channel_id.to_string(),
+                m.seq as i64,
+                m.author_id.to_string(),
+                m.client_id.to_string(),
+                m.body,
+                m.reply_to.map(|r| r.to_string()),
+                m.created_at.as_millis()
+            ],
+        )
+        .map(drop)
+    }
+    fn edit_message(&mut self, id: MessageId, body: &str, at: Timestamp) -> StoreResult<bool> {
+        Ok(exec(
+            &self.conn,
+            "UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL",
+            params![body, at.as_millis(), id.to_string()],
+        )? > 0)
+    }
+    fn delete_message(&mut self, id: MessageId, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "UPDATE messages SET body = '', deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+            params![at.as_millis(), id.to_string()],
+        )?;
+        exec(&self.conn, "DELETE FROM reactions WHERE message_id = ?", [id.to_string()]).map(drop)
+    }
+
+    fn insert_reaction(&mut self, message: MessageId, user: UserId, emoji: &str, at: Timestamp) -> StoreResult<bool> {
+        Ok(exec(
+            &self.conn,
+            "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (message_id, emoji, user_id) DO NOTHING",
+            params![message.to_string(), user.to_string(), emoji, at.as_millis()],
+        )? > 0)
+    }
+    fn delete_reaction(&mut self, message: MessageId, user: UserId, emoji: &str) -> StoreResult<bool> {
+        Ok(exec(
+            &self.conn,
+            "DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?",
+            params![message.to_string(), user.to_string(), emoji],
+        )? > 0)
+    }
+
+    fn set_read_marker(&mut self, channel: ChannelId, user: UserId, seq: u64) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
+             ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
+            params![channel.to_string(), user.to_string(), seq as i64],
+        )
+        .map(drop)
+    }
+
+    fn insert_invite(&mut self, i: &Invite) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO invites (code, server_id, creator_id, created_at, expires_at, max_uses, uses)
+             VALUES (?, ?, ?, ?, ?, ?, 0)",
+            params![
+                i.code.0,
+                i.server_id.to_string(),
+                i.creator_id.to_string(),
+                i.created_at.as_millis(),
+                i.expires_at.map(Timestamp::as_millis),
+                i.max_uses.map(i64::from)
+            ],
+        )
+        .map(drop)
+    }
+    fn use_invite(&mut self, code: &InviteCode, now: Timestamp) -> StoreResult<bool> {
+        Ok(exec(
+            &self.conn,
+            "UPDATE invites SET uses = uses + 1 WHERE code = ?1 AND revoked_at IS NULL
+             AND (expires_at IS NULL OR expires_at > ?2) AND (max_uses IS NULL OR uses < max_uses)",
+            params![code.0, now.as_millis()],
+        )? > 0)
+    }
+    fn revoke_invite(&mut self, code: &InviteCode, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "UPDATE invites SET revoked_at = ? WHERE code = ? AND revoked_at IS NULL",
+            params![at.as_millis(), code.0],
+        )
+        .map(drop)
+    }
+}
+
+fn read_only() -> StoreError {
+    StoreError("a read connection cannot write".into())
+}
+
+/// Every write of a read connection fails with [`read_only`].
+macro_rules! refuse_writes {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&mut self, $($arg: $ty),*) -> StoreResult<$ret> { let _ = ($($arg,)*); Err(read_only()) })*
+    };
+}
+
+impl Store for ReadConn {
+    reads!();
+
+    refuse_writes! {
+        begin() -> ();
+        savepoint() -> ();
+        release() -> ();
+        rollback_to_savepoint() -> ();
+        commit() -> ();
+        rollback() -> ();
+        insert_account(a: &NewAccount) -> ();
+        set_admin(user: UserId, is_admin: bool) -> ();
+        update_profile(user: UserId, name: Option<&str>, avatar: Option<Option<&str>>) -> ();
+        set_plan(user: UserId, plan: Plan) -> bool;
+        insert_media(id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp) -> ();
+        insert_server(s: &Server) -> ();
+        update_server(id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> ();
+        set_owner(id: ServerId, user: UserId) -> ();
+        delete_server(id: ServerId) -> ();
+        insert_member(server: ServerId, user: UserId, role: Role, at: Timestamp, read_all: bool) -> ();
+        set_role(server: ServerId, user: UserId, role: Role) -> ();
+        delete_member(server: ServerId, user: UserId) -> Vec<(ChannelId, u64, u64)>;
+        insert_channel(ch: &Channel, at: Timestamp) -> ();
+        rename_channel(id: ChannelId, name: &str) -> ();
+        place_channel(id: ChannelId, parent: Option<ChannelId>, position: i32) -> ();
+        set_last_seq(id: ChannelId, seq: u64) -> ();
+        delete_channel(id: ChannelId) -> ();
+        insert_message(m: &Message) -> ();
+        edit_message(id: MessageId, body: &str, at: Timestamp) -> bool;
+        delete_message(id: MessageId, at: Timestamp) -> ();
+        insert_reaction(message: MessageId, user: UserId, emoji: &str, at: Timestamp) -> bool;
+        delete_reaction(message: MessageId, user: UserId, emoji: &str) -> bool;
+        set_read_marker(channel: ChannelId, user: UserId, seq: u64) -> ();
+        insert_invite(i: &Invite) -> ();
+        use_invite(code: &InviteCode, now: Timestamp) -> bool;
+        revoke_invite(code: &InviteCode, at: Timestamp) -> ();
+    }
+}
+
+/// Shared handle to the read pool (cheap to clone).
+pub type SharedReads = Arc<ReadPool>;

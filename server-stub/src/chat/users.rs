@@ -1,0 +1,205 @@
+//! Accounts, profiles, plans, administrators' toasts, and uploaded images.
+
+use bytes::Bytes;
+use pq_protocol::{
+    MessageId, Timestamp, UserId,
+    gateway::Event,
+    limits::{MAX_DISPLAY_NAME_CHARS, MAX_IMAGE_BYTES, MAX_TOAST_CHARS, Plan},
+    models::{Me, Toast, User},
+};
+use sha2::{Digest, Sha256};
+
+use super::{
+    Chat,
+    store::{Account, NewAccount},
+    validate,
+    writer::Tx,
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    gateway::Audience,
+};
+
+/// The image type of `bytes`, by its magic number.
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// The address (SHA-256, hex) and content type of an uploaded image.
+///
+/// # Errors
+/// 413 over 2 MiB; 415 when it is not PNG, JPEG, GIF or WebP.
+pub fn media_id(body: &[u8]) -> ApiResult<(String, &'static str)> {
+    if body.len() > MAX_IMAGE_BYTES {
+        return Err(ApiError::PayloadTooLarge { limit: MAX_IMAGE_BYTES });
+    }
+    let content_type = sniff(body).ok_or(ApiError::UnsupportedMedia)?;
+    Ok((hex::encode(Sha256::digest(body)), content_type))
+}
+
+/// The account of an identity, created on first sight; records whether the
+/// issuer now puts it in group `admin`. Returns its id.
+///
+/// # Errors
+/// Storage failure.
+pub fn ensure_account(tx: &mut Tx<'_>, new: NewAccount) -> ApiResult<UserId> {
+    if let Some((id, was_admin)) = tx.store().account_by_subject(&new.issuer, &new.subject)? {
+        if was_admin != new.is_admin {
+            tx.store().set_admin(id, new.is_admin)?;
+        }
+        return Ok(id);
+    }
+    tx.store().insert_account(&new)?;
+    tracing::info!(user_id = %new.id, issuer = %new.issuer, "new account");
+    Ok(new.id)
+}
+
+/// Changes one's display name and/or picture (validated already;
+/// `Some(None)` removes the picture).
+///
+/// # Errors
+/// 404 for an unknown account.
+pub fn update_profile(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    name: Option<String>,
+    avatar: Option<Option<String>>,
+) -> ApiResult<Me> {
+    tx.store().update_profile(user, name.as_deref(), avatar.as_ref().map(Option::as_deref))?;
+    let account = tx.store().account(user)?.ok_or(ApiError::NotFound("user"))?;
+    if name.is_some() || avatar.is_some() {
+        tx.emit(Audience::SharingWith(user), Event::UserUpdated { user: account.user.clone() });
+    }
+    Ok(account.me())
+}
+
+impl Chat {
+    /// The account of a verified identity (`lookup` answers from the read
+    /// pool; a new account or a changed admin flag goes through the writer).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn account_of(&self, issuer: String, subject: String, is_admin: bool) -> ApiResult<Option<UserId>> {
+        let found = self.reads.read(move |s| s.account_by_subject(&issuer, &subject)).await?;
+        Ok(match found {
+            Some((id, was_admin)) if was_admin == is_admin => Some(id),
+            Some((id, _)) => {
+                self.writer.run(move |tx| Ok(tx.store().set_admin(id, is_admin)?)).await?;
+                Some(id)
+            }
+            None => None,
+        })
+    }
+
+    /// Creates the account of an identity seen for the first time (or finds
+    /// the one a concurrent first request created).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn create_account(&self, new: NewAccount) -> ApiResult<UserId> {
+        self.writer.run(move |tx| ensure_account(tx, new)).await
+    }
+
+    /// One's own account.
+    ///
+    /// # Errors
+    /// 404 for an unknown account.
+    pub async fn me(&self, user: UserId) -> ApiResult<Me> {
+        Ok(self.account(user).await?.me())
+    }
+
+    async fn account(&self, user: UserId) -> ApiResult<Account> {
+        self.reads.read(move |s| s.account(user)?.ok_or(ApiError::NotFound("user"))).await
+    }
+
+    /// Someone the caller shares a server with (or the caller).
+    ///
+    /// # Errors
+    /// 404 for anyone else.
+    pub async fn user(&self, user: UserId, target: UserId) -> ApiResult<User> {
+        if !self.dir.read().share_a_server(user, target) {
+            return Err(ApiError::NotFound("user"));
+        }
+        Ok(self.account(target).await?.user)
+    }
+
+    /// Changes one's display name and/or picture URL (validated here).
+    ///
+    /// # Errors
+    /// 422 for bad values.
+    pub async fn update_profile(
+        &self,
+        user: UserId,
+        display_name: Option<String>,
+        avatar_url: Option<String>,
+    ) -> ApiResult<Me> {
+        let name =
+            display_name.as_deref().map(|n| validate::name("display_name", n, MAX_DISPLAY_NAME_CHARS)).transpose()?;
+        let avatar = avatar_url.as_deref().map(|u| validate::image_url("avatar_url", u)).transpose()?;
+        self.writer.run(move |tx| update_profile(tx, user, name, avatar)).await
+    }
+
+    /// Stores an uploaded image and makes it one's picture.
+    ///
+    /// # Errors
+    /// 413, 415.
+    pub async fn upload_avatar(&self, user: UserId, body: Bytes) -> ApiResult<Me> {
+        let (id, content_type) = media_id(&body)?;
+        self.writer
+            .run(move |tx| {
+                let now = tx.now();
+                tx.store().insert_media(&id, content_type, &body, user, now)?;
+                update_profile(tx, user, None, Some(Some(format!("/media/{id}"))))
+            })
+            .await
+    }
+
+    /// An uploaded image: its content type and bytes.
+    ///
+    /// # Errors
+    /// 404.
+    pub async fn media(&self, id: String) -> ApiResult<(String, Vec<u8>)> {
+        if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::NotFound("image"));
+        }
+        self.reads.read(move |s| s.media(&id)?.ok_or(ApiError::NotFound("image"))).await
+    }
+
+    /// Gives someone a plan (pq administrators; payments will too).
+    ///
+    /// # Errors
+    /// 404 for an unknown account.
+    pub async fn set_plan(&self, target: UserId, plan: Plan) -> ApiResult<()> {
+        self.writer
+            .run(move |tx| {
+                if !tx.store().set_plan(target, plan)? {
+                    return Err(ApiError::NotFound("user"));
+                }
+                tx.emit(Audience::User(target), Event::PlanChanged { plan });
+                Ok(())
+            })
+            .await
+    }
+
+    /// Sends a real-time toast to everyone connected (pq administrators).
+    ///
+    /// # Errors
+    /// 422 for a bad text.
+    pub async fn toast(&self, from: UserId, text: &str) -> ApiResult<Toast> {
+        let text = validate::name("text", text, MAX_TOAST_CHARS)?;
+        let from = self.account(from).await?.user;
+        let toast = Toast { id: MessageId::new(), text, from, created_at: Timestamp::now() };
+        self.hub.dispatch(Audience::Everyone, Event::Toast { toast: toast.clone() });
+        Ok(toast)
+    }
+}

@@ -1,0 +1,63 @@
+//! Checks of what people type: names, image addresses, reactions.
+
+use pq_protocol::limits::{MAX_REACTION_BYTES, MAX_URL_BYTES};
+
+use crate::error::ApiError;
+
+/// Validates a server, channel, category or display name: trimmed, not
+/// empty, at most `max` characters, no control characters.
+///
+/// # Errors
+/// [`ApiError::InvalidField`] naming `field`.
+pub fn name(field: &'static str, raw: &str, max: usize) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid(field, format!("{field} must not be empty")));
+    }
+    if name.chars().count() > max {
+        return Err(ApiError::invalid(field, format!("{field} must be at most {max} characters")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, format!("{field} must not contain control characters")));
+    }
+    Ok(name.to_owned())
+}
+
+/// Validates an image URL someone sets by hand: `http(s)://…` or a `/media/`
+/// path on this server. An empty string means "remove".
+///
+/// # Errors
+/// [`ApiError::InvalidField`] naming `field`.
+pub fn image_url(field: &'static str, raw: &str) -> Result<Option<String>, ApiError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.len() > MAX_URL_BYTES {
+        return Err(ApiError::invalid(field, format!("{field} is too long")));
+    }
+    if s.starts_with("/media/") && s[7..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(Some(s.to_owned()));
+    }
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(s.to_owned())),
+        _ => Err(ApiError::invalid(field, format!("{field} must be an http(s) URL or a /media/ path"))),
+    }
+}
+
+/// Validates a reaction: one emoji or a short name without spaces.
+///
+/// # Errors
+/// [`ApiError::InvalidField`] (`emoji`).
+pub fn emoji(emoji: &str) -> Result<(), ApiError> {
+    if emoji.is_empty()
+        || emoji.len() > MAX_REACTION_BYTES
+        || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::invalid(
+            "emoji",
+            format!("a reaction is one emoji or a short name without spaces (at most {MAX_REACTION_BYTES} bytes)"),
+        ));
+    }
+    Ok(())
+}
