@@ -227,6 +227,11 @@ wire! {
     pub struct Resumed {
         /// How many dispatches were replayed before this frame.
         pub replayed: u32,
+        /// Presence of everyone sharing a server with you who is not offline,
+        /// now: replace what you knew. Presence changes are state, not
+        /// history: they are not kept for a dropped session nor replayed.
+        #[serde(default)]
+        pub presences: Vec<PresenceEntry>,
     }
 
     /// `invalid_session`.

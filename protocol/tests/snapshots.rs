@@ -139,7 +139,10 @@ fn server_frames() {
             presences: vec![PresenceEntry { user_id: id(2), presence: Presence::Away }],
             status: StatusChoice::Auto,
         })),
-        ServerFrame::Resumed(Resumed { replayed: 3 }),
+        ServerFrame::Resumed(Resumed {
+            replayed: 3,
+            presences: vec![PresenceEntry { user_id: id(3), presence: Presence::Online }],
+        }),
         ServerFrame::InvalidSession(InvalidSession { reason: "session expired".into() }),
         ServerFrame::HeartbeatAck,
         ServerFrame::Dispatch(Box::new(Dispatch {

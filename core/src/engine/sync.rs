@@ -30,12 +30,12 @@ use std::{
 
 use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use pq_protocol::{
-    ChannelId, ClientMessageId, ErrorCode, ServerId, SessionId,
+    ChannelId, ClientMessageId, ErrorCode, ServerId, SessionId, UserId,
     gateway::{
         ClientFrame, CloseCode, Dispatch, Event as Wire, GatewayError, GatewaySend, Hello, Identify, PROTOCOL_VERSION,
-        Ready, Resume, ServerFrame, SetIdle, TypingStart,
+        PresenceEntry, Ready, Resume, ServerFrame, SetIdle, TypingStart,
     },
-    models::{ChannelKind, Message, SendAck},
+    models::{ChannelKind, Message, Presence, SendAck},
 };
 use rand::RngExt;
 use tokio::{
@@ -276,6 +276,7 @@ impl<'a> Connection<'a> {
                 }
                 ServerFrame::Resumed(r) => {
                     debug!(replayed = r.replayed, "gateway: resumed");
+                    self.apply_presences(&r.presences);
                     self.plan_catch_up(true);
                     break;
                 }
@@ -417,6 +418,25 @@ impl<'a> Connection<'a> {
             };
         }
         Outcome::Dropped { reason, reached_online: false }
+    }
+
+    /// Replaces everyone's presence with the server's snapshot (after a
+    /// resume: changes made while away were not kept) and tells the UI of
+    /// every difference.
+    fn apply_presences(&self, now: &[PresenceEntry]) {
+        let shared = &self.shared;
+        let changed: Vec<(UserId, Presence)> = {
+            let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
+            let fresh: HashMap<UserId, Presence> = now.iter().map(|e| (e.user_id, e.presence)).collect();
+            let mut changed: Vec<(UserId, Presence)> =
+                p.keys().filter(|u| !fresh.contains_key(u)).map(|u| (*u, Presence::Offline)).collect();
+            changed.extend(fresh.iter().filter(|(u, v)| p.get(u) != Some(v)).map(|(u, v)| (*u, *v)));
+            *p = fresh;
+            changed
+        };
+        for (user_id, presence) in changed {
+            shared.emit(Event::Presence { user_id, presence });
+        }
     }
 
     fn apply_ready(&mut self, ready: &Ready) -> crate::error::Result<()> {

@@ -54,7 +54,8 @@ pub fn create(
         return Err(ApiError::Conflict(format!("a server can hold at most {MAX_CHANNELS_PER_SERVER} channels")));
     }
     let position = tx.store().next_position(server, parent)?;
-    let channel = Channel { id: ChannelId::new(), server_id: server, kind, name, parent_id: parent, position, last_seq: 0 };
+    let channel =
+        Channel { id: ChannelId::new(), server_id: server, kind, name, parent_id: parent, position, last_seq: 0 };
     let now = tx.now();
     tx.store().insert_channel(&channel, now)?;
     tx.apply(Effect::AddChannel { channel: channel.id, server, kind, parent });

@@ -104,7 +104,13 @@ fn check_length(store: &mut dyn Store, user: UserId, body: &str) -> ApiResult<()
 ///
 /// # Errors
 /// 404, 403 (someone else's), 422 (empty, too long).
-pub fn edit(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId, body: String) -> ApiResult<()> {
+pub fn edit(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    channel_id: ChannelId,
+    message_id: MessageId,
+    body: String,
+) -> ApiResult<()> {
     let server_id = text_channel(tx.dir(), channel_id, user)?;
     let meta = tx.store().message_meta(channel_id, message_id)?.filter(|m| !m.deleted);
     let meta = meta.ok_or(ApiError::NotFound("message"))?;

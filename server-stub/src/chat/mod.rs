@@ -39,6 +39,8 @@ pub mod members;
 pub mod messages;
 pub mod servers;
 pub mod store;
+#[cfg(test)]
+mod tests;
 pub mod users;
 pub mod validate;
 pub mod writer;
@@ -160,7 +162,13 @@ impl Chat {
     ///
     /// # Errors
     /// 400, 403, 404, 409 (not in the room).
-    pub fn voice_moderate(&self, user: UserId, channel: ChannelId, target: UserId, mute: bool) -> ApiResult<VoiceState> {
+    pub fn voice_moderate(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        target: UserId,
+        mute: bool,
+    ) -> ApiResult<VoiceState> {
         self.voice_admin(user, channel, "mute people in voice rooms")?;
         self.hub.voice_moderate(channel, target, mute)
     }

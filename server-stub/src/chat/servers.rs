@@ -68,8 +68,7 @@ pub fn create(tx: &mut Tx<'_>, user: UserId, name: &str) -> ApiResult<ServerStat
     store.insert_server(&server)?;
     store.insert_member(server.id, user, Role::Owner, now, false)?;
     for (id, kind, cname, parent_id, position) in layout {
-        let channel =
-            Channel { id, server_id: server.id, kind, name: cname.into(), parent_id, position, last_seq: 0 };
+        let channel = Channel { id, server_id: server.id, kind, name: cname.into(), parent_id, position, last_seq: 0 };
         store.insert_channel(&channel, now)?;
     }
     tx.apply(Effect::AddServer { server: server.id, owner: user });

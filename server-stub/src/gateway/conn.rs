@@ -23,8 +23,7 @@ use futures_util::{SinkExt, StreamExt, stream::SplitSink, stream::SplitStream};
 use pq_protocol::{
     ErrorBody,
     gateway::{
-        ClientFrame, CloseCode, GatewayError, Hello, Identify, InvalidSession, PROTOCOL_VERSION, Resume,
-        ServerFrame,
+        ClientFrame, CloseCode, GatewayError, Hello, Identify, InvalidSession, PROTOCOL_VERSION, Resume, ServerFrame,
     },
     limits::MAX_CLIENT_FRAME_BYTES,
     models::SendMessage,

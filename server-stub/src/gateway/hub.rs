@@ -30,7 +30,11 @@
 //! Online while a person has an attached, active connection; away when all
 //! their connections are idle or they chose away; offline when no connection
 //! is left for `presence_grace` (quick reconnects do not flicker). Changes are
-//! pushed to everyone sharing a server with them.
+//! pushed to everyone sharing a server with them — to live sessions only: a
+//! presence change is state, not history, so a dropped session keeps none
+//! (a thousand people leaving would otherwise queue a million frames) and a
+//! resumed one is given everyone's presence afresh in `resumed`. Typing
+//! notices are not kept either.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -159,10 +163,15 @@ impl Session {
     }
 
     /// Queues a frame. Returns false when the session overflowed (too slow).
-    fn push(&self, frame: Frame) -> bool {
+    /// A `volatile` frame (presence, typing: state that a resumed session is
+    /// given afresh) is not kept for a session no socket is writing.
+    fn push(&self, frame: Frame, volatile: bool) -> bool {
         let mut out = self.out.lock().expect("outbox lock");
         if out.dead {
             return false;
+        }
+        if volatile && out.attached.is_none() {
+            return true;
         }
         out.frames.push_back(frame);
         out.pending += 1;
@@ -203,7 +212,7 @@ impl Session {
     /// Queues a frame for this connection only (never replayed).
     pub fn send_direct(&self, frame: &ServerFrame) {
         let text = encode(frame);
-        if self.push(Frame { s: 0, text }) {
+        if self.push(Frame { s: 0, text }, false) {
             self.urgent.notify_one();
         }
     }
@@ -239,8 +248,13 @@ impl Session {
         }
         let start = out.frames.len() - out.pending;
         let batch: Vec<Utf8Bytes> = out.frames.range(start..).map(|f| f.text.clone()).collect();
+        // Frames for one connection (acks, errors, `ready`) are never
+        // replayed: once written they go (the written ones kept for resume
+        // are dispatches only).
+        if out.frames.range(start..).any(|f| f.s == 0) {
+            out.frames.retain(|f| f.s != 0);
+        }
         out.pending = 0;
-        // Frames for one connection need not be kept once written.
         WriterStep::Write(batch)
     }
 
@@ -290,6 +304,9 @@ impl Session {
 pub struct Hub {
     /// Who is in which server (published by the writer).
     dir: Published,
+    /// Held while a presence change is computed and dispatched, and while a
+    /// resumed session gets its presence snapshot. Taken before any other lock.
+    presence_lock: Mutex<()>,
     state: RwLock<State>,
     next_s: AtomicU64,
     next_conn: AtomicU64,
@@ -333,6 +350,7 @@ impl Hub {
     pub fn new(config: &Config, dir: Published, shutdown: CancellationToken) -> Arc<Self> {
         let hub = Arc::new_cyclic(|me| Hub {
             dir,
+            presence_lock: Mutex::new(()),
             state: RwLock::new(State::default()),
             next_s: AtomicU64::new(0),
             next_conn: AtomicU64::new(0),
@@ -430,6 +448,11 @@ impl Hub {
         if session.user_id != user_id {
             return Err(ResumeError::Gone);
         }
+        // No presence change can be dispatched between the snapshot below and
+        // the moment this session is attached again (it would be lost: a
+        // detached session does not keep presence frames).
+        let presence_guard = self.presence_lock.lock().expect("presence lock");
+        let presences = self.presences_for(user_id);
         {
             let mut out = session.out.lock().expect("outbox lock");
             if out.dead || out.holding {
@@ -451,7 +474,7 @@ impl Hub {
             };
             out.pending = out.frames.len() - start;
             let replayed = out.pending as u32;
-            let text = encode(&ServerFrame::Resumed(pq_protocol::gateway::Resumed { replayed }));
+            let text = encode(&ServerFrame::Resumed(pq_protocol::gateway::Resumed { replayed, presences }));
             out.frames.push_back(Frame { s: 0, text });
             out.pending += 1;
             if let Some(old) = out.attached.replace(conn) {
@@ -461,6 +484,7 @@ impl Hub {
             out.close = None;
             out.idle = false;
         }
+        drop(presence_guard);
         session.notify.notify_waiters();
         session.notify.notify_one();
         self.refresh_presence(user_id);
@@ -543,11 +567,12 @@ impl Hub {
     /// Returns the dispatch number.
     pub fn dispatch(&self, audience: Audience, event: Event) -> u64 {
         let s = self.next_s.fetch_add(1, Ordering::Relaxed) + 1;
+        let volatile = matches!(event, Event::PresenceUpdated { .. } | Event::TypingStarted { .. });
         let text = encode(&ServerFrame::Dispatch(Box::new(Dispatch { s, event })));
         let frame = Frame { s, text };
         let push = |sessions: &[Arc<Session>]| {
             for session in sessions {
-                session.push(frame.clone());
+                session.push(frame.clone(), volatile);
             }
         };
         match audience {
@@ -682,6 +707,7 @@ impl Hub {
 
     /// Recomputes `user`'s presence and pushes it if it changed.
     fn refresh_presence(&self, user: UserId) {
+        let _guard = self.presence_lock.lock().expect("presence lock");
         let changed = {
             let mut st = self.state.write().expect("hub lock");
             let now = st.computed_presence(user, self.presence_grace);

@@ -9,6 +9,7 @@
 //! - `servers`: servers, channels, members, invites, images, permissions.
 //! - `messages`: chat, exactly-once sends, plans, history, read markers, restart.
 //! - `gateway`: protocol edges, resume, presence, slow readers, toasts.
+//! - `races`: concurrent changes that only one may win; requests dropped mid-way.
 //! - `openapi`: the served API reference.
 
 mod client;
@@ -16,6 +17,7 @@ mod common;
 mod gateway;
 mod messages;
 mod openapi;
+mod races;
 mod servers;
 mod signin;
 mod tokens;

@@ -208,8 +208,7 @@ pub trait Store: Send {
     ///
     /// # Errors
     /// Storage failure.
-    fn update_profile(&mut self, user: UserId, name: Option<&str>, avatar: Option<Option<&str>>)
-    -> StoreResult<()>;
+    fn update_profile(&mut self, user: UserId, name: Option<&str>, avatar: Option<Option<&str>>) -> StoreResult<()>;
     /// Sets an account's plan; false when there is no such account.
     ///
     /// # Errors
@@ -222,8 +221,14 @@ pub trait Store: Send {
     ///
     /// # Errors
     /// Storage failure.
-    fn insert_media(&mut self, id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp)
-    -> StoreResult<()>;
+    fn insert_media(
+        &mut self,
+        id: &str,
+        content_type: &str,
+        bytes: &[u8],
+        uploader: UserId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
     /// An image: its content type and bytes.
     ///
     /// # Errors
@@ -272,8 +277,14 @@ pub trait Store: Send {
     ///
     /// # Errors
     /// Storage failure.
-    fn insert_member(&mut self, server: ServerId, user: UserId, role: Role, at: Timestamp, read_all: bool)
-    -> StoreResult<()>;
+    fn insert_member(
+        &mut self,
+        server: ServerId,
+        user: UserId,
+        role: Role,
+        at: Timestamp,
+        read_all: bool,
+    ) -> StoreResult<()>;
     /// Members with their role and when they joined, in joining order.
     ///
     /// # Errors
@@ -360,8 +371,14 @@ pub trait Store: Send {
     ///
     /// # Errors
     /// Storage failure.
-    fn history(&self, server: ServerId, channel: ChannelId, viewer: UserId, page: Page, limit: u32)
-    -> StoreResult<MessagePage>;
+    fn history(
+        &self,
+        server: ServerId,
+        channel: ChannelId,
+        viewer: UserId,
+        page: Page,
+        limit: u32,
+    ) -> StoreResult<MessagePage>;
     /// Replaces a message's body; false when it is gone or a tombstone.
     ///
     /// # Errors

@@ -12,7 +12,7 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, ChannelKind, Invite, Message, MessagePage, ReadState, Reaction, Role, SendAck, Server, ServerState,
+        Channel, ChannelKind, Invite, Message, MessagePage, Reaction, ReadState, Role, SendAck, Server, ServerState,
         User,
     },
 };
@@ -390,7 +390,9 @@ fn q_history(
     };
     let mut messages: Vec<Message> = match page {
         Page::After(after) => c
-            .prepare_cached(&format!("SELECT {COLS} FROM messages WHERE channel_id = ? AND seq > ? ORDER BY seq LIMIT ?"))?
+            .prepare_cached(&format!(
+                "SELECT {COLS} FROM messages WHERE channel_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+            ))?
             .query_map(params![ch, after as i64, fetch], message)?
             .collect::<Result<_, _>>()?,
         Page::Before(_) | Page::Newest => {
@@ -609,12 +611,7 @@ impl Store for SqliteStore {
         exec(&self.conn, "UPDATE users SET is_admin = ? WHERE id = ?", params![i64::from(is_admin), user.to_string()])
             .map(drop)
     }
-    fn update_profile(
-        &mut self,
-        user: UserId,
-        name: Option<&str>,
-        avatar: Option<Option<&str>>,
-    ) -> StoreResult<()> {
+    fn update_profile(&mut self, user: UserId, name: Option<&str>, avatar: Option<Option<&str>>) -> StoreResult<()> {
         if let Some(n) = name {
             exec(&self.conn, "UPDATE users SET display_name = ? WHERE id = ?", params![n, user.to_string()])?;
         }
