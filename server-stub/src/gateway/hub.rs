@@ -724,6 +724,14 @@ impl Hub {
         }
     }
 
+    /// Whether a socket is writing session `id` now (`None`: no such session).
+    /// For tests and metrics.
+    #[must_use]
+    pub fn is_attached(&self, id: SessionId) -> Option<bool> {
+        let session = self.state.read().expect("hub lock").sessions.get(&id).cloned()?;
+        Some(session.is_attached())
+    }
+
     /// Number of sessions (attached or resumable), for tests and metrics.
     #[must_use]
     pub fn session_count(&self) -> usize {

@@ -139,6 +139,75 @@ async fn a_dropped_session_resumes_and_gets_what_it_missed() {
     a.event("again", |e| matches!(e, Event::MessageCreated { message } if message.id == again.message_id)).await;
 }
 
+/// Presence is state, not history: a dropped session keeps no presence
+/// changes (a thousand people leaving would otherwise queue a million
+/// frames), and `resumed` tells it everyone's presence now.
+#[tokio::test]
+async fn a_resumed_session_gets_presence_as_it_is_now_not_the_changes_it_missed() {
+    let ts = TestServer::start_with(|a| a.presence_grace_ms = 100).await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let s = server_with(&alice, &[&bob, &carol]).await;
+    let ch = text_channel(&s).id;
+    let bob_id = bob.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
+    let carol_id = carol.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
+    let mut b = Gw::connect(&ts.url, &bob.token).await;
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    assert!(a.ready.as_ref().unwrap().presences.iter().any(|p| p.user_id == bob_id));
+    let session = a.ready.as_ref().unwrap().session_id;
+    a.drain(Duration::from_millis(200)).await; // Her own "online".
+    let last = a.last_s;
+    drop(a); // The network drops: no close frame.
+    let hub = ts.server.state.hub();
+    for _ in 0..200 {
+        if hub.is_attached(session) == Some(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(hub.is_attached(session), Some(false), "the server noticed the drop");
+
+    // Meanwhile Carol comes and goes several times, Bob leaves, and a message is sent.
+    for _ in 0..3 {
+        let c = Gw::connect(&ts.url, &carol.token).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(c);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let sent = b.send_message(ch, "while you were away").await;
+    let mut c = Gw::connect(&ts.url, &carol.token).await;
+    b.send(&ClientFrame::SetStatus(SetStatus { status: StatusChoice::Away })).await;
+    c.event("bob away", |e| matches!(e, Event::PresenceUpdated { presence: Presence::Away, .. })).await;
+
+    let (mut a, frames) = Gw::resume(&ts.url, &alice.token, session, last).await;
+    let replayed: Vec<&Event> = frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Dispatch(d) => Some(&d.event),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        replayed.iter().any(|e| matches!(e, Event::MessageCreated { message } if message.id == sent.message_id)),
+        "the message is replayed: {replayed:?}"
+    );
+    assert!(
+        !replayed.iter().any(|e| matches!(e, Event::PresenceUpdated { .. })),
+        "no presence change is replayed: {replayed:?}"
+    );
+    let ServerFrame::Resumed(r) = frames.last().unwrap() else { panic!("{frames:?}") };
+    let now: std::collections::HashMap<_, _> = r.presences.iter().map(|p| (p.user_id, p.presence)).collect();
+    assert_eq!(now.get(&bob_id), Some(&Presence::Away), "Bob as he is now");
+    assert_eq!(now.get(&carol_id), Some(&Presence::Online), "Carol as she is now");
+    // Live changes flow again.
+    drop(c);
+    a.event("carol offline", |e| {
+        matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Offline } if *user_id == carol_id)
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn presence_is_pushed_online_away_offline() {
     let ts = TestServer::start_with(|a| a.presence_grace_ms = 300).await;
