@@ -202,9 +202,10 @@ async fn a_resumed_session_gets_presence_as_it_is_now_not_the_changes_it_missed(
     assert_eq!(now.get(&carol_id), Some(&Presence::Online), "Carol as she is now");
     // Live changes flow again.
     drop(c);
-    a.event("carol offline", |e| {
-        matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Offline } if *user_id == carol_id)
-    })
+    a.event(
+        "carol offline",
+        |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Offline } if *user_id == carol_id),
+    )
     .await;
 }
 
