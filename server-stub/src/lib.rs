@@ -114,6 +114,66 @@ fn tune_socket(tcp: &mut tokio::net::TcpStream) {
     }
 }
 
+/// Accepts connections and serves HTTP/1.1 (with upgrades: the gateway)
+/// until `shutdown`, then lets open requests finish (at most 10 s).
+///
+/// pq's own loop rather than `axum::serve`: the connection is hyper's over
+/// the plain TCP stream, so the gateway can take the stream back after the
+/// WebSocket upgrade and write to it directly (`gateway::socket`), and each
+/// request knows the peer's address (`ConnectInfo`).
+async fn serve(listener: TcpListener, router: axum::Router, shutdown: CancellationToken) -> std::io::Result<()> {
+    use hyper_util::{rt::TokioTimer, service::TowerToHyperService};
+    use tower::ServiceExt as _;
+
+    let open = tokio_util::task::TaskTracker::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // A client that never finishes its request headers is dropped.
+    http.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+    loop {
+        let (mut tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of descriptors or a connection reset before accept:
+                    // wait a moment and go on.
+                    tracing::debug!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => break,
+        };
+        tune_socket(&mut tcp);
+        let service = router.clone().map_request(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            req
+        });
+        let conn =
+            http.serve_connection(hyper_util::rt::TokioIo::new(tcp), TowerToHyperService::new(service)).with_upgrades();
+        let stop = shutdown.clone();
+        open.spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            let ended = tokio::select! {
+                r = conn.as_mut() => r,
+                () = stop.cancelled() => {
+                    // Finish the request in progress, then close.
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "HTTP connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    open.close();
+    if tokio::time::timeout(Duration::from_secs(10), open.wait()).await.is_err() {
+        tracing::warn!("some HTTP connections were still open after 10 s");
+    }
+    Ok(())
+}
+
 /// Binds, opens the database, and serves in a background task.
 ///
 /// # Errors
@@ -126,11 +186,7 @@ pub async fn start(args: Args) -> Result<RunningServer, StartError> {
     let shutdown = CancellationToken::new();
     let state = AppState::new(config, shutdown.clone()).await?;
     let router = app(state.clone());
-    let token = shutdown.clone();
-    let listener = axum::serve::ListenerExt::tap_io(listener, tune_socket);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await }).await
-    });
+    let task = tokio::spawn(serve(listener, router, shutdown.clone()));
     let config = state.config();
     info!(addr = %addr, public_url = %config.public_url, data_dir = %config.data_dir.display(), "pq-server listening");
     Ok(RunningServer {

@@ -9,10 +9,9 @@
 //! after the commit, just before it dispatches the events of that change. So
 //! routing, reads and permission checks never run ahead of the database.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::{Arc, RwLock, RwLockReadGuard},
-};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use pq_protocol::{
     ChannelId, ServerId, UserId,
@@ -142,7 +141,7 @@ impl Effect {
 impl Directory {
     /// Adds a server (when loading).
     pub fn add_server(&mut self, server: ServerId, owner: UserId) {
-        self.servers.insert(server, ServerEntry { owner, members: HashMap::new(), channels: HashSet::new() });
+        self.servers.insert(server, ServerEntry { owner, members: HashMap::default(), channels: HashSet::default() });
     }
 
     /// Adds a member (when loading).
@@ -279,7 +278,7 @@ impl Directory {
     /// Everyone sharing at least one server with `user`, and `user`.
     #[must_use]
     pub fn peers_of(&self, user: UserId) -> HashSet<UserId> {
-        let mut peers = HashSet::new();
+        let mut peers = HashSet::default();
         peers.insert(user);
         for s in self.servers_of(user) {
             peers.extend(self.members(s));

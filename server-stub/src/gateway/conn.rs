@@ -12,14 +12,8 @@
 
 use std::{sync::Arc, time::Duration};
 
-use axum::{
-    extract::{
-        State, WebSocketUpgrade,
-        ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
-    },
-    response::Response,
-};
-use futures_util::{SinkExt, StreamExt, stream::SplitSink, stream::SplitStream};
+use bytes::Bytes;
+use futures_util::StreamExt;
 use pq_protocol::{
     ErrorBody,
     gateway::{
@@ -30,39 +24,18 @@ use pq_protocol::{
     voice::{VoiceLeft, VoiceLeftReason},
 };
 use tokio::time::Instant;
-use tracing::{Instrument, debug, debug_span, warn};
+use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes, protocol::frame::coding::CloseCode as WsCloseCode};
+use tracing::{debug, warn};
 
-use super::hub::{Session, WriterStep, encode};
+use super::{
+    hub::{Session, WriterStep, encode},
+    socket::{Reader, Writer},
+};
 use crate::{
     auth::{self, AuthUser},
     error::ApiError,
     state::AppState,
 };
-
-/// Largest frame tungstenite will even buffer; frames between
-/// [`MAX_CLIENT_FRAME_BYTES`] and this get a clean `MessageTooBig` close.
-const HARD_FRAME_LIMIT: usize = 1 << 20;
-
-/// `GET /gateway`: upgrades to a WebSocket.
-pub async fn handler(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    // Small buffers: 1,000 connections should not cost 128 KiB each.
-    // Writes go to the socket once 16 KiB are queued in tungstenite (a batch
-    // larger than that takes several system calls) and fail past 1 MiB, so a
-    // stuck reader cannot grow memory there either.
-    ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(16 * 1024)
-        .max_write_buffer_size(1024 * 1024)
-        .max_message_size(HARD_FRAME_LIMIT)
-        .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| {
-            let conns = state.hub().connections().clone();
-            let conn = state.hub().next_connection();
-            conns.track_future(run(socket, state, conn).instrument(debug_span!("gateway", conn)))
-        })
-}
-
-type Sink = SplitSink<WebSocket, Message>;
-type Stream = SplitStream<WebSocket>;
 
 /// How a connection's reading ended.
 enum ReadEnd {
@@ -74,8 +47,8 @@ enum ReadEnd {
     Shutdown,
 }
 
-async fn run(socket: WebSocket, state: AppState, conn: u64) {
-    let (mut sink, mut stream) = socket.split();
+/// Runs one upgraded connection to its end.
+pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, conn: u64) {
     let cfg = state.config();
     let hello = ServerFrame::Hello(Hello {
         v: PROTOCOL_VERSION,
@@ -84,7 +57,7 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
         rate_per_sec: cfg.rate_per_sec,
         rate_burst: cfg.rate_burst as u32,
     });
-    if sink.send(Message::Text(encode(&hello))).await.is_err() {
+    if sink.text(&encode(&hello)).await.is_err() {
         return;
     }
     let mut limiter = RateLimiter::new(cfg.rate_per_sec, cfg.rate_burst);
@@ -92,7 +65,7 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
 
     // Until identified: identify, or resume (which may fail and fall back to identify).
     let (user, session) = loop {
-        let frame = match read_frame(&mut stream, &state, deadline, &mut limiter).await {
+        let frame = match read_frame(&mut stream, &state, deadline, &mut limiter, &|_| {}).await {
             Ok(f) => f,
             Err(ReadEnd::Violation(code, reason)) => return close(&mut sink, code, &reason).await,
             Err(ReadEnd::Shutdown) => return close(&mut sink, CloseCode::GoingAway, "server shutting down").await,
@@ -134,7 +107,7 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
                     }
                     Err(e) => {
                         let frame = ServerFrame::InvalidSession(InvalidSession { reason: e.to_string() });
-                        if sink.send(Message::Text(encode(&frame))).await.is_err() {
+                        if sink.text(&encode(&frame)).await.is_err() {
                             return;
                         }
                     }
@@ -144,16 +117,21 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
         }
     };
 
-    let writer = write_loop(&session, conn, &mut sink, state.config().write_coalesce);
-    tokio::pin!(writer);
+    // The writer is a task of its own: waking it for every frame queued must
+    // not also poll the reader (each poll of a socket read costs).
+    let hub = state.chat().hub().clone();
+    let mut writer = state.hub().connections().spawn(write_loop(session.clone(), conn, sink, hub));
     let reader = read_loop(&mut stream, &state, &user, &session, deadline, &mut limiter);
     let end = tokio::select! {
         end = reader => Some(end),
-        () = &mut writer => None,
+        _ = &mut writer => None,
     };
     let invalidate = match end {
         None => false, // The writer closed the socket (slow, replaced, signed out).
-        Some(ReadEnd::Gone { goodbye }) => goodbye,
+        Some(ReadEnd::Gone { goodbye }) => {
+            writer.abort();
+            goodbye
+        }
         Some(ReadEnd::Violation(code, reason)) => {
             session.close(code, &reason);
             let _ = tokio::time::timeout(Duration::from_secs(2), &mut writer).await;
@@ -165,6 +143,7 @@ async fn run(socket: WebSocket, state: AppState, conn: u64) {
             false
         }
     };
+    writer.abort();
     state.hub().detach(&session, conn, invalidate);
 }
 
@@ -172,23 +151,21 @@ fn unsupported(v: u16) -> String {
     format!("protocol version {v} is not supported; this server speaks {PROTOCOL_VERSION}")
 }
 
-/// Writes what the session queues until it closes or is taken over. After a
-/// write, the next one waits until `coalesce` has passed, so frames that
-/// arrive close together leave in one write (one system call) instead of one
-/// each; the first frame after a quiet spell leaves at once.
-async fn write_loop(session: &Session, conn: u64, sink: &mut Sink, coalesce: Duration) {
+/// Writes what the session queues until it closes or is taken over: every
+/// frame queued by the time the writer comes round goes out in one batch
+/// (fed, then one flush). A frame after a quiet spell leaves at once; one
+/// that comes within the hub's write window of the previous write waits out
+/// the window with whatever else arrives (one system call per batch instead
+/// of per frame when many connections are busy). Answers to this client's
+/// own requests never wait.
+async fn write_loop(session: Arc<Session>, conn: u64, mut sink: Writer, hub: Arc<super::Hub>) {
+    let sink = &mut sink;
     let mut last_write: Option<Instant> = None;
     loop {
         match session.next_step(conn) {
             WriterStep::Write(batch) => {
-                let write = async {
-                    for text in batch {
-                        sink.feed(Message::Text(text)).await?;
-                    }
-                    sink.flush().await
-                };
                 let killed = tokio::select! {
-                    r = write => if r.is_err() { return } else { false },
+                    r = sink.texts(&batch) => if r.is_err() { return } else { false },
                     // Blocked on a full socket while the queue overflowed.
                     () = session.killed().cancelled() => true,
                 };
@@ -197,6 +174,11 @@ async fn write_loop(session: &Session, conn: u64, sink: &mut Sink, coalesce: Dur
                 }
                 last_write = Some(Instant::now());
             }
+            WriterStep::Pong(payload) => {
+                if sink.pong(&payload).await.is_err() {
+                    return;
+                }
+            }
             WriterStep::Close(code, reason) => return close(sink, code, &reason).await,
             WriterStep::Detached => {
                 return close(sink, CloseCode::SessionReplaced, "session resumed on another connection").await;
@@ -204,7 +186,7 @@ async fn write_loop(session: &Session, conn: u64, sink: &mut Sink, coalesce: Dur
             WriterStep::Wait => {
                 session.wait().await;
                 if let Some(at) = last_write {
-                    let next = at + coalesce;
+                    let next = at + hub.write_window();
                     if Instant::now() < next {
                         tokio::select! {
                             () = tokio::time::sleep_until(next) => {}
@@ -220,7 +202,7 @@ async fn write_loop(session: &Session, conn: u64, sink: &mut Sink, coalesce: Dur
 }
 
 async fn read_loop(
-    stream: &mut Stream,
+    stream: &mut Reader,
     state: &AppState,
     user: &AuthUser,
     session: &Arc<Session>,
@@ -228,7 +210,7 @@ async fn read_loop(
     limiter: &mut RateLimiter,
 ) -> ReadEnd {
     loop {
-        let frame = match read_frame(stream, state, deadline, limiter).await {
+        let frame = match read_frame(stream, state, deadline, limiter, &|p| session.pong(p)).await {
             Ok(f) => f,
             Err(end) => return end,
         };
@@ -239,12 +221,13 @@ async fn read_loop(
 }
 
 /// Reads and decodes the next client frame, enforcing size, encoding, the
-/// heartbeat deadline and the rate limit.
+/// heartbeat deadline and the rate limit; a WebSocket ping goes to `ping`.
 async fn read_frame(
-    stream: &mut Stream,
+    stream: &mut Reader,
     state: &AppState,
     deadline: Duration,
     limiter: &mut RateLimiter,
+    ping: &(dyn Fn(Bytes) + Sync),
 ) -> Result<ClientFrame, ReadEnd> {
     let shutdown = state.shutdown().clone();
     let until = Instant::now() + deadline;
@@ -265,19 +248,24 @@ async fn read_frame(
                     return Err(ReadEnd::Violation(CloseCode::InvalidPayload, "frames must be UTF-8 JSON text".into()));
                 }
             },
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Ping(p))) => {
+                ping(p);
+                continue;
+            }
+            Some(Ok(Message::Pong(_) | Message::Frame(_))) => continue,
             Some(Ok(Message::Close(c))) => {
-                return Err(ReadEnd::Gone { goodbye: c.is_some_and(|c| c.code == 1000) });
+                return Err(ReadEnd::Gone { goodbye: c.is_some_and(|c| c.code == WsCloseCode::Normal) });
             }
             Some(Err(e)) => {
-                let msg = e.to_string();
-                return Err(if msg.contains("UTF-8") || msg.contains("utf-8") || msg.contains("utf8") {
-                    ReadEnd::Violation(CloseCode::InvalidPayload, "frames must be UTF-8 JSON text".into())
-                } else if msg.contains("too long") || msg.contains("Space limit") || msg.contains("size") {
-                    ReadEnd::Violation(CloseCode::MessageTooBig, too_big())
-                } else {
-                    debug!(error = %msg, "socket read failed");
-                    ReadEnd::Gone { goodbye: false }
+                return Err(match e {
+                    tungstenite::Error::Utf8(_) => {
+                        ReadEnd::Violation(CloseCode::InvalidPayload, "frames must be UTF-8 JSON text".into())
+                    }
+                    tungstenite::Error::Capacity(_) => ReadEnd::Violation(CloseCode::MessageTooBig, too_big()),
+                    other => {
+                        debug!(error = %other, "socket read failed");
+                        ReadEnd::Gone { goodbye: false }
+                    }
                 });
             }
         };
@@ -365,22 +353,12 @@ fn refuse(session: &Session, client_id: Option<pq_protocol::ClientMessageId>, e:
     session.send_direct(&ServerFrame::Error(GatewayError { client_id, error }));
 }
 
-async fn close(sink: &mut Sink, code: CloseCode, reason: &str) {
+async fn close(sink: &mut Writer, code: CloseCode, reason: &str) {
     close_raw(sink, code.code(), reason).await;
 }
 
-async fn close_raw(sink: &mut Sink, code: u16, reason: &str) {
-    // Close reasons must fit in 123 bytes.
-    let mut end = reason.len().min(120);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    let frame = CloseFrame { code, reason: Utf8Bytes::from(&reason[..end]) };
-    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        let _ = sink.send(Message::Close(Some(frame))).await;
-        let _ = sink.close().await;
-    })
-    .await;
+async fn close_raw(sink: &mut Writer, code: u16, reason: &str) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), sink.close(code, reason)).await;
 }
 
 /// A token bucket: `rate` frames per second, bursts of `burst`.

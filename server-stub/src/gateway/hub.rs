@@ -37,22 +37,23 @@
 //! notices are not kept either.
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::VecDeque,
     sync::{
         Arc, Mutex, RwLock,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
 
-use axum::extract::ws::Utf8Bytes;
 use pq_protocol::{
     ServerId, SessionId, UserId,
-    gateway::{CloseCode, Dispatch, Event, PresenceEntry, ServerFrame},
+    gateway::{CloseCode, Event, PresenceEntry, ServerFrame},
     models::{Presence, StatusChoice},
     voice::VoiceLeftReason,
 };
+use rustc_hash::FxHashMap as HashMap;
 use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::debug;
 
@@ -77,10 +78,19 @@ pub enum Audience {
 
 /// One queued frame: `s` is the dispatch number, 0 for frames that belong to
 /// one connection only (acks, errors, ready) and are never replayed.
+/// `volatile` dispatches (presence, typing) are not kept once written.
 #[derive(Clone, Debug)]
 struct Frame {
     s: u64,
+    volatile: bool,
     text: Utf8Bytes,
+}
+
+impl Frame {
+    /// Whether a written frame is kept for a resume.
+    fn replayable(&self) -> bool {
+        self.s != 0 && !self.volatile
+    }
 }
 
 /// A session's queue of frames: the retained (already written) ones at the
@@ -89,8 +99,9 @@ struct Frame {
 struct Outbox {
     frames: VecDeque<Frame>,
     pending: usize,
-    /// Whether a dispatch frame was ever evicted (resume from before it is impossible).
-    evicted: bool,
+    /// The highest `s` of a replayable frame dropped from this outbox (a
+    /// resume from before it is impossible); `u64::MAX` once dead.
+    evicted_upto: u64,
     /// Ready not sent yet: hold dispatches until it is put in front of them.
     holding: bool,
     /// The connection currently writing this session, if any.
@@ -100,6 +111,8 @@ struct Outbox {
     dead: bool,
     /// The writer should close its socket with this.
     close: Option<(CloseCode, String)>,
+    /// A WebSocket ping to answer.
+    pong: Option<bytes::Bytes>,
     idle: bool,
 }
 
@@ -125,8 +138,10 @@ pub struct Session {
 /// What the writer should do next.
 #[derive(Debug)]
 pub enum WriterStep {
-    /// Write these frames, then flush.
+    /// Write these frames.
     Write(Vec<Utf8Bytes>),
+    /// Answer a WebSocket ping.
+    Pong(bytes::Bytes),
     /// Close the socket with this code and reason.
     Close(CloseCode, String),
     /// Nothing yet: wait for [`Session::wait`].
@@ -143,12 +158,13 @@ impl Session {
             out: Mutex::new(Outbox {
                 frames: VecDeque::new(),
                 pending: 0,
-                evicted: false,
+                evicted_upto: 0,
                 holding: true,
                 attached: Some(conn),
                 detached_at: None,
                 dead: false,
                 close: None,
+                pong: None,
                 idle: false,
             }),
             notify: Notify::new(),
@@ -165,12 +181,12 @@ impl Session {
     /// Queues a frame. Returns false when the session overflowed (too slow).
     /// A `volatile` frame (presence, typing: state that a resumed session is
     /// given afresh) is not kept for a session no socket is writing.
-    fn push(&self, frame: Frame, volatile: bool) -> bool {
+    fn push(&self, frame: Frame) -> bool {
         let mut out = self.out.lock().expect("outbox lock");
         if out.dead {
             return false;
         }
-        if volatile && out.attached.is_none() {
+        if frame.volatile && out.attached.is_none() {
             return true;
         }
         out.frames.push_back(frame);
@@ -183,7 +199,7 @@ impl Session {
             out.dead = true;
             out.frames.clear();
             out.pending = 0;
-            out.evicted = true;
+            out.evicted_upto = u64::MAX;
             if out.attached.is_some() {
                 out.close = Some((CloseCode::SlowConsumer, "too slow to read; reconnect and backfill".into()));
             }
@@ -196,8 +212,10 @@ impl Session {
         let written = out.frames.len() - out.pending;
         if written > self.retain {
             for _ in 0..written - self.retain {
-                if let Some(f) = out.frames.pop_front() {
-                    out.evicted |= f.s != 0;
+                if let Some(f) = out.frames.pop_front()
+                    && f.replayable()
+                {
+                    out.evicted_upto = out.evicted_upto.max(f.s);
                 }
             }
         }
@@ -212,9 +230,16 @@ impl Session {
     /// Queues a frame for this connection only (never replayed).
     pub fn send_direct(&self, frame: &ServerFrame) {
         let text = encode(frame);
-        if self.push(Frame { s: 0, text }, false) {
+        if self.push(Frame { s: 0, volatile: false, text }) {
             self.urgent.notify_one();
         }
+    }
+
+    /// The client pinged: the writer answers (the latest ping only).
+    pub fn pong(&self, payload: bytes::Bytes) {
+        self.out.lock().expect("outbox lock").pong = Some(payload);
+        self.urgent.notify_one();
+        self.notify.notify_one();
     }
 
     /// Resolves when an answer to the client's own request is queued.
@@ -227,7 +252,7 @@ impl Session {
         let text = encode(ready);
         let mut out = self.out.lock().expect("outbox lock");
         let at = out.frames.len() - out.pending;
-        out.frames.insert(at, Frame { s: 0, text });
+        out.frames.insert(at, Frame { s: 0, volatile: false, text });
         out.pending += 1;
         out.holding = false;
         drop(out);
@@ -243,16 +268,19 @@ impl Session {
         if let Some((code, reason)) = out.close.take() {
             return WriterStep::Close(code, reason);
         }
+        if let Some(payload) = out.pong.take() {
+            return WriterStep::Pong(payload);
+        }
         if out.holding || out.pending == 0 {
             return WriterStep::Wait;
         }
         let start = out.frames.len() - out.pending;
         let batch: Vec<Utf8Bytes> = out.frames.range(start..).map(|f| f.text.clone()).collect();
-        // Frames for one connection (acks, errors, `ready`) are never
-        // replayed: once written they go (the written ones kept for resume
-        // are dispatches only).
-        if out.frames.range(start..).any(|f| f.s == 0) {
-            out.frames.retain(|f| f.s != 0);
+        // Frames for one connection (acks, errors, `ready`) and volatile
+        // dispatches are never replayed: once written they go (the written
+        // ones kept for resume are replayable dispatches only).
+        if out.frames.range(start..).any(|f| !f.replayable()) {
+            out.frames.retain(Frame::replayable);
         }
         out.pending = 0;
         WriterStep::Write(batch)
@@ -307,10 +335,17 @@ pub struct Hub {
     /// Held while a presence change is computed and dispatched, and while a
     /// resumed session gets its presence snapshot. Taken before any other lock.
     presence_lock: Mutex<()>,
+    /// Held while a dispatch is numbered and queued (after the voice rooms'
+    /// and the presence lock, before the directory's).
+    dispatch_order: Mutex<()>,
     state: RwLock<State>,
     next_s: AtomicU64,
     next_conn: AtomicU64,
     limit: usize,
+    /// Sessions a socket is writing now.
+    attached: AtomicUsize,
+    write_budget: u32,
+    write_coalesce: Duration,
     resume_window: Duration,
     presence_grace: Duration,
     shutdown: CancellationToken,
@@ -351,10 +386,14 @@ impl Hub {
         let hub = Arc::new_cyclic(|me| Hub {
             dir,
             presence_lock: Mutex::new(()),
+            dispatch_order: Mutex::new(()),
             state: RwLock::new(State::default()),
             next_s: AtomicU64::new(0),
             next_conn: AtomicU64::new(0),
             limit: config.client_queue,
+            attached: AtomicUsize::new(0),
+            write_budget: config.write_budget,
+            write_coalesce: config.write_coalesce,
             resume_window: config.resume_window,
             presence_grace: config.presence_grace,
             shutdown,
@@ -409,6 +448,16 @@ impl Hub {
         self.me.upgrade()
     }
 
+    /// How long a connection that just wrote waits before its next write:
+    /// connections ÷ write budget, at most `--write-coalesce-ms` (see
+    /// `Args::write_budget`).
+    #[must_use]
+    pub fn write_window(&self) -> Duration {
+        let n = self.attached.load(Ordering::Relaxed) as u64;
+        let window = Duration::from_micros(n * 1_000_000 / u64::from(self.write_budget));
+        window.min(self.write_coalesce)
+    }
+
     /// A fresh connection number (identifies which socket writes a session).
     pub fn next_connection(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
@@ -421,6 +470,7 @@ impl Hub {
     pub fn open_session(&self, user_id: UserId, conn: u64, idle: bool) -> Arc<Session> {
         let session = Arc::new(Session::new(user_id, self.limit, conn));
         session.out.lock().expect("outbox lock").idle = idle;
+        self.attached.fetch_add(1, Ordering::Relaxed);
         {
             let mut st = self.state.write().expect("hub lock");
             st.sessions.insert(session.id, session.clone());
@@ -458,27 +508,25 @@ impl Hub {
             if out.dead || out.holding {
                 return Err(ResumeError::Gone);
             }
-            // Frames for the old connection (acks, errors) are not replayed.
-            out.frames.retain(|f| f.s != 0);
-            // Replay after the frame the client last handled.
-            let start = if last_seq == 0 {
-                if out.evicted {
-                    return Err(ResumeError::Gone);
-                }
-                0
-            } else {
-                match out.frames.iter().position(|f| f.s == last_seq) {
-                    Some(i) => i + 1,
-                    None => return Err(ResumeError::Gone),
-                }
-            };
+            // Frames for the old connection (acks, errors) and volatile ones
+            // (presence: `resumed` carries it afresh) are not replayed.
+            out.frames.retain(Frame::replayable);
+            // Replay everything after the frame the client last handled:
+            // dispatches reach every session in `s` order, so that is every
+            // frame with a greater `s` — unless one of those was dropped.
+            if last_seq < out.evicted_upto {
+                return Err(ResumeError::Gone);
+            }
+            let start = out.frames.iter().position(|f| f.s > last_seq).unwrap_or(out.frames.len());
             out.pending = out.frames.len() - start;
             let replayed = out.pending as u32;
             let text = encode(&ServerFrame::Resumed(pq_protocol::gateway::Resumed { replayed, presences }));
-            out.frames.push_back(Frame { s: 0, text });
+            out.frames.push_back(Frame { s: 0, volatile: false, text });
             out.pending += 1;
             if let Some(old) = out.attached.replace(conn) {
                 debug!(session_id = %session.id, old_conn = old, "session taken over by a resume");
+            } else {
+                self.attached.fetch_add(1, Ordering::Relaxed);
             }
             out.detached_at = None;
             out.close = None;
@@ -500,6 +548,7 @@ impl Hub {
                 return; // Already taken over by a resume.
             }
             out.attached = None;
+            self.attached.fetch_sub(1, Ordering::Relaxed);
             out.detached_at = Some(Instant::now());
             if invalidate {
                 out.dead = true;
@@ -565,14 +614,22 @@ impl Hub {
 
     /// Numbers, serialises (once) and queues an event for its audience.
     /// Returns the dispatch number.
+    ///
+    /// Dispatches are numbered and queued under one lock, so every session
+    /// receives them in `s` order (a resume replays "everything after the
+    /// `s` the client last handled").
     pub fn dispatch(&self, audience: Audience, event: Event) -> u64 {
-        let s = self.next_s.fetch_add(1, Ordering::Relaxed) + 1;
         let volatile = matches!(event, Event::PresenceUpdated { .. } | Event::TypingStarted { .. });
-        let text = encode(&ServerFrame::Dispatch(Box::new(Dispatch { s, event })));
-        let frame = Frame { s, text };
+        let body = serde_json::to_string(&event).expect("events always serialise");
+        let _order = self.dispatch_order.lock().expect("dispatch lock");
+        let s = self.next_s.fetch_add(1, Ordering::Relaxed) + 1;
+        // What `encode(&ServerFrame::Dispatch(..))` writes, without a second
+        // serialisation of the event.
+        let text = Utf8Bytes::from(format!(r#"{{"op":"dispatch","d":{{"s":{s},"event":{body}}}}}"#));
+        let frame = Frame { s, volatile, text };
         let push = |sessions: &[Arc<Session>]| {
             for session in sessions {
-                session.push(frame.clone(), volatile);
+                session.push(frame.clone());
             }
         };
         match audience {
@@ -771,4 +828,73 @@ impl State {
 #[must_use]
 pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(frame).expect("server frames always serialise"))
+}
+
+#[cfg(test)]
+mod tests {
+    use pq_protocol::{
+        ChannelId, UserId,
+        gateway::{Dispatch, Event, ServerFrame},
+    };
+
+    use super::*;
+    use crate::{
+        chat::directory::{Directory, Published},
+        config::{Args, Config},
+    };
+
+    fn hub() -> Arc<Hub> {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::resolve(&Args::for_tests(dir.path().to_owned()), "127.0.0.1:9".parse().unwrap()).unwrap();
+        Hub::new(&config, Published::new(Directory::default()), CancellationToken::new())
+    }
+
+    fn written(session: &Session, conn: u64) -> Vec<String> {
+        match session.next_step(conn) {
+            WriterStep::Write(frames) => frames.iter().map(|f| f.as_str().to_owned()).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dispatch_frame_is_what_serde_writes() {
+        let hub = hub();
+        let user = UserId::new();
+        let session = hub.open_session(user, 1, false);
+        session.release_with(&ServerFrame::HeartbeatAck);
+        let event = Event::TypingStarted { channel_id: ChannelId::new(), user_id: user };
+        let s = hub.dispatch(Audience::User(user), event.clone());
+        let frames = written(&session, 1);
+        assert_eq!(frames.last().unwrap(), &encode(&ServerFrame::Dispatch(Box::new(Dispatch { s, event }))).as_str());
+    }
+
+    #[tokio::test]
+    async fn a_resume_replays_what_came_after_the_last_handled_frame_but_not_presence() {
+        let hub = hub();
+        let (me, peer) = (UserId::new(), UserId::new());
+        let session = hub.open_session(me, 1, false);
+        session.release_with(&ServerFrame::HeartbeatAck);
+        let typing = |u| Event::TypingStarted { channel_id: ChannelId::new(), user_id: u };
+        let toast = || Event::UserUpdated {
+            user: pq_protocol::models::User { id: peer, display_name: "p".into(), avatar_url: None },
+        };
+        let first = hub.dispatch(Audience::User(me), toast());
+        let volatile = hub.dispatch(Audience::User(me), typing(peer));
+        written(&session, 1);
+        let after = hub.dispatch(Audience::User(me), toast());
+        hub.dispatch(Audience::User(me), typing(peer));
+        written(&session, 1);
+        hub.detach(&session, 1, false);
+        // The client last handled the typing notice (not kept): everything
+        // replayable after it comes again, nothing volatile.
+        let again = hub.resume_session(me, session.id, volatile, 2).unwrap();
+        let frames = written(&again, 2);
+        assert_eq!(frames.len(), 2, "{frames:?}");
+        assert!(frames[0].contains(&format!(r#""s":{after},"#)), "{frames:?}");
+        assert!(frames[1].starts_with(r#"{"op":"resumed""#));
+        // From the first frame: both replayable ones.
+        hub.detach(&again, 2, false);
+        let again = hub.resume_session(me, session.id, first - 1, 3).unwrap();
+        assert_eq!(written(&again, 3).len(), 3);
+    }
 }

@@ -4,6 +4,8 @@
 
 pub mod conn;
 pub mod hub;
+pub mod socket;
+pub mod upgrade;
 pub mod voice;
 
 pub use hub::{Audience, Hub};

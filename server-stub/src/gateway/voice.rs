@@ -13,7 +13,6 @@
 //! outbox; nothing takes the rooms' lock while holding another.
 
 use std::{
-    collections::HashMap,
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -30,6 +29,7 @@ use pq_protocol::{
         VoiceState, VoiceUpdate,
     },
 };
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use tracing::debug;
 
 use super::hub::{Audience, Hub, Session};
@@ -45,7 +45,7 @@ pub struct Rooms {
     where_is: HashMap<UserId, ChannelId>,
     /// Who an admin muted in which room: it sticks through leaving and
     /// re-joining (a reconnect does not lift it) until an admin unmutes.
-    server_muted: std::collections::HashSet<(ChannelId, UserId)>,
+    server_muted: FxHashSet<(ChannelId, UserId)>,
 }
 
 /// One person in a room.

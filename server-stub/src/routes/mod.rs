@@ -133,7 +133,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api_router().split_for_parts();
     let api = api
-        .route("/gateway", get(crate::gateway::conn::handler))
+        .route("/gateway", get(crate::gateway::upgrade::handler))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
         .with_state(state.clone());
     let mut router: Router = Router::new().merge(api).merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
