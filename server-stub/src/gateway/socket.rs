@@ -166,17 +166,17 @@ impl Writer {
 /// Splits an upgraded connection into the two halves, with tungstenite
 /// reading (after the bytes hyper had already read past the handshake).
 pub async fn split(upgraded: hyper::upgrade::Upgraded, config: WebSocketConfig) -> (Reader, Writer) {
-    let (read, write, already): (Pin<Box<dyn AsyncRead + Send>>, Pin<Box<dyn AsyncWrite + Send>>, Bytes) =
-        match upgraded.downcast::<TokioIo<TcpStream>>() {
-            Ok(parts) => {
-                let (r, w) = parts.io.into_inner().into_split();
-                (Box::pin(r), Box::pin(w), parts.read_buf)
-            }
-            Err(upgraded) => {
-                let (r, w) = tokio::io::split(TokioIo::new(upgraded));
-                (Box::pin(r), Box::pin(w), Bytes::new())
-            }
-        };
+    type Halves = (Pin<Box<dyn AsyncRead + Send>>, Pin<Box<dyn AsyncWrite + Send>>, Bytes);
+    let (read, write, already): Halves = match upgraded.downcast::<TokioIo<TcpStream>>() {
+        Ok(parts) => {
+            let (r, w) = parts.io.into_inner().into_split();
+            (Box::pin(r), Box::pin(w), parts.read_buf)
+        }
+        Err(upgraded) => {
+            let (r, w) = tokio::io::split(TokioIo::new(upgraded));
+            (Box::pin(r), Box::pin(w), Bytes::new())
+        }
+    };
     let reader =
         WebSocketStream::from_partially_read(ReadSide(read), already.to_vec(), Role::Server, Some(config)).await;
     (reader, Writer(write))
