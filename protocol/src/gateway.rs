@@ -209,7 +209,9 @@ wire! {
         pub me: Me,
         /// Every server you are in.
         pub servers: Vec<ServerState>,
-        /// Presence of everyone sharing a server with you who is not offline.
+        /// Presence of everyone sharing a server with you who is not offline
+        /// (servers above the server's presence limit, 1,000 members by
+        /// default, do not count: read their member list for presence).
         pub presences: Vec<PresenceEntry>,
         /// Your chosen status.
         pub status: StatusChoice,
@@ -227,8 +229,8 @@ wire! {
     pub struct Resumed {
         /// How many dispatches were replayed before this frame.
         pub replayed: u32,
-        /// Presence of everyone sharing a server with you who is not offline,
-        /// now: replace what you knew. Presence changes are state, not
+        /// Presence of everyone sharing a server with you who is not offline
+        /// (as in `ready`), now: replace what you knew. Presence changes are state, not
         /// history: they are not kept for a dropped session nor replayed.
         #[serde(default)]
         pub presences: Vec<PresenceEntry>,

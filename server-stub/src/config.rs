@@ -73,6 +73,14 @@ pub struct Args {
     #[arg(long, env = "PQ_PRESENCE_GRACE_MS", default_value_t = 5_000)]
     pub presence_grace_ms: u64,
 
+    /// Servers with more members than this do not push presence changes to
+    /// every member (a thousand people connecting at once would otherwise
+    /// send a million frames, and `ready` would list everyone): people see
+    /// each other's presence live through the smaller servers they share,
+    /// and in a large server's member list as of when it is read.
+    #[arg(long, env = "PQ_PRESENCE_FANOUT_LIMIT", default_value_t = 1_000)]
+    pub presence_fanout_limit: u32,
+
     /// Gateway frames a connection may send per second, sustained.
     #[arg(long, env = "PQ_RATE_PER_SEC", default_value_t = 20.0)]
     pub rate_per_sec: f64,
@@ -182,6 +190,8 @@ pub struct Config {
     pub resume_window: Duration,
     /// Presence grace.
     pub presence_grace: Duration,
+    /// Largest server whose members get each other's presence pushed.
+    pub presence_fanout_limit: u32,
     /// Rate limit: frames per second.
     pub rate_per_sec: f64,
     /// Rate limit: burst.
@@ -312,6 +322,7 @@ impl Config {
             heartbeat_interval: Duration::from_millis(u64::from(args.heartbeat_interval_ms)),
             resume_window: Duration::from_secs(args.resume_window_secs),
             presence_grace: Duration::from_millis(args.presence_grace_ms),
+            presence_fanout_limit: args.presence_fanout_limit,
             rate_per_sec: args.rate_per_sec,
             rate_burst: args.rate_burst,
             client_queue: args.client_queue,

@@ -286,6 +286,20 @@ impl Directory {
         peers
     }
 
+    /// Who sees `user`'s presence pushed live: everyone sharing with them a
+    /// server of at most `limit` members, and `user`.
+    #[must_use]
+    pub fn presence_peers(&self, user: UserId, limit: u32) -> HashSet<UserId> {
+        let mut peers = HashSet::default();
+        peers.insert(user);
+        for s in self.servers_of(user) {
+            if self.member_count(s) <= limit {
+                peers.extend(self.members(s));
+            }
+        }
+        peers
+    }
+
     /// Whether `a` and `b` share a server (or are the same person).
     #[must_use]
     pub fn share_a_server(&self, a: UserId, b: UserId) -> bool {

@@ -72,6 +72,9 @@ pub enum Audience {
     User(UserId),
     /// Everyone sharing at least one server with this person, and themselves.
     SharingWith(UserId),
+    /// Those who see this person's presence live (see
+    /// `Args::presence_fanout_limit`), and themselves.
+    PresencePeers(UserId),
     /// Every connected session.
     Everyone,
 }
@@ -348,6 +351,7 @@ pub struct Hub {
     write_coalesce: Duration,
     resume_window: Duration,
     presence_grace: Duration,
+    presence_limit: u32,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     /// The hub itself, for the timers it starts.
@@ -396,6 +400,7 @@ impl Hub {
             write_coalesce: config.write_coalesce,
             resume_window: config.resume_window,
             presence_grace: config.presence_grace,
+            presence_limit: config.presence_fanout_limit,
             shutdown,
             tasks: TaskTracker::new(),
             me: me.clone(),
@@ -649,8 +654,12 @@ impl Hub {
                     }
                 }
             }
-            Audience::SharingWith(u) => {
-                let peers = self.dir.read().peers_of(u);
+            Audience::SharingWith(u) | Audience::PresencePeers(u) => {
+                let peers = if matches!(audience, Audience::PresencePeers(_)) {
+                    self.dir.read().presence_peers(u, self.presence_limit)
+                } else {
+                    self.dir.read().peers_of(u)
+                };
                 let st = self.state.read().expect("hub lock");
                 for peer in peers {
                     if let Some(list) = st.by_user.get(&peer) {
@@ -720,10 +729,11 @@ impl Hub {
         self.state.read().expect("hub lock").people.get(&user).map_or(StatusChoice::Auto, |p| p.choice)
     }
 
-    /// Presence of everyone sharing a server with `user` who is not offline.
+    /// Presence of everyone whose presence `user` sees live (see
+    /// `Audience::PresencePeers`) who is not offline.
     #[must_use]
     pub fn presences_for(&self, user: UserId) -> Vec<PresenceEntry> {
-        let peers = self.dir.read().peers_of(user);
+        let peers = self.dir.read().presence_peers(user, self.presence_limit);
         let st = self.state.read().expect("hub lock");
         let mut out: Vec<PresenceEntry> = peers
             .into_iter()
@@ -777,7 +787,7 @@ impl Hub {
             }
         };
         if let Some(presence) = changed {
-            self.dispatch(Audience::SharingWith(user), Event::PresenceUpdated { user_id: user, presence });
+            self.dispatch(Audience::PresencePeers(user), Event::PresenceUpdated { user_id: user, presence });
         }
     }
 

@@ -209,6 +209,42 @@ async fn a_resumed_session_gets_presence_as_it_is_now_not_the_changes_it_missed(
     .await;
 }
 
+/// In a server above the presence limit, presence is not pushed to every
+/// member (n² frames when many connect) nor listed in `ready`; the member list
+/// still says who is online, and a smaller shared server still carries it live.
+#[tokio::test]
+async fn presence_is_not_pushed_through_servers_above_the_limit() {
+    let ts = TestServer::start_with(|a| {
+        a.presence_fanout_limit = 2;
+        a.presence_grace_ms = 100;
+    })
+    .await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let big = server_with(&alice, &[&bob, &carol]).await;
+    let bob_id = bob.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
+    let b = Gw::connect(&ts.url, &bob.token).await;
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    let alice_id = a.ready.as_ref().unwrap().me.id;
+    assert!(a.ready.as_ref().unwrap().presences.iter().all(|p| p.user_id != bob_id), "not listed in ready");
+    let _c = Gw::connect(&ts.url, &carol.token).await;
+    let frames = a.drain(Duration::from_millis(400)).await;
+    let others = |f: &ServerFrame| matches!(f, ServerFrame::Dispatch(d) if matches!(d.event, Event::PresenceUpdated { user_id, .. } if user_id != alice_id));
+    assert!(!frames.iter().any(others), "no presence of others pushed through a large server: {frames:?}");
+    let members: Vec<pq_protocol::models::Member> = alice.get(&format!("/api/servers/{}/members", big.server.id)).await;
+    assert!(members.iter().any(|m| m.user.id == bob_id && m.presence == Presence::Online), "the member list knows");
+
+    // A small server shared with Bob carries his presence live again.
+    let _small = server_with(&alice, &[&bob]).await;
+    drop(b);
+    a.event(
+        "bob offline through the small server",
+        |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Offline } if *user_id == bob_id),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn presence_is_pushed_online_away_offline() {
     let ts = TestServer::start_with(|a| a.presence_grace_ms = 300).await;

@@ -27,7 +27,9 @@ me: Me,
  */
 servers: Array<ServerState>, 
 /**
- * Presence of everyone sharing a server with you who is not offline.
+ * Presence of everyone sharing a server with you who is not offline
+ * (servers above the server's presence limit, 1,000 members by
+ * default, do not count: read their member list for presence).
  */
 presences: Array<PresenceEntry>, 
 /**

@@ -11,8 +11,8 @@ export type Resumed = {
  */
 replayed: number, 
 /**
- * Presence of everyone sharing a server with you who is not offline,
- * now: replace what you knew. Presence changes are state, not
+ * Presence of everyone sharing a server with you who is not offline
+ * (as in `ready`), now: replace what you knew. Presence changes are state, not
  * history: they are not kept for a dropped session nor replayed.
  */
 presences: Array<PresenceEntry>, };
