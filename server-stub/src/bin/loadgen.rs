@@ -181,13 +181,14 @@ async fn main() -> anyhow::Result<()> {
         (ws_url, channels, tokens, Proto::Pq)
     };
 
+    let rss_before = args.server_pid.and_then(rss_mib);
     // Receivers.
     let running = Arc::new(AtomicBool::new(true));
     let t1 = Instant::now();
-    let receivers: Vec<_> = stream::iter(tokens[..args.connections].iter().cloned())
-        .map(|token| {
+    let receivers: Vec<_> = stream::iter(tokens[..args.connections].iter().cloned().enumerate())
+        .map(|(i, token)| {
             let url = ws_url.clone();
-            async move { connect(proto, &url, &token).await }
+            async move { connect(proto, &url, &token).await.with_context(|| format!("receiver {i} connecting")) }
         })
         .buffer_unordered(64)
         .collect::<Vec<_>>()
@@ -211,7 +212,7 @@ async fn main() -> anyhow::Result<()> {
     // Senders.
     let mut senders = Vec::new();
     for token in &tokens[args.connections..] {
-        senders.push(connect(proto, &ws_url, token).await?);
+        senders.push(connect(proto, &ws_url, token).await.context("a sender connecting")?);
     }
     let per_sender = args.rate / args.senders as f64;
     let end = Duration::from_micros(measure_to);
@@ -237,7 +238,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut acks: Vec<u32> = Vec::new();
     for h in send_handles {
-        acks.extend(h.await??);
+        acks.extend(h.await?.context("a sender")?);
     }
     acks.sort_unstable();
     let cpu_after = args.server_pid.and_then(cpu_ticks);
@@ -306,11 +307,12 @@ async fn main() -> anyhow::Result<()> {
         let cpu_s = (b - a) as f64 / ticks;
         let all_deliveries = sent.load(Ordering::Relaxed) as f64 * fan_out as f64;
         println!(
-            "  server: {:.0}% CPU (of one core) while sending, {:.2} µs CPU per delivery, RSS {} MiB under load ({} MiB with the connections idle)",
+            "  server: {:.0}% CPU (of one core) while sending, {:.2} µs CPU per delivery, RSS {} MiB under load ({} MiB with the connections idle, {} MiB before they connected)",
             100.0 * cpu_s / wall.as_secs_f64(),
             1e6 * cpu_s / all_deliveries.max(1.0),
             rss_loaded.unwrap_or(0),
-            idle_rss.unwrap_or(0)
+            idle_rss.unwrap_or(0),
+            rss_before.unwrap_or(0)
         );
     }
     if let (Some(a), Some(b)) = (own_before, own_after) {

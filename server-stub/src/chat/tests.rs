@@ -71,7 +71,7 @@ fn events(session: &Session) -> Vec<Event> {
     let mut out = Vec::new();
     while let WriterStep::Write(frames) = session.next_step(1) {
         for f in frames {
-            if let Ok(ServerFrame::Dispatch(d)) = serde_json::from_str::<ServerFrame>(f.as_str()) {
+            if let Ok(ServerFrame::Dispatch(d)) = serde_json::from_str::<ServerFrame>(f.text()) {
                 out.push(d.event);
             }
         }

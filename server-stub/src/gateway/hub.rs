@@ -79,20 +79,38 @@ pub enum Audience {
     Everyone,
 }
 
-/// One queued frame: `s` is the dispatch number, 0 for frames that belong to
-/// one connection only (acks, errors, ready) and are never replayed.
-/// `volatile` dispatches (presence, typing) are not kept once written.
-#[derive(Clone, Debug)]
-struct Frame {
+/// One serialised frame: `s` is the dispatch number, 0 for frames that
+/// belong to one connection only (acks, errors, ready) and are never
+/// replayed. `volatile` dispatches (presence, typing) are not kept once
+/// written. Every recipient's outbox holds the same [`Arc`] (8 bytes an
+/// entry: a session keeping 256 frames for resume costs 2 KiB).
+#[derive(Debug)]
+pub struct Frame {
     s: u64,
     volatile: bool,
     text: Utf8Bytes,
 }
 
 impl Frame {
+    fn new(s: u64, volatile: bool, text: Utf8Bytes) -> Arc<Self> {
+        Arc::new(Self { s, volatile, text })
+    }
+
     /// Whether a written frame is kept for a resume.
     fn replayable(&self) -> bool {
         self.s != 0 && !self.volatile
+    }
+
+    /// The frame's JSON text.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        self.text.as_str()
+    }
+}
+
+impl AsRef<[u8]> for Frame {
+    fn as_ref(&self) -> &[u8] {
+        self.text.as_bytes()
     }
 }
 
@@ -100,7 +118,7 @@ impl Frame {
 /// front, the `pending` (not yet written) ones at the back.
 #[derive(Debug)]
 struct Outbox {
-    frames: VecDeque<Frame>,
+    frames: VecDeque<Arc<Frame>>,
     pending: usize,
     /// The highest `s` of a replayable frame dropped from this outbox (a
     /// resume from before it is impossible); `u64::MAX` once dead.
@@ -142,7 +160,7 @@ pub struct Session {
 #[derive(Debug)]
 pub enum WriterStep {
     /// Write these frames.
-    Write(Vec<Utf8Bytes>),
+    Write(Vec<Arc<Frame>>),
     /// Answer a WebSocket ping.
     Pong(bytes::Bytes),
     /// Close the socket with this code and reason.
@@ -184,7 +202,7 @@ impl Session {
     /// Queues a frame. Returns false when the session overflowed (too slow).
     /// A `volatile` frame (presence, typing: state that a resumed session is
     /// given afresh) is not kept for a session no socket is writing.
-    fn push(&self, frame: Frame) -> bool {
+    fn push(&self, frame: Arc<Frame>) -> bool {
         let mut out = self.out.lock().expect("outbox lock");
         if out.dead {
             return false;
@@ -233,7 +251,7 @@ impl Session {
     /// Queues a frame for this connection only (never replayed).
     pub fn send_direct(&self, frame: &ServerFrame) {
         let text = encode(frame);
-        if self.push(Frame { s: 0, volatile: false, text }) {
+        if self.push(Frame::new(0, false, text)) {
             self.urgent.notify_one();
         }
     }
@@ -255,7 +273,7 @@ impl Session {
         let text = encode(ready);
         let mut out = self.out.lock().expect("outbox lock");
         let at = out.frames.len() - out.pending;
-        out.frames.insert(at, Frame { s: 0, volatile: false, text });
+        out.frames.insert(at, Frame::new(0, false, text));
         out.pending += 1;
         out.holding = false;
         drop(out);
@@ -278,12 +296,12 @@ impl Session {
             return WriterStep::Wait;
         }
         let start = out.frames.len() - out.pending;
-        let batch: Vec<Utf8Bytes> = out.frames.range(start..).map(|f| f.text.clone()).collect();
+        let batch: Vec<Arc<Frame>> = out.frames.range(start..).cloned().collect();
         // Frames for one connection (acks, errors, `ready`) and volatile
         // dispatches are never replayed: once written they go (the written
         // ones kept for resume are replayable dispatches only).
         if out.frames.range(start..).any(|f| !f.replayable()) {
-            out.frames.retain(Frame::replayable);
+            out.frames.retain(|f| f.replayable());
         }
         out.pending = 0;
         WriterStep::Write(batch)
@@ -515,7 +533,7 @@ impl Hub {
             }
             // Frames for the old connection (acks, errors) and volatile ones
             // (presence: `resumed` carries it afresh) are not replayed.
-            out.frames.retain(Frame::replayable);
+            out.frames.retain(|f| f.replayable());
             // Replay everything after the frame the client last handled:
             // dispatches reach every session in `s` order, so that is every
             // frame with a greater `s` — unless one of those was dropped.
@@ -526,7 +544,7 @@ impl Hub {
             out.pending = out.frames.len() - start;
             let replayed = out.pending as u32;
             let text = encode(&ServerFrame::Resumed(pq_protocol::gateway::Resumed { replayed, presences }));
-            out.frames.push_back(Frame { s: 0, volatile: false, text });
+            out.frames.push_back(Frame::new(0, false, text));
             out.pending += 1;
             if let Some(old) = out.attached.replace(conn) {
                 debug!(session_id = %session.id, old_conn = old, "session taken over by a resume");
@@ -590,11 +608,20 @@ impl Hub {
                 .cloned()
                 .collect()
         };
+        let reaped = expired.len();
         for s in expired {
             debug!(session_id = %s.id, "session reaped");
             self.remove_session(&s);
             self.voice_session_gone(&s);
             self.refresh_presence(s.user_id);
+        }
+        // Their outboxes and buffers are free now: hand the memory back to
+        // the system (glibc would keep it), once a batch of sessions is gone.
+        if reaped >= 100 || (reaped > 0 && self.state.read().expect("hub lock").sessions.is_empty()) {
+            tokio::task::spawn_blocking(move || {
+                let gave = crate::memory::give_back();
+                debug!(reaped, gave, "memory given back");
+            });
         }
     }
 
@@ -631,7 +658,7 @@ impl Hub {
         // What `encode(&ServerFrame::Dispatch(..))` writes, without a second
         // serialisation of the event.
         let text = Utf8Bytes::from(format!(r#"{{"op":"dispatch","d":{{"s":{s},"event":{body}}}}}"#));
-        let frame = Frame { s, volatile, text };
+        let frame = Frame::new(s, volatile, text);
         let push = |sessions: &[Arc<Session>]| {
             for session in sessions {
                 session.push(frame.clone());
@@ -861,7 +888,7 @@ mod tests {
 
     fn written(session: &Session, conn: u64) -> Vec<String> {
         match session.next_step(conn) {
-            WriterStep::Write(frames) => frames.iter().map(|f| f.as_str().to_owned()).collect(),
+            WriterStep::Write(frames) => frames.iter().map(|f| f.text().to_owned()).collect(),
             other => panic!("{other:?}"),
         }
     }

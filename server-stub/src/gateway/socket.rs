@@ -104,13 +104,17 @@ impl Writer {
     ///
     /// # Errors
     /// The socket failed.
-    pub async fn texts(&mut self, frames: &[Utf8Bytes]) -> io::Result<()> {
+    pub async fn texts<T>(&mut self, frames: &[T]) -> io::Result<()>
+    where
+        T: std::ops::Deref,
+        T::Target: AsRef<[u8]>,
+    {
         for chunk in frames.chunks(FRAMES_PER_WRITE) {
-            let headers: Vec<([u8; 10], usize)> = chunk.iter().map(|f| header(TEXT, f.len())).collect();
+            let headers: Vec<([u8; 10], usize)> = chunk.iter().map(|f| header(TEXT, (**f).as_ref().len())).collect();
             let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(chunk.len() * 2);
             for (f, (h, n)) in chunk.iter().zip(&headers) {
                 slices.push(IoSlice::new(&h[..*n]));
-                slices.push(IoSlice::new(f.as_bytes()));
+                slices.push(IoSlice::new((**f).as_ref()));
             }
             self.write_all_vectored(&mut slices).await?;
         }
@@ -122,7 +126,7 @@ impl Writer {
     /// # Errors
     /// The socket failed.
     pub async fn text(&mut self, frame: &Utf8Bytes) -> io::Result<()> {
-        self.texts(std::slice::from_ref(frame)).await
+        self.texts(&[frame.as_bytes()]).await
     }
 
     /// Answers a ping.
