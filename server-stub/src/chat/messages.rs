@@ -139,7 +139,7 @@ pub fn edit(
 /// 404, 403.
 pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId) -> ApiResult<()> {
     let server_id = text_channel(tx.dir(), channel_id, user)?;
-    let (_, _, role) = channel_access(tx.dir(), channel_id, user)?;
+    let role = tx.dir().role(server_id, user).ok_or(ApiError::NotFound("channel"))?;
     let meta = tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
     if meta.deleted {
         return Ok(());

@@ -12,7 +12,6 @@ use super::{
     Chat,
     access::{require_admin, require_owner, role_in},
     directory::{Directory, Effect},
-    store::Store,
     validate,
     writer::Tx,
 };
@@ -196,10 +195,4 @@ impl Chat {
         role_in(&self.dir.read(), server, user)?;
         self.server_states(user, Some(server)).await?.pop().ok_or(ApiError::NotFound("server"))
     }
-}
-
-/// Reads the server row (for the store's users: a test helper).
-#[doc(hidden)]
-pub fn server_row(store: &dyn Store, server: ServerId) -> ApiResult<Server> {
-    store.server(server)?.ok_or(ApiError::NotFound("server"))
 }

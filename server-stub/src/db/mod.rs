@@ -160,3 +160,58 @@ async fn carry_over(pool: &SqlitePool, old: &Path) -> Result<(), sqlx::Error> {
     sqlx::query("DETACH DATABASE old").execute(&mut *conn).await?;
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data directory from before the provider had its own file: its
+    /// accounts (and everything else of it) move to `idp.sqlite3` once.
+    #[tokio::test]
+    async fn an_older_data_directory_keeps_its_development_accounts() {
+        let dir = tempfile::tempdir().unwrap();
+        migrate_chat(dir.path()).await.unwrap();
+        {
+            // What the older pq-server had applied as migration 2.
+            let old = SqlitePoolOptions::new().connect_with(options(&dir.path().join(CHAT_DB)).unwrap()).await.unwrap();
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                 VALUES (2, 'idp', 1, x'00', 0)",
+            )
+            .execute(&old)
+            .await
+            .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(include_str!("../../migrations-idp/0001_idp.sql")))
+                .execute(&old)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO idp_accounts (id, email, name, email_verified, created_at, updated_at)
+                 VALUES ('a1', 'ana@example.com', 'Ana', 1, 1, 1)",
+            )
+            .execute(&old)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO idp_keys (kid, private_pem, created_at) VALUES ('k1', 'PEM', 1)")
+                .execute(&old)
+                .await
+                .unwrap();
+            old.close().await;
+        }
+        migrate_chat(dir.path()).await.expect("the chat database migrates past the moved migration");
+        let idp = Db::open_idp(dir.path()).await.unwrap();
+        let email: String = sqlx::query_scalar("SELECT email FROM idp_accounts WHERE id = 'a1'")
+            .fetch_one(&idp.read)
+            .await
+            .expect("the account came over");
+        assert_eq!(email, "ana@example.com");
+        let kid: String = sqlx::query_scalar("SELECT kid FROM idp_keys").fetch_one(&idp.read).await.unwrap();
+        assert_eq!(kid, "k1", "and the signing key, so tokens issued before stay valid");
+        idp.close().await;
+        // Opening again copies nothing twice.
+        let idp = Db::open_idp(dir.path()).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idp_accounts").fetch_one(&idp.read).await.unwrap();
+        assert_eq!(n, 1);
+        idp.close().await;
+    }
+}
