@@ -618,6 +618,12 @@ impl Hub {
         // Their outboxes and buffers are free now: hand the memory back to
         // the system (glibc would keep it), once a batch of sessions is gone.
         if reaped >= 100 || (reaped > 0 && self.state.read().expect("hub lock").sessions.is_empty()) {
+            {
+                // Maps keep their largest capacity; give it back with the rest.
+                let mut st = self.state.write().expect("hub lock");
+                st.sessions.shrink_to_fit();
+                st.by_user.shrink_to_fit();
+            }
             tokio::task::spawn_blocking(move || {
                 let gave = crate::memory::give_back();
                 debug!(reaped, gave, "memory given back");
