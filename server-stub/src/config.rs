@@ -33,6 +33,13 @@ pub struct Args {
     #[arg(long, env = "PQ_NO_DEV_IDP")]
     pub no_dev_idp: bool,
 
+    /// Run the development sign-in provider although the server is reachable
+    /// from other machines (a listen or public address that is not loopback)
+    /// or trusts an external issuer. Its Google and Kakao stand-ins let
+    /// anyone sign in as any email: for a test network only.
+    #[arg(long, env = "PQ_DEV_IDP_ON_NETWORK")]
+    pub dev_idp_on_network: bool,
+
     /// An external OpenID Connect issuer whose access tokens to accept, e.g. a
     /// Cognito user pool: https://cognito-idp.REGION.amazonaws.com/POOL_ID
     #[arg(long, env = "PQ_OIDC_ISSUER")]
@@ -53,8 +60,8 @@ pub struct Args {
     /// SMTP server for the development provider's mail, e.g.
     /// smtps://user:password@smtp.example.com:465. Default: a mailbox file in
     /// the data directory.
-    #[arg(long, env = "PQ_SMTP_URL")]
-    pub smtp_url: Option<String>,
+    #[arg(long, env = "PQ_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
 
     /// Sender address of the development provider's mail.
     #[arg(long, env = "PQ_MAIL_FROM", default_value = "pq <no-reply@pq.localhost>")]
@@ -132,7 +139,7 @@ pub struct Args {
     /// Shared secret of the TURN servers (coturn's `static-auth-secret`):
     /// clients get short-lived credentials derived from it.
     #[arg(long, env = "PQ_TURN_SECRET", hide_env_values = true)]
-    pub turn_secret: Option<String>,
+    pub turn_secret: Option<Secret>,
 
     /// Lifetime of the TURN credentials handed out, in seconds.
     #[arg(long, env = "PQ_TURN_TTL_SECS", default_value_t = 6 * 3600)]
@@ -154,6 +161,39 @@ impl Args {
     }
 }
 
+/// A credential from the command line or environment (the TURN secret, an
+/// SMTP URL with its password): `Debug` never shows it, so neither do logs
+/// and panics that print [`Args`] or [`Config`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value itself, for the one place that uses it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(\"…\")")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
 /// A trusted external issuer.
 #[derive(Clone, Debug)]
 pub struct ExternalIssuer {
@@ -172,6 +212,9 @@ pub struct Config {
     pub public_url: String,
     /// Whether the development provider runs (its issuer is `public_url`).
     pub dev_idp: bool,
+    /// It runs reachable from other machines or beside an external issuer
+    /// (`--dev-idp-on-network`): its pages and the log say so loudly.
+    pub dev_idp_exposed: bool,
     /// External issuer, if configured.
     pub external_issuer: Option<ExternalIssuer>,
     /// Accepted `client_id`s.
@@ -181,7 +224,7 @@ pub struct Config {
     /// Development provider: access token lifetime.
     pub dev_access_token_ttl: Duration,
     /// SMTP URL, if mail goes out by SMTP.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Secret>,
     /// Mail sender.
     pub mail_from: String,
     /// Gateway heartbeat interval.
@@ -218,7 +261,7 @@ pub struct VoiceConfig {
     /// TURN URLs.
     pub turn_urls: Vec<String>,
     /// TURN shared secret.
-    pub turn_secret: Option<String>,
+    pub turn_secret: Option<Secret>,
     /// TURN credential lifetime.
     pub turn_ttl: Duration,
 }
@@ -241,6 +284,16 @@ pub enum ConfigError {
     /// Neither the development provider nor an external issuer: nobody could sign in.
     #[error("no sign-in provider: drop --no-dev-idp or set --oidc-issuer")]
     NoIssuer,
+    /// The development provider would let anyone on the network sign in as anyone.
+    #[error(
+        "the development sign-in provider lets anyone sign in as any email, and this server {why}: \
+         pass --no-dev-idp (and --oidc-issuer for a real provider), or --dev-idp-on-network to run it \
+         on a test network anyway"
+    )]
+    DevIdpExposed {
+        /// What exposes it.
+        why: String,
+    },
     /// A value out of range.
     #[error("invalid value for {flag}: {reason}")]
     Invalid {
@@ -263,7 +316,7 @@ impl Config {
                 directories::ProjectDirs::from("", "", "pq").ok_or(ConfigError::NoDataDir)?.data_dir().join("server")
             }
         };
-        std::fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir { path: data_dir.clone(), source })?;
+        create_private_dir(&data_dir).map_err(|source| ConfigError::DataDir { path: data_dir.clone(), source })?;
         let public_url = match &args.public_url {
             Some(u) => u.as_str().trim_end_matches('/').to_owned(),
             None => {
@@ -277,6 +330,31 @@ impl Config {
         };
         if args.no_dev_idp && args.oidc_issuer.is_none() {
             return Err(ConfigError::NoIssuer);
+        }
+        if let Some(issuer) = &args.oidc_issuer
+            && issuer.scheme() != "https"
+            && !(issuer.scheme() == "http" && host_is_loopback(issuer))
+        {
+            return Err(ConfigError::Invalid {
+                flag: "--oidc-issuer",
+                reason: format!("{issuer} is not https (plain http only on loopback, for tests)"),
+            });
+        }
+        let exposure = if args.no_dev_idp {
+            None
+        } else if !addr.ip().is_loopback() {
+            Some(format!("listens on {addr}, not on loopback"))
+        } else if let Ok(u) = Url::parse(&public_url)
+            && !host_is_loopback(&u)
+        {
+            Some(format!("is published at {public_url}, not on loopback"))
+        } else {
+            args.oidc_issuer.as_ref().map(|i| format!("also trusts the external issuer {i}"))
+        };
+        if let Some(why) = &exposure
+            && !args.dev_idp_on_network
+        {
+            return Err(ConfigError::DevIdpExposed { why: why.clone() });
         }
         if !(args.rate_per_sec > 0.0 && args.rate_burst >= 1.0) {
             return Err(ConfigError::Invalid {
@@ -293,7 +371,7 @@ impl Config {
         if !(2..=16).contains(&args.voice_room_size) {
             return Err(ConfigError::Invalid { flag: "--voice-room-size", reason: "between 2 and 16".into() });
         }
-        if !args.turn_urls.is_empty() && args.turn_secret.as_deref().is_none_or(str::is_empty) {
+        if !args.turn_urls.is_empty() && args.turn_secret.as_ref().is_none_or(|s| s.expose().is_empty()) {
             return Err(ConfigError::Invalid { flag: "--turn-urls", reason: "needs --turn-secret".into() });
         }
         for u in args.stun_urls.iter().chain(&args.turn_urls) {
@@ -310,6 +388,7 @@ impl Config {
             data_dir,
             public_url,
             dev_idp: !args.no_dev_idp,
+            dev_idp_exposed: exposure.is_some(),
             external_issuer: args
                 .oidc_issuer
                 .as_ref()
@@ -333,7 +412,7 @@ impl Config {
                 grace: Duration::from_millis(args.voice_grace_ms),
                 stun_urls: args.stun_urls.iter().filter(|u| !u.is_empty()).cloned().collect(),
                 turn_urls: args.turn_urls.iter().filter(|u| !u.is_empty()).cloned().collect(),
-                turn_secret: args.turn_secret.clone().filter(|s| !s.is_empty()),
+                turn_secret: args.turn_secret.clone().filter(|s| !s.expose().is_empty()),
                 turn_ttl: Duration::from_secs(args.turn_ttl_secs.clamp(60, 7 * 24 * 3600)),
             },
         })
@@ -343,5 +422,108 @@ impl Config {
     #[must_use]
     pub fn dev_issuer(&self) -> String {
         self.public_url.clone()
+    }
+}
+
+/// Creates `dir` (and its parents) if missing; a directory it creates is
+/// readable by its owner only (the database and signing key live there).
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Whether a URL's host is this machine only (`localhost`, 127.0.0.0/8, `::1`).
+fn host_is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(flags: &[&str], addr: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut argv = vec!["pq-server", "--data-dir", dir.path().to_str().unwrap()];
+        argv.extend_from_slice(flags);
+        Config::resolve(&Args::parse_from(argv), addr.parse().unwrap())
+    }
+
+    #[test]
+    fn the_development_provider_refuses_to_face_a_network_without_the_flag() {
+        assert!(resolve(&[], "127.0.0.1:8080").unwrap().dev_idp);
+        for (flags, addr, says) in [
+            (&[][..], "0.0.0.0:8080", "listens on 0.0.0.0:8080"),
+            (&[][..], "192.168.1.10:8080", "listens on 192.168.1.10:8080"),
+            (
+                &["--public-url", "https://chat.example.com"][..],
+                "127.0.0.1:8080",
+                "published at https://chat.example.com",
+            ),
+            (
+                &["--oidc-issuer", "https://cognito-idp.ap-northeast-2.amazonaws.com/pool"][..],
+                "127.0.0.1:8080",
+                "external issuer",
+            ),
+        ] {
+            let err = resolve(flags, addr).unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, ConfigError::DevIdpExposed { .. }), "{flags:?} {addr}: {text}");
+            assert!(
+                text.contains(says) && text.contains("--no-dev-idp") && text.contains("--dev-idp-on-network"),
+                "{text}"
+            );
+            let mut with = flags.to_vec();
+            with.push("--dev-idp-on-network");
+            let c = resolve(&with, addr).unwrap();
+            assert!(c.dev_idp && c.dev_idp_exposed);
+            let mut without = flags.to_vec();
+            without.push("--no-dev-idp");
+            if !flags.contains(&"--oidc-issuer") {
+                without.extend(["--oidc-issuer", "https://issuer.example.com"]);
+            }
+            let c = resolve(&without, addr).unwrap();
+            assert!(!c.dev_idp && !c.dev_idp_exposed);
+        }
+    }
+
+    #[test]
+    fn an_issuer_over_plain_http_is_refused_except_on_loopback() {
+        let err =
+            resolve(&["--no-dev-idp", "--oidc-issuer", "http://issuer.example.com/pool"], "127.0.0.1:0").unwrap_err();
+        assert!(err.to_string().contains("not https"), "{err}");
+        resolve(&["--no-dev-idp", "--oidc-issuer", "http://127.0.0.1:9000"], "127.0.0.1:0").unwrap();
+        resolve(&["--no-dev-idp", "--oidc-issuer", "http://localhost:9000"], "127.0.0.1:0").unwrap();
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let c = resolve(
+            &[
+                "--turn-urls",
+                "turn:turn.example.com:3478",
+                "--turn-secret",
+                "hunter2-turn",
+                "--smtp-url",
+                "smtps://me:hunter2-smtp@smtp.example.com",
+            ],
+            "127.0.0.1:0",
+        )
+        .unwrap();
+        let args =
+            Args::parse_from(["pq-server", "--turn-secret", "hunter2-turn", "--smtp-url", "smtps://me:hunter2-smtp@x"]);
+        for text in [format!("{c:?}"), format!("{args:?}")] {
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+        assert_eq!(c.voice.turn_secret.unwrap().expose(), "hunter2-turn");
     }
 }

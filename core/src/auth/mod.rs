@@ -224,6 +224,9 @@ struct Pending {
     /// to. `None` for a loopback sign-in (its answer comes through the
     /// listener).
     deep_link: Option<String>,
+    /// The `state` the answer must carry: a link without it is refused
+    /// before it can use up the waiting sign-in.
+    state: String,
     /// Delivers a deep link's answer; dropping it cancels the sign-in.
     tx: oneshot::Sender<Callback>,
 }
@@ -421,7 +424,8 @@ impl AuthManager {
     ///
     /// # Errors
     /// [`AuthError::InvalidCallback`] when `url` is not addressed to the
-    /// redirect URI (it is left for the waiting sign-in);
+    /// redirect URI, [`AuthError::StateMismatch`] when it does not carry
+    /// this sign-in's `state` (both leave the sign-in waiting);
     /// [`AuthError::NoSignInPending`] when no deep-link sign-in waits (pq
     /// restarted since it began, or the link is old): start again.
     pub fn complete_with_callback(&self, url: &str) -> Result<(), AuthError> {
@@ -430,6 +434,12 @@ impl AuthManager {
             return Err(AuthError::NoSignInPending);
         };
         let callback = Callback::from_redirect(url, &redirect_uri)?;
+        // A forged or stale link (another sign-in's state, or none) is
+        // refused here and the real answer can still arrive.
+        let expected = pending.as_ref().map(|p| p.state.as_str()).unwrap_or_default();
+        if !callback.state.as_deref().is_some_and(|s| oidc::same_secret(s, expected)) {
+            return Err(AuthError::StateMismatch);
+        }
         let waiting = pending.take().ok_or(AuthError::NoSignInPending)?;
         waiting.tx.send(callback).map_err(|_| AuthError::NoSignInPending)
     }
@@ -455,7 +465,8 @@ impl AuthManager {
         let id = self.inner.next_sign_in.fetch_add(1, Ordering::Relaxed);
         let deep_link = listener.is_none().then(|| redirect_uri.clone());
         // A newer sign-in replaces (and so cancels) an older one.
-        *self.pending() = Some(Pending { id, deep_link, tx });
+        let state = pending.state_secret().to_owned();
+        *self.pending() = Some(Pending { id, deep_link, state, tx });
         let _clear = ClearPending { manager: self, id };
         tracing::info!(redirect_uri = %redirect_uri, "signing in: opening the browser");
         self.inner.options.browser.open(pending.authorize_url())?;

@@ -570,6 +570,12 @@ impl PendingSignIn {
         self.redirect_uri.as_str()
     }
 
+    /// The `state` this sign-in expects back (kept to check a deep link
+    /// before it is handed over).
+    pub(crate) fn state_secret(&self) -> &str {
+        self.state.secret()
+    }
+
     /// Checks that `callback` answers this sign-in and returns its code.
     ///
     /// # Errors
@@ -599,7 +605,7 @@ impl PendingSignIn {
 }
 
 /// Compares two secrets without leaking where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 

@@ -228,6 +228,14 @@ async fn deep_link_sign_in_completes_with_the_callback() {
         auth.complete_with_callback("https://example.com/callback?code=x"),
         Err(AuthError::InvalidCallback { .. })
     ));
+    // A forged link (another state, or none) does not use up the sign-in.
+    for forged in [
+        "pq://auth/callback?code=evil&state=guess",
+        "pq://auth/callback?code=evil",
+        "pq://auth/callback?error=access_denied",
+    ] {
+        assert!(matches!(auth.complete_with_callback(forged), Err(AuthError::StateMismatch)), "{forged}");
+    }
     auth.complete_with_callback(&visit.location).expect("delivered");
     let account = signing_in.await.expect("task").expect("signed in");
     assert_eq!(account.email.as_deref(), Some("grace@example.com"));
@@ -235,15 +243,17 @@ async fn deep_link_sign_in_completes_with_the_callback() {
     // The link works once.
     assert!(matches!(auth.complete_with_callback(&visit.location), Err(AuthError::NoSignInPending)));
 
-    // A link with another sign-in's state is refused by the waiting sign-in.
+    // A link with another sign-in's state is refused before it reaches the
+    // waiting sign-in, which the real answer still completes.
     let signing_in = tokio::spawn({
         let auth = auth.clone();
         async move { auth.sign_in_with_deep_link(None).await }
     });
     let visit = visits.recv().await.expect("visit").expect("visited");
     let forged = visit.location.replace("state=", "state=x");
-    auth.complete_with_callback(&forged).expect("delivered");
-    assert!(matches!(signing_in.await.expect("task"), Err(AuthError::StateMismatch)));
+    assert!(matches!(auth.complete_with_callback(&forged), Err(AuthError::StateMismatch)));
+    auth.complete_with_callback(&visit.location).expect("delivered");
+    assert_eq!(signing_in.await.expect("task").expect("signed in").email.as_deref(), Some("grace@example.com"));
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ use pq_core::{
     auth::{AuthError, AuthOptions, KeychainBackend, LoopbackConfig},
     protocol::{
         InviteCode,
-        models::{ChannelKind, CreateInvite},
+        models::{ChannelKind, CreateInvite, Message},
     },
     store::{CachedChannel, CachedServer},
 };
@@ -54,6 +54,10 @@ struct Cli {
     /// How long to wait for the server before answering from the cache, in seconds.
     #[arg(long, default_value_t = 5, global = true)]
     wait: u64,
+    /// Say more when something fails (the error's full detail and, with
+    /// RUST_BACKTRACE set, where it happened).
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -130,8 +134,28 @@ enum InviteCommand {
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let verbose = cli.verbose;
+    match start(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // What went wrong and why, one cause a line; a backtrace only
+            // when asked for with -v (not because RUST_BACKTRACE is set).
+            if verbose {
+                eprintln!("Error: {e:?}");
+            } else {
+                eprintln!("Error: {e}");
+                for cause in e.chain().skip(1) {
+                    eprintln!("  because: {cause}");
+                }
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start(cli: Cli) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("PQ_LOG").unwrap_or_else(|_| EnvFilter::new("warn")))
         .with_writer(std::io::stderr)
@@ -250,8 +274,9 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let c = find_channel(client, channel, cli.wait).await?;
             settle(client, cli.wait).await;
             let t = client.timeline(c.channel.id, None, *limit).await?;
+            let names = Names::load(client, c.channel.server_id, &t.messages).await;
             for m in &t.messages {
-                print_message(cli, client, m);
+                print_message(cli, &names, m);
             }
             for p in &t.pending {
                 if cli.json {
@@ -265,13 +290,17 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let c = find_channel(client, channel, cli.wait).await?;
             let mut events = client.subscribe();
             let t = client.timeline(c.channel.id, None, *limit).await?;
+            let mut names = Names::load(client, c.channel.server_id, &t.messages).await;
             for m in &t.messages {
-                print_message(cli, client, m);
+                print_message(cli, &names, m);
             }
             loop {
                 match events.recv().await {
                     Ok(Event::Message { message, live: true, .. }) if message.channel_id == c.channel.id => {
-                        print_message(cli, client, &message);
+                        if !names.knows(message.author_id) {
+                            names = Names::load(client, c.channel.server_id, std::slice::from_ref(&message)).await;
+                        }
+                        print_message(cli, &names, &message);
                     }
                     Ok(Event::Connection { state }) if !cli.json => eprintln!("-- {}", describe(&state)),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
@@ -284,8 +313,12 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             if hits.is_empty() && !cli.json {
                 println!("No cached message matches.");
             }
+            let mut names = Names::default();
             for h in &hits {
-                print_message(cli, client, &h.message);
+                if !names.knows(h.message.author_id) {
+                    names.extend(Names::load(client, h.server_id, std::slice::from_ref(&h.message)).await);
+                }
+                print_message(cli, &names, &h.message);
             }
         }
         Command::Invite(InviteCommand::Create { to, max_age, max_uses }) => {
@@ -312,16 +345,49 @@ fn out<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce() -> String
     }
 }
 
-fn print_message(cli: &Cli, client: &Client, m: &pq_core::protocol::models::Message) {
+/// Authors' names: from the cache, and from the server's member list for
+/// anyone the cache does not know yet (when online).
+#[derive(Default)]
+struct Names(std::collections::HashMap<pq_core::protocol::UserId, String>);
+
+impl Names {
+    async fn load(client: &Client, server: pq_core::protocol::ServerId, messages: &[Message]) -> Self {
+        let mut names = Self::default();
+        let mut unknown = false;
+        for m in messages {
+            match client.user(m.author_id).ok().flatten() {
+                Some(u) => {
+                    names.0.insert(u.id, u.display_name);
+                }
+                None => unknown = true,
+            }
+        }
+        if unknown && let Ok(members) = client.api().members(server).await {
+            names.0.extend(members.into_iter().map(|m| (m.user.id, m.user.display_name)));
+        }
+        names
+    }
+
+    fn knows(&self, id: pq_core::protocol::UserId) -> bool {
+        self.0.contains_key(&id)
+    }
+
+    fn extend(&mut self, other: Self) {
+        self.0.extend(other.0);
+    }
+
+    /// The name, or (someone who left and was never cached) the id's start.
+    fn of(&self, id: pq_core::protocol::UserId) -> String {
+        self.0.get(&id).cloned().unwrap_or_else(|| id.to_string()[..8].to_owned())
+    }
+}
+
+fn print_message(cli: &Cli, names: &Names, m: &Message) {
     if cli.json {
         println!("{}", serde_json::to_string(m).unwrap_or_default());
         return;
     }
-    let who = client
-        .user(m.author_id)
-        .ok()
-        .flatten()
-        .map_or_else(|| m.author_id.to_string()[..8].to_owned(), |u| u.display_name);
+    let who = names.of(m.author_id);
     let body = if m.deleted { "(deleted)".to_owned() } else { m.body.clone() };
     println!("[{}] {who}: {body}", m.created_at);
 }

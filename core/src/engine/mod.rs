@@ -402,7 +402,10 @@ impl Client {
         let auth = AuthManager::open(options, tokens).await?;
         let api = Api::with_client(auth.clone(), auth.http().clone());
         let (events, _) = broadcast::channel(4096);
-        let (connection, _) = watch::channel(ConnectionState::SignedOut);
+        // Signed in from an earlier run: connecting from the first moment, so
+        // nobody (`pq servers --wait`, the UI) mistakes the start for signed out.
+        let initial = if auth.account().is_some() { ConnectionState::Connecting } else { ConnectionState::SignedOut };
+        let (connection, _) = watch::channel(initial);
         let shared = Arc::new(Shared {
             config,
             auth,

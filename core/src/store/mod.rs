@@ -1,7 +1,7 @@
 //! # The offline cache
 //!
 //! One SQLite database per account (WAL, `synchronous=NORMAL` for the
-//! cache, migrations in `core/migrations/` applied by `rusqlite_migration`).
+//! cache and `FULL` for writes of new outbox entries, migrations in `core/migrations/` applied by `rusqlite_migration`).
 //! It holds what pq needs to draw everything without a network: servers,
 //! channels, members, messages with their `seq`, read state, unread counts —
 //! and the outbox, the one thing the server does not have yet.
@@ -71,6 +71,15 @@ pub enum OpenStoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The file or its directory cannot be created or made private.
+    #[error("cannot create the offline cache at {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file cannot be opened at all (permissions, disk).
     #[error("cannot open the offline cache at {path}: {source}")]
     Io {
@@ -127,6 +136,34 @@ pub fn mentions(body: &str, name: &str) -> bool {
         || (!name.is_empty() && body.to_lowercase().contains(&format!("@{}", name.to_lowercase())))
 }
 
+/// Creates `path`'s directory (owner-only when it creates it) and the file
+/// itself with owner-only permissions, or narrows an existing file's.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        for file in
+            [path.to_owned(), path.with_file_name(format!("{name}-wal")), path.with_file_name(format!("{name}-shm"))]
+        {
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) and migrates the cache at `path`.
     ///
@@ -134,10 +171,10 @@ impl Store {
     /// [`OpenStoreError::Corrupt`] and [`OpenStoreError::TooNew`] leave the
     /// file untouched.
     pub fn open(path: &Path) -> Result<Self, OpenStoreError> {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
         let io = |source| OpenStoreError::Io { path: path.to_owned(), source };
+        // The cache holds people's messages: owner-only directory and files
+        // (SQLite gives `-wal`/`-shm` the database file's permissions).
+        make_private(path).map_err(|source| OpenStoreError::File { path: path.to_owned(), source })?;
         let corrupt = |e: &rusqlite::Error| OpenStoreError::Corrupt { path: path.to_owned(), reason: e.to_string() };
         let conn = Connection::open_with_flags(
             path,

@@ -107,8 +107,19 @@ impl Store {
             state: OutboxState::Pending,
             attempts: 0,
         };
-        self.outbox_restore(&e)?;
+        self.durably(|s| s.outbox_restore(&e))?;
         Ok(e)
+    }
+
+    /// Runs `write` with `synchronous=FULL`: the outbox holds what the
+    /// server does not have yet, and a message shown as pending must survive
+    /// a power loss, not only an app crash (the rest of the cache is
+    /// NORMAL: the server has it).
+    fn durably<T>(&mut self, write: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        let result = write(self);
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        result
     }
 
     /// Puts an entry back as it was (rebuild, tests).
@@ -226,11 +237,14 @@ impl Store {
     /// # Errors
     /// SQLite failure.
     pub fn outbox_retry(&mut self, client_id: ClientMessageId, body: Option<&str>) -> Result<Option<OutboxEntry>> {
-        self.conn.execute(
-            "UPDATE outbox SET body = COALESCE(?2, body), state = 'pending', error = NULL, attempts = 0
-             WHERE client_id = ?1",
-            params![client_id.to_string(), body],
-        )?;
+        self.durably(|s| {
+            s.conn.execute(
+                "UPDATE outbox SET body = COALESCE(?2, body), state = 'pending', error = NULL, attempts = 0
+                 WHERE client_id = ?1",
+                params![client_id.to_string(), body],
+            )?;
+            Ok(())
+        })?;
         self.outbox_entry(client_id)
     }
 

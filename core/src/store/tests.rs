@@ -345,3 +345,24 @@ fn the_mention_rule() {
     assert!(!mentions("@Bob only", "Minji"));
     assert!(!mentions("@ alone", ""));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_cache_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("accounts").join("account.sqlite3");
+    let mut s = Store::open(&path).unwrap();
+    s.outbox_push(ChannelId::new(), "private words", None).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(path.parent().unwrap()), 0o700, "the directory it created");
+    assert_eq!(mode(&path), 0o600);
+    let wal = path.with_file_name("account.sqlite3-wal");
+    assert!(wal.exists(), "WAL mode");
+    assert_eq!(mode(&wal), 0o600, "SQLite gives the WAL the database's permissions");
+    drop(s);
+    // An older cache made with default permissions is narrowed when opened.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _s = Store::open(&path).unwrap();
+    assert_eq!(mode(&path), 0o600);
+}

@@ -58,7 +58,8 @@ pub struct Identity {
     pub issuer: String,
     /// `sub`.
     pub subject: String,
-    /// `cognito:groups` contains `admin`, or `custom:role` is `admin`.
+    /// `cognito:groups` contains `admin`. (Never a custom attribute: in
+    /// Cognito those can be writable by the user themselves.)
     pub is_admin: bool,
     /// `exp`, seconds since the epoch.
     pub expires_at: u64,
@@ -75,8 +76,14 @@ struct AccessClaims {
     client_id: Option<String>,
     #[serde(default, rename = "cognito:groups")]
     groups: Vec<String>,
-    #[serde(default, rename = "custom:role")]
-    role: Option<String>,
+}
+
+impl AccessClaims {
+    /// Admin by group membership only: a custom attribute such as
+    /// `custom:role` can be writable by the user in Cognito.
+    fn is_admin(&self) -> bool {
+        self.groups.iter().any(|g| g == "admin")
+    }
 }
 
 #[derive(Deserialize)]
@@ -101,8 +108,6 @@ struct RemoteUserInfo {
     name: Option<String>,
     #[serde(default)]
     picture: Option<String>,
-    #[serde(default, rename = "custom:role")]
-    role: Option<String>,
 }
 
 enum KeySource {
@@ -216,12 +221,8 @@ impl Verifier {
             Some(c) if self.0.client_ids.iter().any(|x| x == c) => {}
             _ => return Err(AuthError::WrongClient),
         }
-        Ok(Identity {
-            issuer: claims.iss,
-            subject: claims.sub,
-            is_admin: claims.groups.iter().any(|g| g == "admin") || claims.role.as_deref() == Some("admin"),
-            expires_at: claims.exp,
-        })
+        let is_admin = claims.is_admin();
+        Ok(Identity { issuer: claims.iss, subject: claims.sub, is_admin, expires_at: claims.exp })
     }
 
     async fn key_for(&self, issuer: &Issuer, kid: &str) -> Result<DecodingKey, AuthError> {
@@ -325,7 +326,8 @@ impl Verifier {
                     email_verified,
                     name: u.name,
                     picture: u.picture,
-                    groups: if u.role.as_deref() == Some("admin") { vec!["admin".into()] } else { vec![] },
+                    // Groups come from the verified token only.
+                    groups: vec![],
                 })
             }
         }
@@ -357,4 +359,23 @@ fn unverified_iss(token: &str) -> Result<String, AuthError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).map_err(|_| AuthError::Malformed)?;
     let v: IssOnly = serde_json::from_slice(&bytes).map_err(|_| AuthError::Malformed)?;
     v.iss.ok_or(AuthError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AccessClaims;
+
+    fn claims(extra: serde_json::Value) -> AccessClaims {
+        let mut v =
+            serde_json::json!({"sub": "s", "iss": "https://i", "exp": 1, "token_use": "access", "client_id": "pq"});
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn only_the_admin_group_makes_an_admin_not_a_custom_attribute() {
+        assert!(!claims(serde_json::json!({"custom:role": "admin"})).is_admin());
+        assert!(!claims(serde_json::json!({"cognito:groups": ["members"], "custom:role": "admin"})).is_admin());
+        assert!(claims(serde_json::json!({"cognito:groups": ["members", "admin"]})).is_admin());
+    }
 }

@@ -53,7 +53,31 @@ pub enum OpenDbError {
     Store(#[from] crate::chat::store::StoreError),
 }
 
+/// Makes `path` a file only its owner can read and write, creating it empty
+/// if needed, before SQLite opens it: SQLite gives the `-wal` and `-shm`
+/// files the database file's permissions. (No-op off Unix.)
+///
+/// # Errors
+/// The file cannot be created or its permissions changed.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        for file in [path.to_owned(), path.with_extension("sqlite3-wal"), path.with_extension("sqlite3-shm")] {
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn options(path: &Path) -> Result<SqliteConnectOptions, OpenDbError> {
+    make_private(path)
+        .map_err(|e| OpenDbError::Open { path: path.display().to_string(), source: sqlx::Error::Io(e) })?;
     let open_err = |source| OpenDbError::Open { path: path.display().to_string(), source };
     Ok(SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
         .map_err(open_err)?

@@ -399,7 +399,7 @@ pub fn ice_servers(config: &VoiceConfig, user: UserId, now: SystemTime) -> IceCo
         let expiry = now.checked_add(config.turn_ttl).unwrap_or(now);
         let secs = expiry.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
         let username = format!("{secs}:{user}");
-        let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret.as_bytes());
+        let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret.expose().as_bytes());
         let tag = hmac::sign(&key, username.as_bytes());
         let credential = base64::engine::general_purpose::STANDARD.encode(tag.as_ref());
         ice_servers.push(IceServer {

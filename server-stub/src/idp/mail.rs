@@ -154,8 +154,16 @@ impl Mailer {
                 let text = format_mail(from, mail);
                 let _guard = lock.lock().await;
                 let file_err = |source| MailError::File { path: path.clone(), source };
-                let mut file =
-                    tokio::fs::OpenOptions::new().create(true).append(true).open(path).await.map_err(file_err)?;
+                let mut file = {
+                    let mut o = tokio::fs::OpenOptions::new();
+                    o.create(true).append(true);
+                    #[cfg(unix)]
+                    o.mode(0o600); // Codes that sign people in: the owner's eyes only.
+                    o
+                }
+                .open(path)
+                .await
+                .map_err(file_err)?;
                 file.write_all(text.as_bytes()).await.map_err(file_err)?;
                 file.flush().await.map_err(file_err)?;
                 tracing::debug!(subject = %mail.subject, "mail written to the mailbox file");

@@ -111,6 +111,9 @@ pub struct Idp {
     secure_cookies: bool,
     key: keys::SigningKey,
     mailer: Mailer,
+    /// Reachable from other machines (`--dev-idp-on-network`): every page
+    /// carries a warning.
+    exposed: bool,
 }
 
 impl Idp {
@@ -120,7 +123,11 @@ impl Idp {
     /// See [`IdpError`].
     pub async fn new(db: Db, config: &Config) -> Result<Arc<Self>, IdpError> {
         let key = keys::SigningKey::load_or_create(&db).await?;
-        let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.data_dir)?;
+        let mailer = Mailer::new(
+            config.smtp_url.as_ref().map(crate::config::Secret::expose),
+            &config.mail_from,
+            &config.data_dir,
+        )?;
         match mailer.mailbox_path() {
             Some(path) => tracing::info!(
                 mailbox = %path.display(),
@@ -128,7 +135,15 @@ impl Idp {
             ),
             None => tracing::info!("development sign-in provider: mail goes out by SMTP"),
         }
+        if config.dev_idp_exposed {
+            tracing::warn!(
+                public_url = %config.public_url,
+                "DEVELOPMENT SIGN-IN PROVIDER ON A NETWORK (--dev-idp-on-network): anyone who reaches this server \
+                 can sign in as any email through its Google and Kakao stand-ins. Never run it like this with people's data."
+            );
+        }
         Ok(Arc::new(Self {
+            exposed: config.dev_idp_exposed,
             db,
             issuer: config.dev_issuer(),
             client_ids: config.client_ids.clone(),
@@ -201,6 +216,7 @@ impl Idp {
             .route("/forgotPassword", get(ui::forgot_page).post(ui::forgot))
             .route("/confirmForgotPassword", post(ui::reset))
             .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+            .layer(axum::middleware::map_response_with_state(self.exposed, pages::warn_if_exposed))
             .with_state(Arc::clone(self))
     }
 }

@@ -54,6 +54,34 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
     resp
 }
 
+/// The warning every page of a provider started with `--dev-idp-on-network` carries.
+pub(crate) const EXPOSED_WARNING: &str = "Warning: this is pq's development sign-in, reachable from the network. \
+    Anyone who can open this page can sign in as any email through the Google and Kakao stand-ins. \
+    It runs here only because the server was started with --dev-idp-on-network.";
+
+/// Puts [`EXPOSED_WARNING`] at the top of every HTML page when `exposed`.
+pub(crate) async fn warn_if_exposed(
+    axum::extract::State(exposed): axum::extract::State<bool>,
+    resp: Response,
+) -> Response {
+    let is_html = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !exposed || !is_html {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+    };
+    let page = String::from_utf8_lossy(&bytes).replacen(
+        "<main>",
+        &format!(r#"<main><p class="note err" role="alert"><strong>{}</strong></p>"#, esc(EXPOSED_WARNING)),
+        1,
+    );
+    let mut resp = Response::from_parts(parts, axum::body::Body::from(page));
+    resp.headers_mut().remove(header::CONTENT_LENGTH);
+    resp
+}
+
 const CSS: &str = r#"
 :root { color-scheme: light dark; --bg:#f2f3f5; --card:#fff; --fg:#1e1f22; --muted:#5c5e66; --line:#d4d7dc;
   --accent:#5865f2; --accent-fg:#fff; --err-bg:#fde8e8; --err:#a4161a; --ok-bg:#e6f4ea; --ok:#1e6b34; }
@@ -158,7 +186,7 @@ pub(crate) fn sign_in(rid: &str, session: Option<(&str, &str)>, email: &str, not
 pub(crate) fn federated(rid: &str, provider: Provider, email: &str, name: &str, note: Note<'_>) -> String {
     let p = provider.as_str();
     let content = format!(
-        r#"<h1>{p}</h1><p class="sub">Local stand-in for {p} sign-in: enter the account {p} would tell pq about.</p>{note}
+        r#"<h1>{p}</h1><p class="sub">This is not {p}: it is pq's local stand-in for {p} sign-in, for development. Enter the account {p} would tell pq about; any email is accepted and nothing is checked.</p>{note}
 <form method="post" action="/federated">{rid_field}{provider_field}
 <label for="email">Email</label><input id="email" type="email" name="email" value="{email}" autocomplete="email" required>
 <label for="name">Name</label><input id="name" type="text" name="name" value="{name}" autocomplete="name" maxlength="100">

@@ -11,10 +11,13 @@
 //! - `gateway`: protocol edges, resume, presence, slow readers, toasts.
 //! - `races`: concurrent changes that only one may win; requests dropped mid-way.
 //! - `openapi`: the served API reference.
+//! - `hardening`: what makes the server safe to put on a network (files,
+//!   limits, sessions that end).
 
 mod client;
 mod common;
 mod gateway;
+mod hardening;
 mod messages;
 mod openapi;
 mod races;

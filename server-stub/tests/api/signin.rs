@@ -566,3 +566,24 @@ impl CookieJar {
         self.0.lock().expect("jar").clone()
     }
 }
+
+#[tokio::test]
+async fn a_provider_run_on_a_network_warns_on_every_page_and_the_stand_ins_say_what_they_are() {
+    let quiet = TestServer::start().await;
+    let page = quiet.begin().await.page;
+    assert!(!page.contains("reachable from the network"), "{page}");
+    let link = pq_server::idp::devclient::html_link(&page, "Continue with Google").expect("a Google button");
+    let (_, google, _) = quiet.get_page(&quiet.at(&link)).await;
+    assert!(google.contains("This is not Google") && google.contains("nothing is checked"), "{google}");
+
+    // Beside an external issuer the provider runs only with the flag, and then says so everywhere.
+    let loud = TestServer::start_with(|a| {
+        a.dev_idp_on_network = true;
+        a.oidc_issuer = Some("https://issuer.example.com/pool".parse().unwrap());
+    })
+    .await;
+    let page = loud.begin().await.page;
+    assert!(page.contains("reachable from the network") && page.contains("--dev-idp-on-network"), "{page}");
+    let (status, error_page, _) = loud.get_page(&loud.at("/login?rid=nope")).await;
+    assert!(status.is_client_error() && error_page.contains("reachable from the network"), "{error_page}");
+}
