@@ -78,6 +78,17 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
         })
         .contains("Bots welcome")
     );
+    // A cold cache (another data directory, the same keychain): the command
+    // waits for the first sync instead of answering "no server yet".
+    let cold = tempfile::tempdir().unwrap();
+    assert!(
+        run({
+            let mut c = pq(&server.url, cold.path());
+            c.arg("servers");
+            c
+        })
+        .contains("Bots welcome")
+    );
     assert!(
         run({
             let mut c = pq(&server.url, data.path());
@@ -132,6 +143,17 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     let bodies: Vec<String> =
         history.lines().map(|l| serde_json::from_str::<pq_core::protocol::models::Message>(l).unwrap().body).collect();
     assert_eq!(bodies, ["안녕하세요 from the command line", "welcome, bot"]);
+    // Authors by name, also from a cache that never saw the member list.
+    for dir in [data.path(), cold.path()] {
+        let history = run({
+            let mut c = pq(&server.url, dir);
+            c.args(["history", "general"]);
+            c
+        });
+        let owner_name = owner.client.me().unwrap().display_name;
+        assert!(history.contains("Cli User: 안녕하세요 from the command line"), "{history}");
+        assert!(history.contains(&format!("{owner_name}: welcome, bot")), "{history}");
+    }
     assert!(
         run({
             let mut c = pq(&server.url, data.path());
@@ -155,6 +177,9 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
         })
         .contains("Signed out")
     );
-    let after = pq(&server.url, data.path()).arg("servers").output().unwrap();
-    assert!(!after.status.success() && String::from_utf8_lossy(&after.stderr).contains("pq login"));
+    // An error is one line of what to do, even with RUST_BACKTRACE set.
+    let after = pq(&server.url, data.path()).arg("servers").env("RUST_BACKTRACE", "1").output().unwrap();
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(!after.status.success() && stderr.contains("pq login"), "{stderr}");
+    assert!(!stderr.contains("backtrace") && stderr.lines().count() <= 2, "{stderr}");
 }
