@@ -96,6 +96,12 @@ pub struct Args {
     #[arg(long, env = "PQ_RATE_BURST", default_value_t = 60.0)]
     pub rate_burst: f64,
 
+    /// Gateway sessions one person may hold at once, connected or waiting to
+    /// be resumed (each can buffer up to --client-queue frames): a new one
+    /// ends the oldest.
+    #[arg(long, env = "PQ_SESSIONS_PER_USER", default_value_t = 10)]
+    pub sessions_per_user: usize,
+
     /// Frames queued for one connection before it counts as too slow and is
     /// closed (memory stays bounded).
     #[arg(long, env = "PQ_CLIENT_QUEUE", default_value_t = 2_048)]
@@ -241,6 +247,8 @@ pub struct Config {
     pub rate_burst: f64,
     /// Slow-consumer bound, in frames.
     pub client_queue: usize,
+    /// Most gateway sessions per person.
+    pub sessions_per_user: usize,
     /// Socket writes per second to stay under (see `--write-budget`).
     pub write_budget: u32,
     /// Longest wait between two writes of one connection.
@@ -405,6 +413,7 @@ impl Config {
             rate_per_sec: args.rate_per_sec,
             rate_burst: args.rate_burst,
             client_queue: args.client_queue,
+            sessions_per_user: args.sessions_per_user.max(1),
             write_budget: args.write_budget.max(1),
             write_coalesce: Duration::from_millis(args.write_coalesce_ms.min(1_000)),
             voice: VoiceConfig {

@@ -44,6 +44,31 @@ impl AppState {
         let verifier = Verifier::new(&config, idp.clone());
         let file = db::migrate_chat(&config.data_dir).await?;
         let chat = Chat::open(&file, &config, shutdown.clone()).map_err(db::OpenDbError::from)?;
+        if let Some(idp) = &idp {
+            // A revoked sign-in (sign-out, password reset) closes the gateway
+            // connections opened with its tokens.
+            let mut revoked = idp.revocations.subscribe();
+            let (hub, stop, idp) = (chat.hub().clone(), shutdown.clone(), idp.clone());
+            tokio::spawn(async move {
+                loop {
+                    let r = tokio::select! {
+                        r = revoked.recv() => r,
+                        () = stop.cancelled() => return,
+                    };
+                    match r {
+                        Ok(r) => {
+                            let closed = hub.end_sign_in(&r.origin);
+                            tracing::debug!(sub = %r.subject, closed, "revoked sign-in: sessions ended");
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            // Some were missed: check every session.
+                            hub.end_sign_ins(|o| idp.revocations.is_revoked(o));
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    }
+                }
+            });
+        }
         Ok(Self(Arc::new(Inner { config, chat, verifier, idp, shutdown })))
     }
 

@@ -52,6 +52,7 @@ use tracing::{debug, info, warn};
 use super::{Command, ConnectionState, Event, Shared};
 use crate::{
     api::{ApiError, HistoryQuery},
+    auth::AuthState,
     store::{OutboxEntry, OutboxState},
     voice::call::VoiceWire,
 };
@@ -109,6 +110,12 @@ pub(crate) async fn run(shared: Arc<Shared>, mut commands: mpsc::Receiver<Comman
         match outcome {
             Outcome::Shutdown => return,
             Outcome::SignedOut => {
+                signed_in = false;
+                session = None;
+            }
+            // Signing out revokes the sign-in, and the server closes this
+            // connection for it: that is a sign-out, not an expiry.
+            Outcome::SessionExpired if matches!(shared.auth.state(), AuthState::SignedOut) => {
                 signed_in = false;
                 session = None;
             }

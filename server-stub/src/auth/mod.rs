@@ -25,6 +25,12 @@ pub struct AuthUser {
     pub id: UserId,
     /// Whether they are a pq administrator (group `admin`).
     pub is_admin: bool,
+    /// When the token presented expires (seconds since the epoch): a gateway
+    /// connection ends then unless the client renews.
+    pub expires_at: u64,
+    /// The sign-in the token descends from (`origin_jti`), when the issuer
+    /// says: revoking it closes the connections opened with it.
+    pub origin: Option<String>,
 }
 
 impl From<AuthError> for ApiError {
@@ -61,7 +67,10 @@ impl FromRequestParts<AppState> for AuthUser {
 /// [`ApiError::Unauthorized`] / [`ApiError::TokenExpired`] for bad tokens.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let identity = state.verifier().verify(token).await?;
-    let user = account_for(state, &identity, token).await?;
+    let mut user = account_for(state, &identity, token).await?;
+    // The account is cached; these are the token's own.
+    user.expires_at = identity.expires_at;
+    user.origin.clone_from(&identity.origin);
     Ok(user)
 }
 
@@ -73,7 +82,7 @@ async fn account_for(state: &AppState, identity: &Identity, token: &str) -> Resu
     let user = if let Some(id) =
         chat.account_of(identity.issuer.clone(), identity.subject.clone(), identity.is_admin).await?
     {
-        AuthUser { id, is_admin: identity.is_admin }
+        AuthUser { id, is_admin: identity.is_admin, expires_at: identity.expires_at, origin: None }
     } else {
         // First sight: ask the issuer who this is.
         let info = state.verifier().userinfo(identity, token).await?;
@@ -98,7 +107,7 @@ async fn account_for(state: &AppState, identity: &Identity, token: &str) -> Resu
                 created_at: pq_protocol::Timestamp::now(),
             })
             .await?;
-        AuthUser { id, is_admin }
+        AuthUser { id, is_admin, expires_at: identity.expires_at, origin: None }
     };
     state.verifier().remember_account(identity, &user);
     Ok(user)

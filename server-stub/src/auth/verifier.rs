@@ -43,6 +43,9 @@ pub enum AuthError {
     /// Issued to a client this server does not serve.
     #[error("the access token was issued to another application")]
     WrongClient,
+    /// Its sign-in was revoked (signed out, password reset).
+    #[error("the access token's sign-in was revoked (signed out or password reset): sign in again")]
+    Revoked,
     /// The issuer could not be reached to fetch keys or user info.
     #[error("the sign-in provider is unreachable: {0}")]
     IssuerUnreachable(String),
@@ -63,6 +66,8 @@ pub struct Identity {
     pub is_admin: bool,
     /// `exp`, seconds since the epoch.
     pub expires_at: u64,
+    /// `origin_jti`: the sign-in this token descends from, if the issuer says.
+    pub origin: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +81,8 @@ struct AccessClaims {
     client_id: Option<String>,
     #[serde(default, rename = "cognito:groups")]
     groups: Vec<String>,
+    #[serde(default)]
+    origin_jti: Option<String>,
 }
 
 impl AccessClaims {
@@ -221,8 +228,21 @@ impl Verifier {
             Some(c) if self.0.client_ids.iter().any(|x| x == c) => {}
             _ => return Err(AuthError::WrongClient),
         }
+        // The built-in provider knows its revocations (an external issuer's
+        // are not visible here: its tokens live until `exp`).
+        if let (KeySource::Local(idp), Some(origin)) = (&issuer.source, &claims.origin_jti)
+            && idp.revocations.is_revoked(origin)
+        {
+            return Err(AuthError::Revoked);
+        }
         let is_admin = claims.is_admin();
-        Ok(Identity { issuer: claims.iss, subject: claims.sub, is_admin, expires_at: claims.exp })
+        Ok(Identity {
+            issuer: claims.iss,
+            subject: claims.sub,
+            is_admin,
+            expires_at: claims.exp,
+            origin: claims.origin_jti,
+        })
     }
 
     async fn key_for(&self, issuer: &Issuer, kid: &str) -> Result<DecodingKey, AuthError> {

@@ -171,7 +171,14 @@ async fn carry_over(pool: &SqlitePool, old: &Path) -> Result<(), sqlx::Error> {
         if had.is_some() {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             for t in IDP_TABLES {
-                sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO main.{t} SELECT * FROM old.{t}")))
+                // By name: later migrations add columns the old file lacks.
+                let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT name FROM pragma_table_info('{t}', 'old')"
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
+                let cols = cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+                sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO main.{t} ({cols}) SELECT {cols} FROM old.{t}")))
                     .execute(&mut *tx)
                     .await?;
             }

@@ -80,7 +80,7 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
                     Ok(u) => u,
                     Err(e) => return close(&mut sink, CloseCode::AuthenticationFailed, &e.to_string()).await,
                 };
-                let session = state.hub().open_session(user.id, conn, idle.unwrap_or(false));
+                let session = state.hub().open_session(user.id, conn, idle.unwrap_or(false), user.origin.clone());
                 match state.chat().ready(user.id, &session).await {
                     Ok(r) => session.release_with(&ServerFrame::Ready(Box::new(r))),
                     Err(e) => {
@@ -100,7 +100,7 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
                     Ok(u) => u,
                     Err(e) => return close(&mut sink, CloseCode::AuthenticationFailed, &e.to_string()).await,
                 };
-                match state.hub().resume_session(user.id, session_id, last_seq, conn) {
+                match state.hub().resume_session(user.id, session_id, last_seq, conn, user.origin.clone()) {
                     Ok(session) => {
                         debug!(user_id = %user.id, session_id = %session.id, "resumed");
                         break (user, session);
@@ -122,12 +122,22 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
     let hub = state.chat().hub().clone();
     let mut writer = state.hub().connections().spawn(write_loop(session.clone(), conn, sink, hub));
     let reader = read_loop(&mut stream, &state, &user, &session, deadline, &mut limiter);
+    // The connection lives as long as the token it was opened with (the
+    // same 2 s of clock skew the verifier allows): the client renews it and
+    // resumes, losing nothing; one that cannot renew is signed out.
+    let expiry = token_expiry(user.expires_at);
     let end = tokio::select! {
         end = reader => Some(end),
         _ = &mut writer => None,
+        () = tokio::time::sleep_until(expiry) => {
+            debug!(session_id = %session.id, "the connection's token expired");
+            session.close(CloseCode::AuthenticationFailed, "the access token expired: renew it and resume");
+            let _ = tokio::time::timeout(Duration::from_secs(2), &mut writer).await;
+            None
+        }
     };
     let invalidate = match end {
-        None => false, // The writer closed the socket (slow, replaced, signed out).
+        None => false, // The writer closed the socket (slow, replaced, signed out, token expired).
         Some(ReadEnd::Gone { goodbye }) => {
             writer.abort();
             goodbye
@@ -145,6 +155,14 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
     };
     writer.abort();
     state.hub().detach(&session, conn, invalidate);
+}
+
+/// When a connection opened with a token that expires at `exp` (seconds
+/// since the epoch) must end.
+fn token_expiry(exp: u64) -> Instant {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let left = Duration::from_secs(exp.saturating_add(2)).saturating_sub(now);
+    Instant::now() + left.min(Duration::from_secs(366 * 24 * 3600))
 }
 
 fn unsupported(v: u16) -> String {

@@ -152,6 +152,9 @@ pub struct Session {
     /// An answer to this connection's own request (ack, error) is queued: it
     /// goes out at once, not after the write-coalescing pause.
     urgent: Notify,
+    /// The sign-in (`origin_jti`) of the token it identified or last resumed
+    /// with: revoking it ends the session.
+    origin: Mutex<Option<String>>,
     limit: usize,
     retain: usize,
 }
@@ -191,6 +194,7 @@ impl Session {
             notify: Notify::new(),
             killed: CancellationToken::new(),
             urgent: Notify::new(),
+            origin: Mutex::new(None),
             limit,
             // Written frames kept for resume only need to cover what was in
             // flight when a socket dropped (kernel buffers); older gaps fall
@@ -363,6 +367,8 @@ pub struct Hub {
     next_s: AtomicU64,
     next_conn: AtomicU64,
     limit: usize,
+    /// Most sessions one person may hold (attached or resumable).
+    sessions_per_user: usize,
     /// Sessions a socket is writing now.
     attached: AtomicUsize,
     write_budget: u32,
@@ -413,6 +419,7 @@ impl Hub {
             next_s: AtomicU64::new(0),
             next_conn: AtomicU64::new(0),
             limit: config.client_queue,
+            sessions_per_user: config.sessions_per_user,
             attached: AtomicUsize::new(0),
             write_budget: config.write_budget,
             write_coalesce: config.write_coalesce,
@@ -490,15 +497,35 @@ impl Hub {
 
     /// Starts a session for `user_id` on connection `conn`. Dispatches queue
     /// up (held) until [`Session::release_with`] puts `ready` in front.
-    pub fn open_session(&self, user_id: UserId, conn: u64, idle: bool) -> Arc<Session> {
+    /// `origin` is the token's sign-in (see [`Hub::end_sign_in`]). A person
+    /// over `--sessions-per-user` loses their oldest session: a resumable
+    /// one first, else the oldest connected one (closed with 4014).
+    pub fn open_session(&self, user_id: UserId, conn: u64, idle: bool, origin: Option<String>) -> Arc<Session> {
         let session = Arc::new(Session::new(user_id, self.limit, conn));
         session.out.lock().expect("outbox lock").idle = idle;
+        *session.origin.lock().expect("origin lock") = origin;
         self.attached.fetch_add(1, Ordering::Relaxed);
-        {
+        let evicted = {
             let mut st = self.state.write().expect("hub lock");
             st.sessions.insert(session.id, session.clone());
-            st.by_user.entry(user_id).or_default().push(session.clone());
+            let list = st.by_user.entry(user_id).or_default();
+            list.push(session.clone());
+            let mut evicted = Vec::new();
+            while list.len() > self.sessions_per_user {
+                let victim = list.iter().position(|s| !s.is_attached()).unwrap_or(0);
+                evicted.push(list.remove(victim));
+            }
+            for s in &evicted {
+                st.sessions.remove(&s.id);
+            }
             st.people.entry(user_id).or_insert(Person { choice: StatusChoice::Auto, shown: Presence::Offline });
+            evicted
+        };
+        for s in evicted {
+            debug!(session_id = %s.id, "session ended: too many sessions for one person");
+            s.out.lock().expect("outbox lock").dead = true;
+            s.close(CloseCode::SessionInvalidated, "too many sessions: this, the oldest, was ended");
+            self.voice_session_gone(&s);
         }
         self.refresh_presence(user_id);
         session
@@ -515,12 +542,14 @@ impl Hub {
         session_id: SessionId,
         last_seq: u64,
         conn: u64,
+        origin: Option<String>,
     ) -> Result<Arc<Session>, ResumeError> {
         let session =
             self.state.read().expect("hub lock").sessions.get(&session_id).cloned().ok_or(ResumeError::Gone)?;
         if session.user_id != user_id {
             return Err(ResumeError::Gone);
         }
+        *session.origin.lock().expect("origin lock") = origin;
         // No presence change can be dispatched between the snapshot below and
         // the moment this session is attached again (it would be lost: a
         // detached session does not keep presence frames).
@@ -639,13 +668,30 @@ impl Hub {
         }
     }
 
-    /// Signs a person out everywhere: their sessions close and cannot resume.
-    pub fn end_sessions_of(&self, user_id: UserId) {
-        let sessions = self.state.read().expect("hub lock").by_user.get(&user_id).cloned().unwrap_or_default();
-        for s in sessions {
+    /// A sign-in was revoked (signed out, password reset): the sessions that
+    /// identified or resumed with its tokens close with 4004 (the client
+    /// tries to renew, is refused, and asks the person to sign in again) and
+    /// cannot be resumed. Returns how many.
+    pub fn end_sign_in(&self, origin: &str) -> usize {
+        self.end_sign_ins(|o| o == origin)
+    }
+
+    /// Like [`Hub::end_sign_in`] for every sign-in `revoked` says is.
+    pub fn end_sign_ins(&self, revoked: impl Fn(&str) -> bool) -> usize {
+        let sessions: Vec<Arc<Session>> = self
+            .state
+            .read()
+            .expect("hub lock")
+            .sessions
+            .values()
+            .filter(|s| s.origin.lock().expect("origin lock").as_deref().is_some_and(&revoked))
+            .cloned()
+            .collect();
+        for s in &sessions {
             s.out.lock().expect("outbox lock").dead = true;
-            s.close(CloseCode::SessionInvalidated, "signed out");
+            s.close(CloseCode::AuthenticationFailed, "signed out: this sign-in was revoked");
         }
+        sessions.len()
     }
 
     // ----- routing -------------------------------------------------------
@@ -903,7 +949,7 @@ mod tests {
     async fn a_dispatch_frame_is_what_serde_writes() {
         let hub = hub();
         let user = UserId::new();
-        let session = hub.open_session(user, 1, false);
+        let session = hub.open_session(user, 1, false, None);
         session.release_with(&ServerFrame::HeartbeatAck);
         let event = Event::TypingStarted { channel_id: ChannelId::new(), user_id: user };
         let s = hub.dispatch(Audience::User(user), event.clone());
@@ -915,7 +961,7 @@ mod tests {
     async fn a_resume_replays_what_came_after_the_last_handled_frame_but_not_presence() {
         let hub = hub();
         let (me, peer) = (UserId::new(), UserId::new());
-        let session = hub.open_session(me, 1, false);
+        let session = hub.open_session(me, 1, false, None);
         session.release_with(&ServerFrame::HeartbeatAck);
         let typing = |u| Event::TypingStarted { channel_id: ChannelId::new(), user_id: u };
         let toast = || Event::UserUpdated {
@@ -930,14 +976,14 @@ mod tests {
         hub.detach(&session, 1, false);
         // The client last handled the typing notice (not kept): everything
         // replayable after it comes again, nothing volatile.
-        let again = hub.resume_session(me, session.id, volatile, 2).unwrap();
+        let again = hub.resume_session(me, session.id, volatile, 2, None).unwrap();
         let frames = written(&again, 2);
         assert_eq!(frames.len(), 2, "{frames:?}");
         assert!(frames[0].contains(&format!(r#""s":{after},"#)), "{frames:?}");
         assert!(frames[1].starts_with(r#"{"op":"resumed""#));
         // From the first frame: both replayable ones.
         hub.detach(&again, 2, false);
-        let again = hub.resume_session(me, session.id, first - 1, 3).unwrap();
+        let again = hub.resume_session(me, session.id, first - 1, 3, None).unwrap();
         assert_eq!(written(&again, 3).len(), 3);
     }
 }

@@ -524,12 +524,20 @@ impl Idp {
         let now = now_ms();
         let mut tx = self.db.write.begin().await?;
         sqlx::query("DELETE FROM idp_sessions WHERE account_id = ?").bind(&account.id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE idp_refresh_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(&account.id)
-            .execute(&mut *tx)
-            .await?;
+        // Access tokens of those sign-ins are refused too, and their gateway
+        // connections close.
+        let origins: Vec<Option<String>> = sqlx::query_scalar(
+            "UPDATE idp_refresh_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL \
+             RETURNING origin_jti",
+        )
+        .bind(now)
+        .bind(&account.id)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
+        for origin in origins.into_iter().flatten() {
+            self.revocations.revoke_origin(account.id.clone(), origin);
+        }
         tracing::info!(sub = %account.id, "development provider: password reset");
         Ok(CodeCheck::Ok(()))
     }

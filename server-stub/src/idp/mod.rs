@@ -30,6 +30,7 @@ mod keys;
 pub mod mail;
 mod oauth;
 mod pages;
+pub mod revocation;
 mod ui;
 
 use std::{
@@ -114,6 +115,8 @@ pub struct Idp {
     /// Reachable from other machines (`--dev-idp-on-network`): every page
     /// carries a warning.
     exposed: bool,
+    /// Revoked sign-ins whose access tokens may still be alive.
+    pub revocations: revocation::Revocations,
 }
 
 impl Idp {
@@ -142,7 +145,9 @@ impl Idp {
                  can sign in as any email through its Google and Kakao stand-ins. Never run it like this with people's data."
             );
         }
+        let revocations = revocation::Revocations::load(&db, config.dev_access_token_ttl).await?;
         Ok(Arc::new(Self {
+            revocations,
             exposed: config.dev_idp_exposed,
             db,
             issuer: config.dev_issuer(),

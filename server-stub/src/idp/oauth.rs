@@ -599,6 +599,8 @@ pub(crate) struct AccessClaims {
     exp: i64,
     iat: i64,
     jti: String,
+    /// The sign-in this token descends from (shared with its refresh token).
+    origin_jti: String,
     username: String,
 }
 
@@ -637,6 +639,7 @@ struct IdClaims<'a> {
     exp: i64,
     iat: i64,
     jti: String,
+    origin_jti: &'a str,
     email: &'a str,
 }
 
@@ -650,6 +653,9 @@ struct Grant<'a> {
     nonce: Option<&'a str>,
     /// `Some(code hash)`: also issue a refresh token, tied to that code.
     refresh_for_code: Option<&'a str>,
+    /// The sign-in the tokens descend from: new for a code, the refresh
+    /// token's for a refresh.
+    origin_jti: &'a str,
 }
 
 impl Idp {
@@ -674,6 +680,7 @@ impl Idp {
             exp: now_s + ttl,
             iat: now_s,
             jti: uuid::Uuid::new_v4().to_string(),
+            origin_jti: g.origin_jti.to_owned(),
             username: account.id.clone(),
         };
         let access_token = self.key.sign(&access)?;
@@ -712,6 +719,7 @@ impl Idp {
                 exp: now_s + ttl,
                 iat: now_s,
                 jti: uuid::Uuid::new_v4().to_string(),
+                origin_jti: g.origin_jti,
                 email: &account.email,
             };
             Some(self.key.sign(&claims)?)
@@ -724,7 +732,7 @@ impl Idp {
                 let now = now_ms();
                 sqlx::query(
                     "INSERT INTO idp_refresh_tokens (token_hash, account_id, client_id, scope, auth_time, code_hash, \
-                     created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     created_at, expires_at, origin_jti) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(sha256_hex(&token))
                 .bind(&account.id)
@@ -734,6 +742,7 @@ impl Idp {
                 .bind(code_hash)
                 .bind(now)
                 .bind(now + ms(REFRESH_TTL))
+                .bind(g.origin_jti)
                 .execute(&self.db.write)
                 .await?;
                 sqlx::query("DELETE FROM idp_refresh_tokens WHERE expires_at < ?")
@@ -781,12 +790,20 @@ impl Idp {
         };
         if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
             // A replay: revoke what the first redemption issued (RFC 6749 §4.1.2).
-            sqlx::query("UPDATE idp_refresh_tokens SET revoked_at = ? WHERE code_hash = ? AND revoked_at IS NULL")
-                .bind(now)
-                .bind(&code_hash)
-                .execute(&mut *tx)
-                .await?;
+            let revoked: Vec<(String, Option<String>)> = sqlx::query_as(
+                "UPDATE idp_refresh_tokens SET revoked_at = ? WHERE code_hash = ? AND revoked_at IS NULL \
+                 RETURNING account_id, origin_jti",
+            )
+            .bind(now)
+            .bind(&code_hash)
+            .fetch_all(&mut *tx)
+            .await?;
             tx.commit().await?;
+            for (sub, origin) in revoked {
+                if let Some(origin) = origin {
+                    self.revocations.revoke_origin(sub, origin);
+                }
+            }
             tracing::warn!("development provider: an authorization code was presented twice; its tokens are revoked");
             return Err(OAuthError::invalid_grant("the authorization code has already been used"));
         }
@@ -824,6 +841,7 @@ impl Idp {
             auth_time,
             nonce: nonce.as_deref(),
             refresh_for_code: Some(&code_hash),
+            origin_jti: &uuid::Uuid::new_v4().to_string(),
         })
         .await
     }
@@ -836,7 +854,7 @@ impl Idp {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required"))?;
         let row = sqlx::query(
-            "SELECT account_id, client_id, scope, auth_time FROM idp_refresh_tokens \
+            "SELECT account_id, client_id, scope, auth_time, origin_jti FROM idp_refresh_tokens \
              WHERE token_hash = ? AND revoked_at IS NULL AND expires_at >= ?",
         )
         .bind(sha256_hex(token))
@@ -853,6 +871,20 @@ impl Idp {
         let account_id: String = row.try_get("account_id")?;
         let scope: String = row.try_get("scope")?;
         let auth_time: i64 = row.try_get("auth_time")?;
+        // Refresh tokens from before origins were recorded get one of their own.
+        let origin: Option<String> = row.try_get("origin_jti")?;
+        let origin = match origin {
+            Some(o) => o,
+            None => {
+                let o = uuid::Uuid::new_v4().to_string();
+                sqlx::query("UPDATE idp_refresh_tokens SET origin_jti = ? WHERE token_hash = ? AND origin_jti IS NULL")
+                    .bind(&o)
+                    .bind(sha256_hex(token))
+                    .execute(&self.db.write)
+                    .await?;
+                o
+            }
+        };
         self.issue(Grant {
             account_id: &account_id,
             client_id,
@@ -860,6 +892,7 @@ impl Idp {
             auth_time,
             nonce: None,
             refresh_for_code: None,
+            origin_jti: &origin,
         })
         .await
     }
@@ -972,11 +1005,19 @@ pub(crate) async fn revoke(
             return Err(OAuthError::new("unauthorized_client", "the token was issued to another client"));
         }
         Some(_) => {
-            sqlx::query("UPDATE idp_refresh_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
-                .bind(now_ms())
-                .bind(&hash)
-                .execute(&idp.db.write)
-                .await?;
+            // Revoking the refresh token revokes every token of its sign-in
+            // (Cognito's behaviour) and closes their gateway connections.
+            let revoked: Option<(String, Option<String>)> = sqlx::query_as(
+                "UPDATE idp_refresh_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL \
+                 RETURNING account_id, origin_jti",
+            )
+            .bind(now_ms())
+            .bind(&hash)
+            .fetch_optional(&idp.db.write)
+            .await?;
+            if let Some((sub, Some(origin))) = revoked {
+                idp.revocations.revoke_origin(sub, origin);
+            }
         }
     }
     Ok(no_store(StatusCode::OK.into_response()))
