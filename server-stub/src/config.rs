@@ -96,6 +96,28 @@ pub struct Args {
     #[arg(long, env = "PQ_RATE_BURST", default_value_t = 60.0)]
     pub rate_burst: f64,
 
+    /// HTTP requests one client address may make per second, sustained
+    /// (twice that in a burst): REST, gateway connections, pages.
+    #[arg(long, env = "PQ_HTTP_RATE_PER_SEC", default_value_t = 100.0)]
+    pub http_rate_per_sec: f64,
+
+    /// Authenticated REST requests one account may make per second,
+    /// sustained (twice that in a burst). Messages sent through REST also
+    /// count against --rate-per-sec/--rate-burst, like gateway frames.
+    #[arg(long, env = "PQ_API_RATE_PER_SEC", default_value_t = 50.0)]
+    pub api_rate_per_sec: f64,
+
+    /// Sign-in work one client address may ask of the development provider
+    /// per minute (password tries, authorization requests, sign-ups, codes,
+    /// token requests), and as a burst. Per email, password tries and code
+    /// checks are limited to 10 an hour and mails to 5 an hour whatever this says.
+    #[arg(long, env = "PQ_AUTH_RATE_PER_MIN", default_value_t = 60.0)]
+    pub auth_rate_per_min: f64,
+
+    /// Bytes (MiB) one account may upload per hour (pictures).
+    #[arg(long, env = "PQ_UPLOAD_MIB_PER_HOUR", default_value_t = 200)]
+    pub upload_mib_per_hour: u32,
+
     /// Gateway sessions one person may hold at once, connected or waiting to
     /// be resumed (each can buffer up to --client-queue frames): a new one
     /// ends the oldest.
@@ -163,6 +185,11 @@ impl Args {
         let mut args = Args::parse_from(["pq-server"]);
         args.listen = "127.0.0.1:0".parse().expect("static address");
         args.data_dir = Some(data_dir);
+        // Every test client comes from 127.0.0.1: per-address limits would
+        // count them all as one. Tests of the limits set them.
+        args.http_rate_per_sec = 1e6;
+        args.api_rate_per_sec = 1e6;
+        args.auth_rate_per_min = 1e7;
         args
     }
 }
@@ -249,12 +276,27 @@ pub struct Config {
     pub client_queue: usize,
     /// Most gateway sessions per person.
     pub sessions_per_user: usize,
+    /// Abuse limits (see [`crate::limits`]).
+    pub limits: LimitsConfig,
     /// Socket writes per second to stay under (see `--write-budget`).
     pub write_budget: u32,
     /// Longest wait between two writes of one connection.
     pub write_coalesce: Duration,
     /// Voice rooms and their ICE servers.
     pub voice: VoiceConfig,
+}
+
+/// Abuse limits (see [`crate::limits`]).
+#[derive(Clone, Debug)]
+pub struct LimitsConfig {
+    /// HTTP requests per second per client address.
+    pub http_per_sec: f64,
+    /// Authenticated REST requests per second per account.
+    pub api_per_sec: f64,
+    /// Sign-in work per minute per client address.
+    pub auth_per_min: f64,
+    /// Upload MiB per hour per account.
+    pub upload_mib_per_hour: u32,
 }
 
 /// Voice rooms.
@@ -370,6 +412,15 @@ impl Config {
                 reason: "must be positive".into(),
             });
         }
+        for (flag, v) in [
+            ("--http-rate-per-sec", args.http_rate_per_sec),
+            ("--api-rate-per-sec", args.api_rate_per_sec),
+            ("--auth-rate-per-min", args.auth_rate_per_min),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(ConfigError::Invalid { flag, reason: "must be a positive number".into() });
+            }
+        }
         if args.heartbeat_interval_ms < 100 {
             return Err(ConfigError::Invalid { flag: "--heartbeat-interval-ms", reason: "at least 100".into() });
         }
@@ -414,6 +465,12 @@ impl Config {
             rate_burst: args.rate_burst,
             client_queue: args.client_queue,
             sessions_per_user: args.sessions_per_user.max(1),
+            limits: LimitsConfig {
+                http_per_sec: args.http_rate_per_sec,
+                api_per_sec: args.api_rate_per_sec,
+                auth_per_min: args.auth_rate_per_min,
+                upload_mib_per_hour: args.upload_mib_per_hour.max(1),
+            },
             write_budget: args.write_budget.max(1),
             write_coalesce: Duration::from_millis(args.write_coalesce_ms.min(1_000)),
             voice: VoiceConfig {

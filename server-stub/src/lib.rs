@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod gateway;
 pub mod idp;
+pub mod limits;
 pub mod memory;
 pub mod routes;
 pub mod state;

@@ -24,6 +24,7 @@ struct Inner {
     chat: Chat,
     verifier: Verifier,
     idp: Option<Arc<Idp>>,
+    limits: Arc<crate::limits::Limits>,
     shutdown: CancellationToken,
 }
 
@@ -69,7 +70,25 @@ impl AppState {
                 }
             });
         }
-        Ok(Self(Arc::new(Inner { config, chat, verifier, idp, shutdown })))
+        let limits = crate::limits::Limits::new(&config);
+        {
+            // Forget quiet clients now and then.
+            let (limits, idp, stop) = (limits.clone(), idp.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tokio::select! {
+                        _ = every.tick() => {}
+                        () = stop.cancelled() => return,
+                    }
+                    limits.tidy();
+                    if let Some(idp) = &idp {
+                        idp.limits.tidy();
+                    }
+                }
+            });
+        }
+        Ok(Self(Arc::new(Inner { config, chat, verifier, idp, limits, shutdown })))
     }
 
     /// Configuration.
@@ -100,6 +119,12 @@ impl AppState {
     #[must_use]
     pub fn idp(&self) -> Option<&Arc<Idp>> {
         self.0.idp.as_ref()
+    }
+
+    /// Abuse limits.
+    #[must_use]
+    pub fn limits(&self) -> &crate::limits::Limits {
+        &self.0.limits
     }
 
     /// Cancelled when the server shuts down.

@@ -285,7 +285,13 @@ async fn sigkill_while_fifty_senders_send_loses_nothing_acknowledged_and_doubles
     const SENDERS: usize = 50;
     const KILLS: usize = 3;
     const PER_ROUND: usize = 300;
-    let env = [("PQ_RATE_PER_SEC", "100000"), ("PQ_RATE_BURST", "100000")];
+    let env = [
+        ("PQ_RATE_PER_SEC", "100000"),
+        ("PQ_RATE_BURST", "100000"),
+        // Fifty people sign in from one address.
+        ("PQ_AUTH_RATE_PER_MIN", "100000"),
+        ("PQ_HTTP_RATE_PER_SEC", "100000"),
+    ];
     let mut rng = StdRng::seed_from_u64(0x5161_C0DE);
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = spawn_with(data.path(), "127.0.0.1:0", &env);

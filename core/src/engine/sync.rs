@@ -183,10 +183,11 @@ struct Connection<'a> {
     reload: bool,
     outbox_wanted: bool,
     retry_at: Option<Instant>,
-    tokens: f64,
-    token_rate: f64,
-    token_burst: f64,
-    tokens_at: Instant,
+    /// Sends paced to half the server's announced frame rate (set by
+    /// `hello`; nothing goes before it).
+    pacing: Option<governor::DefaultDirectRateLimiter>,
+    /// When the pacing allows the next send, after one was held back.
+    paced_until: Option<Instant>,
     /// Search indexer has work.
     index_due: bool,
     typing: HashMap<ChannelId, Instant>,
@@ -210,10 +211,8 @@ impl<'a> Connection<'a> {
             reload: true,
             outbox_wanted: true,
             retry_at: None,
-            tokens: 0.0,
-            token_rate: 1.0,
-            token_burst: 1.0,
-            tokens_at: Instant::now(),
+            pacing: None,
+            paced_until: None,
             index_due: true,
             typing: HashMap::new(),
             online: false,
@@ -247,9 +246,7 @@ impl<'a> Connection<'a> {
             Ok(other) => return dropped(format!("unexpected first frame {other:?}")),
             Err(e) => return dropped(e),
         };
-        self.token_rate = (hello.rate_per_sec * 0.5).max(0.5);
-        self.token_burst = (f64::from(hello.rate_burst) / 2.0).clamp(1.0, 16.0);
-        self.tokens = self.token_burst;
+        self.pacing = Some(pacing(hello.rate_per_sec * 0.5, f64::from(hello.rate_burst) / 2.0));
         let heartbeat_every = Duration::from_millis(u64::from(hello.heartbeat_interval_ms.max(100)));
 
         // identify or resume
@@ -826,15 +823,18 @@ impl<'a> Connection<'a> {
     // ----- outbox ---------------------------------------------------------
 
     fn take_token(&mut self) -> bool {
-        let now = Instant::now();
-        self.tokens =
-            (self.tokens + now.duration_since(self.tokens_at).as_secs_f64() * self.token_rate).min(self.token_burst);
-        self.tokens_at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
+        use governor::clock::Clock as _;
+        let Some(pacing) = &self.pacing else { return false };
+        match pacing.check() {
+            Ok(()) => {
+                self.paced_until = None;
+                true
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+                self.paced_until = Some(Instant::now() + wait);
+                false
+            }
         }
     }
 
@@ -847,9 +847,8 @@ impl<'a> Connection<'a> {
             return Some(at);
         }
         let sendable = self.next_sendable().is_some();
-        if sendable && self.in_flight.len() < WINDOW && self.tokens < 1.0 {
-            let wait = (1.0 - self.tokens) / self.token_rate;
-            return Some(self.tokens_at + Duration::from_secs_f64(wait));
+        if sendable && self.in_flight.len() < WINDOW {
+            return self.paced_until;
         }
         None
     }
@@ -1022,4 +1021,14 @@ fn is_voice_refusal(code: ErrorCode) -> bool {
             | ErrorCode::BadRequest
             | ErrorCode::InvalidField
     )
+}
+
+/// A pacing of `per_sec` sends a second (at least one every 2 s) with bursts
+/// of `burst` (1 to 16).
+fn pacing(per_sec: f64, burst: f64) -> governor::DefaultDirectRateLimiter {
+    let every = Duration::from_secs_f64(1.0 / per_sec.clamp(0.5, 1e9));
+    let burst = std::num::NonZeroU32::new(burst.clamp(1.0, 16.0) as u32).unwrap_or(std::num::NonZeroU32::MIN);
+    let quota =
+        governor::Quota::with_period(every).unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN));
+    governor::RateLimiter::direct(quota.allow_burst(burst))
 }

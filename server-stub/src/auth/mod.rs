@@ -56,7 +56,9 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <access token>".into()))?;
-        authenticate(state, token.trim()).await
+        let user = authenticate(state, token.trim()).await?;
+        state.limits().account(user.id)?;
+        Ok(user)
     }
 }
 

@@ -60,12 +60,12 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
     if sink.text(&encode(&hello)).await.is_err() {
         return;
     }
-    let mut limiter = RateLimiter::new(cfg.rate_per_sec, cfg.rate_burst);
+    let limiter = crate::limits::Direct::per_second(cfg.rate_per_sec, cfg.rate_burst);
     let deadline = cfg.heartbeat_interval.mul_f64(1.5);
 
     // Until identified: identify, or resume (which may fail and fall back to identify).
     let (user, session) = loop {
-        let frame = match read_frame(&mut stream, &state, deadline, &mut limiter, &|_| {}).await {
+        let frame = match read_frame(&mut stream, &state, deadline, &limiter, &|_| {}).await {
             Ok(f) => f,
             Err(ReadEnd::Violation(code, reason)) => return close(&mut sink, code, &reason).await,
             Err(ReadEnd::Shutdown) => return close(&mut sink, CloseCode::GoingAway, "server shutting down").await,
@@ -121,7 +121,7 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
     // not also poll the reader (each poll of a socket read costs).
     let hub = state.chat().hub().clone();
     let mut writer = state.hub().connections().spawn(write_loop(session.clone(), conn, sink, hub));
-    let reader = read_loop(&mut stream, &state, &user, &session, deadline, &mut limiter);
+    let reader = read_loop(&mut stream, &state, &user, &session, deadline, &limiter);
     // The connection lives as long as the token it was opened with (the
     // same 2 s of clock skew the verifier allows): the client renews it and
     // resumes, losing nothing; one that cannot renew is signed out.
@@ -225,7 +225,7 @@ async fn read_loop(
     user: &AuthUser,
     session: &Arc<Session>,
     deadline: Duration,
-    limiter: &mut RateLimiter,
+    limiter: &crate::limits::Direct,
 ) -> ReadEnd {
     loop {
         let frame = match read_frame(stream, state, deadline, limiter, &|p| session.pong(p)).await {
@@ -244,7 +244,7 @@ async fn read_frame(
     stream: &mut Reader,
     state: &AppState,
     deadline: Duration,
-    limiter: &mut RateLimiter,
+    limiter: &crate::limits::Direct,
     ping: &(dyn Fn(Bytes) + Sync),
 ) -> Result<ClientFrame, ReadEnd> {
     let shutdown = state.shutdown().clone();
@@ -377,31 +377,4 @@ async fn close(sink: &mut Writer, code: CloseCode, reason: &str) {
 
 async fn close_raw(sink: &mut Writer, code: u16, reason: &str) {
     let _ = tokio::time::timeout(Duration::from_secs(2), sink.close(code, reason)).await;
-}
-
-/// A token bucket: `rate` frames per second, bursts of `burst`.
-#[derive(Debug)]
-struct RateLimiter {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    at: Instant,
-}
-
-impl RateLimiter {
-    fn new(rate: f64, burst: f64) -> Self {
-        Self { rate, burst, tokens: burst, at: Instant::now() }
-    }
-
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
 }

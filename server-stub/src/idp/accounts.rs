@@ -177,8 +177,31 @@ fn six_digits() -> String {
     format!("{:06}", rand::random_range(0..1_000_000u32))
 }
 
+/// argon2 hashes running at once (each takes ~19 MiB and a core for tens of
+/// milliseconds): one per core; more wait their turn.
+static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get).min(8))
+});
+
+/// argon2 hashes run by this process (tests check that refused tries cost none).
+static ARGON2_RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many argon2 hashes this process has run.
+#[doc(hidden)]
+#[must_use]
+pub fn argon2_runs() -> u64 {
+    ARGON2_RUNS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A turn to run argon2.
+async fn argon2_slot() -> Result<tokio::sync::SemaphorePermit<'static>, IdpError> {
+    ARGON2_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ARGON2_SLOTS.acquire().await.map_err(|e| IdpError::Other(format!("argon2 slots closed: {e}")))
+}
+
 /// Hashes a password with argon2id (off the async threads).
 pub(crate) async fn hash_password(password: String) -> Result<String, IdpError> {
+    let _slot = argon2_slot().await?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -194,6 +217,7 @@ pub(crate) async fn hash_password(password: String) -> Result<String, IdpError> 
 /// whether the account exists.
 async fn verify_password(password: String, phc: Option<String>) -> Result<bool, IdpError> {
     static DUMMY: OnceLock<Option<String>> = OnceLock::new();
+    let _slot = argon2_slot().await?;
     tokio::task::spawn_blocking(move || {
         let argon = Argon2::default();
         match phc {

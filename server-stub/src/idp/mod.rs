@@ -27,6 +27,7 @@
 mod accounts;
 pub mod devclient;
 mod keys;
+pub mod limits;
 pub mod mail;
 mod oauth;
 mod pages;
@@ -47,6 +48,7 @@ use axum::{
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
+pub use accounts::argon2_runs;
 pub use mail::{Mail, MailError, Mailer};
 
 use crate::{config::Config, db::Db};
@@ -117,6 +119,8 @@ pub struct Idp {
     exposed: bool,
     /// Revoked sign-ins whose access tokens may still be alive.
     pub revocations: revocation::Revocations,
+    /// Abuse limits.
+    pub limits: limits::IdpLimits,
 }
 
 impl Idp {
@@ -147,6 +151,7 @@ impl Idp {
         }
         let revocations = revocation::Revocations::load(&db, config.dev_access_token_ttl).await?;
         Ok(Arc::new(Self {
+            limits: limits::IdpLimits::new(config.limits.auth_per_min),
             revocations,
             exposed: config.dev_idp_exposed,
             db,
@@ -221,6 +226,7 @@ impl Idp {
             .route("/forgotPassword", get(ui::forgot_page).post(ui::forgot))
             .route("/confirmForgotPassword", post(ui::reset))
             .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+            .layer(axum::middleware::from_fn_with_state(Arc::clone(self), limits::per_address))
             .layer(axum::middleware::map_response_with_state(self.exposed, pages::warn_if_exposed))
             .with_state(Arc::clone(self))
     }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::{
     Idp,
     accounts::{self, CodeCheck, Provider, SignUp},
+    limits::too_many,
     now_ms,
     oauth::{PageError, SessionMode, error_page, expired_page},
     pages::{self, Note},
@@ -97,6 +98,11 @@ pub(crate) async fn login(State(idp): State<Arc<Idp>>, form: Result<Form<Fields>
     };
     if f.password.is_empty() || f.password.len() > accounts::MAX_PASSWORD_BYTES {
         return bad(pages::sign_in(&req.id, None, &email, Note::Error("Incorrect email or password.")));
+    }
+    // Before any argon2 work.
+    if let Err(wait) = idp.limits.password_try(&email) {
+        tracing::warn!("development provider: too many password tries for one account");
+        return Ok(too_many(wait, false, "Too many sign-in attempts for this account"));
     }
     match idp.password_sign_in(&email, &f.password).await? {
         Some(account) => finish(&idp, &req.id, &account, now_ms(), SessionMode::Start).await,
@@ -183,6 +189,9 @@ pub(crate) async fn sign_up(State(idp): State<Arc<Idp>>, form: Result<Form<Field
     if let Some(problem) = accounts::password_problem(&f.password) {
         return bad(pages::sign_up(&req.id, &email, &name, Note::Error(&problem)));
     }
+    if let Err(wait) = idp.limits.mail(&email) {
+        return Ok(too_many(wait, false, "Too many codes were mailed to this address"));
+    }
     match idp.start_sign_up(&email, &name, &f.password).await? {
         SignUp::CodeSent => ok(pages::confirm(&req.id, &email, Note::None)),
         SignUp::Exists => Ok(pages::html(
@@ -209,6 +218,9 @@ pub(crate) async fn confirm_sign_up(
     // Confirm even if the sign-in request has meanwhile expired: the account
     // is then ready, and the person signs in again from the app.
     let pending = idp.pending(&f.rid).await?;
+    if let Err(wait) = idp.limits.code_try("signup", &email) {
+        return Ok(too_many(wait, false, "Too many codes were tried for this address"));
+    }
     match idp.confirm_sign_up(&email, &f.code).await? {
         CodeCheck::Ok(account) => match pending {
             Some(req) => finish(&idp, &req.id, &account, now_ms(), SessionMode::Start).await,
@@ -232,6 +244,9 @@ pub(crate) async fn resend_code(State(idp): State<Arc<Idp>>, form: Result<Form<F
     let Some(email) = accounts::normalize_email(&f.email) else {
         return bad(pages::sign_up(&req.id, &f.email, "", Note::Error("Enter a valid email address.")));
     };
+    if let Err(wait) = idp.limits.mail(&email) {
+        return Ok(too_many(wait, false, "Too many codes were mailed to this address"));
+    }
     if idp.resend_sign_up(&email).await? {
         ok(pages::confirm(&req.id, &email, Note::Info("We mailed you a new code.")))
     } else {
@@ -258,6 +273,9 @@ pub(crate) async fn forgot(State(idp): State<Arc<Idp>>, form: Result<Form<Fields
     let Some(email) = accounts::normalize_email(&f.email) else {
         return bad(pages::forgot(&req.id, &f.email, Note::Error("Enter a valid email address.")));
     };
+    if let Err(wait) = idp.limits.mail(&email) {
+        return Ok(too_many(wait, false, "Too many codes were mailed to this address"));
+    }
     idp.start_reset(&email).await?;
     ok(pages::reset(&req.id, &email, Note::None))
 }
@@ -270,6 +288,11 @@ pub(crate) async fn reset(State(idp): State<Arc<Idp>>, form: Result<Form<Fields>
     };
     if let Some(problem) = accounts::password_problem(&f.password) {
         return bad(pages::reset(&f.rid, &email, Note::Error(&problem)));
+    }
+    // Tries are counted per account over time, not per code: asking for a
+    // new code gives no new tries.
+    if let Err(wait) = idp.limits.code_try("reset", &email) {
+        return Ok(too_many(wait, false, "Too many codes were tried for this address"));
     }
     match idp.confirm_reset(&email, &f.code, &f.password).await? {
         CodeCheck::Ok(()) => {

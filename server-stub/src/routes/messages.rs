@@ -27,6 +27,8 @@ pub async fn send_rest(
     Path(channel_id): Path<ChannelId>,
     Json(req): Json<SendMessage>,
 ) -> ApiResult<Json<SendAck>> {
+    // The same rate as gateway frames: REST is no way around it.
+    state.limits().send(user.id)?;
     Ok(Json(state.chat().send_message(user.id, channel_id, req).await?))
 }
 

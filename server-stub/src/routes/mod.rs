@@ -142,6 +142,7 @@ pub fn app(state: AppState) -> Router {
     }
     router
         .fallback(|| async { ApiError::NotFound("route") })
+        .layer(middleware::from_fn_with_state(state, per_address))
         .layer(middleware::from_fn(log_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let matched =
@@ -152,6 +153,22 @@ pub fn app(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+}
+
+/// Counts every request against its client address's limit
+/// (`--http-rate-per-sec`): 429 with `Retry-After` past it.
+async fn per_address(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(axum::extract::ConnectInfo(peer)) =
+        req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        && let Err(e) = state.limits().request(peer.ip())
+    {
+        return axum::response::IntoResponse::into_response(e);
+    }
+    next.run(req).await
 }
 
 /// Logs the cause of every 5xx (handlers attach it; nothing logs inside

@@ -71,6 +71,7 @@ pub async fn upload_icon(
     Path(server_id): Path<ServerId>,
     body: Bytes,
 ) -> ApiResult<Json<Server>> {
+    state.limits().upload(user.id, body.len())?;
     Ok(Json(state.chat().upload_server_icon(user.id, server_id, body).await?))
 }
 

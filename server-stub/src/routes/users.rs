@@ -37,6 +37,7 @@ pub async fn update_me(
     responses((status = 200, body = Me), (status = 413, body = pq_protocol::ErrorBody),
         (status = 415, body = pq_protocol::ErrorBody)))]
 pub async fn upload_avatar(State(state): State<AppState>, user: AuthUser, body: Bytes) -> ApiResult<Json<Me>> {
+    state.limits().upload(user.id, body.len())?;
     Ok(Json(state.chat().upload_avatar(user.id, body).await?))
 }
 

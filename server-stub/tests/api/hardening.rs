@@ -113,3 +113,141 @@ async fn a_person_holds_at_most_the_configured_number_of_sessions() {
     let (_gw, frames) = Gw::resume(&ts.url, &t.access_token, dropped, 0).await;
     assert!(matches!(frames.last(), Some(ServerFrame::InvalidSession(_))), "{frames:?}");
 }
+
+#[tokio::test]
+async fn twenty_wrong_passwords_get_429_and_cost_no_more_argon2_work() {
+    let ts = TestServer::start().await;
+    ts.sign_up("pat@example.com", "Pat", "correct horse battery").await;
+    let mut statuses = Vec::new();
+    let mut work_when_refused = None;
+    for _ in 0..20 {
+        let before = pq_server::idp::argon2_runs();
+        let status = ts.sign_in_password("pat@example.com", "wrong password!").await.unwrap_err().0;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            work_when_refused = Some(work_when_refused.unwrap_or(0) + pq_server::idp::argon2_runs() - before);
+        }
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(&statuses[..10], &[401; 10], "{statuses:?}");
+    assert_eq!(&statuses[10..], &[429; 10], "{statuses:?}");
+    assert_eq!(work_when_refused, Some(0), "a refused try runs no argon2");
+    // Even the right password waits now: the account is being guessed at.
+    assert_eq!(ts.sign_in_password("pat@example.com", "correct horse battery").await.unwrap_err().0, 429);
+    // Another account is not affected.
+    ts.sign_up("sam@example.com", "Sam", "another good password").await;
+    ts.sign_in_password("sam@example.com", "another good password").await.unwrap();
+}
+
+#[tokio::test]
+async fn reset_codes_cannot_be_guessed_by_asking_for_new_ones() {
+    let ts = TestServer::start().await;
+    ts.sign_up("pat@example.com", "Pat", "correct horse battery").await;
+    let mut statuses = Vec::new();
+    for round in 0..3 {
+        // A fresh code each round, then wrong guesses.
+        let auth = ts.begin().await;
+        let href = pq_server::idp::devclient::html_link(&auth.page, "Forgot your password?").unwrap();
+        let (_, page, _) = ts.get_page(&ts.at(&href)).await;
+        let (status, page, _) =
+            ts.post_form(&crate::common::html_form(&page, "/forgotPassword"), &[("email", "pat@example.com")]).await;
+        assert_eq!(status, StatusCode::OK, "round {round}: {page}");
+        let real = ts.last_code("pat@example.com").unwrap();
+        let wrong = if real == "000000" { "111111" } else { "000000" };
+        let form = crate::common::html_form(&page, "/confirmForgotPassword");
+        for _ in 0..5 {
+            let (status, _, _) = ts.post_form(&form, &[("code", wrong), ("password", "a brand new password")]).await;
+            statuses.push(status.as_u16());
+        }
+    }
+    // Ten tries per account over time, whatever the number of codes.
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 10, "{statuses:?}");
+    assert!(statuses[10..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn mail_and_authorization_requests_are_limited_per_address_and_per_email() {
+    let ts = TestServer::start_with(|a| a.auth_rate_per_min = 8.0).await;
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let (status, _, _) = ts.get_page(&ts.begin_at().1).await;
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 200, 429, 429], "authorization requests per address");
+    let resp = ts.http.get(ts.begin_at().1).send().await.unwrap();
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=8).contains(&retry), "{retry}");
+    // Token requests answer in OAuth's JSON shape.
+    let (status, body) = ts.refresh("nonsense").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests")));
+
+    // Mails per email: five, then wait (with many addresses' worth of budget).
+    let ts = TestServer::start().await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let auth = ts.begin().await;
+        let href = pq_server::idp::devclient::html_link(&auth.page, "Forgot your password?").unwrap();
+        let (_, page, _) = ts.get_page(&ts.at(&href)).await;
+        let form = crate::common::html_form(&page, "/forgotPassword");
+        statuses.push(ts.post_form(&form, &[("email", "victim@example.com")]).await.0.as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
+}
+
+#[tokio::test]
+async fn rest_requests_sends_and_uploads_are_limited_with_retry_after_and_the_error_shape() {
+    // Per address: a burst of twice the rate, then 429 for everything.
+    let ts = TestServer::start_with(|a| a.http_rate_per_sec = 0.25).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(reqwest::get(ts.at("/healthz")).await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [200, 429, 429, 429], "a burst of one (0.5 rounds down)");
+    let resp = reqwest::get(ts.at("/healthz")).await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert!(body["retry_after_ms"].as_u64().unwrap() > 0, "{body}");
+
+    // Per account: sends through REST at the gateway's frame rate.
+    let ts = TestServer::start_with(|a| {
+        a.rate_per_sec = 1.0;
+        a.rate_burst = 3.0;
+        a.upload_mib_per_hour = 1;
+    })
+    .await;
+    let t = ts.sign_in("alice@example.com", "Alice").await;
+    let api = Api::new(&ts.url, &t.access_token);
+    let state: pq_protocol::models::ServerState = api.post("/api/servers", serde_json::json!({"name": "Limits"})).await;
+    let general = state.channels.iter().find(|c| c.name == "general").unwrap().id;
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let (status, body) = api
+            .call(
+                Method::POST,
+                &format!("/api/channels/{general}/messages"),
+                Some(serde_json::json!({"client_id": pq_protocol::ClientMessageId::new(), "body": format!("n{n}")})),
+            )
+            .await;
+        if status == 429 {
+            assert_eq!(body["code"], "rate_limited", "{body}");
+        }
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+
+    // Uploads: 1 MiB an hour.
+    let blob = vec![0u8; 700 * 1024];
+    let put = |bytes: Vec<u8>| {
+        ts.http
+            .put(ts.at("/api/users/@me/avatar"))
+            .bearer_auth(&t.access_token)
+            .header("content-type", "image/png")
+            .body(bytes)
+            .send()
+    };
+    assert_eq!(put(blob.clone()).await.unwrap().status(), 415, "counted, then refused as not an image");
+    let resp = put(blob).await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
+}
