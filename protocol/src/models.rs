@@ -157,7 +157,7 @@ wire! {
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         pub display_name: Option<String>,
-        /// New avatar URL (http(s) or a `/media/` path); an empty string removes it.
+        /// New avatar: a `/media/` path on this server (upload with `PUT /api/users/@me/avatar`); an empty string removes it.
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         pub avatar_url: Option<String>,
@@ -175,7 +175,7 @@ wire! {
         pub id: ServerId,
         /// Name.
         pub name: String,
-        /// Image (a `/media/…` path on this server, or an absolute URL).
+        /// Image (a `/media/…` path on this server).
         pub icon_url: Option<String>,
         /// Current owner.
         pub owner_id: UserId,
@@ -196,7 +196,7 @@ wire! {
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         pub name: Option<String>,
-        /// New image URL; an empty string removes it. (Upload with `PUT /api/servers/{id}/icon`.)
+        /// New image: a `/media/` path on this server; an empty string removes it. (Upload with `PUT /api/servers/{id}/icon`.)
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         pub icon_url: Option<String>,

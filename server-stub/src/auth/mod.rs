@@ -104,7 +104,9 @@ async fn account_for(state: &AppState, identity: &Identity, token: &str) -> Resu
                 subject: identity.subject.clone(),
                 email: info.email.clone(),
                 display_name,
-                avatar_url: info.picture.clone(),
+                // Pictures come only from this server's /media (see
+                // `chat::validate::image_url`); the issuer's is not fetched.
+                avatar_url: None,
                 is_admin,
                 created_at: pq_protocol::Timestamp::now(),
             })

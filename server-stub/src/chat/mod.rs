@@ -56,7 +56,7 @@ use pq_protocol::{
 use tokio_util::sync::CancellationToken;
 
 use self::{
-    access::{channel_access, require_admin},
+    access::{channel_access, may_remove, require_admin, role_in},
     directory::Published,
     store::{ReadPool, SqliteStore, Store, StoreError},
     writer::{Writer, WriterStats},
@@ -143,12 +143,25 @@ impl Chat {
         })
     }
 
-    fn voice_admin(&self, user: UserId, channel: ChannelId, what: &str) -> ApiResult<()> {
-        let (_, kind, role) = channel_access(&self.dir.read(), channel, user)?;
+    /// Owner and admins act on people below them (an admin cannot mute the
+    /// owner or another admin); anyone may act on themselves.
+    fn voice_admin(&self, user: UserId, channel: ChannelId, target: UserId, what: &str) -> ApiResult<()> {
+        let dir = self.dir.read();
+        let (server, kind, role) = channel_access(&dir, channel, user)?;
         if kind != ChannelKind::Voice {
             return Err(ApiError::BadRequest("not a voice channel".into()));
         }
-        require_admin(role, what)
+        require_admin(role, what)?;
+        if target != user
+            && let Ok(theirs) = role_in(&dir, server, target)
+            && !may_remove(role, theirs)
+        {
+            return Err(ApiError::Forbidden(format!(
+                "you cannot {what} whose role is {} (not below yours)",
+                theirs.as_str()
+            )));
+        }
+        Ok(())
     }
 
     /// STUN and TURN servers for `user`'s peer connections (TURN credentials
@@ -169,7 +182,7 @@ impl Chat {
         target: UserId,
         mute: bool,
     ) -> ApiResult<VoiceState> {
-        self.voice_admin(user, channel, "mute people in voice rooms")?;
+        self.voice_admin(user, channel, target, "mute people in voice rooms")?;
         self.hub.voice_moderate(channel, target, mute)
     }
 
@@ -178,7 +191,7 @@ impl Chat {
     /// # Errors
     /// 400, 403, 404, 409 (not in the room).
     pub fn voice_disconnect(&self, user: UserId, channel: ChannelId, target: UserId) -> ApiResult<()> {
-        self.voice_admin(user, channel, "disconnect people from voice rooms")?;
+        self.voice_admin(user, channel, target, "disconnect people from voice rooms")?;
         self.hub.voice_disconnect(channel, target)
     }
 }

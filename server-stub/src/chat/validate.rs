@@ -23,8 +23,10 @@ pub fn name(field: &'static str, raw: &str, max: usize) -> Result<String, ApiErr
     Ok(name.to_owned())
 }
 
-/// Validates an image URL someone sets by hand: `http(s)://…` or a `/media/`
-/// path on this server. An empty string means "remove".
+/// Validates an image URL someone sets by hand: only a `/media/` path on this
+/// server (an upload). A URL elsewhere would make every viewer's app fetch it,
+/// telling whoever runs that address who is online and from where, and could
+/// point the apps at their own loopback ports. An empty string means "remove".
 ///
 /// # Errors
 /// [`ApiError::InvalidField`] naming `field`.
@@ -39,10 +41,10 @@ pub fn image_url(field: &'static str, raw: &str) -> Result<Option<String>, ApiEr
     if s.starts_with("/media/") && s[7..].bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(Some(s.to_owned()));
     }
-    match url::Url::parse(s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(s.to_owned())),
-        _ => Err(ApiError::invalid(field, format!("{field} must be an http(s) URL or a /media/ path"))),
-    }
+    Err(ApiError::invalid(
+        field,
+        format!("{field} must be a /media/ path on this server: upload the picture instead of linking to it"),
+    ))
 }
 
 /// Validates a reaction: one emoji or a short name without spaces.

@@ -157,6 +157,10 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
     state.hub().detach(&session, conn, invalidate);
 }
 
+/// How long a writer cut off as too slow may still take to finish the batch
+/// it was writing (so the close frame can follow a whole frame).
+const SLOW_WRITE_PATIENCE: Duration = Duration::from_secs(20);
+
 /// When a connection opened with a token that expires at `exp` (seconds
 /// since the epoch) must end.
 fn token_expiry(exp: u64) -> Instant {
@@ -182,13 +186,31 @@ async fn write_loop(session: Arc<Session>, conn: u64, mut sink: Writer, hub: Arc
     loop {
         match session.next_step(conn) {
             WriterStep::Write(batch) => {
-                let killed = tokio::select! {
-                    r = sink.texts(&batch) => if r.is_err() { return } else { false },
-                    // Blocked on a full socket while the queue overflowed.
-                    () = session.killed().cancelled() => true,
+                // Ok(true): written; Ok(false): cut off as too slow but the
+                // batch got out; Err(()): the socket is done for.
+                let outcome: Result<bool, ()> = {
+                    let write = sink.texts(&batch);
+                    tokio::pin!(write);
+                    tokio::select! {
+                        r = &mut write => r.map(|()| true).map_err(drop),
+                        // Blocked on a full socket while the queue overflowed
+                        // (and was dropped). A frame cut in the middle would
+                        // garble the stream, so the batch is finished if the
+                        // client reads it in time; then it hears why.
+                        () = session.killed().cancelled() => {
+                            match tokio::time::timeout(SLOW_WRITE_PATIENCE, write).await {
+                                Ok(Ok(())) => Ok(false),
+                                _ => Err(()), // Not reading at all: drop the socket.
+                            }
+                        }
+                    }
                 };
-                if killed {
-                    return close(sink, CloseCode::SlowConsumer, "too slow to read; reconnect and backfill").await;
+                match outcome {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return close(sink, CloseCode::SlowConsumer, "too slow to read; reconnect and backfill").await;
+                    }
+                    Err(()) => return,
                 }
                 last_write = Some(Instant::now());
             }

@@ -660,6 +660,15 @@ impl Hub {
         }
     }
 
+    /// Frames held in every session's outbox (queued and kept for resume):
+    /// what slow or absent readers cost the server, bounded by
+    /// `--client-queue` plus the resume window's share per session.
+    #[must_use]
+    pub fn held_frames(&self) -> usize {
+        let st = self.state.read().expect("hub lock");
+        st.sessions.values().map(|s| s.out.lock().expect("outbox lock").frames.len()).sum()
+    }
+
     /// Closes every session's socket with `code` (at shutdown).
     pub fn close_all(&self, code: CloseCode, reason: &str) {
         let st = self.state.read().expect("hub lock");

@@ -321,27 +321,38 @@ async fn a_reader_too_slow_is_cut_off_and_memory_stays_bounded() {
         let _ = chunk;
     }
     assert_eq!(sent, n);
+    // What the server holds for its two sessions stays within the queue
+    // bound (64 each, plus as many kept for resume), whatever the flood.
+    let held = ts.server.state.hub().held_frames();
+    assert!(held <= 2 * (64 + 64), "the server holds {held} frames after {n} toasts");
     assert_eq!(
         tokio::time::timeout(Duration::from_secs(30), reader).await.unwrap().unwrap(),
         n,
         "a reader keeping up gets every toast"
     );
 
-    // The slow one was cut off: draining its socket ends well before n frames.
-    let mut frames = 0;
+    // The slow one was cut off with 4010: draining its socket gives at most
+    // what its queue and the kernel's buffers held, far less than n frames.
+    let (mut frames, mut bytes) = (0, 0);
     let end = loop {
         match tokio::time::timeout(Duration::from_secs(10), futures_util::StreamExt::next(&mut slow.ws)).await {
-            Ok(Some(Ok(Message::Text(_)))) => frames += 1,
+            Ok(Some(Ok(Message::Text(t)))) => {
+                frames += 1;
+                bytes += t.len();
+            }
             Ok(Some(Ok(Message::Close(c)))) => break c.map(|c| u16::from(c.code)),
             Ok(Some(Ok(_))) => {}
             Ok(None) | Ok(Some(Err(_))) => break None,
             Err(_) => panic!("the slow reader was never cut off"),
         }
     };
-    assert!(frames < n, "got {frames} of {n}");
-    if let Some(code) = end {
-        assert_eq!(code, CloseCode::SlowConsumer.code());
-    }
+    assert_eq!(end, Some(CloseCode::SlowConsumer.code()), "closed as too slow, after {frames} frames");
+    let per_frame = bytes / frames.max(1);
+    // The batch being written when it was cut off (at most the 64 queued
+    // frames) + the 256 KiB kernel send buffer (which Linux doubles for its
+    // bookkeeping) + the small receive buffer.
+    assert!(bytes <= 64 * per_frame + 528 * 1024, "{bytes} bytes in {frames} frames (n = {n}, {per_frame} each)");
+    assert!(frames < n / 2, "got {frames} of {n}");
     // Its session is gone: resuming says so (the client backfills instead).
     let (_g, frames) = Gw::resume(&ts.url, &alice.token, session, 0).await;
     assert!(matches!(frames.last(), Some(ServerFrame::InvalidSession(_))));

@@ -381,6 +381,23 @@ async fn images_upload_and_profiles_change() {
             "invalid_field",
         )
         .await;
+    // Pictures from anywhere but this server's /media are refused: they
+    // would tell their owner who looks at them, and from where.
+    for foreign in ["https://tracker.example.com/pixel.png", "http://127.0.0.1:8080/admin", "//evil.example/a.png"] {
+        let body = alice
+            .fails(Method::PATCH, "/api/users/@me", Some(json!({"avatar_url": foreign})), 422, "invalid_field")
+            .await;
+        assert!(body["message"].as_str().unwrap().contains("upload"), "{body}");
+        alice
+            .fails(
+                Method::PATCH,
+                &format!("/api/servers/{}", server.id),
+                Some(json!({"icon_url": foreign})),
+                422,
+                "invalid_field",
+            )
+            .await;
+    }
     let looked: pq_protocol::models::User = bob.get(&format!("/api/users/{}", me.id)).await;
     assert_eq!(looked.avatar_url.as_deref(), Some(icon.as_str()));
 }

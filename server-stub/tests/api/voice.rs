@@ -220,6 +220,12 @@ async fn people_in_a_room_are_seen_by_the_server_and_signal_only_each_other() {
     // Moderation: members may not, admins may; everyone sees it.
     let path = format!("/api/channels/{room}/voice/{alice_id}");
     bob.fails(Method::PATCH, &path, Some(json!({"server_mute": true})), 403, "forbidden").await;
+    // An admin acts only on people below them: not on the owner.
+    let member_path = format!("/api/servers/{}/members/{bob_id}", s.server.id);
+    alice.ok::<serde_json::Value>(Method::PATCH, &member_path, Some(json!({"role": "admin"}))).await;
+    let body = bob.fails(Method::PATCH, &path, Some(json!({"server_mute": true})), 403, "forbidden").await;
+    assert!(body["message"].as_str().unwrap().contains("owner"), "{body}");
+    alice.ok::<serde_json::Value>(Method::PATCH, &member_path, Some(json!({"role": "member"}))).await;
     let path = format!("/api/channels/{room}/voice/{bob_id}");
     let v: VoiceState = alice.ok(Method::PATCH, &path, Some(json!({"server_mute": true}))).await;
     assert!(v.server_mute);

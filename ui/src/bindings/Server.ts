@@ -17,7 +17,7 @@ id: ServerId,
  */
 name: string, 
 /**
- * Image (a `/media/…` path on this server, or an absolute URL).
+ * Image (a `/media/…` path on this server).
  */
 icon_url: string | null, 
 /**

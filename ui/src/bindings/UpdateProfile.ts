@@ -9,6 +9,6 @@ export type UpdateProfile = {
  */
 display_name?: string, 
 /**
- * New avatar URL (http(s) or a `/media/` path); an empty string removes it.
+ * New avatar: a `/media/` path on this server (upload with `PUT /api/users/@me/avatar`); an empty string removes it.
  */
 avatar_url?: string, };

@@ -9,6 +9,6 @@ export type UpdateServer = {
  */
 name?: string, 
 /**
- * New image URL; an empty string removes it. (Upload with `PUT /api/servers/{id}/icon`.)
+ * New image: a `/media/` path on this server; an empty string removes it. (Upload with `PUT /api/servers/{id}/icon`.)
  */
 icon_url?: string, };
