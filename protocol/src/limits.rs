@@ -58,14 +58,35 @@ pub const MAX_MESSAGE_CHARS: usize = Plan::Premium.max_message_chars();
 pub const MAX_NAME_CHARS: usize = 100;
 /// Longest display name, in characters.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
-/// Longest avatar or icon URL, in bytes.
-pub const MAX_URL_BYTES: usize = 2_048;
-/// Longest reaction (an emoji or a short name), in bytes.
-pub const MAX_REACTION_BYTES: usize = 64;
+/// Longest avatar or icon URL, in characters.
+pub const MAX_URL_CHARS: usize = 2_048;
+/// Longest reaction (an emoji or a short name), in characters (so at most 64
+/// bytes: a flag or a family emoji is up to 7).
+pub const MAX_REACTION_CHARS: usize = 16;
 /// Distinct reactions one message may carry.
 pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
 /// Longest admin toast, in characters.
 pub const MAX_TOAST_CHARS: usize = 300;
+// The rules below are the ones pq-server applies, written as ECMA-262
+// regular expressions for the OpenAPI document. "Whitespace" is Unicode's
+// White_Space (what Rust's `trim` removes), "control" is category Cc (Rust's
+// `char::is_control`): both spelled out, as `\s` differs between engines.
+
+/// A name (server, channel, display name, toast): no control characters and
+/// at least one character that is not whitespace.
+pub const NAME_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$";
+/// A message body: at least one character that is not whitespace.
+pub const TEXT_PATTERN: &str = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+/// A reaction: no whitespace and no control characters.
+pub const REACTION_PATTERN: &str = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$";
+/// An image set by hand: a `/media/` path on this server, or nothing
+/// (whitespace only) to remove it.
+pub const IMAGE_URL_PATTERN: &str = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
+
+/// The largest `seq` a request may name: JavaScript's largest exact integer
+/// (2^53 − 1), far beyond any channel's message count.
+pub const MAX_SEQ: u64 = 9_007_199_254_740_991;
+
 /// Most messages one history page returns; also the default page size.
 pub const MAX_HISTORY_PAGE: u32 = 100;
 /// Largest gateway frame a client may send, in bytes. A frame carrying the

@@ -153,13 +153,15 @@ wire! {
     /// `PATCH /api/users/@me`. Absent fields stay as they are.
     #[derive(Default)]
     pub struct UpdateProfile {
-        /// New display name (1–64 characters).
+        /// New display name (1–64 characters, not only whitespace, no control characters).
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
         pub display_name: Option<String>,
         /// New avatar: a `/media/` path on this server (upload with `PUT /api/users/@me/avatar`); an empty string removes it.
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 2048, pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"))]
         pub avatar_url: Option<String>,
     }
 
@@ -185,20 +187,23 @@ wire! {
 
     /// `POST /api/servers`.
     pub struct CreateServer {
-        /// Name (1–100 characters).
+        /// Name (1–100 characters, not only whitespace, no control characters).
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
         pub name: String,
     }
 
     /// `PATCH /api/servers/{id}`.
     #[derive(Default)]
     pub struct UpdateServer {
-        /// New name.
+        /// New name (1–100 characters, not only whitespace, no control characters).
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
         pub name: Option<String>,
         /// New image: a `/media/` path on this server; an empty string removes it. (Upload with `PUT /api/servers/{id}/icon`.)
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 2048, pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"))]
         pub icon_url: Option<String>,
     }
 
@@ -223,7 +228,8 @@ wire! {
 
     /// `POST /api/servers/{id}/channels`.
     pub struct CreateChannel {
-        /// Name (1–100 characters).
+        /// Name (1–100 characters, not only whitespace, no control characters).
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
         pub name: String,
         /// Category, text or voice.
         pub kind: ChannelKind,
@@ -235,7 +241,8 @@ wire! {
 
     /// `PATCH /api/channels/{id}`: rename.
     pub struct UpdateChannel {
-        /// New name.
+        /// New name (1–100 characters, not only whitespace, no control characters).
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
         pub name: String,
     }
 
@@ -288,8 +295,9 @@ wire! {
 
     /// `PUT /api/channels/{id}/read`: mark read up to `seq` (never moves back).
     pub struct MarkRead {
-        /// Highest `seq` read.
+        /// Highest `seq` read (at most 2^53 − 1).
         #[cfg_attr(feature = "ts", ts(type = "number"))]
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_007_199_254_740_991_u64))]
         pub seq: u64,
     }
 
@@ -355,7 +363,9 @@ wire! {
     pub struct SendMessage {
         /// Client-generated id: resending the same id creates nothing new.
         pub client_id: ClientMessageId,
-        /// Text (1 character up to the plan's limit).
+        /// Text: not only whitespace, at most the plan's limit in characters (150 free, 500 basic, 1,000 premium;
+        /// longer than one's own plan allows: 422 `message_too_long`).
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"))]
         pub body: String,
         /// A message in the same channel to reply to.
         #[serde(default)]
@@ -380,7 +390,8 @@ wire! {
 
     /// `PATCH /api/channels/{cid}/messages/{mid}` (author only).
     pub struct EditMessage {
-        /// New text.
+        /// New text (the same rules as a new message's).
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"))]
         pub body: String,
     }
 
@@ -395,13 +406,15 @@ wire! {
     /// `POST /api/servers/{id}/invites`.
     #[derive(Default)]
     pub struct CreateInvite {
-        /// Seconds until it expires (default 7 days; `0` means never).
+        /// Seconds until it expires (default 7 days; `0` means never; at most 365 days).
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+        #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 31_536_000))]
         pub max_age_secs: Option<u64>,
-        /// How many people may use it (default unlimited).
+        /// How many people may use it (1–10,000; absent: unlimited).
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000))]
         pub max_uses: Option<u32>,
     }
 
@@ -450,7 +463,8 @@ wire! {
     /// `POST /api/admin/toasts`: a real-time toast to everyone connected
     /// (pq administrators only).
     pub struct CreateToast {
-        /// Text (1–300 characters).
+        /// Text (1–300 characters, not only whitespace, no control characters).
+        #[cfg_attr(feature = "openapi", schema(max_length = 300, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
         pub text: String,
     }
 

@@ -210,15 +210,31 @@ pub struct Json<T>(pub T);
 
 impl<S, T> FromRequest<S> for Json<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
     S: Send + Sync,
     T: DeserializeOwned,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(mut v)) => {
+                // Every request body is an object; serde would also read a
+                // struct from an array of its fields.
+                if !v.is_object() {
+                    return Err(ApiError::BadRequest("invalid request body: expected a JSON object".into()));
+                }
+                // JSON Schema calls 3.0 an integer; serde does not.
+                integral_floats_to_integers(&mut v);
+                serde_path_to_error::deserialize(v).map(Json).map_err(|e| {
+                    let at = e.path().to_string();
+                    let what = e.into_inner();
+                    ApiError::BadRequest(if at == "." {
+                        format!("invalid request body: {what}")
+                    } else {
+                        format!("invalid request body: {at}: {what}")
+                    })
+                })
+            }
             Err(rejection) => Err(match rejection {
                 JsonRejection::JsonDataError(e) => {
                     ApiError::BadRequest(format!("invalid request body: {}", e.body_text()))
@@ -233,6 +249,26 @@ where
                 other => ApiError::BadRequest(other.body_text()),
             }),
         }
+    }
+}
+
+/// Turns every number with no fractional part (`3.0`) into an integer, as
+/// JSON Schema (and so the OpenAPI document) counts it one.
+fn integral_floats_to_integers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9_007_199_254_740_992.0
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *v = serde_json::Value::from(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
     }
 }
 

@@ -1019,6 +1019,7 @@ fn is_voice_refusal(code: ErrorCode) -> bool {
             | ErrorCode::NotInRoom
             | ErrorCode::NotFound
             | ErrorCode::BadRequest
+            | ErrorCode::Conflict
             | ErrorCode::InvalidField
     )
 }

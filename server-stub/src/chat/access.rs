@@ -42,12 +42,12 @@ pub fn channel_access(
 /// The server of a text channel the caller is a member of.
 ///
 /// # Errors
-/// 404 when there is no such channel for the caller; 400 for categories and
+/// 404 when there is no such channel for the caller; 409 for categories and
 /// voice channels.
 pub fn text_channel(dir: &Directory, channel: ChannelId, user: UserId) -> Result<ServerId, ApiError> {
     let (server, kind, _) = channel_access(dir, channel, user)?;
     if kind != ChannelKind::Text {
-        return Err(ApiError::BadRequest(format!("this is a {} channel, not a text channel", kind.as_str())));
+        return Err(ApiError::Conflict(format!("this is a {} channel, not a text channel", kind.as_str())));
     }
     Ok(server)
 }

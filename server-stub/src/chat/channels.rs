@@ -24,14 +24,14 @@ use crate::{
 fn check_category(dir: &Directory, server: ServerId, parent: ChannelId) -> ApiResult<()> {
     match dir.channel(parent) {
         Some(c) if c.server == server && c.kind == ChannelKind::Category => Ok(()),
-        _ => Err(ApiError::invalid("parent_id", "parent_id must be a category of the same server")),
+        _ => Err(ApiError::Conflict("parent_id is not a category of this server".into())),
     }
 }
 
 /// Creates a channel or category (owner and admins).
 ///
 /// # Errors
-/// 403, 404, 409 (too many channels), 422.
+/// 403, 404, 409 (too many channels; `parent` not a category of this server), 422.
 pub fn create(
     tx: &mut Tx<'_>,
     user: UserId,
@@ -100,24 +100,26 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()
 /// and admins); channels not listed keep their place. Returns every channel.
 ///
 /// # Errors
-/// 403, 404, 422.
+/// 403, 404, 409 (a listed channel not in this server; a category into a category; a parent that is no category), 422 (listed twice).
 pub fn layout(tx: &mut Tx<'_>, user: UserId, server: ServerId, places: &[ChannelPlacement]) -> ApiResult<Vec<Channel>> {
     let role = role_in(tx.dir(), server, user)?;
     require_admin(role, "reorder channels")?;
     let mut seen = HashSet::new();
     for p in places {
-        let Some(c) = tx.dir().channel(p.id) else {
-            return Err(ApiError::invalid("channels", format!("unknown channel {}", p.id)));
+        // 409, not 404: the server is there; the layout names a channel it
+        // does not hold (perhaps one deleted a moment ago).
+        let Some(c) = tx.dir().channel(p.id).filter(|c| c.server == server) else {
+            return Err(ApiError::Conflict(format!("channel {} is not in this server", p.id)));
         };
-        if c.server != server {
-            return Err(ApiError::invalid("channels", format!("channel {} is not in this server", p.id)));
-        }
         if !seen.insert(p.id) {
             return Err(ApiError::invalid("channels", format!("channel {} is listed twice", p.id)));
         }
         match (c.kind, p.parent_id) {
             (ChannelKind::Category, Some(_)) => {
-                return Err(ApiError::invalid("channels", "categories cannot be put inside another category"));
+                return Err(ApiError::Conflict(format!(
+                    "{} is a category: categories cannot be put inside another",
+                    p.id
+                )));
             }
             (_, Some(parent)) => check_category(tx.dir(), server, parent)?,
             (_, None) => {}

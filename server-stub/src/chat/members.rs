@@ -58,11 +58,11 @@ pub fn leave(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<()> {
 /// may remove members (not admins or the owner).
 ///
 /// # Errors
-/// 400 (oneself), 403, 404.
+/// 409 (oneself: leave instead), 403, 404.
 pub fn kick(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
     let role = role_in(tx.dir(), server, user)?;
     if target == user {
-        return Err(ApiError::BadRequest("to leave a server, use DELETE /api/servers/{id}/members/@me".into()));
+        return Err(ApiError::Conflict("to leave a server, use DELETE /api/servers/{id}/members/@me".into()));
     }
     let target_role = tx.dir().role(server, target).ok_or(ApiError::NotFound("member"))?;
     if !may_remove(role, target_role) {
@@ -80,12 +80,12 @@ pub fn kick(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> 
 /// over; the previous owner becomes an admin.
 ///
 /// # Errors
-/// 400 (oneself), 403, 404.
+/// 403 (also for oneself), 404.
 pub fn set_role(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId, new: Role) -> ApiResult<()> {
     let role = role_in(tx.dir(), server, user)?;
     require_owner(role, "change roles")?;
     if target == user {
-        return Err(ApiError::BadRequest("you cannot change your own role; make someone else the owner".into()));
+        return Err(ApiError::Forbidden("you cannot change your own role; make someone else the owner".into()));
     }
     let current = tx.dir().role(server, target).ok_or(ApiError::NotFound("member"))?;
     if current == new {

@@ -49,7 +49,7 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     if let Some(reply) = req.reply_to
         && tx.store().message_meta(channel_id, reply)?.is_none()
     {
-        return Err(ApiError::invalid("reply_to", "reply_to must be a message in the same channel"));
+        return Err(ApiError::Conflict("reply_to is not a message of this channel".into()));
     }
     let seq = tx.dir().channel(channel_id).map_or(0, |c| c.last_seq) + 1;
     let now = tx.now();
@@ -156,7 +156,7 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: 
 /// Reacts to a message.
 ///
 /// # Errors
-/// 404, 422 (bad emoji), 409 (too many different reactions).
+/// 404, 422 (bad emoji), 409 (not a text channel; too many different reactions).
 pub fn react(
     tx: &mut Tx<'_>,
     user: UserId,
@@ -184,7 +184,7 @@ pub fn react(
 /// Takes one's reaction back.
 ///
 /// # Errors
-/// 404.
+/// 404, 409 (not a text channel), 422 (not a reaction).
 pub fn unreact(
     tx: &mut Tx<'_>,
     user: UserId,
@@ -192,6 +192,7 @@ pub fn unreact(
     message_id: MessageId,
     emoji: String,
 ) -> ApiResult<()> {
+    validate::emoji(&emoji)?;
     let server_id = text_channel(tx.dir(), channel_id, user)?;
     tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
     if tx.store().delete_reaction(message_id, user, &emoji)? {
@@ -204,8 +205,9 @@ pub fn unreact(
 /// newest message; never backwards) and returns the read state.
 ///
 /// # Errors
-/// 404 for channels the caller cannot see; 400 for non-text channels.
+/// 404 for channels the caller cannot see; 409 for non-text channels.
 pub fn mark_read(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, seq: u64) -> ApiResult<ReadState> {
+    let seq = validate::seq("seq", seq)?;
     let server_id = text_channel(tx.dir(), channel_id, user)?;
     let last_seq = tx.dir().channel(channel_id).map_or(0, |c| c.last_seq);
     let target = seq.min(last_seq);
@@ -321,9 +323,12 @@ impl Chat {
     /// as tombstones.
     ///
     /// # Errors
-    /// 404 for channels the caller cannot see; 400 for non-text channels.
+    /// 404 for channels the caller cannot see; 409 for non-text channels;
+    /// 422 for a `seq` above [`pq_protocol::limits::MAX_SEQ`].
     pub async fn history(&self, user: UserId, channel: ChannelId, q: HistoryQuery) -> ApiResult<MessagePage> {
         let server = text_channel(&self.dir.read(), channel, user)?;
+        q.after.map(|a| validate::seq("after", a)).transpose()?;
+        q.before.map(|b| validate::seq("before", b)).transpose()?;
         let limit = q.limit.unwrap_or(MAX_HISTORY_PAGE).clamp(1, MAX_HISTORY_PAGE);
         let page = match (q.after, q.before) {
             (Some(a), _) => Page::After(a),
@@ -336,13 +341,13 @@ impl Chat {
     /// Someone is typing: tells the channel's members (nothing is stored).
     ///
     /// # Errors
-    /// 404 for channels the caller cannot see; 400 for non-text channels.
+    /// 404 for channels the caller cannot see; 409 for non-text channels.
     pub fn typing(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
         let server = {
             let dir = self.dir.read();
             let (server, kind, _) = channel_access(&dir, channel, user)?;
             if kind != pq_protocol::models::ChannelKind::Text {
-                return Err(ApiError::BadRequest("typing is only for text channels".into()));
+                return Err(ApiError::Conflict("typing is only for text channels".into()));
             }
             server
         };

@@ -149,7 +149,7 @@ impl Chat {
         let dir = self.dir.read();
         let (server, kind, role) = channel_access(&dir, channel, user)?;
         if kind != ChannelKind::Voice {
-            return Err(ApiError::BadRequest("not a voice channel".into()));
+            return Err(ApiError::Conflict("not a voice channel".into()));
         }
         require_admin(role, what)?;
         if target != user

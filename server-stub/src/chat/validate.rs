@@ -1,24 +1,25 @@
 //! Checks of what people type: names, image addresses, reactions.
 
-use pq_protocol::limits::{MAX_REACTION_BYTES, MAX_URL_BYTES};
+use pq_protocol::limits::{MAX_REACTION_CHARS, MAX_SEQ, MAX_URL_CHARS};
 
 use crate::error::ApiError;
 
-/// Validates a server, channel, category or display name: trimmed, not
-/// empty, at most `max` characters, no control characters.
+/// Validates a server, channel, category or display name: at most `max`
+/// characters, no control characters, not only whitespace (exactly
+/// [`pq_protocol::limits::NAME_PATTERN`] and `maxLength`). Stored trimmed.
 ///
 /// # Errors
 /// [`ApiError::InvalidField`] naming `field`.
 pub fn name(field: &'static str, raw: &str, max: usize) -> Result<String, ApiError> {
+    if raw.chars().count() > max {
+        return Err(ApiError::invalid(field, format!("{field} must be at most {max} characters")));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, format!("{field} must not contain control characters")));
+    }
     let name = raw.trim();
     if name.is_empty() {
         return Err(ApiError::invalid(field, format!("{field} must not be empty")));
-    }
-    if name.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("{field} must be at most {max} characters")));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid(field, format!("{field} must not contain control characters")));
     }
     Ok(name.to_owned())
 }
@@ -31,12 +32,12 @@ pub fn name(field: &'static str, raw: &str, max: usize) -> Result<String, ApiErr
 /// # Errors
 /// [`ApiError::InvalidField`] naming `field`.
 pub fn image_url(field: &'static str, raw: &str) -> Result<Option<String>, ApiError> {
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(ApiError::invalid(field, format!("{field} is too long")));
+    }
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);
-    }
-    if s.len() > MAX_URL_BYTES {
-        return Err(ApiError::invalid(field, format!("{field} is too long")));
     }
     if s.starts_with("/media/") && s[7..].bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(Some(s.to_owned()));
@@ -47,18 +48,32 @@ pub fn image_url(field: &'static str, raw: &str) -> Result<Option<String>, ApiEr
     ))
 }
 
-/// Validates a reaction: one emoji or a short name without spaces.
+/// Validates a `seq` named in a request: at most [`MAX_SEQ`] (the document's
+/// `maximum`).
+///
+/// # Errors
+/// [`ApiError::InvalidField`] naming `field`.
+pub fn seq(field: &'static str, seq: u64) -> Result<u64, ApiError> {
+    if seq > MAX_SEQ {
+        return Err(ApiError::invalid(field, format!("{field} must be at most {MAX_SEQ}")));
+    }
+    Ok(seq)
+}
+
+/// Validates a reaction: one emoji or a short name without spaces or
+/// control characters, at most [`MAX_REACTION_CHARS`] characters
+/// ([`pq_protocol::limits::REACTION_PATTERN`]).
 ///
 /// # Errors
 /// [`ApiError::InvalidField`] (`emoji`).
 pub fn emoji(emoji: &str) -> Result<(), ApiError> {
     if emoji.is_empty()
-        || emoji.len() > MAX_REACTION_BYTES
+        || emoji.chars().count() > MAX_REACTION_CHARS
         || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(ApiError::invalid(
             "emoji",
-            format!("a reaction is one emoji or a short name without spaces (at most {MAX_REACTION_BYTES} bytes)"),
+            format!("a reaction is one emoji or a short name without spaces (at most {MAX_REACTION_CHARS} characters)"),
         ));
     }
     Ok(())

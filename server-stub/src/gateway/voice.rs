@@ -97,7 +97,7 @@ impl Hub {
             (ch.server, ch.kind)
         };
         if kind != ChannelKind::Voice {
-            return Err(ApiError::BadRequest("only voice channels can be joined".into()));
+            return Err(ApiError::Conflict("only voice channels can be joined".into()));
         }
         let size = self.voice_config().room_size;
         let others =

@@ -14,8 +14,22 @@ use crate::{
     state::AppState,
 };
 
-fn require_pq_admin(user: &AuthUser) -> ApiResult<()> {
-    if user.is_admin { Ok(()) } else { Err(ApiError::Forbidden("only pq administrators can do this".into())) }
+/// A signed-in pq administrator. Extracted before the body, so a caller who
+/// is not one hears 403 whatever they sent.
+#[derive(Debug)]
+pub struct PqAdmin(AuthUser);
+
+impl axum::extract::FromRequestParts<AppState> for PqAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> ApiResult<Self> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.is_admin {
+            Ok(Self(user))
+        } else {
+            Err(ApiError::Forbidden("only pq administrators can do this".into()))
+        }
+    }
 }
 
 /// Send a real-time toast to everyone connected (administrators only).
@@ -24,10 +38,9 @@ fn require_pq_admin(user: &AuthUser) -> ApiResult<()> {
         (status = 422, body = pq_protocol::ErrorBody)))]
 pub async fn toast(
     State(state): State<AppState>,
-    user: AuthUser,
+    PqAdmin(user): PqAdmin,
     Json(req): Json<CreateToast>,
 ) -> ApiResult<(StatusCode, Json<Toast>)> {
-    require_pq_admin(&user)?;
     let toast = state.chat().toast(user.id, &req.text).await?;
     tracing::info!(user_id = %user.id, "admin toast sent");
     Ok((StatusCode::ACCEPTED, Json(toast)))
@@ -39,11 +52,10 @@ pub async fn toast(
     responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody)))]
 pub async fn set_plan(
     State(state): State<AppState>,
-    user: AuthUser,
+    PqAdmin(user): PqAdmin,
     Path(target): Path<UserId>,
     Json(req): Json<SetPlan>,
 ) -> ApiResult<StatusCode> {
-    require_pq_admin(&user)?;
     state.chat().set_plan(target, req.plan).await?;
     tracing::info!(user_id = %target, plan = req.plan.as_str(), by = %user.id, "plan set");
     Ok(StatusCode::NO_CONTENT)

@@ -17,8 +17,9 @@ use crate::{
 #[utoipa::path(post, path = "/api/servers/{server_id}/channels", tag = "channels", request_body = CreateChannel,
     params(("server_id" = ServerId, Path)),
     responses((status = 201, body = Channel), (status = 403, body = pq_protocol::ErrorBody),
-        (status = 404, body = pq_protocol::ErrorBody), (status = 409, body = pq_protocol::ErrorBody),
-        (status = 422, body = pq_protocol::ErrorBody)))]
+        (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "The server holds 500 channels, or `parent_id` is not a category of this server", body = pq_protocol::ErrorBody),
+        (status = 422, description = "A name the rules refuse, or a category given a `parent_id`", body = pq_protocol::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -62,7 +63,9 @@ pub async fn delete(
 #[utoipa::path(put, path = "/api/servers/{server_id}/channels/layout", tag = "channels", request_body = ChannelLayout,
     params(("server_id" = ServerId, Path)),
     responses((status = 200, body = Vec<Channel>), (status = 403, body = pq_protocol::ErrorBody),
-        (status = 404, body = pq_protocol::ErrorBody), (status = 422, body = pq_protocol::ErrorBody)))]
+        (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "A listed channel is not in this server, a category is placed inside a category, or a `parent_id` is not a category of this server", body = pq_protocol::ErrorBody),
+        (status = 422, description = "A channel listed twice", body = pq_protocol::ErrorBody)))]
 pub async fn layout(
     State(state): State<AppState>,
     user: AuthUser,

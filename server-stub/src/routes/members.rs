@@ -42,8 +42,8 @@ pub async fn leave(
 /// may remove members (not admins or the owner).
 #[utoipa::path(delete, path = "/api/servers/{server_id}/members/{user_id}", tag = "members",
     params(("server_id" = ServerId, Path), ("user_id" = UserId, Path)),
-    responses((status = 204), (status = 400, body = pq_protocol::ErrorBody), (status = 403, body = pq_protocol::ErrorBody),
-        (status = 404, body = pq_protocol::ErrorBody)))]
+    responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "The caller named themselves: leaving is `DELETE …/members/@me`", body = pq_protocol::ErrorBody)))]
 pub async fn kick(
     State(state): State<AppState>,
     user: AuthUser,

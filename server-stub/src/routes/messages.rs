@@ -20,7 +20,8 @@ use crate::{
 #[utoipa::path(post, path = "/api/channels/{channel_id}/messages", tag = "messages", request_body = SendMessage,
     params(("channel_id" = ChannelId, Path)),
     responses((status = 200, body = SendAck), (status = 404, body = pq_protocol::ErrorBody),
-        (status = 422, body = pq_protocol::ErrorBody, description = "empty, too long for the plan (`message_too_long` with `limit`), or bad reply")))]
+        (status = 409, description = "Not a text channel, or `reply_to` is not a message of this channel", body = pq_protocol::ErrorBody),
+        (status = 422, body = pq_protocol::ErrorBody, description = "Empty, or longer than the author's plan allows (`message_too_long` with `limit`)")))]
 pub async fn send_rest(
     State(state): State<AppState>,
     user: AuthUser,
@@ -38,9 +39,11 @@ pub async fn send_rest(
 pub struct HistoryQuery {
     /// Messages with `seq` below this (newest first, returned oldest first).
     #[serde(default)]
+    #[param(maximum = 9_007_199_254_740_991_u64)]
     pub before: Option<u64>,
     /// Messages with `seq` above this (oldest first). Takes precedence over `before`.
     #[serde(default)]
+    #[param(maximum = 9_007_199_254_740_991_u64)]
     pub after: Option<u64>,
     /// At most this many (default and maximum 100).
     #[serde(default)]
@@ -51,7 +54,9 @@ pub struct HistoryQuery {
 /// the newest messages. Deleted messages appear as tombstones.
 #[utoipa::path(get, path = "/api/channels/{channel_id}/messages", tag = "messages",
     params(("channel_id" = ChannelId, Path), HistoryQuery),
-    responses((status = 200, body = MessagePage), (status = 404, body = pq_protocol::ErrorBody)))]
+    responses((status = 200, body = MessagePage), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel (a category or a voice channel)", body = pq_protocol::ErrorBody),
+        (status = 422, description = "`before` or `after` above 2^53 − 1", body = pq_protocol::ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     user: AuthUser,
@@ -67,7 +72,8 @@ pub async fn history(
     request_body = EditMessage,
     params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path)),
     responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
-        (status = 422, body = pq_protocol::ErrorBody)))]
+        (status = 409, description = "Not a text channel (a category or a voice channel)", body = pq_protocol::ErrorBody),
+        (status = 422, description = "Empty, or longer than the author's plan allows", body = pq_protocol::ErrorBody)))]
 pub async fn edit(
     State(state): State<AppState>,
     user: AuthUser,
@@ -82,7 +88,8 @@ pub async fn edit(
 /// It stays in history as a tombstone.
 #[utoipa::path(delete, path = "/api/channels/{channel_id}/messages/{message_id}", tag = "messages",
     params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path)),
-    responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody)))]
+    responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel (a category or a voice channel)", body = pq_protocol::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
@@ -94,8 +101,10 @@ pub async fn delete(
 
 /// React to a message.
 #[utoipa::path(put, path = "/api/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages",
-    params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path), ("emoji" = String, Path)),
-    responses((status = 204), (status = 404, body = pq_protocol::ErrorBody), (status = 422, body = pq_protocol::ErrorBody)))]
+    params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path), ("emoji" = String, Path, description = "One emoji or a short name: no whitespace or control characters, 1–16 characters", min_length = 1, max_length = 16, pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$")),
+    responses((status = 204), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel, or the message already carries 20 different reactions", body = pq_protocol::ErrorBody),
+        (status = 422, description = "Not a reaction (see `emoji`)", body = pq_protocol::ErrorBody)))]
 pub async fn react(
     State(state): State<AppState>,
     user: AuthUser,
@@ -107,8 +116,10 @@ pub async fn react(
 
 /// Take your reaction back.
 #[utoipa::path(delete, path = "/api/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages",
-    params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path), ("emoji" = String, Path)),
-    responses((status = 204), (status = 404, body = pq_protocol::ErrorBody)))]
+    params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path), ("emoji" = String, Path, description = "One emoji or a short name: no whitespace or control characters, 1–16 characters", min_length = 1, max_length = 16, pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$")),
+    responses((status = 204), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel", body = pq_protocol::ErrorBody),
+        (status = 422, description = "Not a reaction (see `emoji`)", body = pq_protocol::ErrorBody)))]
 pub async fn unreact(
     State(state): State<AppState>,
     user: AuthUser,

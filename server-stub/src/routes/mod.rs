@@ -126,12 +126,102 @@ fn uploads() -> OpenApiRouter<AppState> {
 /// The OpenAPI document (also served at `/openapi.json`).
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut doc = api_router().split_for_parts().1;
+    common_responses(&mut doc);
+    rules_across_fields(&mut doc);
+    doc
+}
+
+/// Rules that tie one field to another, which the derived schemas cannot
+/// state: a category has no `parent_id`.
+fn rules_across_fields(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = doc.components.as_mut() else { return };
+    use utoipa::openapi::{
+        RefOr,
+        schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema, Type},
+    };
+    if let Some(RefOr::T(schema)) = components.schemas.get_mut("CreateChannel") {
+        let kind = |kinds: &[&str]| ObjectBuilder::new().schema_type(Type::String).enum_values(Some(kinds.to_vec()));
+        let category = ObjectBuilder::new()
+            .property("kind", kind(&["category"]))
+            .property("parent_id", ObjectBuilder::new().schema_type(Type::Null));
+        let channel = ObjectBuilder::new().property("kind", kind(&["text", "voice"]));
+        let either = OneOfBuilder::new().item(category).item(channel);
+        let original = std::mem::replace(schema, Schema::Object(ObjectBuilder::new().build()));
+        *schema = Schema::AllOf(AllOfBuilder::new().item(original).item(either).build());
+    }
+}
+
+/// States on every operation the answers that come from the layers around
+/// the handlers, not from the handlers themselves: 401 (no or a bad token)
+/// on every operation that needs one; 400 for a malformed path parameter,
+/// query or JSON body; 404 where a path names something; 413 for a body over
+/// its limit; 429 (with `Retry-After`) everywhere. All carry an `ErrorBody`.
+fn common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{
+        Ref, RefOr, ResponseBuilder,
+        content::ContentBuilder,
+        header::Header,
+        path::ParameterIn,
+        schema::{Object, Type},
+    };
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let anonymous = op.security.as_ref().is_some_and(|reqs| {
+                reqs.iter().all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+            });
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has = |place: ParameterIn| {
+                params.iter().any(|p| matches!(p, RefOr::T(p) if std::mem::discriminant(&p.parameter_in) == std::mem::discriminant(&place)))
+            };
+            let (in_path, in_query, body) =
+                (has(ParameterIn::Path), has(ParameterIn::Query), op.request_body.is_some());
+            let r = &mut op.responses.responses;
+            let mut add = |status: &str, response: utoipa::openapi::Response| {
+                r.entry(status.to_owned()).or_insert(RefOr::T(response));
+            };
+            if !anonymous {
+                add(
+                    "401",
+                    error(
+                        "Not signed in: no access token, or one that is invalid, expired (`token_expired`) or revoked",
+                    )
+                    .build(),
+                );
+            }
+            if in_path || in_query || body {
+                add("400", error("A path parameter, query or JSON body that cannot be read (wrong type, missing field, no `Content-Type: application/json`)").build());
+            }
+            if in_path {
+                add("404", error("Nothing there, or nothing the caller may see").build());
+            }
+            if body {
+                add(
+                    "413",
+                    error("The body is larger than the operation accepts (64 KiB of JSON; 2 MiB for images)").build(),
+                );
+            }
+            add(
+                "429",
+                error("Too many requests from this address or account (`--http-rate-per-sec`, `--api-rate-per-sec`, sends at `--rate-per-sec`); `retry_after_ms` and `Retry-After` say when to try again")
+                    .header("Retry-After", Header::new(Object::with_type(Type::Integer)))
+                    .build(),
+            );
+        }
+    }
 }
 
 /// Builds the whole router.
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = api_router().split_for_parts();
+    let (api, mut doc) = api_router().split_for_parts();
+    common_responses(&mut doc);
+    rules_across_fields(&mut doc);
     let api = api
         .route("/gateway", get(crate::gateway::upgrade::handler))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))

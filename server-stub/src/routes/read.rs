@@ -17,7 +17,9 @@ use crate::{
 /// `mark_read` does the same.
 #[utoipa::path(put, path = "/api/channels/{channel_id}/read", tag = "messages", request_body = MarkRead,
     params(("channel_id" = ChannelId, Path)),
-    responses((status = 200, body = ReadState), (status = 404, body = pq_protocol::ErrorBody)))]
+    responses((status = 200, body = ReadState), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel (a category or a voice channel)", body = pq_protocol::ErrorBody),
+        (status = 422, description = "`seq` above 2^53 − 1", body = pq_protocol::ErrorBody)))]
 pub async fn mark_read_rest(
     State(state): State<AppState>,
     user: AuthUser,

@@ -48,7 +48,8 @@ pub async fn get(
 #[utoipa::path(patch, path = "/api/servers/{server_id}", tag = "servers", request_body = UpdateServer,
     params(("server_id" = ServerId, Path)),
     responses((status = 200, body = Server), (status = 403, body = pq_protocol::ErrorBody),
-        (status = 404, body = pq_protocol::ErrorBody)))]
+        (status = 404, body = pq_protocol::ErrorBody),
+        (status = 422, description = "A name or icon the rules refuse", body = pq_protocol::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,

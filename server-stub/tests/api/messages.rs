@@ -191,8 +191,8 @@ async fn edits_deletes_replies_and_reactions() {
         Method::POST,
         &format!("/api/channels/{ch}/messages"),
         Some(json!({"client_id": ClientMessageId::new(), "body": "x", "reply_to": ClientMessageId::new()})),
-        422,
-        "invalid_field",
+        409,
+        "conflict",
     )
     .await;
 
@@ -235,6 +235,24 @@ async fn edits_deletes_replies_and_reactions() {
         "invalid_field",
     )
     .await;
+    // At most 16 characters (a flag or a family emoji is 7); taking back a
+    // reaction that could not exist is refused the same way.
+    let family = "👨\u{200d}👩\u{200d}👧\u{200d}👦";
+    let encoded: String = family.bytes().map(|b| format!("%{b:02X}")).collect();
+    let (status, body) = bob
+        .call(Method::PUT, &format!("/api/channels/{ch}/messages/{}/reactions/{encoded}", first.message_id), None)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    for method in [Method::PUT, Method::DELETE] {
+        bob.fails(
+            method,
+            &format!("/api/channels/{ch}/messages/{}/reactions/{}", first.message_id, "x".repeat(17)),
+            None,
+            422,
+            "invalid_field",
+        )
+        .await;
+    }
     let page: MessagePage = bob.get(&format!("/api/channels/{ch}/messages")).await;
     let m = &page.messages[0];
     assert_eq!((m.body.as_str(), m.edited_at.is_some()), ("first!", true));
@@ -289,7 +307,7 @@ async fn history_pages_by_seq_in_both_directions() {
     alice.fails(Method::GET, &format!("/api/channels/{ch}/messages?before=abc"), None, 400, "bad_request").await;
     // Voice channels hold no messages.
     let voice = s.channels.iter().find(|c| c.kind == pq_protocol::models::ChannelKind::Voice).unwrap().id;
-    alice.fails(Method::GET, &format!("/api/channels/{voice}/messages"), None, 400, "bad_request").await;
+    alice.fails(Method::GET, &format!("/api/channels/{voice}/messages"), None, 409, "conflict").await;
 }
 
 #[tokio::test]

@@ -47,3 +47,118 @@ async fn openapi_document_and_docs_page_are_served() {
     let init = reqwest::get(ts.at("/docs/swagger-initializer.js")).await.unwrap().text().await.unwrap();
     assert!(init.contains("/openapi.json"), "{init}");
 }
+
+/// Where the schemathesis command is: `PQ_SCHEMATHESIS`, or the virtual
+/// environment `scripts/setup` makes.
+fn schemathesis() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("PQ_SCHEMATHESIS") {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME").expect("HOME is set");
+    let st = std::path::Path::new(&home).join(".cache/pq/venv/bin/st");
+    assert!(
+        st.exists(),
+        "schemathesis is not installed at {}: run ./scripts/setup (or set PQ_SCHEMATHESIS to an `st` binary)",
+        st.display()
+    );
+    st
+}
+
+/// The rules the server applies are the ones the document states: each
+/// pattern in the document is the one in `pq_protocol::limits`.
+#[tokio::test]
+async fn the_document_states_the_servers_rules() {
+    use pq_protocol::limits::{IMAGE_URL_PATTERN, NAME_PATTERN, REACTION_PATTERN, TEXT_PATTERN};
+    let doc = pq_server::routes::openapi();
+    let doc = serde_json::to_value(&doc).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let prop = |schema: &str, field: &str| {
+        // CreateChannel is `allOf: [the struct, kind/parent_id rule]`.
+        let s = if schemas[schema]["allOf"].is_array() { &schemas[schema]["allOf"][0] } else { &schemas[schema] };
+        let p = &s["properties"][field];
+        // `Option<String>` is `type: [string, null]` with the same keywords.
+        (p["pattern"].as_str().map(str::to_owned), p["maxLength"].as_u64())
+    };
+    for (schema, field, max) in [
+        ("CreateServer", "name", 100),
+        ("UpdateServer", "name", 100),
+        ("CreateChannel", "name", 100),
+        ("UpdateChannel", "name", 100),
+        ("UpdateProfile", "display_name", 64),
+        ("CreateToast", "text", 300),
+    ] {
+        assert_eq!(prop(schema, field), (Some(NAME_PATTERN.to_owned()), Some(max)), "{schema}.{field}");
+    }
+    for (schema, field) in [("UpdateProfile", "avatar_url"), ("UpdateServer", "icon_url")] {
+        assert_eq!(prop(schema, field), (Some(IMAGE_URL_PATTERN.to_owned()), Some(2048)), "{schema}.{field}");
+    }
+    for schema in ["SendMessage", "EditMessage"] {
+        assert_eq!(prop(schema, "body"), (Some(TEXT_PATTERN.to_owned()), Some(1000)), "{schema}.body");
+    }
+    let react = &doc["paths"]["/api/channels/{channel_id}/messages/{message_id}/reactions/{emoji}"]["put"];
+    let emoji = react["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "emoji").unwrap();
+    assert_eq!(emoji["schema"]["pattern"].as_str(), Some(REACTION_PATTERN), "{emoji}");
+    assert_eq!(emoji["schema"]["maxLength"].as_u64(), Some(16), "{emoji}");
+    // A category has no parent: stated as a rule across fields.
+    let either = &schemas["CreateChannel"]["allOf"][1]["oneOf"];
+    assert_eq!(either[0]["properties"]["kind"]["enum"], serde_json::json!(["category"]), "{either}");
+    assert_eq!(either[0]["properties"]["parent_id"]["type"], "null", "{either}");
+}
+
+/// Schemathesis, with every check, against a real server and a signed-in
+/// account: no 5xx, no undocumented status or content type, no response
+/// that breaks its schema, no request the document calls valid refused with
+/// an undocumented reason, none it calls invalid accepted, no route that
+/// ignores authentication.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_and_the_server_agree() {
+    let st = schemathesis();
+    let ts = TestServer::start_with(|a| {
+        a.dev_admins = vec!["alice@example.com".into()];
+        a.rate_per_sec = 1e6;
+        a.rate_burst = 1e6;
+        a.upload_mib_per_hour = 1_000_000;
+    })
+    .await;
+    let alice = ts.sign_in("alice@example.com", "Alice").await;
+    let bearer = format!("Bearer {}", alice.access_token);
+    // Premium: the document's longest message (1,000 characters) is then
+    // also Alice's own limit.
+    let me: serde_json::Value = ts
+        .http
+        .get(ts.at("/api/users/@me"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let status = ts
+        .http
+        .put(ts.at(&format!("/api/admin/users/{}/plan", me["id"].as_str().unwrap())))
+        .header("authorization", &bearer)
+        .json(&serde_json::json!({ "plan": "premium" }))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
+    let out = tokio::process::Command::new(&st)
+        .args(["--config-file", config, "run", &ts.at("/openapi.json")])
+        .args(["--workers", "2", "--no-color", "--seed", "1"])
+        .args(["-H", &format!("Authorization: {bearer}")])
+        .env("SCHEMATHESIS_HOOKS", "")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{} does not run: {e}", st.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found disagreements between /openapi.json and the server:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -64,6 +64,21 @@ async fn a_new_server_has_the_seed_layout_and_its_owner() {
 
     alice.fails(Method::POST, "/api/servers", Some(json!({"name": "   "})), 422, "invalid_field").await;
     alice.fails(Method::POST, "/api/servers", Some(json!({"name": "x".repeat(101)})), 422, "invalid_field").await;
+    // The rules are the document's, exactly: control characters anywhere
+    // (even where trimming would remove them), and the length of what was
+    // sent, not of what is left after trimming.
+    alice.fails(Method::POST, "/api/servers", Some(json!({"name": "\tplans"})), 422, "invalid_field").await;
+    alice.fails(Method::POST, "/api/servers", Some(json!({"name": "plans\n"})), 422, "invalid_field").await;
+    let padded = format!(" {} ", "x".repeat(99));
+    alice.fails(Method::POST, "/api/servers", Some(json!({"name": padded})), 422, "invalid_field").await;
+    let fits: ServerState = alice.post("/api/servers", json!({"name": format!(" {}", "x".repeat(99))})).await;
+    assert_eq!(fits.server.name, "x".repeat(99), "stored trimmed");
+    // A body is an object, not the struct's fields in an array.
+    alice.fails(Method::POST, "/api/servers", Some(json!(["plans"])), 400, "bad_request").await;
+    // 3.0 is an integer, as in JSON Schema.
+    let invite: pq_protocol::models::Invite =
+        alice.post(&format!("/api/servers/{}/invites", s.server.id), json!({"max_uses": 3.0})).await;
+    assert_eq!(invite.max_uses, Some(3));
 }
 
 #[tokio::test]
@@ -117,8 +132,8 @@ async fn channels_are_created_renamed_moved_and_deleted_and_members_hear_of_it()
             Method::PUT,
             &format!("/api/servers/{sid}/channels/layout"),
             Some(json!({"channels": [{"id": cat.id, "parent_id": cat.id, "position": 0}]})),
-            422,
-            "invalid_field",
+            409,
+            "conflict",
         )
         .await;
     let other = server_with(&bob, &[]).await;
@@ -127,8 +142,8 @@ async fn channels_are_created_renamed_moved_and_deleted_and_members_hear_of_it()
             Method::PUT,
             &format!("/api/servers/{sid}/channels/layout"),
             Some(json!({"channels": [{"id": other.channels[0].id, "parent_id": null, "position": 0}]})),
-            422,
-            "invalid_field",
+            409,
+            "conflict",
         )
         .await;
 

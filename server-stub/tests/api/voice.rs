@@ -195,7 +195,7 @@ async fn people_in_a_room_are_seen_by_the_server_and_signal_only_each_other() {
     d.send(&join(room)).await;
     assert_eq!(d.refused().await.error.code, pq_protocol::ErrorCode::NotFound);
     a.send(&join(text_channel(&s).id)).await;
-    assert_eq!(a.refused().await.error.code, pq_protocol::ErrorCode::BadRequest);
+    assert_eq!(a.refused().await.error.code, pq_protocol::ErrorCode::Conflict);
     // Oversized descriptions are refused; the connection stays.
     b.send(&ClientFrame::VoiceSignal(VoiceSignalSend {
         to: alice_id,

@@ -8,7 +8,7 @@ import type { ChannelKind } from "./ChannelKind";
  */
 export type CreateChannel = { 
 /**
- * Name (1–100 characters).
+ * Name (1–100 characters, not only whitespace, no control characters).
  */
 name: string, 
 /**

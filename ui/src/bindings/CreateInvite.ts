@@ -5,10 +5,10 @@
  */
 export type CreateInvite = { 
 /**
- * Seconds until it expires (default 7 days; `0` means never).
+ * Seconds until it expires (default 7 days; `0` means never; at most 365 days).
  */
 max_age_secs?: number, 
 /**
- * How many people may use it (default unlimited).
+ * How many people may use it (1–10,000; absent: unlimited).
  */
 max_uses?: number, };

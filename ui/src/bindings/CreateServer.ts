@@ -5,6 +5,6 @@
  */
 export type CreateServer = { 
 /**
- * Name (1–100 characters).
+ * Name (1–100 characters, not only whitespace, no control characters).
  */
 name: string, };

@@ -6,6 +6,6 @@
  */
 export type CreateToast = { 
 /**
- * Text (1–300 characters).
+ * Text (1–300 characters, not only whitespace, no control characters).
  */
 text: string, };

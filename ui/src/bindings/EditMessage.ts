@@ -5,6 +5,6 @@
  */
 export type EditMessage = { 
 /**
- * New text.
+ * New text (the same rules as a new message's).
  */
 body: string, };

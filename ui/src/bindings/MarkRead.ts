@@ -5,6 +5,6 @@
  */
 export type MarkRead = { 
 /**
- * Highest `seq` read.
+ * Highest `seq` read (at most 2^53 − 1).
  */
 seq: number, };

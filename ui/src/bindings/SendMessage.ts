@@ -12,7 +12,8 @@ export type SendMessage = {
  */
 client_id: ClientMessageId, 
 /**
- * Text (1 character up to the plan's limit).
+ * Text: not only whitespace, at most the plan's limit in characters (150 free, 500 basic, 1,000 premium;
+ * longer than one's own plan allows: 422 `message_too_long`).
  */
 body: string, 
 /**

@@ -5,6 +5,6 @@
  */
 export type UpdateChannel = { 
 /**
- * New name.
+ * New name (1–100 characters, not only whitespace, no control characters).
  */
 name: string, };

@@ -5,7 +5,7 @@
  */
 export type UpdateProfile = { 
 /**
- * New display name (1–64 characters).
+ * New display name (1–64 characters, not only whitespace, no control characters).
  */
 display_name?: string, 
 /**

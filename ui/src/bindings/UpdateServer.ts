@@ -5,7 +5,7 @@
  */
 export type UpdateServer = { 
 /**
- * New name.
+ * New name (1–100 characters, not only whitespace, no control characters).
  */
 name?: string, 
 /**
