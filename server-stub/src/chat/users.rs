@@ -164,15 +164,19 @@ impl Chat {
             .await
     }
 
-    /// An uploaded image: its content type and bytes.
+    /// An uploaded image, its content type and bytes, for someone who may
+    /// see it (see [`super::store::Store::media_for`]).
     ///
     /// # Errors
-    /// 404.
-    pub async fn media(&self, id: String) -> ApiResult<(String, Vec<u8>)> {
+    /// 404, also for an image the viewer may not see (nothing is told).
+    pub async fn media(&self, viewer: UserId, id: String, invite: Option<String>) -> ApiResult<(String, Vec<u8>)> {
         if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ApiError::NotFound("image"));
         }
-        self.reads.read(move |s| s.media(&id)?.ok_or(ApiError::NotFound("image"))).await
+        let now = Timestamp::now();
+        self.reads
+            .read(move |s| s.media_for(&id, viewer, invite.as_deref(), now)?.ok_or(ApiError::NotFound("image")))
+            .await
     }
 
     /// Gives someone a plan (pq administrators; payments will too).

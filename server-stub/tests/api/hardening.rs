@@ -251,3 +251,75 @@ async fn rest_requests_sends_and_uploads_are_limited_with_retry_after_and_the_er
     assert_eq!(resp.status(), 429);
     assert!(resp.headers().contains_key("retry-after"));
 }
+
+/// `/media` answers only a signed-in person who may see the picture: a
+/// member for a server's icon, someone sharing a server for an avatar, the
+/// holder of a usable invite for what the invite shows. Others hear 404 (not
+/// whether the picture exists); no token is 401.
+#[tokio::test]
+async fn pictures_are_only_for_people_who_may_see_them() {
+    use crate::servers::{api, server_with};
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let s = server_with(&alice, &[&bob]).await;
+    let png = |seed: u8| {
+        let mut p = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+        p.push(seed);
+        p
+    };
+    let upload = |path: String, body: Vec<u8>| {
+        let alice = &alice;
+        async move {
+            let resp = alice.http.put(format!("{}{path}", alice.base)).bearer_auth(&alice.token).body(body);
+            let v: serde_json::Value = resp.send().await.unwrap().json().await.unwrap();
+            v
+        }
+    };
+    let icon =
+        upload(format!("/api/servers/{}/icon", s.server.id), png(1)).await["icon_url"].as_str().unwrap().to_owned();
+    let avatar = upload("/api/users/@me/avatar".into(), png(2)).await["avatar_url"].as_str().unwrap().to_owned();
+    let fetch = |who: Option<&Api>, path: String| {
+        let http = alice.http.clone();
+        let token = who.map(|w| w.token.clone());
+        let url = format!("{}{path}", alice.base);
+        async move {
+            let mut req = http.get(url);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let resp = req.send().await.unwrap();
+            (resp.status(), resp.headers().get("cache-control").cloned())
+        }
+    };
+
+    // Members see the icon and each other's pictures; only private caches keep them.
+    for (who, path) in [(&alice, &icon), (&bob, &icon), (&alice, &avatar), (&bob, &avatar)] {
+        let (status, cache) = fetch(Some(who), path.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(cache.unwrap().to_str().unwrap().starts_with("private"), "shared caches must not keep it");
+    }
+    // Without a token: 401. An outsider: 404, as for a picture that does not exist.
+    assert_eq!(fetch(None, icon.clone()).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(fetch(Some(&carol), icon.clone()).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(fetch(Some(&carol), avatar.clone()).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(fetch(Some(&carol), format!("/media/{}", "0".repeat(64))).await.0, StatusCode::NOT_FOUND);
+
+    // An invite shows its server's icon and its creator's picture, while it works.
+    let invite: pq_protocol::models::Invite =
+        alice.post(&format!("/api/servers/{}/invites", s.server.id), serde_json::json!({})).await;
+    let code = invite.code.0.clone();
+    assert_eq!(fetch(Some(&carol), format!("{icon}?invite={code}")).await.0, StatusCode::OK);
+    assert_eq!(fetch(Some(&carol), format!("{avatar}?invite={code}")).await.0, StatusCode::OK);
+    assert_eq!(fetch(Some(&carol), format!("{icon}?invite=not-a-code")).await.0, StatusCode::NOT_FOUND);
+    let (status, _) = alice.call(Method::DELETE, &format!("/api/invites/{code}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(fetch(Some(&carol), format!("{icon}?invite={code}")).await.0, StatusCode::NOT_FOUND);
+
+    // Someone who leaves stops seeing them.
+    let (status, _) = bob.call(Method::DELETE, &format!("/api/servers/{}/members/@me", s.server.id), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(fetch(Some(&bob), icon.clone()).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(fetch(Some(&bob), avatar.clone()).await.0, StatusCode::NOT_FOUND);
+}

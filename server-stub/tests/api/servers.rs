@@ -343,7 +343,7 @@ async fn images_upload_and_profiles_change() {
     let icon = server.icon_url.clone().unwrap();
     assert!(icon.starts_with("/media/"));
     bob_gw.event("server_updated", |e| matches!(e, Event::ServerUpdated { server } if server.icon_url.is_some())).await;
-    let got = reqwest::get(format!("{}{icon}", ts.url)).await.unwrap();
+    let got = bob.http.get(format!("{}{icon}", ts.url)).bearer_auth(&bob.token).send().await.unwrap();
     assert_eq!(got.headers()["content-type"], "image/png");
     assert_eq!(got.bytes().await.unwrap().as_ref(), png.as_slice());
 

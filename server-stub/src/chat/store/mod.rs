@@ -229,11 +229,20 @@ pub trait Store: Send {
         uploader: UserId,
         at: Timestamp,
     ) -> StoreResult<()>;
-    /// An image: its content type and bytes.
+    /// An image, its content type and bytes, if `viewer` may see it: their
+    /// own upload or avatar, the avatar of someone they share a server with,
+    /// the icon of a server they are in, or (with a usable `invite` code)
+    /// the icon of the invite's server or its creator's avatar.
     ///
     /// # Errors
     /// Storage failure.
-    fn media(&self, id: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
+    fn media_for(
+        &self,
+        id: &str,
+        viewer: UserId,
+        invite: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<Option<(String, Vec<u8>)>>;
 
     // ----- servers --------------------------------------------------------
 

@@ -244,10 +244,31 @@ fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
         .optional()?)
 }
 
-fn q_media(c: &Connection, id: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
-    Ok(c.prepare_cached("SELECT content_type, bytes FROM media WHERE id = ?")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+fn q_media_for(
+    c: &Connection,
+    id: &str,
+    viewer: UserId,
+    invite: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<Option<(String, Vec<u8>)>> {
+    let url = format!("/media/{id}");
+    Ok(c.prepare_cached(
+        "SELECT content_type, bytes FROM media WHERE id = ?1 AND (
+           uploader_id = ?2
+           OR EXISTS (SELECT 1 FROM servers s JOIN members m ON m.server_id = s.id
+                      WHERE s.icon_url = ?3 AND m.user_id = ?2)
+           OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_url = ?3 AND (u.id = ?2 OR EXISTS (
+                        SELECT 1 FROM members a JOIN members b ON b.server_id = a.server_id
+                        WHERE a.user_id = u.id AND b.user_id = ?2)))
+           OR EXISTS (SELECT 1 FROM invites i JOIN servers s ON s.id = i.server_id
+                        JOIN users c ON c.id = i.creator_id
+                      WHERE i.code = ?4 AND i.revoked_at IS NULL
+                        AND (i.expires_at IS NULL OR i.expires_at > ?5)
+                        AND (i.max_uses IS NULL OR i.uses < i.max_uses)
+                        AND (s.icon_url = ?3 OR c.avatar_url = ?3)))",
+    )?
+    .query_row(params![id, viewer.to_string(), url, invite, now.as_millis()], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?)
 }
 
 fn q_server(c: &Connection, id: ServerId) -> StoreResult<Option<Server>> {
@@ -515,8 +536,14 @@ macro_rules! reads {
         fn account(&self, user: UserId) -> StoreResult<Option<Account>> {
             q_account(&self.conn, user)
         }
-        fn media(&self, id: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
-            q_media(&self.conn, id)
+        fn media_for(
+            &self,
+            id: &str,
+            viewer: UserId,
+            invite: Option<&str>,
+            now: Timestamp,
+        ) -> StoreResult<Option<(String, Vec<u8>)>> {
+            q_media_for(&self.conn, id, viewer, invite, now)
         }
         fn server(&self, id: ServerId) -> StoreResult<Option<Server>> {
             q_server(&self.conn, id)
