@@ -314,12 +314,38 @@ impl Api {
         self.call(Call::<()> { method, path, query: None, body: Some((body, "application/json")), authed: true }).await
     }
 
+    /// `GET /media/{id}`: an uploaded picture's bytes (with the invite code
+    /// that shows it to someone who is not a member yet).
+    ///
+    /// # Errors
+    /// See [`ApiError`]; 404 for a picture the account may not see.
+    pub async fn media(&self, id: &str, invite: Option<&InviteCode>) -> Result<Vec<u8>, ApiError> {
+        let path = format!("/media/{id}");
+        let query = invite.map(|c| [("invite", c.0.as_str())]);
+        let (status, body) = self
+            .call_raw(Call { method: Method::GET, path: &path, query: query.as_ref(), body: None, authed: true })
+            .await?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        decode::<()>(status, &body).map(|()| Vec::new())
+    }
+
     /// Sends `call` with the current access token; after a 401 renews the
     /// session once and sends it again.
     async fn call<Q, T>(&self, call: Call<'_, Q>) -> Result<T, ApiError>
     where
         Q: Serialize + ?Sized,
         T: DeserializeOwned,
+    {
+        let (status, body) = self.call_raw(call).await?;
+        decode(status, &body)
+    }
+
+    /// [`Api::call`] without decoding the answer.
+    async fn call_raw<Q>(&self, call: Call<'_, Q>) -> Result<(StatusCode, Vec<u8>), ApiError>
+    where
+        Q: Serialize + ?Sized,
     {
         let url = self.url(call.path)?;
         let auth = &self.inner.auth;
@@ -333,7 +359,7 @@ impl Api {
             let token = auth.after_unauthorized(&token).await?;
             (status, body) = self.send(&call, &url, Some(&token)).await?;
         }
-        decode(status, &body)
+        Ok((status, body))
     }
 
     async fn send<Q>(

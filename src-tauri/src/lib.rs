@@ -11,7 +11,9 @@
 //!   screen and not muted; clicking one opens that channel;
 //! - deep links: `pq://invite/CODE` opens the accept dialog (also when pq was
 //!   started by the link), `pq://auth/callback` completes sign-in; a second
-//!   launch hands its link to the running pq (single instance) and exits.
+//!   launch hands its link to the running pq (single instance) and exits;
+//! - [`media`]: the `pqmedia` scheme the window loads pictures from (with
+//!   the account's token, kept on disk).
 //!
 //! Configuration for development and tests: `PQ_SERVER` (default
 //! `http://127.0.0.1:8080`), `PQ_DATA_DIR`, `PQ_KEYCHAIN` (`platform`,
@@ -21,6 +23,7 @@ pub mod call;
 pub mod commands;
 mod error;
 pub mod graphics;
+pub mod media;
 pub mod notify;
 pub mod settings;
 pub mod tray;
@@ -320,6 +323,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(commands::handler())
+        .register_asynchronous_uri_scheme_protocol(media::SCHEME, media::handle)
         .setup(|app| {
             setup(app.handle())?;
             Ok(())

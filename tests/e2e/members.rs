@@ -41,3 +41,38 @@ async fn reading_members_on_every_change_settles() {
     let names: Vec<&str> = now.iter().map(|m| m.user.display_name.as_str()).collect();
     assert!(names.contains(&"bob"), "{names:?} (first read: {})", first.len());
 }
+
+/// Pictures come through the engine with the account's token (the server
+/// answers only people who may see them) and stay on disk: after a restart
+/// of the server, or without it, a picture seen once still shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_fetched_with_the_token_and_kept_for_offline() {
+    let mut server = TestServer::start().await;
+    let alice = Person::sign_in(&server.url, "alice@example.com").await;
+    let bob = Person::sign_in(&server.url, "bob@example.com").await;
+    let carol = Person::sign_in(&server.url, "carol@example.com").await;
+    let state = alice.client.create_server("Study group").await.unwrap();
+    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
+    bob.client.accept_invite(&invite.code).await.unwrap();
+
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+    png.extend_from_slice(b"alice");
+    let me: pq_core::protocol::models::Me =
+        alice.client.api().put_bytes("/api/users/@me/avatar", png.clone()).await.unwrap();
+    let id = me.avatar_url.unwrap().strip_prefix("/media/").unwrap().to_owned();
+
+    let (content_type, bytes) = bob.client.media(&id, None).await.unwrap();
+    assert_eq!((content_type, bytes.as_slice()), ("image/png", png.as_slice()));
+    assert!(bob.data_dir().join("media").join(&id).exists(), "kept on disk");
+    // Carol shares no server with Alice: nothing, unless she holds an invite.
+    let err = carol.client.media(&id, None).await.unwrap_err();
+    assert!(err.to_string().to_lowercase().contains("not found"), "{err}");
+    assert!(!carol.data_dir().join("media").join(&id).exists());
+    assert_eq!(carol.client.media(&id, Some(&invite.code)).await.unwrap().1, png);
+    // Not an address: refused before anything is asked.
+    assert!(bob.client.media("../../etc/passwd", None).await.is_err());
+
+    // The server gone, the kept copy still shows.
+    server.stop().await;
+    assert_eq!(bob.client.media(&id, None).await.unwrap().1, png);
+}

@@ -899,6 +899,44 @@ impl Client {
         Ok(self.shared.api.preview_invite(code).await?)
     }
 
+    /// A picture (`/media/{id}`, an avatar or server icon) and its content
+    /// type: from the disk when it was fetched before (its name is the hash
+    /// of its bytes, so a kept copy is never stale), else from the server
+    /// with this account's token, then kept. `invite` shows someone who is
+    /// not a member yet what an invite they hold shows.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a malformed id or bytes that are not the
+    /// picture named; [`Error::Api`] (404 for one the account may not see;
+    /// offline).
+    pub async fn media(&self, id: &str, invite: Option<&InviteCode>) -> Result<(&'static str, Vec<u8>)> {
+        if !crate::media::is_media_id(id) {
+            return Err(Error::Invalid(format!("{id:?} is not a picture's address")));
+        }
+        let dir = crate::media::dir(&self.shared.config.data_dir);
+        let kept = {
+            let (dir, id) = (dir.clone(), id.to_owned());
+            tokio::task::spawn_blocking(move || crate::media::read(&dir, &id)).await.ok().flatten()
+        };
+        let bytes = match kept {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = self.shared.api.media(id, invite).await?;
+                if !crate::media::matches(id, &bytes) {
+                    return Err(Error::Invalid("the server sent a different picture than the one asked for".into()));
+                }
+                let (dir, id, copy) = (dir, id.to_owned(), bytes.clone());
+                let kept = tokio::task::spawn_blocking(move || crate::media::write(&dir, &id, &copy)).await;
+                if let Ok(Err(e)) = kept {
+                    tracing::warn!(error = %e, "cannot keep a picture on disk");
+                }
+                bytes
+            }
+        };
+        let content_type = crate::media::sniff(&bytes).ok_or_else(|| Error::Invalid("not a picture".into()))?;
+        Ok((content_type, bytes))
+    }
+
     /// Joins the server an invite leads to.
     ///
     /// # Errors

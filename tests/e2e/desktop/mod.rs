@@ -44,6 +44,20 @@ async fn server_with_invite(person: &Person, name: &str) -> (ServerState, Invite
     (state, invite.code)
 }
 
+/// A 1×1 PNG.
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\x60\xf8\x5f\x0f\x00\x02\x87\x01\x80\xeb\x47\xba\x92\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+/// Waits until at least `n` of the pictures `css` finds are drawn (loaded
+/// and decoded, not the initials shown instead).
+async fn drawn_pictures(desktop: &Desktop, css: &str, n: usize) {
+    let script =
+        format!("return [...document.querySelectorAll({css:?})].filter(i => i.complete && i.naturalWidth > 0).length");
+    eventually(&format!("{n} picture(s) drawn at {css}"), WAIT, || async {
+        (desktop.js(&script).await.as_u64().unwrap_or(0) as usize >= n).then_some(())
+    })
+    .await;
+}
+
 /// Opens `pq://invite/CODE` in pq and joins.
 async fn join_by_link(desktop: &Desktop, code: &InviteCode, server_name: &str) {
     desktop.open_link(&format!("pq://invite/{code}"));
@@ -331,7 +345,11 @@ async fn keeps_what_you_write_while_the_server_is_away() {
 async fn opens_invite_links_even_before_sign_in() {
     let server = TestServer::start().await;
     let bob = someone(&server, "Bob").await;
-    let (_, code) = server_with_invite(&bob, "Book club").await;
+    let (state, code) = server_with_invite(&bob, "Book club").await;
+    // The club has an icon: pictures are only for those who may see them,
+    // and the window loads them through the engine with the token.
+    let _: pq_core::protocol::models::Server =
+        bob.client.api().put_bytes(&format!("/api/servers/{}/icon", state.server.id), PNG.to_vec()).await.unwrap();
     let mut desktop = Desktop::start(&server.url).await;
 
     // A link that is not an invite pq knows: a clear error, nothing joined.
@@ -354,10 +372,13 @@ async fn opens_invite_links_even_before_sign_in() {
     let preview = desktop.text("#invite-preview").await;
     assert!(preview.contains("1 member"), "the preview counts members: {preview}");
     assert!(preview.contains("Bob"), "the preview says who invited: {preview}");
+    // Not a member yet: the invite is what lets Minji see the icon.
+    drawn_pictures(&desktop, "#invite-preview img.avatar", 1).await;
     desktop.screenshot("invite").await;
     desktop.click("#accept-invite").await;
     desktop.wait_text(".server-name", "Book club").await;
     desktop.wait_text(".members", "Bob").await;
+    drawn_pictures(&desktop, "nav.rail img.avatar", 1).await;
     let server_id = bob.client.servers().unwrap()[0].server.id;
     eventually("Bob to see Minji join", WAIT, || async {
         bob.client.members(server_id).ok()?.iter().any(|m| m.user.display_name == "Minji").then_some(())

@@ -122,7 +122,6 @@ function Tile({
   self?: boolean;
 }) {
   const t = useT();
-  const base = useStore((s) => s.info?.server_url);
   const [menu, setMenu] = useState(false);
   const hidden = participant?.video_hidden ?? false;
   const cameraOn = (state?.camera ?? false) && !hidden;
@@ -132,7 +131,7 @@ function Tile({
   const q = participant ? quality(participant) : null;
   return (
     <div className={`tile${speaking ? " speaking" : ""}`} data-user={name} data-self={self || undefined}>
-      {cameraOn && hasPicture ? <VideoCanvas userId={userId} mirrored={self} /> : <Avatar name={name} url={avatar} base={base} size={72} />}
+      {cameraOn && hasPicture ? <VideoCanvas userId={userId} mirrored={self} /> : <Avatar name={name} url={avatar} size={72} />}
       {hidden && <span className="tile-note">{t("call.videoHidden")}</span>}
       <div className="tile-label">
         <span className="tile-name">{self ? t("call.you", { name }) : name}</span>

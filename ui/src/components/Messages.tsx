@@ -145,7 +145,6 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
   const author = useAuthor(m.author_id);
   const me = useStore((s) => s.info?.me);
   const mentioned = useStore((s) => s.timelines[m.channel_id]?.mentions.includes(m.id) ?? false);
-  const base = useStore((s) => s.info?.server_url);
   const editing = useStore((s) => s.editing?.id === m.id);
   const replied = useStore((s) => (m.reply_to ? s.timelines[m.channel_id]?.messages.find((x) => x.id === m.reply_to) : undefined));
   const repliedAuthor = useAuthor(replied?.author_id ?? "");
@@ -163,7 +162,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
       )}
       <div className="message-line">
         <div className="gutter">
-          {head ? <Avatar name={name} url={author?.avatar_url} base={base} size={36} /> : <span className="hover-time">{formatTime(lang, m.created_at)}</span>}
+          {head ? <Avatar name={name} url={author?.avatar_url} size={36} /> : <span className="hover-time">{formatTime(lang, m.created_at)}</span>}
         </div>
         <div className="content">
           {head && (

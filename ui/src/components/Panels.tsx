@@ -114,7 +114,6 @@ export function MemberList() {
   const serverId = useStore((s) => s.serverId);
   const members = useStore((s) => (s.serverId ? s.members[s.serverId] ?? EMPTY : EMPTY));
   const presence = useStore((s) => s.presence);
-  const base = useStore((s) => s.info?.server_url);
   if (!serverId) return null;
   const sorted = [...members].sort(
     (a, b) =>
@@ -129,7 +128,7 @@ export function MemberList() {
         return (
           <div key={m.user.id} className={`member ${p}`} data-member={m.user.display_name}>
             <div className="with-dot">
-              <Avatar name={m.user.display_name} url={m.user.avatar_url} base={base} size={32} />
+              <Avatar name={m.user.display_name} url={m.user.avatar_url} size={32} />
               <span className={`dot ${p}`} title={t(`presence.${p}`)} />
             </div>
             <span className="member-name">{m.user.display_name}</span>
@@ -309,7 +308,6 @@ function InviteDialog({ serverId, onClose }: { serverId: string; onClose: () => 
 
 function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) {
   const t = useT();
-  const base = useStore((s) => s.info?.server_url);
   const [preview, setPreview] = useState<InvitePreview | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -319,7 +317,7 @@ function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) 
     <Modal title={t("accept.title")} onClose={onClose}>
       {preview ? (
         <div className="invite-preview" id="invite-preview">
-          <Avatar name={preview.server_name} url={preview.server_icon_url} base={base} size={64} />
+          <Avatar name={preview.server_name} url={preview.server_icon_url} invite={code} size={64} />
           <h3>{preview.server_name}</h3>
           <p className="muted">{t("accept.members", { n: preview.member_count, online: preview.online_count })}</p>
           <p className="muted">{t("accept.from", { name: preview.inviter.display_name })}</p>

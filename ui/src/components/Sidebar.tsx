@@ -20,7 +20,6 @@ export function ServerRail() {
   const servers = useStore((s) => s.servers);
   const current = useStore((s) => s.serverId);
   const channels = useStore((s) => s.channels);
-  const base = useStore((s) => s.info?.server_url);
   return (
     <nav className="rail" aria-label="Servers">
       {servers.map((s) => {
@@ -33,7 +32,7 @@ export function ServerRail() {
             aria-label={s.server.name}
             onClick={() => void selectServer(s.server.id)}
           >
-            <Avatar name={s.server.name} url={s.server.icon_url} base={base} size={44} />
+            <Avatar name={s.server.name} url={s.server.icon_url} size={44} />
           </button>
         );
       })}
@@ -231,7 +230,6 @@ function VoiceRoster({ serverId, channelId }: { serverId: string; channelId: str
   const t = useT();
   const states = useStore((s) => s.voice[serverId]);
   const users = useStore((s) => s.users);
-  const base = useStore((s) => s.info?.server_url);
   const here = (states ?? []).filter((v) => v.channel_id === channelId);
   if (here.length === 0) return null;
   return (
@@ -241,7 +239,7 @@ function VoiceRoster({ serverId, channelId }: { serverId: string; channelId: str
         const muted = v.self_mute || v.server_mute;
         return (
           <li key={v.user_id} className={`voice-person${v.speaking ? " speaking" : ""}`} data-user={user?.display_name ?? v.user_id}>
-            <Avatar name={user?.display_name ?? "?"} url={user?.avatar_url} base={base} size={20} />
+            <Avatar name={user?.display_name ?? "?"} url={user?.avatar_url} size={20} />
             <span className="name">{user?.display_name ?? "…"}</span>
             {v.camera && <Icon name="camera" size={14} label={t("voice.camera")} />}
             {muted && <Icon name="mic-off" size={14} label={v.server_mute ? t("voice.serverMuted") : t("voice.muted")} />}

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import type { Key } from "../i18n";
 import { translate } from "../i18n";
 import { useStore } from "../state/store";
@@ -10,18 +10,32 @@ export function useT() {
 }
 
 /// A server's or person's picture, or their initials.
-export function Avatar({ name, url, size = 40, base }: { name: string; url?: string | null; size?: number; base?: string }) {
+/** Where the window loads a picture from: `/media/{id}` addresses go through
+ * the app's `pqmedia` scheme, which fetches them with the account's token
+ * (pq-server shows pictures only to people who may see them) and keeps them
+ * for offline. WebKitGTK and WKWebView see `pqmedia://localhost/…`, WebView2
+ * `http://pqmedia.localhost/…`. Anything else is not drawn. */
+export function mediaSrc(url: string | null | undefined, invite?: string): string | null {
+  const m = url?.trim().match(/^\/media\/([0-9a-fA-F]{64})$/);
+  if (!m) return null;
+  const windows = typeof navigator !== "undefined" && /Windows/.test(navigator.userAgent);
+  const q = invite ? `?invite=${encodeURIComponent(invite)}` : "";
+  return `${windows ? "http://pqmedia.localhost/" : "pqmedia://localhost/"}${m[1].toLowerCase()}${q}`;
+}
+
+export function Avatar({ name, url, size = 40, invite }: { name: string; url?: string | null; size?: number; invite?: string }) {
   const initials = name
     .split(/\s+/)
     .map((w) => Array.from(w)[0] ?? "")
     .join("")
     .slice(0, 2)
     .toUpperCase();
-  const src = url ? (url.startsWith("/") && base ? base.replace(/\/$/, "") + url : url) : null;
+  const [failed, setFailed] = useState(false);
+  const src = failed ? null : mediaSrc(url, invite);
   let hue = 0;
   for (const c of name) hue = (hue * 31 + c.charCodeAt(0)) % 360;
   return src ? (
-    <img className="avatar" src={src} alt="" width={size} height={size} />
+    <img className="avatar" src={src} alt="" width={size} height={size} onError={() => setFailed(true)} />
   ) : (
     <div className="avatar initials" style={{ width: size, height: size, background: `hsl(${hue} 45% 45%)` }} aria-hidden>
       {initials}
