@@ -210,12 +210,7 @@ impl Desktop {
                 let settings = lock(&self.settings).clone();
                 let focused = self.app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
                 let on_screen = focused && *lock(&self.active_channel) == Some(message.channel_id);
-                let channel = client.servers().ok().and_then(|servers| {
-                    servers.into_iter().find_map(|s| {
-                        client.channels(s.server.id).ok()?.into_iter().find(|c| c.channel.id == message.channel_id)
-                    })
-                });
-                let Some(channel) = channel else { return };
+                let Some(channel) = client.channel(message.channel_id).ok().flatten() else { return };
                 if mine || on_screen || channel.muted || !settings.notifications {
                     return;
                 }
@@ -239,15 +234,7 @@ impl Desktop {
     /// Unread messages in every channel not muted.
     #[must_use]
     pub fn unread_total(&self) -> u32 {
-        let Ok(client) = self.client() else { return 0 };
-        client
-            .servers()
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|s| client.channels(s.server.id).unwrap_or_default())
-            .filter(|c| !c.muted)
-            .map(|c| c.unread_count)
-            .sum()
+        self.client().ok().and_then(|c| c.unread_total().ok()).unwrap_or(0)
     }
 
     /// Handles a `pq://` link (from the OS, a second launch, or the launch

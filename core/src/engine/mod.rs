@@ -295,8 +295,13 @@ pub(crate) struct Shared {
     pub(crate) config: ClientConfig,
     pub(crate) auth: AuthManager,
     pub(crate) api: Api,
-    /// The signed-in account's cache (`None` while signed out).
+    /// The signed-in account's cache (`None` while signed out): the
+    /// connection that writes (the engine's actor, sends, the outbox).
     pub(crate) store: Mutex<Option<Store>>,
+    /// A second connection to the same cache for what the UI reads (WAL:
+    /// readers never wait for the writer, so a channel opens at once while
+    /// the engine caches and indexes).
+    pub(crate) reader: Mutex<Option<Store>>,
     pub(crate) me: Mutex<Option<Me>>,
     pub(crate) presence: Mutex<HashMap<UserId, Presence>>,
     /// Who is in the voice rooms of each server (as of the last `ready`
@@ -316,6 +321,15 @@ impl Shared {
     /// The cache, or [`Error::NotSignedIn`].
     pub(crate) fn store(&self) -> Result<StoreGuard<'_>> {
         let guard = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        if guard.is_none() {
+            return Err(Error::NotSignedIn);
+        }
+        Ok(StoreGuard(guard))
+    }
+
+    /// The cache's read connection, or [`Error::NotSignedIn`].
+    pub(crate) fn reader(&self) -> Result<StoreGuard<'_>> {
+        let guard = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
         if guard.is_none() {
             return Err(Error::NotSignedIn);
         }
@@ -411,6 +425,7 @@ impl Client {
             auth,
             api,
             store: Mutex::new(None),
+            reader: Mutex::new(None),
             me: Mutex::new(None),
             presence: Mutex::new(HashMap::new()),
             voice: Mutex::new(HashMap::new()),
@@ -428,7 +443,17 @@ impl Client {
             None => false,
         };
         let (commands, rx) = mpsc::channel(256);
-        tokio::spawn(sync::run(shared.clone(), rx));
+        // The engine's actor on a thread of its own: caching, counting and
+        // indexing what arrives is blocking SQLite work, and must never hold
+        // up the app's async workers (UI commands, the call engine's ticks).
+        let actor = shared.clone();
+        std::thread::Builder::new()
+            .name("pq-engine".into())
+            .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(sync::run(actor, rx)),
+                Err(e) => tracing::error!(error = %e, "the engine cannot start its runtime"),
+            })
+            .map_err(|e| Error::Invalid(format!("cannot start the engine's thread: {e}")))?;
         let client = Self { shared, commands };
         if signed_in {
             client.command(Command::SignedIn).await;
@@ -524,6 +549,7 @@ impl Client {
         self.command(Command::SignedOut).await;
         self.shared.auth.sign_out().await?;
         *self.shared.store.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = None;
         self.shared.set_connection(ConnectionState::SignedOut);
         Ok(())
@@ -556,7 +582,7 @@ impl Client {
     /// # Errors
     /// [`Error::NotSignedIn`], [`Error::Store`].
     pub fn servers(&self) -> Result<Vec<CachedServer>> {
-        Ok(self.shared.store()?.servers()?)
+        Ok(self.shared.reader()?.servers()?)
     }
 
     /// Channels of a server with read state, from the cache.
@@ -565,7 +591,7 @@ impl Client {
     /// [`Error::NotSignedIn`], [`Error::Store`].
     pub fn channels(&self, server: ServerId) -> Result<Vec<CachedChannel>> {
         let me = self.me();
-        let store = self.shared.store()?;
+        let store = self.shared.reader()?;
         let mut channels = store.channels(server)?;
         if let Some(me) = me {
             for c in channels.iter_mut().filter(|c| c.unread_count > 0) {
@@ -573,6 +599,22 @@ impl Client {
             }
         }
         Ok(channels)
+    }
+
+    /// One channel with its read state, from the cache.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn channel(&self, id: ChannelId) -> Result<Option<CachedChannel>> {
+        Ok(self.shared.reader()?.channel(id)?)
+    }
+
+    /// Unread messages in every channel not muted (the tray's total).
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn unread_total(&self) -> Result<u32> {
+        Ok(self.shared.reader()?.unread_total()?)
     }
 
     /// Joins a voice room: returns once seated, with the call connecting to
@@ -608,7 +650,7 @@ impl Client {
     /// # Errors
     /// [`Error::NotSignedIn`], [`Error::Store`].
     pub fn members(&self, server: ServerId) -> Result<Vec<Member>> {
-        let mut members = self.shared.store()?.members(server)?;
+        let mut members = self.shared.reader()?.members(server)?;
         let presence = self.shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
         for m in &mut members {
             m.presence = presence.get(&m.user.id).copied().unwrap_or(Presence::Offline);
@@ -660,7 +702,7 @@ impl Client {
     /// # Errors
     /// [`Error::NotSignedIn`], [`Error::Store`].
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
-        Ok(self.shared.store()?.user(id)?)
+        Ok(self.shared.reader()?.user(id)?)
     }
 
     /// Someone's presence as last heard.
@@ -684,7 +726,7 @@ impl Client {
     /// [`Error::NotSignedIn`], [`Error::Store`].
     pub async fn timeline(&self, channel: ChannelId, before_seq: Option<u64>, limit: usize) -> Result<Timeline> {
         let (timeline, behind) = {
-            let store = self.shared.store()?;
+            let store = self.shared.reader()?;
             let messages = store.history(channel, before_seq, limit)?;
             let pending = if before_seq.is_none() { store.outbox_for(channel)? } else { vec![] };
             let info = store.channel(channel)?;
@@ -706,7 +748,7 @@ impl Client {
     /// # Errors
     /// [`Error::Api`] when they must be fetched and the server is unreachable.
     pub async fn older(&self, channel: ChannelId, before_seq: u64, limit: usize) -> Result<Timeline> {
-        let cached = self.shared.store()?.history(channel, Some(before_seq), limit)?;
+        let cached = self.shared.reader()?.history(channel, Some(before_seq), limit)?;
         let contiguous = cached.last().is_none_or(|m| m.seq + 1 == before_seq)
             && cached.windows(2).all(|w| w[0].seq + 1 == w[1].seq);
         let messages = if (cached.len() == limit || cached.first().is_some_and(|m| m.seq == 1)) && contiguous {
@@ -860,7 +902,7 @@ impl Client {
         channel: Option<ChannelId>,
         limit: usize,
     ) -> Result<Vec<SearchHit>> {
-        Ok(self.shared.store()?.search(query, server, channel, limit)?)
+        Ok(self.shared.reader()?.search(query, server, channel, limit)?)
     }
 
     /// Tells the channel I am typing (drop it when offline).
@@ -976,8 +1018,10 @@ async fn open_tokens(config: &ClientConfig) -> Result<TokenStore> {
 fn open_cache(shared: &Shared, account: &Account) -> Result<()> {
     let path = cache_path(&shared.config.data_dir, &shared.config.server, account);
     let store = Store::open(&path)?;
+    let reader = Store::open(&path)?;
     let me: Option<Me> = store.meta("me")?;
     *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = me;
     *shared.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
+    *shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(reader);
     Ok(())
 }

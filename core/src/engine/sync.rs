@@ -64,8 +64,11 @@ type Sink = SplitSink<Ws, WsMessage>;
 const PAGE: u32 = 100;
 /// Unacknowledged sends at most, over all channels.
 const WINDOW: usize = 32;
-/// Rows the search indexer takes per step.
-const INDEX_STEP: usize = 2_000;
+/// Rows the search indexer takes per step: ~3 ms of holding the cache's
+/// write connection (sends wait for it), then everything else gets a turn.
+const INDEX_STEP: usize = 500;
+/// Channels whose history is fetched at once when catching up.
+const FILLS_AT_ONCE: usize = 4;
 /// Waits for the server during the handshake.
 const HANDSHAKE: Duration = Duration::from_secs(15);
 /// Least time between two `typing` frames for one channel.
@@ -170,6 +173,8 @@ struct Connection<'a> {
     fill_done: u32,
     fill_tx: mpsc::Sender<Fill>,
     fill_rx: mpsc::Receiver<Fill>,
+    /// At most [`FILLS_AT_ONCE`] channels fetch their history at a time.
+    fill_slots: Arc<tokio::sync::Semaphore>,
     /// Outbox delivery: at most one unacknowledged message per channel, so
     /// a channel's messages are stored in the order they were written even
     /// when a send must be repeated.
@@ -204,6 +209,7 @@ impl<'a> Connection<'a> {
             fill_done: 0,
             fill_tx,
             fill_rx,
+            fill_slots: Arc::new(tokio::sync::Semaphore::new(FILLS_AT_ONCE)),
             in_flight: HashMap::new(),
             busy_channels: HashSet::new(),
             queues: HashMap::new(),
@@ -531,7 +537,11 @@ impl<'a> Connection<'a> {
         });
         let api = self.shared.api.clone();
         let tx = self.fill_tx.clone();
+        let slots = self.fill_slots.clone();
         tokio::spawn(async move {
+            // A few channels at a time: a client back after a week in 300
+            // channels does not open 300 requests at once.
+            let Ok(_slot) = slots.acquire_owned().await else { return };
             let result: Result<(), ApiError> = async {
                 match after {
                     None => {

@@ -328,7 +328,21 @@ impl Store {
         Ok(())
     }
 
-    /// Mutes or unmutes notifications of a channel.
+    /// Unread messages in every channel not muted: the tray's total (one
+    /// query over the per-channel counts the engine keeps as messages come).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn unread_total(&self) -> Result<u32> {
+        let total: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(SUM(unread_count), 0) FROM channels WHERE muted = 0")?
+            .query_row([], |r| r.get(0))?;
+        Ok(u32::try_from(total).unwrap_or(u32::MAX))
+    }
+
+    /// Mutes or unmutes a channel's notifications (and its unread count in
+    /// totals).
     ///
     /// # Errors
     /// SQLite failure.
