@@ -123,6 +123,9 @@ pub struct Args {
     /// ends the oldest.
     #[arg(long, env = "PQ_SESSIONS_PER_USER", default_value_t = 10)]
     pub sessions_per_user: usize,
+    /// The clock the waiting rules use (tests move a manual one forward).
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
 
     /// Frames queued for one connection before it counts as too slow and is
     /// closed (memory stays bounded).
@@ -276,6 +279,9 @@ pub struct Config {
     pub client_queue: usize,
     /// Most gateway sessions per person.
     pub sessions_per_user: usize,
+    /// The clock of heartbeats, grace periods, the resume window and token
+    /// expiry.
+    pub clock: crate::clock::Clock,
     /// Abuse limits (see [`crate::limits`]).
     pub limits: LimitsConfig,
     /// Socket writes per second to stay under (see `--write-budget`).
@@ -443,6 +449,7 @@ impl Config {
             }
         }
         Ok(Self {
+            clock: args.clock.clone(),
             addr,
             data_dir,
             public_url,

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -141,6 +141,7 @@ struct Inner {
     client_ids: Vec<String>,
     http: reqwest::Client,
     accounts: Mutex<HashMap<(String, String), AuthUser>>,
+    clock: crate::clock::Clock,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -184,7 +185,13 @@ impl Verifier {
             .user_agent(concat!("pq-server/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a reqwest client with static settings builds");
-        Self(Arc::new(Inner { issuers, client_ids: config.client_ids.clone(), http, accounts: Mutex::default() }))
+        Self(Arc::new(Inner {
+            issuers,
+            client_ids: config.client_ids.clone(),
+            http,
+            accounts: Mutex::default(),
+            clock: config.clock.clone(),
+        }))
     }
 
     /// Verifies an access token.
@@ -207,7 +214,8 @@ impl Verifier {
         validation.set_issuer(&[&issuer.iss]);
         validation.validate_aud = false; // Cognito access tokens have no `aud`.
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        validation.leeway = 2;
+        // `exp` is checked below, against the server's clock.
+        validation.validate_exp = false;
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
@@ -221,6 +229,10 @@ impl Verifier {
             }
         })?;
         let claims = data.claims;
+        // The same 2 s of clock skew jsonwebtoken allows by default.
+        if claims.exp.saturating_add(2) < self.0.clock.unix_secs() {
+            return Err(AuthError::Expired);
+        }
         if claims.token_use.as_deref() != Some("access") {
             return Err(AuthError::WrongTokenUse);
         }

@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 use pq_protocol::{
-    InviteCode, ServerId, Timestamp, UserId,
+    InviteCode, ServerId, UserId,
     gateway::Event,
     models::{Invite, InvitePreview, Member, Presence, Role, ServerState},
 };
@@ -150,7 +150,7 @@ impl Chat {
     pub async fn invites(&self, user: UserId, server: ServerId) -> ApiResult<Vec<Invite>> {
         let role = role_in(&self.dir.read(), server, user)?;
         require_admin(role, "see the server's invites")?;
-        let now = Timestamp::now();
+        let now = self.hub.clock().timestamp();
         Ok(self.reads.read(move |s| s.usable_invites(server, now)).await?)
     }
 
@@ -169,7 +169,7 @@ impl Chat {
                 Ok::<_, ApiError>((row, server, inviter))
             })
             .await?;
-        if row.expired(Timestamp::now()) {
+        if row.expired(self.hub.clock().timestamp()) {
             return Err(ApiError::InviteExpired);
         }
         if row.used_up() {

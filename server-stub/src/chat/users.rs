@@ -173,7 +173,7 @@ impl Chat {
         if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ApiError::NotFound("image"));
         }
-        let now = Timestamp::now();
+        let now = self.hub.clock().timestamp();
         self.reads
             .read(move |s| s.media_for(&id, viewer, invite.as_deref(), now)?.ok_or(ApiError::NotFound("image")))
             .await

@@ -73,7 +73,8 @@ impl std::fmt::Debug for Tx<'_> {
 impl<'a> Tx<'a> {
     /// A transaction context (the writer, and tests of rules).
     pub(crate) fn new(store: &'a mut dyn Store, dir: &'a mut Directory, hub: &'a Hub) -> Self {
-        Self { store, dir, hub, effects: Vec::new(), events: Vec::new(), now: Timestamp::now() }
+        let now = hub.clock().timestamp();
+        Self { store, dir, hub, effects: Vec::new(), events: Vec::new(), now }
     }
 
     /// The store, inside the batch's transaction.

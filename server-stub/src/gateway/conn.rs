@@ -125,11 +125,12 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
     // The connection lives as long as the token it was opened with (the
     // same 2 s of clock skew the verifier allows): the client renews it and
     // resumes, losing nothing; one that cannot renew is signed out.
-    let expiry = token_expiry(user.expires_at);
+    let clock = state.hub().clock().clone();
+    let expiry = token_expiry(&clock, user.expires_at);
     let end = tokio::select! {
         end = reader => Some(end),
         _ = &mut writer => None,
-        () = tokio::time::sleep_until(expiry) => {
+        () = clock.sleep_until(expiry) => {
             debug!(session_id = %session.id, "the connection's token expired");
             session.close(CloseCode::AuthenticationFailed, "the access token expired: renew it and resume");
             let _ = tokio::time::timeout(Duration::from_secs(2), &mut writer).await;
@@ -163,10 +164,9 @@ const SLOW_WRITE_PATIENCE: Duration = Duration::from_secs(20);
 
 /// When a connection opened with a token that expires at `exp` (seconds
 /// since the epoch) must end.
-fn token_expiry(exp: u64) -> Instant {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let left = Duration::from_secs(exp.saturating_add(2)).saturating_sub(now);
-    Instant::now() + left.min(Duration::from_secs(366 * 24 * 3600))
+fn token_expiry(clock: &crate::clock::Clock, exp: u64) -> std::time::Instant {
+    let left = Duration::from_secs(exp.saturating_add(2).saturating_sub(clock.unix_secs()));
+    clock.now() + left.min(Duration::from_secs(366 * 24 * 3600))
 }
 
 fn unsupported(v: u16) -> String {
@@ -270,11 +270,12 @@ async fn read_frame(
     ping: &(dyn Fn(Bytes) + Sync),
 ) -> Result<ClientFrame, ReadEnd> {
     let shutdown = state.shutdown().clone();
-    let until = Instant::now() + deadline;
+    let clock = state.hub().clock();
+    let until = clock.now() + deadline;
     loop {
         let msg = tokio::select! {
             m = stream.next() => m,
-            () = tokio::time::sleep_until(until) => {
+            () = clock.sleep_until(until) => {
                 return Err(ReadEnd::Violation(CloseCode::SessionTimedOut, "no heartbeat in time".into()));
             }
             () = shutdown.cancelled() => return Err(ReadEnd::Shutdown),

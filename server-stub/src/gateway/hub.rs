@@ -336,7 +336,7 @@ impl Session {
 
     /// How long no socket has written this session; `None` while one does,
     /// `Duration::MAX` once the session can no longer be resumed.
-    pub(crate) fn detached_for(&self) -> Option<Duration> {
+    pub(crate) fn detached_for(&self, now: Instant) -> Option<Duration> {
         let out = self.out.lock().expect("outbox lock");
         if out.attached.is_some() {
             return None;
@@ -344,7 +344,7 @@ impl Session {
         if out.dead {
             return Some(Duration::MAX);
         }
-        out.detached_at.map(|t| t.elapsed())
+        out.detached_at.map(|t| now.saturating_duration_since(t))
     }
 
     fn is_idle(&self) -> bool {
@@ -376,6 +376,7 @@ pub struct Hub {
     resume_window: Duration,
     presence_grace: Duration,
     presence_limit: u32,
+    clock: crate::clock::Clock,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     /// The hub itself, for the timers it starts.
@@ -426,6 +427,7 @@ impl Hub {
             resume_window: config.resume_window,
             presence_grace: config.presence_grace,
             presence_limit: config.presence_fanout_limit,
+            clock: config.clock.clone(),
             shutdown,
             tasks: TaskTracker::new(),
             me: me.clone(),
@@ -465,6 +467,12 @@ impl Hub {
     #[must_use]
     pub fn shutdown_token(&self) -> &CancellationToken {
         &self.shutdown
+    }
+
+    /// The clock of heartbeats, grace periods and the resume window.
+    #[must_use]
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
     }
 
     /// Voice room settings.
@@ -601,7 +609,7 @@ impl Hub {
             }
             out.attached = None;
             self.attached.fetch_sub(1, Ordering::Relaxed);
-            out.detached_at = Some(Instant::now());
+            out.detached_at = Some(self.clock.now());
             if invalidate {
                 out.dead = true;
             }
@@ -625,6 +633,7 @@ impl Hub {
     }
 
     fn reap(&self) {
+        let now = self.clock.now();
         let expired: Vec<Arc<Session>> = {
             let st = self.state.read().expect("hub lock");
             st.sessions
@@ -632,7 +641,8 @@ impl Hub {
                 .filter(|s| {
                     let out = s.out.lock().expect("outbox lock");
                     out.attached.is_none()
-                        && (out.dead || out.detached_at.is_some_and(|t| t.elapsed() >= self.resume_window))
+                        && (out.dead
+                            || out.detached_at.is_some_and(|t| now.saturating_duration_since(t) >= self.resume_window))
                 })
                 .cloned()
                 .collect()
@@ -852,9 +862,10 @@ impl Hub {
         let Some(hub) = self.me.upgrade() else { return };
         let grace = self.presence_grace;
         let token = self.shutdown.clone();
+        let clock = self.clock.clone();
         tokio::spawn(async move {
             tokio::select! {
-                () = tokio::time::sleep(grace) => hub.refresh_presence(user),
+                () = clock.sleep(grace) => hub.refresh_presence(user),
                 () = token.cancelled() => {}
             }
         });
@@ -865,7 +876,7 @@ impl Hub {
         let _guard = self.presence_lock.lock().expect("presence lock");
         let changed = {
             let mut st = self.state.write().expect("hub lock");
-            let now = st.computed_presence(user, self.presence_grace);
+            let now = st.computed_presence(user, self.presence_grace, self.clock.now());
             match st.people.get_mut(&user) {
                 Some(p) if p.shown != now => {
                     p.shown = now;
@@ -899,7 +910,7 @@ impl State {
         self.people.get(&user).map_or(Presence::Offline, |p| p.shown)
     }
 
-    fn computed_presence(&self, user: UserId, grace: Duration) -> Presence {
+    fn computed_presence(&self, user: UserId, grace: Duration, now: Instant) -> Presence {
         let sessions = self.by_user.get(&user).map(Vec::as_slice).unwrap_or_default();
         let attached: Vec<&Arc<Session>> = sessions.iter().filter(|s| s.is_attached()).collect();
         let shown = self.people.get(&user).map_or(Presence::Offline, |p| p.shown);
@@ -909,7 +920,7 @@ impl State {
             // detach time turns them offline once the grace has passed.
             let recently = sessions.iter().any(|s| {
                 let out = s.out.lock().expect("outbox lock");
-                !out.dead && out.detached_at.is_some_and(|t| t.elapsed() < grace)
+                !out.dead && out.detached_at.is_some_and(|t| now.saturating_duration_since(t) < grace)
             });
             return if recently { shown } else { Presence::Offline };
         }

@@ -310,7 +310,8 @@ impl Hub {
             return;
         }
         let grace = self.voice_config().grace;
-        if session.detached_for().is_some_and(|d| d >= grace) {
+        let clock = self.clock().clone();
+        if session.detached_for(clock.now()).is_some_and(|d| d >= grace) {
             return self.voice_session_gone(session);
         }
         let Some(hub) = self.me() else { return };
@@ -318,11 +319,11 @@ impl Hub {
         let token = self.shutdown_token().clone();
         tokio::spawn(async move {
             tokio::select! {
-                () = tokio::time::sleep(grace) => {}
+                () = clock.sleep(grace) => {}
                 () = token.cancelled() => return,
             }
             // Still away (not resumed, or away again for the whole grace)?
-            if session.detached_for().is_some_and(|d| d >= grace) {
+            if session.detached_for(clock.now()).is_some_and(|d| d >= grace) {
                 hub.voice_session_gone(&session);
             }
         });

@@ -110,6 +110,8 @@ pub struct Idp {
     admins: Vec<String>,
     /// Access and ID token lifetime.
     access_ttl: Duration,
+    /// What `iat` and `exp` count from (tests move it).
+    clock: crate::clock::Clock,
     /// Whether the session cookie gets `Secure` (public URL is https).
     secure_cookies: bool,
     key: keys::SigningKey,
@@ -159,6 +161,7 @@ impl Idp {
             client_ids: config.client_ids.clone(),
             admins: config.dev_admins.clone(),
             access_ttl: config.dev_access_token_ttl,
+            clock: config.clock.clone(),
             secure_cookies: config.public_url.starts_with("https://"),
             key,
             mailer,

@@ -665,7 +665,7 @@ impl Idp {
             return Err(OAuthError::invalid_grant("the account no longer exists"));
         };
         let groups = self.groups_for(&account.email);
-        let now_s = now_ms() / 1000;
+        let now_s = i64::try_from(self.clock.unix_secs()).unwrap_or(i64::MAX);
         let ttl = i64::try_from(self.access_ttl.as_secs()).unwrap_or(3600);
         let auth_time = g.auth_time / 1000;
         let access = AccessClaims {

@@ -135,12 +135,20 @@ impl TestServer {
         init_logs();
         let dir = tempfile::tempdir().expect("temporary data directory");
         let mut args = pq_server::Args::for_tests(dir.path().to_owned());
+        // Tests move time forward instead of waiting for it.
+        args.clock = pq_server::clock::Clock::manual();
         configure(&mut args);
         let server = pq_server::start(args.clone()).await.expect("the server starts");
         // Keep the port for restarts: the issuer URL contains it.
         args.listen = server.addr;
         let url = server.public_url.clone();
         TestServer { server, url, http: client(), _dir: dir, args }
+    }
+
+    /// The server's clock: `ts.clock().advance(d)` makes `d` pass for the
+    /// heartbeat, grace periods, resume window and tokens.
+    pub fn clock(&self) -> &pq_server::clock::Clock {
+        &self.args.clock
     }
 
     /// Stops the server and starts it again on the same data directory and

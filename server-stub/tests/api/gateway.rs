@@ -64,22 +64,39 @@ async fn bad_frames_close_with_a_reason_and_others_keep_chatting() {
 #[tokio::test]
 async fn flooding_and_silence_are_cut_off() {
     let ts = TestServer::start_with(|a| {
-        a.heartbeat_interval_ms = 300;
         a.rate_per_sec = 5.0;
         a.rate_burst = 10.0;
     })
     .await;
     let alice = api(&ts, "alice@example.com").await;
+    // The default heartbeat (30 s; a connection may be quiet for 1.5 times
+    // that), on the server's clock, which the test moves.
+    let interval = Duration::from_secs(30);
 
-    // A heartbeating client stays; one that goes quiet is dropped.
+    // A heartbeating client stays, however long it stays.
     let mut a = Gw::connect(&ts.url, &alice.token).await;
     for _ in 0..4 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        ts.clock().advance(interval);
         a.send(&ClientFrame::Heartbeat).await;
-        assert!(matches!(a.next().await, ServerFrame::HeartbeatAck | ServerFrame::Dispatch(_)));
+        // The acknowledgement says the server has read it (before that the
+        // clock must not move on).
+        while !matches!(a.next().await, ServerFrame::HeartbeatAck) {}
     }
-    let (code, _) = a.closed().await;
-    assert_eq!(code, CloseCode::SessionTimedOut.code());
+    // One that goes quiet: still there 40 s later, gone once 45 s passed.
+    ts.clock().advance(Duration::from_secs(40));
+    let still = tokio::time::timeout(Duration::from_millis(200), futures_util::StreamExt::next(&mut a.ws)).await;
+    assert!(still.is_err(), "closed before its deadline: {still:?}");
+    let mut code = None;
+    for _ in 0..3 {
+        ts.clock().advance(Duration::from_secs(10));
+        if let Ok(Some(Ok(Message::Close(Some(c))))) =
+            tokio::time::timeout(Duration::from_millis(500), futures_util::StreamExt::next(&mut a.ws)).await
+        {
+            code = Some(u16::from(c.code));
+            break;
+        }
+    }
+    assert_eq!(code, Some(CloseCode::SessionTimedOut.code()));
 
     let mut a = Gw::connect(&ts.url, &alice.token).await;
     for _ in 0..30 {
@@ -247,7 +264,8 @@ async fn presence_is_not_pushed_through_servers_above_the_limit() {
 
 #[tokio::test]
 async fn presence_is_pushed_online_away_offline() {
-    let ts = TestServer::start_with(|a| a.presence_grace_ms = 300).await;
+    // The default grace (5 s), on the server's clock, which the test moves.
+    let ts = TestServer::start().await;
     let alice = api(&ts, "alice@example.com").await;
     let bob = api(&ts, "bob@example.com").await;
     let _s = server_with(&alice, &[&bob]).await;
@@ -268,14 +286,27 @@ async fn presence_is_pushed_online_away_offline() {
     b.send(&ClientFrame::SetStatus(SetStatus { status: StatusChoice::Auto })).await;
     a.event("bob back", online).await;
 
-    // A quick reconnect does not flicker offline; leaving does, after the grace.
+    // A quick reconnect does not flicker offline, even once the grace of the
+    // dropped connection has passed.
     drop(b);
     let b2 = Gw::connect(&ts.url, &bob.token).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    ts.clock().advance(Duration::from_secs(10));
+    // Leaving does: not within the grace, at once after it.
     drop(b2);
-    match a.event("bob offline", |e| matches!(e, Event::PresenceUpdated { user_id, .. } if *user_id == bob_id)).await {
-        Event::PresenceUpdated { presence, .. } => assert_eq!(presence, Presence::Offline, "no offline flicker before"),
-        _ => unreachable!(),
+    let bob_presence = |e: &Event| matches!(e, Event::PresenceUpdated { user_id, .. } if *user_id == bob_id);
+    let early = tokio::time::timeout(Duration::from_millis(300), a.event("bob's presence", bob_presence)).await;
+    assert!(early.is_err(), "bob's presence changed before the grace passed: {early:?}");
+    let mut offline = None;
+    for _ in 0..3 {
+        ts.clock().advance(Duration::from_secs(5));
+        if let Ok(e) = tokio::time::timeout(Duration::from_millis(500), a.event("bob offline", bob_presence)).await {
+            offline = Some(e);
+            break;
+        }
+    }
+    match offline {
+        Some(Event::PresenceUpdated { presence, .. }) => assert_eq!(presence, Presence::Offline, "no flicker before"),
+        other => panic!("bob never went offline: {other:?}"),
     }
 }
 

@@ -82,12 +82,18 @@ async fn signing_out_or_resetting_the_password_closes_the_connections_of_those_s
 
 #[tokio::test]
 async fn a_connection_ends_when_its_token_expires_and_resumes_with_a_renewed_one() {
-    let ts = TestServer::start_with(|a| a.dev_access_token_ttl_secs = 1).await;
+    // Tokens for 40 s (exp in whole seconds, 2 s of skew allowed: the
+    // connection may last 41–42 s), inside the 45 s a connection may go
+    // without a heartbeat; the test moves the server's clock.
+    let ts = TestServer::start_with(|a| a.dev_access_token_ttl_secs = 40).await;
     let t = ts.sign_in("alice@example.com", "Alice").await;
     let mut gw = Gw::connect(&ts.url, &t.access_token).await;
     let session = gw.ready.as_ref().unwrap().session_id;
-    // exp has whole seconds and 2 s of skew are allowed: at most ~4 s.
-    let (code, reason) = tokio::time::timeout(Duration::from_secs(6), gw.closed()).await.expect("closed once expired");
+    ts.clock().advance(Duration::from_secs(35));
+    let early = tokio::time::timeout(Duration::from_millis(300), gw.closed()).await;
+    assert!(early.is_err(), "closed before the token expired: {early:?}");
+    ts.clock().advance(Duration::from_secs(8));
+    let (code, reason) = tokio::time::timeout(Duration::from_secs(2), gw.closed()).await.expect("closed once expired");
     assert_eq!(code, CloseCode::AuthenticationFailed.code(), "{reason}");
     assert!(reason.contains("expired"), "{reason}");
     let (status, fresh) = ts.refresh(&t.refresh_token).await;

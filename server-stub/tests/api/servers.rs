@@ -296,8 +296,9 @@ async fn invites_preview_accept_expire_run_out_and_revoke() {
     carol.fails(Method::POST, &format!("/api/invites/{}/accept", other.code), None, 410, "invite_expired").await;
 
     // Expired: gone.
-    let short: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({"max_age_secs": 1})).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let short: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({"max_age_secs": 60})).await;
+    let _: InvitePreview = carol.get(&format!("/api/invites/{}", short.code)).await;
+    ts.clock().advance(std::time::Duration::from_secs(61));
     carol.fails(Method::POST, &format!("/api/invites/{}/accept", short.code), None, 410, "invite_expired").await;
 
     // Made-up codes are simply not found.

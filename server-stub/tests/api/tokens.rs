@@ -81,11 +81,14 @@ async fn forged_and_mixed_up_tokens_are_refused() {
 
 #[tokio::test]
 async fn expired_tokens_say_so_and_refreshing_fixes_it() {
-    let ts = TestServer::start_with(|a| a.dev_access_token_ttl_secs = 1).await;
+    // The default lifetime (an hour), on the server's clock, which the test
+    // moves; exp has whole seconds and the verifier allows 2 s of skew.
+    let ts = TestServer::start().await;
     let t = ts.sign_in("alice@example.com", "Alice").await;
     let _: Me = Api::new(&ts.url, &t.access_token).get("/api/users/@me").await;
-    // exp has whole-second precision and the verifier allows 2 s of clock skew.
-    tokio::time::sleep(std::time::Duration::from_millis(4_200)).await;
+    ts.clock().advance(std::time::Duration::from_secs(3_590));
+    let _: Me = Api::new(&ts.url, &t.access_token).get("/api/users/@me").await;
+    ts.clock().advance(std::time::Duration::from_secs(15));
     refused(&ts, &t.access_token, "token_expired").await;
     let (status, fresh) = ts.refresh(&t.refresh_token).await;
     assert_eq!(status, 200, "{fresh}");
