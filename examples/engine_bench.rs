@@ -28,36 +28,20 @@ use std::{
     time::{Duration, Instant},
 };
 
+#[path = "../tests/e2e/common.rs"]
+#[allow(unused_imports)]
+mod common;
+
+use common::Person;
 use pq_core::{
-    Client, ClientConfig, ConnectionState, Event,
-    auth::{AuthError, AuthOptions, KeychainBackend, TokenStore},
+    Client, ConnectionState, Event,
+    auth::KeychainBackend,
     protocol::{
         ChannelId, ClientMessageId,
         models::{ChannelKind, CreateChannel, CreateInvite, SendMessage},
     },
 };
 use pq_server::testing::TestServer;
-
-fn config(url: &str, dir: &std::path::Path, email: &str) -> ClientConfig {
-    let (email, name) = (email.to_owned(), email.split('@').next().unwrap_or("x").to_owned());
-    let browser = move |auth_url: &str| -> Result<(), AuthError> {
-        let (auth_url, email, name) = (auth_url.to_owned(), email.clone(), name.clone());
-        tokio::spawn(async move {
-            let http = pq_server::idp::devclient::browser();
-            if let Ok(back) =
-                pq_server::idp::devclient::complete_federated(&http, &auth_url, "Google", &email, &name).await
-            {
-                let _ = http.get(back).send().await;
-            }
-        });
-        Ok(())
-    };
-    let url: url::Url = url.parse().expect("url");
-    let mut c = ClientConfig::new(url.clone(), dir.to_owned());
-    c.tokens = Some(TokenStore::open(KeychainBackend::Mock).expect("mock keychain"));
-    c.auth = Some(AuthOptions::new(url).browser(Arc::new(browser)));
-    c
-}
 
 async fn online(client: &Client) {
     let mut rx = client.connection();
@@ -168,8 +152,6 @@ fn main() -> anyhow::Result<()> {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
     let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, f64)>();
-    let dirs = (tempfile::tempdir()?, tempfile::tempdir()?);
-    let (alice_dir, bob_dir) = (dirs.0.path().to_owned(), dirs.1.path().to_owned());
     let server_thread = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         rt.block_on(async move {
@@ -178,8 +160,8 @@ fn main() -> anyhow::Result<()> {
                 a.rate_burst = 1e6;
             })
             .await;
-            let alice = Client::start(config(&server.url, &alice_dir, "alice@example.com")).await.expect("alice");
-            alice.sign_in().await.expect("alice signs in");
+            let person = Person::sign_in_as(&server.url, "alice@example.com", "Alice", KeychainBackend::Mock).await;
+            let alice = person.client.clone();
             let state = alice.create_server("Busy").await.expect("server");
             let parent = state.channels.iter().find(|c| c.kind == ChannelKind::Category).map(|c| c.id);
             let mut channels = vec![state.channels.iter().find(|c| c.name == "general").expect("general").id];
@@ -226,8 +208,8 @@ fn main() -> anyhow::Result<()> {
     // Bob: two workers, like the desktop.
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async move {
-        let bob = Client::start(config(&url, &bob_dir, "bob@example.com")).await?;
-        bob.sign_in().await?;
+        let person = Person::sign_in_as(&url, "bob@example.com", "Bob", KeychainBackend::Mock).await;
+        let bob = person.client.clone();
         bob.accept_invite(&code).await?;
         online(&bob).await;
         let mut quiet = measure(&bob, &channels, 3).await;
@@ -249,6 +231,5 @@ fn main() -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     server_thread.join().expect("server thread");
-    drop(dirs);
     Ok(())
 }

@@ -13,20 +13,7 @@ pub fn is_media_id(id: &str) -> bool {
 }
 
 /// The content type of an image pq-server accepts, from its first bytes.
-#[must_use]
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"\xff\xd8\xff") {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
+pub use pq_protocol::limits::image_type as sniff;
 
 /// Whether `bytes` are the picture named `id`.
 #[must_use]

@@ -83,6 +83,24 @@ pub const REACTION_PATTERN: &str = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2
 /// (whitespace only) to remove it.
 pub const IMAGE_URL_PATTERN: &str = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
 
+/// The type of an image pq accepts (PNG, JPEG, GIF, WebP) by its first
+/// bytes, or `None`: what the server checks an upload against and the client
+/// a picture it shows.
+#[must_use]
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
 /// The largest `seq` a request may name: JavaScript's largest exact integer
 /// (2^53 − 1), far beyond any channel's message count.
 pub const MAX_SEQ: u64 = 9_007_199_254_740_991;

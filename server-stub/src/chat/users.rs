@@ -20,21 +20,6 @@ use crate::{
     gateway::Audience,
 };
 
-/// The image type of `bytes`, by its magic number.
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
-
 /// The address (SHA-256, hex) and content type of an uploaded image.
 ///
 /// # Errors
@@ -43,7 +28,7 @@ pub fn media_id(body: &[u8]) -> ApiResult<(String, &'static str)> {
     if body.len() > MAX_IMAGE_BYTES {
         return Err(ApiError::PayloadTooLarge { limit: MAX_IMAGE_BYTES });
     }
-    let content_type = sniff(body).ok_or(ApiError::UnsupportedMedia)?;
+    let content_type = pq_protocol::limits::image_type(body).ok_or(ApiError::UnsupportedMedia)?;
     Ok((hex::encode(Sha256::digest(body)), content_type))
 }
 
