@@ -1,0 +1,164 @@
+//! Mouth-to-ear latency through real (virtual) audio devices, the way people
+//! hear a call. Run by `scripts/bench-mouth-to-ear`, which starts a
+//! PulseAudio daemon with the devices below and points this process at it.
+//!
+//! ```text
+//! scripts/bench-mouth-to-ear [TRIALS=30]
+//! ```
+//!
+//! PulseAudio: a stereo null sink `bus`; `clkA` plays into its left channel,
+//! `spkB` into its right; `micA` hears the left channel. Alice's pq uses
+//! `micA` as its microphone (the default source), Bob's pq `spkB` as its
+//! speakers (the default sink); both through cpal and ALSA's `pulse` device,
+//! with the desktop app's buffer limits (100 ms microphone, 200 ms speakers).
+//! A click every 700 ms goes to `clkA` (what Alice's microphone hears); one
+//! recording of `bus.monitor` holds the click (left) and what Bob's speakers
+//! played (right): the latency is the onset difference, every device buffer
+//! included. `floor` instead measures PulseAudio's own plumbing
+//! (module-loopback micA → spkB, loaded by the script).
+
+#[path = "../tests/e2e/common.rs"]
+#[allow(unused_imports)]
+mod common;
+
+use std::{process::Stdio, time::Duration};
+
+use common::Person;
+use pq_core::{
+    auth::KeychainBackend,
+    protocol::models::{ChannelKind, CreateInvite},
+    voice::{JoinOptions, Microphone, NullSink, Processing, SilenceSource, Speakers},
+};
+use pq_server::testing::TestServer;
+
+const RATE: usize = 48_000;
+const GAP_MS: usize = 700;
+
+/// Onsets: samples above `threshold` after at least 300 ms below it.
+fn onsets(samples: impl Iterator<Item = i16>, threshold: i16) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut quiet = usize::MAX / 2;
+    for (i, s) in samples.enumerate() {
+        if s.unsigned_abs() > threshold.unsigned_abs() {
+            if quiet >= RATE * 3 / 10 {
+                out.push(i);
+            }
+            quiet = 0;
+        } else {
+            quiet += 1;
+        }
+    }
+    out
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let trials: usize = args.next().map_or(Ok(30), |s| s.parse())?;
+    let floor = args.next().is_some_and(|a| a == "floor");
+    let dir = tempfile::tempdir()?;
+
+    // The call (not for the plumbing floor).
+    let mut keep = Vec::new();
+    if !floor {
+        let server = TestServer::start().await;
+        let alice = Person::sign_in_as(&server.url, "alice@example.com", "Alice", KeychainBackend::Mock).await;
+        let bob = Person::sign_in_as(&server.url, "bob@example.com", "Bob", KeychainBackend::Mock).await;
+        let state = alice.client.create_server("Latency").await?;
+        let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await?;
+        bob.client.accept_invite(&invite.code).await?;
+        alice.wait_online(10).await;
+        bob.wait_online(10).await;
+        let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
+        let options = |source, sink| JoinOptions {
+            source,
+            sink,
+            muted: false,
+            camera: None,
+            processing: if std::env::var_os("PQ_PROCESSING").is_some() { Processing::ALL } else { Processing::NONE },
+            udp_addrs: vec!["127.0.0.1:0".into()],
+        };
+        let a = alice
+            .client
+            .join_voice(
+                room,
+                options(Box::new(Microphone::open(None, Duration::from_millis(100))?), Box::new(NullSink)),
+            )
+            .await?;
+        let b = bob
+            .client
+            .join_voice(
+                room,
+                options(Box::new(SilenceSource), Box::new(Speakers::open(None, Duration::from_millis(200))?)),
+            )
+            .await?;
+        // Settle: connected, audio flowing.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        keep.push((server, alice, bob, a, b));
+    }
+
+    // The clicks: 5 ms at full scale every 700 ms.
+    let mut clicks = Vec::with_capacity(trials * GAP_MS * RATE / 1000 * 2);
+    for _ in 0..trials {
+        for i in 0..GAP_MS * RATE / 1000 {
+            let s: i16 = if i < RATE / 200 { if i % 2 == 0 { 30_000 } else { -30_000 } } else { 0 };
+            clicks.extend_from_slice(&s.to_le_bytes());
+        }
+    }
+    let clicks_path = dir.path().join("clicks.raw");
+    std::fs::write(&clicks_path, &clicks)?;
+    let rec_path = dir.path().join("bus.raw");
+    let mut rec = std::process::Command::new("parec")
+        .args(["-d", "bus.monitor", "--raw", "--format=s16le", "--rate=48000", "--channels=2", "--latency-msec=5"])
+        .stdout(std::fs::File::create(&rec_path)?)
+        .stderr(Stdio::null())
+        .spawn()?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let status = tokio::process::Command::new("pacat")
+        .args(["-d", "clkA", "--raw", "--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=5"])
+        .arg(&clicks_path)
+        .status()
+        .await?;
+    anyhow::ensure!(status.success(), "pacat failed");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let _ = rec.kill();
+    let _ = rec.wait();
+    drop(keep);
+
+    let raw = std::fs::read(&rec_path)?;
+    let frames: Vec<(i16, i16)> = raw
+        .chunks_exact(4)
+        .map(|c| (i16::from_le_bytes([c[0], c[1]]), i16::from_le_bytes([c[2], c[3]])))
+        .collect();
+    let left = onsets(frames.iter().map(|f| f.0), 10_000);
+    let right = onsets(frames.iter().map(|f| f.1), 3_000);
+    let mut latencies: Vec<f64> = left
+        .iter()
+        .filter_map(|&l| right.iter().find(|&&r| r > l && r < l + RATE / 2).map(|&r| (r - l) as f64 * 1000.0 / RATE as f64))
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    if latencies.is_empty() {
+        anyhow::bail!("no click came through ({} clicks sent, {} onsets heard)", left.len(), right.len());
+    }
+    println!(
+        "{}: mouth to ear median {:.1} ms, p95 {:.1} ms, min {:.1}, max {:.1} ({} of {} clicks heard)",
+        if floor {
+            "plumbing floor (module-loopback)"
+        } else if std::env::var_os("PQ_PROCESSING").is_some() {
+            "pq call, voice processing on"
+        } else {
+            "pq call, voice processing off"
+        },
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.95),
+        latencies[0],
+        latencies[latencies.len() - 1],
+        latencies.len(),
+        left.len()
+    );
+    Ok(())
+}
