@@ -130,15 +130,15 @@ async fn main() -> anyhow::Result<()> {
     drop(keep);
 
     let raw = std::fs::read(&rec_path)?;
-    let frames: Vec<(i16, i16)> = raw
-        .chunks_exact(4)
-        .map(|c| (i16::from_le_bytes([c[0], c[1]]), i16::from_le_bytes([c[2], c[3]])))
-        .collect();
+    let frames: Vec<(i16, i16)> =
+        raw.chunks_exact(4).map(|c| (i16::from_le_bytes([c[0], c[1]]), i16::from_le_bytes([c[2], c[3]]))).collect();
     let left = onsets(frames.iter().map(|f| f.0), 10_000);
     let right = onsets(frames.iter().map(|f| f.1), 3_000);
     let mut latencies: Vec<f64> = left
         .iter()
-        .filter_map(|&l| right.iter().find(|&&r| r > l && r < l + RATE / 2).map(|&r| (r - l) as f64 * 1000.0 / RATE as f64))
+        .filter_map(|&l| {
+            right.iter().find(|&&r| r > l && r < l + RATE / 2).map(|&r| (r - l) as f64 * 1000.0 / RATE as f64)
+        })
         .collect();
     latencies.sort_by(f64::total_cmp);
     if latencies.is_empty() {

@@ -15,7 +15,11 @@
 
 use std::{
     collections::VecDeque,
-    sync::{Arc, Mutex, PoisonError, mpsc},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
     time::Duration,
 };
 
@@ -135,7 +139,18 @@ fn choose_config(
         name: name.clone(),
         reason: "it has neither 16-bit nor float samples".into(),
     })?;
-    Ok((config.config(), config.sample_format()))
+    let mut stream = config.config();
+    stream.buffer_size = buffer_size(config.buffer_size(), stream.sample_rate);
+    Ok((stream, config.sample_format()))
+}
+
+/// The device period to ask for: 10 ms (a device's default can be 100 ms,
+/// all of it heard as delay), within what the device supports.
+fn buffer_size(supported: &cpal::SupportedBufferSize, rate: u32) -> cpal::BufferSize {
+    match supported {
+        cpal::SupportedBufferSize::Range { min, max } => cpal::BufferSize::Fixed((rate / 100).clamp(*min, *max)),
+        cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Default,
+    }
 }
 
 fn pick(ranges: &[cpal::SupportedStreamConfigRange]) -> Option<cpal::SupportedStreamConfig> {
@@ -219,6 +234,10 @@ fn run_stream(
 
 type Buffer = Arc<Mutex<VecDeque<i16>>>;
 
+/// The most samples one device callback delivered or asked for: what the
+/// device trades at once, so what a buffer must hold beyond one frame.
+type Largest = Arc<AtomicUsize>;
+
 /// How many samples `d` holds (at least one frame).
 fn samples_in(d: Duration) -> usize {
     (d.as_millis() as usize * SAMPLE_RATE as usize / 1000).max(super::audio::FRAME)
@@ -228,6 +247,8 @@ fn samples_in(d: Duration) -> usize {
 /// call (at the device's rate; `converter` turns them to and from 48 kHz).
 struct OpenDevice {
     buffer: Buffer,
+    /// The most samples one callback traded.
+    largest: Largest,
     /// Most samples `buffer` holds.
     max: usize,
     /// When the device does not run at 48 kHz.
@@ -236,8 +257,15 @@ struct OpenDevice {
 }
 
 /// What builds a device's stream: the device, its configuration and sample
-/// format, the shared buffer and its limit.
-type BuildStream = dyn FnOnce(&cpal::Device, cpal::StreamConfig, cpal::SampleFormat, Buffer, usize) -> Result<cpal::Stream, cpal::Error>
+/// format, the shared buffer and its limit, and the largest callback seen.
+type BuildStream = dyn Fn(
+        &cpal::Device,
+        cpal::StreamConfig,
+        cpal::SampleFormat,
+        Buffer,
+        usize,
+        Largest,
+    ) -> Result<cpal::Stream, cpal::Error>
     + Send;
 
 impl OpenDevice {
@@ -249,18 +277,26 @@ impl OpenDevice {
     ) -> Result<Self, DeviceError> {
         let id = id.map(str::to_owned);
         let buffer: Buffer = Arc::default();
+        let largest: Largest = Arc::default();
         let max = samples_in(max_buffer);
-        let b = buffer.clone();
+        let (b, l) = (buffer.clone(), largest.clone());
         let (stream, rate) = run_stream(move || {
             let device = find(direction, id.as_deref())?;
-            let (config, format) = choose_config(&device, direction)?;
+            let (mut config, format) = choose_config(&device, direction)?;
             let rate = config.sample_rate;
-            build(&device, config, format, b, max)
-                .map(|s| (s, rate))
-                .map_err(|e| DeviceError::Open { name: device.to_string(), reason: e.to_string() })
+            let stream = build(&device, config, format, b.clone(), max, l.clone()).or_else(|e| {
+                // A device that refuses the period asked for gets its own.
+                if config.buffer_size == cpal::BufferSize::Default {
+                    return Err(e);
+                }
+                warn!(device = %device, error = %e, "the device refuses a 10 ms period; using its default");
+                config.buffer_size = cpal::BufferSize::Default;
+                build(&device, config, format, b, max, l)
+            });
+            stream.map(|s| (s, rate)).map_err(|e| DeviceError::Open { name: device.to_string(), reason: e.to_string() })
         })?;
         let converter = converter_for(rate, direction, max)?;
-        Ok(Self { buffer, max, converter, _stream: stream })
+        Ok(Self { buffer, largest, max, converter, _stream: stream })
     }
 }
 
@@ -282,16 +318,18 @@ impl Microphone {
     /// # Errors
     /// See [`DeviceError`].
     pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
-        let build = |device: &cpal::Device, config: cpal::StreamConfig, format, b: Buffer, max| {
+        let build = |device: &cpal::Device, config: cpal::StreamConfig, format, b: Buffer, max, largest: Largest| {
             let channels = usize::from(config.channels.max(1));
             let push = move |mono: &mut dyn Iterator<Item = i16>| {
                 let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
+                let before = buf.len();
                 for s in mono {
                     if buf.len() >= max {
                         break;
                     }
                     buf.push_back(s);
                 }
+                largest.fetch_max(buf.len() - before, Ordering::Relaxed);
             };
             let err = |e: cpal::Error| warn!(error = %e, "microphone stream error");
             match format {
@@ -341,6 +379,7 @@ impl AudioSource for Microphone {
         }
         // Not enough captured yet: the rest is silence.
         frame[n..].fill(0);
+        trim_capture(&mut buf, d.largest.load(Ordering::Relaxed), frame.len());
     }
 }
 
@@ -360,13 +399,15 @@ impl Speakers {
     /// # Errors
     /// See [`DeviceError`].
     pub fn open(id: Option<&str>, max_buffer: Duration) -> Result<Self, DeviceError> {
-        let build = |device: &cpal::Device, config: cpal::StreamConfig, format, b: Buffer, _max| {
+        let build = |device: &cpal::Device, config: cpal::StreamConfig, format, b: Buffer, _max, largest: Largest| {
             let channels = usize::from(config.channels.max(1));
             let err = |e: cpal::Error| warn!(error = %e, "speaker stream error");
+            let l = largest.clone();
             match format {
                 cpal::SampleFormat::I16 => device.build_output_stream(
                     config,
                     move |data: &mut [i16], _: &cpal::OutputCallbackInfo| {
+                        l.fetch_max(data.len() / channels, Ordering::Relaxed);
                         let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
                         for frame in data.chunks_mut(channels) {
                             frame.fill(buf.pop_front().unwrap_or(0));
@@ -378,6 +419,7 @@ impl Speakers {
                 _ => device.build_output_stream(
                     config,
                     move |data: &mut [f32], _: &cpal::OutputCallbackInfo| {
+                        largest.fetch_max(data.len() / channels, Ordering::Relaxed);
                         let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
                         for frame in data.chunks_mut(channels) {
                             frame.fill(f32::from(buf.pop_front().unwrap_or(0)) / f32::from(i16::MAX));
@@ -396,6 +438,7 @@ impl AudioSink for Speakers {
     fn play(&mut self, frame: &[i16]) {
         let d = &mut self.0;
         let mut buf = d.buffer.lock().unwrap_or_else(PoisonError::into_inner);
+        trim_playback(&mut buf, d.largest.load(Ordering::Relaxed), frame.len());
         let room = d.max.saturating_sub(buf.len());
         match &mut d.converter {
             Some(converter) => {
@@ -405,6 +448,29 @@ impl AudioSink for Speakers {
             None => buf.extend(frame.iter().take(room).copied()),
         }
     }
+}
+
+/// After the call took a frame of captured audio: never more left waiting
+/// than one delivery of the device (`largest`; at least half a frame). A
+/// backlog (the call started late, or stalled) would be heard as delay for
+/// the rest of the call: the oldest goes.
+fn trim_capture(buf: &mut VecDeque<i16>, largest: usize, frame: usize) {
+    let keep = largest.max(frame / 2);
+    let excess = buf.len().saturating_sub(keep);
+    buf.drain(..excess);
+}
+
+/// Before a frame is queued for the speakers: at most that frame, one device
+/// period (`asked`, the most one callback took) and 10 ms of margin waiting.
+/// More (the call started before the device, or stalled and then burst)
+/// would be heard as delay for good: the oldest goes.
+fn trim_playback(buf: &mut VecDeque<i16>, asked: usize, frame: usize) {
+    if asked == 0 {
+        return; // The device has not asked for anything yet.
+    }
+    let target = frame + asked + frame / 2;
+    let excess = (buf.len() + frame).saturating_sub(target).min(buf.len());
+    buf.drain(..excess);
 }
 
 #[cfg(test)]
@@ -437,6 +503,58 @@ mod tests {
         );
         // Neither 16-bit nor float: refused.
         assert_eq!(picked(&[range(48_000, 48_000, SampleFormat::U8)]), None);
+    }
+
+    /// A device delivering 10 ms at a time and a call taking 20 ms frames.
+    #[test]
+    fn a_capture_backlog_from_a_stall_is_gone_by_the_next_frame() {
+        let (frame, period) = (960, 480);
+        let mut buf: VecDeque<i16> = VecDeque::new();
+        // The call stalled for 300 ms while the device kept delivering.
+        buf.extend((0..30 * period).map(|i| i as i16));
+        let newest = *buf.back().unwrap();
+        buf.drain(..frame); // The call takes one frame...
+        trim_capture(&mut buf, period, frame); // ...and the backlog goes.
+        assert_eq!(buf.len(), period, "one delivery waits, not 280 ms");
+        assert_eq!(*buf.back().unwrap(), newest, "the newest audio is kept");
+        // Steady state: two deliveries per frame, nothing is dropped.
+        for _ in 0..100 {
+            buf.extend(std::iter::repeat_n(1, 2 * period));
+            let before = buf.len();
+            buf.drain(..frame);
+            trim_capture(&mut buf, period, frame);
+            assert_eq!(buf.len(), before - frame);
+        }
+    }
+
+    #[test]
+    fn the_speakers_never_hold_more_than_a_frame_a_period_and_a_margin() {
+        let (frame, period) = (960, 480);
+        let target = frame + period + frame / 2;
+        let mut buf: VecDeque<i16> = VecDeque::new();
+        // Before the device asked for anything, nothing is dropped.
+        trim_playback(&mut buf, 0, frame);
+        // A burst after a stall: 15 frames in a row.
+        for _ in 0..15 {
+            trim_playback(&mut buf, period, frame);
+            buf.extend(std::iter::repeat_n(7, frame));
+            assert!(buf.len() <= target, "{} waiting", buf.len());
+        }
+        // Steady state, the device taking a period at a time: no drops while
+        // the depth stays within the target.
+        let mut dropped = 0;
+        for i in 0..200 {
+            let before = buf.len();
+            trim_playback(&mut buf, period, frame);
+            if i > 0 {
+                // (The first trims what the burst left above the target.)
+                dropped += before - buf.len();
+            }
+            buf.extend(std::iter::repeat_n(7, frame));
+            buf.drain(..period.min(buf.len()));
+            buf.drain(..period.min(buf.len()));
+        }
+        assert_eq!(dropped, 0);
     }
 
     #[test]
