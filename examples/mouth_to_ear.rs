@@ -144,6 +144,7 @@ async fn main() -> anyhow::Result<()> {
     if latencies.is_empty() {
         anyhow::bail!("no click came through ({} clicks sent, {} onsets heard)", left.len(), right.len());
     }
+    let underruns = pq_core::voice::devices::playback_underruns();
     println!(
         "{}: mouth to ear median {:.1} ms, p95 {:.1} ms, min {:.1}, max {:.1} ({} of {} clicks heard)",
         if floor {
@@ -160,5 +161,8 @@ async fn main() -> anyhow::Result<()> {
         latencies.len(),
         left.len()
     );
+    if !floor {
+        println!("  speaker underruns: {underruns} callbacks short of samples");
+    }
     Ok(())
 }

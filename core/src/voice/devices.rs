@@ -17,7 +17,7 @@ use std::{
     collections::VecDeque,
     sync::{
         Arc, Mutex, PoisonError,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
         mpsc,
     },
     time::Duration,
@@ -403,12 +403,15 @@ impl Speakers {
             let channels = usize::from(config.channels.max(1));
             let err = |e: cpal::Error| warn!(error = %e, "speaker stream error");
             let l = largest.clone();
+            let b2 = b.clone();
+            let (started, started2) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
             match format {
                 cpal::SampleFormat::I16 => device.build_output_stream(
                     config,
                     move |data: &mut [i16], _: &cpal::OutputCallbackInfo| {
                         l.fetch_max(data.len() / channels, Ordering::Relaxed);
                         let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
+                        count_underrun(&started, buf.len(), data.len() / channels);
                         for frame in data.chunks_mut(channels) {
                             frame.fill(buf.pop_front().unwrap_or(0));
                         }
@@ -420,7 +423,8 @@ impl Speakers {
                     config,
                     move |data: &mut [f32], _: &cpal::OutputCallbackInfo| {
                         largest.fetch_max(data.len() / channels, Ordering::Relaxed);
-                        let mut buf = b.lock().unwrap_or_else(PoisonError::into_inner);
+                        let mut buf = b2.lock().unwrap_or_else(PoisonError::into_inner);
+                        count_underrun(&started2, buf.len(), data.len() / channels);
                         for frame in data.chunks_mut(channels) {
                             frame.fill(f32::from(buf.pop_front().unwrap_or(0)) / f32::from(i16::MAX));
                         }
@@ -447,6 +451,25 @@ impl AudioSink for Speakers {
             }
             None => buf.extend(frame.iter().take(room).copied()),
         }
+    }
+}
+
+/// Output callbacks that found fewer samples waiting than they needed, after
+/// the first that found some (an underrun: heard as a gap), since start.
+static UNDERRUNS: AtomicU64 = AtomicU64::new(0);
+
+/// Speaker underruns in this process so far (benchmarks report them).
+#[must_use]
+pub fn playback_underruns() -> u64 {
+    UNDERRUNS.load(Ordering::Relaxed)
+}
+
+fn count_underrun(started: &AtomicBool, have: usize, need: usize) {
+    if have > 0 {
+        started.store(true, Ordering::Relaxed);
+    }
+    if have < need && started.load(Ordering::Relaxed) {
+        UNDERRUNS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
