@@ -410,6 +410,14 @@ impl Api {
             .await
     }
 
+    /// `GET /healthz`: the server's version (no sign-in needed).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn health(&self) -> Result<pq_protocol::models::Health, ApiError> {
+        self.call(Call::<()> { method: Method::GET, path: "healthz", query: None, body: None, authed: false }).await
+    }
+
     /// `GET /api/users/@me`: the signed-in account.
     ///
     /// # Errors

@@ -26,6 +26,10 @@ pub struct AppInfo {
     pub server_url: String,
     /// pq's version.
     pub version: String,
+    /// The commit this build is from.
+    pub commit: String,
+    /// The gateway protocol version this pq speaks.
+    pub protocol: u16,
     /// The signed-in account, as cached (works offline).
     pub me: Option<Me>,
     /// The longest message my plan allows, in characters (the server is
@@ -134,6 +138,9 @@ fn export<T: ts_rs::TS + 'static + ?Sized>(cfg: &ts_rs::Config) -> Result<(), ts
 commands! {
     /// Everything to draw the first frame (no network).
     fn app_info(d) -> AppInfo { Ok(d.app_info()) }
+
+    /// The server's version (`GET /healthz`; no sign-in needed).
+    fn server_version(d) -> String { Ok(d.client()?.api().health().await.map_err(pq_core::Error::from)?.version) }
 
     /// Signs in through the system browser; the browser comes back through
     /// `pq://auth/callback`. `provider`: `Google`, `Kakao`, or null for the page.

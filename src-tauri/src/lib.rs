@@ -125,6 +125,8 @@ impl Desktop {
         commands::AppInfo {
             server_url: self.config.server.to_string(),
             version: env!("CARGO_PKG_VERSION").into(),
+            commit: env!("PQ_COMMIT").into(),
+            protocol: pq_core::protocol::gateway::PROTOCOL_VERSION,
             message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars()
                 as u32,
             me,

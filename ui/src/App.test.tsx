@@ -7,6 +7,7 @@ const bridge = vi.hoisted(() => ({
   subscribe: vi.fn(async () => null),
   subscribeVideo: vi.fn(async () => null),
   appInfo: vi.fn(),
+  serverVersion: vi.fn(async () => "0.1.0"),
   takePendingInvite: vi.fn(async () => null),
   signIn: vi.fn(async () => ({})),
   cancelSignIn: vi.fn(async () => true),
@@ -56,6 +57,8 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
   return {
     server_url: "http://127.0.0.1:8080",
     version: "0.1.0",
+    commit: "abc1234def",
+    protocol: 1,
     me: signedIn ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", plan: "free", is_admin: false } : null,
     message_limit: 150,
     connection: { state: "online" },
@@ -462,6 +465,18 @@ describe("main screen", () => {
     fireEvent.click(document.getElementById("open-settings")!);
     expect(screen.getByText("Theme")).toBeTruthy();
     expect(document.getElementById("acceleration")).toBeNull();
+  });
+
+  it("says in Settings which pq and which server this is, and when the server cannot be reached", async () => {
+    signedIn();
+    await start();
+    fireEvent.click(document.getElementById("open-settings")!);
+    expect(await screen.findByText("pq 0.1.0 (commit abc1234def), protocol v1")).toBeTruthy();
+    expect(await screen.findByText("Server http://127.0.0.1:8080: pq-server 0.1.0")).toBeTruthy();
+    fireEvent.click(screen.getByText("Close"));
+    bridge.serverVersion.mockRejectedValueOnce({ code: "network", message: "offline" });
+    fireEvent.click(document.getElementById("open-settings")!);
+    expect(await screen.findByText("Server http://127.0.0.1:8080: not reachable now")).toBeTruthy();
   });
 
   it("speaks Korean", async () => {

@@ -445,6 +445,10 @@ async fn speaks_korean_and_remembers_it() {
     desktop.click("#open-settings").await;
     desktop.find("#language").await.select_by_value("ko").await.unwrap();
     desktop.wait_text(".modal h2", "설정").await;
+    // Which pq and which server this is (the server asked when it opened).
+    let about = desktop.wait_text("#about", "pq-server 0.1.0").await;
+    assert!(about.contains("pq 0.1.0 (커밋 ") && about.contains("프로토콜 v1"), "{about}");
+    assert!(!about.contains("unknown"), "built from a git checkout, the commit is known: {about}");
     desktop.screenshot("settings-ko").await;
     desktop.click_text("닫기").await;
     let placeholder = desktop.find("#composer").await.attr("placeholder").await.unwrap().unwrap_or_default();

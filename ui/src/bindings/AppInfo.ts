@@ -17,6 +17,14 @@ server_url: string,
  */
 version: string, 
 /**
+ * The commit this build is from.
+ */
+commit: string, 
+/**
+ * The gateway protocol version this pq speaks.
+ */
+protocol: number, 
+/**
  * The signed-in account, as cached (works offline).
  */
 me: Me | null, 

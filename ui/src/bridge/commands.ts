@@ -11,6 +11,13 @@ export function appInfo(): Promise<AppInfo> {
 }
 
 /**
+ * The server's version (`GET /healthz`; no sign-in needed).
+ */
+export function serverVersion(): Promise<string> {
+  return invoke("server_version");
+}
+
+/**
  * Signs in through the system browser; the browser comes back through
  * `pq://auth/callback`. `provider`: `Google`, `Kakao`, or null for the page.
  */

@@ -349,6 +349,11 @@ function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) 
 function SettingsDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const info = useStore((s) => s.info);
+  // The server's version, asked for when the dialog opens (null: unreachable).
+  const [serverVersion, setServerVersion] = useState<string | null | undefined>(undefined);
+  useEffect(() => {
+    bridge.serverVersion().then(setServerVersion, () => setServerVersion(null));
+  }, []);
   if (!info) return null;
   const settings = info.settings;
   const me = info.me;
@@ -407,6 +412,17 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
             </select>
             <span className="muted hint">{t("settings.accelerationHint")}</span>
           </label>
+        )}
+      </section>
+      <section id="about">
+        <h3>{t("settings.about")}</h3>
+        <p>{t("settings.version", { version: info.version, commit: info.commit, protocol: info.protocol })}</p>
+        {serverVersion !== undefined && (
+          <p className="muted">
+            {serverVersion === null
+              ? t("settings.serverUnreachable", { url: info.server_url.replace(/\/$/, "") })
+              : t("settings.server", { url: info.server_url.replace(/\/$/, ""), version: serverVersion })}
+          </p>
         )}
       </section>
       <div className="buttons">
