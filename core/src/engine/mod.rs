@@ -727,9 +727,13 @@ impl Client {
     pub async fn timeline(&self, channel: ChannelId, before_seq: Option<u64>, limit: usize) -> Result<Timeline> {
         let (timeline, behind) = {
             let store = self.shared.reader()?;
-            let messages = store.history(channel, before_seq, limit)?;
-            let pending = if before_seq.is_none() { store.outbox_for(channel)? } else { vec![] };
-            let info = store.channel(channel)?;
+            // One snapshot: a message being acknowledged right now is either
+            // still pending or already in the timeline, never in neither.
+            let (messages, pending, info) = store.snapshot(|s| {
+                let messages = s.history(channel, before_seq, limit)?;
+                let pending = if before_seq.is_none() { s.outbox_for(channel)? } else { vec![] };
+                Ok((messages, pending, s.channel(channel)?))
+            })?;
             let oldest = messages.first().map_or(before_seq.unwrap_or(u64::MAX), |m| m.seq);
             let behind = info.as_ref().is_some_and(|c| c.synced_seq < c.channel.last_seq || c.synced_seq == 0);
             let mentions = self.mentioning(&messages);

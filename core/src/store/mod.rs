@@ -274,6 +274,20 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// Runs `read` on one snapshot of the cache: what it reads is
+    /// consistent even while another connection writes (a message leaving
+    /// the outbox for the timeline is in exactly one of them).
+    ///
+    /// # Errors
+    /// SQLite failure, or `read`'s.
+    pub fn snapshot<T>(&self, read: impl FnOnce(&Self) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let out = read(self);
+        // A read transaction: ending it cannot lose anything.
+        let _ = self.conn.execute_batch("COMMIT");
+        out
+    }
+
     /// A stored value.
     ///
     /// # Errors

@@ -366,3 +366,32 @@ fn the_cache_is_readable_by_its_owner_only() {
     let _s = Store::open(&path).unwrap();
     assert_eq!(mode(&path), 0o600);
 }
+
+/// The UI reads through a second connection while the engine writes: a
+/// message acknowledged between two of its reads is still in exactly one of
+/// them (the outbox or the timeline), never in neither.
+#[test]
+fn a_snapshot_sees_a_message_in_the_outbox_or_the_timeline_never_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.sqlite3");
+    let (server, a) = (ServerId::new(), ChannelId::new());
+    let mut writer = Store::open(&path).unwrap();
+    writer.apply_server_state(&server_state(server, &[a]), 0).unwrap();
+    let pending = writer.outbox_push(a, "hello", None).unwrap();
+    let reader = Store::open(&path).unwrap();
+    let mut stored = msg(a, 1, "hello");
+    stored.client_id = pending.client_id;
+
+    let (outbox, timeline) = reader
+        .snapshot(|s| {
+            let outbox = s.outbox_for(a)?.len();
+            // The engine acknowledges it in between the UI's two reads.
+            writer.outbox_ack(&stored)?;
+            Ok((outbox, s.history(a, None, 10)?.len()))
+        })
+        .unwrap();
+    assert_eq!((outbox, timeline), (1, 0), "the snapshot from before the acknowledgement");
+    // Without a snapshot the same interleaving would have seen it nowhere;
+    // after it, the next read sees the new state.
+    assert_eq!((reader.outbox_for(a).unwrap().len(), reader.history(a, None, 10).unwrap().len()), (0, 1));
+}
