@@ -258,3 +258,123 @@ impl Person {
         self.client.timeline(channel, None, 1).await.unwrap().pending
     }
 }
+
+/// Mouth to ear through PulseAudio (see `examples/mouth_to_ear.rs`): plays
+/// `clicks` clicks, one every 700 ms, into the sink `clkA` and records
+/// `bus.monitor`; returns each click's latency to the right channel in ms.
+/// Needs `PULSE_SERVER` pointing at a daemon with those devices.
+pub async fn click_latencies(clicks: usize) -> Vec<f64> {
+    const RATE: usize = 48_000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut raw = Vec::with_capacity(clicks * RATE * 7 / 10 * 2);
+    for _ in 0..clicks {
+        for i in 0..RATE * 7 / 10 {
+            let s: i16 = if i < RATE / 200 { if i % 2 == 0 { 30_000 } else { -30_000 } } else { 0 };
+            raw.extend_from_slice(&s.to_le_bytes());
+        }
+    }
+    let clicks_path = dir.path().join("clicks.raw");
+    std::fs::write(&clicks_path, &raw).unwrap();
+    let rec_path = dir.path().join("bus.raw");
+    let mut rec = std::process::Command::new("parec")
+        .args(["-d", "bus.monitor", "--raw", "--format=s16le", "--rate=48000", "--channels=2", "--latency-msec=5"])
+        .stdout(std::fs::File::create(&rec_path).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("parec (pulseaudio-utils)");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let played = tokio::process::Command::new("pacat")
+        .args(["-d", "clkA", "--raw", "--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=5"])
+        .arg(&clicks_path)
+        .status()
+        .await
+        .expect("pacat (pulseaudio-utils)");
+    assert!(played.success(), "pacat failed");
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let _ = rec.kill();
+    let _ = rec.wait();
+    let raw = std::fs::read(&rec_path).unwrap();
+    let frames: Vec<(i16, i16)> =
+        raw.chunks_exact(4).map(|c| (i16::from_le_bytes([c[0], c[1]]), i16::from_le_bytes([c[2], c[3]]))).collect();
+    // Onsets: loud after at least 300 ms of quiet.
+    let onsets = |samples: &mut dyn Iterator<Item = i16>, threshold: u16| {
+        let (mut out, mut quiet) = (Vec::new(), usize::MAX / 2);
+        for (i, s) in samples.enumerate() {
+            if s.unsigned_abs() > threshold {
+                if quiet >= RATE * 3 / 10 {
+                    out.push(i);
+                }
+                quiet = 0;
+            } else {
+                quiet += 1;
+            }
+        }
+        out
+    };
+    let left = onsets(&mut frames.iter().map(|f| f.0), 10_000);
+    let right = onsets(&mut frames.iter().map(|f| f.1), 3_000);
+    let mut latencies: Vec<f64> = left
+        .iter()
+        .filter_map(|&l| {
+            right.iter().find(|&&r| r > l && r < l + RATE / 2).map(|&r| (r - l) as f64 * 1000.0 / RATE as f64)
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    latencies
+}
+
+/// A private PulseAudio daemon with the mouth-to-ear devices: a stereo null
+/// sink `bus`, `clkA` (its left channel, what Alice's microphone `micA`
+/// hears) and `spkB` (its right channel, Bob's speakers); `micA` and `spkB`
+/// are the defaults. Stops when dropped.
+pub struct PulseAudio {
+    pub server: String,
+    daemon: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl PulseAudio {
+    pub fn start() -> PulseAudio {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("sock");
+        let config = dir.path().join("pa.pa");
+        std::fs::write(
+            &config,
+            format!(
+                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
+                 load-module module-null-sink sink_name=bus channels=2 rate=48000 channel_map=front-left,front-right\n\
+                 load-module module-remap-sink sink_name=clkA master=bus channels=1 channel_map=mono master_channel_map=front-left remix=no\n\
+                 load-module module-remap-sink sink_name=spkB master=bus channels=1 channel_map=mono master_channel_map=front-right remix=no\n\
+                 load-module module-remap-source source_name=micA master=bus.monitor channels=1 channel_map=mono master_channel_map=front-left remix=no\n\
+                 set-default-source micA\nset-default-sink spkB\n",
+                sock.display()
+            ),
+        )
+        .unwrap();
+        let daemon = std::process::Command::new("pulseaudio")
+            .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "-F"])
+            .arg(&config)
+            .env("HOME", dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pulseaudio is installed (scripts/setup installs it)");
+        let server = format!("unix:{}", sock.display());
+        for _ in 0..100 {
+            if sock.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(sock.exists(), "pulseaudio did not start");
+        std::thread::sleep(Duration::from_millis(200));
+        PulseAudio { server, daemon, _dir: dir }
+    }
+}
+
+impl Drop for PulseAudio {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
