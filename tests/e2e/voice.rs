@@ -315,15 +315,9 @@ async fn a_tone_from_a_microphone_comes_out_of_the_other_side_speakers() {
     );
 }
 
-/// The call of `a_tone_from_a_microphone_comes_out_of_the_other_side_speakers`,
-/// run in a child process with ALSA pointed at files.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "run by a_tone_from_a_microphone_comes_out_of_the_other_side_speakers"]
-async fn alsa_files_call() {
-    let Some(_dir) = std::env::var_os("PQ_ALSA_TEST_DIR") else { return };
-    let devices = pq_core::voice::devices::list();
-    assert!(devices.inputs.iter().any(|d| d.is_default), "{devices:?}");
-    assert!(devices.outputs.iter().any(|d| d.is_default), "{devices:?}");
+/// Alice and Bob, online, in a server with a voice room ("Studio"): the
+/// server (keep it), both of them and the room.
+async fn studio() -> (TestServer, Person, Person, ChannelId) {
     let server = TestServer::start().await;
     let alice = Person::sign_in(&server.url, "alice@example.com").await;
     let bob = Person::sign_in(&server.url, "bob@example.com").await;
@@ -333,6 +327,19 @@ async fn alsa_files_call() {
     alice.wait_online(10).await;
     bob.wait_online(10).await;
     let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).unwrap().id;
+    (server, alice, bob, room)
+}
+
+/// The call of `a_tone_from_a_microphone_comes_out_of_the_other_side_speakers`,
+/// run in a child process with ALSA pointed at files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by a_tone_from_a_microphone_comes_out_of_the_other_side_speakers"]
+async fn alsa_files_call() {
+    let Some(_dir) = std::env::var_os("PQ_ALSA_TEST_DIR") else { return };
+    let devices = pq_core::voice::devices::list();
+    assert!(devices.inputs.iter().any(|d| d.is_default), "{devices:?}");
+    assert!(devices.outputs.iter().any(|d| d.is_default), "{devices:?}");
+    let (_server, alice, bob, room) = studio().await;
     let alice_id = alice.client.me().unwrap().id;
 
     // Bob listens on his speakers (the WAV file); Alice speaks into her
@@ -405,15 +412,7 @@ async fn pulse_stall_calls() {
     if std::env::var_os("PULSE_SERVER").is_none() {
         return;
     }
-    let server = TestServer::start().await;
-    let alice = Person::sign_in(&server.url, "alice@example.com").await;
-    let bob = Person::sign_in(&server.url, "bob@example.com").await;
-    let state = alice.client.create_server("Studio").await.unwrap();
-    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
-    bob.client.accept_invite(&invite.code).await.unwrap();
-    alice.wait_online(10).await;
-    bob.wait_online(10).await;
-    let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).unwrap().id;
+    let (_server, alice, bob, room) = studio().await;
     let ms = std::time::Duration::from_millis;
     let mut medians = Vec::new();
     for stall in [None, Some(ms(300))] {
