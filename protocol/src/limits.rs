@@ -83,6 +83,13 @@ pub const REACTION_PATTERN: &str = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2
 /// (whitespace only) to remove it.
 pub const IMAGE_URL_PATTERN: &str = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
 
+/// Whether `id` is a picture's address on pq-server (`/media/{id}`): the
+/// SHA-256 of its bytes, 64 hex digits.
+#[must_use]
+pub fn is_media_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The type of an image pq accepts (PNG, JPEG, GIF, WebP) by its first
 /// bytes, or `None`: what the server checks an upload against and the client
 /// a picture it shows.

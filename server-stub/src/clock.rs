@@ -10,7 +10,8 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-/// Real time, or real time plus a test's offset. Cheap to clone.
+/// Real time (the default), or real time plus a test's offset. Cheap to
+/// clone.
 #[derive(Clone, Default)]
 pub struct Clock(Option<Arc<Offset>>);
 
@@ -28,23 +29,7 @@ impl std::fmt::Debug for Clock {
     }
 }
 
-impl PartialEq for Clock {
-    fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
-            (None, None) => true,
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
-    }
-}
-
 impl Clock {
-    /// The real clock.
-    #[must_use]
-    pub fn real() -> Self {
-        Self(None)
-    }
-
     /// A clock tests move forward ([`Clock::advance`]).
     #[must_use]
     pub fn manual() -> Self {
@@ -61,17 +46,21 @@ impl Clock {
         Instant::now() + self.offset()
     }
 
+    /// Now, since the epoch.
+    fn since_epoch(&self) -> Duration {
+        (SystemTime::now() + self.offset()).duration_since(UNIX_EPOCH).unwrap_or_default()
+    }
+
     /// Now, in seconds since the epoch (token `iat` and `exp`).
     #[must_use]
     pub fn unix_secs(&self) -> u64 {
-        (SystemTime::now() + self.offset()).duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+        self.since_epoch().as_secs()
     }
 
     /// Now, as a wire timestamp (when a change is stored; invite expiry).
     #[must_use]
     pub fn timestamp(&self) -> pq_protocol::Timestamp {
-        let ms = (SystemTime::now() + self.offset()).duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
-        pq_protocol::Timestamp::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+        pq_protocol::Timestamp::from_millis(i64::try_from(self.since_epoch().as_millis()).unwrap_or(i64::MAX))
     }
 
     /// Moves a manual clock forward by `by` and wakes what now is due.

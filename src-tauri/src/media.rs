@@ -16,7 +16,7 @@ pub const SCHEME: &str = "pqmedia";
 /// What a request names: the picture's id and an invite code.
 fn parse(uri: &http::Uri) -> Option<(String, Option<InviteCode>)> {
     let id = uri.path().trim_matches('/').to_owned();
-    if !pq_core::media::is_media_id(&id) {
+    if !pq_core::protocol::limits::is_media_id(&id) {
         return None;
     }
     let invite = uri.query().and_then(|q| {

@@ -956,7 +956,7 @@ impl Client {
     /// picture named; [`Error::Api`] (404 for one the account may not see;
     /// offline).
     pub async fn media(&self, id: &str, invite: Option<&InviteCode>) -> Result<(&'static str, Vec<u8>)> {
-        if !crate::media::is_media_id(id) {
+        if !pq_protocol::limits::is_media_id(id) {
             return Err(Error::Invalid(format!("{id:?} is not a picture's address")));
         }
         let dir = crate::media::dir(&self.shared.config.data_dir);
@@ -971,15 +971,19 @@ impl Client {
                 if !crate::media::matches(id, &bytes) {
                     return Err(Error::Invalid("the server sent a different picture than the one asked for".into()));
                 }
-                let (dir, id, copy) = (dir, id.to_owned(), bytes.clone());
-                let kept = tokio::task::spawn_blocking(move || crate::media::write(&dir, &id, &copy)).await;
-                if let Ok(Err(e)) = kept {
-                    tracing::warn!(error = %e, "cannot keep a picture on disk");
-                }
-                bytes
+                let id = id.to_owned();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = crate::media::write(&dir, &id, &bytes) {
+                        tracing::warn!(error = %e, "cannot keep a picture on disk");
+                    }
+                    bytes
+                })
+                .await
+                .map_err(|_| Error::Closed)?
             }
         };
-        let content_type = crate::media::sniff(&bytes).ok_or_else(|| Error::Invalid("not a picture".into()))?;
+        let content_type =
+            pq_protocol::limits::image_type(&bytes).ok_or_else(|| Error::Invalid("not a picture".into()))?;
         Ok((content_type, bytes))
     }
 

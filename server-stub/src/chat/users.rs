@@ -155,7 +155,7 @@ impl Chat {
     /// # Errors
     /// 404, also for an image the viewer may not see (nothing is told).
     pub async fn media(&self, viewer: UserId, id: String, invite: Option<String>) -> ApiResult<(String, Vec<u8>)> {
-        if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !pq_protocol::limits::is_media_id(&id) {
             return Err(ApiError::NotFound("image"));
         }
         let now = self.hub.clock().timestamp();

@@ -29,7 +29,7 @@ pub struct MediaQuery {
 /// so it never changes; only private caches keep it.
 #[utoipa::path(get, path = "/media/{media_id}", tag = "meta",
     params(("media_id" = String, Path, description = "SHA-256 of the image, hex"), MediaQuery),
-    responses((status = 200, content_type = "image/png", body = Vec<u8>),
+    responses((status = 200, description = "The picture, as uploaded", content((Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"))),
         (status = 404, description = "No such image, or not one the caller may see", body = pq_protocol::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,

@@ -127,9 +127,15 @@ fn uploads() -> OpenApiRouter<AppState> {
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_router().split_for_parts().1;
-    common_responses(&mut doc);
-    rules_across_fields(&mut doc);
+    complete(&mut doc);
     doc
+}
+
+/// What the derived document cannot say by itself: the answers of the layers
+/// around the handlers, and rules across fields.
+fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    common_responses(doc);
+    rules_across_fields(doc);
 }
 
 /// Rules that tie one field to another, which the derived schemas cannot
@@ -220,8 +226,7 @@ fn common_responses(doc: &mut utoipa::openapi::OpenApi) {
 /// Builds the whole router.
 pub fn app(state: AppState) -> Router {
     let (api, mut doc) = api_router().split_for_parts();
-    common_responses(&mut doc);
-    rules_across_fields(&mut doc);
+    complete(&mut doc);
     let api = api
         .route("/gateway", get(crate::gateway::upgrade::handler))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))

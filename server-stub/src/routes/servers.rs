@@ -63,7 +63,7 @@ pub async fn update(
 /// most 2 MiB, as the raw request body.
 #[utoipa::path(put, path = "/api/servers/{server_id}/icon", tag = "servers",
     params(("server_id" = ServerId, Path)),
-    request_body(content = Vec<u8>, content_type = "image/png"),
+    request_body(description = "A PNG, JPEG, GIF or WebP picture (checked by its bytes; at most 2 MiB)", content((Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"))),
     responses((status = 200, body = Server), (status = 413, body = pq_protocol::ErrorBody),
         (status = 415, body = pq_protocol::ErrorBody)))]
 pub async fn upload_icon(

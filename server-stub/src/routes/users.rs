@@ -33,7 +33,7 @@ pub async fn update_me(
 
 /// Upload your avatar: PNG, JPEG, GIF or WebP, at most 2 MiB, as the raw body.
 #[utoipa::path(put, path = "/api/users/@me/avatar", tag = "users",
-    request_body(content = Vec<u8>, content_type = "image/png"),
+    request_body(description = "A PNG, JPEG, GIF or WebP picture (checked by its bytes; at most 2 MiB)", content((Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"))),
     responses((status = 200, body = Me), (status = 413, body = pq_protocol::ErrorBody),
         (status = 415, body = pq_protocol::ErrorBody)))]
 pub async fn upload_avatar(State(state): State<AppState>, user: AuthUser, body: Bytes) -> ApiResult<Json<Me>> {

@@ -95,10 +95,23 @@ async fn the_document_states_the_servers_rules() {
     for schema in ["SendMessage", "EditMessage"] {
         assert_eq!(prop(schema, "body"), (Some(TEXT_PATTERN.to_owned()), Some(1000)), "{schema}.body");
     }
-    let react = &doc["paths"]["/api/channels/{channel_id}/messages/{message_id}/reactions/{emoji}"]["put"];
-    let emoji = react["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "emoji").unwrap();
-    assert_eq!(emoji["schema"]["pattern"].as_str(), Some(REACTION_PATTERN), "{emoji}");
-    assert_eq!(emoji["schema"]["maxLength"].as_u64(), Some(16), "{emoji}");
+    for method in ["put", "delete"] {
+        let react = &doc["paths"]["/api/channels/{channel_id}/messages/{message_id}/reactions/{emoji}"][method];
+        let emoji = react["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "emoji").unwrap();
+        assert_eq!(emoji["schema"]["pattern"].as_str(), Some(REACTION_PATTERN), "{method}: {emoji}");
+        assert_eq!(emoji["schema"]["maxLength"].as_u64(), Some(16), "{method}: {emoji}");
+    }
+    // Pictures: the four types the server takes and gives back.
+    let types = |content: &serde_json::Value| {
+        let mut t: Vec<String> = content.as_object().unwrap().keys().cloned().collect();
+        t.sort();
+        t
+    };
+    let images = ["image/gif", "image/jpeg", "image/png", "image/webp"];
+    assert_eq!(types(&doc["paths"]["/media/{media_id}"]["get"]["responses"]["200"]["content"]), images);
+    for upload in ["/api/users/@me/avatar", "/api/servers/{server_id}/icon"] {
+        assert_eq!(types(&doc["paths"][upload]["put"]["requestBody"]["content"]), images, "{upload}");
+    }
     // A category has no parent: stated as a rule across fields.
     let either = &schemas["CreateChannel"]["allOf"][1]["oneOf"];
     assert_eq!(either[0]["properties"]["kind"]["enum"], serde_json::json!(["category"]), "{either}");
@@ -124,26 +137,16 @@ async fn the_document_and_the_server_agree() {
     let bearer = format!("Bearer {}", alice.access_token);
     // Premium: the document's longest message (1,000 characters) is then
     // also Alice's own limit.
-    let me: serde_json::Value = ts
-        .http
-        .get(ts.at("/api/users/@me"))
-        .header("authorization", &bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let status = ts
-        .http
-        .put(ts.at(&format!("/api/admin/users/{}/plan", me["id"].as_str().unwrap())))
-        .header("authorization", &bearer)
-        .json(&serde_json::json!({ "plan": "premium" }))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 204);
+    let api = crate::client::Api::new(&ts.url, &alice.access_token);
+    let me: pq_protocol::models::Me = api.get("/api/users/@me").await;
+    let (status, body) = api
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/admin/users/{}/plan", me.id),
+            Some(serde_json::json!({ "plan": "premium" })),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
 
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
     let out = tokio::process::Command::new(&st)

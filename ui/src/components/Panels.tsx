@@ -357,6 +357,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
   if (!info) return null;
   const settings = info.settings;
   const me = info.me;
+  const serverUrl = info.server_url.replace(/\/$/, "");
   return (
     <Modal title={t("settings.title")} onClose={onClose}>
       <section>
@@ -420,8 +421,8 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
         {serverVersion !== undefined && (
           <p className="muted">
             {serverVersion === null
-              ? t("settings.serverUnreachable", { url: info.server_url.replace(/\/$/, "") })
-              : t("settings.server", { url: info.server_url.replace(/\/$/, ""), version: serverVersion })}
+              ? t("settings.serverUnreachable", { url: serverUrl })
+              : t("settings.server", { url: serverUrl, version: serverVersion })}
           </p>
         )}
       </section>

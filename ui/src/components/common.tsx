@@ -9,7 +9,6 @@ export function useT() {
   return (key: Key, params?: Record<string, string | number>) => translate(lang, key, params);
 }
 
-/// A server's or person's picture, or their initials.
 /** Where the window loads a picture from: `/media/{id}` addresses go through
  * the app's `pqmedia` scheme, which fetches them with the account's token
  * (pq-server shows pictures only to people who may see them) and keeps them
@@ -23,6 +22,8 @@ export function mediaSrc(url: string | null | undefined, invite?: string): strin
   return `${windows ? "http://pqmedia.localhost/" : "pqmedia://localhost/"}${m[1].toLowerCase()}${q}`;
 }
 
+/// A server's or person's picture, or their initials (also when the picture
+/// cannot be loaded: offline and never seen, or not one this account may see).
 export function Avatar({ name, url, size = 40, invite }: { name: string; url?: string | null; size?: number; invite?: string }) {
   const initials = name
     .split(/\s+/)
@@ -30,12 +31,14 @@ export function Avatar({ name, url, size = 40, invite }: { name: string; url?: s
     .join("")
     .slice(0, 2)
     .toUpperCase();
-  const [failed, setFailed] = useState(false);
-  const src = failed ? null : mediaSrc(url, invite);
+  // The address that failed to load: a new picture gets its own try.
+  const [failed, setFailed] = useState<string | null>(null);
+  const wanted = mediaSrc(url, invite);
+  const src = wanted === failed ? null : wanted;
   let hue = 0;
   for (const c of name) hue = (hue * 31 + c.charCodeAt(0)) % 360;
   return src ? (
-    <img className="avatar" src={src} alt="" width={size} height={size} onError={() => setFailed(true)} />
+    <img className="avatar" src={src} alt="" width={size} height={size} onError={() => setFailed(src)} />
   ) : (
     <div className="avatar initials" style={{ width: size, height: size, background: `hsl(${hue} 45% 45%)` }} aria-hidden>
       {initials}
