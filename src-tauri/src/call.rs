@@ -75,7 +75,7 @@ fn open_microphone(id: Option<&str>) -> (Box<dyn AudioSource>, Option<String>) {
 }
 
 fn open_speakers(id: Option<&str>) -> Box<dyn AudioSink> {
-    match Speakers::open(id, Duration::from_millis(200)) {
+    match Speakers::open(id) {
         Ok(s) => Box::new(s),
         Err(e) => {
             warn!(error = %e, "no speakers: the call plays nothing");

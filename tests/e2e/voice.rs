@@ -344,8 +344,7 @@ async fn alsa_files_call() {
 
     // Bob listens on his speakers (the WAV file); Alice speaks into her
     // microphone (the 1 kHz file).
-    let speakers =
-        pq_core::voice::Speakers::open(None, std::time::Duration::from_secs(1)).expect("the default speakers");
+    let speakers = pq_core::voice::Speakers::open(None).expect("the default speakers");
     let bob_call = bob
         .client
         .join_voice(
@@ -417,7 +416,7 @@ async fn pulse_stall_calls() {
     let mut medians = Vec::new();
     for stall in [None, Some(ms(300))] {
         // The desktop app's limits: 100 ms microphone, 200 ms speakers.
-        let speakers = pq_core::voice::Speakers::open(None, ms(200)).expect("spkB");
+        let speakers = pq_core::voice::Speakers::open(None).expect("spkB");
         let bob_call = bob
             .client
             .join_voice(room, crate::common::loopback_call(Box::new(pq_core::voice::SilenceSource), Box::new(speakers)))

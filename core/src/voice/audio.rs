@@ -22,10 +22,21 @@ pub trait AudioSource: Send + 'static {
     fn next_frame(&mut self, frame: &mut [i16]);
 }
 
-/// Where the mixed room goes: one 20 ms frame every 20 ms.
+/// Where the mixed room goes: one 20 ms frame every 20 ms, or as much as
+/// the sink's own clock asks for.
 pub trait AudioSink: Send + 'static {
-    /// Plays `frame` ([`FRAME`] samples).
+    /// Plays `frame` ([`FRAME`] samples), handed over every 20 ms on the
+    /// call's clock; not called on a sink that [pulls](Self::pull).
     fn play(&mut self, frame: &[i16]);
+
+    /// A sink with a clock of its own (a sound card) takes `room` and mixes
+    /// from it whenever its device asks, so nothing waits between the
+    /// jitter buffers and the device; it returns `true` and is handed no
+    /// frames. A sink without a clock returns `false` (the default).
+    fn pull(&mut self, room: super::RoomAudio) -> bool {
+        drop(room);
+        false
+    }
 }
 
 /// A sine tone: the synthetic microphone of tests and of the device check.

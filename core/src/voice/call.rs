@@ -8,8 +8,11 @@
 //! from either side; [`Peer`] settles crossing offers.
 
 use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
+    collections::{HashMap, VecDeque},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -88,6 +91,9 @@ pub struct Participant {
     pub jitter_ms: f32,
     /// How much of their audio waits to be played (the jitter buffer), in ms.
     pub buffer_ms: f32,
+    /// Times their audio ran out while playing (each heard as a gap).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub underruns: u64,
     /// Pictures decoded from their camera.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub video_frames: u64,
@@ -182,6 +188,109 @@ struct Shared {
     /// Push-to-talk: my microphone goes out only while `talking`.
     push_to_talk: bool,
     talking: bool,
+}
+
+/// The room as I hear it: everyone's audio from their jitter buffers, mixed
+/// at my volume for each, taken by whoever plays it when it needs it (a
+/// sound card's callback, see [`AudioSink::pull`]; or the call's own 20 ms
+/// clock for a sink without one). Each clone mixes on its own scratch.
+pub struct RoomAudio {
+    shared: Arc<Mutex<Shared>>,
+    heard: Arc<Heard>,
+    acc: Vec<i32>,
+    one: Vec<i16>,
+}
+
+/// What a [`RoomAudio`] and the call share.
+#[derive(Debug, Default)]
+struct Heard {
+    /// Deafened: the room is still taken from the jitter buffers (so it does
+    /// not pile up), but played as silence.
+    deafened: AtomicBool,
+    /// What a pulling player played, for the echo canceller (which the call
+    /// feeds on its clock); kept only when there is one.
+    played: Option<Mutex<VecDeque<i16>>>,
+}
+
+/// The most played audio kept for the echo canceller (200 ms).
+const PLAYED_KEPT: usize = 10 * FRAME;
+
+impl std::fmt::Debug for RoomAudio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoomAudio").finish_non_exhaustive()
+    }
+}
+
+impl Clone for RoomAudio {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone(), heard: self.heard.clone(), acc: Vec::new(), one: Vec::new() }
+    }
+}
+
+impl RoomAudio {
+    fn new(shared: Arc<Mutex<Shared>>, echo_cancelled: bool) -> Self {
+        let heard = Heard { deafened: AtomicBool::new(false), played: echo_cancelled.then(Mutex::default) };
+        Self { shared, heard: Arc::new(heard), acc: Vec::new(), one: Vec::new() }
+    }
+
+    /// Fills `out` (48 kHz mono, any length) with the next of the room.
+    pub fn fill(&mut self, out: &mut [i16]) {
+        let now = Instant::now();
+        self.acc.clear();
+        self.acc.resize(out.len(), 0);
+        self.one.resize(out.len(), 0);
+        {
+            let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            for (user, r) in &shared.audio {
+                let prefs = shared.prefs.get(user).copied().unwrap_or_default();
+                let gain = if prefs.muted { 0.0 } else { prefs.volume };
+                if !r.lock().unwrap_or_else(PoisonError::into_inner).jitter.pop(&mut self.one, now) {
+                    continue; // Filling up (or nothing from them).
+                }
+                if (gain - 1.0).abs() < f32::EPSILON {
+                    for (a, s) in self.acc.iter_mut().zip(&self.one) {
+                        *a += i32::from(*s);
+                    }
+                } else {
+                    for (a, s) in self.acc.iter_mut().zip(&self.one) {
+                        *a += (f32::from(*s) * gain) as i32;
+                    }
+                }
+            }
+        }
+        if self.heard.deafened.load(Ordering::Relaxed) {
+            out.fill(0);
+        } else {
+            for (o, a) in out.iter_mut().zip(&self.acc) {
+                *o = (*a).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+            }
+        }
+    }
+
+    /// [`fill`](Self::fill) for a player with a clock of its own: what it
+    /// plays is also kept for the echo canceller.
+    pub fn play(&mut self, out: &mut [i16]) {
+        self.fill(out);
+        if let Some(played) = &self.heard.played {
+            let mut played = played.lock().unwrap_or_else(PoisonError::into_inner);
+            played.extend(out.iter().copied());
+            let extra = played.len().saturating_sub(PLAYED_KEPT);
+            played.drain(..extra);
+        }
+    }
+
+    /// Moves what a pulling player played, in whole 10 ms blocks, to the
+    /// echo canceller.
+    fn to_echo_canceller(&self, processor: &mut VoiceProcessor, scratch: &mut Vec<i16>) {
+        let Some(played) = &self.heard.played else { return };
+        {
+            let mut played = played.lock().unwrap_or_else(PoisonError::into_inner);
+            let whole = played.len() - played.len() % (FRAME / 2);
+            scratch.clear();
+            scratch.extend(played.drain(..whole));
+        }
+        processor.render(scratch);
+    }
 }
 
 /// A call in a voice room. Dropping it leaves the room.
@@ -438,6 +547,11 @@ impl Actor {
         mut processor: Option<VoiceProcessor>,
     ) {
         let (peer_tx, mut peer_rx) = mpsc::unbounded_channel();
+        let mut room = RoomAudio::new(self.shared.clone(), processor.is_some());
+        // A sink with a clock of its own takes the room itself; the others
+        // are handed a frame on every tick.
+        let mut pulled = sink.pull(room.clone());
+        let mut played = Vec::new();
         self.send_join().await;
         let mut tick = tokio::time::interval(super::audio::FRAME_DURATION);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -467,9 +581,13 @@ impl Actor {
                         self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_mute: Some(m), ..Default::default() })).await;
                     }
                     Some(Control::Source(s)) => source = s,
-                    Some(Control::Sink(s)) => sink = s,
+                    Some(Control::Sink(s)) => {
+                        sink = s;
+                        pulled = sink.pull(room.clone());
+                    }
                     Some(Control::Deafen(d)) => {
                         self.deafened = d;
+                        room.heard.deafened.store(d, Ordering::Relaxed);
                         self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_deaf: Some(d), ..Default::default() })).await;
                     }
                     Some(Control::Camera(c)) => self.set_camera(c).await,
@@ -486,12 +604,18 @@ impl Actor {
                         p.capture(&mut frame);
                     }
                     self.audio_out(&frame, &mut packet).await;
-                    self.mix(&mut mixed);
-                    if !self.deafened {
+                    if pulled {
                         if let Some(p) = processor.as_mut() {
-                            p.render(&mixed);
+                            room.to_echo_canceller(p, &mut played);
                         }
-                        sink.play(&mixed);
+                    } else {
+                        room.fill(&mut mixed);
+                        if !self.deafened {
+                            if let Some(p) = processor.as_mut() {
+                                p.render(&mixed);
+                            }
+                            sink.play(&mixed);
+                        }
                     }
                 }
                 _ = flush.tick() => {
@@ -805,33 +929,6 @@ impl Actor {
         }
     }
 
-    /// Takes 20 ms from each peer's jitter buffer and mixes them at my
-    /// volume for each.
-    fn mix(&self, out: &mut [i16]) {
-        let mut acc = vec![0i32; out.len()];
-        let mut frame = vec![0i16; out.len()];
-        let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        for (user, r) in &shared.audio {
-            let prefs = shared.prefs.get(user).copied().unwrap_or_default();
-            let gain = if prefs.muted { 0.0 } else { prefs.volume };
-            if !r.lock().unwrap_or_else(PoisonError::into_inner).jitter.pop(&mut frame) {
-                continue; // Filling up (or nothing from them).
-            }
-            if (gain - 1.0).abs() < f32::EPSILON {
-                for (a, s) in acc.iter_mut().zip(&frame) {
-                    *a += i32::from(*s);
-                }
-            } else {
-                for (a, s) in acc.iter_mut().zip(&frame) {
-                    *a += (f32::from(*s) * gain) as i32;
-                }
-            }
-        }
-        for (o, a) in out.iter_mut().zip(acc) {
-            *o = a.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
-        }
-    }
-
     async fn drop_peer(&mut self, key: PeerKey) {
         if let Some(peer) = self.peers.remove(&key) {
             debug!(peer = %key.0, "peer connection closed");
@@ -878,17 +975,19 @@ impl Actor {
             .map(|state| {
                 let peer =
                     self.peers.iter().find(|(k, _)| k.0 == state.user_id && k.1 == state.voice_session).map(|(_, p)| p);
-                let (packets, concealed, level, jitter_ms, buffer_ms) = peer.map_or((0, 0, 0.0, 0.0, 0.0), |p| {
-                    let r = p.received.lock().unwrap_or_else(PoisonError::into_inner);
-                    let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
-                    (
-                        r.packets,
-                        r.concealed,
-                        (rms(&recent) / 32767.0) as f32,
-                        r.jitter.jitter_ms() as f32,
-                        r.jitter.depth_ms() as f32,
-                    )
-                });
+                let (packets, concealed, level, jitter_ms, buffer_ms, underruns) =
+                    peer.map_or((0, 0, 0.0, 0.0, 0.0, 0), |p| {
+                        let r = p.received.lock().unwrap_or_else(PoisonError::into_inner);
+                        let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
+                        (
+                            r.packets,
+                            r.concealed,
+                            (rms(&recent) / 32767.0) as f32,
+                            r.jitter.jitter_ms() as f32,
+                            r.jitter.depth_ms() as f32,
+                            r.jitter.underruns,
+                        )
+                    });
                 let video_frames =
                     peer.map_or(0, |p| p.video_received.lock().unwrap_or_else(PoisonError::into_inner).frames);
                 let prefs = shared.prefs.get(&state.user_id).copied().unwrap_or_default();
@@ -900,6 +999,7 @@ impl Actor {
                     level,
                     jitter_ms,
                     buffer_ms,
+                    underruns,
                     video_frames,
                     volume: prefs.volume,
                     locally_muted: prefs.muted,

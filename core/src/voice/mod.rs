@@ -27,7 +27,7 @@ pub mod video;
 pub use audio::{
     AudioSink, AudioSource, NullSink, SilenceSource, ToneSource, dominant_frequency, goertzel, goertzel_power, rms,
 };
-pub use call::{Call, CallInfo, CallState, JoinOptions, Participant};
+pub use call::{Call, CallInfo, CallState, JoinOptions, Participant, RoomAudio};
 pub use camera::Camera;
 pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};
 pub use processing::Processing;

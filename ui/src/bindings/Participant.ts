@@ -36,6 +36,10 @@ jitter_ms: number,
  */
 buffer_ms: number, 
 /**
+ * Times their audio ran out while playing (each heard as a gap).
+ */
+underruns: number, 
+/**
  * Pictures decoded from their camera.
  */
 video_frames: number, 
