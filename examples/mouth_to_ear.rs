@@ -22,15 +22,40 @@
 #[allow(unused_imports)]
 mod common;
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use common::Person;
 use pq_core::{
     auth::KeychainBackend,
     protocol::models::{ChannelKind, CreateInvite},
-    voice::{JoinOptions, Microphone, NullSink, Processing, SilenceSource, Speakers},
+    voice::{
+        AudioSink, AudioSource, JoinOptions, Microphone, NullSink, Processing, RoomAudio, SilenceSource, Speakers,
+    },
 };
 use pq_server::testing::TestServer;
+
+/// A device the call uses while this program can still ask it how long it
+/// holds audio.
+struct Shared<T>(Arc<Mutex<T>>);
+
+impl AudioSource for Shared<Microphone> {
+    fn next_frame(&mut self, frame: &mut [i16]) {
+        self.0.lock().unwrap().next_frame(frame);
+    }
+}
+
+impl AudioSink for Shared<Speakers> {
+    fn play(&mut self, frame: &[i16]) {
+        self.0.lock().unwrap().play(frame);
+    }
+
+    fn pull(&mut self, room: RoomAudio) -> bool {
+        self.0.lock().unwrap().pull(room)
+    }
+}
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
@@ -44,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
 
     // The call (not for the plumbing floor).
     let mut keep = Vec::new();
+    let mut devices: Option<(Arc<Mutex<Microphone>>, Arc<Mutex<Speakers>>)> = None;
     if !floor {
         let server = TestServer::start().await;
         let alice = Person::sign_in_as(&server.url, "alice@example.com", "Alice", KeychainBackend::Mock).await;
@@ -62,20 +88,31 @@ async fn main() -> anyhow::Result<()> {
             processing: if std::env::var_os("PQ_PROCESSING").is_some() { Processing::ALL } else { Processing::NONE },
             udp_addrs: vec!["127.0.0.1:0".into()],
         };
-        let a = alice
-            .client
-            .join_voice(
-                room,
-                options(Box::new(Microphone::open(None, Duration::from_millis(100))?), Box::new(NullSink)),
-            )
-            .await?;
-        let b = bob.client.join_voice(room, options(Box::new(SilenceSource), Box::new(Speakers::open(None)?))).await?;
+        let mic = Arc::new(Mutex::new(Microphone::open(None, Duration::from_millis(100))?));
+        let speakers = Arc::new(Mutex::new(Speakers::open(None)?));
+        devices = Some((mic.clone(), speakers.clone()));
+        let a = alice.client.join_voice(room, options(Box::new(Shared(mic)), Box::new(NullSink))).await?;
+        let b = bob.client.join_voice(room, options(Box::new(SilenceSource), Box::new(Shared(speakers)))).await?;
         // Settle: connected, audio flowing.
         tokio::time::sleep(Duration::from_secs(3)).await;
         keep.push((server, alice, bob, a, b));
     }
 
-    let latencies = common::click_latencies(trials).await;
+    // How much of Alice's audio waits in Bob's jitter buffer, every 10 ms.
+    let mut depths = Vec::new();
+    let sampling = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            if let Some(k) = keep.first() {
+                depths
+                    .extend(k.4.info().participants.first().map(|p| (f64::from(p.buffer_ms), f64::from(p.jitter_ms))));
+            }
+        }
+    };
+    let latencies = tokio::select! {
+        l = common::click_latencies(trials) => l,
+        () = sampling => unreachable!(),
+    };
     // Gaps Bob heard in Alice's audio (her jitter buffer running dry).
     let underruns: u64 = keep.iter().flat_map(|k| k.4.info().participants).map(|p| p.underruns).sum();
     drop(keep);
@@ -98,8 +135,23 @@ async fn main() -> anyhow::Result<()> {
         latencies.len(),
         trials
     );
-    if !floor {
+    if let Some((mic, speakers)) = devices {
+        let mut jitter: Vec<f64> = depths.iter().map(|d| d.1).collect();
+        let mut depths: Vec<f64> = depths.iter().map(|d| d.0).collect();
+        depths.sort_by(f64::total_cmp);
+        jitter.sort_by(f64::total_cmp);
+        let ms = |d: Option<Duration>| {
+            d.map_or_else(|| "unknown".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3))
+        };
         println!("  underruns: {underruns} (times the audio Bob played ran out)");
+        println!(
+            "  Bob's jitter buffer: median {:.1} ms, p95 {:.1} ms, jitter median {:.1} ms; device latency as reported: microphone {}, speakers {}",
+            percentile(&depths, 0.5),
+            percentile(&depths, 0.95),
+            percentile(&jitter, 0.5),
+            ms(mic.lock().unwrap().latency()),
+            ms(speakers.lock().unwrap().latency()),
+        );
     }
     Ok(())
 }
