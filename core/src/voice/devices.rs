@@ -2,7 +2,7 @@
 //! WASAPI on Windows).
 //!
 //! Each open device runs its cpal stream on a thread of its own (streams are
-//! not `Send` on every platform), with a 10 ms period where the device
+//! not `Send` on every platform), with a 5 ms period where the device
 //! allows it (a device's default can be 100 ms, all of it heard as delay).
 //! A [`Microphone`] is an [`AudioSource`]: its callback fills a small buffer
 //! the call takes 20 ms frames from, never leaving a backlog. [`Speakers`]
@@ -149,11 +149,12 @@ fn choose_config(
     Ok((stream, config.sample_format()))
 }
 
-/// The device period to ask for: 10 ms (a device's default can be 100 ms,
-/// all of it heard as delay), within what the device supports.
+/// The device period to ask for: 5 ms (a device's default can be 100 ms,
+/// all of it heard as delay; 10 ms periods cost 8 ms more mouth to ear
+/// through PulseAudio, see BENCHMARKS.md), within what the device supports.
 fn buffer_size(supported: &cpal::SupportedBufferSize, rate: u32) -> cpal::BufferSize {
     match supported {
-        cpal::SupportedBufferSize::Range { min, max } => cpal::BufferSize::Fixed((rate / 100).clamp(*min, *max)),
+        cpal::SupportedBufferSize::Range { min, max } => cpal::BufferSize::Fixed((rate / 200).clamp(*min, *max)),
         cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Default,
     }
 }
@@ -238,7 +239,7 @@ fn run_stream(
 }
 
 /// Opens a stream on the device `id` (the default when `None`) on a thread
-/// of its own, asking for a 10 ms period and taking the device's own when it
+/// of its own, asking for a 5 ms period and taking the device's own when it
 /// refuses; `build` makes the stream for a configuration. Returns the thread
 /// and the stream's sample rate.
 fn open_stream(
@@ -258,7 +259,7 @@ fn open_stream(
             if config.buffer_size == cpal::BufferSize::Default {
                 return Err(e);
             }
-            warn!(device = %device, error = %e, "the device refuses a 10 ms period; using its default");
+            warn!(device = %device, error = %e, "the device refuses a 5 ms period; using its default");
             config.buffer_size = cpal::BufferSize::Default;
             build(&device, config, format)
         });
