@@ -45,6 +45,10 @@ impl AudioSource for Shared<Microphone> {
     fn next_frame(&mut self, frame: &mut [i16]) {
         self.0.lock().unwrap().next_frame(frame);
     }
+
+    fn latency(&self) -> Option<Duration> {
+        self.0.lock().unwrap().latency()
+    }
 }
 
 impl AudioSink for Shared<Speakers> {
@@ -54,6 +58,10 @@ impl AudioSink for Shared<Speakers> {
 
     fn pull(&mut self, room: RoomAudio) -> bool {
         self.0.lock().unwrap().pull(room)
+    }
+
+    fn latency(&self) -> Option<Duration> {
+        self.0.lock().unwrap().latency()
     }
 }
 

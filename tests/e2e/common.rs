@@ -346,6 +346,7 @@ impl PulseAudio {
                  load-module module-remap-sink sink_name=clkA master=bus channels=1 channel_map=mono master_channel_map=front-left remix=no\n\
                  load-module module-remap-sink sink_name=spkB master=bus channels=1 channel_map=mono master_channel_map=front-right remix=no\n\
                  load-module module-remap-source source_name=micA master=bus.monitor channels=1 channel_map=mono master_channel_map=front-left remix=no\n\
+                 load-module module-remap-source source_name=micB master=bus.monitor channels=1 channel_map=mono master_channel_map=front-right remix=no\n\
                  set-default-source micA\nset-default-sink spkB\n",
                 sock.display()
             ),

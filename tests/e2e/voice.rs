@@ -446,3 +446,78 @@ async fn pulse_stall_calls() {
         "after a 300 ms stall at join: {stalled:.1} ms mouth to ear, against {calm:.1} ms without"
     );
 }
+
+/// Through real (virtual) devices, PulseAudio's: Bob's microphone hears his
+/// own speakers at full level (the harshest echo there is, with the devices'
+/// real delays). With echo cancellation on, what Alice hears back of her own
+/// voice is at least 25 dB below what she hears with it off: the echo
+/// canceller is fed what the speakers actually played, when they played it.
+/// The calls run in a child process pointed at a private PulseAudio
+/// (`pulse_echo_calls`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bobs_speakers_in_his_microphone_are_not_heard_back_by_alice() {
+    let pulse = crate::common::PulseAudio::start();
+    let out = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "voice::pulse_echo_calls", "--ignored", "--nocapture"])
+        .env("PULSE_SERVER", &pulse.server)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the calls through PulseAudio failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The figures, for the log.
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The calls of `bobs_speakers_in_his_microphone_are_not_heard_back_by_alice`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by bobs_speakers_in_his_microphone_are_not_heard_back_by_alice"]
+async fn pulse_echo_calls() {
+    if std::env::var_os("PULSE_SERVER").is_none() {
+        return;
+    }
+    // Bob's microphone: the monitor of his own speakers.
+    let set = std::process::Command::new("pactl").args(["set-default-source", "micB"]).status().unwrap();
+    assert!(set.success());
+    let (_server, alice, bob, room) = studio().await;
+    let bob_id = bob.client.me().unwrap().id;
+    let ms = std::time::Duration::from_millis;
+    let mut echo = Vec::new();
+    // Echo cancellation alone: noise suppression would take a steady tone
+    // away by itself.
+    let aec = pq_core::voice::Processing { echo_cancellation: true, noise_suppression: false, gain_control: false };
+    for processing in [pq_core::voice::Processing::NONE, aec] {
+        let mic = pq_core::voice::Microphone::open(None, ms(100)).expect("micB");
+        let speakers = pq_core::voice::Speakers::open(None).expect("spkB");
+        let bob_call = bob
+            .client
+            .join_voice(
+                room,
+                JoinOptions { processing, ..crate::common::loopback_call(Box::new(mic), Box::new(speakers)) },
+            )
+            .await
+            .unwrap();
+        // Alice talks: a 440 Hz tone (voice processing off on her side).
+        let alice_call = alice
+            .client
+            .join_voice(room, crate::common::loopback_call(Box::new(ToneSource::new(440.0)), Box::new(NullSink)))
+            .await
+            .unwrap();
+        // The echo canceller converges within a few seconds.
+        tokio::time::sleep(ms(6_000)).await;
+        let back = alice_call.heard_from(bob_id, 2_000);
+        let power = pq_core::voice::goertzel(&back, 440.0) / back.len().max(1) as f64;
+        eprintln!("{processing:?}: {} samples back, 440 Hz power {power:.0}", back.len());
+        echo.push(power);
+        alice_call.leave().await;
+        bob_call.leave().await;
+    }
+    let (off, on) = (echo[0], echo[1]);
+    assert!(off > 1e4, "with echo cancellation off Alice should hear herself back: {off:.0}");
+    let db = 10.0 * (off / on.max(1e-9)).log10();
+    assert!(db >= 25.0, "echo cancellation takes only {db:.1} dB off Alice's own voice coming back");
+}

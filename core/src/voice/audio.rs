@@ -20,6 +20,12 @@ pub const FRAME_DURATION: std::time::Duration = std::time::Duration::from_millis
 pub trait AudioSource: Send + 'static {
     /// Fills `frame` ([`FRAME`] samples) with the next 20 ms.
     fn next_frame(&mut self, frame: &mut [i16]);
+
+    /// How long a device holds a sample before handing it over, when it
+    /// knows (the echo canceller is told).
+    fn latency(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Where the mixed room goes: one 20 ms frame every 20 ms, or as much as
@@ -36,6 +42,12 @@ pub trait AudioSink: Send + 'static {
     fn pull(&mut self, room: super::RoomAudio) -> bool {
         drop(room);
         false
+    }
+
+    /// How long a device holds a sample before it is heard, when it knows
+    /// (the echo canceller is told).
+    fn latency(&self) -> Option<std::time::Duration> {
+        None
     }
 }
 

@@ -601,6 +601,7 @@ impl Actor {
                 _ = tick.tick() => {
                     source.next_frame(&mut frame);
                     if let Some(p) = processor.as_mut() {
+                        p.set_delay(echo_delay(source.latency(), sink.latency(), pulled));
                         p.capture(&mut frame);
                     }
                     self.audio_out(&frame, &mut packet).await;
@@ -1011,6 +1012,17 @@ impl Actor {
     }
 }
 
+/// The delay the echo canceller is told (see [`VoiceProcessor::set_delay`]):
+/// the microphone's latency plus the frame its first sample waited for,
+/// and the speakers' latency, less the half tick that audio a pulling
+/// player played waits on average before it reaches the echo canceller.
+fn echo_delay(microphone: Option<Duration>, speakers: Option<Duration>, pulled: bool) -> Duration {
+    let capture = microphone.unwrap_or_default() + super::audio::FRAME_DURATION;
+    let render = speakers.unwrap_or_default();
+    let waited = if pulled { super::audio::FRAME_DURATION / 2 } else { Duration::ZERO };
+    (capture + render).saturating_sub(waited)
+}
+
 /// An Opus encoder for voice: 20 ms frames, in-band FEC for up to 10 % loss.
 fn encoder() -> Result<opus::Encoder, String> {
     let mut e = opus::Encoder::new(super::audio::SAMPLE_RATE, opus::Channels::Mono, opus::Application::Voip)
@@ -1019,4 +1031,20 @@ fn encoder() -> Result<opus::Encoder, String> {
     let _ = e.set_inband_fec(true);
     let _ = e.set_packet_loss_perc(10);
     Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_echo_canceller_is_told_both_devices_latency_and_the_waits_in_between() {
+        let ms = Duration::from_millis;
+        // Through PulseAudio with 5 ms periods (BENCHMARKS.md): 6 + 20 + 8 − 10.
+        assert_eq!(echo_delay(Some(ms(6)), Some(ms(8)), true), ms(24));
+        // A pushed sink plays the frame the echo canceller has just seen.
+        assert_eq!(echo_delay(Some(ms(6)), None, false), ms(26));
+        // Devices that have not said yet.
+        assert_eq!(echo_delay(None, None, true), ms(10));
+    }
 }

@@ -374,13 +374,6 @@ impl Microphone {
         let converter = converter_for(rate, Direction::Input, max)?;
         Ok(Self { buffer, largest, max, converter, latency, _stream: stream })
     }
-
-    /// How long the device holds a sample before handing it over, as the
-    /// system reports it (once the device has delivered).
-    #[must_use]
-    pub fn latency(&self) -> Option<Duration> {
-        latency_of(&self.latency)
-    }
 }
 
 impl AudioSource for Microphone {
@@ -400,6 +393,11 @@ impl AudioSource for Microphone {
         // Not enough captured yet: the rest is silence.
         frame[n..].fill(0);
         trim_capture(&mut buf, self.largest.load(Ordering::Relaxed), frame.len());
+    }
+
+    /// As the system reports it, once the device has delivered.
+    fn latency(&self) -> Option<Duration> {
+        latency_of(&self.latency)
     }
 }
 
@@ -507,13 +505,6 @@ impl Speakers {
         converter_for(rate, Direction::Output, 4 * super::audio::FRAME)?;
         Ok(Self { player, rate, latency, _stream: stream })
     }
-
-    /// How long the device holds a sample between the callback and the
-    /// listener, as the system reports it (once the device has asked).
-    #[must_use]
-    pub fn latency(&self) -> Option<Duration> {
-        latency_of(&self.latency)
-    }
 }
 
 impl AudioSink for Speakers {
@@ -532,6 +523,11 @@ impl AudioSink for Speakers {
         let player = Player { room, converter, at_48k: Vec::new(), out: Vec::new() };
         *self.player.lock().unwrap_or_else(PoisonError::into_inner) = Some(player);
         true
+    }
+
+    /// As the system reports it, once the device has asked.
+    fn latency(&self) -> Option<Duration> {
+        latency_of(&self.latency)
     }
 }
 

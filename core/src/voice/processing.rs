@@ -82,7 +82,21 @@ impl VoiceProcessor {
         }
     }
 
-    /// Tells the echo canceller what the speakers are about to play.
+    /// Tells the echo canceller how long my speakers' sound takes to come
+    /// back into my microphone beyond the room's own echo path: from when a
+    /// block is handed to [`render`](Self::render) to when it is heard, plus
+    /// from when the microphone captured a block to when it is handed to
+    /// [`capture`](Self::capture). AEC3 starts its search for the echo there
+    /// (then follows the echo it finds).
+    pub fn set_delay(&mut self, delay: std::time::Duration) {
+        let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
+        if self.apm.set_stream_delay_ms(ms).is_err() {
+            debug!(ms, "the echo canceller's delay was clamped to 0–500 ms");
+        }
+    }
+
+    /// Tells the echo canceller what the speakers play (any multiple of
+    /// 10 ms).
     pub fn render(&mut self, frame: &[i16]) {
         for block in frame.chunks_exact(BLOCK) {
             if let Err(e) = self.apm.process_render_i16(block, &mut self.scratch) {
