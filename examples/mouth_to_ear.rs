@@ -3,7 +3,7 @@
 //! PulseAudio daemon with the devices below and points this process at it.
 //!
 //! ```text
-//! scripts/bench-mouth-to-ear [TRIALS=30]
+//! scripts/bench-mouth-to-ear [TRIALS=30] [long]
 //! ```
 //!
 //! PulseAudio: a stereo null sink `bus`; `clkA` plays into its left channel,
@@ -16,7 +16,10 @@
 //! recording of `bus.monitor` holds the click (left) and what Bob's speakers
 //! played (right): the latency is the onset difference, every device buffer
 //! included. `floor` instead measures PulseAudio's own plumbing
-//! (module-loopback micA → spkB, loaded by the script).
+//! (module-loopback micA → spkB, loaded by the script); `long` a six-person
+//! call (four more people sending and receiving without devices) at its
+//! start and after `PQ_MINUTES` (10) minutes, with every receiver's
+//! underruns and the microphone's shortfalls.
 
 #[path = "../tests/e2e/common.rs"]
 #[allow(unused_imports)]
@@ -32,7 +35,7 @@ use pq_core::{
     auth::KeychainBackend,
     protocol::models::{ChannelKind, CreateInvite},
     voice::{
-        AudioSink, AudioSource, JoinOptions, Microphone, NullSink, Processing, RoomAudio, SilenceSource, Speakers,
+        AudioSink, AudioSource, Call, JoinOptions, Microphone, NullSink, Processing, RoomAudio, SilenceSource, Speakers,
     },
 };
 use pq_server::testing::TestServer;
@@ -69,51 +72,79 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let trials: usize = args.next().map_or(Ok(30), |s| s.parse())?;
-    let floor = args.next().is_some_and(|a| a == "floor");
+/// Alice's microphone and Bob's speakers.
+type Devices = (Arc<Mutex<Microphone>>, Arc<Mutex<Speakers>>);
 
-    // The call (not for the plumbing floor).
-    let mut keep = Vec::new();
-    let mut devices: Option<(Arc<Mutex<Microphone>>, Arc<Mutex<Speakers>>)> = None;
-    if !floor {
-        let server = TestServer::start().await;
-        let alice = Person::sign_in_as(&server.url, "alice@example.com", "Alice", KeychainBackend::Mock).await;
-        let bob = Person::sign_in_as(&server.url, "bob@example.com", "Bob", KeychainBackend::Mock).await;
-        let state = alice.client.create_server("Latency").await?;
-        let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await?;
-        bob.client.accept_invite(&invite.code).await?;
-        alice.wait_online(10).await;
-        bob.wait_online(10).await;
-        let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
-        let options = |source, sink| JoinOptions {
-            source,
-            sink,
-            muted: false,
-            camera: None,
-            processing: if std::env::var_os("PQ_PROCESSING").is_some() { Processing::ALL } else { Processing::NONE },
-            udp_addrs: vec!["127.0.0.1:0".into()],
-        };
-        let mic = Arc::new(Mutex::new(Microphone::open(None, Duration::from_millis(100))?));
-        let speakers = Arc::new(Mutex::new(Speakers::open(None)?));
-        devices = Some((mic.clone(), speakers.clone()));
-        let a = alice.client.join_voice(room, options(Box::new(Shared(mic)), Box::new(NullSink))).await?;
-        let b = bob.client.join_voice(room, options(Box::new(SilenceSource), Box::new(Shared(speakers)))).await?;
-        // Settle: connected, audio flowing.
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        keep.push((server, alice, bob, a, b));
+/// Everyone in the call: the server, Alice (index 0, on the microphone),
+/// Bob (index 1, on the speakers), and anyone else; each with their call.
+struct Room {
+    _server: TestServer,
+    people: Vec<(Person, Call)>,
+    devices: Devices,
+}
+
+impl Room {
+    /// Every receiver's underruns, over everyone they hear.
+    fn underruns(&self) -> u64 {
+        self.people.iter().flat_map(|(_, c)| c.info().participants).map(|p| p.underruns).sum()
     }
+}
 
+async fn call(people: usize) -> anyhow::Result<Room> {
+    let server = TestServer::start().await;
+    let mut signed_in = Vec::new();
+    for i in 0..people {
+        let (email, name) = (format!("p{i}@example.com"), ["Alice", "Bob", "Carol", "Dan", "Erin", "Frank"][i % 6]);
+        signed_in.push(Person::sign_in_as(&server.url, &email, name, KeychainBackend::Mock).await);
+    }
+    let state = signed_in[0].client.create_server("Latency").await?;
+    let invite = signed_in[0].client.create_invite(state.server.id, CreateInvite::default()).await?;
+    for p in &signed_in[1..] {
+        p.client.accept_invite(&invite.code).await?;
+    }
+    for p in &signed_in {
+        p.wait_online(10).await;
+    }
+    let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
+    let options = |source, sink| JoinOptions {
+        source,
+        sink,
+        muted: false,
+        camera: None,
+        processing: if std::env::var_os("PQ_PROCESSING").is_some() { Processing::ALL } else { Processing::NONE },
+        udp_addrs: vec!["127.0.0.1:0".into()],
+    };
+    let mic = Arc::new(Mutex::new(Microphone::open(None, Duration::from_millis(100))?));
+    let speakers = Arc::new(Mutex::new(Speakers::open(None)?));
+    let mut people = Vec::new();
+    for (i, p) in signed_in.into_iter().enumerate() {
+        // Alice speaks into the microphone, Bob listens on the speakers;
+        // the others send (coded silence) and receive (not played).
+        let (source, sink): (Box<dyn AudioSource>, Box<dyn AudioSink>) = match i {
+            0 => (Box::new(Shared(mic.clone())), Box::new(NullSink)),
+            1 => (Box::new(SilenceSource), Box::new(Shared(speakers.clone()))),
+            _ => (Box::new(SilenceSource), Box::new(NullSink)),
+        };
+        let c = p.client.join_voice(room, options(source, sink)).await?;
+        people.push((p, c));
+    }
+    // Settle: connected, audio flowing.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    Ok(Room { _server: server, people, devices: (mic, speakers) })
+}
+
+/// Clicks through the room (or the plumbing alone); prints what was heard.
+async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Result<f64> {
     // How much of Alice's audio waits in Bob's jitter buffer, every 10 ms.
     let mut depths = Vec::new();
     let sampling = async {
         loop {
             tokio::time::sleep(Duration::from_millis(10)).await;
-            if let Some(k) = keep.first() {
-                depths
-                    .extend(k.4.info().participants.first().map(|p| (f64::from(p.buffer_ms), f64::from(p.jitter_ms))));
+            if let Some(r) = room {
+                let alice = r.people[0].0.client.me().map(|m| m.id);
+                let info = r.people[1].1.info();
+                let p = info.participants.iter().find(|p| Some(p.state.user_id) == alice);
+                depths.extend(p.map(|p| (f64::from(p.buffer_ms), f64::from(p.jitter_ms))));
             }
         }
     };
@@ -121,29 +152,18 @@ async fn main() -> anyhow::Result<()> {
         l = common::click_latencies(trials) => l,
         () = sampling => unreachable!(),
     };
-    // Gaps Bob heard in Alice's audio (her jitter buffer running dry).
-    let underruns: u64 = keep.iter().flat_map(|k| k.4.info().participants).map(|p| p.underruns).sum();
-    drop(keep);
     if latencies.is_empty() {
         anyhow::bail!("no click came through ({trials} clicks sent)");
     }
+    let median = percentile(&latencies, 0.5);
     println!(
-        "{}: mouth to ear median {:.1} ms, p95 {:.1} ms, min {:.1}, max {:.1} ({} of {} clicks heard)",
-        if floor {
-            "plumbing floor (module-loopback)"
-        } else if std::env::var_os("PQ_PROCESSING").is_some() {
-            "pq call, voice processing on"
-        } else {
-            "pq call, voice processing off"
-        },
-        percentile(&latencies, 0.5),
+        "{label}: mouth to ear median {median:.1} ms, p95 {:.1} ms, min {:.1}, max {:.1} ({} of {trials} clicks heard)",
         percentile(&latencies, 0.95),
         latencies[0],
         latencies[latencies.len() - 1],
         latencies.len(),
-        trials
     );
-    if let Some((mic, speakers)) = devices {
+    if let Some(r) = room {
         let mut jitter: Vec<f64> = depths.iter().map(|d| d.1).collect();
         let mut depths: Vec<f64> = depths.iter().map(|d| d.0).collect();
         depths.sort_by(f64::total_cmp);
@@ -151,15 +171,54 @@ async fn main() -> anyhow::Result<()> {
         let ms = |d: Option<Duration>| {
             d.map_or_else(|| "unknown".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3))
         };
-        println!("  underruns: {underruns} (times the audio Bob played ran out)");
+        let (mic, speakers) = &r.devices;
         println!(
-            "  Bob's jitter buffer: median {:.1} ms, p95 {:.1} ms, jitter median {:.1} ms; device latency as reported: microphone {}, speakers {}",
-            percentile(&depths, 0.5),
-            percentile(&depths, 0.95),
-            percentile(&jitter, 0.5),
+            "  underruns so far: {} (times audio a receiver played ran out, over all {} people)",
+            r.underruns(),
+            r.people.len()
+        );
+        if !depths.is_empty() {
+            println!(
+                "  Bob's jitter buffer for Alice: median {:.1} ms, p95 {:.1} ms, jitter median {:.1} ms",
+                percentile(&depths, 0.5),
+                percentile(&depths, 0.95),
+                percentile(&jitter, 0.5),
+            );
+        }
+        println!(
+            "  device latency as reported: microphone {}, speakers {}; microphone frames short of samples: {}",
             ms(mic.lock().unwrap().latency()),
             ms(speakers.lock().unwrap().latency()),
+            mic.lock().unwrap().shortfalls(),
         );
+    }
+    Ok(median)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let trials: usize = args.next().map_or(Ok(30), |s| s.parse())?;
+    let mode = args.next().unwrap_or_default();
+    let processing = if std::env::var_os("PQ_PROCESSING").is_some() { "on" } else { "off" };
+    match mode.as_str() {
+        "floor" => {
+            measure("plumbing floor (module-loopback)", None, trials).await?;
+        }
+        "long" => {
+            // Six people; the delay at the start and after PQ_MINUTES (10).
+            let minutes: u64 = std::env::var("PQ_MINUTES").map_or(Ok(10), |m| m.parse())?;
+            let room = call(6).await?;
+            let start = measure(&format!("6-person call, processing {processing}, start"), Some(&room), trials).await?;
+            tokio::time::sleep(Duration::from_secs(minutes * 60)).await;
+            let label = format!("6-person call, processing {processing}, after {minutes} min");
+            let end = measure(&label, Some(&room), trials).await?;
+            println!("  drift: the median moved {:+.1} ms in {minutes} minutes", end - start);
+        }
+        _ => {
+            let room = call(2).await?;
+            measure(&format!("pq call, voice processing {processing}"), Some(&room), trials).await?;
+        }
     }
     Ok(())
 }

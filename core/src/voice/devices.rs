@@ -301,6 +301,9 @@ pub struct Microphone {
     /// When the device does not run at 48 kHz.
     converter: Option<RateConverter>,
     latency: Latency,
+    /// Frames taken with fewer samples captured than a frame (once the
+    /// device had delivered).
+    shortfalls: u64,
     _stream: StreamThread,
 }
 
@@ -372,7 +375,15 @@ impl Microphone {
         };
         let (stream, rate) = open_stream(Direction::Input, id, build)?;
         let converter = converter_for(rate, Direction::Input, max)?;
-        Ok(Self { buffer, largest, max, converter, latency, _stream: stream })
+        Ok(Self { buffer, largest, max, converter, latency, shortfalls: 0, _stream: stream })
+    }
+
+    /// Frames the call took with fewer samples captured than a frame (the
+    /// rest filled with silence), once the device had delivered: capture
+    /// underruns.
+    #[must_use]
+    pub fn shortfalls(&self) -> u64 {
+        self.shortfalls
     }
 }
 
@@ -392,6 +403,9 @@ impl AudioSource for Microphone {
         }
         // Not enough captured yet: the rest is silence.
         frame[n..].fill(0);
+        if n < frame.len() && self.largest.load(Ordering::Relaxed) > 0 {
+            self.shortfalls += 1;
+        }
         trim_capture(&mut buf, self.largest.load(Ordering::Relaxed), frame.len());
     }
 
