@@ -172,6 +172,10 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
             d.map_or_else(|| "unknown".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3))
         };
         let (mic, speakers) = &r.devices;
+        let (mic_latency, shortfalls) = {
+            let mic = mic.lock().unwrap();
+            (mic.latency(), mic.shortfalls())
+        };
         println!(
             "  underruns so far: {} (times audio a receiver played ran out, over all {} people)",
             r.underruns(),
@@ -187,9 +191,9 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
         }
         println!(
             "  device latency as reported: microphone {}, speakers {}; microphone frames short of samples: {}",
-            ms(mic.lock().unwrap().latency()),
+            ms(mic_latency),
             ms(speakers.lock().unwrap().latency()),
-            mic.lock().unwrap().shortfalls(),
+            shortfalls,
         );
     }
     Ok(median)
