@@ -84,9 +84,13 @@ struct Room {
 }
 
 impl Room {
-    /// Every receiver's underruns, over everyone they hear.
-    fn underruns(&self) -> u64 {
-        self.people.iter().flat_map(|(_, c)| c.info().participants).map(|p| p.underruns).sum()
+    /// Underruns (over everyone they hear) of Bob, who plays on the
+    /// speakers, and of everyone else (whose calls play nothing, on their
+    /// 20 ms tick).
+    fn underruns(&self) -> (u64, u64) {
+        let of = |c: &Call| c.info().participants.iter().map(|p| p.underruns).sum::<u64>();
+        let others = self.people.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, (_, c))| of(c)).sum();
+        (of(&self.people[1].1), others)
     }
 }
 
@@ -176,10 +180,10 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
             let mic = mic.lock().unwrap();
             (mic.latency(), mic.shortfalls())
         };
+        let (bob, others) = r.underruns();
         println!(
-            "  underruns so far: {} (times audio a receiver played ran out, over all {} people)",
-            r.underruns(),
-            r.people.len()
+            "  underruns so far (times a receiver's audio ran out): Bob on the speakers {bob}, the {} others {others}",
+            r.people.len() - 1
         );
         if !depths.is_empty() {
             println!(

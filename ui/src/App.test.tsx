@@ -268,6 +268,8 @@ describe("main screen", () => {
       my_video: null,
       push_to_talk: false,
       talking: false,
+      microphone_latency_ms: null,
+      speakers_latency_ms: 8.4,
     };
     bridge.voiceJoin.mockResolvedValue({ info, notice: "You can listen, but not speak: no microphone found." });
     bridge.callInfo.mockResolvedValue(info);
@@ -310,6 +312,14 @@ describe("main screen", () => {
       fireEvent.click(document.getElementById("call-camera")!);
     });
     expect(bridge.voiceCamera).toHaveBeenCalledWith(true);
+    // The devices: what the speakers in use hold, as the system says (the
+    // microphone said nothing).
+    await act(async () => {
+      fireEvent.click(document.getElementById("call-devices")!);
+      await new Promise((r) => setTimeout(r, 150));
+    });
+    expect(document.getElementById("speakers-latency")?.textContent).toBe("Latency: 8 ms");
+    expect(document.getElementById("microphone-latency")).toBeNull();
     // Muted (no microphone): the button offers to unmute.
     await act(async () => {
       fireEvent.click(document.getElementById("call-mute")!);

@@ -125,6 +125,11 @@ pub struct CallInfo {
     pub push_to_talk: bool,
     /// The push-to-talk key is held.
     pub talking: bool,
+    /// How long my microphone holds a sound before the call has it, as the
+    /// system reports it, in ms (none: no device, or one that does not say).
+    pub microphone_latency_ms: Option<f32>,
+    /// How long my speakers hold a sound before it is heard, likewise.
+    pub speakers_latency_ms: Option<f32>,
 }
 
 /// Options for joining a room.
@@ -457,6 +462,8 @@ pub(crate) async fn join(
         my_video: None,
         push_to_talk: false,
         talking: false,
+        microphone_latency_ms: None,
+        speakers_latency_ms: None,
     }));
     let shared = Arc::new(Mutex::new(Shared::default()));
     let (pictures, _) = broadcast::channel(16);
@@ -486,6 +493,7 @@ pub(crate) async fn join(
         camera: None,
         camera_source: Mutex::new(options.camera),
         video_tx,
+        device_latency: (None, None),
     };
     let processor = options.processing.any().then(|| VoiceProcessor::new(options.processing));
     tokio::spawn(actor.run(wire_rx, control_rx, video_rx, options.source, options.sink, processor));
@@ -529,6 +537,8 @@ struct Actor {
     /// A camera to turn on once seated (in a mutex only to be `Sync`).
     camera_source: Mutex<Option<Box<dyn FrameSource>>>,
     video_tx: mpsc::Sender<EncodedVideo>,
+    /// My microphone's and speakers' latency, as they last reported it.
+    device_latency: (Option<Duration>, Option<Duration>),
 }
 
 /// Loud enough to count as speaking (about −40 dBFS).
@@ -600,8 +610,9 @@ impl Actor {
                 }
                 _ = tick.tick() => {
                     source.next_frame(&mut frame);
+                    self.device_latency = (source.latency(), sink.latency());
                     if let Some(p) = processor.as_mut() {
-                        p.set_delay(echo_delay(source.latency(), sink.latency(), pulled));
+                        p.set_delay(echo_delay(self.device_latency.0, self.device_latency.1, pulled));
                         p.capture(&mut frame);
                     }
                     self.audio_out(&frame, &mut packet).await;
@@ -970,6 +981,8 @@ impl Actor {
         info.my_video = self.camera.as_ref().map(|_| quality_for(self.peers.len()));
         info.push_to_talk = shared.push_to_talk;
         info.talking = shared.talking;
+        let ms = |d: Option<Duration>| d.map(|d| d.as_secs_f32() * 1_000.0);
+        (info.microphone_latency_ms, info.speakers_latency_ms) = (ms(self.device_latency.0), ms(self.device_latency.1));
         info.participants = self
             .roster
             .values()

@@ -101,6 +101,9 @@ pub struct Desktop {
     notifications: Arc<Mutex<String>>,
     tray: Option<TrayHost>,
     wd: Option<Wd>,
+    /// The sound system: a private PulseAudio whose default microphone and
+    /// speakers are null devices (no sound card here).
+    pulse: crate::common::PulseAudio,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -165,6 +168,7 @@ impl Desktop {
             notifications: Arc::default(),
             tray: None,
             wd: None,
+            pulse: crate::common::PulseAudio::start(),
         };
         // The notification daemon, printing what it shows.
         let mut dunst = desktop
@@ -257,7 +261,8 @@ impl Desktop {
             // Calls stay on loopback; no camera here: a test pattern stands in
             // (like Chromium's fake capture device).
             .env("PQ_VOICE_UDP", "127.0.0.1:0")
-            .env("PQ_FAKE_CAMERA", "1");
+            .env("PQ_FAKE_CAMERA", "1")
+            .env("PULSE_SERVER", &self.pulse.server);
         // WebKit's and JavaScriptCore's own switches pass through, for
         // diagnosing the engine (WEBKIT_DISABLE_COMPOSITING_MODE, …).
         c.envs(

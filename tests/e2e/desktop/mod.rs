@@ -175,6 +175,16 @@ async fn chats_live_with_someone_on_another_client() {
     let call = bob.client.join_voice(voice, listening_only()).await.expect("Bob joins Minji");
     desktop.wait_text(".call-bar .call-status", "1/1 connected").await;
     assert!(call.info().participants.iter().any(|p| p.connection == "connected"), "{:?}", call.info());
+    // Her devices (PulseAudio's null devices here) say how long they hold a
+    // sound.
+    desktop.click("#call-devices").await;
+    for id in ["#microphone-latency", "#speakers-latency"] {
+        let shown = desktop.wait_text(id, "Latency: ").await;
+        let ms: u32 = shown.trim_start_matches("Latency: ").trim_end_matches(" ms").parse().expect(&shown);
+        assert!((1..200).contains(&ms), "{id}: {shown}");
+    }
+    desktop.screenshot("call-devices").await;
+    desktop.click(".device-picker > button").await;
     // The call fills the window: a tile each, Bob's connection graded.
     desktop.wait_text(".tile[data-self] .tile-name", "Minji (you)").await;
     desktop.find(".tile[data-user='Bob'] [aria-label='Connection: good']").await;

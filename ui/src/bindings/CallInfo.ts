@@ -41,4 +41,13 @@ push_to_talk: boolean,
 /**
  * The push-to-talk key is held.
  */
-talking: boolean, };
+talking: boolean, 
+/**
+ * How long my microphone holds a sound before the call has it, as the
+ * system reports it, in ms (none: no device, or one that does not say).
+ */
+microphone_latency_ms: number | null, 
+/**
+ * How long my speakers hold a sound before it is heard, likewise.
+ */
+speakers_latency_ms: number | null, };

@@ -223,13 +223,21 @@ function DevicePicker({ onClose }: { onClose: () => void }) {
   const t = useT();
   const settings = useStore((s) => s.info?.settings);
   const [devices, setList] = useState<MediaDevices | null>(null);
-  const [level, setLevel] = useState(0);
+  const [live, setLive] = useState<CallInfo | null>(null);
   useEffect(() => {
     void bridge.mediaDevices().then(setList).catch(() => setList({ audio: { inputs: [], outputs: [] }, cameras: [] }));
     // The level meter wants more than the call bar's two readings a second.
-    const poll = setInterval(() => void bridge.callInfo().then((c) => c && setLevel(c.my_level)).catch(() => null), 100);
+    const poll = setInterval(() => void bridge.callInfo().then((c) => c && setLive(c)).catch(() => null), 100);
     return () => clearInterval(poll);
   }, []);
+  const level = live?.my_level ?? 0;
+  // What the devices in use hold, as the system reports it.
+  const latency = (id: string, ms: number | null | undefined) =>
+    ms != null && (
+      <span id={id} className="muted small device-latency">
+        {t("call.latency", { ms: Math.round(ms) })}
+      </span>
+    );
   if (!settings) return null;
   const select = (id: string, label: string, list: { id: string; name: string }[] | undefined, value: string | null, pick: (v: string) => void) => (
     <label>
@@ -251,7 +259,9 @@ function DevicePicker({ onClose }: { onClose: () => void }) {
       <div className="level" role="meter" aria-label={t("call.inputLevel")} aria-valuemin={0} aria-valuemax={1} aria-valuenow={level}>
         <div style={{ width: `${Math.min(100, Math.sqrt(level) * 140)}%` }} />
       </div>
+      {latency("microphone-latency", live?.microphone_latency_ms)}
       {select("pick-speakers", t("call.speakers"), devices?.audio.outputs, settings.speakers, (v) => void setDevices(null, v, null))}
+      {latency("speakers-latency", live?.speakers_latency_ms)}
       {select("pick-camera", t("call.cameraDevice"), devices?.cameras, settings.camera, (v) => void setDevices(null, null, v))}
       <label className="check">
         <input id="push-to-talk" type="checkbox" checked={settings.push_to_talk} onChange={(e) => void setPushToTalk(e.target.checked)} />
