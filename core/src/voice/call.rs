@@ -709,16 +709,19 @@ impl Actor {
                 self.me = Some(j.me.clone());
                 self.roster =
                     j.roster.iter().filter(|v| v.user_id != self.me_id).map(|v| (v.user_id, v.clone())).collect();
+                // The camera first: the first offer to each person then
+                // carries every track I send (an audio-only offer followed at
+                // once by one with video invites offers to cross).
+                let camera = self.camera_source.lock().unwrap_or_else(PoisonError::into_inner).take();
+                if let Some(camera) = camera {
+                    self.set_camera(Some(camera)).await;
+                }
                 let others: Vec<VoiceState> = self.roster.values().cloned().collect();
                 for other in others {
                     // As the newcomer we offer: the track we add asks for negotiation.
                     self.connect(other.user_id, other.voice_session, true, peer_tx).await;
                 }
                 self.info.lock().unwrap_or_else(PoisonError::into_inner).state = CallState::InRoom;
-                let camera = self.camera_source.lock().unwrap_or_else(PoisonError::into_inner).take();
-                if let Some(camera) = camera {
-                    self.set_camera(Some(camera)).await;
-                }
                 if let Some(s) = self.seated.take() {
                     let _ = s.send(Ok(()));
                 }

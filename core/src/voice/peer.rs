@@ -18,9 +18,12 @@ use pq_protocol::{
 use rtc::{
     ice::mdns::MulticastDnsMode,
     media::Sample,
-    peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8},
+    peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8},
     peer_connection::transport::RTCDtlsRole,
-    rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind},
+    rtp_transceiver::rtp_sender::{
+        RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+        RtpCodecKind,
+    },
 };
 use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, warn};
@@ -284,7 +287,7 @@ impl Peer {
         frames: broadcast::Sender<VideoFrame>,
     ) -> Result<Peer, webrtc::error::Error> {
         let mut media = MediaEngine::default();
-        media.register_default_codecs()?;
+        register_codecs(&mut media)?;
         let registry = register_default_interceptors(Registry::new(), &mut media)?;
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
@@ -495,6 +498,35 @@ impl Peer {
     }
 }
 
+/// The codecs pq offers and accepts: exactly those it encodes and decodes.
+/// Opus for audio; VP8 for video, with its retransmission stream (RTX, which
+/// browsers pair with every video codec) and the feedback pq answers (NACK,
+/// PLI, FIR, REMB). An offer with only other video codecs (H264, VP9, AV1) is
+/// answered without video rather than with pictures pq could not show.
+fn register_codecs(media: &mut MediaEngine) -> Result<(), webrtc::error::Error> {
+    media.register_codec(RTCRtpCodecParameters { rtp_codec: opus_codec(), payload_type: 111 }, RtpCodecKind::Audio)?;
+    let feedback = |typ: &str, parameter: &str| RTCPFeedback { typ: typ.into(), parameter: parameter.into() };
+    let vp8 = RTCRtpCodec {
+        rtcp_feedback: vec![
+            feedback("goog-remb", ""),
+            feedback("ccm", "fir"),
+            feedback("nack", ""),
+            feedback("nack", "pli"),
+        ],
+        ..vp8_codec()
+    };
+    media.register_codec(RTCRtpCodecParameters { rtp_codec: vp8, payload_type: 96 }, RtpCodecKind::Video)?;
+    let rtx = RTCRtpCodec {
+        mime_type: MIME_TYPE_RTX.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: "apt=96".into(),
+        rtcp_feedback: vec![],
+    };
+    media.register_codec(RTCRtpCodecParameters { rtp_codec: rtx, payload_type: 97 }, RtpCodecKind::Video)?;
+    Ok(())
+}
+
 fn opus_codec() -> RTCRtpCodec {
     RTCRtpCodec {
         mime_type: MIME_TYPE_OPUS.to_owned(),
@@ -512,5 +544,62 @@ fn vp8_codec() -> RTCRtpCodec {
         channels: 0,
         sdp_fmtp_line: String::new(),
         rtcp_feedback: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A browser's offer: Opus, and for video only `video` (`pt name/rate`
+    /// and its fmtp).
+    fn offer(video: &str) -> String {
+        let fingerprint = (0..32).map(|i| format!("{i:02X}")).collect::<Vec<_>>().join(":");
+        let common = |mid: u8| {
+            format!(
+                "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n\
+                 a=ice-options:trickle\r\na=fingerprint:sha-256 {fingerprint}\r\na=setup:actpass\r\na=mid:{mid}\r\n\
+                 a=sendrecv\r\na=rtcp-mux\r\n"
+            )
+        };
+        let (pt, rest) = video.split_once(' ').unwrap();
+        format!(
+            "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n\
+             m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n{}a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n\
+             m=video 9 UDP/TLS/RTP/SAVPF {pt}\r\n{}a=rtpmap:{pt} {rest}\r\n",
+            common(0),
+            common(1)
+        )
+    }
+
+    async fn answer_to(offer: String) -> String {
+        let setup = PeerSetup { udp_addrs: vec!["127.0.0.1:0".into()], ice_servers: vec![] };
+        let (events, _) = mpsc::unbounded_channel();
+        let (frames, _) = broadcast::channel(1);
+        let key = (UserId::new(), VoiceSessionId::new());
+        let mut peer = Peer::new(key, VoiceSessionId::new(), &setup, false, events, frames).await.unwrap();
+        let answer = peer.on_description(SdpType::Offer, offer).await.unwrap();
+        peer.close().await;
+        match answer {
+            Some(Signal::Description { sdp_type: SdpType::Answer, sdp }) => sdp,
+            other => panic!("no answer: {other:?}"),
+        }
+    }
+
+    /// The video part of an SDP: from its `m=video` line on.
+    fn video_part(sdp: &str) -> &str {
+        &sdp[sdp.find("m=video").expect("a video section")..]
+    }
+
+    #[tokio::test]
+    async fn an_offer_with_only_h264_video_is_answered_without_video() {
+        let answer = answer_to(offer("102 H264/90000")).await;
+        let video = video_part(&answer);
+        assert!(video.starts_with("m=video 0 "), "video should be refused:\n{answer}");
+        assert!(!answer.contains("H264") && !answer.contains("VP9"), "{answer}");
+        // VP8, which pq decodes, is taken.
+        let answer = answer_to(offer("96 VP8/90000")).await;
+        assert!(video_part(&answer).contains("a=rtpmap:96 VP8/90000"), "{answer}");
+        assert!(!video_part(&answer).starts_with("m=video 0 "), "{answer}");
     }
 }
