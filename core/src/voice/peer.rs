@@ -379,10 +379,23 @@ impl Peer {
         }
         if ice_restart {
             self.pc.restart_ice().await?;
+        } else if !self.needs_offer().await {
+            // The answer just given already carries every track we send
+            // (negotiation-needed fired for tracks added before their offer
+            // came): another offer would only cost a round trip.
+            return Ok(None);
         }
         let offer = self.pc.create_offer(None).await?;
         self.pc.set_local_description(offer.clone()).await?;
         Ok(Some(Signal::Description { sdp_type: SdpType::Offer, sdp: self.with_candidates(offer.sdp).await }))
+    }
+
+    /// Whether what we send differs from what was last agreed: one sending
+    /// audio section, and a sending video section exactly while the camera
+    /// is on.
+    async fn needs_offer(&self) -> bool {
+        let Some(local) = self.pc.current_local_description().await else { return true };
+        sends(&local.sdp) != (1, usize::from(self.video.is_some()))
     }
 
     /// Handles a description from the peer. Returns an answer to send, if any.
@@ -498,6 +511,26 @@ impl Peer {
     }
 }
 
+/// How many audio and video sections of `sdp` send (sendrecv or sendonly,
+/// and not refused with port 0).
+fn sends(sdp: &str) -> (usize, usize) {
+    let (mut audio, mut video) = (0, 0);
+    for section in sdp.split("\nm=").skip(1) {
+        let sending = !section.contains(" 0 UDP")
+            && !section.starts_with("audio 0 ")
+            && !section.starts_with("video 0 ")
+            && section.lines().any(|l| matches!(l.trim_end(), "a=sendrecv" | "a=sendonly"));
+        if sending {
+            if section.starts_with("audio") {
+                audio += 1;
+            } else if section.starts_with("video") {
+                video += 1;
+            }
+        }
+    }
+    (audio, video)
+}
+
 /// The codecs pq offers and accepts: exactly those it encodes and decodes.
 /// Opus for audio; VP8 for video, with its retransmission stream (RTX, which
 /// browsers pair with every video codec) and the feedback pq answers (NACK,
@@ -589,6 +622,51 @@ mod tests {
     /// The video part of an SDP: from its `m=video` line on.
     fn video_part(sdp: &str) -> &str {
         &sdp[sdp.find("m=video").expect("a video section")..]
+    }
+
+    async fn peer(camera: bool) -> Peer {
+        let setup = PeerSetup { udp_addrs: vec!["127.0.0.1:0".into()], ice_servers: vec![] };
+        let (events, _) = mpsc::unbounded_channel();
+        let (frames, _) = broadcast::channel(1);
+        Peer::new((UserId::new(), VoiceSessionId::new()), VoiceSessionId::new(), &setup, camera, events, frames)
+            .await
+            .unwrap()
+    }
+
+    /// Negotiates `a`'s offer with `b`; returns whether `b` then offers.
+    async fn answer_then_offer(a: &mut Peer, b: &mut Peer) -> bool {
+        let Some(Signal::Description { sdp, .. }) = a.offer(false).await.unwrap() else { panic!("no offer") };
+        let Some(Signal::Description { sdp: answer, .. }) = b.on_description(SdpType::Offer, sdp).await.unwrap() else {
+            panic!("no answer")
+        };
+        a.on_description(SdpType::Answer, answer).await.unwrap();
+        // `b`'s tracks, added before the offer came, asked for negotiation.
+        b.offer(false).await.unwrap().is_some()
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_carries_every_track_is_not_followed_by_an_offer() {
+        // Both with cameras: the offer had a video section for b's camera.
+        let (mut a, mut b) = (peer(true).await, peer(true).await);
+        assert!(!answer_then_offer(&mut a, &mut b).await, "b offered again after answering");
+        // a without a camera offered no video: b's camera needs its own offer.
+        let (mut a, mut b) = (peer(false).await, peer(true).await);
+        assert!(answer_then_offer(&mut a, &mut b).await, "b's camera was never offered");
+        // Turning the camera off later is a change.
+        let (mut a, mut b) = (peer(true).await, peer(true).await);
+        assert!(!answer_then_offer(&mut a, &mut b).await);
+        b.stop_video().await;
+        assert!(b.offer(false).await.unwrap().is_some(), "the camera going off was not offered");
+        for p in [a, b] {
+            p.close().await;
+        }
+    }
+
+    #[test]
+    fn sending_sections_are_counted() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n\
+                   m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=sendrecv\r\n";
+        assert_eq!(sends(sdp), (1, 0));
     }
 
     #[tokio::test]
