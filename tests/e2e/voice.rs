@@ -390,16 +390,13 @@ impl AudioSource for Stalling {
     }
 }
 
-/// Through real (virtual) devices, PulseAudio's: a call whose engine stalled
-/// for 300 ms at join has the same mouth-to-ear delay afterwards as one that
-/// never stalled (the backlog in the device buffers is dropped, not heard for
-/// the rest of the call). The calls run in a child process pointed at a
-/// private PulseAudio (`pulse_stall_calls`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backlog_from_a_stall_at_join_is_not_heard_for_the_rest_of_the_call() {
+/// Runs the ignored test `name` in a child process pointed at a private
+/// PulseAudio (ALSA reads its configuration once per process); prints what
+/// it printed, for the log.
+async fn in_private_pulseaudio(name: &str) {
     let pulse = crate::common::PulseAudio::start();
     let out = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "voice::pulse_stall_calls", "--ignored", "--nocapture"])
+        .args(["--exact", name, "--ignored", "--nocapture"])
         .env("PULSE_SERVER", &pulse.server)
         .output()
         .await
@@ -410,6 +407,17 @@ async fn a_backlog_from_a_stall_at_join_is_not_heard_for_the_rest_of_the_call() 
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Through real (virtual) devices, PulseAudio's: a call whose engine stalled
+/// for 300 ms at join has the same mouth-to-ear delay afterwards as one that
+/// never stalled (the backlog in the device buffers is dropped, not heard for
+/// the rest of the call). The calls run in a child process pointed at a
+/// private PulseAudio (`pulse_stall_calls`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_from_a_stall_at_join_is_not_heard_for_the_rest_of_the_call() {
+    in_private_pulseaudio("voice::pulse_stall_calls").await;
 }
 
 /// The calls of `a_backlog_from_a_stall_at_join_is_not_heard_for_the_rest_of_the_call`.
@@ -462,21 +470,7 @@ async fn pulse_stall_calls() {
 /// (`pulse_echo_calls`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bobs_speakers_in_his_microphone_are_not_heard_back_by_alice() {
-    let pulse = crate::common::PulseAudio::start();
-    let out = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "voice::pulse_echo_calls", "--ignored", "--nocapture"])
-        .env("PULSE_SERVER", &pulse.server)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the calls through PulseAudio failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // The figures, for the log.
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    in_private_pulseaudio("voice::pulse_echo_calls").await;
 }
 
 /// The calls of `bobs_speakers_in_his_microphone_are_not_heard_back_by_alice`.
