@@ -31,12 +31,8 @@ use std::{
 };
 
 use common::Person;
-use pq_core::{
-    auth::KeychainBackend,
-    protocol::models::{ChannelKind, CreateInvite},
-    voice::{
-        AudioSink, AudioSource, Call, JoinOptions, Microphone, NullSink, Processing, RoomAudio, SilenceSource, Speakers,
-    },
+use pq_core::voice::{
+    AudioSink, AudioSource, Call, JoinOptions, Microphone, NullSink, Processing, RoomAudio, SilenceSource, Speakers,
 };
 use pq_server::testing::TestServer;
 
@@ -96,20 +92,8 @@ impl Room {
 
 async fn call(people: usize) -> anyhow::Result<Room> {
     let server = TestServer::start().await;
-    let mut signed_in = Vec::new();
-    for i in 0..people {
-        let (email, name) = (format!("p{i}@example.com"), ["Alice", "Bob", "Carol", "Dan", "Erin", "Frank"][i % 6]);
-        signed_in.push(Person::sign_in_as(&server.url, &email, name, KeychainBackend::Mock).await);
-    }
-    let state = signed_in[0].client.create_server("Latency").await?;
-    let invite = signed_in[0].client.create_invite(state.server.id, CreateInvite::default()).await?;
-    for p in &signed_in[1..] {
-        p.client.accept_invite(&invite.code).await?;
-    }
-    for p in &signed_in {
-        p.wait_online(10).await;
-    }
-    let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
+    let names = ["Alice", "Bob", "Carol", "Dan", "Erin", "Frank"];
+    let (signed_in, room) = common::voice_room(&server.url, &names[..people]).await;
     let options = |source, sink| JoinOptions {
         source,
         sink,

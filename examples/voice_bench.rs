@@ -30,11 +30,7 @@ use std::{
 };
 
 use common::Person;
-use pq_core::{
-    auth::KeychainBackend,
-    protocol::models::{ChannelKind, CreateInvite},
-    voice::{AudioSink, AudioSource, JoinOptions, NullSink, Processing, TestPattern, ToneSource, rms},
-};
+use pq_core::voice::{AudioSink, AudioSource, JoinOptions, NullSink, Processing, TestPattern, ToneSource, rms};
 use pq_server::testing::TestServer;
 
 /// Silence, with a 100 ms tone burst whenever `fire` is set; notes when the
@@ -147,20 +143,8 @@ async fn main() -> anyhow::Result<()> {
     let people: usize = args.next().map_or(Ok(6), |s| s.parse())?;
     let seconds: u64 = args.next().map_or(Ok(20), |s| s.parse())?;
     let server = TestServer::start().await;
-    let mut persons = Vec::new();
-    for i in 0..people.max(2) {
-        let email = format!("p{i}@example.com");
-        persons.push(Person::sign_in_as(&server.url, &email, &format!("P{i}"), KeychainBackend::Mock).await);
-    }
-    let state = persons[0].client.create_server("Bench").await?;
-    let invite = persons[0].client.create_invite(state.server.id, CreateInvite::default()).await?;
-    for p in &persons[1..] {
-        p.client.accept_invite(&invite.code).await?;
-    }
-    for p in &persons {
-        p.wait_online(10).await;
-    }
-    let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).expect("a voice room").id;
+    let names: Vec<String> = (0..people.max(2)).map(|i| format!("P{i}")).collect();
+    let (persons, room) = common::voice_room(&server.url, &names.iter().map(String::as_str).collect::<Vec<_>>()).await;
 
     // 1. Latency: Alice sends markers, Bob listens.
     let left = Arc::new(Mutex::new(Vec::new()));

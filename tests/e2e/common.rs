@@ -179,6 +179,26 @@ pub fn browser_as(email: &str, name: &str) -> Arc<dyn pq_core::auth::Browser> {
     })
 }
 
+/// `names` signed in (as `name@example.com`), all members of one server the
+/// first of them made and online; with the server's voice room.
+pub async fn voice_room(server_url: &str, names: &[&str]) -> (Vec<Person>, ChannelId) {
+    let mut people = Vec::new();
+    for name in names {
+        let email = format!("{}@example.com", name.to_lowercase());
+        people.push(Person::sign_in_as(server_url, &email, name, KeychainBackend::Mock).await);
+    }
+    let state = people[0].client.create_server("Voice").await.unwrap();
+    let invite = people[0].client.create_invite(state.server.id, Default::default()).await.unwrap();
+    for p in &people[1..] {
+        p.client.accept_invite(&invite.code).await.unwrap();
+    }
+    for p in &people {
+        p.wait_online(10).await;
+    }
+    let room = state.channels.iter().find(|c| c.kind == pq_core::protocol::models::ChannelKind::Voice);
+    (people, room.expect("a voice room").id)
+}
+
 impl Person {
     /// A client for `email`, signed in through the browser stand-in.
     pub async fn sign_in(server_url: &str, email: &str) -> Person {

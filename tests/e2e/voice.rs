@@ -327,14 +327,8 @@ async fn a_tone_from_a_microphone_comes_out_of_the_other_side_speakers() {
 /// server (keep it), both of them and the room.
 async fn studio() -> (TestServer, Person, Person, ChannelId) {
     let server = TestServer::start().await;
-    let alice = Person::sign_in(&server.url, "alice@example.com").await;
-    let bob = Person::sign_in(&server.url, "bob@example.com").await;
-    let state = alice.client.create_server("Studio").await.unwrap();
-    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
-    bob.client.accept_invite(&invite.code).await.unwrap();
-    alice.wait_online(10).await;
-    bob.wait_online(10).await;
-    let room = state.channels.iter().find(|c| c.kind == ChannelKind::Voice).unwrap().id;
+    let (people, room) = crate::common::voice_room(&server.url, &["Alice", "Bob"]).await;
+    let [alice, bob] = <[Person; 2]>::try_from(people).unwrap_or_else(|_| unreachable!());
     (server, alice, bob, room)
 }
 
