@@ -11,10 +11,12 @@
 //!   restarts at random (fixed seed): identical histories.
 //! - `bad_input`: damaged caches, a server that talks garbage.
 //! - `cli`: the `pq` command line, one process per command.
+//! - `browser`: headless Chromium as one participant of a call.
 //! - `desktop`: the desktop app in a real window (Xvfb, WebDriver), with
 //!   its session bus, notification daemon and the browser played by the test.
 
 mod bad_input;
+mod browser;
 mod chat;
 mod cli;
 mod common;

@@ -461,6 +461,7 @@ impl Peer {
 
     /// Handles candidates from the peer.
     pub(crate) async fn on_candidates(&mut self, candidates: Vec<IceCandidate>) {
+        let mut added = false;
         for c in candidates {
             let init = RTCIceCandidateInit {
                 candidate: c.candidate,
@@ -470,11 +471,29 @@ impl Peer {
             };
             if self.pc.remote_description().await.is_none() {
                 self.early.push(init);
-            } else if let Err(e) = self.pc.add_ice_candidate(init).await
-                && !self.ignore_offer
-            {
-                debug!(error = %e, "a remote candidate was refused");
+            } else {
+                match self.pc.add_ice_candidate(init).await {
+                    Ok(()) => added = true,
+                    Err(e) if !self.ignore_offer => debug!(error = %e, "a remote candidate was refused"),
+                    Err(_) => {}
+                }
             }
+        }
+        if added && self.state != RTCPeerConnectionState::Connected {
+            self.wake_ice().await;
+        }
+    }
+
+    /// Has the connection's ICE agent check a trickled candidate now. webrtc
+    /// 0.21 adds a candidate without waking the task that drives the agent,
+    /// which then sleeps until the timer it last set (up to a second before
+    /// it has a pair to check); setting the configuration in effect again is
+    /// a no-op that wakes it, and the agent asks for an immediate check when
+    /// it gains a pair.
+    async fn wake_ice(&self) {
+        let config = self.pc.get_configuration().await;
+        if let Err(e) = self.pc.set_configuration(config).await {
+            debug!(error = %e, "cannot wake the ICE agent");
         }
     }
 

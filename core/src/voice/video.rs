@@ -317,7 +317,10 @@ pub(crate) async fn receive(
     received: Arc<Mutex<VideoReceived>>,
     frames: broadcast::Sender<VideoFrame>,
 ) {
-    use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+    use rtc::{
+        peer_connection::configuration::media_engine::MIME_TYPE_VP8,
+        rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication,
+    };
     use webrtc::media_stream::track_remote::TrackRemoteEvent;
 
     let mut decoder = match pq_vpx::Decoder::new() {
@@ -328,10 +331,32 @@ pub(crate) async fn receive(
     // Until a keyframe arrives nothing can be decoded.
     let mut need_key = true;
     let mut last_pli: Option<Instant> = None;
+    // Which SSRCs carry retransmissions (RTX, RFC 4588) rather than VP8.
+    let mut repairs: std::collections::HashMap<u32, bool> = std::collections::HashMap::new();
     debug!(%user, "receiving video");
     while let Some(event) = track.poll().await {
         let TrackRemoteEvent::OnRtpPacket(packet) = event else { continue };
         let ssrc = packet.header.ssrc;
+        let repair = match repairs.get(&ssrc) {
+            Some(&r) => r,
+            None => {
+                // The track knows its pictures' SSRCs (signalled, or learnt
+                // from the MID); any other is a repair flow.
+                let vp8 = track.codec(ssrc).await.is_some_and(|c| c.mime_type.eq_ignore_ascii_case(MIME_TYPE_VP8));
+                if !vp8 {
+                    debug!(%user, ssrc, "a repair flow (RTX) on the video track; not decoded");
+                }
+                repairs.insert(ssrc, !vp8);
+                !vp8
+            }
+        };
+        if repair {
+            // A retransmission (browsers answer our NACKs this way): its
+            // payload starts with the original sequence number, not VP8.
+            // Frames are put together in order only, so the frame it would
+            // repair is already counted broken; a keyframe request recovers.
+            continue;
+        }
         let result = reassembler.push(packet.header.sequence_number, packet.header.marker, &packet.payload);
         let frame = match result {
             None => continue,
