@@ -340,7 +340,21 @@ async fn a_browser_and_pq_hear_and_see_each_other_whoever_offers() {
     let t = Instant::now();
     browser.join(room).await;
     let browser_offers = connect_time(&a, webb, t).await;
-    until_hears_and_sees(&a, webb, BROWSER_TONE, BROWSER_COLOUR, "Alice to hear and see the browser").await;
+    if tokio::time::timeout(
+        Duration::from_secs(25),
+        until_hears_and_sees(&a, webb, BROWSER_TONE, BROWSER_COLOUR, "Alice to hear and see the browser"),
+    )
+    .await
+    .is_err()
+    {
+        let r = browser.report().await;
+        panic!(
+            "Alice does not hear and see the browser: {}; the browser's camera shows {} (muted: {})",
+            describe(&a, webb),
+            r["camera_colour"],
+            r["camera_muted"]
+        );
+    }
     browser.wait("the browser to hear Alice's tone and see her red", |r| browser_has(r, alice, 400.0, 0)).await;
 
     // Bob (pq) joins last: he offers to a pq client and to the browser at
@@ -386,6 +400,22 @@ async fn a_browser_and_pq_hear_and_see_each_other_whoever_offers() {
         .wait("Alice's picture to come back at the browser", |r| settled(r) && browser_has(r, alice, 400.0, 0))
         .await;
     browser.pictures_flow(alice).await;
+
+    // Every description Alice sent numbered header extensions and payload
+    // types as the browser's first offer did.
+    let report = browser.report().await;
+    let sdps: Vec<&Value> = report["sdps"].as_array().unwrap().iter().collect();
+    let first = sdps.iter().find(|d| d["to"] == alice.to_string()).expect("the browser's offer to Alice");
+    let theirs = numbering(first["sdp"].as_str().unwrap());
+    let ours: Vec<&&Value> = sdps.iter().filter(|d| d["from"] == alice.to_string()).collect();
+    assert!(ours.len() >= 2, "Alice answered and offered again: {ours:?}");
+    for d in ours {
+        for (what, id) in numbering(d["sdp"].as_str().unwrap()) {
+            if let Some(their_id) = theirs.get(&what) {
+                assert_eq!(&id, their_id, "{what} renumbered in Alice's {}", d["type"]);
+            }
+        }
+    }
 
     // Offers cross: the browser and both pq clients turn their cameras off at
     // the same moment, then on again. The browser is the polite side to one
@@ -465,6 +495,28 @@ async fn a_browser_and_pq_hear_and_see_each_other_whoever_offers() {
     // Twice on each of the two connections with the browser.
     assert!(collisions(&report) >= crossed_before + 4, "{report:#}");
     assert_eq!(report["errors"], json!([]), "the page failed: {report:#}");
+}
+
+/// How a description numbers things: header extension URI → id, and codec
+/// (`opus/48000/2`, `VP8/90000`, …) → payload type.
+fn numbering(sdp: &str) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for line in sdp.lines() {
+        if let Some(rest) = line.strip_prefix("a=extmap:") {
+            let mut parts = rest.split_whitespace();
+            if let (Some(id), Some(uri)) = (parts.next(), parts.next()) {
+                out.insert(uri.to_owned(), id.split('/').next().unwrap_or(id).to_owned());
+            }
+        } else if let Some(rest) = line.strip_prefix("a=rtpmap:") {
+            let mut parts = rest.split_whitespace();
+            if let (Some(pt), Some(codec)) = (parts.next(), parts.next())
+                && !codec.starts_with("rtx")
+            {
+                out.insert(codec.to_owned(), pt.to_owned());
+            }
+        }
+    }
+    out
 }
 
 /// Every connection of the browser's is connected and stable.
