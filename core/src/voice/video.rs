@@ -267,41 +267,129 @@ impl VideoSender {
     }
 }
 
-/// Reassembles VP8 frames from RTP packets (in order; a gap spoils the frame
-/// until the next one starts).
+/// Reassembles VP8 frames from RTP packets that may come out of order, twice,
+/// or late (a retransmission answering our NACK). Frames come out in order;
+/// a frame missing a packet is waited for while [`Reassembler::PATIENCE`]
+/// later frames arrive whole, then given up (`Err(())`: the decoder needs a
+/// keyframe) and reassembly goes on from the next frame's first packet.
 #[derive(Debug, Default)]
 pub(crate) struct Reassembler {
     depacketizer: Vp8Packet,
-    frame: Vec<u8>,
-    next_seq: Option<u16>,
-    broken: bool,
+    /// Packets not yet handed out, by unwrapped sequence number: (marker, payload).
+    pending: std::collections::BTreeMap<u64, (bool, Bytes)>,
+    /// Highest unwrapped sequence number seen.
+    highest: Option<u64>,
+    /// Where the next frame starts (everything before it is done), once known.
+    next: Option<u64>,
 }
 
 impl Reassembler {
-    /// Adds one packet; returns a whole frame when this packet ends one, or
-    /// `Err(())` when a frame ended broken.
-    pub(crate) fn push(&mut self, seq: u16, marker: bool, payload: &Bytes) -> Option<Result<Vec<u8>, ()>> {
-        let gap = self.next_seq.is_some_and(|n| n != seq);
-        self.next_seq = Some(seq.wrapping_add(1));
-        let head = self.depacketizer.is_partition_head(payload);
-        let Ok(data) = self.depacketizer.depacketize(payload) else {
-            self.broken = true;
-            return None;
+    /// Later frames that arrive whole before a frame with a missing packet is given up.
+    pub(crate) const PATIENCE: usize = 3;
+    /// Most packets kept waiting (a stream that never completes a frame).
+    const MAX_PENDING: usize = 2_000;
+
+    /// Adds one packet; returns the frames it completes (or gives up), in order.
+    pub(crate) fn push(&mut self, seq: u16, marker: bool, payload: &Bytes) -> Vec<Result<Vec<u8>, ()>> {
+        let seq = match self.highest {
+            None => (1 << 32) | u64::from(seq),
+            Some(h) => h.wrapping_add_signed(i64::from(seq.wrapping_sub(h as u16) as i16)),
         };
-        if head && self.depacketizer.pid == 0 {
-            self.frame.clear();
-            self.broken = false;
-        } else if gap || self.frame.is_empty() {
-            self.broken = true;
+        if self.next.is_some_and(|n| seq.abs_diff(n) > Self::MAX_PENDING as u64) {
+            // Far from where we are: the sender started over. So do we.
+            *self = Self::default();
+            return self.push(seq as u16, marker, payload);
         }
-        self.frame.extend_from_slice(&data);
-        if !marker {
-            return None;
+        self.highest = Some(self.highest.map_or(seq, |h| h.max(seq)));
+        if self.next.is_some_and(|n| seq < n) || payload.is_empty() {
+            return Vec::new(); // Already handed out or given up: late, or a repeat.
         }
-        let whole = !self.broken;
-        self.broken = true; // Until the next frame's head.
-        Some(if whole { Ok(std::mem::take(&mut self.frame)) } else { Err(()) })
+        self.pending.entry(seq).or_insert((marker, payload.clone()));
+        let mut out = Vec::new();
+        loop {
+            // Where the next frame starts: known, or the first frame head seen.
+            let start = match self.next {
+                Some(n) => n,
+                None => match self.pending.iter().find(|(_, (_, p))| is_frame_head(p)) {
+                    Some((&s, _)) => {
+                        self.next = Some(s);
+                        self.pending = self.pending.split_off(&s);
+                        s
+                    }
+                    None => break,
+                },
+            };
+            // The frame is whole when every packet from its start to a marker is here.
+            let mut end = None;
+            for (i, (&s, (m, _))) in self.pending.range(start..).enumerate() {
+                if s != start + i as u64 {
+                    break;
+                }
+                if *m {
+                    end = Some(s);
+                    break;
+                }
+            }
+            if let Some(end) = end {
+                let rest = self.pending.split_off(&(end + 1));
+                let packets = std::mem::replace(&mut self.pending, rest);
+                self.next = Some(end + 1);
+                out.push(self.frame(start, packets));
+                continue;
+            }
+            // Missing a packet: give up once later frames have come whole.
+            if self.later_whole_frames(start) < Self::PATIENCE && self.pending.len() < Self::MAX_PENDING {
+                break;
+            }
+            let Some(head) = self.pending.range(start + 1..).find(|(_, (_, p))| is_frame_head(p)).map(|(&s, _)| s)
+            else {
+                break;
+            };
+            self.pending = self.pending.split_off(&head);
+            self.next = Some(head);
+            out.push(Err(()));
+        }
+        out
     }
+
+    /// The frame made of `packets` (which start at `start` and end in a
+    /// marker), or `Err(())` when they do not make one.
+    fn frame(&mut self, start: u64, packets: std::collections::BTreeMap<u64, (bool, Bytes)>) -> Result<Vec<u8>, ()> {
+        if !packets.get(&start).is_some_and(|(_, p)| is_frame_head(p)) {
+            return Err(()); // The frame's first packet was never seen.
+        }
+        let mut frame = Vec::new();
+        for (_, (_, p)) in packets {
+            frame.extend_from_slice(&self.depacketizer.depacketize(&p).map_err(|_| ())?);
+        }
+        Ok(frame)
+    }
+
+    /// How many whole frames wait after the one starting at `start`.
+    fn later_whole_frames(&self, start: u64) -> usize {
+        let mut whole = 0;
+        let mut run: Option<u64> = None; // Start of a run of consecutive packets from a frame head.
+        let mut prev = start;
+        for (&s, (m, p)) in self.pending.range(start + 1..) {
+            if s != prev + 1 {
+                run = None;
+            }
+            if is_frame_head(p) {
+                run = Some(s);
+            }
+            if *m && run.is_some() {
+                whole += 1;
+                run = None;
+            }
+            prev = s;
+        }
+        whole
+    }
+}
+
+/// Whether an RTP payload starts a VP8 frame (RFC 7741 §4.2: S set, partition 0).
+fn is_frame_head(payload: &[u8]) -> bool {
+    payload.first().is_some_and(|b| b & 0x17 == 0x10)
 }
 
 /// A VP8 frame that decodes on its own (RFC 6386 §9.1: bit 0 of the first
@@ -317,10 +405,7 @@ pub(crate) async fn receive(
     received: Arc<Mutex<VideoReceived>>,
     frames: broadcast::Sender<VideoFrame>,
 ) {
-    use rtc::{
-        peer_connection::configuration::media_engine::MIME_TYPE_VP8,
-        rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication,
-    };
+    use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
     use webrtc::media_stream::track_remote::TrackRemoteEvent;
 
     let mut decoder = match pq_vpx::Decoder::new() {
@@ -331,7 +416,9 @@ pub(crate) async fn receive(
     // Until a keyframe arrives nothing can be decoded.
     let mut need_key = true;
     let mut last_pli: Option<Instant> = None;
-    // Which SSRCs carry retransmissions (RTX, RFC 4588) rather than VP8.
+    // The SSRC pictures come on, and which SSRCs carry their retransmissions
+    // (RTX, RFC 4588: browsers answer our NACKs so).
+    let mut media_ssrc = 0;
     let mut repairs: std::collections::HashMap<u32, bool> = std::collections::HashMap::new();
     debug!(%user, "receiving video");
     while let Some(event) = track.poll().await {
@@ -340,68 +427,70 @@ pub(crate) async fn receive(
         let repair = match repairs.get(&ssrc) {
             Some(&r) => r,
             None => {
-                // The track knows its pictures' SSRCs (signalled, or learnt
-                // from the MID); any other is a repair flow.
-                let vp8 = track.codec(ssrc).await.is_some_and(|c| c.mime_type.eq_ignore_ascii_case(MIME_TYPE_VP8));
-                if !vp8 {
-                    debug!(%user, ssrc, "a repair flow (RTX) on the video track; not decoded");
-                }
-                repairs.insert(ssrc, !vp8);
-                !vp8
+                let repair = track
+                    .codings()
+                    .await
+                    .iter()
+                    .any(|c| c.rtp_coding_parameters.rtx.as_ref().is_some_and(|r| r.ssrc == ssrc));
+                repairs.insert(ssrc, repair);
+                repair
             }
         };
-        if repair {
-            // A retransmission (browsers answer our NACKs this way): its
-            // payload starts with the original sequence number, not VP8.
-            // Frames are put together in order only, so the frame it would
-            // repair is already counted broken; a keyframe request recovers.
-            continue;
-        }
-        let result = reassembler.push(packet.header.sequence_number, packet.header.marker, &packet.payload);
-        let frame = match result {
-            None => continue,
-            Some(Ok(f)) => Some(f),
-            Some(Err(())) => None,
-        };
-        let hidden = received.lock().unwrap_or_else(PoisonError::into_inner).hidden;
-        let decoded = match frame {
-            Some(f) if hidden => {
-                // Hidden: keep track of keyframes only, decode nothing.
-                need_key = need_key && !is_keyframe(&f);
-                None
+        let done = if repair {
+            // The original sequence number, then the original payload.
+            let Some(osn) = packet.payload.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]])) else { continue };
+            reassembler.push(osn, packet.header.marker, &packet.payload.slice(2..))
+        } else {
+            if ssrc != media_ssrc {
+                // A new stream (the camera turned off and on again): its
+                // numbers start afresh, and so does reassembly.
+                reassembler = Reassembler::default();
+                need_key = true;
+                media_ssrc = ssrc;
             }
-            Some(f) if need_key && !is_keyframe(&f) => None,
-            Some(f) => match decoder.decode(&f) {
-                Ok(p) => {
-                    need_key = false;
-                    p
+            reassembler.push(packet.header.sequence_number, packet.header.marker, &packet.payload)
+        };
+        for frame in done {
+            let hidden = received.lock().unwrap_or_else(PoisonError::into_inner).hidden;
+            let decoded = match frame {
+                Ok(f) if hidden => {
+                    // Hidden: keep track of keyframes only, decode nothing.
+                    need_key = need_key && !is_keyframe(&f);
+                    None
                 }
-                Err(e) => {
-                    debug!(error = %e, "undecodable picture");
+                Ok(f) if need_key && !is_keyframe(&f) => None,
+                Ok(f) => match decoder.decode(&f) {
+                    Ok(p) => {
+                        need_key = false;
+                        p
+                    }
+                    Err(e) => {
+                        debug!(error = %e, "undecodable picture");
+                        need_key = true;
+                        None
+                    }
+                },
+                Err(()) => {
                     need_key = true;
                     None
                 }
-            },
-            None => {
-                need_key = true;
-                None
-            }
-        };
-        if let Some(picture) = decoded {
-            let picture = Arc::new(picture);
-            {
-                let mut r = received.lock().unwrap_or_else(PoisonError::into_inner);
-                r.frames += 1;
-                r.latest = Some(picture.clone());
-            }
-            let _ = frames.send(VideoFrame { user_id: user, picture });
-        } else if need_key && !hidden {
-            // Ask the sender for a keyframe, at most twice a second.
-            if last_pli.is_none_or(|t| t.elapsed() >= Duration::from_millis(500)) {
-                last_pli = Some(Instant::now());
-                let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc: ssrc };
-                if let Err(e) = track.write_rtcp(vec![Box::new(pli)]).await {
-                    debug!(error = %e, "cannot ask for a keyframe");
+            };
+            if let Some(picture) = decoded {
+                let picture = Arc::new(picture);
+                {
+                    let mut r = received.lock().unwrap_or_else(PoisonError::into_inner);
+                    r.frames += 1;
+                    r.latest = Some(picture.clone());
+                }
+                let _ = frames.send(VideoFrame { user_id: user, picture });
+            } else if need_key && !hidden {
+                // Ask the sender for a keyframe, at most twice a second.
+                if last_pli.is_none_or(|t| t.elapsed() >= Duration::from_millis(500)) {
+                    last_pli = Some(Instant::now());
+                    let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc };
+                    if let Err(e) = track.write_rtcp(vec![Box::new(pli)]).await {
+                        debug!(error = %e, "cannot ask for a keyframe");
+                    }
                 }
             }
         }
@@ -439,54 +528,129 @@ mod tests {
         assert!(quality_for(7).bitrate_kbps * 7 < 2_000);
     }
 
-    #[test]
-    fn frames_come_back_whole_from_rtp_and_a_lost_packet_spoils_only_its_frame() {
+    /// One RTP packet: sequence number, marker, payload.
+    type Packet = (u16, bool, Bytes);
+
+    /// Six encoded 320×180 frames (the first a keyframe), each as RTP
+    /// packets of at most 40 bytes.
+    fn packetized(first_seq: u16) -> (Vec<Vec<u8>>, Vec<Vec<Packet>>) {
         use rtc::rtp::{codec::vp8::Vp8Payloader, packetizer::Payloader};
         let mut enc =
             pq_vpx::Encoder::new(pq_vpx::EncoderConfig { width: 320, height: 180, bitrate_kbps: 300, fps: 15 })
                 .unwrap();
         let mut pattern = TestPattern::new(320, 180, (100, 90, 160));
         let mut payloader = Vp8Payloader::default();
-        let mut seq = 0u16;
-        let mut packetize = |frame: &[u8]| {
-            let payloads = payloader.payload(40, &Bytes::copy_from_slice(frame)).unwrap();
-            let n = payloads.len();
-            payloads
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    seq = seq.wrapping_add(1);
-                    (seq, i == n - 1, p)
-                })
-                .collect::<Vec<_>>()
-        };
-        let mut r = Reassembler::default();
-        let mut decoder = pq_vpx::Decoder::new().unwrap();
+        let mut seq = first_seq;
+        let (mut frames, mut packets) = (Vec::new(), Vec::new());
         for i in 0..6 {
             let frame = enc.encode(&pattern.next_frame().unwrap(), i, i == 0).unwrap().remove(0).data;
-            let packets = packetize(&frame);
-            assert!(packets.len() > 1 || (i != 0 && i != 3), "frame {i} spans packets");
-            let mut out = None;
-            for (k, (seq, marker, p)) in packets.iter().enumerate() {
-                if i == 3 && k == 0 {
-                    continue; // Lost.
-                }
-                if let Some(o) = r.push(*seq, *marker, p) {
-                    out = Some(o);
-                }
-            }
-            match (i, out) {
-                (3, Some(Err(()))) => {}
-                (3, Some(Ok(_))) => panic!("a frame missing a packet came out whole"),
-                (_, Some(Ok(f))) => {
-                    assert_eq!(f, frame, "frame {i}");
-                    assert_eq!(is_keyframe(&f), i == 0);
-                    if i < 3 {
-                        assert!(decoder.decode(&f).unwrap().is_some());
-                    }
-                }
-                (i, other) => panic!("frame {i}: {other:?}"),
-            }
+            let payloads = payloader.payload(40, &Bytes::copy_from_slice(&frame)).unwrap();
+            let n = payloads.len();
+            assert!(n > 1, "frame {i} spans packets");
+            packets.push(
+                payloads
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, p)| {
+                        let s = seq;
+                        seq = seq.wrapping_add(1);
+                        (s, k == n - 1, p)
+                    })
+                    .collect(),
+            );
+            frames.push(frame);
         }
+        (frames, packets)
+    }
+
+    fn push_all(r: &mut Reassembler, packets: &[Packet]) -> Vec<Result<Vec<u8>, ()>> {
+        packets.iter().flat_map(|(seq, marker, p)| r.push(*seq, *marker, p)).collect()
+    }
+
+    #[test]
+    fn frames_come_back_whole_and_in_order_from_packets_out_of_order() {
+        // Across the sequence number's wrap.
+        let (frames, packets) = packetized(65_500);
+        let mut r = Reassembler::default();
+        let mut decoder = pq_vpx::Decoder::new().unwrap();
+        let mut out = Vec::new();
+        for (i, frame) in packets.iter().enumerate() {
+            let mut frame = frame.clone();
+            if i % 2 == 1 {
+                frame.reverse(); // Every packet of it out of order.
+            }
+            if i == 2 {
+                frame.push(frame[0].clone()); // A repeat.
+            }
+            out.extend(push_all(&mut r, &frame));
+        }
+        let out: Vec<Vec<u8>> = out.into_iter().map(|f| f.expect("a whole frame")).collect();
+        assert_eq!(out, frames);
+        assert!(is_keyframe(&out[0]) && !is_keyframe(&out[1]));
+        for f in &out {
+            assert!(decoder.decode(f).unwrap().is_some());
+        }
+    }
+
+    #[test]
+    fn a_lost_packet_retransmitted_late_completes_its_frame() {
+        let (frames, packets) = packetized(100);
+        let mut r = Reassembler::default();
+        let mut out = push_all(&mut r, &packets[0]);
+        // Frame 1 loses a packet; frames 2 and 3 arrive whole meanwhile, and
+        // wait behind it (they depend on it).
+        let lost = packets[1][1].clone();
+        let mut one = packets[1].clone();
+        one.remove(1);
+        out.extend(push_all(&mut r, &one));
+        out.extend(push_all(&mut r, &packets[2]));
+        out.extend(push_all(&mut r, &packets[3]));
+        assert_eq!(out.len(), 1, "only frame 0 before the repair");
+        // The retransmission: frames 1, 2 and 3 come out.
+        out.extend(r.push(lost.0, lost.1, &lost.2));
+        let out: Vec<Vec<u8>> = out.into_iter().map(|f| f.expect("a whole frame")).collect();
+        assert_eq!(out, frames[..4]);
+        // A repeat of a packet already handed out changes nothing.
+        assert!(r.push(lost.0, lost.1, &lost.2).is_empty());
+    }
+
+    #[test]
+    fn a_packet_that_never_comes_gives_its_frame_up_after_three_whole_frames() {
+        let (frames, packets) = packetized(7);
+        let mut r = Reassembler::default();
+        let mut out = push_all(&mut r, &packets[0]);
+        let mut one = packets[1].clone();
+        one.remove(0); // The frame's first packet.
+        out.extend(push_all(&mut r, &one));
+        out.extend(push_all(&mut r, &packets[2]));
+        out.extend(push_all(&mut r, &packets[3]));
+        assert_eq!(out.len(), 1, "waiting for the lost packet");
+        out.extend(push_all(&mut r, &packets[4]));
+        // Given up: frame 1 broken, then the frames after it (the decoder
+        // waits for a keyframe; they cannot be decoded without frame 1).
+        assert_eq!(out.len(), 5, "{out:?}");
+        assert_eq!(out[0].as_ref().unwrap(), &frames[0]);
+        assert!(out[1].is_err());
+        for (k, f) in out[2..].iter().enumerate() {
+            assert_eq!(f.as_ref().unwrap(), &frames[k + 2]);
+        }
+        // The lost packet, too late, is ignored; the stream goes on.
+        assert!(r.push(packets[1][0].0, packets[1][0].1, &packets[1][0].2).is_empty());
+        assert_eq!(push_all(&mut r, &packets[5]), vec![Ok(frames[5].clone())]);
+    }
+
+    #[test]
+    fn a_sender_that_starts_over_is_followed() {
+        let (frames, packets) = packetized(100);
+        let (again, packets_again) = packetized(40_000);
+        let mut r = Reassembler::default();
+        let mut out = push_all(&mut r, &packets[0]);
+        out.extend(push_all(&mut r, &packets[1]));
+        for p in &packets_again {
+            out.extend(push_all(&mut r, p));
+        }
+        let out: Vec<Vec<u8>> = out.into_iter().map(|f| f.expect("a whole frame")).collect();
+        assert_eq!(out[..2], frames[..2]);
+        assert_eq!(out[2..], again[..]);
     }
 }
