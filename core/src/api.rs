@@ -26,7 +26,7 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId,
     models::{
         AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, EditMessage, Invite, InvitePreview, MarkRead,
-        Me, Member, MessagePage, ReadState, SendAck, SendMessage, ServerState,
+        Me, Member, MessagePage, ReadState, SendAck, SendMessage, ServerState, UpdateProfile,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -424,6 +424,23 @@ impl Api {
     /// See [`ApiError`].
     pub async fn me(&self) -> Result<Me, ApiError> {
         self.get("api/users/@me").await
+    }
+
+    /// `PATCH /api/users/@me`: change your display name or picture.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (422 for a name the server refuses).
+    pub async fn update_profile(&self, changes: &UpdateProfile) -> Result<Me, ApiError> {
+        self.patch("api/users/@me", changes).await
+    }
+
+    /// `PUT /api/users/@me/avatar`: upload your picture (PNG, JPEG, GIF or
+    /// WebP, at most 2 MiB).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (413 too large, 415 not a picture).
+    pub async fn upload_avatar(&self, image: Vec<u8>) -> Result<Me, ApiError> {
+        self.put_bytes("api/users/@me/avatar", image).await
     }
 
     /// `GET /api/servers`: every server you are a member of.

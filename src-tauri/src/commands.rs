@@ -278,6 +278,15 @@ commands! {
         Ok(d.client()?.search(&query, server_id, channel_id, 50)?)
     }
 
+    /// Changes my display name.
+    fn update_profile(d, display_name: String) -> Me { Ok(d.client()?.set_display_name(&display_name).await?) }
+
+    /// Uploads my picture (PNG, JPEG, GIF or WebP bytes; the UI sends a 256×256 square).
+    fn set_avatar(d, image: Vec<u8>) -> Me { Ok(d.client()?.set_avatar(image).await?) }
+
+    /// Removes my picture.
+    fn remove_avatar(d) -> Me { Ok(d.client()?.remove_avatar().await?) }
+
     /// Creates a server.
     fn create_server(d, name: String) -> ServerState { Ok(d.client()?.create_server(&name).await?) }
 

@@ -159,6 +159,24 @@ pub fn picture_in(call: &pq_core::voice::Call, user: pq_core::protocol::UserId, 
     (mean(u) - f64::from(colour.1)).abs() < 12.0 && (mean(v) - f64::from(colour.2)).abs() < 12.0
 }
 
+/// A real `width`×`height` PNG in one colour (what a person would pick as a picture).
+pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&rgb.repeat((width * height) as usize)).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A PNG's width and height (from its header).
+pub fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let info = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().expect("a PNG");
+    (info.info().width, info.info().height)
+}
+
 pub fn browser_for(email: &str) -> Arc<dyn pq_core::auth::Browser> {
     browser_as(email, email.split('@').next().unwrap())
 }

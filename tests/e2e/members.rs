@@ -76,3 +76,57 @@ async fn pictures_are_fetched_with_the_token_and_kept_for_offline() {
     server.stop().await;
     assert_eq!(bob.client.media(&id, None).await.unwrap().1, png);
 }
+
+/// A person renames themself and changes their picture: their own client
+/// and everyone sharing a server with them see it at once; a name the server
+/// refuses changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_name_and_picture_reach_the_others_at_once() {
+    let server = TestServer::start().await;
+    let (people, _) = crate::common::voice_room(&server.url, &["Alice", "Bob"]).await;
+    let (alice, bob) = (&people[0], &people[1]);
+    let me = alice.client.me().unwrap().id;
+    let mut events = bob.client.subscribe();
+
+    let renamed = alice.client.set_display_name("  Alice Kim ").await.unwrap();
+    assert_eq!(renamed.display_name, "Alice Kim");
+    assert_eq!(alice.client.me().unwrap().display_name, "Alice Kim");
+    assert_eq!(alice.client.user(me).unwrap().unwrap().display_name, "Alice Kim", "in her own cache");
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(Event::UserUpdated { user }) = events.recv().await
+                && user.id == me
+                && user.display_name == "Alice Kim"
+            {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("Bob hears of the new name");
+    assert_eq!(bob.client.user(me).unwrap().unwrap().display_name, "Alice Kim");
+
+    // Refused: blank, too long, control characters. Nothing changes.
+    for bad in ["   ", &"가".repeat(65), "Alice\u{7}"] {
+        let err = alice.client.set_display_name(bad).await.expect_err(bad);
+        assert!(err.to_string().to_lowercase().contains("name"), "{bad:?}: {err}");
+    }
+    assert_eq!(alice.client.me().unwrap().display_name, "Alice Kim");
+
+    // A picture: Bob sees the very bytes; then it is removed.
+    let picture = crate::common::png(256, 256, [200, 30, 30]);
+    let with = alice.client.set_avatar(picture.clone()).await.unwrap();
+    let id = with.avatar_url.clone().expect("a picture").trim_start_matches("/media/").to_owned();
+    crate::common::wait_for(10, "Bob to see her picture", || {
+        bob.client.user(me).ok().flatten().is_some_and(|u| u.avatar_url == with.avatar_url)
+    })
+    .await;
+    assert_eq!(bob.client.media(&id, None).await.unwrap().1, picture);
+    assert!(alice.client.set_avatar(b"not a picture".to_vec()).await.is_err(), "not a picture");
+    let without = alice.client.remove_avatar().await.unwrap();
+    assert_eq!(without.avatar_url, None);
+    crate::common::wait_for(10, "Bob to see her picture gone", || {
+        bob.client.user(me).ok().flatten().is_some_and(|u| u.avatar_url.is_none())
+    })
+    .await;
+}

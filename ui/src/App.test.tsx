@@ -37,8 +37,14 @@ const bridge = vi.hoisted(() => ({
   acceptInvite: vi.fn(),
   createInvite: vi.fn(),
   setSettings: vi.fn(async () => null),
+  updateProfile: vi.fn(async () => ({})),
+  setAvatar: vi.fn(async () => ({})),
+  removeAvatar: vi.fn(async () => ({})),
 }));
 vi.mock("./bridge/commands", () => bridge);
+// Decoding and scaling a picture needs a real engine (the desktop test does it).
+const image = vi.hoisted(() => ({ squarePng: vi.fn(async () => [137, 80, 78, 71]) }));
+vi.mock("./image", () => image);
 
 import { App } from "./App";
 import { buildRows, mentionAt, mentionChoices } from "./components/Messages";
@@ -466,6 +472,76 @@ describe("main screen", () => {
     });
     expect(bridge.setSettings).toHaveBeenCalledWith(expect.objectContaining({ acceleration: "on", theme: "light" }));
     expect((document.getElementById("acceleration") as HTMLSelectElement).value).toBe("on");
+  });
+
+  it("edits my display name and picture in Settings", async () => {
+    signedIn();
+    await start();
+    fireEvent.click(document.getElementById("open-settings")!);
+    const name = document.getElementById("display-name") as HTMLInputElement;
+    const save = document.getElementById("save-profile") as HTMLButtonElement;
+    expect(name.value).toBe("Minji");
+    expect(save.disabled).toBe(true);
+    // Too long (65 characters) cannot be saved; blank neither.
+    fireEvent.change(name, { target: { value: "가".repeat(65) } });
+    expect(screen.getByText("At most 64 characters.")).toBeTruthy();
+    expect(save.disabled).toBe(true);
+    fireEvent.change(name, { target: { value: "   " } });
+    expect(save.disabled).toBe(true);
+    // Saved, trimmed; the shell's answer is shown.
+    const renamed = info(true);
+    renamed.me!.display_name = "Minji Kim";
+    bridge.appInfo.mockResolvedValue(renamed);
+    fireEvent.change(name, { target: { value: "  Minji Kim " } });
+    await act(async () => {
+      fireEvent.click(save);
+    });
+    expect(bridge.updateProfile).toHaveBeenCalledWith("Minji Kim");
+    expect(screen.getByText("Saved.")).toBeTruthy();
+    expect(screen.getAllByText("Minji Kim").length).toBeGreaterThan(0);
+    // A refusal is shown in words.
+    bridge.updateProfile.mockRejectedValueOnce({ code: "invalid", message: "display name must not contain control characters" });
+    fireEvent.change(name, { target: { value: "Bad" } });
+    await act(async () => {
+      fireEvent.keyDown(name, { key: "Enter" });
+    });
+    expect(document.getElementById("profile-error")!.textContent).toBe("display name must not contain control characters");
+    // A picture is cropped to a square and uploaded; then it can be removed.
+    const pictured = info(true);
+    pictured.me!.avatar_url = "/media/" + "a".repeat(64);
+    bridge.appInfo.mockResolvedValue(pictured);
+    const file = new File([new Uint8Array([1, 2, 3])], "me.jpg", { type: "image/jpeg" });
+    await act(async () => {
+      fireEvent.change(document.getElementById("avatar-file")!, { target: { files: [file] } });
+    });
+    expect(image.squarePng).toHaveBeenCalledWith(file);
+    expect(bridge.setAvatar).toHaveBeenCalledWith([137, 80, 78, 71]);
+    bridge.appInfo.mockResolvedValue(info(true));
+    await act(async () => {
+      fireEvent.click(document.getElementById("avatar-remove")!);
+    });
+    expect(bridge.removeAvatar).toHaveBeenCalled();
+    expect(document.getElementById("avatar-remove")).toBeNull();
+  });
+
+  it("shows a new name someone chose in the member list at once", async () => {
+    signedIn();
+    await start();
+    expect(document.querySelector("[data-member='Bob']")).toBeTruthy();
+    await act(async () =>
+      onEvent({ kind: "core", data: { type: "user_updated", user: { id: BOB, display_name: "Bobby", avatar_url: null } } }),
+    );
+    expect(document.querySelector("[data-member='Bob']")).toBeNull();
+    expect(document.querySelector("[data-member='Bobby'] .member-name")!.textContent).toBe("Bobby");
+  });
+
+  it("edits the profile in Korean too", async () => {
+    signedIn("ko");
+    await start();
+    fireEvent.click(document.getElementById("open-settings")!);
+    expect(screen.getByText("표시 이름")).toBeTruthy();
+    expect(screen.getByText("사진 바꾸기")).toBeTruthy();
+    expect(screen.getByText("저장")).toBeTruthy();
   });
 
   it("leaves acceleration to the webview where pq cannot choose it", async () => {

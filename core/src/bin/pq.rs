@@ -110,6 +110,18 @@ enum Command {
     /// Invites.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Your profile: print it, or change your name or picture.
+    Profile {
+        /// A new display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A picture to upload (PNG, JPEG, GIF or WebP, at most 2 MiB).
+        #[arg(long, value_name = "FILE", conflicts_with = "remove_avatar")]
+        avatar: Option<std::path::PathBuf>,
+        /// Remove your picture.
+        #[arg(long)]
+        remove_avatar: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -200,6 +212,27 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let me = client.sign_in().await?;
             out(cli, &me, || {
                 format!("Signed in as {} ({}).", me.display_name, me.email.as_deref().unwrap_or("no email"))
+            });
+        }
+        Command::Profile { name, avatar, remove_avatar } => {
+            let mut me = client.me().ok_or_else(|| anyhow::anyhow!("not signed in: run `pq login`"))?;
+            if let Some(name) = name {
+                me = client.set_display_name(name).await?;
+            }
+            if let Some(path) = avatar {
+                let image = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                me = client.set_avatar(image).await?;
+            }
+            if *remove_avatar {
+                me = client.remove_avatar().await?;
+            }
+            out(cli, &me, || {
+                format!(
+                    "{} ({}){}",
+                    me.display_name,
+                    me.email.as_deref().unwrap_or("no email"),
+                    me.avatar_url.as_deref().map(|a| format!(", picture {a}")).unwrap_or_default()
+                )
             });
         }
         Command::Logout => {

@@ -39,7 +39,9 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
     gateway::ClientFrame,
     limits::char_count,
-    models::{CreateInvite, Invite, InvitePreview, Me, Member, Message, Presence, ServerState, Toast, User},
+    models::{
+        CreateInvite, Invite, InvitePreview, Me, Member, Message, Presence, ServerState, Toast, UpdateProfile, User,
+    },
     voice::VoiceState,
 };
 use sha2::{Digest, Sha256};
@@ -695,6 +697,54 @@ impl Client {
             });
         }
         Ok(members)
+    }
+
+    /// Changes my display name (1–64 characters, not blank, no control
+    /// characters; the server trims and checks it).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (422 with the reason; offline).
+    pub async fn set_display_name(&self, name: &str) -> Result<Me> {
+        let changes = UpdateProfile { display_name: Some(name.to_owned()), avatar_url: None };
+        let me = self.shared.api.update_profile(&changes).await?;
+        self.apply_me(&me)?;
+        Ok(me)
+    }
+
+    /// Uploads my picture: PNG, JPEG, GIF or WebP bytes, at most 2 MiB
+    /// (the desktop app sends a 256×256 square).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (413 too large, 415 not a picture; offline).
+    pub async fn set_avatar(&self, image: Vec<u8>) -> Result<Me> {
+        let me = self.shared.api.upload_avatar(image).await?;
+        self.apply_me(&me)?;
+        Ok(me)
+    }
+
+    /// Removes my picture.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (offline).
+    pub async fn remove_avatar(&self) -> Result<Me> {
+        let changes = UpdateProfile { display_name: None, avatar_url: Some(String::new()) };
+        let me = self.shared.api.update_profile(&changes).await?;
+        self.apply_me(&me)?;
+        Ok(me)
+    }
+
+    /// My account as the server now has it: kept, cached, and announced as
+    /// a profile change (others hear of it through the gateway).
+    fn apply_me(&self, me: &Me) -> Result<()> {
+        *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(me.clone());
+        let user = User { id: me.id, display_name: me.display_name.clone(), avatar_url: me.avatar_url.clone() };
+        {
+            let mut store = self.shared.store()?;
+            store.set_meta("me", me)?;
+            store.upsert_users(std::slice::from_ref(&user))?;
+        }
+        self.shared.emit(Event::UserUpdated { user });
+        Ok(())
     }
 
     /// A person's name and avatar, from the cache.

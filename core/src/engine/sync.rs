@@ -713,6 +713,18 @@ impl<'a> Connection<'a> {
                 shared.emit(Event::Presence { user_id, presence });
             }
             Wire::UserUpdated { user } => {
+                // Mine, changed on another device: my account follows.
+                let mine = {
+                    let mut me = shared.me.lock().unwrap_or_else(PoisonError::into_inner);
+                    me.as_mut().filter(|m| m.id == user.id).map(|m| {
+                        m.display_name.clone_from(&user.display_name);
+                        m.avatar_url.clone_from(&user.avatar_url);
+                        m.clone()
+                    })
+                };
+                if let Some(m) = mine {
+                    shared.store()?.set_meta("me", &m)?;
+                }
                 shared.store()?.upsert_users(std::slice::from_ref(&user))?;
                 shared.emit(Event::UserUpdated { user });
             }

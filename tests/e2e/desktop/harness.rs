@@ -133,6 +133,25 @@ impl Desktop {
         std::fs::write(&browser, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", dir.path().join("opened").display()))
             .unwrap();
         std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        // ... and it is this desktop's default web browser: xdg-open asks the
+        // MIME defaults before $BROWSER, and a browser installed on the
+        // machine (Chromium, for the browser tests) would answer otherwise.
+        std::fs::create_dir_all(dir.path().join("share/applications")).unwrap();
+        std::fs::write(
+            dir.path().join("share/applications/pq-test-browser.desktop"),
+            format!(
+                "[Desktop Entry]\nType=Application\nName=Browser stand-in\nExec={} %u\n\
+                 MimeType=x-scheme-handler/http;x-scheme-handler/https;text/html;\n",
+                browser.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("config/mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/http=pq-test-browser.desktop\n\
+             x-scheme-handler/https=pq-test-browser.desktop\ntext/html=pq-test-browser.desktop\n",
+        )
+        .unwrap();
 
         let mut daemons = Vec::new();
         // A virtual screen; Xvfb picks a free display and tells it on stdout.

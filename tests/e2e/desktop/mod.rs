@@ -530,3 +530,65 @@ fn listening_only() -> pq_core::voice::JoinOptions {
         ..crate::common::loopback_call(Box::new(pq_core::voice::SilenceSource), Box::new(pq_core::voice::NullSink))
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn edits_her_name_and_picture_and_others_see_them() {
+    let server = TestServer::start().await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    let bob = someone(&server, "Bob").await;
+    let (_, code) = server_with_invite(&bob, "Book club").await;
+    join_by_link(&desktop, &code, "Book club").await;
+    desktop.wait_text(".members", "Minji").await;
+    let minji = eventually("Minji in Bob's member list", WAIT, || async {
+        let state = bob.client.servers().ok()?.into_iter().next()?;
+        bob.client
+            .members(state.server.id)
+            .ok()?
+            .into_iter()
+            .find(|m| m.user.display_name == "Minji")
+            .map(|m| m.user.id)
+    })
+    .await;
+
+    // A new name, saved with Enter: her own window and Bob see it.
+    desktop.click("#open-settings").await;
+    let name = desktop.find("#display-name").await;
+    name.clear().await.unwrap();
+    desktop.type_into("#display-name", "Minji Kim").await;
+    desktop.enter("#display-name").await;
+    desktop.wait_text("#profile-saved", "Saved.").await;
+    eventually("Bob to see her new name", WAIT, || async {
+        bob.client.user(minji).ok().flatten().filter(|u| u.display_name == "Minji Kim").map(|_| ())
+    })
+    .await;
+
+    // A picture that is not square: uploaded as its middle square, 256×256.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("holiday.png");
+    std::fs::write(&file, crate::common::png(300, 200, [30, 160, 60])).unwrap();
+    desktop.find("#avatar-file").await.send_keys(file.to_str().unwrap()).await.expect("a file chosen");
+    desktop.find("#avatar-remove").await;
+    drawn_pictures(&desktop, ".avatar-edit img", 1).await;
+    desktop.screenshot("settings-profile").await;
+    desktop.click_text("Close").await;
+    desktop.wait_text("footer.me .me-name", "Minji Kim").await;
+    drawn_pictures(&desktop, "footer.me img", 1).await;
+    desktop.wait_text(".members", "Minji Kim").await;
+    let avatar = eventually("Bob to see her picture", WAIT, || async {
+        bob.client.user(minji).ok().flatten().and_then(|u| u.avatar_url)
+    })
+    .await;
+    let (_, bytes) = bob.client.media(avatar.trim_start_matches("/media/"), None).await.unwrap();
+    assert_eq!(crate::common::png_size(&bytes), (256, 256));
+
+    // Removed again: initials in place of the picture, for Bob too.
+    desktop.click("#open-settings").await;
+    desktop.click("#avatar-remove").await;
+    desktop.wait_gone("#avatar-remove").await;
+    desktop.click_text("Close").await;
+    eventually("Bob to see her picture gone", WAIT, || async {
+        bob.client.user(minji).ok().flatten().filter(|u| u.avatar_url.is_none()).map(|_| ())
+    })
+    .await;
+}

@@ -264,6 +264,27 @@ export function search(query: string, serverId: ServerId | null, channelId: Chan
 }
 
 /**
+ * Changes my display name.
+ */
+export function updateProfile(displayName: string): Promise<Me> {
+  return invoke("update_profile", { displayName });
+}
+
+/**
+ * Uploads my picture (PNG, JPEG, GIF or WebP bytes; the UI sends a 256×256 square).
+ */
+export function setAvatar(image: Array<number>): Promise<Me> {
+  return invoke("set_avatar", { image });
+}
+
+/**
+ * Removes my picture.
+ */
+export function removeAvatar(): Promise<Me> {
+  return invoke("remove_avatar");
+}
+
+/**
  * Creates a server.
  */
 export function createServer(name: string): Promise<ServerState> {

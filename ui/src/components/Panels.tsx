@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, InvitePreview, Member, Presence } from "../bindings";
+import type { Acceleration, InvitePreview, Me, Member, Presence } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -7,11 +7,14 @@ import {
   createServer,
   openSearchHit,
   reason,
+  saveAvatar,
+  saveDisplayName,
   saveSettings,
   search,
   signOut,
 } from "../state/actions";
 import { EMPTY, setState, useStore } from "../state/store";
+import { squarePng } from "../image";
 import { Avatar, Modal, useT } from "./common";
 
 export function ConnectionBanner() {
@@ -346,6 +349,95 @@ function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) 
   );
 }
 
+/** Longest display name (characters), as the server allows. */
+const MAX_DISPLAY_NAME = 64;
+
+/** My picture and name, editable; my email and plan. */
+function ProfileEditor({ me }: { me: Me }) {
+  const t = useT();
+  const [name, setName] = useState(me.display_name);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setName(me.display_name), [me.display_name]);
+  const trimmed = name.trim();
+  const tooLong = [...trimmed].length > MAX_DISPLAY_NAME;
+  const changed = trimmed !== me.display_name;
+  const save = async () => {
+    if (!changed || !trimmed || tooLong || busy) return;
+    setBusy(true);
+    setSaved(false);
+    const e = await saveDisplayName(trimmed);
+    setBusy(false);
+    setError(e);
+    setSaved(e === null);
+  };
+  const pick = async (file: File | undefined) => {
+    if (!file) return;
+    setBusy(true);
+    setSaved(false);
+    let e: string | null;
+    try {
+      e = await saveAvatar(await squarePng(file));
+    } catch {
+      e = t("settings.avatarUnreadable");
+    }
+    setBusy(false);
+    setError(e);
+  };
+  return (
+    <div className="account">
+      <div className="avatar-edit">
+        <Avatar name={me.display_name} url={me.avatar_url} size={64} />
+        <label className="button" id="avatar-change">
+          {t("settings.avatarChange")}
+          <input
+            id="avatar-file"
+            type="file"
+            accept="image/png,image/jpeg,image/gif,image/webp"
+            className="file-input"
+            disabled={busy}
+            onChange={(e) => {
+              void pick(e.target.files?.[0]);
+              e.target.value = "";
+            }}
+          />
+        </label>
+        {me.avatar_url && (
+          <button id="avatar-remove" disabled={busy} onClick={() => void saveAvatar(null).then(setError)}>
+            {t("settings.avatarRemove")}
+          </button>
+        )}
+      </div>
+      <div className="profile-fields">
+        <label htmlFor="display-name">{t("settings.displayName")}</label>
+        <div className="row">
+          <input
+            id="display-name"
+            value={name}
+            maxLength={MAX_DISPLAY_NAME * 2}
+            onChange={(e) => {
+              setName(e.target.value);
+              setSaved(false);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.nativeEvent.isComposing) void save();
+            }}
+          />
+          <button id="save-profile" disabled={!changed || !trimmed || tooLong || busy} onClick={() => void save()}>
+            {t("settings.save")}
+          </button>
+        </div>
+        {tooLong && <p className="error">{t("settings.displayNameTooLong", { max: MAX_DISPLAY_NAME })}</p>}
+        {error && <p className="error" id="profile-error">{error}</p>}
+        {saved && <p className="muted" id="profile-saved">{t("settings.saved")}</p>}
+        <p className="muted">{me.email}</p>
+        <p className="muted">{t("settings.plan", { plan: t(`plan.${me.plan}`) })}</p>
+      </div>
+    </div>
+  );
+}
+
 function SettingsDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const info = useStore((s) => s.info);
@@ -362,16 +454,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
     <Modal title={t("settings.title")} onClose={onClose}>
       <section>
         <h3>{t("settings.account")}</h3>
-        {me && (
-          <div className="account">
-            <Avatar name={me.display_name} url={me.avatar_url} size={48} />
-            <div>
-              <strong>{me.display_name}</strong>
-              <p className="muted">{me.email}</p>
-              <p className="muted">{t("settings.plan", { plan: t(`plan.${me.plan}`) })}</p>
-            </div>
-          </div>
-        )}
+        {me && <ProfileEditor me={me} />}
         <button id="sign-out" className="danger" onClick={() => void signOut()}>
           {t("settings.signout")}
         </button>

@@ -359,6 +359,29 @@ export async function setMuted(serverId: ServerId, channelId: ChannelId, muted: 
   await loadChannels(serverId);
 }
 
+/// Changes my display name; the error in words when it is refused.
+export async function saveDisplayName(name: string): Promise<string | null> {
+  try {
+    await bridge.updateProfile(name);
+  } catch (e) {
+    return reason(e);
+  }
+  await refreshInfo();
+  return null;
+}
+
+/// Uploads `image` (PNG bytes) as my picture, or removes it (null).
+export async function saveAvatar(image: number[] | null): Promise<string | null> {
+  try {
+    if (image) await bridge.setAvatar(image);
+    else await bridge.removeAvatar();
+  } catch (e) {
+    return reason(e);
+  }
+  await refreshInfo();
+  return null;
+}
+
 export async function saveSettings(settings: Settings) {
   await bridge.setSettings(settings).catch(fail);
   await refreshInfo();

@@ -154,7 +154,16 @@ function onCore(e: EngineEvent) {
       setState((st) => ({ presence: { ...st.presence, [e.user_id]: e.presence } }));
       return;
     case "user_updated":
-      setState((st) => ({ users: { ...st.users, [e.user.id]: e.user } }));
+      // A new name or picture: everywhere they are drawn, the member lists too.
+      setState((st) => ({
+        users: { ...st.users, [e.user.id]: e.user },
+        members: Object.fromEntries(
+          Object.entries(st.members).map(([server, list]) => [
+            server,
+            list.some((m) => m.user.id === e.user.id) ? list.map((m) => (m.user.id === e.user.id ? { ...m, user: e.user } : m)) : list,
+          ]),
+        ),
+      }));
       return;
     case "toast":
       toast(translate(s.lang, "toast.admin", { name: e.toast.from.display_name }), e.toast.text);
