@@ -535,6 +535,38 @@ describe("main screen", () => {
     expect(document.querySelector("[data-member='Bobby'] .member-name")!.textContent).toBe("Bobby");
   });
 
+  it("opens a person's card from the member list, and closes it with Escape", async () => {
+    signedIn();
+    await start();
+    expect(document.getElementById("profile-card")).toBeNull();
+    fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    const card = document.getElementById("profile-card")!;
+    expect(card.getAttribute("aria-label")).toBe("Bob");
+    expect(card.querySelector(".profile-presence")!.textContent).toBe("Away");
+    expect(card.querySelector(".profile-since")!.textContent).toContain("November 25, 2026");
+    expect(card.textContent).not.toContain("(you)");
+    // Presence moves on while the card is open.
+    await act(async () => onEvent({ kind: "core", data: { type: "presence", user_id: BOB, presence: "online" } }));
+    expect(card.querySelector(".profile-presence")!.textContent).toBe("Online");
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(document.getElementById("profile-card")).toBeNull();
+    // My own card says it is mine and shows my role; a second click closes it.
+    fireEvent.click(document.querySelector("[data-member='Minji']")!);
+    expect(document.getElementById("profile-card")!.textContent).toContain("(you)");
+    expect(document.querySelector("#profile-card .role")!.textContent).toBe("Owner");
+    fireEvent.click(document.querySelector("[data-member='Minji']")!);
+    expect(document.getElementById("profile-card")).toBeNull();
+  });
+
+  it("shows a person's card in Korean", async () => {
+    signedIn("ko");
+    await start();
+    fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    const card = document.getElementById("profile-card")!;
+    expect(card.querySelector(".profile-presence")!.textContent).toBe("자리 비움");
+    expect(card.querySelector(".profile-since")!.textContent).toContain("2026년 11월 25일");
+  });
+
   it("edits the profile in Korean too", async () => {
     signedIn("ko");
     await start();

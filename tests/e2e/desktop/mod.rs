@@ -582,6 +582,18 @@ async fn edits_her_name_and_picture_and_others_see_them() {
     let (_, bytes) = bob.client.media(avatar.trim_start_matches("/media/"), None).await.unwrap();
     assert_eq!(crate::common::png_size(&bytes), (256, 256));
 
+    // Bob's card, from the member list: the name he has just chosen, that he
+    // is here, and that the server is his; a second click closes it.
+    bob.client.set_display_name("Bob Lee").await.expect("Bob renames himself");
+    desktop.wait_text(".members", "Bob Lee").await;
+    desktop.click("[data-member='Bob Lee']").await;
+    desktop.wait_text("#profile-card .profile-name", "Bob Lee").await;
+    desktop.wait_text("#profile-card .profile-presence", "Online").await;
+    desktop.wait_text("#profile-card .role", "OWNER").await; // drawn in capitals
+    desktop.screenshot("profile-card").await;
+    desktop.click("[data-member='Bob Lee']").await;
+    desktop.wait_gone("#profile-card").await;
+
     // Removed again: initials in place of the picture, for Bob too.
     desktop.click("#open-settings").await;
     desktop.click("#avatar-remove").await;

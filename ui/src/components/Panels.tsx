@@ -117,29 +117,90 @@ export function MemberList() {
   const serverId = useStore((s) => s.serverId);
   const members = useStore((s) => (s.serverId ? s.members[s.serverId] ?? EMPTY : EMPTY));
   const presence = useStore((s) => s.presence);
+  // The person whose card is open, and where their row is.
+  const [card, setCard] = useState<{ id: string; top: number } | null>(null);
+  useEffect(() => setCard(null), [serverId]);
   if (!serverId) return null;
   const sorted = [...members].sort(
     (a, b) =>
       ORDER[presence[a.user.id] ?? a.presence] - ORDER[presence[b.user.id] ?? b.presence] ||
       a.user.display_name.localeCompare(b.user.display_name),
   );
+  const open = card && members.find((m) => m.user.id === card.id);
   return (
     <aside className="members" aria-label="Members">
       <h3>{t("members.title", { n: members.length })}</h3>
       {sorted.map((m: Member) => {
         const p = presence[m.user.id] ?? m.presence;
         return (
-          <div key={m.user.id} className={`member ${p}`} data-member={m.user.display_name}>
+          <button
+            key={m.user.id}
+            className={`member ${p}`}
+            data-member={m.user.display_name}
+            aria-expanded={card?.id === m.user.id}
+            onClick={(e) =>
+              setCard(card?.id === m.user.id ? null : { id: m.user.id, top: e.currentTarget.getBoundingClientRect().top })
+            }
+          >
             <div className="with-dot">
               <Avatar name={m.user.display_name} url={m.user.avatar_url} size={32} />
               <span className={`dot ${p}`} title={t(`presence.${p}`)} />
             </div>
             <span className="member-name">{m.user.display_name}</span>
             {m.role !== "member" && <span className={`role ${m.role}`}>{t(`role.${m.role}`)}</span>}
-          </div>
+          </button>
         );
       })}
+      {open && <ProfileCard member={open} top={card.top} onClose={() => setCard(null)} />}
     </aside>
+  );
+}
+
+/// A person's card, opened from the member list: their picture, name,
+/// whether they are around, their role here and since when.
+function ProfileCard({ member, top, onClose }: { member: Member; top: number; onClose: () => void }) {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const me = useStore((s) => s.info?.me?.id);
+  const p = useStore((s) => s.presence[member.user.id]) ?? member.presence;
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    // A press anywhere but the card and the member list closes it (a row
+    // toggles it itself).
+    const press = (e: MouseEvent) => {
+      const el = e.target as Element | null;
+      if (!el?.closest?.(".profile-card, .members")) onClose();
+    };
+    addEventListener("keydown", key);
+    addEventListener("mousedown", press);
+    return () => {
+      removeEventListener("keydown", key);
+      removeEventListener("mousedown", press);
+    };
+  }, [onClose]);
+  const name = member.user.display_name;
+  return (
+    <div
+      className="profile-card"
+      id="profile-card"
+      role="dialog"
+      aria-label={name}
+      style={{ top: Math.max(8, Math.min(top, (typeof innerHeight === "number" ? innerHeight : 800) - 260)) }}
+    >
+      <div className="with-dot">
+        <Avatar name={name} url={member.user.avatar_url} size={80} />
+        <span className={`dot ${p}`} />
+      </div>
+      <h3 className="profile-name">
+        {name}
+        {member.user.id === me && <span className="muted"> ({t("profile.you")})</span>}
+      </h3>
+      <p className="profile-presence">{t(`presence.${p}`)}</p>
+      {member.role !== "member" && <span className={`role ${member.role}`}>{t(`role.${member.role}`)}</span>}
+      <p className="profile-since muted">
+        {t("profile.memberSince")} {formatDay(lang, member.joined_at)}
+      </p>
+    </div>
   );
 }
 
