@@ -558,6 +558,17 @@ describe("main screen", () => {
     expect(document.getElementById("profile-card")).toBeNull();
   });
 
+  it("opens the card of a message's author", async () => {
+    signedIn();
+    await start();
+    fireEvent.click((await screen.findAllByText("Bob", { selector: ".author" }))[0]);
+    const card = document.getElementById("profile-card")!;
+    expect(card.getAttribute("aria-label")).toBe("Bob");
+    expect(card.querySelector(".profile-presence")!.textContent).toBe("Away");
+    fireEvent.mouseDown(document.querySelector(".composer textarea")!);
+    expect(document.getElementById("profile-card")).toBeNull();
+  });
+
   it("shows a person's card in Korean", async () => {
     signedIn("ko");
     await start();

@@ -130,6 +130,12 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.wait_text(".message.mentioned[data-body]", "page 42 tonight").await;
     desktop.wait_text(".message .author", "Bob").await;
     desktop.wait_text(".members", "Bob").await;
+    // His name on the message opens his card; a click elsewhere closes it.
+    desktop.click(".message .author").await;
+    desktop.wait_text("#profile-card .profile-name", "Bob").await;
+    desktop.wait_text("#profile-card .profile-presence", "Online").await;
+    desktop.click("#composer").await;
+    desktop.wait_gone("#profile-card").await;
 
     // Minji answers with Enter (Shift+Enter would have made a new line),
     // naming Bob: "@b" offers him, Enter takes the suggestion.

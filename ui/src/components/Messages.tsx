@@ -167,7 +167,15 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
         <div className="content">
           {head && (
             <div className="meta">
-              <span className="author">{name}</span>
+              <button
+                className="author"
+                onClick={(e) => {
+                  const r = e.currentTarget.getBoundingClientRect();
+                  setState({ card: { userId: m.author_id, top: r.top, left: r.right + 8 } });
+                }}
+              >
+                {name}
+              </button>
               <time dateTime={m.created_at}>{formatTime(lang, m.created_at)}</time>
             </div>
           )}

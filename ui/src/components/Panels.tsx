@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, InvitePreview, Me, Member, Presence } from "../bindings";
+import type { Acceleration, InvitePreview, Me, Member, Presence, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -117,16 +117,14 @@ export function MemberList() {
   const serverId = useStore((s) => s.serverId);
   const members = useStore((s) => (s.serverId ? s.members[s.serverId] ?? EMPTY : EMPTY));
   const presence = useStore((s) => s.presence);
-  // The person whose card is open, and where their row is.
-  const [card, setCard] = useState<{ id: string; top: number } | null>(null);
-  useEffect(() => setCard(null), [serverId]);
+  const card = useStore((s) => s.card);
+  useEffect(() => setState({ card: null }), [serverId]);
   if (!serverId) return null;
   const sorted = [...members].sort(
     (a, b) =>
       ORDER[presence[a.user.id] ?? a.presence] - ORDER[presence[b.user.id] ?? b.presence] ||
       a.user.display_name.localeCompare(b.user.display_name),
   );
-  const open = card && members.find((m) => m.user.id === card.id);
   return (
     <aside className="members" aria-label="Members">
       <h3>{t("members.title", { n: members.length })}</h3>
@@ -137,9 +135,11 @@ export function MemberList() {
             key={m.user.id}
             className={`member ${p}`}
             data-member={m.user.display_name}
-            aria-expanded={card?.id === m.user.id}
+            aria-expanded={card?.userId === m.user.id}
             onClick={(e) =>
-              setCard(card?.id === m.user.id ? null : { id: m.user.id, top: e.currentTarget.getBoundingClientRect().top })
+              setState({
+                card: card?.userId === m.user.id ? null : { userId: m.user.id, top: e.currentTarget.getBoundingClientRect().top },
+              })
             }
           >
             <div className="with-dot">
@@ -151,25 +151,29 @@ export function MemberList() {
           </button>
         );
       })}
-      {open && <ProfileCard member={open} top={card.top} onClose={() => setCard(null)} />}
+      {card && <ProfileCard userId={card.userId} top={card.top} left={card.left} />}
     </aside>
   );
 }
 
-/// A person's card, opened from the member list: their picture, name,
-/// whether they are around, their role here and since when.
-function ProfileCard({ member, top, onClose }: { member: Member; top: number; onClose: () => void }) {
+/// A person's card, opened from the member list or a message's author:
+/// their picture, name, whether they are around, and (while they are in
+/// this server) their role here and since when.
+function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?: number }) {
   const t = useT();
   const lang = useStore((s) => s.lang);
   const me = useStore((s) => s.info?.me?.id);
-  const p = useStore((s) => s.presence[member.user.id]) ?? member.presence;
+  const member = useStore((s) => (s.serverId ? s.members[s.serverId]?.find((m) => m.user.id === userId) : undefined));
+  const user = useStore((s) => member?.user ?? s.users[userId]);
+  const p = useStore((s) => s.presence[userId]) ?? member?.presence ?? "offline";
   useEffect(() => {
-    const key = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    const close = () => setState({ card: null });
+    const key = (e: KeyboardEvent) => e.key === "Escape" && close();
     // A press anywhere but the card and the member list closes it (a row
     // toggles it itself).
     const press = (e: MouseEvent) => {
       const el = e.target as Element | null;
-      if (!el?.closest?.(".profile-card, .members")) onClose();
+      if (!el?.closest?.(".profile-card, .members")) close();
     };
     addEventListener("keydown", key);
     addEventListener("mousedown", press);
@@ -177,29 +181,33 @@ function ProfileCard({ member, top, onClose }: { member: Member; top: number; on
       removeEventListener("keydown", key);
       removeEventListener("mousedown", press);
     };
-  }, [onClose]);
-  const name = member.user.display_name;
+  }, []);
+  if (!user) return null;
+  const name = user.display_name;
+  const height = typeof innerHeight === "number" ? innerHeight : 800;
   return (
     <div
       className="profile-card"
       id="profile-card"
       role="dialog"
       aria-label={name}
-      style={{ top: Math.max(8, Math.min(top, (typeof innerHeight === "number" ? innerHeight : 800) - 260)) }}
+      style={{ top: Math.max(8, Math.min(top, height - 260)), ...(left === undefined ? {} : { left, right: "auto" }) }}
     >
       <div className="with-dot">
-        <Avatar name={name} url={member.user.avatar_url} size={80} />
+        <Avatar name={name} url={user.avatar_url} size={80} />
         <span className={`dot ${p}`} />
       </div>
       <h3 className="profile-name">
         {name}
-        {member.user.id === me && <span className="muted"> ({t("profile.you")})</span>}
+        {userId === me && <span className="muted"> ({t("profile.you")})</span>}
       </h3>
       <p className="profile-presence">{t(`presence.${p}`)}</p>
-      {member.role !== "member" && <span className={`role ${member.role}`}>{t(`role.${member.role}`)}</span>}
-      <p className="profile-since muted">
-        {t("profile.memberSince")} {formatDay(lang, member.joined_at)}
-      </p>
+      {member && member.role !== "member" && <span className={`role ${member.role}`}>{t(`role.${member.role}`)}</span>}
+      {member && (
+        <p className="profile-since muted">
+          {t("profile.memberSince")} {formatDay(lang, member.joined_at)}
+        </p>
+      )}
     </div>
   );
 }

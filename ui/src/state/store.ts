@@ -71,6 +71,9 @@ export interface State {
   typing: Record<ChannelId, Record<UserId, number>>;
   toasts: Toast[];
   dialog: Dialog | null;
+  /// Whose card is open, and where (top, and left when opened beside a
+  /// message rather than from the member list).
+  card: { userId: UserId; top: number; left?: number } | null;
   search: { query: string; results: SearchHit[] } | null;
   collapsed: Record<ChannelId, boolean>;
   replyTo: Message | null;
@@ -116,6 +119,7 @@ export const initialState = (): State => ({
   typing: {},
   toasts: [],
   dialog: null,
+  card: null,
   search: null,
   collapsed: loadCollapsed(),
   replyTo: null,
