@@ -149,15 +149,25 @@ async fn the_document_and_the_server_agree() {
     assert_eq!(status, 204, "{body}");
 
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
-    let out = tokio::process::Command::new(&st)
-        .args(["--config-file", config, "run", &ts.at("/openapi.json")])
-        .args(["--workers", "2", "--no-color", "--seed", "1"])
-        .args(["-H", &format!("Authorization: {bearer}")])
-        .env("SCHEMATHESIS_HOOKS", "")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("{} does not run: {e}", st.display()));
+    let run = || {
+        tokio::process::Command::new(&st)
+            .args(["--config-file", config, "run", &ts.at("/openapi.json")])
+            .args(["--workers", "2", "--no-color", "--seed", "1"])
+            .args(["-H", &format!("Authorization: {bearer}")])
+            .env("SCHEMATHESIS_HOOKS", "")
+            .current_dir(std::env::temp_dir())
+            .output()
+    };
+    let mut out = run().await.unwrap_or_else(|e| panic!("{} does not run: {e}", st.display()));
+    // Hypothesis inside schemathesis sometimes trips over its own example
+    // cache ("Inconsistent results: A test case failed on the first run but
+    // now succeeds"), an error of the tool that says nothing about pq: one
+    // more run then. A disagreement (FAILURES) is never run again.
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() && text.contains("Inconsistent results") && !text.contains("FAILURES") {
+        eprintln!("schemathesis tripped over itself; running it once more:\n{text}");
+        out = run().await.unwrap_or_else(|e| panic!("{} does not run: {e}", st.display()));
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
