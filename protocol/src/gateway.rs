@@ -184,9 +184,9 @@ wire! {
         pub idle: bool,
     }
 
-    /// `set_status`.
+    /// `set_status`, and the body of `PUT /api/users/@me/status`.
     pub struct SetStatus {
-        /// Chosen status.
+        /// The status to show from now on, on every connection.
         pub status: StatusChoice,
     }
 
@@ -437,6 +437,12 @@ wire! {
         PlanChanged {
             /// The plan now.
             plan: Plan,
+        },
+        /// You chose another status (on any of your devices); sent to your
+        /// own sessions.
+        StatusChanged {
+            /// The status now.
+            status: StatusChoice,
         },
         /// Someone joined a voice room or changed their state in it (sent to
         /// the server's members).

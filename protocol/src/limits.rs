@@ -58,6 +58,10 @@ pub const MAX_MESSAGE_CHARS: usize = Plan::Premium.max_message_chars();
 pub const MAX_NAME_CHARS: usize = 100;
 /// Longest display name, in characters.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+/// Longest "about me", in characters.
+pub const MAX_ABOUT_CHARS: usize = 190;
+/// Longest custom status text, in characters.
+pub const MAX_CUSTOM_STATUS_CHARS: usize = 128;
 /// Longest avatar or icon URL, in characters.
 pub const MAX_URL_CHARS: usize = 2_048;
 /// Longest reaction (an emoji or a short name), in characters (so at most 64
@@ -82,6 +86,12 @@ pub const REACTION_PATTERN: &str = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2
 /// An image set by hand: a `/media/` path on this server, or nothing
 /// (whitespace only) to remove it.
 pub const IMAGE_URL_PATTERN: &str = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
+
+/// An "about me": no control characters but tabs and line breaks (may be
+/// empty: removes it).
+pub const ABOUT_PATTERN: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+/// A custom status text: no control characters (may be empty: removes it).
+pub const STATUS_TEXT_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 
 /// Whether `id` is a picture's address on pq-server (`/media/{id}`): the
 /// SHA-256 of its bytes, 64 hex digits.

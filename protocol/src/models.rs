@@ -58,16 +58,23 @@ wire_enum! {
         Online,
         /// Connected but idle (5 minutes by the client's report) or set away by hand.
         Away,
-        /// No live connection.
+        /// Connected, and asked not to be disturbed (their notifications are silenced).
+        Dnd,
+        /// No live connection, or connected but invisible.
         Offline,
     }
 
-    /// What a person chose for their status; `auto` follows activity.
+    /// What a person chose for their status (kept by the server across
+    /// connections and restarts); `auto` follows activity.
     pub enum StatusChoice {
-        /// Online while active, away when idle.
+        /// Online while active, away when idle ("online" in the apps).
         Auto,
-        /// Always shown as away while connected.
+        /// Always shown as away while connected ("idle").
         Away,
+        /// Shown as do-not-disturb while connected; their apps show no notifications.
+        Dnd,
+        /// Shown as offline to everyone else while connected.
+        Invisible,
     }
 }
 
@@ -97,6 +104,39 @@ impl Role {
             "member" => Some(Role::Member),
             _ => None,
         }
+    }
+}
+
+impl StatusChoice {
+    /// Stable lowercase name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StatusChoice::Auto => "auto",
+            StatusChoice::Away => "away",
+            StatusChoice::Dnd => "dnd",
+            StatusChoice::Invisible => "invisible",
+        }
+    }
+
+    /// Parses the stable name.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "auto" => Some(StatusChoice::Auto),
+            "away" => Some(StatusChoice::Away),
+            "dnd" => Some(StatusChoice::Dnd),
+            "invisible" => Some(StatusChoice::Invisible),
+            _ => None,
+        }
+    }
+}
+
+impl CustomStatus {
+    /// Whether it is still shown at `now`.
+    #[must_use]
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.expires_at.is_none_or(|t| t > now)
     }
 }
 
@@ -132,6 +172,33 @@ wire! {
         pub display_name: String,
         /// Profile image (absolute URL, or a path on this server such as `/media/…`).
         pub avatar_url: Option<String>,
+        /// A short line they chose ("In a meeting"), shown under their name
+        /// until it expires. Apps hide it once `expires_at` has passed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub custom_status: Option<CustomStatus>,
+    }
+
+    /// A custom status: a short text, until a moment or until changed.
+    pub struct CustomStatus {
+        /// Up to 128 characters, no control characters (stored trimmed; in
+        /// `PATCH /api/users/@me`, an empty text removes the status).
+        #[cfg_attr(feature = "openapi", schema(max_length = 128, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+        pub text: String,
+        /// When it stops being shown (`null`: until changed). A moment already past removes it.
+        #[serde(default)]
+        pub expires_at: Option<Timestamp>,
+    }
+
+    /// `GET /api/users/{id}/profile`: what a person's card shows beyond
+    /// [`User`] (presence comes from the gateway).
+    pub struct Profile {
+        /// Who.
+        pub user: User,
+        /// Their "about me" (up to 190 characters; lines kept).
+        pub about: Option<String>,
+        /// The servers both the caller and they are in (ids, in the caller's order).
+        pub mutual_servers: Vec<ServerId>,
     }
 
     /// The signed-in account, as its owner sees it.
@@ -148,6 +215,12 @@ wire! {
         pub plan: Plan,
         /// Whether this account is a pq administrator (group `admin`).
         pub is_admin: bool,
+        /// Their "about me".
+        #[serde(default)]
+        pub about: Option<String>,
+        /// Their custom status (see [`User::custom_status`]).
+        #[serde(default)]
+        pub custom_status: Option<CustomStatus>,
     }
 
     /// `PATCH /api/users/@me`. Absent fields stay as they are.
@@ -163,6 +236,15 @@ wire! {
         #[cfg_attr(feature = "ts", ts(optional))]
         #[cfg_attr(feature = "openapi", schema(max_length = 2048, pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"))]
         pub avatar_url: Option<String>,
+        /// New "about me" (up to 190 characters, no control characters but line breaks and tabs); an empty string removes it.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 190, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"))]
+        pub about: Option<String>,
+        /// New custom status; an empty `text` removes it.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub custom_status: Option<CustomStatus>,
     }
 
     /// `PUT /api/admin/users/{id}/plan` (pq administrators only).

@@ -34,6 +34,8 @@ pub fn export_all(cfg: &Config) -> Result<(), ExportError> {
         Me,
         User,
         UpdateProfile,
+        Profile,
+        CustomStatus,
         SetPlan,
         Server,
         CreateServer,

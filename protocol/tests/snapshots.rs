@@ -23,7 +23,11 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(ite
 }
 
 fn user() -> User {
-    User { id: id(1), display_name: "민지".into(), avatar_url: Some("/media/3f2a".into()) }
+    User { id: id(1), display_name: "민지".into(), avatar_url: Some("/media/3f2a".into()), custom_status: None }
+}
+
+fn custom_status() -> CustomStatus {
+    CustomStatus { text: "시험 공부 중".into(), expires_at: Some(T0.plus_millis(3_600_000)) }
 }
 
 fn me() -> Me {
@@ -34,6 +38,8 @@ fn me() -> Me {
         email: Some("minji@example.com".into()),
         plan: Plan::Basic,
         is_admin: false,
+        about: Some("Seoul · 기타".into()),
+        custom_status: Some(custom_status()),
     }
 }
 
@@ -180,7 +186,10 @@ fn events() {
         Event::UnreadByChanged { channel_id: id(20), after_seq: 40, through_seq: 42, delta: -1 },
         Event::TypingStarted { channel_id: id(20), user_id: id(2) },
         Event::PresenceUpdated { user_id: id(2), presence: Presence::Offline },
+        Event::PresenceUpdated { user_id: id(3), presence: Presence::Dnd },
         Event::UserUpdated { user: user() },
+        Event::UserUpdated { user: User { custom_status: Some(custom_status()), ..user() } },
+        Event::StatusChanged { status: StatusChoice::Invisible },
         Event::ServerJoined { state: server_state() },
         Event::ServerUpdated { server: server() },
         Event::ServerRemoved { server_id: id(10), reason: "kicked".into() },
@@ -220,7 +229,13 @@ fn rest_bodies() {
         expires_at: invite.expires_at,
         already_member: false,
     };
+    let profile = Profile {
+        user: User { custom_status: Some(custom_status()), ..user() },
+        about: Some("Seoul · 기타".into()),
+        mutual_servers: vec![id(10)],
+    };
     round_trip(&[me()]);
+    round_trip(std::slice::from_ref(&profile));
     round_trip(&[member()]);
     round_trip(std::slice::from_ref(&invite));
     round_trip(std::slice::from_ref(&preview));
@@ -228,7 +243,14 @@ fn rest_bodies() {
     round_trip(&[ChannelLayout { channels: vec![ChannelPlacement { id: id(20), parent_id: None, position: 3 }] }]);
     insta::assert_json_snapshot!(serde_json::json!({
         "Me": me(),
-        "UpdateProfile": UpdateProfile { display_name: Some("Minji".into()), avatar_url: None },
+        "UpdateProfile": UpdateProfile {
+            display_name: Some("Minji".into()),
+            about: Some("Seoul".into()),
+            custom_status: Some(CustomStatus { text: "busy".into(), expires_at: None }),
+            ..UpdateProfile::default()
+        },
+        "Profile": profile,
+        "SetStatus": SetStatus { status: StatusChoice::Dnd },
         "SetPlan": SetPlan { plan: Plan::Premium },
         "CreateServer": CreateServer { name: "Study group".into() },
         "UpdateServer": UpdateServer { name: Some("Renamed".into()), icon_url: None },

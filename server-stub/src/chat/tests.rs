@@ -62,7 +62,7 @@ async fn account(chat: &Chat, name: &str) -> UserId {
 
 /// A gateway session with no socket: what it would write is read back here.
 fn observer(chat: &Chat, user: UserId) -> Arc<Session> {
-    let session = chat.hub().open_session(user, 1, false, None);
+    let session = chat.hub().open_session(user, 1, false, pq_protocol::models::StatusChoice::Auto, None);
     session.release_with(&ServerFrame::HeartbeatAck);
     session
 }

@@ -2,16 +2,16 @@
 
 use bytes::Bytes;
 use pq_protocol::{
-    MessageId, Timestamp, UserId,
+    MessageId, ServerId, Timestamp, UserId,
     gateway::Event,
-    limits::{MAX_DISPLAY_NAME_CHARS, MAX_IMAGE_BYTES, MAX_TOAST_CHARS, Plan},
-    models::{Me, Toast, User},
+    limits::{MAX_ABOUT_CHARS, MAX_CUSTOM_STATUS_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_IMAGE_BYTES, MAX_TOAST_CHARS, Plan},
+    models::{CustomStatus, Me, Profile, StatusChoice, Toast, UpdateProfile, User},
 };
 use sha2::{Digest, Sha256};
 
 use super::{
     Chat,
-    store::{Account, NewAccount},
+    store::{Account, NewAccount, ProfileChange},
     validate,
     writer::Tx,
 };
@@ -49,20 +49,14 @@ pub fn ensure_account(tx: &mut Tx<'_>, new: NewAccount) -> ApiResult<UserId> {
     Ok(new.id)
 }
 
-/// Changes one's display name and/or picture (validated already;
-/// `Some(None)` removes the picture).
+/// Changes one's profile (validated already); tells everyone who sees it.
 ///
 /// # Errors
 /// 404 for an unknown account.
-pub fn update_profile(
-    tx: &mut Tx<'_>,
-    user: UserId,
-    name: Option<String>,
-    avatar: Option<Option<String>>,
-) -> ApiResult<Me> {
-    tx.store().update_profile(user, name.as_deref(), avatar.as_ref().map(Option::as_deref))?;
+pub fn update_profile(tx: &mut Tx<'_>, user: UserId, change: &ProfileChange) -> ApiResult<Me> {
+    tx.store().update_profile(user, change)?;
     let account = tx.store().account(user)?.ok_or(ApiError::NotFound("user"))?;
-    if name.is_some() || avatar.is_some() {
+    if change.shows() {
         tx.emit(Audience::SharingWith(user), Event::UserUpdated { user: account.user.clone() });
     }
     Ok(account.me())
@@ -118,20 +112,73 @@ impl Chat {
         Ok(self.account(target).await?.user)
     }
 
-    /// Changes one's display name and/or picture URL (validated here).
+    /// What `viewer` sees on `target`'s card: their about text and the
+    /// servers both are in (in `viewer`'s order).
+    ///
+    /// # Errors
+    /// 404 for someone `viewer` shares no server with (nor is).
+    pub async fn profile(&self, viewer: UserId, target: UserId) -> ApiResult<Profile> {
+        let mutual_servers: Vec<ServerId> = {
+            let dir = self.dir.read();
+            if viewer != target && !dir.share_a_server(viewer, target) {
+                return Err(ApiError::NotFound("user"));
+            }
+            dir.servers_of(viewer).filter(|s| dir.is_member(*s, target)).collect()
+        };
+        let account = self.account(target).await?;
+        Ok(Profile { user: account.user, about: account.about, mutual_servers })
+    }
+
+    /// Changes one's profile (validated here: names as [`validate::name`],
+    /// the about text up to 190 characters with line breaks, a custom status
+    /// up to 128 characters; an empty about or status text removes it, a
+    /// status whose moment has passed too).
     ///
     /// # Errors
     /// 422 for bad values.
-    pub async fn update_profile(
-        &self,
-        user: UserId,
-        display_name: Option<String>,
-        avatar_url: Option<String>,
-    ) -> ApiResult<Me> {
-        let name =
-            display_name.as_deref().map(|n| validate::name("display_name", n, MAX_DISPLAY_NAME_CHARS)).transpose()?;
-        let avatar = avatar_url.as_deref().map(|u| validate::image_url("avatar_url", u)).transpose()?;
-        self.writer.run(move |tx| update_profile(tx, user, name, avatar)).await
+    pub async fn update_profile(&self, user: UserId, req: UpdateProfile) -> ApiResult<Me> {
+        let now = self.hub.clock().timestamp();
+        let change = ProfileChange {
+            display_name: req
+                .display_name
+                .as_deref()
+                .map(|n| validate::name("display_name", n, MAX_DISPLAY_NAME_CHARS))
+                .transpose()?,
+            avatar_url: req.avatar_url.as_deref().map(|u| validate::image_url("avatar_url", u)).transpose()?,
+            about: req.about.as_deref().map(|a| validate::optional_text("about", a, MAX_ABOUT_CHARS, true)).transpose()?,
+            custom_status: req
+                .custom_status
+                .map(|cs| {
+                    let text = validate::optional_text("custom_status.text", &cs.text, MAX_CUSTOM_STATUS_CHARS, false)?;
+                    Ok::<_, ApiError>(text.map(|text| CustomStatus { text, expires_at: cs.expires_at }).filter(|c| c.is_live(now)))
+                })
+                .transpose()?,
+        };
+        self.writer.run(move |tx| update_profile(tx, user, &change)).await
+    }
+
+    /// Chooses the status others see, on every connection, from now on.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn set_status(&self, user: UserId, status: StatusChoice) -> ApiResult<()> {
+        self.writer
+            .run(move |tx| {
+                tx.store().set_status(user, status)?;
+                tx.emit(Audience::User(user), Event::StatusChanged { status });
+                Ok(())
+            })
+            .await?;
+        self.hub.set_status(user, status);
+        Ok(())
+    }
+
+    /// The status `user` chose (`auto` for an unknown account).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn status_of(&self, user: UserId) -> ApiResult<StatusChoice> {
+        Ok(self.reads.read(move |s| s.account(user)).await?.map_or(StatusChoice::Auto, |a| a.status))
     }
 
     /// Stores an uploaded image and makes it one's picture.
@@ -144,7 +191,7 @@ impl Chat {
             .run(move |tx| {
                 let now = tx.now();
                 tx.store().insert_media(&id, content_type, &body, user, now)?;
-                update_profile(tx, user, None, Some(Some(format!("/media/{id}"))))
+                update_profile(tx, user, &ProfileChange { avatar_url: Some(Some(format!("/media/{id}"))), ..Default::default() })
             })
             .await
     }

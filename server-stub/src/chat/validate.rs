@@ -24,6 +24,23 @@ pub fn name(field: &'static str, raw: &str, max: usize) -> Result<String, ApiErr
     Ok(name.to_owned())
 }
 
+/// Validates a free text that may be left empty: at most `max` characters,
+/// no control characters (but line breaks and tabs with `lines`). Stored
+/// trimmed; empty (or only whitespace) is `None`.
+///
+/// # Errors
+/// [`ApiError::InvalidField`] naming `field`.
+pub fn optional_text(field: &'static str, raw: &str, max: usize, lines: bool) -> Result<Option<String>, ApiError> {
+    if raw.chars().count() > max {
+        return Err(ApiError::invalid(field, format!("{field} must be at most {max} characters")));
+    }
+    if raw.chars().any(|c| c.is_control() && !(lines && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err(ApiError::invalid(field, format!("{field} must not contain control characters")));
+    }
+    let text = raw.trim();
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
 /// Validates an image URL someone sets by hand: only a `/media/` path on this
 /// server (an upload). A URL elsewhere would make every viewer's app fetch it,
 /// telling whoever runs that address who is online and from where, and could

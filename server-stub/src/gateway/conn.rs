@@ -80,7 +80,16 @@ pub(super) async fn run(mut stream: Reader, mut sink: Writer, state: AppState, c
                     Ok(u) => u,
                     Err(e) => return close(&mut sink, CloseCode::AuthenticationFailed, &e.to_string()).await,
                 };
-                let session = state.hub().open_session(user.id, conn, idle.unwrap_or(false), user.origin.clone());
+                // The chosen status first, so that an invisible person is never shown online.
+                let status = match state.chat().status_of(user.id).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        warn!(error = %e, "cannot read the status");
+                        return close_raw(&mut sink, 1011, "server error; reconnect later").await;
+                    }
+                };
+                let session =
+                    state.hub().open_session(user.id, conn, idle.unwrap_or(false), status, user.origin.clone());
                 match state.chat().ready(user.id, &session).await {
                     Ok(r) => session.release_with(&ServerFrame::Ready(Box::new(r))),
                     Err(e) => {
@@ -351,7 +360,11 @@ async fn handle(frame: ClientFrame, state: &AppState, user: &AuthUser, session: 
             }
         }
         ClientFrame::SetIdle(s) => state.hub().set_idle(session, s.idle),
-        ClientFrame::SetStatus(s) => state.hub().set_status(user.id, s.status),
+        ClientFrame::SetStatus(s) => {
+            if let Err(e) = state.chat().set_status(user.id, s.status).await {
+                refuse(session, None, &e);
+            }
+        }
         ClientFrame::MarkRead(m) => {
             let s = session.clone();
             let then = move |r: Result<_, ApiError>| {

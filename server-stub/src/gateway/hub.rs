@@ -508,7 +508,14 @@ impl Hub {
     /// `origin` is the token's sign-in (see [`Hub::end_sign_in`]). A person
     /// over `--sessions-per-user` loses their oldest session: a resumable
     /// one first, else the oldest connected one (closed with 4014).
-    pub fn open_session(&self, user_id: UserId, conn: u64, idle: bool, origin: Option<String>) -> Arc<Session> {
+    pub fn open_session(
+        &self,
+        user_id: UserId,
+        conn: u64,
+        idle: bool,
+        status: StatusChoice,
+        origin: Option<String>,
+    ) -> Arc<Session> {
         let session = Arc::new(Session::new(user_id, self.limit, conn));
         session.out.lock().expect("outbox lock").idle = idle;
         *session.origin.lock().expect("origin lock") = origin;
@@ -526,7 +533,7 @@ impl Hub {
             for s in &evicted {
                 st.sessions.remove(&s.id);
             }
-            st.people.entry(user_id).or_insert(Person { choice: StatusChoice::Auto, shown: Presence::Offline });
+            st.people.entry(user_id).or_insert(Person { choice: status, shown: Presence::Offline }).choice = status;
             evicted
         };
         for s in evicted {
@@ -924,11 +931,12 @@ impl State {
             });
             return if recently { shown } else { Presence::Offline };
         }
-        let choice = self.people.get(&user).map_or(StatusChoice::Auto, |p| p.choice);
-        if choice == StatusChoice::Away || attached.iter().all(|s| s.is_idle()) {
-            Presence::Away
-        } else {
-            Presence::Online
+        match self.people.get(&user).map_or(StatusChoice::Auto, |p| p.choice) {
+            StatusChoice::Invisible => Presence::Offline,
+            StatusChoice::Dnd => Presence::Dnd,
+            StatusChoice::Away => Presence::Away,
+            StatusChoice::Auto if attached.iter().all(|s| s.is_idle()) => Presence::Away,
+            StatusChoice::Auto => Presence::Online,
         }
     }
 }
@@ -969,7 +977,7 @@ mod tests {
     async fn a_dispatch_frame_is_what_serde_writes() {
         let hub = hub();
         let user = UserId::new();
-        let session = hub.open_session(user, 1, false, None);
+        let session = hub.open_session(user, 1, false, StatusChoice::Auto, None);
         session.release_with(&ServerFrame::HeartbeatAck);
         let event = Event::TypingStarted { channel_id: ChannelId::new(), user_id: user };
         let s = hub.dispatch(Audience::User(user), event.clone());
@@ -981,11 +989,11 @@ mod tests {
     async fn a_resume_replays_what_came_after_the_last_handled_frame_but_not_presence() {
         let hub = hub();
         let (me, peer) = (UserId::new(), UserId::new());
-        let session = hub.open_session(me, 1, false, None);
+        let session = hub.open_session(me, 1, false, StatusChoice::Auto, None);
         session.release_with(&ServerFrame::HeartbeatAck);
         let typing = |u| Event::TypingStarted { channel_id: ChannelId::new(), user_id: u };
         let toast = || Event::UserUpdated {
-            user: pq_protocol::models::User { id: peer, display_name: "p".into(), avatar_url: None },
+            user: pq_protocol::models::User { id: peer, display_name: "p".into(), avatar_url: None, custom_status: None },
         };
         let first = hub.dispatch(Audience::User(me), toast());
         let volatile = hub.dispatch(Audience::User(me), typing(peer));

@@ -92,6 +92,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth_config))
         .routes(routes!(users::me, users::update_me))
         .routes(routes!(users::get_user))
+        .routes(routes!(users::get_profile))
+        .routes(routes!(users::set_status))
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
         .routes(routes!(channels::create))

@@ -10,6 +10,7 @@
 //! - `messages`: chat, exactly-once sends, plans, history, read markers, restart.
 //! - `gateway`: protocol edges, resume, presence, slow readers, toasts.
 //! - `races`: concurrent changes that only one may win; requests dropped mid-way.
+//! - `people`: statuses, about texts, custom statuses, a person's card.
 //! - `openapi`: the served API reference.
 //! - `hardening`: what makes the server safe to put on a network (files,
 //!   limits, sessions that end).
@@ -20,6 +21,7 @@ mod gateway;
 mod hardening;
 mod messages;
 mod openapi;
+mod people;
 mod races;
 mod servers;
 mod signin;

@@ -18,7 +18,9 @@ pub mod sqlite;
 use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
-    models::{Channel, Invite, Me, Message, MessagePage, Role, SendAck, Server, ServerState, User},
+    models::{
+        Channel, CustomStatus, Invite, Me, Message, MessagePage, Role, SendAck, Server, ServerState, StatusChoice, User,
+    },
 };
 
 use super::directory::Directory;
@@ -58,6 +60,32 @@ pub struct Account {
     pub plan: Plan,
     /// Whether they are a pq administrator.
     pub is_admin: bool,
+    /// Their "about me".
+    pub about: Option<String>,
+    /// The status they chose.
+    pub status: StatusChoice,
+}
+
+/// A change of one's profile (validated already): `None` keeps a field,
+/// `Some(None)` removes it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New picture.
+    pub avatar_url: Option<Option<String>>,
+    /// New "about me".
+    pub about: Option<Option<String>>,
+    /// New custom status.
+    pub custom_status: Option<Option<CustomStatus>>,
+}
+
+impl ProfileChange {
+    /// Whether others see something change (the about text is read on demand).
+    #[must_use]
+    pub fn shows(&self) -> bool {
+        self.display_name.is_some() || self.avatar_url.is_some() || self.custom_status.is_some()
+    }
 }
 
 impl Account {
@@ -71,6 +99,8 @@ impl Account {
             email: self.email.clone(),
             plan: self.plan,
             is_admin: self.is_admin,
+            about: self.about.clone(),
+            custom_status: self.user.custom_status.clone(),
         }
     }
 }
@@ -204,11 +234,16 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn set_admin(&mut self, user: UserId, is_admin: bool) -> StoreResult<()>;
-    /// Changes a display name and/or picture (`Some(None)` removes it).
+    /// Changes one's profile.
     ///
     /// # Errors
     /// Storage failure.
-    fn update_profile(&mut self, user: UserId, name: Option<&str>, avatar: Option<Option<&str>>) -> StoreResult<()>;
+    fn update_profile(&mut self, user: UserId, change: &ProfileChange) -> StoreResult<()>;
+    /// Records the status someone chose.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_status(&mut self, user: UserId, status: StatusChoice) -> StoreResult<()>;
     /// Sets an account's plan; false when there is no such account.
     ///
     /// # Errors

@@ -12,14 +12,14 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, ChannelKind, Invite, Message, MessagePage, Reaction, ReadState, Role, SendAck, Server, ServerState,
-        User,
+        Channel, ChannelKind, CustomStatus, Invite, Message, MessagePage, Reaction, ReadState, Role, SendAck, Server,
+        ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Type};
 
-use super::{Account, InviteRow, MessageMeta, NewAccount, Page, Store, StoreError, StoreResult};
+use super::{Account, InviteRow, MessageMeta, NewAccount, Page, ProfileChange, Store, StoreError, StoreResult};
 use crate::chat::directory::Directory;
 
 /// Statements kept prepared per connection.
@@ -231,17 +231,31 @@ fn q_account_by_subject(c: &Connection, issuer: &str, subject: &str) -> StoreRes
         .optional()?)
 }
 
+/// The columns [`user_row`] reads, from `users u`.
+const USER_COLS: &str = "u.id, u.display_name, u.avatar_url, u.custom_status, u.custom_status_expires_at";
+
+/// A [`User`] from the first five columns ([`USER_COLS`]).
+fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let custom_status =
+        r.get::<_, Option<String>>(3)?.map(|text| Ok::<_, rusqlite::Error>(CustomStatus { text, expires_at: opt_ts(r, 4)? }));
+    Ok(User { id: col_id(r, 0)?, display_name: r.get(1)?, avatar_url: r.get(2)?, custom_status: custom_status.transpose()? })
+}
+
 fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
-    Ok(c.prepare_cached("SELECT id, display_name, avatar_url, email, plan, is_admin FROM users WHERE id = ?")?
-        .query_row([user.to_string()], |r| {
-            Ok(Account {
-                user: User { id: col_id(r, 0)?, display_name: r.get(1)?, avatar_url: r.get(2)? },
-                email: r.get(3)?,
-                plan: Plan::from_name(&r.get::<_, String>(4)?).unwrap_or_default(),
-                is_admin: r.get::<_, i64>(5)? != 0,
-            })
+    Ok(c.prepare_cached(&format!(
+        "SELECT {USER_COLS}, u.email, u.plan, u.is_admin, u.about, u.status FROM users u WHERE u.id = ?"
+    ))?
+    .query_row([user.to_string()], |r| {
+        Ok(Account {
+            user: user_row(r)?,
+            email: r.get(5)?,
+            plan: Plan::from_name(&r.get::<_, String>(6)?).unwrap_or_default(),
+            is_admin: r.get::<_, i64>(7)? != 0,
+            about: r.get(8)?,
+            status: StatusChoice::from_name(&r.get::<_, String>(9)?).unwrap_or(StatusChoice::Auto),
         })
-        .optional()?)
+    })
+    .optional()?)
 }
 
 fn q_media_for(
@@ -330,17 +344,11 @@ fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> Stor
 }
 
 fn q_members(c: &Connection, server: ServerId) -> StoreResult<Vec<(User, Role, Timestamp)>> {
-    Ok(c.prepare_cached(
-        "SELECT u.id, u.display_name, u.avatar_url, m.role, m.joined_at
-         FROM members m JOIN users u ON u.id = m.user_id WHERE m.server_id = ? ORDER BY m.joined_at",
-    )?
-    .query_map([server.to_string()], |r| {
-        Ok((
-            User { id: col_id(r, 0)?, display_name: r.get(1)?, avatar_url: r.get(2)? },
-            role(&r.get::<_, String>(3)?)?,
-            ts(r, 4)?,
-        ))
-    })?
+    Ok(c.prepare_cached(&format!(
+        "SELECT {USER_COLS}, m.role, m.joined_at
+         FROM members m JOIN users u ON u.id = m.user_id WHERE m.server_id = ? ORDER BY m.joined_at"
+    ))?
+    .query_map([server.to_string()], |r| Ok((user_row(r)?, role(&r.get::<_, String>(5)?)?, ts(r, 6)?)))?
     .collect::<Result<_, _>>()?)
 }
 
@@ -649,14 +657,33 @@ impl Store for SqliteStore {
         exec(&self.conn, "UPDATE users SET is_admin = ? WHERE id = ?", params![i64::from(is_admin), user.to_string()])
             .map(drop)
     }
-    fn update_profile(&mut self, user: UserId, name: Option<&str>, avatar: Option<Option<&str>>) -> StoreResult<()> {
-        if let Some(n) = name {
-            exec(&self.conn, "UPDATE users SET display_name = ? WHERE id = ?", params![n, user.to_string()])?;
+    fn update_profile(&mut self, user: UserId, change: &ProfileChange) -> StoreResult<()> {
+        let id = user.to_string();
+        if let Some(n) = &change.display_name {
+            exec(&self.conn, "UPDATE users SET display_name = ? WHERE id = ?", params![n, id])?;
         }
-        if let Some(a) = avatar {
-            exec(&self.conn, "UPDATE users SET avatar_url = ? WHERE id = ?", params![a, user.to_string()])?;
+        if let Some(a) = &change.avatar_url {
+            exec(&self.conn, "UPDATE users SET avatar_url = ? WHERE id = ?", params![a, id])?;
+        }
+        if let Some(a) = &change.about {
+            exec(&self.conn, "UPDATE users SET about = ? WHERE id = ?", params![a, id])?;
+        }
+        if let Some(cs) = &change.custom_status {
+            exec(
+                &self.conn,
+                "UPDATE users SET custom_status = ?, custom_status_expires_at = ? WHERE id = ?",
+                params![
+                    cs.as_ref().map(|c| &c.text),
+                    cs.as_ref().and_then(|c| c.expires_at).map(Timestamp::as_millis),
+                    id
+                ],
+            )?;
         }
         Ok(())
+    }
+    fn set_status(&mut self, user: UserId, status: StatusChoice) -> StoreResult<()> {
+        exec(&self.conn, "UPDATE users SET status = ? WHERE id = ?", params![status.as_str(), user.to_string()])
+            .map(drop)
     }
     fn set_plan(&mut self, user: UserId, plan: Plan) -> StoreResult<bool> {
         Ok(exec(&self.conn, "UPDATE users SET plan = ? WHERE id = ?", params![plan.as_str(), user.to_string()])? > 0)
@@ -917,7 +944,8 @@ impl Store for ReadConn {
         rollback() -> ();
         insert_account(a: &NewAccount) -> ();
         set_admin(user: UserId, is_admin: bool) -> ();
-        update_profile(user: UserId, name: Option<&str>, avatar: Option<Option<&str>>) -> ();
+        update_profile(user: UserId, change: &ProfileChange) -> ();
+        set_status(user: UserId, status: StatusChoice) -> ();
         set_plan(user: UserId, plan: Plan) -> bool;
         insert_media(id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp) -> ();
         insert_server(s: &Server) -> ();
