@@ -23,10 +23,11 @@
 use std::{fmt, sync::Arc};
 
 use pq_protocol::{
-    ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId,
+    ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
+    gateway::SetStatus,
     models::{
         AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, EditMessage, Invite, InvitePreview, MarkRead,
-        Me, Member, MessagePage, ReadState, SendAck, SendMessage, ServerState, UpdateProfile,
+        Me, Member, MessagePage, Profile, ReadState, SendAck, SendMessage, ServerState, StatusChoice, UpdateProfile,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -426,7 +427,24 @@ impl Api {
         self.get("api/users/@me").await
     }
 
-    /// `PATCH /api/users/@me`: change your display name or picture.
+    /// `PUT /api/users/@me/status`: choose your status.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn set_status(&self, status: StatusChoice) -> Result<(), ApiError> {
+        self.put("api/users/@me/status", &SetStatus { status }).await
+    }
+
+    /// `GET /api/users/{id}/profile`: someone's card (about, mutual servers).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (404 for someone you share no server with).
+    pub async fn profile(&self, user: UserId) -> Result<Profile, ApiError> {
+        self.get(&format!("api/users/{user}/profile")).await
+    }
+
+    /// `PATCH /api/users/@me`: change your display name, picture, about text
+    /// or custom status.
     ///
     /// # Errors
     /// See [`ApiError`] (422 for a name the server refuses).

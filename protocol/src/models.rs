@@ -107,6 +107,19 @@ impl Role {
     }
 }
 
+impl Me {
+    /// Myself as others see me.
+    #[must_use]
+    pub fn user(&self) -> User {
+        User {
+            id: self.id,
+            display_name: self.display_name.clone(),
+            avatar_url: self.avatar_url.clone(),
+            custom_status: self.custom_status.clone(),
+        }
+    }
+}
+
 impl StatusChoice {
     /// Stable lowercase name.
     #[must_use]

@@ -169,6 +169,41 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     });
     assert!(created.starts_with("pq://invite/"), "{created}");
 
+    // A status for an hour and an about text: the owner's app sees them.
+    let status = run({
+        let mut c = pq(&server.url, data.path());
+        c.args(["status", "dnd", "--text", "시험 공부 중", "--for", "1h"]);
+        c
+    });
+    assert!(status.starts_with("do not disturb · 시험 공부 중 (until "), "{status}");
+    let profile = run({
+        let mut c = pq(&server.url, data.path());
+        c.args(["profile", "--about", "A bot that reads"]);
+        c
+    });
+    assert!(profile.contains("A bot that reads"), "{profile}");
+    let bot = state.server.id;
+    let bot = owner.client.members(bot).unwrap().into_iter().find(|m| m.user.display_name == "Cli User").unwrap().user.id;
+    let card = owner.client.profile(bot).await.unwrap();
+    assert_eq!(card.about.as_deref(), Some("A bot that reads"));
+    assert_eq!(card.user.custom_status.map(|c| c.text).as_deref(), Some("시험 공부 중"));
+    let now = run({
+        let mut c = pq(&server.url, data.path());
+        c.args(["--json", "status"]);
+        c
+    });
+    let now: serde_json::Value = serde_json::from_str(now.trim()).unwrap();
+    assert_eq!((now["status"].as_str(), now["custom_status"]["text"].as_str()), (Some("dnd"), Some("시험 공부 중")));
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(["status", "online", "--clear"]);
+            c
+        })
+        .trim()
+            == "online"
+    );
+
     assert!(
         run({
             let mut c = pq(&server.url, data.path());

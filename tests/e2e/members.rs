@@ -130,3 +130,69 @@ async fn a_new_name_and_picture_reach_the_others_at_once() {
     })
     .await;
 }
+
+/// Alice chooses "do not disturb" with a custom status for an hour and
+/// writes about herself; Bob's app shows her busy with that line under her
+/// name and her card shows the about text and their server; then she turns
+/// invisible and Bob sees her offline while she is still connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_a_custom_status_and_an_about_text_reach_the_others() {
+    use pq_core::protocol::{
+        Timestamp,
+        models::{CustomStatus, Presence, StatusChoice},
+    };
+    let server = TestServer::start().await;
+    let (people, _) = crate::common::voice_room(&server.url, &["Alice", "Bob"]).await;
+    let (alice, bob) = (&people[0], &people[1]);
+    let me = alice.client.me().unwrap().id;
+    let sid = alice.client.servers().unwrap()[0].server.id;
+    let mut mine = alice.client.subscribe();
+
+    alice.client.set_status(StatusChoice::Dnd).await.unwrap();
+    assert_eq!(alice.client.status(), StatusChoice::Dnd);
+    crate::common::wait_for(10, "Bob to see her busy", || bob.client.presence(me) == Presence::Dnd).await;
+    let told = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(Event::StatusChanged { status: StatusChoice::Dnd }) = mine.recv().await {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(told.is_ok(), "her app was told of her status");
+
+    let until = Timestamp::now().plus_millis(3_600_000);
+    let with = alice
+        .client
+        .set_custom_status(Some(CustomStatus { text: "  시험 공부 중 ".into(), expires_at: Some(until) }))
+        .await
+        .unwrap();
+    assert_eq!(with.custom_status.as_ref().map(|c| c.text.as_str()), Some("시험 공부 중"));
+    alice.client.set_about("기타 치는 대학생\nSeoul").await.unwrap();
+    crate::common::wait_for(10, "Bob to see her custom status", || {
+        bob.client.user(me).ok().flatten().and_then(|u| u.custom_status).is_some_and(|c| c.text == "시험 공부 중")
+    })
+    .await;
+    crate::common::wait_for(10, "her custom status in Bob's member list", || {
+        bob.client.members(sid).unwrap().iter().any(|m| {
+            m.user.id == me && m.user.custom_status.as_ref().and_then(|c| c.expires_at) == Some(until)
+        })
+    })
+    .await;
+    let card = bob.client.profile(me).await.unwrap();
+    assert_eq!(card.about.as_deref(), Some("기타 치는 대학생\nSeoul"));
+    assert_eq!(card.mutual_servers, vec![sid]);
+    // Too long: refused with the reason, nothing changed.
+    let err = alice.client.set_about(&"a".repeat(191)).await.expect_err("too long");
+    assert!(err.to_string().contains("190"), "{err}");
+    assert_eq!(alice.client.me().unwrap().about.as_deref(), Some("기타 치는 대학생\nSeoul"));
+
+    alice.client.set_status(StatusChoice::Invisible).await.unwrap();
+    crate::common::wait_for(10, "Bob to see her offline", || bob.client.presence(me) == Presence::Offline).await;
+    assert_eq!(*alice.client.connection().borrow(), pq_core::ConnectionState::Online, "while she is still connected");
+    alice.client.set_custom_status(None).await.unwrap();
+    crate::common::wait_for(10, "Bob to see her custom status gone", || {
+        bob.client.user(me).ok().flatten().is_some_and(|u| u.custom_status.is_none())
+    })
+    .await;
+}

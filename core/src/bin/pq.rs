@@ -25,8 +25,8 @@ use pq_core::{
     Client, ClientConfig, ConnectionState, Event,
     auth::{AuthError, AuthOptions, KeychainBackend, LoopbackConfig},
     protocol::{
-        InviteCode,
-        models::{ChannelKind, CreateInvite, Message},
+        InviteCode, Timestamp,
+        models::{ChannelKind, CreateInvite, CustomStatus, Message, StatusChoice},
     },
     store::{CachedChannel, CachedServer},
 };
@@ -110,11 +110,14 @@ enum Command {
     /// Invites.
     #[command(subcommand)]
     Invite(InviteCommand),
-    /// Your profile: print it, or change your name or picture.
+    /// Your profile: print it, or change your name, picture or about text.
     Profile {
         /// A new display name.
         #[arg(long)]
         name: Option<String>,
+        /// A new "about me" (up to 190 characters; "" removes it).
+        #[arg(long)]
+        about: Option<String>,
         /// A picture to upload (PNG, JPEG, GIF or WebP, at most 2 MiB).
         #[arg(long, value_name = "FILE", conflicts_with = "remove_avatar")]
         avatar: Option<std::path::PathBuf>,
@@ -122,6 +125,60 @@ enum Command {
         #[arg(long)]
         remove_avatar: bool,
     },
+    /// Your status: print it, or choose it (online, idle, dnd, invisible)
+    /// and set or clear a custom status.
+    Status {
+        /// online, idle, dnd (do not disturb: no notifications) or invisible
+        /// (shown offline to others).
+        #[arg(value_parser = parse_status)]
+        status: Option<StatusChoice>,
+        /// A custom status text shown under your name (up to 128 characters).
+        #[arg(long, conflicts_with = "clear")]
+        text: Option<String>,
+        /// How long the custom status stays: 30m, 1h, 4h, 1d… (default: until changed).
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration, requires = "text")]
+        for_: Option<Duration>,
+        /// Remove the custom status.
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+/// `online`, `idle`, `dnd`, `invisible` (and the protocol's `auto`, `away`).
+fn parse_status(s: &str) -> Result<StatusChoice, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "online" | "auto" => Ok(StatusChoice::Auto),
+        "idle" | "away" => Ok(StatusChoice::Away),
+        "dnd" | "busy" => Ok(StatusChoice::Dnd),
+        "invisible" | "offline" => Ok(StatusChoice::Invisible),
+        _ => Err("expected online, idle, dnd or invisible".into()),
+    }
+}
+
+/// `90s`, `30m`, `4h`, `1d`: a number and a unit.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().map_err(|_| format!("{s}: expected a number and a unit, as 30m or 4h"))?;
+    let secs = match unit.trim() {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(format!("{s}: the unit is s, m, h or d")),
+    };
+    n.checked_mul(secs).filter(|&t| t > 0).map(Duration::from_secs).ok_or_else(|| format!("{s}: out of range"))
+}
+
+/// How the CLI names a status.
+fn status_name(s: StatusChoice) -> &'static str {
+    match s {
+        StatusChoice::Auto => "online",
+        StatusChoice::Away => "idle",
+        StatusChoice::Dnd => "do not disturb",
+        StatusChoice::Invisible => "invisible",
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -214,10 +271,13 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 format!("Signed in as {} ({}).", me.display_name, me.email.as_deref().unwrap_or("no email"))
             });
         }
-        Command::Profile { name, avatar, remove_avatar } => {
+        Command::Profile { name, about, avatar, remove_avatar } => {
             let mut me = client.me().ok_or_else(|| anyhow::anyhow!("not signed in: run `pq login`"))?;
             if let Some(name) = name {
                 me = client.set_display_name(name).await?;
+            }
+            if let Some(about) = about {
+                me = client.set_about(about).await?;
             }
             if let Some(path) = avatar {
                 let image = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -232,7 +292,33 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                     me.display_name,
                     me.email.as_deref().unwrap_or("no email"),
                     me.avatar_url.as_deref().map(|a| format!(", picture {a}")).unwrap_or_default()
-                )
+                ) + &me.about.as_deref().map(|a| format!("\n{a}")).unwrap_or_default()
+            });
+        }
+        Command::Status { status, text, for_, clear } => {
+            let mut me = client.me().ok_or_else(|| anyhow::anyhow!("not signed in: run `pq login`"))?;
+            if let Some(status) = status {
+                client.set_status(*status).await?;
+            } else {
+                settle(client, cli.wait).await;
+            }
+            if let Some(text) = text {
+                let expires_at = for_.map(|d| Timestamp::now().plus_millis(d.as_millis() as i64));
+                me = client.set_custom_status(Some(CustomStatus { text: text.clone(), expires_at })).await?;
+            } else if *clear {
+                me = client.set_custom_status(None).await?;
+            }
+            let status = client.status();
+            let custom = me.custom_status.filter(|c| c.is_live(Timestamp::now()));
+            out(cli, &serde_json::json!({"status": status, "custom_status": custom}), || {
+                let mut line = status_name(status).to_owned();
+                if let Some(c) = &custom {
+                    line += &format!(" · {}", c.text);
+                    if let Some(t) = c.expires_at {
+                        line += &format!(" (until {t})");
+                    }
+                }
+                line
             });
         }
         Command::Logout => {

@@ -40,7 +40,8 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        CreateInvite, Invite, InvitePreview, Me, Member, Message, Presence, ServerState, Toast, UpdateProfile, User,
+        CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member, Message, Presence, Profile, ServerState,
+        StatusChoice, Toast, UpdateProfile, User,
     },
     voice::VoiceState,
 };
@@ -217,6 +218,11 @@ pub enum Event {
         /// Who.
         user: User,
     },
+    /// I chose another status (here or on another device).
+    StatusChanged {
+        /// The status now.
+        status: StatusChoice,
+    },
     /// My plan changed (a payment, or an administrator): new limits apply.
     PlanChanged {
         /// The plan now.
@@ -305,6 +311,8 @@ pub(crate) struct Shared {
     /// the engine caches and indexes).
     pub(crate) reader: Mutex<Option<Store>>,
     pub(crate) me: Mutex<Option<Me>>,
+    /// The status I chose (as of the last `ready` and the events since).
+    pub(crate) status: Mutex<StatusChoice>,
     pub(crate) presence: Mutex<HashMap<UserId, Presence>>,
     /// Who is in the voice rooms of each server (as of the last `ready`
     /// and the events since).
@@ -352,6 +360,44 @@ impl Shared {
 
     pub(crate) fn me(&self) -> Option<Me> {
         self.me.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Someone's profile as it is now (from the gateway, or my own from a
+    /// REST answer): cached, my account follows when it is mine, and the UI
+    /// hears of it.
+    pub(crate) fn remember_user(&self, user: User) -> Result<()> {
+        let mine = {
+            let mut me = self.me.lock().unwrap_or_else(PoisonError::into_inner);
+            me.as_mut().filter(|m| m.id == user.id).map(|m| {
+                m.display_name.clone_from(&user.display_name);
+                m.avatar_url.clone_from(&user.avatar_url);
+                m.custom_status.clone_from(&user.custom_status);
+                m.clone()
+            })
+        };
+        {
+            let mut store = self.store()?;
+            if let Some(m) = mine {
+                store.set_meta("me", &m)?;
+            }
+            store.upsert_users(std::slice::from_ref(&user))?;
+        }
+        self.emit(Event::UserUpdated { user });
+        Ok(())
+    }
+
+    /// The status I chose, kept and announced.
+    pub(crate) fn set_status(&self, status: StatusChoice) {
+        let changed = {
+            let mut s = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *s, status) != status
+        };
+        if let Ok(store) = self.store() {
+            let _ = store.set_meta("status", &status);
+        }
+        if changed {
+            self.emit(Event::StatusChanged { status });
+        }
     }
 
     /// [`Event::Message`] for `message`, saying whether it mentions me.
@@ -429,6 +475,7 @@ impl Client {
             store: Mutex::new(None),
             reader: Mutex::new(None),
             me: Mutex::new(None),
+            status: Mutex::new(StatusChoice::Auto),
             presence: Mutex::new(HashMap::new()),
             voice: Mutex::new(HashMap::new()),
             members_fetched: Mutex::new(HashMap::new()),
@@ -705,10 +752,26 @@ impl Client {
     /// # Errors
     /// [`Error::Api`] (422 with the reason; offline).
     pub async fn set_display_name(&self, name: &str) -> Result<Me> {
-        let changes = UpdateProfile { display_name: Some(name.to_owned()), avatar_url: None };
-        let me = self.shared.api.update_profile(&changes).await?;
-        self.apply_me(&me)?;
-        Ok(me)
+        self.change_profile(UpdateProfile { display_name: Some(name.to_owned()), ..UpdateProfile::default() }).await
+    }
+
+    /// Changes my "about me" (up to 190 characters, line breaks kept; empty
+    /// removes it).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (422 with the reason; offline).
+    pub async fn set_about(&self, about: &str) -> Result<Me> {
+        self.change_profile(UpdateProfile { about: Some(about.to_owned()), ..UpdateProfile::default() }).await
+    }
+
+    /// Sets my custom status (up to 128 characters, until `expires_at` or
+    /// until changed), or removes it (`None`).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (422 with the reason; offline).
+    pub async fn set_custom_status(&self, status: Option<CustomStatus>) -> Result<Me> {
+        let status = status.unwrap_or(CustomStatus { text: String::new(), expires_at: None });
+        self.change_profile(UpdateProfile { custom_status: Some(status), ..UpdateProfile::default() }).await
     }
 
     /// Uploads my picture: PNG, JPEG, GIF or WebP bytes, at most 2 MiB
@@ -727,7 +790,10 @@ impl Client {
     /// # Errors
     /// [`Error::Api`] (offline).
     pub async fn remove_avatar(&self) -> Result<Me> {
-        let changes = UpdateProfile { display_name: None, avatar_url: Some(String::new()) };
+        self.change_profile(UpdateProfile { avatar_url: Some(String::new()), ..UpdateProfile::default() }).await
+    }
+
+    async fn change_profile(&self, changes: UpdateProfile) -> Result<Me> {
         let me = self.shared.api.update_profile(&changes).await?;
         self.apply_me(&me)?;
         Ok(me)
@@ -737,14 +803,38 @@ impl Client {
     /// a profile change (others hear of it through the gateway).
     fn apply_me(&self, me: &Me) -> Result<()> {
         *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(me.clone());
-        let user = User { id: me.id, display_name: me.display_name.clone(), avatar_url: me.avatar_url.clone() };
-        {
-            let mut store = self.shared.store()?;
-            store.set_meta("me", me)?;
-            store.upsert_users(std::slice::from_ref(&user))?;
-        }
-        self.shared.emit(Event::UserUpdated { user });
+        self.shared.store()?.set_meta("me", me)?;
+        self.shared.remember_user(me.user())
+    }
+
+    /// Chooses my status: online (`auto`), idle (`away`), do not disturb
+    /// (no notifications) or invisible (offline to others), on every device.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (offline).
+    pub async fn set_status(&self, status: StatusChoice) -> Result<()> {
+        self.shared.api.set_status(status).await?;
+        self.shared.set_status(status);
         Ok(())
+    }
+
+    /// The status I chose, as last known.
+    #[must_use]
+    pub fn status(&self) -> StatusChoice {
+        *self.shared.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What someone's card shows beyond the cache: their about text and the
+    /// servers we share (their profile is cached on the way).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404 for someone I share no server with; offline).
+    pub async fn profile(&self, user: UserId) -> Result<Profile> {
+        let profile = self.shared.api.profile(user).await?;
+        if self.shared.reader()?.user(user)?.as_ref() != Some(&profile.user) {
+            self.shared.remember_user(profile.user.clone())?;
+        }
+        Ok(profile)
     }
 
     /// A person's name and avatar, from the cache.
@@ -1079,6 +1169,7 @@ fn open_cache(shared: &Shared, account: &Account) -> Result<()> {
     let reader = Store::open(&path)?;
     let me: Option<Me> = store.meta("me")?;
     *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = me;
+    *shared.status.lock().unwrap_or_else(PoisonError::into_inner) = store.meta("status")?.unwrap_or(StatusChoice::Auto);
     *shared.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
     *shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(reader);
     Ok(())

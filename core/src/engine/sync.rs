@@ -469,6 +469,7 @@ impl<'a> Connection<'a> {
             store.retain_servers(&keep)?;
         }
         *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(ready.me.clone());
+        shared.set_status(ready.status);
         {
             let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
             p.clear();
@@ -712,22 +713,8 @@ impl<'a> Connection<'a> {
                 shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(user_id, presence);
                 shared.emit(Event::Presence { user_id, presence });
             }
-            Wire::UserUpdated { user } => {
-                // Mine, changed on another device: my account follows.
-                let mine = {
-                    let mut me = shared.me.lock().unwrap_or_else(PoisonError::into_inner);
-                    me.as_mut().filter(|m| m.id == user.id).map(|m| {
-                        m.display_name.clone_from(&user.display_name);
-                        m.avatar_url.clone_from(&user.avatar_url);
-                        m.clone()
-                    })
-                };
-                if let Some(m) = mine {
-                    shared.store()?.set_meta("me", &m)?;
-                }
-                shared.store()?.upsert_users(std::slice::from_ref(&user))?;
-                shared.emit(Event::UserUpdated { user });
-            }
+            Wire::UserUpdated { user } => shared.remember_user(user)?,
+            Wire::StatusChanged { status } => shared.set_status(status),
             Wire::ServerJoined { state } => {
                 {
                     let mut store = shared.store()?;

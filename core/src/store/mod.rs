@@ -37,7 +37,10 @@ pub use outbox::{OutboxEntry, OutboxState};
 pub use state::{CachedChannel, CachedServer};
 
 /// The migrations, in order. Never edit a released one; add the next.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/001_init.sql")),
+    M::up(include_str!("../../migrations/002_custom_status.sql")),
+];
 
 /// Why the cache cannot be opened.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use pq_protocol::{
     ChannelId, ServerId, Timestamp, UserId,
-    models::{Channel, ChannelKind, Member, Presence, Role, Server, ServerState, User},
+    models::{Channel, ChannelKind, CustomStatus, Member, Presence, Role, Server, ServerState, User},
 };
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -360,11 +360,20 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO users (id, display_name, avatar_url) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, avatar_url = excluded.avatar_url",
+                "INSERT INTO users (id, display_name, avatar_url, custom_status, custom_status_expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, avatar_url = excluded.avatar_url,
+                     custom_status = excluded.custom_status, custom_status_expires_at = excluded.custom_status_expires_at",
             )?;
             for u in users {
-                stmt.execute(params![u.id.to_string(), u.display_name, u.avatar_url])?;
+                let status = u.custom_status.as_ref();
+                stmt.execute(params![
+                    u.id.to_string(),
+                    u.display_name,
+                    u.avatar_url,
+                    status.map(|c| &c.text),
+                    status.and_then(|c| c.expires_at).map(Timestamp::as_millis),
+                ])?;
             }
         }
         tx.commit()?;
@@ -376,9 +385,18 @@ impl Store {
     /// # Errors
     /// SQLite failure.
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
-        let mut stmt = self.conn.prepare_cached("SELECT display_name, avatar_url FROM users WHERE id = ?1")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT display_name, avatar_url, custom_status, custom_status_expires_at FROM users WHERE id = ?1",
+        )?;
         Ok(stmt
-            .query_row([id.to_string()], |r| Ok(User { id, display_name: r.get(0)?, avatar_url: r.get(1)? }))
+            .query_row([id.to_string()], |r| {
+                Ok(User {
+                    id,
+                    display_name: r.get(0)?,
+                    avatar_url: r.get(1)?,
+                    custom_status: custom_status(r.get(2)?, r.get(3)?),
+                })
+            })
             .optional()?)
     }
 
@@ -466,7 +484,8 @@ impl Store {
     /// SQLite failure.
     pub fn members(&self, server: ServerId) -> Result<Vec<Member>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT m.user_id, COALESCE(u.display_name, ''), u.avatar_url, m.role, m.joined_at
+            "SELECT m.user_id, COALESCE(u.display_name, ''), u.avatar_url, m.role, m.joined_at,
+                    u.custom_status, u.custom_status_expires_at
              FROM members m LEFT JOIN users u ON u.id = m.user_id WHERE m.server_id = ?1 ORDER BY m.joined_at",
         )?;
         let rows = stmt.query_map([server.to_string()], |r| {
@@ -476,13 +495,14 @@ impl Store {
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, i64>(4)?,
+                custom_status(r.get(5)?, r.get(6)?),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, display_name, avatar_url, role, joined) = row?;
+            let (id, display_name, avatar_url, role, joined, custom_status) = row?;
             out.push(Member {
-                user: User { id: parse_id(&id)?, display_name, avatar_url },
+                user: User { id: parse_id(&id)?, display_name, avatar_url, custom_status },
                 role: Role::from_name(&role).unwrap_or(Role::Member),
                 presence: Presence::Offline,
                 joined_at: Timestamp::from_millis(joined),
@@ -520,4 +540,9 @@ fn delete_channel(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<()>
     conn.execute("DELETE FROM messages WHERE channel_id = ?1", [id])?;
     conn.execute("DELETE FROM channels WHERE id = ?1", [id])?;
     Ok(())
+}
+
+/// A cached custom status from its two columns.
+fn custom_status(text: Option<String>, expires_at: Option<i64>) -> Option<CustomStatus> {
+    text.map(|text| CustomStatus { text, expires_at: expires_at.map(Timestamp::from_millis) })
 }
