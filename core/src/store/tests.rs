@@ -239,7 +239,7 @@ fn reopening_a_file_keeps_everything_and_a_newer_schema_is_refused() {
         s.conn.pragma_update(None, "user_version", 99).unwrap();
     }
     match Store::open(&path) {
-        Err(OpenStoreError::TooNew { found: 99, supported: 1, .. }) => {}
+        Err(OpenStoreError::TooNew { found: 99, supported: 2, .. }) => {}
         other => panic!("expected TooNew, got {other:?}"),
     }
     // Rebuilding keeps the outbox and moves the old file aside.
