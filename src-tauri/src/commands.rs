@@ -9,7 +9,10 @@ use pq_core::{
     ConnectionState, Timeline,
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
-        models::{Channel, ChannelKind, CreateChannel, CreateInvite, Invite, InvitePreview, Me, Member, ServerState},
+        models::{
+            Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member, Profile,
+            ServerState, StatusChoice,
+        },
         voice::VoiceState,
     },
     store::{CachedChannel, CachedServer, OutboxEntry, SearchHit},
@@ -32,6 +35,8 @@ pub struct AppInfo {
     pub protocol: u16,
     /// The signed-in account, as cached (works offline).
     pub me: Option<Me>,
+    /// The status I chose (online, idle, do not disturb, invisible).
+    pub status: StatusChoice,
     /// The longest message my plan allows, in characters (the server is
     /// the judge; the composer shows a counter).
     pub message_limit: u32,
@@ -286,6 +291,18 @@ commands! {
 
     /// Removes my picture.
     fn remove_avatar(d) -> Me { Ok(d.client()?.remove_avatar().await?) }
+
+    /// Changes my "about me" (empty removes it).
+    fn set_about(d, about: String) -> Me { Ok(d.client()?.set_about(&about).await?) }
+
+    /// Sets (or, with null, removes) my custom status.
+    fn set_custom_status(d, status: Option<CustomStatus>) -> Me { Ok(d.client()?.set_custom_status(status).await?) }
+
+    /// Chooses my status: online (`auto`), idle (`away`), do not disturb, invisible.
+    fn set_status(d, status: StatusChoice) -> () { Ok(d.client()?.set_status(status).await?) }
+
+    /// Someone's card: their about text and the servers we share.
+    fn profile(d, user_id: UserId) -> Profile { Ok(d.client()?.profile(user_id).await?) }
 
     /// Creates a server.
     fn create_server(d, name: String) -> ServerState { Ok(d.client()?.create_server(&name).await?) }

@@ -130,6 +130,7 @@ impl Desktop {
             message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars()
                 as u32,
             me,
+            status: client.as_ref().map_or(pq_core::protocol::models::StatusChoice::Auto, Client::status),
             connection: client.as_ref().map_or(ConnectionState::SignedOut, |c| c.connection().borrow().clone()),
             startup_error: lock(&self.startup_error).clone(),
             settings: lock(&self.settings).clone(),
@@ -213,7 +214,9 @@ impl Desktop {
                 let focused = self.app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
                 let on_screen = focused && *lock(&self.active_channel) == Some(message.channel_id);
                 let Some(channel) = client.channel(message.channel_id).ok().flatten() else { return };
-                if mine || on_screen || channel.muted || !settings.notifications {
+                // Do not disturb silences every notification (the tray still counts).
+                let busy = client.status() == pq_core::protocol::models::StatusChoice::Dnd;
+                if mine || on_screen || channel.muted || busy || !settings.notifications {
                     return;
                 }
                 let author =

@@ -1,6 +1,6 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AppInfo, CachedChannel, CachedServer, Member, Message, OutboxEntry, Timeline, VoiceState } from "./bindings";
+import type { AppInfo, CachedChannel, CachedServer, Member, Message, OutboxEntry, Profile, Timeline, VoiceState } from "./bindings";
 
 // The bridge is the only way the UI reaches the shell: stand in for it.
 const bridge = vi.hoisted(() => ({
@@ -40,6 +40,10 @@ const bridge = vi.hoisted(() => ({
   updateProfile: vi.fn(async () => ({})),
   setAvatar: vi.fn(async () => ({})),
   removeAvatar: vi.fn(async () => ({})),
+  setAbout: vi.fn(async () => ({})),
+  setCustomStatus: vi.fn(async () => ({})),
+  setStatus: vi.fn(async () => null),
+  profile: vi.fn(async (): Promise<Profile> => { throw { code: "offline", message: "offline" }; }),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -65,7 +69,10 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
     version: "0.1.0",
     commit: "abc1234def",
     protocol: 1,
-    me: signedIn ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", plan: "free", is_admin: false } : null,
+    me: signedIn
+      ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", plan: "free", is_admin: false, about: null, custom_status: null }
+      : null,
+    status: "auto",
     message_limit: 150,
     connection: { state: "online" },
     startup_error: null,
@@ -584,7 +591,110 @@ describe("main screen", () => {
     fireEvent.click(document.getElementById("open-settings")!);
     expect(screen.getByText("표시 이름")).toBeTruthy();
     expect(screen.getByText("사진 바꾸기")).toBeTruthy();
-    expect(screen.getByText("저장")).toBeTruthy();
+    expect(screen.getAllByText("저장").length).toBe(2);
+    expect(screen.getByText("내 소개")).toBeTruthy();
+  });
+
+  it("chooses my status and a custom status from my name", async () => {
+    signedIn();
+    await start();
+    const button = document.getElementById("status-button")!;
+    expect(button.querySelector(".dot")!.className).toContain("online");
+    expect(button.textContent).toContain("Online");
+    fireEvent.click(button);
+    expect(document.querySelector(".status-menu")).toBeTruthy();
+    expect(document.getElementById("status-auto")!.getAttribute("aria-checked")).toBe("true");
+    const busy = info(true);
+    busy.status = "dnd";
+    bridge.appInfo.mockResolvedValue(busy);
+    await act(async () => {
+      fireEvent.click(document.getElementById("status-dnd")!);
+    });
+    expect(bridge.setStatus).toHaveBeenCalledWith("dnd");
+    expect(document.querySelector(".status-menu")).toBeNull();
+    expect(button.querySelector(".dot")!.className).toContain("dnd");
+    expect(button.textContent).toContain("Do not disturb");
+
+    // A custom status for 30 minutes.
+    fireEvent.click(button);
+    fireEvent.click(document.getElementById("custom-status-set")!);
+    fireEvent.change(document.getElementById("custom-status-text")!, { target: { value: "  In a meeting " } });
+    fireEvent.change(document.getElementById("custom-status-duration")!, { target: { value: "30" } });
+    const until = new Date(Date.now() + 30 * 60_000).toISOString();
+    const meeting = info(true);
+    meeting.status = "dnd";
+    meeting.me!.custom_status = { text: "In a meeting", expires_at: until };
+    bridge.appInfo.mockResolvedValue(meeting);
+    const before = Date.now();
+    await act(async () => {
+      fireEvent.click(document.getElementById("custom-status-save")!);
+    });
+    const [sent] = bridge.setCustomStatus.mock.calls[0] as unknown as [{ text: string; expires_at: string }];
+    expect(sent.text).toBe("In a meeting");
+    const expires = Date.parse(sent.expires_at);
+    expect(expires - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
+    expect(expires - before).toBeLessThanOrEqual(30 * 60_000 + 1000);
+    expect(document.getElementById("custom-status-text")).toBeNull();
+    expect(button.querySelector(".custom-status")!.textContent).toBe("In a meeting");
+    // Cleared from the menu.
+    bridge.appInfo.mockResolvedValue(busy);
+    fireEvent.click(button);
+    await act(async () => {
+      fireEvent.click(document.getElementById("custom-status-clear")!);
+    });
+    expect(bridge.setCustomStatus).toHaveBeenLastCalledWith(null);
+    expect(button.querySelector(".custom-status")).toBeNull();
+    // Chosen on another device: the app follows.
+    bridge.appInfo.mockResolvedValue(info(true));
+    await act(async () => onEvent({ kind: "core", data: { type: "status_changed", status: "auto" } }));
+    expect(button.querySelector(".dot")!.className).toContain("online");
+  });
+
+  it("shows others' custom statuses until they expire, do not disturb, and the card's about and mutual servers", async () => {
+    signedIn();
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const past = new Date(Date.now() - 60_000).toISOString();
+    bridge.members.mockResolvedValue([
+      members[0],
+      { ...members[1], user: { ...members[1].user, custom_status: { text: "시험 공부 중", expires_at: soon } } },
+      { user: { id: "01900000-0000-7000-8000-000000000003", display_name: "Carol", avatar_url: null, custom_status: { text: "stale", expires_at: past } }, role: "member", presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
+    ]);
+    bridge.profile.mockResolvedValue({ user: members[1].user, about: "Guitar\nSeoul", mutual_servers: [SERVER] });
+    await start();
+    expect(document.querySelector("[data-member='Bob'] .custom-status")!.textContent).toBe("시험 공부 중");
+    expect(document.querySelector("[data-member='Carol'] .custom-status")).toBeNull();
+    await act(async () => onEvent({ kind: "core", data: { type: "presence", user_id: BOB, presence: "dnd" } }));
+    expect(document.querySelector("[data-member='Bob'] .dot")!.className).toContain("dnd");
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    });
+    const card = document.getElementById("profile-card")!;
+    expect(bridge.profile).toHaveBeenCalledWith(BOB);
+    expect(card.querySelector(".profile-presence")!.textContent).toBe("Do not disturb");
+    expect(card.querySelector(".profile-status")!.textContent).toBe("시험 공부 중");
+    expect(card.querySelector(".profile-about p")!.textContent).toBe("Guitar\nSeoul");
+    expect(card.querySelector(".profile-mutual h4")!.textContent).toBe("Mutual servers — 1");
+    expect(card.querySelector(".profile-mutual .mutual-name")!.textContent).toBe("Study group");
+  });
+
+  it("edits my about text in Settings", async () => {
+    signedIn();
+    await start();
+    fireEvent.click(document.getElementById("open-settings")!);
+    const about = document.getElementById("about-me") as HTMLTextAreaElement;
+    const save = document.getElementById("save-about") as HTMLButtonElement;
+    expect(save.disabled).toBe(true);
+    fireEvent.change(about, { target: { value: "a".repeat(191) } });
+    expect(save.disabled).toBe(true);
+    const written = info(true);
+    written.me!.about = "Guitar and tea";
+    bridge.appInfo.mockResolvedValue(written);
+    fireEvent.change(about, { target: { value: "Guitar and tea" } });
+    await act(async () => {
+      fireEvent.click(save);
+    });
+    expect(bridge.setAbout).toHaveBeenCalledWith("Guitar and tea");
+    expect(document.getElementById("about-saved")).toBeTruthy();
   });
 
   it("leaves acceleration to the webview where pq cannot choose it", async () => {

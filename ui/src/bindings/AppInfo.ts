@@ -3,6 +3,7 @@
 import type { ConnectionState } from "./ConnectionState";
 import type { Me } from "./Me";
 import type { Settings } from "./Settings";
+import type { StatusChoice } from "./StatusChoice";
 
 /**
  * What the UI needs to draw its first frame.
@@ -28,6 +29,10 @@ protocol: number,
  * The signed-in account, as cached (works offline).
  */
 me: Me | null, 
+/**
+ * The status I chose (online, idle, do not disturb, invisible).
+ */
+status: StatusChoice, 
 /**
  * The longest message my plan allows, in characters (the server is
  * the judge; the composer shows a counter).

@@ -9,6 +9,7 @@ import type { OutboxEntry } from "./OutboxEntry";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { ServerId } from "./ServerId";
+import type { StatusChoice } from "./StatusChoice";
 import type { Toast } from "./Toast";
 import type { User } from "./User";
 import type { UserId } from "./UserId";
@@ -107,7 +108,11 @@ server_id: ServerId,
 /**
  * Who.
  */
-user: User, } | { "type": "plan_changed", 
+user: User, } | { "type": "status_changed", 
+/**
+ * The status now.
+ */
+status: StatusChoice, } | { "type": "plan_changed", 
 /**
  * The plan now.
  */

@@ -11,6 +11,7 @@ import type { Role } from "./Role";
 import type { Server } from "./Server";
 import type { ServerId } from "./ServerId";
 import type { ServerState } from "./ServerState";
+import type { StatusChoice } from "./StatusChoice";
 import type { Timestamp } from "./Timestamp";
 import type { Toast } from "./Toast";
 import type { User } from "./User";
@@ -217,7 +218,11 @@ toast: Toast, } | { "type": "plan_changed",
 /**
  * The plan now.
  */
-plan: Plan, } | { "type": "voice_state_updated", 
+plan: Plan, } | { "type": "status_changed", 
+/**
+ * The status now.
+ */
+status: StatusChoice, } | { "type": "voice_state_updated", 
 /**
  * Their state.
  */

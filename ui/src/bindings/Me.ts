@@ -1,5 +1,6 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { CustomStatus } from "./CustomStatus";
 import type { Plan } from "./Plan";
 import type { UserId } from "./UserId";
 
@@ -30,4 +31,12 @@ plan: Plan,
 /**
  * Whether this account is a pq administrator (group `admin`).
  */
-is_admin: boolean, };
+is_admin: boolean, 
+/**
+ * Their "about me".
+ */
+about: string | null, 
+/**
+ * Their custom status (see [`User::custom_status`]).
+ */
+custom_status: CustomStatus | null, };

@@ -4,4 +4,4 @@
  * Whether someone is around, derived by the server from their live
  * connections.
  */
-export type Presence = "online" | "away" | "offline";
+export type Presence = "online" | "away" | "dnd" | "offline";

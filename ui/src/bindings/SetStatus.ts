@@ -3,10 +3,10 @@
 import type { StatusChoice } from "./StatusChoice";
 
 /**
- * `set_status`.
+ * `set_status`, and the body of `PUT /api/users/@me/status`.
  */
 export type SetStatus = { 
 /**
- * Chosen status.
+ * The status to show from now on, on every connection.
  */
 status: StatusChoice, };

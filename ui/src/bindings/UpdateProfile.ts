@@ -1,5 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { CustomStatus } from "./CustomStatus";
+
 /**
  * `PATCH /api/users/@me`. Absent fields stay as they are.
  */
@@ -11,4 +13,12 @@ display_name?: string,
 /**
  * New avatar: a `/media/` path on this server (upload with `PUT /api/users/@me/avatar`); an empty string removes it.
  */
-avatar_url?: string, };
+avatar_url?: string, 
+/**
+ * New "about me" (up to 190 characters, no control characters but line breaks and tabs); an empty string removes it.
+ */
+about?: string, 
+/**
+ * New custom status; an empty `text` removes it.
+ */
+custom_status?: CustomStatus, };

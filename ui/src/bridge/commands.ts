@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, SearchHit, ServerId, ServerState, Settings, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, SearchHit, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -282,6 +282,34 @@ export function setAvatar(image: Array<number>): Promise<Me> {
  */
 export function removeAvatar(): Promise<Me> {
   return invoke("remove_avatar");
+}
+
+/**
+ * Changes my "about me" (empty removes it).
+ */
+export function setAbout(about: string): Promise<Me> {
+  return invoke("set_about", { about });
+}
+
+/**
+ * Sets (or, with null, removes) my custom status.
+ */
+export function setCustomStatus(status: CustomStatus | null): Promise<Me> {
+  return invoke("set_custom_status", { status });
+}
+
+/**
+ * Chooses my status: online (`auto`), idle (`away`), do not disturb, invisible.
+ */
+export function setStatus(status: StatusChoice): Promise<null> {
+  return invoke("set_status", { status });
+}
+
+/**
+ * Someone's card: their about text and the servers we share.
+ */
+export function profile(userId: UserId): Promise<Profile> {
+  return invoke("profile", { userId });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, InvitePreview, Me, Member, Presence, UserId } from "../bindings";
+import type { Acceleration, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -7,6 +7,7 @@ import {
   createServer,
   openSearchHit,
   reason,
+  saveAbout,
   saveAvatar,
   saveDisplayName,
   saveSettings,
@@ -16,6 +17,7 @@ import {
 import { EMPTY, setState, useStore } from "../state/store";
 import { squarePng } from "../image";
 import { Avatar, Modal, useT } from "./common";
+import { CustomStatusDialog, CustomStatusLine } from "./Status";
 
 export function ConnectionBanner() {
   const t = useT();
@@ -110,7 +112,7 @@ export function SearchResults() {
   );
 }
 
-const ORDER: Record<Presence, number> = { online: 0, away: 1, offline: 2 };
+const ORDER: Record<Presence, number> = { online: 0, dnd: 1, away: 2, offline: 3 };
 
 export function MemberList() {
   const t = useT();
@@ -146,7 +148,10 @@ export function MemberList() {
               <Avatar name={m.user.display_name} url={m.user.avatar_url} size={32} />
               <span className={`dot ${p}`} title={t(`presence.${p}`)} />
             </div>
-            <span className="member-name">{m.user.display_name}</span>
+            <span className="member-text">
+              <span className="member-name">{m.user.display_name}</span>
+              <CustomStatusLine status={m.user.custom_status} />
+            </span>
             {m.role !== "member" && <span className={`role ${m.role}`}>{t(`role.${m.role}`)}</span>}
           </button>
         );
@@ -166,6 +171,20 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
   const member = useStore((s) => (s.serverId ? s.members[s.serverId]?.find((m) => m.user.id === userId) : undefined));
   const user = useStore((s) => member?.user ?? s.users[userId]);
   const p = useStore((s) => s.presence[userId]) ?? member?.presence ?? "offline";
+  const servers = useStore((s) => s.servers);
+  // The about text and the servers we share come from the server (not shown offline).
+  const [profile, setProfile] = useState<Profile | null>(null);
+  useEffect(() => {
+    let current = true;
+    setProfile(null);
+    bridge.profile(userId).then(
+      (p) => current && setProfile(p),
+      () => {},
+    );
+    return () => {
+      current = false;
+    };
+  }, [userId]);
   useEffect(() => {
     const close = () => setState({ card: null });
     const key = (e: KeyboardEvent) => e.key === "Escape" && close();
@@ -202,11 +221,34 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
         {userId === me && <span className="muted"> ({t("profile.you")})</span>}
       </h3>
       <p className="profile-presence">{t(`presence.${p}`)}</p>
+      <CustomStatusLine status={user.custom_status} className="profile-status" />
       {member && member.role !== "member" && <span className={`role ${member.role}`}>{t(`role.${member.role}`)}</span>}
+      {profile?.about && (
+        <section className="profile-about">
+          <h4>{t("profile.about")}</h4>
+          <p>{profile.about}</p>
+        </section>
+      )}
       {member && (
         <p className="profile-since muted">
           {t("profile.memberSince")} {formatDay(lang, member.joined_at)}
         </p>
+      )}
+      {profile && profile.mutual_servers.length > 0 && userId !== me && (
+        <section className="profile-mutual">
+          <h4>{t("profile.mutual", { n: profile.mutual_servers.length })}</h4>
+          <ul>
+            {profile.mutual_servers.map((id) => {
+              const server = servers.find((x) => x.server.id === id)?.server;
+              return server ? (
+                <li key={id}>
+                  <Avatar name={server.name} url={server.icon_url} size={20} />
+                  <span className="mutual-name">{server.name}</span>
+                </li>
+              ) : null;
+            })}
+          </ul>
+        </section>
       )}
     </div>
   );
@@ -248,6 +290,8 @@ export function Dialogs() {
       return <AcceptDialog code={dialog.code} onClose={close} />;
     case "settings":
       return <SettingsDialog onClose={close} />;
+    case "custom-status":
+      return <CustomStatusDialog onClose={close} />;
   }
 }
 
@@ -421,6 +465,54 @@ function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) 
 /** Longest display name (characters), as the server allows. */
 const MAX_DISPLAY_NAME = 64;
 
+/** Longest "about me" (characters), as the server allows. */
+const MAX_ABOUT = 190;
+
+/** My "about me", saved when it changes. */
+function AboutEditor({ me }: { me: Me }) {
+  const t = useT();
+  const [about, setAbout] = useState(me.about ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setAbout(me.about ?? ""), [me.about]);
+  const length = [...about.trim()].length;
+  const changed = about.trim() !== (me.about ?? "");
+  const save = async () => {
+    if (!changed || length > MAX_ABOUT || busy) return;
+    setBusy(true);
+    const e = await saveAbout(about);
+    setBusy(false);
+    setError(e);
+    setSaved(e === null);
+  };
+  return (
+    <div className="profile-fields about-edit">
+      <label htmlFor="about-me">{t("settings.aboutMe")}</label>
+      <textarea
+        id="about-me"
+        rows={3}
+        value={about}
+        maxLength={MAX_ABOUT * 2}
+        onChange={(e) => {
+          setAbout(e.target.value);
+          setSaved(false);
+        }}
+      />
+      <div className="row">
+        <span className={`muted hint ${length > MAX_ABOUT ? "error" : ""}`}>
+          {t("settings.aboutMeHint", { max: MAX_ABOUT })} ({length}/{MAX_ABOUT})
+        </span>
+        <button id="save-about" disabled={!changed || length > MAX_ABOUT || busy} onClick={() => void save()}>
+          {t("settings.save")}
+        </button>
+      </div>
+      {error && <p className="error" id="about-error">{error}</p>}
+      {saved && <p className="muted" id="about-saved">{t("settings.saved")}</p>}
+    </div>
+  );
+}
+
 /** My picture and name, editable; my email and plan. */
 function ProfileEditor({ me }: { me: Me }) {
   const t = useT();
@@ -524,6 +616,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
       <section>
         <h3>{t("settings.account")}</h3>
         {me && <ProfileEditor me={me} />}
+        {me && <AboutEditor me={me} />}
         <button id="sign-out" className="danger" onClick={() => void signOut()}>
           {t("settings.signout")}
         </button>

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import type { CachedChannel } from "../bindings";
 import {
   createChannel,
@@ -14,6 +14,7 @@ import {
 } from "../state/actions";
 import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Icon, useT } from "./common";
+import { StatusMenu, liveStatus, shownAs, useNow } from "./Status";
 
 export function ServerRail() {
   const t = useT();
@@ -147,15 +148,37 @@ function CallBar() {
   );
 }
 
-/// Who is signed in, with the way to settings.
+/// Who is signed in, with my status (a click opens its menu) and the way to settings.
 function MeFooter() {
   const t = useT();
   const me = useStore((s) => s.info?.me);
+  const status = useStore((s) => s.info?.status ?? "auto");
+  const [menu, setMenu] = useState(false);
+  const close = useCallback(() => setMenu(false), []);
+  const now = useNow();
   if (!me) return null;
+  const shown = shownAs(status);
+  const custom = liveStatus(me.custom_status, now);
   return (
     <footer className="me">
-      <Avatar name={me.display_name} url={me.avatar_url} size={32} />
-      <span className="me-name">{me.display_name}</span>
+      {menu && <StatusMenu onClose={close} />}
+      <button
+        id="status-button"
+        className="me-status"
+        aria-haspopup="menu"
+        aria-expanded={menu}
+        title={t(`status.${status}`)}
+        onClick={() => setMenu((m) => !m)}
+      >
+        <div className="with-dot">
+          <Avatar name={me.display_name} url={me.avatar_url} size={32} />
+          <span className={`dot ${shown}`} />
+        </div>
+        <span className="me-text">
+          <span className="me-name">{me.display_name}</span>
+          <span className={custom ? "custom-status" : "me-presence"}>{custom ? custom.text : t(`status.${status}`)}</span>
+        </span>
+      </button>
       <button id="open-settings" className="icon" title={t("settings.title")} onClick={() => setState({ dialog: { type: "settings" } })}>
         <Icon name="settings" />
       </button>

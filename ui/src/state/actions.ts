@@ -1,7 +1,7 @@
 // What the person does, as calls to the bridge and updates of the state.
 
 import * as bridge from "../bridge/commands";
-import type { ChannelId, CommandError, Message, ServerId, Settings, UiEvent, UserId } from "../bindings";
+import type { ChannelId, CommandError, CustomStatus, Message, ServerId, Settings, StatusChoice, UiEvent, UserId } from "../bindings";
 import { resolveLang, translate } from "../i18n";
 import { getState, patchTimeline, setState, themeOf } from "./store";
 import { onEvent } from "./events";
@@ -363,6 +363,39 @@ export async function setMuted(serverId: ServerId, channelId: ChannelId, muted: 
 export async function saveDisplayName(name: string): Promise<string | null> {
   try {
     await bridge.updateProfile(name);
+  } catch (e) {
+    return reason(e);
+  }
+  await refreshInfo();
+  return null;
+}
+
+/// Changes my "about me"; the error to show, or null.
+export async function saveAbout(about: string): Promise<string | null> {
+  try {
+    await bridge.setAbout(about);
+  } catch (e) {
+    return reason(e);
+  }
+  await refreshInfo();
+  return null;
+}
+
+/// Sets (or removes, with null) my custom status; the error to show, or null.
+export async function saveCustomStatus(status: CustomStatus | null): Promise<string | null> {
+  try {
+    await bridge.setCustomStatus(status);
+  } catch (e) {
+    return reason(e);
+  }
+  await refreshInfo();
+  return null;
+}
+
+/// Chooses my status; the error to show, or null.
+export async function saveStatus(status: StatusChoice): Promise<string | null> {
+  try {
+    await bridge.setStatus(status);
   } catch (e) {
     return reason(e);
   }

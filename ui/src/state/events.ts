@@ -86,6 +86,10 @@ function onCore(e: EngineEvent) {
         toast(translate(st.lang, "toast.plan", { plan: translate(st.lang, `plan.${e.plan}`) }), translate(st.lang, "toast.planBody", { limit }));
       });
       return;
+    case "status_changed":
+      // Chosen here or on another device: the menu and my dot follow.
+      void refreshInfo();
+      return;
     case "members_changed":
       if (s.serverId === e.server_id) void loadMembers(e.server_id);
       return;

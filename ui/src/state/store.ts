@@ -39,7 +39,8 @@ export type Dialog =
   | { type: "join" }
   | { type: "invite"; serverId: ServerId }
   | { type: "accept"; code: string }
-  | { type: "settings" };
+  | { type: "settings" }
+  | { type: "custom-status" };
 
 export interface Toast {
   id: number;
