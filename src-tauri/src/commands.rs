@@ -10,8 +10,8 @@ use pq_core::{
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
         models::{
-            Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member, Profile,
-            ServerState, StatusChoice,
+            Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member,
+            Profile, ServerState, StatusChoice,
         },
         voice::VoiceState,
     },

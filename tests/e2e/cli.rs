@@ -183,7 +183,8 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     });
     assert!(profile.contains("A bot that reads"), "{profile}");
     let bot = state.server.id;
-    let bot = owner.client.members(bot).unwrap().into_iter().find(|m| m.user.display_name == "Cli User").unwrap().user.id;
+    let bot =
+        owner.client.members(bot).unwrap().into_iter().find(|m| m.user.display_name == "Cli User").unwrap().user.id;
     let card = owner.client.profile(bot).await.unwrap();
     assert_eq!(card.about.as_deref(), Some("A bot that reads"));
     assert_eq!(card.user.custom_status.map(|c| c.text).as_deref(), Some("시험 공부 중"));

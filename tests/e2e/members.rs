@@ -174,9 +174,11 @@ async fn a_status_a_custom_status_and_an_about_text_reach_the_others() {
     })
     .await;
     crate::common::wait_for(10, "her custom status in Bob's member list", || {
-        bob.client.members(sid).unwrap().iter().any(|m| {
-            m.user.id == me && m.user.custom_status.as_ref().and_then(|c| c.expires_at) == Some(until)
-        })
+        bob.client
+            .members(sid)
+            .unwrap()
+            .iter()
+            .any(|m| m.user.id == me && m.user.custom_status.as_ref().and_then(|c| c.expires_at) == Some(until))
     })
     .await;
     let card = bob.client.profile(me).await.unwrap();

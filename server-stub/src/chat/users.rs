@@ -4,7 +4,9 @@ use bytes::Bytes;
 use pq_protocol::{
     MessageId, ServerId, Timestamp, UserId,
     gateway::Event,
-    limits::{MAX_ABOUT_CHARS, MAX_CUSTOM_STATUS_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_IMAGE_BYTES, MAX_TOAST_CHARS, Plan},
+    limits::{
+        MAX_ABOUT_CHARS, MAX_CUSTOM_STATUS_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_IMAGE_BYTES, MAX_TOAST_CHARS, Plan,
+    },
     models::{CustomStatus, Me, Profile, StatusChoice, Toast, UpdateProfile, User},
 };
 use sha2::{Digest, Sha256};
@@ -145,12 +147,18 @@ impl Chat {
                 .map(|n| validate::name("display_name", n, MAX_DISPLAY_NAME_CHARS))
                 .transpose()?,
             avatar_url: req.avatar_url.as_deref().map(|u| validate::image_url("avatar_url", u)).transpose()?,
-            about: req.about.as_deref().map(|a| validate::optional_text("about", a, MAX_ABOUT_CHARS, true)).transpose()?,
+            about: req
+                .about
+                .as_deref()
+                .map(|a| validate::optional_text("about", a, MAX_ABOUT_CHARS, true))
+                .transpose()?,
             custom_status: req
                 .custom_status
                 .map(|cs| {
                     let text = validate::optional_text("custom_status.text", &cs.text, MAX_CUSTOM_STATUS_CHARS, false)?;
-                    Ok::<_, ApiError>(text.map(|text| CustomStatus { text, expires_at: cs.expires_at }).filter(|c| c.is_live(now)))
+                    Ok::<_, ApiError>(
+                        text.map(|text| CustomStatus { text, expires_at: cs.expires_at }).filter(|c| c.is_live(now)),
+                    )
                 })
                 .transpose()?,
         };
@@ -191,7 +199,11 @@ impl Chat {
             .run(move |tx| {
                 let now = tx.now();
                 tx.store().insert_media(&id, content_type, &body, user, now)?;
-                update_profile(tx, user, &ProfileChange { avatar_url: Some(Some(format!("/media/{id}"))), ..Default::default() })
+                update_profile(
+                    tx,
+                    user,
+                    &ProfileChange { avatar_url: Some(Some(format!("/media/{id}"))), ..Default::default() },
+                )
             })
             .await
     }

@@ -993,7 +993,12 @@ mod tests {
         session.release_with(&ServerFrame::HeartbeatAck);
         let typing = |u| Event::TypingStarted { channel_id: ChannelId::new(), user_id: u };
         let toast = || Event::UserUpdated {
-            user: pq_protocol::models::User { id: peer, display_name: "p".into(), avatar_url: None, custom_status: None },
+            user: pq_protocol::models::User {
+                id: peer,
+                display_name: "p".into(),
+                avatar_url: None,
+                custom_status: None,
+            },
         };
         let first = hub.dispatch(Audience::User(me), toast());
         let volatile = hub.dispatch(Audience::User(me), typing(peer));

@@ -44,25 +44,35 @@ async fn do_not_disturb_and_invisible_are_seen_by_others_and_kept() {
     let mut laptop = Gw::connect(&ts.url, &bob.token).await;
     let mut phone = Gw::connect(&ts.url, &bob.token).await;
     assert_eq!(phone.ready.as_ref().unwrap().status, StatusChoice::Auto);
-    a.event("bob online", |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Online } if *user_id == bob_id))
-        .await;
+    a.event(
+        "bob online",
+        |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Online } if *user_id == bob_id),
+    )
+    .await;
 
     let (status, _) = bob.call(Method::PUT, "/api/users/@me/status", Some(json!({"status": "dnd"}))).await;
     assert_eq!(status, 204);
-    a.event("bob busy", |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Dnd } if *user_id == bob_id))
-        .await;
+    a.event(
+        "bob busy",
+        |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Dnd } if *user_id == bob_id),
+    )
+    .await;
     phone.event("phone told", |e| matches!(e, Event::StatusChanged { status: StatusChoice::Dnd })).await;
     laptop.event("laptop told", |e| matches!(e, Event::StatusChanged { status: StatusChoice::Dnd })).await;
     let members: Vec<Member> = alice.get(&format!("/api/servers/{}/members", s.server.id)).await;
     assert!(members.iter().any(|m| m.user.id == bob_id && m.presence == Presence::Dnd), "{members:?}");
 
     // Invisible, by the gateway op this time: offline to Alice, and not counted online.
-    phone.send(&pq_protocol::gateway::ClientFrame::SetStatus(pq_protocol::gateway::SetStatus {
-        status: StatusChoice::Invisible,
-    }))
-    .await;
-    a.event("bob gone", |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Offline } if *user_id == bob_id))
+    phone
+        .send(&pq_protocol::gateway::ClientFrame::SetStatus(pq_protocol::gateway::SetStatus {
+            status: StatusChoice::Invisible,
+        }))
         .await;
+    a.event(
+        "bob gone",
+        |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Offline } if *user_id == bob_id),
+    )
+    .await;
     laptop.event("laptop told", |e| matches!(e, Event::StatusChanged { status: StatusChoice::Invisible })).await;
     let members: Vec<Member> = alice.get(&format!("/api/servers/{}/members", s.server.id)).await;
     assert!(members.iter().any(|m| m.user.id == bob_id && m.presence == Presence::Offline), "{members:?}");
@@ -89,8 +99,11 @@ async fn do_not_disturb_and_invisible_are_seen_by_others_and_kept() {
     let bob = crate::client::Api::new(&ts.url, &bob.token);
     let (status, _) = bob.call(Method::PUT, "/api/users/@me/status", Some(json!({"status": "auto"}))).await;
     assert_eq!(status, 204);
-    a.event("bob online", |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Online } if *user_id == bob_id))
-        .await;
+    a.event(
+        "bob online",
+        |e| matches!(e, Event::PresenceUpdated { user_id, presence: Presence::Online } if *user_id == bob_id),
+    )
+    .await;
     bob.fails(Method::PUT, "/api/users/@me/status", Some(json!({"status": "busy"})), 400, "bad_request").await;
 }
 
@@ -170,12 +183,18 @@ async fn about_text_custom_status_and_the_card() {
         )
         .await;
     assert_eq!(me.custom_status, None);
-    a.event("bob's status gone", |e| matches!(e, Event::UserUpdated { user } if user.id == bob_id && user.custom_status.is_none()))
-        .await;
+    a.event(
+        "bob's status gone",
+        |e| matches!(e, Event::UserUpdated { user } if user.id == bob_id && user.custom_status.is_none()),
+    )
+    .await;
     let me: Me = bob
         .ok(Method::PATCH, "/api/users/@me", Some(json!({"custom_status": {"text": "until changed"}, "about": " "})))
         .await;
-    assert_eq!((me.about, me.custom_status.map(|c| (c.text, c.expires_at))), (None, Some(("until changed".into(), None))));
+    assert_eq!(
+        (me.about, me.custom_status.map(|c| (c.text, c.expires_at))),
+        (None, Some(("until changed".into(), None)))
+    );
     let me: Me = bob.ok(Method::PATCH, "/api/users/@me", Some(json!({"custom_status": {"text": ""}}))).await;
     assert_eq!(me.custom_status, None);
 }

@@ -236,9 +236,15 @@ const USER_COLS: &str = "u.id, u.display_name, u.avatar_url, u.custom_status, u.
 
 /// A [`User`] from the first five columns ([`USER_COLS`]).
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    let custom_status =
-        r.get::<_, Option<String>>(3)?.map(|text| Ok::<_, rusqlite::Error>(CustomStatus { text, expires_at: opt_ts(r, 4)? }));
-    Ok(User { id: col_id(r, 0)?, display_name: r.get(1)?, avatar_url: r.get(2)?, custom_status: custom_status.transpose()? })
+    let custom_status = r
+        .get::<_, Option<String>>(3)?
+        .map(|text| Ok::<_, rusqlite::Error>(CustomStatus { text, expires_at: opt_ts(r, 4)? }));
+    Ok(User {
+        id: col_id(r, 0)?,
+        display_name: r.get(1)?,
+        avatar_url: r.get(2)?,
+        custom_status: custom_status.transpose()?,
+    })
 }
 
 fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
