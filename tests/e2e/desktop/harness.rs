@@ -468,6 +468,26 @@ impl Desktop {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
     }
 
+    /// Chooses `value` in the `<select>` matching `css`, scrolled into view
+    /// first as a person would (WebKit's driver does not scroll to an
+    /// option below the fold of a scrolling dialog). Only the scrolling box
+    /// around it moves, never the window.
+    pub async fn select(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        self.wd()
+            .execute(
+                "const el = document.querySelector(arguments[0]); \
+                 for (let box = el.parentElement; box; box = box.parentElement) { \
+                   if (box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY === 'auto') { \
+                     box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 2; \
+                     break; } }",
+                vec![css.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot scroll to {css}: {e}"));
+        el.select_by_value(value).await.unwrap_or_else(|e| panic!("cannot choose {value} in {css}: {e}"));
+    }
+
     /// Clicks the button (or link) whose text is exactly `text`.
     pub async fn click_text(&self, text: &str) {
         let xpath = format!("//button[normalize-space(.)='{text}']");

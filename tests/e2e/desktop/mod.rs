@@ -293,7 +293,7 @@ async fn chats_live_with_someone_on_another_client() {
 
     // Dark theme from the settings.
     desktop.click("#open-settings").await;
-    desktop.find("#theme").await.select_by_value("dark").await.unwrap();
+    desktop.select("#theme", "dark").await;
     eventually("the dark theme", WAIT, || async {
         (desktop.js("return document.documentElement.dataset.theme").await == "dark").then_some(())
     })
@@ -313,11 +313,11 @@ async fn chats_live_with_someone_on_another_client() {
         std::fs::read_to_string(desktop.log_path()).unwrap_or_default().matches(&line).count()
     };
     assert_eq!(switches_to(gpu), 1, "{auto}: drawn so from the start");
-    desktop.find("#acceleration").await.select_by_value(if gpu { "off" } else { "on" }).await.unwrap();
+    desktop.select("#acceleration", if gpu { "off" } else { "on" }).await;
     eventually("the window to switch", WAIT, || async { (switches_to(!gpu) == 1).then_some(()) }).await;
     bob.client.send(general, "drawn either way", None).await.unwrap();
     desktop.wait_text(".message[data-body]", "drawn either way").await;
-    desktop.find("#acceleration").await.select_by_value("auto").await.unwrap();
+    desktop.select("#acceleration", "auto").await;
     eventually("the window to switch back", WAIT, || async { (switches_to(gpu) == 2).then_some(()) }).await;
 }
 
@@ -461,7 +461,7 @@ async fn speaks_korean_and_remembers_it() {
     join_by_link(&desktop, &code, "스터디 모임").await;
 
     desktop.click("#open-settings").await;
-    desktop.find("#language").await.select_by_value("ko").await.unwrap();
+    desktop.select("#language", "ko").await;
     desktop.wait_text(".modal h2", "설정").await;
     // Which pq and which server this is (the server asked when it opened).
     let about = desktop.wait_text("#about", "pq-server 0.1.0").await;
