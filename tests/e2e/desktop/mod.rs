@@ -14,8 +14,8 @@ use harness::{Desktop, WAIT, eventually};
 use pq_core::{
     auth::KeychainBackend,
     protocol::{
-        ChannelId, InviteCode,
-        models::{ChannelKind, CreateChannel, CreateInvite, ServerState},
+        ChannelId, InviteCode, Timestamp, UserId,
+        models::{ChannelKind, CreateChannel, CreateInvite, CustomStatus, Presence, ServerState, StatusChoice},
     },
 };
 
@@ -546,16 +546,7 @@ async fn edits_her_name_and_picture_and_others_see_them() {
     let (_, code) = server_with_invite(&bob, "Book club").await;
     join_by_link(&desktop, &code, "Book club").await;
     desktop.wait_text(".members", "Minji").await;
-    let minji = eventually("Minji in Bob's member list", WAIT, || async {
-        let state = bob.client.servers().ok()?.into_iter().next()?;
-        bob.client
-            .members(state.server.id)
-            .ok()?
-            .into_iter()
-            .find(|m| m.user.display_name == "Minji")
-            .map(|m| m.user.id)
-    })
-    .await;
+    let minji = member_id(&bob, "Minji").await;
 
     // A new name, saved with Enter: her own window and Bob see it.
     desktop.click("#open-settings").await;
@@ -607,6 +598,103 @@ async fn edits_her_name_and_picture_and_others_see_them() {
     desktop.click_text("Close").await;
     eventually("Bob to see her picture gone", WAIT, || async {
         bob.client.user(minji).ok().flatten().filter(|u| u.avatar_url.is_none()).map(|_| ())
+    })
+    .await;
+}
+
+/// The id of the member called `name` in `person`'s first server, once
+/// `person` sees them there.
+async fn member_id(person: &Person, name: &str) -> UserId {
+    eventually(&format!("{name} in the member list"), WAIT, || async {
+        let state = person.client.servers().ok()?.into_iter().next()?;
+        person
+            .client
+            .members(state.server.id)
+            .ok()?
+            .into_iter()
+            .find(|m| m.user.display_name == name)
+            .map(|m| m.user.id)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shows_statuses_and_sets_her_own() {
+    let server = TestServer::start().await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    let bob = someone(&server, "Bob").await;
+    let (_, code) = server_with_invite(&bob, "Book club").await;
+    join_by_link(&desktop, &code, "Book club").await;
+    desktop.wait_text(".members", "Bob").await;
+    let minji = member_id(&bob, "Minji").await;
+
+    // Bob does not want to be disturbed, says why for an hour, and has an
+    // about text: the member list and his card show all of it.
+    bob.client.set_status(StatusChoice::Dnd).await.expect("Bob's status");
+    let hour = Some(Timestamp::now().plus_millis(3_600_000));
+    bob.client
+        .set_custom_status(Some(CustomStatus { text: "Reading Pachinko".into(), expires_at: hour }))
+        .await
+        .expect("Bob's custom status");
+    bob.client.set_about("Book club host.\nAsk me for recommendations.").await.expect("Bob's about text");
+    desktop.wait_text("[data-member='Bob'] .custom-status", "Reading Pachinko").await;
+    eventually("Bob's red dot", WAIT, || async {
+        (!desktop.all("[data-member='Bob'] .dot.dnd").await.is_empty()).then_some(())
+    })
+    .await;
+    desktop.click("[data-member='Bob']").await;
+    desktop.wait_text("#profile-card .profile-presence", "Do not disturb").await;
+    desktop.wait_text("#profile-card .profile-status", "Reading Pachinko").await;
+    desktop.wait_text("#profile-card .profile-about", "Ask me for recommendations.").await;
+    desktop.wait_text("#profile-card .profile-mutual .mutual-name", "Book club").await;
+    desktop.screenshot("profile-card-status").await;
+    desktop.click("[data-member='Bob']").await;
+    desktop.wait_gone("#profile-card").await;
+
+    // Minji's own status, from the menu under her name: Bob sees her busy.
+    desktop.click("#status-button").await;
+    desktop.find("#status-invisible").await;
+    desktop.screenshot("status-menu").await;
+    desktop.click("#status-dnd").await;
+    desktop.wait_text("footer.me .me-presence", "Do not disturb").await;
+    crate::common::wait_for(10, "Bob to see her busy", || bob.client.presence(minji) == Presence::Dnd).await;
+
+    // A custom status for 30 minutes, typed in the dialog.
+    desktop.click("#status-button").await;
+    desktop.click("#custom-status-set").await;
+    desktop.type_into("#custom-status-text", "Studying for finals").await;
+    desktop.select("#custom-status-duration", "30").await;
+    desktop.click("#custom-status-save").await;
+    desktop.wait_text("footer.me .custom-status", "Studying for finals").await;
+    let seen = eventually("Bob to see her custom status", WAIT, || async {
+        bob.client.user(minji).ok().flatten().and_then(|u| u.custom_status)
+    })
+    .await;
+    assert_eq!(seen.text, "Studying for finals");
+    let left = seen.expires_at.expect("it ends").as_millis() - Timestamp::now().as_millis();
+    assert!((25 * 60_000..=30 * 60_000).contains(&left), "ends in 30 minutes, not {left} ms");
+
+    // About me, written in the settings: on her card for Bob.
+    desktop.click("#open-settings").await;
+    desktop.type_into("#about-me", "Korean literature, mostly.").await;
+    desktop.click("#save-about").await;
+    desktop.wait_text("#about-saved", "Saved.").await;
+    desktop.click_text("Close").await;
+    let profile = bob.client.profile(minji).await.expect("her card");
+    assert_eq!(profile.about.as_deref(), Some("Korean literature, mostly."));
+
+    // Invisible: offline to Bob, while she goes on reading; then the custom
+    // status cleared.
+    desktop.click("#status-button").await;
+    desktop.click("#status-invisible").await;
+    desktop.wait_text("footer.me .custom-status", "Studying for finals").await;
+    crate::common::wait_for(10, "Bob to see her offline", || bob.client.presence(minji) == Presence::Offline).await;
+    desktop.click("#status-button").await;
+    desktop.click("#custom-status-clear").await;
+    desktop.wait_text("footer.me .me-presence", "Invisible").await;
+    eventually("Bob to see her custom status gone", WAIT, || async {
+        bob.client.user(minji).ok().flatten().filter(|u| u.custom_status.is_none()).map(|_| ())
     })
     .await;
 }
