@@ -26,8 +26,9 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, EditMessage, Invite, InvitePreview, MarkRead,
-        Me, Member, MessagePage, Profile, ReadState, SendAck, SendMessage, ServerState, StatusChoice, UpdateProfile,
+        AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, EditMessage, FriendRequest, Invite,
+        InvitePreview, MarkRead, Me, Member, MessagePage, Profile, ReadState, Relationship, RelationshipChoice,
+        SendAck, SendMessage, ServerState, SetRelationship, StatusChoice, UpdateProfile,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -441,6 +442,39 @@ impl Api {
     /// See [`ApiError`] (404 for someone you share no server with).
     pub async fn profile(&self, user: UserId) -> Result<Profile, ApiError> {
         self.get(&format!("api/users/{user}/profile")).await
+    }
+
+    /// `GET /api/users/@me/relationships`: friends, requests, blocks.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn relationships(&self) -> Result<Vec<Relationship>, ApiError> {
+        self.get("api/users/@me/relationships").await
+    }
+
+    /// `POST /api/users/@me/relationships`: ask someone by their email.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (404 unknown address, 403 they blocked you, 409).
+    pub async fn request_friend(&self, email: &str) -> Result<Relationship, ApiError> {
+        self.post("api/users/@me/relationships", &FriendRequest { email: email.to_owned() }).await
+    }
+
+    /// `PUT /api/users/@me/relationships/{id}`: befriend (ask or accept) or block.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403 they blocked you, 404, 409).
+    pub async fn set_relationship(&self, user: UserId, kind: RelationshipChoice) -> Result<Relationship, ApiError> {
+        self.put(&format!("api/users/@me/relationships/{user}"), &SetRelationship { kind }).await
+    }
+
+    /// `DELETE /api/users/@me/relationships/{id}`: remove a friend, decline
+    /// or cancel a request, unblock.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (404 when there is nothing between you).
+    pub async fn remove_relationship(&self, user: UserId) -> Result<(), ApiError> {
+        self.delete(&format!("api/users/@me/relationships/{user}")).await
     }
 
     /// `PATCH /api/users/@me`: change your display name, picture, about text

@@ -43,7 +43,10 @@ use crate::{
     error::ErrorBody,
     ids::{ChannelId, ClientMessageId, MessageId, ServerId, SessionId, UserId, VoiceSessionId},
     limits::Plan,
-    models::{Channel, Me, Member, Message, Presence, Role, SendAck, Server, ServerState, StatusChoice, Toast, User},
+    models::{
+        Channel, Me, Member, Message, Presence, Relationship, Role, SendAck, Server, ServerState, StatusChoice, Toast,
+        User,
+    },
     time::Timestamp,
     voice::{VoiceJoin, VoiceJoined, VoiceLeft, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
 };
@@ -215,6 +218,9 @@ wire! {
         pub presences: Vec<PresenceEntry>,
         /// Your chosen status.
         pub status: StatusChoice,
+        /// Your friends, pending requests and the people you blocked.
+        #[serde(default)]
+        pub relationships: Vec<Relationship>,
     }
 
     /// One person's presence.
@@ -355,6 +361,18 @@ wire! {
             user_id: UserId,
             /// New presence.
             presence: Presence,
+        },
+        /// Someone became your friend, asked you, was asked by you, or was
+        /// blocked by you (sent to your own sessions).
+        RelationshipChanged {
+            /// Where they stand with you now.
+            relationship: Relationship,
+        },
+        /// A friendship, request or block ended: they are no one special to
+        /// you any more (sent to your own sessions).
+        RelationshipRemoved {
+            /// Who.
+            user_id: UserId,
         },
         /// Someone's profile changed.
         UserUpdated {

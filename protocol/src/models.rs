@@ -76,6 +76,29 @@ wire_enum! {
         /// Shown as offline to everyone else while connected.
         Invisible,
     }
+
+    /// Where someone stands with you.
+    pub enum RelationshipKind {
+        /// Friends: both agreed. Friends see each other's presence and may
+        /// always write to each other.
+        Friend,
+        /// They asked to be your friend; you have not answered.
+        Incoming,
+        /// You asked them; they have not answered.
+        Outgoing,
+        /// You blocked them: they cannot ask you to be friends, do not see
+        /// your presence, and their messages are collapsed in your apps.
+        Blocked,
+    }
+
+    /// What you can make of someone with
+    /// `PUT /api/users/@me/relationships/{user_id}`.
+    pub enum RelationshipChoice {
+        /// Ask them to be friends, or accept their request.
+        Friend,
+        /// Block them (ends a friendship or request between you).
+        Blocked,
+    }
 }
 
 impl Role {
@@ -145,6 +168,31 @@ impl StatusChoice {
     }
 }
 
+impl RelationshipKind {
+    /// Stable lowercase name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RelationshipKind::Friend => "friend",
+            RelationshipKind::Incoming => "incoming",
+            RelationshipKind::Outgoing => "outgoing",
+            RelationshipKind::Blocked => "blocked",
+        }
+    }
+
+    /// Parses the stable name.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "friend" => Some(RelationshipKind::Friend),
+            "incoming" => Some(RelationshipKind::Incoming),
+            "outgoing" => Some(RelationshipKind::Outgoing),
+            "blocked" => Some(RelationshipKind::Blocked),
+            _ => None,
+        }
+    }
+}
+
 impl CustomStatus {
     /// Whether it is still shown at `now`.
     #[must_use]
@@ -201,6 +249,31 @@ wire! {
         /// When it stops being shown (`null`: until changed). A moment already past removes it.
         #[serde(default)]
         pub expires_at: Option<Timestamp>,
+    }
+
+    /// Someone on your friends list, pending, or blocked
+    /// (`GET /api/users/@me/relationships`, `ready`, `relationship_changed`).
+    pub struct Relationship {
+        /// Who.
+        pub user: User,
+        /// Where they stand with you.
+        pub kind: RelationshipKind,
+        /// Since when (the request, the friendship, or the block).
+        pub since: Timestamp,
+    }
+
+    /// `POST /api/users/@me/relationships`: ask someone to be friends by the
+    /// email address of their account.
+    pub struct FriendRequest {
+        /// Their account's email address (compared without regard to case).
+        #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = r"^\s*[^@\s]+@[^@\s]+\s*$"))]
+        pub email: String,
+    }
+
+    /// `PUT /api/users/@me/relationships/{user_id}`.
+    pub struct SetRelationship {
+        /// `friend`: ask them (or accept their request); `blocked`: block them.
+        pub kind: RelationshipChoice,
     }
 
     /// `GET /api/users/{id}/profile`: what a person's card shows beyond

@@ -144,6 +144,7 @@ fn server_frames() {
             servers: vec![server_state()],
             presences: vec![PresenceEntry { user_id: id(2), presence: Presence::Away }],
             status: StatusChoice::Auto,
+            relationships: vec![Relationship { user: user(), kind: RelationshipKind::Incoming, since: T0 }],
         })),
         ServerFrame::Resumed(Resumed {
             replayed: 3,
@@ -190,6 +191,10 @@ fn events() {
         Event::UserUpdated { user: user() },
         Event::UserUpdated { user: User { custom_status: Some(custom_status()), ..user() } },
         Event::StatusChanged { status: StatusChoice::Invisible },
+        Event::RelationshipChanged {
+            relationship: Relationship { user: user(), kind: RelationshipKind::Friend, since: T0 },
+        },
+        Event::RelationshipRemoved { user_id: id(2) },
         Event::ServerJoined { state: server_state() },
         Event::ServerUpdated { server: server() },
         Event::ServerRemoved { server_id: id(10), reason: "kicked".into() },
@@ -251,6 +256,9 @@ fn rest_bodies() {
         },
         "Profile": profile,
         "SetStatus": SetStatus { status: StatusChoice::Dnd },
+        "FriendRequest": FriendRequest { email: "bob@example.com".into() },
+        "SetRelationship": SetRelationship { kind: RelationshipChoice::Blocked },
+        "Relationship": Relationship { user: user(), kind: RelationshipKind::Outgoing, since: T0 },
         "SetPlan": SetPlan { plan: Plan::Premium },
         "CreateServer": CreateServer { name: "Study group".into() },
         "UpdateServer": UpdateServer { name: Some("Renamed".into()), icon_url: None },

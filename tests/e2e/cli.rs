@@ -205,6 +205,28 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
             == "online"
     );
 
+    // Friends: the owner asks the bot by email; the bot lists and accepts
+    // by name; blocks and unblocks.
+    let owner_id = owner.client.me().unwrap().id;
+    owner.client.add_friend_by_email("cli@example.com").await.unwrap();
+    let friends = |args: &[&str]| {
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.arg("friends").args(args);
+            c
+        })
+    };
+    let list = friends(&[]);
+    assert!(list.contains("owner") && list.contains("asked you"), "{list}");
+    assert!(friends(&["accept", "OWNER"]).contains("owner  friend"));
+    crate::common::wait_for(10, "the owner to see the bot as a friend", || {
+        owner.client.relationship(bot).unwrap() == Some(pq_core::protocol::models::RelationshipKind::Friend)
+    })
+    .await;
+    assert!(friends(&["block", &owner_id.to_string()]).contains("owner  blocked"));
+    friends(&["unblock", "owner"]);
+    assert!(friends(&[]).contains("No friends yet"));
+
     assert!(
         run({
             let mut c = pq(&server.url, data.path());

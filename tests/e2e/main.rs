@@ -10,6 +10,7 @@
 //! - `faults`: thousands of messages while sockets drop and the server
 //!   restarts at random (fixed seed): identical histories.
 //! - `bad_input`: damaged caches, a server that talks garbage.
+//! - `friends`: friend requests, friends' presence, blocks between two clients.
 //! - `cli`: the `pq` command line, one process per command.
 //! - `browser`: headless Chromium as one participant of a call.
 //! - `desktop`: the desktop app in a real window (Xvfb, WebDriver), with
@@ -22,6 +23,7 @@ mod cli;
 mod common;
 mod desktop;
 mod faults;
+mod friends;
 mod members;
 mod server_process;
 mod signin;

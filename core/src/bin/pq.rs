@@ -25,8 +25,8 @@ use pq_core::{
     Client, ClientConfig, ConnectionState, Event,
     auth::{AuthError, AuthOptions, KeychainBackend, LoopbackConfig},
     protocol::{
-        InviteCode, Timestamp,
-        models::{ChannelKind, CreateInvite, CustomStatus, Message, StatusChoice},
+        InviteCode, Timestamp, UserId,
+        models::{ChannelKind, CreateInvite, CustomStatus, Message, Relationship, RelationshipKind, StatusChoice},
     },
     store::{CachedChannel, CachedServer},
 };
@@ -110,6 +110,12 @@ enum Command {
     /// Invites.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Your friends, friend requests and blocks (or add, accept, remove,
+    /// block, unblock someone).
+    Friends {
+        #[command(subcommand)]
+        action: Option<FriendsCommand>,
+    },
     /// Your profile: print it, or change your name, picture or about text.
     Profile {
         /// A new display name.
@@ -171,6 +177,62 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     n.checked_mul(secs).filter(|&t| t > 0).map(Duration::from_secs).ok_or_else(|| format!("{s}: out of range"))
 }
 
+/// Someone by id, by the email or name of someone on my list, or by the
+/// name of someone in my servers (case does not matter).
+fn find_person(client: &Client, who: &str) -> anyhow::Result<UserId> {
+    if let Ok(id) = who.parse::<UserId>() {
+        return Ok(id);
+    }
+    let wanted = who.trim().to_lowercase();
+    let listed = client.relationships()?;
+    if let Some(r) = listed.iter().find(|r| r.user.display_name.to_lowercase() == wanted) {
+        return Ok(r.user.id);
+    }
+    let mut found: Vec<(UserId, String)> = Vec::new();
+    for s in client.servers()? {
+        for m in client.members(s.server.id).unwrap_or_default() {
+            if m.user.display_name.to_lowercase() == wanted && !found.iter().any(|(id, _)| *id == m.user.id) {
+                found.push((m.user.id, s.server.name.clone()));
+            }
+        }
+    }
+    match found.as_slice() {
+        [(id, _)] => Ok(*id),
+        [] => bail!("no one called {who:?} on your list or in your servers (use their email address or id)"),
+        _ => bail!(
+            "several people are called {who:?} (in {}): use their id",
+            found.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// How the CLI names a relationship.
+fn relationship_name(k: RelationshipKind) -> &'static str {
+    match k {
+        RelationshipKind::Friend => "friend",
+        RelationshipKind::Incoming => "asked you (pq friends accept NAME)",
+        RelationshipKind::Outgoing => "asked by you",
+        RelationshipKind::Blocked => "blocked",
+    }
+}
+
+fn print_relationships(cli: &Cli, list: &[Relationship]) {
+    if cli.json {
+        for r in list {
+            println!(
+                "{}",
+                serde_json::json!({"id": r.user.id, "name": r.user.display_name, "kind": r.kind, "since": r.since})
+            );
+        }
+    } else if list.is_empty() {
+        println!("No friends yet. Ask someone: pq friends add EMAIL");
+    } else {
+        for r in list {
+            println!("{}  {}  {}", r.user.display_name, relationship_name(r.kind), r.user.id);
+        }
+    }
+}
+
 /// How the CLI names a status.
 fn status_name(s: StatusChoice) -> &'static str {
     match s {
@@ -179,6 +241,36 @@ fn status_name(s: StatusChoice) -> &'static str {
         StatusChoice::Dnd => "do not disturb",
         StatusChoice::Invisible => "invisible",
     }
+}
+
+#[derive(Subcommand, Debug)]
+enum FriendsCommand {
+    /// Ask someone to be friends: their account's email address, or the
+    /// name of someone in your servers (accepts their request if they asked).
+    Add {
+        /// An email address, a name, or an id.
+        who: String,
+    },
+    /// Accept someone's friend request.
+    Accept {
+        /// Their name, email or id.
+        who: String,
+    },
+    /// Remove a friend, or decline or cancel a request.
+    Remove {
+        /// Their name, email or id.
+        who: String,
+    },
+    /// Block someone: they cannot ask you, nor see your presence.
+    Block {
+        /// Their name or id.
+        who: String,
+    },
+    /// Unblock someone.
+    Unblock {
+        /// Their name or id.
+        who: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -320,6 +412,30 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 }
                 line
             });
+        }
+        Command::Friends { action } => {
+            settle(client, cli.wait).await;
+            match action {
+                None => print_relationships(cli, &client.relationships()?),
+                Some(FriendsCommand::Add { who }) if who.contains('@') => {
+                    let r = client.add_friend_by_email(who).await?;
+                    print_relationships(cli, &[r]);
+                }
+                Some(FriendsCommand::Add { who } | FriendsCommand::Accept { who }) => {
+                    let r = client.add_friend(find_person(client, who)?).await?;
+                    print_relationships(cli, &[r]);
+                }
+                Some(FriendsCommand::Block { who }) => {
+                    let r = client.block(find_person(client, who)?).await?;
+                    print_relationships(cli, &[r]);
+                }
+                Some(FriendsCommand::Remove { who } | FriendsCommand::Unblock { who }) => {
+                    client.remove_relationship(find_person(client, who)?).await?;
+                    out(cli, &serde_json::json!({"removed": who}), || {
+                        format!("Done: {who} is no longer on your list.")
+                    });
+                }
+            }
         }
         Command::Logout => {
             client.sign_out().await?;

@@ -40,8 +40,8 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member, Message, Presence, Profile, ServerState,
-        StatusChoice, Toast, UpdateProfile, User,
+        CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member, Message, Presence, Profile, Relationship,
+        RelationshipChoice, RelationshipKind, ServerState, StatusChoice, Toast, UpdateProfile, User,
     },
     voice::VoiceState,
 };
@@ -218,6 +218,20 @@ pub enum Event {
         /// Who.
         user: User,
     },
+    /// Someone became my friend, asked me or was asked by me, or was
+    /// blocked by me (`live`: it just happened, as opposed to a `ready`
+    /// bringing the list up to date — notify of a live incoming request).
+    RelationshipChanged {
+        /// Where they stand with me now.
+        relationship: Relationship,
+        /// Whether it just happened.
+        live: bool,
+    },
+    /// A friendship, request or block ended.
+    RelationshipRemoved {
+        /// Who.
+        user_id: UserId,
+    },
     /// I chose another status (here or on another device).
     StatusChanged {
         /// The status now.
@@ -383,6 +397,73 @@ impl Shared {
             store.upsert_users(std::slice::from_ref(&user))?;
         }
         self.emit(Event::UserUpdated { user });
+        Ok(())
+    }
+
+    /// My friends, requests and blocks as last known (newest first).
+    pub(crate) fn relationships(&self) -> Result<Vec<Relationship>> {
+        Ok(self.reader()?.meta("relationships")?.unwrap_or_default())
+    }
+
+    /// Keeps the whole list (from `ready`): people cached, the UI told of
+    /// what changed.
+    pub(crate) fn set_relationships(&self, list: &[Relationship]) -> Result<()> {
+        let before: Vec<Relationship> = {
+            let mut store = self.store()?;
+            let before = store.meta("relationships")?.unwrap_or_default();
+            store.set_meta("relationships", &list)?;
+            let users: Vec<User> = list.iter().map(|r| r.user.clone()).collect();
+            store.upsert_users(&users)?;
+            before
+        };
+        for r in &before {
+            if !list.iter().any(|n| n.user.id == r.user.id) {
+                self.emit(Event::RelationshipRemoved { user_id: r.user.id });
+            }
+        }
+        for r in list {
+            if !before.iter().any(|b| b.user.id == r.user.id && b.kind == r.kind) {
+                self.emit(Event::RelationshipChanged { relationship: r.clone(), live: false });
+            }
+        }
+        Ok(())
+    }
+
+    /// One relationship changed (an event, or the answer to my own change).
+    /// An answer that only repeats what is known is not announced again.
+    pub(crate) fn remember_relationship(&self, r: Relationship, live: bool) -> Result<()> {
+        {
+            // Read and written under the one write lock: the engine's events
+            // and my own answers cannot lose each other's changes.
+            let mut store = self.store()?;
+            let mut list: Vec<Relationship> = store.meta("relationships")?.unwrap_or_default();
+            if list.iter().any(|x| x.user.id == r.user.id && x.kind == r.kind) {
+                return Ok(());
+            }
+            list.retain(|x| x.user.id != r.user.id);
+            list.insert(0, r.clone());
+            store.set_meta("relationships", &list)?;
+            store.upsert_users(std::slice::from_ref(&r.user))?;
+        }
+        self.emit(Event::RelationshipChanged { relationship: r, live });
+        Ok(())
+    }
+
+    /// A relationship ended.
+    pub(crate) fn forget_relationship(&self, user: UserId) -> Result<()> {
+        let removed = {
+            let store = self.store()?;
+            let mut list: Vec<Relationship> = store.meta("relationships")?.unwrap_or_default();
+            let before = list.len();
+            list.retain(|x| x.user.id != user);
+            if list.len() != before {
+                store.set_meta("relationships", &list)?;
+            }
+            list.len() != before
+        };
+        if removed {
+            self.emit(Event::RelationshipRemoved { user_id: user });
+        }
         Ok(())
     }
 
@@ -822,6 +903,65 @@ impl Client {
     #[must_use]
     pub fn status(&self) -> StatusChoice {
         *self.shared.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// My friends, friend requests (incoming and outgoing) and the people I
+    /// blocked, newest first, as last known (also offline).
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], storage.
+    pub fn relationships(&self) -> Result<Vec<Relationship>> {
+        self.shared.relationships()
+    }
+
+    /// Where `user` stands with me, as last known.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], storage.
+    pub fn relationship(&self, user: UserId) -> Result<Option<RelationshipKind>> {
+        Ok(self.shared.relationships()?.into_iter().find(|r| r.user.id == user).map(|r| r.kind))
+    }
+
+    /// Asks the person whose account has this email address to be friends
+    /// (if they had asked me, we are friends now).
+    ///
+    /// # Errors
+    /// [`Error::Api`]: 404 (no account has it), 403 (they blocked me), 409
+    /// (already friends or asked, I blocked them, myself), offline.
+    pub async fn add_friend_by_email(&self, email: &str) -> Result<Relationship> {
+        let r = self.shared.api.request_friend(email).await?;
+        self.shared.remember_relationship(r.clone(), false)?;
+        Ok(r)
+    }
+
+    /// Asks someone to be friends, or accepts their request.
+    ///
+    /// # Errors
+    /// As [`Client::add_friend_by_email`].
+    pub async fn add_friend(&self, user: UserId) -> Result<Relationship> {
+        let r = self.shared.api.set_relationship(user, RelationshipChoice::Friend).await?;
+        self.shared.remember_relationship(r.clone(), false)?;
+        Ok(r)
+    }
+
+    /// Blocks someone: any friendship or request between us ends; they
+    /// cannot ask me or see my presence, and my apps collapse their messages.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404, 409 myself; offline).
+    pub async fn block(&self, user: UserId) -> Result<Relationship> {
+        let r = self.shared.api.set_relationship(user, RelationshipChoice::Blocked).await?;
+        self.shared.remember_relationship(r.clone(), false)?;
+        Ok(r)
+    }
+
+    /// Removes a friend, declines or cancels a request, or unblocks.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404 when there is nothing between us; offline).
+    pub async fn remove_relationship(&self, user: UserId) -> Result<()> {
+        self.shared.api.remove_relationship(user).await?;
+        self.shared.forget_relationship(user)
     }
 
     /// What someone's card shows beyond the cache: their about text and the

@@ -470,6 +470,7 @@ impl<'a> Connection<'a> {
         }
         *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(ready.me.clone());
         shared.set_status(ready.status);
+        shared.set_relationships(&ready.relationships)?;
         {
             let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
             p.clear();
@@ -715,6 +716,8 @@ impl<'a> Connection<'a> {
             }
             Wire::UserUpdated { user } => shared.remember_user(user)?,
             Wire::StatusChanged { status } => shared.set_status(status),
+            Wire::RelationshipChanged { relationship } => shared.remember_relationship(relationship, true)?,
+            Wire::RelationshipRemoved { user_id } => shared.forget_relationship(user_id)?,
             Wire::ServerJoined { state } => {
                 {
                     let mut store = shared.store()?;

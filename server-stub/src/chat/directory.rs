@@ -15,7 +15,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use pq_protocol::{
     ChannelId, ServerId, UserId,
-    models::{ChannelKind, Role},
+    models::{ChannelKind, RelationshipKind, Role},
 };
 
 /// One server.
@@ -48,6 +48,10 @@ pub struct Directory {
     servers: HashMap<ServerId, ServerEntry>,
     channels: HashMap<ChannelId, ChannelEntry>,
     servers_of: HashMap<UserId, HashSet<ServerId>>,
+    /// What each person sees of others: `relations[a][b]` is `a`'s row
+    /// about `b` (friends and requests have a row on each side, a block
+    /// only on the blocker's).
+    relations: HashMap<UserId, HashMap<UserId, RelationshipKind>>,
 }
 
 /// One change to the directory, made by a committed change.
@@ -119,6 +123,15 @@ pub enum Effect {
     RemoveChannel {
         /// Which.
         channel: ChannelId,
+    },
+    /// What `user` sees of `other` changed (`None`: nothing any more).
+    SetRelation {
+        /// Whose row.
+        user: UserId,
+        /// About whom.
+        other: UserId,
+        /// Friend, request, block, or nothing.
+        kind: Option<RelationshipKind>,
     },
     /// A message was stored with this `seq`.
     ChannelSeq {
@@ -218,12 +231,84 @@ impl Directory {
                     }
                 }
             }
+            Effect::SetRelation { user, other, kind } => self.set_relation(user, other, kind),
             Effect::ChannelSeq { channel, seq } => {
                 if let Some(c) = self.channels.get_mut(&channel) {
                     c.last_seq = c.last_seq.max(seq);
                 }
             }
         }
+    }
+
+    /// Records what `user` sees of `other` (when loading, and for
+    /// [`Effect::SetRelation`]).
+    pub fn set_relation(&mut self, user: UserId, other: UserId, kind: Option<RelationshipKind>) {
+        match kind {
+            Some(kind) => {
+                self.relations.entry(user).or_default().insert(other, kind);
+            }
+            None => {
+                if let Some(map) = self.relations.get_mut(&user) {
+                    map.remove(&other);
+                    if map.is_empty() {
+                        self.relations.remove(&user);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What `user` sees of `other`.
+    #[must_use]
+    pub fn relation(&self, user: UserId, other: UserId) -> Option<RelationshipKind> {
+        self.relations.get(&user)?.get(&other).copied()
+    }
+
+    /// Whether `user` blocked `other`.
+    #[must_use]
+    pub fn blocked(&self, user: UserId, other: UserId) -> bool {
+        self.relation(user, other) == Some(RelationshipKind::Blocked)
+    }
+
+    /// Everyone `user` has a friendship or a request with (both sides have
+    /// the row), with what it is.
+    pub fn related(&self, user: UserId) -> impl Iterator<Item = (UserId, RelationshipKind)> + '_ {
+        self.relations
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter(|(_, k)| **k != RelationshipKind::Blocked)
+            .map(|(u, k)| (*u, *k))
+    }
+
+    /// How many requests `user` has sent that are not answered yet.
+    #[must_use]
+    pub fn outgoing_requests(&self, user: UserId) -> usize {
+        self.related(user).filter(|(_, k)| *k == RelationshipKind::Outgoing).count()
+    }
+
+    /// How many rows `user` has (friends, requests, blocks).
+    #[must_use]
+    pub fn relation_count(&self, user: UserId) -> usize {
+        self.relations.get(&user).map_or(0, HashMap::len)
+    }
+
+    /// Whether `viewer` may look `target` up (their profile, their card):
+    /// they share a server, or have a friendship or a request between them.
+    #[must_use]
+    pub fn knows(&self, viewer: UserId, target: UserId) -> bool {
+        self.share_a_server(viewer, target)
+            || self.relation(viewer, target).is_some_and(|k| k != RelationshipKind::Blocked)
+            || self.blocked(viewer, target)
+    }
+
+    /// Whether `viewer` sees `user`'s presence at all (pushed or read):
+    /// they share a server or are friends, and `user` did not block them.
+    #[must_use]
+    pub fn sees_presence(&self, viewer: UserId, user: UserId) -> bool {
+        viewer == user
+            || (!self.blocked(user, viewer)
+                && (self.relation(user, viewer) == Some(RelationshipKind::Friend) || self.share_a_server(viewer, user)))
     }
 
     fn leave(&mut self, user: UserId, server: ServerId) {
@@ -275,7 +360,9 @@ impl Directory {
         self.servers_of.get(&user).into_iter().flatten().copied()
     }
 
-    /// Everyone sharing at least one server with `user`, and `user`.
+    /// Everyone sharing at least one server with `user`, everyone with a
+    /// friendship or a request with them, and `user`: who hears of their
+    /// profile changes.
     #[must_use]
     pub fn peers_of(&self, user: UserId) -> HashSet<UserId> {
         let mut peers = HashSet::default();
@@ -283,11 +370,13 @@ impl Directory {
         for s in self.servers_of(user) {
             peers.extend(self.members(s));
         }
+        peers.extend(self.related(user).map(|(u, _)| u));
         peers
     }
 
     /// Who sees `user`'s presence pushed live: everyone sharing with them a
-    /// server of at most `limit` members, and `user`.
+    /// server of at most `limit` members, their friends, and `user` — but
+    /// not those `user` blocked.
     #[must_use]
     pub fn presence_peers(&self, user: UserId, limit: u32) -> HashSet<UserId> {
         let mut peers = HashSet::default();
@@ -296,6 +385,10 @@ impl Directory {
             if self.member_count(s) <= limit {
                 peers.extend(self.members(s));
             }
+        }
+        peers.extend(self.related(user).filter(|(_, k)| *k == RelationshipKind::Friend).map(|(u, _)| u));
+        if let Some(rel) = self.relations.get(&user) {
+            peers.retain(|p| rel.get(p) != Some(&RelationshipKind::Blocked));
         }
         peers
     }

@@ -118,7 +118,12 @@ impl Chat {
         let rows = self.reads.read(move |s| s.members(server)).await?;
         Ok(rows
             .into_iter()
-            .map(|(user, role, joined_at)| Member { presence: self.hub.presence(user.id), user, role, joined_at })
+            .map(|(m, role, joined_at)| Member {
+                presence: self.hub.presence_seen_by(user, m.id),
+                user: m,
+                role,
+                joined_at,
+            })
             .collect())
     }
 

@@ -324,12 +324,16 @@ impl Chat {
     ///
     /// # Errors
     /// 404 for channels the caller cannot see; 409 for non-text channels;
-    /// 422 for a `seq` above [`pq_protocol::limits::MAX_SEQ`].
+    /// 422 for a `seq` above [`pq_protocol::limits::MAX_SEQ`] or a `limit`
+    /// outside 1 to 100.
     pub async fn history(&self, user: UserId, channel: ChannelId, q: HistoryQuery) -> ApiResult<MessagePage> {
         let server = text_channel(&self.dir.read(), channel, user)?;
         q.after.map(|a| validate::seq("after", a)).transpose()?;
         q.before.map(|b| validate::seq("before", b)).transpose()?;
-        let limit = q.limit.unwrap_or(MAX_HISTORY_PAGE).clamp(1, MAX_HISTORY_PAGE);
+        let limit = q.limit.unwrap_or(MAX_HISTORY_PAGE);
+        if !(1..=MAX_HISTORY_PAGE).contains(&limit) {
+            return Err(ApiError::invalid("limit", format!("limit must be between 1 and {MAX_HISTORY_PAGE}")));
+        }
         let page = match (q.after, q.before) {
             (Some(a), _) => Page::After(a),
             (None, Some(b)) => Page::Before(b),

@@ -5,7 +5,8 @@
 //! answer. Neither imports the other; the rule (who may do it, what changes,
 //! which events go out) lives here once, in a module per concept:
 //! [`messages`] (and read markers), [`servers`], [`channels`], [`members`],
-//! [`invites`], [`users`] (accounts, profiles, plans, images).
+//! [`invites`], [`users`] (accounts, profiles, plans, images),
+//! [`relationships`] (friends, requests, blocks).
 //!
 //! # The write path
 //!
@@ -37,6 +38,7 @@ pub mod directory;
 pub mod invites;
 pub mod members;
 pub mod messages;
+pub mod relationships;
 pub mod servers;
 pub mod store;
 #[cfg(test)]
@@ -133,6 +135,7 @@ impl Chat {
     pub async fn ready(&self, user: UserId, session: &Session) -> ApiResult<Ready> {
         let me = self.me(user).await?;
         let servers = self.server_states(user, None).await?;
+        let relationships = self.relationships(user).await?;
         Ok(Ready {
             v: PROTOCOL_VERSION,
             session_id: session.id,
@@ -140,6 +143,7 @@ impl Chat {
             servers,
             presences: self.hub.presences_for(user),
             status: self.hub.status_choice(user),
+            relationships,
         })
     }
 

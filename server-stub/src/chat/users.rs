@@ -103,12 +103,13 @@ impl Chat {
         self.reads.read(move |s| s.account(user)?.ok_or(ApiError::NotFound("user"))).await
     }
 
-    /// Someone the caller shares a server with (or the caller).
+    /// Someone the caller shares a server with, has a friendship or a
+    /// request with, or blocked (or the caller).
     ///
     /// # Errors
     /// 404 for anyone else.
     pub async fn user(&self, user: UserId, target: UserId) -> ApiResult<User> {
-        if !self.dir.read().share_a_server(user, target) {
+        if !self.dir.read().knows(user, target) {
             return Err(ApiError::NotFound("user"));
         }
         Ok(self.account(target).await?.user)
@@ -118,11 +119,11 @@ impl Chat {
     /// servers both are in (in `viewer`'s order).
     ///
     /// # Errors
-    /// 404 for someone `viewer` shares no server with (nor is).
+    /// 404 for someone `viewer` does not know (see [`Chat::user`]).
     pub async fn profile(&self, viewer: UserId, target: UserId) -> ApiResult<Profile> {
         let mutual_servers: Vec<ServerId> = {
             let dir = self.dir.read();
-            if viewer != target && !dir.share_a_server(viewer, target) {
+            if !dir.knows(viewer, target) {
                 return Err(ApiError::NotFound("user"));
             }
             dir.servers_of(viewer).filter(|s| dir.is_member(*s, target)).collect()

@@ -828,6 +828,16 @@ impl Hub {
         self.state.read().expect("hub lock").presence_of(user)
     }
 
+    /// What `viewer` sees of `user` now: offline when `user` blocked them
+    /// or they neither share a server nor are friends.
+    #[must_use]
+    pub fn presence_seen_by(&self, viewer: UserId, user: UserId) -> Presence {
+        if !self.dir.read().sees_presence(viewer, user) {
+            return Presence::Offline;
+        }
+        self.presence(user)
+    }
+
     /// The chosen status of `user`.
     #[must_use]
     pub fn status_choice(&self, user: UserId) -> StatusChoice {
@@ -838,7 +848,12 @@ impl Hub {
     /// `Audience::PresencePeers`) who is not offline.
     #[must_use]
     pub fn presences_for(&self, user: UserId) -> Vec<PresenceEntry> {
-        let peers = self.dir.read().presence_peers(user, self.presence_limit);
+        let peers: Vec<UserId> = {
+            let dir = self.dir.read();
+            let mut peers = dir.presence_peers(user, self.presence_limit);
+            peers.retain(|p| !dir.blocked(*p, user));
+            peers.into_iter().collect()
+        };
         let st = self.state.read().expect("hub lock");
         let mut out: Vec<PresenceEntry> = peers
             .into_iter()

@@ -45,8 +45,9 @@ pub struct HistoryQuery {
     #[serde(default)]
     #[param(maximum = 9_007_199_254_740_991_u64)]
     pub after: Option<u64>,
-    /// At most this many (default and maximum 100).
+    /// At most this many (1 to 100; default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -56,7 +57,7 @@ pub struct HistoryQuery {
     params(("channel_id" = ChannelId, Path), HistoryQuery),
     responses((status = 200, body = MessagePage), (status = 404, body = pq_protocol::ErrorBody),
         (status = 409, description = "Not a text channel (a category or a voice channel)", body = pq_protocol::ErrorBody),
-        (status = 422, description = "`before` or `after` above 2^53 − 1", body = pq_protocol::ErrorBody)))]
+        (status = 422, description = "`before` or `after` above 2^53 − 1, or `limit` outside 1 to 100", body = pq_protocol::ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     user: AuthUser,

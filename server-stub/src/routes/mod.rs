@@ -60,7 +60,7 @@ use crate::{
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
-        (name = "users", description = "Accounts and profiles"),
+        (name = "users", description = "Accounts, profiles, friends and blocks"),
         (name = "servers", description = "Servers (communities)"),
         (name = "channels", description = "Channels and categories"),
         (name = "members", description = "Members and roles"),
@@ -94,6 +94,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get_user))
         .routes(routes!(users::get_profile))
         .routes(routes!(users::set_status))
+        .routes(routes!(users::relationships, users::request_friend))
+        .routes(routes!(users::set_relationship, users::remove_relationship))
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
         .routes(routes!(channels::create))

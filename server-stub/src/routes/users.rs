@@ -4,7 +4,7 @@ use axum::{body::Bytes, extract::State, http::StatusCode};
 use pq_protocol::{
     UserId,
     gateway::SetStatus,
-    models::{Me, Profile, UpdateProfile, User},
+    models::{FriendRequest, Me, Profile, Relationship, SetRelationship, UpdateProfile, User},
 };
 
 use super::Path;
@@ -81,4 +81,62 @@ pub async fn get_user(
     Path(target): Path<UserId>,
 ) -> ApiResult<Json<User>> {
     Ok(Json(state.chat().user(user.id, target).await?))
+}
+
+/// Your friends, friend requests (incoming and outgoing) and the people you
+/// blocked, newest first.
+#[utoipa::path(get, path = "/api/users/@me/relationships", tag = "users",
+    responses((status = 200, body = Vec<Relationship>)))]
+pub async fn relationships(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Vec<Relationship>>> {
+    Ok(Json(state.chat().relationships(user.id).await?))
+}
+
+/// Ask someone to be friends by their account's email address (if they
+/// had asked you, you are friends now). Both sides get
+/// `relationship_changed`.
+#[utoipa::path(post, path = "/api/users/@me/relationships", tag = "users", request_body = FriendRequest,
+    responses((status = 200, body = Relationship, description = "Asked (`outgoing`), or friends (`friend`)"),
+        (status = 403, body = pq_protocol::ErrorBody, description = "They blocked you"),
+        (status = 404, body = pq_protocol::ErrorBody, description = "No account has that email address"),
+        (status = 409, body = pq_protocol::ErrorBody, description = "Your own, already friends, already asked, you blocked them, or too many requests (100 waiting, 1,000 in all)"),
+        (status = 422, body = pq_protocol::ErrorBody, description = "Not an email address")))]
+pub async fn request_friend(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<FriendRequest>,
+) -> ApiResult<Json<Relationship>> {
+    Ok(Json(state.chat().befriend_by_email(user.id, &req.email).await?))
+}
+
+/// `friend`: ask someone to be friends, or accept their request. `blocked`:
+/// block them (ending any friendship or request between you; blocking again
+/// changes nothing): they cannot ask you, and do not see your presence.
+#[utoipa::path(put, path = "/api/users/@me/relationships/{user_id}", tag = "users", request_body = SetRelationship,
+    params(("user_id" = UserId, Path)),
+    responses((status = 200, body = Relationship),
+        (status = 403, body = pq_protocol::ErrorBody, description = "They blocked you (asking only)"),
+        (status = 404, body = pq_protocol::ErrorBody, description = "No such account"),
+        (status = 409, body = pq_protocol::ErrorBody, description = "That is you, already friends, already asked, you blocked them (asking only), or too many")))]
+pub async fn set_relationship(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(target): Path<UserId>,
+    Json(req): Json<SetRelationship>,
+) -> ApiResult<Json<Relationship>> {
+    Ok(Json(state.chat().set_relationship(user.id, target, req.kind).await?))
+}
+
+/// Remove a friend, decline or cancel a request (for both of you), or
+/// unblock someone.
+#[utoipa::path(delete, path = "/api/users/@me/relationships/{user_id}", tag = "users",
+    params(("user_id" = UserId, Path)),
+    responses((status = 204, description = "Ended"),
+        (status = 404, body = pq_protocol::ErrorBody, description = "Nothing between you")))]
+pub async fn remove_relationship(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(target): Path<UserId>,
+) -> ApiResult<StatusCode> {
+    state.chat().remove_relationship(user.id, target).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -11,12 +11,14 @@
 //! - `gateway`: protocol edges, resume, presence, slow readers, toasts.
 //! - `races`: concurrent changes that only one may win; requests dropped mid-way.
 //! - `people`: statuses, about texts, custom statuses, a person's card.
+//! - `friends`: friend requests, friends' presence, blocks and what they refuse.
 //! - `openapi`: the served API reference.
 //! - `hardening`: what makes the server safe to put on a network (files,
 //!   limits, sessions that end).
 
 mod client;
 mod common;
+mod friends;
 mod gateway;
 mod hardening;
 mod messages;

@@ -8,6 +8,7 @@ import type { MessageId } from "./MessageId";
 import type { OutboxEntry } from "./OutboxEntry";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
+import type { Relationship } from "./Relationship";
 import type { ServerId } from "./ServerId";
 import type { StatusChoice } from "./StatusChoice";
 import type { Toast } from "./Toast";
@@ -108,7 +109,19 @@ server_id: ServerId,
 /**
  * Who.
  */
-user: User, } | { "type": "status_changed", 
+user: User, } | { "type": "relationship_changed", 
+/**
+ * Where they stand with me now.
+ */
+relationship: Relationship, 
+/**
+ * Whether it just happened.
+ */
+live: boolean, } | { "type": "relationship_removed", 
+/**
+ * Who.
+ */
+user_id: UserId, } | { "type": "status_changed", 
 /**
  * The status now.
  */

@@ -7,6 +7,7 @@ import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
+import type { Relationship } from "./Relationship";
 import type { Role } from "./Role";
 import type { Server } from "./Server";
 import type { ServerId } from "./ServerId";
@@ -134,7 +135,15 @@ user_id: UserId,
 /**
  * New presence.
  */
-presence: Presence, } | { "type": "user_updated", 
+presence: Presence, } | { "type": "relationship_changed", 
+/**
+ * Where they stand with you now.
+ */
+relationship: Relationship, } | { "type": "relationship_removed", 
+/**
+ * Who.
+ */
+user_id: UserId, } | { "type": "user_updated", 
 /**
  * The new profile.
  */

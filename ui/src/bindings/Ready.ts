@@ -2,6 +2,7 @@
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { Me } from "./Me";
 import type { PresenceEntry } from "./PresenceEntry";
+import type { Relationship } from "./Relationship";
 import type { ServerState } from "./ServerState";
 import type { SessionId } from "./SessionId";
 import type { StatusChoice } from "./StatusChoice";
@@ -35,4 +36,8 @@ presences: Array<PresenceEntry>,
 /**
  * Your chosen status.
  */
-status: StatusChoice, };
+status: StatusChoice, 
+/**
+ * Your friends, pending requests and the people you blocked.
+ */
+relationships: Array<Relationship>, };

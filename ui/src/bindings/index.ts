@@ -61,6 +61,8 @@ export type { Profile } from "./Profile";
 export type { Reaction } from "./Reaction";
 export type { ReadState } from "./ReadState";
 export type { Ready } from "./Ready";
+export type { Relationship } from "./Relationship";
+export type { RelationshipKind } from "./RelationshipKind";
 export type { Resume } from "./Resume";
 export type { Resumed } from "./Resumed";
 export type { Role } from "./Role";

@@ -19,7 +19,8 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, CustomStatus, Invite, Me, Message, MessagePage, Role, SendAck, Server, ServerState, StatusChoice, User,
+        Channel, CustomStatus, Invite, Me, Message, MessagePage, Relationship, RelationshipKind, Role, SendAck, Server,
+        ServerState, StatusChoice, User,
     },
 };
 
@@ -249,6 +250,31 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn set_plan(&mut self, user: UserId, plan: Plan) -> StoreResult<bool>;
+
+    // ----- relationships --------------------------------------------------
+
+    /// The account whose email is `email` (compared without regard to case;
+    /// the oldest when several share it).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn account_by_email(&self, email: &str) -> StoreResult<Option<UserId>>;
+    /// `user`'s friends, requests and blocks, newest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn relationships(&self, user: UserId) -> StoreResult<Vec<Relationship>>;
+    /// Records what `user` sees of `other` (`None` removes it).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_relationship(
+        &mut self,
+        user: UserId,
+        other: UserId,
+        kind: Option<RelationshipKind>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 
     // ----- media ----------------------------------------------------------
 

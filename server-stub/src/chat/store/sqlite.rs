@@ -12,8 +12,8 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, ChannelKind, CustomStatus, Invite, Message, MessagePage, Reaction, ReadState, Role, SendAck, Server,
-        ServerState, StatusChoice, User,
+        Channel, ChannelKind, CustomStatus, Invite, Message, MessagePage, Reaction, ReadState, Relationship,
+        RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
@@ -222,7 +222,33 @@ fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
         let kind = ChannelKind::from_name(&kind).ok_or_else(|| corrupt("channel kind", &kind))?;
         dir.add_channel(col_id(r, 0)?, col_id(r, 1)?, kind, opt_id(r, 3)?, r.get::<_, i64>(4)? as u64);
     }
+    let mut st = c.prepare_cached("SELECT user_id, other_id, kind FROM relationships")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        dir.set_relation(col_id(r, 0)?, col_id(r, 1)?, Some(relationship_kind(&r.get::<_, String>(2)?)?));
+    }
     Ok(dir)
+}
+
+fn relationship_kind(s: &str) -> rusqlite::Result<RelationshipKind> {
+    RelationshipKind::from_name(s).ok_or_else(|| corrupt("relationship kind", s))
+}
+
+fn q_account_by_email(c: &Connection, email: &str) -> StoreResult<Option<UserId>> {
+    Ok(c.prepare_cached("SELECT id FROM users WHERE email = ? COLLATE NOCASE ORDER BY created_at, id LIMIT 1")?
+        .query_row([email], |r| col_id(r, 0))
+        .optional()?)
+}
+
+fn q_relationships(c: &Connection, user: UserId) -> StoreResult<Vec<Relationship>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {USER_COLS}, r.kind, r.since FROM relationships r JOIN users u ON u.id = r.other_id
+         WHERE r.user_id = ? ORDER BY r.since DESC, u.id"
+    ))?
+    .query_map([user.to_string()], |r| {
+        Ok(Relationship { user: user_row(r)?, kind: relationship_kind(&r.get::<_, String>(5)?)?, since: ts(r, 6)? })
+    })?
+    .collect::<Result<_, _>>()?)
 }
 
 fn q_account_by_subject(c: &Connection, issuer: &str, subject: &str) -> StoreResult<Option<(UserId, bool)>> {
@@ -608,6 +634,12 @@ macro_rules! reads {
         fn usable_invites(&self, server: ServerId, now: Timestamp) -> StoreResult<Vec<Invite>> {
             q_usable_invites(&self.conn, server, now)
         }
+        fn account_by_email(&self, email: &str) -> StoreResult<Option<UserId>> {
+            q_account_by_email(&self.conn, email)
+        }
+        fn relationships(&self, user: UserId) -> StoreResult<Vec<Relationship>> {
+            q_relationships(&self.conn, user)
+        }
     };
 }
 
@@ -693,6 +725,28 @@ impl Store for SqliteStore {
     }
     fn set_plan(&mut self, user: UserId, plan: Plan) -> StoreResult<bool> {
         Ok(exec(&self.conn, "UPDATE users SET plan = ? WHERE id = ?", params![plan.as_str(), user.to_string()])? > 0)
+    }
+    fn set_relationship(
+        &mut self,
+        user: UserId,
+        other: UserId,
+        kind: Option<RelationshipKind>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        match kind {
+            Some(kind) => exec(
+                &self.conn,
+                "INSERT INTO relationships (user_id, other_id, kind, since) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (user_id, other_id) DO UPDATE SET kind = ?3, since = ?4",
+                params![user.to_string(), other.to_string(), kind.as_str(), at.as_millis()],
+            ),
+            None => exec(
+                &self.conn,
+                "DELETE FROM relationships WHERE user_id = ? AND other_id = ?",
+                params![user.to_string(), other.to_string()],
+            ),
+        }
+        .map(drop)
     }
 
     fn insert_media(
@@ -953,6 +1007,7 @@ impl Store for ReadConn {
         update_profile(user: UserId, change: &ProfileChange) -> ();
         set_status(user: UserId, status: StatusChoice) -> ();
         set_plan(user: UserId, plan: Plan) -> bool;
+        set_relationship(user: UserId, other: UserId, kind: Option<RelationshipKind>, at: Timestamp) -> ();
         insert_media(id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp) -> ();
         insert_server(s: &Server) -> ();
         update_server(id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> ();
