@@ -11,7 +11,7 @@ use pq_core::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
         models::{
             Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member,
-            Profile, ServerState, StatusChoice,
+            Profile, Relationship, ServerState, StatusChoice,
         },
         voice::VoiceState,
     },
@@ -303,6 +303,21 @@ commands! {
 
     /// Someone's card: their about text and the servers we share.
     fn profile(d, user_id: UserId) -> Profile { Ok(d.client()?.profile(user_id).await?) }
+
+    /// My friends, friend requests and blocks (cached; offline too).
+    fn relationships(d) -> Vec<Relationship> { Ok(d.client()?.relationships()?) }
+
+    /// Asks the person with this email address to be friends.
+    fn add_friend_by_email(d, email: String) -> Relationship { Ok(d.client()?.add_friend_by_email(&email).await?) }
+
+    /// Asks someone to be friends, or accepts their request.
+    fn add_friend(d, user_id: UserId) -> Relationship { Ok(d.client()?.add_friend(user_id).await?) }
+
+    /// Blocks someone.
+    fn block(d, user_id: UserId) -> Relationship { Ok(d.client()?.block(user_id).await?) }
+
+    /// Removes a friend, declines or cancels a request, or unblocks.
+    fn remove_relationship(d, user_id: UserId) -> () { Ok(d.client()?.remove_relationship(user_id).await?) }
 
     /// Creates a server.
     fn create_server(d, name: String) -> ServerState { Ok(d.client()?.create_server(&name).await?) }

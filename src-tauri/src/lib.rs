@@ -66,6 +66,8 @@ pub enum UiEvent {
         /// The channel.
         channel_id: ChannelId,
     },
+    /// Open the friends list on Home (a friend request's notification was clicked).
+    OpenFriends,
     /// Settings changed (from the tray menu).
     Settings(Settings),
 }
@@ -225,9 +227,19 @@ impl Desktop {
                     &self.app,
                     &format!("{author} in #{}", channel.channel.name),
                     &message.body,
-                    channel.channel.server_id,
-                    channel.channel.id,
+                    notify::Target::Channel { server: channel.channel.server_id, channel: channel.channel.id },
                 );
+            }
+            Event::RelationshipChanged { relationship, live: true }
+                if relationship.kind == pq_core::protocol::models::RelationshipKind::Incoming =>
+            {
+                let Ok(client) = self.client() else { return };
+                let busy = client.status() == pq_core::protocol::models::StatusChoice::Dnd;
+                if busy || !lock(&self.settings).notifications {
+                    return;
+                }
+                let (title, body) = notify::friend_request(&relationship.user.display_name, &lock(&self.settings));
+                notify::show(&self.app, &title, &body, notify::Target::Friends);
             }
             Event::ReadState { .. } | Event::ServersChanged | Event::ChannelsChanged { .. } => {
                 tray::update(&self.app, self);

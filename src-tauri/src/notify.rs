@@ -1,5 +1,5 @@
-//! Native notifications for new messages. Clicking one shows pq and opens
-//! the channel. Tauri's notification plugin has no click event on desktop,
+//! Native notifications for new messages and friend requests. Clicking one
+//! shows pq and opens the channel (or the friends list). Tauri's notification plugin has no click event on desktop,
 //! so on Linux pq talks to the notification daemon directly (freedesktop
 //! notifications through notify-rust, with a default action); elsewhere it
 //! uses the plugin.
@@ -9,8 +9,38 @@ use tauri::{AppHandle, Manager};
 
 use crate::{Desktop, UiEvent, show_main};
 
-/// Shows a notification; a click opens `channel`.
-pub fn show(app: &AppHandle, title: &str, body: &str, server: ServerId, channel: ChannelId) {
+/// What a click on a notification opens.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// A channel.
+    Channel {
+        /// Its server.
+        server: ServerId,
+        /// The channel.
+        channel: ChannelId,
+    },
+    /// The friends list on Home.
+    Friends,
+}
+
+/// The title and text of a friend request's notification, in the app's
+/// language (Korean when chosen, or when the system's is and none is chosen).
+#[must_use]
+pub fn friend_request(name: &str, settings: &crate::settings::Settings) -> (String, String) {
+    let korean = match settings.language.as_str() {
+        "ko" => true,
+        "system" => std::env::var("LANG").is_ok_and(|l| l.starts_with("ko")),
+        _ => false,
+    };
+    if korean {
+        (format!("{name} 님의 친구 요청"), "친구 목록에서 수락하거나 거절하세요.".to_owned())
+    } else {
+        (format!("Friend request from {name}"), "Accept or decline it in your friends list.".to_owned())
+    }
+}
+
+/// Shows a notification; a click opens `target`.
+pub fn show(app: &AppHandle, title: &str, body: &str, target: Target) {
     let body: String = body.chars().take(200).collect();
     #[cfg(target_os = "linux")]
     {
@@ -27,7 +57,7 @@ pub fn show(app: &AppHandle, title: &str, body: &str, server: ServerId, channel:
             match shown {
                 Ok(handle) => handle.wait_for_action(|action| {
                     if action == "default" {
-                        open(&app, server, channel);
+                        open(&app, target);
                     }
                 }),
                 Err(e) => tracing::debug!(error = %e, "no notification daemon"),
@@ -37,15 +67,19 @@ pub fn show(app: &AppHandle, title: &str, body: &str, server: ServerId, channel:
     #[cfg(not(target_os = "linux"))]
     {
         use tauri_plugin_notification::NotificationExt;
-        let _ = (server, channel);
+        let _ = target;
         if let Err(e) = app.notification().builder().title(title).body(body).show() {
             tracing::debug!(error = %e, "cannot show a notification");
         }
     }
 }
 
-/// A notification was clicked: show pq at that channel.
-fn open(app: &AppHandle, server_id: ServerId, channel_id: ChannelId) {
+/// A notification was clicked: show pq there.
+fn open(app: &AppHandle, target: Target) {
     show_main(app);
-    app.state::<Desktop>().broadcast(&UiEvent::OpenChannel { server_id, channel_id });
+    let event = match target {
+        Target::Channel { server, channel } => UiEvent::OpenChannel { server_id: server, channel_id: channel },
+        Target::Friends => UiEvent::OpenFriends,
+    };
+    app.state::<Desktop>().broadcast(&event);
 }

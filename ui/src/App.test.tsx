@@ -1,6 +1,17 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AppInfo, CachedChannel, CachedServer, Member, Message, OutboxEntry, Profile, Timeline, VoiceState } from "./bindings";
+import type {
+  AppInfo,
+  CachedChannel,
+  CachedServer,
+  Member,
+  Message,
+  OutboxEntry,
+  Profile,
+  Relationship,
+  Timeline,
+  VoiceState,
+} from "./bindings";
 
 // The bridge is the only way the UI reaches the shell: stand in for it.
 const bridge = vi.hoisted(() => ({
@@ -44,6 +55,11 @@ const bridge = vi.hoisted(() => ({
   setCustomStatus: vi.fn(async () => ({})),
   setStatus: vi.fn(async () => null),
   profile: vi.fn(async (): Promise<Profile> => { throw { code: "offline", message: "offline" }; }),
+  relationships: vi.fn(async (): Promise<Relationship[]> => []),
+  addFriendByEmail: vi.fn(),
+  addFriend: vi.fn(),
+  block: vi.fn(),
+  removeRelationship: vi.fn(async () => null),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -675,6 +691,99 @@ describe("main screen", () => {
     expect(card.querySelector(".profile-about p")!.textContent).toBe("Guitar\nSeoul");
     expect(card.querySelector(".profile-mutual h4")!.textContent).toBe("Mutual servers — 1");
     expect(card.querySelector(".profile-mutual .mutual-name")!.textContent).toBe("Study group");
+  });
+
+  it("shows friends on Home: requests to accept, adding by email, blocking from the card, blocked messages collapsed", async () => {
+    signedIn();
+    const CAROL = "01900000-0000-7000-8000-000000000003";
+    const DAN = "01900000-0000-7000-8000-000000000004";
+    const at = "2026-12-01T00:00:00.000Z";
+    const rel = (id: string, name: string, kind: Relationship["kind"]): Relationship => ({
+      user: { id, display_name: name, avatar_url: null },
+      kind,
+      since: at,
+    });
+    bridge.relationships.mockResolvedValue([rel(CAROL, "Carol", "incoming"), rel(BOB, "Bob", "friend"), rel(DAN, "Dan", "blocked")]);
+    const t: Timeline = {
+      messages: [msg(1, DAN, "you cannot see me", "2026-11-25T06:04:00.000Z"), msg(2, BOB, "hi", "2026-11-25T06:05:00.000Z")],
+      mentions: [],
+      pending: [],
+      has_older: false,
+    };
+    bridge.timeline.mockResolvedValue(t);
+    await start();
+    // Dan is blocked: his message is collapsed until shown.
+    expect(document.querySelector(".message.blocked")!.textContent).toContain("Blocked message.");
+    expect(document.querySelector("[data-body='you cannot see me']")).toBeNull();
+    fireEvent.click(document.querySelector(".show-blocked")!);
+    expect(document.querySelector("[data-body='you cannot see me']")).toBeTruthy();
+
+    // Home: one request waiting; Bob (away) is online among friends.
+    const home = document.getElementById("home")!;
+    expect(home.querySelector(".rail-badge")!.textContent).toBe("1");
+    await act(async () => {
+      fireEvent.click(home);
+    });
+    expect(document.querySelector("[data-friend='Bob']")).toBeTruthy();
+    expect(document.querySelector("[data-friend='Carol']")).toBeNull();
+    fireEvent.click(document.getElementById("friends-tab-pending")!);
+    const carol = document.querySelector("[data-friend='Carol']")!;
+    expect(carol.textContent).toContain("Wants to be your friend");
+    bridge.addFriend.mockResolvedValue(rel(CAROL, "Carol", "friend"));
+    await act(async () => {
+      fireEvent.click(carol.querySelector(".accept")!);
+    });
+    expect(bridge.addFriend).toHaveBeenCalledWith(CAROL);
+    expect(document.querySelector("[data-friend='Carol']")).toBeNull();
+    expect(home.querySelector(".rail-badge")).toBeNull();
+    fireEvent.click(document.getElementById("friends-tab-all")!);
+    expect(document.querySelector(".friends-count")!.textContent).toBe("All friends — 2");
+    fireEvent.click(document.getElementById("friends-tab-blocked")!);
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-friend='Dan'] .unblock")!);
+    });
+    expect(bridge.removeRelationship).toHaveBeenCalledWith(DAN);
+    expect(document.querySelector(".friends-empty")!.textContent).toBe("You have not blocked anyone.");
+
+    // Adding by email: refused with the server's reason, then sent.
+    fireEvent.click(document.getElementById("friends-tab-add")!);
+    fireEvent.change(document.getElementById("friend-email")!, { target: { value: "nobody@example.com" } });
+    bridge.addFriendByEmail.mockRejectedValueOnce({ kind: "api", message: "No user found." });
+    await act(async () => {
+      fireEvent.click(document.getElementById("friend-send")!);
+    });
+    expect(document.getElementById("friend-result")!.className).toBe("error");
+    expect(document.getElementById("friend-result")!.textContent).toBe("No user found.");
+    fireEvent.change(document.getElementById("friend-email")!, { target: { value: "erin@example.com" } });
+    bridge.addFriendByEmail.mockResolvedValueOnce(rel("01900000-0000-7000-8000-000000000005", "Erin", "outgoing"));
+    await act(async () => {
+      fireEvent.click(document.getElementById("friend-send")!);
+    });
+    expect(bridge.addFriendByEmail).toHaveBeenLastCalledWith("erin@example.com");
+    expect(document.getElementById("friend-result")!.textContent).toBe("Request sent to erin@example.com.");
+
+    // A request arriving live: a toast and the badge.
+    await act(async () =>
+      onEvent({ kind: "core", data: { type: "relationship_changed", relationship: rel(DAN, "Dan", "incoming"), live: true } }),
+    );
+    expect(screen.getByText("Dan wants to be your friend")).toBeTruthy();
+    expect(home.querySelector(".rail-badge")!.textContent).toBe("1");
+
+    // Back to the server; Bob's card offers to remove him or block him.
+    await act(async () => {
+      fireEvent.click(screen.getByLabelText("Study group"));
+    });
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    });
+    expect(document.getElementById("card-remove-friend")).toBeTruthy();
+    bridge.block.mockResolvedValue(rel(BOB, "Bob", "blocked"));
+    await act(async () => {
+      fireEvent.click(document.getElementById("card-block")!);
+    });
+    expect(bridge.block).toHaveBeenCalledWith(BOB);
+    expect(document.getElementById("card-unblock")).toBeTruthy();
+    expect(document.getElementById("card-add-friend")).toBeNull();
   });
 
   it("edits my about text in Settings", async () => {

@@ -3,6 +3,7 @@ import { CacheProblem, SignIn } from "./components/SignIn";
 import { ChannelList, ServerRail } from "./components/Sidebar";
 import { MessageView } from "./components/Messages";
 import { CallView } from "./components/Call";
+import { FriendsView } from "./components/Friends";
 import { ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
 import { useStore } from "./state/store";
 
@@ -11,6 +12,7 @@ export function App() {
   const theme = useStore((s) => s.theme);
   const lang = useStore((s) => s.lang);
   const callView = useStore((s) => s.callView && s.call !== null);
+  const home = useStore((s) => s.home);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
     document.documentElement.lang = lang;
@@ -24,20 +26,26 @@ export function App() {
       <ChannelList />
       <div className="main">
         <ConnectionBanner />
-        <Header />
-        <div className="body-row">
-          <div className="center-col">
-            {callView ? (
-              <CallView />
-            ) : (
-              <>
-                <SearchResults />
-                <MessageView />
-              </>
-            )}
-          </div>
-          <MemberList />
-        </div>
+        {home && !callView ? (
+          <FriendsView />
+        ) : (
+          <>
+            <Header />
+            <div className="body-row">
+              <div className="center-col">
+                {callView ? (
+                  <CallView />
+                ) : (
+                  <>
+                    <SearchResults />
+                    <MessageView />
+                  </>
+                )}
+              </div>
+              <MemberList />
+            </div>
+          </>
+        )}
       </div>
       <Dialogs />
       <Toasts />

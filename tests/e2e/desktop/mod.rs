@@ -698,3 +698,75 @@ async fn shows_statuses_and_sets_her_own() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn makes_friends_and_blocks_from_the_app() {
+    use pq_core::protocol::models::RelationshipKind;
+    let server = TestServer::start().await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    let bob = someone(&server, "Bob").await;
+    let (state, code) = server_with_invite(&bob, "Book club").await;
+    let general = channel(&state, "general");
+    join_by_link(&desktop, &code, "Book club").await;
+    desktop.wait_text(".members", "Bob").await;
+    let minji = member_id(&bob, "Minji").await;
+    let carol = Person::sign_in(&server.url, "carol@example.com").await;
+    carol.wait_online(WAIT).await;
+
+    // Home: Minji asks Bob by his email; Bob accepts; he is a friend, online.
+    desktop.click("#home").await;
+    desktop.wait_text(".friends-empty", "No friends online").await;
+    desktop.click("#friends-tab-add").await;
+    desktop.type_into("#friend-email", "nobody@example.com").await;
+    desktop.click("#friend-send").await;
+    desktop.wait_text("#friend-result.error", "").await;
+    desktop.find("#friend-email").await.clear().await.unwrap();
+    desktop.type_into("#friend-email", &bob.email).await;
+    desktop.click("#friend-send").await;
+    desktop.wait_text("#friend-result", "Request sent").await;
+    eventually("Bob to get the request", WAIT, || async {
+        (bob.client.relationship(minji).ok()? == Some(RelationshipKind::Incoming)).then_some(())
+    })
+    .await;
+    bob.client.add_friend(minji).await.expect("Bob accepts");
+    desktop.click("#friends-tab-online").await;
+    desktop.wait_text("[data-friend='Bob'] .friend-sub", "Online").await;
+
+    // Carol, who shares no server with her, asks: a notification; a click
+    // opens the pending requests, where Minji accepts.
+    desktop.click("[aria-label='Book club']").await;
+    desktop.wait_text(".channel-title", "# general").await;
+    carol.client.add_friend_by_email("minji@example.com").await.expect("Carol asks");
+    desktop.wait_notification("Friend request from carol").await;
+    desktop.click_notification();
+    desktop.click("#friends-tab-pending").await;
+    desktop.wait_text("[data-friend='carol'] .friend-sub", "Wants to be your friend").await;
+    desktop.wait_text("#home .rail-badge", "1").await;
+    desktop.screenshot("home-friends").await;
+    desktop.click("[data-friend='carol'] .accept").await;
+    eventually("Carol to see Minji as a friend", WAIT, || async {
+        (carol.client.relationship(minji).ok()? == Some(RelationshipKind::Friend)).then_some(())
+    })
+    .await;
+    desktop.wait_gone("#home .rail-badge").await;
+    desktop.click("#friends-tab-all").await;
+    desktop.wait_text(".friends-count", "ALL FRIENDS — 2").await; // drawn in capitals
+
+    // Back in the server, Minji blocks Bob from his card: his messages fold
+    // away, he sees her offline and is no longer her friend.
+    desktop.click("[aria-label='Book club']").await;
+    desktop.click("[data-member='Bob']").await;
+    desktop.click("#card-block").await;
+    desktop.find("#card-unblock").await;
+    crate::common::wait_for(10, "Bob to see her offline", || {
+        bob.client.presence(minji) == pq_core::protocol::models::Presence::Offline
+    })
+    .await;
+    assert_eq!(bob.client.relationship(minji).unwrap(), None, "no longer friends");
+    bob.client.send(general, "can we talk?", None).await.unwrap();
+    desktop.wait_text(".message.blocked", "Blocked message.").await;
+    assert!(desktop.all(".message[data-body='can we talk?']").await.is_empty(), "folded away");
+    desktop.click(".show-blocked").await;
+    desktop.wait_text(".message[data-body]", "can we talk?").await;
+}

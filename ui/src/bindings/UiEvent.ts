@@ -20,4 +20,4 @@ server_id: ServerId,
 /**
  * The channel.
  */
-channel_id: ChannelId, } } | { "kind": "settings", "data": Settings };
+channel_id: ChannelId, } } | { "kind": "open_friends" } | { "kind": "settings", "data": Settings };

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, SearchHit, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, Relationship, SearchHit, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -310,6 +310,41 @@ export function setStatus(status: StatusChoice): Promise<null> {
  */
 export function profile(userId: UserId): Promise<Profile> {
   return invoke("profile", { userId });
+}
+
+/**
+ * My friends, friend requests and blocks (cached; offline too).
+ */
+export function relationships(): Promise<Array<Relationship>> {
+  return invoke("relationships");
+}
+
+/**
+ * Asks the person with this email address to be friends.
+ */
+export function addFriendByEmail(email: string): Promise<Relationship> {
+  return invoke("add_friend_by_email", { email });
+}
+
+/**
+ * Asks someone to be friends, or accepts their request.
+ */
+export function addFriend(userId: UserId): Promise<Relationship> {
+  return invoke("add_friend", { userId });
+}
+
+/**
+ * Blocks someone.
+ */
+export function block(userId: UserId): Promise<Relationship> {
+  return invoke("block", { userId });
+}
+
+/**
+ * Removes a friend, declines or cancels a request, or unblocks.
+ */
+export function removeRelationship(userId: UserId): Promise<null> {
+  return invoke("remove_relationship", { userId });
 }
 
 /**

@@ -153,8 +153,24 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
     return role === "owner" || role === "admin";
   });
   const [picking, setPicking] = useState(false);
+  const blocked = useStore((s) => !s.revealed[m.id] && s.relationships.some((r) => r.user.id === m.author_id && r.kind === "blocked"));
   const mine = me?.id === m.author_id;
   const name = author?.display_name ?? "…";
+  if (blocked && !m.deleted) {
+    return (
+      <article className="message blocked" data-seq={m.seq}>
+        <div className="message-line">
+          <div className="gutter" />
+          <p className="body muted">
+            {t("msg.blocked")}{" "}
+            <button className="link show-blocked" onClick={() => setState((st) => ({ revealed: { ...st.revealed, [m.id]: true } }))}>
+              {t("msg.showBlocked")}
+            </button>
+          </p>
+        </div>
+      </article>
+    );
+  }
   return (
     <article className={`message${head ? " head" : ""}${mentioned ? " mentioned" : ""}`} data-seq={m.seq} data-body={m.body}>
       {m.reply_to && (

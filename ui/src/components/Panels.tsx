@@ -17,6 +17,7 @@ import {
 import { EMPTY, setState, useStore } from "../state/store";
 import { squarePng } from "../image";
 import { Avatar, Modal, useT } from "./common";
+import { CardActions } from "./Friends";
 import { CustomStatusDialog, CustomStatusLine } from "./Status";
 
 export function ConnectionBanner() {
@@ -250,6 +251,7 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
           </ul>
         </section>
       )}
+      {userId !== me && <CardActions userId={userId} />}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useState } from "react";
 import type { CachedChannel } from "../bindings";
 import {
+  openHome,
   createChannel,
   deleteChannel,
   joinVoice,
@@ -15,14 +16,18 @@ import {
 import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Icon, useT } from "./common";
 import { StatusMenu, liveStatus, shownAs, useNow } from "./Status";
+import { HomeButton, HomeSidebar } from "./Friends";
 
 export function ServerRail() {
   const t = useT();
   const servers = useStore((s) => s.servers);
-  const current = useStore((s) => s.serverId);
+  const home = useStore((s) => s.home);
+  const current = useStore((s) => (s.home ? null : s.serverId));
   const channels = useStore((s) => s.channels);
   return (
     <nav className="rail" aria-label="Servers">
+      <HomeButton active={home} onClick={openHome} />
+      <div className="rail-separator" aria-hidden />
       {servers.map((s) => {
         const unread = (channels[s.server.id] ?? []).some((c) => c.unread_count > 0 && !c.muted);
         return (
@@ -54,6 +59,19 @@ export function ChannelList() {
   const channels = useStore((s) => (s.serverId ? s.channels[s.serverId] ?? EMPTY : EMPTY));
   const collapsed = useStore((s) => s.collapsed);
   const [adding, setAdding] = useState<string | null>(null);
+  const home = useStore((s) => s.home);
+  if (home) {
+    return (
+      <aside className="channels" aria-label={t("home.title")}>
+        <header className="server-head">
+          <span className="server-name">{t("home.title")}</span>
+        </header>
+        <HomeSidebar />
+        <CallBar />
+        <MeFooter />
+      </aside>
+    );
+  }
   if (!serverId || !server) {
     return (
       <aside className="channels">

@@ -1,7 +1,18 @@
 // What the person does, as calls to the bridge and updates of the state.
 
 import * as bridge from "../bridge/commands";
-import type { ChannelId, CommandError, CustomStatus, Message, ServerId, Settings, StatusChoice, UiEvent, UserId } from "../bindings";
+import type {
+  ChannelId,
+  CommandError,
+  CustomStatus,
+  Message,
+  Relationship,
+  ServerId,
+  Settings,
+  StatusChoice,
+  UiEvent,
+  UserId,
+} from "../bindings";
 import { resolveLang, translate } from "../i18n";
 import { getState, patchTimeline, setState, themeOf } from "./store";
 import { onEvent } from "./events";
@@ -23,6 +34,7 @@ export async function boot() {
   await refreshInfo();
   if (getState().info?.me) {
     await loadServers();
+    void loadRelationships();
   }
   const invite = await bridge.takePendingInvite().catch(() => null);
   if (invite) setState({ dialog: { type: "accept", code: invite } });
@@ -44,6 +56,7 @@ export async function signIn(provider: string | null) {
     await bridge.signIn(provider);
     await refreshInfo();
     await loadServers();
+    void loadRelationships();
   } catch (e) {
     const c = e as Partial<CommandError>;
     setState({ signInError: c.kind === "cancelled" ? null : reason(e) });
@@ -58,7 +71,7 @@ export async function cancelSignIn() {
 
 export async function signOut() {
   await bridge.signOut().catch(fail);
-  setState({ servers: [], channels: {}, timelines: {}, serverId: null, channelId: null, dialog: null });
+  setState({ servers: [], channels: {}, timelines: {}, serverId: null, channelId: null, dialog: null, relationships: [], home: false });
   await refreshInfo();
 }
 
@@ -76,6 +89,55 @@ export async function loadServers() {
   if (current && current.server.id !== s.serverId) await selectServer(current.server.id);
   if (!current) setState({ serverId: null, channelId: null });
 }
+
+/// Opens Home: friends, requests, blocks.
+export function openHome() {
+  setState({ home: true, card: null, search: null, callView: false });
+  void loadRelationships();
+}
+
+export async function loadRelationships() {
+  const relationships = await bridge.relationships().catch(() => null);
+  if (!relationships) return;
+  setState((s) => {
+    const users = { ...s.users };
+    for (const r of relationships) users[r.user.id] = r.user;
+    return { relationships, users };
+  });
+}
+
+/// Puts one relationship in the list (an event or my own change).
+export function rememberRelationship(r: Relationship) {
+  setState((s) => ({
+    relationships: [r, ...s.relationships.filter((x) => x.user.id !== r.user.id)],
+    users: { ...s.users, [r.user.id]: r.user },
+  }));
+}
+
+export function forgetRelationship(userId: UserId) {
+  setState((s) => ({ relationships: s.relationships.filter((x) => x.user.id !== userId) }));
+}
+
+/// Friend actions; each answers with the error in words, or null.
+async function relate(run: () => Promise<Relationship | null>): Promise<string | null> {
+  try {
+    const r = await run();
+    if (r) rememberRelationship(r);
+    return null;
+  } catch (e) {
+    return reason(e);
+  }
+}
+
+export const addFriendByEmail = (email: string) => relate(() => bridge.addFriendByEmail(email));
+export const addFriend = (userId: UserId) => relate(() => bridge.addFriend(userId));
+export const block = (userId: UserId) => relate(() => bridge.block(userId));
+export const removeRelationship = (userId: UserId) =>
+  relate(async () => {
+    await bridge.removeRelationship(userId);
+    forgetRelationship(userId);
+    return null;
+  });
 
 export async function loadChannels(serverId: ServerId) {
   const channels = await bridge.channels(serverId).catch(() => []);
@@ -225,7 +287,7 @@ export async function loadMembers(serverId: ServerId) {
 }
 
 export async function selectServer(serverId: ServerId) {
-  setState({ serverId, search: null });
+  setState({ serverId, search: null, home: false });
   const channels = await loadChannels(serverId);
   void loadMembers(serverId);
   void loadVoice(serverId);

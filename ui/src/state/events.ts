@@ -8,8 +8,11 @@ import {
   loadServers,
   loadTimeline,
   loadVoice,
+  forgetRelationship,
   markSeen,
+  openHome,
   refreshInfo,
+  rememberRelationship,
   selectChannel,
   selectServer,
   toast,
@@ -46,6 +49,9 @@ export function onEvent(e: UiEvent) {
         if (getState().serverId !== e.data.server_id) await selectServer(e.data.server_id);
         await selectChannel(e.data.channel_id);
       })();
+      return;
+    case "open_friends":
+      openHome();
       return;
     case "settings":
       setState((s) => ({ info: s.info && { ...s.info, settings: e.data }, theme: themeOf(e.data) }));
@@ -85,6 +91,15 @@ function onCore(e: EngineEvent) {
         const limit = st.info?.message_limit ?? 0;
         toast(translate(st.lang, "toast.plan", { plan: translate(st.lang, `plan.${e.plan}`) }), translate(st.lang, "toast.planBody", { limit }));
       });
+      return;
+    case "relationship_changed":
+      rememberRelationship(e.relationship);
+      if (e.live && e.relationship.kind === "incoming") {
+        toast(translate(s.lang, "friends.requestToast", { name: e.relationship.user.display_name }), "");
+      }
+      return;
+    case "relationship_removed":
+      forgetRelationship(e.user_id);
       return;
     case "status_changed":
       // Chosen here or on another device: the menu and my dot follow.

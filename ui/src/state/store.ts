@@ -16,6 +16,7 @@ import type {
   Message,
   OutboxEntry,
   Presence,
+  Relationship,
   SearchHit,
   ServerId,
   Settings,
@@ -66,6 +67,12 @@ export interface State {
   callView: boolean;
   users: Record<UserId, User>;
   presence: Record<UserId, Presence>;
+  /// My friends, requests and blocks (newest first).
+  relationships: Relationship[];
+  /// Home (friends) is open instead of a server.
+  home: boolean;
+  /// Blocked people's messages the person chose to see anyway.
+  revealed: Record<string, boolean>;
   serverId: ServerId | null;
   channelId: ChannelId | null;
   timelines: Record<ChannelId, TimelineState>;
@@ -114,6 +121,9 @@ export const initialState = (): State => ({
   callView: false,
   users: {},
   presence: {},
+  relationships: [],
+  home: false,
+  revealed: {},
   serverId: null,
   channelId: null,
   timelines: {},

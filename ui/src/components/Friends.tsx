@@ -1,0 +1,260 @@
+// Home: friends, friend requests and blocks; the Home button on the rail;
+// the friend and block actions of a person's card.
+
+import { useState } from "react";
+import type { Relationship, UserId } from "../bindings";
+import { addFriend, addFriendByEmail, block, removeRelationship } from "../state/actions";
+import { useStore } from "../state/store";
+import { Avatar, useT } from "./common";
+import { CustomStatusLine } from "./Status";
+
+export type FriendsTab = "online" | "all" | "pending" | "blocked" | "add";
+const TABS: FriendsTab[] = ["online", "all", "pending", "blocked"];
+
+/// Incoming friend requests (the Home button's badge).
+export function useIncoming(): number {
+  return useStore((s) => s.relationships.filter((r) => r.kind === "incoming").length);
+}
+
+/// The first button of the rail: Home, with the count of requests waiting.
+export function HomeButton({ active, onClick }: { active: boolean; onClick: () => void }) {
+  const t = useT();
+  const incoming = useIncoming();
+  return (
+    <button id="home" className={`rail-item home${active ? " active" : ""}`} title={t("home.title")} aria-label={t("home.title")} onClick={onClick}>
+      <span className="home-mark" aria-hidden>
+        pq
+      </span>
+      {incoming > 0 && (
+        <span className="badge rail-badge" aria-label={t("friends.pendingCount", { n: incoming })}>
+          {incoming}
+        </span>
+      )}
+    </button>
+  );
+}
+
+/// The list beside the rail on Home.
+export function HomeSidebar() {
+  const t = useT();
+  const incoming = useIncoming();
+  return (
+    <div className="channel-scroll">
+      <div className="channel active home-friends">
+        <span className="channel-name">{t("friends.title")}</span>
+        {incoming > 0 && <span className="badge">{incoming}</span>}
+      </div>
+      <p className="muted pad small">{t("home.dmsSoon")}</p>
+    </div>
+  );
+}
+
+function subtitle(r: Relationship, live: string, t: ReturnType<typeof useT>): string {
+  switch (r.kind) {
+    case "incoming":
+      return t("friends.incoming");
+    case "outgoing":
+      return t("friends.outgoing");
+    case "blocked":
+      return t("friends.blockedLabel");
+    default:
+      return live;
+  }
+}
+
+function FriendRow({ r }: { r: Relationship }) {
+  const t = useT();
+  const user = useStore((s) => s.users[r.user.id] ?? r.user);
+  const presence = useStore((s) => s.presence[r.user.id] ?? "offline");
+  const [error, setError] = useState<string | null>(null);
+  const act = (run: (u: UserId) => Promise<string | null>) => () => void run(r.user.id).then(setError);
+  const shown = r.kind === "friend" ? presence : "offline";
+  return (
+    <li className="friend-row" data-friend={user.display_name} data-kind={r.kind}>
+      <div className="with-dot">
+        <Avatar name={user.display_name} url={user.avatar_url} size={32} />
+        {r.kind === "friend" && <span className={`dot ${shown}`} />}
+      </div>
+      <div className="friend-text">
+        <span className="friend-name">{user.display_name}</span>
+        {r.kind === "friend" && user.custom_status ? (
+          <CustomStatusLine status={user.custom_status} />
+        ) : (
+          <span className="friend-sub muted">{subtitle(r, t(`presence.${shown}`), t)}</span>
+        )}
+        {error && <span className="error">{error}</span>}
+      </div>
+      <div className="friend-actions">
+        {r.kind === "incoming" && (
+          <>
+            <button className="accept primary" onClick={act(addFriend)}>
+              {t("friends.accept")}
+            </button>
+            <button className="decline" onClick={act(removeRelationship)}>
+              {t("friends.decline")}
+            </button>
+          </>
+        )}
+        {r.kind === "outgoing" && (
+          <button className="cancel" onClick={act(removeRelationship)}>
+            {t("friends.cancel")}
+          </button>
+        )}
+        {r.kind === "friend" && (
+          <button className="remove" onClick={act(removeRelationship)}>
+            {t("friends.remove")}
+          </button>
+        )}
+        {r.kind === "blocked" && (
+          <button className="unblock" onClick={act(removeRelationship)}>
+            {t("friends.unblock")}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function AddFriend() {
+  const t = useT();
+  const [email, setEmail] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const send = async () => {
+    const address = email.trim();
+    if (!address || busy) return;
+    setBusy(true);
+    const error = await addFriendByEmail(address);
+    setBusy(false);
+    setResult(error ? { ok: false, text: error } : { ok: true, text: t("friends.sent", { email: address }) });
+    if (!error) setEmail("");
+  };
+  return (
+    <section className="add-friend">
+      <h3>{t("friends.addTitle")}</h3>
+      <p className="muted">{t("friends.addHint")}</p>
+      <div className="add-friend-row">
+        <input
+          id="friend-email"
+          type="email"
+          value={email}
+          placeholder="minji@example.com"
+          autoFocus
+          onChange={(e) => setEmail(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.nativeEvent.isComposing) void send();
+          }}
+        />
+        <button id="friend-send" className="primary" disabled={busy || !email.trim()} onClick={() => void send()}>
+          {t("friends.send")}
+        </button>
+      </div>
+      {result && (
+        <p id="friend-result" className={result.ok ? "ok" : "error"} role="status">
+          {result.text}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/// Home's main area: the friends list by tab, or the form to add one.
+export function FriendsView() {
+  const t = useT();
+  const [tab, setTab] = useState<FriendsTab>("online");
+  const relationships = useStore((s) => s.relationships);
+  const presence = useStore((s) => s.presence);
+  const incoming = useIncoming();
+  const shown = relationships
+    .filter((r) => {
+      switch (tab) {
+        case "online":
+          return r.kind === "friend" && (presence[r.user.id] ?? "offline") !== "offline";
+        case "all":
+          return r.kind === "friend";
+        case "pending":
+          return r.kind === "incoming" || r.kind === "outgoing";
+        case "blocked":
+          return r.kind === "blocked";
+        default:
+          return false;
+      }
+    })
+    .sort((a, b) => (a.kind === b.kind ? a.user.display_name.localeCompare(b.user.display_name) : a.kind === "incoming" ? -1 : 1));
+  return (
+    <div className="friends">
+      <header className="topbar friends-head">
+        <strong>{t("friends.title")}</strong>
+        <nav className="friends-tabs" role="tablist">
+          {TABS.map((x) => (
+            <button key={x} id={`friends-tab-${x}`} role="tab" aria-selected={tab === x} className={tab === x ? "active" : ""} onClick={() => setTab(x)}>
+              {t(`friends.tab.${x}`)}
+              {x === "pending" && incoming > 0 && <span className="badge">{incoming}</span>}
+            </button>
+          ))}
+          <button id="friends-tab-add" role="tab" aria-selected={tab === "add"} className={`add${tab === "add" ? " active" : ""}`} onClick={() => setTab("add")}>
+            {t("friends.tab.add")}
+          </button>
+        </nav>
+      </header>
+      <div className="friends-body">
+        {tab === "add" ? (
+          <AddFriend />
+        ) : shown.length === 0 ? (
+          <p className="muted pad friends-empty">{t(`friends.empty.${tab}`)}</p>
+        ) : (
+          <>
+            <h4 className="friends-count">{t(`friends.count.${tab}`, { n: shown.length })}</h4>
+            <ul className="friend-list">
+              {shown.map((r) => (
+                <FriendRow key={r.user.id} r={r} />
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/// The friend and block buttons of someone's card.
+export function CardActions({ userId }: { userId: UserId }) {
+  const t = useT();
+  const kind = useStore((s) => s.relationships.find((r) => r.user.id === userId)?.kind);
+  const [error, setError] = useState<string | null>(null);
+  const act = (run: (u: UserId) => Promise<string | null>) => () => void run(userId).then(setError);
+  return (
+    <div className="card-actions">
+      {kind === undefined && (
+        <button id="card-add-friend" className="primary" onClick={act(addFriend)}>
+          {t("friends.add")}
+        </button>
+      )}
+      {kind === "incoming" && (
+        <button id="card-accept" className="primary" onClick={act(addFriend)}>
+          {t("friends.accept")}
+        </button>
+      )}
+      {kind === "outgoing" && (
+        <button id="card-pending" disabled>
+          {t("friends.requestSent")}
+        </button>
+      )}
+      {kind === "friend" && (
+        <button id="card-remove-friend" onClick={act(removeRelationship)}>
+          {t("friends.remove")}
+        </button>
+      )}
+      {kind === "blocked" ? (
+        <button id="card-unblock" onClick={act(removeRelationship)}>
+          {t("friends.unblock")}
+        </button>
+      ) : (
+        <button id="card-block" className="danger" onClick={act(block)}>
+          {t("friends.block")}
+        </button>
+      )}
+      {error && <p className="error">{error}</p>}
+    </div>
+  );
+}
