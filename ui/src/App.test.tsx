@@ -315,6 +315,12 @@ describe("main screen", () => {
     // connection's quality, his picture once one arrives.
     expect(document.querySelector('.tile[data-self] .tile-name')?.textContent).toBe("Minji (you)");
     expect(screen.getByLabelText("Connection: good")).toBeTruthy();
+    // Bob's name on his tile opens his card.
+    await act(async () => {
+      fireEvent.click(document.querySelector(".tile[data-user='Bob'] .tile-name")!);
+    });
+    expect(document.querySelector("#profile-card .profile-name")!.textContent).toBe("Bob");
+    fireEvent.keyDown(window, { key: "Escape" });
     expect(document.querySelector(`canvas[data-video="${BOB}"]`)).toBeNull();
     const picture = new Uint8Array(24 + 4 * 2 + 2 * 2 * 1);
     picture.set(BOB.replace(/-/g, "").match(/../g)!.map((h) => parseInt(h, 16)));
@@ -738,6 +744,14 @@ describe("main screen", () => {
     expect(home.querySelector(".rail-badge")).toBeNull();
     fireEvent.click(document.getElementById("friends-tab-all")!);
     expect(document.querySelector(".friends-count")!.textContent).toBe("All friends — 2");
+    // A friend's card from the list.
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-friend='Carol'] .friend-name")!);
+    });
+    expect(document.querySelector("#profile-card .profile-name")!.textContent).toBe("Carol");
+    expect(document.getElementById("card-remove-friend")).toBeTruthy();
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(document.getElementById("profile-card")).toBeNull();
     fireEvent.click(document.getElementById("friends-tab-blocked")!);
     await act(async () => {
       fireEvent.click(document.querySelector("[data-friend='Dan'] .unblock")!);

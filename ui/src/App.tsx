@@ -4,7 +4,7 @@ import { ChannelList, ServerRail } from "./components/Sidebar";
 import { MessageView } from "./components/Messages";
 import { CallView } from "./components/Call";
 import { FriendsView } from "./components/Friends";
-import { ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
+import { CardLayer, ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
 import { useStore } from "./state/store";
 
 export function App() {
@@ -47,6 +47,7 @@ export function App() {
           </>
         )}
       </div>
+      <CardLayer />
       <Dialogs />
       <Toasts />
     </div>

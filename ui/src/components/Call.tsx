@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from "react";
 import type { CallInfo, MediaDevices, Participant, VoiceState } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { leaveVoice, moderate, setCamera, setDevices, setPeer, setPushToTalk, setTalking, setVoice } from "../state/actions";
-import { useStore } from "../state/store";
+import { setState, useStore } from "../state/store";
 import { drawPicture, latestPicture, watchPictures } from "../state/video";
 import { Avatar, Icon, useT } from "./common";
 
@@ -134,7 +134,15 @@ function Tile({
       {cameraOn && hasPicture ? <VideoCanvas userId={userId} mirrored={self} /> : <Avatar name={name} url={avatar} size={72} />}
       {hidden && <span className="tile-note">{t("call.videoHidden")}</span>}
       <div className="tile-label">
-        <span className="tile-name">{self ? t("call.you", { name }) : name}</span>
+        <button
+          className="tile-name"
+          onClick={(e) => {
+            const r = e.currentTarget.getBoundingClientRect();
+            setState({ card: { userId, top: Math.max(8, r.top - 300), left: r.left } });
+          }}
+        >
+          {self ? t("call.you", { name }) : name}
+        </button>
         {muted && <Icon name="mic-off" size={14} label={participant?.locally_muted ? t("call.mutedForMe") : t("voice.muted")} />}
         {state?.self_deaf && <Icon name="deafened" size={14} label={t("voice.deafened")} />}
         {q && <span className={`quality ${q}`} role="img" aria-label={t("call.quality", { q: t(`call.q.${q}`) })} title={t("call.quality", { q: t(`call.q.${q}`) })} />}

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import type { Relationship, UserId } from "../bindings";
 import { addFriend, addFriendByEmail, block, removeRelationship } from "../state/actions";
-import { useStore } from "../state/store";
+import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 import { CustomStatusLine } from "./Status";
 
@@ -76,7 +76,15 @@ function FriendRow({ r }: { r: Relationship }) {
         {r.kind === "friend" && <span className={`dot ${shown}`} />}
       </div>
       <div className="friend-text">
-        <span className="friend-name">{user.display_name}</span>
+        <button
+          className="friend-name"
+          onClick={(e) => {
+            const b = e.currentTarget.getBoundingClientRect();
+            setState({ card: { userId: r.user.id, top: b.top, left: b.right + 8 } });
+          }}
+        >
+          {user.display_name}
+        </button>
         {r.kind === "friend" && user.custom_status ? (
           <CustomStatusLine status={user.custom_status} />
         ) : (

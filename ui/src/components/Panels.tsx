@@ -157,10 +157,17 @@ export function MemberList() {
           </button>
         );
       })}
-      {card && <ProfileCard userId={card.userId} top={card.top} left={card.left} />}
     </aside>
   );
 }
+
+/// The open person's card, wherever it was opened from (member list,
+/// message author, call tile, friends list).
+export function CardLayer() {
+  const card = useStore((s) => s.card);
+  return card ? <ProfileCard userId={card.userId} top={card.top} left={card.left} /> : null;
+}
+
 
 /// A person's card, opened from the member list or a message's author:
 /// their picture, name, whether they are around, and (while they are in
