@@ -218,7 +218,10 @@ impl Desktop {
                 let Some(channel) = client.channel(message.channel_id).ok().flatten() else { return };
                 // Do not disturb silences every notification (the tray still counts).
                 let busy = client.status() == pq_core::protocol::models::StatusChoice::Dnd;
-                if mine || on_screen || channel.muted || busy || !settings.notifications {
+                // Nothing from someone I blocked.
+                let blocked = client.relationship(message.author_id).ok().flatten()
+                    == Some(pq_core::protocol::models::RelationshipKind::Blocked);
+                if mine || on_screen || channel.muted || busy || blocked || !settings.notifications {
                     return;
                 }
                 let author =

@@ -723,6 +723,11 @@ describe("main screen", () => {
     expect(document.querySelector("[data-body='you cannot see me']")).toBeNull();
     fireEvent.click(document.querySelector(".show-blocked")!);
     expect(document.querySelector("[data-body='you cannot see me']")).toBeTruthy();
+    // Nor is he shown typing.
+    await act(async () => onEvent({ kind: "core", data: { type: "typing", channel_id: GENERAL, user_id: DAN } }));
+    expect(document.querySelector(".typing")!.textContent).toBe("");
+    await act(async () => onEvent({ kind: "core", data: { type: "typing", channel_id: GENERAL, user_id: BOB } }));
+    expect(document.querySelector(".typing")!.textContent).toContain("Bob");
 
     // Home: one request waiting; Bob (away) is online among friends.
     const home = document.getElementById("home")!;

@@ -769,4 +769,14 @@ async fn makes_friends_and_blocks_from_the_app() {
     assert!(desktop.all(".message[data-body='can we talk?']").await.is_empty(), "folded away");
     desktop.click(".show-blocked").await;
     desktop.wait_text(".message[data-body]", "can we talk?").await;
+
+    // Nor does he reach her by notification: his line in #random makes
+    // none, Carol's right after it does.
+    carol.client.accept_invite(&code).await.expect("Carol joins");
+    bob.client.send(channel(&state, "random"), "please answer", None).await.unwrap();
+    let random = channel(&state, "random");
+    eventually("Carol in the server", WAIT, || async { carol.client.channel(random).ok().flatten().map(|_| ()) }).await;
+    carol.client.send(random, "hello from carol", None).await.unwrap();
+    desktop.wait_notification("hello from carol").await;
+    assert!(!desktop.notifications().contains("please answer"), "no notification from a blocked person");
 }

@@ -301,8 +301,9 @@ function TypingLine() {
   const names = useStore((s) => {
     const now = Date.now();
     const typing = s.channelId ? s.typing[s.channelId] ?? {} : {};
+    const blocked = new Set(s.relationships.filter((r) => r.kind === "blocked").map((r) => r.user.id));
     return Object.entries(typing)
-      .filter(([, until]) => until > now)
+      .filter(([id, until]) => until > now && !blocked.has(id))
       .map(([id]) => s.users[id]?.display_name ?? "…")
       .join("\u0000");
   });
