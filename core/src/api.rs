@@ -452,12 +452,13 @@ impl Api {
         self.get("api/users/@me/relationships").await
     }
 
-    /// `POST /api/users/@me/relationships`: ask someone by their email.
+    /// `POST /api/users/@me/relationships`: ask someone by their username
+    /// or email address.
     ///
     /// # Errors
-    /// See [`ApiError`] (404 unknown address, 403 they blocked you, 409).
-    pub async fn request_friend(&self, email: &str) -> Result<Relationship, ApiError> {
-        self.post("api/users/@me/relationships", &FriendRequest { email: email.to_owned() }).await
+    /// See [`ApiError`] (404 no one has it, 403 they blocked you, 409).
+    pub async fn request_friend(&self, to: &str) -> Result<Relationship, ApiError> {
+        self.post("api/users/@me/relationships", &FriendRequest { to: to.to_owned() }).await
     }
 
     /// `PUT /api/users/@me/relationships/{id}`: befriend (ask or accept) or block.

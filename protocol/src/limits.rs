@@ -62,6 +62,8 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 pub const MAX_ABOUT_CHARS: usize = 190;
 /// Longest custom status text, in characters.
 pub const MAX_CUSTOM_STATUS_CHARS: usize = 128;
+/// Shortest and longest username.
+pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 2..=32;
 /// Longest avatar or icon URL, in characters.
 pub const MAX_URL_CHARS: usize = 2_048;
 /// Longest reaction (an emoji or a short name), in characters (so at most 64
@@ -90,6 +92,8 @@ pub const IMAGE_URL_PATTERN: &str = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\
 /// An "about me": no control characters but tabs and line breaks (may be
 /// empty: removes it).
 pub const ABOUT_PATTERN: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+/// A username: 2–32 letters (stored lowercase), digits, `_` and `.`.
+pub const USERNAME_PATTERN: &str = r"^[A-Za-z0-9_.]{2,32}$";
 /// A custom status text: no control characters (may be empty: removes it).
 pub const STATUS_TEXT_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 

@@ -262,12 +262,13 @@ wire! {
         pub since: Timestamp,
     }
 
-    /// `POST /api/users/@me/relationships`: ask someone to be friends by the
-    /// email address of their account.
+    /// `POST /api/users/@me/relationships`: ask someone to be friends by
+    /// their username or the email address of their account.
     pub struct FriendRequest {
-        /// Their account's email address (compared without regard to case).
-        #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = r"^\s*[^@\s]+@[^@\s]+\s*$"))]
-        pub email: String,
+        /// Their username (a leading `@` is fine; case does not matter) or
+        /// their account's email address (compared without regard to case).
+        #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = r"^\s*(@?[A-Za-z0-9_.]{2,32}|[^@\s]+@[^@\s]+)\s*$"))]
+        pub to: String,
     }
 
     /// `PUT /api/users/@me/relationships/{user_id}`.
@@ -281,6 +282,9 @@ wire! {
     pub struct Profile {
         /// Who.
         pub user: User,
+        /// Their username.
+        #[serde(default)]
+        pub username: Option<String>,
         /// Their "about me" (up to 190 characters; lines kept).
         pub about: Option<String>,
         /// The servers both the caller and they are in (ids, in the caller's order).
@@ -297,6 +301,10 @@ wire! {
         pub avatar_url: Option<String>,
         /// Verified email from the identity provider.
         pub email: Option<String>,
+        /// Their unique handle (lowercase letters, digits, `_`, `.`): how
+        /// others find them to ask them to be friends.
+        #[serde(default)]
+        pub username: Option<String>,
         /// Membership plan; decides the longest message.
         pub plan: Plan,
         /// Whether this account is a pq administrator (group `admin`).
@@ -322,6 +330,11 @@ wire! {
         #[cfg_attr(feature = "ts", ts(optional))]
         #[cfg_attr(feature = "openapi", schema(max_length = 2048, pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"))]
         pub avatar_url: Option<String>,
+        /// New username: 2–32 letters, digits, `_` and `.`, stored lowercase; unique (409 when taken).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 32, pattern = r"^[A-Za-z0-9_.]{2,32}$"))]
+        pub username: Option<String>,
         /// New "about me" (up to 190 characters, no control characters but line breaks and tabs); an empty string removes it.
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]

@@ -36,6 +36,7 @@ fn me() -> Me {
         display_name: "민지".into(),
         avatar_url: None,
         email: Some("minji@example.com".into()),
+        username: Some("minji.k".into()),
         plan: Plan::Basic,
         is_admin: false,
         about: Some("Seoul · 기타".into()),
@@ -236,6 +237,7 @@ fn rest_bodies() {
     };
     let profile = Profile {
         user: User { custom_status: Some(custom_status()), ..user() },
+        username: Some("minji.k".into()),
         about: Some("Seoul · 기타".into()),
         mutual_servers: vec![id(10)],
     };
@@ -250,13 +252,14 @@ fn rest_bodies() {
         "Me": me(),
         "UpdateProfile": UpdateProfile {
             display_name: Some("Minji".into()),
+            username: Some("minji.k".into()),
             about: Some("Seoul".into()),
             custom_status: Some(CustomStatus { text: "busy".into(), expires_at: None }),
             ..UpdateProfile::default()
         },
         "Profile": profile,
         "SetStatus": SetStatus { status: StatusChoice::Dnd },
-        "FriendRequest": FriendRequest { email: "bob@example.com".into() },
+        "FriendRequest": FriendRequest { to: "@bob".into() },
         "SetRelationship": SetRelationship { kind: RelationshipChoice::Blocked },
         "Relationship": Relationship { user: user(), kind: RelationshipKind::Outgoing, since: T0 },
         "SetPlan": SetPlan { plan: Plan::Premium },

@@ -307,8 +307,11 @@ commands! {
     /// My friends, friend requests and blocks (cached; offline too).
     fn relationships(d) -> Vec<Relationship> { Ok(d.client()?.relationships()?) }
 
-    /// Asks the person with this email address to be friends.
-    fn add_friend_by_email(d, email: String) -> Relationship { Ok(d.client()?.add_friend_by_email(&email).await?) }
+    /// Asks someone to be friends by their username or email address.
+    fn add_friend_by(d, to: String) -> Relationship { Ok(d.client()?.add_friend_by(&to).await?) }
+
+    /// Changes my username.
+    fn set_username(d, username: String) -> Me { Ok(d.client()?.set_username(&username).await?) }
 
     /// Asks someone to be friends, or accepts their request.
     fn add_friend(d, user_id: UserId) -> Relationship { Ok(d.client()?.add_friend(user_id).await?) }

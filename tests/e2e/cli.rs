@@ -178,10 +178,11 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     assert!(status.starts_with("do not disturb · 시험 공부 중 (until "), "{status}");
     let profile = run({
         let mut c = pq(&server.url, data.path());
-        c.args(["profile", "--about", "A bot that reads"]);
+        c.args(["profile", "--about", "A bot that reads", "--username", "Reading.Bot"]);
         c
     });
     assert!(profile.contains("A bot that reads"), "{profile}");
+    assert!(profile.starts_with("Cli User @reading.bot"), "{profile}");
     let bot = state.server.id;
     let bot =
         owner.client.members(bot).unwrap().into_iter().find(|m| m.user.display_name == "Cli User").unwrap().user.id;
@@ -208,7 +209,7 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     // Friends: the owner asks the bot by email; the bot lists and accepts
     // by name; blocks and unblocks.
     let owner_id = owner.client.me().unwrap().id;
-    owner.client.add_friend_by_email("cli@example.com").await.unwrap();
+    owner.client.add_friend_by("cli@example.com").await.unwrap();
     let friends = |args: &[&str]| {
         run({
             let mut c = pq(&server.url, data.path());

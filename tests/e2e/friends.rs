@@ -36,12 +36,12 @@ async fn friends_find_each_other_and_a_block_holds_at_once() {
     let mut bobs = bob.client.subscribe();
 
     // Alice asks Bob by his email: his app hears it live.
-    let asked = alice.client.add_friend_by_email("Bob@example.com").await.unwrap();
+    let asked = alice.client.add_friend_by("Bob@example.com").await.unwrap();
     assert_eq!((asked.user.id, asked.kind), (bob_id, RelationshipKind::Outgoing));
     assert_eq!(alice.client.relationship(bob_id).unwrap(), Some(RelationshipKind::Outgoing));
     assert_eq!(next_relationship(&mut bobs).await, (RelationshipKind::Incoming, true));
     assert_eq!(bob.client.relationships().unwrap()[0].user.display_name, "alice");
-    let again = alice.client.add_friend_by_email("bob@example.com").await.expect_err("asked twice");
+    let again = alice.client.add_friend_by("bob@example.com").await.expect_err("asked twice");
     assert!(again.to_string().contains("already asked"), "{again}");
 
     // Bob accepts: friends for both, and each sees the other online.
@@ -83,6 +83,6 @@ async fn friends_find_each_other_and_a_block_holds_at_once() {
     // Unblocked: nothing between them, and Bob may ask again.
     alice.client.remove_relationship(bob_id).await.unwrap();
     assert_eq!(alice.client.relationship(bob_id).unwrap(), None);
-    let asked = bob.client.add_friend(alice_id).await.unwrap();
-    assert_eq!(asked.kind, RelationshipKind::Outgoing);
+    let asked = bob.client.add_friend_by("@Alice").await.unwrap();
+    assert_eq!((asked.user.id, asked.kind), (alice_id, RelationshipKind::Outgoing), "by her username");
 }

@@ -56,7 +56,8 @@ const bridge = vi.hoisted(() => ({
   setStatus: vi.fn(async () => null),
   profile: vi.fn(async (): Promise<Profile> => { throw { code: "offline", message: "offline" }; }),
   relationships: vi.fn(async (): Promise<Relationship[]> => []),
-  addFriendByEmail: vi.fn(),
+  addFriendBy: vi.fn(),
+  setUsername: vi.fn(async () => ({})),
   addFriend: vi.fn(),
   block: vi.fn(),
   removeRelationship: vi.fn(async () => null),
@@ -86,7 +87,7 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
     commit: "abc1234def",
     protocol: 1,
     me: signedIn
-      ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", plan: "free", is_admin: false, about: null, custom_status: null }
+      ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", username: "minji", plan: "free", is_admin: false, about: null, custom_status: null }
       : null,
     status: "auto",
     message_limit: 150,
@@ -613,7 +614,8 @@ describe("main screen", () => {
     fireEvent.click(document.getElementById("open-settings")!);
     expect(screen.getByText("표시 이름")).toBeTruthy();
     expect(screen.getByText("사진 바꾸기")).toBeTruthy();
-    expect(screen.getAllByText("저장").length).toBe(2);
+    expect(screen.getAllByText("저장").length).toBe(3);
+    expect(screen.getByText("사용자명")).toBeTruthy();
     expect(screen.getByText("내 소개")).toBeTruthy();
   });
 
@@ -681,7 +683,7 @@ describe("main screen", () => {
       { ...members[1], user: { ...members[1].user, custom_status: { text: "시험 공부 중", expires_at: soon } } },
       { user: { id: "01900000-0000-7000-8000-000000000003", display_name: "Carol", avatar_url: null, custom_status: { text: "stale", expires_at: past } }, role: "member", presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
     ]);
-    bridge.profile.mockResolvedValue({ user: members[1].user, about: "Guitar\nSeoul", mutual_servers: [SERVER] });
+    bridge.profile.mockResolvedValue({ user: members[1].user, username: "bob.lee", about: "Guitar\nSeoul", mutual_servers: [SERVER] });
     await start();
     expect(document.querySelector("[data-member='Bob'] .custom-status")!.textContent).toBe("시험 공부 중");
     expect(document.querySelector("[data-member='Carol'] .custom-status")).toBeNull();
@@ -693,6 +695,7 @@ describe("main screen", () => {
     const card = document.getElementById("profile-card")!;
     expect(bridge.profile).toHaveBeenCalledWith(BOB);
     expect(card.querySelector(".profile-presence")!.textContent).toBe("Do not disturb");
+    expect(card.querySelector(".profile-username")!.textContent).toBe("@bob.lee");
     expect(card.querySelector(".profile-status")!.textContent).toBe("시험 공부 중");
     expect(card.querySelector(".profile-about p")!.textContent).toBe("Guitar\nSeoul");
     expect(card.querySelector(".profile-mutual h4")!.textContent).toBe("Mutual servers — 1");
@@ -766,20 +769,20 @@ describe("main screen", () => {
 
     // Adding by email: refused with the server's reason, then sent.
     fireEvent.click(document.getElementById("friends-tab-add")!);
-    fireEvent.change(document.getElementById("friend-email")!, { target: { value: "nobody@example.com" } });
-    bridge.addFriendByEmail.mockRejectedValueOnce({ kind: "api", message: "No user found." });
+    fireEvent.change(document.getElementById("friend-to")!, { target: { value: "nobody@example.com" } });
+    bridge.addFriendBy.mockRejectedValueOnce({ kind: "api", message: "No user found." });
     await act(async () => {
       fireEvent.click(document.getElementById("friend-send")!);
     });
     expect(document.getElementById("friend-result")!.className).toBe("error");
     expect(document.getElementById("friend-result")!.textContent).toBe("No user found.");
-    fireEvent.change(document.getElementById("friend-email")!, { target: { value: "erin@example.com" } });
-    bridge.addFriendByEmail.mockResolvedValueOnce(rel("01900000-0000-7000-8000-000000000005", "Erin", "outgoing"));
+    fireEvent.change(document.getElementById("friend-to")!, { target: { value: "@erin" } });
+    bridge.addFriendBy.mockResolvedValueOnce(rel("01900000-0000-7000-8000-000000000005", "Erin", "outgoing"));
     await act(async () => {
       fireEvent.click(document.getElementById("friend-send")!);
     });
-    expect(bridge.addFriendByEmail).toHaveBeenLastCalledWith("erin@example.com");
-    expect(document.getElementById("friend-result")!.textContent).toBe("Request sent to erin@example.com.");
+    expect(bridge.addFriendBy).toHaveBeenLastCalledWith("@erin");
+    expect(document.getElementById("friend-result")!.textContent).toBe("Request sent to @erin.");
 
     // A request arriving live: a toast and the badge.
     await act(async () =>
@@ -803,6 +806,34 @@ describe("main screen", () => {
     expect(bridge.block).toHaveBeenCalledWith(BOB);
     expect(document.getElementById("card-unblock")).toBeTruthy();
     expect(document.getElementById("card-add-friend")).toBeNull();
+  });
+
+  it("changes my username in Settings, checked as I type", async () => {
+    signedIn();
+    await start();
+    fireEvent.click(document.getElementById("open-settings")!);
+    const input = document.getElementById("username") as HTMLInputElement;
+    const save = document.getElementById("save-username") as HTMLButtonElement;
+    expect(input.value).toBe("minji");
+    expect(save.disabled).toBe(true);
+    fireEvent.change(input, { target: { value: "민지" } });
+    expect(save.disabled).toBe(true);
+    bridge.setUsername.mockRejectedValueOnce({ kind: "api", message: "The username minji.k is taken." });
+    fireEvent.change(input, { target: { value: "@Minji.K" } });
+    await act(async () => {
+      fireEvent.click(save);
+    });
+    expect(bridge.setUsername).toHaveBeenCalledWith("minji.k");
+    expect(document.getElementById("username-error")!.textContent).toBe("The username minji.k is taken.");
+    const renamed = info(true);
+    renamed.me!.username = "minji.kim";
+    bridge.appInfo.mockResolvedValue(renamed);
+    fireEvent.change(input, { target: { value: "minji.kim" } });
+    await act(async () => {
+      fireEvent.keyDown(input, { key: "Enter" });
+    });
+    expect(bridge.setUsername).toHaveBeenLastCalledWith("minji.kim");
+    expect(document.getElementById("username-saved")).toBeTruthy();
   });
 
   it("edits my about text in Settings", async () => {

@@ -121,6 +121,9 @@ enum Command {
         /// A new display name.
         #[arg(long)]
         name: Option<String>,
+        /// A new username (2–32 letters, digits, _ and .): how others find you.
+        #[arg(long)]
+        username: Option<String>,
         /// A new "about me" (up to 190 characters; "" removes it).
         #[arg(long)]
         about: Option<String>,
@@ -245,10 +248,11 @@ fn status_name(s: StatusChoice) -> &'static str {
 
 #[derive(Subcommand, Debug)]
 enum FriendsCommand {
-    /// Ask someone to be friends: their account's email address, or the
-    /// name of someone in your servers (accepts their request if they asked).
+    /// Ask someone to be friends: their username, their account's email
+    /// address, or the name of someone in your servers (accepts their request
+    /// if they asked).
     Add {
-        /// An email address, a name, or an id.
+        /// A username, an email address, a name, or an id.
         who: String,
     },
     /// Accept someone's friend request.
@@ -363,10 +367,13 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 format!("Signed in as {} ({}).", me.display_name, me.email.as_deref().unwrap_or("no email"))
             });
         }
-        Command::Profile { name, about, avatar, remove_avatar } => {
+        Command::Profile { name, username, about, avatar, remove_avatar } => {
             let mut me = client.me().ok_or_else(|| anyhow::anyhow!("not signed in: run `pq login`"))?;
             if let Some(name) = name {
                 me = client.set_display_name(name).await?;
+            }
+            if let Some(username) = username {
+                me = client.set_username(username).await?;
             }
             if let Some(about) = about {
                 me = client.set_about(about).await?;
@@ -380,8 +387,9 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             }
             out(cli, &me, || {
                 format!(
-                    "{} ({}){}",
+                    "{}{} ({}){}",
                     me.display_name,
+                    me.username.as_deref().map(|u| format!(" @{u}")).unwrap_or_default(),
                     me.email.as_deref().unwrap_or("no email"),
                     me.avatar_url.as_deref().map(|a| format!(", picture {a}")).unwrap_or_default()
                 ) + &me.about.as_deref().map(|a| format!("\n{a}")).unwrap_or_default()
@@ -417,11 +425,15 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             settle(client, cli.wait).await;
             match action {
                 None => print_relationships(cli, &client.relationships()?),
-                Some(FriendsCommand::Add { who }) if who.contains('@') => {
-                    let r = client.add_friend_by_email(who).await?;
+                Some(FriendsCommand::Add { who }) => {
+                    // Someone I can name here (a request, a server member), else a username or an email.
+                    let r = match find_person(client, who) {
+                        Ok(id) if !who.contains('@') => client.add_friend(id).await?,
+                        _ => client.add_friend_by(who).await?,
+                    };
                     print_relationships(cli, &[r]);
                 }
-                Some(FriendsCommand::Add { who } | FriendsCommand::Accept { who }) => {
+                Some(FriendsCommand::Accept { who }) => {
                     let r = client.add_friend(find_person(client, who)?).await?;
                     print_relationships(cli, &[r]);
                 }

@@ -836,6 +836,15 @@ impl Client {
         self.change_profile(UpdateProfile { display_name: Some(name.to_owned()), ..UpdateProfile::default() }).await
     }
 
+    /// Changes my username (2–32 letters, digits, `_`, `.`; stored
+    /// lowercase), how others find me.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (409 taken, 422 not a username; offline).
+    pub async fn set_username(&self, username: &str) -> Result<Me> {
+        self.change_profile(UpdateProfile { username: Some(username.to_owned()), ..UpdateProfile::default() }).await
+    }
+
     /// Changes my "about me" (up to 190 characters, line breaks kept; empty
     /// removes it).
     ///
@@ -922,14 +931,15 @@ impl Client {
         Ok(self.shared.relationships()?.into_iter().find(|r| r.user.id == user).map(|r| r.kind))
     }
 
-    /// Asks the person whose account has this email address to be friends
-    /// (if they had asked me, we are friends now).
+    /// Asks someone to be friends by their username (`minji.k`, `@minji.k`)
+    /// or their account's email address (if they had asked me, we are
+    /// friends now).
     ///
     /// # Errors
-    /// [`Error::Api`]: 404 (no account has it), 403 (they blocked me), 409
-    /// (already friends or asked, I blocked them, myself), offline.
-    pub async fn add_friend_by_email(&self, email: &str) -> Result<Relationship> {
-        let r = self.shared.api.request_friend(email).await?;
+    /// [`Error::Api`]: 404 (no one has it), 403 (they blocked me), 409
+    /// (already friends or asked, I blocked them, myself), 422, offline.
+    pub async fn add_friend_by(&self, to: &str) -> Result<Relationship> {
+        let r = self.shared.api.request_friend(to).await?;
         self.shared.remember_relationship(r.clone(), false)?;
         Ok(r)
     }
@@ -937,7 +947,7 @@ impl Client {
     /// Asks someone to be friends, or accepts their request.
     ///
     /// # Errors
-    /// As [`Client::add_friend_by_email`].
+    /// As [`Client::add_friend_by`].
     pub async fn add_friend(&self, user: UserId) -> Result<Relationship> {
         let r = self.shared.api.set_relationship(user, RelationshipChoice::Friend).await?;
         self.shared.remember_relationship(r.clone(), false)?;

@@ -109,6 +109,8 @@ async fn account_for(state: &AppState, identity: &Identity, token: &str) -> Resu
                 avatar_url: None,
                 is_admin,
                 created_at: pq_protocol::Timestamp::now(),
+                // Chosen free by the writer, from the email or the name.
+                username: None,
             })
             .await?;
         AuthUser { id, is_admin, expires_at: identity.expires_at, origin: None }

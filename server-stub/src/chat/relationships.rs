@@ -177,23 +177,34 @@ impl Chat {
         Ok(self.reads.read(move |s| s.relationships(user)).await?)
     }
 
-    /// Asks someone to be friends by the email address of their account.
+    /// Asks someone to be friends by their username or the email address of
+    /// their account.
     ///
     /// # Errors
-    /// 422 (not an email address), 404 (no account has it), and those of
-    /// [`befriend`].
-    pub async fn befriend_by_email(&self, user: UserId, email: &str) -> ApiResult<Relationship> {
-        let email = email.trim().to_owned();
-        let well_formed = email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !email.contains(char::is_whitespace)
-        });
-        if email.len() > MAX_EMAIL_LEN || !well_formed {
-            return Err(ApiError::InvalidField {
-                field: "email",
-                message: format!("an email address (up to {MAX_EMAIL_LEN} characters) such as minji@example.com"),
+    /// 422 (neither a username nor an email address), 404 (no account has
+    /// it), and those of [`befriend`].
+    pub async fn befriend_by(&self, user: UserId, to: &str) -> ApiResult<Relationship> {
+        let to = to.trim().to_owned();
+        let found = if to.contains('@') && !to.starts_with('@') {
+            let well_formed = to.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !to.contains(char::is_whitespace)
             });
-        }
-        let found = self.reads.read(move |s| s.account_by_email(&email)).await?;
+            if to.len() > MAX_EMAIL_LEN || !well_formed {
+                return Err(ApiError::InvalidField {
+                    field: "to",
+                    message: format!(
+                        "a username, or an email address (up to {MAX_EMAIL_LEN} characters) such as minji@example.com"
+                    ),
+                });
+            }
+            self.reads.read(move |s| s.account_by_email(&to)).await?
+        } else {
+            let name = super::users::username(&to).map_err(|_| ApiError::InvalidField {
+                field: "to",
+                message: "a username (2 to 32 letters, digits, _ or .) or an email address".into(),
+            })?;
+            self.reads.read(move |s| s.account_by_username(&name)).await?
+        };
         let target = found.ok_or(ApiError::NotFound("user"))?;
         self.writer.run(move |tx| befriend(tx, user, target)).await
     }

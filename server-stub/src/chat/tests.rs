@@ -55,6 +55,7 @@ async fn account(chat: &Chat, name: &str) -> UserId {
         avatar_url: None,
         is_admin: false,
         created_at: Timestamp::now(),
+        username: None,
     })
     .await
     .unwrap()

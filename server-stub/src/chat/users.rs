@@ -6,6 +6,7 @@ use pq_protocol::{
     gateway::Event,
     limits::{
         MAX_ABOUT_CHARS, MAX_CUSTOM_STATUS_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_IMAGE_BYTES, MAX_TOAST_CHARS, Plan,
+        USERNAME_CHARS,
     },
     models::{CustomStatus, Me, Profile, StatusChoice, Toast, UpdateProfile, User},
 };
@@ -46,9 +47,52 @@ pub fn ensure_account(tx: &mut Tx<'_>, new: NewAccount) -> ApiResult<UserId> {
         }
         return Ok(id);
     }
+    let mut new = new;
+    if new.username.is_none() {
+        new.username = Some(free_username(tx, &new)?);
+    }
     tx.store().insert_account(&new)?;
     tracing::info!(user_id = %new.id, issuer = %new.issuer, "new account");
     Ok(new.id)
+}
+
+/// A username no one has, made from the email's local part (or the name):
+/// `minji`, else `minji2`, `minji3`…
+fn free_username(tx: &mut Tx<'_>, new: &NewAccount) -> ApiResult<String> {
+    let source = new.email.as_deref().and_then(|e| e.split('@').next()).unwrap_or(&new.display_name);
+    let mut base: String = source
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+        .take(*USERNAME_CHARS.end() - 4)
+        .collect();
+    if base.len() < *USERNAME_CHARS.start() {
+        base = "user".into();
+    }
+    for n in 1..1000 {
+        let candidate = if n == 1 { base.clone() } else { format!("{base}{n}") };
+        if tx.store().account_by_username(&candidate)?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Ok(format!("user{}", &new.id.to_string().replace('-', "")[20..]))
+}
+
+/// A username as typed: without a leading `@`, lowercase, checked.
+///
+/// # Errors
+/// 422 when it is not 2–32 letters, digits, `_` or `.`.
+pub fn username(raw: &str) -> ApiResult<String> {
+    let name = raw.trim().trim_start_matches('@').to_lowercase();
+    let ok = USERNAME_CHARS.contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+    if !ok {
+        return Err(ApiError::InvalidField {
+            field: "username",
+            message: "a username is 2 to 32 letters, digits, _ or .".into(),
+        });
+    }
+    Ok(name)
 }
 
 /// Changes one's profile (validated already); tells everyone who sees it.
@@ -56,6 +100,11 @@ pub fn ensure_account(tx: &mut Tx<'_>, new: NewAccount) -> ApiResult<UserId> {
 /// # Errors
 /// 404 for an unknown account.
 pub fn update_profile(tx: &mut Tx<'_>, user: UserId, change: &ProfileChange) -> ApiResult<Me> {
+    if let Some(name) = &change.username
+        && tx.store().account_by_username(name)?.is_some_and(|owner| owner != user)
+    {
+        return Err(ApiError::Conflict(format!("the username {name} is taken")));
+    }
     tx.store().update_profile(user, change)?;
     let account = tx.store().account(user)?.ok_or(ApiError::NotFound("user"))?;
     if change.shows() {
@@ -129,7 +178,7 @@ impl Chat {
             dir.servers_of(viewer).filter(|s| dir.is_member(*s, target)).collect()
         };
         let account = self.account(target).await?;
-        Ok(Profile { user: account.user, about: account.about, mutual_servers })
+        Ok(Profile { user: account.user, username: account.username, about: account.about, mutual_servers })
     }
 
     /// Changes one's profile (validated here: names as [`validate::name`],
@@ -147,6 +196,7 @@ impl Chat {
                 .as_deref()
                 .map(|n| validate::name("display_name", n, MAX_DISPLAY_NAME_CHARS))
                 .transpose()?,
+            username: req.username.as_deref().map(username).transpose()?,
             avatar_url: req.avatar_url.as_deref().map(|u| validate::image_url("avatar_url", u)).transpose()?,
             about: req
                 .about

@@ -21,11 +21,12 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
     Ok(Json(state.chat().me(user.id).await?))
 }
 
-/// Change your display name, picture, about text or custom status (absent
+/// Change your display name, username, picture, about text or custom status (absent
 /// fields stay as they are). Everyone sharing a server with you gets
 /// `user_updated` (the about text is read with the profile).
 #[utoipa::path(patch, path = "/api/users/@me", tag = "users", request_body = UpdateProfile,
-    responses((status = 200, body = Me), (status = 422, body = pq_protocol::ErrorBody)))]
+    responses((status = 200, body = Me), (status = 409, body = pq_protocol::ErrorBody, description = "The username is taken"),
+        (status = 422, body = pq_protocol::ErrorBody)))]
 pub async fn update_me(
     State(state): State<AppState>,
     user: AuthUser,
@@ -91,21 +92,21 @@ pub async fn relationships(State(state): State<AppState>, user: AuthUser) -> Api
     Ok(Json(state.chat().relationships(user.id).await?))
 }
 
-/// Ask someone to be friends by their account's email address (if they
-/// had asked you, you are friends now). Both sides get
+/// Ask someone to be friends by their username or their account's email
+/// address (if they had asked you, you are friends now). Both sides get
 /// `relationship_changed`.
 #[utoipa::path(post, path = "/api/users/@me/relationships", tag = "users", request_body = FriendRequest,
     responses((status = 200, body = Relationship, description = "Asked (`outgoing`), or friends (`friend`)"),
         (status = 403, body = pq_protocol::ErrorBody, description = "They blocked you"),
-        (status = 404, body = pq_protocol::ErrorBody, description = "No account has that email address"),
+        (status = 404, body = pq_protocol::ErrorBody, description = "No account has that username or email address"),
         (status = 409, body = pq_protocol::ErrorBody, description = "Your own, already friends, already asked, you blocked them, or too many requests (100 waiting, 1,000 in all)"),
-        (status = 422, body = pq_protocol::ErrorBody, description = "Not an email address")))]
+        (status = 422, body = pq_protocol::ErrorBody, description = "Neither a username nor an email address")))]
 pub async fn request_friend(
     State(state): State<AppState>,
     user: AuthUser,
     Json(req): Json<FriendRequest>,
 ) -> ApiResult<Json<Relationship>> {
-    Ok(Json(state.chat().befriend_by_email(user.id, &req.email).await?))
+    Ok(Json(state.chat().befriend_by(user.id, &req.to).await?))
 }
 
 /// `friend`: ask someone to be friends, or accept their request. `blocked`:

@@ -65,7 +65,7 @@ async fn friends_ask_accept_see_each_other_and_part() {
     let mut b = Gw::connect(&ts.url, &bob.token).await;
     bob.fails(Method::GET, &format!("/api/users/{alice_id}"), None, 404, "not_found").await;
 
-    let asked: Relationship = alice.post(RELATIONSHIPS, json!({"email": " BOB@Example.com "})).await;
+    let asked: Relationship = alice.post(RELATIONSHIPS, json!({"to": " BOB@Example.com "})).await;
     assert_eq!((asked.user.id, asked.kind), (bob_id, RelationshipKind::Outgoing));
     b.event("the request reaches Bob", |e| changed(e, alice_id, RelationshipKind::Incoming)).await;
     a.event("Alice's other devices hear of it", |e| changed(e, bob_id, RelationshipKind::Outgoing)).await;
@@ -75,11 +75,11 @@ async fn friends_ask_accept_see_each_other_and_part() {
     let card: User = bob.get(&format!("/api/users/{alice_id}")).await;
     assert_eq!(card.id, alice_id, "who asked can be looked up");
 
-    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"email": "bob@example.com"})), 409, "conflict").await;
+    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "bob@example.com"})), 409, "conflict").await;
     alice.fails(Method::PUT, &with(bob_id), Some(json!({"kind": "friend"})), 409, "conflict").await;
-    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"email": "alice@example.com"})), 409, "conflict").await;
-    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"email": "nobody@example.com"})), 404, "not_found").await;
-    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"email": "not an address"})), 422, "invalid_field").await;
+    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "alice@example.com"})), 409, "conflict").await;
+    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "nobody@example.com"})), 404, "not_found").await;
+    alice.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "not an address"})), 422, "invalid_field").await;
     alice.fails(Method::PUT, &with(bob_id), Some(json!({"kind": "incoming"})), 400, "bad_request").await;
     alice.fails(Method::PUT, &with(UserId::new()), Some(json!({"kind": "friend"})), 404, "not_found").await;
 
@@ -191,7 +191,7 @@ async fn a_block_ends_everything_hides_presence_and_refuses_requests() {
     assert!(presences_of(&frames, alice_id).is_empty(), "Bob saw Alice: {frames:?}");
 
     bob.fails(Method::PUT, &with(alice_id), Some(json!({"kind": "friend"})), 403, "forbidden").await;
-    bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"email": "alice@example.com"})), 403, "forbidden").await;
+    bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "alice@example.com"})), 403, "forbidden").await;
     alice.fails(Method::PUT, &with(bob_id), Some(json!({"kind": "friend"})), 409, "conflict").await;
     alice.fails(Method::PUT, &with(alice_id), Some(json!({"kind": "blocked"})), 409, "conflict").await;
     drop((a, b, c));
@@ -216,4 +216,33 @@ async fn a_block_ends_everything_hides_presence_and_refuses_requests() {
     assert!(alice.get::<Vec<Relationship>>(RELATIONSHIPS).await.is_empty());
     let asked: Relationship = bob.ok(Method::PUT, &with(alice_id), Some(json!({"kind": "friend"}))).await;
     assert_eq!(asked.kind, RelationshipKind::Outgoing);
+}
+
+/// Everyone has a username, made from their email at sign-up (the next
+/// `alice` is `alice2`); it can be changed to any free one (stored
+/// lowercase) and is how others ask them, with or without `@`.
+#[tokio::test]
+async fn usernames_are_unique_changeable_and_find_people() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let other = api(&ts, "alice@elsewhere.org").await;
+    let bob = api(&ts, "bob@example.com").await;
+    assert_eq!(alice.get::<Me>("/api/users/@me").await.username.as_deref(), Some("alice"));
+    assert_eq!(other.get::<Me>("/api/users/@me").await.username.as_deref(), Some("alice2"));
+
+    let me: Me = alice.ok(Method::PATCH, "/api/users/@me", Some(json!({"username": "Minji.K"}))).await;
+    assert_eq!(me.username.as_deref(), Some("minji.k"));
+    other.fails(Method::PATCH, "/api/users/@me", Some(json!({"username": "minji.k"})), 409, "conflict").await;
+    other.fails(Method::PATCH, "/api/users/@me", Some(json!({"username": "a"})), 422, "invalid_field").await;
+    other.fails(Method::PATCH, "/api/users/@me", Some(json!({"username": "민지"})), 422, "invalid_field").await;
+    let _: Me = alice.ok(Method::PATCH, "/api/users/@me", Some(json!({"username": "minji.k"}))).await;
+
+    let asked: Relationship = bob.post(RELATIONSHIPS, json!({"to": " @MINJI.K "})).await;
+    assert_eq!((asked.user.display_name.as_str(), asked.kind), ("alice", RelationshipKind::Outgoing));
+    bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "nobody"})), 404, "not_found").await;
+    bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "no spaces"})), 422, "invalid_field").await;
+    // The old name is free again.
+    let _: Relationship = alice.post(RELATIONSHIPS, json!({"to": "alice2"})).await;
+    let card: pq_protocol::models::Profile = bob.get(&format!("/api/users/{}/profile", id(&alice).await)).await;
+    assert_eq!(card.username.as_deref(), Some("minji.k"));
 }

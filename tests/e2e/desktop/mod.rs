@@ -714,15 +714,15 @@ async fn makes_friends_and_blocks_from_the_app() {
     let carol = Person::sign_in(&server.url, "carol@example.com").await;
     carol.wait_online(WAIT).await;
 
-    // Home: Minji asks Bob by his email; Bob accepts; he is a friend, online.
+    // Home: Minji asks Bob by his username; Bob accepts; he is a friend, online.
     desktop.click("#home").await;
     desktop.wait_text(".friends-empty", "No friends online").await;
     desktop.click("#friends-tab-add").await;
-    desktop.type_into("#friend-email", "nobody@example.com").await;
+    desktop.type_into("#friend-to", "nobody@example.com").await;
     desktop.click("#friend-send").await;
     desktop.wait_text("#friend-result.error", "").await;
-    desktop.find("#friend-email").await.clear().await.unwrap();
-    desktop.type_into("#friend-email", &bob.email).await;
+    desktop.find("#friend-to").await.clear().await.unwrap();
+    desktop.type_into("#friend-to", "@bob").await;
     desktop.click("#friend-send").await;
     desktop.wait_text("#friend-result", "Request sent").await;
     eventually("Bob to get the request", WAIT, || async {
@@ -737,7 +737,7 @@ async fn makes_friends_and_blocks_from_the_app() {
     // opens the pending requests, where Minji accepts.
     desktop.click("[aria-label='Book club']").await;
     desktop.wait_text(".channel-title", "# general").await;
-    carol.client.add_friend_by_email("minji@example.com").await.expect("Carol asks");
+    carol.client.add_friend_by("minji@example.com").await.expect("Carol asks");
     desktop.wait_notification("Friend request from carol").await;
     desktop.click_notification();
     desktop.click("#friends-tab-pending").await;

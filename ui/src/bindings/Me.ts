@@ -25,6 +25,11 @@ avatar_url: string | null,
  */
 email: string | null, 
 /**
+ * Their unique handle (lowercase letters, digits, `_`, `.`): how
+ * others find them to ask them to be friends.
+ */
+username: string | null, 
+/**
  * Membership plan; decides the longest message.
  */
 plan: Plan, 

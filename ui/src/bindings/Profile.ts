@@ -13,6 +13,10 @@ export type Profile = {
  */
 user: User, 
 /**
+ * Their username.
+ */
+username: string | null, 
+/**
  * Their "about me" (up to 190 characters; lines kept).
  */
 about: string | null, 

@@ -15,6 +15,10 @@ display_name?: string,
  */
 avatar_url?: string, 
 /**
+ * New username: 2–32 letters, digits, `_` and `.`, stored lowercase; unique (409 when taken).
+ */
+username?: string, 
+/**
  * New "about me" (up to 190 characters, no control characters but line breaks and tabs); an empty string removes it.
  */
 about?: string, 

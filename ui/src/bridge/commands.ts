@@ -320,10 +320,17 @@ export function relationships(): Promise<Array<Relationship>> {
 }
 
 /**
- * Asks the person with this email address to be friends.
+ * Asks someone to be friends by their username or email address.
  */
-export function addFriendByEmail(email: string): Promise<Relationship> {
-  return invoke("add_friend_by_email", { email });
+export function addFriendBy(to: string): Promise<Relationship> {
+  return invoke("add_friend_by", { to });
+}
+
+/**
+ * Changes my username.
+ */
+export function setUsername(username: string): Promise<Me> {
+  return invoke("set_username", { username });
 }
 
 /**

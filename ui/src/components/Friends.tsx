@@ -3,7 +3,7 @@
 
 import { useState } from "react";
 import type { Relationship, UserId } from "../bindings";
-import { addFriend, addFriendByEmail, block, removeRelationship } from "../state/actions";
+import { addFriend, addFriendBy, block, removeRelationship } from "../state/actions";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 import { CustomStatusLine } from "./Status";
@@ -125,17 +125,17 @@ function FriendRow({ r }: { r: Relationship }) {
 
 function AddFriend() {
   const t = useT();
-  const [email, setEmail] = useState("");
+  const [to, setTo] = useState("");
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const send = async () => {
-    const address = email.trim();
-    if (!address || busy) return;
+    const who = to.trim();
+    if (!who || busy) return;
     setBusy(true);
-    const error = await addFriendByEmail(address);
+    const error = await addFriendBy(who);
     setBusy(false);
-    setResult(error ? { ok: false, text: error } : { ok: true, text: t("friends.sent", { email: address }) });
-    if (!error) setEmail("");
+    setResult(error ? { ok: false, text: error } : { ok: true, text: t("friends.sent", { who }) });
+    if (!error) setTo("");
   };
   return (
     <section className="add-friend">
@@ -143,17 +143,18 @@ function AddFriend() {
       <p className="muted">{t("friends.addHint")}</p>
       <div className="add-friend-row">
         <input
-          id="friend-email"
-          type="email"
-          value={email}
-          placeholder="minji@example.com"
+          id="friend-to"
+          value={to}
+          placeholder={t("friends.addPlaceholder")}
           autoFocus
-          onChange={(e) => setEmail(e.target.value)}
+          autoCapitalize="off"
+          spellCheck={false}
+          onChange={(e) => setTo(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.nativeEvent.isComposing) void send();
           }}
         />
-        <button id="friend-send" className="primary" disabled={busy || !email.trim()} onClick={() => void send()}>
+        <button id="friend-send" className="primary" disabled={busy || !to.trim()} onClick={() => void send()}>
           {t("friends.send")}
         </button>
       </div>

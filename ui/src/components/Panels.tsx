@@ -8,6 +8,7 @@ import {
   openSearchHit,
   reason,
   saveAbout,
+  saveUsername,
   saveAvatar,
   saveDisplayName,
   saveSettings,
@@ -228,6 +229,7 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
         {name}
         {userId === me && <span className="muted"> ({t("profile.you")})</span>}
       </h3>
+      {profile?.username && <p className="profile-username muted">@{profile.username}</p>}
       <p className="profile-presence">{t(`presence.${p}`)}</p>
       <CustomStatusLine status={user.custom_status} className="profile-status" />
       {member && member.role !== "member" && <span className={`role ${member.role}`}>{t(`role.${member.role}`)}</span>}
@@ -478,6 +480,55 @@ const MAX_DISPLAY_NAME = 64;
 const MAX_ABOUT = 190;
 
 /** My "about me", saved when it changes. */
+/// My username: how others find me to ask me to be friends.
+function UsernameEditor({ me }: { me: Me }) {
+  const t = useT();
+  const [name, setName] = useState(me.username ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setName(me.username ?? ""), [me.username]);
+  const wanted = name.trim().replace(/^@/, "").toLowerCase();
+  const valid = /^[a-z0-9_.]{2,32}$/.test(wanted);
+  const changed = wanted !== (me.username ?? "");
+  const save = async () => {
+    if (!changed || !valid || busy) return;
+    setBusy(true);
+    const e = await saveUsername(wanted);
+    setBusy(false);
+    setError(e);
+    setSaved(e === null);
+  };
+  return (
+    <div className="profile-fields username-edit">
+      <label htmlFor="username">{t("settings.username")}</label>
+      <div className="row">
+        <span className="at muted">@</span>
+        <input
+          id="username"
+          value={name}
+          maxLength={40}
+          autoCapitalize="off"
+          spellCheck={false}
+          onChange={(e) => {
+            setName(e.target.value);
+            setSaved(false);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.nativeEvent.isComposing) void save();
+          }}
+        />
+        <button id="save-username" disabled={!changed || !valid || busy} onClick={() => void save()}>
+          {t("settings.save")}
+        </button>
+      </div>
+      <span className={`muted hint ${name && !valid ? "error" : ""}`}>{t("settings.usernameHint")}</span>
+      {error && <p className="error" id="username-error">{error}</p>}
+      {saved && <p className="muted" id="username-saved">{t("settings.saved")}</p>}
+    </div>
+  );
+}
+
 function AboutEditor({ me }: { me: Me }) {
   const t = useT();
   const [about, setAbout] = useState(me.about ?? "");
@@ -625,6 +676,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
       <section>
         <h3>{t("settings.account")}</h3>
         {me && <ProfileEditor me={me} />}
+        {me && <UsernameEditor me={me} />}
         {me && <AboutEditor me={me} />}
         <button id="sign-out" className="danger" onClick={() => void signOut()}>
           {t("settings.signout")}

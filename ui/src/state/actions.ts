@@ -129,7 +129,7 @@ async function relate(run: () => Promise<Relationship | null>): Promise<string |
   }
 }
 
-export const addFriendByEmail = (email: string) => relate(() => bridge.addFriendByEmail(email));
+export const addFriendBy = (to: string) => relate(() => bridge.addFriendBy(to));
 export const addFriend = (userId: UserId) => relate(() => bridge.addFriend(userId));
 export const block = (userId: UserId) => relate(() => bridge.block(userId));
 export const removeRelationship = (userId: UserId) =>
@@ -433,6 +433,17 @@ export async function saveDisplayName(name: string): Promise<string | null> {
 }
 
 /// Changes my "about me"; the error to show, or null.
+/// Changes my username; the error to show, or null.
+export async function saveUsername(username: string): Promise<string | null> {
+  try {
+    await bridge.setUsername(username);
+  } catch (e) {
+    return reason(e);
+  }
+  await refreshInfo();
+  return null;
+}
+
 export async function saveAbout(about: string): Promise<string | null> {
   try {
     await bridge.setAbout(about);

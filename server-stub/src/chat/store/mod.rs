@@ -65,6 +65,8 @@ pub struct Account {
     pub about: Option<String>,
     /// The status they chose.
     pub status: StatusChoice,
+    /// Their unique handle.
+    pub username: Option<String>,
 }
 
 /// A change of one's profile (validated already): `None` keeps a field,
@@ -73,6 +75,8 @@ pub struct Account {
 pub struct ProfileChange {
     /// New display name.
     pub display_name: Option<String>,
+    /// New username (lowercase, checked to be free).
+    pub username: Option<String>,
     /// New picture.
     pub avatar_url: Option<Option<String>>,
     /// New "about me".
@@ -98,6 +102,7 @@ impl Account {
             display_name: self.user.display_name.clone(),
             avatar_url: self.user.avatar_url.clone(),
             email: self.email.clone(),
+            username: self.username.clone(),
             plan: self.plan,
             is_admin: self.is_admin,
             about: self.about.clone(),
@@ -125,6 +130,8 @@ pub struct NewAccount {
     pub is_admin: bool,
     /// When.
     pub created_at: Timestamp,
+    /// Their username (chosen free by [`crate::chat::users::ensure_account`]).
+    pub username: Option<String>,
 }
 
 /// What the rules need to know of a stored message.
@@ -264,6 +271,11 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn relationships(&self, user: UserId) -> StoreResult<Vec<Relationship>>;
+    /// The account with this username (lowercase).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn account_by_username(&self, username: &str) -> StoreResult<Option<UserId>>;
     /// Records what `user` sees of `other` (`None` removes it).
     ///
     /// # Errors

@@ -240,6 +240,12 @@ fn q_account_by_email(c: &Connection, email: &str) -> StoreResult<Option<UserId>
         .optional()?)
 }
 
+fn q_account_by_username(c: &Connection, username: &str) -> StoreResult<Option<UserId>> {
+    Ok(c.prepare_cached("SELECT id FROM users WHERE username = ?")?
+        .query_row([username], |r| col_id(r, 0))
+        .optional()?)
+}
+
 fn q_relationships(c: &Connection, user: UserId) -> StoreResult<Vec<Relationship>> {
     Ok(c.prepare_cached(&format!(
         "SELECT {USER_COLS}, r.kind, r.since FROM relationships r JOIN users u ON u.id = r.other_id
@@ -275,7 +281,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
 
 fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
     Ok(c.prepare_cached(&format!(
-        "SELECT {USER_COLS}, u.email, u.plan, u.is_admin, u.about, u.status FROM users u WHERE u.id = ?"
+        "SELECT {USER_COLS}, u.email, u.plan, u.is_admin, u.about, u.status, u.username FROM users u WHERE u.id = ?"
     ))?
     .query_row([user.to_string()], |r| {
         Ok(Account {
@@ -285,6 +291,7 @@ fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
             is_admin: r.get::<_, i64>(7)? != 0,
             about: r.get(8)?,
             status: StatusChoice::from_name(&r.get::<_, String>(9)?).unwrap_or(StatusChoice::Auto),
+            username: r.get(10)?,
         })
     })
     .optional()?)
@@ -640,6 +647,9 @@ macro_rules! reads {
         fn relationships(&self, user: UserId) -> StoreResult<Vec<Relationship>> {
             q_relationships(&self.conn, user)
         }
+        fn account_by_username(&self, username: &str) -> StoreResult<Option<UserId>> {
+            q_account_by_username(&self.conn, username)
+        }
     };
 }
 
@@ -676,8 +686,8 @@ impl Store for SqliteStore {
     fn insert_account(&mut self, a: &NewAccount) -> StoreResult<()> {
         exec(
             &self.conn,
-            "INSERT INTO users (id, issuer, subject, email, display_name, avatar_url, plan, is_admin, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'free', ?, ?) ON CONFLICT (issuer, subject) DO NOTHING",
+            "INSERT INTO users (id, issuer, subject, email, display_name, avatar_url, plan, is_admin, created_at, username)
+             VALUES (?, ?, ?, ?, ?, ?, 'free', ?, ?, ?) ON CONFLICT (issuer, subject) DO NOTHING",
             params![
                 a.id.to_string(),
                 a.issuer,
@@ -686,7 +696,8 @@ impl Store for SqliteStore {
                 a.display_name,
                 a.avatar_url,
                 i64::from(a.is_admin),
-                a.created_at.as_millis()
+                a.created_at.as_millis(),
+                a.username
             ],
         )
         .map(drop)
@@ -702,6 +713,9 @@ impl Store for SqliteStore {
         }
         if let Some(a) = &change.avatar_url {
             exec(&self.conn, "UPDATE users SET avatar_url = ? WHERE id = ?", params![a, id])?;
+        }
+        if let Some(u) = &change.username {
+            exec(&self.conn, "UPDATE users SET username = ? WHERE id = ?", params![u, id])?;
         }
         if let Some(a) = &change.about {
             exec(&self.conn, "UPDATE users SET about = ? WHERE id = ?", params![a, id])?;
