@@ -289,3 +289,17 @@ impl Gw {
         }
     }
 }
+
+/// The presences of `who` among `frames`, in order.
+pub fn presences_of(frames: &[ServerFrame], who: pq_protocol::UserId) -> Vec<pq_protocol::models::Presence> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Dispatch(d) => match &d.event {
+                Event::PresenceUpdated { user_id, presence } if *user_id == who => Some(*presence),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}

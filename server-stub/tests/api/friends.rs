@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pq_protocol::{
     UserId,
-    gateway::{Event, ServerFrame},
+    gateway::Event,
     models::{Me, Member, Presence, Relationship, RelationshipKind, User},
 };
 use reqwest::Method;
@@ -35,19 +35,6 @@ fn changed(e: &Event, who: UserId, kind: RelationshipKind) -> bool {
 
 fn presence(e: &Event, who: UserId, p: Presence) -> bool {
     matches!(e, Event::PresenceUpdated { user_id, presence } if *user_id == who && *presence == p)
-}
-
-fn presences_of(frames: &[ServerFrame], who: UserId) -> Vec<Presence> {
-    frames
-        .iter()
-        .filter_map(|f| match f {
-            ServerFrame::Dispatch(d) => match &d.event {
-                Event::PresenceUpdated { user_id, presence } if *user_id == who => Some(*presence),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
 }
 
 /// Alice and Bob share no server. Alice asks Bob by his email (any case):
@@ -188,7 +175,7 @@ async fn a_block_ends_everything_hides_presence_and_refuses_requests() {
     assert_eq!(status, 204);
     c.event("Carol sees Alice busy", |e| presence(e, alice_id, Presence::Dnd)).await;
     let frames = b.drain(Duration::from_millis(300)).await;
-    assert!(presences_of(&frames, alice_id).is_empty(), "Bob saw Alice: {frames:?}");
+    assert!(crate::client::presences_of(&frames, alice_id).is_empty(), "Bob saw Alice: {frames:?}");
 
     bob.fails(Method::PUT, &with(alice_id), Some(json!({"kind": "friend"})), 403, "forbidden").await;
     bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "alice@example.com"})), 403, "forbidden").await;
@@ -204,7 +191,7 @@ async fn a_block_ends_everything_hides_presence_and_refuses_requests() {
     let mut b = Gw::connect(&ts.url, &bob.token).await;
     let frames = b.drain(Duration::from_millis(300)).await;
     assert!(
-        presences_of(&frames, alice_id).iter().all(|p| *p == Presence::Offline),
+        crate::client::presences_of(&frames, alice_id).iter().all(|p| *p == Presence::Offline),
         "Alice shown to Bob after the restart: {frames:?}"
     );
     assert!(b.ready.as_ref().unwrap().presences.iter().all(|p| p.user_id != alice_id));

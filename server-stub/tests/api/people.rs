@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use pq_protocol::{
-    gateway::{Event, ServerFrame},
+    gateway::Event,
     models::{Me, Member, Presence, Profile, StatusChoice},
 };
 use reqwest::Method;
@@ -15,19 +15,6 @@ use crate::{
     common::TestServer,
     servers::{api, server_with},
 };
-
-fn presence_of(frames: &[ServerFrame], who: pq_protocol::UserId) -> Vec<Presence> {
-    frames
-        .iter()
-        .filter_map(|f| match f {
-            ServerFrame::Dispatch(d) => match &d.event {
-                Event::PresenceUpdated { user_id, presence } if *user_id == who => Some(*presence),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
-}
 
 /// Bob chooses "do not disturb", then "invisible": Alice sees him busy, then
 /// offline (live, in the member list and in the online count); his other
@@ -85,7 +72,7 @@ async fn do_not_disturb_and_invisible_are_seen_by_others_and_kept() {
     let back = Gw::connect(&ts.url, &bob.token).await;
     assert_eq!(back.ready.as_ref().unwrap().status, StatusChoice::Invisible);
     let frames = a.drain(Duration::from_millis(400)).await;
-    assert!(presence_of(&frames, bob_id).is_empty(), "Alice saw Bob's presence change: {frames:?}");
+    assert!(crate::client::presences_of(&frames, bob_id).is_empty(), "Alice saw Bob's presence change: {frames:?}");
     drop((back, a, a2));
 
     // A restart of the server keeps the choice.
@@ -94,7 +81,7 @@ async fn do_not_disturb_and_invisible_are_seen_by_others_and_kept() {
     let back = Gw::connect(&ts.url, &bob.token).await;
     assert_eq!(back.ready.as_ref().unwrap().status, StatusChoice::Invisible);
     let frames = a.drain(Duration::from_millis(400)).await;
-    assert!(presence_of(&frames, bob_id).is_empty(), "Bob shown after the restart: {frames:?}");
+    assert!(crate::client::presences_of(&frames, bob_id).is_empty(), "Bob shown after the restart: {frames:?}");
     // Back to online.
     let bob = crate::client::Api::new(&ts.url, &bob.token);
     let (status, _) = bob.call(Method::PUT, "/api/users/@me/status", Some(json!({"status": "auto"}))).await;

@@ -540,13 +540,7 @@ fn listening_only() -> pq_core::voice::JoinOptions {
 #[tokio::test(flavor = "multi_thread")]
 async fn edits_her_name_and_picture_and_others_see_them() {
     let server = TestServer::start().await;
-    let desktop = Desktop::start(&server.url).await;
-    desktop.sign_in("minji@example.com", "Minji").await;
-    let bob = someone(&server, "Bob").await;
-    let (_, code) = server_with_invite(&bob, "Book club").await;
-    join_by_link(&desktop, &code, "Book club").await;
-    desktop.wait_text(".members", "Minji").await;
-    let minji = member_id(&bob, "Minji").await;
+    let BookClub { desktop, bob, minji, .. } = book_club(&server).await;
 
     // A new name, saved with Enter: her own window and Bob see it.
     desktop.click("#open-settings").await;
@@ -602,6 +596,27 @@ async fn edits_her_name_and_picture_and_others_see_them() {
     .await;
 }
 
+/// Minji in the desktop app and Bob on another client, both in Bob's
+/// "Book club" (joined by its invite link, each seeing the other).
+struct BookClub {
+    desktop: Desktop,
+    bob: Person,
+    minji: UserId,
+    state: ServerState,
+    code: InviteCode,
+}
+
+async fn book_club(server: &TestServer) -> BookClub {
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    let bob = someone(server, "Bob").await;
+    let (state, code) = server_with_invite(&bob, "Book club").await;
+    join_by_link(&desktop, &code, "Book club").await;
+    desktop.wait_text(".members", "Bob").await;
+    let minji = member_id(&bob, "Minji").await;
+    BookClub { desktop, bob, minji, state, code }
+}
+
 /// The id of the member called `name` in `person`'s first server, once
 /// `person` sees them there.
 async fn member_id(person: &Person, name: &str) -> UserId {
@@ -621,13 +636,7 @@ async fn member_id(person: &Person, name: &str) -> UserId {
 #[tokio::test(flavor = "multi_thread")]
 async fn shows_statuses_and_sets_her_own() {
     let server = TestServer::start().await;
-    let desktop = Desktop::start(&server.url).await;
-    desktop.sign_in("minji@example.com", "Minji").await;
-    let bob = someone(&server, "Bob").await;
-    let (_, code) = server_with_invite(&bob, "Book club").await;
-    join_by_link(&desktop, &code, "Book club").await;
-    desktop.wait_text(".members", "Bob").await;
-    let minji = member_id(&bob, "Minji").await;
+    let BookClub { desktop, bob, minji, .. } = book_club(&server).await;
 
     // Bob does not want to be disturbed, says why for an hour, and has an
     // about text: the member list and his card show all of it.
@@ -703,14 +712,8 @@ async fn shows_statuses_and_sets_her_own() {
 async fn makes_friends_and_blocks_from_the_app() {
     use pq_core::protocol::models::RelationshipKind;
     let server = TestServer::start().await;
-    let desktop = Desktop::start(&server.url).await;
-    desktop.sign_in("minji@example.com", "Minji").await;
-    let bob = someone(&server, "Bob").await;
-    let (state, code) = server_with_invite(&bob, "Book club").await;
+    let BookClub { desktop, bob, minji, state, code } = book_club(&server).await;
     let general = channel(&state, "general");
-    join_by_link(&desktop, &code, "Book club").await;
-    desktop.wait_text(".members", "Bob").await;
-    let minji = member_id(&bob, "Minji").await;
     let carol = Person::sign_in(&server.url, "carol@example.com").await;
     carol.wait_online(WAIT).await;
 
