@@ -374,6 +374,13 @@ wire! {
             /// Who.
             user_id: UserId,
         },
+        /// Your account changed, here or on another of your devices (name,
+        /// username, picture, about text, custom status); sent to your own
+        /// sessions, after `user_updated`.
+        MeUpdated {
+            /// Your account now.
+            me: Me,
+        },
         /// Someone's profile changed.
         UserUpdated {
             /// The new profile.

@@ -196,6 +196,7 @@ fn events() {
             relationship: Relationship { user: user(), kind: RelationshipKind::Friend, since: T0 },
         },
         Event::RelationshipRemoved { user_id: id(2) },
+        Event::MeUpdated { me: me() },
         Event::ServerJoined { state: server_state() },
         Event::ServerUpdated { server: server() },
         Event::ServerRemoved { server_id: id(10), reason: "kicked".into() },

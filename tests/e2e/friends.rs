@@ -80,9 +80,18 @@ async fn friends_find_each_other_and_a_block_holds_at_once() {
     let refused = bob.client.add_friend(alice_id).await.expect_err("blocked");
     assert!(refused.to_string().contains("not accepting"), "{refused}");
 
+    // A new username from Alice's laptop reaches her phone (and her name there).
+    let phone = Person::sign_in(&server.url, "alice@example.com").await;
+    phone.wait_online(10).await;
+    alice.client.set_username("alice.k").await.unwrap();
+    wait_for(10, "her phone to know her new username", || {
+        phone.client.me().and_then(|m| m.username).as_deref() == Some("alice.k")
+    })
+    .await;
+
     // Unblocked: nothing between them, and Bob may ask again.
     alice.client.remove_relationship(bob_id).await.unwrap();
     assert_eq!(alice.client.relationship(bob_id).unwrap(), None);
-    let asked = bob.client.add_friend_by("@Alice").await.unwrap();
+    let asked = bob.client.add_friend_by("@Alice.K").await.unwrap();
     assert_eq!((asked.user.id, asked.kind), (alice_id, RelationshipKind::Outgoing), "by her username");
 }

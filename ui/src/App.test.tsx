@@ -563,6 +563,14 @@ describe("main screen", () => {
     );
     expect(document.querySelector("[data-member='Bob']")).toBeNull();
     expect(document.querySelector("[data-member='Bobby'] .member-name")!.textContent).toBe("Bobby");
+    // My own name, changed on another device: my footer follows.
+    const renamed = info(true);
+    renamed.me!.display_name = "Minji Kim";
+    bridge.appInfo.mockResolvedValue(renamed);
+    await act(async () =>
+      onEvent({ kind: "core", data: { type: "user_updated", user: { id: ME, display_name: "Minji Kim", avatar_url: null } } }),
+    );
+    expect(document.querySelector("footer.me .me-name")!.textContent).toBe("Minji Kim");
   });
 
   it("opens a person's card from the member list, and closes it with Escape", async () => {

@@ -400,6 +400,15 @@ impl Shared {
         Ok(())
     }
 
+    /// My account as the server now has it (my own answer, or a change
+    /// made on another device): kept, cached, and announced as a profile
+    /// change.
+    pub(crate) fn remember_me(&self, me: &Me) -> Result<()> {
+        *self.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(me.clone());
+        self.store()?.set_meta("me", me)?;
+        self.remember_user(me.user())
+    }
+
     /// My friends, requests and blocks as last known (newest first).
     pub(crate) fn relationships(&self) -> Result<Vec<Relationship>> {
         Ok(self.reader()?.meta("relationships")?.unwrap_or_default())
@@ -892,9 +901,7 @@ impl Client {
     /// My account as the server now has it: kept, cached, and announced as
     /// a profile change (others hear of it through the gateway).
     fn apply_me(&self, me: &Me) -> Result<()> {
-        *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(me.clone());
-        self.shared.store()?.set_meta("me", me)?;
-        self.shared.remember_user(me.user())
+        self.shared.remember_me(me)
     }
 
     /// Chooses my status: online (`auto`), idle (`away`), do not disturb

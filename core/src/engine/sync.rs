@@ -715,6 +715,7 @@ impl<'a> Connection<'a> {
                 shared.emit(Event::Presence { user_id, presence });
             }
             Wire::UserUpdated { user } => shared.remember_user(user)?,
+            Wire::MeUpdated { me } => shared.remember_me(&me)?,
             Wire::StatusChanged { status } => shared.set_status(status),
             Wire::RelationshipChanged { relationship } => shared.remember_relationship(relationship, true)?,
             Wire::RelationshipRemoved { user_id } => shared.forget_relationship(user_id)?,

@@ -110,6 +110,7 @@ pub fn update_profile(tx: &mut Tx<'_>, user: UserId, change: &ProfileChange) -> 
     if change.shows() {
         tx.emit(Audience::SharingWith(user), Event::UserUpdated { user: account.user.clone() });
     }
+    tx.emit(Audience::User(user), Event::MeUpdated { me: account.me() });
     Ok(account.me())
 }
 

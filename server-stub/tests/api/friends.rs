@@ -217,8 +217,15 @@ async fn usernames_are_unique_changeable_and_find_people() {
     assert_eq!(alice.get::<Me>("/api/users/@me").await.username.as_deref(), Some("alice"));
     assert_eq!(other.get::<Me>("/api/users/@me").await.username.as_deref(), Some("alice2"));
 
+    let mut phone = Gw::connect(&ts.url, &alice.token).await;
     let me: Me = alice.ok(Method::PATCH, "/api/users/@me", Some(json!({"username": "Minji.K"}))).await;
     assert_eq!(me.username.as_deref(), Some("minji.k"));
+    phone
+        .event(
+            "her other device hears of it",
+            |e| matches!(e, Event::MeUpdated { me } if me.username.as_deref() == Some("minji.k")),
+        )
+        .await;
     other.fails(Method::PATCH, "/api/users/@me", Some(json!({"username": "minji.k"})), 409, "conflict").await;
     other.fails(Method::PATCH, "/api/users/@me", Some(json!({"username": "a"})), 422, "invalid_field").await;
     other.fails(Method::PATCH, "/api/users/@me", Some(json!({"username": "민지"})), 422, "invalid_field").await;

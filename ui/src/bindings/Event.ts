@@ -2,6 +2,7 @@
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { Channel } from "./Channel";
 import type { ChannelId } from "./ChannelId";
+import type { Me } from "./Me";
 import type { Member } from "./Member";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
@@ -143,7 +144,11 @@ relationship: Relationship, } | { "type": "relationship_removed",
 /**
  * Who.
  */
-user_id: UserId, } | { "type": "user_updated", 
+user_id: UserId, } | { "type": "me_updated", 
+/**
+ * Your account now.
+ */
+me: Me, } | { "type": "user_updated", 
 /**
  * The new profile.
  */

@@ -173,6 +173,8 @@ function onCore(e: EngineEvent) {
       setState((st) => ({ presence: { ...st.presence, [e.user_id]: e.presence } }));
       return;
     case "user_updated":
+      // Mine (here or from another device): my footer and Settings follow.
+      if (e.user.id === s.info?.me?.id) void refreshInfo();
       // A new name or picture: everywhere they are drawn, the member lists too.
       setState((st) => ({
         users: { ...st.users, [e.user.id]: e.user },
