@@ -294,7 +294,8 @@ impl Directory {
     }
 
     /// Whether `viewer` may look `target` up (their profile, their card):
-    /// they share a server, or have a friendship or a request between them.
+    /// they share a server, have a friendship or a request between them, or
+    /// `viewer` blocked `target` (to see whom they blocked).
     #[must_use]
     pub fn knows(&self, viewer: UserId, target: UserId) -> bool {
         self.share_a_server(viewer, target)
