@@ -421,10 +421,11 @@ export async function setMuted(serverId: ServerId, channelId: ChannelId, muted: 
   await loadChannels(serverId);
 }
 
-/// Changes my display name; the error in words when it is refused.
-export async function saveDisplayName(name: string): Promise<string | null> {
+/// Changes something of mine, then re-reads my account; the error in words
+/// when it is refused, or null.
+async function changeMine(run: () => Promise<unknown>): Promise<string | null> {
   try {
-    await bridge.updateProfile(name);
+    await run();
   } catch (e) {
     return reason(e);
   }
@@ -432,61 +433,20 @@ export async function saveDisplayName(name: string): Promise<string | null> {
   return null;
 }
 
-/// Changes my "about me"; the error to show, or null.
-/// Changes my username; the error to show, or null.
-export async function saveUsername(username: string): Promise<string | null> {
-  try {
-    await bridge.setUsername(username);
-  } catch (e) {
-    return reason(e);
-  }
-  await refreshInfo();
-  return null;
-}
-
-export async function saveAbout(about: string): Promise<string | null> {
-  try {
-    await bridge.setAbout(about);
-  } catch (e) {
-    return reason(e);
-  }
-  await refreshInfo();
-  return null;
-}
-
-/// Sets (or removes, with null) my custom status; the error to show, or null.
-export async function saveCustomStatus(status: CustomStatus | null): Promise<string | null> {
-  try {
-    await bridge.setCustomStatus(status);
-  } catch (e) {
-    return reason(e);
-  }
-  await refreshInfo();
-  return null;
-}
-
-/// Chooses my status; the error to show, or null.
-export async function saveStatus(status: StatusChoice): Promise<string | null> {
-  try {
-    await bridge.setStatus(status);
-  } catch (e) {
-    return reason(e);
-  }
-  await refreshInfo();
-  return null;
-}
+/// Changes my display name.
+export const saveDisplayName = (name: string) => changeMine(() => bridge.updateProfile(name));
+/// Changes my username.
+export const saveUsername = (username: string) => changeMine(() => bridge.setUsername(username));
+/// Changes my "about me".
+export const saveAbout = (about: string) => changeMine(() => bridge.setAbout(about));
+/// Sets (or removes, with null) my custom status.
+export const saveCustomStatus = (status: CustomStatus | null) => changeMine(() => bridge.setCustomStatus(status));
+/// Chooses my status.
+export const saveStatus = (status: StatusChoice) => changeMine(() => bridge.setStatus(status));
 
 /// Uploads `image` (PNG bytes) as my picture, or removes it (null).
-export async function saveAvatar(image: number[] | null): Promise<string | null> {
-  try {
-    if (image) await bridge.setAvatar(image);
-    else await bridge.removeAvatar();
-  } catch (e) {
-    return reason(e);
-  }
-  await refreshInfo();
-  return null;
-}
+export const saveAvatar = (image: number[] | null) =>
+  changeMine(() => (image ? bridge.setAvatar(image) : bridge.removeAvatar()));
 
 export async function saveSettings(settings: Settings) {
   await bridge.setSettings(settings).catch(fail);
