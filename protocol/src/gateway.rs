@@ -407,7 +407,8 @@ wire! {
         MemberJoined {
             /// Server.
             server_id: ServerId,
-            /// The new member.
+            /// The new member, shown `offline`: their presence follows as
+            /// `presence_updated` to those who may see it.
             member: Member,
         },
         /// Someone left or was removed.

@@ -115,14 +115,16 @@ pub fn accept(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<Ser
     tx.apply(Effect::AddMember { server, user, role: Role::Member });
     let me = tx.store().account(user)?.ok_or(ApiError::NotFound("user"))?.user;
     let presence = tx.hub().presence(user);
-    let member = Member { presence, user: me, role: Role::Member, joined_at: now };
+    // Offline here: the event goes to the whole server, the presence only to
+    // those the joiner did not block.
+    let member = Member { presence: Presence::Offline, user: me, role: Role::Member, joined_at: now };
     // The joiner hears of the server before anything that happens in it.
     let snapshot = state_in_tx(tx, user, server)?;
     tx.emit(Audience::User(user), Event::ServerJoined { state: snapshot.clone() });
     tx.emit(Audience::Server(server), Event::MemberJoined { server_id: server, member });
-    // Their presence is now visible to new peers.
+    // Their presence is now visible to new peers (not to those they blocked).
     if presence != Presence::Offline {
-        tx.emit(Audience::Server(server), Event::PresenceUpdated { user_id: user, presence });
+        tx.emit(Audience::ServerSeeing(server, user), Event::PresenceUpdated { user_id: user, presence });
     }
     tracing::info!(server_id = %server, user_id = %user, "member joined by invite");
     Ok(snapshot)

@@ -355,7 +355,11 @@ impl Chat {
             }
             server
         };
-        self.hub.dispatch(Audience::Server(server), Event::TypingStarted { channel_id: channel, user_id: user });
+        // Not to those they blocked: typing would tell them they are around.
+        self.hub.dispatch(
+            Audience::ServerSeeing(server, user),
+            Event::TypingStarted { channel_id: channel, user_id: user },
+        );
         Ok(())
     }
 }

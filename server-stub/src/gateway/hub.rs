@@ -68,6 +68,9 @@ use crate::{
 pub enum Audience {
     /// Every member of a server.
     Server(ServerId),
+    /// Every member of a server who may see what this person is doing
+    /// (not those they blocked): their typing, their presence as they join.
+    ServerSeeing(ServerId, UserId),
     /// One person (all their sessions).
     User(UserId),
     /// Everyone sharing at least one server with this person, and themselves.
@@ -754,6 +757,15 @@ impl Hub {
                 let dir = self.dir.read();
                 let st = self.state.read().expect("hub lock");
                 for u in dir.members(server) {
+                    if let Some(list) = st.by_user.get(&u) {
+                        push(list);
+                    }
+                }
+            }
+            Audience::ServerSeeing(server, who) => {
+                let dir = self.dir.read();
+                let st = self.state.read().expect("hub lock");
+                for u in dir.members(server).filter(|u| !dir.blocked(who, *u)) {
                     if let Some(list) = st.by_user.get(&u) {
                         push(list);
                     }

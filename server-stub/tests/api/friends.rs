@@ -174,8 +174,22 @@ async fn a_block_ends_everything_hides_presence_and_refuses_requests() {
     let (status, _) = alice.call(Method::PUT, "/api/users/@me/status", Some(json!({"status": "dnd"}))).await;
     assert_eq!(status, 204);
     c.event("Carol sees Alice busy", |e| presence(e, alice_id, Presence::Dnd)).await;
+    // Nor does her typing, nor her coming into another of his servers.
+    let general = crate::servers::text_channel(&s).id;
+    a.send(&pq_protocol::gateway::ClientFrame::Typing(pq_protocol::gateway::TypingStart { channel_id: general })).await;
+    c.event("Carol sees Alice typing", |e| matches!(e, Event::TypingStarted { user_id, .. } if *user_id == alice_id))
+        .await;
+    let bobs = server_with(&bob, &[&alice]).await;
+    b.event("Alice joins Bob's other server", |e| {
+        matches!(e, Event::MemberJoined { server_id, member } if *server_id == bobs.server.id && member.user.id == alice_id && member.presence == Presence::Offline)
+    })
+    .await;
     let frames = b.drain(Duration::from_millis(300)).await;
     assert!(crate::client::presences_of(&frames, alice_id).is_empty(), "Bob saw Alice: {frames:?}");
+    assert!(
+        !frames.iter().any(|f| matches!(f, pq_protocol::gateway::ServerFrame::Dispatch(d) if matches!(d.event, Event::TypingStarted { .. }))),
+        "Bob saw Alice typing: {frames:?}"
+    );
 
     bob.fails(Method::PUT, &with(alice_id), Some(json!({"kind": "friend"})), 403, "forbidden").await;
     bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "alice@example.com"})), 403, "forbidden").await;

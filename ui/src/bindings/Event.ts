@@ -174,7 +174,8 @@ reason: string, } | { "type": "member_joined",
  */
 server_id: ServerId, 
 /**
- * The new member.
+ * The new member, shown `offline`: their presence follows as
+ * `presence_updated` to those who may see it.
  */
 member: Member, } | { "type": "member_left", 
 /**
