@@ -266,8 +266,10 @@ wire! {
     /// their username or the email address of their account.
     pub struct FriendRequest {
         /// Their username (a leading `@` is fine; case does not matter) or
-        /// their account's email address (compared without regard to case).
-        #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = r"^\s*(@?[A-Za-z0-9_.]{2,32}|[^@\s]+@[^@\s]+)\s*$"))]
+        /// their account's email address (compared without regard to case;
+        /// no spaces or control characters). Spaces and tabs around are
+        /// ignored.
+        #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = r"^[ \t]*(@?[A-Za-z0-9_.]{2,32}|[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+@[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+)[ \t]*$"))]
         pub to: String,
     }
 

@@ -32,6 +32,24 @@ pub const MAX_PENDING_REQUESTS: usize = 100;
 /// The longest email address (RFC 5321).
 const MAX_EMAIL_LEN: usize = 254;
 
+/// What may stand on either side of an email's `@` (as the document's
+/// pattern says): no `@`, space, control or other blank character.
+fn email_char(c: char) -> bool {
+    !matches!(
+        c,
+        '@' | '\0'..=' '
+            | '\x7f'..='\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
 /// Records `user`'s row about `other` and tells `user`'s sessions.
 fn set_row(tx: &mut Tx<'_>, user: UserId, other: UserId, kind: Option<RelationshipKind>) -> ApiResult<()> {
     let now = tx.now();
@@ -184,26 +202,30 @@ impl Chat {
     /// 422 (neither a username nor an email address), 404 (no account has
     /// it), and those of [`befriend`].
     pub async fn befriend_by(&self, user: UserId, to: &str) -> ApiResult<Relationship> {
-        let to = to.trim().to_owned();
-        let found = if to.contains('@') && !to.starts_with('@') {
-            let well_formed = to.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !to.contains(char::is_whitespace)
-            });
-            if to.len() > MAX_EMAIL_LEN || !well_formed {
-                return Err(ApiError::InvalidField {
-                    field: "to",
-                    message: format!(
-                        "a username, or an email address (up to {MAX_EMAIL_LEN} characters) such as minji@example.com"
-                    ),
+        let refused = || ApiError::InvalidField {
+            field: "to",
+            message: format!(
+                "a username (2 to 32 letters, digits, _ or .) or an email address (up to {MAX_EMAIL_LEN} characters) such as minji@example.com"
+            ),
+        };
+        if to.len() > MAX_EMAIL_LEN {
+            return Err(refused());
+        }
+        let to = to.trim_matches([' ', '\t']).to_owned();
+        let found = match to.strip_prefix('@') {
+            None if to.contains('@') => {
+                let well_formed = to.split_once('@').is_some_and(|(local, domain)| {
+                    !local.is_empty() && !domain.is_empty() && local.chars().chain(domain.chars()).all(email_char)
                 });
+                if !well_formed {
+                    return Err(refused());
+                }
+                self.reads.read(move |s| s.account_by_email(&to)).await?
             }
-            self.reads.read(move |s| s.account_by_email(&to)).await?
-        } else {
-            let name = super::users::username(&to).map_err(|_| ApiError::InvalidField {
-                field: "to",
-                message: "a username (2 to 32 letters, digits, _ or .) or an email address".into(),
-            })?;
-            self.reads.read(move |s| s.account_by_username(&name)).await?
+            name => {
+                let name = super::users::username(name.unwrap_or(&to)).map_err(|_| refused())?;
+                self.reads.read(move |s| s.account_by_username(&name)).await?
+            }
         };
         let target = found.ok_or(ApiError::NotFound("user"))?;
         self.writer.run(move |tx| befriend(tx, user, target)).await

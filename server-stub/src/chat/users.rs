@@ -78,21 +78,21 @@ fn free_username(tx: &mut Tx<'_>, new: &NewAccount) -> ApiResult<String> {
     Ok(format!("user{}", &new.id.to_string().replace('-', "")[20..]))
 }
 
-/// A username as typed: without a leading `@`, lowercase, checked.
+/// A username as given (2–32 of `A-Za-z0-9_.`, nothing around it), stored
+/// lowercase.
 ///
 /// # Errors
-/// 422 when it is not 2–32 letters, digits, `_` or `.`.
+/// 422 otherwise.
 pub fn username(raw: &str) -> ApiResult<String> {
-    let name = raw.trim().trim_start_matches('@').to_lowercase();
-    let ok = USERNAME_CHARS.contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+    let ok =
+        USERNAME_CHARS.contains(&raw.len()) && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     if !ok {
         return Err(ApiError::InvalidField {
             field: "username",
             message: "a username is 2 to 32 letters, digits, _ or .".into(),
         });
     }
-    Ok(name)
+    Ok(raw.to_ascii_lowercase())
 }
 
 /// Changes one's profile (validated already); tells everyone who sees it.

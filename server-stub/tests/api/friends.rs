@@ -248,7 +248,12 @@ async fn usernames_are_unique_changeable_and_find_people() {
     let asked: Relationship = bob.post(RELATIONSHIPS, json!({"to": " @MINJI.K "})).await;
     assert_eq!((asked.user.display_name.as_str(), asked.kind), ("alice", RelationshipKind::Outgoing));
     bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "nobody"})), 404, "not_found").await;
-    bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": "no spaces"})), 422, "invalid_field").await;
+    // Exactly what the document's pattern says: no control or blank
+    // characters, one `@` before a username, only spaces and tabs around.
+    for bad in ["no spaces", "@@minji.k", "\nminji.k", "a\u{85}b@example.com", "minji@exa\u{a0}mple.com", " @m "] {
+        bob.fails(Method::POST, RELATIONSHIPS, Some(json!({"to": bad})), 422, "invalid_field").await;
+    }
+    other.fails(Method::PATCH, "/api/users/@me", Some(json!({"username": "@minji2"})), 422, "invalid_field").await;
     // The old name is free again.
     let _: Relationship = alice.post(RELATIONSHIPS, json!({"to": "alice2"})).await;
     let card: pq_protocol::models::Profile = bob.get(&format!("/api/users/{}/profile", id(&alice).await)).await;
