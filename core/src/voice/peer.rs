@@ -497,11 +497,18 @@ impl Peer {
         }
     }
 
+    /// Adds the candidates that came before the remote description, and
+    /// wakes the ICE agent for them as for any trickled candidate.
     async fn add_early_candidates(&mut self) {
+        let mut added = false;
         for init in std::mem::take(&mut self.early) {
-            if let Err(e) = self.pc.add_ice_candidate(init).await {
-                debug!(error = %e, "an early remote candidate was refused");
+            match self.pc.add_ice_candidate(init).await {
+                Ok(()) => added = true,
+                Err(e) => debug!(error = %e, "an early remote candidate was refused"),
             }
+        }
+        if added && self.state != RTCPeerConnectionState::Connected {
+            self.wake_ice().await;
         }
     }
 
