@@ -327,6 +327,10 @@ pub(crate) struct Shared {
     pub(crate) me: Mutex<Option<Me>>,
     /// The status I chose (as of the last `ready` and the events since).
     pub(crate) status: Mutex<StatusChoice>,
+    /// My friends, requests and blocks, newest first (kept in `meta` for
+    /// the next start; read here, so a message's notification check costs
+    /// no query).
+    pub(crate) relationships: Mutex<Vec<Relationship>>,
     pub(crate) presence: Mutex<HashMap<UserId, Presence>>,
     /// Who is in the voice rooms of each server (as of the last `ready`
     /// and the events since).
@@ -410,21 +414,33 @@ impl Shared {
     }
 
     /// My friends, requests and blocks as last known (newest first).
-    pub(crate) fn relationships(&self) -> Result<Vec<Relationship>> {
-        Ok(self.reader()?.meta("relationships")?.unwrap_or_default())
+    pub(crate) fn relationships(&self) -> Vec<Relationship> {
+        self.relationships.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Where `user` stands with me, as last known.
+    pub(crate) fn relationship(&self, user: UserId) -> Option<RelationshipKind> {
+        let list = self.relationships.lock().unwrap_or_else(PoisonError::into_inner);
+        list.iter().find(|r| r.user.id == user).map(|r| r.kind)
+    }
+
+    /// Changes the list under its lock, keeps it for the next start, and
+    /// returns what `change` returns (the list lock is held while it is
+    /// written, so the engine's events and my own answers cannot lose each
+    /// other's changes).
+    fn change_relationships<T>(&self, change: impl FnOnce(&mut Vec<Relationship>) -> T) -> Result<T> {
+        let mut list = self.relationships.lock().unwrap_or_else(PoisonError::into_inner);
+        let out = change(&mut list);
+        self.store()?.set_meta("relationships", &*list)?;
+        Ok(out)
     }
 
     /// Keeps the whole list (from `ready`): people cached, the UI told of
     /// what changed.
     pub(crate) fn set_relationships(&self, list: &[Relationship]) -> Result<()> {
-        let before: Vec<Relationship> = {
-            let mut store = self.store()?;
-            let before = store.meta("relationships")?.unwrap_or_default();
-            store.set_meta("relationships", &list)?;
-            let users: Vec<User> = list.iter().map(|r| r.user.clone()).collect();
-            store.upsert_users(&users)?;
-            before
-        };
+        let before = self.change_relationships(|l| std::mem::replace(l, list.to_vec()))?;
+        let users: Vec<User> = list.iter().map(|r| r.user.clone()).collect();
+        self.store()?.upsert_users(&users)?;
         for r in &before {
             if !list.iter().any(|n| n.user.id == r.user.id) {
                 self.emit(Event::RelationshipRemoved { user_id: r.user.id });
@@ -441,35 +457,28 @@ impl Shared {
     /// One relationship changed (an event, or the answer to my own change).
     /// An answer that only repeats what is known is not announced again.
     pub(crate) fn remember_relationship(&self, r: Relationship, live: bool) -> Result<()> {
-        {
-            // Read and written under the one write lock: the engine's events
-            // and my own answers cannot lose each other's changes.
-            let mut store = self.store()?;
-            let mut list: Vec<Relationship> = store.meta("relationships")?.unwrap_or_default();
+        let new = self.change_relationships(|list| {
             if list.iter().any(|x| x.user.id == r.user.id && x.kind == r.kind) {
-                return Ok(());
+                return false;
             }
             list.retain(|x| x.user.id != r.user.id);
             list.insert(0, r.clone());
-            store.set_meta("relationships", &list)?;
-            store.upsert_users(std::slice::from_ref(&r.user))?;
+            true
+        })?;
+        if new {
+            self.store()?.upsert_users(std::slice::from_ref(&r.user))?;
+            self.emit(Event::RelationshipChanged { relationship: r, live });
         }
-        self.emit(Event::RelationshipChanged { relationship: r, live });
         Ok(())
     }
 
     /// A relationship ended.
     pub(crate) fn forget_relationship(&self, user: UserId) -> Result<()> {
-        let removed = {
-            let store = self.store()?;
-            let mut list: Vec<Relationship> = store.meta("relationships")?.unwrap_or_default();
+        let removed = self.change_relationships(|list| {
             let before = list.len();
             list.retain(|x| x.user.id != user);
-            if list.len() != before {
-                store.set_meta("relationships", &list)?;
-            }
             list.len() != before
-        };
+        })?;
         if removed {
             self.emit(Event::RelationshipRemoved { user_id: user });
         }
@@ -566,6 +575,7 @@ impl Client {
             reader: Mutex::new(None),
             me: Mutex::new(None),
             status: Mutex::new(StatusChoice::Auto),
+            relationships: Mutex::new(Vec::new()),
             presence: Mutex::new(HashMap::new()),
             voice: Mutex::new(HashMap::new()),
             members_fetched: Mutex::new(HashMap::new()),
@@ -690,6 +700,7 @@ impl Client {
         *self.shared.store.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.shared.relationships.lock().unwrap_or_else(PoisonError::into_inner).clear();
         self.shared.set_connection(ConnectionState::SignedOut);
         Ok(())
     }
@@ -927,7 +938,7 @@ impl Client {
     /// # Errors
     /// [`Error::NotSignedIn`], storage.
     pub fn relationships(&self) -> Result<Vec<Relationship>> {
-        self.shared.relationships()
+        Ok(self.shared.relationships())
     }
 
     /// Where `user` stands with me, as last known.
@@ -935,7 +946,7 @@ impl Client {
     /// # Errors
     /// [`Error::NotSignedIn`], storage.
     pub fn relationship(&self, user: UserId) -> Result<Option<RelationshipKind>> {
-        Ok(self.shared.relationships()?.into_iter().find(|r| r.user.id == user).map(|r| r.kind))
+        Ok(self.shared.relationship(user))
     }
 
     /// Asks someone to be friends by their username (`minji.k`, `@minji.k`)
@@ -1327,6 +1338,8 @@ fn open_cache(shared: &Shared, account: &Account) -> Result<()> {
     let me: Option<Me> = store.meta("me")?;
     *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = me;
     *shared.status.lock().unwrap_or_else(PoisonError::into_inner) = store.meta("status")?.unwrap_or(StatusChoice::Auto);
+    *shared.relationships.lock().unwrap_or_else(PoisonError::into_inner) =
+        store.meta("relationships")?.unwrap_or_default();
     *shared.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
     *shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(reader);
     Ok(())

@@ -480,24 +480,34 @@ const MAX_DISPLAY_NAME = 64;
 const MAX_ABOUT = 190;
 
 /** My "about me", saved when it changes. */
+/// A change of my account being saved: busy while it runs, then the error
+/// to show or "saved".
+function useSaving() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const run = async (change: () => Promise<string | null>) => {
+    setBusy(true);
+    setSaved(false);
+    const e = await change();
+    setBusy(false);
+    setError(e);
+    setSaved(e === null);
+  };
+  return { busy, error, saved, setSaved, run };
+}
+
 /// My username: how others find me to ask me to be friends.
 function UsernameEditor({ me }: { me: Me }) {
   const t = useT();
   const [name, setName] = useState(me.username ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const { busy, error, saved, setSaved, run } = useSaving();
   useEffect(() => setName(me.username ?? ""), [me.username]);
   const wanted = name.trim().replace(/^@/, "").toLowerCase();
   const valid = /^[a-z0-9_.]{2,32}$/.test(wanted);
   const changed = wanted !== (me.username ?? "");
   const save = async () => {
-    if (!changed || !valid || busy) return;
-    setBusy(true);
-    const e = await saveUsername(wanted);
-    setBusy(false);
-    setError(e);
-    setSaved(e === null);
+    if (changed && valid && !busy) await run(() => saveUsername(wanted));
   };
   return (
     <div className="profile-fields username-edit">
@@ -532,19 +542,12 @@ function UsernameEditor({ me }: { me: Me }) {
 function AboutEditor({ me }: { me: Me }) {
   const t = useT();
   const [about, setAbout] = useState(me.about ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const { busy, error, saved, setSaved, run } = useSaving();
   useEffect(() => setAbout(me.about ?? ""), [me.about]);
   const length = [...about.trim()].length;
   const changed = about.trim() !== (me.about ?? "");
   const save = async () => {
-    if (!changed || length > MAX_ABOUT || busy) return;
-    setBusy(true);
-    const e = await saveAbout(about);
-    setBusy(false);
-    setError(e);
-    setSaved(e === null);
+    if (changed && length <= MAX_ABOUT && !busy) await run(() => saveAbout(about));
   };
   return (
     <div className="profile-fields about-edit">
@@ -577,34 +580,23 @@ function AboutEditor({ me }: { me: Me }) {
 function ProfileEditor({ me }: { me: Me }) {
   const t = useT();
   const [name, setName] = useState(me.display_name);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const { busy, error, saved, setSaved, run } = useSaving();
   useEffect(() => setName(me.display_name), [me.display_name]);
   const trimmed = name.trim();
   const tooLong = [...trimmed].length > MAX_DISPLAY_NAME;
   const changed = trimmed !== me.display_name;
   const save = async () => {
-    if (!changed || !trimmed || tooLong || busy) return;
-    setBusy(true);
-    setSaved(false);
-    const e = await saveDisplayName(trimmed);
-    setBusy(false);
-    setError(e);
-    setSaved(e === null);
+    if (changed && trimmed && !tooLong && !busy) await run(() => saveDisplayName(trimmed));
   };
   const pick = async (file: File | undefined) => {
     if (!file) return;
-    setBusy(true);
-    setSaved(false);
-    let e: string | null;
-    try {
-      e = await saveAvatar(await squarePng(file));
-    } catch {
-      e = t("settings.avatarUnreadable");
-    }
-    setBusy(false);
-    setError(e);
+    await run(async () => {
+      try {
+        return await saveAvatar(await squarePng(file));
+      } catch {
+        return t("settings.avatarUnreadable");
+      }
+    });
   };
   return (
     <div className="account">
@@ -625,7 +617,7 @@ function ProfileEditor({ me }: { me: Me }) {
           />
         </label>
         {me.avatar_url && (
-          <button id="avatar-remove" disabled={busy} onClick={() => void saveAvatar(null).then(setError)}>
+          <button id="avatar-remove" disabled={busy} onClick={() => void run(() => saveAvatar(null))}>
             {t("settings.avatarRemove")}
           </button>
         )}
