@@ -17,7 +17,7 @@ import {
 } from "../state/actions";
 import { EMPTY, setState, useStore } from "../state/store";
 import { squarePng } from "../image";
-import { Avatar, Modal, useT } from "./common";
+import { Avatar, Modal, useDismiss, useT } from "./common";
 import { CardActions } from "./Friends";
 import { CustomStatusDialog, CustomStatusLine } from "./Status";
 
@@ -162,6 +162,8 @@ export function MemberList() {
   );
 }
 
+const closeCard = () => setState({ card: null });
+
 /// The open person's card, wherever it was opened from (member list,
 /// message author, call tile, friends list).
 export function CardLayer() {
@@ -194,22 +196,9 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
       current = false;
     };
   }, [userId]);
-  useEffect(() => {
-    const close = () => setState({ card: null });
-    const key = (e: KeyboardEvent) => e.key === "Escape" && close();
-    // A press anywhere but the card and the member list closes it (a row
-    // toggles it itself).
-    const press = (e: MouseEvent) => {
-      const el = e.target as Element | null;
-      if (!el?.closest?.(".profile-card, .members")) close();
-    };
-    addEventListener("keydown", key);
-    addEventListener("mousedown", press);
-    return () => {
-      removeEventListener("keydown", key);
-      removeEventListener("mousedown", press);
-    };
-  }, []);
+  // A press anywhere but the card and the member list closes it (a row
+  // toggles it itself).
+  useDismiss(".profile-card, .members", closeCard);
   if (!user) return null;
   const name = user.display_name;
   const height = typeof innerHeight === "number" ? innerHeight : 800;

@@ -6,7 +6,7 @@ import { useEffect, useState } from "react";
 import type { CustomStatus, Presence, StatusChoice } from "../bindings";
 import { saveCustomStatus, saveStatus } from "../state/actions";
 import { setState, useStore } from "../state/store";
-import { Modal, useT } from "./common";
+import { Modal, useDismiss, useT } from "./common";
 
 /** Longest custom status text (characters), as the server allows. */
 export const MAX_CUSTOM_STATUS = 128;
@@ -54,19 +54,7 @@ export function StatusMenu({ onClose }: { onClose: () => void }) {
   const custom = useStore((s) => s.info?.me?.custom_status);
   const now = useNow();
   const live = liveStatus(custom, now);
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    const press = (e: MouseEvent) => {
-      const el = e.target as Element | null;
-      if (!el?.closest?.(".status-menu, #status-button")) onClose();
-    };
-    addEventListener("keydown", key);
-    addEventListener("mousedown", press);
-    return () => {
-      removeEventListener("keydown", key);
-      removeEventListener("mousedown", press);
-    };
-  }, [onClose]);
+  useDismiss(".status-menu, #status-button", onClose);
   const choose = async (s: StatusChoice) => {
     onClose();
     const e = await saveStatus(s);

@@ -97,3 +97,21 @@ export function Icon({ name, size = 18, label }: { name: keyof typeof ICONS; siz
     </svg>
   );
 }
+
+/// Closes a popup on Escape or on a press anywhere outside the elements
+/// matching `inside` (the popup, and what opens it: that toggles it itself).
+export function useDismiss(inside: string, onClose: () => void) {
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    const press = (e: MouseEvent) => {
+      const el = e.target as Element | null;
+      if (!el?.closest?.(inside)) onClose();
+    };
+    addEventListener("keydown", key);
+    addEventListener("mousedown", press);
+    return () => {
+      removeEventListener("keydown", key);
+      removeEventListener("mousedown", press);
+    };
+  }, [inside, onClose]);
+}
