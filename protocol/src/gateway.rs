@@ -44,7 +44,7 @@ use crate::{
     ids::{ChannelId, ClientMessageId, MessageId, ServerId, SessionId, UserId, VoiceSessionId},
     limits::Plan,
     models::{
-        Channel, Me, Member, Message, Presence, Relationship, Role, SendAck, Server, ServerState, StatusChoice, Toast,
+        Channel, DmChannel, DmState, Me, Member, Message, Presence, Relationship, Role, SendAck, Server, ServerState, StatusChoice, Toast,
         User,
     },
     time::Timestamp,
@@ -221,6 +221,9 @@ wire! {
         /// Your friends, pending requests and the people you blocked.
         #[serde(default)]
         pub relationships: Vec<Relationship>,
+        /// Your direct-message channels, most recently active first.
+        #[serde(default)]
+        pub dms: Vec<DmState>,
     }
 
     /// One person's presence.
@@ -373,6 +376,18 @@ wire! {
         RelationshipRemoved {
             /// Who.
             user_id: UserId,
+        },
+        /// A direct-message channel you are in was opened, renamed, or someone
+        /// joined or left it (sent to its members). A direct channel reaches
+        /// the other person with its first message, just before it.
+        DmUpdated {
+            /// The channel now.
+            channel: DmChannel,
+        },
+        /// You left a group, or were removed from it (sent to your own sessions).
+        DmRemoved {
+            /// Which.
+            channel_id: ChannelId,
         },
         /// Your account changed, here or on another of your devices (name,
         /// username, picture, about text, custom status); sent to your own

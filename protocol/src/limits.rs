@@ -145,6 +145,8 @@ pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 /// Channels (including categories) one server may hold.
 pub const MAX_CHANNELS_PER_SERVER: usize = 500;
+/// People in one group direct-message channel, its owner included.
+pub const MAX_DM_MEMBERS: usize = 10;
 
 /// Counts characters the way the message limit does.
 #[must_use]

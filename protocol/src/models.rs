@@ -99,6 +99,14 @@ wire_enum! {
         /// Block them (ends a friendship or request between you).
         Blocked,
     }
+
+    /// A direct-message channel with one person, or a group.
+    pub enum DmKind {
+        /// Two people; one such channel per pair.
+        Direct,
+        /// Up to 10 people, with an owner and maybe a name.
+        Group,
+    }
 }
 
 impl Role {
@@ -317,6 +325,10 @@ wire! {
         /// Their custom status (see [`User::custom_status`]).
         #[serde(default)]
         pub custom_status: Option<CustomStatus>,
+        /// Whether people who share a server with them (but are not friends)
+        /// may open direct messages with them.
+        #[serde(default = "yes")]
+        pub allow_server_dms: bool,
     }
 
     /// `PATCH /api/users/@me`. Absent fields stay as they are.
@@ -346,6 +358,11 @@ wire! {
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         pub custom_status: Option<CustomStatus>,
+        /// Whether people who share a server with you (but are not friends)
+        /// may open direct messages with you.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub allow_server_dms: Option<bool>,
     }
 
     /// `PUT /api/admin/users/{id}/plan` (pq administrators only).
@@ -586,6 +603,62 @@ wire! {
         pub has_more: bool,
     }
 
+    /// A direct-message channel: messages outside any server, between its
+    /// members only. Its messages, history, reactions, read markers and typing
+    /// use the same `/api/channels/{id}/...` routes and gateway ops as a
+    /// server's text channel.
+    pub struct DmChannel {
+        /// Channel id.
+        pub id: ChannelId,
+        /// With one person, or a group.
+        pub kind: DmKind,
+        /// A group's name (`null`: unnamed; apps name it after its members).
+        pub name: Option<String>,
+        /// A group's owner (who may remove people); for a direct channel, who opened it.
+        pub owner_id: UserId,
+        /// Everyone in it, you included, in the order they joined.
+        pub members: Vec<User>,
+        /// `seq` of the newest message (0 when empty).
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub last_seq: u64,
+        /// When the newest message was sent (or the channel opened): DM lists are ordered by it, newest first.
+        pub last_activity_at: Timestamp,
+    }
+
+    /// A direct-message channel and how far you have read it (`ready`,
+    /// `GET /api/users/@me/dms`).
+    pub struct DmState {
+        /// The channel.
+        pub channel: DmChannel,
+        /// Your read state of it.
+        pub read_state: ReadState,
+    }
+
+    /// `POST /api/users/@me/dms`: open a direct channel with one person (the
+    /// one you already have, if any), or start a group with up to 9 others.
+    pub struct OpenDm {
+        /// Who: one person for a direct channel; two to nine for a group. Each
+        /// must be your friend or share a server with you (unless they turned
+        /// direct messages from server members off), and neither of you may
+        /// have blocked the other.
+        #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 9))]
+        pub recipients: Vec<UserId>,
+        /// A group's name (1–100 characters, not only whitespace, no control
+        /// characters); only for groups.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
+        pub name: Option<String>,
+    }
+
+    /// `PATCH /api/dms/{id}`: rename a group (any member).
+    pub struct UpdateDm {
+        /// New name (up to 100 characters, no control characters); empty or
+        /// only whitespace removes it.
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+        pub name: String,
+    }
+
     /// `POST /api/servers/{id}/invites`.
     #[derive(Default)]
     pub struct CreateInvite {
@@ -679,4 +752,9 @@ wire! {
         /// Server version.
         pub version: String,
     }
+}
+
+/// serde's default for flags that are on unless said otherwise.
+const fn yes() -> bool {
+    true
 }

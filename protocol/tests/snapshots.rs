@@ -41,6 +41,19 @@ fn me() -> Me {
         is_admin: false,
         about: Some("Seoul · 기타".into()),
         custom_status: Some(custom_status()),
+        allow_server_dms: true,
+    }
+}
+
+fn dm() -> DmChannel {
+    DmChannel {
+        id: id(60),
+        kind: DmKind::Group,
+        name: Some("주말 등산".into()),
+        owner_id: id(1),
+        members: vec![user(), User { id: id(2), display_name: "Bob".into(), avatar_url: None, custom_status: None }],
+        last_seq: 4,
+        last_activity_at: T0,
     }
 }
 
@@ -146,6 +159,10 @@ fn server_frames() {
             presences: vec![PresenceEntry { user_id: id(2), presence: Presence::Away }],
             status: StatusChoice::Auto,
             relationships: vec![Relationship { user: user(), kind: RelationshipKind::Incoming, since: T0 }],
+            dms: vec![DmState {
+                channel: dm(),
+                read_state: ReadState { channel_id: id(60), last_read_seq: 3, unread_count: 1 },
+            }],
         })),
         ServerFrame::Resumed(Resumed {
             replayed: 3,
@@ -197,6 +214,8 @@ fn events() {
         },
         Event::RelationshipRemoved { user_id: id(2) },
         Event::MeUpdated { me: me() },
+        Event::DmUpdated { channel: dm() },
+        Event::DmRemoved { channel_id: id(60) },
         Event::ServerJoined { state: server_state() },
         Event::ServerUpdated { server: server() },
         Event::ServerRemoved { server_id: id(10), reason: "kicked".into() },

@@ -87,7 +87,7 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
     commit: "abc1234def",
     protocol: 1,
     me: signedIn
-      ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", username: "minji", plan: "free", is_admin: false, about: null, custom_status: null }
+      ? { id: ME, display_name: "Minji", avatar_url: null, email: "minji@example.com", username: "minji", plan: "free", is_admin: false, about: null, custom_status: null, allow_server_dms: true }
       : null,
     status: "auto",
     message_limit: 150,

@@ -716,6 +716,8 @@ impl<'a> Connection<'a> {
             }
             Wire::UserUpdated { user } => shared.remember_user(user)?,
             Wire::MeUpdated { me } => shared.remember_me(&me)?,
+            // Cached by the next slice of direct messages.
+            Wire::DmUpdated { .. } | Wire::DmRemoved { .. } => {}
             Wire::StatusChanged { status } => shared.set_status(status),
             Wire::RelationshipChanged { relationship } => shared.remember_relationship(relationship, true)?,
             Wire::RelationshipRemoved { user_id } => shared.forget_relationship(user_id)?,

@@ -1,7 +1,7 @@
 //! Who may see and do what, decided against a [`Directory`].
 //!
 //! - Anything inside a server is visible only to its members; others get 404
-//!   and learn nothing.
+//!   and learn nothing. A direct-message channel likewise, to its members.
 //! - Owner and admins manage channels, invites and members; only the owner
 //!   changes roles, hands the server over, or deletes it.
 //! - Admins may remove members but not other admins or the owner.
@@ -14,7 +14,7 @@ use pq_protocol::{
     models::{ChannelKind, Role},
 };
 
-use super::directory::Directory;
+use super::directory::{Directory, Room};
 use crate::error::ApiError;
 
 /// The caller's role in `server`, or 404 when not a member.
@@ -39,17 +39,21 @@ pub fn channel_access(
     Ok((ch.server, ch.kind, role))
 }
 
-/// The server of a text channel the caller is a member of.
+/// Where the messages of a text channel or a direct-message channel the
+/// caller is in go.
 ///
 /// # Errors
 /// 404 when there is no such channel for the caller; 409 for categories and
 /// voice channels.
-pub fn text_channel(dir: &Directory, channel: ChannelId, user: UserId) -> Result<ServerId, ApiError> {
+pub fn text_room(dir: &Directory, channel: ChannelId, user: UserId) -> Result<Room, ApiError> {
+    if dir.dm(channel).is_some() {
+        return dir.room(channel, user).ok_or(ApiError::NotFound("channel"));
+    }
     let (server, kind, _) = channel_access(dir, channel, user)?;
     if kind != ChannelKind::Text {
         return Err(ApiError::Conflict(format!("this is a {} channel, not a text channel", kind.as_str())));
     }
-    Ok(server)
+    Ok(Room::Server(server))
 }
 
 /// Requires owner or admin.

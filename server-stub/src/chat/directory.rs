@@ -42,11 +42,47 @@ pub struct ChannelEntry {
     pub last_seq: u64,
 }
 
+/// One direct-message channel.
+#[derive(Debug, Clone)]
+pub struct DmEntry {
+    /// A group (or two people).
+    pub group: bool,
+    /// A group's owner; who opened a direct channel.
+    pub owner: UserId,
+    /// Its members, in the order they joined.
+    pub members: Vec<UserId>,
+    /// `seq` of its newest message.
+    pub last_seq: u64,
+}
+
+impl DmEntry {
+    /// For a direct channel, the one of the two who is not `user`.
+    #[must_use]
+    pub fn other(&self, user: UserId) -> Option<UserId> {
+        if self.group { None } else { self.members.iter().copied().find(|m| *m != user) }
+    }
+}
+
+/// Where a text channel's messages go: a server's members, or a DM's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// A server's text channel.
+    Server(ServerId),
+    /// A direct-message channel (its id).
+    Dm(ChannelId),
+}
+
 /// See the module docs.
 #[derive(Debug, Default, Clone)]
 pub struct Directory {
     servers: HashMap<ServerId, ServerEntry>,
     channels: HashMap<ChannelId, ChannelEntry>,
+    dms: HashMap<ChannelId, DmEntry>,
+    dms_of: HashMap<UserId, HashSet<ChannelId>>,
+    /// The direct channel of each pair (smaller id first).
+    pairs: HashMap<(UserId, UserId), ChannelId>,
+    /// People who turned direct messages from server members off.
+    closed_to_servers: HashSet<UserId>,
     servers_of: HashMap<UserId, HashSet<ServerId>>,
     /// What each person sees of others: `relations[a][b]` is `a`'s row
     /// about `b` (friends and requests have a row on each side, a block
@@ -132,6 +168,44 @@ pub enum Effect {
         other: UserId,
         /// Friend, request, block, or nothing.
         kind: Option<RelationshipKind>,
+    },
+    /// A direct-message channel was opened (its members join with
+    /// [`Effect::AddDmMember`]).
+    AddDm {
+        /// Which.
+        channel: ChannelId,
+        /// A group, or two people.
+        group: bool,
+        /// Its owner (or opener).
+        owner: UserId,
+    },
+    /// Someone joined a direct-message channel.
+    AddDmMember {
+        /// Where.
+        channel: ChannelId,
+        /// Who.
+        user: UserId,
+    },
+    /// Someone left a group or was removed.
+    RemoveDmMember {
+        /// Where.
+        channel: ChannelId,
+        /// Who.
+        user: UserId,
+    },
+    /// A group has a new owner.
+    SetDmOwner {
+        /// Which.
+        channel: ChannelId,
+        /// Who.
+        user: UserId,
+    },
+    /// Someone allowed or refused direct messages from server members.
+    SetServerDms {
+        /// Who.
+        user: UserId,
+        /// Allowed.
+        allow: bool,
     },
     /// A message was stored with this `seq`.
     ChannelSeq {
@@ -232,12 +306,140 @@ impl Directory {
                 }
             }
             Effect::SetRelation { user, other, kind } => self.set_relation(user, other, kind),
+            Effect::AddDm { channel, group, owner } => self.add_dm(channel, group, owner, 0),
+            Effect::AddDmMember { channel, user } => self.add_dm_member(channel, user),
+            Effect::RemoveDmMember { channel, user } => {
+                if let Some(d) = self.dms.get_mut(&channel) {
+                    d.members.retain(|m| *m != user);
+                }
+                if let Some(set) = self.dms_of.get_mut(&user) {
+                    set.remove(&channel);
+                    if set.is_empty() {
+                        self.dms_of.remove(&user);
+                    }
+                }
+            }
+            Effect::SetDmOwner { channel, user } => {
+                if let Some(d) = self.dms.get_mut(&channel) {
+                    d.owner = user;
+                }
+            }
+            Effect::SetServerDms { user, allow } => self.set_server_dms(user, allow),
             Effect::ChannelSeq { channel, seq } => {
                 if let Some(c) = self.channels.get_mut(&channel) {
                     c.last_seq = c.last_seq.max(seq);
                 }
+                if let Some(d) = self.dms.get_mut(&channel) {
+                    d.last_seq = d.last_seq.max(seq);
+                }
             }
         }
+    }
+
+    /// Adds a direct-message channel (when loading; members follow).
+    pub fn add_dm(&mut self, channel: ChannelId, group: bool, owner: UserId, last_seq: u64) {
+        self.dms.insert(channel, DmEntry { group, owner, members: Vec::new(), last_seq });
+    }
+
+    /// Adds a member to a direct-message channel (when loading, in the
+    /// order they joined).
+    pub fn add_dm_member(&mut self, channel: ChannelId, user: UserId) {
+        let Some(d) = self.dms.get_mut(&channel) else { return };
+        if d.members.contains(&user) {
+            return;
+        }
+        d.members.push(user);
+        self.dms_of.entry(user).or_default().insert(channel);
+        if !d.group
+            && let [a, b] = d.members[..]
+        {
+            self.pairs.insert(pair(a, b), channel);
+        }
+    }
+
+    /// Records whether `user` takes direct messages from server members.
+    pub fn set_server_dms(&mut self, user: UserId, allow: bool) {
+        if allow {
+            self.closed_to_servers.remove(&user);
+        } else {
+            self.closed_to_servers.insert(user);
+        }
+    }
+
+    /// A direct-message channel.
+    #[must_use]
+    pub fn dm(&self, channel: ChannelId) -> Option<&DmEntry> {
+        self.dms.get(&channel)
+    }
+
+    /// The direct channel between `a` and `b`, if one was opened.
+    #[must_use]
+    pub fn dm_between(&self, a: UserId, b: UserId) -> Option<ChannelId> {
+        self.pairs.get(&pair(a, b)).copied()
+    }
+
+    /// The direct-message channels `user` is in.
+    pub fn dms_of(&self, user: UserId) -> impl Iterator<Item = ChannelId> + '_ {
+        self.dms_of.get(&user).into_iter().flatten().copied()
+    }
+
+    /// Whether `a` and `b` are together in some direct-message channel.
+    #[must_use]
+    pub fn share_a_dm(&self, a: UserId, b: UserId) -> bool {
+        self.dms_of(a).any(|c| self.dms.get(&c).is_some_and(|d| d.members.contains(&b)))
+    }
+
+    /// Why `user` may not write to `other` in a direct channel (or add them
+    /// to a group), or `None` when they may: friends always may; people who
+    /// share a server may unless `other` turned that off; a block either way
+    /// stops it.
+    #[must_use]
+    pub fn dm_refusal(&self, user: UserId, other: UserId) -> Option<DmRefusal> {
+        if self.blocked(user, other) {
+            Some(DmRefusal::YouBlocked)
+        } else if self.blocked(other, user) {
+            Some(DmRefusal::TheyBlocked)
+        } else if self.relation(user, other) == Some(RelationshipKind::Friend) {
+            None
+        } else if !self.share_a_server(user, other) {
+            Some(DmRefusal::Strangers)
+        } else if self.closed_to_servers.contains(&other) {
+            Some(DmRefusal::FriendsOnly)
+        } else {
+            None
+        }
+    }
+
+    /// Where a text channel's messages go, if `user` can see it.
+    #[must_use]
+    pub fn room(&self, channel: ChannelId, user: UserId) -> Option<Room> {
+        if let Some(c) = self.channels.get(&channel) {
+            return self.is_member(c.server, user).then_some(Room::Server(c.server));
+        }
+        self.dms.get(&channel).filter(|d| d.members.contains(&user)).map(|_| Room::Dm(channel))
+    }
+
+    /// Who is in a room.
+    pub fn room_members(&self, room: Room) -> Box<dyn Iterator<Item = UserId> + '_> {
+        match room {
+            Room::Server(s) => Box::new(self.members(s)),
+            Room::Dm(c) => Box::new(self.dms.get(&c).into_iter().flat_map(|d| d.members.iter().copied())),
+        }
+    }
+
+    /// How many are in a room.
+    #[must_use]
+    pub fn room_size(&self, room: Room) -> u32 {
+        match room {
+            Room::Server(s) => self.member_count(s),
+            Room::Dm(c) => self.dms.get(&c).map_or(0, |d| d.members.len() as u32),
+        }
+    }
+
+    /// `seq` of the newest message of a text or direct-message channel.
+    #[must_use]
+    pub fn last_seq(&self, channel: ChannelId) -> u64 {
+        self.channels.get(&channel).map(|c| c.last_seq).or_else(|| self.dms.get(&channel).map(|d| d.last_seq)).unwrap_or(0)
     }
 
     /// Records what `user` sees of `other` (when loading, and for
@@ -294,11 +496,12 @@ impl Directory {
     }
 
     /// Whether `viewer` may look `target` up (their profile, their card):
-    /// they share a server, have a friendship or a request between them, or
+    /// they share a server or a direct-message channel, have a friendship or a request between them, or
     /// `viewer` blocked `target` (to see whom they blocked).
     #[must_use]
     pub fn knows(&self, viewer: UserId, target: UserId) -> bool {
         self.share_a_server(viewer, target)
+            || self.share_a_dm(viewer, target)
             || self.relation(viewer, target).is_some_and(|k| k != RelationshipKind::Blocked)
             || self.blocked(viewer, target)
     }
@@ -361,9 +564,9 @@ impl Directory {
         self.servers_of.get(&user).into_iter().flatten().copied()
     }
 
-    /// Everyone sharing at least one server with `user`, everyone with a
-    /// friendship or a request with them, and `user`: who hears of their
-    /// profile changes.
+    /// Everyone sharing at least one server or direct-message channel with
+    /// `user`, everyone with a friendship or a request with them, and
+    /// `user`: who hears of their profile changes.
     #[must_use]
     pub fn peers_of(&self, user: UserId) -> HashSet<UserId> {
         let mut peers = HashSet::default();
@@ -372,6 +575,9 @@ impl Directory {
             peers.extend(self.members(s));
         }
         peers.extend(self.related(user).map(|(u, _)| u));
+        for c in self.dms_of(user) {
+            peers.extend(self.dms.get(&c).into_iter().flat_map(|d| d.members.iter().copied()));
+        }
         peers
     }
 
@@ -404,6 +610,24 @@ impl Directory {
     pub fn children(&self, parent: ChannelId) -> impl Iterator<Item = ChannelId> + '_ {
         self.channels.iter().filter(move |(_, c)| c.parent == Some(parent)).map(|(id, _)| *id)
     }
+}
+
+/// Why someone may not write to someone else directly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmRefusal {
+    /// The writer blocked them.
+    YouBlocked,
+    /// They blocked the writer.
+    TheyBlocked,
+    /// Neither friends nor in a server together.
+    Strangers,
+    /// In a server together, but they take direct messages from friends only.
+    FriendsOnly,
+}
+
+/// The key of a pair of people in [`Directory::dm_between`].
+fn pair(a: UserId, b: UserId) -> (UserId, UserId) {
+    if a <= b { (a, b) } else { (b, a) }
 }
 
 /// The published copy of the directory, shared by readers (the hub's routing,

@@ -20,8 +20,8 @@ use pq_protocol::{
 
 use super::{
     Chat,
-    access::{channel_access, text_channel},
-    directory::Effect,
+    access::text_room,
+    directory::{DmRefusal, Effect, Room},
     store::{Page, Store},
     validate,
     writer::Tx,
@@ -38,9 +38,15 @@ use crate::{
 /// 404 (no such channel for the author), 400 (not a text channel), 422
 /// (empty, too long for the plan, a reply to a message elsewhere).
 pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessage) -> ApiResult<SendAck> {
-    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let room = text_room(tx.dir(), channel_id, user)?;
     if let Some(ack) = tx.store().sent(user, req.client_id)? {
         return Ok(ack);
+    }
+    let direct = tx.dir().dm(channel_id).and_then(|d| d.other(user));
+    if let Some(other) = direct
+        && let Some(refusal) = tx.dir().dm_refusal(user, other)
+    {
+        return Err(dm_refused(refusal));
     }
     if req.body.trim().is_empty() {
         return Err(ApiError::invalid("body", "a message cannot be empty"));
@@ -51,9 +57,9 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     {
         return Err(ApiError::Conflict("reply_to is not a message of this channel".into()));
     }
-    let seq = tx.dir().channel(channel_id).map_or(0, |c| c.last_seq) + 1;
+    let seq = tx.dir().last_seq(channel_id) + 1;
     let now = tx.now();
-    let members = tx.dir().member_count(server_id);
+    let members = tx.dir().room_size(room);
     let message = Message {
         id: MessageId::new(),
         channel_id,
@@ -78,10 +84,15 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     }
     tx.apply(Effect::ChannelSeq { channel: channel_id, seq });
     let ack = SendAck { client_id: req.client_id, channel_id, message_id: message.id, seq, created_at: now };
-    tx.emit(Audience::Server(server_id), Event::MessageCreated { message });
+    if direct.is_some() && seq == 1 {
+        // The other person learns of a direct channel with its first message.
+        let channel = tx.store().dm(channel_id)?.ok_or(ApiError::NotFound("channel"))?;
+        tx.emit(Audience::Room(room), Event::DmUpdated { channel });
+    }
+    tx.emit(Audience::Room(room), Event::MessageCreated { message });
     if old_marker + 1 < seq {
         tx.emit(
-            Audience::Server(server_id),
+            Audience::Room(room),
             Event::UnreadByChanged { channel_id, after_seq: old_marker, through_seq: seq - 1, delta: -1 },
         );
     }
@@ -89,6 +100,22 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
         tx.emit(Audience::User(user), Event::ReadMarkerUpdated { channel_id, last_read_seq: seq, unread_count: 0 });
     }
     Ok(ack)
+}
+
+/// The refusal of a message (or a new direct channel, or a group member)
+/// that `refusal` stops.
+#[must_use]
+pub fn dm_refused(refusal: DmRefusal) -> ApiError {
+    match refusal {
+        DmRefusal::YouBlocked => ApiError::Conflict("you blocked them; unblock them first to write to them".into()),
+        DmRefusal::TheyBlocked => ApiError::Forbidden("they are not accepting direct messages from you".into()),
+        DmRefusal::Strangers => ApiError::Forbidden(
+            "you can write only to friends and to people who share a server with you".into(),
+        ),
+        DmRefusal::FriendsOnly => {
+            ApiError::Forbidden("they take direct messages from friends only; ask them to be friends".into())
+        }
+    }
 }
 
 fn check_length(store: &mut dyn Store, user: UserId, body: &str) -> ApiResult<()> {
@@ -111,7 +138,7 @@ pub fn edit(
     message_id: MessageId,
     body: String,
 ) -> ApiResult<()> {
-    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let room = text_room(tx.dir(), channel_id, user)?;
     let meta = tx.store().message_meta(channel_id, message_id)?.filter(|m| !m.deleted);
     let meta = meta.ok_or(ApiError::NotFound("message"))?;
     if meta.author != user {
@@ -126,7 +153,7 @@ pub fn edit(
         return Err(ApiError::NotFound("message"));
     }
     tx.emit(
-        Audience::Server(server_id),
+        Audience::Room(room),
         Event::MessageEdited { channel_id, message_id, seq: meta.seq, body, edited_at: now },
     );
     Ok(())
@@ -138,18 +165,22 @@ pub fn edit(
 /// # Errors
 /// 404, 403.
 pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId) -> ApiResult<()> {
-    let server_id = text_channel(tx.dir(), channel_id, user)?;
-    let role = tx.dir().role(server_id, user).ok_or(ApiError::NotFound("channel"))?;
+    let room = text_room(tx.dir(), channel_id, user)?;
+    // In a server, the owner and admins delete anyone's; in a DM, nobody.
+    let moderator = match room {
+        Room::Server(server) => tx.dir().role(server, user).ok_or(ApiError::NotFound("channel"))?.is_admin(),
+        Room::Dm(_) => false,
+    };
     let meta = tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
     if meta.deleted {
         return Ok(());
     }
-    if meta.author != user && !role.is_admin() {
+    if meta.author != user && !moderator {
         return Err(ApiError::Forbidden("you can only delete your own messages".into()));
     }
     let now = tx.now();
     tx.store().delete_message(message_id, now)?;
-    tx.emit(Audience::Server(server_id), Event::MessageDeleted { channel_id, message_id, seq: meta.seq });
+    tx.emit(Audience::Room(room), Event::MessageDeleted { channel_id, message_id, seq: meta.seq });
     Ok(())
 }
 
@@ -165,7 +196,7 @@ pub fn react(
     emoji: String,
 ) -> ApiResult<()> {
     validate::emoji(&emoji)?;
-    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let room = text_room(tx.dir(), channel_id, user)?;
     let meta = tx.store().message_meta(channel_id, message_id)?.filter(|m| !m.deleted);
     meta.ok_or(ApiError::NotFound("message"))?;
     let (distinct, given) = tx.store().reaction_stats(message_id, &emoji)?;
@@ -176,7 +207,7 @@ pub fn react(
     }
     let now = tx.now();
     if tx.store().insert_reaction(message_id, user, &emoji, now)? {
-        tx.emit(Audience::Server(server_id), Event::ReactionAdded { channel_id, message_id, user_id: user, emoji });
+        tx.emit(Audience::Room(room), Event::ReactionAdded { channel_id, message_id, user_id: user, emoji });
     }
     Ok(())
 }
@@ -193,10 +224,10 @@ pub fn unreact(
     emoji: String,
 ) -> ApiResult<()> {
     validate::emoji(&emoji)?;
-    let server_id = text_channel(tx.dir(), channel_id, user)?;
+    let room = text_room(tx.dir(), channel_id, user)?;
     tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
     if tx.store().delete_reaction(message_id, user, &emoji)? {
-        tx.emit(Audience::Server(server_id), Event::ReactionRemoved { channel_id, message_id, user_id: user, emoji });
+        tx.emit(Audience::Room(room), Event::ReactionRemoved { channel_id, message_id, user_id: user, emoji });
     }
     Ok(())
 }
@@ -208,8 +239,8 @@ pub fn unreact(
 /// 404 for channels the caller cannot see; 409 for non-text channels.
 pub fn mark_read(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, seq: u64) -> ApiResult<ReadState> {
     let seq = validate::seq("seq", seq)?;
-    let server_id = text_channel(tx.dir(), channel_id, user)?;
-    let last_seq = tx.dir().channel(channel_id).map_or(0, |c| c.last_seq);
+    let room = text_room(tx.dir(), channel_id, user)?;
+    let last_seq = tx.dir().last_seq(channel_id);
     let target = seq.min(last_seq);
     let old = tx.store().read_marker(channel_id, user)?;
     if target > old {
@@ -221,7 +252,7 @@ pub fn mark_read(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, seq: u64)
     if target > old {
         tx.emit(Audience::User(user), Event::ReadMarkerUpdated { channel_id, last_read_seq: now_at, unread_count });
         tx.emit(
-            Audience::Server(server_id),
+            Audience::Room(room),
             Event::UnreadByChanged { channel_id, after_seq: old, through_seq: target, delta: -1 },
         );
     }
@@ -327,7 +358,11 @@ impl Chat {
     /// 422 for a `seq` above [`pq_protocol::limits::MAX_SEQ`] or a `limit`
     /// outside 1 to 100.
     pub async fn history(&self, user: UserId, channel: ChannelId, q: HistoryQuery) -> ApiResult<MessagePage> {
-        let server = text_channel(&self.dir.read(), channel, user)?;
+        let room = text_room(&self.dir.read(), channel, user)?;
+        let server = match room {
+            Room::Server(s) => Some(s),
+            Room::Dm(_) => None,
+        };
         q.after.map(|a| validate::seq("after", a)).transpose()?;
         q.before.map(|b| validate::seq("before", b)).transpose()?;
         let limit = q.limit.unwrap_or(MAX_HISTORY_PAGE);
@@ -347,17 +382,10 @@ impl Chat {
     /// # Errors
     /// 404 for channels the caller cannot see; 409 for non-text channels.
     pub fn typing(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
-        let server = {
-            let dir = self.dir.read();
-            let (server, kind, _) = channel_access(&dir, channel, user)?;
-            if kind != pq_protocol::models::ChannelKind::Text {
-                return Err(ApiError::Conflict("typing is only for text channels".into()));
-            }
-            server
-        };
+        let room = text_room(&self.dir.read(), channel, user)?;
         // Not to those they blocked: typing would tell them they are around.
         self.hub.dispatch(
-            Audience::ServerSeeing(server, user),
+            Audience::RoomSeeing(room, user),
             Event::TypingStarted { channel_id: channel, user_id: user },
         );
         Ok(())

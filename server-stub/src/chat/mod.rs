@@ -6,7 +6,7 @@
 //! which events go out) lives here once, in a module per concept:
 //! [`messages`] (and read markers), [`servers`], [`channels`], [`members`],
 //! [`invites`], [`users`] (accounts, profiles, plans, images),
-//! [`relationships`] (friends, requests, blocks).
+//! [`relationships`] (friends, requests, blocks), [`dms`] (direct messages).
 //!
 //! # The write path
 //!
@@ -35,6 +35,7 @@
 pub mod access;
 pub mod channels;
 pub mod directory;
+pub mod dms;
 pub mod invites;
 pub mod members;
 pub mod messages;
@@ -136,6 +137,7 @@ impl Chat {
         let me = self.me(user).await?;
         let servers = self.server_states(user, None).await?;
         let relationships = self.relationships(user).await?;
+        let dms = self.dms(user).await?;
         Ok(Ready {
             v: PROTOCOL_VERSION,
             session_id: session.id,
@@ -144,6 +146,7 @@ impl Chat {
             presences: self.hub.presences_for(user),
             status: self.hub.status_choice(user),
             relationships,
+            dms,
         })
     }
 

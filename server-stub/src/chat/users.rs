@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     Chat,
+    directory::Effect,
     store::{Account, NewAccount, ProfileChange},
     validate,
     writer::Tx,
@@ -106,6 +107,9 @@ pub fn update_profile(tx: &mut Tx<'_>, user: UserId, change: &ProfileChange) -> 
         return Err(ApiError::Conflict(format!("the username {name} is taken")));
     }
     tx.store().update_profile(user, change)?;
+    if let Some(allow) = change.allow_server_dms {
+        tx.apply(Effect::SetServerDms { user, allow });
+    }
     let account = tx.store().account(user)?.ok_or(ApiError::NotFound("user"))?;
     if change.shows() {
         tx.emit(Audience::SharingWith(user), Event::UserUpdated { user: account.user.clone() });
@@ -213,6 +217,7 @@ impl Chat {
                     )
                 })
                 .transpose()?,
+            allow_server_dms: req.allow_server_dms,
         };
         self.writer.run(move |tx| update_profile(tx, user, &change)).await
     }

@@ -96,7 +96,13 @@ fn options(path: &Path) -> Result<SqliteConnectOptions, OpenDbError> {
 pub async fn migrate_chat(dir: &Path) -> Result<PathBuf, OpenDbError> {
     let path = dir.join(CHAT_DB);
     let open_err = |source| OpenDbError::Open { path: path.display().to_string(), source };
-    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options(&path)?).await.map_err(open_err)?;
+    // Foreign keys off while migrating: a table rebuilt the documented way
+    // (migration 8) must not cascade its drop to the rows that refer to it.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options(&path)?.foreign_keys(false))
+        .await
+        .map_err(open_err)?;
     let mut migrator = sqlx::migrate!("./migrations");
     // Migration 2 (the development provider's tables) moved to idp.sqlite3.
     migrator.set_ignore_missing(true);
@@ -244,5 +250,52 @@ mod tests {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idp_accounts").fetch_one(&idp.read).await.unwrap();
         assert_eq!(n, 1);
         idp.close().await;
+    }
+
+    /// Migration 8 rebuilds `channels` (server_id may be NULL now): a
+    /// database from before keeps its channels, messages, reactions and read
+    /// markers, and the rebuilt table still cascades a server's deletion.
+    #[tokio::test]
+    async fn direct_messages_migration_keeps_every_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CHAT_DB);
+        {
+            let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options(&path).unwrap()).await.unwrap();
+            let mut before = sqlx::migrate!("./migrations");
+            before.migrations = before.migrations.iter().filter(|m| m.version < 8).cloned().collect();
+            before.run(&pool).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(
+                "INSERT INTO users (id, issuer, subject, display_name, created_at) VALUES ('u1', 'i', 's', 'Ana', 1);
+                 INSERT INTO servers (id, name, owner_id, created_at) VALUES ('s1', 'Club', 'u1', 1);
+                 INSERT INTO members (server_id, user_id, role, joined_at) VALUES ('s1', 'u1', 'owner', 1);
+                 INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, created_at)
+                     VALUES ('cat', 's1', 'category', 'Text', NULL, 0, 0, 1),
+                            ('c1', 's1', 'text', 'general', 'cat', 0, 1, 1);
+                 INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, created_at)
+                     VALUES ('m1', 'c1', 1, 'u1', 'k1', 'kept', 2);
+                 INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES ('m1', 'u1', 'x', 3);
+                 INSERT INTO read_markers (channel_id, user_id, seq) VALUES ('c1', 'u1', 1);",
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        migrate_chat(dir.path()).await.unwrap();
+        let pool = SqlitePoolOptions::new().connect_with(options(&path).unwrap()).await.unwrap();
+        let count = |sql: &'static str| {
+            let pool = pool.clone();
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM messages WHERE body = 'kept'").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM reactions").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM read_markers").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM channels WHERE id = 'c1' AND parent_id = 'cat' AND last_seq = 1").await, 1);
+        let problems: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&pool).await.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        // The rebuilt table's references hold: deleting the server removes it all.
+        sqlx::query("DELETE FROM servers WHERE id = 's1'").execute(&pool).await.unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM messages").await, 0);
+        assert_eq!(count("SELECT COUNT(*) FROM channels").await, 0);
     }
 }

@@ -59,7 +59,7 @@ use tracing::debug;
 
 use super::voice::Rooms;
 use crate::{
-    chat::directory::{Effect, Published},
+    chat::directory::{Effect, Published, Room},
     config::{Config, VoiceConfig},
 };
 
@@ -71,6 +71,11 @@ pub enum Audience {
     /// Every member of a server who may see what this person is doing
     /// (not those they blocked): their typing, their presence as they join.
     ServerSeeing(ServerId, UserId),
+    /// Everyone in a server's text channel or a direct-message channel.
+    Room(Room),
+    /// Everyone there who may see what this person is doing (not those they
+    /// blocked).
+    RoomSeeing(Room, UserId),
     /// One person (all their sessions).
     User(UserId),
     /// Everyone sharing at least one server with this person, and themselves.
@@ -766,6 +771,24 @@ impl Hub {
                 let dir = self.dir.read();
                 let st = self.state.read().expect("hub lock");
                 for u in dir.members(server).filter(|u| !dir.blocked(who, *u)) {
+                    if let Some(list) = st.by_user.get(&u) {
+                        push(list);
+                    }
+                }
+            }
+            Audience::Room(room) => {
+                let dir = self.dir.read();
+                let st = self.state.read().expect("hub lock");
+                for u in dir.room_members(room) {
+                    if let Some(list) = st.by_user.get(&u) {
+                        push(list);
+                    }
+                }
+            }
+            Audience::RoomSeeing(room, who) => {
+                let dir = self.dir.read();
+                let st = self.state.read().expect("hub lock");
+                for u in dir.room_members(room).filter(|u| !dir.blocked(who, *u)) {
                     if let Some(list) = st.by_user.get(&u) {
                         push(list);
                     }

@@ -15,12 +15,14 @@ use crate::{
     state::AppState,
 };
 
-/// Send a message (the gateway's `send_message` does the same). Resending the
-/// same `client_id` returns the first acknowledgement and creates nothing.
+/// Send a message to a text channel or a direct-message channel (the
+/// gateway's `send_message` does the same). Resending the same `client_id`
+/// returns the first acknowledgement and creates nothing.
 #[utoipa::path(post, path = "/api/channels/{channel_id}/messages", tag = "messages", request_body = SendMessage,
     params(("channel_id" = ChannelId, Path)),
     responses((status = 200, body = SendAck), (status = 404, body = pq_protocol::ErrorBody),
-        (status = 409, description = "Not a text channel, or `reply_to` is not a message of this channel", body = pq_protocol::ErrorBody),
+        (status = 403, body = pq_protocol::ErrorBody, description = "A direct channel whose other person blocked you, is no longer a friend or in a server with you, or takes direct messages from friends only"),
+        (status = 409, description = "Not a text channel, `reply_to` is not a message of this channel, or (in a direct channel) you blocked them", body = pq_protocol::ErrorBody),
         (status = 422, body = pq_protocol::ErrorBody, description = "Empty, or longer than the author's plan allows (`message_too_long` with `limit`)")))]
 pub async fn send_rest(
     State(state): State<AppState>,

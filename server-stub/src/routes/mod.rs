@@ -9,6 +9,7 @@
 //! of a server gets 404 for anything in it and learns nothing.
 
 pub mod admin;
+pub mod dms;
 pub mod channels;
 pub mod invites;
 pub mod media;
@@ -64,6 +65,7 @@ use crate::{
         (name = "servers", description = "Servers (communities)"),
         (name = "channels", description = "Channels and categories"),
         (name = "members", description = "Members and roles"),
+        (name = "dms", description = "Direct messages: channels of two people or small groups (their messages use the channel routes)"),
         (name = "messages", description = "Messages, replies, reactions, read markers"),
         (name = "invites", description = "Invite links"),
         (name = "voice", description = "Voice rooms: ICE servers and moderation (joining and signaling are on the gateway)"),
@@ -96,6 +98,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::set_status))
         .routes(routes!(users::relationships, users::request_friend))
         .routes(routes!(users::set_relationship, users::remove_relationship))
+        .routes(routes!(dms::list, dms::open))
+        .routes(routes!(dms::rename))
+        .routes(routes!(dms::add_member, dms::remove_member))
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
         .routes(routes!(channels::create))

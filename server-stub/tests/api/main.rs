@@ -12,12 +12,14 @@
 //! - `races`: concurrent changes that only one may win; requests dropped mid-way.
 //! - `people`: statuses, about texts, custom statuses, a person's card.
 //! - `friends`: friend requests, friends' presence, blocks and what they refuse.
+//! - `dms`: direct messages and groups, who may write to whom.
 //! - `openapi`: the served API reference.
 //! - `hardening`: what makes the server safe to put on a network (files,
 //!   limits, sessions that end).
 
 mod client;
 mod common;
+mod dms;
 mod friends;
 mod gateway;
 mod hardening;

@@ -2,6 +2,7 @@
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { Channel } from "./Channel";
 import type { ChannelId } from "./ChannelId";
+import type { DmChannel } from "./DmChannel";
 import type { Me } from "./Me";
 import type { Member } from "./Member";
 import type { Message } from "./Message";
@@ -144,7 +145,15 @@ relationship: Relationship, } | { "type": "relationship_removed",
 /**
  * Who.
  */
-user_id: UserId, } | { "type": "me_updated", 
+user_id: UserId, } | { "type": "dm_updated", 
+/**
+ * The channel now.
+ */
+channel: DmChannel, } | { "type": "dm_removed", 
+/**
+ * Which.
+ */
+channel_id: ChannelId, } | { "type": "me_updated", 
 /**
  * Your account now.
  */

@@ -44,4 +44,9 @@ about: string | null,
 /**
  * Their custom status (see [`User::custom_status`]).
  */
-custom_status: CustomStatus | null, };
+custom_status: CustomStatus | null, 
+/**
+ * Whether people who share a server with them (but are not friends)
+ * may open direct messages with them.
+ */
+allow_server_dms: boolean, };

@@ -1,5 +1,6 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { DmState } from "./DmState";
 import type { Me } from "./Me";
 import type { PresenceEntry } from "./PresenceEntry";
 import type { Relationship } from "./Relationship";
@@ -40,4 +41,8 @@ status: StatusChoice,
 /**
  * Your friends, pending requests and the people you blocked.
  */
-relationships: Array<Relationship>, };
+relationships: Array<Relationship>, 
+/**
+ * Your direct-message channels, most recently active first.
+ */
+dms: Array<DmState>, };

@@ -25,4 +25,9 @@ about?: string,
 /**
  * New custom status; an empty `text` removes it.
  */
-custom_status?: CustomStatus, };
+custom_status?: CustomStatus, 
+/**
+ * Whether people who share a server with you (but are not friends)
+ * may open direct messages with you.
+ */
+allow_server_dms?: boolean, };

@@ -19,7 +19,7 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, CustomStatus, Invite, Me, Message, MessagePage, Relationship, RelationshipKind, Role, SendAck, Server,
+        Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage, Relationship, RelationshipKind, Role, SendAck, Server,
         ServerState, StatusChoice, User,
     },
 };
@@ -67,6 +67,8 @@ pub struct Account {
     pub status: StatusChoice,
     /// Their unique handle.
     pub username: Option<String>,
+    /// Whether people who only share a server with them may write to them.
+    pub allow_server_dms: bool,
 }
 
 /// A change of one's profile (validated already): `None` keeps a field,
@@ -83,6 +85,8 @@ pub struct ProfileChange {
     pub about: Option<Option<String>>,
     /// New custom status.
     pub custom_status: Option<Option<CustomStatus>>,
+    /// Direct messages from server members allowed or not.
+    pub allow_server_dms: Option<bool>,
 }
 
 impl ProfileChange {
@@ -107,8 +111,26 @@ impl Account {
             is_admin: self.is_admin,
             about: self.about.clone(),
             custom_status: self.user.custom_status.clone(),
+            allow_server_dms: self.allow_server_dms,
         }
     }
+}
+
+/// A new direct-message channel.
+#[derive(Debug, Clone)]
+pub struct NewDm {
+    /// Its id.
+    pub id: ChannelId,
+    /// A group, or two people.
+    pub group: bool,
+    /// A group's name.
+    pub name: Option<String>,
+    /// Its owner (the one who opened it).
+    pub owner: UserId,
+    /// Everyone in it, the owner first.
+    pub members: Vec<UserId>,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// A new account, first seen with a verified token.
@@ -430,6 +452,42 @@ pub trait Store: Send {
     /// Storage failure.
     fn delete_channel(&mut self, id: ChannelId) -> StoreResult<()>;
 
+    // ----- direct messages ------------------------------------------------
+
+    /// Stores a new direct-message channel with its members (their read
+    /// markers at 0).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_dm(&mut self, dm: &NewDm) -> StoreResult<()>;
+    /// Adds someone to a group; their read marker starts at `seq`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn add_dm_member(&mut self, channel: ChannelId, user: UserId, seq: u64, at: Timestamp) -> StoreResult<()>;
+    /// Removes someone from a group (and their read marker).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn remove_dm_member(&mut self, channel: ChannelId, user: UserId) -> StoreResult<()>;
+    /// Renames a group (`None`: unnamed) or hands it to another owner.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn update_dm(&mut self, channel: ChannelId, name: Option<Option<&str>>, owner: Option<UserId>) -> StoreResult<()>;
+    /// A direct-message channel as its members see it.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn dm(&self, channel: ChannelId) -> StoreResult<Option<DmChannel>>;
+    /// The direct-message channels `user` is in that they can see (groups,
+    /// and direct channels with a message or opened by them), most recently
+    /// active first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn dm_states(&self, user: UserId) -> StoreResult<Vec<DmState>>;
+
     // ----- messages -------------------------------------------------------
 
     /// Stores a message.
@@ -449,13 +507,14 @@ pub trait Store: Send {
     /// Storage failure.
     fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>>;
     /// A page of history as `viewer` sees it (`unread_by` counted among the
-    /// members of `server`), oldest first.
+    /// members of `server`, or of the direct-message channel for `None`),
+    /// oldest first.
     ///
     /// # Errors
     /// Storage failure.
     fn history(
         &self,
-        server: ServerId,
+        server: Option<ServerId>,
         channel: ChannelId,
         viewer: UserId,
         page: Page,

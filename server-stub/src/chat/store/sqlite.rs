@@ -12,14 +12,16 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, ChannelKind, CustomStatus, Invite, Message, MessagePage, Reaction, ReadState, Relationship,
-        RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
+        Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState, Invite, Message, MessagePage, Reaction,
+        ReadState, Relationship, RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Type};
 
-use super::{Account, InviteRow, MessageMeta, NewAccount, Page, ProfileChange, Store, StoreError, StoreResult};
+use super::{
+    Account, InviteRow, MessageMeta, NewAccount, NewDm, Page, ProfileChange, Store, StoreError, StoreResult,
+};
 use crate::chat::directory::Directory;
 
 /// Statements kept prepared per connection.
@@ -215,7 +217,8 @@ fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
     while let Some(r) = rows.next()? {
         dir.add_member(col_id(r, 0)?, col_id(r, 1)?, role(&r.get::<_, String>(2)?)?);
     }
-    let mut st = c.prepare_cached("SELECT id, server_id, kind, parent_id, last_seq FROM channels")?;
+    let mut st =
+        c.prepare_cached("SELECT id, server_id, kind, parent_id, last_seq FROM channels WHERE server_id IS NOT NULL")?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let kind: String = r.get(2)?;
@@ -227,7 +230,81 @@ fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
     while let Some(r) = rows.next()? {
         dir.set_relation(col_id(r, 0)?, col_id(r, 1)?, Some(relationship_kind(&r.get::<_, String>(2)?)?));
     }
+    let mut st = c.prepare_cached("SELECT id, kind, owner_id, last_seq FROM channels WHERE server_id IS NULL")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let group = r.get::<_, String>(1)? == "group_dm";
+        dir.add_dm(col_id(r, 0)?, group, col_id(r, 2)?, r.get::<_, i64>(3)? as u64);
+    }
+    let mut st = c.prepare_cached("SELECT channel_id, user_id FROM dm_members ORDER BY joined_at, rowid")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        dir.add_dm_member(col_id(r, 0)?, col_id(r, 1)?);
+    }
+    let mut st = c.prepare_cached("SELECT id FROM users WHERE allow_server_dms = 0")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        dir.set_server_dms(col_id(r, 0)?, false);
+    }
     Ok(dir)
+}
+
+/// A direct-message channel (its members read separately).
+const DM_COLS: &str = "c.id, c.kind, c.name, c.owner_id, c.last_seq,
+    COALESCE((SELECT m.created_at FROM messages m WHERE m.channel_id = c.id ORDER BY m.seq DESC LIMIT 1), c.created_at)";
+
+fn dm_row(r: &Row<'_>) -> rusqlite::Result<DmChannel> {
+    let name: String = r.get(2)?;
+    Ok(DmChannel {
+        id: col_id(r, 0)?,
+        kind: if r.get::<_, String>(1)? == "group_dm" { DmKind::Group } else { DmKind::Direct },
+        name: (!name.is_empty()).then_some(name),
+        owner_id: col_id(r, 3)?,
+        members: vec![],
+        last_seq: r.get::<_, i64>(4)?.max(0) as u64,
+        last_activity_at: ts(r, 5)?,
+    })
+}
+
+fn dm_members_of(c: &Connection, channel: &mut DmChannel) -> StoreResult<()> {
+    channel.members = c
+        .prepare_cached(&format!(
+            "SELECT {USER_COLS} FROM dm_members d JOIN users u ON u.id = d.user_id
+             WHERE d.channel_id = ? ORDER BY d.joined_at, d.rowid"
+        ))?
+        .query_map([channel.id.to_string()], user_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(())
+}
+
+fn q_dm(c: &Connection, id: ChannelId) -> StoreResult<Option<DmChannel>> {
+    let found = c
+        .prepare_cached(&format!("SELECT {DM_COLS} FROM channels c WHERE c.id = ? AND c.server_id IS NULL"))?
+        .query_row([id.to_string()], dm_row)
+        .optional()?;
+    let Some(mut dm) = found else { return Ok(None) };
+    dm_members_of(c, &mut dm)?;
+    Ok(Some(dm))
+}
+
+fn q_dm_states(c: &Connection, user: UserId) -> StoreResult<Vec<DmState>> {
+    let uid = user.to_string();
+    let found: Vec<(DmChannel, u64)> = c
+        .prepare_cached(&format!(
+            "SELECT {DM_COLS}, COALESCE(r.seq, 0) FROM dm_members d JOIN channels c ON c.id = d.channel_id
+             LEFT JOIN read_markers r ON r.channel_id = c.id AND r.user_id = d.user_id
+             WHERE d.user_id = ?1 AND (c.kind = 'group_dm' OR c.last_seq > 0 OR c.owner_id = ?1)"
+        ))?
+        .query_map([&uid], |r| Ok((dm_row(r)?, r.get::<_, i64>(6)?.max(0) as u64)))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(found.len());
+    for (mut channel, last_read_seq) in found {
+        dm_members_of(c, &mut channel)?;
+        let unread_count = q_unread_count(c, channel.id, user, last_read_seq)?;
+        out.push(DmState { read_state: ReadState { channel_id: channel.id, last_read_seq, unread_count }, channel });
+    }
+    out.sort_by(|a, b| b.channel.last_activity_at.cmp(&a.channel.last_activity_at).then(b.channel.id.cmp(&a.channel.id)));
+    Ok(out)
 }
 
 fn relationship_kind(s: &str) -> rusqlite::Result<RelationshipKind> {
@@ -281,7 +358,8 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
 
 fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
     Ok(c.prepare_cached(&format!(
-        "SELECT {USER_COLS}, u.email, u.plan, u.is_admin, u.about, u.status, u.username FROM users u WHERE u.id = ?"
+        "SELECT {USER_COLS}, u.email, u.plan, u.is_admin, u.about, u.status, u.username, u.allow_server_dms
+         FROM users u WHERE u.id = ?"
     ))?
     .query_row([user.to_string()], |r| {
         Ok(Account {
@@ -292,6 +370,7 @@ fn q_account(c: &Connection, user: UserId) -> StoreResult<Option<Account>> {
             about: r.get(8)?,
             status: StatusChoice::from_name(&r.get::<_, String>(9)?).unwrap_or(StatusChoice::Auto),
             username: r.get(10)?,
+            allow_server_dms: r.get::<_, i64>(11)? != 0,
         })
     })
     .optional()?)
@@ -312,7 +391,10 @@ fn q_media_for(
                       WHERE s.icon_url = ?3 AND m.user_id = ?2)
            OR EXISTS (SELECT 1 FROM users u WHERE u.avatar_url = ?3 AND (u.id = ?2 OR EXISTS (
                         SELECT 1 FROM members a JOIN members b ON b.server_id = a.server_id
-                        WHERE a.user_id = u.id AND b.user_id = ?2)))
+                        WHERE a.user_id = u.id AND b.user_id = ?2) OR EXISTS (
+                        SELECT 1 FROM dm_members a JOIN dm_members b ON b.channel_id = a.channel_id
+                        WHERE a.user_id = u.id AND b.user_id = ?2) OR EXISTS (
+                        SELECT 1 FROM relationships r WHERE r.user_id = ?2 AND r.other_id = u.id)))
            OR EXISTS (SELECT 1 FROM invites i JOIN servers s ON s.id = i.server_id
                         JOIN users c ON c.id = i.creator_id
                       WHERE i.code = ?4 AND i.revoked_at IS NULL
@@ -441,7 +523,7 @@ fn q_message_meta(c: &Connection, channel: ChannelId, id: MessageId) -> StoreRes
 
 fn q_history(
     c: &Connection,
-    server: ServerId,
+    server: Option<ServerId>,
     channel: ChannelId,
     viewer: UserId,
     page: Page,
@@ -517,13 +599,22 @@ fn q_history(
         }
     }
     // `unread_by`: current members whose marker is below the message.
-    let mut markers: Vec<u64> = c
-        .prepare_cached(
-            "SELECT r.seq FROM read_markers r JOIN members m ON m.user_id = r.user_id AND m.server_id = ?
-             WHERE r.channel_id = ?",
-        )?
-        .query_map(params![server.to_string(), ch], |r| Ok(r.get::<_, i64>(0)?.max(0) as u64))?
-        .collect::<Result<_, _>>()?;
+    let mut markers: Vec<u64> = match server {
+        Some(server) => c
+            .prepare_cached(
+                "SELECT r.seq FROM read_markers r JOIN members m ON m.user_id = r.user_id AND m.server_id = ?
+                 WHERE r.channel_id = ?",
+            )?
+            .query_map(params![server.to_string(), ch], |r| Ok(r.get::<_, i64>(0)?.max(0) as u64))?
+            .collect::<Result<_, _>>()?,
+        None => c
+            .prepare_cached(
+                "SELECT r.seq FROM read_markers r JOIN dm_members d ON d.user_id = r.user_id AND d.channel_id = r.channel_id
+                 WHERE r.channel_id = ?",
+            )?
+            .query_map([&ch], |r| Ok(r.get::<_, i64>(0)?.max(0) as u64))?
+            .collect::<Result<_, _>>()?,
+    };
     markers.sort_unstable();
     for m in &mut messages {
         m.unread_by = markers.partition_point(|s| *s < m.seq) as u32;
@@ -616,9 +707,15 @@ macro_rules! reads {
         fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>> {
             q_message_meta(&self.conn, channel, id)
         }
+        fn dm(&self, channel: ChannelId) -> StoreResult<Option<DmChannel>> {
+            q_dm(&self.conn, channel)
+        }
+        fn dm_states(&self, user: UserId) -> StoreResult<Vec<DmState>> {
+            q_dm_states(&self.conn, user)
+        }
         fn history(
             &self,
-            server: ServerId,
+            server: Option<ServerId>,
             channel: ChannelId,
             viewer: UserId,
             page: Page,
@@ -719,6 +816,9 @@ impl Store for SqliteStore {
         }
         if let Some(a) = &change.about {
             exec(&self.conn, "UPDATE users SET about = ? WHERE id = ?", params![a, id])?;
+        }
+        if let Some(allow) = change.allow_server_dms {
+            exec(&self.conn, "UPDATE users SET allow_server_dms = ? WHERE id = ?", params![i64::from(allow), id])?;
         }
         if let Some(cs) = &change.custom_status {
             exec(
@@ -897,6 +997,61 @@ impl Store for SqliteStore {
     fn set_last_seq(&mut self, id: ChannelId, seq: u64) -> StoreResult<()> {
         exec(&self.conn, "UPDATE channels SET last_seq = ? WHERE id = ?", params![seq as i64, id.to_string()]).map(drop)
     }
+    fn insert_dm(&mut self, dm: &NewDm) -> StoreResult<()> {
+        let id = dm.id.to_string();
+        let pair = (!dm.group).then(|| {
+            let mut ids: Vec<String> = dm.members.iter().map(ToString::to_string).collect();
+            ids.sort();
+            ids.join(":")
+        });
+        exec(
+            &self.conn,
+            "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, created_at, owner_id, pair)
+             VALUES (?, NULL, ?, ?, NULL, 0, 0, ?, ?, ?)",
+            params![
+                id,
+                if dm.group { "group_dm" } else { "dm" },
+                dm.name.as_deref().unwrap_or(""),
+                dm.at.as_millis(),
+                dm.owner.to_string(),
+                pair
+            ],
+        )?;
+        for m in &dm.members {
+            self.add_dm_member(dm.id, *m, 0, dm.at)?;
+        }
+        Ok(())
+    }
+    fn add_dm_member(&mut self, channel: ChannelId, user: UserId, seq: u64, at: Timestamp) -> StoreResult<()> {
+        let (c, u) = (channel.to_string(), user.to_string());
+        exec(&self.conn, "INSERT INTO dm_members (channel_id, user_id, joined_at) VALUES (?, ?, ?)", params![
+            c,
+            u,
+            at.as_millis()
+        ])?;
+        exec(
+            &self.conn,
+            "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
+             ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
+            params![c, u, seq as i64],
+        )
+        .map(drop)
+    }
+    fn remove_dm_member(&mut self, channel: ChannelId, user: UserId) -> StoreResult<()> {
+        let (c, u) = (channel.to_string(), user.to_string());
+        exec(&self.conn, "DELETE FROM dm_members WHERE channel_id = ? AND user_id = ?", params![c, u])?;
+        exec(&self.conn, "DELETE FROM read_markers WHERE channel_id = ? AND user_id = ?", params![c, u]).map(drop)
+    }
+    fn update_dm(&mut self, channel: ChannelId, name: Option<Option<&str>>, owner: Option<UserId>) -> StoreResult<()> {
+        let c = channel.to_string();
+        if let Some(name) = name {
+            exec(&self.conn, "UPDATE channels SET name = ? WHERE id = ?", params![name.unwrap_or(""), c])?;
+        }
+        if let Some(owner) = owner {
+            exec(&self.conn, "UPDATE channels SET owner_id = ? WHERE id = ?", params![owner.to_string(), c])?;
+        }
+        Ok(())
+    }
     fn delete_channel(&mut self, id: ChannelId) -> StoreResult<()> {
         exec(&self.conn, "DELETE FROM channels WHERE id = ?", [id.to_string()]).map(drop)
     }
@@ -1035,6 +1190,10 @@ impl Store for ReadConn {
         place_channel(id: ChannelId, parent: Option<ChannelId>, position: i32) -> ();
         set_last_seq(id: ChannelId, seq: u64) -> ();
         delete_channel(id: ChannelId) -> ();
+        insert_dm(dm: &NewDm) -> ();
+        add_dm_member(channel: ChannelId, user: UserId, seq: u64, at: Timestamp) -> ();
+        remove_dm_member(channel: ChannelId, user: UserId) -> ();
+        update_dm(channel: ChannelId, name: Option<Option<&str>>, owner: Option<UserId>) -> ();
         insert_message(m: &Message) -> ();
         edit_message(id: MessageId, body: &str, at: Timestamp) -> bool;
         delete_message(id: MessageId, at: Timestamp) -> ();
