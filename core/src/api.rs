@@ -26,9 +26,9 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, EditMessage, FriendRequest, Invite,
-        InvitePreview, MarkRead, Me, Member, MessagePage, Profile, ReadState, Relationship, RelationshipChoice,
-        SendAck, SendMessage, ServerState, SetRelationship, StatusChoice, UpdateProfile,
+        AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, DmChannel, EditMessage, FriendRequest, Invite,
+        InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile, ReadState, Relationship, RelationshipChoice,
+        SendAck, SendMessage, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -467,6 +467,38 @@ impl Api {
     /// See [`ApiError`] (403 they blocked you, 404, 409).
     pub async fn set_relationship(&self, user: UserId, kind: RelationshipChoice) -> Result<Relationship, ApiError> {
         self.put(&format!("api/users/@me/relationships/{user}"), &SetRelationship { kind }).await
+    }
+
+    /// `POST /api/users/@me/dms`: open a direct channel or start a group.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403/409 when one may not write to them).
+    pub async fn open_dm(&self, req: &OpenDm) -> Result<DmChannel, ApiError> {
+        self.post("api/users/@me/dms", req).await
+    }
+
+    /// `PATCH /api/dms/{id}`: rename a group.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn rename_dm(&self, channel: ChannelId, name: &str) -> Result<DmChannel, ApiError> {
+        self.patch(&format!("api/dms/{channel}"), &UpdateDm { name: name.to_owned() }).await
+    }
+
+    /// `PUT /api/dms/{id}/members/{user}`: add someone to a group.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn add_dm_member(&self, channel: ChannelId, user: UserId) -> Result<DmChannel, ApiError> {
+        self.send_empty(Method::PUT, &format!("api/dms/{channel}/members/{user}")).await
+    }
+
+    /// `DELETE /api/dms/{id}/members/{user}`: leave a group, or remove someone.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn remove_dm_member(&self, channel: ChannelId, user: UserId) -> Result<(), ApiError> {
+        self.delete(&format!("api/dms/{channel}/members/{user}")).await
     }
 
     /// `DELETE /api/users/@me/relationships/{id}`: remove a friend, decline

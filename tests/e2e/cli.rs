@@ -228,6 +228,33 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     friends(&["unblock", "owner"]);
     assert!(friends(&[]).contains("No friends yet"));
 
+    // Direct messages: write to the owner by name (a server mate), read the
+    // conversation back, and list it with its unread count once answered.
+    let cli = |args: &[&str]| {
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(args);
+            c
+        })
+    };
+    assert!(cli(&["dms"]).contains("No direct messages yet"));
+    assert!(cli(&["dm", "owner", "안녕하세요, a question about the server"]).contains("Sent"));
+    crate::common::wait_for(10, "the owner to have the conversation", || owner.client.dm_with(bot).unwrap().is_some())
+        .await;
+    let dm = owner.client.dm_with(bot).unwrap().unwrap();
+    owner.client.send(dm, "ask away", None).await.unwrap();
+    crate::common::wait_for(10, "the answer to be stored", || {
+        futures_util::FutureExt::now_or_never(owner.history(dm)).is_some_and(|h| h.len() == 2)
+    })
+    .await;
+    let conversation = cli(&["dm", "owner"]);
+    assert!(
+        conversation.contains("안녕하세요, a question") && conversation.contains("owner: ask away"),
+        "{conversation}"
+    );
+    let list = cli(&["dms"]);
+    assert!(list.contains(&format!("{dm}  owner")), "{list}");
+
     assert!(
         run({
             let mut c = pq(&server.url, data.path());

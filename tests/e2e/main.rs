@@ -11,6 +11,7 @@
 //!   restarts at random (fixed seed): identical histories.
 //! - `bad_input`: damaged caches, a server that talks garbage.
 //! - `friends`: friend requests, friends' presence, blocks between two clients.
+//! - `dms`: direct messages and groups between clients, offline and blocked.
 //! - `cli`: the `pq` command line, one process per command.
 //! - `browser`: headless Chromium as one participant of a call.
 //! - `desktop`: the desktop app in a real window (Xvfb, WebDriver), with
@@ -22,6 +23,7 @@ mod chat;
 mod cli;
 mod common;
 mod desktop;
+mod dms;
 mod faults;
 mod friends;
 mod members;

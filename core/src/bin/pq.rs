@@ -25,7 +25,7 @@ use pq_core::{
     Client, ClientConfig, ConnectionState, Event,
     auth::{AuthError, AuthOptions, KeychainBackend, LoopbackConfig},
     protocol::{
-        InviteCode, Timestamp, UserId,
+        ChannelId, InviteCode, Timestamp, UserId,
         models::{ChannelKind, CreateInvite, CustomStatus, Message, Relationship, RelationshipKind, StatusChoice},
     },
     store::{CachedChannel, CachedServer},
@@ -110,6 +110,19 @@ enum Command {
     /// Invites.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Write to someone directly (their name, username, email or id), or
+    /// without a text print your conversation with them.
+    Dm {
+        /// Who: a friend or someone in your servers.
+        who: String,
+        /// Text (queued if offline).
+        text: Option<String>,
+        /// How many messages to print (without a text).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Your direct conversations, most recent first, with unread counts.
+    Dms,
     /// Your friends, friend requests and blocks (or add, accept, remove,
     /// block, unblock someone).
     Friends {
@@ -182,21 +195,35 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Someone by id, by the email or name of someone on my list, or by the
 /// name of someone in my servers (case does not matter).
-fn find_person(client: &Client, who: &str) -> anyhow::Result<UserId> {
+async fn find_person(client: &Client, who: &str) -> anyhow::Result<UserId> {
     if let Ok(id) = who.parse::<UserId>() {
         return Ok(id);
     }
-    let wanted = who.trim().to_lowercase();
+    let wanted = who.trim().trim_start_matches('@').to_lowercase();
     let listed = client.relationships()?;
     if let Some(r) = listed.iter().find(|r| r.user.display_name.to_lowercase() == wanted) {
         return Ok(r.user.id);
     }
+    let me = client.me().map(|m| m.id);
     let mut found: Vec<(UserId, String)> = Vec::new();
+    let mut add = |id: UserId, name: &str, place: &str| {
+        if name.to_lowercase() == wanted && Some(id) != me && !found.iter().any(|(f, _)| *f == id) {
+            found.push((id, place.to_owned()));
+        }
+    };
+    for d in client.dms()? {
+        for u in &d.channel.members {
+            add(u.id, &u.display_name, "your direct messages");
+        }
+    }
     for s in client.servers()? {
-        for m in client.members(s.server.id).unwrap_or_default() {
-            if m.user.display_name.to_lowercase() == wanted && !found.iter().any(|(id, _)| *id == m.user.id) {
-                found.push((m.user.id, s.server.name.clone()));
-            }
+        let mut members = client.members(s.server.id).unwrap_or_default();
+        if members.is_empty() {
+            // A fresh process has not read the member list yet.
+            members = client.api().members(s.server.id).await.unwrap_or_default();
+        }
+        for m in members {
+            add(m.user.id, &m.user.display_name, &s.server.name);
         }
     }
     match found.as_slice() {
@@ -397,10 +424,10 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
         }
         Command::Status { status, text, for_, clear } => {
             let mut me = client.me().ok_or_else(|| anyhow::anyhow!("not signed in: run `pq login`"))?;
+            // Online first: a `ready` arriving after the change would bring the old status back.
+            settle(client, cli.wait).await;
             if let Some(status) = status {
                 client.set_status(*status).await?;
-            } else {
-                settle(client, cli.wait).await;
             }
             if let Some(text) = text {
                 let expires_at = for_.map(|d| Timestamp::now().plus_millis(d.as_millis() as i64));
@@ -427,22 +454,22 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 None => print_relationships(cli, &client.relationships()?),
                 Some(FriendsCommand::Add { who }) => {
                     // Someone I can name here (a request, a server member), else a username or an email.
-                    let r = match find_person(client, who) {
+                    let r = match find_person(client, who).await {
                         Ok(id) if !who.contains('@') => client.add_friend(id).await?,
                         _ => client.add_friend_by(who).await?,
                     };
                     print_relationships(cli, &[r]);
                 }
                 Some(FriendsCommand::Accept { who }) => {
-                    let r = client.add_friend(find_person(client, who)?).await?;
+                    let r = client.add_friend(find_person(client, who).await?).await?;
                     print_relationships(cli, &[r]);
                 }
                 Some(FriendsCommand::Block { who }) => {
-                    let r = client.block(find_person(client, who)?).await?;
+                    let r = client.block(find_person(client, who).await?).await?;
                     print_relationships(cli, &[r]);
                 }
                 Some(FriendsCommand::Remove { who } | FriendsCommand::Unblock { who }) => {
-                    client.remove_relationship(find_person(client, who)?).await?;
+                    client.remove_relationship(find_person(client, who).await?).await?;
                     out(cli, &serde_json::json!({"removed": who}), || {
                         format!("Done: {who} is no longer on your list.")
                     });
@@ -489,39 +516,57 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
         }
         Command::Send { channel, text } => {
             let c = find_channel(client, channel, cli.wait).await?;
-            let mut events = client.subscribe();
-            let entry = client.send(c.channel.id, text, None).await?;
-            let id = entry.client_id;
-            let outcome = tokio::time::timeout(Duration::from_secs(cli.wait.max(1) * 2), async {
-                loop {
-                    match events.recv().await {
-                        Ok(Event::OutboxRemoved { client_id, .. }) if client_id == id => return Ok(()),
-                        // Another pq on the same cache may have taken the acknowledgement.
-                        Ok(Event::Message { message, .. }) if message.client_id == id => return Ok(()),
-                        Ok(Event::Outbox { entry }) if entry.client_id == id => {
-                            if let pq_core::store::OutboxState::Failed { reason } = entry.state {
-                                return Err(reason);
-                            }
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return Err("pq stopped".into()),
-                        _ => {}
+            send_and_wait(client, cli, c.channel.id, text).await?;
+        }
+        Command::Dm { who, text, limit } => {
+            settle(client, cli.wait).await;
+            let person = find_person(client, who).await?;
+            let dm = match client.dm_with(person)? {
+                Some(id) if text.is_none() => id,
+                _ => client.open_dm(vec![person], None).await?.channel.id,
+            };
+            match text {
+                Some(text) => send_and_wait(client, cli, dm, text).await?,
+                None => {
+                    let t = client.timeline(dm, None, *limit).await?;
+                    let names = Names::load(client, None, &t.messages).await;
+                    for m in &t.messages {
+                        print_message(cli, &names, m);
                     }
                 }
-            })
-            .await;
-            match outcome {
-                Ok(Ok(())) => out(cli, &serde_json::json!({"sent": true, "client_id": id}), || "Sent.".into()),
-                Ok(Err(reason)) => bail!("the server refused the message: {reason}"),
-                Err(_) => out(cli, &serde_json::json!({"sent": false, "queued": true, "client_id": id}), || {
-                    "Queued: the server is not reachable now. It will be sent the next time pq is online.".into()
-                }),
+            }
+        }
+        Command::Dms => {
+            settle(client, cli.wait).await;
+            let me = client.me().map(|m| m.id);
+            let dms = client.dms()?;
+            if cli.json {
+                for d in &dms {
+                    println!("{}", serde_json::to_string(d)?);
+                }
+            } else if dms.is_empty() {
+                println!("No direct messages yet. Write to someone: pq dm NAME \"text\"");
+            } else {
+                for d in &dms {
+                    let others: Vec<&str> = d
+                        .channel
+                        .members
+                        .iter()
+                        .filter(|u| Some(u.id) != me)
+                        .map(|u| u.display_name.as_str())
+                        .collect();
+                    let title = d.channel.name.clone().unwrap_or_else(|| others.join(", "));
+                    let unread =
+                        if d.unread_count > 0 { format!("  ({} unread)", d.unread_count) } else { String::new() };
+                    println!("{}  {title}{unread}", d.channel.id);
+                }
             }
         }
         Command::History { channel, limit } => {
             let c = find_channel(client, channel, cli.wait).await?;
             settle(client, cli.wait).await;
             let t = client.timeline(c.channel.id, None, *limit).await?;
-            let names = Names::load(client, c.channel.server_id, &t.messages).await;
+            let names = Names::load(client, Some(c.channel.server_id), &t.messages).await;
             for m in &t.messages {
                 print_message(cli, &names, m);
             }
@@ -537,7 +582,7 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let c = find_channel(client, channel, cli.wait).await?;
             let mut events = client.subscribe();
             let t = client.timeline(c.channel.id, None, *limit).await?;
-            let mut names = Names::load(client, c.channel.server_id, &t.messages).await;
+            let mut names = Names::load(client, Some(c.channel.server_id), &t.messages).await;
             for m in &t.messages {
                 print_message(cli, &names, m);
             }
@@ -545,7 +590,8 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 match events.recv().await {
                     Ok(Event::Message { message, live: true, .. }) if message.channel_id == c.channel.id => {
                         if !names.knows(message.author_id) {
-                            names = Names::load(client, c.channel.server_id, std::slice::from_ref(&message)).await;
+                            names =
+                                Names::load(client, Some(c.channel.server_id), std::slice::from_ref(&message)).await;
                         }
                         print_message(cli, &names, &message);
                     }
@@ -598,7 +644,7 @@ fn out<T: serde::Serialize>(cli: &Cli, value: &T, human: impl FnOnce() -> String
 struct Names(std::collections::HashMap<pq_core::protocol::UserId, String>);
 
 impl Names {
-    async fn load(client: &Client, server: pq_core::protocol::ServerId, messages: &[Message]) -> Self {
+    async fn load(client: &Client, server: Option<pq_core::protocol::ServerId>, messages: &[Message]) -> Self {
         let mut names = Self::default();
         let mut unknown = false;
         for m in messages {
@@ -609,7 +655,10 @@ impl Names {
                 None => unknown = true,
             }
         }
-        if unknown && let Ok(members) = client.api().members(server).await {
+        if unknown
+            && let Some(server) = server
+            && let Ok(members) = client.api().members(server).await
+        {
             names.0.extend(members.into_iter().map(|m| (m.user.id, m.user.display_name)));
         }
         names
@@ -654,6 +703,39 @@ fn describe(state: &ConnectionState) -> String {
 
 /// Waits (at most `secs`) for the engine to be online and caught up, so
 /// lists are fresh; answers from the cache otherwise.
+/// Queues a message and waits (up to twice `--wait`) for the server to
+/// take it, refuse it, or for it to stay queued.
+async fn send_and_wait(client: &Client, cli: &Cli, channel: ChannelId, text: &str) -> anyhow::Result<()> {
+    let mut events = client.subscribe();
+    let entry = client.send(channel, text, None).await?;
+    let id = entry.client_id;
+    let outcome = tokio::time::timeout(Duration::from_secs(cli.wait.max(1) * 2), async {
+        loop {
+            match events.recv().await {
+                Ok(Event::OutboxRemoved { client_id, .. }) if client_id == id => return Ok(()),
+                // Another pq on the same cache may have taken the acknowledgement.
+                Ok(Event::Message { message, .. }) if message.client_id == id => return Ok(()),
+                Ok(Event::Outbox { entry }) if entry.client_id == id => {
+                    if let pq_core::store::OutboxState::Failed { reason } = entry.state {
+                        return Err(reason);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return Err("pq stopped".into()),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(())) => out(cli, &serde_json::json!({"sent": true, "client_id": id}), || "Sent.".into()),
+        Ok(Err(reason)) => bail!("the server refused the message: {reason}"),
+        Err(_) => out(cli, &serde_json::json!({"sent": false, "queued": true, "client_id": id}), || {
+            "Queued: the server is not reachable now. It will be sent the next time pq is online.".into()
+        }),
+    }
+    Ok(())
+}
+
 async fn settle(client: &Client, secs: u64) {
     let mut rx = client.connection();
     let _ = tokio::time::timeout(Duration::from_secs(secs), async {

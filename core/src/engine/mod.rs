@@ -40,8 +40,8 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member, Message, Presence, Profile, Relationship,
-        RelationshipChoice, RelationshipKind, ServerState, StatusChoice, Toast, UpdateProfile, User,
+        CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview, Me, Member, Message, OpenDm, Presence, Profile,
+        Relationship, RelationshipChoice, RelationshipKind, ServerState, StatusChoice, Toast, UpdateProfile, User,
     },
     voice::VoiceState,
 };
@@ -53,7 +53,7 @@ use crate::{
     api::{Api, HistoryQuery},
     auth::{Account, AuthManager, AuthOptions, KeychainBackend, TokenStore},
     error::{Error, Result},
-    store::{CachedChannel, CachedServer, OutboxEntry, SearchHit, Store},
+    store::{CachedChannel, CachedDm, CachedServer, OutboxEntry, SearchHit, Store},
 };
 
 /// How a [`Client`] is set up.
@@ -135,6 +135,9 @@ pub enum Event {
     },
     /// Servers were added, removed or changed: re-read [`Client::servers`].
     ServersChanged,
+    /// Direct-message channels were opened, changed, left, or one had a new
+    /// message (the list's order): re-read [`Client::dms`].
+    DmsChanged,
     /// Channels of a server changed: re-read [`Client::channels`].
     ChannelsChanged {
         /// The server.
@@ -751,7 +754,92 @@ impl Client {
         Ok(channels)
     }
 
-    /// One channel with its read state, from the cache.
+    /// My direct-message channels with read state, most recently active
+    /// first, from the cache.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn dms(&self) -> Result<Vec<CachedDm>> {
+        let me = self.me();
+        let store = self.shared.reader()?;
+        let mut dms = store.dms()?;
+        if let Some(me) = me {
+            for d in dms.iter_mut().filter(|d| d.unread_count > 0) {
+                d.mention_count = store.mention_count(d.channel.id, d.last_read_seq, me.id, &me.display_name)?;
+            }
+        }
+        Ok(dms)
+    }
+
+    /// One direct-message channel, from the cache.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn dm(&self, id: ChannelId) -> Result<Option<CachedDm>> {
+        Ok(self.shared.reader()?.dm(id)?)
+    }
+
+    /// The direct channel I have with someone, if cached.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn dm_with(&self, user: UserId) -> Result<Option<ChannelId>> {
+        Ok(self.shared.reader()?.dm_with(user)?)
+    }
+
+    /// Opens my direct channel with one person (the one I have, if any), or
+    /// starts a group with several (up to 9 others) and an optional name.
+    ///
+    /// # Errors
+    /// [`Error::Api`]: 403 (they blocked me, strangers, friends only), 409
+    /// (I blocked them), 404, 422; offline.
+    pub async fn open_dm(&self, recipients: Vec<UserId>, name: Option<String>) -> Result<CachedDm> {
+        let dm = self.shared.api.open_dm(&OpenDm { recipients, name }).await?;
+        self.remember_dm(&dm)
+    }
+
+    /// Renames a group (an empty name removes it).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (409 for a direct channel; offline).
+    pub async fn rename_dm(&self, channel: ChannelId, name: &str) -> Result<CachedDm> {
+        let dm = self.shared.api.rename_dm(channel, name).await?;
+        self.remember_dm(&dm)
+    }
+
+    /// Adds someone to a group.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403/409 for someone I may not write to; full; offline).
+    pub async fn add_to_dm(&self, channel: ChannelId, user: UserId) -> Result<CachedDm> {
+        let dm = self.shared.api.add_dm_member(channel, user).await?;
+        self.remember_dm(&dm)
+    }
+
+    /// Leaves a group (`user` = me: it leaves this device's cache too), or
+    /// removes someone from it (its owner).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 not the owner; 409 a direct channel; offline).
+    pub async fn remove_from_dm(&self, channel: ChannelId, user: UserId) -> Result<()> {
+        self.shared.api.remove_dm_member(channel, user).await?;
+        if self.me().is_some_and(|me| me.id == user) {
+            self.shared.store()?.remove_channel(channel)?;
+            self.shared.emit(Event::DmsChanged);
+        }
+        Ok(())
+    }
+
+    fn remember_dm(&self, dm: &DmChannel) -> Result<CachedDm> {
+        let mut store = self.shared.store()?;
+        store.apply_dm(dm, None)?;
+        let cached = store.dm(dm.id)?.ok_or_else(|| Error::Invalid("no such channel".into()))?;
+        drop(store);
+        self.shared.emit(Event::DmsChanged);
+        Ok(cached)
+    }
+
+    /// One channel of a server with its read state, from the cache.
     ///
     /// # Errors
     /// [`Error::NotSignedIn`], [`Error::Store`].
@@ -872,6 +960,15 @@ impl Client {
     /// [`Error::Api`] (422 with the reason; offline).
     pub async fn set_about(&self, about: &str) -> Result<Me> {
         self.change_profile(UpdateProfile { about: Some(about.to_owned()), ..UpdateProfile::default() }).await
+    }
+
+    /// Whether people who only share a server with me (not friends) may open
+    /// direct messages with me.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (offline).
+    pub async fn set_allow_server_dms(&self, allow: bool) -> Result<Me> {
+        self.change_profile(UpdateProfile { allow_server_dms: Some(allow), ..UpdateProfile::default() }).await
     }
 
     /// Sets my custom status (up to 128 characters, until `expires_at` or
@@ -1040,12 +1137,12 @@ impl Client {
             let (messages, pending, info) = store.snapshot(|s| {
                 let messages = s.history(channel, before_seq, limit)?;
                 let pending = if before_seq.is_none() { s.outbox_for(channel)? } else { vec![] };
-                Ok((messages, pending, s.channel(channel)?))
+                Ok((messages, pending, s.sync_state(channel)?))
             })?;
             let oldest = messages.first().map_or(before_seq.unwrap_or(u64::MAX), |m| m.seq);
-            let behind = info.as_ref().is_some_and(|c| c.synced_seq < c.channel.last_seq || c.synced_seq == 0);
+            let behind = info.as_ref().is_some_and(|c| c.synced_seq < c.last_seq || c.synced_seq == 0);
             let mentions = self.mentioning(&messages);
-            let has_older = oldest > 1 && info.is_some_and(|c| c.channel.last_seq > 0);
+            let has_older = oldest > 1 && info.is_some_and(|c| c.last_seq > 0);
             (Timeline { has_older, messages, mentions, pending }, behind)
         };
         if before_seq.is_none() && behind {
@@ -1098,7 +1195,7 @@ impl Client {
         }
         let entry = {
             let mut store = self.shared.store()?;
-            if store.channel(channel)?.is_none() {
+            if store.sync_state(channel)?.is_none() {
                 return Err(Error::Invalid("no such channel".into()));
             }
             store.outbox_push(channel, body, reply_to)?
@@ -1178,7 +1275,7 @@ impl Client {
     pub async fn mark_read(&self, channel: ChannelId, seq: u64) -> Result<()> {
         {
             let mut store = self.shared.store()?;
-            if let Some(c) = store.channel(channel)?
+            if let Some(c) = store.sync_state(channel)?
                 && seq > c.last_read_seq
             {
                 store.set_read_state(channel, seq, 0)?;

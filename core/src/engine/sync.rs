@@ -467,6 +467,11 @@ impl<'a> Connection<'a> {
                 keep.extend(recent.keys().copied());
             }
             store.retain_servers(&keep)?;
+            for d in &ready.dms {
+                store.apply_dm(&d.channel, Some(&d.read_state))?;
+            }
+            let dms: Vec<ChannelId> = ready.dms.iter().map(|d| d.channel.id).collect();
+            store.retain_dms(&dms)?;
         }
         *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(ready.me.clone());
         shared.set_status(ready.status);
@@ -483,6 +488,7 @@ impl<'a> Connection<'a> {
         *shared.voice.lock().unwrap_or_else(PoisonError::into_inner) =
             ready.servers.iter().map(|s| (s.server.id, s.voice_states.clone())).collect();
         shared.emit(Event::ServersChanged);
+        shared.emit(Event::DmsChanged);
         for s in &ready.servers {
             shared.emit(Event::ChannelsChanged { server_id: s.server.id });
             shared.emit(Event::VoiceChanged { server_id: s.server.id });
@@ -494,19 +500,13 @@ impl<'a> Connection<'a> {
     /// only those with a hole after their cached range, as after a resume).
     fn plan_catch_up(&mut self, only_holes: bool) {
         let Ok(store) = self.shared.store() else { return };
-        let Ok(servers) = store.servers() else { return };
-        let mut plan = Vec::new();
-        for s in servers {
-            for c in store.channels(s.server.id).unwrap_or_default() {
-                if c.channel.kind != ChannelKind::Text || c.channel.last_seq == 0 {
-                    continue;
-                }
-                let behind = c.synced_seq < c.channel.last_seq;
-                if behind && (!only_holes || c.synced_seq > 0) {
-                    plan.push((c.channel.id, (c.synced_seq > 0).then_some(c.synced_seq)));
-                }
-            }
-        }
+        // Text channels of servers and DMs alike.
+        let Ok(behind) = store.channels_behind() else { return };
+        let plan: Vec<(ChannelId, Option<u64>)> = behind
+            .into_iter()
+            .filter(|(_, synced)| !only_holes || *synced > 0)
+            .map(|(c, synced)| (c, (synced > 0).then_some(synced)))
+            .collect();
         drop(store);
         self.fill_total = plan.len() as u32;
         self.fill_done = 0;
@@ -534,7 +534,7 @@ impl<'a> Connection<'a> {
             self.shared
                 .store()
                 .ok()
-                .and_then(|s| s.channel(channel).ok().flatten())
+                .and_then(|s| s.sync_state(channel).ok().flatten())
                 .and_then(|c| (c.synced_seq > 0).then_some(c.synced_seq))
         });
         let api = self.shared.api.clone();
@@ -655,10 +655,11 @@ impl<'a> Connection<'a> {
             Wire::MessageCreated { message } => {
                 let by_me = Some(message.author_id) == me;
                 let (channel, seq) = (message.channel_id, message.seq);
-                let synced = {
+                let (synced, dm) = {
                     let mut store = shared.store()?;
                     store.note_new_message(channel, seq, by_me)?;
-                    store.channel(channel)?.map(|c| c.synced_seq)
+                    let dm = store.note_dm_activity(channel, message.created_at)?;
+                    (store.sync_state(channel)?.map(|c| c.synced_seq), dm)
                 };
                 self.ingest(std::slice::from_ref(&message), true)?;
                 // A hole before it: catch up.
@@ -668,12 +669,15 @@ impl<'a> Connection<'a> {
                 {
                     self.start_fill(channel, Some(synced));
                 }
-                if let Some(c) = shared.store()?.channel(channel)? {
+                if let Some(c) = shared.store()?.sync_state(channel)? {
                     shared.emit(Event::ReadState {
                         channel_id: channel,
                         last_read_seq: c.last_read_seq,
                         unread_count: c.unread_count,
                     });
+                }
+                if dm {
+                    shared.emit(Event::DmsChanged);
                 }
             }
             Wire::MessageEdited { channel_id, message_id, body, edited_at, .. } => {
@@ -716,8 +720,14 @@ impl<'a> Connection<'a> {
             }
             Wire::UserUpdated { user } => shared.remember_user(user)?,
             Wire::MeUpdated { me } => shared.remember_me(&me)?,
-            // Cached by the next slice of direct messages.
-            Wire::DmUpdated { .. } | Wire::DmRemoved { .. } => {}
+            Wire::DmUpdated { channel } => {
+                shared.store()?.apply_dm(&channel, None)?;
+                shared.emit(Event::DmsChanged);
+            }
+            Wire::DmRemoved { channel_id } => {
+                shared.store()?.remove_channel(channel_id)?;
+                shared.emit(Event::DmsChanged);
+            }
             Wire::StatusChanged { status } => shared.set_status(status),
             Wire::RelationshipChanged { relationship } => shared.remember_relationship(relationship, true)?,
             Wire::RelationshipRemoved { user_id } => shared.forget_relationship(user_id)?,

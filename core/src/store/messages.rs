@@ -23,8 +23,8 @@ pub struct IngestReport {
 pub struct SearchHit {
     /// The message.
     pub message: Message,
-    /// Its server.
-    pub server_id: ServerId,
+    /// Its server (`None`: a direct-message channel).
+    pub server_id: Option<ServerId>,
 }
 
 const COLS: &str = "m.id, m.channel_id, m.seq, m.author_id, m.client_id, m.body, m.reply_to, m.created_at, m.edited_at, m.deleted, m.unread_by, m.reactions";
@@ -118,12 +118,20 @@ fn set_fts_upto(conn: &rusqlite::Connection, upto: i64) -> rusqlite::Result<()> 
     Ok(())
 }
 
-/// The `scope` terms of a channel: `c<channel rowid> s<server rowid>`.
+/// The `scope` terms of a channel: `c<channel rowid> s<server rowid>`, or
+/// `c<channel rowid> dm` for a direct-message channel.
 fn scope_of(conn: &rusqlite::Connection, channel_id: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT c.rowid, s.rowid FROM channels c JOIN servers s ON s.id = c.server_id WHERE c.id = ?1")?
-        .query_row([channel_id], |r| Ok(format!("c{} s{}", r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {SCOPE} FROM channels c LEFT JOIN servers s ON s.id = c.server_id WHERE c.id = ?1"
+    ))?
+    .query_row([channel_id], |r| r.get(0))
+    .optional()
 }
+
+/// SQL for a channel's scope terms (see [`scope_of`]); NULL for a channel
+/// of a server the cache no longer has.
+const SCOPE: &str =
+    "CASE WHEN c.server_id IS NULL THEN 'c' || c.rowid || ' dm' ELSE 'c' || c.rowid || ' s' || s.rowid END";
 
 /// Adds a message body to the search index under `rowid`.
 fn index(conn: &rusqlite::Connection, rowid: i64, body: &str, scope: &str) -> rusqlite::Result<()> {
@@ -307,11 +315,11 @@ impl Store {
         let tx = self.conn.transaction()?;
         let upto = fts_upto(&tx)?;
         let rows: Vec<(i64, String, i64, Option<String>)> = tx
-            .prepare_cached(
-                "SELECT m.rowid, m.body, m.deleted, 'c' || c.rowid || ' s' || s.rowid FROM messages m
+            .prepare_cached(&format!(
+                "SELECT m.rowid, m.body, m.deleted, {SCOPE} FROM messages m
                  LEFT JOIN channels c ON c.id = m.channel_id LEFT JOIN servers s ON s.id = c.server_id
-                 WHERE m.rowid > ?1 ORDER BY m.rowid LIMIT ?2",
-            )?
+                 WHERE m.rowid > ?1 ORDER BY m.rowid LIMIT ?2"
+            ))?
             .query_map(params![upto, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (rowid, body, deleted, scope) in &rows {
@@ -385,8 +393,9 @@ impl Store {
                 }
                 let raw = read_message(r)?;
                 if matcher.matches(&raw.body) {
-                    let server_id: String = r.get(12)?;
-                    out.push(SearchHit { message: raw.into_message()?, server_id: parse_id(&server_id)? });
+                    let server_id: Option<String> = r.get(12)?;
+                    let server_id = server_id.as_deref().map(parse_id).transpose()?;
+                    out.push(SearchHit { message: raw.into_message()?, server_id });
                 }
             }
         }
@@ -398,11 +407,12 @@ impl Store {
                  WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2"
             ))?;
             let rows = stmt.query_map(params![fts, (limit - out.len()) as i64], |r| {
-                Ok((read_message(r)?, r.get::<_, String>(12)?))
+                Ok((read_message(r)?, r.get::<_, Option<String>>(12)?))
             })?;
             for row in rows {
                 let (raw, server_id) = row?;
-                out.push(SearchHit { message: raw.into_message()?, server_id: parse_id(&server_id)? });
+                let server_id = server_id.as_deref().map(parse_id).transpose()?;
+                out.push(SearchHit { message: raw.into_message()?, server_id });
             }
         }
         out.sort_by_key(|h| std::cmp::Reverse(h.message.created_at));

@@ -21,6 +21,7 @@
 //! The store is synchronous and owned by the engine's task; every call is
 //! short (indexed reads, batched writes).
 
+mod dms;
 mod messages;
 pub mod outbox;
 pub mod search;
@@ -32,6 +33,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use serde::{Serialize, de::DeserializeOwned};
 
+pub use dms::{CachedDm, SyncState};
 pub use messages::{IngestReport, SearchHit};
 pub use outbox::{OutboxEntry, OutboxState};
 pub use state::{CachedChannel, CachedServer};
@@ -40,6 +42,7 @@ pub use state::{CachedChannel, CachedServer};
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/001_init.sql")),
     M::up(include_str!("../../migrations/002_custom_status.sql")),
+    M::up(include_str!("../../migrations/003_direct_messages.sql")).foreign_key_check(),
 ];
 
 /// Why the cache cannot be opened.
@@ -237,7 +240,17 @@ impl Store {
         if found > MIGRATIONS.len() {
             return Err(OpenStoreError::TooNew { path: path.to_owned(), found, supported: MIGRATIONS.len() });
         }
-        migrations.to_latest(&mut self.conn).map_err(|e| match e {
+        // Foreign keys off while migrating: a table rebuilt the documented
+        // way (migration 3) must not cascade its drop to the rows that refer
+        // to it. Each migration checks them before it commits.
+        let fk = |conn: &Connection, on: &str| {
+            conn.pragma_update(None, "foreign_keys", on)
+                .map_err(|source| OpenStoreError::Io { path: path.to_owned(), source })
+        };
+        fk(&self.conn, "OFF")?;
+        let migrated = migrations.to_latest(&mut self.conn);
+        fk(&self.conn, "ON")?;
+        migrated.map_err(|e| match e {
             rusqlite_migration::Error::RusqliteError { err, .. } if is_corruption(&err) => {
                 OpenStoreError::Corrupt { path: path.to_owned(), reason: err.to_string() }
             }

@@ -276,12 +276,14 @@ impl Store {
         rows.map(|r| r.map_err(StoreError::from).and_then(CachedChannelRaw::into_cached)).collect()
     }
 
-    /// One channel.
+    /// One channel of a server (direct-message channels: [`Store::dm`]).
     ///
     /// # Errors
     /// SQLite failure.
     pub fn channel(&self, id: ChannelId) -> Result<Option<CachedChannel>> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1"))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = ?1 AND server_id IS NOT NULL"))?;
         stmt.query_row([id.to_string()], channel_row).optional()?.map(CachedChannelRaw::into_cached).transpose()
     }
 
@@ -531,7 +533,7 @@ fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<
     Ok(())
 }
 
-fn delete_channel(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<()> {
+pub(super) fn delete_channel(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<()> {
     // The index entries first (contentless: deleted by rowid).
     conn.execute(
         "DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE channel_id = ?1 AND rowid <= ?2)",
@@ -543,6 +545,6 @@ fn delete_channel(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<()>
 }
 
 /// A cached custom status from its two columns.
-fn custom_status(text: Option<String>, expires_at: Option<i64>) -> Option<CustomStatus> {
+pub(super) fn custom_status(text: Option<String>, expires_at: Option<i64>) -> Option<CustomStatus> {
     text.map(|text| CustomStatus { text, expires_at: expires_at.map(Timestamp::from_millis) })
 }

@@ -1,6 +1,6 @@
 use pq_protocol::{
     ChannelId, ClientMessageId, MessageId, ServerId, Timestamp, UserId,
-    models::{Channel, ChannelKind, Message, ReadState, Role, Server, ServerState},
+    models::{Channel, ChannelKind, DmChannel, DmKind, Message, ReadState, Role, Server, ServerState, User},
 };
 
 use super::*;
@@ -239,7 +239,7 @@ fn reopening_a_file_keeps_everything_and_a_newer_schema_is_refused() {
         s.conn.pragma_update(None, "user_version", 99).unwrap();
     }
     match Store::open(&path) {
-        Err(OpenStoreError::TooNew { found: 99, supported: 2, .. }) => {}
+        Err(OpenStoreError::TooNew { found: 99, supported: 3, .. }) => {}
         other => panic!("expected TooNew, got {other:?}"),
     }
     // Rebuilding keeps the outbox and moves the old file aside.
@@ -394,4 +394,102 @@ fn a_snapshot_sees_a_message_in_the_outbox_or_the_timeline_never_neither() {
     // Without a snapshot the same interleaving would have seen it nowhere;
     // after it, the next read sees the new state.
     assert_eq!((reader.outbox_for(a).unwrap().len(), reader.history(a, None, 10).unwrap().len()), (0, 1));
+}
+
+/// A cache from before direct messages (version 2) keeps its channels,
+/// messages, read state and search index through the rebuild of `channels`
+/// (the index names channels by rowid: the rowids stay).
+#[test]
+fn a_cache_from_before_direct_messages_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("account.sqlite3");
+    let (server, other, general) = (ServerId::new(), ChannelId::new(), ChannelId::new());
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        Migrations::from_slice(&MIGRATIONS[..2]).to_latest(&mut conn).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO servers (id, name, owner_id, created_at, role, member_count, sort)
+                 VALUES ('{server}', 'Study', '{u}', 1, 'member', 2, 0);
+             INSERT INTO channels (id, server_id, kind, name, position) VALUES ('{other}', '{server}', 'text', 'x', 0);
+             INSERT INTO channels (id, server_id, kind, name, position, last_seq, low_seq, synced_seq, last_read_seq, unread_count)
+                 VALUES ('{general}', '{server}', 'text', 'general', 1, 1, 1, 1, 0, 1);
+             INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, created_at)
+                 VALUES ('{m}', '{general}', 1, '{u}', '{k}', '안녕하세요 hello', 5);
+             INSERT INTO messages_fts (rowid, terms, scope) VALUES (1, '{terms}', 'c2 s1');
+             INSERT INTO meta (key, value) VALUES ('fts_upto', '1');",
+            u = UserId::new(),
+            m = MessageId::new(),
+            k = ClientMessageId::new(),
+            terms = search::index_terms("안녕하세요 hello"),
+        ))
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(bodies(&s.history(general, None, 5).unwrap()), ["안녕하세요 hello"]);
+    let c = s.channel(general).unwrap().unwrap();
+    assert_eq!((c.channel.name.as_str(), c.unread_count, c.synced_seq), ("general", 1, 1));
+    let hits = s.search("안녕", Some(server), Some(general), 5).unwrap();
+    assert_eq!(hits.len(), 1, "the index still scopes to the same channel");
+    assert_eq!(hits[0].server_id, Some(server));
+    assert!(s.search("hello", None, Some(other), 5).unwrap().is_empty());
+}
+
+fn dm(id: ChannelId, kind: DmKind, members: &[(UserId, &str)], last_seq: u64, at: i64) -> DmChannel {
+    DmChannel {
+        id,
+        kind,
+        name: None,
+        owner_id: members[0].0,
+        members: members
+            .iter()
+            .map(|(id, n)| User { id: *id, display_name: (*n).into(), avatar_url: None, custom_status: None })
+            .collect(),
+        last_seq,
+        last_activity_at: Timestamp::from_millis(at),
+    }
+}
+
+/// Direct-message channels: listed by last activity with their members'
+/// names and my read state, found by the person, caught up like any text
+/// channel, searchable, and forgotten with their messages when gone.
+#[test]
+fn direct_messages_are_listed_read_searched_and_forgotten() {
+    let (mut s, server, general, _) = setup();
+    let (me, bob, carol) = (UserId::new(), UserId::new(), UserId::new());
+    let (direct, group) = (ChannelId::new(), ChannelId::new());
+    s.apply_dm(
+        &dm(direct, DmKind::Direct, &[(me, "me"), (bob, "Bob")], 2, 10),
+        Some(&ReadState { channel_id: direct, last_read_seq: 1, unread_count: 1 }),
+    )
+    .unwrap();
+    s.apply_dm(&dm(group, DmKind::Group, &[(carol, "Carol"), (me, "me"), (bob, "Bob")], 0, 5), None).unwrap();
+    let list = s.dms().unwrap();
+    assert_eq!(list.iter().map(|d| d.channel.id).collect::<Vec<_>>(), [direct, group]);
+    assert_eq!(list[0].channel.members[1].display_name, "Bob");
+    assert_eq!((list[0].last_read_seq, list[0].unread_count), (1, 1));
+    assert_eq!(s.dm_with(bob).unwrap(), Some(direct));
+    assert_eq!(s.dm_with(carol).unwrap(), None, "only in a group with Carol");
+    assert!(s.channel(direct).unwrap().is_none(), "not a server's channel");
+    let st = s.sync_state(direct).unwrap().unwrap();
+    assert!(st.dm && st.last_seq == 2 && st.synced_seq == 0);
+    assert!(s.channels_behind().unwrap().contains(&(direct, 0)));
+    assert_eq!(s.unread_total().unwrap(), 1, "DMs count in the tray");
+
+    // A message in the group moves it up; search finds DM messages.
+    s.ingest(&[msg(group, 1, "주말에 등산 갈래?")]).unwrap();
+    s.note_new_message(group, 1, false).unwrap();
+    assert!(s.note_dm_activity(group, Timestamp::from_millis(20)).unwrap());
+    assert!(!s.note_dm_activity(general, Timestamp::from_millis(20)).unwrap(), "not a DM");
+    assert_eq!(s.dms().unwrap()[0].channel.id, group);
+    while s.index_pending(100).unwrap() > 0 {}
+    let hits = s.search("등산", None, None, 5).unwrap();
+    assert_eq!((hits.len(), hits[0].server_id), (1, None));
+    assert!(s.search("등산", Some(server), None, 5).unwrap().is_empty(), "not in the server");
+    assert_eq!(s.search("등산", None, Some(group), 5).unwrap().len(), 1);
+
+    // Left the group: gone with its messages (and from the index).
+    s.retain_dms(&[direct]).unwrap();
+    assert_eq!(s.dms().unwrap().len(), 1);
+    assert!(s.history(group, None, 5).unwrap().is_empty());
+    assert!(s.search("등산", None, None, 5).unwrap().is_empty());
 }

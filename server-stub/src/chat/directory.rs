@@ -439,7 +439,11 @@ impl Directory {
     /// `seq` of the newest message of a text or direct-message channel.
     #[must_use]
     pub fn last_seq(&self, channel: ChannelId) -> u64 {
-        self.channels.get(&channel).map(|c| c.last_seq).or_else(|| self.dms.get(&channel).map(|d| d.last_seq)).unwrap_or(0)
+        self.channels
+            .get(&channel)
+            .map(|c| c.last_seq)
+            .or_else(|| self.dms.get(&channel).map(|d| d.last_seq))
+            .unwrap_or(0)
     }
 
     /// Records what `user` sees of `other` (when loading, and for

@@ -109,9 +109,9 @@ pub fn dm_refused(refusal: DmRefusal) -> ApiError {
     match refusal {
         DmRefusal::YouBlocked => ApiError::Conflict("you blocked them; unblock them first to write to them".into()),
         DmRefusal::TheyBlocked => ApiError::Forbidden("they are not accepting direct messages from you".into()),
-        DmRefusal::Strangers => ApiError::Forbidden(
-            "you can write only to friends and to people who share a server with you".into(),
-        ),
+        DmRefusal::Strangers => {
+            ApiError::Forbidden("you can write only to friends and to people who share a server with you".into())
+        }
         DmRefusal::FriendsOnly => {
             ApiError::Forbidden("they take direct messages from friends only; ask them to be friends".into())
         }
@@ -152,10 +152,7 @@ pub fn edit(
     if !tx.store().edit_message(message_id, &body, now)? {
         return Err(ApiError::NotFound("message"));
     }
-    tx.emit(
-        Audience::Room(room),
-        Event::MessageEdited { channel_id, message_id, seq: meta.seq, body, edited_at: now },
-    );
+    tx.emit(Audience::Room(room), Event::MessageEdited { channel_id, message_id, seq: meta.seq, body, edited_at: now });
     Ok(())
 }
 
@@ -384,10 +381,8 @@ impl Chat {
     pub fn typing(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
         let room = text_room(&self.dir.read(), channel, user)?;
         // Not to those they blocked: typing would tell them they are around.
-        self.hub.dispatch(
-            Audience::RoomSeeing(room, user),
-            Event::TypingStarted { channel_id: channel, user_id: user },
-        );
+        self.hub
+            .dispatch(Audience::RoomSeeing(room, user), Event::TypingStarted { channel_id: channel, user_id: user });
         Ok(())
     }
 }

@@ -290,7 +290,10 @@ mod tests {
         assert_eq!(count("SELECT COUNT(*) FROM messages WHERE body = 'kept'").await, 1);
         assert_eq!(count("SELECT COUNT(*) FROM reactions").await, 1);
         assert_eq!(count("SELECT COUNT(*) FROM read_markers").await, 1);
-        assert_eq!(count("SELECT COUNT(*) FROM channels WHERE id = 'c1' AND parent_id = 'cat' AND last_seq = 1").await, 1);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM channels WHERE id = 'c1' AND parent_id = 'cat' AND last_seq = 1").await,
+            1
+        );
         let problems: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&pool).await.unwrap();
         assert!(problems.is_empty(), "{problems:?}");
         // The rebuilt table's references hold: deleting the server removes it all.

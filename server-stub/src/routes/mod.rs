@@ -9,8 +9,8 @@
 //! of a server gets 404 for anything in it and learns nothing.
 
 pub mod admin;
-pub mod dms;
 pub mod channels;
+pub mod dms;
 pub mod invites;
 pub mod media;
 pub mod members;

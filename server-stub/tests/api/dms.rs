@@ -37,7 +37,13 @@ async fn say(api: &Api, channel: ChannelId, body: &str) -> SendAck {
 
 async fn say_fails(api: &Api, channel: ChannelId, status: u16, code: &str) -> String {
     let v = api
-        .fails(Method::POST, &messages(channel), Some(json!({"client_id": ClientMessageId::new(), "body": "hi"})), status, code)
+        .fails(
+            Method::POST,
+            &messages(channel),
+            Some(json!({"client_id": ClientMessageId::new(), "body": "hi"})),
+            status,
+            code,
+        )
         .await;
     v["message"].as_str().unwrap().to_owned()
 }
@@ -79,23 +85,22 @@ async fn two_people_write_privately() {
 
     let hello = say(&alice, dm.id, "안녕, Bob — just us").await;
     assert_eq!(hello.seq, 1);
-    b.event("the channel reaches Bob with the message", |e| {
-        matches!(e, Event::DmUpdated { channel } if channel.id == dm.id && channel.members.len() == 2)
-    })
+    b.event(
+        "the channel reaches Bob with the message",
+        |e| matches!(e, Event::DmUpdated { channel } if channel.id == dm.id && channel.members.len() == 2),
+    )
     .await;
     let got = b.event("Bob gets it", |e| matches!(e, Event::MessageCreated { .. })).await;
     let Event::MessageCreated { message } = got else { unreachable!() };
     assert_eq!((message.channel_id, message.body.as_str(), message.unread_by), (dm.id, "안녕, Bob — just us", 1));
     let reply = say(&bob, dm.id, "hi Alice").await;
-    let (status, _) = bob
-        .call(Method::PUT, &format!("{}/{}/reactions/%F0%9F%91%8D", messages(dm.id), hello.message_id), None)
-        .await;
+    let (status, _) =
+        bob.call(Method::PUT, &format!("{}/{}/reactions/%F0%9F%91%8D", messages(dm.id), hello.message_id), None).await;
     assert_eq!(status, 204);
     a.event("Alice sees his reaction", |e| matches!(e, Event::ReactionAdded { user_id, .. } if *user_id == bob_id))
         .await;
     b.send(&ClientFrame::Typing(TypingStart { channel_id: dm.id })).await;
-    a.event("Alice sees Bob typing", |e| matches!(e, Event::TypingStarted { user_id, .. } if *user_id == bob_id))
-        .await;
+    a.event("Alice sees Bob typing", |e| matches!(e, Event::TypingStarted { user_id, .. } if *user_id == bob_id)).await;
     let frames = c.drain(Duration::from_millis(300)).await;
     assert!(!format!("{frames:?}").contains(&dm.id.to_string()), "Carol hears nothing of it: {frames:?}");
 
@@ -115,15 +120,18 @@ async fn two_people_write_privately() {
     assert_eq!(page.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["안녕, Bob — just us", "hi Alice"]);
     assert_eq!(page.messages[0].reactions.len(), 1);
     assert_eq!(page.messages[1].unread_by, 1, "Alice has not read Bob's reply yet");
-    let read: ReadState = alice.ok(Method::PUT, &format!("/api/channels/{}/read", dm.id), Some(json!({"seq": 2}))).await;
+    let read: ReadState =
+        alice.ok(Method::PUT, &format!("/api/channels/{}/read", dm.id), Some(json!({"seq": 2}))).await;
     assert_eq!((read.last_read_seq, read.unread_count), (2, 0));
-    b.event("Bob sees Alice read it", |e| matches!(e, Event::UnreadByChanged { channel_id, .. } if *channel_id == dm.id))
-        .await;
+    b.event(
+        "Bob sees Alice read it",
+        |e| matches!(e, Event::UnreadByChanged { channel_id, .. } if *channel_id == dm.id),
+    )
+    .await;
 
     // A group is more recent than the direct channel once it has a message.
     let carol_id = id(&carol).await;
-    let group: DmChannel =
-        alice.post(DMS, json!({"recipients": [bob_id, carol_id], "name": "  Weekend  "})).await;
+    let group: DmChannel = alice.post(DMS, json!({"recipients": [bob_id, carol_id], "name": "  Weekend  "})).await;
     assert_eq!((group.kind, group.name.as_deref()), (DmKind::Group, Some("Weekend")));
     say(&carol, group.id, "count me in").await;
     drop((a, b, c));
@@ -170,8 +178,9 @@ async fn only_friends_and_server_mates_may_write_and_blocks_stop_it() {
     alice.fails(Method::POST, DMS, Some(json!({"recipients": [bob_id], "name": "x"})), 422, "invalid_field").await;
 
     // Bob blocks Alice: she cannot write; he cannot either until he unblocks.
-    let _: serde_json::Value =
-        bob.ok(Method::PUT, &format!("/api/users/@me/relationships/{alice_id}"), Some(json!({"kind": "blocked"}))).await;
+    let _: serde_json::Value = bob
+        .ok(Method::PUT, &format!("/api/users/@me/relationships/{alice_id}"), Some(json!({"kind": "blocked"})))
+        .await;
     let why = say_fails(&alice, dm.id, 403, "forbidden").await;
     assert!(why.contains("not accepting"), "{why}");
     say_fails(&bob, dm.id, 409, "conflict").await;
@@ -238,7 +247,9 @@ async fn groups_are_named_joined_left_and_handed_over() {
     people[1].fails(Method::PUT, &member(group.id, ids[10]), None, 409, "conflict").await;
     let same: DmChannel = people[1].ok(Method::PUT, &member(group.id, ids[3]), None).await;
     assert_eq!(same.members.len(), 10, "adding someone who is in changes nothing");
-    people[10].fails(Method::PATCH, &format!("/api/dms/{}", group.id), Some(json!({"name": "x"})), 404, "not_found").await;
+    people[10]
+        .fails(Method::PATCH, &format!("/api/dms/{}", group.id), Some(json!({"name": "x"})), 404, "not_found")
+        .await;
 
     // Only the owner removes others; p1 leaves; p0 removes p3 and then leaves.
     people[1].fails(Method::DELETE, &member(group.id, ids[3]), None, 403, "forbidden").await;
@@ -250,9 +261,10 @@ async fn groups_are_named_joined_left_and_handed_over() {
     let (s, _) = people[0].call(Method::DELETE, &member(group.id, ids[0]), None).await;
     assert_eq!(s, 204);
     let ev = p2
-        .event("the group passes to the next who joined", |e| {
-            matches!(e, Event::DmUpdated { channel } if channel.id == group.id && channel.owner_id == ids[2])
-        })
+        .event(
+            "the group passes to the next who joined",
+            |e| matches!(e, Event::DmUpdated { channel } if channel.id == group.id && channel.owner_id == ids[2]),
+        )
         .await;
     let Event::DmUpdated { channel } = ev else { unreachable!() };
     assert_eq!(channel.members.len(), 7);

@@ -19,8 +19,8 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage, Relationship, RelationshipKind, Role, SendAck, Server,
-        ServerState, StatusChoice, User,
+        Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage, Relationship, RelationshipKind,
+        Role, SendAck, Server, ServerState, StatusChoice, User,
     },
 };
 

@@ -19,9 +19,7 @@ use pq_protocol::{
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Type};
 
-use super::{
-    Account, InviteRow, MessageMeta, NewAccount, NewDm, Page, ProfileChange, Store, StoreError, StoreResult,
-};
+use super::{Account, InviteRow, MessageMeta, NewAccount, NewDm, Page, ProfileChange, Store, StoreError, StoreResult};
 use crate::chat::directory::Directory;
 
 /// Statements kept prepared per connection.
@@ -303,7 +301,9 @@ fn q_dm_states(c: &Connection, user: UserId) -> StoreResult<Vec<DmState>> {
         let unread_count = q_unread_count(c, channel.id, user, last_read_seq)?;
         out.push(DmState { read_state: ReadState { channel_id: channel.id, last_read_seq, unread_count }, channel });
     }
-    out.sort_by(|a, b| b.channel.last_activity_at.cmp(&a.channel.last_activity_at).then(b.channel.id.cmp(&a.channel.id)));
+    out.sort_by(|a, b| {
+        b.channel.last_activity_at.cmp(&a.channel.last_activity_at).then(b.channel.id.cmp(&a.channel.id))
+    });
     Ok(out)
 }
 
@@ -1024,11 +1024,11 @@ impl Store for SqliteStore {
     }
     fn add_dm_member(&mut self, channel: ChannelId, user: UserId, seq: u64, at: Timestamp) -> StoreResult<()> {
         let (c, u) = (channel.to_string(), user.to_string());
-        exec(&self.conn, "INSERT INTO dm_members (channel_id, user_id, joined_at) VALUES (?, ?, ?)", params![
-            c,
-            u,
-            at.as_millis()
-        ])?;
+        exec(
+            &self.conn,
+            "INSERT INTO dm_members (channel_id, user_id, joined_at) VALUES (?, ?, ?)",
+            params![c, u, at.as_millis()],
+        )?;
         exec(
             &self.conn,
             "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
