@@ -15,7 +15,7 @@ use pq_core::{
         },
         voice::VoiceState,
     },
-    store::{CachedChannel, CachedServer, OutboxEntry, SearchHit},
+    store::{CachedChannel, CachedDm, CachedServer, OutboxEntry, SearchHit},
 };
 use serde::Serialize;
 use tauri::ipc::Channel as IpcChannel;
@@ -321,6 +321,30 @@ commands! {
 
     /// Removes a friend, declines or cancels a request, or unblocks.
     fn remove_relationship(d, user_id: UserId) -> () { Ok(d.client()?.remove_relationship(user_id).await?) }
+
+    /// My direct-message channels, most recently active first (cached; offline too).
+    fn dms(d) -> Vec<CachedDm> { Ok(d.client()?.dms()?) }
+
+    /// Opens my direct channel with one person, or starts a group (up to 9 others).
+    fn open_dm(d, recipients: Vec<UserId>, name: Option<String>) -> CachedDm {
+        Ok(d.client()?.open_dm(recipients, name).await?)
+    }
+
+    /// Renames a group (empty: no name).
+    fn rename_dm(d, channel_id: ChannelId, name: String) -> CachedDm { Ok(d.client()?.rename_dm(channel_id, &name).await?) }
+
+    /// Adds someone to a group.
+    fn add_to_dm(d, channel_id: ChannelId, user_id: UserId) -> CachedDm {
+        Ok(d.client()?.add_to_dm(channel_id, user_id).await?)
+    }
+
+    /// Leaves a group (my id), or removes someone from it (its owner).
+    fn remove_from_dm(d, channel_id: ChannelId, user_id: UserId) -> () {
+        Ok(d.client()?.remove_from_dm(channel_id, user_id).await?)
+    }
+
+    /// Whether people who only share a server with me may write to me directly.
+    fn set_allow_server_dms(d, allow: bool) -> Me { Ok(d.client()?.set_allow_server_dms(allow).await?) }
 
     /// Creates a server.
     fn create_server(d, name: String) -> ServerState { Ok(d.client()?.create_server(&name).await?) }

@@ -68,6 +68,11 @@ pub enum UiEvent {
     },
     /// Open the friends list on Home (a friend request's notification was clicked).
     OpenFriends,
+    /// Open this direct-message channel on Home (its notification was clicked).
+    OpenDm {
+        /// The channel.
+        channel_id: ChannelId,
+    },
     /// Settings changed (from the tray menu).
     Settings(Settings),
 }
@@ -215,23 +220,44 @@ impl Desktop {
                 let settings = lock(&self.settings).clone();
                 let focused = self.app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
                 let on_screen = focused && *lock(&self.active_channel) == Some(message.channel_id);
-                let Some(channel) = client.channel(message.channel_id).ok().flatten() else { return };
+                let (muted, place, target) = if let Some(c) = client.channel(message.channel_id).ok().flatten() {
+                    let target = notify::Target::Channel { server: c.channel.server_id, channel: c.channel.id };
+                    (c.muted, Some(c.channel.name), target)
+                } else if let Some(d) = client.dm(message.channel_id).ok().flatten() {
+                    let group = (d.channel.kind == pq_core::protocol::models::DmKind::Group).then(|| {
+                        d.channel.name.clone().unwrap_or_else(|| {
+                            let me = client.me().map(|m| m.id);
+                            let names: Vec<&str> = d
+                                .channel
+                                .members
+                                .iter()
+                                .filter(|u| Some(u.id) != me)
+                                .map(|u| u.display_name.as_str())
+                                .collect();
+                            names.join(", ")
+                        })
+                    });
+                    (d.muted, group, notify::Target::Dm { channel: d.channel.id })
+                } else {
+                    return;
+                };
                 // Do not disturb silences every notification (the tray still counts).
                 let busy = client.status() == pq_core::protocol::models::StatusChoice::Dnd;
                 // Nothing from someone I blocked.
                 let blocked = client.relationship(message.author_id).ok().flatten()
                     == Some(pq_core::protocol::models::RelationshipKind::Blocked);
-                if mine || on_screen || channel.muted || busy || blocked || !settings.notifications {
+                if mine || on_screen || muted || busy || blocked || !settings.notifications {
                     return;
                 }
                 let author =
                     client.user(message.author_id).ok().flatten().map_or_else(|| "Someone".into(), |u| u.display_name);
-                notify::show(
-                    &self.app,
-                    &format!("{author} in #{}", channel.channel.name),
-                    &message.body,
-                    notify::Target::Channel { server: channel.channel.server_id, channel: channel.channel.id },
-                );
+                // A server channel: "Bob in #general"; a group: "Bob in Weekend"; a direct message: "Bob".
+                let title = match (&target, place) {
+                    (notify::Target::Channel { .. }, Some(name)) => format!("{author} in #{name}"),
+                    (_, Some(group)) => format!("{author} in {group}"),
+                    (_, None) => author,
+                };
+                notify::show(&self.app, &title, &message.body, target);
             }
             Event::RelationshipChanged { relationship, live: true }
                 if relationship.kind == pq_core::protocol::models::RelationshipKind::Incoming =>
@@ -244,7 +270,7 @@ impl Desktop {
                 let (title, body) = notify::friend_request(&relationship.user.display_name, &lock(&self.settings));
                 notify::show(&self.app, &title, &body, notify::Target::Friends);
             }
-            Event::ReadState { .. } | Event::ServersChanged | Event::ChannelsChanged { .. } => {
+            Event::ReadState { .. } | Event::ServersChanged | Event::ChannelsChanged { .. } | Event::DmsChanged => {
                 tray::update(&self.app, self);
             }
             _ => {}

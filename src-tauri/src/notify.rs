@@ -1,5 +1,5 @@
 //! Native notifications for new messages and friend requests. Clicking one
-//! shows pq and opens the channel (or the friends list). Tauri's notification plugin has no click event on desktop,
+//! shows pq and opens the channel, the conversation (or the friends list). Tauri's notification plugin has no click event on desktop,
 //! so on Linux pq talks to the notification daemon directly (freedesktop
 //! notifications through notify-rust, with a default action); elsewhere it
 //! uses the plugin.
@@ -16,6 +16,11 @@ pub enum Target {
     Channel {
         /// Its server.
         server: ServerId,
+        /// The channel.
+        channel: ChannelId,
+    },
+    /// A direct-message channel on Home.
+    Dm {
         /// The channel.
         channel: ChannelId,
     },
@@ -79,6 +84,7 @@ fn open(app: &AppHandle, target: Target) {
     show_main(app);
     let event = match target {
         Target::Channel { server, channel } => UiEvent::OpenChannel { server_id: server, channel_id: channel },
+        Target::Dm { channel } => UiEvent::OpenDm { channel_id: channel },
         Target::Friends => UiEvent::OpenFriends,
     };
     app.state::<Desktop>().broadcast(&event);

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type {
   AppInfo,
   CachedChannel,
+  CachedDm,
   CachedServer,
   Member,
   Message,
@@ -61,6 +62,12 @@ const bridge = vi.hoisted(() => ({
   addFriend: vi.fn(),
   block: vi.fn(),
   removeRelationship: vi.fn(async () => null),
+  dms: vi.fn(async (): Promise<CachedDm[]> => []),
+  openDm: vi.fn(),
+  renameDm: vi.fn(),
+  addToDm: vi.fn(),
+  removeFromDm: vi.fn(async () => null),
+  setAllowServerDms: vi.fn(async () => ({})),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -72,7 +79,7 @@ import { buildRows, mentionAt, mentionChoices } from "./components/Messages";
 import { formatDay, formatTime, translate } from "./i18n";
 import { boot } from "./state/actions";
 import { onEvent } from "./state/events";
-import { resetState } from "./state/store";
+import { resetState, setState } from "./state/store";
 import { onPicture } from "./state/video";
 
 const SERVER = "01900000-0000-7000-8000-00000000000a";
@@ -816,6 +823,114 @@ describe("main screen", () => {
     expect(document.getElementById("card-add-friend")).toBeNull();
   });
 
+  it("writes directly on Home: a conversation from the card, unread counts, a group started and left, in Korean too", async () => {
+    signedIn();
+    const at = "2026-11-25T06:00:00.000Z";
+    const CAROL = "01900000-0000-7000-8000-000000000003";
+    const DM = "01900000-0000-7000-8000-000000000061";
+    const GROUP = "01900000-0000-7000-8000-000000000062";
+    const minji = { id: ME, display_name: "Minji", avatar_url: null };
+    const bob = { id: BOB, display_name: "Bob", avatar_url: null };
+    const carol = { id: CAROL, display_name: "Carol", avatar_url: null };
+    const dm = (id: string, kind: "direct" | "group", people: (typeof bob)[], unread = 0, name: string | null = null): CachedDm => ({
+      channel: { id, kind, name, owner_id: ME, members: people, last_seq: 2, last_activity_at: at },
+      last_read_seq: 2 - unread,
+      unread_count: unread,
+      mention_count: 0,
+      muted: false,
+    });
+    bridge.relationships.mockResolvedValue([
+      { user: bob, kind: "friend", since: at },
+      { user: carol, kind: "friend", since: at },
+    ]);
+    bridge.dms.mockResolvedValue([dm(DM, "direct", [minji, bob], 1)]);
+    await start();
+    // One unread conversation: the Home button says so.
+    const home = document.getElementById("home")!;
+    expect(home.querySelector(".rail-badge")!.textContent).toBe("1");
+    await act(async () => {
+      fireEvent.click(home);
+    });
+    const item = document.querySelector("[data-dm='Bob']")!;
+    expect(item.querySelector(".badge")!.textContent).toBe("1");
+
+    // Bob's card in the server offers "Message": it opens the conversation.
+    await act(async () => {
+      fireEvent.click(screen.getByLabelText("Study group"));
+    });
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    });
+    bridge.openDm.mockResolvedValueOnce(dm(DM, "direct", [minji, bob], 1));
+    const t: Timeline = { messages: [{ ...msg(1, BOB, "저녁 먹었어?", at), channel_id: DM }], mentions: [], pending: [], has_older: false };
+    bridge.timeline.mockResolvedValue(t);
+    await act(async () => {
+      fireEvent.click(document.getElementById("card-message")!);
+    });
+    await settle();
+    expect(bridge.openDm).toHaveBeenCalledWith([BOB], null);
+    expect(bridge.setActiveChannel).toHaveBeenLastCalledWith(DM);
+    expect(document.querySelector(".dm-head .channel-title")!.textContent).toBe("Bob");
+    expect(document.querySelector("[data-body='저녁 먹었어?']")).toBeTruthy();
+    expect((document.getElementById("composer") as HTMLTextAreaElement).placeholder).toBe("Message @Bob");
+    expect(document.querySelector(".members")).toBeNull();
+    // Read: the badge goes.
+    await act(async () => onEvent({ kind: "core", data: { type: "read_state", channel_id: DM, last_read_seq: 2, unread_count: 0 } }));
+    expect(home.querySelector(".rail-badge")).toBeNull();
+    // Sending goes to the conversation.
+    engineSends();
+    fireEvent.change(document.getElementById("composer")!, { target: { value: "응!" } });
+    await act(async () => {
+      fireEvent.keyDown(document.getElementById("composer")!, { key: "Enter" });
+    });
+    expect(bridge.send).toHaveBeenCalledWith(DM, "응!", null);
+
+    // A group with Bob and Carol, named; refused first with the server's reason.
+    fireEvent.click(document.getElementById("new-dm")!);
+    fireEvent.click(document.querySelector("[data-pick='Bob'] input")!);
+    fireEvent.click(document.querySelector("[data-pick='Carol'] input")!);
+    fireEvent.change(document.getElementById("dm-name")!, { target: { value: "Weekend" } });
+    bridge.openDm.mockRejectedValueOnce({ kind: "api", message: "They take direct messages from friends only." });
+    await act(async () => {
+      fireEvent.click(document.getElementById("dm-start")!);
+    });
+    expect(document.getElementById("dm-error")!.textContent).toBe("They take direct messages from friends only.");
+    bridge.openDm.mockResolvedValueOnce(dm(GROUP, "group", [minji, bob, carol], 0, "Weekend"));
+    bridge.timeline.mockResolvedValue({ messages: [], mentions: [], pending: [], has_older: false });
+    await act(async () => {
+      fireEvent.click(document.getElementById("dm-start")!);
+    });
+    await settle();
+    expect(bridge.openDm).toHaveBeenLastCalledWith([BOB, CAROL], "Weekend");
+    expect(document.querySelector(".modal")).toBeNull();
+    expect(document.getElementById("dm-rename")!.textContent).toBe("Weekend");
+    expect(document.querySelectorAll(".dm-members .member").length).toBe(3);
+    expect(document.querySelector(".messages .muted")!.textContent).toBe("This is the start of Weekend.");
+    // Renamed in place.
+    bridge.renameDm.mockResolvedValueOnce(dm(GROUP, "group", [minji, bob, carol], 0, "Hiking"));
+    bridge.dms.mockResolvedValue([dm(GROUP, "group", [minji, bob, carol], 0, "Hiking"), dm(DM, "direct", [minji, bob])]);
+    fireEvent.click(document.getElementById("dm-rename")!);
+    fireEvent.change(document.getElementById("dm-name-edit")!, { target: { value: "Hiking" } });
+    await act(async () => {
+      fireEvent.keyDown(document.getElementById("dm-name-edit")!, { key: "Enter" });
+    });
+    expect(bridge.renameDm).toHaveBeenCalledWith(GROUP, "Hiking");
+    expect(document.getElementById("dm-rename")!.textContent).toBe("Hiking");
+    // Leaving: back to the friends list, the group gone from the side list.
+    bridge.dms.mockResolvedValue([dm(DM, "direct", [minji, bob])]);
+    await act(async () => {
+      fireEvent.click(document.getElementById("dm-leave")!);
+    });
+    expect(bridge.removeFromDm).toHaveBeenCalledWith(GROUP, ME);
+    expect(document.querySelector(".friends")).toBeTruthy();
+    expect(document.querySelector("[data-dm='Hiking']")).toBeNull();
+
+    // In Korean.
+    await act(async () => onEvent({ kind: "settings", data: { ...info(true).settings, language: "ko" } }));
+    await act(async () => setState({ lang: "ko" }));
+    expect(document.querySelector(".dm-list .category-toggle")!.textContent).toBe("개인 메시지");
+  });
+
   it("changes my username in Settings, checked as I type", async () => {
     signedIn();
     await start();
@@ -904,10 +1019,10 @@ describe("mentions", () => {
 
   it("offers members by any word of their name, names first, not me", () => {
     const people = [
-      { ...members[0], user: { id: ME, display_name: "Minji", avatar_url: null } },
-      { ...members[1], user: { id: BOB, display_name: "Bob Kim", avatar_url: null } },
-      { ...members[1], user: { id: "3", display_name: "Kim Minsu", avatar_url: null } },
-      { ...members[1], user: { id: "4", display_name: "김민지", avatar_url: null } },
+      { id: ME, display_name: "Minji", avatar_url: null },
+      { id: BOB, display_name: "Bob Kim", avatar_url: null },
+      { id: "3", display_name: "Kim Minsu", avatar_url: null },
+      { id: "4", display_name: "김민지", avatar_url: null },
     ];
     expect(mentionChoices(people, "kim", ME)).toEqual(["Kim Minsu", "Bob Kim"]);
     expect(mentionChoices(people, "min", ME)).toEqual(["Kim Minsu"]);

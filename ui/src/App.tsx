@@ -4,6 +4,7 @@ import { ChannelList, ServerRail } from "./components/Sidebar";
 import { MessageView } from "./components/Messages";
 import { CallView } from "./components/Call";
 import { FriendsView } from "./components/Friends";
+import { DmView } from "./components/Dms";
 import { CardLayer, ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
 import { useStore } from "./state/store";
 
@@ -13,6 +14,7 @@ export function App() {
   const lang = useStore((s) => s.lang);
   const callView = useStore((s) => s.callView && s.call !== null);
   const home = useStore((s) => s.home);
+  const dmOpen = useStore((s) => s.dmId !== null);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
     document.documentElement.lang = lang;
@@ -27,7 +29,7 @@ export function App() {
       <div className="main">
         <ConnectionBanner />
         {home && !callView ? (
-          <FriendsView />
+          dmOpen ? <DmView /> : <FriendsView />
         ) : (
           <>
             <Header />

@@ -23,7 +23,7 @@ export type EngineEvent = { "type": "connection",
 /**
  * The new state.
  */
-state: ConnectionState, } | { "type": "servers_changed" } | { "type": "channels_changed", 
+state: ConnectionState, } | { "type": "servers_changed" } | { "type": "dms_changed" } | { "type": "channels_changed", 
 /**
  * The server.
  */

@@ -12,6 +12,6 @@ export type SearchHit = {
  */
 message: Message, 
 /**
- * Its server.
+ * Its server (`None`: a direct-message channel).
  */
-server_id: ServerId, };
+server_id: ServerId | null, };

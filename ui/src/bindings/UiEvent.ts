@@ -20,4 +20,8 @@ server_id: ServerId,
 /**
  * The channel.
  */
-channel_id: ChannelId, } } | { "kind": "open_friends" } | { "kind": "settings", "data": Settings };
+channel_id: ChannelId, } } | { "kind": "open_friends" } | { "kind": "open_dm", "data": { 
+/**
+ * The channel.
+ */
+channel_id: ChannelId, } } | { "kind": "settings", "data": Settings };

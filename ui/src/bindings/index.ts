@@ -4,6 +4,7 @@ export type { Acceleration } from "./Acceleration";
 export type { AppInfo } from "./AppInfo";
 export type { AuthConfig } from "./AuthConfig";
 export type { CachedChannel } from "./CachedChannel";
+export type { CachedDm } from "./CachedDm";
 export type { CachedServer } from "./CachedServer";
 export type { CallInfo } from "./CallInfo";
 export type { CallState } from "./CallState";

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, Relationship, SearchHit, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, Relationship, SearchHit, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -352,6 +352,48 @@ export function block(userId: UserId): Promise<Relationship> {
  */
 export function removeRelationship(userId: UserId): Promise<null> {
   return invoke("remove_relationship", { userId });
+}
+
+/**
+ * My direct-message channels, most recently active first (cached; offline too).
+ */
+export function dms(): Promise<Array<CachedDm>> {
+  return invoke("dms");
+}
+
+/**
+ * Opens my direct channel with one person, or starts a group (up to 9 others).
+ */
+export function openDm(recipients: Array<UserId>, name: string | null): Promise<CachedDm> {
+  return invoke("open_dm", { recipients, name });
+}
+
+/**
+ * Renames a group (empty: no name).
+ */
+export function renameDm(channelId: ChannelId, name: string): Promise<CachedDm> {
+  return invoke("rename_dm", { channelId, name });
+}
+
+/**
+ * Adds someone to a group.
+ */
+export function addToDm(channelId: ChannelId, userId: UserId): Promise<CachedDm> {
+  return invoke("add_to_dm", { channelId, userId });
+}
+
+/**
+ * Leaves a group (my id), or removes someone from it (its owner).
+ */
+export function removeFromDm(channelId: ChannelId, userId: UserId): Promise<null> {
+  return invoke("remove_from_dm", { channelId, userId });
+}
+
+/**
+ * Whether people who only share a server with me may write to me directly.
+ */
+export function setAllowServerDms(allow: boolean): Promise<Me> {
+  return invoke("set_allow_server_dms", { allow });
 }
 
 /**

@@ -3,10 +3,11 @@
 
 import { useState } from "react";
 import type { Relationship, UserId } from "../bindings";
-import { addFriend, addFriendBy, block, removeRelationship } from "../state/actions";
+import { addFriend, addFriendBy, block, openHome, removeRelationship } from "../state/actions";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 import { CustomStatusLine } from "./Status";
+import { DmList, MessageButton, useDmUnread } from "./Dms";
 
 export type FriendsTab = "online" | "all" | "pending" | "blocked" | "add";
 const TABS: FriendsTab[] = ["online", "all", "pending", "blocked"];
@@ -16,35 +17,39 @@ export function useIncoming(): number {
   return useStore((s) => s.relationships.filter((r) => r.kind === "incoming").length);
 }
 
-/// The first button of the rail: Home, with the count of requests waiting.
+/// The first button of the rail: Home, with the count of requests waiting
+/// and of unread direct messages.
 export function HomeButton({ active, onClick }: { active: boolean; onClick: () => void }) {
   const t = useT();
   const incoming = useIncoming();
+  const unread = useDmUnread();
+  const n = incoming + unread;
   return (
     <button id="home" className={`rail-item home${active ? " active" : ""}`} title={t("home.title")} aria-label={t("home.title")} onClick={onClick}>
       <span className="home-mark" aria-hidden>
         pq
       </span>
-      {incoming > 0 && (
-        <span className="badge rail-badge" aria-label={t("friends.pendingCount", { n: incoming })}>
-          {incoming}
+      {n > 0 && (
+        <span className="badge rail-badge" aria-label={t("home.waiting", { n })}>
+          {n}
         </span>
       )}
     </button>
   );
 }
 
-/// The list beside the rail on Home.
+/// The list beside the rail on Home: friends, then the conversations.
 export function HomeSidebar() {
   const t = useT();
   const incoming = useIncoming();
+  const friendsOpen = useStore((s) => s.dmId === null);
   return (
     <div className="channel-scroll">
-      <div className="channel active home-friends">
+      <button id="home-friends" className={`channel home-friends${friendsOpen ? " active" : ""}`} onClick={openHome}>
         <span className="channel-name">{t("friends.title")}</span>
         {incoming > 0 && <span className="badge">{incoming}</span>}
-      </div>
-      <p className="muted pad small">{t("home.dmsSoon")}</p>
+      </button>
+      <DmList />
     </div>
   );
 }
@@ -234,6 +239,7 @@ export function CardActions({ userId }: { userId: UserId }) {
   const act = (run: (u: UserId) => Promise<string | null>) => () => void run(userId).then(setError);
   return (
     <div className="card-actions">
+      {kind !== "blocked" && <MessageButton userId={userId} />}
       {kind === undefined && (
         <button id="card-add-friend" className="primary" onClick={act(addFriend)}>
           {t("friends.add")}

@@ -1,8 +1,8 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { Member, Message, OutboxEntry, User } from "../bindings";
+import type { Message, OutboxEntry, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
-import { discard, edit, loadOlder, remove, retry, send, toggleReaction, typing } from "../state/actions";
+import { discard, dmTitle, edit, loadOlder, remove, retry, send, toggleReaction, typing } from "../state/actions";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 
@@ -43,6 +43,9 @@ export function MessageView() {
   const lang = useStore((s) => s.lang);
   const channelId = useStore((s) => s.channelId);
   const channel = useStore((s) => Object.values(s.channels).flat().find((c) => c.channel.id === s.channelId));
+  // Or a conversation on Home: its title (a group's name, or the others' names).
+  const dm = useStore((s) => (s.dmId && s.dmId === s.channelId ? s.dms.find((d) => d.channel.id === s.dmId) : undefined));
+  const dmName = useStore((s) => (dm ? dmTitle(dm, s.info?.me?.id, s.users) : ""));
   const timeline = useStore((s) => (s.channelId ? s.timelines[s.channelId] : undefined));
   const me = useStore((s) => s.info?.me);
   const rows = useMemo(
@@ -65,8 +68,8 @@ export function MessageView() {
     if (atBottom.current && rows.length > 0) virtual.scrollToIndex(rows.length - 1, { align: "end" });
   }, [rows.length, channelId, virtual]);
 
-  if (!channelId || !channel) return <Welcome />;
-  if (channel.channel.kind !== "text") {
+  if (!channelId || (!channel && !dm)) return <Welcome />;
+  if (channel && channel.channel.kind !== "text") {
     return (
       <main className="messages">
         <p className="muted pad">{t("channels.voiceSoon")}</p>
@@ -85,7 +88,13 @@ export function MessageView() {
         }}
       >
         {timeline?.loadingOlder && <p className="muted center">{t("msg.loadOlder")}</p>}
-        {rows.length === 0 && <p className="muted pad">{t("msg.empty", { channel: channel.channel.name })}</p>}
+        {rows.length === 0 && (
+          <p className="muted pad">
+            {channel
+              ? t("msg.empty", { channel: channel.channel.name })
+              : t(dm?.channel.kind === "group" ? "dm.emptyGroup" : "dm.empty", { name: dmName })}
+          </p>
+        )}
         <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
           {virtual.getVirtualItems().map((v) => {
             const row = rows[v.index];
@@ -106,7 +115,13 @@ export function MessageView() {
         </div>
       </div>
       <TypingLine />
-      <Composer channelName={channel.channel.name} />
+      <Composer
+        placeholder={
+          channel
+            ? t("msg.placeholder", { channel: channel.channel.name })
+            : t(dm?.channel.kind === "group" ? "dm.placeholderGroup" : "dm.placeholder", { name: dmName })
+        }
+      />
     </main>
   );
 }
@@ -149,6 +164,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
   const replied = useStore((s) => (m.reply_to ? s.timelines[m.channel_id]?.messages.find((x) => x.id === m.reply_to) : undefined));
   const repliedAuthor = useAuthor(replied?.author_id ?? "");
   const admin = useStore((s) => {
+    if (s.dmId) return false;
     const role = s.servers.find((x) => x.server.id === s.serverId)?.role;
     return role === "owner" || role === "admin";
   });
@@ -332,26 +348,27 @@ export function mentionAt(text: string, caret: number): { start: number; query: 
 
 /// Whom `@query` may mean: members whose name (or a word of it) starts with
 /// it, then `@everyone` and `@here`; not me; at most `max`.
-export function mentionChoices(members: Member[], query: string, me: string | undefined, max = 8): string[] {
+export function mentionChoices(people: User[], query: string, me: string | undefined, max = 8): string[] {
   const q = query.toLocaleLowerCase();
   const fits = (name: string) => {
     const n = name.toLocaleLowerCase();
     return n.startsWith(q) || n.split(/\s+/).some((w) => w.startsWith(q));
   };
-  const people = members
-    .filter((m) => m.user.id !== me && fits(m.user.display_name))
-    .map((m) => m.user.display_name)
+  const names = people
+    .filter((u) => u.id !== me && fits(u.display_name))
+    .map((u) => u.display_name)
     .sort((a, b) => Number(!a.toLocaleLowerCase().startsWith(q)) - Number(!b.toLocaleLowerCase().startsWith(q)) || a.localeCompare(b));
-  return [...new Set(people), ...["everyone", "here"].filter((w) => w.startsWith(q))].slice(0, max);
+  return [...new Set(names), ...["everyone", "here"].filter((w) => w.startsWith(q))].slice(0, max);
 }
 
-export function Composer({ channelName }: { channelName: string }) {
+export function Composer({ placeholder }: { placeholder: string }) {
   const t = useT();
   const channelId = useStore((s) => s.channelId);
   const limit = useStore((s) => s.info?.message_limit ?? 150);
   const replyTo = useStore((s) => s.replyTo);
   const replyAuthor = useAuthor(replyTo?.author_id ?? "");
-  const members = useStore((s) => (s.serverId ? s.members[s.serverId] : undefined));
+  const members = useStore((s) => (s.dmId ? undefined : s.serverId ? s.members[s.serverId] : undefined));
+  const dmMembers = useStore((s) => (s.dmId ? s.dms.find((d) => d.channel.id === s.dmId)?.channel.members : undefined));
   const me = useStore((s) => s.info?.me?.id);
   const [draft, setDraft] = useState("");
   // Where the caret is, in which text (a select event can report the caret
@@ -364,7 +381,8 @@ export function Composer({ channelName }: { channelName: string }) {
   const length = Array.from(draft).length;
   const over = length - limit;
   const mention = caret.text === draft ? mentionAt(draft, caret.at) : null;
-  const choices = mention && mention.start !== dismissed ? mentionChoices(members ?? [], mention.query, me) : [];
+  const people = dmMembers ?? (members ?? []).map((m) => m.user);
+  const choices = mention && mention.start !== dismissed ? mentionChoices(people, mention.query, me) : [];
   const submit = () => {
     if (!draft.trim() || over > 0) return;
     void send(draft);
@@ -415,7 +433,7 @@ export function Composer({ channelName }: { channelName: string }) {
         id="composer"
         rows={1}
         value={draft}
-        placeholder={t("msg.placeholder", { channel: channelName })}
+        placeholder={placeholder}
         aria-autocomplete="list"
         onChange={(e) => {
           setDraft(e.target.value);

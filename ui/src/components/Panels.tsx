@@ -8,6 +8,7 @@ import {
   openSearchHit,
   reason,
   saveAbout,
+  saveAllowServerDms,
   saveUsername,
   saveAvatar,
   saveDisplayName,
@@ -19,6 +20,7 @@ import { EMPTY, setState, useStore } from "../state/store";
 import { squarePng } from "../image";
 import { Avatar, Modal, useDismiss, useT } from "./common";
 import { CardActions } from "./Friends";
+import { AddToDmDialog, NewDmDialog } from "./Dms";
 import { CustomStatusDialog, CustomStatusLine } from "./Status";
 
 export function ConnectionBanner() {
@@ -292,6 +294,10 @@ export function Dialogs() {
       return <SettingsDialog onClose={close} />;
     case "custom-status":
       return <CustomStatusDialog onClose={close} />;
+    case "new-dm":
+      return <NewDmDialog onClose={close} />;
+    case "add-to-dm":
+      return <AddToDmDialog channelId={dialog.channelId} onClose={close} />;
   }
 }
 
@@ -659,6 +665,17 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
         {me && <ProfileEditor me={me} />}
         {me && <UsernameEditor me={me} />}
         {me && <AboutEditor me={me} />}
+        {me && (
+          <label className="check">
+            <input
+              id="allow-server-dms"
+              type="checkbox"
+              checked={me.allow_server_dms}
+              onChange={(e) => void saveAllowServerDms(e.target.checked).then((error) => error && setState({ error }))}
+            />
+            {t("settings.allowServerDms")}
+          </label>
+        )}
         <button id="sign-out" className="danger" onClick={() => void signOut()}>
           {t("settings.signout")}
         </button>

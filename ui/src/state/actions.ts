@@ -2,6 +2,7 @@
 
 import * as bridge from "../bridge/commands";
 import type {
+  CachedDm,
   ChannelId,
   CommandError,
   CustomStatus,
@@ -35,6 +36,7 @@ export async function boot() {
   if (getState().info?.me) {
     await loadServers();
     void loadRelationships();
+    void loadDms();
   }
   const invite = await bridge.takePendingInvite().catch(() => null);
   if (invite) setState({ dialog: { type: "accept", code: invite } });
@@ -57,6 +59,7 @@ export async function signIn(provider: string | null) {
     await refreshInfo();
     await loadServers();
     void loadRelationships();
+    void loadDms();
   } catch (e) {
     const c = e as Partial<CommandError>;
     setState({ signInError: c.kind === "cancelled" ? null : reason(e) });
@@ -71,7 +74,18 @@ export async function cancelSignIn() {
 
 export async function signOut() {
   await bridge.signOut().catch(fail);
-  setState({ servers: [], channels: {}, timelines: {}, serverId: null, channelId: null, dialog: null, relationships: [], home: false });
+  setState({
+    servers: [],
+    channels: {},
+    timelines: {},
+    serverId: null,
+    channelId: null,
+    dialog: null,
+    relationships: [],
+    home: false,
+    dms: [],
+    dmId: null,
+  });
   await refreshInfo();
 }
 
@@ -86,14 +100,80 @@ export async function loadServers() {
   setState({ servers });
   const s = getState();
   const current = servers.find((x) => x.server.id === s.serverId) ?? servers[0];
-  if (current && current.server.id !== s.serverId) await selectServer(current.server.id);
-  if (!current) setState({ serverId: null, channelId: null });
+  // On Home the open channel is a conversation: the server waits in the background.
+  if (current && current.server.id !== s.serverId) {
+    if (s.home) setState({ serverId: current.server.id });
+    else await selectServer(current.server.id);
+  }
+  if (!current) setState({ serverId: null, ...(s.home ? {} : { channelId: null }) });
 }
 
 /// Opens Home: friends, requests, blocks.
 export function openHome() {
-  setState({ home: true, card: null, search: null, callView: false });
+  setState((s) => ({ home: true, dmId: null, card: null, search: null, callView: false, channelId: s.dmId ? null : s.channelId }));
+  void bridge.setActiveChannel(null).catch(() => null);
   void loadRelationships();
+}
+
+export async function loadDms() {
+  const dms = await bridge.dms().catch(() => null);
+  if (!dms) return;
+  setState((s) => {
+    const users = { ...s.users };
+    for (const d of dms) for (const u of d.channel.members) users[u.id] = users[u.id] ?? u;
+    // A conversation I left (or was removed from) closes.
+    const gone = s.dmId !== null && !dms.some((d) => d.channel.id === s.dmId);
+    return { dms, users, ...(gone ? { dmId: null, channelId: null } : {}) };
+  });
+}
+
+/// Opens a direct-message channel on Home.
+export async function openDm(channelId: ChannelId) {
+  setState({ home: true, dmId: channelId, channelId, replyTo: null, editing: null, card: null, search: null, callView: false });
+  await bridge.setActiveChannel(channelId).catch(() => null);
+  await loadTimeline(channelId);
+}
+
+/// Opens (or starts) the conversation with someone, or a group with several;
+/// the error in words when refused, or null.
+export async function startDm(userIds: UserId[], name: string | null = null): Promise<string | null> {
+  try {
+    const dm = await bridge.openDm(userIds, name && name.trim() ? name.trim() : null);
+    setState((s) => ({ dms: [dm, ...s.dms.filter((d) => d.channel.id !== dm.channel.id)], dialog: null }));
+    await openDm(dm.channel.id);
+    return null;
+  } catch (e) {
+    return reason(e);
+  }
+}
+
+/// Group changes; each answers with the error in words, or null.
+async function changeDm(run: () => Promise<unknown>): Promise<string | null> {
+  try {
+    await run();
+  } catch (e) {
+    return reason(e);
+  }
+  await loadDms();
+  return null;
+}
+
+export const renameDm = (channelId: ChannelId, name: string) => changeDm(() => bridge.renameDm(channelId, name));
+export const addToDm = (channelId: ChannelId, userId: UserId) => changeDm(() => bridge.addToDm(channelId, userId));
+export const removeFromDm = (channelId: ChannelId, userId: UserId) => changeDm(() => bridge.removeFromDm(channelId, userId));
+export async function leaveDm(channelId: ChannelId) {
+  const me = getState().info?.me?.id;
+  if (!me) return;
+  const error = await removeFromDm(channelId, me);
+  if (error) setState({ error });
+  else openHome();
+}
+
+/// A direct-message channel's title: its name, or the others' names.
+export function dmTitle(dm: CachedDm, me: UserId | undefined, users: Record<UserId, { display_name: string }> = {}): string {
+  if (dm.channel.name) return dm.channel.name;
+  const others = dm.channel.members.filter((u) => u.id !== me);
+  return (others.length ? others : dm.channel.members).map((u) => users[u.id]?.display_name ?? u.display_name).join(", ");
 }
 
 export async function loadRelationships() {
@@ -287,7 +367,7 @@ export async function loadMembers(serverId: ServerId) {
 }
 
 export async function selectServer(serverId: ServerId) {
-  setState({ serverId, search: null, home: false });
+  setState({ serverId, search: null, home: false, dmId: null });
   const channels = await loadChannels(serverId);
   void loadMembers(serverId);
   void loadVoice(serverId);
@@ -321,7 +401,7 @@ export function markSeen(channelId: ChannelId) {
   const s = getState();
   if (s.channelId !== channelId || (typeof document !== "undefined" && !document.hasFocus())) return;
   const last = s.timelines[channelId]?.messages.at(-1);
-  const channel = Object.values(s.channels).flat().find((c) => c.channel.id === channelId);
+  const channel = Object.values(s.channels).flat().find((c) => c.channel.id === channelId) ?? s.dms.find((d) => d.channel.id === channelId);
   if (last && channel && last.seq > channel.last_read_seq) {
     void bridge.markRead(channelId, last.seq).catch(() => null);
   }
@@ -377,9 +457,10 @@ export async function search(query: string) {
   setState({ search: { query, results } });
 }
 
-export async function openSearchHit(serverId: ServerId, channelId: ChannelId) {
+export async function openSearchHit(serverId: ServerId | null, channelId: ChannelId) {
   setState({ search: null });
-  if (getState().serverId !== serverId) await selectServer(serverId);
+  if (serverId === null) return openDm(channelId);
+  if (getState().serverId !== serverId || getState().home) await selectServer(serverId);
   await selectChannel(channelId);
 }
 
@@ -441,6 +522,8 @@ export const saveUsername = (username: string) => changeMine(() => bridge.setUse
 export const saveAbout = (about: string) => changeMine(() => bridge.setAbout(about));
 /// Sets (or removes, with null) my custom status.
 export const saveCustomStatus = (status: CustomStatus | null) => changeMine(() => bridge.setCustomStatus(status));
+/// Whether people who only share a server with me may write to me directly.
+export const saveAllowServerDms = (allow: boolean) => changeMine(() => bridge.setAllowServerDms(allow));
 /// Chooses my status.
 export const saveStatus = (status: StatusChoice) => changeMine(() => bridge.setStatus(status));
 

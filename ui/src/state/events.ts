@@ -4,6 +4,8 @@ import type { EngineEvent, UiEvent } from "../bindings";
 import { translate } from "../i18n";
 import {
   loadChannels,
+  loadDms,
+  openDm,
   loadMembers,
   loadServers,
   loadTimeline,
@@ -20,6 +22,16 @@ import {
 import { getState, patchTimeline, setState, themeOf, upsertMessage } from "./store";
 
 const TYPING_MS = 8000;
+
+/// Reloads the DM list once a burst of events has passed.
+let dmReload: ReturnType<typeof setTimeout> | null = null;
+function reloadDmsSoon() {
+  if (dmReload) return;
+  dmReload = setTimeout(() => {
+    dmReload = null;
+    void loadDms();
+  }, 100);
+}
 
 /// Reloads a server's channels once a burst of events has passed.
 const reloads = new Map<string, ReturnType<typeof setTimeout>>();
@@ -53,6 +65,9 @@ export function onEvent(e: UiEvent) {
     case "open_friends":
       openHome();
       return;
+    case "open_dm":
+      void openDm(e.data.channel_id);
+      return;
     case "settings":
       setState((s) => ({ info: s.info && { ...s.info, settings: e.data }, theme: themeOf(e.data) }));
       return;
@@ -67,11 +82,15 @@ function onCore(e: EngineEvent) {
       if (e.state.state === "online") {
         void refreshInfo();
         void loadServers();
+        void loadDms();
         if (s.channelId) void loadTimeline(s.channelId);
       }
       return;
     case "servers_changed":
       void loadServers();
+      return;
+    case "dms_changed":
+      reloadDmsSoon();
       return;
     case "channels_changed":
       if (s.channels[e.server_id] || s.serverId === e.server_id) void loadChannels(e.server_id);
@@ -158,7 +177,13 @@ function onCore(e: EngineEvent) {
             if (e.unread_count > 0) reloadSoon(sid);
           }
         }
-        return { channels };
+        const dms = st.dms.map((d) =>
+          d.channel.id === e.channel_id
+            ? { ...d, last_read_seq: e.last_read_seq, unread_count: e.unread_count, mention_count: e.unread_count === 0 ? 0 : d.mention_count }
+            : d,
+        );
+        if (e.unread_count > 0 && dms.some((d) => d.channel.id === e.channel_id)) reloadDmsSoon();
+        return { channels, dms };
       });
       return;
     case "typing": {
@@ -183,6 +208,11 @@ function onCore(e: EngineEvent) {
             server,
             list.some((m) => m.user.id === e.user.id) ? list.map((m) => (m.user.id === e.user.id ? { ...m, user: e.user } : m)) : list,
           ]),
+        ),
+        dms: st.dms.map((d) =>
+          d.channel.members.some((u) => u.id === e.user.id)
+            ? { ...d, channel: { ...d.channel, members: d.channel.members.map((u) => (u.id === e.user.id ? e.user : u)) } }
+            : d,
         ),
       }));
       return;

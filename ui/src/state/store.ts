@@ -9,6 +9,7 @@ import type {
   AppInfo,
   CallInfo,
   CachedChannel,
+  CachedDm,
   CachedServer,
   ChannelId,
   ConnectionState,
@@ -41,7 +42,9 @@ export type Dialog =
   | { type: "invite"; serverId: ServerId }
   | { type: "accept"; code: string }
   | { type: "settings" }
-  | { type: "custom-status" };
+  | { type: "custom-status" }
+  | { type: "new-dm" }
+  | { type: "add-to-dm"; channelId: ChannelId };
 
 export interface Toast {
   id: number;
@@ -69,8 +72,12 @@ export interface State {
   presence: Record<UserId, Presence>;
   /// My friends, requests and blocks (newest first).
   relationships: Relationship[];
-  /// Home (friends) is open instead of a server.
+  /// Home (friends and direct messages) is open instead of a server.
   home: boolean;
+  /// My direct-message channels, most recently active first.
+  dms: CachedDm[];
+  /// The direct-message channel open on Home (null: the friends list).
+  dmId: ChannelId | null;
   /// Blocked people's messages the person chose to see anyway.
   revealed: Record<string, boolean>;
   serverId: ServerId | null;
@@ -123,6 +130,8 @@ export const initialState = (): State => ({
   presence: {},
   relationships: [],
   home: false,
+  dms: [],
+  dmId: null,
   revealed: {},
   serverId: null,
   channelId: null,
