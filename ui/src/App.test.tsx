@@ -475,6 +475,20 @@ describe("main screen", () => {
     expect(document.getElementById("connection-banner")?.textContent).toContain("Reconnecting in 3 s");
   });
 
+  it("keeps a presence that came while the member list was being read", async () => {
+    signedIn();
+    await start();
+    let answer: (m: Member[]) => void = () => {};
+    bridge.members.mockImplementationOnce(() => new Promise<Member[]>((r) => (answer = r)));
+    await act(async () => onEvent({ kind: "core", data: { type: "members_changed", server_id: SERVER } }));
+    await act(async () => onEvent({ kind: "core", data: { type: "presence", user_id: BOB, presence: "dnd" } }));
+    await act(async () => answer(members));
+    expect(document.querySelector("[data-member='Bob'] .dot")!.className).toContain("dnd");
+    // A list read after the event tells the truth again.
+    await act(async () => onEvent({ kind: "core", data: { type: "members_changed", server_id: SERVER } }));
+    expect(document.querySelector("[data-member='Bob'] .dot")!.className).toContain("away");
+  });
+
   it("opens the accept dialog for an invite link", async () => {
     signedIn();
     bridge.previewInvite.mockResolvedValue({

@@ -437,13 +437,13 @@ async fn notifies_of_messages_elsewhere_and_opens_them() {
 
     // Muted in the settings: nothing pops up; unmuted: it does again.
     desktop.click("#open-settings").await;
-    desktop.click(".modal input[type=checkbox]").await;
+    desktop.click("#notifications").await;
     desktop.click_text("Close").await;
     desktop.click("[data-channel='general']").await;
     bob.client.send(random, "quiet one", None).await.unwrap();
     desktop.wait_text("[data-channel='random'] .badge:not(.mention)", "1").await;
     desktop.click("#open-settings").await;
-    desktop.click(".modal input[type=checkbox]").await;
+    desktop.click("#notifications").await;
     desktop.click_text("Close").await;
     bob.client.send(random, "loud one", None).await.unwrap();
     desktop.wait_notification("loud one").await;
@@ -521,7 +521,7 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
     })
     .await;
     desktop.click("#open-settings").await;
-    let on = desktop.js("return document.querySelector('.modal input[type=checkbox]').checked").await;
+    let on = desktop.js("return document.querySelector('#notifications').checked").await;
     assert_eq!(on, false, "notifications are off in the settings");
 
     // "Quit pq" quits (closing the window would only hide it to the tray).
@@ -782,4 +782,79 @@ async fn makes_friends_and_blocks_from_the_app() {
     carol.client.send(random, "hello from carol", None).await.unwrap();
     desktop.wait_notification("hello from carol").await;
     assert!(!desktop.notifications().contains("please answer"), "no notification from a blocked person");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_directly_from_the_app() {
+    let server = TestServer::start().await;
+    let BookClub { desktop, bob, minji, code, .. } = book_club(&server).await;
+    let carol = someone(&server, "Carol").await;
+    carol.client.accept_invite(&code).await.expect("Carol joins");
+    carol.wait_online(WAIT).await;
+    let carol_id = member_id(&carol, "Carol").await;
+
+    // Bob writes to Minji, who is reading #general: a notification titled
+    // with his name; a click opens the conversation on Home.
+    desktop.wait_text(".channel-title", "# general").await;
+    let dm = bob.client.open_dm(vec![minji], None).await.expect("Bob opens a conversation").channel.id;
+    bob.client.send(dm, "저녁 먹었어? Dinner after the meeting?", None).await.unwrap();
+    desktop.wait_notification("저녁 먹었어?").await;
+    assert!(desktop.notifications().contains("Bob"), "{}", desktop.notifications());
+    desktop.click_notification();
+    desktop.wait_text(".dm-head .channel-title", "Bob").await;
+    desktop.wait_text(".message[data-body]", "저녁 먹었어? Dinner after the meeting?").await;
+    desktop.find("[data-dm='Bob'].active").await;
+    assert_eq!(desktop.find("#composer").await.attr("placeholder").await.unwrap().as_deref(), Some("Message @Bob"));
+
+    // Minji answers from the composer; it reaches Bob's client.
+    desktop.type_into("#composer", "응, 7시에 봐요 — see you at 7").await;
+    desktop.enter("#composer").await;
+    eventually("Bob to get Minji's answer", WAIT, || async {
+        bob.history(dm).await.iter().any(|m| m.body == "응, 7시에 봐요 — see you at 7").then_some(())
+    })
+    .await;
+    desktop.screenshot("dm").await;
+
+    // Back in the server, another line from Bob: the Home button counts it,
+    // and the conversation's badge until she opens it.
+    desktop.click("[aria-label='Book club']").await;
+    desktop.wait_text(".channel-title", "# general").await;
+    bob.client.send(dm, "bring the book", None).await.unwrap();
+    desktop.wait_text("#home .rail-badge", "1").await;
+    desktop.click("#home").await;
+    desktop.wait_text("[data-dm='Bob'] .badge", "1").await;
+    desktop.click("[data-dm='Bob']").await;
+    desktop.wait_text(".message[data-body='bring the book']", "bring the book").await;
+    desktop.wait_gone("#home .rail-badge").await;
+
+    // Bob starts a group with Minji and Carol: it appears at once; Minji
+    // names it, sees its three members, then leaves it.
+    let group = bob.client.open_dm(vec![minji, carol_id], None).await.expect("a group").channel.id;
+    desktop.wait_text("[data-dm='Bob, Carol'] .dm-sub", "3 members").await;
+    desktop.click("[data-dm='Bob, Carol']").await;
+    desktop.click("#dm-rename").await;
+    desktop.type_into("#dm-name-edit", "Book club dinner").await;
+    desktop.enter("#dm-name-edit").await;
+    desktop.wait_text("#dm-rename", "Book club dinner").await;
+    eventually("Bob to see the new name", WAIT, || async {
+        (bob.client.dm(group).ok()??.channel.name.as_deref() == Some("Book club dinner")).then_some(())
+    })
+    .await;
+    assert_eq!(desktop.all(".dm-members .member").await.len(), 3);
+    desktop.click("#dm-leave").await;
+    desktop.wait_gone("[data-dm='Book club dinner']").await;
+    eventually("Bob to see Minji gone", WAIT, || async {
+        (bob.client.dm(group).ok()??.channel.members.len() == 2).then_some(())
+    })
+    .await;
+
+    // Minji takes direct messages from friends only: Carol, in the same
+    // server, is refused with the reason.
+    desktop.click("#open-settings").await;
+    desktop.click("#allow-server-dms").await;
+    let refused = eventually("the setting to reach the server", WAIT, || async {
+        carol.client.open_dm(vec![minji], None).await.err().map(|e| e.to_string())
+    })
+    .await;
+    assert!(refused.contains("friends only"), "{refused}");
 }

@@ -682,7 +682,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
       </section>
       <section>
         <label className="check">
-          <input type="checkbox" checked={settings.notifications} onChange={(e) => void saveSettings({ ...settings, notifications: e.target.checked })} />
+          <input id="notifications" type="checkbox" checked={settings.notifications} onChange={(e) => void saveSettings({ ...settings, notifications: e.target.checked })} />
           {t("settings.notifications")}
         </label>
         <label className="check">

@@ -15,7 +15,7 @@ import type {
   UserId,
 } from "../bindings";
 import { resolveLang, translate } from "../i18n";
-import { getState, patchTimeline, setState, themeOf } from "./store";
+import { getState, patchTimeline, presenceMark, presenceNewer, setState, themeOf } from "./store";
 import { onEvent } from "./events";
 import { forgetPictures, onPicture } from "./video";
 
@@ -354,13 +354,15 @@ export async function loadVoice(serverId: ServerId) {
 }
 
 export async function loadMembers(serverId: ServerId) {
+  const mark = presenceMark();
   const members = await bridge.members(serverId).catch(() => []);
   setState((s) => {
     const users = { ...s.users };
     const presence = { ...s.presence };
     for (const m of members) {
       users[m.user.id] = m.user;
-      presence[m.user.id] = m.presence;
+      // A list read before someone's latest presence event must not take it back.
+      if (!presenceNewer(m.user.id, mark)) presence[m.user.id] = m.presence;
     }
     return { members: { ...s.members, [serverId]: members }, users, presence };
   });

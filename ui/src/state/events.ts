@@ -19,7 +19,7 @@ import {
   selectServer,
   toast,
 } from "./actions";
-import { getState, patchTimeline, setState, themeOf, upsertMessage } from "./store";
+import { getState, notePresence, patchTimeline, setState, themeOf, upsertMessage } from "./store";
 
 const TYPING_MS = 8000;
 
@@ -195,6 +195,7 @@ function onCore(e: EngineEvent) {
       return;
     }
     case "presence":
+      notePresence(e.user_id);
       setState((st) => ({ presence: { ...st.presence, [e.user_id]: e.presence } }));
       return;
     case "user_updated":

@@ -214,3 +214,23 @@ export function upsertMessage(t: TimelineState, m: Message, mentionsMe: boolean)
   if (mentionsMe) mentions.push(m.id);
   return { messages, mentions, pending: t.pending.filter((p) => p.client_id !== m.client_id) };
 }
+
+/// When a presence event last came for each person (a counter, not a
+/// clock): a member list read before it must not take it back.
+let presenceTick = 0;
+const presenceSeen = new Map<UserId, number>();
+
+/// Notes a presence event for `user`.
+export function notePresence(user: UserId) {
+  presenceSeen.set(user, ++presenceTick);
+}
+
+/// A mark to take before reading a list that carries presence.
+export function presenceMark(): number {
+  return presenceTick;
+}
+
+/// Whether `user`'s presence changed by event since `mark`.
+export function presenceNewer(user: UserId, mark: number): boolean {
+  return (presenceSeen.get(user) ?? 0) > mark;
+}
