@@ -240,8 +240,8 @@ async fn groups_are_named_joined_left_and_handed_over() {
         people[2].ok(Method::PATCH, &format!("/api/dms/{}", group.id), Some(json!({"name": "Hiking club"}))).await;
     assert_eq!(renamed.name.as_deref(), Some("Hiking club"));
     let member = |g: ChannelId, u: UserId| format!("/api/dms/{g}/members/{u}");
-    for i in 3..10 {
-        let g: DmChannel = people[1].ok(Method::PUT, &member(group.id, ids[i]), None).await;
+    for (i, who) in ids.iter().enumerate().take(10).skip(3) {
+        let g: DmChannel = people[1].ok(Method::PUT, &member(group.id, *who), None).await;
         assert_eq!(g.members.len(), i + 1);
     }
     people[1].fails(Method::PUT, &member(group.id, ids[10]), None, 409, "conflict").await;
