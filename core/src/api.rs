@@ -26,9 +26,9 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, DmChannel, EditMessage, FriendRequest, Invite,
-        InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile, ReadState, Relationship, RelationshipChoice,
-        SendAck, SendMessage, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile,
+        AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, DmChannel, DmState, EditMessage, FriendRequest,
+        Invite, InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile, ReadState, Relationship,
+        RelationshipChoice, SendAck, SendMessage, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -491,6 +491,22 @@ impl Api {
     /// See [`ApiError`].
     pub async fn add_dm_member(&self, channel: ChannelId, user: UserId) -> Result<DmChannel, ApiError> {
         self.send_empty(Method::PUT, &format!("api/dms/{channel}/members/{user}")).await
+    }
+
+    /// `POST /api/dms/{id}/call/decline`: decline the call ringing there.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn decline_call(&self, channel: ChannelId) -> Result<(), ApiError> {
+        self.send_empty(Method::POST, &format!("api/dms/{channel}/call/decline")).await
+    }
+
+    /// `GET /api/users/@me/dms`: my direct-message channels.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn dms(&self) -> Result<Vec<DmState>, ApiError> {
+        self.get("api/users/@me/dms").await
     }
 
     /// `DELETE /api/dms/{id}/members/{user}`: leave a group, or remove someone.

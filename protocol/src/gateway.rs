@@ -389,6 +389,14 @@ wire! {
             /// Which.
             channel_id: ChannelId,
         },
+        /// Someone declined the call ringing in a direct-message channel (sent
+        /// to its members: the one who declined stops ringing on every device).
+        CallDeclined {
+            /// The channel.
+            channel_id: ChannelId,
+            /// Who declined.
+            user_id: UserId,
+        },
         /// Your account changed, here or on another of your devices (name,
         /// username, picture, about text, custom status); sent to your own
         /// sessions, after `user_updated`.
@@ -493,8 +501,9 @@ wire! {
         },
         /// Someone left a voice room.
         VoiceStateRemoved {
-            /// Server.
-            server_id: ServerId,
+            /// Server (`null`: a call in a direct-message channel).
+            #[serde(default)]
+            server_id: Option<ServerId>,
             /// The room.
             channel_id: ChannelId,
             /// Who.

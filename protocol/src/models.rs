@@ -632,6 +632,9 @@ wire! {
         pub channel: DmChannel,
         /// Your read state of it.
         pub read_state: ReadState,
+        /// Who is in its call now (a call rings for the members not in it).
+        #[serde(default)]
+        pub voice_states: Vec<crate::voice::VoiceState>,
     }
 
     /// `POST /api/users/@me/dms`: open a direct channel with one person (the

@@ -47,8 +47,9 @@ macro_rules! wire {
 wire! {
     /// One person in a voice room, as everyone in the server sees them.
     pub struct VoiceState {
-        /// Server of the room.
-        pub server_id: ServerId,
+        /// Server of the room (`null`: a call in a direct-message channel).
+        #[serde(default)]
+        pub server_id: Option<ServerId>,
         /// The room (a voice channel).
         pub channel_id: ChannelId,
         /// Who.

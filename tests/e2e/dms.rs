@@ -117,3 +117,73 @@ async fn people_write_directly_offline_too_and_blocks_stop_it() {
     let err = bob.client.open_dm(vec![alice_id], None).await.expect_err("no new conversation either");
     assert!(err.to_string().contains("not accepting"), "{err}");
 }
+
+/// A call in a conversation over real WebRTC: Alice calls Bob, who has
+/// never written to her (the conversation reaches his app with the call):
+/// it rings in his app; he declines on one device, and Alice hears of it;
+/// he calls back on his own and they hear each other's tones; when both
+/// leave, the call is over for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_call_rings_and_connects() {
+    use pq_core::voice::{NullSink, ToneSource, dominant_frequency};
+    let server = TestServer::start().await;
+    let alice = Person::sign_in(&server.url, "alice@example.com").await;
+    let bob = Person::sign_in(&server.url, "bob@example.com").await;
+    let state = alice.client.create_server("Study group").await.unwrap();
+    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
+    bob.client.accept_invite(&invite.code).await.unwrap();
+    alice.wait_online(10).await;
+    bob.wait_online(10).await;
+    let (alice_id, bob_id) = (alice.client.me().unwrap().id, bob.client.me().unwrap().id);
+    let dm = alice.client.open_dm(vec![bob_id], None).await.unwrap().channel.id;
+    assert!(bob.client.dm(dm).unwrap().is_none(), "nothing written: not in Bob's list yet");
+
+    let mut bobs = bob.client.subscribe();
+    let mut alices = alice.client.subscribe();
+    let tone = |hz| crate::common::loopback_call(Box::new(ToneSource::new(hz)), Box::new(NullSink));
+    let alice_call = alice.client.join_voice(dm, tone(440.0)).await.expect("Alice calls");
+    let caller = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(Event::Ringing { channel_id, caller }) = bobs.recv().await
+                && channel_id == dm
+            {
+                return caller;
+            }
+        }
+    })
+    .await
+    .expect("it rings for Bob");
+    assert_eq!(caller, alice_id);
+    assert_eq!(bob.client.dm_call(dm).iter().map(|v| v.user_id).collect::<Vec<_>>(), [alice_id]);
+    wait_for(10, "the conversation in Bob's list", || bob.client.dm(dm).unwrap().is_some()).await;
+
+    bob.client.decline_call(dm).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(Event::CallDeclined { channel_id, user_id }) = alices.recv().await
+                && channel_id == dm
+                && user_id == bob_id
+            {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("Alice hears Bob declined");
+
+    // Bob joins after all: they hear each other.
+    let bob_call = bob.client.join_voice(dm, tone(660.0)).await.expect("Bob joins");
+    let hears = |call: &pq_core::voice::Call, who, hz: f64| {
+        dominant_frequency(&call.heard_from(who, 500), 200.0, 1_200.0, 10.0).is_some_and(|f| (f - hz).abs() < 15.0)
+    };
+    wait_for(30, "Bob to hear Alice and Alice to hear Bob", || {
+        hears(&bob_call, alice_id, 440.0) && hears(&alice_call, bob_id, 660.0)
+    })
+    .await;
+    alice_call.leave().await;
+    bob_call.leave().await;
+    wait_for(10, "the call to be over for both", || {
+        bob.client.dm_call(dm).is_empty() && alice.client.dm_call(dm).is_empty()
+    })
+    .await;
+}

@@ -138,6 +138,28 @@ pub enum Event {
     /// Direct-message channels were opened, changed, left, or one had a new
     /// message (the list's order): re-read [`Client::dms`].
     DmsChanged,
+    /// Someone joined or left the call of a direct-message channel: re-read
+    /// [`Client::dm_call`].
+    DmCallChanged {
+        /// The channel.
+        channel_id: ChannelId,
+    },
+    /// Someone else started a call in a direct-message channel I am in (and
+    /// I am not in it): ring, until I join or decline, or it ends.
+    Ringing {
+        /// The channel.
+        channel_id: ChannelId,
+        /// Who is calling.
+        caller: UserId,
+    },
+    /// Someone declined the call of a direct-message channel (me, on another
+    /// device: stop ringing).
+    CallDeclined {
+        /// The channel.
+        channel_id: ChannelId,
+        /// Who.
+        user_id: UserId,
+    },
     /// Channels of a server changed: re-read [`Client::channels`].
     ChannelsChanged {
         /// The server.
@@ -338,6 +360,8 @@ pub(crate) struct Shared {
     /// Who is in the voice rooms of each server (as of the last `ready`
     /// and the events since).
     pub(crate) voice: Mutex<HashMap<ServerId, Vec<VoiceState>>>,
+    /// Who is in the call of each direct-message channel with one going on.
+    pub(crate) dm_calls: Mutex<HashMap<ChannelId, Vec<VoiceState>>>,
     /// When each server's member list was last fetched (see [`Client::members`]).
     pub(crate) members_fetched: Mutex<HashMap<ServerId, std::time::Instant>>,
     /// Servers joined over REST in the last minute (see `apply_ready`).
@@ -581,6 +605,7 @@ impl Client {
             relationships: Mutex::new(Vec::new()),
             presence: Mutex::new(HashMap::new()),
             voice: Mutex::new(HashMap::new()),
+            dm_calls: Mutex::new(HashMap::new()),
             members_fetched: Mutex::new(HashMap::new()),
             calls: Arc::default(),
             joined_recently: Mutex::new(HashMap::new()),
@@ -879,6 +904,24 @@ impl Client {
     pub fn voice_states(&self, server: ServerId) -> Vec<VoiceState> {
         let voice = self.shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
         voice.get(&server).cloned().unwrap_or_default()
+    }
+
+    /// Who is in the call of a direct-message channel (empty: none going on;
+    /// known while connected).
+    #[must_use]
+    pub fn dm_call(&self, channel: ChannelId) -> Vec<VoiceState> {
+        let calls = self.shared.dm_calls.lock().unwrap_or_else(PoisonError::into_inner);
+        calls.get(&channel).cloned().unwrap_or_default()
+    }
+
+    /// Declines the call ringing in a direct-message channel: my other
+    /// devices stop ringing and the others see it. (Joining is
+    /// [`Client::join_voice`] with the channel's id.)
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404 not in it; offline).
+    pub async fn decline_call(&self, channel: ChannelId) -> Result<()> {
+        Ok(self.shared.api.decline_call(channel).await?)
     }
 
     /// Members of a server with their presence: the cached list at once; a

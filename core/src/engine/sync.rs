@@ -35,7 +35,8 @@ use pq_protocol::{
         ClientFrame, CloseCode, Dispatch, Event as Wire, GatewayError, GatewaySend, Hello, Identify, PROTOCOL_VERSION,
         PresenceEntry, Ready, Resume, ServerFrame, SetIdle, TypingStart,
     },
-    models::{ChannelKind, Message, Presence, SendAck},
+    models::{ChannelKind, DmState, Message, Presence, SendAck},
+    voice::VoiceState,
 };
 use rand::RngExt;
 use tokio::{
@@ -86,6 +87,7 @@ enum Outcome {
 /// What backfill helpers send back.
 #[derive(Debug)]
 enum Fill {
+    Dms(Vec<DmState>),
     Page { channel: ChannelId, messages: Vec<Message> },
     Done { channel: ChannelId },
     Failed { channel: ChannelId, error: ApiError },
@@ -487,8 +489,17 @@ impl<'a> Connection<'a> {
         shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).clear();
         *shared.voice.lock().unwrap_or_else(PoisonError::into_inner) =
             ready.servers.iter().map(|s| (s.server.id, s.voice_states.clone())).collect();
+        *shared.dm_calls.lock().unwrap_or_else(PoisonError::into_inner) = ready
+            .dms
+            .iter()
+            .filter(|d| !d.voice_states.is_empty())
+            .map(|d| (d.channel.id, d.voice_states.clone()))
+            .collect();
         shared.emit(Event::ServersChanged);
         shared.emit(Event::DmsChanged);
+        for d in &ready.dms {
+            shared.emit(Event::DmCallChanged { channel_id: d.channel.id });
+        }
         for s in &ready.servers {
             shared.emit(Event::ChannelsChanged { server_id: s.server.id });
             shared.emit(Event::VoiceChanged { server_id: s.server.id });
@@ -574,6 +585,19 @@ impl<'a> Connection<'a> {
 
     fn filled(&mut self, fill: Fill) {
         match fill {
+            Fill::Dms(dms) => {
+                let applied: crate::error::Result<()> = (|| {
+                    let mut store = self.shared.store()?;
+                    for d in &dms {
+                        store.apply_dm(&d.channel, Some(&d.read_state))?;
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = applied {
+                    warn!(error = %e, "cannot cache the direct messages");
+                }
+                self.shared.emit(Event::DmsChanged);
+            }
             Fill::Page { channel, messages } => {
                 if messages.is_empty() {
                     return;
@@ -809,7 +833,9 @@ impl<'a> Connection<'a> {
             }
             Wire::VoiceStateUpdated { state } => {
                 shared.calls.forward(VoiceWire::Updated(state.clone()));
-                let server_id = state.server_id;
+                let Some(server_id) = state.server_id else {
+                    return self.dm_call_updated(state);
+                };
                 {
                     let mut voice = shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
                     let room = voice.entry(server_id).or_default();
@@ -821,17 +847,75 @@ impl<'a> Connection<'a> {
                 }
                 shared.emit(Event::VoiceChanged { server_id });
             }
-            Wire::VoiceStateRemoved { server_id, user_id, voice_session, .. } => {
+            Wire::VoiceStateRemoved { server_id, channel_id, user_id, voice_session } => {
                 shared.calls.forward(VoiceWire::Removed { user_id, voice_session });
-                let mut voice = shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(room) = voice.get_mut(&server_id) {
-                    room.retain(|v| !(v.user_id == user_id && v.voice_session == voice_session));
+                let gone = |v: &VoiceState| v.user_id == user_id && v.voice_session == voice_session;
+                match server_id {
+                    Some(server_id) => {
+                        let mut voice = shared.voice.lock().unwrap_or_else(PoisonError::into_inner);
+                        if let Some(room) = voice.get_mut(&server_id) {
+                            room.retain(|v| !gone(v));
+                        }
+                        drop(voice);
+                        shared.emit(Event::VoiceChanged { server_id });
+                    }
+                    None => {
+                        let mut calls = shared.dm_calls.lock().unwrap_or_else(PoisonError::into_inner);
+                        if let Some(call) = calls.get_mut(&channel_id) {
+                            call.retain(|v| !gone(v));
+                            if call.is_empty() {
+                                calls.remove(&channel_id);
+                            }
+                        }
+                        drop(calls);
+                        shared.emit(Event::DmCallChanged { channel_id });
+                    }
                 }
-                drop(voice);
-                shared.emit(Event::VoiceChanged { server_id });
             }
+            Wire::CallDeclined { channel_id, user_id } => shared.emit(Event::CallDeclined { channel_id, user_id }),
         }
         Ok(())
+    }
+
+    /// Someone joined (or changed their state in) the call of a
+    /// direct-message channel. When someone else starts it, it rings here
+    /// (unless I am in it already); a conversation this cache does not know
+    /// yet (a direct channel nobody wrote in) is fetched.
+    fn dm_call_updated(&mut self, state: VoiceState) -> crate::error::Result<()> {
+        let shared = self.shared;
+        let channel_id = state.channel_id;
+        let me = shared.me().map(|m| m.id);
+        let started = {
+            let mut calls = shared.dm_calls.lock().unwrap_or_else(PoisonError::into_inner);
+            let call = calls.entry(channel_id).or_default();
+            let started = call.iter().all(|v| v.user_id == state.user_id);
+            let mine = call.iter().any(|v| Some(v.user_id) == me);
+            match call.iter_mut().find(|v| v.user_id == state.user_id) {
+                Some(v) => *v = state.clone(),
+                None => call.push(state.clone()),
+            }
+            call.sort_by_key(|v| v.joined_at);
+            started && !mine && Some(state.user_id) != me
+        };
+        if shared.store()?.dm(channel_id)?.is_none() {
+            self.fetch_dms();
+        }
+        shared.emit(Event::DmCallChanged { channel_id });
+        if started {
+            shared.emit(Event::Ringing { channel_id, caller: state.user_id });
+        }
+        Ok(())
+    }
+
+    /// Reads the list of direct-message channels again in the background.
+    fn fetch_dms(&self) {
+        let api = self.shared.api.clone();
+        let tx = self.fill_tx.clone();
+        tokio::spawn(async move {
+            if let Ok(dms) = api.dms().await {
+                let _ = tx.send(Fill::Dms(dms)).await;
+            }
+        });
     }
 
     fn react(&self, message: pq_protocol::MessageId, emoji: &str, added: bool, mine: bool) -> crate::error::Result<()> {

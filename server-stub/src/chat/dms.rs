@@ -196,12 +196,37 @@ pub fn remove_member(tx: &mut Tx<'_>, user: UserId, channel: ChannelId, target: 
 }
 
 impl Chat {
-    /// One's direct-message channels, most recently active first.
+    /// One's direct-message channels, most recently active first (a direct
+    /// channel nobody wrote in yet: for its opener, or while a call rings).
     ///
     /// # Errors
     /// Storage failure.
     pub async fn dms(&self, user: UserId) -> ApiResult<Vec<DmState>> {
-        Ok(self.reads.read(move |s| s.dm_states(user)).await?)
+        let all = self.reads.read(move |s| s.dm_states(user)).await?;
+        let mut dms = Vec::with_capacity(all.len());
+        for (mut d, shown) in all {
+            d.voice_states = self.hub.voice_states_in(d.channel.id);
+            // A direct channel nobody wrote in yet shows once a call rings in it.
+            if shown || !d.voice_states.is_empty() {
+                dms.push(d);
+            }
+        }
+        Ok(dms)
+    }
+
+    /// Declines the call ringing in a direct-message channel: its members
+    /// hear of it (the one who declined stops ringing on every device).
+    ///
+    /// # Errors
+    /// 404 (not in it).
+    pub fn decline_call(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
+        let room = {
+            let dir = self.dir.read();
+            dir.dm(channel).filter(|d| d.members.contains(&user)).ok_or(ApiError::NotFound("channel"))?;
+            Room::Dm(channel)
+        };
+        self.hub.dispatch(Audience::Room(room), Event::CallDeclined { channel_id: channel, user_id: user });
+        Ok(())
     }
 
     /// Opens a direct channel or starts a group (see [`open`]).

@@ -820,16 +820,19 @@ impl Hub {
     // ----- what a commit means for sessions and rooms ----------------------
 
     /// The writer committed these effects (called before their events are
-    /// dispatched): people removed from a server, or whose server or room is
-    /// gone, leave their voice rooms.
+    /// dispatched): people removed from a server or a group, or whose server
+    /// or room is gone, leave their voice rooms.
     pub fn effects_committed(&self, effects: &[Effect]) {
         for e in effects {
             match *e {
                 Effect::RemoveMember { server, user } => {
-                    self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server && v.user_id == user);
+                    self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == Some(server) && v.user_id == user);
                 }
                 Effect::RemoveServer { server } => {
-                    self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == server);
+                    self.voice_unseat(VoiceLeftReason::Removed, |v| v.server_id == Some(server));
+                }
+                Effect::RemoveDmMember { channel, user } => {
+                    self.voice_unseat(VoiceLeftReason::Removed, |v| v.channel_id == channel && v.user_id == user);
                 }
                 Effect::RemoveChannel { channel } => {
                     self.voice_unseat(VoiceLeftReason::ChannelDeleted, |v| v.channel_id == channel);

@@ -33,7 +33,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use tracing::debug;
 
 use super::hub::{Audience, Hub, Session};
-use crate::{config::VoiceConfig, error::ApiError};
+use crate::{chat::directory::Room, config::VoiceConfig, error::ApiError};
 
 /// Longest ICE candidate line accepted, in bytes.
 const MAX_CANDIDATE_BYTES: usize = 1_024;
@@ -88,18 +88,30 @@ impl Hub {
         // Checked while holding the rooms: a removal published meanwhile
         // unseats (under the same lock) right after we are done.
         let mut rooms = self.voice.lock().expect("voice lock");
-        let (server, kind) = {
+        // A server's voice channel, or the call of a direct-message channel.
+        let (server, size) = {
             let dir = self.directory().read();
-            let ch = dir.channel(join.channel_id).ok_or(ApiError::NotFound("channel"))?;
-            if !dir.is_member(ch.server, user) {
-                return Err(ApiError::NotFound("channel"));
+            if let Some(dm) = dir.dm(join.channel_id) {
+                if !dm.members.contains(&user) {
+                    return Err(ApiError::NotFound("channel"));
+                }
+                if let Some(other) = dm.other(user)
+                    && let Some(refusal) = dir.dm_refusal(user, other)
+                {
+                    return Err(crate::chat::messages::dm_refused(refusal));
+                }
+                (None, self.voice_config().room_size.min(pq_protocol::limits::MAX_DM_MEMBERS as u32))
+            } else {
+                let ch = dir.channel(join.channel_id).ok_or(ApiError::NotFound("channel"))?;
+                if !dir.is_member(ch.server, user) {
+                    return Err(ApiError::NotFound("channel"));
+                }
+                if ch.kind != ChannelKind::Voice {
+                    return Err(ApiError::Conflict("only voice channels can be joined".into()));
+                }
+                (Some(ch.server), self.voice_config().room_size)
             }
-            (ch.server, ch.kind)
         };
-        if kind != ChannelKind::Voice {
-            return Err(ApiError::Conflict("only voice channels can be joined".into()));
-        }
-        let size = self.voice_config().room_size;
         let others =
             rooms.rooms.get(&join.channel_id).map_or(0, |r| r.iter().filter(|s| s.state.user_id != user).count());
         if others >= size as usize {
@@ -134,7 +146,7 @@ impl Hub {
         }
         rooms.rooms.entry(join.channel_id).or_default().push(Seat { state: state.clone(), session: session.clone() });
         rooms.where_is.insert(user, join.channel_id);
-        self.dispatch(Audience::Server(server), Event::VoiceStateUpdated { state: state.clone() });
+        self.dispatch(voice_audience(&state), Event::VoiceStateUpdated { state: state.clone() });
         let roster = rooms.roster(join.channel_id);
         drop(rooms);
         debug!(%user, channel = %join.channel_id, people = roster.len(), "voice join");
@@ -184,7 +196,7 @@ impl Hub {
         }
         if *s != before {
             let state = s.clone();
-            self.dispatch(Audience::Server(state.server_id), Event::VoiceStateUpdated { state });
+            self.dispatch(voice_audience(&state), Event::VoiceStateUpdated { state });
         }
         Ok(())
     }
@@ -236,7 +248,7 @@ impl Hub {
                 seat.state.speaking = false;
             }
             let state = seat.state.clone();
-            self.dispatch(Audience::Server(state.server_id), Event::VoiceStateUpdated { state });
+            self.dispatch(voice_audience(&state), Event::VoiceStateUpdated { state });
         }
         Ok(seat.state.clone())
     }
@@ -264,9 +276,22 @@ impl Hub {
     #[must_use]
     pub fn voice_states_of(&self, server: ServerId) -> Vec<VoiceState> {
         let rooms = self.voice.lock().expect("voice lock");
-        let mut out: Vec<VoiceState> =
-            rooms.rooms.values().flatten().filter(|s| s.state.server_id == server).map(|s| s.state.clone()).collect();
+        let mut out: Vec<VoiceState> = rooms
+            .rooms
+            .values()
+            .flatten()
+            .filter(|s| s.state.server_id == Some(server))
+            .map(|s| s.state.clone())
+            .collect();
         out.sort_by_key(|s| (s.channel_id, s.joined_at));
+        out
+    }
+
+    /// Who is in the room (or call) of `channel`, by time of joining.
+    #[must_use]
+    pub fn voice_states_in(&self, channel: ChannelId) -> Vec<VoiceState> {
+        let mut out = self.voice.lock().expect("voice lock").roster(channel);
+        out.sort_by_key(|s| s.joined_at);
         out
     }
 
@@ -342,7 +367,7 @@ impl Hub {
 
     fn dispatch_removed(&self, state: &VoiceState) {
         self.dispatch(
-            Audience::Server(state.server_id),
+            voice_audience(state),
             Event::VoiceStateRemoved {
                 server_id: state.server_id,
                 channel_id: state.channel_id,
@@ -350,6 +375,14 @@ impl Hub {
                 voice_session: state.voice_session,
             },
         );
+    }
+}
+
+/// Who hears of a seat: the server's members, or the direct-message channel's.
+fn voice_audience(state: &VoiceState) -> Audience {
+    match state.server_id {
+        Some(server) => Audience::Server(server),
+        None => Audience::Room(Room::Dm(state.channel_id)),
     }
 }
 

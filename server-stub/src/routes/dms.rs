@@ -93,3 +93,19 @@ pub async fn remove_member(
     state.chat().remove_dm_member(user.id, channel_id, target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Decline the call ringing in a direct-message channel: its members get
+/// `call_declined` (your other devices stop ringing; the caller sees it).
+/// Joining the call is the gateway's `voice_join` with the channel's id.
+#[utoipa::path(post, path = "/api/dms/{channel_id}/call/decline", tag = "dms",
+    params(("channel_id" = ChannelId, Path)),
+    responses((status = 204, description = "Declined"),
+        (status = 404, body = pq_protocol::ErrorBody, description = "Not a channel you are in")))]
+pub async fn decline_call(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(channel_id): Path<ChannelId>,
+) -> ApiResult<StatusCode> {
+    state.chat().decline_call(user.id, channel_id)?;
+    Ok(StatusCode::NO_CONTENT)
+}

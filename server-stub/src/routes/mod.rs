@@ -101,6 +101,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(dms::list, dms::open))
         .routes(routes!(dms::rename))
         .routes(routes!(dms::add_member, dms::remove_member))
+        .routes(routes!(dms::decline_call))
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
         .routes(routes!(channels::create))

@@ -404,3 +404,72 @@ async fn turn_credentials_are_short_lived_and_only_for_the_signed_in() {
     let anon = Api::new(&ts.url, "nope");
     anon.fails(Method::GET, "/api/voice/ice-servers", None, 401, "unauthorized").await;
 }
+
+/// A call in a direct-message channel: its members hear of it (the room's
+/// `server_id` is null), nobody else does or may join; one who declines is
+/// heard by the caller; the other joins and they signal each other; a
+/// fresh `ready` shows the call going on; a block stops a new join.
+#[tokio::test]
+async fn a_direct_message_call_rings_its_members_only() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    server_with(&alice, &[&bob, &carol]).await;
+    let (alice_id, bob_id) = (me(&alice).await, me(&bob).await);
+    let dm: pq_protocol::models::DmChannel =
+        alice.post("/api/users/@me/dms", serde_json::json!({"recipients": [bob_id]})).await;
+    let mut a = Gw::connect(&ts.url, &alice.token).await;
+    let mut b = Gw::connect(&ts.url, &bob.token).await;
+    let mut c = Gw::connect(&ts.url, &carol.token).await;
+
+    a.send(&join(dm.id)).await;
+    let ja = a.joined().await;
+    assert_eq!((ja.roster.len(), ja.me.server_id), (1, None));
+    let ringing = b.voice_state(alice_id, |s| s.channel_id == dm.id).await;
+    assert_eq!(ringing.server_id, None, "a call outside any server");
+    c.send(&join(dm.id)).await;
+    assert_eq!(c.refused().await.error.code, pq_protocol::ErrorCode::NotFound);
+    let heard = c.drain(Duration::from_millis(300)).await;
+    assert!(!format!("{heard:?}").contains(&dm.id.to_string()), "Carol hears nothing: {heard:?}");
+
+    // Bob's other device declines: Alice hears it.
+    let (status, _) = bob.call(Method::POST, &format!("/api/dms/{}/call/decline", dm.id), None).await;
+    assert_eq!(status, 204);
+    a.event(
+        "Alice hears Bob declined",
+        |e| matches!(e, Event::CallDeclined { channel_id, user_id } if *channel_id == dm.id && *user_id == bob_id),
+    )
+    .await;
+    carol.fails(Method::POST, &format!("/api/dms/{}/call/decline", dm.id), None, 404, "not_found").await;
+
+    // A new session of Bob's sees the call going on; then he joins after all.
+    let again = Gw::connect(&ts.url, &bob.token).await;
+    let dms = &again.ready.as_ref().unwrap().dms;
+    assert_eq!(dms.len(), 1);
+    assert_eq!(dms[0].voice_states.iter().map(|v| v.user_id).collect::<Vec<_>>(), [alice_id]);
+    b.send(&join(dm.id)).await;
+    let jb = b.joined().await;
+    assert_eq!(jb.roster.len(), 2);
+    a.voice_state(bob_id, |s| s.channel_id == dm.id).await;
+    b.send(&ClientFrame::VoiceSignal(VoiceSignalSend {
+        to: alice_id,
+        to_session: ja.me.voice_session,
+        signal: offer("v=0 bob"),
+    }))
+    .await;
+    assert_eq!(a.signal().await.from, bob_id);
+
+    // Bob blocks Alice: she is out of their calls from now on.
+    a.send(&ClientFrame::VoiceLeave).await;
+    b.voice_removed(alice_id).await;
+    let _: serde_json::Value = bob
+        .ok(
+            Method::PUT,
+            &format!("/api/users/@me/relationships/{alice_id}"),
+            Some(serde_json::json!({"kind": "blocked"})),
+        )
+        .await;
+    a.send(&join(dm.id)).await;
+    assert_eq!(a.refused().await.error.code, pq_protocol::ErrorCode::Forbidden);
+}

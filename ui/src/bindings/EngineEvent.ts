@@ -23,7 +23,27 @@ export type EngineEvent = { "type": "connection",
 /**
  * The new state.
  */
-state: ConnectionState, } | { "type": "servers_changed" } | { "type": "dms_changed" } | { "type": "channels_changed", 
+state: ConnectionState, } | { "type": "servers_changed" } | { "type": "dms_changed" } | { "type": "dm_call_changed", 
+/**
+ * The channel.
+ */
+channel_id: ChannelId, } | { "type": "ringing", 
+/**
+ * The channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Who is calling.
+ */
+caller: UserId, } | { "type": "call_declined", 
+/**
+ * The channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Who.
+ */
+user_id: UserId, } | { "type": "channels_changed", 
 /**
  * The server.
  */

@@ -153,7 +153,15 @@ channel: DmChannel, } | { "type": "dm_removed",
 /**
  * Which.
  */
-channel_id: ChannelId, } | { "type": "me_updated", 
+channel_id: ChannelId, } | { "type": "call_declined", 
+/**
+ * The channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Who declined.
+ */
+user_id: UserId, } | { "type": "me_updated", 
 /**
  * Your account now.
  */
@@ -252,9 +260,9 @@ status: StatusChoice, } | { "type": "voice_state_updated",
  */
 state: VoiceState, } | { "type": "voice_state_removed", 
 /**
- * Server.
+ * Server (`null`: a call in a direct-message channel).
  */
-server_id: ServerId, 
+server_id: ServerId | null, 
 /**
  * The room.
  */

@@ -11,9 +11,9 @@ import type { VoiceSessionId } from "./VoiceSessionId";
  */
 export type VoiceState = { 
 /**
- * Server of the room.
+ * Server of the room (`null`: a call in a direct-message channel).
  */
-server_id: ServerId, 
+server_id: ServerId | null, 
 /**
  * The room (a voice channel).
  */

@@ -480,13 +480,13 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn dm(&self, channel: ChannelId) -> StoreResult<Option<DmChannel>>;
-    /// The direct-message channels `user` is in that they can see (groups,
-    /// and direct channels with a message or opened by them), most recently
-    /// active first.
+    /// The direct-message channels `user` is in, most recently active first,
+    /// each with whether it is shown to them yet (groups, and direct
+    /// channels with a message or opened by them).
     ///
     /// # Errors
     /// Storage failure.
-    fn dm_states(&self, user: UserId) -> StoreResult<Vec<DmState>>;
+    fn dm_states(&self, user: UserId) -> StoreResult<Vec<(DmState, bool)>>;
 
     // ----- messages -------------------------------------------------------
 

@@ -285,23 +285,25 @@ fn q_dm(c: &Connection, id: ChannelId) -> StoreResult<Option<DmChannel>> {
     Ok(Some(dm))
 }
 
-fn q_dm_states(c: &Connection, user: UserId) -> StoreResult<Vec<DmState>> {
+fn q_dm_states(c: &Connection, user: UserId) -> StoreResult<Vec<(DmState, bool)>> {
     let uid = user.to_string();
-    let found: Vec<(DmChannel, u64)> = c
+    let found: Vec<(DmChannel, u64, bool)> = c
         .prepare_cached(&format!(
-            "SELECT {DM_COLS}, COALESCE(r.seq, 0) FROM dm_members d JOIN channels c ON c.id = d.channel_id
+            "SELECT {DM_COLS}, COALESCE(r.seq, 0), (c.kind = 'group_dm' OR c.last_seq > 0 OR c.owner_id = ?1)
+             FROM dm_members d JOIN channels c ON c.id = d.channel_id
              LEFT JOIN read_markers r ON r.channel_id = c.id AND r.user_id = d.user_id
-             WHERE d.user_id = ?1 AND (c.kind = 'group_dm' OR c.last_seq > 0 OR c.owner_id = ?1)"
+             WHERE d.user_id = ?1"
         ))?
-        .query_map([&uid], |r| Ok((dm_row(r)?, r.get::<_, i64>(6)?.max(0) as u64)))?
+        .query_map([&uid], |r| Ok((dm_row(r)?, r.get::<_, i64>(6)?.max(0) as u64, r.get::<_, bool>(7)?)))?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(found.len());
-    for (mut channel, last_read_seq) in found {
+    for (mut channel, last_read_seq, shown) in found {
         dm_members_of(c, &mut channel)?;
         let unread_count = q_unread_count(c, channel.id, user, last_read_seq)?;
-        out.push(DmState { read_state: ReadState { channel_id: channel.id, last_read_seq, unread_count }, channel });
+        let read_state = ReadState { channel_id: channel.id, last_read_seq, unread_count };
+        out.push((DmState { read_state, channel, voice_states: vec![] }, shown));
     }
-    out.sort_by(|a, b| {
+    out.sort_by(|(a, _), (b, _)| {
         b.channel.last_activity_at.cmp(&a.channel.last_activity_at).then(b.channel.id.cmp(&a.channel.id))
     });
     Ok(out)
@@ -710,7 +712,7 @@ macro_rules! reads {
         fn dm(&self, channel: ChannelId) -> StoreResult<Option<DmChannel>> {
             q_dm(&self.conn, channel)
         }
-        fn dm_states(&self, user: UserId) -> StoreResult<Vec<DmState>> {
+        fn dm_states(&self, user: UserId) -> StoreResult<Vec<(DmState, bool)>> {
             q_dm_states(&self.conn, user)
         }
         fn history(
