@@ -103,7 +103,7 @@ fn server_state() -> ServerState {
 
 fn voice_state() -> VoiceState {
     VoiceState {
-        server_id: id(10),
+        server_id: Some(id(10)),
         channel_id: id(21),
         user_id: id(2),
         voice_session: id(50),
@@ -162,6 +162,7 @@ fn server_frames() {
             dms: vec![DmState {
                 channel: dm(),
                 read_state: ReadState { channel_id: id(60), last_read_seq: 3, unread_count: 1 },
+                voice_states: vec![],
             }],
         })),
         ServerFrame::Resumed(Resumed {
@@ -216,6 +217,7 @@ fn events() {
         Event::MeUpdated { me: me() },
         Event::DmUpdated { channel: dm() },
         Event::DmRemoved { channel_id: id(60) },
+        Event::CallDeclined { channel_id: id(60), user_id: id(2) },
         Event::ServerJoined { state: server_state() },
         Event::ServerUpdated { server: server() },
         Event::ServerRemoved { server_id: id(10), reason: "kicked".into() },
@@ -354,7 +356,7 @@ fn voice_frames() {
         ServerFrame::Dispatch(Box::new(Dispatch {
             s: 91,
             event: Event::VoiceStateRemoved {
-                server_id: id(10),
+                server_id: Some(id(10)),
                 channel_id: id(21),
                 user_id: id(2),
                 voice_session: id(50),
