@@ -343,6 +343,12 @@ commands! {
         Ok(d.client()?.remove_from_dm(channel_id, user_id).await?)
     }
 
+    /// Who is in the call of a direct-message channel (empty: none).
+    fn dm_call(d, channel_id: ChannelId) -> Vec<VoiceState> { Ok(d.client()?.dm_call(channel_id)) }
+
+    /// Declines the call ringing in a direct-message channel.
+    fn decline_call(d, channel_id: ChannelId) -> () { Ok(d.client()?.decline_call(channel_id).await?) }
+
     /// Whether people who only share a server with me may write to me directly.
     fn set_allow_server_dms(d, allow: bool) -> Me { Ok(d.client()?.set_allow_server_dms(allow).await?) }
 

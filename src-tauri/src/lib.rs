@@ -77,6 +77,20 @@ pub enum UiEvent {
     Settings(Settings),
 }
 
+/// A group conversation's title for a notification: its name, or the
+/// others' names (`None` for a conversation of two).
+fn group_title(client: &Client, dm: &pq_core::store::CachedDm) -> Option<String> {
+    if dm.channel.kind != pq_core::protocol::models::DmKind::Group {
+        return None;
+    }
+    dm.channel.name.clone().or_else(|| {
+        let me = client.me().map(|m| m.id);
+        let names: Vec<&str> =
+            dm.channel.members.iter().filter(|u| Some(u.id) != me).map(|u| u.display_name.as_str()).collect();
+        Some(names.join(", "))
+    })
+}
+
 /// The app's state, shared by commands and background tasks.
 pub struct Desktop {
     app: AppHandle,
@@ -224,20 +238,7 @@ impl Desktop {
                     let target = notify::Target::Channel { server: c.channel.server_id, channel: c.channel.id };
                     (c.muted, Some(c.channel.name), target)
                 } else if let Some(d) = client.dm(message.channel_id).ok().flatten() {
-                    let group = (d.channel.kind == pq_core::protocol::models::DmKind::Group).then(|| {
-                        d.channel.name.clone().unwrap_or_else(|| {
-                            let me = client.me().map(|m| m.id);
-                            let names: Vec<&str> = d
-                                .channel
-                                .members
-                                .iter()
-                                .filter(|u| Some(u.id) != me)
-                                .map(|u| u.display_name.as_str())
-                                .collect();
-                            names.join(", ")
-                        })
-                    });
-                    (d.muted, group, notify::Target::Dm { channel: d.channel.id })
+                    (d.muted, group_title(&client, &d), notify::Target::Dm { channel: d.channel.id })
                 } else {
                     return;
                 };
@@ -269,6 +270,21 @@ impl Desktop {
                 }
                 let (title, body) = notify::friend_request(&relationship.user.display_name, &lock(&self.settings));
                 notify::show(&self.app, &title, &body, notify::Target::Friends);
+            }
+            Event::Ringing { channel_id, caller } => {
+                let Ok(client) = self.client() else { return };
+                let busy = client.status() == pq_core::protocol::models::StatusChoice::Dnd;
+                let blocked = client.relationship(*caller).ok().flatten()
+                    == Some(pq_core::protocol::models::RelationshipKind::Blocked);
+                let muted = client.dm(*channel_id).ok().flatten().is_some_and(|d| d.muted);
+                let settings = lock(&self.settings).clone();
+                if busy || blocked || muted || !settings.notifications {
+                    return;
+                }
+                let name = client.user(*caller).ok().flatten().map_or_else(|| "Someone".into(), |u| u.display_name);
+                let group = client.dm(*channel_id).ok().flatten().and_then(|d| group_title(&client, &d));
+                let (title, body) = notify::ringing(&name, group.as_deref(), &settings);
+                notify::show(&self.app, &title, &body, notify::Target::Dm { channel: *channel_id });
             }
             Event::ReadState { .. } | Event::ServersChanged | Event::ChannelsChanged { .. } | Event::DmsChanged => {
                 tray::update(&self.app, self);

@@ -44,6 +44,25 @@ pub fn friend_request(name: &str, settings: &crate::settings::Settings) -> (Stri
     }
 }
 
+/// The title and text of a call ringing in a conversation, in the app's
+/// language.
+#[must_use]
+pub fn ringing(name: &str, group: Option<&str>, settings: &crate::settings::Settings) -> (String, String) {
+    let korean = match settings.language.as_str() {
+        "ko" => true,
+        "system" => std::env::var("LANG").is_ok_and(|l| l.starts_with("ko")),
+        _ => false,
+    };
+    match (korean, group) {
+        (true, None) => (format!("{name} 님의 전화"), "pq에서 받거나 거절하세요.".to_owned()),
+        (true, Some(g)) => {
+            (format!("{name} 님이 {g}에서 통화를 시작했습니다"), "pq에서 참여하거나 거절하세요.".to_owned())
+        }
+        (false, None) => (format!("{name} is calling"), "Answer or decline in pq.".to_owned()),
+        (false, Some(g)) => (format!("{name} started a call in {g}"), "Join or decline in pq.".to_owned()),
+    }
+}
+
 /// Shows a notification; a click opens `target`.
 pub fn show(app: &AppHandle, title: &str, body: &str, target: Target) {
     let body: String = body.chars().take(200).collect();

@@ -68,6 +68,8 @@ const bridge = vi.hoisted(() => ({
   addToDm: vi.fn(),
   removeFromDm: vi.fn(async () => null),
   setAllowServerDms: vi.fn(async () => ({})),
+  dmCall: vi.fn(async (): Promise<VoiceState[]> => []),
+  declineCall: vi.fn(async () => null),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -943,6 +945,67 @@ describe("main screen", () => {
     await act(async () => onEvent({ kind: "settings", data: { ...info(true).settings, language: "ko" } }));
     await act(async () => setState({ lang: "ko" }));
     expect(document.querySelector(".dm-list .category-toggle")!.textContent).toBe("개인 메시지");
+  });
+
+  it("rings for a call in a conversation: answer, decline, and stop when it ends or is declined elsewhere", async () => {
+    signedIn();
+    const at = "2026-11-25T06:00:00.000Z";
+    const DM = "01900000-0000-7000-8000-000000000061";
+    const bobUser = { id: BOB, display_name: "Bob", avatar_url: null };
+    const minji = { id: ME, display_name: "Minji", avatar_url: null };
+    bridge.dms.mockResolvedValue([
+      { channel: { id: DM, kind: "direct", name: null, owner_id: BOB, members: [minji, bobUser], last_seq: 0, last_activity_at: at }, last_read_seq: 0, unread_count: 0, mention_count: 0, muted: false },
+    ]);
+    const bobInCall: VoiceState = {
+      server_id: null,
+      channel_id: DM,
+      user_id: BOB,
+      voice_session: "01900000-0000-7000-8000-000000000050",
+      self_mute: false,
+      self_deaf: false,
+      server_mute: false,
+      camera: false,
+      speaking: false,
+      joined_at: at,
+    };
+    bridge.dmCall.mockResolvedValue([bobInCall]);
+    await start();
+    await act(async () => onEvent({ kind: "core", data: { type: "ringing", channel_id: DM, caller: BOB } }));
+    expect(document.querySelector(".ringing")!.textContent).toContain("Bob is calling");
+    // The conversation shows the call going on, with a button to join it.
+    await act(async () => {
+      fireEvent.click(document.getElementById("home")!);
+    });
+    expect(document.querySelector("[data-dm='Bob'] .dm-in-call")).toBeTruthy();
+    // Declined: the banner goes, and the server is told.
+    await act(async () => {
+      fireEvent.click(document.getElementById("ring-decline")!);
+    });
+    expect(bridge.declineCall).toHaveBeenCalledWith(DM);
+    expect(document.querySelector(".ringing")).toBeNull();
+    // Declined on my phone: it stops here too.
+    await act(async () => onEvent({ kind: "core", data: { type: "ringing", channel_id: DM, caller: BOB } }));
+    await act(async () => onEvent({ kind: "core", data: { type: "call_declined", channel_id: DM, user_id: ME } }));
+    expect(document.querySelector(".ringing")).toBeNull();
+    // Bob hangs up: the call is over, no more ringing.
+    await act(async () => onEvent({ kind: "core", data: { type: "ringing", channel_id: DM, caller: BOB } }));
+    bridge.dmCall.mockResolvedValue([]);
+    await act(async () => onEvent({ kind: "core", data: { type: "dm_call_changed", channel_id: DM } }));
+    expect(document.querySelector(".ringing")).toBeNull();
+    expect(document.querySelector("[data-dm='Bob'] .dm-in-call")).toBeNull();
+    // Answered: joins the conversation's call.
+    bridge.dmCall.mockResolvedValue([bobInCall]);
+    await act(async () => onEvent({ kind: "core", data: { type: "ringing", channel_id: DM, caller: BOB } }));
+    bridge.voiceJoin.mockRejectedValueOnce({ kind: "voice", message: "no audio device" });
+    await act(async () => {
+      fireEvent.click(document.getElementById("ring-accept")!);
+    });
+    expect(bridge.voiceJoin).toHaveBeenCalledWith(DM);
+    expect(document.querySelector(".ringing")).toBeNull();
+    // In Korean.
+    await act(async () => setState({ lang: "ko" }));
+    await act(async () => onEvent({ kind: "core", data: { type: "ringing", channel_id: DM, caller: BOB } }));
+    expect(document.querySelector(".ringing")!.textContent).toContain("Bob 님의 전화");
   });
 
   it("changes my username in Settings, checked as I type", async () => {

@@ -4,7 +4,7 @@ import { ChannelList, ServerRail } from "./components/Sidebar";
 import { MessageView } from "./components/Messages";
 import { CallView } from "./components/Call";
 import { FriendsView } from "./components/Friends";
-import { DmView } from "./components/Dms";
+import { DmView, RingingBanner } from "./components/Dms";
 import { CardLayer, ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
 import { useStore } from "./state/store";
 
@@ -49,6 +49,7 @@ export function App() {
           </>
         )}
       </div>
+      <RingingBanner />
       <CardLayer />
       <Dialogs />
       <Toasts />

@@ -815,6 +815,27 @@ async fn writes_directly_from_the_app() {
     .await;
     desktop.screenshot("dm").await;
 
+    // Bob calls: it rings in her window and as a notification; she answers
+    // and they are connected, the call named after him; she hangs up.
+    let call = bob.client.join_voice(dm, listening_only()).await.expect("Bob calls");
+    desktop.wait_text(".ringing", "Bob is calling").await;
+    desktop.wait_notification("Bob is calling").await;
+    desktop.wait_text("#dm-call", "Join the call").await;
+    desktop.screenshot("dm-ringing").await;
+    desktop.click("#ring-accept").await;
+    desktop.wait_gone(".ringing").await;
+    desktop.wait_text(".call-bar .call-status", "1/1 connected").await;
+    desktop.wait_text(".call-bar #call-show", "Bob").await;
+    eventually("Bob to be connected to Minji", WAIT, || async {
+        call.info().participants.iter().any(|p| p.connection == "connected").then_some(())
+    })
+    .await;
+    desktop.click("#call-leave").await;
+    desktop.wait_gone(".call-bar").await;
+    call.leave().await;
+    desktop.click("[data-dm='Bob']").await;
+    desktop.wait_text("#dm-call", "Start a call").await;
+
     // Back in the server, another line from Bob: the Home button counts it,
     // and the conversation's badge until she opens it.
     desktop.click("[aria-label='Book club']").await;

@@ -390,6 +390,20 @@ export function removeFromDm(channelId: ChannelId, userId: UserId): Promise<null
 }
 
 /**
+ * Who is in the call of a direct-message channel (empty: none).
+ */
+export function dmCall(channelId: ChannelId): Promise<Array<VoiceState>> {
+  return invoke("dm_call", { channelId });
+}
+
+/**
+ * Declines the call ringing in a direct-message channel.
+ */
+export function declineCall(channelId: ChannelId): Promise<null> {
+  return invoke("decline_call", { channelId });
+}
+
+/**
  * Whether people who only share a server with me may write to me directly.
  */
 export function setAllowServerDms(allow: boolean): Promise<Me> {

@@ -4,11 +4,11 @@
 
 import { useState } from "react";
 import type { CachedDm, ChannelId, UserId } from "../bindings";
-import { addToDm, dmTitle, leaveDm, openDm, removeFromDm, renameDm, startDm } from "../state/actions";
-import { setState, useStore } from "../state/store";
+import { addToDm, declineCall, dmTitle, joinVoice, leaveDm, openDm, removeFromDm, renameDm, startDm } from "../state/actions";
+import { EMPTY, setState, useStore } from "../state/store";
 import { MessageView } from "./Messages";
 import { SearchResults } from "./Panels";
-import { Avatar, Modal, useT } from "./common";
+import { Avatar, Icon, Modal, useT } from "./common";
 import { CustomStatusLine } from "./Status";
 
 /// Unread messages in conversations not muted (part of the Home button's badge).
@@ -42,6 +42,7 @@ function DmItem({ dm }: { dm: CachedDm }) {
   const active = useStore((s) => s.dmId === dm.channel.id);
   const title = useTitle(dm);
   const unread = dm.unread_count > 0 && !dm.muted;
+  const inCall = useStore((s) => (s.dmCalls[dm.channel.id]?.length ?? 0) > 0);
   return (
     <button
       className={`channel dm-item${active ? " active" : ""}${unread ? " unread" : ""}`}
@@ -54,6 +55,11 @@ function DmItem({ dm }: { dm: CachedDm }) {
         <span className="channel-name">{title}</span>
         {dm.channel.kind === "group" && <span className="dm-sub muted">{t("dm.members", { n: dm.channel.members.length })}</span>}
       </span>
+      {inCall && (
+        <span className="dm-in-call" title={t("dm.callGoingOn")}>
+          <Icon name="voice" size={14} label={t("dm.callGoingOn")} />
+        </span>
+      )}
       {unread && <span className={`badge${dm.mention_count > 0 ? " mention" : ""}`}>{dm.unread_count}</span>}
     </button>
   );
@@ -161,6 +167,53 @@ function DmMembers({ dm }: { dm: CachedDm }) {
   );
 }
 
+/// Starts the conversation's call, joins the one going on, or shows mine.
+function CallButton({ channelId }: { channelId: ChannelId }) {
+  const t = useT();
+  const inCall = useStore((s) => s.dmCalls[channelId] ?? EMPTY);
+  const mine = useStore((s) => s.call?.channel_id === channelId);
+  const users = useStore((s) => s.users);
+  const label = mine ? t("call.show") : inCall.length > 0 ? t("dm.joinCall") : t("dm.startCall");
+  return (
+    <>
+      {inCall.length > 0 && !mine && (
+        <span className="dm-call-who muted">{t("dm.inCall", { names: inCall.map((v) => users[v.user_id]?.display_name ?? "…").join(", ") })}</span>
+      )}
+      <button id="dm-call" className={inCall.length > 0 && !mine ? "primary" : "secondary"} title={label} onClick={() => void joinVoice(channelId)}>
+        <Icon name="voice" size={16} /> {label}
+      </button>
+    </>
+  );
+}
+
+/// A call ringing for me: who is calling, and the buttons to answer or decline.
+export function RingingBanner() {
+  const t = useT();
+  const ringing = useStore((s) => s.ringing);
+  const dm = useStore((s) => (s.ringing ? s.dms.find((d) => d.channel.id === s.ringing?.channelId) : undefined));
+  const caller = useStore((s) => (s.ringing ? s.users[s.ringing.caller] : undefined));
+  const title = useTitle(dm);
+  const inIt = useStore((s) => s.call !== null && s.call.channel_id === s.ringing?.channelId);
+  if (!ringing || inIt) return null;
+  const name = caller?.display_name ?? "…";
+  const group = dm?.channel.kind === "group";
+  return (
+    <div className="ringing" role="alertdialog" aria-label={t("dm.ringingTitle")} data-ringing={ringing.channelId}>
+      <Avatar name={name} url={caller?.avatar_url} size={48} />
+      <div className="ringing-text">
+        <strong>{group ? t("dm.ringingGroup", { name, group: title }) : t("dm.ringing", { name })}</strong>
+        <span className="muted small">{t("dm.ringingHint")}</span>
+      </div>
+      <button id="ring-accept" className="primary round" title={t("dm.answer")} onClick={() => void joinVoice(ringing.channelId)}>
+        <Icon name="voice" label={t("dm.answer")} />
+      </button>
+      <button id="ring-decline" className="danger round" title={t("dm.decline")} onClick={() => void declineCall(ringing.channelId)}>
+        <Icon name="leave" label={t("dm.decline")} />
+      </button>
+    </div>
+  );
+}
+
 /// An open conversation: its header, its messages, a group's members.
 export function DmView() {
   const t = useT();
@@ -180,6 +233,7 @@ export function DmView() {
           {otherUser?.custom_status && <CustomStatusLine status={otherUser.custom_status} />}
         </div>
         <div className="dm-actions">
+          <CallButton channelId={dm.channel.id} />
           {group && (
             <>
               <button id="dm-add" className="secondary" onClick={() => setState({ dialog: { type: "add-to-dm", channelId: dm.channel.id } })}>

@@ -5,6 +5,7 @@ import { formatDay, formatTime } from "../i18n";
 import {
   acceptInvite,
   createServer,
+  dmTitle,
   openSearchHit,
   reason,
   saveAbout,
@@ -72,10 +73,15 @@ export function Header() {
   const t = useT();
   const callRoom = useStore((s) => (s.callView && s.call ? s.call.channel_id : null));
   const channel = useStore((s) => Object.values(s.channels).flat().find((c) => c.channel.id === (callRoom ?? s.channelId)));
+  // A call in a conversation: named after it.
+  const dmRoom = useStore((s) => {
+    const dm = callRoom ? s.dms.find((d) => d.channel.id === callRoom) : undefined;
+    return dm ? dmTitle(dm, s.info?.me?.id, s.users) : "";
+  });
   const [query, setQuery] = useState("");
   return (
     <header className="topbar">
-      <span className="channel-title">{channel ? (callRoom ? channel.channel.name : `# ${channel.channel.name}`) : ""}</span>
+      <span className="channel-title">{channel ? (callRoom ? channel.channel.name : `# ${channel.channel.name}`) : dmRoom}</span>
       <input
         id="search"
         type="search"

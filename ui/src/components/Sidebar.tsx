@@ -1,6 +1,7 @@
 import { useCallback, useState } from "react";
 import type { CachedChannel } from "../bindings";
 import {
+  dmTitle,
   openHome,
   createChannel,
   deleteChannel,
@@ -134,8 +135,13 @@ function CallBar() {
   const t = useT();
   const call = useStore((s) => s.call);
   const channels = useStore((s) => s.channels);
+  // A call in a conversation is named after it.
+  const dmRoom = useStore((s) => {
+    const dm = s.call ? s.dms.find((d) => d.channel.id === s.call?.channel_id) : undefined;
+    return dm ? dmTitle(dm, s.info?.me?.id, s.users) : "";
+  });
   if (!call) return null;
-  const room = Object.values(channels).flat().find((c) => c.channel.id === call.channel_id)?.channel.name ?? "";
+  const room = Object.values(channels).flat().find((c) => c.channel.id === call.channel_id)?.channel.name ?? dmRoom;
   const muted = call.me?.self_mute ?? false;
   const deafened = call.me?.self_deaf ?? false;
   const connected = call.participants.filter((p) => p.connection === "connected").length;

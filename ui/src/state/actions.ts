@@ -147,6 +147,34 @@ export async function startDm(userIds: UserId[], name: string | null = null): Pr
   }
 }
 
+/// Who is in a conversation's call now.
+export async function loadDmCall(channelId: ChannelId) {
+  const states = await bridge.dmCall(channelId).catch(() => null);
+  if (!states) return;
+  setState((s) => {
+    const dmCalls = { ...s.dmCalls };
+    if (states.length) dmCalls[channelId] = states;
+    else delete dmCalls[channelId];
+    // A call that is over rings no more.
+    const over = states.length === 0 && s.ringing?.channelId === channelId;
+    return { dmCalls, ...(over ? { ringing: null } : {}) };
+  });
+}
+
+const RING_MS = 45_000;
+
+/// Someone else started a call in a conversation: it rings (for 45 s at most).
+export function ring(channelId: ChannelId, caller: UserId) {
+  setState({ ringing: { channelId, caller } });
+  setTimeout(() => setState((s) => (s.ringing?.channelId === channelId && s.ringing.caller === caller ? { ringing: null } : {})), RING_MS);
+}
+
+/// Declines the ringing call: it stops here and on my other devices.
+export async function declineCall(channelId: ChannelId) {
+  setState((s) => (s.ringing?.channelId === channelId ? { ringing: null } : {}));
+  await bridge.declineCall(channelId).catch(fail);
+}
+
 /// Group changes; each answers with the error in words, or null.
 async function changeDm(run: () => Promise<unknown>): Promise<string | null> {
   try {
@@ -241,6 +269,8 @@ async function subscribeVideo() {
 /// Joins a voice room (or, already in it, shows it); the call's state is
 /// then read twice a second.
 export async function joinVoice(channelId: ChannelId) {
+  // Answering: the ringing stops.
+  setState((st) => (st.ringing?.channelId === channelId ? { ringing: null } : {}));
   const s = getState();
   if (s.call?.channel_id === channelId) {
     setState({ callView: true });

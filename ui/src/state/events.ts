@@ -4,7 +4,9 @@ import type { EngineEvent, UiEvent } from "../bindings";
 import { translate } from "../i18n";
 import {
   loadChannels,
+  loadDmCall,
   loadDms,
+  ring,
   openDm,
   loadMembers,
   loadServers,
@@ -92,6 +94,23 @@ function onCore(e: EngineEvent) {
     case "dms_changed":
       reloadDmsSoon();
       return;
+    case "dm_call_changed":
+      void loadDmCall(e.channel_id);
+      return;
+    case "ringing":
+      ring(e.channel_id, e.caller);
+      void loadDmCall(e.channel_id);
+      reloadDmsSoon();
+      return;
+    case "call_declined": {
+      if (e.user_id === s.info?.me?.id) {
+        if (s.ringing?.channelId === e.channel_id) setState({ ringing: null });
+      } else if (s.call?.channel_id === e.channel_id) {
+        const name = s.users[e.user_id]?.display_name ?? "…";
+        toast(translate(s.lang, "call.declined", { name }), "");
+      }
+      return;
+    }
     case "channels_changed":
       if (s.channels[e.server_id] || s.serverId === e.server_id) void loadChannels(e.server_id);
       return;

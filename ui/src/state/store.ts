@@ -78,6 +78,10 @@ export interface State {
   dms: CachedDm[];
   /// The direct-message channel open on Home (null: the friends list).
   dmId: ChannelId | null;
+  /// Who is in the call of each conversation with one going on.
+  dmCalls: Record<ChannelId, VoiceState[]>;
+  /// A call ringing for me (someone else started it; I have not joined or declined).
+  ringing: { channelId: ChannelId; caller: UserId } | null;
   /// Blocked people's messages the person chose to see anyway.
   revealed: Record<string, boolean>;
   serverId: ServerId | null;
@@ -132,6 +136,8 @@ export const initialState = (): State => ({
   home: false,
   dms: [],
   dmId: null,
+  dmCalls: {},
+  ringing: null,
   revealed: {},
   serverId: null,
   channelId: null,
