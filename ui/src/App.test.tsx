@@ -940,6 +940,13 @@ describe("main screen", () => {
     expect(bridge.removeFromDm).toHaveBeenCalledWith(GROUP, ME);
     expect(document.querySelector(".friends")).toBeTruthy();
     expect(document.querySelector("[data-dm='Hiking']")).toBeNull();
+    // A friend's row has "Message" too.
+    fireEvent.click(document.getElementById("friends-tab-all")!);
+    bridge.openDm.mockResolvedValueOnce(dm(DM, "direct", [minji, bob]));
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-friend='Carol'] .message")!);
+    });
+    expect(bridge.openDm).toHaveBeenLastCalledWith([CAROL], null);
 
     // In Korean.
     await act(async () => onEvent({ kind: "settings", data: { ...info(true).settings, language: "ko" } }));

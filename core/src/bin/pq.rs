@@ -206,28 +206,39 @@ async fn find_person(client: &Client, who: &str) -> anyhow::Result<UserId> {
     }
     let me = client.me().map(|m| m.id);
     let mut found: Vec<(UserId, String)> = Vec::new();
-    let mut add = |id: UserId, name: &str, place: &str| {
+    let add = |found: &mut Vec<(UserId, String)>, id: UserId, name: &str, place: &str| {
         if name.to_lowercase() == wanted && Some(id) != me && !found.iter().any(|(f, _)| *f == id) {
             found.push((id, place.to_owned()));
         }
     };
     for d in client.dms()? {
         for u in &d.channel.members {
-            add(u.id, &u.display_name, "your direct messages");
+            add(&mut found, u.id, &u.display_name, "your direct messages");
         }
     }
-    for s in client.servers()? {
-        let mut members = client.members(s.server.id).unwrap_or_default();
-        if members.is_empty() {
-            // A fresh process has not read the member list yet.
-            members = client.api().members(s.server.id).await.unwrap_or_default();
+    let servers = client.servers()?;
+    for s in &servers {
+        for m in client.members(s.server.id).unwrap_or_default() {
+            add(&mut found, m.user.id, &m.user.display_name, &s.server.name);
         }
-        for m in members {
-            add(m.user.id, &m.user.display_name, &s.server.name);
+    }
+    let mut failed = None;
+    if found.is_empty() {
+        // The cached lists may be behind (or never read by this process): ask the server.
+        for s in &servers {
+            match client.api().members(s.server.id).await {
+                Ok(members) => {
+                    for m in members {
+                        add(&mut found, m.user.id, &m.user.display_name, &s.server.name);
+                    }
+                }
+                Err(e) => failed = Some(e),
+            }
         }
     }
     match found.as_slice() {
         [(id, _)] => Ok(*id),
+        [] if let Some(e) = failed => bail!("cannot look {who:?} up in your servers' member lists: {e}"),
         [] => bail!("no one called {who:?} on your list or in your servers (use their email address or id)"),
         _ => bail!(
             "several people are called {who:?} (in {}): use their id",

@@ -374,12 +374,17 @@ impl Chat {
         self.reads.read(move |s| Ok(s.history(server, channel, user, page, limit)?)).await
     }
 
-    /// Someone is typing: tells the channel's members (nothing is stored).
+    /// Someone is typing: tells the channel's members (nothing is stored;
+    /// nothing at all while they are invisible).
     ///
     /// # Errors
     /// 404 for channels the caller cannot see; 409 for non-text channels.
     pub fn typing(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
         let room = text_room(&self.dir.read(), channel, user)?;
+        // Invisible means offline to others: typing would say otherwise.
+        if self.hub.status_choice(user) == pq_protocol::models::StatusChoice::Invisible {
+            return Ok(());
+        }
         // Not to those they blocked: typing would tell them they are around.
         self.hub
             .dispatch(Audience::RoomSeeing(room, user), Event::TypingStarted { channel_id: channel, user_id: user });

@@ -757,38 +757,20 @@ impl Hub {
                     push(list);
                 }
             }
-            Audience::Server(server) => {
+            Audience::Server(_) | Audience::ServerSeeing(..) | Audience::Room(_) | Audience::RoomSeeing(..) => {
+                // A room's members, less those `who` blocked (their typing,
+                // their presence as they join, would tell them they are around).
+                let (room, who) = match audience {
+                    Audience::Server(s) => (Room::Server(s), None),
+                    Audience::ServerSeeing(s, w) => (Room::Server(s), Some(w)),
+                    Audience::Room(r) => (r, None),
+                    Audience::RoomSeeing(r, w) => (r, Some(w)),
+                    _ => unreachable!("matched above"),
+                };
                 // Lock order: the directory, then the hub's state.
                 let dir = self.dir.read();
                 let st = self.state.read().expect("hub lock");
-                for u in dir.members(server) {
-                    if let Some(list) = st.by_user.get(&u) {
-                        push(list);
-                    }
-                }
-            }
-            Audience::ServerSeeing(server, who) => {
-                let dir = self.dir.read();
-                let st = self.state.read().expect("hub lock");
-                for u in dir.members(server).filter(|u| !dir.blocked(who, *u)) {
-                    if let Some(list) = st.by_user.get(&u) {
-                        push(list);
-                    }
-                }
-            }
-            Audience::Room(room) => {
-                let dir = self.dir.read();
-                let st = self.state.read().expect("hub lock");
-                for u in dir.room_members(room) {
-                    if let Some(list) = st.by_user.get(&u) {
-                        push(list);
-                    }
-                }
-            }
-            Audience::RoomSeeing(room, who) => {
-                let dir = self.dir.read();
-                let st = self.state.read().expect("hub lock");
-                for u in dir.room_members(room).filter(|u| !dir.blocked(who, *u)) {
+                for u in dir.room_members(room).filter(|u| who.is_none_or(|w| !dir.blocked(w, *u))) {
                     if let Some(list) = st.by_user.get(&u) {
                         push(list);
                     }

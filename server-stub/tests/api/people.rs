@@ -73,6 +73,13 @@ async fn do_not_disturb_and_invisible_are_seen_by_others_and_kept() {
     assert_eq!(back.ready.as_ref().unwrap().status, StatusChoice::Invisible);
     let frames = a.drain(Duration::from_millis(400)).await;
     assert!(crate::client::presences_of(&frames, bob_id).is_empty(), "Alice saw Bob's presence change: {frames:?}");
+    // Nor does his typing give him away.
+    let mut back = back;
+    let general = crate::servers::text_channel(&s).id;
+    back.send(&pq_protocol::gateway::ClientFrame::Typing(pq_protocol::gateway::TypingStart { channel_id: general }))
+        .await;
+    let frames = a.drain(Duration::from_millis(300)).await;
+    assert!(!format!("{frames:?}").contains("TypingStarted"), "an invisible person's typing reached Alice: {frames:?}");
     drop((back, a, a2));
 
     // A restart of the server keeps the choice.

@@ -297,6 +297,29 @@ function FriendPicker({ picked, setPicked, taken = [] }: { picked: UserId[]; set
   );
 }
 
+/// What is wrong with the pick, the server's refusal, and the dialog's buttons.
+function PickerFooter(p: { problem: string | null; error: string | null; onClose: () => void; id: string; label: string; disabled: boolean }) {
+  const t = useT();
+  return (
+    <>
+      {p.problem && <p className="error">{p.problem}</p>}
+      {p.error && (
+        <p id="dm-error" className="error" role="alert">
+          {p.error}
+        </p>
+      )}
+      <div className="buttons">
+        <button type="button" className="secondary" onClick={p.onClose}>
+          {t("common.cancel")}
+        </button>
+        <button id={p.id} type="submit" disabled={p.disabled}>
+          {p.label}
+        </button>
+      </div>
+    </>
+  );
+}
+
 /// Starts a conversation with one friend, or a group with several (up to 9).
 export function NewDmDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
@@ -327,20 +350,14 @@ export function NewDmDialog({ onClose }: { onClose: () => void }) {
             <input id="dm-name" value={name} maxLength={100} placeholder={t("dm.namePlaceholder")} onChange={(e) => setName(e.target.value)} />
           </label>
         )}
-        {tooMany && <p className="error">{t("dm.tooMany")}</p>}
-        {error && (
-          <p id="dm-error" className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="buttons">
-          <button type="button" className="secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button id="dm-start" type="submit" disabled={picked.length === 0 || tooMany || busy}>
-            {group ? t("dm.startGroup") : t("dm.start")}
-          </button>
-        </div>
+        <PickerFooter
+          problem={tooMany ? t("dm.tooMany") : null}
+          error={error}
+          onClose={onClose}
+          id="dm-start"
+          label={group ? t("dm.startGroup") : t("dm.start")}
+          disabled={picked.length === 0 || tooMany || busy}
+        />
       </form>
     </Modal>
   );
@@ -376,20 +393,14 @@ export function AddToDmDialog({ channelId, onClose }: { channelId: ChannelId; on
       >
         <p className="muted">{t("dm.room", { n: Math.max(0, room) })}</p>
         <FriendPicker picked={picked} setPicked={setPicked} taken={taken} />
-        {picked.length > room && <p className="error">{t("dm.tooMany")}</p>}
-        {error && (
-          <p id="dm-error" className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="buttons">
-          <button type="button" className="secondary" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button id="dm-add-confirm" type="submit" disabled={picked.length === 0 || picked.length > room || busy}>
-            {t("dm.add")}
-          </button>
-        </div>
+        <PickerFooter
+          problem={picked.length > room ? t("dm.tooMany") : null}
+          error={error}
+          onClose={onClose}
+          id="dm-add-confirm"
+          label={t("dm.add")}
+          disabled={picked.length === 0 || picked.length > room || busy}
+        />
       </form>
     </Modal>
   );

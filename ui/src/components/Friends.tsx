@@ -3,7 +3,7 @@
 
 import { useState } from "react";
 import type { Relationship, UserId } from "../bindings";
-import { addFriend, addFriendBy, block, openHome, removeRelationship } from "../state/actions";
+import { addFriend, addFriendBy, block, openHome, removeRelationship, startDm } from "../state/actions";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 import { CustomStatusLine } from "./Status";
@@ -111,6 +111,11 @@ function FriendRow({ r }: { r: Relationship }) {
         {r.kind === "outgoing" && (
           <button className="cancel" onClick={act(removeRelationship)}>
             {t("friends.cancel")}
+          </button>
+        )}
+        {r.kind === "friend" && (
+          <button className="message primary" onClick={() => void startDm([r.user.id]).then(setError)}>
+            {t("dm.message")}
           </button>
         )}
         {r.kind === "friend" && (
