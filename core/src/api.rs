@@ -28,7 +28,8 @@ use pq_protocol::{
     models::{
         AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, DmChannel, DmState, EditMessage, FriendRequest,
         Invite, InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile, ReadState, Relationship,
-        RelationshipChoice, SendAck, SendMessage, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile,
+        RelationshipChoice, Role, SendAck, SendMessage, Server, ServerState, SetRelationship, StatusChoice, UpdateDm,
+        UpdateMember, UpdateProfile, UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -639,6 +640,63 @@ impl Api {
     /// See [`ApiError`].
     pub async fn mark_read(&self, channel: ChannelId, seq: u64) -> Result<ReadState, ApiError> {
         self.put(&format!("api/channels/{channel}/read"), &MarkRead { seq }).await
+    }
+
+    /// `PATCH /api/servers/{id}`: rename a server (owner and admins).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn update_server(&self, server: ServerId, change: &UpdateServer) -> Result<Server, ApiError> {
+        self.patch(&format!("api/servers/{server}"), change).await
+    }
+
+    /// `DELETE /api/servers/{id}`: delete a server (owner).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn delete_server(&self, server: ServerId) -> Result<(), ApiError> {
+        self.delete(&format!("api/servers/{server}")).await
+    }
+
+    /// `DELETE /api/servers/{id}/members/@me`: leave a server.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (409 for its owner).
+    pub async fn leave_server(&self, server: ServerId) -> Result<(), ApiError> {
+        self.delete(&format!("api/servers/{server}/members/@me")).await
+    }
+
+    /// `DELETE /api/servers/{id}/members/{user}`: remove someone.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn kick(&self, server: ServerId, user: UserId) -> Result<(), ApiError> {
+        self.delete(&format!("api/servers/{server}/members/{user}")).await
+    }
+
+    /// `PATCH /api/servers/{id}/members/{user}`: change someone's role (owner;
+    /// `owner` hands the server over).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn set_member_role(&self, server: ServerId, user: UserId, role: Role) -> Result<(), ApiError> {
+        self.patch(&format!("api/servers/{server}/members/{user}"), &UpdateMember { role }).await
+    }
+
+    /// `GET /api/servers/{id}/invites`: the invites still usable.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn invites(&self, server: ServerId) -> Result<Vec<Invite>, ApiError> {
+        self.get(&format!("api/servers/{server}/invites")).await
+    }
+
+    /// `DELETE /api/invites/{code}`: revoke an invite.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn revoke_invite(&self, code: &InviteCode) -> Result<(), ApiError> {
+        self.delete(&format!("api/invites/{}", code.0)).await
     }
 
     /// `POST /api/servers/{id}/invites`.

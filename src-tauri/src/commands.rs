@@ -11,7 +11,7 @@ use pq_core::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
         models::{
             Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member,
-            Profile, Relationship, ServerState, StatusChoice,
+            Profile, Relationship, Role, Server, ServerState, StatusChoice,
         },
         voice::VoiceState,
     },
@@ -351,6 +351,29 @@ commands! {
 
     /// Whether people who only share a server with me may write to me directly.
     fn set_allow_server_dms(d, allow: bool) -> Me { Ok(d.client()?.set_allow_server_dms(allow).await?) }
+
+    /// Renames a server (owner and admins).
+    fn rename_server(d, server_id: ServerId, name: String) -> Server { Ok(d.client()?.rename_server(server_id, &name).await?) }
+
+    /// Deletes a server (its owner).
+    fn delete_server(d, server_id: ServerId) -> () { Ok(d.client()?.delete_server(server_id).await?) }
+
+    /// Leaves a server.
+    fn leave_server(d, server_id: ServerId) -> () { Ok(d.client()?.leave_server(server_id).await?) }
+
+    /// Removes someone from a server.
+    fn kick(d, server_id: ServerId, user_id: UserId) -> () { Ok(d.client()?.kick(server_id, user_id).await?) }
+
+    /// Changes someone's role, or hands the server over (`owner`).
+    fn set_member_role(d, server_id: ServerId, user_id: UserId, role: Role) -> () {
+        Ok(d.client()?.set_member_role(server_id, user_id, role).await?)
+    }
+
+    /// A server's usable invites.
+    fn invites(d, server_id: ServerId) -> Vec<Invite> { Ok(d.client()?.invites(server_id).await?) }
+
+    /// Revokes an invite.
+    fn revoke_invite(d, code: String) -> () { Ok(d.client()?.revoke_invite(&InviteCode(code)).await?) }
 
     /// Creates a server.
     fn create_server(d, name: String) -> ServerState { Ok(d.client()?.create_server(&name).await?) }

@@ -1,5 +1,5 @@
 //! The member list: fresh from the server when it is read, without the UI and
-//! the engine asking each other forever.
+//! the engine asking each other forever; and running a server from pq-core.
 
 use std::time::Duration;
 
@@ -197,4 +197,56 @@ async fn a_status_a_custom_status_and_an_about_text_reach_the_others() {
         bob.client.user(me).ok().flatten().is_some_and(|u| u.custom_status.is_none())
     })
     .await;
+}
+
+/// Running a server from pq-core: the owner renames it (the members' apps
+/// follow), lists and revokes its invite, makes Bob an admin, who removes
+/// Carol (her app forgets the server); the owner hands it to Bob and leaves;
+/// Bob deletes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_renames_hands_over_and_a_server_ends() {
+    use pq_core::protocol::models::Role;
+    let server = TestServer::start().await;
+    let alice = Person::sign_in(&server.url, "alice@example.com").await;
+    let bob = Person::sign_in(&server.url, "bob@example.com").await;
+    let carol = Person::sign_in(&server.url, "carol@example.com").await;
+    let state = alice.client.create_server("Study group").await.unwrap();
+    let sid = state.server.id;
+    let invite = alice.client.create_invite(sid, CreateInvite::default()).await.unwrap();
+    bob.client.accept_invite(&invite.code).await.unwrap();
+    carol.client.accept_invite(&invite.code).await.unwrap();
+    for p in [&alice, &bob, &carol] {
+        p.wait_online(10).await;
+    }
+    let role_of = |p: &Person| p.client.servers().unwrap().iter().find(|s| s.server.id == sid).map(|s| s.role);
+    let (bob_id, carol_id) = (bob.client.me().unwrap().id, carol.client.me().unwrap().id);
+
+    let renamed = alice.client.rename_server(sid, "Book club").await.unwrap();
+    assert_eq!(renamed.name, "Book club");
+    crate::common::wait_for(10, "Bob's app to show the new name", || {
+        bob.client.servers().unwrap().iter().any(|s| s.server.name == "Book club")
+    })
+    .await;
+    let listed = alice.client.invites(sid).await.unwrap();
+    assert_eq!((listed.len(), listed[0].uses), (1, 2));
+    alice.client.revoke_invite(&invite.code).await.unwrap();
+    assert!(alice.client.invites(sid).await.unwrap().is_empty());
+    assert!(carol.client.preview_invite(&invite.code).await.is_err(), "a revoked invite leads nowhere");
+
+    alice.client.set_member_role(sid, bob_id, Role::Admin).await.unwrap();
+    crate::common::wait_for(10, "Bob to be an admin", || role_of(&bob) == Some(Role::Admin)).await;
+    bob.client.kick(sid, carol_id).await.unwrap();
+    crate::common::wait_for(10, "Carol's app to forget the server", || role_of(&carol).is_none()).await;
+    let err = carol.client.leave_server(sid).await.expect_err("no longer a member");
+    assert!(err.to_string().to_lowercase().contains("not found"), "{err}");
+
+    alice.client.set_member_role(sid, bob_id, Role::Owner).await.unwrap();
+    assert_eq!(role_of(&alice), Some(Role::Admin), "the previous owner becomes an admin");
+    crate::common::wait_for(10, "Bob to own it", || role_of(&bob) == Some(Role::Owner)).await;
+    let refused = bob.client.leave_server(sid).await.expect_err("the owner cannot leave");
+    assert!(refused.to_string().contains("owner"), "{refused}");
+    alice.client.leave_server(sid).await.unwrap();
+    assert!(role_of(&alice).is_none());
+    bob.client.delete_server(sid).await.unwrap();
+    assert!(role_of(&bob).is_none());
 }

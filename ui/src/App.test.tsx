@@ -4,6 +4,7 @@ import type {
   AppInfo,
   CachedChannel,
   CachedDm,
+  Invite,
   CachedServer,
   Member,
   Message,
@@ -70,6 +71,15 @@ const bridge = vi.hoisted(() => ({
   setAllowServerDms: vi.fn(async () => ({})),
   dmCall: vi.fn(async (): Promise<VoiceState[]> => []),
   declineCall: vi.fn(async () => null),
+  renameServer: vi.fn(async () => ({})),
+  deleteServer: vi.fn(async () => null),
+  leaveServer: vi.fn(async () => null),
+  kick: vi.fn(async () => null),
+  setMemberRole: vi.fn(async () => null),
+  invites: vi.fn(async (): Promise<Invite[]> => []),
+  revokeInvite: vi.fn(async () => null),
+  setServerIcon: vi.fn(async () => null),
+  createChannel: vi.fn(async () => ({})),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -1013,6 +1023,94 @@ describe("main screen", () => {
     await act(async () => setState({ lang: "ko" }));
     await act(async () => onEvent({ kind: "core", data: { type: "ringing", channel_id: DM, caller: BOB } }));
     expect(document.querySelector(".ringing")!.textContent).toContain("Bob 님의 전화");
+  });
+
+  it("runs a server: the menu, renaming, invites, deleting by typing the name, member actions, a voice channel by choice", async () => {
+    signedIn();
+    const at = "2026-11-25T06:00:00.000Z";
+    const invite: Invite = {
+      code: "abcdefghijklmnop",
+      url: "pq://invite/abcdefghijklmnop",
+      server_id: SERVER,
+      creator_id: ME,
+      created_at: at,
+      expires_at: null,
+      max_uses: 5,
+      uses: 2,
+    };
+    bridge.invites.mockResolvedValue([invite]);
+    await start();
+    // The menu under the server's name: settings, not "leave" (I own it).
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    expect(document.getElementById("menu-leave")).toBeNull();
+    await act(async () => {
+      fireEvent.click(document.getElementById("menu-settings")!);
+    });
+    // Rename.
+    fireEvent.change(document.getElementById("server-settings-name")!, { target: { value: "Book club" } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("server-settings-save")!);
+    });
+    expect(bridge.renameServer).toHaveBeenCalledWith(SERVER, "Book club");
+    expect(document.getElementById("server-settings-saved")).toBeTruthy();
+    // The invite, its use, and revoking it.
+    expect(document.querySelector("[data-invite='abcdefghijklmnop']")!.textContent).toContain("used 2 of 5");
+    bridge.invites.mockResolvedValue([]);
+    await act(async () => {
+      fireEvent.click(document.querySelector(".revoke-invite")!);
+    });
+    expect(bridge.revokeInvite).toHaveBeenCalledWith("abcdefghijklmnop");
+    expect(document.querySelector("[data-invite]")).toBeNull();
+    // Deleting waits for the name, typed exactly.
+    const del = document.getElementById("delete-server") as HTMLButtonElement;
+    expect(del.disabled).toBe(true);
+    fireEvent.change(document.getElementById("delete-confirm")!, { target: { value: "Study grou" } });
+    expect(del.disabled).toBe(true);
+    fireEvent.change(document.getElementById("delete-confirm")!, { target: { value: "Study group" } });
+    expect(del.disabled).toBe(false);
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(document.querySelector(".modal")).toBeNull();
+
+    // Bob's card: a role, handing over, removing (confirmed first).
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    });
+    await act(async () => {
+      fireEvent.change(document.getElementById("card-role")!, { target: { value: "admin" } });
+    });
+    expect(bridge.setMemberRole).toHaveBeenCalledWith(SERVER, BOB, "admin");
+    fireEvent.click(document.getElementById("card-kick")!);
+    expect(document.querySelector(".member-actions .confirm")!.textContent).toContain("Remove Bob from the server?");
+    await act(async () => {
+      fireEvent.click(document.getElementById("card-confirm")!);
+    });
+    expect(bridge.kick).toHaveBeenCalledWith(SERVER, BOB);
+
+    // A voice channel in a category whose name says nothing about voice.
+    await act(async () => {
+      fireEvent.click(document.querySelector(".category-head .icon.small")!);
+    });
+    fireEvent.click(document.getElementById("new-channel-voice")!);
+    fireEvent.change(document.querySelector(".inline-name")!, { target: { value: "수다방" } });
+    await act(async () => {
+      fireEvent.keyDown(document.querySelector(".inline-name")!, { key: "Enter" });
+    });
+    expect(bridge.createChannel).toHaveBeenCalledWith(SERVER, "수다방", "voice", "cat");
+  });
+
+  it("leaves a server I do not own, confirmed", async () => {
+    signedIn();
+    bridge.servers.mockResolvedValue([{ ...server, role: "member" }]);
+    await start();
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    expect(document.getElementById("menu-settings")).toBeNull();
+    fireEvent.click(document.getElementById("menu-leave")!);
+    bridge.servers.mockResolvedValue([]);
+    await act(async () => {
+      fireEvent.click(document.getElementById("leave-confirm")!);
+    });
+    expect(bridge.leaveServer).toHaveBeenCalledWith(SERVER);
+    expect(screen.getByText("You are in no server yet.")).toBeTruthy();
   });
 
   it("changes my username in Settings, checked as I type", async () => {

@@ -41,7 +41,8 @@ use pq_protocol::{
     limits::char_count,
     models::{
         CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview, Me, Member, Message, OpenDm, Presence, Profile,
-        Relationship, RelationshipChoice, RelationshipKind, ServerState, StatusChoice, Toast, UpdateProfile, User,
+        Relationship, RelationshipChoice, RelationshipKind, Role, Server, ServerState, StatusChoice, Toast,
+        UpdateProfile, UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -1383,6 +1384,94 @@ impl Client {
     /// [`Error::Api`].
     pub async fn create_invite(&self, server: ServerId, options: CreateInvite) -> Result<Invite> {
         Ok(self.shared.api.create_invite(server, &options).await?)
+    }
+
+    /// Renames a server (owner and admins).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 422 with the reason; offline).
+    pub async fn rename_server(&self, server: ServerId, name: &str) -> Result<Server> {
+        let change = UpdateServer { name: Some(name.to_owned()), icon_url: None };
+        let updated = self.shared.api.update_server(server, &change).await?;
+        self.shared.store()?.update_server(&updated)?;
+        self.shared.emit(Event::ServersChanged);
+        Ok(updated)
+    }
+
+    /// Deletes a server with everything in it (its owner only).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 not the owner; offline).
+    pub async fn delete_server(&self, server: ServerId) -> Result<()> {
+        self.shared.api.delete_server(server).await?;
+        self.forget_server(server)
+    }
+
+    /// Leaves a server (its owner cannot: hand it over or delete it).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (409 the owner; offline).
+    pub async fn leave_server(&self, server: ServerId) -> Result<()> {
+        self.shared.api.leave_server(server).await?;
+        self.forget_server(server)
+    }
+
+    fn forget_server(&self, server: ServerId) -> Result<()> {
+        self.shared.store()?.remove_server(server)?;
+        self.shared.voice.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
+        self.shared.emit(Event::ServersChanged);
+        Ok(())
+    }
+
+    /// Removes someone from a server (the owner anyone else; admins members).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 not below me; offline).
+    pub async fn kick(&self, server: ServerId, user: UserId) -> Result<()> {
+        self.shared.api.kick(server, user).await?;
+        self.shared.store()?.remove_member(server, user)?;
+        self.shared.emit(Event::MembersChanged { server_id: server });
+        Ok(())
+    }
+
+    /// Makes someone an admin or a member again, or hands the server over
+    /// (`Role::Owner`: I become an admin). The owner only.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 not the owner; offline).
+    pub async fn set_member_role(&self, server: ServerId, user: UserId, role: Role) -> Result<()> {
+        self.shared.api.set_member_role(server, user, role).await?;
+        {
+            let mut store = self.shared.store()?;
+            store.set_member_role(server, user, role)?;
+            if role == Role::Owner
+                && let Some(me) = self.me()
+            {
+                store.set_member_role(server, me.id, Role::Admin)?;
+                store.set_role(server, Role::Admin)?;
+            }
+        }
+        self.shared.emit(Event::MembersChanged { server_id: server });
+        if role == Role::Owner {
+            self.shared.emit(Event::ServersChanged);
+        }
+        Ok(())
+    }
+
+    /// A server's invites that can still be used (owner and admins).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403; offline).
+    pub async fn invites(&self, server: ServerId) -> Result<Vec<Invite>> {
+        Ok(self.shared.api.invites(server).await?)
+    }
+
+    /// Revokes an invite (owner and admins).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404; offline).
+    pub async fn revoke_invite(&self, code: &InviteCode) -> Result<()> {
+        Ok(self.shared.api.revoke_invite(code).await?)
     }
 
     /// What an invite leads to, without joining.

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, Relationship, SearchHit, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -408,6 +408,55 @@ export function declineCall(channelId: ChannelId): Promise<null> {
  */
 export function setAllowServerDms(allow: boolean): Promise<Me> {
   return invoke("set_allow_server_dms", { allow });
+}
+
+/**
+ * Renames a server (owner and admins).
+ */
+export function renameServer(serverId: ServerId, name: string): Promise<Server> {
+  return invoke("rename_server", { serverId, name });
+}
+
+/**
+ * Deletes a server (its owner).
+ */
+export function deleteServer(serverId: ServerId): Promise<null> {
+  return invoke("delete_server", { serverId });
+}
+
+/**
+ * Leaves a server.
+ */
+export function leaveServer(serverId: ServerId): Promise<null> {
+  return invoke("leave_server", { serverId });
+}
+
+/**
+ * Removes someone from a server.
+ */
+export function kick(serverId: ServerId, userId: UserId): Promise<null> {
+  return invoke("kick", { serverId, userId });
+}
+
+/**
+ * Changes someone's role, or hands the server over (`owner`).
+ */
+export function setMemberRole(serverId: ServerId, userId: UserId, role: Role): Promise<null> {
+  return invoke("set_member_role", { serverId, userId, role });
+}
+
+/**
+ * A server's usable invites.
+ */
+export function invites(serverId: ServerId): Promise<Array<Invite>> {
+  return invoke("invites", { serverId });
+}
+
+/**
+ * Revokes an invite.
+ */
+export function revokeInvite(code: string): Promise<null> {
+  return invoke("revoke_invite", { code });
 }
 
 /**

@@ -22,6 +22,7 @@ import { squarePng } from "../image";
 import { Avatar, Modal, useDismiss, useT } from "./common";
 import { CardActions } from "./Friends";
 import { AddToDmDialog, NewDmDialog } from "./Dms";
+import { LeaveServerDialog, MemberActions, ServerSettingsDialog } from "./ServerAdmin";
 import { CustomStatusDialog, CustomStatusLine } from "./Status";
 
 export function ConnectionBanner() {
@@ -187,7 +188,9 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
   const t = useT();
   const lang = useStore((s) => s.lang);
   const me = useStore((s) => s.info?.me?.id);
-  const member = useStore((s) => (s.serverId ? s.members[s.serverId]?.find((m) => m.user.id === userId) : undefined));
+  // A server's member, unless the card was opened in a conversation on Home.
+  const serverId = useStore((s) => (s.home ? null : s.serverId));
+  const member = useStore((s) => (s.serverId && !s.home ? s.members[s.serverId]?.find((m) => m.user.id === userId) : undefined));
   const user = useStore((s) => member?.user ?? s.users[userId]);
   const p = useStore((s) => s.presence[userId]) ?? member?.presence ?? "offline";
   const servers = useStore((s) => s.servers);
@@ -257,6 +260,7 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
           </ul>
         </section>
       )}
+      {userId !== me && member && serverId && <MemberActions serverId={serverId} userId={userId} role={member.role} />}
       {userId !== me && <CardActions userId={userId} />}
     </div>
   );
@@ -300,6 +304,10 @@ export function Dialogs() {
       return <SettingsDialog onClose={close} />;
     case "custom-status":
       return <CustomStatusDialog onClose={close} />;
+    case "server-settings":
+      return <ServerSettingsDialog serverId={dialog.serverId} onClose={close} />;
+    case "leave-server":
+      return <LeaveServerDialog serverId={dialog.serverId} onClose={close} />;
     case "new-dm":
       return <NewDmDialog onClose={close} />;
     case "add-to-dm":

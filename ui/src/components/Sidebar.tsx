@@ -18,6 +18,7 @@ import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Icon, useT } from "./common";
 import { StatusMenu, liveStatus, shownAs, useNow } from "./Status";
 import { HomeButton, HomeSidebar } from "./Friends";
+import { ServerMenu } from "./ServerAdmin";
 
 export function ServerRail() {
   const t = useT();
@@ -90,7 +91,7 @@ export function ChannelList() {
   return (
     <aside className="channels" aria-label="Channels">
       <header className="server-head">
-        <span className="server-name">{server.server.name}</span>
+        <ServerMenu serverId={serverId} />
         <button className="icon" title={t("channels.invite")} id="invite-button" onClick={() => setState({ dialog: { type: "invite", serverId } })}>
           <Icon name="invite" />
         </button>
@@ -113,11 +114,10 @@ export function ChannelList() {
             </div>
             {!collapsed[cat.channel.id] && inCategory(cat.channel.id).map((c) => <ChannelRow key={c.channel.id} c={c} admin={admin} />)}
             {adding === cat.channel.id && (
-              <InlineName
-                placeholder={t("channels.new")}
-                onDone={(name) => {
+              <NewChannel
+                onDone={(name, kind) => {
                   setAdding(null);
-                  if (name) void createChannel(serverId, name, cat.channel.name.toLowerCase().includes("voice") ? "voice" : "text", cat.channel.id);
+                  if (name) void createChannel(serverId, name, kind, cat.channel.id);
                 }}
               />
             )}
@@ -299,6 +299,34 @@ function VoiceRoster({ serverId, channelId }: { serverId: string; channelId: str
 }
 
 /// A name typed in place: Enter keeps it, Escape drops it.
+/// A new channel's name, and whether it is for text or voice (chosen, not
+/// guessed from the category's name).
+function NewChannel({ onDone }: { onDone: (name: string | null, kind: "text" | "voice") => void }) {
+  const t = useT();
+  const [kind, setKind] = useState<"text" | "voice">("text");
+  return (
+    <div className="new-channel">
+      <div className="kind-pick" role="radiogroup" aria-label={t("channels.kind")}>
+        {(["text", "voice"] as const).map((k) => (
+          <button
+            key={k}
+            id={`new-channel-${k}`}
+            role="radio"
+            aria-checked={kind === k}
+            className={kind === k ? "active" : ""}
+            // Keeps the name field focused (leaving it cancels).
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => setKind(k)}
+          >
+            {t(k === "text" ? "channels.kindText" : "channels.kindVoice")}
+          </button>
+        ))}
+      </div>
+      <InlineName placeholder={t(kind === "text" ? "channels.newText" : "channels.newVoice")} onDone={(name) => onDone(name, kind)} />
+    </div>
+  );
+}
+
 export function InlineName({ initial = "", placeholder, onDone }: { initial?: string; placeholder?: string; onDone: (name: string | null) => void }) {
   const [value, setValue] = useState(initial);
   return (

@@ -8,6 +8,7 @@ import type {
   CustomStatus,
   Message,
   Relationship,
+  Role,
   ServerId,
   Settings,
   StatusChoice,
@@ -513,6 +514,54 @@ export async function acceptInvite(code: string) {
   await loadServers();
   await selectServer(state.server.id);
 }
+
+/// Server management; each answers with the error in words, or null.
+async function manage(run: () => Promise<unknown>): Promise<string | null> {
+  try {
+    await run();
+    return null;
+  } catch (e) {
+    return reason(e);
+  }
+}
+
+export const renameServer = (serverId: ServerId, name: string) =>
+  manage(async () => {
+    await bridge.renameServer(serverId, name.trim());
+    await loadServers();
+  });
+
+export const setServerIcon = (serverId: ServerId, image: File) =>
+  manage(async () => {
+    await bridge.setServerIcon(serverId, Array.from(new Uint8Array(await image.arrayBuffer())));
+    await loadServers();
+  });
+
+/// Deletes or leaves a server: it goes from the rail, and the next one opens.
+async function forgetServer(serverId: ServerId, run: () => Promise<unknown>) {
+  return manage(async () => {
+    await run();
+    setState((s) => ({ serverId: s.serverId === serverId ? null : s.serverId, channelId: s.serverId === serverId ? null : s.channelId }));
+    await loadServers();
+  });
+}
+
+export const deleteServer = (serverId: ServerId) => forgetServer(serverId, () => bridge.deleteServer(serverId));
+export const leaveServer = (serverId: ServerId) => forgetServer(serverId, () => bridge.leaveServer(serverId));
+
+export const kickMember = (serverId: ServerId, userId: UserId) =>
+  manage(async () => {
+    await bridge.kick(serverId, userId);
+    setState({ card: null });
+    await loadMembers(serverId);
+  });
+
+export const setMemberRole = (serverId: ServerId, userId: UserId, role: Role) =>
+  manage(async () => {
+    await bridge.setMemberRole(serverId, userId, role);
+    await loadMembers(serverId);
+    if (role === "owner") await loadServers();
+  });
 
 export async function createChannel(serverId: ServerId, name: string, kind: "text" | "voice" | "category", parentId: ChannelId | null) {
   await bridge.createChannel(serverId, name, kind, parentId).catch(fail);

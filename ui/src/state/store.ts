@@ -43,6 +43,8 @@ export type Dialog =
   | { type: "accept"; code: string }
   | { type: "settings" }
   | { type: "custom-status" }
+  | { type: "server-settings"; serverId: ServerId }
+  | { type: "leave-server"; serverId: ServerId }
   | { type: "new-dm" }
   | { type: "add-to-dm"; channelId: ChannelId };
 
