@@ -879,3 +879,93 @@ async fn writes_directly_from_the_app() {
     .await;
     assert!(refused.contains("friends only"), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_her_server_from_the_app() {
+    use pq_core::protocol::models::Role;
+    let server = TestServer::start().await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    desktop.click("#welcome-create").await;
+    desktop.type_into("#server-name", "Study group").await;
+    desktop.click_text("Create").await;
+    desktop.wait_text("#server-menu-button", "Study group").await;
+
+    // The invite from the server menu; Bob and Carol come in with it.
+    desktop.click("#server-menu-button").await;
+    desktop.click("#menu-invite").await;
+    let link = eventually("an invite link", WAIT, || async {
+        let value = desktop.find("#invite-link").await.prop("value").await.ok().flatten().unwrap_or_default();
+        value.starts_with("pq://invite/").then_some(value)
+    })
+    .await;
+    desktop.click_text("Close").await;
+    let code = InviteCode(link.trim_start_matches("pq://invite/").to_owned());
+    let (bob, carol) = (someone(&server, "Bob").await, someone(&server, "Carol").await);
+    for p in [&bob, &carol] {
+        p.wait_online(WAIT).await;
+        p.client.accept_invite(&code).await.expect("joins");
+    }
+    desktop.wait_text(".members", "Carol").await;
+    let sid = bob.client.servers().unwrap()[0].server.id;
+    let role_of = |p: &Person| p.client.servers().unwrap().iter().find(|s| s.server.id == sid).map(|s| s.role);
+
+    // Settings: a new name, which Bob's app shows; the invite and its two uses.
+    desktop.click("#server-menu-button").await;
+    desktop.click("#menu-settings").await;
+    desktop.find("#server-settings-name").await.clear().await.unwrap();
+    desktop.type_into("#server-settings-name", "Book club").await;
+    desktop.click("#server-settings-save").await;
+    desktop.wait_text("#server-settings-saved", "Saved.").await;
+    desktop.wait_text(".invite-list li", "used 2 times").await;
+    desktop.screenshot("server-settings").await;
+    eventually("Bob to see the new name", WAIT, || async {
+        bob.client.servers().ok()?.iter().any(|s| s.server.name == "Book club").then_some(())
+    })
+    .await;
+    desktop.click_text("Close").await;
+
+    // A voice channel in the text category, chosen as voice.
+    desktop.click(".category-head .icon.small").await;
+    desktop.click("#new-channel-voice").await;
+    desktop.type_into(".inline-name", "수다방").await;
+    desktop.enter(".inline-name").await;
+    desktop.find("[data-channel='수다방']").await;
+    eventually("Bob to see a voice channel", WAIT, || async {
+        bob.client
+            .channels(sid)
+            .ok()?
+            .iter()
+            .any(|c| c.channel.name == "수다방" && c.channel.kind == ChannelKind::Voice)
+            .then_some(())
+    })
+    .await;
+
+    // Bob made an admin from his card; Carol removed, after confirming.
+    desktop.click("[data-member='Bob']").await;
+    desktop.select("#card-role", "admin").await;
+    eventually("Bob to be an admin", WAIT, || async { (role_of(&bob) == Some(Role::Admin)).then_some(()) }).await;
+    desktop.click("[data-member='Bob']").await;
+    desktop.wait_gone("#profile-card").await;
+    desktop.click("[data-member='Carol']").await;
+    desktop.click("#card-kick").await;
+    desktop.wait_text(".member-actions .confirm", "Remove Carol from the server?").await;
+    desktop.screenshot("member-actions").await;
+    desktop.click("#card-confirm").await;
+    eventually("Carol to be out", WAIT, || async { role_of(&carol).is_none().then_some(()) }).await;
+    desktop.wait_gone("[data-member='Carol']").await;
+
+    // She hands the server to Bob and leaves it: back to the welcome screen.
+    desktop.click("[data-member='Bob']").await;
+    desktop.click("#card-transfer").await;
+    desktop.click("#card-confirm").await;
+    eventually("Bob to own it", WAIT, || async { (role_of(&bob) == Some(Role::Owner)).then_some(()) }).await;
+    desktop.click("#server-menu-button").await;
+    desktop.click("#menu-leave").await;
+    desktop.click("#leave-confirm").await;
+    desktop.find("#welcome-create").await;
+    eventually("Bob to see her gone", WAIT, || async {
+        bob.client.members(sid).ok()?.iter().all(|m| m.user.display_name != "Minji").then_some(())
+    })
+    .await;
+}
