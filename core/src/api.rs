@@ -26,10 +26,10 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuthConfig, Channel, CreateChannel, CreateInvite, CreateServer, DmChannel, DmState, EditMessage, FriendRequest,
-        Invite, InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile, ReadState, Relationship,
-        RelationshipChoice, Role, SendAck, SendMessage, Server, ServerState, SetRelationship, StatusChoice, UpdateDm,
-        UpdateMember, UpdateProfile, UpdateServer,
+        AuthConfig, Ban, BanMember, Channel, CreateChannel, CreateInvite, CreateServer, DmChannel, DmState,
+        EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile,
+        PurgeWindow, ReadState, Relationship, RelationshipChoice, Role, SendAck, SendMessage, Server, ServerState,
+        SetRelationship, StatusChoice, UpdateDm, UpdateMember, UpdateProfile, UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -681,6 +681,30 @@ impl Api {
     /// See [`ApiError`].
     pub async fn set_member_role(&self, server: ServerId, user: UserId, role: Role) -> Result<(), ApiError> {
         self.patch(&format!("api/servers/{server}/members/{user}"), &UpdateMember { role }).await
+    }
+
+    /// `PUT /api/servers/{id}/bans/{user}`: ban someone.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn ban(&self, server: ServerId, user: UserId, purge: Option<PurgeWindow>) -> Result<(), ApiError> {
+        self.put(&format!("api/servers/{server}/bans/{user}"), &BanMember { purge }).await
+    }
+
+    /// `DELETE /api/servers/{id}/bans/{user}`: lift a ban.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn unban(&self, server: ServerId, user: UserId) -> Result<(), ApiError> {
+        self.delete(&format!("api/servers/{server}/bans/{user}")).await
+    }
+
+    /// `GET /api/servers/{id}/bans`: who is banned.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn bans(&self, server: ServerId) -> Result<Vec<Ban>, ApiError> {
+        self.get(&format!("api/servers/{server}/bans")).await
     }
 
     /// `GET /api/servers/{id}/invites`: the invites still usable.

@@ -100,12 +100,34 @@ wire_enum! {
         Blocked,
     }
 
+    /// How far back a ban deletes the banned person's messages in the server.
+    pub enum PurgeWindow {
+        /// The last hour.
+        Hour,
+        /// The last 24 hours.
+        Day,
+        /// The last 7 days.
+        Week,
+    }
+
     /// A direct-message channel with one person, or a group.
     pub enum DmKind {
         /// Two people; one such channel per pair.
         Direct,
         /// Up to 10 people, with an owner and maybe a name.
         Group,
+    }
+}
+
+impl PurgeWindow {
+    /// How far back, in milliseconds.
+    #[must_use]
+    pub const fn millis(self) -> i64 {
+        match self {
+            PurgeWindow::Hour => 3_600_000,
+            PurgeWindow::Day => 86_400_000,
+            PurgeWindow::Week => 604_800_000,
+        }
     }
 }
 
@@ -480,6 +502,26 @@ wire! {
     pub struct UpdateMember {
         /// The new role.
         pub role: Role,
+    }
+
+    /// `PUT /api/servers/{id}/bans/{user_id}`: ban someone (they leave the
+    /// server and cannot join it again until unbanned).
+    #[derive(Default)]
+    pub struct BanMember {
+        /// Also delete their messages in the server from this far back.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub purge: Option<PurgeWindow>,
+    }
+
+    /// Someone banned from a server (`GET /api/servers/{id}/bans`).
+    pub struct Ban {
+        /// Who.
+        pub user: User,
+        /// Who banned them.
+        pub banned_by: UserId,
+        /// When.
+        pub created_at: Timestamp,
     }
 
     /// How far a member has read a channel.

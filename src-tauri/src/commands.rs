@@ -10,8 +10,8 @@ use pq_core::{
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
         models::{
-            Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member,
-            Profile, Relationship, Role, Server, ServerState, StatusChoice,
+            Ban, Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member,
+            Profile, PurgeWindow, Relationship, Role, Server, ServerState, StatusChoice,
         },
         voice::VoiceState,
     },
@@ -368,6 +368,17 @@ commands! {
     fn set_member_role(d, server_id: ServerId, user_id: UserId, role: Role) -> () {
         Ok(d.client()?.set_member_role(server_id, user_id, role).await?)
     }
+
+    /// Bans someone (deleting their messages from `purge` back).
+    fn ban(d, server_id: ServerId, user_id: UserId, purge: Option<PurgeWindow>) -> () {
+        Ok(d.client()?.ban(server_id, user_id, purge).await?)
+    }
+
+    /// Lifts a ban.
+    fn unban(d, server_id: ServerId, user_id: UserId) -> () { Ok(d.client()?.unban(server_id, user_id).await?) }
+
+    /// Who is banned from a server.
+    fn bans(d, server_id: ServerId) -> Vec<Ban> { Ok(d.client()?.bans(server_id).await?) }
 
     /// A server's usable invites.
     fn invites(d, server_id: ServerId) -> Vec<Invite> { Ok(d.client()?.invites(server_id).await?) }

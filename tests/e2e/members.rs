@@ -201,8 +201,8 @@ async fn a_status_a_custom_status_and_an_about_text_reach_the_others() {
 
 /// Running a server from pq-core: the owner renames it (the members' apps
 /// follow), lists and revokes its invite, makes Bob an admin, who removes
-/// Carol (her app forgets the server); the owner hands it to Bob and leaves;
-/// Bob deletes it.
+/// Carol (her app forgets the server); banned, she cannot come back until
+/// Bob lifts the ban; the owner hands it to Bob and leaves; Bob deletes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_renames_hands_over_and_a_server_ends() {
     use pq_core::protocol::models::Role;
@@ -239,6 +239,15 @@ async fn an_owner_renames_hands_over_and_a_server_ends() {
     crate::common::wait_for(10, "Carol's app to forget the server", || role_of(&carol).is_none()).await;
     let err = carol.client.leave_server(sid).await.expect_err("no longer a member");
     assert!(err.to_string().to_lowercase().contains("not found"), "{err}");
+    // Banned: no invite lets her back until the ban is lifted.
+    let again = alice.client.create_invite(sid, CreateInvite::default()).await.unwrap();
+    alice.client.ban(sid, carol_id, Some(pq_core::protocol::models::PurgeWindow::Day)).await.unwrap();
+    assert_eq!(alice.client.bans(sid).await.unwrap().iter().map(|b| b.user.id).collect::<Vec<_>>(), [carol_id]);
+    let refused = carol.client.accept_invite(&again.code).await.expect_err("banned");
+    assert!(refused.to_string().contains("banned"), "{refused}");
+    bob.client.unban(sid, carol_id).await.unwrap();
+    carol.client.accept_invite(&again.code).await.expect("back after the ban is lifted");
+    crate::common::wait_for(10, "Carol back in", || role_of(&carol) == Some(Role::Member)).await;
 
     alice.client.set_member_role(sid, bob_id, Role::Owner).await.unwrap();
     assert_eq!(role_of(&alice), Some(Role::Admin), "the previous owner becomes an admin");

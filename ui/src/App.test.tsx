@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type {
   AppInfo,
   CachedChannel,
+  Ban,
   CachedDm,
   Invite,
   CachedServer,
@@ -80,6 +81,9 @@ const bridge = vi.hoisted(() => ({
   revokeInvite: vi.fn(async () => null),
   setServerIcon: vi.fn(async () => null),
   createChannel: vi.fn(async () => ({})),
+  ban: vi.fn(async () => null),
+  unban: vi.fn(async () => null),
+  bans: vi.fn(async (): Promise<Ban[]> => []),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -1085,6 +1089,34 @@ describe("main screen", () => {
       fireEvent.click(document.getElementById("card-confirm")!);
     });
     expect(bridge.kick).toHaveBeenCalledWith(SERVER, BOB);
+    // Banning Carol with the last day of her messages.
+    const CAROL = "01900000-0000-7000-8000-000000000003";
+    bridge.members.mockResolvedValue([...members, { user: { id: CAROL, display_name: "Carol", avatar_url: null }, role: "member", presence: "online", joined_at: at }]);
+    await act(async () => onEvent({ kind: "core", data: { type: "members_changed", server_id: SERVER } }));
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-member='Carol']")!);
+    });
+    fireEvent.click(document.getElementById("card-ban")!);
+    expect(document.querySelector(".member-actions .confirm")!.textContent).toContain("Ban Carol?");
+    fireEvent.change(document.getElementById("ban-purge")!, { target: { value: "day" } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("card-confirm")!);
+    });
+    expect(bridge.ban).toHaveBeenCalledWith(SERVER, CAROL, "day");
+    // She is on the bans list in the settings, and the ban can be lifted.
+    bridge.bans.mockResolvedValue([{ user: { id: CAROL, display_name: "Carol", avatar_url: null }, banned_by: ME, created_at: at }]);
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    await act(async () => {
+      fireEvent.click(document.getElementById("menu-settings")!);
+    });
+    expect(document.querySelector("[data-ban='Carol']")!.textContent).toContain("banned by Minji");
+    bridge.bans.mockResolvedValue([]);
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-ban='Carol'] .unban")!);
+    });
+    expect(bridge.unban).toHaveBeenCalledWith(SERVER, CAROL);
+    expect(document.querySelector("[data-ban]")).toBeNull();
+    fireEvent.keyDown(window, { key: "Escape" });
 
     // A voice channel in a category whose name says nothing about voice.
     await act(async () => {

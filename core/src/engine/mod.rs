@@ -40,9 +40,9 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview, Me, Member, Message, OpenDm, Presence, Profile,
-        Relationship, RelationshipChoice, RelationshipKind, Role, Server, ServerState, StatusChoice, Toast,
-        UpdateProfile, UpdateServer, User,
+        Ban, CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview, Me, Member, Message, OpenDm, Presence,
+        Profile, PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Role, Server, ServerState,
+        StatusChoice, Toast, UpdateProfile, UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -1456,6 +1456,34 @@ impl Client {
             self.shared.emit(Event::ServersChanged);
         }
         Ok(())
+    }
+
+    /// Bans someone from a server (they leave it and cannot come back until
+    /// unbanned), deleting their messages there from `purge` back.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 not below me; offline).
+    pub async fn ban(&self, server: ServerId, user: UserId, purge: Option<PurgeWindow>) -> Result<()> {
+        self.shared.api.ban(server, user, purge).await?;
+        self.shared.store()?.remove_member(server, user)?;
+        self.shared.emit(Event::MembersChanged { server_id: server });
+        Ok(())
+    }
+
+    /// Lifts a ban.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404 not banned; offline).
+    pub async fn unban(&self, server: ServerId, user: UserId) -> Result<()> {
+        Ok(self.shared.api.unban(server, user).await?)
+    }
+
+    /// Who is banned from a server (owner and admins).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403; offline).
+    pub async fn bans(&self, server: ServerId) -> Result<Vec<Ban>> {
+        Ok(self.shared.api.bans(server).await?)
     }
 
     /// A server's invites that can still be used (owner and admins).

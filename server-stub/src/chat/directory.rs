@@ -83,6 +83,8 @@ pub struct Directory {
     pairs: HashMap<(UserId, UserId), ChannelId>,
     /// People who turned direct messages from server members off.
     closed_to_servers: HashSet<UserId>,
+    /// Who is banned from which server.
+    banned: HashSet<(ServerId, UserId)>,
     servers_of: HashMap<UserId, HashSet<ServerId>>,
     /// What each person sees of others: `relations[a][b]` is `a`'s row
     /// about `b` (friends and requests have a row on each side, a block
@@ -200,6 +202,15 @@ pub enum Effect {
         /// Who.
         user: UserId,
     },
+    /// Someone was banned from a server, or unbanned.
+    SetBanned {
+        /// Where.
+        server: ServerId,
+        /// Who.
+        user: UserId,
+        /// Banned now.
+        banned: bool,
+    },
     /// Someone allowed or refused direct messages from server members.
     SetServerDms {
         /// Who.
@@ -259,6 +270,7 @@ impl Directory {
         match *effect {
             Effect::AddServer { server, owner } => self.add_server(server, owner),
             Effect::RemoveServer { server } => {
+                self.banned.retain(|(s, _)| *s != server);
                 if let Some(s) = self.servers.remove(&server) {
                     for u in s.members.keys() {
                         self.leave(*u, server);
@@ -325,6 +337,7 @@ impl Directory {
                 }
             }
             Effect::SetServerDms { user, allow } => self.set_server_dms(user, allow),
+            Effect::SetBanned { server, user, banned } => self.set_banned(server, user, banned),
             Effect::ChannelSeq { channel, seq } => {
                 if let Some(c) = self.channels.get_mut(&channel) {
                     c.last_seq = c.last_seq.max(seq);
@@ -355,6 +368,21 @@ impl Directory {
         {
             self.pairs.insert(pair(a, b), channel);
         }
+    }
+
+    /// Records a ban (or its end).
+    pub fn set_banned(&mut self, server: ServerId, user: UserId, banned: bool) {
+        if banned {
+            self.banned.insert((server, user));
+        } else {
+            self.banned.remove(&(server, user));
+        }
+    }
+
+    /// Whether `user` is banned from `server`.
+    #[must_use]
+    pub fn is_banned(&self, server: ServerId, user: UserId) -> bool {
+        self.banned.contains(&(server, user))
     }
 
     /// Records whether `user` takes direct messages from server members.

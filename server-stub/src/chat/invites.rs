@@ -96,12 +96,15 @@ pub fn revoke(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<()>
 /// nothing and uses nothing up.
 ///
 /// # Errors
-/// 404, 410 (expired, revoked or used up).
+/// 404, 410 (expired, revoked or used up), 403 (banned).
 pub fn accept(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<ServerState> {
     let row = tx.store().invite(code)?.ok_or(ApiError::NotFound("invite"))?;
     let server = row.invite.server_id;
     if tx.dir().is_member(server, user) {
         return state_in_tx(tx, user, server);
+    }
+    if tx.dir().is_banned(server, user) {
+        return Err(ApiError::Forbidden("you are banned from this server".into()));
     }
     let now = tx.now();
     if row.expired(now) {

@@ -1,4 +1,5 @@
-//! Members: list (with presence), leave, remove, change role, hand over.
+//! Members: list (with presence), leave, remove, ban (with a purge of their
+//! recent messages) and unban, change role, hand over.
 //!
 //! Every check is made inside the writer's batch against the roles the
 //! change commits on: two owners handing the server over at once leave one
@@ -9,12 +10,12 @@
 use pq_protocol::{
     ServerId, UserId,
     gateway::Event,
-    models::{Member, Role},
+    models::{Ban, Member, PurgeWindow, Role},
 };
 
 use super::{
     Chat,
-    access::{may_remove, require_owner, role_in},
+    access::{may_remove, require_admin, require_owner, role_in},
     directory::Effect,
     writer::Tx,
 };
@@ -73,6 +74,67 @@ pub fn kick(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> 
     }
     remove(tx, server, target, true)?;
     tracing::info!(server_id = %server, user_id = %target, by = %user, "member removed");
+    Ok(())
+}
+
+/// The most messages one ban deletes.
+pub const MAX_PURGE: usize = 5_000;
+
+/// Bans someone from a server: the owner anyone else, admins members (and
+/// people not in it). They leave it (if in it), cannot join again until
+/// unbanned, and with `purge` their messages in it from that far back
+/// become tombstones. Banning again changes nothing but the purge.
+///
+/// # Errors
+/// 409 (oneself), 403, 404 (no such account).
+pub fn ban(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    server: ServerId,
+    target: UserId,
+    purge: Option<PurgeWindow>,
+) -> ApiResult<()> {
+    let role = role_in(tx.dir(), server, user)?;
+    require_admin(role, "ban people")?;
+    if target == user {
+        return Err(ApiError::Conflict("you cannot ban yourself".into()));
+    }
+    if tx.store().account(target)?.is_none() {
+        return Err(ApiError::NotFound("user"));
+    }
+    if let Some(target_role) = tx.dir().role(server, target) {
+        if !may_remove(role, target_role) {
+            return Err(ApiError::Forbidden("admins can ban members, not other admins or the owner".into()));
+        }
+        remove(tx, server, target, true)?;
+    }
+    let now = tx.now();
+    if !tx.dir().is_banned(server, target) {
+        tx.store().insert_ban(server, target, user, now)?;
+        tx.apply(Effect::SetBanned { server, user: target, banned: true });
+    }
+    if let Some(window) = purge {
+        let since = pq_protocol::Timestamp::from_millis(now.as_millis() - window.millis());
+        let gone = tx.store().purge_messages(server, target, since, now, MAX_PURGE)?;
+        for (channel_id, message_id, seq) in gone {
+            tx.emit(Audience::Server(server), Event::MessageDeleted { channel_id, message_id, seq });
+        }
+    }
+    tracing::info!(server_id = %server, user_id = %target, by = %user, ?purge, "banned");
+    Ok(())
+}
+
+/// Lifts a ban (owner and admins).
+///
+/// # Errors
+/// 403, 404 (not banned).
+pub fn unban(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
+    let role = role_in(tx.dir(), server, user)?;
+    require_admin(role, "lift bans")?;
+    if !tx.store().delete_ban(server, target)? {
+        return Err(ApiError::NotFound("ban"));
+    }
+    tx.apply(Effect::SetBanned { server, user: target, banned: false });
     Ok(())
 }
 
@@ -141,6 +203,37 @@ impl Chat {
     /// See [`kick`].
     pub async fn kick(&self, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
         self.writer.run(move |tx| kick(tx, user, server, target)).await
+    }
+
+    /// Bans someone.
+    ///
+    /// # Errors
+    /// See [`ban`].
+    pub async fn ban(
+        &self,
+        user: UserId,
+        server: ServerId,
+        target: UserId,
+        purge: Option<PurgeWindow>,
+    ) -> ApiResult<()> {
+        self.writer.run(move |tx| ban(tx, user, server, target, purge)).await
+    }
+
+    /// Lifts a ban.
+    ///
+    /// # Errors
+    /// See [`unban`].
+    pub async fn unban(&self, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
+        self.writer.run(move |tx| unban(tx, user, server, target)).await
+    }
+
+    /// A server's bans (owner and admins).
+    ///
+    /// # Errors
+    /// 404 (not a member), 403.
+    pub async fn bans(&self, user: UserId, server: ServerId) -> ApiResult<Vec<Ban>> {
+        require_admin(role_in(&self.dir.read(), server, user)?, "see the bans")?;
+        Ok(self.reads.read(move |s| s.bans(server)).await?)
     }
 
     /// Changes someone's role.

@@ -68,6 +68,7 @@ pub async fn revoke(State(state): State<AppState>, user: AuthUser, Path(code): P
 #[utoipa::path(post, path = "/api/invites/{code}/accept", tag = "invites",
     params(("code" = String, Path)),
     responses((status = 200, body = ServerState), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 403, body = pq_protocol::ErrorBody, description = "banned from the server"),
         (status = 410, body = pq_protocol::ErrorBody, description = "expired, revoked or used up")))]
 pub async fn accept(
     State(state): State<AppState>,

@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
     ServerId, UserId,
-    models::{Member, UpdateMember},
+    models::{Ban, BanMember, Member, UpdateMember},
 };
 
 use super::Path;
@@ -66,5 +66,51 @@ pub async fn update(
     Json(req): Json<UpdateMember>,
 ) -> ApiResult<StatusCode> {
     state.chat().set_role(user.id, server_id, target, req.role).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who is banned from a server (owner and admins).
+#[utoipa::path(get, path = "/api/servers/{server_id}/bans", tag = "members",
+    params(("server_id" = ServerId, Path)),
+    responses((status = 200, body = Vec<Ban>), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 404, body = pq_protocol::ErrorBody)))]
+pub async fn bans(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(server_id): Path<ServerId>,
+) -> ApiResult<Json<Vec<Ban>>> {
+    Ok(Json(state.chat().bans(user.id, server_id).await?))
+}
+
+/// Ban someone: the owner anyone else, admins members (and people not in
+/// the server). They leave it and cannot join again until unbanned; with
+/// `purge`, their messages in it from the last hour, day or week are
+/// deleted (at most 5,000; everyone gets `message_deleted`).
+#[utoipa::path(put, path = "/api/servers/{server_id}/bans/{user_id}", tag = "members", request_body = BanMember,
+    params(("server_id" = ServerId, Path), ("user_id" = UserId, Path)),
+    responses((status = 204, description = "Banned"), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 404, body = pq_protocol::ErrorBody, description = "Not a server you are in, or no such account"),
+        (status = 409, body = pq_protocol::ErrorBody, description = "Yourself")))]
+pub async fn ban(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((server_id, target)): Path<(ServerId, UserId)>,
+    Json(req): Json<BanMember>,
+) -> ApiResult<StatusCode> {
+    state.chat().ban(user.id, server_id, target, req.purge).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lift a ban (owner and admins).
+#[utoipa::path(delete, path = "/api/servers/{server_id}/bans/{user_id}", tag = "members",
+    params(("server_id" = ServerId, Path), ("user_id" = UserId, Path)),
+    responses((status = 204, description = "Unbanned"), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 404, body = pq_protocol::ErrorBody, description = "Not a server you are in, or they are not banned")))]
+pub async fn unban(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((server_id, target)): Path<(ServerId, UserId)>,
+) -> ApiResult<StatusCode> {
+    state.chat().unban(user.id, server_id, target).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -110,6 +110,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(members::list))
         .routes(routes!(members::leave))
         .routes(routes!(members::kick, members::update))
+        .routes(routes!(members::bans))
+        .routes(routes!(members::ban, members::unban))
         .routes(routes!(messages::history, messages::send_rest))
         .routes(routes!(messages::edit, messages::delete))
         .routes(routes!(messages::react, messages::unreact))

@@ -509,3 +509,107 @@ async fn gateway_ops_into_other_servers_are_refused() {
         other => panic!("eve's typing leaked: {other:?}"),
     }
 }
+
+/// Bans: the owner bans Carol with the last hour of her messages (older
+/// ones stay); she is out at once and no invite lets her back; an admin
+/// cannot ban another admin, nor a member ban anyone; the list shows her;
+/// unbanned, the same invite works again. Kept across a restart.
+#[tokio::test]
+async fn a_ban_removes_purges_and_keeps_out_until_lifted() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let dan = api(&ts, "dan@example.com").await;
+    let s = server_with(&alice, &[&bob, &carol, &dan]).await;
+    let sid = s.server.id;
+    let general = text_channel(&s).id;
+    let id = |a: &Api| {
+        let a = a.clone();
+        async move { a.get::<pq_protocol::models::Me>("/api/users/@me").await.id }
+    };
+    let (bob_id, carol_id, dan_id) = (id(&bob).await, id(&carol).await, id(&dan).await);
+    let say = |a: &Api, body: &str| {
+        let (a, body) = (a.clone(), body.to_owned());
+        async move {
+            let _: serde_json::Value = a
+                .post(
+                    &format!("/api/channels/{general}/messages"),
+                    json!({"client_id": pq_protocol::ClientMessageId::new(), "body": body}),
+                )
+                .await;
+        }
+    };
+    say(&carol, "an old message").await;
+    ts.clock().advance(std::time::Duration::from_secs(2 * 3600));
+    // Tokens from before have expired with the time that passed: sign in again.
+    let (alice, bob, carol) =
+        (api(&ts, "alice@example.com").await, api(&ts, "bob@example.com").await, api(&ts, "carol@example.com").await);
+    let dan = api(&ts, "dan@example.com").await;
+    say(&carol, "a fresh message").await;
+    let inv: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({})).await;
+    let _: serde_json::Value =
+        alice.ok(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "admin"}))).await;
+    let mut watcher = Gw::connect(&ts.url, &dan.token).await;
+
+    // Only the owner and admins ban, and an admin only members.
+    dan.fails(Method::PUT, &format!("/api/servers/{sid}/bans/{carol_id}"), Some(json!({})), 403, "forbidden").await;
+    let alice_id = id(&alice).await;
+    bob.fails(Method::PUT, &format!("/api/servers/{sid}/bans/{alice_id}"), Some(json!({})), 403, "forbidden").await;
+    alice.fails(Method::PUT, &format!("/api/servers/{sid}/bans/{alice_id}"), Some(json!({})), 409, "conflict").await;
+    alice
+        .fails(
+            Method::PUT,
+            &format!("/api/servers/{sid}/bans/{}", pq_protocol::UserId::new()),
+            Some(json!({})),
+            404,
+            "not_found",
+        )
+        .await;
+    alice
+        .fails(
+            Method::PUT,
+            &format!("/api/servers/{sid}/bans/{carol_id}"),
+            Some(json!({"purge": "year"})),
+            400,
+            "bad_request",
+        )
+        .await;
+
+    let (status, _) =
+        alice.call(Method::PUT, &format!("/api/servers/{sid}/bans/{carol_id}"), Some(json!({"purge": "hour"}))).await;
+    assert_eq!(status, 204);
+    watcher
+        .event(
+            "Dan sees Carol leave",
+            |e| matches!(e, Event::MemberLeft { user_id, kicked: true, .. } if *user_id == carol_id),
+        )
+        .await;
+    watcher.event("Dan sees her fresh message go", |e| matches!(e, Event::MessageDeleted { .. })).await;
+    let page: pq_protocol::models::MessagePage = alice.get(&format!("/api/channels/{general}/messages")).await;
+    let bodies: Vec<(&str, bool)> = page.messages.iter().map(|m| (m.body.as_str(), m.deleted)).collect();
+    assert_eq!(bodies, [("an old message", false), ("", true)], "the last hour only");
+    carol.fails(Method::GET, &format!("/api/servers/{sid}"), None, 404, "not_found").await;
+    carol.fails(Method::POST, &format!("/api/invites/{}/accept", inv.code), Some(json!({})), 403, "forbidden").await;
+    let bans: Vec<pq_protocol::models::Ban> = bob.get(&format!("/api/servers/{sid}/bans")).await;
+    assert_eq!((bans.len(), bans[0].user.id, bans[0].banned_by), (1, carol_id, alice_id));
+    dan.fails(Method::GET, &format!("/api/servers/{sid}/bans"), None, 403, "forbidden").await;
+    // Someone not in the server can be banned ahead.
+    let erin = api(&ts, "erin@example.com").await;
+    let erin_id = id(&erin).await;
+    let (status, _) = bob.call(Method::PUT, &format!("/api/servers/{sid}/bans/{erin_id}"), Some(json!({}))).await;
+    assert_eq!(status, 204);
+    erin.fails(Method::POST, &format!("/api/invites/{}/accept", inv.code), Some(json!({})), 403, "forbidden").await;
+    let _ = dan_id;
+
+    // A restart keeps the ban; lifted, the invite works again.
+    drop(watcher);
+    let ts = ts.restart().await;
+    let (alice, carol) = (Api::new(&ts.url, &alice.token), Api::new(&ts.url, &carol.token));
+    carol.fails(Method::POST, &format!("/api/invites/{}/accept", inv.code), Some(json!({})), 403, "forbidden").await;
+    let (status, _) = alice.call(Method::DELETE, &format!("/api/servers/{sid}/bans/{carol_id}"), None).await;
+    assert_eq!(status, 204);
+    alice.fails(Method::DELETE, &format!("/api/servers/{sid}/bans/{carol_id}"), None, 404, "not_found").await;
+    let back: ServerState = carol.post(&format!("/api/invites/{}/accept", inv.code), json!({})).await;
+    assert_eq!(back.server.id, sid);
+}

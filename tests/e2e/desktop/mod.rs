@@ -955,6 +955,32 @@ async fn runs_her_server_from_the_app() {
     eventually("Carol to be out", WAIT, || async { role_of(&carol).is_none().then_some(()) }).await;
     desktop.wait_gone("[data-member='Carol']").await;
 
+    // Carol comes back and spams; banned with her last hour of messages,
+    // they are gone from Minji's window and the invite no longer lets her in;
+    // lifted from the bans list, it does.
+    carol.client.accept_invite(&code).await.expect("Carol comes back");
+    let general =
+        bob.client.channels(sid).unwrap().into_iter().find(|c| c.channel.name == "general").unwrap().channel.id;
+    eventually("Carol to see #general", WAIT, || async { carol.client.channel(general).ok().flatten().map(|_| ()) })
+        .await;
+    carol.client.send(general, "buy cheap followers", None).await.unwrap();
+    desktop.wait_text(".message[data-body]", "buy cheap followers").await;
+    desktop.click("[data-member='Carol']").await;
+    desktop.click("#card-ban").await;
+    desktop.select("#ban-purge", "hour").await;
+    desktop.click("#card-confirm").await;
+    desktop.wait_gone(".message[data-body='buy cheap followers']").await;
+    desktop.wait_gone("[data-member='Carol']").await;
+    let refused = carol.client.accept_invite(&code).await.expect_err("banned");
+    assert!(refused.to_string().contains("banned"), "{refused}");
+    desktop.click("#server-menu-button").await;
+    desktop.click("#menu-settings").await;
+    desktop.click("[data-ban='Carol'] .unban").await;
+    desktop.wait_gone("[data-ban='Carol']").await;
+    eventually("the ban to be lifted", WAIT, || async { carol.client.accept_invite(&code).await.ok().map(|_| ()) })
+        .await;
+    desktop.click_text("Close").await;
+
     // She hands the server to Bob and leaves it: back to the welcome screen.
     desktop.click("[data-member='Bob']").await;
     desktop.click("#card-transfer").await;

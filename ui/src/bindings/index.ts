@@ -3,6 +3,8 @@
 export type { Acceleration } from "./Acceleration";
 export type { AppInfo } from "./AppInfo";
 export type { AuthConfig } from "./AuthConfig";
+export type { Ban } from "./Ban";
+export type { BanMember } from "./BanMember";
 export type { CachedChannel } from "./CachedChannel";
 export type { CachedDm } from "./CachedDm";
 export type { CachedServer } from "./CachedServer";
@@ -63,6 +65,7 @@ export type { Plan } from "./Plan";
 export type { Presence } from "./Presence";
 export type { PresenceEntry } from "./PresenceEntry";
 export type { Profile } from "./Profile";
+export type { PurgeWindow } from "./PurgeWindow";
 export type { Reaction } from "./Reaction";
 export type { ReadState } from "./ReadState";
 export type { Ready } from "./Ready";

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -443,6 +443,27 @@ export function kick(serverId: ServerId, userId: UserId): Promise<null> {
  */
 export function setMemberRole(serverId: ServerId, userId: UserId, role: Role): Promise<null> {
   return invoke("set_member_role", { serverId, userId, role });
+}
+
+/**
+ * Bans someone (deleting their messages from `purge` back).
+ */
+export function ban(serverId: ServerId, userId: UserId, purge: PurgeWindow | null): Promise<null> {
+  return invoke("ban", { serverId, userId, purge });
+}
+
+/**
+ * Lifts a ban.
+ */
+export function unban(serverId: ServerId, userId: UserId): Promise<null> {
+  return invoke("unban", { serverId, userId });
+}
+
+/**
+ * Who is banned from a server.
+ */
+export function bans(serverId: ServerId): Promise<Array<Ban>> {
+  return invoke("bans", { serverId });
 }
 
 /**

@@ -3,10 +3,10 @@
 // the member actions on a person's card (role, handing over, removing).
 
 import { useCallback, useEffect, useState } from "react";
-import type { Invite, Role, ServerId, UserId } from "../bindings";
+import type { Ban, Invite, PurgeWindow, Role, ServerId, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay } from "../i18n";
-import { deleteServer, kickMember, leaveServer, reason, renameServer, setMemberRole, setServerIcon } from "../state/actions";
+import { banMember, deleteServer, kickMember, leaveServer, reason, renameServer, setMemberRole, setServerIcon } from "../state/actions";
 import { setState, useStore } from "../state/store";
 import { Modal, useDismiss, useT } from "./common";
 
@@ -71,10 +71,15 @@ export function ServerSettingsDialog({ serverId, onClose }: { serverId: ServerId
   const [error, setError] = useState<string | null>(null);
   const [invites, setInvites] = useState<Invite[] | null>(null);
   const [confirm, setConfirm] = useState("");
+  const [bans, setBans] = useState<Ban[] | null>(null);
   const loadInvites = useCallback(() => {
     bridge.invites(serverId).then(setInvites, (e) => setError(reason(e)));
   }, [serverId]);
+  const loadBans = useCallback(() => {
+    bridge.bans(serverId).then(setBans, (e) => setError(reason(e)));
+  }, [serverId]);
   useEffect(loadInvites, [loadInvites]);
+  useEffect(loadBans, [loadBans]);
   if (!server) return null;
   const owner = server.role === "owner";
   const run = (work: () => Promise<string | null>, then?: () => void) => () =>
@@ -143,6 +148,26 @@ export function ServerSettingsDialog({ serverId, onClose }: { serverId: ServerId
           </ul>
         )}
       </section>
+      <section>
+        <h3>{t("serverSettings.bans")}</h3>
+        {bans !== null && bans.length === 0 ? (
+          <p className="muted">{t("serverSettings.noBans")}</p>
+        ) : (
+          <ul className="invite-list ban-list">
+            {(bans ?? []).map((b) => (
+              <li key={b.user.id} data-ban={b.user.display_name}>
+                <span>{b.user.display_name}</span>
+                <span className="muted small">
+                  {t("serverSettings.bannedBy", { name: users[b.banned_by]?.display_name ?? "…", day: formatDay(lang, b.created_at) })}
+                </span>
+                <button className="unban" onClick={() => void bridge.unban(serverId, b.user.id).then(loadBans, (e) => setError(reason(e)))}>
+                  {t("serverSettings.unban")}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       {owner && (
         <section className="danger-zone">
           <h3>{t("serverSettings.delete")}</h3>
@@ -196,7 +221,8 @@ export function MemberActions({ serverId, userId, role }: { serverId: ServerId; 
   const t = useT();
   const mine = useStore((s) => s.servers.find((x) => x.server.id === serverId)?.role);
   const name = useStore((s) => s.users[userId]?.display_name ?? "…");
-  const [confirm, setConfirm] = useState<"kick" | "transfer" | null>(null);
+  const [confirm, setConfirm] = useState<"kick" | "ban" | "transfer" | null>(null);
+  const [purge, setPurge] = useState<PurgeWindow | "">("");
   const [error, setError] = useState<string | null>(null);
   const below = mine === "owner" ? role !== "owner" : mine === "admin" && role === "member";
   if (!below) return null;
@@ -225,20 +251,40 @@ export function MemberActions({ serverId, userId, role }: { serverId: ServerId; 
           <button id="card-kick" className="danger" onClick={() => setConfirm("kick")}>
             {t("memberActions.kick")}
           </button>
+          <button id="card-ban" className="danger" onClick={() => setConfirm("ban")}>
+            {t("memberActions.ban")}
+          </button>
         </div>
       ) : (
         <div className="confirm" role="alert">
-          <p>{confirm === "kick" ? t("memberActions.kickConfirm", { name }) : t("memberActions.transferConfirm", { name })}</p>
+          <p>{t(`memberActions.${confirm}Confirm`, { name })}</p>
+          {confirm === "ban" && (
+            <label className="role-pick">
+              {t("memberActions.purge")}
+              <select id="ban-purge" value={purge} onChange={(e) => setPurge(e.target.value as PurgeWindow | "")}>
+                <option value="">{t("memberActions.purgeNone")}</option>
+                <option value="hour">{t("invite.hour")}</option>
+                <option value="day">{t("invite.day")}</option>
+                <option value="week">{t("invite.week")}</option>
+              </select>
+            </label>
+          )}
           <div className="card-actions">
             <button onClick={() => setConfirm(null)}>{t("common.cancel")}</button>
             <button
               id="card-confirm"
               className="danger"
               onClick={() =>
-                void (confirm === "kick" ? kickMember(serverId, userId) : setMemberRole(serverId, userId, "owner")).then(done)
+                void (
+                  confirm === "kick"
+                    ? kickMember(serverId, userId)
+                    : confirm === "ban"
+                      ? banMember(serverId, userId, purge || null)
+                      : setMemberRole(serverId, userId, "owner")
+                ).then(done)
               }
             >
-              {confirm === "kick" ? t("memberActions.kick") : t("memberActions.transfer")}
+              {t(`memberActions.${confirm}`)}
             </button>
           </div>
         </div>

@@ -7,6 +7,7 @@ import type {
   CommandError,
   CustomStatus,
   Message,
+  PurgeWindow,
   Relationship,
   Role,
   ServerId,
@@ -552,6 +553,13 @@ export const leaveServer = (serverId: ServerId) => forgetServer(serverId, () => 
 export const kickMember = (serverId: ServerId, userId: UserId) =>
   manage(async () => {
     await bridge.kick(serverId, userId);
+    setState({ card: null });
+    await loadMembers(serverId);
+  });
+
+export const banMember = (serverId: ServerId, userId: UserId, purge: PurgeWindow | null) =>
+  manage(async () => {
+    await bridge.ban(serverId, userId, purge);
     setState({ card: null });
     await loadMembers(serverId);
   });

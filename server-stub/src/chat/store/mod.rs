@@ -19,8 +19,8 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage, Relationship, RelationshipKind,
-        Role, SendAck, Server, ServerState, StatusChoice, User,
+        Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage, Relationship,
+        RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
     },
 };
 
@@ -451,6 +451,38 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn delete_channel(&mut self, id: ChannelId) -> StoreResult<()>;
+
+    // ----- bans -------------------------------------------------------------
+
+    /// Records a ban (replacing an earlier one).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_ban(&mut self, server: ServerId, user: UserId, by: UserId, at: Timestamp) -> StoreResult<()>;
+    /// Lifts a ban; false when there was none.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_ban(&mut self, server: ServerId, user: UserId) -> StoreResult<bool>;
+    /// A server's bans, newest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn bans(&self, server: ServerId) -> StoreResult<Vec<Ban>>;
+    /// Makes tombstones of `author`'s messages in `server`'s channels sent
+    /// at or after `since`; returns them (channel, message, seq), at most
+    /// `limit`, newest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn purge_messages(
+        &mut self,
+        server: ServerId,
+        author: UserId,
+        since: Timestamp,
+        at: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<(ChannelId, MessageId, u64)>>;
 
     // ----- direct messages ------------------------------------------------
 

@@ -12,7 +12,7 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState, Invite, Message, MessagePage, Reaction,
+        Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState, Invite, Message, MessagePage, Reaction,
         ReadState, Relationship, RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
     },
 };
@@ -239,6 +239,11 @@ fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
     while let Some(r) = rows.next()? {
         dir.add_dm_member(col_id(r, 0)?, col_id(r, 1)?);
     }
+    let mut st = c.prepare_cached("SELECT server_id, user_id FROM bans")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        dir.set_banned(col_id(r, 0)?, col_id(r, 1)?, true);
+    }
     let mut st = c.prepare_cached("SELECT id FROM users WHERE allow_server_dms = 0")?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
@@ -307,6 +312,17 @@ fn q_dm_states(c: &Connection, user: UserId) -> StoreResult<Vec<(DmState, bool)>
         b.channel.last_activity_at.cmp(&a.channel.last_activity_at).then(b.channel.id.cmp(&a.channel.id))
     });
     Ok(out)
+}
+
+fn q_bans(c: &Connection, server: ServerId) -> StoreResult<Vec<Ban>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {USER_COLS}, b.banned_by, b.created_at FROM bans b JOIN users u ON u.id = b.user_id
+         WHERE b.server_id = ? ORDER BY b.created_at DESC, u.id"
+    ))?
+    .query_map([server.to_string()], |r| {
+        Ok(Ban { user: user_row(r)?, banned_by: col_id(r, 5)?, created_at: ts(r, 6)? })
+    })?
+    .collect::<Result<_, _>>()?)
 }
 
 fn relationship_kind(s: &str) -> rusqlite::Result<RelationshipKind> {
@@ -712,6 +728,9 @@ macro_rules! reads {
         fn dm(&self, channel: ChannelId) -> StoreResult<Option<DmChannel>> {
             q_dm(&self.conn, channel)
         }
+        fn bans(&self, server: ServerId) -> StoreResult<Vec<Ban>> {
+            q_bans(&self.conn, server)
+        }
         fn dm_states(&self, user: UserId) -> StoreResult<Vec<(DmState, bool)>> {
             q_dm_states(&self.conn, user)
         }
@@ -999,6 +1018,46 @@ impl Store for SqliteStore {
     fn set_last_seq(&mut self, id: ChannelId, seq: u64) -> StoreResult<()> {
         exec(&self.conn, "UPDATE channels SET last_seq = ? WHERE id = ?", params![seq as i64, id.to_string()]).map(drop)
     }
+    fn insert_ban(&mut self, server: ServerId, user: UserId, by: UserId, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO bans (server_id, user_id, banned_by, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (server_id, user_id) DO UPDATE SET banned_by = excluded.banned_by, created_at = excluded.created_at",
+            params![server.to_string(), user.to_string(), by.to_string(), at.as_millis()],
+        )
+        .map(drop)
+    }
+    fn delete_ban(&mut self, server: ServerId, user: UserId) -> StoreResult<bool> {
+        Ok(exec(
+            &self.conn,
+            "DELETE FROM bans WHERE server_id = ? AND user_id = ?",
+            params![server.to_string(), user.to_string()],
+        )? > 0)
+    }
+    fn purge_messages(
+        &mut self,
+        server: ServerId,
+        author: UserId,
+        since: Timestamp,
+        at: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<(ChannelId, MessageId, u64)>> {
+        let found: Vec<(ChannelId, MessageId, u64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT m.channel_id, m.id, m.seq FROM messages m JOIN channels c ON c.id = m.channel_id
+                 WHERE c.server_id = ? AND m.author_id = ? AND m.created_at >= ? AND m.deleted_at IS NULL
+                 ORDER BY m.created_at DESC LIMIT ?",
+            )?
+            .query_map(params![server.to_string(), author.to_string(), since.as_millis(), limit as i64], |r| {
+                Ok((col_id(r, 0)?, col_id(r, 1)?, r.get::<_, i64>(2)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (_, id, _) in &found {
+            self.delete_message(*id, at)?;
+        }
+        Ok(found)
+    }
     fn insert_dm(&mut self, dm: &NewDm) -> StoreResult<()> {
         let id = dm.id.to_string();
         let pair = (!dm.group).then(|| {
@@ -1193,6 +1252,9 @@ impl Store for ReadConn {
         set_last_seq(id: ChannelId, seq: u64) -> ();
         delete_channel(id: ChannelId) -> ();
         insert_dm(dm: &NewDm) -> ();
+        insert_ban(server: ServerId, user: UserId, by: UserId, at: Timestamp) -> ();
+        delete_ban(server: ServerId, user: UserId) -> bool;
+        purge_messages(server: ServerId, author: UserId, since: Timestamp, at: Timestamp, limit: usize) -> Vec<(ChannelId, MessageId, u64)>;
         add_dm_member(channel: ChannelId, user: UserId, seq: u64, at: Timestamp) -> ();
         remove_dm_member(channel: ChannelId, user: UserId) -> ();
         update_dm(channel: ChannelId, name: Option<Option<&str>>, owner: Option<UserId>) -> ();
