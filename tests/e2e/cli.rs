@@ -255,6 +255,25 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     let list = cli(&["dms"]);
     assert!(list.contains(&format!("{dm}  owner")), "{list}");
 
+    // Running a server of its own: create, invite, rename, ban (the owner
+    // of the other server joined), list, unban, delete after confirming.
+    assert!(cli(&["server", "create", "Bot lab"]).starts_with("Created Bot lab"));
+    let link = cli(&["invite", "create", "Bot lab"]);
+    let url = link.split_whitespace().next().unwrap_or_default();
+    let lab_code = pq_core::protocol::InviteCode(url.trim_start_matches("pq://invite/").to_owned());
+    owner.client.accept_invite(&lab_code).await.expect("the owner joins the bot's server");
+    assert!(cli(&["server", "rename", "Bot lab", "Robot lab"]).contains("Renamed to Robot lab"));
+    assert!(cli(&["server", "ban", "Robot lab", "owner", "--purge", "hour"]).contains("Banned owner"));
+    assert!(cli(&["server", "bans", "Robot lab"]).contains("owner"));
+    let refused = owner.client.accept_invite(&lab_code).await.expect_err("banned");
+    assert!(refused.to_string().contains("banned"), "{refused}");
+    assert!(cli(&["server", "unban", "Robot lab", "owner"]).contains("may join Robot lab again"));
+    owner.client.accept_invite(&lab_code).await.expect("welcome back");
+    let wrong =
+        pq(&server.url, data.path()).args(["server", "delete", "Robot lab", "--confirm", "robot"]).output().unwrap();
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("--confirm"));
+    assert!(cli(&["server", "delete", "Robot lab", "--confirm", "Robot lab"]).contains("Deleted Robot lab"));
+
     assert!(
         run({
             let mut c = pq(&server.url, data.path());

@@ -110,6 +110,10 @@ enum Command {
     /// Invites.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Run a server: create, rename, leave or delete it; remove, ban and
+    /// unban people; list its bans.
+    #[command(subcommand)]
+    Server(ServerCommand),
     /// Write to someone directly (their name, username, email or id), or
     /// without a text print your conversation with them.
     Dm {
@@ -312,6 +316,71 @@ enum FriendsCommand {
     Unblock {
         /// Their name or id.
         who: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ServerCommand {
+    /// Create a server (with a text and a voice channel).
+    Create {
+        /// Its name.
+        name: String,
+    },
+    /// Rename a server (owner and admins).
+    Rename {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// The new name.
+        name: String,
+    },
+    /// Leave a server.
+    Leave {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+    },
+    /// Delete a server and everything in it (its owner; give its name again to confirm).
+    Delete {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// The server's name, typed again.
+        #[arg(long)]
+        confirm: String,
+    },
+    /// Remove someone from a server.
+    Kick {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// Their name or id.
+        who: String,
+    },
+    /// Ban someone from a server (optionally deleting their recent messages there).
+    Ban {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// Their name or id.
+        who: String,
+        /// Also delete their messages from the last hour, day or week.
+        #[arg(long, value_parser = ["hour", "day", "week"])]
+        purge: Option<String>,
+    },
+    /// Lift a ban.
+    Unban {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// Their name (as on the bans list) or id.
+        who: String,
+    },
+    /// Who is banned from a server.
+    Bans {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
     },
 }
 
@@ -625,6 +694,7 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 print_message(cli, &names, &h.message);
             }
         }
+        Command::Server(cmd) => run_server(client, cli, cmd).await?,
         Command::Invite(InviteCommand::Create { to, max_age, max_uses }) => {
             settle(client, cli.wait).await;
             let s = find_server(client, to)?;
@@ -636,6 +706,91 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let code = code.trim().trim_start_matches("pq://invite/").trim_end_matches('/').to_owned();
             let state = client.accept_invite(&InviteCode(code)).await?;
             out(cli, &state.server, || format!("Joined {}.", state.server.name));
+        }
+    }
+    Ok(())
+}
+
+/// `pq server …`.
+async fn run_server(client: &Client, cli: &Cli, cmd: &ServerCommand) -> anyhow::Result<()> {
+    use pq_core::protocol::models::PurgeWindow;
+    if let ServerCommand::Create { name } = cmd {
+        let state = client.create_server(name).await?;
+        out(cli, &state.server, || format!("Created {} ({}).", state.server.name, state.server.id));
+        return Ok(());
+    }
+    settle(client, cli.wait).await;
+    let which = match cmd {
+        ServerCommand::Create { .. } => unreachable!("handled above"),
+        ServerCommand::Rename { of, .. }
+        | ServerCommand::Leave { of }
+        | ServerCommand::Delete { of, .. }
+        | ServerCommand::Kick { of, .. }
+        | ServerCommand::Ban { of, .. }
+        | ServerCommand::Unban { of, .. }
+        | ServerCommand::Bans { of } => find_server(client, of)?,
+    };
+    let id = which.server.id;
+    match cmd {
+        ServerCommand::Create { .. } => unreachable!("handled above"),
+        ServerCommand::Rename { name, .. } => {
+            let s = client.rename_server(id, name).await?;
+            out(cli, &s, || format!("Renamed to {}.", s.name));
+        }
+        ServerCommand::Leave { .. } => {
+            client.leave_server(id).await?;
+            out(cli, &serde_json::json!({"left": id}), || format!("You left {}.", which.server.name));
+        }
+        ServerCommand::Delete { confirm, .. } => {
+            if confirm != &which.server.name {
+                bail!("to delete {:?}, give its name exactly: --confirm {:?}", which.server.name, which.server.name);
+            }
+            client.delete_server(id).await?;
+            out(cli, &serde_json::json!({"deleted": id}), || format!("Deleted {}.", which.server.name));
+        }
+        ServerCommand::Kick { who, .. } => {
+            let user = find_person(client, who).await?;
+            client.kick(id, user).await?;
+            out(cli, &serde_json::json!({"removed": user}), || format!("Removed {who} from {}.", which.server.name));
+        }
+        ServerCommand::Ban { who, purge, .. } => {
+            let user = find_person(client, who).await?;
+            let purge = match purge.as_deref() {
+                Some("hour") => Some(PurgeWindow::Hour),
+                Some("day") => Some(PurgeWindow::Day),
+                Some("week") => Some(PurgeWindow::Week),
+                _ => None,
+            };
+            client.ban(id, user, purge).await?;
+            out(cli, &serde_json::json!({"banned": user}), || format!("Banned {who} from {}.", which.server.name));
+        }
+        ServerCommand::Unban { who, .. } => {
+            let bans = client.bans(id).await?;
+            let wanted = who.trim().to_lowercase();
+            let user = match who.parse::<UserId>() {
+                Ok(user) => user,
+                Err(_) => bans
+                    .iter()
+                    .find(|b| b.user.display_name.to_lowercase() == wanted)
+                    .map(|b| b.user.id)
+                    .ok_or_else(|| anyhow::anyhow!("nobody called {who:?} is banned from {}", which.server.name))?,
+            };
+            client.unban(id, user).await?;
+            out(cli, &serde_json::json!({"unbanned": user}), || format!("{who} may join {} again.", which.server.name));
+        }
+        ServerCommand::Bans { .. } => {
+            let bans = client.bans(id).await?;
+            if cli.json {
+                for b in &bans {
+                    println!("{}", serde_json::to_string(b)?);
+                }
+            } else if bans.is_empty() {
+                println!("Nobody is banned from {}.", which.server.name);
+            } else {
+                for b in &bans {
+                    println!("{}  {}  (since {})", b.user.id, b.user.display_name, b.created_at);
+                }
+            }
         }
     }
     Ok(())
