@@ -15,7 +15,7 @@ use pq_core::{
         },
         voice::VoiceState,
     },
-    store::{CachedChannel, CachedDm, CachedServer, OutboxEntry, SearchHit},
+    store::{CachedChannel, CachedDm, CachedServer, NotifyLevel, OutboxEntry, SearchHit},
 };
 use serde::Serialize;
 use tauri::ipc::Channel as IpcChannel;
@@ -414,6 +414,11 @@ commands! {
         let _: serde_json::Value =
             d.client()?.api().delete(&format!("api/channels/{channel_id}")).await.map_err(pq_core::Error::from)?;
         Ok(())
+    }
+
+    /// Chooses what a server's messages notify of on this device.
+    fn set_server_notify(d, server_id: ServerId, level: NotifyLevel) -> () {
+        Ok(d.client()?.set_server_notify(server_id, level)?)
     }
 
     /// Mutes or unmutes a channel's notifications.

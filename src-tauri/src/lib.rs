@@ -227,7 +227,7 @@ impl Desktop {
     /// The shell's own reactions: notifications and the tray's unread total.
     fn react(&self, event: &Event) {
         match event {
-            Event::Message { message, live: true, .. } => {
+            Event::Message { message, live: true, mentions_me } => {
                 tray::update(&self.app, self);
                 let Ok(client) = self.client() else { return };
                 let mine = client.me().is_some_and(|m| m.id == message.author_id);
@@ -236,7 +236,19 @@ impl Desktop {
                 let on_screen = focused && *lock(&self.active_channel) == Some(message.channel_id);
                 let (muted, place, target) = if let Some(c) = client.channel(message.channel_id).ok().flatten() {
                     let target = notify::Target::Channel { server: c.channel.server_id, channel: c.channel.id };
-                    (c.muted, Some(c.channel.name), target)
+                    // The server's own setting: everything, mentions of me only, or nothing.
+                    let level = client
+                        .servers()
+                        .ok()
+                        .and_then(|l| l.into_iter().find(|s| s.server.id == c.channel.server_id))
+                        .map(|s| s.notify)
+                        .unwrap_or_default();
+                    let quiet = match level {
+                        pq_core::store::NotifyLevel::All => false,
+                        pq_core::store::NotifyLevel::Mentions => !*mentions_me,
+                        pq_core::store::NotifyLevel::Nothing => true,
+                    };
+                    (c.muted || quiet, Some(c.channel.name), target)
                 } else if let Some(d) = client.dm(message.channel_id).ok().flatten() {
                     (d.muted, group_title(&client, &d), notify::Target::Dm { channel: d.channel.id })
                 } else {

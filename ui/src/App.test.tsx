@@ -82,6 +82,7 @@ const bridge = vi.hoisted(() => ({
   setServerIcon: vi.fn(async () => null),
   createChannel: vi.fn(async () => ({})),
   ban: vi.fn(async () => null),
+  setServerNotify: vi.fn(async () => null),
   unban: vi.fn(async () => null),
   bans: vi.fn(async (): Promise<Ban[]> => []),
 }));
@@ -126,6 +127,7 @@ const server: CachedServer = {
   server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z" },
   role: "owner",
   member_count: 2,
+  notify: "all",
 };
 const channel = (id: string, name: string, kind: "text" | "voice" | "category", parent: string | null, unread = 0, mentions = 0): CachedChannel => ({
   channel: { id, server_id: SERVER, kind, name, parent_id: parent, position: 0, last_seq: 3 },
@@ -1044,9 +1046,16 @@ describe("main screen", () => {
     };
     bridge.invites.mockResolvedValue([invite]);
     await start();
-    // The menu under the server's name: settings, not "leave" (I own it).
+    // The menu under the server's name: notifications, settings, not "leave" (I own it).
     fireEvent.click(document.getElementById("server-menu-button")!);
     expect(document.getElementById("menu-leave")).toBeNull();
+    expect(document.getElementById("notify-all")!.getAttribute("aria-checked")).toBe("true");
+    bridge.servers.mockResolvedValue([{ ...server, notify: "mentions" }]);
+    await act(async () => {
+      fireEvent.click(document.getElementById("notify-mentions")!);
+    });
+    expect(bridge.setServerNotify).toHaveBeenCalledWith(SERVER, "mentions");
+    expect(document.getElementById("notify-mentions")!.getAttribute("aria-checked")).toBe("true");
     await act(async () => {
       fireEvent.click(document.getElementById("menu-settings")!);
     });

@@ -54,7 +54,7 @@ use crate::{
     api::{Api, HistoryQuery},
     auth::{Account, AuthManager, AuthOptions, KeychainBackend, TokenStore},
     error::{Error, Result},
-    store::{CachedChannel, CachedDm, CachedServer, OutboxEntry, SearchHit, Store},
+    store::{CachedChannel, CachedDm, CachedServer, NotifyLevel, OutboxEntry, SearchHit, Store},
 };
 
 /// How a [`Client`] is set up.
@@ -1341,6 +1341,17 @@ impl Client {
     /// [`Error::NotSignedIn`], [`Error::Store`].
     pub fn set_muted(&self, channel: ChannelId, muted: bool) -> Result<()> {
         Ok(self.shared.store()?.set_muted(channel, muted)?)
+    }
+
+    /// Chooses what a server's messages notify of on this device: all, only
+    /// mentions of me, or nothing.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn set_server_notify(&self, server: ServerId, level: NotifyLevel) -> Result<()> {
+        self.shared.store()?.set_server_notify(server, level)?;
+        self.shared.emit(Event::ServersChanged);
+        Ok(())
     }
 
     /// Searches every cached message (works offline; finds Korean, Chinese,

@@ -36,13 +36,14 @@ use serde::{Serialize, de::DeserializeOwned};
 pub use dms::{CachedDm, SyncState};
 pub use messages::{IngestReport, SearchHit};
 pub use outbox::{OutboxEntry, OutboxState};
-pub use state::{CachedChannel, CachedServer};
+pub use state::{CachedChannel, CachedServer, NotifyLevel};
 
 /// The migrations, in order. Never edit a released one; add the next.
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/001_init.sql")),
     M::up(include_str!("../../migrations/002_custom_status.sql")),
     M::up(include_str!("../../migrations/003_direct_messages.sql")).foreign_key_check(),
+    M::up(include_str!("../../migrations/004_server_notifications.sql")),
 ];
 
 /// Why the cache cannot be opened.

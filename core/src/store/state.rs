@@ -20,6 +20,42 @@ pub struct CachedServer {
     pub role: Role,
     /// How many members it has.
     pub member_count: u32,
+    /// What its messages notify of on this device.
+    pub notify: NotifyLevel,
+}
+
+/// What a server's messages notify of (a setting of this device).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum NotifyLevel {
+    /// Every message (in channels not muted).
+    #[default]
+    All,
+    /// Only messages that mention me.
+    Mentions,
+    /// None (unread counts still show).
+    Nothing,
+}
+
+impl NotifyLevel {
+    /// Its name in the cache.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            NotifyLevel::All => "all",
+            NotifyLevel::Mentions => "mentions",
+            NotifyLevel::Nothing => "nothing",
+        }
+    }
+
+    fn from_name(s: &str) -> Self {
+        match s {
+            "mentions" => NotifyLevel::Mentions,
+            "nothing" => NotifyLevel::Nothing,
+            _ => NotifyLevel::All,
+        }
+    }
 }
 
 /// A channel with my read state and what of it is cached.
@@ -233,7 +269,7 @@ impl Store {
     /// SQLite failure.
     pub fn servers(&self) -> Result<Vec<CachedServer>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, icon_url, owner_id, created_at, role, member_count FROM servers ORDER BY sort, name",
+            "SELECT id, name, icon_url, owner_id, created_at, role, member_count, notify FROM servers ORDER BY sort, name",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -244,11 +280,12 @@ impl Store {
                 r.get::<_, i64>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, i64>(6)?,
+                r.get::<_, String>(7)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, name, icon_url, owner, created, role, count) = row?;
+            let (id, name, icon_url, owner, created, role, count, notify) = row?;
             out.push(CachedServer {
                 server: Server {
                     id: parse_id(&id)?,
@@ -259,6 +296,7 @@ impl Store {
                 },
                 role: Role::from_name(&role).unwrap_or(Role::Member),
                 member_count: count as u32,
+                notify: NotifyLevel::from_name(&notify),
             });
         }
         Ok(out)
@@ -341,6 +379,16 @@ impl Store {
             .prepare_cached("SELECT COALESCE(SUM(unread_count), 0) FROM channels WHERE muted = 0")?
             .query_row([], |r| r.get(0))?;
         Ok(u32::try_from(total).unwrap_or(u32::MAX))
+    }
+
+    /// Chooses what a server's messages notify of on this device.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_server_notify(&mut self, server: ServerId, level: NotifyLevel) -> Result<()> {
+        self.conn
+            .execute("UPDATE servers SET notify = ?2 WHERE id = ?1", params![server.to_string(), level.as_str()])?;
+        Ok(())
     }
 
     /// Mutes or unmutes a channel's notifications (and its unread count in

@@ -239,7 +239,7 @@ fn reopening_a_file_keeps_everything_and_a_newer_schema_is_refused() {
         s.conn.pragma_update(None, "user_version", 99).unwrap();
     }
     match Store::open(&path) {
-        Err(OpenStoreError::TooNew { found: 99, supported: 3, .. }) => {}
+        Err(OpenStoreError::TooNew { found: 99, supported: 4, .. }) => {}
         other => panic!("expected TooNew, got {other:?}"),
     }
     // Rebuilding keeps the outbox and moves the old file aside.
@@ -492,4 +492,15 @@ fn direct_messages_are_listed_read_searched_and_forgotten() {
     assert_eq!(s.dms().unwrap().len(), 1);
     assert!(s.history(group, None, 5).unwrap().is_empty());
     assert!(s.search("등산", None, None, 5).unwrap().is_empty());
+}
+
+/// A server's notification level is this device's: it holds when the
+/// server's state comes again.
+#[test]
+fn a_servers_notification_level_outlives_its_state_coming_again() {
+    let (mut s, server, a, b) = setup();
+    assert_eq!(s.servers().unwrap()[0].notify, NotifyLevel::All);
+    s.set_server_notify(server, NotifyLevel::Mentions).unwrap();
+    s.apply_server_state(&server_state(server, &[a, b]), 0).unwrap();
+    assert_eq!(s.servers().unwrap()[0].notify, NotifyLevel::Mentions);
 }

@@ -448,6 +448,17 @@ async fn notifies_of_messages_elsewhere_and_opens_them() {
     bob.client.send(random, "loud one", None).await.unwrap();
     desktop.wait_notification("loud one").await;
     assert!(!desktop.notifications().contains("quiet one"), "muted means no notification");
+
+    // This server, only @mentions: a plain line pops nothing, a line naming her does.
+    desktop.click("#server-menu-button").await;
+    desktop.click("#notify-mentions").await;
+    desktop.wait_text("#server-menu-button", "Study group").await;
+    // (Messages of a channel are handled in order: once the second has
+    // notified, the first was let through or not.)
+    bob.client.send(random, "just chatting", None).await.unwrap();
+    bob.client.send(random, "@Minji are you there?", None).await.unwrap();
+    desktop.wait_notification("are you there?").await;
+    assert!(!desktop.notifications().contains("just chatting"), "only mentions notify");
 }
 
 #[tokio::test(flavor = "multi_thread")]

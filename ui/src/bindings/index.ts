@@ -57,6 +57,7 @@ export type { Message } from "./Message";
 export type { MessageId } from "./MessageId";
 export type { MessagePage } from "./MessagePage";
 export type { ModerateVoice } from "./ModerateVoice";
+export type { NotifyLevel } from "./NotifyLevel";
 export type { OpenDm } from "./OpenDm";
 export type { OutboxEntry } from "./OutboxEntry";
 export type { OutboxState } from "./OutboxState";

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -513,6 +513,13 @@ export function renameChannel(channelId: ChannelId, name: string): Promise<Chann
  */
 export function deleteChannel(channelId: ChannelId): Promise<null> {
   return invoke("delete_channel", { channelId });
+}
+
+/**
+ * Chooses what a server's messages notify of on this device.
+ */
+export function setServerNotify(serverId: ServerId, level: NotifyLevel): Promise<null> {
+  return invoke("set_server_notify", { serverId, level });
 }
 
 /**

@@ -3,10 +3,20 @@
 // the member actions on a person's card (role, handing over, removing).
 
 import { useCallback, useEffect, useState } from "react";
-import type { Ban, Invite, PurgeWindow, Role, ServerId, UserId } from "../bindings";
+import type { Ban, Invite, NotifyLevel, PurgeWindow, Role, ServerId, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay } from "../i18n";
-import { banMember, deleteServer, kickMember, leaveServer, reason, renameServer, setMemberRole, setServerIcon } from "../state/actions";
+import {
+  banMember,
+  deleteServer,
+  kickMember,
+  leaveServer,
+  reason,
+  renameServer,
+  setMemberRole,
+  setServerIcon,
+  setServerNotify,
+} from "../state/actions";
 import { setState, useStore } from "../state/store";
 import { Modal, useDismiss, useT } from "./common";
 
@@ -26,7 +36,9 @@ export function ServerMenu({ serverId }: { serverId: ServerId }) {
       <button id="server-menu-button" className="server-name" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
         {server.server.name} <span className="chevron" aria-hidden>▾</span>
       </button>
-      {open && <ServerMenuItems serverId={serverId} admin={admin} owner={server.role === "owner"} pick={pick} onClose={close} />}
+      {open && (
+        <ServerMenuItems serverId={serverId} admin={admin} owner={server.role === "owner"} notify={server.notify} pick={pick} onClose={close} />
+      )}
     </div>
   );
 }
@@ -35,6 +47,7 @@ function ServerMenuItems(p: {
   serverId: ServerId;
   admin: boolean;
   owner: boolean;
+  notify: NotifyLevel;
   pick: (d: Parameters<typeof setState>[0]) => () => void;
   onClose: () => void;
 }) {
@@ -50,6 +63,23 @@ function ServerMenuItems(p: {
           {t("serverMenu.settings")}
         </button>
       )}
+      <div className="menu-group" role="group" aria-label={t("serverMenu.notify")}>
+        <span className="menu-label">{t("serverMenu.notify")}</span>
+        {(["all", "mentions", "nothing"] as const).map((level) => (
+          <button
+            key={level}
+            id={`notify-${level}`}
+            role="menuitemradio"
+            aria-checked={p.notify === level}
+            onClick={() => void setServerNotify(p.serverId, level)}
+          >
+            <span className="radio" aria-hidden>
+              {p.notify === level ? "●" : "○"}
+            </span>{" "}
+            {t(`serverMenu.notify.${level}`)}
+          </button>
+        ))}
+      </div>
       {!p.owner && (
         <button id="menu-leave" role="menuitem" className="danger-text" onClick={p.pick({ dialog: { type: "leave-server", serverId: p.serverId } })}>
           {t("serverMenu.leave")}

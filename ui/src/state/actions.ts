@@ -7,6 +7,7 @@ import type {
   CommandError,
   CustomStatus,
   Message,
+  NotifyLevel,
   PurgeWindow,
   Relationship,
   Role,
@@ -556,6 +557,12 @@ export const kickMember = (serverId: ServerId, userId: UserId) =>
     setState({ card: null });
     await loadMembers(serverId);
   });
+
+/// What this server's messages notify of on this device.
+export async function setServerNotify(serverId: ServerId, level: NotifyLevel) {
+  await bridge.setServerNotify(serverId, level).catch(fail);
+  await loadServers();
+}
 
 export const banMember = (serverId: ServerId, userId: UserId, purge: PurgeWindow | null) =>
   manage(async () => {
