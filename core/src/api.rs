@@ -26,8 +26,8 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuthConfig, Ban, BanMember, Channel, CreateChannel, CreateInvite, CreateServer, DmChannel, DmState,
-        EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile,
+        AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateServer, DmChannel,
+        DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile,
         PurgeWindow, ReadState, Relationship, RelationshipChoice, Role, SendAck, SendMessage, Server, ServerState,
         SetRelationship, StatusChoice, UpdateDm, UpdateMember, UpdateProfile, UpdateServer,
     },
@@ -681,6 +681,15 @@ impl Api {
     /// See [`ApiError`].
     pub async fn set_member_role(&self, server: ServerId, user: UserId, role: Role) -> Result<(), ApiError> {
         self.patch(&format!("api/servers/{server}/members/{user}"), &UpdateMember { role }).await
+    }
+
+    /// `PUT /api/servers/{id}/channels/layout`: reorder channels and move
+    /// them between categories.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn layout_channels(&self, server: ServerId, layout: &ChannelLayout) -> Result<Vec<Channel>, ApiError> {
+        self.put(&format!("api/servers/{server}/channels/layout"), layout).await
     }
 
     /// `PUT /api/servers/{id}/bans/{user}`: ban someone.

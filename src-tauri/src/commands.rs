@@ -10,8 +10,8 @@ use pq_core::{
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
         models::{
-            Ban, Channel, ChannelKind, CreateChannel, CreateInvite, CustomStatus, Invite, InvitePreview, Me, Member,
-            Profile, PurgeWindow, Relationship, Role, Server, ServerState, StatusChoice,
+            Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CustomStatus, Invite,
+            InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Role, Server, ServerState, StatusChoice,
         },
         voice::VoiceState,
     },
@@ -401,6 +401,11 @@ commands! {
     fn create_channel(d, server_id: ServerId, name: String, kind: ChannelKind, parent_id: Option<ChannelId>) -> Channel {
         let req = CreateChannel { name, kind, parent_id };
         Ok(d.client()?.api().create_channel(server_id, &req).await.map_err(pq_core::Error::from)?)
+    }
+
+    /// Reorders channels and moves them between categories.
+    fn place_channels(d, server_id: ServerId, channels: Vec<ChannelPlacement>) -> () {
+        Ok(d.client()?.place_channels(server_id, channels).await?)
     }
 
     /// Renames a channel or category.

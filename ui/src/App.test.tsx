@@ -83,6 +83,8 @@ const bridge = vi.hoisted(() => ({
   createChannel: vi.fn(async () => ({})),
   ban: vi.fn(async () => null),
   setServerNotify: vi.fn(async () => null),
+  placeChannels: vi.fn(async () => null),
+  deleteChannel: vi.fn(async () => null),
   unban: vi.fn(async () => null),
   bans: vi.fn(async (): Promise<Ban[]> => []),
 }));
@@ -1137,6 +1139,36 @@ describe("main screen", () => {
       fireEvent.keyDown(document.querySelector(".inline-name")!, { key: "Enter" });
     });
     expect(bridge.createChannel).toHaveBeenCalledWith(SERVER, "수다방", "voice", "cat");
+
+    // A category from the server menu.
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    fireEvent.click(document.getElementById("menu-create-channel")!);
+    fireEvent.click(document.getElementById("create-kind-category")!);
+    expect(document.getElementById("create-channel-parent")).toBeNull();
+    fireEvent.change(document.getElementById("create-channel-name")!, { target: { value: "Projects" } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("create-channel-save")!);
+    });
+    expect(bridge.createChannel).toHaveBeenLastCalledWith(SERVER, "Projects", "category", null);
+    expect(document.querySelector(".modal")).toBeNull();
+
+    // #random moves above #general; then it is deleted, after confirming.
+    const random = document.querySelector("[data-channel='random']")!.closest(".channel-row")!;
+    fireEvent.click(random.querySelector(".more")!);
+    await act(async () => {
+      fireEvent.click(random.querySelector(".move-up")!);
+    });
+    expect(bridge.placeChannels).toHaveBeenCalledWith(SERVER, [
+      { id: "01900000-0000-7000-8000-000000000015", parent_id: "cat", position: 0 },
+      { id: GENERAL, parent_id: "cat", position: 1 },
+    ]);
+    fireEvent.click(random.querySelector(".more")!);
+    fireEvent.click(random.querySelector(".delete-channel")!);
+    expect(document.querySelector(".modal h2")!.textContent).toBe("Delete #random?");
+    await act(async () => {
+      fireEvent.click(document.getElementById("delete-channel-confirm")!);
+    });
+    expect(bridge.deleteChannel).toHaveBeenCalledWith("01900000-0000-7000-8000-000000000015");
   });
 
   it("leaves a server I do not own, confirmed", async () => {

@@ -40,9 +40,9 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        Ban, CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview, Me, Member, Message, OpenDm, Presence,
-        Profile, PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Role, Server, ServerState,
-        StatusChoice, Toast, UpdateProfile, UpdateServer, User,
+        Ban, ChannelLayout, ChannelPlacement, CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview, Me, Member,
+        Message, OpenDm, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Role,
+        Server, ServerState, StatusChoice, Toast, UpdateProfile, UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -1466,6 +1466,23 @@ impl Client {
         if role == Role::Owner {
             self.shared.emit(Event::ServersChanged);
         }
+        Ok(())
+    }
+
+    /// Places channels (order among their siblings, category) in one step
+    /// (owner and admins); the cache follows.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 409 a category inside a category; offline).
+    pub async fn place_channels(&self, server: ServerId, channels: Vec<ChannelPlacement>) -> Result<()> {
+        let all = self.shared.api.layout_channels(server, &ChannelLayout { channels }).await?;
+        {
+            let mut store = self.shared.store()?;
+            for c in &all {
+                store.upsert_channel(c)?;
+            }
+        }
+        self.shared.emit(Event::ChannelsChanged { server_id: server });
         Ok(())
     }
 

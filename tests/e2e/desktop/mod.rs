@@ -952,6 +952,42 @@ async fn runs_her_server_from_the_app() {
     })
     .await;
 
+    // A category from the server menu; the voice channel moved into it, then
+    // deleted after confirming.
+    desktop.click("#server-menu-button").await;
+    desktop.click("#menu-create-channel").await;
+    desktop.click("#create-kind-category").await;
+    desktop.type_into("#create-channel-name", "Projects").await;
+    desktop.click("#create-channel-save").await;
+    desktop.wait_text(".category-toggle", "PROJECTS").await; // drawn in capitals
+    let projects = eventually("Bob to see the category", WAIT, || async {
+        bob.client.channels(sid).ok()?.into_iter().find(|c| c.channel.name == "Projects").map(|c| c.channel.id)
+    })
+    .await;
+    let menu_of = |name: &str| {
+        format!("document.querySelector(\"[data-channel='{name}']\").parentElement.querySelector('.more').click()")
+    };
+    desktop.js(&menu_of("수다방")).await;
+    desktop.select(".menu .move-to select", &projects.to_string()).await;
+    eventually("Bob to see it in Projects", WAIT, || async {
+        bob.client
+            .channels(sid)
+            .ok()?
+            .iter()
+            .any(|c| c.channel.name == "수다방" && c.channel.parent_id == Some(projects))
+            .then_some(())
+    })
+    .await;
+    desktop.js(&menu_of("수다방")).await;
+    desktop.click(".menu .delete-channel").await;
+    desktop.wait_text(".modal h2", "Delete #수다방?").await;
+    desktop.click("#delete-channel-confirm").await;
+    desktop.wait_gone("[data-channel='수다방']").await;
+    eventually("Bob to see it gone", WAIT, || async {
+        bob.client.channels(sid).ok()?.iter().all(|c| c.channel.name != "수다방").then_some(())
+    })
+    .await;
+
     // Bob made an admin from his card; Carol removed, after confirming.
     desktop.click("[data-member='Bob']").await;
     desktop.select("#card-role", "admin").await;

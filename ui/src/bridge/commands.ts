@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -499,6 +499,13 @@ export function setServerIcon(serverId: ServerId, image: Array<number>): Promise
  */
 export function createChannel(serverId: ServerId, name: string, kind: ChannelKind, parentId: ChannelId | null): Promise<Channel> {
   return invoke("create_channel", { serverId, name, kind, parentId });
+}
+
+/**
+ * Reorders channels and moves them between categories.
+ */
+export function placeChannels(serverId: ServerId, channels: Array<ChannelPlacement>): Promise<null> {
+  return invoke("place_channels", { serverId, channels });
 }
 
 /**

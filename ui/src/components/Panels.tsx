@@ -22,7 +22,7 @@ import { squarePng } from "../image";
 import { Avatar, Modal, useDismiss, useT } from "./common";
 import { CardActions } from "./Friends";
 import { AddToDmDialog, NewDmDialog } from "./Dms";
-import { LeaveServerDialog, MemberActions, ServerSettingsDialog } from "./ServerAdmin";
+import { CreateChannelDialog, DeleteChannelDialog, LeaveServerDialog, MemberActions, ServerSettingsDialog } from "./ServerAdmin";
 import { CustomStatusDialog, CustomStatusLine } from "./Status";
 
 export function ConnectionBanner() {
@@ -308,6 +308,10 @@ export function Dialogs() {
       return <ServerSettingsDialog serverId={dialog.serverId} onClose={close} />;
     case "leave-server":
       return <LeaveServerDialog serverId={dialog.serverId} onClose={close} />;
+    case "create-channel":
+      return <CreateChannelDialog serverId={dialog.serverId} onClose={close} />;
+    case "delete-channel":
+      return <DeleteChannelDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
     case "new-dm":
       return <NewDmDialog onClose={close} />;
     case "add-to-dm":

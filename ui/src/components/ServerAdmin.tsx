@@ -3,11 +3,13 @@
 // the member actions on a person's card (role, handing over, removing).
 
 import { useCallback, useEffect, useState } from "react";
-import type { Ban, Invite, NotifyLevel, PurgeWindow, Role, ServerId, UserId } from "../bindings";
+import type { Ban, ChannelId, Invite, NotifyLevel, PurgeWindow, Role, ServerId, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay } from "../i18n";
 import {
   banMember,
+  createChannel,
+  deleteChannel,
   deleteServer,
   kickMember,
   leaveServer,
@@ -17,7 +19,7 @@ import {
   setServerIcon,
   setServerNotify,
 } from "../state/actions";
-import { setState, useStore } from "../state/store";
+import { EMPTY, setState, useStore } from "../state/store";
 import { Modal, useDismiss, useT } from "./common";
 
 /// The server's name in its header: a click opens the server menu.
@@ -61,6 +63,11 @@ function ServerMenuItems(p: {
       {p.admin && (
         <button id="menu-settings" role="menuitem" onClick={p.pick({ dialog: { type: "server-settings", serverId: p.serverId } })}>
           {t("serverMenu.settings")}
+        </button>
+      )}
+      {p.admin && (
+        <button id="menu-create-channel" role="menuitem" onClick={p.pick({ dialog: { type: "create-channel", serverId: p.serverId } })}>
+          {t("serverMenu.createChannel")}
         </button>
       )}
       <div className="menu-group" role="group" aria-label={t("serverMenu.notify")}>
@@ -321,5 +328,85 @@ export function MemberActions({ serverId, userId, role }: { serverId: ServerId; 
       )}
       {error && <p className="error">{error}</p>}
     </section>
+  );
+}
+
+/// A new channel or category, its type chosen, under a category or at the top.
+export function CreateChannelDialog({ serverId, onClose }: { serverId: ServerId; onClose: () => void }) {
+  const t = useT();
+  const channels = useStore((s) => s.channels[serverId] ?? EMPTY);
+  const [name, setName] = useState("");
+  const [kind, setKind] = useState<"text" | "voice" | "category">("text");
+  const [parent, setParent] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const categories = channels.filter((c) => c.channel.kind === "category");
+  return (
+    <Modal title={t("serverMenu.createChannel")} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void createChannel(serverId, name.trim(), kind, kind === "category" ? null : parent || null).then((err) =>
+            err ? setError(err) : onClose(),
+          );
+        }}
+      >
+        <fieldset className="kind-choice">
+          <legend>{t("channels.kind")}</legend>
+          {(["text", "voice", "category"] as const).map((k) => (
+            <label key={k} className="check">
+              <input id={`create-kind-${k}`} type="radio" name="kind" checked={kind === k} onChange={() => setKind(k)} />
+              {t(`channels.kindName.${k}`)}
+            </label>
+          ))}
+        </fieldset>
+        <label>
+          {t("channels.name")}
+          <input id="create-channel-name" autoFocus value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+        </label>
+        {kind !== "category" && (
+          <label>
+            {t("channels.inCategory")}
+            <select id="create-channel-parent" value={parent} onChange={(e) => setParent(e.target.value)}>
+              <option value="">{t("channels.noCategory")}</option>
+              {categories.map((c) => (
+                <option key={c.channel.id} value={c.channel.id}>
+                  {c.channel.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {error && <p className="error">{error}</p>}
+        <div className="buttons">
+          <button type="button" className="secondary" onClick={onClose}>
+            {t("common.cancel")}
+          </button>
+          <button id="create-channel-save" type="submit" disabled={!name.trim()}>
+            {t("common.create")}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/// Deleting a channel (and every message in it, for everyone), confirmed.
+export function DeleteChannelDialog({ serverId, channelId, onClose }: { serverId: ServerId; channelId: ChannelId; onClose: () => void }) {
+  const t = useT();
+  const channel = useStore((s) => (s.channels[serverId] ?? EMPTY).find((c) => c.channel.id === channelId));
+  if (!channel) return null;
+  const category = channel.channel.kind === "category";
+  return (
+    <Modal title={t(category ? "channels.deleteCategoryTitle" : "channels.deleteTitle", { name: channel.channel.name })} onClose={onClose}>
+      <p>{t(category ? "channels.deleteCategoryHint" : "channels.deleteHint")}</p>
+      <div className="buttons">
+        <button className="secondary" onClick={onClose}>
+          {t("common.cancel")}
+        </button>
+        <button id="delete-channel-confirm" className="danger" onClick={() => (onClose(), void deleteChannel(serverId, channelId))}>
+          {t("channels.delete")}
+        </button>
+      </div>
+    </Modal>
   );
 }

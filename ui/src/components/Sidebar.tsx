@@ -4,7 +4,8 @@ import {
   dmTitle,
   openHome,
   createChannel,
-  deleteChannel,
+  moveChannel,
+  moveChannelTo,
   joinVoice,
   leaveVoice,
   renameChannel,
@@ -261,14 +262,55 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
             {c.muted ? t("channels.unmute") : t("channels.mute")}
           </button>
           {admin && <button onClick={() => (setMenu(false), setRenaming(true))}>{t("channels.rename")}</button>}
+          {admin && <ChannelPlaceItems c={c} onDone={() => setMenu(false)} />}
           {admin && (
-            <button className="danger" onClick={() => (setMenu(false), void deleteChannel(sid, c.channel.id))}>
+            <button
+              className="danger delete-channel"
+              onClick={() => (setMenu(false), setState({ dialog: { type: "delete-channel", serverId: sid, channelId: c.channel.id } }))}
+            >
               {t("channels.delete")}
             </button>
           )}
         </div>
       )}
     </div>
+  );
+}
+
+/// Moving a channel: up or down among its siblings, or to another category.
+function ChannelPlaceItems({ c, onDone }: { c: CachedChannel; onDone: () => void }) {
+  const t = useT();
+  const channels = useStore((s) => s.channels[c.channel.server_id] ?? EMPTY);
+  const category = c.channel.kind === "category";
+  const categories = channels.filter((x) => x.channel.kind === "category");
+  return (
+    <>
+      <button className="move-up" onClick={() => (onDone(), void moveChannel(c, -1))}>
+        {t("channels.moveUp")}
+      </button>
+      <button className="move-down" onClick={() => (onDone(), void moveChannel(c, 1))}>
+        {t("channels.moveDown")}
+      </button>
+      {!category && (
+        <label className="move-to">
+          {t("channels.moveTo")}
+          <select
+            value={c.channel.parent_id ?? ""}
+            onChange={(e) => {
+              onDone();
+              void moveChannelTo(c, e.target.value || null);
+            }}
+          >
+            <option value="">{t("channels.noCategory")}</option>
+            {categories.map((x) => (
+              <option key={x.channel.id} value={x.channel.id}>
+                {x.channel.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+    </>
   );
 }
 

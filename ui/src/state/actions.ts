@@ -2,6 +2,7 @@
 
 import * as bridge from "../bridge/commands";
 import type {
+  CachedChannel,
   CachedDm,
   ChannelId,
   CommandError,
@@ -578,14 +579,49 @@ export const setMemberRole = (serverId: ServerId, userId: UserId, role: Role) =>
     if (role === "owner") await loadServers();
   });
 
+/// Creates a channel or category; the error in words, or null.
 export async function createChannel(serverId: ServerId, name: string, kind: "text" | "voice" | "category", parentId: ChannelId | null) {
-  await bridge.createChannel(serverId, name, kind, parentId).catch(fail);
+  const error = await manage(() => bridge.createChannel(serverId, name, kind, parentId));
   await loadChannels(serverId);
+  return error;
 }
 
 export async function renameChannel(serverId: ServerId, channelId: ChannelId, name: string) {
   await bridge.renameChannel(channelId, name).catch(fail);
   await loadChannels(serverId);
+}
+
+/// A channel's siblings in display order: channels under the same category
+/// (or at the top), or the categories.
+function siblings(c: CachedChannel): CachedChannel[] {
+  const all = getState().channels[c.channel.server_id] ?? [];
+  const category = c.channel.kind === "category";
+  return all
+    .filter((x) =>
+      category ? x.channel.kind === "category" : x.channel.kind !== "category" && x.channel.parent_id === c.channel.parent_id,
+    )
+    .sort((a, b) => a.channel.position - b.channel.position || a.channel.name.localeCompare(b.channel.name));
+}
+
+/// Moves a channel (or category) one place up (-1) or down (1).
+export async function moveChannel(c: CachedChannel, by: -1 | 1) {
+  const list = siblings(c);
+  const at = list.findIndex((x) => x.channel.id === c.channel.id);
+  const to = at + by;
+  if (at < 0 || to < 0 || to >= list.length) return;
+  [list[at], list[to]] = [list[to], list[at]];
+  const placements = list.map((x, i) => ({ id: x.channel.id, parent_id: x.channel.parent_id, position: i }));
+  await bridge.placeChannels(c.channel.server_id, placements).catch(fail);
+  await loadChannels(c.channel.server_id);
+}
+
+/// Moves a channel under another category (or to the top: null), last there.
+export async function moveChannelTo(c: CachedChannel, parentId: ChannelId | null) {
+  if (parentId === c.channel.parent_id) return;
+  const all = getState().channels[c.channel.server_id] ?? [];
+  const position = all.filter((x) => x.channel.kind !== "category" && x.channel.parent_id === parentId).length;
+  await bridge.placeChannels(c.channel.server_id, [{ id: c.channel.id, parent_id: parentId, position }]).catch(fail);
+  await loadChannels(c.channel.server_id);
 }
 
 export async function deleteChannel(serverId: ServerId, channelId: ChannelId) {

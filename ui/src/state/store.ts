@@ -45,6 +45,8 @@ export type Dialog =
   | { type: "custom-status" }
   | { type: "server-settings"; serverId: ServerId }
   | { type: "leave-server"; serverId: ServerId }
+  | { type: "create-channel"; serverId: ServerId }
+  | { type: "delete-channel"; serverId: ServerId; channelId: ChannelId }
   | { type: "new-dm" }
   | { type: "add-to-dm"; channelId: ChannelId };
 
