@@ -26,10 +26,10 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateServer, DmChannel,
-        DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member, MessagePage, OpenDm, Profile,
-        PurgeWindow, ReadState, Relationship, RelationshipChoice, Role, SendAck, SendMessage, Server, ServerState,
-        SetRelationship, StatusChoice, UpdateDm, UpdateMember, UpdateProfile, UpdateServer,
+        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateServer,
+        DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member, MessagePage,
+        OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, Role, SendAck, SendMessage, Server,
+        ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateMember, UpdateProfile, UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -690,6 +690,19 @@ impl Api {
     /// See [`ApiError`].
     pub async fn layout_channels(&self, server: ServerId, layout: &ChannelLayout) -> Result<Vec<Channel>, ApiError> {
         self.put(&format!("api/servers/{server}/channels/layout"), layout).await
+    }
+
+    /// `GET /api/servers/{id}/audit-log`: a page of the audit log, newest
+    /// first (entries numbered below `before`).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn audit_log(&self, server: ServerId, before: Option<u64>) -> Result<AuditPage, ApiError> {
+        let path = format!("api/servers/{server}/audit-log");
+        match before {
+            Some(b) => self.get_query(&path, &[("before", b)]).await,
+            None => self.get(&path).await,
+        }
     }
 
     /// `PUT /api/servers/{id}/bans/{user}`: ban someone.

@@ -100,6 +100,34 @@ wire_enum! {
         Blocked,
     }
 
+    /// What a moderation or settings action in a server was.
+    pub enum AuditAction {
+        /// The server was renamed (`detail`: the new name).
+        ServerRenamed,
+        /// The server's picture changed.
+        ServerIconChanged,
+        /// A channel or category was created (`detail`: its name).
+        ChannelCreated,
+        /// A channel or category was renamed (`detail`: the new name).
+        ChannelRenamed,
+        /// A channel or category was deleted (`detail`: its name).
+        ChannelDeleted,
+        /// Channels were reordered or moved between categories (`detail`: how many).
+        ChannelsMoved,
+        /// Someone was removed.
+        MemberRemoved,
+        /// Someone was banned (`detail`: the purge, if any).
+        MemberBanned,
+        /// A ban was lifted.
+        MemberUnbanned,
+        /// Someone's role changed (`detail`: the new role).
+        RoleChanged,
+        /// The server was handed over.
+        OwnershipTransferred,
+        /// An invite was revoked (`detail`: its code's first characters).
+        InviteRevoked,
+    }
+
     /// How far back a ban deletes the banned person's messages in the server.
     pub enum PurgeWindow {
         /// The last hour.
@@ -120,6 +148,16 @@ wire_enum! {
 }
 
 impl PurgeWindow {
+    /// Its name on the wire.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PurgeWindow::Hour => "hour",
+            PurgeWindow::Day => "day",
+            PurgeWindow::Week => "week",
+        }
+    }
+
     /// How far back, in milliseconds.
     #[must_use]
     pub const fn millis(self) -> i64 {
@@ -522,6 +560,33 @@ wire! {
         pub banned_by: UserId,
         /// When.
         pub created_at: Timestamp,
+    }
+
+    /// One entry of a server's audit log: who did what to whom, when.
+    pub struct AuditEntry {
+        /// Its number in the server's log (rising; page with `before`).
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub id: u64,
+        /// What.
+        pub action: AuditAction,
+        /// Who did it.
+        pub actor: User,
+        /// Whom it was done to.
+        pub target_user: Option<User>,
+        /// Which channel it was done to (it may be gone since).
+        pub target_channel: Option<ChannelId>,
+        /// More about it (a new name, a role, a purge).
+        pub detail: Option<String>,
+        /// When.
+        pub created_at: Timestamp,
+    }
+
+    /// A page of a server's audit log, newest first.
+    pub struct AuditPage {
+        /// The entries.
+        pub entries: Vec<AuditEntry>,
+        /// Whether older entries exist.
+        pub has_more: bool,
     }
 
     /// How far a member has read a channel.

@@ -47,6 +47,7 @@ pub fn export_all(cfg: &Config) -> Result<(), ExportError> {
         Member,
         UpdateMember,
         BanMember,
+        AuditPage,
         Ban,
         PurgeWindow,
         ReadState,

@@ -10,7 +10,7 @@ use pq_core::{
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
         models::{
-            Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CustomStatus, Invite,
+            AuditPage, Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CustomStatus, Invite,
             InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Role, Server, ServerState, StatusChoice,
         },
         voice::VoiceState,
@@ -376,6 +376,11 @@ commands! {
 
     /// Lifts a ban.
     fn unban(d, server_id: ServerId, user_id: UserId) -> () { Ok(d.client()?.unban(server_id, user_id).await?) }
+
+    /// A page of a server's audit log, newest first.
+    fn audit_log(d, server_id: ServerId, before: Option<u64>) -> AuditPage {
+        Ok(d.client()?.audit_log(server_id, before).await?)
+    }
 
     /// Who is banned from a server.
     fn bans(d, server_id: ServerId) -> Vec<Ban> { Ok(d.client()?.bans(server_id).await?) }

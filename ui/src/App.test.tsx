@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type {
   AppInfo,
   CachedChannel,
+  AuditPage,
   Ban,
   CachedDm,
   Invite,
@@ -84,6 +85,7 @@ const bridge = vi.hoisted(() => ({
   ban: vi.fn(async () => null),
   setServerNotify: vi.fn(async () => null),
   placeChannels: vi.fn(async () => null),
+  auditLog: vi.fn(async (_server: string, _before: number | null): Promise<AuditPage> => ({ entries: [], has_more: false })),
   deleteChannel: vi.fn(async () => null),
   unban: vi.fn(async () => null),
   bans: vi.fn(async (): Promise<Ban[]> => []),
@@ -1047,6 +1049,21 @@ describe("main screen", () => {
       uses: 2,
     };
     bridge.invites.mockResolvedValue([invite]);
+    const who = (id: string, name: string) => ({ id, display_name: name, avatar_url: null });
+    bridge.auditLog.mockImplementation(async (_s: string, before: number | null): Promise<AuditPage> =>
+      before === null
+        ? {
+            entries: [
+              { id: 3, action: "role_changed", actor: who(ME, "Minji"), target_user: who(BOB, "Bob"), target_channel: null, detail: "admin", created_at: at },
+              { id: 2, action: "channels_moved", actor: who(ME, "Minji"), target_user: null, target_channel: null, detail: "1", created_at: at },
+            ],
+            has_more: true,
+          }
+        : {
+            entries: [{ id: 1, action: "server_renamed", actor: who(ME, "Minji"), target_user: null, target_channel: null, detail: "Study group", created_at: at }],
+            has_more: false,
+          },
+    );
     await start();
     // The menu under the server's name: notifications, settings, not "leave" (I own it).
     fireEvent.click(document.getElementById("server-menu-button")!);
@@ -1068,6 +1085,15 @@ describe("main screen", () => {
     });
     expect(bridge.renameServer).toHaveBeenCalledWith(SERVER, "Book club");
     expect(document.getElementById("server-settings-saved")).toBeTruthy();
+    // The audit log, a page at a time.
+    const log = () => Array.from(document.querySelectorAll(".audit-log li > span:first-child")).map((e) => e.textContent);
+    expect(log()).toEqual(["Minji made Bob Admin", "Minji moved 1 channel"]);
+    await act(async () => {
+      fireEvent.click(document.getElementById("audit-older")!);
+    });
+    expect(bridge.auditLog).toHaveBeenLastCalledWith(SERVER, 2);
+    expect(log()).toEqual(["Minji made Bob Admin", "Minji moved 1 channel", "Minji renamed the server to Study group"]);
+    expect(document.getElementById("audit-older")).toBeNull();
     // The invite, its use, and revoking it.
     expect(document.querySelector("[data-invite='abcdefghijklmnop']")!.textContent).toContain("used 2 of 5");
     bridge.invites.mockResolvedValue([]);

@@ -40,9 +40,9 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        Ban, ChannelLayout, ChannelPlacement, CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview, Me, Member,
-        Message, OpenDm, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Role,
-        Server, ServerState, StatusChoice, Toast, UpdateProfile, UpdateServer, User,
+        AuditPage, Ban, ChannelLayout, ChannelPlacement, CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview,
+        Me, Member, Message, OpenDm, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice,
+        RelationshipKind, Role, Server, ServerState, StatusChoice, Toast, UpdateProfile, UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -1467,6 +1467,14 @@ impl Client {
             self.shared.emit(Event::ServersChanged);
         }
         Ok(())
+    }
+
+    /// A page of a server's audit log, newest first (owner and admins).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403; offline).
+    pub async fn audit_log(&self, server: ServerId, before: Option<u64>) -> Result<AuditPage> {
+        Ok(self.shared.api.audit_log(server, before).await?)
     }
 
     /// Places channels (order among their siblings, category) in one step

@@ -6,12 +6,13 @@ use pq_protocol::{
     ChannelId, ServerId, UserId,
     gateway::Event,
     limits::{MAX_CHANNELS_PER_SERVER, MAX_NAME_CHARS},
-    models::{Channel, ChannelKind, ChannelPlacement},
+    models::{AuditAction, Channel, ChannelKind, ChannelPlacement},
 };
 
 use super::{
     Chat,
     access::{channel_access, require_admin, role_in},
+    audit::{self, Target},
     directory::{Directory, Effect},
     validate,
     writer::Tx,
@@ -59,6 +60,8 @@ pub fn create(
     let now = tx.now();
     tx.store().insert_channel(&channel, now)?;
     tx.apply(Effect::AddChannel { channel: channel.id, server, kind, parent });
+    let target = Target { channel: Some(channel.id), detail: Some(channel.name.clone()), ..Target::default() };
+    audit::record(tx, server, AuditAction::ChannelCreated, user, target)?;
     tx.emit(Audience::Server(server), Event::ChannelCreated { channel: channel.clone() });
     Ok(channel)
 }
@@ -73,6 +76,8 @@ pub fn rename(tx: &mut Tx<'_>, user: UserId, channel: ChannelId, name: &str) -> 
     let name = validate::name("name", name, MAX_NAME_CHARS)?;
     tx.store().rename_channel(channel, &name)?;
     let row = tx.store().channel(channel)?.ok_or(ApiError::NotFound("channel"))?;
+    let target = Target { channel: Some(channel), detail: Some(name), ..Target::default() };
+    audit::record(tx, server, AuditAction::ChannelRenamed, user, target)?;
     tx.emit(Audience::Server(server), Event::ChannelUpdated { channel: row.clone() });
     Ok(row)
 }
@@ -86,7 +91,10 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()
     let (server, _, role) = channel_access(tx.dir(), channel, user)?;
     require_admin(role, "delete channels")?;
     let had_children = tx.dir().children(channel).next().is_some();
+    let name = tx.store().channel(channel)?.map(|c| c.name);
     tx.store().delete_channel(channel)?;
+    let target = Target { channel: Some(channel), detail: name, ..Target::default() };
+    audit::record(tx, server, AuditAction::ChannelDeleted, user, target)?;
     tx.apply(Effect::RemoveChannel { channel });
     tx.emit(Audience::Server(server), Event::ChannelDeleted { server_id: server, channel_id: channel });
     if had_children {
@@ -131,6 +139,8 @@ pub fn layout(tx: &mut Tx<'_>, user: UserId, server: ServerId, places: &[Channel
     for p in places {
         tx.apply(Effect::MoveChannel { channel: p.id, parent: p.parent_id });
     }
+    let target = Target { detail: Some(places.len().to_string()), ..Target::default() };
+    audit::record(tx, server, AuditAction::ChannelsMoved, user, target)?;
     let channels = tx.store().channels_of(server)?;
     tx.emit(Audience::Server(server), Event::ChannelsReordered { server_id: server, channels: channels.clone() });
     Ok(channels)

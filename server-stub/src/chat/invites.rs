@@ -8,12 +8,13 @@ use base64::Engine as _;
 use pq_protocol::{
     InviteCode, ServerId, UserId,
     gateway::Event,
-    models::{Invite, InvitePreview, Member, Presence, Role, ServerState},
+    models::{AuditAction, Invite, InvitePreview, Member, Presence, Role, ServerState},
 };
 
 use super::{
     Chat,
     access::{require_admin, role_in},
+    audit::{self, Target},
     directory::Effect,
     servers::state_in_tx,
     writer::Tx,
@@ -89,6 +90,8 @@ pub fn revoke(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<()>
     }
     let now = tx.now();
     tx.store().revoke_invite(code, now)?;
+    let detail = Some(code.0.chars().take(6).collect());
+    audit::record(tx, server, AuditAction::InviteRevoked, user, Target { detail, ..Target::default() })?;
     Ok(())
 }
 

@@ -10,12 +10,13 @@
 use pq_protocol::{
     ServerId, UserId,
     gateway::Event,
-    models::{Ban, Member, PurgeWindow, Role},
+    models::{AuditAction, Ban, Member, PurgeWindow, Role},
 };
 
 use super::{
     Chat,
     access::{may_remove, require_admin, require_owner, role_in},
+    audit::{self, Target},
     directory::Effect,
     writer::Tx,
 };
@@ -73,6 +74,7 @@ pub fn kick(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> 
         }));
     }
     remove(tx, server, target, true)?;
+    audit::record(tx, server, AuditAction::MemberRemoved, user, Target { user: Some(target), ..Target::default() })?;
     tracing::info!(server_id = %server, user_id = %target, by = %user, "member removed");
     Ok(())
 }
@@ -120,6 +122,14 @@ pub fn ban(
             tx.emit(Audience::Server(server), Event::MessageDeleted { channel_id, message_id, seq });
         }
     }
+    let detail = purge.map(|p| p.as_str().to_owned());
+    audit::record(
+        tx,
+        server,
+        AuditAction::MemberBanned,
+        user,
+        Target { user: Some(target), detail, ..Target::default() },
+    )?;
     tracing::info!(server_id = %server, user_id = %target, by = %user, ?purge, "banned");
     Ok(())
 }
@@ -135,6 +145,7 @@ pub fn unban(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) ->
         return Err(ApiError::NotFound("ban"));
     }
     tx.apply(Effect::SetBanned { server, user: target, banned: false });
+    audit::record(tx, server, AuditAction::MemberUnbanned, user, Target { user: Some(target), ..Target::default() })?;
     Ok(())
 }
 
@@ -159,6 +170,9 @@ pub fn set_role(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId,
         tx.store().set_owner(server, target)?;
     }
     tx.apply(Effect::SetRole { server, user: target, role: new });
+    let action = if new == Role::Owner { AuditAction::OwnershipTransferred } else { AuditAction::RoleChanged };
+    let detail = Some(new.as_str().to_owned());
+    audit::record(tx, server, action, user, Target { user: Some(target), detail, ..Target::default() })?;
     tx.emit(Audience::Server(server), Event::MemberUpdated { server_id: server, user_id: target, role: new });
     if new == Role::Owner {
         tx.apply(Effect::SetRole { server, user, role: Role::Admin });

@@ -33,6 +33,7 @@
 //! embedded backend.
 
 pub mod access;
+pub mod audit;
 pub mod channels;
 pub mod directory;
 pub mod dms;

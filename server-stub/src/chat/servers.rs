@@ -5,12 +5,13 @@ use pq_protocol::{
     ChannelId, ServerId, UserId,
     gateway::Event,
     limits::MAX_NAME_CHARS,
-    models::{Channel, ChannelKind, Role, Server, ServerState},
+    models::{AuditAction, Channel, ChannelKind, Role, Server, ServerState},
 };
 
 use super::{
     Chat,
     access::{require_admin, require_owner, role_in},
+    audit::{self, Target},
     directory::{Directory, Effect},
     validate,
     writer::Tx,
@@ -97,6 +98,13 @@ pub fn update(
     require_admin(role, "change the server")?;
     tx.store().update_server(server, name.as_deref(), icon.as_ref().map(Option::as_deref))?;
     let row = tx.store().server(server)?.ok_or(ApiError::NotFound("server"))?;
+    if let Some(name) = &name {
+        let target = Target { detail: Some(name.clone()), ..Target::default() };
+        audit::record(tx, server, AuditAction::ServerRenamed, user, target)?;
+    }
+    if icon.is_some() {
+        audit::record(tx, server, AuditAction::ServerIconChanged, user, Target::default())?;
+    }
     if name.is_some() || icon.is_some() {
         tx.emit(Audience::Server(server), Event::ServerUpdated { server: row.clone() });
     }

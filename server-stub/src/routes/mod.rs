@@ -104,6 +104,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(dms::decline_call))
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
+        .routes(routes!(servers::audit_log))
         .routes(routes!(channels::create))
         .routes(routes!(channels::layout))
         .routes(routes!(channels::rename, channels::delete))

@@ -3,7 +3,7 @@
 use axum::{body::Bytes, extract::State, http::StatusCode};
 use pq_protocol::{
     ServerId,
-    models::{CreateServer, Server, ServerState, UpdateServer},
+    models::{AuditPage, CreateServer, Server, ServerState, UpdateServer},
 };
 
 use super::Path;
@@ -87,4 +87,36 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     state.chat().delete_server(user.id, server_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which page of the audit log.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Entries numbered below this (the newest without it).
+    #[serde(default)]
+    #[param(maximum = 9_007_199_254_740_991_u64)]
+    pub before: Option<u64>,
+    /// At most this many (1 to 100; default 100).
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+/// A server's audit log, newest first (owner and admins): every settings and
+/// moderation action — renames, pictures, channels created, renamed, moved or
+/// deleted, people removed, banned or unbanned, roles changed, the server
+/// handed over, invites revoked — with who did it, to whom, and when.
+#[utoipa::path(get, path = "/api/servers/{server_id}/audit-log", tag = "servers",
+    params(("server_id" = ServerId, Path), AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 404, body = pq_protocol::ErrorBody),
+        (status = 422, description = "`before` above 2^53 − 1, or `limit` outside 1 to 100", body = pq_protocol::ErrorBody)))]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(server_id): Path<ServerId>,
+    super::Query(q): super::Query<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
+    Ok(Json(state.chat().audit_log(user.id, server_id, q.before, q.limit).await?))
 }

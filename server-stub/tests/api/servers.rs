@@ -613,3 +613,76 @@ async fn a_ban_removes_purges_and_keeps_out_until_lifted() {
     let back: ServerState = carol.post(&format!("/api/invites/{}/accept", inv.code), json!({})).await;
     assert_eq!(back.server.id, sid);
 }
+
+/// The audit log: each settings and moderation action, newest first, with
+/// who did it and to whom; the owner and admins read it, page by page;
+/// members are refused.
+#[tokio::test]
+async fn the_audit_log_says_who_did_what() {
+    use pq_protocol::models::{AuditAction, AuditPage, Channel};
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let s = server_with(&alice, &[&bob, &carol]).await;
+    let sid = s.server.id;
+    let members: Vec<Member> = alice.get(&format!("/api/servers/{sid}/members")).await;
+    let id_of = |name: &str| members.iter().find(|m| m.user.display_name == name).unwrap().user.id;
+    let (bob_id, carol_id) = (id_of("bob"), id_of("carol"));
+
+    let _: pq_protocol::models::Server =
+        alice.ok(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"name": "Book club"}))).await;
+    let ch: Channel =
+        alice.post(&format!("/api/servers/{sid}/channels"), json!({"name": "reading", "kind": "text"})).await;
+    let _: serde_json::Value =
+        alice.ok(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "admin"}))).await;
+    let (status, _) = bob.call(Method::DELETE, &format!("/api/servers/{sid}/members/{carol_id}"), None).await;
+    assert_eq!(status, 204);
+    let (status, _) =
+        bob.call(Method::PUT, &format!("/api/servers/{sid}/bans/{carol_id}"), Some(json!({"purge": "day"}))).await;
+    assert_eq!(status, 204);
+    let (status, _) = alice.call(Method::DELETE, &format!("/api/channels/{}", ch.id), None).await;
+    assert_eq!(status, 204);
+
+    let log: AuditPage = bob.get(&format!("/api/servers/{sid}/audit-log")).await;
+    let seen: Vec<(AuditAction, &str, Option<&str>, Option<&str>)> = log
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.action,
+                e.actor.display_name.as_str(),
+                e.target_user.as_ref().map(|u| u.display_name.as_str()),
+                e.detail.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (AuditAction::ChannelDeleted, "alice", None, Some("reading")),
+            (AuditAction::MemberBanned, "bob", Some("carol"), Some("day")),
+            (AuditAction::MemberRemoved, "bob", Some("carol"), None),
+            (AuditAction::RoleChanged, "alice", Some("bob"), Some("admin")),
+            (AuditAction::ChannelCreated, "alice", None, Some("reading")),
+            (AuditAction::ServerRenamed, "alice", None, Some("Book club")),
+        ]
+    );
+    assert!(!log.has_more);
+    assert_eq!(log.entries[0].target_channel, Some(ch.id));
+
+    // Page by page.
+    let first: AuditPage = alice.get(&format!("/api/servers/{sid}/audit-log?limit=2")).await;
+    assert_eq!((first.entries.len(), first.has_more), (2, true));
+    let next: AuditPage =
+        alice.get(&format!("/api/servers/{sid}/audit-log?limit=2&before={}", first.entries[1].id)).await;
+    assert_eq!(next.entries[0].action, AuditAction::MemberRemoved);
+    alice.fails(Method::GET, &format!("/api/servers/{sid}/audit-log?limit=0"), None, 422, "invalid_field").await;
+
+    // Members may not read it; strangers do not see the server at all.
+    let dan = api(&ts, "dan@example.com").await;
+    let inv: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({})).await;
+    let _: ServerState = dan.post(&format!("/api/invites/{}/accept", inv.code), json!({})).await;
+    dan.fails(Method::GET, &format!("/api/servers/{sid}/audit-log"), None, 403, "forbidden").await;
+    carol.fails(Method::GET, &format!("/api/servers/{sid}/audit-log"), None, 404, "not_found").await;
+}

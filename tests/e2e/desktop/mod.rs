@@ -1024,6 +1024,12 @@ async fn runs_her_server_from_the_app() {
     desktop.click("#menu-settings").await;
     desktop.click("[data-ban='Carol'] .unban").await;
     desktop.wait_gone("[data-ban='Carol']").await;
+    // Everything she did is in the audit log (read when the dialog opened).
+    desktop.wait_text(".audit-log li", "Minji banned Carol").await;
+    desktop.wait_text(".audit-log li", "Minji made Bob Admin").await;
+    desktop.wait_text(".audit-log li", "Minji renamed the server to Book club").await;
+    desktop.js("document.querySelector('.audit-log').scrollIntoView({block: 'center'})").await;
+    desktop.screenshot("audit-log").await;
     eventually("the ban to be lifted", WAIT, || async { carol.client.accept_invite(&code).await.ok().map(|_| ()) })
         .await;
     desktop.click_text("Close").await;

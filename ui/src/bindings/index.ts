@@ -2,6 +2,9 @@
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 export type { Acceleration } from "./Acceleration";
 export type { AppInfo } from "./AppInfo";
+export type { AuditAction } from "./AuditAction";
+export type { AuditEntry } from "./AuditEntry";
+export type { AuditPage } from "./AuditPage";
 export type { AuthConfig } from "./AuthConfig";
 export type { Ban } from "./Ban";
 export type { BanMember } from "./BanMember";

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -457,6 +457,13 @@ export function ban(serverId: ServerId, userId: UserId, purge: PurgeWindow | nul
  */
 export function unban(serverId: ServerId, userId: UserId): Promise<null> {
   return invoke("unban", { serverId, userId });
+}
+
+/**
+ * A page of a server's audit log, newest first.
+ */
+export function auditLog(serverId: ServerId, before: number | null): Promise<AuditPage> {
+  return invoke("audit_log", { serverId, before });
 }
 
 /**

@@ -3,9 +3,9 @@
 // the member actions on a person's card (role, handing over, removing).
 
 import { useCallback, useEffect, useState } from "react";
-import type { Ban, ChannelId, Invite, NotifyLevel, PurgeWindow, Role, ServerId, UserId } from "../bindings";
+import type { AuditEntry, Ban, ChannelId, Invite, NotifyLevel, PurgeWindow, Role, ServerId, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
-import { formatDay } from "../i18n";
+import { formatDay, formatTime } from "../i18n";
 import {
   banMember,
   createChannel,
@@ -205,6 +205,7 @@ export function ServerSettingsDialog({ serverId, onClose }: { serverId: ServerId
           </ul>
         )}
       </section>
+      <AuditLog serverId={serverId} />
       {owner && (
         <section className="danger-zone">
           <h3>{t("serverSettings.delete")}</h3>
@@ -408,5 +409,62 @@ export function DeleteChannelDialog({ serverId, channelId, onClose }: { serverId
         </button>
       </div>
     </Modal>
+  );
+}
+
+/// The server's audit log, newest first, a page at a time.
+function AuditLog({ serverId }: { serverId: ServerId }) {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(
+    (before: number | null) =>
+      bridge.auditLog(serverId, before).then(
+        (page) => {
+          setEntries((e) => (before === null ? page.entries : [...e, ...page.entries]));
+          setMore(page.has_more);
+        },
+        (e) => setError(reason(e)),
+      ),
+    [serverId],
+  );
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+  const line = (e: AuditEntry) => {
+    const detail =
+      e.action === "role_changed" && e.detail
+        ? t(`role.${e.detail}` as never)
+        : e.action === "channels_moved"
+          ? Number(e.detail ?? 0)
+          : (e.detail ?? "");
+    return t(`audit.${e.action}`, { actor: e.actor.display_name, target: e.target_user?.display_name ?? "", detail });
+  };
+  return (
+    <section>
+      <h3>{t("serverSettings.audit")}</h3>
+      {entries.length === 0 && !error ? (
+        <p className="muted">{t("serverSettings.noAudit")}</p>
+      ) : (
+        <ul className="audit-log">
+          {entries.map((e) => (
+            <li key={e.id} data-audit={e.action}>
+              <span>{line(e)}</span>
+              <span className="muted small">
+                {formatDay(lang, e.created_at)} {formatTime(lang, e.created_at)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {more && (
+        <button id="audit-older" className="secondary" onClick={() => void load(entries.at(-1)?.id ?? null)}>
+          {t("serverSettings.older")}
+        </button>
+      )}
+      {error && <p className="error">{error}</p>}
+    </section>
   );
 }

@@ -19,8 +19,8 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage, Relationship,
-        RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
+        AuditAction, AuditPage, Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage,
+        Relationship, RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
     },
 };
 
@@ -114,6 +114,25 @@ impl Account {
             allow_server_dms: self.allow_server_dms,
         }
     }
+}
+
+/// An audit log entry to append.
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    /// Where.
+    pub server: ServerId,
+    /// What.
+    pub action: AuditAction,
+    /// Who.
+    pub actor: UserId,
+    /// To whom.
+    pub target_user: Option<UserId>,
+    /// To which channel.
+    pub target_channel: Option<ChannelId>,
+    /// More about it.
+    pub detail: Option<String>,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// A new direct-message channel.
@@ -451,6 +470,20 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn delete_channel(&mut self, id: ChannelId) -> StoreResult<()>;
+
+    // ----- audit log ---------------------------------------------------------
+
+    /// Appends an entry to a server's audit log.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_audit(&mut self, entry: &NewAudit) -> StoreResult<()>;
+    /// A page of a server's audit log, newest first: entries numbered below
+    /// `before` (all for `None`), at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn audit_page(&self, server: ServerId, before: Option<u64>, limit: u32) -> StoreResult<AuditPage>;
 
     // ----- bans -------------------------------------------------------------
 

@@ -12,14 +12,17 @@ use pq_protocol::{
     ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState, Invite, Message, MessagePage, Reaction,
-        ReadState, Relationship, RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
+        AuditAction, AuditEntry, AuditPage, Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState,
+        Invite, Message, MessagePage, Reaction, ReadState, Relationship, RelationshipKind, Role, SendAck, Server,
+        ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Type};
 
-use super::{Account, InviteRow, MessageMeta, NewAccount, NewDm, Page, ProfileChange, Store, StoreError, StoreResult};
+use super::{
+    Account, InviteRow, MessageMeta, NewAccount, NewAudit, NewDm, Page, ProfileChange, Store, StoreError, StoreResult,
+};
 use crate::chat::directory::Directory;
 
 /// Statements kept prepared per connection.
@@ -323,6 +326,47 @@ fn q_bans(c: &Connection, server: ServerId) -> StoreResult<Vec<Ban>> {
         Ok(Ban { user: user_row(r)?, banned_by: col_id(r, 5)?, created_at: ts(r, 6)? })
     })?
     .collect::<Result<_, _>>()?)
+}
+
+fn q_audit_page(c: &Connection, server: ServerId, before: Option<u64>, limit: u32) -> StoreResult<AuditPage> {
+    let before = before.map_or(i64::MAX, |b| b.min(i64::MAX as u64) as i64);
+    let rows: Vec<(i64, String, String, Option<String>, Option<String>, Option<String>, i64)> = c
+        .prepare_cached(
+            "SELECT id, action, actor_id, target_user_id, target_channel_id, detail, created_at FROM audit_log
+             WHERE server_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        )?
+        .query_map(params![server.to_string(), before, i64::from(limit) + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let has_more = rows.len() > limit as usize;
+    let mut entries = Vec::with_capacity(rows.len().min(limit as usize));
+    let user = |id: &str| -> StoreResult<User> {
+        let uid: UserId = id.parse().map_err(|_| corrupt("user id", id))?;
+        Ok(q_account(c, uid)?.map(|a| a.user).unwrap_or(User {
+            id: uid,
+            display_name: String::new(),
+            avatar_url: None,
+            custom_status: None,
+        }))
+    };
+    for (id, action, actor, target_user, target_channel, detail, at) in rows.into_iter().take(limit as usize) {
+        let action: AuditAction = serde_json::from_value(serde_json::Value::String(action.clone()))
+            .map_err(|_| corrupt("audit action", &action))?;
+        entries.push(AuditEntry {
+            id: id.max(0) as u64,
+            action,
+            actor: user(&actor)?,
+            target_user: target_user.as_deref().map(user).transpose()?,
+            target_channel: target_channel
+                .as_deref()
+                .map(|c| c.parse().map_err(|_| corrupt("channel id", c)))
+                .transpose()?,
+            detail,
+            created_at: Timestamp::from_millis(at),
+        });
+    }
+    Ok(AuditPage { entries, has_more })
 }
 
 fn relationship_kind(s: &str) -> rusqlite::Result<RelationshipKind> {
@@ -731,6 +775,9 @@ macro_rules! reads {
         fn bans(&self, server: ServerId) -> StoreResult<Vec<Ban>> {
             q_bans(&self.conn, server)
         }
+        fn audit_page(&self, server: ServerId, before: Option<u64>, limit: u32) -> StoreResult<AuditPage> {
+            q_audit_page(&self.conn, server, before, limit)
+        }
         fn dm_states(&self, user: UserId) -> StoreResult<Vec<(DmState, bool)>> {
             q_dm_states(&self.conn, user)
         }
@@ -1018,6 +1065,25 @@ impl Store for SqliteStore {
     fn set_last_seq(&mut self, id: ChannelId, seq: u64) -> StoreResult<()> {
         exec(&self.conn, "UPDATE channels SET last_seq = ? WHERE id = ?", params![seq as i64, id.to_string()]).map(drop)
     }
+    fn insert_audit(&mut self, e: &NewAudit) -> StoreResult<()> {
+        let action =
+            serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        exec(
+            &self.conn,
+            "INSERT INTO audit_log (server_id, action, actor_id, target_user_id, target_channel_id, detail, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![
+                e.server.to_string(),
+                action,
+                e.actor.to_string(),
+                e.target_user.map(|u| u.to_string()),
+                e.target_channel.map(|c| c.to_string()),
+                e.detail,
+                e.at.as_millis()
+            ],
+        )
+        .map(drop)
+    }
     fn insert_ban(&mut self, server: ServerId, user: UserId, by: UserId, at: Timestamp) -> StoreResult<()> {
         exec(
             &self.conn,
@@ -1253,6 +1319,7 @@ impl Store for ReadConn {
         delete_channel(id: ChannelId) -> ();
         insert_dm(dm: &NewDm) -> ();
         insert_ban(server: ServerId, user: UserId, by: UserId, at: Timestamp) -> ();
+        insert_audit(e: &NewAudit) -> ();
         delete_ban(server: ServerId, user: UserId) -> bool;
         purge_messages(server: ServerId, author: UserId, since: Timestamp, at: Timestamp, limit: usize) -> Vec<(ChannelId, MessageId, u64)>;
         add_dm_member(channel: ChannelId, user: UserId, seq: u64, at: Timestamp) -> ();

@@ -1,0 +1,6 @@
+// Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
+// `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+/**
+ * What a moderation or settings action in a server was.
+ */
+export type AuditAction = "server_renamed" | "server_icon_changed" | "channel_created" | "channel_renamed" | "channel_deleted" | "channels_moved" | "member_removed" | "member_banned" | "member_unbanned" | "role_changed" | "ownership_transferred" | "invite_revoked";
