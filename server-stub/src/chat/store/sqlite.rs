@@ -328,9 +328,12 @@ fn q_bans(c: &Connection, server: ServerId) -> StoreResult<Vec<Ban>> {
     .collect::<Result<_, _>>()?)
 }
 
+/// An audit log row: id, action, actor, target user, target channel, detail, time.
+type AuditRow = (i64, String, String, Option<String>, Option<String>, Option<String>, i64);
+
 fn q_audit_page(c: &Connection, server: ServerId, before: Option<u64>, limit: u32) -> StoreResult<AuditPage> {
     let before = before.map_or(i64::MAX, |b| b.min(i64::MAX as u64) as i64);
-    let rows: Vec<(i64, String, String, Option<String>, Option<String>, Option<String>, i64)> = c
+    let rows: Vec<AuditRow> = c
         .prepare_cached(
             "SELECT id, action, actor_id, target_user_id, target_channel_id, detail, created_at FROM audit_log
              WHERE server_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
