@@ -59,6 +59,17 @@ async fn drawn_pictures(desktop: &Desktop, css: &str, n: usize) {
 }
 
 /// Opens `pq://invite/CODE` in pq and joins.
+/// The link the open invite dialog made, once it is there; closes the dialog.
+async fn invite_link(desktop: &Desktop) -> String {
+    let link = eventually("an invite link", WAIT, || async {
+        let value = desktop.find("#invite-link").await.prop("value").await.ok().flatten().unwrap_or_default();
+        value.starts_with("pq://invite/").then_some(value)
+    })
+    .await;
+    desktop.click_text("Close").await;
+    link
+}
+
 async fn join_by_link(desktop: &Desktop, code: &InviteCode, server_name: &str) {
     desktop.open_link(&format!("pq://invite/{code}"));
     desktop.wait_text("#invite-preview h3", server_name).await;
@@ -109,12 +120,7 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.wait_text(".server-name", "Study group").await;
     desktop.wait_text(".channel-title", "# general").await;
     desktop.click("#invite-button").await;
-    let link = eventually("an invite link", WAIT, || async {
-        let value = desktop.find("#invite-link").await.prop("value").await.ok().flatten().unwrap_or_default();
-        value.starts_with("pq://invite/").then_some(value)
-    })
-    .await;
-    desktop.click_text("Close").await;
+    let link = invite_link(&desktop).await;
     let bob = someone(&server, "Bob").await;
     // Online first: a `ready` built before the join but applied after it
     // would drop the new server from his cache until `server_joined` comes
@@ -905,12 +911,7 @@ async fn runs_her_server_from_the_app() {
     // The invite from the server menu; Bob and Carol come in with it.
     desktop.click("#server-menu-button").await;
     desktop.click("#menu-invite").await;
-    let link = eventually("an invite link", WAIT, || async {
-        let value = desktop.find("#invite-link").await.prop("value").await.ok().flatten().unwrap_or_default();
-        value.starts_with("pq://invite/").then_some(value)
-    })
-    .await;
-    desktop.click_text("Close").await;
+    let link = invite_link(&desktop).await;
     let code = InviteCode(link.trim_start_matches("pq://invite/").to_owned());
     let (bob, carol) = (someone(&server, "Bob").await, someone(&server, "Carol").await);
     for p in [&bob, &carol] {
