@@ -237,12 +237,7 @@ impl Desktop {
                 let (muted, place, target) = if let Some(c) = client.channel(message.channel_id).ok().flatten() {
                     let target = notify::Target::Channel { server: c.channel.server_id, channel: c.channel.id };
                     // The server's own setting: everything, mentions of me only, or nothing.
-                    let level = client
-                        .servers()
-                        .ok()
-                        .and_then(|l| l.into_iter().find(|s| s.server.id == c.channel.server_id))
-                        .map(|s| s.notify)
-                        .unwrap_or_default();
+                    let level = client.server_notify(c.channel.server_id).unwrap_or_default();
                     let quiet = match level {
                         pq_core::store::NotifyLevel::All => false,
                         pq_core::store::NotifyLevel::Mentions => !*mentions_me,

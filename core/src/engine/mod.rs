@@ -432,6 +432,16 @@ impl Shared {
         Ok(())
     }
 
+    /// A server I am no longer in (left, removed, banned, deleted): its
+    /// cache, its voice rooms and its "joined recently" mark go.
+    pub(crate) fn forget_server(&self, server: ServerId) -> Result<()> {
+        self.store()?.remove_server(server)?;
+        self.voice.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
+        self.joined_recently.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
+        self.emit(Event::ServersChanged);
+        Ok(())
+    }
+
     /// My account as the server now has it (my own answer, or a change
     /// made on another device): kept, cached, and announced as a profile
     /// change.
@@ -1343,6 +1353,14 @@ impl Client {
         Ok(self.shared.store()?.set_muted(channel, muted)?)
     }
 
+    /// What a server's messages notify of on this device.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn server_notify(&self, server: ServerId) -> Result<NotifyLevel> {
+        Ok(self.shared.reader()?.server_notify(server)?)
+    }
+
     /// Chooses what a server's messages notify of on this device: all, only
     /// mentions of me, or nothing.
     ///
@@ -1415,7 +1433,7 @@ impl Client {
     /// [`Error::Api`] (403 not the owner; offline).
     pub async fn delete_server(&self, server: ServerId) -> Result<()> {
         self.shared.api.delete_server(server).await?;
-        self.forget_server(server)
+        self.shared.forget_server(server)
     }
 
     /// Leaves a server (its owner cannot: hand it over or delete it).
@@ -1424,14 +1442,7 @@ impl Client {
     /// [`Error::Api`] (409 the owner; offline).
     pub async fn leave_server(&self, server: ServerId) -> Result<()> {
         self.shared.api.leave_server(server).await?;
-        self.forget_server(server)
-    }
-
-    fn forget_server(&self, server: ServerId) -> Result<()> {
-        self.shared.store()?.remove_server(server)?;
-        self.shared.voice.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
-        self.shared.emit(Event::ServersChanged);
-        Ok(())
+        self.shared.forget_server(server)
     }
 
     /// Removes someone from a server (the owner anyone else; admins members).

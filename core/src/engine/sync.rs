@@ -175,6 +175,9 @@ struct Connection<'a> {
     fill_done: u32,
     fill_tx: mpsc::Sender<Fill>,
     fill_rx: mpsc::Receiver<Fill>,
+    /// Conversations whose call came before the conversation itself: the
+    /// list was asked for once for each.
+    dms_asked: HashSet<ChannelId>,
     /// At most [`FILLS_AT_ONCE`] channels fetch their history at a time.
     fill_slots: Arc<tokio::sync::Semaphore>,
     /// Outbox delivery: at most one unacknowledged message per channel, so
@@ -211,6 +214,7 @@ impl<'a> Connection<'a> {
             fill_done: 0,
             fill_tx,
             fill_rx,
+            dms_asked: HashSet::new(),
             fill_slots: Arc::new(tokio::sync::Semaphore::new(FILLS_AT_ONCE)),
             in_flight: HashMap::new(),
             busy_channels: HashSet::new(),
@@ -489,16 +493,23 @@ impl<'a> Connection<'a> {
         shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).clear();
         *shared.voice.lock().unwrap_or_else(PoisonError::into_inner) =
             ready.servers.iter().map(|s| (s.server.id, s.voice_states.clone())).collect();
-        *shared.dm_calls.lock().unwrap_or_else(PoisonError::into_inner) = ready
-            .dms
-            .iter()
-            .filter(|d| !d.voice_states.is_empty())
-            .map(|d| (d.channel.id, d.voice_states.clone()))
-            .collect();
+        // Calls going on now, and those that were (they may have ended while away).
+        let calls_changed: Vec<ChannelId> = {
+            let mut calls = shared.dm_calls.lock().unwrap_or_else(PoisonError::into_inner);
+            let fresh: HashMap<ChannelId, Vec<VoiceState>> = ready
+                .dms
+                .iter()
+                .filter(|d| !d.voice_states.is_empty())
+                .map(|d| (d.channel.id, d.voice_states.clone()))
+                .collect();
+            let changed = calls.keys().chain(fresh.keys()).copied().collect::<HashSet<_>>().into_iter().collect();
+            *calls = fresh;
+            changed
+        };
         shared.emit(Event::ServersChanged);
         shared.emit(Event::DmsChanged);
-        for d in &ready.dms {
-            shared.emit(Event::DmCallChanged { channel_id: d.channel.id });
+        for channel_id in calls_changed {
+            shared.emit(Event::DmCallChanged { channel_id });
         }
         for s in &ready.servers {
             shared.emit(Event::ChannelsChanged { server_id: s.server.id });
@@ -771,12 +782,7 @@ impl<'a> Connection<'a> {
                 shared.store()?.update_server(&server)?;
                 shared.emit(Event::ServersChanged);
             }
-            Wire::ServerRemoved { server_id, .. } => {
-                shared.store()?.remove_server(server_id)?;
-                shared.voice.lock().unwrap_or_else(PoisonError::into_inner).remove(&server_id);
-                shared.joined_recently.lock().unwrap_or_else(PoisonError::into_inner).remove(&server_id);
-                shared.emit(Event::ServersChanged);
-            }
+            Wire::ServerRemoved { server_id, .. } => shared.forget_server(server_id)?,
             Wire::MemberJoined { server_id, member } => {
                 shared.store()?.upsert_member(server_id, &member)?;
                 shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(member.user.id, member.presence);
@@ -897,7 +903,8 @@ impl<'a> Connection<'a> {
             call.sort_by_key(|v| v.joined_at);
             started && !mine && Some(state.user_id) != me
         };
-        if shared.store()?.dm(channel_id)?.is_none() {
+        // Once per channel: its speaking updates must not each ask again.
+        if shared.store()?.dm(channel_id)?.is_none() && self.dms_asked.insert(channel_id) {
             self.fetch_dms();
         }
         shared.emit(Event::DmCallChanged { channel_id });

@@ -381,6 +381,20 @@ impl Store {
         Ok(u32::try_from(total).unwrap_or(u32::MAX))
     }
 
+    /// What a server's messages notify of on this device (`All` for a server
+    /// not cached).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn server_notify(&self, server: ServerId) -> Result<NotifyLevel> {
+        let name: Option<String> = self
+            .conn
+            .prepare_cached("SELECT notify FROM servers WHERE id = ?1")?
+            .query_row([server.to_string()], |r| r.get(0))
+            .optional()?;
+        Ok(name.map_or(NotifyLevel::All, |n| NotifyLevel::from_name(&n)))
+    }
+
     /// Chooses what a server's messages notify of on this device.
     ///
     /// # Errors

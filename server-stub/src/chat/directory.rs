@@ -447,11 +447,12 @@ impl Directory {
         self.dms.get(&channel).filter(|d| d.members.contains(&user)).map(|_| Room::Dm(channel))
     }
 
-    /// Who is in a room.
-    pub fn room_members(&self, room: Room) -> Box<dyn Iterator<Item = UserId> + '_> {
+    /// Calls `f` with everyone in a room (no allocation: this is every
+    /// message's fan-out).
+    pub fn for_each_in_room(&self, room: Room, mut f: impl FnMut(UserId)) {
         match room {
-            Room::Server(s) => Box::new(self.members(s)),
-            Room::Dm(c) => Box::new(self.dms.get(&c).into_iter().flat_map(|d| d.members.iter().copied())),
+            Room::Server(s) => self.members(s).for_each(&mut f),
+            Room::Dm(c) => self.dms.get(&c).into_iter().flat_map(|d| d.members.iter().copied()).for_each(&mut f),
         }
     }
 

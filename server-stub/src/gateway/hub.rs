@@ -770,11 +770,13 @@ impl Hub {
                 // Lock order: the directory, then the hub's state.
                 let dir = self.dir.read();
                 let st = self.state.read().expect("hub lock");
-                for u in dir.room_members(room).filter(|u| who.is_none_or(|w| !dir.blocked(w, *u))) {
-                    if let Some(list) = st.by_user.get(&u) {
+                dir.for_each_in_room(room, |u| {
+                    if who.is_none_or(|w| !dir.blocked(w, u))
+                        && let Some(list) = st.by_user.get(&u)
+                    {
                         push(list);
                     }
-                }
+                });
             }
             Audience::SharingWith(u) | Audience::PresencePeers(u) => {
                 let peers = if matches!(audience, Audience::PresencePeers(_)) {

@@ -295,22 +295,41 @@ fn q_dm(c: &Connection, id: ChannelId) -> StoreResult<Option<DmChannel>> {
 
 fn q_dm_states(c: &Connection, user: UserId) -> StoreResult<Vec<(DmState, bool)>> {
     let uid = user.to_string();
-    let found: Vec<(DmChannel, u64, bool)> = c
+    // Every conversation with my read state and unread count, then every
+    // member of them: two statements however many conversations there are
+    // (this is part of every `ready`).
+    let found: Vec<(DmChannel, u64, u32, bool)> = c
         .prepare_cached(&format!(
-            "SELECT {DM_COLS}, COALESCE(r.seq, 0), (c.kind = 'group_dm' OR c.last_seq > 0 OR c.owner_id = ?1)
+            "SELECT {DM_COLS}, COALESCE(r.seq, 0),
+                 (SELECT COUNT(*) FROM messages m WHERE m.channel_id = c.id AND m.seq > COALESCE(r.seq, 0)
+                    AND m.author_id <> ?1 AND m.deleted_at IS NULL),
+                 (c.kind = 'group_dm' OR c.last_seq > 0 OR c.owner_id = ?1)
              FROM dm_members d JOIN channels c ON c.id = d.channel_id
              LEFT JOIN read_markers r ON r.channel_id = c.id AND r.user_id = d.user_id
              WHERE d.user_id = ?1"
         ))?
-        .query_map([&uid], |r| Ok((dm_row(r)?, r.get::<_, i64>(6)?.max(0) as u64, r.get::<_, bool>(7)?)))?
+        .query_map([&uid], |r| {
+            Ok((dm_row(r)?, r.get::<_, i64>(6)?.max(0) as u64, r.get::<_, i64>(7)? as u32, r.get::<_, bool>(8)?))
+        })?
         .collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(found.len());
-    for (mut channel, last_read_seq, shown) in found {
-        dm_members_of(c, &mut channel)?;
-        let unread_count = q_unread_count(c, channel.id, user, last_read_seq)?;
-        let read_state = ReadState { channel_id: channel.id, last_read_seq, unread_count };
-        out.push((DmState { read_state, channel, voice_states: vec![] }, shown));
+    let mut members: HashMap<ChannelId, Vec<User>> = HashMap::new();
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {USER_COLS}, d2.channel_id FROM dm_members d JOIN dm_members d2 ON d2.channel_id = d.channel_id
+         JOIN users u ON u.id = d2.user_id WHERE d.user_id = ? ORDER BY d2.joined_at, d2.rowid"
+    ))?;
+    let mut rows = st.query([&uid])?;
+    while let Some(r) = rows.next()? {
+        let (u, channel): (User, ChannelId) = (user_row(r)?, col_id(r, 5)?);
+        members.entry(channel).or_default().push(u);
     }
+    let mut out: Vec<(DmState, bool)> = found
+        .into_iter()
+        .map(|(mut channel, last_read_seq, unread_count, shown)| {
+            channel.members = members.remove(&channel.id).unwrap_or_default();
+            let read_state = ReadState { channel_id: channel.id, last_read_seq, unread_count };
+            (DmState { read_state, channel, voice_states: vec![] }, shown)
+        })
+        .collect();
     out.sort_by(|(a, _), (b, _)| {
         b.channel.last_activity_at.cmp(&a.channel.last_activity_at).then(b.channel.id.cmp(&a.channel.id))
     });
