@@ -72,7 +72,9 @@ wire! {
 
     /// `voice_join`: enter a voice room (leaving any other first).
     pub struct VoiceJoin {
-        /// The voice channel.
+        /// A server's voice channel, or a direct-message channel (its call:
+        /// members only; in a direct channel, not when either blocked the
+        /// other — `forbidden`/`conflict`).
         pub channel_id: ChannelId,
         /// Join with the microphone muted.
         #[serde(default)]

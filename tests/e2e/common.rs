@@ -417,3 +417,25 @@ impl Drop for PulseAudio {
         let _ = self.daemon.wait();
     }
 }
+
+/// `owner` makes a server called "Study group" and everyone in `others`
+/// joins it by its invite; all of them are online when this returns.
+pub async fn study_group(
+    owner: &Person,
+    others: &[&Person],
+) -> (pq_core::protocol::models::ServerState, pq_core::protocol::models::Invite) {
+    let state = owner.client.create_server("Study group").await.expect("a server");
+    let invite = owner
+        .client
+        .create_invite(state.server.id, pq_core::protocol::models::CreateInvite::default())
+        .await
+        .expect("an invite");
+    for p in others {
+        p.client.accept_invite(&invite.code).await.expect("joins");
+    }
+    owner.wait_online(10).await;
+    for p in others {
+        p.wait_online(10).await;
+    }
+    (state, invite)
+}

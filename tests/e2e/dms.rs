@@ -7,12 +7,9 @@
 
 use std::time::Duration;
 
-use pq_core::{
-    Event,
-    protocol::models::{CreateInvite, DmKind},
-};
+use pq_core::{Event, protocol::models::DmKind};
 
-use crate::common::{Person, Proxy, TestServer, wait_for};
+use crate::common::{Person, Proxy, TestServer, study_group, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_write_directly_offline_too_and_blocks_stop_it() {
@@ -21,13 +18,7 @@ async fn people_write_directly_offline_too_and_blocks_stop_it() {
     let alice = Person::sign_in(&server.url, "alice@example.com").await;
     let mut bob = Person::sign_in(&bob_net.url, "bob@example.com").await;
     let carol = Person::sign_in(&server.url, "carol@example.com").await;
-    let state = alice.client.create_server("Study group").await.unwrap();
-    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
-    bob.client.accept_invite(&invite.code).await.unwrap();
-    carol.client.accept_invite(&invite.code).await.unwrap();
-    for p in [&alice, &bob, &carol] {
-        p.wait_online(10).await;
-    }
+    study_group(&alice, &[&bob, &carol]).await;
     let (alice_id, bob_id, carol_id) =
         (alice.client.me().unwrap().id, bob.client.me().unwrap().id, carol.client.me().unwrap().id);
 
@@ -129,11 +120,7 @@ async fn a_conversation_call_rings_and_connects() {
     let server = TestServer::start().await;
     let alice = Person::sign_in(&server.url, "alice@example.com").await;
     let bob = Person::sign_in(&server.url, "bob@example.com").await;
-    let state = alice.client.create_server("Study group").await.unwrap();
-    let invite = alice.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
-    bob.client.accept_invite(&invite.code).await.unwrap();
-    alice.wait_online(10).await;
-    bob.wait_online(10).await;
+    study_group(&alice, &[&bob]).await;
     let (alice_id, bob_id) = (alice.client.me().unwrap().id, bob.client.me().unwrap().id);
     let dm = alice.client.open_dm(vec![bob_id], None).await.unwrap().channel.id;
     assert!(bob.client.dm(dm).unwrap().is_none(), "nothing written: not in Bob's list yet");

@@ -210,14 +210,8 @@ async fn an_owner_renames_hands_over_and_a_server_ends() {
     let alice = Person::sign_in(&server.url, "alice@example.com").await;
     let bob = Person::sign_in(&server.url, "bob@example.com").await;
     let carol = Person::sign_in(&server.url, "carol@example.com").await;
-    let state = alice.client.create_server("Study group").await.unwrap();
+    let (state, invite) = crate::common::study_group(&alice, &[&bob, &carol]).await;
     let sid = state.server.id;
-    let invite = alice.client.create_invite(sid, CreateInvite::default()).await.unwrap();
-    bob.client.accept_invite(&invite.code).await.unwrap();
-    carol.client.accept_invite(&invite.code).await.unwrap();
-    for p in [&alice, &bob, &carol] {
-        p.wait_online(10).await;
-    }
     let role_of = |p: &Person| p.client.servers().unwrap().iter().find(|s| s.server.id == sid).map(|s| s.role);
     let (bob_id, carol_id) = (bob.client.me().unwrap().id, carol.client.me().unwrap().id);
 

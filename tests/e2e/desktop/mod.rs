@@ -59,6 +59,15 @@ async fn drawn_pictures(desktop: &Desktop, css: &str, n: usize) {
 }
 
 /// Opens `pq://invite/CODE` in pq and joins.
+/// Starts a server from the welcome screen; returns once its #general is open.
+async fn create_from_welcome(desktop: &Desktop, name: &str) {
+    desktop.click("#welcome-create").await;
+    desktop.type_into("#server-name", name).await;
+    desktop.click_text("Create").await;
+    desktop.wait_text("#server-menu-button", name).await;
+    desktop.wait_text(".channel-title", "# general").await;
+}
+
 /// The link the open invite dialog made, once it is there; closes the dialog.
 async fn invite_link(desktop: &Desktop) -> String {
     let link = eventually("an invite link", WAIT, || async {
@@ -114,11 +123,7 @@ async fn chats_live_with_someone_on_another_client() {
     desktop.sign_in("minji@example.com", "Minji").await;
 
     // Minji starts a server from the welcome screen and invites Bob.
-    desktop.click("#welcome-create").await;
-    desktop.type_into("#server-name", "Study group").await;
-    desktop.click_text("Create").await;
-    desktop.wait_text(".server-name", "Study group").await;
-    desktop.wait_text(".channel-title", "# general").await;
+    create_from_welcome(&desktop, "Study group").await;
     desktop.click("#invite-button").await;
     let link = invite_link(&desktop).await;
     let bob = someone(&server, "Bob").await;
@@ -903,10 +908,7 @@ async fn runs_her_server_from_the_app() {
     let server = TestServer::start().await;
     let desktop = Desktop::start(&server.url).await;
     desktop.sign_in("minji@example.com", "Minji").await;
-    desktop.click("#welcome-create").await;
-    desktop.type_into("#server-name", "Study group").await;
-    desktop.click_text("Create").await;
-    desktop.wait_text("#server-menu-button", "Study group").await;
+    create_from_welcome(&desktop, "Study group").await;
 
     // The invite from the server menu; Bob and Carol come in with it.
     desktop.click("#server-menu-button").await;

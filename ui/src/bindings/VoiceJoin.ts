@@ -7,7 +7,9 @@ import type { ChannelId } from "./ChannelId";
  */
 export type VoiceJoin = { 
 /**
- * The voice channel.
+ * A server's voice channel, or a direct-message channel (its call:
+ * members only; in a direct channel, not when either blocked the
+ * other — `forbidden`/`conflict`).
  */
 channel_id: ChannelId, 
 /**

@@ -29,6 +29,18 @@ export function reason(e: unknown): string {
   return c?.message ?? String(e);
 }
 
+/// Runs a change, then (only when it worked) `after`; the refusal in words,
+/// or null. Every change the person makes from a form goes through here.
+export async function attempt(run: () => Promise<unknown>, after?: () => Promise<unknown> | void): Promise<string | null> {
+  try {
+    await run();
+  } catch (e) {
+    return reason(e);
+  }
+  await after?.();
+  return null;
+}
+
 function fail(e: unknown) {
   setState({ error: reason(e) });
 }
@@ -180,15 +192,7 @@ export async function declineCall(channelId: ChannelId) {
 }
 
 /// Group changes; each answers with the error in words, or null.
-async function changeDm(run: () => Promise<unknown>): Promise<string | null> {
-  try {
-    await run();
-  } catch (e) {
-    return reason(e);
-  }
-  await loadDms();
-  return null;
-}
+const changeDm = (run: () => Promise<unknown>) => attempt(run, loadDms);
 
 export const renameDm = (channelId: ChannelId, name: string) => changeDm(() => bridge.renameDm(channelId, name));
 export const addToDm = (channelId: ChannelId, userId: UserId) => changeDm(() => bridge.addToDm(channelId, userId));
@@ -231,15 +235,11 @@ export function forgetRelationship(userId: UserId) {
 }
 
 /// Friend actions; each answers with the error in words, or null.
-async function relate(run: () => Promise<Relationship | null>): Promise<string | null> {
-  try {
+const relate = (run: () => Promise<Relationship | null>) =>
+  attempt(async () => {
     const r = await run();
     if (r) rememberRelationship(r);
-    return null;
-  } catch (e) {
-    return reason(e);
-  }
-}
+  });
 
 export const addFriendBy = (to: string) => relate(() => bridge.addFriendBy(to));
 export const addFriend = (userId: UserId) => relate(() => bridge.addFriend(userId));
@@ -518,31 +518,21 @@ export async function acceptInvite(code: string) {
   await selectServer(state.server.id);
 }
 
-/// Server management; each answers with the error in words, or null.
-async function manage(run: () => Promise<unknown>): Promise<string | null> {
-  try {
-    await run();
-    return null;
-  } catch (e) {
-    return reason(e);
-  }
-}
-
 export const renameServer = (serverId: ServerId, name: string) =>
-  manage(async () => {
+  attempt(async () => {
     await bridge.renameServer(serverId, name.trim());
     await loadServers();
   });
 
 export const setServerIcon = (serverId: ServerId, image: File) =>
-  manage(async () => {
+  attempt(async () => {
     await bridge.setServerIcon(serverId, Array.from(new Uint8Array(await image.arrayBuffer())));
     await loadServers();
   });
 
 /// Deletes or leaves a server: it goes from the rail, and the next one opens.
 async function forgetServer(serverId: ServerId, run: () => Promise<unknown>) {
-  return manage(async () => {
+  return attempt(async () => {
     await run();
     setState((s) => ({ serverId: s.serverId === serverId ? null : s.serverId, channelId: s.serverId === serverId ? null : s.channelId }));
     await loadServers();
@@ -553,7 +543,7 @@ export const deleteServer = (serverId: ServerId) => forgetServer(serverId, () =>
 export const leaveServer = (serverId: ServerId) => forgetServer(serverId, () => bridge.leaveServer(serverId));
 
 export const kickMember = (serverId: ServerId, userId: UserId) =>
-  manage(async () => {
+  attempt(async () => {
     await bridge.kick(serverId, userId);
     setState({ card: null });
     await loadMembers(serverId);
@@ -566,14 +556,14 @@ export async function setServerNotify(serverId: ServerId, level: NotifyLevel) {
 }
 
 export const banMember = (serverId: ServerId, userId: UserId, purge: PurgeWindow | null) =>
-  manage(async () => {
+  attempt(async () => {
     await bridge.ban(serverId, userId, purge);
     setState({ card: null });
     await loadMembers(serverId);
   });
 
 export const setMemberRole = (serverId: ServerId, userId: UserId, role: Role) =>
-  manage(async () => {
+  attempt(async () => {
     await bridge.setMemberRole(serverId, userId, role);
     await loadMembers(serverId);
     if (role === "owner") await loadServers();
@@ -581,7 +571,7 @@ export const setMemberRole = (serverId: ServerId, userId: UserId, role: Role) =>
 
 /// Creates a channel or category; the error in words, or null.
 export async function createChannel(serverId: ServerId, name: string, kind: "text" | "voice" | "category", parentId: ChannelId | null) {
-  const error = await manage(() => bridge.createChannel(serverId, name, kind, parentId));
+  const error = await attempt(() => bridge.createChannel(serverId, name, kind, parentId));
   await loadChannels(serverId);
   return error;
 }
@@ -636,15 +626,7 @@ export async function setMuted(serverId: ServerId, channelId: ChannelId, muted: 
 
 /// Changes something of mine, then re-reads my account; the error in words
 /// when it is refused, or null.
-async function changeMine(run: () => Promise<unknown>): Promise<string | null> {
-  try {
-    await run();
-  } catch (e) {
-    return reason(e);
-  }
-  await refreshInfo();
-  return null;
-}
+const changeMine = (run: () => Promise<unknown>) => attempt(run, refreshInfo);
 
 /// Changes my display name.
 export const saveDisplayName = (name: string) => changeMine(() => bridge.updateProfile(name));
