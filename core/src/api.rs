@@ -23,13 +23,13 @@
 use std::{fmt, sync::Arc};
 
 use pq_protocol::{
-    ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, ServerId, UserId,
+    ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, RoleId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateServer,
+        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateRole, CreateServer,
         DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member, MessagePage,
-        OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, Role, SendAck, SendMessage, Server,
-        ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateMember, UpdateProfile, UpdateServer,
+        OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck, SendMessage, Server,
+        ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile, UpdateRole, UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -674,13 +674,45 @@ impl Api {
         self.delete(&format!("api/servers/{server}/members/{user}")).await
     }
 
-    /// `PATCH /api/servers/{id}/members/{user}`: change someone's role (owner;
-    /// `owner` hands the server over).
+    /// `GET /api/servers/{id}/roles`: a server's roles, `@everyone` first.
     ///
     /// # Errors
     /// See [`ApiError`].
-    pub async fn set_member_role(&self, server: ServerId, user: UserId, role: Role) -> Result<(), ApiError> {
-        self.patch(&format!("api/servers/{server}/members/{user}"), &UpdateMember { role }).await
+    pub async fn roles(&self, server: ServerId) -> Result<Vec<ServerRole>, ApiError> {
+        self.get(&format!("api/servers/{server}/roles")).await
+    }
+
+    /// `POST /api/servers/{id}/roles`: a new role just above `@everyone`.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn create_role(&self, server: ServerId, req: &CreateRole) -> Result<ServerRole, ApiError> {
+        self.post(&format!("api/servers/{server}/roles"), req).await
+    }
+
+    /// `PATCH /api/servers/{id}/roles/{role}`: change a role.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn update_role(&self, server: ServerId, role: RoleId, req: &UpdateRole) -> Result<ServerRole, ApiError> {
+        self.patch(&format!("api/servers/{server}/roles/{role}"), req).await
+    }
+
+    /// `DELETE /api/servers/{id}/roles/{role}`.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn delete_role(&self, server: ServerId, role: RoleId) -> Result<(), ApiError> {
+        self.delete(&format!("api/servers/{server}/roles/{role}")).await
+    }
+
+    /// `PUT` (give) or `DELETE` (take) `/api/servers/{id}/members/{user}/roles/{role}`.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn set_member_role(&self, server: ServerId, user: UserId, role: RoleId, give: bool) -> Result<(), ApiError> {
+        let method = if give { Method::PUT } else { Method::DELETE };
+        self.send_empty(method, &format!("api/servers/{server}/members/{user}/roles/{role}")).await
     }
 
     /// `PUT /api/servers/{id}/channels/layout`: reorder channels and move

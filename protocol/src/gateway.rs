@@ -41,10 +41,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::ErrorBody,
-    ids::{ChannelId, ClientMessageId, MessageId, ServerId, SessionId, UserId, VoiceSessionId},
+    ids::{ChannelId, ClientMessageId, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId},
     limits::Plan,
     models::{
-        Channel, DmChannel, DmState, Me, Member, Message, Presence, Relationship, Role, SendAck, Server, ServerState,
+        Channel, DmChannel, DmState, Me, Member, Message, Presence, Relationship, SendAck, Server, ServerRole, ServerState,
         StatusChoice, Toast, User,
     },
     time::Timestamp,
@@ -443,14 +443,22 @@ wire! {
             /// Whether they were removed by an admin.
             kicked: bool,
         },
-        /// Someone's role changed.
+        /// Someone was given a role or had one taken away.
         MemberUpdated {
             /// Server.
             server_id: ServerId,
             /// Who.
             user_id: UserId,
-            /// New role.
-            role: Role,
+            /// The roles they hold now (besides `@everyone`).
+            roles: Vec<RoleId>,
+        },
+        /// A server's roles changed (one was created, edited, moved or
+        /// deleted; a deleted role is gone from every member too).
+        RolesUpdated {
+            /// Server.
+            server_id: ServerId,
+            /// All its roles now, `@everyone` first.
+            roles: Vec<ServerRole>,
         },
         /// A channel or category was created.
         ChannelCreated {

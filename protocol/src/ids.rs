@@ -70,6 +70,11 @@ uuid_id!(
     ChannelId
 );
 uuid_id!(
+    /// A role in a server. A server's `@everyone` role (which every member
+    /// has) has the server's own id.
+    RoleId
+);
+uuid_id!(
     /// A message, assigned by the server when it stores the message.
     MessageId
 );

@@ -37,5 +37,5 @@ pub mod voice;
 pub mod ts;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, SessionId, UserId, VoiceSessionId};
+pub use ids::{ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId};
 pub use time::Timestamp;

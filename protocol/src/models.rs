@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ids::{ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId},
+    ids::{ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId},
     limits::Plan,
     time::Timestamp,
 };
@@ -31,14 +31,38 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
-    /// A member's role in a server.
-    pub enum Role {
-        /// Created the server (or was handed it). Exactly one per server.
-        Owner,
-        /// May manage channels, invites and members (not the owner or other admins).
-        Admin,
-        /// Everyone else.
-        Member,
+    /// Something a role lets its members do in a server. The owner may do
+    /// everything; `administrator` grants every permission.
+    pub enum Permission {
+        /// Every permission below.
+        Administrator,
+        /// Rename the server, change its picture and read its audit log.
+        ManageServer,
+        /// Create, edit, reorder and delete roles below one's highest, and give
+        /// them to members or take them away.
+        ManageRoles,
+        /// Create, rename, reorder and delete channels and categories.
+        ManageChannels,
+        /// See every invite of the server and revoke any of them.
+        ManageInvites,
+        /// Create invites.
+        CreateInvites,
+        /// Remove members (below one's highest role) from the server.
+        KickMembers,
+        /// Ban people (below one's highest role) and lift bans.
+        BanMembers,
+        /// Delete other people's messages.
+        ManageMessages,
+        /// Write in text channels.
+        SendMessages,
+        /// Join voice rooms.
+        Connect,
+        /// Be heard in voice rooms (without it one joins muted by the server).
+        Speak,
+        /// Mute others in voice rooms for everyone.
+        MuteMembers,
+        /// Disconnect others from voice rooms.
+        MoveMembers,
     }
 
     /// What a channel is.
@@ -120,8 +144,15 @@ wire_enum! {
         MemberBanned,
         /// A ban was lifted.
         MemberUnbanned,
-        /// Someone's role changed (`detail`: the new role).
+        /// Someone was given a role or had one taken away (`detail`: `+Name`
+        /// or `-Name`).
         RoleChanged,
+        /// A role was created (`detail`: its name).
+        RoleCreated,
+        /// A role's name, colour, rank or permissions changed (`detail`: its name).
+        RoleUpdated,
+        /// A role was deleted (`detail`: its name).
+        RoleDeleted,
         /// The server was handed over.
         OwnershipTransferred,
         /// An invite was revoked (`detail`: its code's first characters).
@@ -169,32 +200,150 @@ impl PurgeWindow {
     }
 }
 
-impl Role {
-    /// Whether this role may manage the server (channels, invites, members).
+impl Permission {
+    /// Every permission, in the order role editors list them.
+    pub const ALL: [Permission; 14] = [
+        Permission::Administrator,
+        Permission::ManageServer,
+        Permission::ManageRoles,
+        Permission::ManageChannels,
+        Permission::ManageInvites,
+        Permission::CreateInvites,
+        Permission::KickMembers,
+        Permission::BanMembers,
+        Permission::ManageMessages,
+        Permission::SendMessages,
+        Permission::Connect,
+        Permission::Speak,
+        Permission::MuteMembers,
+        Permission::MoveMembers,
+    ];
+
+    /// Its bit in a [`Permissions`] set (stable: stored by servers).
     #[must_use]
-    pub const fn is_admin(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
+    pub const fn bit(self) -> u64 {
+        1 << match self {
+            Permission::Administrator => 0,
+            Permission::ManageServer => 1,
+            Permission::ManageRoles => 2,
+            Permission::ManageChannels => 3,
+            Permission::ManageInvites => 4,
+            Permission::CreateInvites => 5,
+            Permission::KickMembers => 6,
+            Permission::BanMembers => 7,
+            Permission::ManageMessages => 8,
+            Permission::SendMessages => 9,
+            Permission::Connect => 10,
+            Permission::Speak => 11,
+            Permission::MuteMembers => 12,
+            Permission::MoveMembers => 13,
+        }
     }
 
-    /// Stable lowercase name.
+    /// Its name on the wire, in words for messages ("manage roles").
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub const fn words(self) -> &'static str {
         match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
+            Permission::Administrator => "administrator",
+            Permission::ManageServer => "manage server",
+            Permission::ManageRoles => "manage roles",
+            Permission::ManageChannels => "manage channels",
+            Permission::ManageInvites => "manage invites",
+            Permission::CreateInvites => "create invites",
+            Permission::KickMembers => "kick members",
+            Permission::BanMembers => "ban members",
+            Permission::ManageMessages => "manage messages",
+            Permission::SendMessages => "send messages",
+            Permission::Connect => "connect",
+            Permission::Speak => "speak",
+            Permission::MuteMembers => "mute members",
+            Permission::MoveMembers => "move members",
         }
     }
+}
 
-    /// Parses the stable name.
-    #[must_use]
-    pub fn from_name(s: &str) -> Option<Self> {
-        match s {
-            "owner" => Some(Role::Owner),
-            "admin" => Some(Role::Admin),
-            "member" => Some(Role::Member),
-            _ => None,
+/// A set of [`Permission`]s, as a bit set (what servers store and check).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Permissions(pub u64);
+
+impl Permissions {
+    /// Nothing.
+    pub const NONE: Self = Self(0);
+    /// Everything (the owner's).
+    pub const ALL: Self = {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < Permission::ALL.len() {
+            bits |= Permission::ALL[i].bit();
+            i += 1;
         }
+        Self(bits)
+    };
+    /// What a new server's `@everyone` role allows.
+    pub const EVERYONE: Self = Self(
+        Permission::SendMessages.bit()
+            | Permission::CreateInvites.bit()
+            | Permission::Connect.bit()
+            | Permission::Speak.bit(),
+    );
+
+    /// The set of `list`.
+    #[must_use]
+    pub fn of(list: &[Permission]) -> Self {
+        Self(list.iter().fold(0, |bits, p| bits | p.bit()))
+    }
+
+    /// Keeps only known bits (a stored value from a newer server stays usable).
+    #[must_use]
+    pub const fn from_bits(bits: u64) -> Self {
+        Self(bits & Self::ALL.0)
+    }
+
+    /// Whether it allows `p`: holds it, or holds `administrator`.
+    #[must_use]
+    pub const fn allows(self, p: Permission) -> bool {
+        self.0 & (p.bit() | Permission::Administrator.bit()) != 0
+    }
+
+    /// Whether every permission of `other` is allowed by this set.
+    #[must_use]
+    pub const fn covers(self, other: Self) -> bool {
+        self.allows(Permission::Administrator) || other.0 & !self.0 == 0
+    }
+
+    /// The union.
+    #[must_use]
+    pub const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Its permissions, in [`Permission::ALL`]'s order (what the wire carries).
+    #[must_use]
+    pub fn list(self) -> Vec<Permission> {
+        Permission::ALL.into_iter().filter(|p| self.0 & p.bit() != 0).collect()
+    }
+
+    /// What `user` may do in `server`: everything for its owner, else the
+    /// union of `@everyone` and the roles they hold (`administrator`
+    /// meaning everything).
+    #[must_use]
+    pub fn of_member(server: &Server, roles: &[ServerRole], user: UserId, held: &[RoleId]) -> Self {
+        if server.owner_id == user {
+            return Self::ALL;
+        }
+        let set = roles
+            .iter()
+            .filter(|r| r.id.0 == server.id.0 || held.contains(&r.id))
+            .fold(Self::NONE, |set, r| set.with(Self::of(&r.permissions)));
+        if set.allows(Permission::Administrator) { Self::ALL } else { set }
+    }
+}
+
+impl ServerRole {
+    /// Whether this is the server's `@everyone` role.
+    #[must_use]
+    pub fn is_everyone(&self, server: ServerId) -> bool {
+        self.id.0 == server.0
     }
 }
 
@@ -465,6 +614,11 @@ wire! {
         #[cfg_attr(feature = "ts", ts(optional))]
         #[cfg_attr(feature = "openapi", schema(max_length = 2048, pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"))]
         pub icon_url: Option<String>,
+        /// Hand the server over to this member (owner only; they become
+        /// the owner, you keep your roles).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub owner_id: Option<UserId>,
     }
 
     /// A channel or category.
@@ -527,19 +681,72 @@ wire! {
     pub struct Member {
         /// Who.
         pub user: User,
-        /// Their role.
-        pub role: Role,
+        /// The roles they hold (besides `@everyone`, which everyone holds).
+        pub roles: Vec<RoleId>,
         /// Whether they are around now.
         pub presence: Presence,
         /// When they joined.
         pub joined_at: Timestamp,
     }
 
-    /// `PATCH /api/servers/{id}/members/{user_id}` (owner only).
-    /// Giving `owner` hands the server over; the old owner becomes an admin.
-    pub struct UpdateMember {
-        /// The new role.
-        pub role: Role,
+    /// A role in a server: a name, a colour, a place in the order and what
+    /// its members may do. Higher `position` ranks higher; `@everyone` (id:
+    /// the server's id) is 0 and every member holds it. Members act only on
+    /// people and roles below their highest role; the owner is above all.
+    pub struct ServerRole {
+        /// Role id.
+        pub id: RoleId,
+        /// Name (`@everyone` for the everyone role).
+        pub name: String,
+        /// Colour of its members' names, `0xRRGGBB` (0: none).
+        pub color: u32,
+        /// Its rank: 0 for `@everyone`, then 1, 2, … upwards with no gaps.
+        pub position: u32,
+        /// What it allows.
+        pub permissions: Vec<Permission>,
+    }
+
+    /// `POST /api/servers/{id}/roles`: a new role, placed just above `@everyone`.
+    pub struct CreateRole {
+        /// Name (1–100 characters, not only whitespace, no control characters).
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
+        pub name: String,
+        /// Colour, `0xRRGGBB` (0: none).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(maximum = 16_777_215))]
+        pub color: Option<u32>,
+        /// What it allows (only permissions the caller has); none by default.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub permissions: Option<Vec<Permission>>,
+    }
+
+    /// `PATCH /api/servers/{id}/roles/{role_id}`. Absent fields stay as they
+    /// are. `@everyone` takes only `permissions`.
+    #[derive(Default)]
+    pub struct UpdateRole {
+        /// New name (1–100 characters, not only whitespace, no control characters).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
+        pub name: Option<String>,
+        /// New colour, `0xRRGGBB` (0: none).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(maximum = 16_777_215))]
+        pub color: Option<u32>,
+        /// New rank (1 or more, below the caller's highest role); the roles
+        /// between move by one.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+        pub position: Option<u32>,
+        /// What it allows from now on (permissions the caller lacks can be
+        /// neither given nor taken away).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub permissions: Option<Vec<Permission>>,
     }
 
     /// `PUT /api/servers/{id}/bans/{user_id}`: ban someone (they leave the
@@ -615,8 +822,10 @@ wire! {
         pub server: Server,
         /// Its channels and categories.
         pub channels: Vec<Channel>,
-        /// Your role in it.
-        pub role: Role,
+        /// Its roles, `@everyone` first, then upwards.
+        pub roles: Vec<ServerRole>,
+        /// The roles you hold in it (besides `@everyone`).
+        pub my_roles: Vec<RoleId>,
         /// How many members it has.
         pub member_count: u32,
         /// Your read state of each text channel.

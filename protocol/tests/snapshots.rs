@@ -94,7 +94,8 @@ fn server_state() -> ServerState {
     ServerState {
         server: server(),
         channels: vec![channel()],
-        role: Role::Owner,
+        roles: vec![everyone(), mods()],
+        my_roles: vec![id(70)],
         member_count: 4,
         read_states: vec![ReadState { channel_id: id(20), last_read_seq: 40, unread_count: 2 }],
         voice_states: vec![voice_state()],
@@ -117,7 +118,27 @@ fn voice_state() -> VoiceState {
 }
 
 fn member() -> Member {
-    Member { user: user(), role: Role::Member, presence: Presence::Online, joined_at: T0 }
+    Member { user: user(), roles: vec![id(70)], presence: Presence::Online, joined_at: T0 }
+}
+
+fn everyone() -> ServerRole {
+    ServerRole {
+        id: id(10),
+        name: "@everyone".into(),
+        color: 0,
+        position: 0,
+        permissions: Permissions::EVERYONE.list(),
+    }
+}
+
+fn mods() -> ServerRole {
+    ServerRole {
+        id: id(70),
+        name: "Mods".into(),
+        color: 0x2e_8b_57,
+        position: 1,
+        permissions: vec![Permission::KickMembers, Permission::ManageMessages],
+    }
 }
 
 #[test]
@@ -223,7 +244,8 @@ fn events() {
         Event::ServerRemoved { server_id: id(10), reason: "kicked".into() },
         Event::MemberJoined { server_id: id(10), member: member() },
         Event::MemberLeft { server_id: id(10), user_id: id(2), kicked: false },
-        Event::MemberUpdated { server_id: id(10), user_id: id(2), role: Role::Admin },
+        Event::MemberUpdated { server_id: id(10), user_id: id(2), roles: vec![id(70)] },
+        Event::RolesUpdated { server_id: id(10), roles: vec![everyone(), mods()] },
         Event::ChannelCreated { channel: channel() },
         Event::ChannelUpdated { channel: channel() },
         Event::ChannelDeleted { server_id: id(10), channel_id: id(20) },
@@ -286,12 +308,13 @@ fn rest_bodies() {
         "Relationship": Relationship { user: user(), kind: RelationshipKind::Outgoing, since: T0 },
         "SetPlan": SetPlan { plan: Plan::Premium },
         "CreateServer": CreateServer { name: "Study group".into() },
-        "UpdateServer": UpdateServer { name: Some("Renamed".into()), icon_url: None },
+        "UpdateServer": UpdateServer { name: Some("Renamed".into()), icon_url: None, owner_id: None },
         "CreateChannel": CreateChannel { name: "voice".into(), kind: ChannelKind::Voice, parent_id: Some(id(19)) },
         "UpdateChannel": UpdateChannel { name: "random".into() },
         "ChannelLayout": ChannelLayout { channels: vec![ChannelPlacement { id: id(20), parent_id: None, position: 3 }] },
         "Member": member(),
-        "UpdateMember": UpdateMember { role: Role::Owner },
+        "CreateRole": CreateRole { name: "Mods".into(), color: Some(0x2e_8b_57), permissions: Some(vec![Permission::KickMembers]) },
+        "UpdateRole": UpdateRole { position: Some(2), ..UpdateRole::default() },
         "MarkRead": MarkRead { seq: 42 },
         "ServerState": server_state(),
         "SendMessage": SendMessage { client_id: id(31), body: "hi".into(), reply_to: None },

@@ -15,7 +15,7 @@ use clap::Parser;
 use pq_core::store::Store;
 use pq_protocol::{
     ChannelId, ClientMessageId, MessageId, ServerId, Timestamp, UserId,
-    models::{Channel, ChannelKind, Message, ReadState, Role, Server, ServerState},
+    models::{Channel, ChannelKind, Message, ReadState, Server, ServerState},
 };
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 
@@ -155,7 +155,8 @@ fn main() -> anyhow::Result<()> {
                     last_seq: 0,
                 })
                 .collect(),
-            role: Role::Member,
+            roles: vec![],
+            my_roles: vec![],
             member_count: 20,
             read_states: channels
                 .iter()

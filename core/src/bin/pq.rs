@@ -26,7 +26,10 @@ use pq_core::{
     auth::{AuthError, AuthOptions, KeychainBackend, LoopbackConfig},
     protocol::{
         ChannelId, InviteCode, Timestamp, UserId,
-        models::{ChannelKind, CreateInvite, CustomStatus, Message, Relationship, RelationshipKind, StatusChoice},
+        models::{
+            ChannelKind, CreateInvite, CreateRole, CustomStatus, Message, Permission, Relationship, RelationshipKind,
+            ServerRole, StatusChoice, UpdateRole,
+        },
     },
     store::{CachedChannel, CachedServer},
 };
@@ -110,10 +113,13 @@ enum Command {
     /// Invites.
     #[command(subcommand)]
     Invite(InviteCommand),
-    /// Run a server: create, rename, leave or delete it; remove, ban and
-    /// unban people; list its bans.
+    /// Run a server: create, rename, hand over, leave or delete it; remove,
+    /// ban and unban people; list its bans.
     #[command(subcommand)]
     Server(ServerCommand),
+    /// A server's roles: list, create, edit, delete; give and take them.
+    #[command(subcommand)]
+    Role(RoleCommand),
     /// Write to someone directly (their name, username, email or id), or
     /// without a text print your conversation with them.
     Dm {
@@ -382,6 +388,106 @@ enum ServerCommand {
         #[arg(value_name = "SERVER")]
         of: String,
     },
+    /// Hand a server over to another member (its owner; give its name again to confirm).
+    Transfer {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// The new owner's name or id.
+        to: String,
+        /// The server's name, typed again.
+        #[arg(long)]
+        confirm: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RoleCommand {
+    /// A server's roles, highest first, with what they allow.
+    List {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+    },
+    /// Create a role (just above @everyone).
+    Create {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// Its name.
+        name: String,
+        /// Its colour, as #RRGGBB.
+        #[arg(long, value_parser = parse_color)]
+        color: Option<u32>,
+        /// What it allows, comma-separated (kick_members,ban_members,…).
+        #[arg(long, value_delimiter = ',', value_parser = parse_permission)]
+        allow: Vec<Permission>,
+    },
+    /// Change a role (@everyone: only --allow).
+    Edit {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// The role's name or id.
+        role: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new colour, as #RRGGBB (#000000: none).
+        #[arg(long, value_parser = parse_color)]
+        color: Option<u32>,
+        /// Everything it allows from now on, comma-separated ("" for nothing).
+        #[arg(long, value_delimiter = ',', value_parser = parse_permission)]
+        allow: Option<Vec<Permission>>,
+        /// Its new rank (1: just above @everyone).
+        #[arg(long)]
+        position: Option<u32>,
+    },
+    /// Delete a role.
+    Delete {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// The role's name or id.
+        role: String,
+    },
+    /// Give someone a role.
+    Give {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// The role's name or id.
+        role: String,
+        /// Their name or id.
+        who: String,
+    },
+    /// Take a role from someone.
+    Take {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        of: String,
+        /// The role's name or id.
+        role: String,
+        /// Their name or id.
+        who: String,
+    },
+}
+
+fn parse_color(s: &str) -> Result<u32, String> {
+    let hex = s.trim().trim_start_matches('#');
+    match u32::from_str_radix(hex, 16) {
+        Ok(c) if hex.len() == 6 => Ok(c),
+        _ => Err(format!("{s:?} is not a colour like #2e8b57")),
+    }
+}
+
+fn parse_permission(s: &str) -> Result<Permission, String> {
+    let name = s.trim().replace(['-', ' '], "_");
+    serde_json::from_value(serde_json::Value::String(name.clone())).map_err(|_| {
+        let all: Vec<String> =
+            Permission::ALL.iter().map(|p| serde_json::to_value(p).unwrap().as_str().unwrap().to_owned()).collect();
+        format!("{name:?} is not a permission; one of: {}", all.join(", "))
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -567,14 +673,14 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 for s in &servers {
                     println!(
                         "{}",
-                        serde_json::json!({"id": s.server.id, "name": s.server.name, "role": s.role, "members": s.member_count})
+                        serde_json::json!({"id": s.server.id, "name": s.server.name, "role": my_standing(client, s), "members": s.member_count})
                     );
                 }
             } else if servers.is_empty() {
                 println!("You are in no server yet. Accept an invite: pq invite accept CODE");
             } else {
                 for s in &servers {
-                    println!("{}  {}  ({}, {} members)", s.server.id, s.server.name, s.role.as_str(), s.member_count);
+                    println!("{}  {}  ({}, {} members)", s.server.id, s.server.name, my_standing(client, s), s.member_count);
                 }
             }
         }
@@ -695,6 +801,7 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             }
         }
         Command::Server(cmd) => run_server(client, cli, cmd).await?,
+        Command::Role(cmd) => run_role(client, cli, cmd).await?,
         Command::Invite(InviteCommand::Create { to, max_age, max_uses }) => {
             settle(client, cli.wait).await;
             let s = find_server(client, to)?;
@@ -706,6 +813,88 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let code = code.trim().trim_start_matches("pq://invite/").trim_end_matches('/').to_owned();
             let state = client.accept_invite(&InviteCode(code)).await?;
             out(cli, &state.server, || format!("Joined {}.", state.server.name));
+        }
+    }
+    Ok(())
+}
+
+/// The role of `server` named (case does not matter) or numbered `wanted`.
+fn find_role(server: &CachedServer, wanted: &str) -> anyhow::Result<ServerRole> {
+    let name = wanted.trim().trim_start_matches('@').to_lowercase();
+    server
+        .roles
+        .iter()
+        .find(|r| r.id.to_string() == wanted.trim() || r.name.trim_start_matches('@').to_lowercase() == name)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("{} has no role called {wanted:?}", server.server.name))
+}
+
+/// What a server calls me: owner, or my highest role.
+fn my_standing(client: &Client, s: &CachedServer) -> String {
+    if client.me().is_some_and(|me| me.id == s.server.owner_id) {
+        return "owner".into();
+    }
+    s.roles.iter().rev().find(|r| s.my_roles.contains(&r.id)).map_or_else(|| "member".into(), |r| r.name.clone())
+}
+
+/// `pq role …`.
+async fn run_role(client: &Client, cli: &Cli, cmd: &RoleCommand) -> anyhow::Result<()> {
+    settle(client, cli.wait).await;
+    let of = match cmd {
+        RoleCommand::List { of }
+        | RoleCommand::Create { of, .. }
+        | RoleCommand::Edit { of, .. }
+        | RoleCommand::Delete { of, .. }
+        | RoleCommand::Give { of, .. }
+        | RoleCommand::Take { of, .. } => of,
+    };
+    let s = find_server(client, of)?;
+    let id = s.server.id;
+    match cmd {
+        RoleCommand::List { .. } => {
+            for r in s.roles.iter().rev() {
+                if cli.json {
+                    println!("{}", serde_json::to_string(r)?);
+                } else {
+                    let allows: Vec<String> =
+                        r.permissions.iter().map(|p| serde_json::to_value(p).unwrap().as_str().unwrap().to_owned()).collect();
+                    let color = if r.color == 0 { String::new() } else { format!("  #{:06x}", r.color) };
+                    println!("{}  {}{color}  ({})", r.position, r.name, allows.join(", "));
+                }
+            }
+        }
+        RoleCommand::Create { name, color, allow, .. } => {
+            let req = CreateRole { name: name.clone(), color: *color, permissions: Some(allow.clone()) };
+            let role = client.create_role(id, req).await?;
+            out(cli, &role, || format!("Created the role {} in {}.", role.name, s.server.name));
+        }
+        RoleCommand::Edit { role, name, color, allow, position, .. } => {
+            let target = find_role(&s, role)?;
+            let req = UpdateRole {
+                name: name.clone(),
+                color: *color,
+                position: *position,
+                permissions: allow.clone().map(|mut a| {
+                    a.dedup();
+                    a
+                }),
+            };
+            let role = client.update_role(id, target.id, req).await?;
+            out(cli, &role, || format!("Changed the role {}.", role.name));
+        }
+        RoleCommand::Delete { role, .. } => {
+            let target = find_role(&s, role)?;
+            client.delete_role(id, target.id).await?;
+            out(cli, &serde_json::json!({"deleted": target.id}), || format!("Deleted the role {}.", target.name));
+        }
+        RoleCommand::Give { role, who, .. } | RoleCommand::Take { role, who, .. } => {
+            let give = matches!(cmd, RoleCommand::Give { .. });
+            let target = find_role(&s, role)?;
+            let user = find_person(client, who).await?;
+            client.set_member_role(id, user, target.id, give).await?;
+            out(cli, &serde_json::json!({"user": user, "role": target.id, "holds": give}), || {
+                if give { format!("{who} now has the role {}.", target.name) } else { format!("{who} no longer has the role {}.", target.name) }
+            });
         }
     }
     Ok(())
@@ -728,7 +917,8 @@ async fn run_server(client: &Client, cli: &Cli, cmd: &ServerCommand) -> anyhow::
         | ServerCommand::Kick { of, .. }
         | ServerCommand::Ban { of, .. }
         | ServerCommand::Unban { of, .. }
-        | ServerCommand::Bans { of } => find_server(client, of)?,
+        | ServerCommand::Bans { of }
+        | ServerCommand::Transfer { of, .. } => find_server(client, of)?,
     };
     let id = which.server.id;
     match cmd {
@@ -777,6 +967,14 @@ async fn run_server(client: &Client, cli: &Cli, cmd: &ServerCommand) -> anyhow::
             };
             client.unban(id, user).await?;
             out(cli, &serde_json::json!({"unbanned": user}), || format!("{who} may join {} again.", which.server.name));
+        }
+        ServerCommand::Transfer { to, confirm, .. } => {
+            if confirm != &which.server.name {
+                bail!("to hand {:?} over, give its name exactly: --confirm {:?}", which.server.name, which.server.name);
+            }
+            let user = find_person(client, to).await?;
+            client.transfer_server(id, user).await?;
+            out(cli, &serde_json::json!({"owner": user}), || format!("{to} now owns {}.", which.server.name));
         }
         ServerCommand::Bans { .. } => {
             let bans = client.bans(id).await?;

@@ -36,13 +36,14 @@ use std::{
 };
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
+    ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        AuditPage, Ban, ChannelLayout, ChannelPlacement, CreateInvite, CustomStatus, DmChannel, Invite, InvitePreview,
+        AuditPage, Ban, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole, CustomStatus, DmChannel, Invite, InvitePreview,
         Me, Member, Message, OpenDm, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice,
-        RelationshipKind, Role, Server, ServerState, StatusChoice, Toast, UpdateProfile, UpdateServer, User,
+        RelationshipKind, Server, ServerRole, ServerState, StatusChoice, Toast, UpdateProfile, UpdateRole, UpdateServer,
+        User,
     },
     voice::VoiceState,
 };
@@ -1415,12 +1416,12 @@ impl Client {
         Ok(self.shared.api.create_invite(server, &options).await?)
     }
 
-    /// Renames a server (owner and admins).
+    /// Renames a server (permission `manage_server`).
     ///
     /// # Errors
     /// [`Error::Api`] (403, 422 with the reason; offline).
     pub async fn rename_server(&self, server: ServerId, name: &str) -> Result<Server> {
-        let change = UpdateServer { name: Some(name.to_owned()), icon_url: None };
+        let change = UpdateServer { name: Some(name.to_owned()), ..UpdateServer::default() };
         let updated = self.shared.api.update_server(server, &change).await?;
         self.shared.store()?.update_server(&updated)?;
         self.shared.emit(Event::ServersChanged);
@@ -1445,7 +1446,7 @@ impl Client {
         self.shared.forget_server(server)
     }
 
-    /// Removes someone from a server (the owner anyone else; admins members).
+    /// Removes someone from a server (permission `kick_members`, someone ranked below me).
     ///
     /// # Errors
     /// [`Error::Api`] (403 not below me; offline).
@@ -1456,27 +1457,74 @@ impl Client {
         Ok(())
     }
 
-    /// Makes someone an admin or a member again, or hands the server over
-    /// (`Role::Owner`: I become an admin). The owner only.
+    /// Hands a server over to another member (its owner only; I keep my roles).
     ///
     /// # Errors
-    /// [`Error::Api`] (403 not the owner; offline).
-    pub async fn set_member_role(&self, server: ServerId, user: UserId, role: Role) -> Result<()> {
-        self.shared.api.set_member_role(server, user, role).await?;
-        {
-            let mut store = self.shared.store()?;
-            store.set_member_role(server, user, role)?;
-            if role == Role::Owner
-                && let Some(me) = self.me()
-            {
-                store.set_member_role(server, me.id, Role::Admin)?;
-                store.set_role(server, Role::Admin)?;
-            }
-        }
+    /// [`Error::Api`] (403 not the owner, 404 not a member; offline).
+    pub async fn transfer_server(&self, server: ServerId, to: UserId) -> Result<Server> {
+        let change = UpdateServer { owner_id: Some(to), ..UpdateServer::default() };
+        let updated = self.shared.api.update_server(server, &change).await?;
+        self.shared.store()?.update_server(&updated)?;
+        self.shared.emit(Event::ServersChanged);
         self.shared.emit(Event::MembersChanged { server_id: server });
-        if role == Role::Owner {
+        Ok(updated)
+    }
+
+    /// Gives someone a role or takes it away (permission `manage_roles`, a
+    /// role below my highest, someone ranked below me or myself).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 with the reason; offline).
+    pub async fn set_member_role(&self, server: ServerId, user: UserId, role: RoleId, give: bool) -> Result<()> {
+        self.shared.api.set_member_role(server, user, role, give).await?;
+        let members = self.shared.api.members(server).await?;
+        self.shared.store()?.set_members(server, &members)?;
+        if let Some(me) = self.me()
+            && let Some(mine) = members.iter().find(|m| m.user.id == me.id)
+        {
+            self.shared.store()?.set_my_roles(server, &mine.roles)?;
             self.shared.emit(Event::ServersChanged);
         }
+        self.shared.emit(Event::MembersChanged { server_id: server });
+        Ok(())
+    }
+
+    /// Creates a role just above `@everyone` (permission `manage_roles`).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 409 too many, 422; offline).
+    pub async fn create_role(&self, server: ServerId, req: CreateRole) -> Result<ServerRole> {
+        let role = self.shared.api.create_role(server, &req).await?;
+        self.refresh_roles(server).await?;
+        Ok(role)
+    }
+
+    /// Changes a role's name, colour, rank or permissions.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 with the reason, 409, 422; offline).
+    pub async fn update_role(&self, server: ServerId, role: RoleId, req: UpdateRole) -> Result<ServerRole> {
+        let role = self.shared.api.update_role(server, role, &req).await?;
+        self.refresh_roles(server).await?;
+        Ok(role)
+    }
+
+    /// Deletes a role (its members lose it).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 409 `@everyone`; offline).
+    pub async fn delete_role(&self, server: ServerId, role: RoleId) -> Result<()> {
+        self.shared.api.delete_role(server, role).await?;
+        self.refresh_roles(server).await
+    }
+
+    /// Asks for a server's roles and caches them (the gateway's
+    /// `roles_updated` does the same a moment later).
+    async fn refresh_roles(&self, server: ServerId) -> Result<()> {
+        let roles = self.shared.api.roles(server).await?;
+        self.shared.store()?.set_server_roles(server, &roles)?;
+        self.shared.emit(Event::ServersChanged);
+        self.shared.emit(Event::MembersChanged { server_id: server });
         Ok(())
     }
 

@@ -795,17 +795,22 @@ impl<'a> Connection<'a> {
                 shared.store()?.remove_member(server_id, user_id)?;
                 shared.emit(Event::MembersChanged { server_id });
             }
-            Wire::MemberUpdated { server_id, user_id, role } => {
+            Wire::MemberUpdated { server_id, user_id, roles } => {
                 let mut store = shared.store()?;
-                store.set_member_role(server_id, user_id, role)?;
+                store.set_member_roles(server_id, user_id, &roles)?;
                 if Some(user_id) == me {
-                    store.set_role(server_id, role)?;
+                    store.set_my_roles(server_id, &roles)?;
                 }
                 drop(store);
                 shared.emit(Event::MembersChanged { server_id });
                 if Some(user_id) == me {
                     shared.emit(Event::ServersChanged);
                 }
+            }
+            Wire::RolesUpdated { server_id, roles } => {
+                shared.store()?.set_server_roles(server_id, &roles)?;
+                shared.emit(Event::ServersChanged);
+                shared.emit(Event::MembersChanged { server_id });
             }
             Wire::ChannelCreated { channel } | Wire::ChannelUpdated { channel } => {
                 shared.store()?.upsert_channel(&channel)?;

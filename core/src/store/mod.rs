@@ -44,6 +44,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/002_custom_status.sql")),
     M::up(include_str!("../../migrations/003_direct_messages.sql")).foreign_key_check(),
     M::up(include_str!("../../migrations/004_server_notifications.sql")),
+    M::up(include_str!("../../migrations/005_roles.sql")),
 ];
 
 /// Why the cache cannot be opened.

@@ -3,8 +3,11 @@
 use std::collections::HashSet;
 
 use pq_protocol::{
-    ChannelId, ServerId, Timestamp, UserId,
-    models::{Channel, ChannelKind, CustomStatus, Member, Presence, Role, Server, ServerState, User},
+    ChannelId, RoleId, ServerId, Timestamp, UserId,
+    models::{
+        Channel, ChannelKind, CustomStatus, Member, Permission, Permissions, Presence, Server, ServerRole, ServerState,
+        User,
+    },
 };
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -16,8 +19,12 @@ use super::{Result, Store, StoreError, parse_id};
 pub struct CachedServer {
     /// The server.
     pub server: Server,
-    /// My role in it.
-    pub role: Role,
+    /// Its roles, `@everyone` first, then upwards.
+    pub roles: Vec<ServerRole>,
+    /// The roles I hold in it (besides `@everyone`).
+    pub my_roles: Vec<RoleId>,
+    /// What I may do in it (everything when I own it).
+    pub permissions: Vec<Permission>,
     /// How many members it has.
     pub member_count: u32,
     /// What its messages notify of on this device.
@@ -150,18 +157,19 @@ impl Store {
         let tx = self.conn.transaction()?;
         let s = &state.server;
         tx.execute(
-            "INSERT INTO servers (id, name, icon_url, owner_id, created_at, role, member_count, sort)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO servers (id, name, icon_url, owner_id, created_at, roles, my_roles, member_count, sort)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, icon_url = excluded.icon_url,
-               owner_id = excluded.owner_id, role = excluded.role, member_count = excluded.member_count,
-               sort = excluded.sort",
+               owner_id = excluded.owner_id, roles = excluded.roles, my_roles = excluded.my_roles,
+               member_count = excluded.member_count, sort = excluded.sort",
             params![
                 s.id.to_string(),
                 s.name,
                 s.icon_url,
                 s.owner_id.to_string(),
                 s.created_at.as_millis(),
-                state.role.as_str(),
+                json(&state.roles),
+                json(&state.my_roles),
                 state.member_count,
                 sort
             ],
@@ -234,12 +242,41 @@ impl Store {
         Ok(())
     }
 
-    /// Sets my role in a server.
+    /// Replaces a server's roles (a role gone is gone from its members too).
     ///
     /// # Errors
     /// SQLite failure.
-    pub fn set_role(&mut self, server: ServerId, role: Role) -> Result<()> {
-        self.conn.execute("UPDATE servers SET role = ?2 WHERE id = ?1", params![server.to_string(), role.as_str()])?;
+    pub fn set_server_roles(&mut self, server: ServerId, roles: &[ServerRole]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE servers SET roles = ?2 WHERE id = ?1", params![server.to_string(), json(roles)])?;
+        let known: HashSet<RoleId> = roles.iter().map(|r| r.id).collect();
+        let prune = |text: String| -> String {
+            let held: Vec<RoleId> = serde_json::from_str(&text).unwrap_or_default();
+            json(&held.into_iter().filter(|r| known.contains(r)).collect::<Vec<_>>())
+        };
+        let mine: String =
+            tx.query_row("SELECT my_roles FROM servers WHERE id = ?1", [server.to_string()], |r| r.get(0)).optional()?.unwrap_or_default();
+        tx.execute("UPDATE servers SET my_roles = ?2 WHERE id = ?1", params![server.to_string(), prune(mine)])?;
+        let members: Vec<(String, String)> = tx
+            .prepare("SELECT user_id, roles FROM members WHERE server_id = ?1")?
+            .query_map([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (user, held) in members {
+            tx.execute(
+                "UPDATE members SET roles = ?3 WHERE server_id = ?1 AND user_id = ?2",
+                params![server.to_string(), user, prune(held)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets the roles I hold in a server.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_my_roles(&mut self, server: ServerId, roles: &[RoleId]) -> Result<()> {
+        self.conn.execute("UPDATE servers SET my_roles = ?2 WHERE id = ?1", params![server.to_string(), json(roles)])?;
         Ok(())
     }
 
@@ -269,8 +306,10 @@ impl Store {
     /// SQLite failure.
     pub fn servers(&self) -> Result<Vec<CachedServer>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, icon_url, owner_id, created_at, role, member_count, notify FROM servers ORDER BY sort, name",
+            "SELECT id, name, icon_url, owner_id, created_at, roles, my_roles, member_count, notify
+             FROM servers ORDER BY sort, name",
         )?;
+        let me: Option<UserId> = self.meta::<pq_protocol::models::Me>("me")?.map(|m| m.id);
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -279,22 +318,31 @@ impl Store {
                 r.get::<_, String>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, String>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, String>(7)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, String>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, name, icon_url, owner, created, role, count, notify) = row?;
+            let (id, name, icon_url, owner, created, roles, my_roles, count, notify) = row?;
+            let server = Server {
+                id: parse_id(&id)?,
+                name,
+                icon_url,
+                owner_id: parse_id(&owner)?,
+                created_at: Timestamp::from_millis(created),
+            };
+            let roles: Vec<ServerRole> = serde_json::from_str(&roles).unwrap_or_default();
+            let my_roles: Vec<RoleId> = serde_json::from_str(&my_roles).unwrap_or_default();
+            let permissions = me
+                .map_or(Permissions::NONE, |me| Permissions::of_member(&server, &roles, me, &my_roles))
+                .list();
             out.push(CachedServer {
-                server: Server {
-                    id: parse_id(&id)?,
-                    name,
-                    icon_url,
-                    owner_id: parse_id(&owner)?,
-                    created_at: Timestamp::from_millis(created),
-                },
-                role: Role::from_name(&role).unwrap_or(Role::Member),
+                server,
+                roles,
+                my_roles,
+                permissions,
                 member_count: count as u32,
                 notify: NotifyLevel::from_name(&notify),
             });
@@ -475,14 +523,9 @@ impl Store {
         tx.execute("DELETE FROM members WHERE server_id = ?1", [server.to_string()])?;
         {
             let mut stmt =
-                tx.prepare_cached("INSERT INTO members (server_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)")?;
+                tx.prepare_cached("INSERT INTO members (server_id, user_id, roles, joined_at) VALUES (?1, ?2, ?3, ?4)")?;
             for m in members {
-                stmt.execute(params![
-                    server.to_string(),
-                    m.user.id.to_string(),
-                    m.role.as_str(),
-                    m.joined_at.as_millis()
-                ])?;
+                stmt.execute(params![server.to_string(), m.user.id.to_string(), json(&m.roles), m.joined_at.as_millis()])?;
             }
         }
         tx.execute(
@@ -500,9 +543,9 @@ impl Store {
     pub fn upsert_member(&mut self, server: ServerId, m: &Member) -> Result<()> {
         self.upsert_users(std::slice::from_ref(&m.user))?;
         let added = self.conn.execute(
-            "INSERT INTO members (server_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (server_id, user_id) DO UPDATE SET role = excluded.role",
-            params![server.to_string(), m.user.id.to_string(), m.role.as_str(), m.joined_at.as_millis()],
+            "INSERT INTO members (server_id, user_id, roles, joined_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (server_id, user_id) DO UPDATE SET roles = excluded.roles",
+            params![server.to_string(), m.user.id.to_string(), json(&m.roles), m.joined_at.as_millis()],
         )?;
         if added > 0 {
             self.conn.execute(
@@ -513,14 +556,14 @@ impl Store {
         Ok(())
     }
 
-    /// Changes a member's role.
+    /// Sets the roles a member holds.
     ///
     /// # Errors
     /// SQLite failure.
-    pub fn set_member_role(&mut self, server: ServerId, user: UserId, role: Role) -> Result<()> {
+    pub fn set_member_roles(&mut self, server: ServerId, user: UserId, roles: &[RoleId]) -> Result<()> {
         self.conn.execute(
-            "UPDATE members SET role = ?3 WHERE server_id = ?1 AND user_id = ?2",
-            params![server.to_string(), user.to_string(), role.as_str()],
+            "UPDATE members SET roles = ?3 WHERE server_id = ?1 AND user_id = ?2",
+            params![server.to_string(), user.to_string(), json(roles)],
         )?;
         Ok(())
     }
@@ -548,7 +591,7 @@ impl Store {
     /// SQLite failure.
     pub fn members(&self, server: ServerId) -> Result<Vec<Member>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT m.user_id, COALESCE(u.display_name, ''), u.avatar_url, m.role, m.joined_at,
+            "SELECT m.user_id, COALESCE(u.display_name, ''), u.avatar_url, m.roles, m.joined_at,
                     u.custom_status, u.custom_status_expires_at
              FROM members m LEFT JOIN users u ON u.id = m.user_id WHERE m.server_id = ?1 ORDER BY m.joined_at",
         )?;
@@ -564,16 +607,21 @@ impl Store {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, display_name, avatar_url, role, joined, custom_status) = row?;
+            let (id, display_name, avatar_url, roles, joined, custom_status) = row?;
             out.push(Member {
                 user: User { id: parse_id(&id)?, display_name, avatar_url, custom_status },
-                role: Role::from_name(&role).unwrap_or(Role::Member),
+                roles: serde_json::from_str(&roles).unwrap_or_default(),
                 presence: Presence::Offline,
                 joined_at: Timestamp::from_millis(joined),
             });
         }
         Ok(out)
     }
+}
+
+/// A list as the cache keeps it (JSON).
+fn json<T: serde::Serialize>(list: &[T]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
 fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<()> {

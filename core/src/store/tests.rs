@@ -1,6 +1,6 @@
 use pq_protocol::{
     ChannelId, ClientMessageId, MessageId, ServerId, Timestamp, UserId,
-    models::{Channel, ChannelKind, DmChannel, DmKind, Message, ReadState, Role, Server, ServerState, User},
+    models::{Channel, ChannelKind, DmChannel, DmKind, Message, ReadState, Server, ServerState, User},
 };
 
 use super::*;
@@ -27,7 +27,8 @@ pub(crate) fn server_state(server: ServerId, channels: &[ChannelId]) -> ServerSt
                 last_seq: 0,
             })
             .collect(),
-        role: Role::Member,
+        roles: vec![],
+        my_roles: vec![],
         member_count: 3,
         read_states: channels.iter().map(|c| ReadState { channel_id: *c, last_read_seq: 0, unread_count: 0 }).collect(),
         voice_states: vec![],

@@ -2,30 +2,31 @@
 //!
 //! - Anything inside a server is visible only to its members; others get 404
 //!   and learn nothing. A direct-message channel likewise, to its members.
-//! - Owner and admins manage channels, invites and members; only the owner
-//!   changes roles, hands the server over, or deletes it.
-//! - Admins may remove members but not other admins or the owner.
+//! - What a member may do comes from their roles' permissions (see
+//!   [`Standing`]); the owner may do everything, and only the owner deletes
+//!   the server or hands it over.
+//! - Members act only on people and roles ranked below their highest role.
 //!
 //! Writes are checked by their rule inside the writer's batch (against the
 //! directory the change commits on); reads against the published directory.
 
 use pq_protocol::{
     ChannelId, ServerId, UserId,
-    models::{ChannelKind, Role},
+    models::{ChannelKind, Permission},
 };
 
-use super::directory::{Directory, Room};
+use super::directory::{Directory, Room, Standing};
 use crate::error::ApiError;
 
-/// The caller's role in `server`, or 404 when not a member.
+/// Where the caller stands in `server`, or 404 when not a member.
 ///
 /// # Errors
 /// [`ApiError::NotFound`] for non-members.
-pub fn role_in(dir: &Directory, server: ServerId, user: UserId) -> Result<Role, ApiError> {
-    dir.role(server, user).ok_or(ApiError::NotFound("server"))
+pub fn standing_in(dir: &Directory, server: ServerId, user: UserId) -> Result<Standing, ApiError> {
+    dir.standing(server, user).ok_or(ApiError::NotFound("server"))
 }
 
-/// A channel as seen by a member: its server, kind, and the member's role.
+/// A channel as seen by a member: its server, kind, and where they stand.
 ///
 /// # Errors
 /// [`ApiError::NotFound`] when it does not exist or they are not a member.
@@ -33,10 +34,10 @@ pub fn channel_access(
     dir: &Directory,
     channel: ChannelId,
     user: UserId,
-) -> Result<(ServerId, ChannelKind, Role), ApiError> {
+) -> Result<(ServerId, ChannelKind, Standing), ApiError> {
     let ch = dir.channel(channel).ok_or(ApiError::NotFound("channel"))?;
-    let role = dir.role(ch.server, user).ok_or(ApiError::NotFound("channel"))?;
-    Ok((ch.server, ch.kind, role))
+    let standing = dir.standing(ch.server, user).ok_or(ApiError::NotFound("channel"))?;
+    Ok((ch.server, ch.kind, standing))
 }
 
 /// Where the messages of a text channel or a direct-message channel the
@@ -56,28 +57,36 @@ pub fn text_room(dir: &Directory, channel: ChannelId, user: UserId) -> Result<Ro
     Ok(Room::Server(server))
 }
 
-/// Requires owner or admin.
+/// Requires permission `p`.
 ///
 /// # Errors
-/// [`ApiError::Forbidden`] naming what was attempted.
-pub fn require_admin(role: Role, what: &str) -> Result<(), ApiError> {
-    if role.is_admin() { Ok(()) } else { Err(ApiError::Forbidden(format!("only the owner and admins can {what}"))) }
+/// [`ApiError::Forbidden`] naming the permission and what was attempted.
+pub fn require(standing: &Standing, p: Permission, what: &str) -> Result<(), ApiError> {
+    if standing.may(p) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!("you need the \"{}\" permission to {what}", p.words())))
+    }
 }
 
 /// Requires the owner.
 ///
 /// # Errors
 /// [`ApiError::Forbidden`] naming what was attempted.
-pub fn require_owner(role: Role, what: &str) -> Result<(), ApiError> {
-    if role == Role::Owner { Ok(()) } else { Err(ApiError::Forbidden(format!("only the owner can {what}"))) }
+pub fn require_owner(standing: &Standing, what: &str) -> Result<(), ApiError> {
+    if standing.owner { Ok(()) } else { Err(ApiError::Forbidden(format!("only the owner can {what}"))) }
 }
 
-/// Whether someone with role `by` may remove someone with role `target`.
-#[must_use]
-pub fn may_remove(by: Role, target: Role) -> bool {
-    match by {
-        Role::Owner => target != Role::Owner,
-        Role::Admin => target == Role::Member,
-        Role::Member => false,
+/// Requires ranking above `target` (a member of the same server).
+///
+/// # Errors
+/// [`ApiError::Forbidden`] naming what was attempted.
+pub fn require_above(standing: &Standing, target: &Standing, what: &str) -> Result<(), ApiError> {
+    if standing.outranks(target) {
+        Ok(())
+    } else if target.owner {
+        Err(ApiError::Forbidden(format!("nobody can {what} the owner")))
+    } else {
+        Err(ApiError::Forbidden(format!("you can only {what} people whose highest role is below yours")))
     }
 }

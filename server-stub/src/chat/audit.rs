@@ -1,15 +1,15 @@
 //! A server's audit log: every moderation and settings action (who, what,
 //! to whom, when), written in the same change as the action itself, read by
-//! the owner and admins, newest first.
+//! those with `manage_server`, newest first.
 
 use pq_protocol::{
     ChannelId, ServerId, UserId,
-    models::{AuditAction, AuditPage},
+    models::{AuditAction, AuditPage, Permission},
 };
 
 use super::{
     Chat,
-    access::{require_admin, role_in},
+    access::{require, standing_in},
     store::NewAudit,
     writer::Tx,
 };
@@ -62,7 +62,7 @@ impl Chat {
         before: Option<u64>,
         limit: Option<u32>,
     ) -> ApiResult<AuditPage> {
-        require_admin(role_in(&self.dir.read(), server, user)?, "read the audit log")?;
+        require(&standing_in(&self.dir.read(), server, user)?, Permission::ManageServer, "read the audit log")?;
         before.map(|b| super::validate::seq("before", b)).transpose()?;
         let limit = limit.unwrap_or(MAX_AUDIT_PAGE);
         if !(1..=MAX_AUDIT_PAGE).contains(&limit) {

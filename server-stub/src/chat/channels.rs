@@ -6,12 +6,12 @@ use pq_protocol::{
     ChannelId, ServerId, UserId,
     gateway::Event,
     limits::{MAX_CHANNELS_PER_SERVER, MAX_NAME_CHARS},
-    models::{AuditAction, Channel, ChannelKind, ChannelPlacement},
+    models::{AuditAction, Channel, ChannelKind, ChannelPlacement, Permission},
 };
 
 use super::{
     Chat,
-    access::{channel_access, require_admin, role_in},
+    access::{channel_access, require, standing_in},
     audit::{self, Target},
     directory::{Directory, Effect},
     validate,
@@ -41,8 +41,7 @@ pub fn create(
     kind: ChannelKind,
     parent: Option<ChannelId>,
 ) -> ApiResult<Channel> {
-    let role = role_in(tx.dir(), server, user)?;
-    require_admin(role, "create channels")?;
+    require(&standing_in(tx.dir(), server, user)?, Permission::ManageChannels, "create channels")?;
     let name = validate::name("name", name, MAX_NAME_CHARS)?;
     if let Some(parent) = parent {
         if kind == ChannelKind::Category {
@@ -71,8 +70,8 @@ pub fn create(
 /// # Errors
 /// 403, 404, 422.
 pub fn rename(tx: &mut Tx<'_>, user: UserId, channel: ChannelId, name: &str) -> ApiResult<Channel> {
-    let (server, _, role) = channel_access(tx.dir(), channel, user)?;
-    require_admin(role, "rename channels")?;
+    let (server, _, mine) = channel_access(tx.dir(), channel, user)?;
+    require(&mine, Permission::ManageChannels, "rename channels")?;
     let name = validate::name("name", name, MAX_NAME_CHARS)?;
     tx.store().rename_channel(channel, &name)?;
     let row = tx.store().channel(channel)?.ok_or(ApiError::NotFound("channel"))?;
@@ -88,8 +87,8 @@ pub fn rename(tx: &mut Tx<'_>, user: UserId, channel: ChannelId, name: &str) -> 
 /// # Errors
 /// 403, 404.
 pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()> {
-    let (server, _, role) = channel_access(tx.dir(), channel, user)?;
-    require_admin(role, "delete channels")?;
+    let (server, _, mine) = channel_access(tx.dir(), channel, user)?;
+    require(&mine, Permission::ManageChannels, "delete channels")?;
     let had_children = tx.dir().children(channel).next().is_some();
     let name = tx.store().channel(channel)?.map(|c| c.name);
     tx.store().delete_channel(channel)?;
@@ -110,8 +109,7 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()
 /// # Errors
 /// 403, 404, 409 (a listed channel not in this server; a category into a category; a parent that is no category), 422 (listed twice).
 pub fn layout(tx: &mut Tx<'_>, user: UserId, server: ServerId, places: &[ChannelPlacement]) -> ApiResult<Vec<Channel>> {
-    let role = role_in(tx.dir(), server, user)?;
-    require_admin(role, "reorder channels")?;
+    require(&standing_in(tx.dir(), server, user)?, Permission::ManageChannels, "reorder channels")?;
     let mut seen = HashSet::new();
     for p in places {
         // 409, not 404: the server is there; the layout names a channel it

@@ -1,4 +1,4 @@
-//! The [`Directory`]: which servers exist, who is in each with which role,
+//! The [`Directory`]: which servers exist, who is in each with which roles,
 //! and which channels they hold. What every permission check and every
 //! routing decision needs, kept in memory.
 //!
@@ -15,7 +15,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use pq_protocol::{
     ChannelId, ServerId, UserId,
-    models::{ChannelKind, RelationshipKind, Role},
+    RoleId,
+    models::{ChannelKind, Permission, Permissions, RelationshipKind},
 };
 
 /// One server.
@@ -23,10 +24,47 @@ use pq_protocol::{
 pub struct ServerEntry {
     /// Its owner.
     pub owner: UserId,
-    /// Its members and their roles.
-    pub members: HashMap<UserId, Role>,
+    /// Its members and the custom roles each holds.
+    pub members: HashMap<UserId, Vec<RoleId>>,
     /// Its channels and categories.
     pub channels: HashSet<ChannelId>,
+    /// Its roles (`@everyone` under the server's id).
+    pub roles: HashMap<RoleId, RoleEntry>,
+}
+
+/// One role: its rank and what it allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleEntry {
+    /// Its rank (0: `@everyone`).
+    pub position: u32,
+    /// What it allows.
+    pub permissions: Permissions,
+}
+
+/// Where someone stands in a server: what they may do and how high they rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// Whether they own it.
+    pub owner: bool,
+    /// What they may do (everything for the owner and administrators).
+    pub permissions: Permissions,
+    /// Their highest role's rank (`u32::MAX` for the owner, 0 with no role).
+    pub top: u32,
+}
+
+impl Standing {
+    /// Whether they may do `p`.
+    #[must_use]
+    pub const fn may(&self, p: Permission) -> bool {
+        self.permissions.allows(p)
+    }
+
+    /// Whether they rank above someone standing as `other` (the owner is
+    /// above everyone; nobody is above the owner).
+    #[must_use]
+    pub const fn outranks(&self, other: &Standing) -> bool {
+        !other.owner && self.top > other.top
+    }
 }
 
 /// One channel or category.
@@ -107,14 +145,12 @@ pub enum Effect {
         /// Which.
         server: ServerId,
     },
-    /// Someone joined a server.
+    /// Someone joined a server (with no role but `@everyone`).
     AddMember {
         /// Where.
         server: ServerId,
         /// Who.
         user: UserId,
-        /// As what.
-        role: Role,
     },
     /// Someone left or was removed.
     RemoveMember {
@@ -123,14 +159,22 @@ pub enum Effect {
         /// Who.
         user: UserId,
     },
-    /// A member's role changed.
-    SetRole {
+    /// The roles a member holds changed.
+    SetMemberRoles {
         /// Where.
         server: ServerId,
         /// Who.
         user: UserId,
-        /// The new role.
-        role: Role,
+        /// The roles they hold now.
+        roles: Vec<RoleId>,
+    },
+    /// A server's roles changed: these are all of them now (a role no longer
+    /// listed is gone from its members too).
+    SetRoles {
+        /// Which.
+        server: ServerId,
+        /// Every role.
+        roles: Vec<(RoleId, RoleEntry)>,
     },
     /// The server was handed over.
     SetOwner {
@@ -239,14 +283,38 @@ impl Effect {
 impl Directory {
     /// Adds a server (when loading).
     pub fn add_server(&mut self, server: ServerId, owner: UserId) {
-        self.servers.insert(server, ServerEntry { owner, members: HashMap::default(), channels: HashSet::default() });
+        self.servers.insert(
+            server,
+            ServerEntry {
+                owner,
+                members: HashMap::default(),
+                channels: HashSet::default(),
+                roles: HashMap::default(),
+            },
+        );
     }
 
     /// Adds a member (when loading).
-    pub fn add_member(&mut self, server: ServerId, user: UserId, role: Role) {
+    pub fn add_member(&mut self, server: ServerId, user: UserId) {
         if let Some(s) = self.servers.get_mut(&server) {
-            s.members.insert(user, role);
+            s.members.entry(user).or_default();
             self.servers_of.entry(user).or_default().insert(server);
+        }
+    }
+
+    /// Adds a role (when loading).
+    pub fn add_role(&mut self, server: ServerId, role: RoleId, entry: RoleEntry) {
+        if let Some(s) = self.servers.get_mut(&server) {
+            s.roles.insert(role, entry);
+        }
+    }
+
+    /// Gives a member a role (when loading).
+    pub fn add_member_role(&mut self, server: ServerId, user: UserId, role: RoleId) {
+        if let Some(held) = self.servers.get_mut(&server).and_then(|s| s.members.get_mut(&user))
+            && !held.contains(&role)
+        {
+            held.push(role);
         }
     }
 
@@ -280,16 +348,25 @@ impl Directory {
                     }
                 }
             }
-            Effect::AddMember { server, user, role } => self.add_member(server, user, role),
+            Effect::AddMember { server, user } => self.add_member(server, user),
             Effect::RemoveMember { server, user } => {
                 if let Some(s) = self.servers.get_mut(&server) {
                     s.members.remove(&user);
                 }
                 self.leave(user, server);
             }
-            Effect::SetRole { server, user, role } => {
-                if let Some(r) = self.servers.get_mut(&server).and_then(|s| s.members.get_mut(&user)) {
-                    *r = role;
+            Effect::SetMemberRoles { server, user, ref roles } => {
+                if let Some(held) = self.servers.get_mut(&server).and_then(|s| s.members.get_mut(&user)) {
+                    held.clone_from(roles);
+                }
+            }
+            Effect::SetRoles { server, ref roles } => {
+                if let Some(s) = self.servers.get_mut(&server) {
+                    s.roles = roles.iter().copied().collect();
+                    let known = &s.roles;
+                    for held in s.members.values_mut() {
+                        held.retain(|r| known.contains_key(r));
+                    }
                 }
             }
             Effect::SetOwner { server, user } => {
@@ -569,16 +646,40 @@ impl Directory {
         self.channels.get(&channel)
     }
 
-    /// `user`'s role in `server`, if they are a member.
+    /// Where `user` stands in `server`, if they are a member.
     #[must_use]
-    pub fn role(&self, server: ServerId, user: UserId) -> Option<Role> {
-        self.servers.get(&server)?.members.get(&user).copied()
+    pub fn standing(&self, server: ServerId, user: UserId) -> Option<Standing> {
+        let s = self.servers.get(&server)?;
+        let held = s.members.get(&user)?;
+        if s.owner == user {
+            return Some(Standing { owner: true, permissions: Permissions::ALL, top: u32::MAX });
+        }
+        let everyone = s.roles.get(&RoleId(server.0)).map_or(Permissions::NONE, |r| r.permissions);
+        let (permissions, top) = held
+            .iter()
+            .filter_map(|r| s.roles.get(r))
+            .fold((everyone, 0), |(p, top), r| (p.with(r.permissions), top.max(r.position)));
+        let permissions =
+            if permissions.allows(Permission::Administrator) { Permissions::ALL } else { permissions };
+        Some(Standing { owner: false, permissions, top })
+    }
+
+    /// The custom roles `user` holds in `server`, if they are a member.
+    #[must_use]
+    pub fn roles_of(&self, server: ServerId, user: UserId) -> Option<&[RoleId]> {
+        self.servers.get(&server)?.members.get(&user).map(Vec::as_slice)
+    }
+
+    /// A role of `server`.
+    #[must_use]
+    pub fn role(&self, server: ServerId, role: RoleId) -> Option<RoleEntry> {
+        self.servers.get(&server)?.roles.get(&role).copied()
     }
 
     /// Whether `user` is a member of `server`.
     #[must_use]
     pub fn is_member(&self, server: ServerId, user: UserId) -> bool {
-        self.role(server, user).is_some()
+        self.servers.get(&server).is_some_and(|s| s.members.contains_key(&user))
     }
 
     /// How many members `server` has.

@@ -8,12 +8,12 @@ use base64::Engine as _;
 use pq_protocol::{
     InviteCode, ServerId, UserId,
     gateway::Event,
-    models::{AuditAction, Invite, InvitePreview, Member, Presence, Role, ServerState},
+    models::{AuditAction, Invite, InvitePreview, Member, Permission, Presence, ServerState},
 };
 
 use super::{
     Chat,
-    access::{require_admin, role_in},
+    access::{require, standing_in},
     audit::{self, Target},
     directory::Effect,
     servers::state_in_tx,
@@ -51,7 +51,7 @@ pub fn create(
     max_age_secs: Option<u64>,
     max_uses: Option<u32>,
 ) -> ApiResult<Invite> {
-    role_in(tx.dir(), server, user)?;
+    require(&standing_in(tx.dir(), server, user)?, Permission::CreateInvites, "create invites")?;
     let max_age = max_age_secs.unwrap_or(DEFAULT_MAX_AGE_SECS);
     if max_age > MAX_MAX_AGE_SECS {
         return Err(ApiError::invalid("max_age_secs", "an invite can last at most 365 days (or 0 for never)"));
@@ -77,16 +77,16 @@ pub fn create(
     Ok(invite)
 }
 
-/// Revokes an invite (its creator, or the server's owner and admins).
+/// Revokes an invite (its creator, or someone with `manage_invites`).
 ///
 /// # Errors
 /// 403, 404.
 pub fn revoke(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<()> {
     let row = tx.store().invite(code)?.ok_or(ApiError::NotFound("invite"))?;
     let server = row.invite.server_id;
-    let role = tx.dir().role(server, user).ok_or(ApiError::NotFound("invite"))?;
+    let mine = tx.dir().standing(server, user).ok_or(ApiError::NotFound("invite"))?;
     if row.invite.creator_id != user {
-        require_admin(role, "revoke other people's invites")?;
+        require(&mine, Permission::ManageInvites, "revoke other people's invites")?;
     }
     let now = tx.now();
     tx.store().revoke_invite(code, now)?;
@@ -117,13 +117,13 @@ pub fn accept(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<Ser
         return Err(ApiError::InviteExhausted);
     }
     // Nothing before joining counts as unread.
-    tx.store().insert_member(server, user, Role::Member, now, true)?;
-    tx.apply(Effect::AddMember { server, user, role: Role::Member });
+    tx.store().insert_member(server, user, now, true)?;
+    tx.apply(Effect::AddMember { server, user });
     let me = tx.store().account(user)?.ok_or(ApiError::NotFound("user"))?.user;
     let presence = tx.hub().presence(user);
     // Offline here: the event goes to the whole server, the presence only to
     // those the joiner did not block.
-    let member = Member { presence: Presence::Offline, user: me, role: Role::Member, joined_at: now };
+    let member = Member { presence: Presence::Offline, user: me, roles: vec![], joined_at: now };
     // The joiner hears of the server before anything that happens in it.
     let snapshot = state_in_tx(tx, user, server)?;
     tx.emit(Audience::User(user), Event::ServerJoined { state: snapshot.clone() });
@@ -151,13 +151,12 @@ impl Chat {
         self.writer.run(move |tx| create(tx, user, server, max_age_secs, max_uses)).await
     }
 
-    /// The server's invites that still work (owner and admins).
+    /// The server's invites that still work (`manage_invites`).
     ///
     /// # Errors
     /// 403, 404.
     pub async fn invites(&self, user: UserId, server: ServerId) -> ApiResult<Vec<Invite>> {
-        let role = role_in(&self.dir.read(), server, user)?;
-        require_admin(role, "see the server's invites")?;
+        require(&standing_in(&self.dir.read(), server, user)?, Permission::ManageInvites, "see the server's invites")?;
         let now = self.hub.clock().timestamp();
         Ok(self.reads.read(move |s| s.usable_invites(server, now)).await?)
     }

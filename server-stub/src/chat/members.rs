@@ -1,5 +1,5 @@
-//! Members: list (with presence), leave, remove, ban (with a purge of their
-//! recent messages) and unban, change role, hand over.
+//! Members: list (with presence and roles), leave, remove, ban (with a purge
+//! of their recent messages) and unban.
 //!
 //! Every check is made inside the writer's batch against the roles the
 //! change commits on: two owners handing the server over at once leave one
@@ -10,12 +10,12 @@
 use pq_protocol::{
     ServerId, UserId,
     gateway::Event,
-    models::{AuditAction, Ban, Member, PurgeWindow, Role},
+    models::{AuditAction, Ban, Member, Permission, PurgeWindow},
 };
 
 use super::{
     Chat,
-    access::{may_remove, require_admin, require_owner, role_in},
+    access::{require, require_above, standing_in},
     audit::{self, Target},
     directory::Effect,
     writer::Tx,
@@ -47,8 +47,7 @@ fn remove(tx: &mut Tx<'_>, server: ServerId, target: UserId, kicked: bool) -> Ap
 /// # Errors
 /// 404, 409 (the owner).
 pub fn leave(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<()> {
-    let role = role_in(tx.dir(), server, user)?;
-    if role == Role::Owner {
+    if standing_in(tx.dir(), server, user)?.owner {
         return Err(ApiError::Conflict(
             "the owner cannot leave; make someone else the owner or delete the server".into(),
         ));
@@ -56,23 +55,19 @@ pub fn leave(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<()> {
     remove(tx, server, user, false)
 }
 
-/// Removes someone from a server: the owner may remove anyone else, admins
-/// may remove members (not admins or the owner).
+/// Removes someone from a server: needs `kick_members` and a higher rank
+/// than theirs.
 ///
 /// # Errors
 /// 409 (oneself: leave instead), 403, 404.
 pub fn kick(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
-    let role = role_in(tx.dir(), server, user)?;
+    let mine = standing_in(tx.dir(), server, user)?;
     if target == user {
         return Err(ApiError::Conflict("to leave a server, use DELETE /api/servers/{id}/members/@me".into()));
     }
-    let target_role = tx.dir().role(server, target).ok_or(ApiError::NotFound("member"))?;
-    if !may_remove(role, target_role) {
-        return Err(ApiError::Forbidden(match role {
-            Role::Member => "only the owner and admins can remove members".into(),
-            _ => "admins can remove members, not other admins or the owner".into(),
-        }));
-    }
+    require(&mine, Permission::KickMembers, "remove members")?;
+    let theirs = tx.dir().standing(server, target).ok_or(ApiError::NotFound("member"))?;
+    require_above(&mine, &theirs, "remove")?;
     remove(tx, server, target, true)?;
     audit::record(tx, server, AuditAction::MemberRemoved, user, Target { user: Some(target), ..Target::default() })?;
     tracing::info!(server_id = %server, user_id = %target, by = %user, "member removed");
@@ -82,8 +77,8 @@ pub fn kick(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> 
 /// The most messages one ban deletes.
 pub const MAX_PURGE: usize = 5_000;
 
-/// Bans someone from a server: the owner anyone else, admins members (and
-/// people not in it). They leave it (if in it), cannot join again until
+/// Bans someone from a server (needs `ban_members`; a member only when
+/// ranked below the caller). They leave it (if in it), cannot join again until
 /// unbanned, and with `purge` their messages in it from that far back
 /// become tombstones. Banning again changes nothing but the purge.
 ///
@@ -96,18 +91,16 @@ pub fn ban(
     target: UserId,
     purge: Option<PurgeWindow>,
 ) -> ApiResult<()> {
-    let role = role_in(tx.dir(), server, user)?;
-    require_admin(role, "ban people")?;
+    let mine = standing_in(tx.dir(), server, user)?;
+    require(&mine, Permission::BanMembers, "ban people")?;
     if target == user {
         return Err(ApiError::Conflict("you cannot ban yourself".into()));
     }
     if tx.store().account(target)?.is_none() {
         return Err(ApiError::NotFound("user"));
     }
-    if let Some(target_role) = tx.dir().role(server, target) {
-        if !may_remove(role, target_role) {
-            return Err(ApiError::Forbidden("admins can ban members, not other admins or the owner".into()));
-        }
+    if let Some(theirs) = tx.dir().standing(server, target) {
+        require_above(&mine, &theirs, "ban")?;
         remove(tx, server, target, true)?;
     }
     let now = tx.now();
@@ -134,13 +127,12 @@ pub fn ban(
     Ok(())
 }
 
-/// Lifts a ban (owner and admins).
+/// Lifts a ban (`ban_members`).
 ///
 /// # Errors
 /// 403, 404 (not banned).
 pub fn unban(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) -> ApiResult<()> {
-    let role = role_in(tx.dir(), server, user)?;
-    require_admin(role, "lift bans")?;
+    require(&standing_in(tx.dir(), server, user)?, Permission::BanMembers, "lift bans")?;
     if !tx.store().delete_ban(server, target)? {
         return Err(ApiError::NotFound("ban"));
     }
@@ -149,55 +141,20 @@ pub fn unban(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId) ->
     Ok(())
 }
 
-/// Changes someone's role (owner only). Giving `owner` hands the server
-/// over; the previous owner becomes an admin.
-///
-/// # Errors
-/// 403 (also for oneself), 404.
-pub fn set_role(tx: &mut Tx<'_>, user: UserId, server: ServerId, target: UserId, new: Role) -> ApiResult<()> {
-    let role = role_in(tx.dir(), server, user)?;
-    require_owner(role, "change roles")?;
-    if target == user {
-        return Err(ApiError::Forbidden("you cannot change your own role; make someone else the owner".into()));
-    }
-    let current = tx.dir().role(server, target).ok_or(ApiError::NotFound("member"))?;
-    if current == new {
-        return Ok(());
-    }
-    tx.store().set_role(server, target, new)?;
-    if new == Role::Owner {
-        tx.store().set_role(server, user, Role::Admin)?;
-        tx.store().set_owner(server, target)?;
-    }
-    tx.apply(Effect::SetRole { server, user: target, role: new });
-    let action = if new == Role::Owner { AuditAction::OwnershipTransferred } else { AuditAction::RoleChanged };
-    let detail = Some(new.as_str().to_owned());
-    audit::record(tx, server, action, user, Target { user: Some(target), detail, ..Target::default() })?;
-    tx.emit(Audience::Server(server), Event::MemberUpdated { server_id: server, user_id: target, role: new });
-    if new == Role::Owner {
-        tx.apply(Effect::SetRole { server, user, role: Role::Admin });
-        tx.apply(Effect::SetOwner { server, user: target });
-        tx.emit(Audience::Server(server), Event::MemberUpdated { server_id: server, user_id: user, role: Role::Admin });
-        let row = tx.store().server(server)?.ok_or(ApiError::NotFound("server"))?;
-        tx.emit(Audience::Server(server), Event::ServerUpdated { server: row });
-    }
-    Ok(())
-}
-
 impl Chat {
-    /// Members of a server with their role and presence.
+    /// Members of a server with their roles and presence.
     ///
     /// # Errors
     /// 404 when the caller is not a member.
     pub async fn members(&self, user: UserId, server: ServerId) -> ApiResult<Vec<Member>> {
-        role_in(&self.dir.read(), server, user)?;
+        standing_in(&self.dir.read(), server, user)?;
         let rows = self.reads.read(move |s| s.members(server)).await?;
         Ok(rows
             .into_iter()
-            .map(|(m, role, joined_at)| Member {
+            .map(|(m, roles, joined_at)| Member {
                 presence: self.hub.presence_seen_by(user, m.id),
                 user: m,
-                role,
+                roles,
                 joined_at,
             })
             .collect())
@@ -241,20 +198,12 @@ impl Chat {
         self.writer.run(move |tx| unban(tx, user, server, target)).await
     }
 
-    /// A server's bans (owner and admins).
+    /// A server's bans (`ban_members`).
     ///
     /// # Errors
     /// 404 (not a member), 403.
     pub async fn bans(&self, user: UserId, server: ServerId) -> ApiResult<Vec<Ban>> {
-        require_admin(role_in(&self.dir.read(), server, user)?, "see the bans")?;
+        require(&standing_in(&self.dir.read(), server, user)?, Permission::BanMembers, "see the bans")?;
         Ok(self.reads.read(move |s| s.bans(server)).await?)
-    }
-
-    /// Changes someone's role.
-    ///
-    /// # Errors
-    /// See [`set_role`].
-    pub async fn set_role(&self, user: UserId, server: ServerId, target: UserId, role: Role) -> ApiResult<()> {
-        self.writer.run(move |tx| set_role(tx, user, server, target, role)).await
     }
 }

@@ -15,12 +15,12 @@ use pq_protocol::{
     ChannelId, MessageId, UserId,
     gateway::Event,
     limits::{MAX_HISTORY_PAGE, MAX_REACTIONS_PER_MESSAGE, Plan, char_count},
-    models::{Message, MessagePage, ReadState, SendAck, SendMessage},
+    models::{Message, MessagePage, Permission, ReadState, SendAck, SendMessage},
 };
 
 use super::{
     Chat,
-    access::text_room,
+    access::{require, standing_in, text_room},
     directory::{DmRefusal, Effect, Room},
     store::{Page, Store},
     validate,
@@ -41,6 +41,9 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     let room = text_room(tx.dir(), channel_id, user)?;
     if let Some(ack) = tx.store().sent(user, req.client_id)? {
         return Ok(ack);
+    }
+    if let Room::Server(server) = room {
+        require(&standing_in(tx.dir(), server, user)?, Permission::SendMessages, "write in this server")?;
     }
     let direct = tx.dir().dm(channel_id).and_then(|d| d.other(user));
     if let Some(other) = direct
@@ -156,16 +159,16 @@ pub fn edit(
     Ok(())
 }
 
-/// Deletes a message (one's own, or anyone's for the owner and admins); it
-/// stays in history as a tombstone.
+/// Deletes a message (one's own, or anyone's in a server with
+/// `manage_messages`); it stays in history as a tombstone.
 ///
 /// # Errors
 /// 404, 403.
 pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId) -> ApiResult<()> {
     let room = text_room(tx.dir(), channel_id, user)?;
-    // In a server, the owner and admins delete anyone's; in a DM, nobody.
+    // In a server, moderators delete anyone's; in a DM, nobody.
     let moderator = match room {
-        Room::Server(server) => tx.dir().role(server, user).ok_or(ApiError::NotFound("channel"))?.is_admin(),
+        Room::Server(server) => standing_in(tx.dir(), server, user)?.may(Permission::ManageMessages),
         Room::Dm(_) => false,
     };
     let meta = tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;

@@ -41,6 +41,7 @@ pub mod invites;
 pub mod members;
 pub mod messages;
 pub mod relationships;
+pub mod roles;
 pub mod servers;
 pub mod store;
 #[cfg(test)]
@@ -54,13 +55,13 @@ use std::{path::Path, sync::Arc};
 use pq_protocol::{
     ChannelId, UserId,
     gateway::{PROTOCOL_VERSION, Ready},
-    models::ChannelKind,
+    models::{ChannelKind, Permission},
     voice::{IceConfig, VoiceState},
 };
 use tokio_util::sync::CancellationToken;
 
 use self::{
-    access::{channel_access, may_remove, require_admin, role_in},
+    access::{channel_access, require, require_above, standing_in},
     directory::Published,
     store::{ReadPool, SqliteStore, Store, StoreError},
     writer::{Writer, WriterStats},
@@ -151,23 +152,19 @@ impl Chat {
         })
     }
 
-    /// Owner and admins act on people below them (an admin cannot mute the
-    /// owner or another admin); anyone may act on themselves.
-    fn voice_admin(&self, user: UserId, channel: ChannelId, target: UserId, what: &str) -> ApiResult<()> {
+    /// Moderators (with permission `p`) act on people ranked below them;
+    /// anyone with it may act on themselves.
+    fn voice_admin(&self, user: UserId, channel: ChannelId, target: UserId, p: Permission, what: &str) -> ApiResult<()> {
         let dir = self.dir.read();
-        let (server, kind, role) = channel_access(&dir, channel, user)?;
+        let (server, kind, mine) = channel_access(&dir, channel, user)?;
         if kind != ChannelKind::Voice {
             return Err(ApiError::Conflict("not a voice channel".into()));
         }
-        require_admin(role, what)?;
+        require(&mine, p, &format!("{what} people in voice rooms"))?;
         if target != user
-            && let Ok(theirs) = role_in(&dir, server, target)
-            && !may_remove(role, theirs)
+            && let Ok(theirs) = standing_in(&dir, server, target)
         {
-            return Err(ApiError::Forbidden(format!(
-                "you cannot {what} whose role is {} (not below yours)",
-                theirs.as_str()
-            )));
+            require_above(&mine, &theirs, what)?;
         }
         Ok(())
     }
@@ -179,7 +176,7 @@ impl Chat {
         crate::gateway::voice::ice_servers(self.hub.voice_config(), user, std::time::SystemTime::now())
     }
 
-    /// Mutes or unmutes someone in a voice room for everyone (owner and admins).
+    /// Mutes or unmutes someone in a voice room for everyone (`mute_members`).
     ///
     /// # Errors
     /// 400, 403, 404, 409 (not in the room).
@@ -190,16 +187,16 @@ impl Chat {
         target: UserId,
         mute: bool,
     ) -> ApiResult<VoiceState> {
-        self.voice_admin(user, channel, target, "mute people in voice rooms")?;
+        self.voice_admin(user, channel, target, Permission::MuteMembers, "mute")?;
         self.hub.voice_moderate(channel, target, mute)
     }
 
-    /// Disconnects someone from a voice room (owner and admins).
+    /// Disconnects someone from a voice room (`move_members`).
     ///
     /// # Errors
     /// 400, 403, 404, 409 (not in the room).
     pub fn voice_disconnect(&self, user: UserId, channel: ChannelId, target: UserId) -> ApiResult<()> {
-        self.voice_admin(user, channel, target, "disconnect people from voice rooms")?;
+        self.voice_admin(user, channel, target, Permission::MoveMembers, "disconnect")?;
         self.hub.voice_disconnect(channel, target)
     }
 }

@@ -5,12 +5,12 @@ use pq_protocol::{
     ChannelId, ServerId, UserId,
     gateway::Event,
     limits::MAX_NAME_CHARS,
-    models::{AuditAction, Channel, ChannelKind, Role, Server, ServerState},
+    models::{AuditAction, Channel, ChannelKind, Permission, Server, ServerState},
 };
 
 use super::{
     Chat,
-    access::{require_admin, require_owner, role_in},
+    access::{require, require_owner, standing_in},
     audit::{self, Target},
     directory::{Directory, Effect},
     validate,
@@ -66,13 +66,14 @@ pub fn create(tx: &mut Tx<'_>, user: UserId, name: &str) -> ApiResult<ServerStat
     ];
     let store = tx.store();
     store.insert_server(&server)?;
-    store.insert_member(server.id, user, Role::Owner, now, false)?;
+    store.insert_member(server.id, user, now, false)?;
     for (id, kind, cname, parent_id, position) in layout {
         let channel = Channel { id, server_id: server.id, kind, name: cname.into(), parent_id, position, last_seq: 0 };
         store.insert_channel(&channel, now)?;
     }
     tx.apply(Effect::AddServer { server: server.id, owner: user });
-    tx.apply(Effect::AddMember { server: server.id, user, role: Role::Owner });
+    super::roles::create_everyone(tx, server.id, now)?;
+    tx.apply(Effect::AddMember { server: server.id, user });
     for (id, kind, _, parent, _) in layout {
         tx.apply(Effect::AddChannel { channel: id, server: server.id, kind, parent });
     }
@@ -82,20 +83,35 @@ pub fn create(tx: &mut Tx<'_>, user: UserId, name: &str) -> ApiResult<ServerStat
     Ok(state)
 }
 
-/// Renames a server and/or changes its image (owner and admins). Values are
-/// already validated; `Some(None)` removes the image.
+/// Renames a server and/or changes its image (`manage_server`), and/or hands
+/// it over to another member (the owner only; they keep their roles).
+/// Values are already validated; `Some(None)` removes the image.
 ///
 /// # Errors
-/// 403, 404.
+/// 403, 404 (also a new owner who is not a member).
 pub fn update(
     tx: &mut Tx<'_>,
     user: UserId,
     server: ServerId,
     name: Option<String>,
     icon: Option<Option<String>>,
+    owner: Option<UserId>,
 ) -> ApiResult<Server> {
-    let role = role_in(tx.dir(), server, user)?;
-    require_admin(role, "change the server")?;
+    let mine = standing_in(tx.dir(), server, user)?;
+    if name.is_some() || icon.is_some() {
+        require(&mine, Permission::ManageServer, "change the server")?;
+    }
+    let owner = owner.filter(|o| *o != user || !mine.owner);
+    if let Some(new) = owner {
+        require_owner(&mine, "hand the server over")?;
+        if !tx.dir().is_member(server, new) {
+            return Err(ApiError::NotFound("member"));
+        }
+        tx.store().set_owner(server, new)?;
+        tx.apply(Effect::SetOwner { server, user: new });
+        audit::record(tx, server, AuditAction::OwnershipTransferred, user, Target { user: Some(new), ..Target::default() })?;
+        tracing::info!(server_id = %server, from = %user, to = %new, "server handed over");
+    }
     tx.store().update_server(server, name.as_deref(), icon.as_ref().map(Option::as_deref))?;
     let row = tx.store().server(server)?.ok_or(ApiError::NotFound("server"))?;
     if let Some(name) = &name {
@@ -105,7 +121,7 @@ pub fn update(
     if icon.is_some() {
         audit::record(tx, server, AuditAction::ServerIconChanged, user, Target::default())?;
     }
-    if name.is_some() || icon.is_some() {
+    if name.is_some() || icon.is_some() || owner.is_some() {
         tx.emit(Audience::Server(server), Event::ServerUpdated { server: row.clone() });
     }
     Ok(row)
@@ -116,8 +132,7 @@ pub fn update(
 /// # Errors
 /// 403, 404.
 pub fn delete(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<()> {
-    let role = role_in(tx.dir(), server, user)?;
-    require_owner(role, "delete the server")?;
+    require_owner(&standing_in(tx.dir(), server, user)?, "delete the server")?;
     let members: Vec<UserId> = tx.dir().members(server).collect();
     tx.store().delete_server(server)?;
     tx.apply(Effect::RemoveServer { server });
@@ -137,7 +152,7 @@ impl Chat {
         self.writer.run(move |tx| create(tx, user, &name)).await
     }
 
-    /// Renames a server or changes its image URL (validated here).
+    /// Renames a server, changes its image URL or hands it over (validated here).
     ///
     /// # Errors
     /// 422 for bad values; see [`update`].
@@ -145,28 +160,27 @@ impl Chat {
         &self,
         user: UserId,
         server: ServerId,
-        name: Option<String>,
-        icon_url: Option<String>,
+        req: pq_protocol::models::UpdateServer,
     ) -> ApiResult<Server> {
-        role_in(&self.dir.read(), server, user)?;
-        let name = name.as_deref().map(|n| validate::name("name", n, MAX_NAME_CHARS)).transpose()?;
-        let icon = icon_url.as_deref().map(|u| validate::image_url("icon_url", u)).transpose()?;
-        self.writer.run(move |tx| update(tx, user, server, name, icon)).await
+        standing_in(&self.dir.read(), server, user)?;
+        let name = req.name.as_deref().map(|n| validate::name("name", n, MAX_NAME_CHARS)).transpose()?;
+        let icon = req.icon_url.as_deref().map(|u| validate::image_url("icon_url", u)).transpose()?;
+        let owner = req.owner_id;
+        self.writer.run(move |tx| update(tx, user, server, name, icon, owner)).await
     }
 
-    /// Stores an uploaded image and makes it the server's (owner and admins).
+    /// Stores an uploaded image and makes it the server's (`manage_server`).
     ///
     /// # Errors
     /// 403, 404, 413, 415.
     pub async fn upload_server_icon(&self, user: UserId, server: ServerId, body: bytes::Bytes) -> ApiResult<Server> {
-        let role = role_in(&self.dir.read(), server, user)?;
-        require_admin(role, "change the server's image")?;
+        require(&standing_in(&self.dir.read(), server, user)?, Permission::ManageServer, "change the server's image")?;
         let (id, content_type) = super::users::media_id(&body)?;
         self.writer
             .run(move |tx| {
                 let now = tx.now();
                 tx.store().insert_media(&id, content_type, &body, user, now)?;
-                update(tx, user, server, None, Some(Some(format!("/media/{id}"))))
+                update(tx, user, server, None, Some(Some(format!("/media/{id}"))), None)
             })
             .await
     }
@@ -200,7 +214,7 @@ impl Chat {
     /// # Errors
     /// 404 when not a member.
     pub async fn server_state(&self, user: UserId, server: ServerId) -> ApiResult<ServerState> {
-        role_in(&self.dir.read(), server, user)?;
+        standing_in(&self.dir.read(), server, user)?;
         self.server_states(user, Some(server)).await?.pop().ok_or(ApiError::NotFound("server"))
     }
 }

@@ -301,4 +301,48 @@ mod tests {
         assert_eq!(count("SELECT COUNT(*) FROM messages").await, 0);
         assert_eq!(count("SELECT COUNT(*) FROM channels").await, 0);
     }
+
+    /// Migration 11 turns the fixed roles into roles with permissions: every
+    /// server gets `@everyone`, a server with admins an `Admin` role
+    /// (administrator) that exactly its admins hold, and the directory built
+    /// from it gives them every permission.
+    #[tokio::test]
+    async fn roles_migration_keeps_admins_admins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CHAT_DB);
+        let (s1, s2) = (pq_protocol::ServerId::new(), pq_protocol::ServerId::new());
+        let (ana, bo, cy) = (pq_protocol::UserId::new(), pq_protocol::UserId::new(), pq_protocol::UserId::new());
+        {
+            let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options(&path).unwrap()).await.unwrap();
+            let mut before = sqlx::migrate!("./migrations");
+            before.migrations = before.migrations.iter().filter(|m| m.version < 11).cloned().collect();
+            before.run(&pool).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO users (id, issuer, subject, display_name, created_at)
+                     VALUES ('{ana}', 'i', 'a', 'Ana', 1), ('{bo}', 'i', 'b', 'Bo', 1), ('{cy}', 'i', 'c', 'Cy', 1);
+                 INSERT INTO servers (id, name, owner_id, created_at) VALUES ('{s1}', 'Club', '{ana}', 1),
+                     ('{s2}', 'Quiet', '{ana}', 1);
+                 INSERT INTO members (server_id, user_id, role, joined_at) VALUES ('{s1}', '{ana}', 'owner', 1),
+                     ('{s1}', '{bo}', 'admin', 2), ('{s1}', '{cy}', 'member', 3), ('{s2}', '{ana}', 'owner', 1);"
+            )))
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        migrate_chat(dir.path()).await.unwrap();
+        let store = crate::chat::store::SqliteStore::open(&path).unwrap();
+        use crate::chat::store::Store as _;
+        let names = |s| store.roles(s).unwrap().into_iter().map(|r| (r.name, r.position)).collect::<Vec<_>>();
+        assert_eq!(names(s1), [("@everyone".to_owned(), 0), ("Admin".to_owned(), 1)]);
+        assert_eq!(names(s2), [("@everyone".to_owned(), 0)], "no admins, no Admin role");
+        let dir = store.load_directory().unwrap();
+        use pq_protocol::models::Permission;
+        let may = |u, p| dir.standing(s1, u).unwrap().may(p);
+        assert!(may(bo, Permission::BanMembers), "Bo was an admin and still is");
+        assert!(!may(cy, Permission::KickMembers), "Cy was a member and still is");
+        assert!(may(cy, Permission::SendMessages));
+        assert!(dir.standing(s1, ana).unwrap().owner);
+        assert!(dir.standing(s1, bo).unwrap().outranks(&dir.standing(s1, cy).unwrap()));
+    }
 }

@@ -23,7 +23,7 @@ use pq_protocol::{
     ChannelId, ServerId, Timestamp, UserId, VoiceSessionId,
     gateway::{Event, ServerFrame},
     limits::{MAX_CANDIDATES_PER_SIGNAL, MAX_SDP_BYTES},
-    models::ChannelKind,
+    models::{ChannelKind, Permission},
     voice::{
         IceConfig, IceServer, Signal, VoiceJoin, VoiceJoined, VoiceLeft, VoiceLeftReason, VoiceSignal, VoiceSignalSend,
         VoiceState, VoiceUpdate,
@@ -89,7 +89,7 @@ impl Hub {
         // unseats (under the same lock) right after we are done.
         let mut rooms = self.voice.lock().expect("voice lock");
         // A server's voice channel, or the call of a direct-message channel.
-        let (server, size) = {
+        let (server, size, silenced) = {
             let dir = self.directory().read();
             if let Some(dm) = dir.dm(join.channel_id) {
                 if !dm.members.contains(&user) {
@@ -100,16 +100,18 @@ impl Hub {
                 {
                     return Err(crate::chat::messages::dm_refused(refusal));
                 }
-                (None, self.voice_config().room_size.min(pq_protocol::limits::MAX_DM_MEMBERS as u32))
+                (None, self.voice_config().room_size.min(pq_protocol::limits::MAX_DM_MEMBERS as u32), false)
             } else {
                 let ch = dir.channel(join.channel_id).ok_or(ApiError::NotFound("channel"))?;
-                if !dir.is_member(ch.server, user) {
-                    return Err(ApiError::NotFound("channel"));
-                }
+                let standing = dir.standing(ch.server, user).ok_or(ApiError::NotFound("channel"))?;
                 if ch.kind != ChannelKind::Voice {
                     return Err(ApiError::Conflict("only voice channels can be joined".into()));
                 }
-                (Some(ch.server), self.voice_config().room_size)
+                if !standing.may(Permission::Connect) {
+                    return Err(ApiError::Forbidden("you need the \"connect\" permission to join voice rooms".into()));
+                }
+                // Without `speak`, one joins muted by the server.
+                (Some(ch.server), self.voice_config().room_size, !standing.may(Permission::Speak))
             }
         };
         let others =
@@ -130,7 +132,7 @@ impl Hub {
             voice_session: VoiceSessionId::new(),
             self_mute: join.self_mute.unwrap_or(self_mute),
             self_deaf: join.self_deaf.unwrap_or(self_deaf),
-            server_mute: rooms.server_muted.contains(&(join.channel_id, user)),
+            server_mute: silenced || rooms.server_muted.contains(&(join.channel_id, user)),
             camera: join.camera.unwrap_or(camera),
             speaking: false,
             joined_at: Timestamp::now(),

@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
     ServerId, UserId,
-    models::{Ban, BanMember, Member, UpdateMember},
+    models::{Ban, BanMember, Member},
 };
 
 use super::Path;
@@ -13,7 +13,7 @@ use crate::{
     state::AppState,
 };
 
-/// Members of a server with their role and presence.
+/// Members of a server with their roles and presence.
 #[utoipa::path(get, path = "/api/servers/{server_id}/members", tag = "members",
     params(("server_id" = ServerId, Path)),
     responses((status = 200, body = Vec<Member>), (status = 404, body = pq_protocol::ErrorBody)))]
@@ -38,8 +38,8 @@ pub async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Remove someone from a server: the owner may remove anyone else, admins
-/// may remove members (not admins or the owner).
+/// Remove someone from a server: needs permission `kick_members` and a
+/// highest role above theirs (nobody removes the owner).
 #[utoipa::path(delete, path = "/api/servers/{server_id}/members/{user_id}", tag = "members",
     params(("server_id" = ServerId, Path), ("user_id" = UserId, Path)),
     responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
@@ -53,23 +53,7 @@ pub async fn kick(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Change someone's role (owner only). Giving `owner` hands the server over;
-/// the previous owner becomes an admin.
-#[utoipa::path(patch, path = "/api/servers/{server_id}/members/{user_id}", tag = "members", request_body = UpdateMember,
-    params(("server_id" = ServerId, Path), ("user_id" = UserId, Path)),
-    responses((status = 204), (status = 400, body = pq_protocol::ErrorBody), (status = 403, body = pq_protocol::ErrorBody),
-        (status = 404, body = pq_protocol::ErrorBody)))]
-pub async fn update(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Path((server_id, target)): Path<(ServerId, UserId)>,
-    Json(req): Json<UpdateMember>,
-) -> ApiResult<StatusCode> {
-    state.chat().set_role(user.id, server_id, target, req.role).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Who is banned from a server (owner and admins).
+/// Who is banned from a server (permission `ban_members`).
 #[utoipa::path(get, path = "/api/servers/{server_id}/bans", tag = "members",
     params(("server_id" = ServerId, Path)),
     responses((status = 200, body = Vec<Ban>), (status = 403, body = pq_protocol::ErrorBody),
@@ -82,8 +66,8 @@ pub async fn bans(
     Ok(Json(state.chat().bans(user.id, server_id).await?))
 }
 
-/// Ban someone: the owner anyone else, admins members (and people not in
-/// the server). They leave it and cannot join again until unbanned; with
+/// Ban someone (permission `ban_members`; a member only when their highest
+/// role is below the caller's; nobody bans the owner). They leave it and cannot join again until unbanned; with
 /// `purge`, their messages in it from the last hour, day or week are
 /// deleted (at most 5,000; everyone gets `message_deleted`).
 #[utoipa::path(put, path = "/api/servers/{server_id}/bans/{user_id}", tag = "members", request_body = BanMember,
@@ -101,7 +85,7 @@ pub async fn ban(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Lift a ban (owner and admins).
+/// Lift a ban (permission `ban_members`).
 #[utoipa::path(delete, path = "/api/servers/{server_id}/bans/{user_id}", tag = "members",
     params(("server_id" = ServerId, Path), ("user_id" = UserId, Path)),
     responses((status = 204, description = "Unbanned"), (status = 403, body = pq_protocol::ErrorBody),

@@ -16,6 +16,7 @@ pub mod media;
 pub mod members;
 pub mod messages;
 pub mod read;
+pub mod roles;
 pub mod servers;
 pub mod users;
 pub mod voice;
@@ -110,7 +111,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(channels::rename, channels::delete))
         .routes(routes!(members::list))
         .routes(routes!(members::leave))
-        .routes(routes!(members::kick, members::update))
+        .routes(routes!(members::kick))
+        .routes(routes!(roles::list, roles::create))
+        .routes(routes!(roles::update, roles::delete))
+        .routes(routes!(roles::give, roles::take))
         .routes(routes!(members::bans))
         .routes(routes!(members::ban, members::unban))
         .routes(routes!(messages::history, messages::send_rest))

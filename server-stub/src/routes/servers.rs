@@ -44,7 +44,8 @@ pub async fn get(
     Ok(Json(state.chat().server_state(user.id, server_id).await?))
 }
 
-/// Rename a server or change its image URL (owner and admins).
+/// Rename a server or change its image URL (permission `manage_server`), or
+/// hand it over to another member (`owner_id`; the owner only).
 #[utoipa::path(patch, path = "/api/servers/{server_id}", tag = "servers", request_body = UpdateServer,
     params(("server_id" = ServerId, Path)),
     responses((status = 200, body = Server), (status = 403, body = pq_protocol::ErrorBody),
@@ -56,10 +57,10 @@ pub async fn update(
     Path(server_id): Path<ServerId>,
     Json(req): Json<UpdateServer>,
 ) -> ApiResult<Json<Server>> {
-    Ok(Json(state.chat().update_server(user.id, server_id, req.name, req.icon_url).await?))
+    Ok(Json(state.chat().update_server(user.id, server_id, req).await?))
 }
 
-/// Upload the server's image (owner and admins): PNG, JPEG, GIF or WebP, at
+/// Upload the server's image (permission `manage_server`): PNG, JPEG, GIF or WebP, at
 /// most 2 MiB, as the raw request body.
 #[utoipa::path(put, path = "/api/servers/{server_id}/icon", tag = "servers",
     params(("server_id" = ServerId, Path)),

@@ -27,6 +27,7 @@ mod messages;
 mod openapi;
 mod people;
 mod races;
+mod roles;
 mod servers;
 mod signin;
 mod tokens;

@@ -3,7 +3,8 @@
 
 use pq_protocol::{
     gateway::Event,
-    models::{Channel, ChannelKind, Invite, InvitePreview, Member, Presence, Role, ServerState},
+    ServerId, UserId,
+    models::{Channel, ChannelKind, Invite, InvitePreview, Member, Presence, ServerRole, ServerState},
 };
 use reqwest::Method;
 use serde_json::json;
@@ -32,6 +33,25 @@ pub async fn server_with(owner: &Api, others: &[&Api]) -> ServerState {
     owner.get(&format!("/api/servers/{}", s.server.id)).await
 }
 
+/// `by` creates a role named `name` allowing `permissions` (or finds the
+/// server's role of that name) and gives it to `user`.
+pub async fn give_role(by: &Api, sid: ServerId, user: UserId, name: &str, permissions: &[&str]) -> ServerRole {
+    let roles: Vec<ServerRole> = by.get(&format!("/api/servers/{sid}/roles")).await;
+    let role = match roles.into_iter().find(|r| r.name == name) {
+        Some(r) => r,
+        None => by.post(&format!("/api/servers/{sid}/roles"), json!({"name": name, "permissions": permissions})).await,
+    };
+    let (st, body) = by.call(Method::PUT, &format!("/api/servers/{sid}/members/{user}/roles/{}", role.id), None).await;
+    assert_eq!(st, 204, "{body}");
+    role
+}
+
+/// `owner` makes `user` an admin: gives them the server's `Admin` role
+/// (every permission), creating it the first time.
+pub async fn make_admin(owner: &Api, sid: ServerId, user: UserId) -> ServerRole {
+    give_role(owner, sid, user, "Admin", &["administrator"]).await
+}
+
 pub fn text_channel(s: &ServerState) -> &Channel {
     s.channels.iter().find(|c| c.kind == ChannelKind::Text).expect("a text channel")
 }
@@ -42,7 +62,9 @@ async fn a_new_server_has_the_seed_layout_and_its_owner() {
     let alice = api(&ts, "alice@example.com").await;
     let s: ServerState = alice.post("/api/servers", json!({"name": "  Study group  "})).await;
     assert_eq!(s.server.name, "Study group", "names are trimmed");
-    assert_eq!(s.role, Role::Owner);
+    assert_eq!((s.server.owner_id, s.my_roles.len()), (alice.get::<pq_protocol::models::Me>("/api/users/@me").await.id, 0));
+    assert_eq!(s.roles.len(), 1, "a new server has only @everyone");
+    assert_eq!((s.roles[0].id.0, s.roles[0].name.as_str()), (s.server.id.0, "@everyone"));
     assert_eq!(s.member_count, 1);
     let kinds: Vec<(ChannelKind, &str, Option<_>)> =
         s.channels.iter().map(|c| (c.kind, c.name.as_str(), c.parent_id)).collect();
@@ -59,7 +81,7 @@ async fn a_new_server_has_the_seed_layout_and_its_owner() {
     assert_eq!(mine.len(), 1);
     let members: Vec<Member> = alice.get(&format!("/api/servers/{}/members", s.server.id)).await;
     assert_eq!(members.len(), 1);
-    assert_eq!(members[0].role, Role::Owner);
+    assert_eq!((members[0].user.id, members[0].roles.len()), (s.server.owner_id, 0));
     assert_eq!(members[0].user.display_name, "alice");
 
     alice.fails(Method::POST, "/api/servers", Some(json!({"name": "   "})), 422, "invalid_field").await;
@@ -199,20 +221,11 @@ async fn outsiders_learn_nothing_and_roles_are_enforced() {
     let eve_gw = Gw::connect(&ts.url, &eve.token).await;
     assert!(eve_gw.ready.as_ref().unwrap().servers.is_empty());
 
-    // Members may not change roles or kick; admins may kick members only.
-    bob.fails(
-        Method::PATCH,
-        &format!("/api/servers/{sid}/members/{carol_id}"),
-        Some(json!({"role": "admin"})),
-        403,
-        "forbidden",
-    )
-    .await;
-    bob.fails(Method::DELETE, &format!("/api/servers/{sid}/members/{carol_id}"), None, 403, "forbidden").await;
-    let (st, _) = alice
-        .call(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "admin"})))
+    // Members may not make roles or kick; admins may kick members only.
+    bob.fails(Method::POST, &format!("/api/servers/{sid}/roles"), Some(json!({"name": "Mods"})), 403, "forbidden")
         .await;
-    assert_eq!(st, 204);
+    bob.fails(Method::DELETE, &format!("/api/servers/{sid}/members/{carol_id}"), None, 403, "forbidden").await;
+    make_admin(&alice, sid, bob_id).await;
     let alice_id = alice.get::<pq_protocol::models::Me>("/api/users/@me").await.id;
     bob.fails(Method::DELETE, &format!("/api/servers/{sid}/members/{alice_id}"), None, 403, "forbidden").await;
     bob.fails(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"name": ""})), 422, "invalid_field").await;
@@ -232,12 +245,11 @@ async fn outsiders_learn_nothing_and_roles_are_enforced() {
 
     // The owner cannot leave; hand over, then leave.
     alice.fails(Method::DELETE, &format!("/api/servers/{sid}/members/@me"), None, 409, "conflict").await;
-    let (st, _) = alice
-        .call(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "owner"})))
-        .await;
-    assert_eq!(st, 204);
+    let handed: pq_protocol::models::Server =
+        alice.ok(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"owner_id": bob_id}))).await;
+    assert_eq!(handed.owner_id, bob_id);
     let state: ServerState = bob.get(&format!("/api/servers/{sid}")).await;
-    assert_eq!((state.role, state.server.owner_id), (Role::Owner, bob_id));
+    assert_eq!(state.server.owner_id, bob_id);
     let (st, _) = alice.call(Method::DELETE, &format!("/api/servers/{sid}/members/@me"), None).await;
     assert_eq!(st, 204);
     assert!(alice.get::<Vec<ServerState>>("/api/servers").await.is_empty());
@@ -275,7 +287,7 @@ async fn invites_preview_accept_expire_run_out_and_revoke() {
     bob.fails(Method::GET, &format!("/api/servers/{sid}"), None, 404, "not_found").await;
 
     let joined: ServerState = bob.post(&format!("/api/invites/{}/accept", inv.code), json!({})).await;
-    assert_eq!((joined.role, joined.member_count), (Role::Member, 2));
+    assert_eq!((joined.my_roles.len(), joined.member_count), (0, 2));
     alice_gw
         .event(
             "member_joined",
@@ -548,8 +560,7 @@ async fn a_ban_removes_purges_and_keeps_out_until_lifted() {
     let dan = api(&ts, "dan@example.com").await;
     say(&carol, "a fresh message").await;
     let inv: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({})).await;
-    let _: serde_json::Value =
-        alice.ok(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "admin"}))).await;
+    make_admin(&alice, sid, bob_id).await;
     let mut watcher = Gw::connect(&ts.url, &dan.token).await;
 
     // Only the owner and admins ban, and an admin only members.
@@ -634,8 +645,7 @@ async fn the_audit_log_says_who_did_what() {
         alice.ok(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"name": "Book club"}))).await;
     let ch: Channel =
         alice.post(&format!("/api/servers/{sid}/channels"), json!({"name": "reading", "kind": "text"})).await;
-    let _: serde_json::Value =
-        alice.ok(Method::PATCH, &format!("/api/servers/{sid}/members/{bob_id}"), Some(json!({"role": "admin"}))).await;
+    make_admin(&alice, sid, bob_id).await;
     let (status, _) = bob.call(Method::DELETE, &format!("/api/servers/{sid}/members/{carol_id}"), None).await;
     assert_eq!(status, 204);
     let (status, _) =
@@ -663,7 +673,8 @@ async fn the_audit_log_says_who_did_what() {
             (AuditAction::ChannelDeleted, "alice", None, Some("reading")),
             (AuditAction::MemberBanned, "bob", Some("carol"), Some("day")),
             (AuditAction::MemberRemoved, "bob", Some("carol"), None),
-            (AuditAction::RoleChanged, "alice", Some("bob"), Some("admin")),
+            (AuditAction::RoleChanged, "alice", Some("bob"), Some("+Admin")),
+            (AuditAction::RoleCreated, "alice", None, Some("Admin")),
             (AuditAction::ChannelCreated, "alice", None, Some("reading")),
             (AuditAction::ServerRenamed, "alice", None, Some("Book club")),
         ]

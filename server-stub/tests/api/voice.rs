@@ -222,10 +222,11 @@ async fn people_in_a_room_are_seen_by_the_server_and_signal_only_each_other() {
     bob.fails(Method::PATCH, &path, Some(json!({"server_mute": true})), 403, "forbidden").await;
     // An admin acts only on people below them: not on the owner.
     let member_path = format!("/api/servers/{}/members/{bob_id}", s.server.id);
-    alice.ok::<serde_json::Value>(Method::PATCH, &member_path, Some(json!({"role": "admin"}))).await;
+    let admin = crate::servers::make_admin(&alice, s.server.id, bob_id).await;
     let body = bob.fails(Method::PATCH, &path, Some(json!({"server_mute": true})), 403, "forbidden").await;
     assert!(body["message"].as_str().unwrap().contains("owner"), "{body}");
-    alice.ok::<serde_json::Value>(Method::PATCH, &member_path, Some(json!({"role": "member"}))).await;
+    let (st, _) = alice.call(Method::DELETE, &format!("{member_path}/roles/{}", admin.id), None).await;
+    assert_eq!(st, 204);
     let path = format!("/api/channels/{room}/voice/{bob_id}");
     let v: VoiceState = alice.ok(Method::PATCH, &path, Some(json!({"server_mute": true}))).await;
     assert!(v.server_mute);

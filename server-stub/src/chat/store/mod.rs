@@ -16,11 +16,11 @@
 pub mod sqlite;
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
+    ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
         AuditAction, AuditPage, Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage,
-        Relationship, RelationshipKind, Role, SendAck, Server, ServerState, StatusChoice, User,
+        Relationship, RelationshipKind, SendAck, Server, ServerRole, ServerState, StatusChoice, User,
     },
 };
 
@@ -400,24 +400,45 @@ pub trait Store: Send {
     ///
     /// # Errors
     /// Storage failure.
-    fn insert_member(
-        &mut self,
-        server: ServerId,
-        user: UserId,
-        role: Role,
-        at: Timestamp,
-        read_all: bool,
-    ) -> StoreResult<()>;
-    /// Members with their role and when they joined, in joining order.
+    fn insert_member(&mut self, server: ServerId, user: UserId, at: Timestamp, read_all: bool) -> StoreResult<()>;
+    /// Members with the roles they hold and when they joined, in joining order.
     ///
     /// # Errors
     /// Storage failure.
-    fn members(&self, server: ServerId) -> StoreResult<Vec<(User, Role, Timestamp)>>;
-    /// Changes a member's role.
+    fn members(&self, server: ServerId) -> StoreResult<Vec<(User, Vec<RoleId>, Timestamp)>>;
+    /// Gives a member a role.
     ///
     /// # Errors
     /// Storage failure.
-    fn set_role(&mut self, server: ServerId, user: UserId, role: Role) -> StoreResult<()>;
+    fn add_member_role(&mut self, server: ServerId, user: UserId, role: RoleId) -> StoreResult<()>;
+    /// Takes a role from a member.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn remove_member_role(&mut self, server: ServerId, user: UserId, role: RoleId) -> StoreResult<()>;
+
+    // ----- roles ----------------------------------------------------------
+
+    /// Stores a new role.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_role(&mut self, server: ServerId, role: &ServerRole, at: Timestamp) -> StoreResult<()>;
+    /// A server's roles by rank, `@everyone` first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn roles(&self, server: ServerId) -> StoreResult<Vec<ServerRole>>;
+    /// Stores a role's name, colour, rank and permissions.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn update_role(&mut self, server: ServerId, role: &ServerRole) -> StoreResult<()>;
+    /// Deletes a role (its members lose it).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_role(&mut self, role: RoleId) -> StoreResult<()>;
     /// Removes a member and their read markers; returns the markers that
     /// were below their channel's newest message, as `(channel, marker,
     /// newest)`.

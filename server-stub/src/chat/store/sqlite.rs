@@ -9,12 +9,12 @@
 use std::{collections::HashMap, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, Timestamp, UserId,
+    ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
         AuditAction, AuditEntry, AuditPage, Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState,
-        Invite, Message, MessagePage, Reaction, ReadState, Relationship, RelationshipKind, Role, SendAck, Server,
-        ServerState, StatusChoice, User,
+        Invite, Message, MessagePage, Permissions, Reaction, ReadState, Relationship, RelationshipKind, SendAck,
+        Server, ServerRole, ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
@@ -155,8 +155,34 @@ fn opt_ts(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
     Ok(row.get::<_, Option<i64>>(i)?.map(Timestamp::from_millis))
 }
 
-fn role(s: &str) -> rusqlite::Result<Role> {
-    Role::from_name(s).ok_or_else(|| corrupt("role", s))
+const ROLE_COLS: &str = "r.id, r.name, r.color, r.position, r.permissions";
+
+fn role_row(row: &Row<'_>) -> rusqlite::Result<ServerRole> {
+    Ok(ServerRole {
+        id: col_id(row, 0)?,
+        name: row.get(1)?,
+        color: row.get::<_, i64>(2)?.clamp(0, 0xFF_FFFF) as u32,
+        position: row.get::<_, i64>(3)?.max(0) as u32,
+        permissions: Permissions::from_bits(row.get::<_, i64>(4)? as u64).list(),
+    })
+}
+
+fn q_roles(c: &Connection, server: ServerId) -> StoreResult<Vec<ServerRole>> {
+    Ok(c.prepare_cached(&format!("SELECT {ROLE_COLS} FROM roles r WHERE r.server_id = ? ORDER BY r.position"))?
+        .query_map([server.to_string()], role_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The roles each member of `server` (or only `user`) holds.
+fn q_held(c: &Connection, server: Option<ServerId>, user: Option<UserId>) -> StoreResult<Vec<(ServerId, UserId, RoleId)>> {
+    Ok(c.prepare_cached(
+        "SELECT server_id, user_id, role_id FROM member_roles
+         WHERE (?1 IS NULL OR server_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
+    )?
+    .query_map(params![server.map(|s| s.to_string()), user.map(|u| u.to_string())], |r| {
+        Ok((col_id(r, 0)?, col_id(r, 1)?, col_id(r, 2)?))
+    })?
+    .collect::<Result<_, _>>()?)
 }
 
 const CHANNEL_COLS: &str = "c.id, c.server_id, c.kind, c.name, c.parent_id, c.position, c.last_seq";
@@ -213,10 +239,22 @@ fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
     while let Some(r) = rows.next()? {
         dir.add_server(col_id(r, 0)?, col_id(r, 1)?);
     }
-    let mut st = c.prepare_cached("SELECT server_id, user_id, role FROM members")?;
+    let mut st = c.prepare_cached("SELECT server_id, user_id FROM members")?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        dir.add_member(col_id(r, 0)?, col_id(r, 1)?, role(&r.get::<_, String>(2)?)?);
+        dir.add_member(col_id(r, 0)?, col_id(r, 1)?);
+    }
+    let mut st = c.prepare_cached("SELECT server_id, id, position, permissions FROM roles")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let entry = crate::chat::directory::RoleEntry {
+            position: r.get::<_, i64>(2)?.max(0) as u32,
+            permissions: Permissions::from_bits(r.get::<_, i64>(3)? as u64),
+        };
+        dir.add_role(col_id(r, 0)?, col_id(r, 1)?, entry);
+    }
+    for (server, user, role) in q_held(c, None, None)? {
+        dir.add_member_role(server, user, role);
     }
     let mut st =
         c.prepare_cached("SELECT id, server_id, kind, parent_id, last_seq FROM channels WHERE server_id IS NOT NULL")?;
@@ -498,14 +536,30 @@ fn q_server(c: &Connection, id: ServerId) -> StoreResult<Option<Server>> {
 
 fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> StoreResult<Vec<ServerState>> {
     let uid = user.to_string();
+    let only_server = only;
     let only = only.map(|s| s.to_string());
-    let servers: Vec<(Server, Role)> = c
+    let servers: Vec<Server> = c
         .prepare_cached(&format!(
-            "SELECT {SERVER_COLS}, m.role FROM servers s JOIN members m ON m.server_id = s.id
+            "SELECT {SERVER_COLS} FROM servers s JOIN members m ON m.server_id = s.id
              WHERE m.user_id = ?1 AND (?2 IS NULL OR s.id = ?2) ORDER BY m.joined_at"
         ))?
-        .query_map(params![uid, only], |r| Ok((server_row(r)?, role(&r.get::<_, String>(5)?)?)))?
+        .query_map(params![uid, only], server_row)?
         .collect::<Result<_, _>>()?;
+    let mut roles: HashMap<ServerId, Vec<ServerRole>> = HashMap::new();
+    for row in c
+        .prepare_cached(&format!(
+            "SELECT {ROLE_COLS}, r.server_id FROM roles r JOIN members m ON m.server_id = r.server_id
+             WHERE m.user_id = ?1 AND (?2 IS NULL OR r.server_id = ?2) ORDER BY r.position"
+        ))?
+        .query_map(params![uid, only], |r| Ok((col_id::<ServerId>(r, 5)?, role_row(r)?)))?
+    {
+        let (server, role) = row?;
+        roles.entry(server).or_default().push(role);
+    }
+    let mut mine: HashMap<ServerId, Vec<RoleId>> = HashMap::new();
+    for (server, _, role) in q_held(c, only_server, Some(user))? {
+        mine.entry(server).or_default().push(role);
+    }
     let channels: Vec<Channel> = c
         .prepare_cached(&format!(
             "SELECT {CHANNEL_COLS} FROM channels c JOIN members m ON m.server_id = c.server_id
@@ -532,7 +586,7 @@ fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> Stor
     }
     Ok(servers
         .into_iter()
-        .map(|(server, role)| {
+        .map(|server| {
             let channels = by_server.remove(&server.id).unwrap_or_default();
             let read_states = channels
                 .iter()
@@ -543,17 +597,33 @@ fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> Stor
                     unread_count: unread.get(&ch.id).copied().unwrap_or(0),
                 })
                 .collect();
-            ServerState { server, channels, role, member_count: 0, read_states, voice_states: vec![] }
+            ServerState {
+                roles: roles.remove(&server.id).unwrap_or_default(),
+                my_roles: mine.remove(&server.id).unwrap_or_default(),
+                server,
+                channels,
+                member_count: 0,
+                read_states,
+                voice_states: vec![],
+            }
         })
         .collect())
 }
 
-fn q_members(c: &Connection, server: ServerId) -> StoreResult<Vec<(User, Role, Timestamp)>> {
+fn q_members(c: &Connection, server: ServerId) -> StoreResult<Vec<(User, Vec<RoleId>, Timestamp)>> {
+    let mut held: HashMap<UserId, Vec<RoleId>> = HashMap::new();
+    for (_, user, role) in q_held(c, Some(server), None)? {
+        held.entry(user).or_default().push(role);
+    }
     Ok(c.prepare_cached(&format!(
-        "SELECT {USER_COLS}, m.role, m.joined_at
+        "SELECT {USER_COLS}, m.joined_at
          FROM members m JOIN users u ON u.id = m.user_id WHERE m.server_id = ? ORDER BY m.joined_at"
     ))?
-    .query_map([server.to_string()], |r| Ok((user_row(r)?, role(&r.get::<_, String>(5)?)?, ts(r, 6)?)))?
+    .query_map([server.to_string()], |r| {
+        let user = user_row(r)?;
+        let roles = held.remove(&user.id).unwrap_or_default();
+        Ok((user, roles, ts(r, 5)?))
+    })?
     .collect::<Result<_, _>>()?)
 }
 
@@ -773,8 +843,11 @@ macro_rules! reads {
         fn server_states(&self, user: UserId, only: Option<ServerId>) -> StoreResult<Vec<ServerState>> {
             q_server_states(&self.conn, user, only)
         }
-        fn members(&self, server: ServerId) -> StoreResult<Vec<(User, Role, Timestamp)>> {
+        fn members(&self, server: ServerId) -> StoreResult<Vec<(User, Vec<RoleId>, Timestamp)>> {
             q_members(&self.conn, server)
+        }
+        fn roles(&self, server: ServerId) -> StoreResult<Vec<ServerRole>> {
+            q_roles(&self.conn, server)
         }
         fn channel(&self, id: ChannelId) -> StoreResult<Option<Channel>> {
             q_channel(&self.conn, id)
@@ -995,18 +1068,11 @@ impl Store for SqliteStore {
         exec(&self.conn, "DELETE FROM servers WHERE id = ?", [id.to_string()]).map(drop)
     }
 
-    fn insert_member(
-        &mut self,
-        server: ServerId,
-        user: UserId,
-        role: Role,
-        at: Timestamp,
-        read_all: bool,
-    ) -> StoreResult<()> {
+    fn insert_member(&mut self, server: ServerId, user: UserId, at: Timestamp, read_all: bool) -> StoreResult<()> {
         exec(
             &self.conn,
-            "INSERT INTO members (server_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
-            params![server.to_string(), user.to_string(), role.as_str(), at.as_millis()],
+            "INSERT INTO members (server_id, user_id, joined_at) VALUES (?, ?, ?)",
+            params![server.to_string(), user.to_string(), at.as_millis()],
         )?;
         if read_all {
             exec(
@@ -1019,13 +1085,56 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
-    fn set_role(&mut self, server: ServerId, user: UserId, role: Role) -> StoreResult<()> {
+    fn add_member_role(&mut self, server: ServerId, user: UserId, role: RoleId) -> StoreResult<()> {
         exec(
             &self.conn,
-            "UPDATE members SET role = ? WHERE server_id = ? AND user_id = ?",
-            params![role.as_str(), server.to_string(), user.to_string()],
+            "INSERT INTO member_roles (server_id, user_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            params![server.to_string(), user.to_string(), role.to_string()],
         )
         .map(drop)
+    }
+    fn remove_member_role(&mut self, server: ServerId, user: UserId, role: RoleId) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "DELETE FROM member_roles WHERE server_id = ? AND user_id = ? AND role_id = ?",
+            params![server.to_string(), user.to_string(), role.to_string()],
+        )
+        .map(drop)
+    }
+    fn insert_role(&mut self, server: ServerId, role: &ServerRole, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO roles (id, server_id, name, color, position, permissions, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![
+                role.id.to_string(),
+                server.to_string(),
+                role.name,
+                i64::from(role.color),
+                i64::from(role.position),
+                Permissions::of(&role.permissions).0 as i64,
+                at.as_millis()
+            ],
+        )
+        .map(drop)
+    }
+    fn update_role(&mut self, server: ServerId, role: &ServerRole) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "UPDATE roles SET name = ?, color = ?, position = ?, permissions = ? WHERE id = ? AND server_id = ?",
+            params![
+                role.name,
+                i64::from(role.color),
+                i64::from(role.position),
+                Permissions::of(&role.permissions).0 as i64,
+                role.id.to_string(),
+                server.to_string()
+            ],
+        )
+        .map(drop)
+    }
+    fn delete_role(&mut self, role: RoleId) -> StoreResult<()> {
+        exec(&self.conn, "DELETE FROM roles WHERE id = ?", [role.to_string()]).map(drop)
     }
     fn delete_member(&mut self, server: ServerId, user: UserId) -> StoreResult<Vec<(ChannelId, u64, u64)>> {
         let (s, u) = (server.to_string(), user.to_string());
@@ -1331,8 +1440,12 @@ impl Store for ReadConn {
         update_server(id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> ();
         set_owner(id: ServerId, user: UserId) -> ();
         delete_server(id: ServerId) -> ();
-        insert_member(server: ServerId, user: UserId, role: Role, at: Timestamp, read_all: bool) -> ();
-        set_role(server: ServerId, user: UserId, role: Role) -> ();
+        insert_member(server: ServerId, user: UserId, at: Timestamp, read_all: bool) -> ();
+        add_member_role(server: ServerId, user: UserId, role: RoleId) -> ();
+        remove_member_role(server: ServerId, user: UserId, role: RoleId) -> ();
+        insert_role(server: ServerId, role: &ServerRole, at: Timestamp) -> ();
+        update_role(server: ServerId, role: &ServerRole) -> ();
+        delete_role(role: RoleId) -> ();
         delete_member(server: ServerId, user: UserId) -> Vec<(ChannelId, u64, u64)>;
         insert_channel(ch: &Channel, at: Timestamp) -> ();
         rename_channel(id: ChannelId, name: &str) -> ();
