@@ -8,10 +8,11 @@
 use pq_core::{
     ConnectionState, Timeline,
     protocol::{
-        ChannelId, ClientMessageId, InviteCode, MessageId, ServerId, UserId,
+        ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
         models::{
-            AuditPage, Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CustomStatus, Invite,
-            InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Role, Server, ServerState, StatusChoice,
+            AuditPage, Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CreateRole, CustomStatus,
+            Invite, InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Server, ServerRole, ServerState,
+            StatusChoice, UpdateRole,
         },
         voice::VoiceState,
     },
@@ -352,7 +353,7 @@ commands! {
     /// Whether people who only share a server with me may write to me directly.
     fn set_allow_server_dms(d, allow: bool) -> Me { Ok(d.client()?.set_allow_server_dms(allow).await?) }
 
-    /// Renames a server (owner and admins).
+    /// Renames a server (permission `manage_server`).
     fn rename_server(d, server_id: ServerId, name: String) -> Server { Ok(d.client()?.rename_server(server_id, &name).await?) }
 
     /// Deletes a server (its owner).
@@ -364,10 +365,28 @@ commands! {
     /// Removes someone from a server.
     fn kick(d, server_id: ServerId, user_id: UserId) -> () { Ok(d.client()?.kick(server_id, user_id).await?) }
 
-    /// Changes someone's role, or hands the server over (`owner`).
-    fn set_member_role(d, server_id: ServerId, user_id: UserId, role: Role) -> () {
-        Ok(d.client()?.set_member_role(server_id, user_id, role).await?)
+    /// Gives someone a role (`give`) or takes it away.
+    fn set_member_role(d, server_id: ServerId, user_id: UserId, role_id: RoleId, give: bool) -> () {
+        Ok(d.client()?.set_member_role(server_id, user_id, role_id, give).await?)
     }
+
+    /// Hands a server over to another member (its owner).
+    fn transfer_server(d, server_id: ServerId, user_id: UserId) -> Server {
+        Ok(d.client()?.transfer_server(server_id, user_id).await?)
+    }
+
+    /// Creates a role just above `@everyone`.
+    fn create_role(d, server_id: ServerId, role: CreateRole) -> ServerRole {
+        Ok(d.client()?.create_role(server_id, role).await?)
+    }
+
+    /// Changes a role's name, colour, rank or permissions.
+    fn update_role(d, server_id: ServerId, role_id: RoleId, change: UpdateRole) -> ServerRole {
+        Ok(d.client()?.update_role(server_id, role_id, change).await?)
+    }
+
+    /// Deletes a role.
+    fn delete_role(d, server_id: ServerId, role_id: RoleId) -> () { Ok(d.client()?.delete_role(server_id, role_id).await?) }
 
     /// Bans someone (deleting their messages from `purge` back).
     fn ban(d, server_id: ServerId, user_id: UserId, purge: Option<PurgeWindow>) -> () {

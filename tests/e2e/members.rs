@@ -200,19 +200,21 @@ async fn a_status_a_custom_status_and_an_about_text_reach_the_others() {
 }
 
 /// Running a server from pq-core: the owner renames it (the members' apps
-/// follow), lists and revokes its invite, makes Bob an admin, who removes
-/// Carol (her app forgets the server); banned, she cannot come back until
-/// Bob lifts the ban; the owner hands it to Bob and leaves; Bob deletes it.
+/// follow), lists and revokes its invite, makes a Moderators role and gives
+/// it to Bob (his app learns what he may now do), who removes Carol (her app
+/// forgets the server); banned, she cannot come back until Bob lifts the
+/// ban; the owner hands it to Bob and leaves; Bob deletes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_renames_hands_over_and_a_server_ends() {
-    use pq_core::protocol::models::Role;
+    use pq_core::protocol::models::{CreateRole, Permission};
     let server = TestServer::start().await;
     let alice = Person::sign_in(&server.url, "alice@example.com").await;
     let bob = Person::sign_in(&server.url, "bob@example.com").await;
     let carol = Person::sign_in(&server.url, "carol@example.com").await;
     let (state, invite) = crate::common::study_group(&alice, &[&bob, &carol]).await;
     let sid = state.server.id;
-    let role_of = |p: &Person| p.client.servers().unwrap().iter().find(|s| s.server.id == sid).map(|s| s.role);
+    let in_it = |p: &Person| p.client.servers().unwrap().into_iter().find(|s| s.server.id == sid);
+    let may = |p: &Person, what: Permission| in_it(p).is_some_and(|s| s.permissions.contains(&what));
     let (bob_id, carol_id) = (bob.client.me().unwrap().id, carol.client.me().unwrap().id);
 
     let renamed = alice.client.rename_server(sid, "Book club").await.unwrap();
@@ -227,10 +229,22 @@ async fn an_owner_renames_hands_over_and_a_server_ends() {
     assert!(alice.client.invites(sid).await.unwrap().is_empty());
     assert!(carol.client.preview_invite(&invite.code).await.is_err(), "a revoked invite leads nowhere");
 
-    alice.client.set_member_role(sid, bob_id, Role::Admin).await.unwrap();
-    crate::common::wait_for(10, "Bob to be an admin", || role_of(&bob) == Some(Role::Admin)).await;
+    assert!(!may(&bob, Permission::KickMembers));
+    let mods = CreateRole {
+        name: "Moderators".into(),
+        color: Some(0x2e_8b_57),
+        permissions: Some(vec![Permission::KickMembers, Permission::BanMembers]),
+    };
+    let mods = alice.client.create_role(sid, mods).await.unwrap();
+    alice.client.set_member_role(sid, bob_id, mods.id, true).await.unwrap();
+    crate::common::wait_for(10, "Bob's app to know he may remove people", || may(&bob, Permission::KickMembers)).await;
+    assert!(!may(&bob, Permission::ManageRoles), "and only that");
+    crate::common::wait_for(10, "Carol's app to see Bob's role", || {
+        carol.client.members(sid).is_ok_and(|m| m.iter().any(|m| m.user.id == bob_id && m.roles == [mods.id]))
+    })
+    .await;
     bob.client.kick(sid, carol_id).await.unwrap();
-    crate::common::wait_for(10, "Carol's app to forget the server", || role_of(&carol).is_none()).await;
+    crate::common::wait_for(10, "Carol's app to forget the server", || in_it(&carol).is_none()).await;
     let err = carol.client.leave_server(sid).await.expect_err("no longer a member");
     assert!(err.to_string().to_lowercase().contains("not found"), "{err}");
     // Banned: no invite lets her back until the ban is lifted.
@@ -241,15 +255,18 @@ async fn an_owner_renames_hands_over_and_a_server_ends() {
     assert!(refused.to_string().contains("banned"), "{refused}");
     bob.client.unban(sid, carol_id).await.unwrap();
     carol.client.accept_invite(&again.code).await.expect("back after the ban is lifted");
-    crate::common::wait_for(10, "Carol back in", || role_of(&carol) == Some(Role::Member)).await;
+    crate::common::wait_for(10, "Carol back in", || in_it(&carol).is_some_and(|s| s.my_roles.is_empty())).await;
 
-    alice.client.set_member_role(sid, bob_id, Role::Owner).await.unwrap();
-    assert_eq!(role_of(&alice), Some(Role::Admin), "the previous owner becomes an admin");
-    crate::common::wait_for(10, "Bob to own it", || role_of(&bob) == Some(Role::Owner)).await;
+    alice.client.transfer_server(sid, bob_id).await.unwrap();
+    assert!(!may(&alice, Permission::KickMembers), "the previous owner keeps only her roles (none)");
+    crate::common::wait_for(10, "Bob to own it", || {
+        in_it(&bob).is_some_and(|s| s.server.owner_id == bob_id && s.permissions.contains(&Permission::ManageRoles))
+    })
+    .await;
     let refused = bob.client.leave_server(sid).await.expect_err("the owner cannot leave");
     assert!(refused.to_string().contains("owner"), "{refused}");
     alice.client.leave_server(sid).await.unwrap();
-    assert!(role_of(&alice).is_none());
+    assert!(in_it(&alice).is_none());
     bob.client.delete_server(sid).await.unwrap();
-    assert!(role_of(&bob).is_none());
+    assert!(in_it(&bob).is_none());
 }

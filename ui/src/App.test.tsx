@@ -11,6 +11,7 @@ import type {
   Member,
   Message,
   OutboxEntry,
+  Permission,
   Profile,
   Relationship,
   Timeline,
@@ -78,6 +79,10 @@ const bridge = vi.hoisted(() => ({
   leaveServer: vi.fn(async () => null),
   kick: vi.fn(async () => null),
   setMemberRole: vi.fn(async () => null),
+  transferServer: vi.fn(async () => ({})),
+  createRole: vi.fn(async () => ({ id: "01900000-0000-7000-8000-000000000071", name: "new role", color: 0, position: 1, permissions: [] })),
+  updateRole: vi.fn(async () => ({})),
+  deleteRole: vi.fn(async () => null),
   invites: vi.fn(async (): Promise<Invite[]> => []),
   revokeInvite: vi.fn(async () => null),
   setServerIcon: vi.fn(async () => null),
@@ -127,9 +132,32 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
   };
 }
 
+const MODS = "01900000-0000-7000-8000-000000000070";
+const EVERYONE: Permission[] = ["create_invites", "send_messages", "connect", "speak"];
+const ALL: Permission[] = [
+  "administrator",
+  "manage_server",
+  "manage_roles",
+  "manage_channels",
+  "manage_invites",
+  "create_invites",
+  "kick_members",
+  "ban_members",
+  "manage_messages",
+  "send_messages",
+  "connect",
+  "speak",
+  "mute_members",
+  "move_members",
+];
 const server: CachedServer = {
   server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z" },
-  role: "owner",
+  roles: [
+    { id: SERVER, name: "@everyone", color: 0, position: 0, permissions: EVERYONE },
+    { id: MODS, name: "Mods", color: 0x2e8b57, position: 1, permissions: ["kick_members"] },
+  ],
+  my_roles: [],
+  permissions: ALL,
   member_count: 2,
   notify: "all",
 };
@@ -157,8 +185,8 @@ const msg = (seq: number, author: string, body: string, at: string): Message => 
   unread_by: seq === 3 ? 1 : 0,
 });
 const members: Member[] = [
-  { user: { id: ME, display_name: "Minji", avatar_url: null }, role: "owner", presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
-  { user: { id: BOB, display_name: "Bob", avatar_url: null }, role: "member", presence: "away", joined_at: "2026-11-25T00:00:00.000Z" },
+  { user: { id: ME, display_name: "Minji", avatar_url: null }, roles: [], presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
+  { user: { id: BOB, display_name: "Bob", avatar_url: null }, roles: [MODS], presence: "away", joined_at: "2026-11-25T00:00:00.000Z" },
 ];
 const failed: OutboxEntry = {
   client_id: "01900000-0000-7000-8000-000000000301",
@@ -732,7 +760,7 @@ describe("main screen", () => {
     bridge.members.mockResolvedValue([
       members[0],
       { ...members[1], user: { ...members[1].user, custom_status: { text: "시험 공부 중", expires_at: soon } } },
-      { user: { id: "01900000-0000-7000-8000-000000000003", display_name: "Carol", avatar_url: null, custom_status: { text: "stale", expires_at: past } }, role: "member", presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
+      { user: { id: "01900000-0000-7000-8000-000000000003", display_name: "Carol", avatar_url: null, custom_status: { text: "stale", expires_at: past } }, roles: [], presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
     ]);
     bridge.profile.mockResolvedValue({ user: members[1].user, username: "bob.lee", about: "Guitar\nSeoul", mutual_servers: [SERVER] });
     await start();
@@ -1054,7 +1082,7 @@ describe("main screen", () => {
       before === null
         ? {
             entries: [
-              { id: 3, action: "role_changed", actor: who(ME, "Minji"), target_user: who(BOB, "Bob"), target_channel: null, detail: "admin", created_at: at },
+              { id: 3, action: "role_changed", actor: who(ME, "Minji"), target_user: who(BOB, "Bob"), target_channel: null, detail: "+Mods", created_at: at },
               { id: 2, action: "channels_moved", actor: who(ME, "Minji"), target_user: null, target_channel: null, detail: "1", created_at: at },
             ],
             has_more: true,
@@ -1078,6 +1106,9 @@ describe("main screen", () => {
     await act(async () => {
       fireEvent.click(document.getElementById("menu-settings")!);
     });
+    // The owner sees every tab.
+    const tabs = Array.from(document.querySelectorAll(".settings-tabs [role=tab]")).map((e) => e.textContent);
+    expect(tabs).toEqual(["Overview", "Roles", "Invites", "Bans", "Audit log"]);
     // Rename.
     fireEvent.change(document.getElementById("server-settings-name")!, { target: { value: "Book club" } });
     await act(async () => {
@@ -1085,23 +1116,6 @@ describe("main screen", () => {
     });
     expect(bridge.renameServer).toHaveBeenCalledWith(SERVER, "Book club");
     expect(document.getElementById("server-settings-saved")).toBeTruthy();
-    // The audit log, a page at a time.
-    const log = () => Array.from(document.querySelectorAll(".audit-log li > span:first-child")).map((e) => e.textContent);
-    expect(log()).toEqual(["Minji made Bob Admin", "Minji moved 1 channel"]);
-    await act(async () => {
-      fireEvent.click(document.getElementById("audit-older")!);
-    });
-    expect(bridge.auditLog).toHaveBeenLastCalledWith(SERVER, 2);
-    expect(log()).toEqual(["Minji made Bob Admin", "Minji moved 1 channel", "Minji renamed the server to Study group"]);
-    expect(document.getElementById("audit-older")).toBeNull();
-    // The invite, its use, and revoking it.
-    expect(document.querySelector("[data-invite='abcdefghijklmnop']")!.textContent).toContain("used 2 of 5");
-    bridge.invites.mockResolvedValue([]);
-    await act(async () => {
-      fireEvent.click(document.querySelector(".revoke-invite")!);
-    });
-    expect(bridge.revokeInvite).toHaveBeenCalledWith("abcdefghijklmnop");
-    expect(document.querySelector("[data-invite]")).toBeNull();
     // Deleting waits for the name, typed exactly.
     const del = document.getElementById("delete-server") as HTMLButtonElement;
     expect(del.disabled).toBe(true);
@@ -1109,17 +1123,45 @@ describe("main screen", () => {
     expect(del.disabled).toBe(true);
     fireEvent.change(document.getElementById("delete-confirm")!, { target: { value: "Study group" } });
     expect(del.disabled).toBe(false);
+    // The audit log, a page at a time.
+    await act(async () => {
+      fireEvent.click(document.getElementById("settings-tab-audit")!);
+    });
+    const log = () => Array.from(document.querySelectorAll(".audit-log li > span:first-child")).map((e) => e.textContent);
+    expect(log()).toEqual(["Minji gave Bob the role Mods", "Minji moved 1 channel"]);
+    await act(async () => {
+      fireEvent.click(document.getElementById("audit-older")!);
+    });
+    expect(bridge.auditLog).toHaveBeenLastCalledWith(SERVER, 2);
+    expect(log()).toEqual(["Minji gave Bob the role Mods", "Minji moved 1 channel", "Minji renamed the server to Study group"]);
+    expect(document.getElementById("audit-older")).toBeNull();
+    // The invite, its use, and revoking it.
+    await act(async () => {
+      fireEvent.click(document.getElementById("settings-tab-invites")!);
+    });
+    expect(document.querySelector("[data-invite='abcdefghijklmnop']")!.textContent).toContain("used 2 of 5");
+    bridge.invites.mockResolvedValue([]);
+    await act(async () => {
+      fireEvent.click(document.querySelector(".revoke-invite")!);
+    });
+    expect(bridge.revokeInvite).toHaveBeenCalledWith("abcdefghijklmnop");
+    expect(document.querySelector("[data-invite]")).toBeNull();
     fireEvent.keyDown(window, { key: "Escape" });
     expect(document.querySelector(".modal")).toBeNull();
 
-    // Bob's card: a role, handing over, removing (confirmed first).
+    // Bob's card: his role (in its colour), taking it away, removing (confirmed first).
+    expect((document.querySelector("[data-member='Bob'] .member-name") as HTMLElement).style.color).toBe("rgb(46, 139, 87)");
+    expect(document.querySelector("[data-member='Bob'] .role")!.textContent).toBe("Mods");
     await act(async () => {
       fireEvent.click(document.querySelector("[data-member='Bob']")!);
     });
+    expect(document.querySelector("#profile-card [data-role='Mods']")).toBeTruthy();
+    const mods = document.querySelector("[data-give-role='Mods']") as HTMLInputElement;
+    expect(mods.checked).toBe(true);
     await act(async () => {
-      fireEvent.change(document.getElementById("card-role")!, { target: { value: "admin" } });
+      fireEvent.click(mods);
     });
-    expect(bridge.setMemberRole).toHaveBeenCalledWith(SERVER, BOB, "admin");
+    expect(bridge.setMemberRole).toHaveBeenCalledWith(SERVER, BOB, MODS, false);
     fireEvent.click(document.getElementById("card-kick")!);
     expect(document.querySelector(".member-actions .confirm")!.textContent).toContain("Remove Bob from the server?");
     await act(async () => {
@@ -1128,7 +1170,7 @@ describe("main screen", () => {
     expect(bridge.kick).toHaveBeenCalledWith(SERVER, BOB);
     // Banning Carol with the last day of her messages.
     const CAROL = "01900000-0000-7000-8000-000000000003";
-    bridge.members.mockResolvedValue([...members, { user: { id: CAROL, display_name: "Carol", avatar_url: null }, role: "member", presence: "online", joined_at: at }]);
+    bridge.members.mockResolvedValue([...members, { user: { id: CAROL, display_name: "Carol", avatar_url: null }, roles: [], presence: "online", joined_at: at }]);
     await act(async () => onEvent({ kind: "core", data: { type: "members_changed", server_id: SERVER } }));
     await act(async () => {
       fireEvent.click(document.querySelector("[data-member='Carol']")!);
@@ -1145,6 +1187,9 @@ describe("main screen", () => {
     fireEvent.click(document.getElementById("server-menu-button")!);
     await act(async () => {
       fireEvent.click(document.getElementById("menu-settings")!);
+    });
+    await act(async () => {
+      fireEvent.click(document.getElementById("settings-tab-bans")!);
     });
     expect(document.querySelector("[data-ban='Carol']")!.textContent).toContain("banned by Minji");
     bridge.bans.mockResolvedValue([]);
@@ -1197,9 +1242,85 @@ describe("main screen", () => {
     expect(bridge.deleteChannel).toHaveBeenCalledWith("01900000-0000-7000-8000-000000000015");
   });
 
+  it("edits roles: permissions, colour, rank, a new one, deleting", async () => {
+    signedIn();
+    await start();
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    await act(async () => {
+      fireEvent.click(document.getElementById("menu-roles")!);
+    });
+    expect(document.getElementById("settings-tab-roles")!.getAttribute("aria-selected")).toBe("true");
+    const rows = () => Array.from(document.querySelectorAll("[data-role-row]")).map((e) => e.textContent);
+    expect(rows()).toEqual(["Mods", "@everyone"]);
+    // Mods: allow banning too.
+    const box = (p: string) => document.querySelector(`[data-permission='${p}']`) as HTMLInputElement;
+    expect(box("kick_members").checked).toBe(true);
+    await act(async () => {
+      fireEvent.click(box("ban_members"));
+    });
+    expect(bridge.updateRole).toHaveBeenLastCalledWith(SERVER, MODS, { permissions: ["kick_members", "ban_members"] });
+    // Renamed; it cannot rank higher than the top.
+    fireEvent.change(document.getElementById("role-name")!, { target: { value: "Moderators" } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("role-name-save")!);
+    });
+    expect(bridge.updateRole).toHaveBeenLastCalledWith(SERVER, MODS, { name: "Moderators" });
+    expect((document.getElementById("role-up") as HTMLButtonElement).disabled).toBe(true);
+    // @everyone: only permissions, no name.
+    fireEvent.click(document.querySelector("[data-role-row='@everyone']")!);
+    expect(document.getElementById("role-name")).toBeNull();
+    expect(document.querySelector(".role-form")!.textContent).toContain("Everyone in the server holds @everyone");
+    // A new role, picked at once.
+    await act(async () => {
+      fireEvent.click(document.getElementById("role-create")!);
+    });
+    expect(bridge.createRole).toHaveBeenCalledWith(SERVER, { name: "new role", permissions: [] });
+    // Deleting Mods asks first.
+    fireEvent.click(document.querySelector("[data-role-row='Mods']")!);
+    fireEvent.click(document.getElementById("role-delete")!);
+    expect(document.querySelector(".role-form")!.textContent).toContain("Delete Mods? Everyone who holds it loses it.");
+    await act(async () => {
+      fireEvent.click(document.getElementById("role-delete-confirm")!);
+    });
+    expect(bridge.deleteRole).toHaveBeenCalledWith(SERVER, MODS);
+  });
+
+  it("shows only what a member's permissions allow", async () => {
+    signedIn();
+    // Bob owns it; I hold Mods (remove members), ranked above @everyone only.
+    bridge.servers.mockResolvedValue([
+      { ...server, server: { ...server.server, owner_id: BOB }, my_roles: [MODS], permissions: [...EVERYONE, "kick_members"] },
+    ]);
+    const CAROL = "01900000-0000-7000-8000-000000000003";
+    bridge.members.mockResolvedValue([
+      { ...members[0], roles: [MODS] },
+      members[1],
+      { user: { id: CAROL, display_name: "Carol", avatar_url: null }, roles: [], presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
+    ]);
+    await start();
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    expect(document.getElementById("menu-settings")).toBeNull();
+    expect(document.getElementById("menu-create-channel")).toBeNull();
+    expect(document.getElementById("menu-invite")).toBeTruthy();
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    // Carol ranks below me: I may remove her, not ban her or change her roles.
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-member='Carol']")!);
+    });
+    expect(document.getElementById("card-kick")).toBeTruthy();
+    expect(document.getElementById("card-ban")).toBeNull();
+    expect(document.querySelector("[data-give-role]")).toBeNull();
+    // Bob owns it: nothing to do to him.
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    });
+    expect(document.querySelector(".member-actions")).toBeNull();
+    expect(document.querySelector("#profile-card .role")!.textContent).toBe("Owner");
+  });
+
   it("leaves a server I do not own, confirmed", async () => {
     signedIn();
-    bridge.servers.mockResolvedValue([{ ...server, role: "member" }]);
+    bridge.servers.mockResolvedValue([{ ...server, server: { ...server.server, owner_id: BOB }, permissions: EVERYONE }]);
     await start();
     fireEvent.click(document.getElementById("server-menu-button")!);
     expect(document.getElementById("menu-settings")).toBeNull();

@@ -904,7 +904,7 @@ async fn writes_directly_from_the_app() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn runs_her_server_from_the_app() {
-    use pq_core::protocol::models::Role;
+    use pq_core::protocol::models::Permission;
     let server = TestServer::start().await;
     let desktop = Desktop::start(&server.url).await;
     desktop.sign_in("minji@example.com", "Minji").await;
@@ -922,7 +922,8 @@ async fn runs_her_server_from_the_app() {
     }
     desktop.wait_text(".members", "Carol").await;
     let sid = bob.client.servers().unwrap()[0].server.id;
-    let role_of = |p: &Person| p.client.servers().unwrap().iter().find(|s| s.server.id == sid).map(|s| s.role);
+    let in_it = |p: &Person| p.client.servers().unwrap().into_iter().find(|s| s.server.id == sid);
+    let may = |p: &Person, what: Permission| in_it(p).is_some_and(|s| s.permissions.contains(&what));
 
     // Settings: a new name, which Bob's app shows; the invite and its two uses.
     desktop.click("#server-menu-button").await;
@@ -931,6 +932,7 @@ async fn runs_her_server_from_the_app() {
     desktop.type_into("#server-settings-name", "Book club").await;
     desktop.click("#server-settings-save").await;
     desktop.wait_text("#server-settings-saved", "Saved.").await;
+    desktop.click("#settings-tab-invites").await;
     desktop.wait_text(".invite-list li", "used 2 times").await;
     desktop.screenshot("server-settings").await;
     eventually("Bob to see the new name", WAIT, || async {
@@ -991,18 +993,54 @@ async fn runs_her_server_from_the_app() {
     })
     .await;
 
-    // Bob made an admin from his card; Carol removed, after confirming.
+    // A Moderators role from the role editor: named, coloured, allowed to
+    // remove people; Bob's app learns of it.
+    desktop.click("#server-menu-button").await;
+    desktop.click("#menu-roles").await;
+    desktop.click("#role-create").await;
+    desktop.find("[data-role-form='new role']").await;
+    desktop.find("#role-name").await.clear().await.unwrap();
+    desktop.type_into("#role-name", "Moderators").await;
+    desktop.click("#role-name-save").await;
+    desktop.find("[data-role-form='Moderators']").await;
+    desktop
+        .js("const i = document.getElementById('role-color'); \
+             Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(i, '#2e8b57'); \
+             i.dispatchEvent(new Event('input', { bubbles: true }));")
+        .await;
+    desktop.click("[data-permission='kick_members']").await;
+    desktop.click("[data-permission='manage_messages']").await;
+    let moderators = eventually("Bob's app to see the role", WAIT, || async {
+        in_it(&bob)?.roles.into_iter().find(|r| {
+            r.name == "Moderators"
+                && r.color == 0x2e_8b_57
+                && r.permissions == [Permission::KickMembers, Permission::ManageMessages]
+        })
+    })
+    .await;
+    desktop.screenshot("roles").await;
+    desktop.click_text("Close").await;
+
+    // Bob given it from his card: his name takes its colour, his app what it allows.
     desktop.click("[data-member='Bob']").await;
-    desktop.select("#card-role", "admin").await;
-    eventually("Bob to be an admin", WAIT, || async { (role_of(&bob) == Some(Role::Admin)).then_some(()) }).await;
+    desktop.click("[data-give-role='Moderators']").await;
+    eventually("Bob to hold it", WAIT, || async {
+        (may(&bob, Permission::KickMembers) && in_it(&bob)?.my_roles == [moderators.id]).then_some(())
+    })
+    .await;
+    desktop.wait_text("[data-member='Bob'] .role", "MODERATORS").await; // drawn in capitals
     desktop.click("[data-member='Bob']").await;
     desktop.wait_gone("#profile-card").await;
+    let color = desktop.js("return getComputedStyle(document.querySelector(\"[data-member='Bob'] .member-name\")).color").await;
+    assert_eq!(color, "rgb(46, 139, 87)");
+
+    // Carol removed, after confirming.
     desktop.click("[data-member='Carol']").await;
     desktop.click("#card-kick").await;
     desktop.wait_text(".member-actions .confirm", "Remove Carol from the server?").await;
     desktop.screenshot("member-actions").await;
     desktop.click("#card-confirm").await;
-    eventually("Carol to be out", WAIT, || async { role_of(&carol).is_none().then_some(()) }).await;
+    eventually("Carol to be out", WAIT, || async { in_it(&carol).is_none().then_some(()) }).await;
     desktop.wait_gone("[data-member='Carol']").await;
 
     // Carol comes back and spams; banned with her last hour of messages,
@@ -1025,11 +1063,14 @@ async fn runs_her_server_from_the_app() {
     assert!(refused.to_string().contains("banned"), "{refused}");
     desktop.click("#server-menu-button").await;
     desktop.click("#menu-settings").await;
+    desktop.click("#settings-tab-bans").await;
     desktop.click("[data-ban='Carol'] .unban").await;
     desktop.wait_gone("[data-ban='Carol']").await;
-    // Everything she did is in the audit log (read when the dialog opened).
+    // Everything she did is in the audit log.
+    desktop.click("#settings-tab-audit").await;
     desktop.wait_text(".audit-log li", "Minji banned Carol").await;
-    desktop.wait_text(".audit-log li", "Minji made Bob Admin").await;
+    desktop.wait_text(".audit-log li", "Minji gave Bob the role Moderators").await;
+    desktop.wait_text(".audit-log li", "Minji created the role new role").await;
     desktop.wait_text(".audit-log li", "Minji renamed the server to Book club").await;
     desktop.js("document.querySelector('.audit-log').scrollIntoView({block: 'center'})").await;
     desktop.screenshot("audit-log").await;
@@ -1053,7 +1094,11 @@ async fn runs_her_server_from_the_app() {
     })
     .await;
     desktop.click("#card-confirm").await;
-    eventually("Bob to own it", WAIT, || async { (role_of(&bob) == Some(Role::Owner)).then_some(()) }).await;
+    let bob_id = bob.client.me().unwrap().id;
+    eventually("Bob to own it", WAIT, || async {
+        in_it(&bob).is_some_and(|s| s.server.owner_id == bob_id && s.permissions.contains(&Permission::ManageRoles)).then_some(())
+    })
+    .await;
     desktop.click("#server-menu-button").await;
     desktop.click("#menu-leave").await;
     desktop.click("#leave-confirm").await;

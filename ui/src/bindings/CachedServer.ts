@@ -1,8 +1,10 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { NotifyLevel } from "./NotifyLevel";
-import type { Role } from "./Role";
+import type { Permission } from "./Permission";
+import type { RoleId } from "./RoleId";
 import type { Server } from "./Server";
+import type { ServerRole } from "./ServerRole";
 
 /**
  * A server as the cache knows it.
@@ -13,9 +15,17 @@ export type CachedServer = {
  */
 server: Server, 
 /**
- * My role in it.
+ * Its roles, `@everyone` first, then upwards.
  */
-role: Role, 
+roles: Array<ServerRole>, 
+/**
+ * The roles I hold in it (besides `@everyone`).
+ */
+my_roles: Array<RoleId>, 
+/**
+ * What I may do in it (everything when I own it).
+ */
+permissions: Array<Permission>, 
 /**
  * How many members it has.
  */

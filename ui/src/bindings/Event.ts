@@ -10,9 +10,10 @@ import type { MessageId } from "./MessageId";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { Relationship } from "./Relationship";
-import type { Role } from "./Role";
+import type { RoleId } from "./RoleId";
 import type { Server } from "./Server";
 import type { ServerId } from "./ServerId";
+import type { ServerRole } from "./ServerRole";
 import type { ServerState } from "./ServerState";
 import type { StatusChoice } from "./StatusChoice";
 import type { Timestamp } from "./Timestamp";
@@ -216,9 +217,17 @@ server_id: ServerId,
  */
 user_id: UserId, 
 /**
- * New role.
+ * The roles they hold now (besides `@everyone`).
  */
-role: Role, } | { "type": "channel_created", 
+roles: Array<RoleId>, } | { "type": "roles_updated", 
+/**
+ * Server.
+ */
+server_id: ServerId, 
+/**
+ * All its roles now, `@everyone` first.
+ */
+roles: Array<ServerRole>, } | { "type": "channel_created", 
 /**
  * The channel.
  */

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { Presence } from "./Presence";
-import type { Role } from "./Role";
+import type { RoleId } from "./RoleId";
 import type { Timestamp } from "./Timestamp";
 import type { User } from "./User";
 
@@ -14,9 +14,9 @@ export type Member = {
  */
 user: User, 
 /**
- * Their role.
+ * The roles they hold (besides `@everyone`, which everyone holds).
  */
-role: Role, 
+roles: Array<RoleId>, 
 /**
  * Whether they are around now.
  */

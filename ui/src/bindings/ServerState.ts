@@ -2,8 +2,9 @@
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { Channel } from "./Channel";
 import type { ReadState } from "./ReadState";
-import type { Role } from "./Role";
+import type { RoleId } from "./RoleId";
 import type { Server } from "./Server";
+import type { ServerRole } from "./ServerRole";
 import type { VoiceState } from "./VoiceState";
 
 /**
@@ -20,9 +21,13 @@ server: Server,
  */
 channels: Array<Channel>, 
 /**
- * Your role in it.
+ * Its roles, `@everyone` first, then upwards.
  */
-role: Role, 
+roles: Array<ServerRole>, 
+/**
+ * The roles you hold in it (besides `@everyone`).
+ */
+my_roles: Array<RoleId>, 
 /**
  * How many members it has.
  */

@@ -1,5 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { UserId } from "./UserId";
+
 /**
  * `PATCH /api/servers/{id}`.
  */
@@ -11,4 +13,9 @@ name?: string,
 /**
  * New image: a `/media/` path on this server; an empty string removes it. (Upload with `PUT /api/servers/{id}/icon`.)
  */
-icon_url?: string, };
+icon_url?: string, 
+/**
+ * Hand the server over to this member (owner only; they become
+ * the owner, you keep your roles).
+ */
+owner_id?: UserId, };

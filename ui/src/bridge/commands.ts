@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, Role, SearchHit, Server, ServerId, ServerState, Settings, StatusChoice, Timeline, UiEvent, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -411,7 +411,7 @@ export function setAllowServerDms(allow: boolean): Promise<Me> {
 }
 
 /**
- * Renames a server (owner and admins).
+ * Renames a server (permission `manage_server`).
  */
 export function renameServer(serverId: ServerId, name: string): Promise<Server> {
   return invoke("rename_server", { serverId, name });
@@ -439,10 +439,38 @@ export function kick(serverId: ServerId, userId: UserId): Promise<null> {
 }
 
 /**
- * Changes someone's role, or hands the server over (`owner`).
+ * Gives someone a role (`give`) or takes it away.
  */
-export function setMemberRole(serverId: ServerId, userId: UserId, role: Role): Promise<null> {
-  return invoke("set_member_role", { serverId, userId, role });
+export function setMemberRole(serverId: ServerId, userId: UserId, roleId: RoleId, give: boolean): Promise<null> {
+  return invoke("set_member_role", { serverId, userId, roleId, give });
+}
+
+/**
+ * Hands a server over to another member (its owner).
+ */
+export function transferServer(serverId: ServerId, userId: UserId): Promise<Server> {
+  return invoke("transfer_server", { serverId, userId });
+}
+
+/**
+ * Creates a role just above `@everyone`.
+ */
+export function createRole(serverId: ServerId, role: CreateRole): Promise<ServerRole> {
+  return invoke("create_role", { serverId, role });
+}
+
+/**
+ * Changes a role's name, colour, rank or permissions.
+ */
+export function updateRole(serverId: ServerId, roleId: RoleId, change: UpdateRole): Promise<ServerRole> {
+  return invoke("update_role", { serverId, roleId, change });
+}
+
+/**
+ * Deletes a role.
+ */
+export function deleteRole(serverId: ServerId, roleId: RoleId): Promise<null> {
+  return invoke("delete_role", { serverId, roleId });
 }
 
 /**

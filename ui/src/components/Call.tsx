@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "react";
 import type { CallInfo, MediaDevices, Participant, VoiceState } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { leaveVoice, moderate, setCamera, setDevices, setPeer, setPushToTalk, setTalking, setVoice } from "../state/actions";
+import { can } from "../state/roles";
 import { setState, useStore } from "../state/store";
 import { drawPicture, latestPicture, watchPictures } from "../state/video";
 import { Avatar, Icon, useT } from "./common";
@@ -193,10 +194,9 @@ function VideoCanvas({ userId, mirrored }: { userId: string; mirrored: boolean }
 function PeerMenu({ p, onClose }: { p: Participant; onClose: () => void }) {
   const t = useT();
   const user = p.state.user_id;
-  const admin = useStore((s) => {
-    const role = s.servers.find((sv) => sv.server.id === p.state.server_id)?.role;
-    return role === "owner" || role === "admin";
-  });
+  const server = useStore((s) => s.servers.find((sv) => sv.server.id === p.state.server_id));
+  const mute = can(server, "mute_members");
+  const disconnect = can(server, "move_members");
   return (
     <div className="menu tile-menu" role="menu" onMouseLeave={onClose}>
       <label className="volume">
@@ -211,16 +211,16 @@ function PeerMenu({ p, onClose }: { p: Participant; onClose: () => void }) {
         <input type="checkbox" checked={p.video_hidden} onChange={(e) => void setPeer(user, { videoHidden: e.target.checked })} />
         {t("call.hideVideo")}
       </label>
-      {admin && (
-        <>
-          <label className="check">
-            <input type="checkbox" checked={p.state.server_mute} onChange={(e) => void moderate(user, { serverMute: e.target.checked })} />
-            {t("call.muteForEveryone")}
-          </label>
-          <button className="danger" onClick={() => (onClose(), void moderate(user, "disconnect"))}>
-            {t("call.disconnect")}
-          </button>
-        </>
+      {mute && (
+        <label className="check">
+          <input type="checkbox" checked={p.state.server_mute} onChange={(e) => void moderate(user, { serverMute: e.target.checked })} />
+          {t("call.muteForEveryone")}
+        </label>
+      )}
+      {disconnect && (
+        <button className="danger" onClick={() => (onClose(), void moderate(user, "disconnect"))}>
+          {t("call.disconnect")}
+        </button>
       )}
     </div>
   );

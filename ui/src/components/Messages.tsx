@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message, OutboxEntry, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
 import { discard, dmTitle, edit, loadOlder, remove, retry, send, toggleReaction, typing } from "../state/actions";
+import { can, nameColor } from "../state/roles";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 
@@ -163,10 +164,12 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
   const editing = useStore((s) => s.editing?.id === m.id);
   const replied = useStore((s) => (m.reply_to ? s.timelines[m.channel_id]?.messages.find((x) => x.id === m.reply_to) : undefined));
   const repliedAuthor = useAuthor(replied?.author_id ?? "");
-  const admin = useStore((s) => {
-    if (s.dmId) return false;
-    const role = s.servers.find((x) => x.server.id === s.serverId)?.role;
-    return role === "owner" || role === "admin";
+  const admin = useStore((s) => !s.dmId && can(s.servers.find((x) => x.server.id === s.serverId), "manage_messages"));
+  // Their name in their highest coloured role's colour (in a server).
+  const color = useStore((s) => {
+    if (s.dmId || !s.serverId) return undefined;
+    const member = s.members[s.serverId]?.find((x) => x.user.id === m.author_id);
+    return nameColor(s.servers.find((x) => x.server.id === s.serverId), member?.roles);
   });
   const [picking, setPicking] = useState(false);
   const blocked = useStore((s) => !s.revealed[m.id] && s.relationships.some((r) => r.user.id === m.author_id && r.kind === "blocked"));
@@ -201,6 +204,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
             <div className="meta">
               <button
                 className="author"
+                style={color ? { color } : undefined}
                 onClick={(e) => {
                   const r = e.currentTarget.getBoundingClientRect();
                   setState({ card: { userId: m.author_id, top: r.top, left: r.right + 8 } });

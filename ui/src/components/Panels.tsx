@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
+import type { Acceleration, CachedServer, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -17,6 +17,7 @@ import {
   search,
   signOut,
 } from "../state/actions";
+import { heldRoles, hex, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
 import { squarePng } from "../image";
 import { Avatar, Modal, useDismiss, useT } from "./common";
@@ -131,6 +132,7 @@ export function MemberList() {
   const members = useStore((s) => (s.serverId ? s.members[s.serverId] ?? EMPTY : EMPTY));
   const presence = useStore((s) => s.presence);
   const card = useStore((s) => s.card);
+  const server = useStore((s) => s.servers.find((x) => x.server.id === s.serverId));
   useEffect(() => setState({ card: null }), [serverId]);
   if (!serverId) return null;
   const sorted = [...members].sort(
@@ -160,10 +162,12 @@ export function MemberList() {
               <span className={`dot ${p}`} title={t(`presence.${p}`)} />
             </div>
             <span className="member-text">
-              <span className="member-name">{m.user.display_name}</span>
+              <span className="member-name" style={{ color: nameColor(server, m.roles) }}>
+                {m.user.display_name}
+              </span>
               <CustomStatusLine status={m.user.custom_status} />
             </span>
-            {m.role !== "member" && <span className={`role ${m.role}`}>{t(`role.${m.role}`)}</span>}
+            <RoleBadge server={server} member={m} />
           </button>
         );
       })}
@@ -172,6 +176,19 @@ export function MemberList() {
 }
 
 const closeCard = () => setState({ card: null });
+
+/// A member's standing in a word: Owner, or their highest role's name.
+function RoleBadge({ server, member }: { server: CachedServer | undefined; member: Member }) {
+  const t = useT();
+  if (!server) return null;
+  if (server.server.owner_id === member.user.id) return <span className="role owner">{t("role.owner")}</span>;
+  const top = heldRoles(server, member.roles)[0];
+  return top ? (
+    <span className="role" style={top.color ? { color: hex(top.color) } : undefined}>
+      {top.name}
+    </span>
+  ) : null;
+}
 
 /// The open person's card, wherever it was opened from (member list,
 /// message author, call tile, friends list).
@@ -194,6 +211,7 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
   const user = useStore((s) => member?.user ?? s.users[userId]);
   const p = useStore((s) => s.presence[userId]) ?? member?.presence ?? "offline";
   const servers = useStore((s) => s.servers);
+  const server = servers.find((x) => x.server.id === serverId);
   // The about text and the servers we share come from the server (not shown offline).
   const [profile, setProfile] = useState<Profile | null>(null);
   useEffect(() => {
@@ -232,7 +250,17 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
       {profile?.username && <p className="profile-username muted">@{profile.username}</p>}
       <p className="profile-presence">{t(`presence.${p}`)}</p>
       <CustomStatusLine status={user.custom_status} className="profile-status" />
-      {member && member.role !== "member" && <span className={`role ${member.role}`}>{t(`role.${member.role}`)}</span>}
+      {member && <RoleBadge server={server} member={member} />}
+      {member && server && member.roles.length > 0 && (
+        <ul className="role-chips" aria-label={t("roles.title")}>
+          {heldRoles(server, member.roles).map((r) => (
+            <li key={r.id} className="role-chip" data-role={r.name}>
+              <span className="role-dot" style={{ background: r.color ? hex(r.color) : undefined }} aria-hidden />
+              {r.name}
+            </li>
+          ))}
+        </ul>
+      )}
       {profile?.about && (
         <section className="profile-about">
           <h4>{t("profile.about")}</h4>
@@ -260,7 +288,7 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
           </ul>
         </section>
       )}
-      {userId !== me && member && serverId && <MemberActions serverId={serverId} userId={userId} role={member.role} />}
+      {userId !== me && member && serverId && <MemberActions serverId={serverId} member={member} />}
       {userId !== me && <CardActions userId={userId} />}
     </div>
   );
@@ -305,7 +333,7 @@ export function Dialogs() {
     case "custom-status":
       return <CustomStatusDialog onClose={close} />;
     case "server-settings":
-      return <ServerSettingsDialog serverId={dialog.serverId} onClose={close} />;
+      return <ServerSettingsDialog key={dialog.tab} serverId={dialog.serverId} tab={dialog.tab} onClose={close} />;
     case "leave-server":
       return <LeaveServerDialog serverId={dialog.serverId} onClose={close} />;
     case "create-channel":

@@ -1,15 +1,18 @@
 // Running a server from the app: the server menu (invite, settings, leave),
-// the settings dialog (name, picture, invites, deleting it), leaving, and
-// the member actions on a person's card (role, handing over, removing).
+// the settings dialog (overview, roles, invites, bans, audit log; each tab
+// for those whose permissions allow it), leaving, and the member actions on
+// a person's card (roles, handing over, removing, banning).
 
 import { useCallback, useEffect, useState } from "react";
-import type { AuditEntry, Ban, ChannelId, Invite, NotifyLevel, PurgeWindow, Role, ServerId, UserId } from "../bindings";
+import type { AuditEntry, Ban, CachedServer, ChannelId, Invite, Member, NotifyLevel, Permission, PurgeWindow, ServerId, ServerRole } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
   banMember,
   createChannel,
+  createRole,
   deleteChannel,
+  deleteRole,
   deleteServer,
   kickMember,
   leaveServer,
@@ -18,7 +21,10 @@ import {
   setMemberRole,
   setServerIcon,
   setServerNotify,
+  transferServer,
+  updateRole,
 } from "../state/actions";
+import { PERMISSIONS, can, hex, isEveryone, myRank, rank } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
 import { Modal, useDismiss, useT } from "./common";
 
@@ -28,7 +34,6 @@ export function ServerMenu({ serverId }: { serverId: ServerId }) {
   const [open, setOpen] = useState(false);
   const close = useCallback(() => setOpen(false), []);
   if (!server) return null;
-  const admin = server.role === "owner" || server.role === "admin";
   const pick = (dialog: Parameters<typeof setState>[0]) => () => {
     setOpen(false);
     setState(dialog);
@@ -39,34 +44,48 @@ export function ServerMenu({ serverId }: { serverId: ServerId }) {
         {server.server.name} <span className="chevron" aria-hidden>▾</span>
       </button>
       {open && (
-        <ServerMenuItems serverId={serverId} admin={admin} owner={server.role === "owner"} notify={server.notify} pick={pick} onClose={close} />
+        <ServerMenuItems server={server} pick={pick} onClose={close} />
       )}
     </div>
   );
 }
 
-function ServerMenuItems(p: {
-  serverId: ServerId;
-  admin: boolean;
-  owner: boolean;
-  notify: NotifyLevel;
-  pick: (d: Parameters<typeof setState>[0]) => () => void;
-  onClose: () => void;
-}) {
+/// The settings tabs, each with the permission that opens it.
+const TABS: { tab: SettingsTab; needs: Permission }[] = [
+  { tab: "overview", needs: "manage_server" },
+  { tab: "roles", needs: "manage_roles" },
+  { tab: "invites", needs: "manage_invites" },
+  { tab: "bans", needs: "ban_members" },
+  { tab: "audit", needs: "manage_server" },
+];
+type SettingsTab = "overview" | "roles" | "invites" | "bans" | "audit";
+
+function ServerMenuItems(p: { server: CachedServer; pick: (d: Parameters<typeof setState>[0]) => () => void; onClose: () => void }) {
   const t = useT();
+  const me = useStore((s) => s.info?.me?.id);
   useDismiss(".server-menu-wrap", p.onClose);
+  const serverId = p.server.server.id;
+  const notify: NotifyLevel = p.server.notify;
+  const owner = p.server.server.owner_id === me;
   return (
     <div className="menu server-menu" role="menu">
-      <button id="menu-invite" role="menuitem" onClick={p.pick({ dialog: { type: "invite", serverId: p.serverId } })}>
-        {t("serverMenu.invite")}
-      </button>
-      {p.admin && (
-        <button id="menu-settings" role="menuitem" onClick={p.pick({ dialog: { type: "server-settings", serverId: p.serverId } })}>
+      {can(p.server, "create_invites") && (
+        <button id="menu-invite" role="menuitem" onClick={p.pick({ dialog: { type: "invite", serverId } })}>
+          {t("serverMenu.invite")}
+        </button>
+      )}
+      {TABS.some((x) => can(p.server, x.needs)) && (
+        <button id="menu-settings" role="menuitem" onClick={p.pick({ dialog: { type: "server-settings", serverId } })}>
           {t("serverMenu.settings")}
         </button>
       )}
-      {p.admin && (
-        <button id="menu-create-channel" role="menuitem" onClick={p.pick({ dialog: { type: "create-channel", serverId: p.serverId } })}>
+      {can(p.server, "manage_roles") && (
+        <button id="menu-roles" role="menuitem" onClick={p.pick({ dialog: { type: "server-settings", serverId, tab: "roles" } })}>
+          {t("serverMenu.roles")}
+        </button>
+      )}
+      {can(p.server, "manage_channels") && (
+        <button id="menu-create-channel" role="menuitem" onClick={p.pick({ dialog: { type: "create-channel", serverId } })}>
           {t("serverMenu.createChannel")}
         </button>
       )}
@@ -77,18 +96,18 @@ function ServerMenuItems(p: {
             key={level}
             id={`notify-${level}`}
             role="menuitemradio"
-            aria-checked={p.notify === level}
-            onClick={() => void setServerNotify(p.serverId, level)}
+            aria-checked={notify === level}
+            onClick={() => void setServerNotify(serverId, level)}
           >
             <span className="radio" aria-hidden>
-              {p.notify === level ? "●" : "○"}
+              {notify === level ? "●" : "○"}
             </span>{" "}
             {t(`serverMenu.notify.${level}`)}
           </button>
         ))}
       </div>
-      {!p.owner && (
-        <button id="menu-leave" role="menuitem" className="danger-text" onClick={p.pick({ dialog: { type: "leave-server", serverId: p.serverId } })}>
+      {!owner && (
+        <button id="menu-leave" role="menuitem" className="danger-text" onClick={p.pick({ dialog: { type: "leave-server", serverId } })}>
           {t("serverMenu.leave")}
         </button>
       )}
@@ -96,38 +115,54 @@ function ServerMenuItems(p: {
   );
 }
 
-/// A server's settings: its name and picture, its invites, and (its owner)
-/// deleting it after typing its name.
-export function ServerSettingsDialog({ serverId, onClose }: { serverId: ServerId; onClose: () => void }) {
+/// A server's settings, a tab for each part its permissions open: the
+/// overview (name, picture; the owner deletes it after typing its name),
+/// roles, invites, bans and the audit log.
+export function ServerSettingsDialog({ serverId, tab, onClose }: { serverId: ServerId; tab?: SettingsTab; onClose: () => void }) {
   const t = useT();
-  const lang = useStore((s) => s.lang);
   const server = useStore((s) => s.servers.find((x) => x.server.id === serverId));
-  const users = useStore((s) => s.users);
-  const [name, setName] = useState(server?.server.name ?? "");
+  const tabs = server ? TABS.filter((x) => can(server, x.needs)).map((x) => x.tab) : [];
+  const [open, setOpen] = useState<SettingsTab | undefined>(tab);
+  if (!server) return null;
+  const shown = open && tabs.includes(open) ? open : tabs[0];
+  return (
+    <Modal title={t("serverSettings.title", { server: server.server.name })} onClose={onClose}>
+      <div className="settings-tabs" role="tablist">
+        {tabs.map((x) => (
+          <button key={x} id={`settings-tab-${x}`} role="tab" aria-selected={x === shown} onClick={() => setOpen(x)}>
+            {t(`serverSettings.${x}`)}
+          </button>
+        ))}
+      </div>
+      {shown === "overview" && <Overview server={server} onClose={onClose} />}
+      {shown === "roles" && <RoleEditor server={server} />}
+      {shown === "invites" && <Invites serverId={serverId} />}
+      {shown === "bans" && <Bans serverId={serverId} />}
+      {shown === "audit" && <AuditLog serverId={serverId} />}
+      <div className="buttons">
+        <button onClick={onClose}>{t("common.close")}</button>
+      </div>
+    </Modal>
+  );
+}
+
+/// A server's name and picture, and (its owner) deleting it.
+function Overview({ server, onClose }: { server: CachedServer; onClose: () => void }) {
+  const t = useT();
+  const me = useStore((s) => s.info?.me?.id);
+  const serverId = server.server.id;
+  const [name, setName] = useState(server.server.name);
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [invites, setInvites] = useState<Invite[] | null>(null);
   const [confirm, setConfirm] = useState("");
-  const [bans, setBans] = useState<Ban[] | null>(null);
-  const loadInvites = useCallback(() => {
-    bridge.invites(serverId).then(setInvites, (e) => setError(reason(e)));
-  }, [serverId]);
-  const loadBans = useCallback(() => {
-    bridge.bans(serverId).then(setBans, (e) => setError(reason(e)));
-  }, [serverId]);
-  useEffect(loadInvites, [loadInvites]);
-  useEffect(loadBans, [loadBans]);
-  if (!server) return null;
-  const owner = server.role === "owner";
   const run = (work: () => Promise<string | null>, then?: () => void) => () =>
     void work().then((e) => {
       setError(e);
       if (!e) then?.();
     });
   return (
-    <Modal title={t("serverSettings.title", { server: server.server.name })} onClose={onClose}>
+    <>
       <section>
-        <h3>{t("serverSettings.overview")}</h3>
         <label>
           {t("servers.name")}
           <div className="copy-row">
@@ -158,55 +193,7 @@ export function ServerSettingsDialog({ serverId, onClose }: { serverId: ServerId
           />
         </label>
       </section>
-      <section>
-        <h3>{t("serverSettings.invites")}</h3>
-        {invites === null ? (
-          <p className="muted">…</p>
-        ) : invites.length === 0 ? (
-          <p className="muted">{t("serverSettings.noInvites")}</p>
-        ) : (
-          <ul className="invite-list">
-            {invites.map((i) => (
-              <li key={i.code} data-invite={i.code}>
-                <code>{i.code.slice(0, 10)}…</code>
-                <span className="muted small">
-                  {t("serverSettings.inviteBy", { name: users[i.creator_id]?.display_name ?? "…" })} ·{" "}
-                  {i.max_uses === null ? t("serverSettings.uses", { n: i.uses }) : t("serverSettings.usesOf", { n: i.uses, max: i.max_uses })} ·{" "}
-                  {i.expires_at ? t("serverSettings.until", { day: formatDay(lang, i.expires_at) }) : t("invite.never")}
-                </span>
-                <button
-                  className="revoke-invite danger"
-                  onClick={() => void bridge.revokeInvite(i.code).then(loadInvites, (e) => setError(reason(e)))}
-                >
-                  {t("serverSettings.revoke")}
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <section>
-        <h3>{t("serverSettings.bans")}</h3>
-        {bans !== null && bans.length === 0 ? (
-          <p className="muted">{t("serverSettings.noBans")}</p>
-        ) : (
-          <ul className="invite-list ban-list">
-            {(bans ?? []).map((b) => (
-              <li key={b.user.id} data-ban={b.user.display_name}>
-                <span>{b.user.display_name}</span>
-                <span className="muted small">
-                  {t("serverSettings.bannedBy", { name: users[b.banned_by]?.display_name ?? "…", day: formatDay(lang, b.created_at) })}
-                </span>
-                <button className="unban" onClick={() => void bridge.unban(serverId, b.user.id).then(loadBans, (e) => setError(reason(e)))}>
-                  {t("serverSettings.unban")}
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <AuditLog serverId={serverId} />
-      {owner && (
+      {server.server.owner_id === me && (
         <section className="danger-zone">
           <h3>{t("serverSettings.delete")}</h3>
           <p className="muted">{t("serverSettings.deleteHint", { server: server.server.name })}</p>
@@ -223,10 +210,235 @@ export function ServerSettingsDialog({ serverId, onClose }: { serverId: ServerId
           {error}
         </p>
       )}
-      <div className="buttons">
-        <button onClick={onClose}>{t("common.close")}</button>
+    </>
+  );
+}
+
+/// The server's usable invites: who made each, how often it was used, until when; revoke.
+function Invites({ serverId }: { serverId: ServerId }) {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const users = useStore((s) => s.users);
+  const [invites, setInvites] = useState<Invite[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    bridge.invites(serverId).then(setInvites, (e) => setError(reason(e)));
+  }, [serverId]);
+  useEffect(load, [load]);
+  return (
+    <section>
+      {invites === null ? (
+        <p className="muted">…</p>
+      ) : invites.length === 0 ? (
+        <p className="muted">{t("serverSettings.noInvites")}</p>
+      ) : (
+        <ul className="invite-list">
+          {invites.map((i) => (
+            <li key={i.code} data-invite={i.code}>
+              <code>{i.code.slice(0, 10)}…</code>
+              <span className="muted small">
+                {t("serverSettings.inviteBy", { name: users[i.creator_id]?.display_name ?? "…" })} ·{" "}
+                {i.max_uses === null ? t("serverSettings.uses", { n: i.uses }) : t("serverSettings.usesOf", { n: i.uses, max: i.max_uses })} ·{" "}
+                {i.expires_at ? t("serverSettings.until", { day: formatDay(lang, i.expires_at) }) : t("invite.never")}
+              </span>
+              <button className="revoke-invite danger" onClick={() => void bridge.revokeInvite(i.code).then(load, (e) => setError(reason(e)))}>
+                {t("serverSettings.revoke")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && <p className="error">{error}</p>}
+    </section>
+  );
+}
+
+/// Who is banned, by whom and since when; lift a ban.
+function Bans({ serverId }: { serverId: ServerId }) {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const users = useStore((s) => s.users);
+  const [bans, setBans] = useState<Ban[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    bridge.bans(serverId).then(setBans, (e) => setError(reason(e)));
+  }, [serverId]);
+  useEffect(load, [load]);
+  return (
+    <section>
+      {bans !== null && bans.length === 0 ? (
+        <p className="muted">{t("serverSettings.noBans")}</p>
+      ) : (
+        <ul className="invite-list ban-list">
+          {(bans ?? []).map((b) => (
+            <li key={b.user.id} data-ban={b.user.display_name}>
+              <span>{b.user.display_name}</span>
+              <span className="muted small">
+                {t("serverSettings.bannedBy", { name: users[b.banned_by]?.display_name ?? "…", day: formatDay(lang, b.created_at) })}
+              </span>
+              <button className="unban" onClick={() => void bridge.unban(serverId, b.user.id).then(load, (e) => setError(reason(e)))}>
+                {t("serverSettings.unban")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && <p className="error">{error}</p>}
+    </section>
+  );
+}
+
+/// The roles, highest first: pick one to change its name, colour, rank and
+/// permissions, or delete it; make a new one. Roles at or above my own rank
+/// are shown but locked, and so are the permissions I do not have.
+function RoleEditor({ server }: { server: CachedServer }) {
+  const t = useT();
+  const me = useStore((s) => s.info?.me?.id);
+  const serverId = server.server.id;
+  const roles = [...server.roles].sort((a, b) => b.position - a.position);
+  const [picked, setPicked] = useState<string | null>(roles[0]?.id ?? null);
+  const [error, setError] = useState<string | null>(null);
+  const role = roles.find((r) => r.id === picked) ?? roles[0];
+  const mine = myRank(server, me);
+  const top = roles.length - 1;
+  const locked = !role || (!isEveryone(server, role) && role.position >= mine);
+  const change = (c: Parameters<typeof updateRole>[2]) => role && void updateRole(serverId, role.id, c).then(setError);
+  return (
+    <section className="role-editor">
+      <div className="role-list">
+        <ul role="listbox" aria-label={t("roles.title")}>
+          {roles.map((r) => (
+            <li key={r.id}>
+              <button
+                className={`role-row${r.id === role?.id ? " picked" : ""}`}
+                role="option"
+                aria-selected={r.id === role?.id}
+                data-role-row={r.name}
+                onClick={() => (setPicked(r.id), setError(null))}
+              >
+                <span className="role-dot" style={{ background: r.color ? hex(r.color) : undefined }} aria-hidden />
+                {r.name}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button
+          id="role-create"
+          onClick={() =>
+            void createRole(serverId, t("roles.newName")).then((r) => (typeof r === "string" ? setError(r) : (setPicked(r.id), setError(null))))
+          }
+        >
+          {t("roles.create")}
+        </button>
       </div>
-    </Modal>
+      {role && (
+        <RoleForm key={role.id} server={server} role={role} locked={locked} top={top} mine={mine} change={change} onDelete={() => void deleteRole(serverId, role.id).then((e) => (setError(e), e || setPicked(null)))} />
+      )}
+      {error && (
+        <p id="role-error" className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function RoleForm(p: {
+  server: CachedServer;
+  role: ServerRole;
+  locked: boolean;
+  top: number;
+  mine: number;
+  change: (c: { name?: string; color?: number; position?: number; permissions?: Permission[] }) => void;
+  onDelete: () => void;
+}) {
+  const t = useT();
+  const everyone = isEveryone(p.server, p.role);
+  const [name, setName] = useState(p.role.name);
+  const [confirming, setConfirming] = useState(false);
+  // Ticked at once (two quick ticks must not undo each other), then as the server has it.
+  const [perms, setPerms] = useState(p.role.permissions);
+  useEffect(() => setPerms(p.role.permissions), [p.role.permissions]);
+  const allowed = (x: Permission) => perms.includes(x);
+  const toggle = (x: Permission, on: boolean) => {
+    const next = on ? [...perms, x] : perms.filter((y) => y !== x);
+    setPerms(next);
+    p.change({ permissions: next });
+  };
+  return (
+    <div className="role-form" data-role-form={p.role.name}>
+      {p.locked && <p className="muted small">{t("roles.locked")}</p>}
+      {!everyone && (
+        <>
+          <label>
+            {t("roles.name")}
+            <div className="copy-row">
+              <input id="role-name" value={name} maxLength={100} disabled={p.locked} onChange={(e) => setName(e.target.value)} />
+              <button id="role-name-save" disabled={p.locked || !name.trim() || name.trim() === p.role.name} onClick={() => p.change({ name: name.trim() })}>
+                {t("common.save")}
+              </button>
+            </div>
+          </label>
+          <div className="role-color-row">
+            <label>
+              {t("roles.color")}
+              <input
+                id="role-color"
+                type="color"
+                disabled={p.locked}
+                value={hex(p.role.color || 0x99aab5)}
+                onChange={(e) => p.change({ color: parseInt(e.target.value.slice(1), 16) })}
+              />
+            </label>
+            <button className="secondary small" disabled={p.locked || p.role.color === 0} onClick={() => p.change({ color: 0 })}>
+              {t("roles.noColor")}
+            </button>
+            <button id="role-up" className="secondary small" title={t("roles.up")} disabled={p.locked || p.role.position >= Math.min(p.top, p.mine - 1)} onClick={() => p.change({ position: p.role.position + 1 })}>
+              ↑
+            </button>
+            <button id="role-down" className="secondary small" title={t("roles.down")} disabled={p.locked || p.role.position <= 1} onClick={() => p.change({ position: p.role.position - 1 })}>
+              ↓
+            </button>
+          </div>
+        </>
+      )}
+      {everyone && <p className="muted small">{t("roles.everyoneHint")}</p>}
+      <fieldset className="permissions">
+        <legend>{t("roles.permissions")}</legend>
+        {PERMISSIONS.map((x) => (
+          <label key={x} className="check permission">
+            <input
+              type="checkbox"
+              data-permission={x}
+              checked={allowed(x)}
+              disabled={p.locked || !can(p.server, x)}
+              onChange={(e) => toggle(x, e.target.checked)}
+            />
+            <span>
+              {t(`permission.${x}`)}
+              <span className="muted small"> {t(`permission.${x}.hint`)}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {!everyone && !p.locked && (
+        <div className="card-actions">
+          {confirming ? (
+            <>
+              <span>{t("roles.deleteConfirm", { name: p.role.name })}</span>
+              <button onClick={() => setConfirming(false)}>{t("common.cancel")}</button>
+              <button id="role-delete-confirm" className="danger" onClick={p.onDelete}>
+                {t("roles.delete")}
+              </button>
+            </>
+          ) : (
+            <button id="role-delete" className="danger" onClick={() => setConfirming(true)}>
+              {t("roles.delete")}
+            </button>
+          )}
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -252,46 +464,69 @@ export function LeaveServerDialog({ serverId, onClose }: { serverId: ServerId; o
   );
 }
 
-/// What I may do to someone in this server, on their card: the owner sets
-/// roles and hands the server over; the owner and admins remove people
-/// below them. Removing and handing over ask to be confirmed.
-export function MemberActions({ serverId, userId, role }: { serverId: ServerId; userId: UserId; role: Role }) {
+/// What I may do to someone in this server, on their card, as far as my
+/// permissions and rank allow: give or take roles below mine, remove or ban
+/// them (if they rank below me), hand the server over (its owner).
+/// Removing, banning and handing over ask to be confirmed.
+export function MemberActions({ serverId, member }: { serverId: ServerId; member: Member }) {
   const t = useT();
-  const mine = useStore((s) => s.servers.find((x) => x.server.id === serverId)?.role);
-  const name = useStore((s) => s.users[userId]?.display_name ?? "…");
+  const server = useStore((s) => s.servers.find((x) => x.server.id === serverId));
+  const me = useStore((s) => s.info?.me?.id);
+  const userId = member.user.id;
+  const name = member.user.display_name;
   const [confirm, setConfirm] = useState<"kick" | "ban" | "transfer" | null>(null);
   const [purge, setPurge] = useState<PurgeWindow | "">("");
   const [error, setError] = useState<string | null>(null);
-  const below = mine === "owner" ? role !== "owner" : mine === "admin" && role === "member";
-  if (!below) return null;
+  if (!server) return null;
+  const mine = myRank(server, me);
+  const below = mine > rank(server, userId, member.roles);
+  const owner = server.server.owner_id === me;
+  const givable = can(server, "manage_roles") && below ? server.roles.filter((r) => !isEveryone(server, r) && r.position < mine) : [];
+  const kick = below && can(server, "kick_members");
+  const ban = below && can(server, "ban_members");
+  if (!owner && !kick && !ban && givable.length === 0) return null;
   const done = (e: string | null) => {
     setError(e);
     setConfirm(null);
   };
   return (
     <section className="member-actions">
-      {mine === "owner" && (
-        <label className="role-pick">
-          {t("memberActions.role")}
-          <select id="card-role" value={role} onChange={(e) => void setMemberRole(serverId, userId, e.target.value as Role).then(done)}>
-            <option value="member">{t("role.member")}</option>
-            <option value="admin">{t("role.admin")}</option>
-          </select>
-        </label>
+      {givable.length > 0 && (
+        <fieldset className="role-picks">
+          <legend>{t("roles.title")}</legend>
+          {[...givable]
+            .sort((a, b) => b.position - a.position)
+            .map((r) => (
+              <label key={r.id} className="check">
+                <input
+                  type="checkbox"
+                  data-give-role={r.name}
+                  checked={member.roles.includes(r.id)}
+                  onChange={(e) => void setMemberRole(serverId, userId, r.id, e.target.checked).then(done)}
+                />
+                <span className="role-dot" style={{ background: r.color ? hex(r.color) : undefined }} aria-hidden />
+                {r.name}
+              </label>
+            ))}
+        </fieldset>
       )}
       {confirm === null ? (
         <div className="card-actions">
-          {mine === "owner" && (
+          {owner && (
             <button id="card-transfer" onClick={() => setConfirm("transfer")}>
               {t("memberActions.transfer")}
             </button>
           )}
-          <button id="card-kick" className="danger" onClick={() => setConfirm("kick")}>
-            {t("memberActions.kick")}
-          </button>
-          <button id="card-ban" className="danger" onClick={() => setConfirm("ban")}>
-            {t("memberActions.ban")}
-          </button>
+          {kick && (
+            <button id="card-kick" className="danger" onClick={() => setConfirm("kick")}>
+              {t("memberActions.kick")}
+            </button>
+          )}
+          {ban && (
+            <button id="card-ban" className="danger" onClick={() => setConfirm("ban")}>
+              {t("memberActions.ban")}
+            </button>
+          )}
         </div>
       ) : (
         <div className="confirm" role="alert">
@@ -318,7 +553,7 @@ export function MemberActions({ serverId, userId, role }: { serverId: ServerId; 
                     ? kickMember(serverId, userId)
                     : confirm === "ban"
                       ? banMember(serverId, userId, purge || null)
-                      : setMemberRole(serverId, userId, "owner")
+                      : transferServer(serverId, userId)
                 ).then(done)
               }
             >
@@ -434,17 +669,15 @@ function AuditLog({ serverId }: { serverId: ServerId }) {
     void load(null);
   }, [load]);
   const line = (e: AuditEntry) => {
-    const detail =
-      e.action === "role_changed" && e.detail
-        ? t(`role.${e.detail}` as never)
-        : e.action === "channels_moved"
-          ? Number(e.detail ?? 0)
-          : (e.detail ?? "");
+    if (e.action === "role_changed" && e.detail) {
+      const key = e.detail.startsWith("-") ? "audit.role_taken" : "audit.role_given";
+      return t(key, { actor: e.actor.display_name, target: e.target_user?.display_name ?? "", detail: e.detail.slice(1) });
+    }
+    const detail = e.action === "channels_moved" ? Number(e.detail ?? 0) : (e.detail ?? "");
     return t(`audit.${e.action}`, { actor: e.actor.display_name, target: e.target_user?.display_name ?? "", detail });
   };
   return (
     <section>
-      <h3>{t("serverSettings.audit")}</h3>
       {entries.length === 0 && !error ? (
         <p className="muted">{t("serverSettings.noAudit")}</p>
       ) : (

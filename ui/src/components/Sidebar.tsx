@@ -15,6 +15,7 @@ import {
   setVoice,
   toggleCollapsed,
 } from "../state/actions";
+import { can } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Icon, useT } from "./common";
 import { StatusMenu, liveStatus, shownAs, useNow } from "./Status";
@@ -85,7 +86,7 @@ export function ChannelList() {
       </aside>
     );
   }
-  const admin = server.role === "owner" || server.role === "admin";
+  const admin = can(server, "manage_channels");
   const categories = channels.filter((c) => c.channel.kind === "category");
   const top = channels.filter((c) => c.channel.kind !== "category" && !c.channel.parent_id);
   const inCategory = (id: string) => channels.filter((c) => c.channel.parent_id === id);

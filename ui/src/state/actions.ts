@@ -11,11 +11,13 @@ import type {
   NotifyLevel,
   PurgeWindow,
   Relationship,
-  Role,
+  RoleId,
   ServerId,
+  ServerRole,
   Settings,
   StatusChoice,
   UiEvent,
+  UpdateRole,
   UserId,
 } from "../bindings";
 import { resolveLang, translate } from "../i18n";
@@ -562,11 +564,43 @@ export const banMember = (serverId: ServerId, userId: UserId, purge: PurgeWindow
     await loadMembers(serverId);
   });
 
-export const setMemberRole = (serverId: ServerId, userId: UserId, role: Role) =>
+/// Gives someone a role or takes it away; the error in words, or null.
+export const setMemberRole = (serverId: ServerId, userId: UserId, roleId: RoleId, give: boolean) =>
   attempt(async () => {
-    await bridge.setMemberRole(serverId, userId, role);
-    await loadMembers(serverId);
-    if (role === "owner") await loadServers();
+    await bridge.setMemberRole(serverId, userId, roleId, give);
+    await Promise.all([loadMembers(serverId), loadServers()]);
+  });
+
+/// Hands a server over; the error in words, or null.
+export const transferServer = (serverId: ServerId, userId: UserId) =>
+  attempt(async () => {
+    await bridge.transferServer(serverId, userId);
+    await Promise.all([loadMembers(serverId), loadServers()]);
+  });
+
+/// Creates a role; the new role, or the error in words.
+export async function createRole(serverId: ServerId, name: string): Promise<ServerRole | string> {
+  try {
+    const role = await bridge.createRole(serverId, { name, permissions: [] });
+    await loadServers();
+    return role;
+  } catch (e) {
+    return reason(e);
+  }
+}
+
+/// Changes a role; the error in words, or null.
+export const updateRole = (serverId: ServerId, roleId: RoleId, change: UpdateRole) =>
+  attempt(async () => {
+    await bridge.updateRole(serverId, roleId, change);
+    await Promise.all([loadMembers(serverId), loadServers()]);
+  });
+
+/// Deletes a role; the error in words, or null.
+export const deleteRole = (serverId: ServerId, roleId: RoleId) =>
+  attempt(async () => {
+    await bridge.deleteRole(serverId, roleId);
+    await Promise.all([loadMembers(serverId), loadServers()]);
   });
 
 /// Creates a channel or category; the error in words, or null.

@@ -43,7 +43,7 @@ export type Dialog =
   | { type: "accept"; code: string }
   | { type: "settings" }
   | { type: "custom-status" }
-  | { type: "server-settings"; serverId: ServerId }
+  | { type: "server-settings"; serverId: ServerId; tab?: "overview" | "roles" | "invites" | "bans" | "audit" }
   | { type: "leave-server"; serverId: ServerId }
   | { type: "create-channel"; serverId: ServerId }
   | { type: "delete-channel"; serverId: ServerId; channelId: ChannelId }

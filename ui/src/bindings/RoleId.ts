@@ -1,6 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 /**
- * A member's role in a server.
+ * A role in a server. A server's `@everyone` role (which every member
+ * has) has the server's own id.
  */
-export type Role = "owner" | "admin" | "member";
+export type RoleId = string;
