@@ -736,11 +736,11 @@ wire! {
         #[cfg_attr(feature = "ts", ts(optional))]
         #[cfg_attr(feature = "openapi", schema(maximum = 16_777_215))]
         pub color: Option<u32>,
-        /// New rank (1 or more, below the caller's highest role); the roles
-        /// between move by one.
+        /// New rank (1–249, below the caller's highest role; past the top
+        /// role means the top); the roles between move by one.
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
-        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 249))]
         pub position: Option<u32>,
         /// What it allows from now on (permissions the caller lacks can be
         /// neither given nor taken away).

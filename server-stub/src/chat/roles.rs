@@ -73,6 +73,18 @@ pub fn color(c: u32) -> ApiResult<u32> {
     Ok(c)
 }
 
+/// Validates a rank asked for.
+///
+/// # Errors
+/// 422 for 0 (`@everyone`'s) and past the most roles a server may have.
+pub fn position(p: u32) -> ApiResult<u32> {
+    let most = MAX_ROLES_PER_SERVER as u32 - 1;
+    if p == 0 || p > most {
+        return Err(ApiError::invalid("position", format!("position must be between 1 and {most} (0 is @everyone's)")));
+    }
+    Ok(p)
+}
+
 /// Validates a role name.
 ///
 /// # Errors
@@ -157,8 +169,7 @@ pub fn create(
 /// Changes a role. `@everyone` takes only permissions.
 ///
 /// # Errors
-/// 403, 404, 409 (renaming, recolouring or moving `@everyone`), 422 (a rank
-/// past the top).
+/// 403, 404, 409 (renaming, recolouring or moving `@everyone`).
 pub fn update(tx: &mut Tx<'_>, user: UserId, server: ServerId, id: RoleId, change: RoleChange) -> ApiResult<ServerRole> {
     let mine = standing_in(tx.dir(), server, user)?;
     require(&mine, Permission::ManageRoles, "change roles")?;
@@ -171,11 +182,9 @@ pub fn update(tx: &mut Tx<'_>, user: UserId, server: ServerId, id: RoleId, chang
     if !everyone {
         require_role_below(&mine, &roles[at])?;
     }
-    if let Some(to) = change.position {
-        let top = roles.len() as u32 - 1;
-        if to == 0 || to > top {
-            return Err(ApiError::invalid("position", format!("position must be between 1 and {top}")));
-        }
+    // A rank past the top means the top.
+    let position = change.position.map(|to| to.min(roles.len() as u32 - 1));
+    if let Some(to) = position {
         if !mine.owner && to >= mine.top {
             return Err(ApiError::Forbidden("you can only move a role below your highest role".into()));
         }
@@ -193,7 +202,7 @@ pub fn update(tx: &mut Tx<'_>, user: UserId, server: ServerId, id: RoleId, chang
     }
     tx.store().update_role(server, &role)?;
     roles[at] = role;
-    if let Some(to) = change.position {
+    if let Some(to) = position {
         let moved = roles.remove(at);
         roles.insert(to as usize, moved);
     }
@@ -323,7 +332,7 @@ impl Chat {
         let change = RoleChange {
             name: req.name.as_deref().map(name).transpose()?,
             color: req.color.map(color).transpose()?,
-            position: req.position,
+            position: req.position.map(position).transpose()?,
             permissions: req.permissions.as_deref().map(Permissions::of),
         };
         self.writer.run(move |tx| update(tx, user, server, role, change)).await

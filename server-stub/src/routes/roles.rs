@@ -54,7 +54,7 @@ pub async fn create(
     responses((status = 200, body = ServerRole), (status = 403, body = pq_protocol::ErrorBody),
         (status = 404, body = pq_protocol::ErrorBody),
         (status = 409, description = "A name, colour or rank for `@everyone`", body = pq_protocol::ErrorBody),
-        (status = 422, description = "A name, colour or rank the rules refuse (a rank above the top role)", body = pq_protocol::ErrorBody)))]
+        (status = 422, description = "A name, colour or rank the rules refuse", body = pq_protocol::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,

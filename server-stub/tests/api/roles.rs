@@ -156,8 +156,10 @@ async fn roles_rank_members_and_permissions_decide_what_they_may_do() {
     assert_eq!(st, 200);
 
     // Bad values are refused and change nothing.
-    alice.fails(Method::PATCH, &role_path(sid, mods.id), Some(json!({"position": 9})), 422, "invalid_field").await;
+    let top: ServerRole = alice.ok(Method::PATCH, &role_path(sid, helpers.id), Some(json!({"position": 99}))).await;
+    assert_eq!(top.position as usize, roles(&alice, sid).await.len() - 1, "past the top means the top");
     alice.fails(Method::PATCH, &role_path(sid, mods.id), Some(json!({"position": 0})), 422, "invalid_field").await;
+    alice.fails(Method::PATCH, &role_path(sid, mods.id), Some(json!({"position": 250})), 422, "invalid_field").await;
     alice.fails(Method::PATCH, &role_path(sid, mods.id), Some(json!({"color": 16777216})), 422, "invalid_field").await;
     alice.fails(Method::PATCH, &role_path(sid, mods.id), Some(json!({"name": " "})), 422, "invalid_field").await;
     alice.fails(Method::PATCH, &role_path(sid, RoleId::new()), Some(json!({"name": "x"})), 404, "not_found").await;
@@ -178,7 +180,7 @@ async fn roles_rank_members_and_permissions_decide_what_they_may_do() {
     // And the ready of a reconnecting member carries the roles.
     let gw = Gw::connect(&ts.url, &carol.token).await;
     let state = &gw.ready.as_ref().unwrap().servers[0];
-    assert_eq!(names(&state.roles), ["@everyone", "Admins", "Helpers", "Greeters"]);
+    assert_eq!(names(&state.roles), ["@everyone", "Admins", "Greeters", "Helpers"]);
     assert_eq!(state.my_roles.len(), 2, "Helpers and Admins: {:?}", state.my_roles);
 }
 

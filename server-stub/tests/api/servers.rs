@@ -460,6 +460,12 @@ async fn bad_request_bodies_get_clear_errors_and_change_nothing() {
     assert!(v["message"].as_str().unwrap().contains("client_id"), "names the missing field: {v}");
     let (st, v) = post(b"{\"client_id\": 5, \"body\": \"x\"}".to_vec(), "application/json").await;
     assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")), "{v}");
+    // A whole number written with a fraction is the integer (as JSON Schema
+    // counts it), read exactly even near 2^53.
+    let read: pq_protocol::models::ReadState = alice
+        .ok(Method::PUT, &format!("/api/channels/{ch}/read"), Some(serde_json::from_str(r#"{"seq": 2251799813685247.0}"#).unwrap()))
+        .await;
+    assert_eq!(read.channel_id, ch);
     let (st, v) = post(
         b"{\"client_id\":\"01900000-0000-7000-8000-000000000001\",\"body\":\"\xff\xfe\"}".to_vec(),
         "application/json",
