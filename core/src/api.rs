@@ -26,10 +26,11 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, RoleId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateRole, CreateServer,
-        DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member, MessagePage,
-        OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck, SendMessage, Server,
-        ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile, UpdateRole, UpdateServer,
+        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateRole,
+        CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member,
+        MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck, SendMessage,
+        Server, ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile, UpdateRole,
+        UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -710,7 +711,13 @@ impl Api {
     ///
     /// # Errors
     /// See [`ApiError`].
-    pub async fn set_member_role(&self, server: ServerId, user: UserId, role: RoleId, give: bool) -> Result<(), ApiError> {
+    pub async fn set_member_role(
+        &self,
+        server: ServerId,
+        user: UserId,
+        role: RoleId,
+        give: bool,
+    ) -> Result<(), ApiError> {
         let method = if give { Method::PUT } else { Method::DELETE };
         self.send_empty(method, &format!("api/servers/{server}/members/{user}/roles/{role}")).await
     }

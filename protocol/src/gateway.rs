@@ -44,8 +44,8 @@ use crate::{
     ids::{ChannelId, ClientMessageId, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId},
     limits::Plan,
     models::{
-        Channel, DmChannel, DmState, Me, Member, Message, Presence, Relationship, SendAck, Server, ServerRole, ServerState,
-        StatusChoice, Toast, User,
+        Channel, DmChannel, DmState, Me, Member, Message, Presence, Relationship, SendAck, Server, ServerRole,
+        ServerState, StatusChoice, Toast, User,
     },
     time::Timestamp,
     voice::{VoiceJoin, VoiceJoined, VoiceLeft, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},

@@ -10,9 +10,9 @@ use pq_core::{
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
         models::{
-            AuditPage, Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CreateRole, CustomStatus,
-            Invite, InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Server, ServerRole, ServerState,
-            StatusChoice, UpdateRole,
+            AuditPage, Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CreateRole,
+            CustomStatus, Invite, InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Server, ServerRole,
+            ServerState, StatusChoice, UpdateRole,
         },
         voice::VoiceState,
     },

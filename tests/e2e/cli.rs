@@ -270,18 +270,25 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     assert!(cli(&["server", "unban", "Robot lab", "owner"]).contains("may join Robot lab again"));
     owner.client.accept_invite(&lab_code).await.expect("welcome back");
     // Roles: made, listed highest first, given, taken; bad names say what is allowed.
-    let made = cli(&["role", "create", "Robot lab", "Mods", "--color", "#2e8b57", "--allow", "kick_members,ban_members"]);
+    let made =
+        cli(&["role", "create", "Robot lab", "Mods", "--color", "#2e8b57", "--allow", "kick_members,ban_members"]);
     assert!(made.contains("Created the role Mods"), "{made}");
     let listed = cli(&["role", "list", "Robot lab"]);
     assert!(listed.starts_with("1  Mods  #2e8b57  (kick_members, ban_members)"), "{listed}");
     assert!(listed.contains("0  @everyone"), "{listed}");
     assert!(cli(&["role", "give", "Robot lab", "mods", "owner"]).contains("owner now has the role Mods"));
     crate::common::wait_for(10, "the owner's app to see the role", || {
-        owner.client.servers().unwrap().iter().any(|s| s.permissions.contains(&pq_core::protocol::models::Permission::KickMembers))
+        owner
+            .client
+            .servers()
+            .unwrap()
+            .iter()
+            .any(|s| s.permissions.contains(&pq_core::protocol::models::Permission::KickMembers))
     })
     .await;
     assert!(cli(&["role", "take", "Robot lab", "Mods", "owner"]).contains("no longer has the role Mods"));
-    let wrong = pq(&server.url, data.path()).args(["role", "create", "Robot lab", "X", "--allow", "fly"]).output().unwrap();
+    let wrong =
+        pq(&server.url, data.path()).args(["role", "create", "Robot lab", "X", "--allow", "fly"]).output().unwrap();
     assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("kick_members"));
     assert!(cli(&["role", "delete", "Robot lab", "Mods"]).contains("Deleted the role Mods"));
     let wrong =

@@ -680,7 +680,13 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 println!("You are in no server yet. Accept an invite: pq invite accept CODE");
             } else {
                 for s in &servers {
-                    println!("{}  {}  ({}, {} members)", s.server.id, s.server.name, my_standing(client, s), s.member_count);
+                    println!(
+                        "{}  {}  ({}, {} members)",
+                        s.server.id,
+                        s.server.name,
+                        my_standing(client, s),
+                        s.member_count
+                    );
                 }
             }
         }
@@ -856,8 +862,11 @@ async fn run_role(client: &Client, cli: &Cli, cmd: &RoleCommand) -> anyhow::Resu
                 if cli.json {
                     println!("{}", serde_json::to_string(r)?);
                 } else {
-                    let allows: Vec<String> =
-                        r.permissions.iter().map(|p| serde_json::to_value(p).unwrap().as_str().unwrap().to_owned()).collect();
+                    let allows: Vec<String> = r
+                        .permissions
+                        .iter()
+                        .map(|p| serde_json::to_value(p).unwrap().as_str().unwrap().to_owned())
+                        .collect();
                     let color = if r.color == 0 { String::new() } else { format!("  #{:06x}", r.color) };
                     println!("{}  {}{color}  ({})", r.position, r.name, allows.join(", "));
                 }
@@ -893,7 +902,11 @@ async fn run_role(client: &Client, cli: &Cli, cmd: &RoleCommand) -> anyhow::Resu
             let user = find_person(client, who).await?;
             client.set_member_role(id, user, target.id, give).await?;
             out(cli, &serde_json::json!({"user": user, "role": target.id, "holds": give}), || {
-                if give { format!("{who} now has the role {}.", target.name) } else { format!("{who} no longer has the role {}.", target.name) }
+                if give {
+                    format!("{who} now has the role {}.", target.name)
+                } else {
+                    format!("{who} no longer has the role {}.", target.name)
+                }
             });
         }
     }

@@ -40,10 +40,10 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        AuditPage, Ban, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole, CustomStatus, DmChannel, Invite, InvitePreview,
-        Me, Member, Message, OpenDm, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice,
-        RelationshipKind, Server, ServerRole, ServerState, StatusChoice, Toast, UpdateProfile, UpdateRole, UpdateServer,
-        User,
+        AuditPage, Ban, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole, CustomStatus, DmChannel, Invite,
+        InvitePreview, Me, Member, Message, OpenDm, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice,
+        RelationshipKind, Server, ServerRole, ServerState, StatusChoice, Toast, UpdateProfile, UpdateRole,
+        UpdateServer, User,
     },
     voice::VoiceState,
 };

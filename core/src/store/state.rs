@@ -254,8 +254,10 @@ impl Store {
             let held: Vec<RoleId> = serde_json::from_str(&text).unwrap_or_default();
             json(&held.into_iter().filter(|r| known.contains(r)).collect::<Vec<_>>())
         };
-        let mine: String =
-            tx.query_row("SELECT my_roles FROM servers WHERE id = ?1", [server.to_string()], |r| r.get(0)).optional()?.unwrap_or_default();
+        let mine: String = tx
+            .query_row("SELECT my_roles FROM servers WHERE id = ?1", [server.to_string()], |r| r.get(0))
+            .optional()?
+            .unwrap_or_default();
         tx.execute("UPDATE servers SET my_roles = ?2 WHERE id = ?1", params![server.to_string(), prune(mine)])?;
         let members: Vec<(String, String)> = tx
             .prepare("SELECT user_id, roles FROM members WHERE server_id = ?1")?
@@ -276,7 +278,8 @@ impl Store {
     /// # Errors
     /// SQLite failure.
     pub fn set_my_roles(&mut self, server: ServerId, roles: &[RoleId]) -> Result<()> {
-        self.conn.execute("UPDATE servers SET my_roles = ?2 WHERE id = ?1", params![server.to_string(), json(roles)])?;
+        self.conn
+            .execute("UPDATE servers SET my_roles = ?2 WHERE id = ?1", params![server.to_string(), json(roles)])?;
         Ok(())
     }
 
@@ -335,9 +338,8 @@ impl Store {
             };
             let roles: Vec<ServerRole> = serde_json::from_str(&roles).unwrap_or_default();
             let my_roles: Vec<RoleId> = serde_json::from_str(&my_roles).unwrap_or_default();
-            let permissions = me
-                .map_or(Permissions::NONE, |me| Permissions::of_member(&server, &roles, me, &my_roles))
-                .list();
+            let permissions =
+                me.map_or(Permissions::NONE, |me| Permissions::of_member(&server, &roles, me, &my_roles)).list();
             out.push(CachedServer {
                 server,
                 roles,
@@ -522,10 +524,15 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM members WHERE server_id = ?1", [server.to_string()])?;
         {
-            let mut stmt =
-                tx.prepare_cached("INSERT INTO members (server_id, user_id, roles, joined_at) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut stmt = tx
+                .prepare_cached("INSERT INTO members (server_id, user_id, roles, joined_at) VALUES (?1, ?2, ?3, ?4)")?;
             for m in members {
-                stmt.execute(params![server.to_string(), m.user.id.to_string(), json(&m.roles), m.joined_at.as_millis()])?;
+                stmt.execute(params![
+                    server.to_string(),
+                    m.user.id.to_string(),
+                    json(&m.roles),
+                    m.joined_at.as_millis()
+                ])?;
             }
         }
         tx.execute(

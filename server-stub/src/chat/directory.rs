@@ -14,8 +14,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use pq_protocol::{
-    ChannelId, ServerId, UserId,
-    RoleId,
+    ChannelId, RoleId, ServerId, UserId,
     models::{ChannelKind, Permission, Permissions, RelationshipKind},
 };
 
@@ -285,12 +284,7 @@ impl Directory {
     pub fn add_server(&mut self, server: ServerId, owner: UserId) {
         self.servers.insert(
             server,
-            ServerEntry {
-                owner,
-                members: HashMap::default(),
-                channels: HashSet::default(),
-                roles: HashMap::default(),
-            },
+            ServerEntry { owner, members: HashMap::default(), channels: HashSet::default(), roles: HashMap::default() },
         );
     }
 
@@ -659,8 +653,7 @@ impl Directory {
             .iter()
             .filter_map(|r| s.roles.get(r))
             .fold((everyone, 0), |(p, top), r| (p.with(r.permissions), top.max(r.position)));
-        let permissions =
-            if permissions.allows(Permission::Administrator) { Permissions::ALL } else { permissions };
+        let permissions = if permissions.allows(Permission::Administrator) { Permissions::ALL } else { permissions };
         Some(Standing { owner: false, permissions, top })
     }
 

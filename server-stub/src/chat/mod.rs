@@ -154,7 +154,14 @@ impl Chat {
 
     /// Moderators (with permission `p`) act on people ranked below them;
     /// anyone with it may act on themselves.
-    fn voice_admin(&self, user: UserId, channel: ChannelId, target: UserId, p: Permission, what: &str) -> ApiResult<()> {
+    fn voice_admin(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        target: UserId,
+        p: Permission,
+        what: &str,
+    ) -> ApiResult<()> {
         let dir = self.dir.read();
         let (server, kind, mine) = channel_access(&dir, channel, user)?;
         if kind != ChannelKind::Voice {

@@ -170,24 +170,33 @@ pub fn create(
 ///
 /// # Errors
 /// 403, 404, 409 (renaming, recolouring or moving `@everyone`).
-pub fn update(tx: &mut Tx<'_>, user: UserId, server: ServerId, id: RoleId, change: RoleChange) -> ApiResult<ServerRole> {
+pub fn update(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    server: ServerId,
+    id: RoleId,
+    change: RoleChange,
+) -> ApiResult<ServerRole> {
     let mine = standing_in(tx.dir(), server, user)?;
     require(&mine, Permission::ManageRoles, "change roles")?;
     let mut roles = tx.store().roles(server)?;
     let at = find(&roles, id)?;
     let everyone = id.0 == server.0;
     if everyone && (change.name.is_some() || change.color.is_some() || change.position.is_some()) {
-        return Err(ApiError::Conflict("@everyone keeps its name, colour and place; only its permissions change".into()));
+        return Err(ApiError::Conflict(
+            "@everyone keeps its name, colour and place; only its permissions change".into(),
+        ));
     }
     if !everyone {
         require_role_below(&mine, &roles[at])?;
     }
     // A rank past the top means the top.
     let position = change.position.map(|to| to.min(roles.len() as u32 - 1));
-    if let Some(to) = position {
-        if !mine.owner && to >= mine.top {
-            return Err(ApiError::Forbidden("you can only move a role below your highest role".into()));
-        }
+    if let Some(to) = position
+        && !mine.owner
+        && to >= mine.top
+    {
+        return Err(ApiError::Forbidden("you can only move a role below your highest role".into()));
     }
     let mut role = roles[at].clone();
     if let Some(p) = change.permissions {
@@ -274,7 +283,13 @@ pub fn set_held(
     tx.emit(Audience::Server(server), Event::MemberUpdated { server_id: server, user_id: target, roles: held });
     let name = tx.store().roles(server)?.into_iter().find(|r| r.id == id).map(|r| r.name).unwrap_or_default();
     let detail = Some(format!("{}{name}", if give { '+' } else { '-' }));
-    audit::record(tx, server, AuditAction::RoleChanged, user, Target { user: Some(target), detail, ..Target::default() })?;
+    audit::record(
+        tx,
+        server,
+        AuditAction::RoleChanged,
+        user,
+        Target { user: Some(target), detail, ..Target::default() },
+    )?;
     Ok(())
 }
 

@@ -109,7 +109,13 @@ pub fn update(
         }
         tx.store().set_owner(server, new)?;
         tx.apply(Effect::SetOwner { server, user: new });
-        audit::record(tx, server, AuditAction::OwnershipTransferred, user, Target { user: Some(new), ..Target::default() })?;
+        audit::record(
+            tx,
+            server,
+            AuditAction::OwnershipTransferred,
+            user,
+            Target { user: Some(new), ..Target::default() },
+        )?;
         tracing::info!(server_id = %server, from = %user, to = %new, "server handed over");
     }
     tx.store().update_server(server, name.as_deref(), icon.as_ref().map(Option::as_deref))?;

@@ -69,9 +69,7 @@ async fn roles_rank_members_and_permissions_decide_what_they_may_do() {
     let all = roles(&bob, sid).await;
     assert_eq!(names(&all), ["@everyone", "Helpers", "Mods"], "ranks stay 0, 1, 2 without gaps");
     assert_eq!(all.iter().map(|r| r.position).collect::<Vec<_>>(), [0, 1, 2]);
-    carol_gw
-        .event("roles_updated", |e| matches!(e, Event::RolesUpdated { roles, .. } if roles.len() == 3))
-        .await;
+    carol_gw.event("roles_updated", |e| matches!(e, Event::RolesUpdated { roles, .. } if roles.len() == 3)).await;
 
     // Given a role, Bob may do what it allows, to people below him only.
     let (st, _) = alice.call(Method::PUT, &give_path(sid, bob_id, mods.id), None).await;
@@ -80,11 +78,13 @@ async fn roles_rank_members_and_permissions_decide_what_they_may_do() {
     assert_eq!(st, 204, "giving it again changes nothing");
     assert_eq!(held(&carol, sid, bob_id).await, [mods.id]);
     carol_gw
-        .event("member_updated", |e| {
-            matches!(e, Event::MemberUpdated { user_id, roles, .. } if *user_id == bob_id && roles == &[mods.id])
-        })
+        .event(
+            "member_updated",
+            |e| matches!(e, Event::MemberUpdated { user_id, roles, .. } if *user_id == bob_id && roles == &[mods.id]),
+        )
         .await;
-    let body = bob.fails(Method::DELETE, &format!("/api/servers/{sid}/members/{alice_id}"), None, 403, "forbidden").await;
+    let body =
+        bob.fails(Method::DELETE, &format!("/api/servers/{sid}/members/{alice_id}"), None, 403, "forbidden").await;
     assert!(body["message"].as_str().unwrap().contains("owner"), "{body}");
     bob.fails(Method::PUT, &format!("/api/servers/{sid}/bans/{dan_id}"), Some(json!({})), 403, "forbidden").await;
     let (st, _) = bob.call(Method::PUT, &give_path(sid, carol_id, helpers.id), None).await;
@@ -171,9 +171,10 @@ async fn roles_rank_members_and_permissions_decide_what_they_may_do() {
     assert!(held(&alice, sid, bob_id).await.is_empty());
     bob.fails(Method::POST, &format!("/api/servers/{sid}/roles"), Some(json!({"name": "x"})), 403, "forbidden").await;
     carol_gw
-        .event("roles_updated", |e| {
-            matches!(e, Event::RolesUpdated { roles, .. } if !roles.iter().any(|r| r.id == mods.id))
-        })
+        .event(
+            "roles_updated",
+            |e| matches!(e, Event::RolesUpdated { roles, .. } if !roles.iter().any(|r| r.id == mods.id)),
+        )
         .await;
     // Strangers see nothing.
     dan.fails(Method::GET, &format!("/api/servers/{sid}/roles"), None, 404, "not_found").await;

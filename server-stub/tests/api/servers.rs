@@ -2,8 +2,8 @@
 //! they cause, and who may do what.
 
 use pq_protocol::{
-    gateway::Event,
     ServerId, UserId,
+    gateway::Event,
     models::{Channel, ChannelKind, Invite, InvitePreview, Member, Presence, ServerRole, ServerState},
 };
 use reqwest::Method;
@@ -62,7 +62,10 @@ async fn a_new_server_has_the_seed_layout_and_its_owner() {
     let alice = api(&ts, "alice@example.com").await;
     let s: ServerState = alice.post("/api/servers", json!({"name": "  Study group  "})).await;
     assert_eq!(s.server.name, "Study group", "names are trimmed");
-    assert_eq!((s.server.owner_id, s.my_roles.len()), (alice.get::<pq_protocol::models::Me>("/api/users/@me").await.id, 0));
+    assert_eq!(
+        (s.server.owner_id, s.my_roles.len()),
+        (alice.get::<pq_protocol::models::Me>("/api/users/@me").await.id, 0)
+    );
     assert_eq!(s.roles.len(), 1, "a new server has only @everyone");
     assert_eq!((s.roles[0].id.0, s.roles[0].name.as_str()), (s.server.id.0, "@everyone"));
     assert_eq!(s.member_count, 1);
@@ -463,7 +466,11 @@ async fn bad_request_bodies_get_clear_errors_and_change_nothing() {
     // A whole number written with a fraction is the integer (as JSON Schema
     // counts it), read exactly even near 2^53.
     let read: pq_protocol::models::ReadState = alice
-        .ok(Method::PUT, &format!("/api/channels/{ch}/read"), Some(serde_json::from_str(r#"{"seq": 2251799813685247.0}"#).unwrap()))
+        .ok(
+            Method::PUT,
+            &format!("/api/channels/{ch}/read"),
+            Some(serde_json::from_str(r#"{"seq": 2251799813685247.0}"#).unwrap()),
+        )
         .await;
     assert_eq!(read.channel_id, ch);
     let (st, v) = post(

@@ -1031,7 +1031,8 @@ async fn runs_her_server_from_the_app() {
     desktop.wait_text("[data-member='Bob'] .role", "MODERATORS").await; // drawn in capitals
     desktop.click("[data-member='Bob']").await;
     desktop.wait_gone("#profile-card").await;
-    let color = desktop.js("return getComputedStyle(document.querySelector(\"[data-member='Bob'] .member-name\")).color").await;
+    let color =
+        desktop.js("return getComputedStyle(document.querySelector(\"[data-member='Bob'] .member-name\")).color").await;
     assert_eq!(color, "rgb(46, 139, 87)");
 
     // Carol removed, after confirming.
@@ -1096,7 +1097,9 @@ async fn runs_her_server_from_the_app() {
     desktop.click("#card-confirm").await;
     let bob_id = bob.client.me().unwrap().id;
     eventually("Bob to own it", WAIT, || async {
-        in_it(&bob).is_some_and(|s| s.server.owner_id == bob_id && s.permissions.contains(&Permission::ManageRoles)).then_some(())
+        in_it(&bob)
+            .is_some_and(|s| s.server.owner_id == bob_id && s.permissions.contains(&Permission::ManageRoles))
+            .then_some(())
     })
     .await;
     desktop.click("#server-menu-button").await;

@@ -174,7 +174,11 @@ fn q_roles(c: &Connection, server: ServerId) -> StoreResult<Vec<ServerRole>> {
 }
 
 /// The roles each member of `server` (or only `user`) holds.
-fn q_held(c: &Connection, server: Option<ServerId>, user: Option<UserId>) -> StoreResult<Vec<(ServerId, UserId, RoleId)>> {
+fn q_held(
+    c: &Connection,
+    server: Option<ServerId>,
+    user: Option<UserId>,
+) -> StoreResult<Vec<(ServerId, UserId, RoleId)>> {
     Ok(c.prepare_cached(
         "SELECT server_id, user_id, role_id FROM member_roles
          WHERE (?1 IS NULL OR server_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
