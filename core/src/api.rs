@@ -26,11 +26,11 @@ use pq_protocol::{
     ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, RoleId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelLayout, CreateChannel, CreateInvite, CreateRole,
-        CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me, Member,
-        MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck, SendMessage,
-        Server, ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile, UpdateRole,
-        UpdateServer,
+        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout, CreateChannel, CreateInvite,
+        CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me,
+        Member, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck,
+        SendMessage, Server, ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile,
+        UpdateRole, UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -673,6 +673,26 @@ impl Api {
     /// See [`ApiError`].
     pub async fn kick(&self, server: ServerId, user: UserId) -> Result<(), ApiError> {
         self.delete(&format!("api/servers/{server}/members/{user}")).await
+    }
+
+    /// `GET /api/channels/{id}/access`: who sees a channel.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn channel_access(&self, channel: ChannelId) -> Result<ChannelAccess, ApiError> {
+        self.get(&format!("api/channels/{channel}/access")).await
+    }
+
+    /// `PUT /api/channels/{id}/access`: make a channel private to some, or public.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn set_channel_access(
+        &self,
+        channel: ChannelId,
+        access: &ChannelAccess,
+    ) -> Result<ChannelAccess, ApiError> {
+        self.put(&format!("api/channels/{channel}/access"), access).await
     }
 
     /// `GET /api/servers/{id}/roles`: a server's roles, `@everyone` first.

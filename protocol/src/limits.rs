@@ -149,6 +149,9 @@ pub const MAX_CHANNELS_PER_SERVER: usize = 500;
 pub const MAX_DM_MEMBERS: usize = 10;
 /// Roles one server may hold, `@everyone` included.
 pub const MAX_ROLES_PER_SERVER: usize = 250;
+/// People one private channel's access list may name (roles are the way to
+/// let more in).
+pub const MAX_CHANNEL_ACCESS_USERS: usize = 100;
 
 /// Counts characters the way the message limit does.
 #[must_use]

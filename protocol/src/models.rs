@@ -138,6 +138,8 @@ wire_enum! {
         ChannelDeleted,
         /// Channels were reordered or moved between categories (`detail`: how many).
         ChannelsMoved,
+        /// Who sees a channel changed (`detail`: `private` or `public`).
+        ChannelAccessChanged,
         /// Someone was removed.
         MemberRemoved,
         /// Someone was banned (`detail`: the purge, if any).
@@ -638,6 +640,26 @@ wire! {
         /// `seq` of the newest message (0 when empty). Always 0 for categories and voice.
         #[cfg_attr(feature = "ts", ts(type = "number"))]
         pub last_seq: u64,
+        /// Seen only by the roles and people on its access list (and by
+        /// administrators). A channel in a private category is private
+        /// with it unless it has an access list of its own.
+        #[serde(default)]
+        pub private: bool,
+    }
+
+    /// `GET`/`PUT /api/channels/{id}/access`: who sees a private channel or
+    /// category (`manage_channels`). Administrators and the owner always do;
+    /// whoever makes a channel private is added if they would not.
+    pub struct ChannelAccess {
+        /// Whether only those listed see it (`false`: everyone in the
+        /// server, or as its category says).
+        pub private: bool,
+        /// Roles whose members see it (at most 250).
+        #[cfg_attr(feature = "openapi", schema(max_items = 250))]
+        pub roles: Vec<RoleId>,
+        /// People who see it, whatever their roles (at most 100).
+        #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+        pub users: Vec<UserId>,
     }
 
     /// `POST /api/servers/{id}/channels`.

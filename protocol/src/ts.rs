@@ -44,6 +44,7 @@ pub fn export_all(cfg: &Config) -> Result<(), ExportError> {
         CreateChannel,
         UpdateChannel,
         ChannelLayout,
+        ChannelAccess,
         Member,
         ServerRole,
         CreateRole,

@@ -70,6 +70,7 @@ fn channel() -> Channel {
         parent_id: Some(id(19)),
         position: 0,
         last_seq: 42,
+        private: false,
     }
 }
 
@@ -311,6 +312,7 @@ fn rest_bodies() {
         "UpdateServer": UpdateServer { name: Some("Renamed".into()), icon_url: None, owner_id: None },
         "CreateChannel": CreateChannel { name: "voice".into(), kind: ChannelKind::Voice, parent_id: Some(id(19)) },
         "UpdateChannel": UpdateChannel { name: "random".into() },
+        "ChannelAccess": ChannelAccess { private: true, roles: vec![id(70)], users: vec![id(2)] },
         "ChannelLayout": ChannelLayout { channels: vec![ChannelPlacement { id: id(20), parent_id: None, position: 3 }] },
         "Member": member(),
         "CreateRole": CreateRole { name: "Mods".into(), color: Some(0x2e_8b_57), permissions: Some(vec![Permission::KickMembers]) },

@@ -10,9 +10,9 @@ use pq_core::{
     protocol::{
         ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
         models::{
-            AuditPage, Ban, Channel, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite, CreateRole,
-            CustomStatus, Invite, InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Server, ServerRole,
-            ServerState, StatusChoice, UpdateRole,
+            AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
+            CreateRole, CustomStatus, Invite, InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Server,
+            ServerRole, ServerState, StatusChoice, UpdateRole,
         },
         voice::VoiceState,
     },
@@ -368,6 +368,14 @@ commands! {
     /// Gives someone a role (`give`) or takes it away.
     fn set_member_role(d, server_id: ServerId, user_id: UserId, role_id: RoleId, give: bool) -> () {
         Ok(d.client()?.set_member_role(server_id, user_id, role_id, give).await?)
+    }
+
+    /// Who sees a channel or category.
+    fn channel_access(d, channel_id: ChannelId) -> ChannelAccess { Ok(d.client()?.channel_access(channel_id).await?) }
+
+    /// Makes a channel or category private to some roles and people, or public.
+    fn set_channel_access(d, channel_id: ChannelId, access: ChannelAccess) -> ChannelAccess {
+        Ok(d.client()?.set_channel_access(channel_id, access).await?)
     }
 
     /// Hands a server over to another member (its owner).

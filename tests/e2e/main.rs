@@ -27,6 +27,7 @@ mod dms;
 mod faults;
 mod friends;
 mod members;
+mod private;
 mod server_process;
 mod signin;
 mod voice;

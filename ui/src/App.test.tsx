@@ -83,6 +83,8 @@ const bridge = vi.hoisted(() => ({
   createRole: vi.fn(async () => ({ id: "01900000-0000-7000-8000-000000000071", name: "new role", color: 0, position: 1, permissions: [] })),
   updateRole: vi.fn(async () => ({})),
   deleteRole: vi.fn(async () => null),
+  channelAccess: vi.fn(async () => ({ private: false, roles: [], users: [] })),
+  setChannelAccess: vi.fn(async () => ({})),
   invites: vi.fn(async (): Promise<Invite[]> => []),
   revokeInvite: vi.fn(async () => null),
   setServerIcon: vi.fn(async () => null),
@@ -162,7 +164,7 @@ const server: CachedServer = {
   notify: "all",
 };
 const channel = (id: string, name: string, kind: "text" | "voice" | "category", parent: string | null, unread = 0, mentions = 0): CachedChannel => ({
-  channel: { id, server_id: SERVER, kind, name, parent_id: parent, position: 0, last_seq: 3 },
+  channel: { id, server_id: SERVER, kind, name, parent_id: parent, position: 0, last_seq: 3, private: false },
   last_read_seq: 1,
   unread_count: unread,
   mention_count: mentions,
@@ -1283,6 +1285,35 @@ describe("main screen", () => {
       fireEvent.click(document.getElementById("role-delete-confirm")!);
     });
     expect(bridge.deleteRole).toHaveBeenCalledWith(SERVER, MODS);
+  });
+
+  it("makes a channel private to a role and a person", async () => {
+    signedIn();
+    await start();
+    const random = document.querySelector("[data-channel='random']")!.closest(".channel-row")!;
+    expect(random.querySelector(".lock")).toBeNull();
+    fireEvent.click(random.querySelector(".more")!);
+    await act(async () => {
+      fireEvent.click(random.querySelector(".channel-access")!);
+    });
+    expect(document.querySelector(".modal h2")!.textContent).toBe("Who can see #random");
+    expect(document.querySelector(".modal")!.textContent).toContain("Everyone in the server sees it.");
+    fireEvent.click(document.getElementById("access-private")!);
+    fireEvent.click(document.querySelector("[data-access-role='Mods']")!);
+    fireEvent.click(document.querySelector("[data-access-user='Bob']")!);
+    // The owner is not on the list: she always sees it.
+    expect(document.querySelector("[data-access-user='Minji']")).toBeNull();
+    bridge.channels.mockResolvedValue([
+      channel("cat", "Text Channels", "category", null),
+      channel(GENERAL, "general", "text", "cat"),
+      { ...channel("01900000-0000-7000-8000-000000000015", "random", "text", "cat"), channel: { ...channel("01900000-0000-7000-8000-000000000015", "random", "text", "cat").channel, private: true } },
+    ]);
+    await act(async () => {
+      fireEvent.click(document.getElementById("access-save")!);
+    });
+    expect(bridge.setChannelAccess).toHaveBeenCalledWith("01900000-0000-7000-8000-000000000015", { private: true, roles: [MODS], users: [BOB] });
+    expect(document.querySelector(".modal")).toBeNull();
+    expect(document.querySelector("[data-channel='random'] .lock")).toBeTruthy();
   });
 
   it("shows only what a member's permissions allow", async () => {

@@ -153,6 +153,7 @@ fn main() -> anyhow::Result<()> {
                     parent_id: None,
                     position: i as i32,
                     last_seq: 0,
+                    private: false,
                 })
                 .collect(),
             roles: vec![],

@@ -40,10 +40,10 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        AuditPage, Ban, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole, CustomStatus, DmChannel, Invite,
-        InvitePreview, Me, Member, Message, OpenDm, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice,
-        RelationshipKind, Server, ServerRole, ServerState, StatusChoice, Toast, UpdateProfile, UpdateRole,
-        UpdateServer, User,
+        AuditPage, Ban, ChannelAccess, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole, CustomStatus,
+        DmChannel, Invite, InvitePreview, Me, Member, Message, OpenDm, Presence, Profile, PurgeWindow, Relationship,
+        RelationshipChoice, RelationshipKind, Server, ServerRole, ServerState, StatusChoice, Toast, UpdateProfile,
+        UpdateRole, UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -1455,6 +1455,31 @@ impl Client {
         self.shared.store()?.remove_member(server, user)?;
         self.shared.emit(Event::MembersChanged { server_id: server });
         Ok(())
+    }
+
+    /// Who sees a channel or category (permission `manage_channels`).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404; offline).
+    pub async fn channel_access(&self, channel: ChannelId) -> Result<ChannelAccess> {
+        Ok(self.shared.api.channel_access(channel).await?)
+    }
+
+    /// Makes a channel or category private to the roles and people listed,
+    /// or public again. Whoever it hides itself from gets the server anew
+    /// (their cache drops it with its messages).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404, 409 a role or person not of the server; offline).
+    pub async fn set_channel_access(&self, channel: ChannelId, access: ChannelAccess) -> Result<ChannelAccess> {
+        let set = self.shared.api.set_channel_access(channel, &access).await?;
+        let cached = self.shared.reader()?.channel(channel)?;
+        if let Some(mut c) = cached {
+            c.channel.private = set.private;
+            self.shared.store()?.upsert_channel(&c.channel)?;
+            self.shared.emit(Event::ChannelsChanged { server_id: c.channel.server_id });
+        }
+        Ok(set)
     }
 
     /// Hands a server over to another member (its owner only; I keep my roles).

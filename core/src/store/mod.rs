@@ -45,6 +45,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/003_direct_messages.sql")).foreign_key_check(),
     M::up(include_str!("../../migrations/004_server_notifications.sql")),
     M::up(include_str!("../../migrations/005_roles.sql")),
+    M::up(include_str!("../../migrations/006_private_channels.sql")),
 ];
 
 /// Why the cache cannot be opened.

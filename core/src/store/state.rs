@@ -89,8 +89,7 @@ pub struct CachedChannel {
     pub muted: bool,
 }
 
-const CHANNEL_COLS: &str =
-    "id, server_id, kind, name, parent_id, position, last_seq, last_read_seq, unread_count, low_seq, synced_seq, muted";
+const CHANNEL_COLS: &str = "id, server_id, kind, name, parent_id, position, last_seq, last_read_seq, unread_count, low_seq, synced_seq, muted, private";
 
 fn channel_row(r: &Row<'_>) -> rusqlite::Result<CachedChannelRaw> {
     Ok(CachedChannelRaw {
@@ -106,6 +105,7 @@ fn channel_row(r: &Row<'_>) -> rusqlite::Result<CachedChannelRaw> {
         low_seq: r.get(9)?,
         synced_seq: r.get(10)?,
         muted: r.get(11)?,
+        private: r.get(12)?,
     })
 }
 
@@ -122,6 +122,7 @@ struct CachedChannelRaw {
     low_seq: i64,
     synced_seq: i64,
     muted: i64,
+    private: i64,
 }
 
 impl CachedChannelRaw {
@@ -135,6 +136,7 @@ impl CachedChannelRaw {
                 parent_id: self.parent_id.as_deref().map(parse_id).transpose()?,
                 position: self.position as i32,
                 last_seq: self.last_seq as u64,
+                private: self.private != 0,
             },
             last_read_seq: self.last_read_seq as u64,
             unread_count: self.unread_count as u32,
@@ -633,10 +635,11 @@ fn json<T: serde::Serialize>(list: &[T]) -> String {
 
 fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, private)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id,
-           position = excluded.position, last_seq = MAX(channels.last_seq, excluded.last_seq)",
+           position = excluded.position, last_seq = MAX(channels.last_seq, excluded.last_seq),
+           private = excluded.private",
         params![
             c.id.to_string(),
             c.server_id.to_string(),
@@ -644,7 +647,8 @@ fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<
             c.name,
             c.parent_id.map(|p| p.to_string()),
             c.position,
-            c.last_seq as i64
+            c.last_seq as i64,
+            i64::from(c.private)
         ],
     )?;
     Ok(())

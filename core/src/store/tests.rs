@@ -25,6 +25,7 @@ pub(crate) fn server_state(server: ServerId, channels: &[ChannelId]) -> ServerSt
                 parent_id: None,
                 position: i as i32,
                 last_seq: 0,
+                private: false,
             })
             .collect(),
         roles: vec![],

@@ -1,7 +1,8 @@
 //! Who may see and do what, decided against a [`Directory`].
 //!
 //! - Anything inside a server is visible only to its members; others get 404
-//!   and learn nothing. A direct-message channel likewise, to its members.
+//!   and learn nothing. A direct-message channel likewise, to its members,
+//!   and a private channel to those on its access list (and administrators).
 //! - What a member may do comes from their roles' permissions (see
 //!   [`Standing`]); the owner may do everything, and only the owner deletes
 //!   the server or hands it over.
@@ -37,6 +38,10 @@ pub fn channel_access(
 ) -> Result<(ServerId, ChannelKind, Standing), ApiError> {
     let ch = dir.channel(channel).ok_or(ApiError::NotFound("channel"))?;
     let standing = dir.standing(ch.server, user).ok_or(ApiError::NotFound("channel"))?;
+    // A private channel does not exist for those it is hidden from.
+    if !dir.can_see(channel, user) {
+        return Err(ApiError::NotFound("channel"));
+    }
     Ok((ch.server, ch.kind, standing))
 }
 
@@ -54,7 +59,7 @@ pub fn text_room(dir: &Directory, channel: ChannelId, user: UserId) -> Result<Ro
     if kind != ChannelKind::Text {
         return Err(ApiError::Conflict(format!("this is a {} channel, not a text channel", kind.as_str())));
     }
-    Ok(Room::Server(server))
+    Ok(Room::Channel(server, channel))
 }
 
 /// Requires permission `p`.

@@ -50,7 +50,7 @@ pub fn record(tx: &mut Tx<'_>, server: ServerId, action: AuditAction, actor: Use
 
 impl Chat {
     /// A page of a server's audit log, newest first: entries numbered below
-    /// `before`, at most `limit` (1–100, default 100). Owner and admins.
+    /// `before`, at most `limit` (1–100, default 100). `manage_server`.
     ///
     /// # Errors
     /// 404 (not a member), 403 (a member), 422 (`limit` out of range, `before`

@@ -1,19 +1,21 @@
-//! Channels and categories: create, rename, delete, reorder and move.
+//! Channels and categories: create, rename, delete, reorder and move, and
+//! who sees a private one.
 
 use std::collections::HashSet;
 
 use pq_protocol::{
     ChannelId, ServerId, UserId,
     gateway::Event,
-    limits::{MAX_CHANNELS_PER_SERVER, MAX_NAME_CHARS},
-    models::{AuditAction, Channel, ChannelKind, ChannelPlacement, Permission},
+    limits::{MAX_CHANNEL_ACCESS_USERS, MAX_CHANNELS_PER_SERVER, MAX_NAME_CHARS, MAX_ROLES_PER_SERVER},
+    models::{AuditAction, Channel, ChannelAccess, ChannelKind, ChannelPlacement, Permission},
 };
 
 use super::{
     Chat,
     access::{channel_access, require, standing_in},
     audit::{self, Target},
-    directory::{Directory, Effect},
+    directory::{Access, Directory, Effect, Room},
+    servers::{resend_if_sight_changed, sight},
     validate,
     writer::Tx,
 };
@@ -29,7 +31,7 @@ fn check_category(dir: &Directory, server: ServerId, parent: ChannelId) -> ApiRe
     }
 }
 
-/// Creates a channel or category (owner and admins).
+/// Creates a channel or category (`manage_channels`).
 ///
 /// # Errors
 /// 403, 404, 409 (too many channels; `parent` not a category of this server), 422.
@@ -54,18 +56,33 @@ pub fn create(
         return Err(ApiError::Conflict(format!("a server can hold at most {MAX_CHANNELS_PER_SERVER} channels")));
     }
     let position = tx.store().next_position(server, parent)?;
-    let channel =
-        Channel { id: ChannelId::new(), server_id: server, kind, name, parent_id: parent, position, last_seq: 0 };
+    let channel = Channel {
+        id: ChannelId::new(),
+        server_id: server,
+        kind,
+        name,
+        parent_id: parent,
+        position,
+        last_seq: 0,
+        private: false,
+    };
     let now = tx.now();
     tx.store().insert_channel(&channel, now)?;
     tx.apply(Effect::AddChannel { channel: channel.id, server, kind, parent });
+    // In a private category: only those who see it have it to read.
+    if tx.dir().gate(channel.id).is_some() {
+        let hidden: Vec<UserId> = tx.dir().members(server).filter(|u| !tx.dir().can_see(channel.id, *u)).collect();
+        for u in hidden {
+            tx.store().delete_read_marker(channel.id, u)?;
+        }
+    }
     let target = Target { channel: Some(channel.id), detail: Some(channel.name.clone()), ..Target::default() };
     audit::record(tx, server, AuditAction::ChannelCreated, user, target)?;
-    tx.emit(Audience::Server(server), Event::ChannelCreated { channel: channel.clone() });
+    tx.emit(Audience::Room(Room::Channel(server, channel.id)), Event::ChannelCreated { channel: channel.clone() });
     Ok(channel)
 }
 
-/// Renames a channel or category (owner and admins).
+/// Renames a channel or category (`manage_channels`).
 ///
 /// # Errors
 /// 403, 404, 422.
@@ -77,12 +94,12 @@ pub fn rename(tx: &mut Tx<'_>, user: UserId, channel: ChannelId, name: &str) -> 
     let row = tx.store().channel(channel)?.ok_or(ApiError::NotFound("channel"))?;
     let target = Target { channel: Some(channel), detail: Some(name), ..Target::default() };
     audit::record(tx, server, AuditAction::ChannelRenamed, user, target)?;
-    tx.emit(Audience::Server(server), Event::ChannelUpdated { channel: row.clone() });
+    tx.emit(Audience::Room(Room::Channel(server, channel)), Event::ChannelUpdated { channel: row.clone() });
     Ok(row)
 }
 
 /// Deletes a channel and its messages, or a category (its channels move to
-/// the top level). Owner and admins.
+/// the top level). `manage_channels`.
 ///
 /// # Errors
 /// 403, 404.
@@ -91,20 +108,122 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()
     require(&mine, Permission::ManageChannels, "delete channels")?;
     let had_children = tx.dir().children(channel).next().is_some();
     let name = tx.store().channel(channel)?.map(|c| c.name);
+    // A private channel's end is news only to those who saw it.
+    let viewers: Option<Vec<UserId>> = tx
+        .dir()
+        .gate(channel)
+        .is_some()
+        .then(|| tx.dir().members(server).filter(|u| tx.dir().can_see(channel, *u)).collect());
+    let before = sight(tx, server);
     tx.store().delete_channel(channel)?;
     let target = Target { channel: Some(channel), detail: name, ..Target::default() };
     audit::record(tx, server, AuditAction::ChannelDeleted, user, target)?;
     tx.apply(Effect::RemoveChannel { channel });
-    tx.emit(Audience::Server(server), Event::ChannelDeleted { server_id: server, channel_id: channel });
+    let gone = Event::ChannelDeleted { server_id: server, channel_id: channel };
+    match viewers {
+        None => tx.emit(Audience::Server(server), gone),
+        Some(list) => {
+            for u in list {
+                tx.emit(Audience::User(u), gone.clone());
+            }
+        }
+    }
     if had_children {
         let channels = tx.store().channels_of(server)?;
-        tx.emit(Audience::Server(server), Event::ChannelsReordered { server_id: server, channels });
+        emit_layout(tx, server, &channels);
     }
-    Ok(())
+    resend_if_sight_changed(tx, server, &before)
 }
 
-/// Reorders channels and moves them between categories in one step (owner
-/// and admins); channels not listed keep their place. Returns every channel.
+/// Tells the server's members its channels' new places: each only the
+/// channels they see.
+fn emit_layout(tx: &mut Tx<'_>, server: ServerId, channels: &[Channel]) {
+    if !tx.dir().has_private(server) {
+        tx.emit(Audience::Server(server), Event::ChannelsReordered { server_id: server, channels: channels.to_vec() });
+        return;
+    }
+    let members: Vec<UserId> = tx.dir().members(server).collect();
+    for u in members {
+        let seen = channels.iter().filter(|c| tx.dir().can_see(c.id, u)).cloned().collect();
+        tx.emit(Audience::User(u), Event::ChannelsReordered { server_id: server, channels: seen });
+    }
+}
+
+/// Who sees a channel (`manage_channels`, and seeing it).
+///
+/// # Errors
+/// 403, 404.
+pub fn access(dir: &Directory, user: UserId, channel: ChannelId) -> ApiResult<ChannelAccess> {
+    let (_, _, mine) = channel_access(dir, channel, user)?;
+    require(&mine, Permission::ManageChannels, "see who sees channels")?;
+    Ok(match dir.access(channel) {
+        Some(a) => ChannelAccess { private: true, roles: a.roles.clone(), users: a.users.clone() },
+        None => ChannelAccess { private: false, roles: vec![], users: vec![] },
+    })
+}
+
+/// Makes a channel or category private to the roles and people listed, or
+/// public again (`manage_channels`). Whoever makes it private is let in if
+/// nothing else would let them. Those who no longer see it (or now do) get
+/// the server anew; those who still see it hear `channel_updated`.
+///
+/// # Errors
+/// 403, 404, 409 (a role or person not of this server), 422 (too many).
+pub fn set_access(tx: &mut Tx<'_>, user: UserId, channel: ChannelId, req: ChannelAccess) -> ApiResult<ChannelAccess> {
+    let (server, _, mine) = channel_access(tx.dir(), channel, user)?;
+    require(&mine, Permission::ManageChannels, "change who sees channels")?;
+    if req.users.len() > MAX_CHANNEL_ACCESS_USERS {
+        return Err(ApiError::invalid(
+            "users",
+            format!("at most {MAX_CHANNEL_ACCESS_USERS} people; let more in with a role"),
+        ));
+    }
+    if req.roles.len() > MAX_ROLES_PER_SERVER {
+        return Err(ApiError::invalid("roles", format!("at most {MAX_ROLES_PER_SERVER} roles")));
+    }
+    // A public channel has no list: whatever was sent is dropped.
+    let (roles, users) = if req.private { (req.roles, req.users) } else { (vec![], vec![]) };
+    let mut list = Access { roles, users };
+    list.roles.sort_unstable();
+    list.roles.dedup();
+    list.users.sort_unstable();
+    list.users.dedup();
+    if let Some(r) = list.roles.iter().find(|r| tx.dir().role(server, **r).is_none()) {
+        return Err(ApiError::Conflict(format!("{r} is not a role of this server")));
+    }
+    if let Some(u) = list.users.iter().find(|u| !tx.dir().is_member(server, **u)) {
+        return Err(ApiError::Conflict(format!("{u} is not a member of this server")));
+    }
+    if req.private && !mine.may(Permission::Administrator) {
+        let held = tx.dir().roles_of(server, user).unwrap_or_default();
+        if !list.admits(user, held) {
+            list.users.push(user);
+        }
+    }
+    let before = sight(tx, server);
+    tx.store().set_channel_access(channel, req.private.then_some(&list))?;
+    tx.apply(Effect::SetAccess { channel, access: req.private.then(|| list.clone()) });
+    let detail = Some(if req.private { "private" } else { "public" }.to_owned());
+    audit::record(
+        tx,
+        server,
+        AuditAction::ChannelAccessChanged,
+        user,
+        Target { channel: Some(channel), detail, ..Target::default() },
+    )?;
+    let row = tx.store().channel(channel)?.ok_or(ApiError::NotFound("channel"))?;
+    tx.emit(Audience::Room(Room::Channel(server, channel)), Event::ChannelUpdated { channel: row });
+    resend_if_sight_changed(tx, server, &before)?;
+    Ok(if req.private {
+        ChannelAccess { private: true, roles: list.roles, users: list.users }
+    } else {
+        ChannelAccess { private: false, roles: vec![], users: vec![] }
+    })
+}
+
+/// Reorders channels and moves them between categories in one step
+/// (`manage_channels`); channels not listed keep their place. Returns every
+/// channel the caller sees.
 ///
 /// # Errors
 /// 403, 404, 409 (a listed channel not in this server; a category into a category; a parent that is no category), 422 (listed twice).
@@ -114,7 +233,7 @@ pub fn layout(tx: &mut Tx<'_>, user: UserId, server: ServerId, places: &[Channel
     for p in places {
         // 409, not 404: the server is there; the layout names a channel it
         // does not hold (perhaps one deleted a moment ago).
-        let Some(c) = tx.dir().channel(p.id).filter(|c| c.server == server) else {
+        let Some(c) = tx.dir().channel(p.id).filter(|c| c.server == server && tx.dir().can_see(p.id, user)) else {
             return Err(ApiError::Conflict(format!("channel {} is not in this server", p.id)));
         };
         if !seen.insert(p.id) {
@@ -131,6 +250,7 @@ pub fn layout(tx: &mut Tx<'_>, user: UserId, server: ServerId, places: &[Channel
             (_, None) => {}
         }
     }
+    let before = sight(tx, server);
     for p in places {
         tx.store().place_channel(p.id, p.parent_id, p.position)?;
     }
@@ -140,8 +260,9 @@ pub fn layout(tx: &mut Tx<'_>, user: UserId, server: ServerId, places: &[Channel
     let target = Target { detail: Some(places.len().to_string()), ..Target::default() };
     audit::record(tx, server, AuditAction::ChannelsMoved, user, target)?;
     let channels = tx.store().channels_of(server)?;
-    tx.emit(Audience::Server(server), Event::ChannelsReordered { server_id: server, channels: channels.clone() });
-    Ok(channels)
+    emit_layout(tx, server, &channels);
+    resend_if_sight_changed(tx, server, &before)?;
+    Ok(channels.into_iter().filter(|c| tx.dir().can_see(c.id, user)).collect())
 }
 
 impl Chat {
@@ -174,6 +295,27 @@ impl Chat {
     /// See [`delete`].
     pub async fn delete_channel(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
         self.writer.run(move |tx| delete(tx, user, channel)).await
+    }
+
+    /// Who sees a channel.
+    ///
+    /// # Errors
+    /// See [`access`].
+    pub fn channel_access(&self, user: UserId, channel: ChannelId) -> ApiResult<ChannelAccess> {
+        access(&self.dir.read(), user, channel)
+    }
+
+    /// Changes who sees a channel.
+    ///
+    /// # Errors
+    /// See [`set_access`].
+    pub async fn set_channel_access(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        req: ChannelAccess,
+    ) -> ApiResult<ChannelAccess> {
+        self.writer.run(move |tx| set_access(tx, user, channel, req)).await
     }
 
     /// Reorders and moves channels.

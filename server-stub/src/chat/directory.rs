@@ -100,11 +100,31 @@ impl DmEntry {
     }
 }
 
-/// Where a text channel's messages go: a server's members, or a DM's.
+/// Who sees a private channel or category besides administrators.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    /// Members holding any of these roles.
+    pub roles: Vec<RoleId>,
+    /// These people.
+    pub users: Vec<UserId>,
+}
+
+impl Access {
+    /// Whether someone holding `held` is let in.
+    #[must_use]
+    pub fn admits(&self, user: UserId, held: &[RoleId]) -> bool {
+        self.users.contains(&user) || self.roles.iter().any(|r| held.contains(r))
+    }
+}
+
+/// Where a text channel's messages go: a server's members (those who see the
+/// channel, when it is private), or a DM's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Room {
-    /// A server's text channel.
+    /// Every member of a server.
     Server(ServerId),
+    /// A server's channel: its members who see it.
+    Channel(ServerId, ChannelId),
     /// A direct-message channel (its id).
     Dm(ChannelId),
 }
@@ -123,6 +143,8 @@ pub struct Directory {
     /// Who is banned from which server.
     banned: HashSet<(ServerId, UserId)>,
     servers_of: HashMap<UserId, HashSet<ServerId>>,
+    /// The access lists of private channels and categories.
+    private: HashMap<ChannelId, Access>,
     /// What each person sees of others: `relations[a][b]` is `a`'s row
     /// about `b` (friends and requests have a row on each side, a block
     /// only on the blocker's).
@@ -192,6 +214,14 @@ pub enum Effect {
         kind: ChannelKind,
         /// Under which category.
         parent: Option<ChannelId>,
+    },
+    /// A channel or category became private with this access list, or
+    /// public again (`None`).
+    SetAccess {
+        /// Which.
+        channel: ChannelId,
+        /// Who sees it.
+        access: Option<Access>,
     },
     /// A channel was moved under another category (or to the top level).
     MoveChannel {
@@ -312,6 +342,15 @@ impl Directory {
         }
     }
 
+    /// Makes a channel private with `access`, or public (when loading, and
+    /// for [`Effect::SetAccess`]).
+    pub fn set_access(&mut self, channel: ChannelId, access: Option<Access>) {
+        match access {
+            Some(a) => self.private.insert(channel, a),
+            None => self.private.remove(&channel),
+        };
+    }
+
     /// Adds a channel (when loading).
     pub fn add_channel(
         &mut self,
@@ -339,6 +378,7 @@ impl Directory {
                     }
                     for c in &s.channels {
                         self.channels.remove(c);
+                        self.private.remove(c);
                     }
                 }
             }
@@ -371,12 +411,14 @@ impl Directory {
             Effect::AddChannel { channel, server, kind, parent } => {
                 self.add_channel(channel, server, kind, parent, 0);
             }
+            Effect::SetAccess { channel, ref access } => self.set_access(channel, access.clone()),
             Effect::MoveChannel { channel, parent } => {
                 if let Some(c) = self.channels.get_mut(&channel) {
                     c.parent = parent;
                 }
             }
             Effect::RemoveChannel { channel } => {
+                self.private.remove(&channel);
                 if let Some(c) = self.channels.remove(&channel) {
                     if let Some(s) = self.servers.get_mut(&c.server) {
                         s.channels.remove(&channel);
@@ -513,7 +555,7 @@ impl Directory {
     #[must_use]
     pub fn room(&self, channel: ChannelId, user: UserId) -> Option<Room> {
         if let Some(c) = self.channels.get(&channel) {
-            return self.is_member(c.server, user).then_some(Room::Server(c.server));
+            return self.can_see(channel, user).then_some(Room::Channel(c.server, channel));
         }
         self.dms.get(&channel).filter(|d| d.members.contains(&user)).map(|_| Room::Dm(channel))
     }
@@ -523,6 +565,10 @@ impl Directory {
     pub fn for_each_in_room(&self, room: Room, mut f: impl FnMut(UserId)) {
         match room {
             Room::Server(s) => self.members(s).for_each(&mut f),
+            Room::Channel(s, c) => match self.gate(c) {
+                None => self.members(s).for_each(&mut f),
+                Some(access) => self.members(s).filter(|u| self.admitted(s, *u, access)).for_each(&mut f),
+            },
             Room::Dm(c) => self.dms.get(&c).into_iter().flat_map(|d| d.members.iter().copied()).for_each(&mut f),
         }
     }
@@ -532,6 +578,10 @@ impl Directory {
     pub fn room_size(&self, room: Room) -> u32 {
         match room {
             Room::Server(s) => self.member_count(s),
+            Room::Channel(s, c) => match self.gate(c) {
+                None => self.member_count(s),
+                Some(access) => self.members(s).filter(|u| self.admitted(s, *u, access)).count() as u32,
+            },
             Room::Dm(c) => self.dms.get(&c).map_or(0, |d| d.members.len() as u32),
         }
     }
@@ -667,6 +717,64 @@ impl Directory {
     #[must_use]
     pub fn role(&self, server: ServerId, role: RoleId) -> Option<RoleEntry> {
         self.servers.get(&server)?.roles.get(&role).copied()
+    }
+
+    /// The access list that decides who sees `channel`: its own, or its
+    /// category's (`None`: every member sees it).
+    #[must_use]
+    pub fn gate(&self, channel: ChannelId) -> Option<&Access> {
+        self.private.get(&channel).or_else(|| self.channels.get(&channel)?.parent.and_then(|p| self.private.get(&p)))
+    }
+
+    /// The access list of `channel` itself, if it is private.
+    #[must_use]
+    pub fn access(&self, channel: ChannelId) -> Option<&Access> {
+        self.private.get(&channel)
+    }
+
+    /// Whether a member of `server` gets past `access` (administrators always do).
+    fn admitted(&self, server: ServerId, user: UserId, access: &Access) -> bool {
+        let Some(s) = self.servers.get(&server) else { return false };
+        let Some(held) = s.members.get(&user) else { return false };
+        access.admits(user, held) || self.standing(server, user).is_some_and(|st| st.may(Permission::Administrator))
+    }
+
+    /// Whether `user` sees `channel`: a member of its server, and past its
+    /// access list if it (or its category) is private.
+    #[must_use]
+    pub fn can_see(&self, channel: ChannelId, user: UserId) -> bool {
+        let Some(c) = self.channels.get(&channel) else { return false };
+        match self.gate(channel) {
+            None => self.is_member(c.server, user),
+            Some(access) => self.admitted(c.server, user, access),
+        }
+    }
+
+    /// Whether `server` has a private channel or category.
+    #[must_use]
+    pub fn has_private(&self, server: ServerId) -> bool {
+        self.servers.get(&server).is_some_and(|s| s.channels.iter().any(|c| self.private.contains_key(c)))
+    }
+
+    /// For each member of `server`, the channels hidden from them (only
+    /// servers with private channels hide any): what a change to roles or
+    /// access lists is compared against.
+    #[must_use]
+    pub fn hidden(&self, server: ServerId) -> Vec<(UserId, Vec<ChannelId>)> {
+        let Some(s) = self.servers.get(&server) else { return vec![] };
+        if !self.has_private(server) {
+            return vec![];
+        }
+        let mut channels: Vec<ChannelId> = s.channels.iter().copied().collect();
+        channels.sort_unstable();
+        let mut out: Vec<(UserId, Vec<ChannelId>)> = s
+            .members
+            .keys()
+            .map(|u| (*u, channels.iter().copied().filter(|c| !self.can_see(*c, *u)).collect::<Vec<_>>()))
+            .filter(|(_, hidden)| !hidden.is_empty())
+            .collect();
+        out.sort_unstable_by_key(|(u, _)| *u);
+        out
     }
 
     /// Whether `user` is a member of `server`.

@@ -33,7 +33,7 @@ fn remove(tx: &mut Tx<'_>, server: ServerId, target: UserId, kicked: bool) -> Ap
     tx.emit(Audience::Server(server), Event::MemberLeft { server_id: server, user_id: target, kicked });
     for (channel_id, seq, last) in markers {
         tx.emit(
-            Audience::Server(server),
+            Audience::Room(super::directory::Room::Channel(server, channel_id)),
             Event::UnreadByChanged { channel_id, after_seq: seq, through_seq: last, delta: -1 },
         );
     }

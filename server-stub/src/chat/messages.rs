@@ -42,7 +42,7 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     if let Some(ack) = tx.store().sent(user, req.client_id)? {
         return Ok(ack);
     }
-    if let Room::Server(server) = room {
+    if let Room::Channel(server, _) = room {
         require(&standing_in(tx.dir(), server, user)?, Permission::SendMessages, "write in this server")?;
     }
     let direct = tx.dir().dm(channel_id).and_then(|d| d.other(user));
@@ -168,7 +168,8 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: 
     let room = text_room(tx.dir(), channel_id, user)?;
     // In a server, moderators delete anyone's; in a DM, nobody.
     let moderator = match room {
-        Room::Server(server) => standing_in(tx.dir(), server, user)?.may(Permission::ManageMessages),
+        Room::Channel(server, _) => standing_in(tx.dir(), server, user)?.may(Permission::ManageMessages),
+        Room::Server(_) => false,
         Room::Dm(_) => false,
     };
     let meta = tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
@@ -360,7 +361,7 @@ impl Chat {
     pub async fn history(&self, user: UserId, channel: ChannelId, q: HistoryQuery) -> ApiResult<MessagePage> {
         let room = text_room(&self.dir.read(), channel, user)?;
         let server = match room {
-            Room::Server(s) => Some(s),
+            Room::Channel(s, _) | Room::Server(s) => Some(s),
             Room::Dm(_) => None,
         };
         q.after.map(|a| validate::seq("after", a)).transpose()?;

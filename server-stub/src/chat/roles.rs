@@ -26,6 +26,7 @@ use super::{
     access::{require, require_above, standing_in},
     audit::{self, Target},
     directory::{Effect, RoleEntry, Standing},
+    servers::{resend_if_sight_changed, sight},
     validate,
     writer::Tx,
 };
@@ -198,6 +199,7 @@ pub fn update(
     {
         return Err(ApiError::Forbidden("you can only move a role below your highest role".into()));
     }
+    let before = sight(tx, server);
     let mut role = roles[at].clone();
     if let Some(p) = change.permissions {
         require_covers(&mine, Permissions(p.0 ^ Permissions::of(&role.permissions).0))?;
@@ -219,6 +221,7 @@ pub fn update(
     let role = roles.into_iter().find(|r| r.id == id).expect("still there");
     let target = Target { detail: Some(role.name.clone()), ..Target::default() };
     audit::record(tx, server, AuditAction::RoleUpdated, user, target)?;
+    resend_if_sight_changed(tx, server, &before)?;
     Ok(role)
 }
 
@@ -236,10 +239,11 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, server: ServerId, id: RoleId) -> Ap
     let at = find(&roles, id)?;
     require_role_below(&mine, &roles[at])?;
     let gone = roles.remove(at);
+    let before = sight(tx, server);
     tx.store().delete_role(id)?;
     publish(tx, server, roles)?;
     audit::record(tx, server, AuditAction::RoleDeleted, user, Target { detail: Some(gone.name), ..Target::default() })?;
-    Ok(())
+    resend_if_sight_changed(tx, server, &before)
 }
 
 /// Gives `target` a role (`give`) or takes it away. Doing what is already
@@ -272,6 +276,7 @@ pub fn set_held(
     if held.contains(&id) == give {
         return Ok(());
     }
+    let before = sight(tx, server);
     if give {
         tx.store().add_member_role(server, target, id)?;
         held.push(id);
@@ -290,7 +295,8 @@ pub fn set_held(
         user,
         Target { user: Some(target), detail, ..Target::default() },
     )?;
-    Ok(())
+    // A role can open private channels (or, with administrator, all of them).
+    resend_if_sight_changed(tx, server, &before)
 }
 
 /// Gives a new server its `@everyone` role (in [`super::servers::create`]).

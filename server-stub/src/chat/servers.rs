@@ -22,13 +22,15 @@ use crate::{
 };
 
 /// Fills in what the store leaves to memory: member counts and who is in
-/// the voice rooms. (Not under the published directory's lock: the voice
-/// rooms' lock comes before it.)
-fn complete(states: &mut [ServerState], dir: &Directory, hub: &Hub) {
+/// the voice rooms, and leaves out the private channels `user` does not see.
+/// (Not under the published directory's lock: the voice rooms' lock comes
+/// before it.)
+fn complete(states: &mut [ServerState], user: UserId, dir: &Directory, hub: &Hub) {
+    voice(states, hub);
     for s in states.iter_mut() {
         s.member_count = dir.member_count(s.server.id);
+        hide(s, user, dir);
     }
-    voice(states, hub);
 }
 
 fn voice(states: &mut [ServerState], hub: &Hub) {
@@ -37,13 +39,69 @@ fn voice(states: &mut [ServerState], hub: &Hub) {
     }
 }
 
+/// Leaves out of `state` every channel hidden from `user`, with its read
+/// state and who is in it.
+fn hide(state: &mut ServerState, user: UserId, dir: &Directory) {
+    if !dir.has_private(state.server.id) {
+        return;
+    }
+    state.channels.retain(|c| dir.can_see(c.id, user));
+    state.read_states.retain(|r| dir.can_see(r.channel_id, user));
+    state.voice_states.retain(|v| dir.can_see(v.channel_id, user));
+}
+
+/// Who each member of `server` does not see, before a change that may
+/// hide or show channels (see [`resend_if_sight_changed`]).
+#[must_use]
+pub fn sight(tx: &Tx<'_>, server: ServerId) -> Vec<(UserId, Vec<ChannelId>)> {
+    tx.dir().hidden(server)
+}
+
+/// After a change that may hide or show channels (an access list, a role
+/// given or taken, a role's permissions, a channel moved between
+/// categories): everyone whose hidden channels changed gets the server
+/// anew (`server_joined`), so their apps drop what they no longer see —
+/// with its cached messages — and fetch what they now do.
+///
+/// # Errors
+/// Storage failure.
+pub fn resend_if_sight_changed(
+    tx: &mut Tx<'_>,
+    server: ServerId,
+    before: &[(UserId, Vec<ChannelId>)],
+) -> ApiResult<()> {
+    let after = tx.dir().hidden(server);
+    let of = |list: &[(UserId, Vec<ChannelId>)], u: UserId| {
+        list.binary_search_by_key(&u, |(x, _)| *x).ok().map(|i| list[i].1.clone()).unwrap_or_default()
+    };
+    let mut users: Vec<UserId> = before.iter().chain(after.iter()).map(|(u, _)| *u).collect();
+    users.sort_unstable();
+    users.dedup();
+    for u in users {
+        let (was, now) = (of(before, u), of(&after, u));
+        if was != now && tx.dir().is_member(server, u) {
+            // Read markers follow sight: a hidden channel's messages do not
+            // wait on them; a channel they now see starts unread.
+            for c in now.iter().filter(|c| !was.contains(c)) {
+                tx.store().delete_read_marker(*c, u)?;
+            }
+            for c in was.iter().filter(|c| !now.contains(c)) {
+                tx.store().add_read_marker(*c, u)?;
+            }
+            let state = state_in_tx(tx, u, server)?;
+            tx.emit(Audience::User(u), Event::ServerJoined { state });
+        }
+    }
+    Ok(())
+}
+
 /// Everything `user` needs to draw `server`, inside the writer's transaction.
 ///
 /// # Errors
 /// 404 when not a member.
 pub fn state_in_tx(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<ServerState> {
     let mut states = tx.store().server_states(user, Some(server))?;
-    complete(&mut states, tx.dir(), tx.hub());
+    complete(&mut states, user, tx.dir(), tx.hub());
     states.pop().ok_or(ApiError::NotFound("server"))
 }
 
@@ -68,7 +126,16 @@ pub fn create(tx: &mut Tx<'_>, user: UserId, name: &str) -> ApiResult<ServerStat
     store.insert_server(&server)?;
     store.insert_member(server.id, user, now, false)?;
     for (id, kind, cname, parent_id, position) in layout {
-        let channel = Channel { id, server_id: server.id, kind, name: cname.into(), parent_id, position, last_seq: 0 };
+        let channel = Channel {
+            id,
+            server_id: server.id,
+            kind,
+            name: cname.into(),
+            parent_id,
+            position,
+            last_seq: 0,
+            private: false,
+        };
         store.insert_channel(&channel, now)?;
     }
     tx.apply(Effect::AddServer { server: server.id, owner: user });
@@ -107,8 +174,10 @@ pub fn update(
         if !tx.dir().is_member(server, new) {
             return Err(ApiError::NotFound("member"));
         }
+        let before = sight(tx, server);
         tx.store().set_owner(server, new)?;
         tx.apply(Effect::SetOwner { server, user: new });
+        resend_if_sight_changed(tx, server, &before)?;
         audit::record(
             tx,
             server,
@@ -205,13 +274,12 @@ impl Chat {
     /// Storage failure.
     pub async fn server_states(&self, user: UserId, only: Option<ServerId>) -> ApiResult<Vec<ServerState>> {
         let mut states = self.reads.read(move |s| s.server_states(user, only)).await?;
-        {
-            let dir = self.dir.read();
-            for s in &mut states {
-                s.member_count = dir.member_count(s.server.id);
-            }
-        }
         voice(&mut states, &self.hub);
+        let dir = self.dir.read();
+        for s in &mut states {
+            s.member_count = dir.member_count(s.server.id);
+            hide(s, user, &dir);
+        }
         Ok(states)
     }
 

@@ -822,6 +822,12 @@ impl Hub {
                     self.voice_unseat(VoiceLeftReason::ChannelDeleted, |v| v.channel_id == channel);
                     self.voice_forget_room(channel);
                 }
+                // Who sees which room may have changed: nobody stays in a
+                // room hidden from them.
+                Effect::SetAccess { .. }
+                | Effect::SetMemberRoles { .. }
+                | Effect::SetRoles { .. }
+                | Effect::MoveChannel { .. } => self.voice_unseat_unseen(),
                 _ => {}
             }
         }

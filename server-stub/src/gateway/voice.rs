@@ -104,6 +104,9 @@ impl Hub {
             } else {
                 let ch = dir.channel(join.channel_id).ok_or(ApiError::NotFound("channel"))?;
                 let standing = dir.standing(ch.server, user).ok_or(ApiError::NotFound("channel"))?;
+                if !dir.can_see(join.channel_id, user) {
+                    return Err(ApiError::NotFound("channel"));
+                }
                 if ch.kind != ChannelKind::Voice {
                     return Err(ApiError::Conflict("only voice channels can be joined".into()));
                 }
@@ -311,6 +314,28 @@ impl Hub {
     }
 
     /// Unseats everyone matching `pred`, telling their sessions `reason`.
+    /// Unseats everyone in a server's room they no longer see (a private
+    /// room's access list, their roles, or its category changed).
+    pub(super) fn voice_unseat_unseen(&self) {
+        let seated: Vec<(ChannelId, UserId)> = {
+            let rooms = self.voice.lock().expect("voice lock");
+            rooms
+                .rooms
+                .values()
+                .flatten()
+                .filter(|s| s.state.server_id.is_some())
+                .map(|s| (s.state.channel_id, s.state.user_id))
+                .collect()
+        };
+        let gone: Vec<(ChannelId, UserId)> = {
+            let dir = self.directory().read();
+            seated.into_iter().filter(|(c, u)| !dir.can_see(*c, *u)).collect()
+        };
+        if !gone.is_empty() {
+            self.voice_unseat(VoiceLeftReason::Removed, |v| gone.contains(&(v.channel_id, v.user_id)));
+        }
+    }
+
     pub(super) fn voice_unseat(&self, reason: VoiceLeftReason, pred: impl Fn(&VoiceState) -> bool) {
         let mut rooms = self.voice.lock().expect("voice lock");
         let users: Vec<UserId> =
@@ -383,7 +408,8 @@ impl Hub {
 /// Who hears of a seat: the server's members, or the direct-message channel's.
 fn voice_audience(state: &VoiceState) -> Audience {
     match state.server_id {
-        Some(server) => Audience::Server(server),
+        // Those who see the room (all members, unless it is private).
+        Some(server) => Audience::Room(Room::Channel(server, state.channel_id)),
         None => Audience::Room(Room::Dm(state.channel_id)),
     }
 }

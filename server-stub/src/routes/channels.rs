@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
     ChannelId, ServerId,
-    models::{Channel, ChannelLayout, CreateChannel, UpdateChannel},
+    models::{Channel, ChannelAccess, ChannelLayout, CreateChannel, UpdateChannel},
 };
 
 use super::Path;
@@ -13,7 +13,7 @@ use crate::{
     state::AppState,
 };
 
-/// Create a channel or category (owner and admins).
+/// Create a channel or category (permission `manage_channels`).
 #[utoipa::path(post, path = "/api/servers/{server_id}/channels", tag = "channels", request_body = CreateChannel,
     params(("server_id" = ServerId, Path)),
     responses((status = 201, body = Channel), (status = 403, body = pq_protocol::ErrorBody),
@@ -30,7 +30,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(channel)))
 }
 
-/// Rename a channel or category (owner and admins).
+/// Rename a channel or category (permission `manage_channels`).
 #[utoipa::path(patch, path = "/api/channels/{channel_id}", tag = "channels", request_body = UpdateChannel,
     params(("channel_id" = ChannelId, Path)),
     responses((status = 200, body = Channel), (status = 403, body = pq_protocol::ErrorBody),
@@ -45,7 +45,7 @@ pub async fn rename(
 }
 
 /// Delete a channel and its messages, or a category (its channels move to the
-/// top level). Owner and admins.
+/// top level). Permission `manage_channels`.
 #[utoipa::path(delete, path = "/api/channels/{channel_id}", tag = "channels",
     params(("channel_id" = ChannelId, Path)),
     responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody)))]
@@ -73,4 +73,39 @@ pub async fn layout(
     Json(req): Json<ChannelLayout>,
 ) -> ApiResult<Json<Vec<Channel>>> {
     Ok(Json(state.chat().layout_channels(user.id, server_id, req.channels).await?))
+}
+
+/// Who sees a channel or category (permission `manage_channels`; a private
+/// one is 404 to those it is hidden from).
+#[utoipa::path(get, path = "/api/channels/{channel_id}/access", tag = "channels",
+    params(("channel_id" = ChannelId, Path)),
+    responses((status = 200, body = ChannelAccess), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 404, body = pq_protocol::ErrorBody)))]
+pub async fn access(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(channel_id): Path<ChannelId>,
+) -> ApiResult<Json<ChannelAccess>> {
+    Ok(Json(state.chat().channel_access(user.id, channel_id)?))
+}
+
+/// Make a channel or category private to the roles and people listed, or
+/// public again (permission `manage_channels`). Administrators and the owner
+/// always see it; the caller is added if nothing else would let them in.
+/// Members who no longer see it (or now do) get `server_joined` with what
+/// they see; those who still see it get `channel_updated`. A channel in a
+/// private category is private with it unless it has a list of its own.
+#[utoipa::path(put, path = "/api/channels/{channel_id}/access", tag = "channels", request_body = ChannelAccess,
+    params(("channel_id" = ChannelId, Path)),
+    responses((status = 200, body = ChannelAccess), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "A role or person not of this server", body = pq_protocol::ErrorBody),
+        (status = 422, description = "More than 100 people or 250 roles", body = pq_protocol::ErrorBody)))]
+pub async fn set_access(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(channel_id): Path<ChannelId>,
+    Json(req): Json<ChannelAccess>,
+) -> ApiResult<Json<ChannelAccess>> {
+    Ok(Json(state.chat().set_channel_access(user.id, channel_id, req).await?))
 }

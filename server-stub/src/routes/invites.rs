@@ -28,7 +28,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(invite)))
 }
 
-/// The server's invites that still work (owner and admins).
+/// The server's invites that still work (permission `manage_invites`).
 #[utoipa::path(get, path = "/api/servers/{server_id}/invites", tag = "invites",
     params(("server_id" = ServerId, Path)),
     responses((status = 200, body = Vec<Invite>), (status = 403, body = pq_protocol::ErrorBody),
@@ -54,7 +54,7 @@ pub async fn preview(
     Ok(Json(state.chat().preview_invite(user.id, &code).await?))
 }
 
-/// Revoke an invite (its creator, or the server's owner and admins).
+/// Revoke an invite (its creator, or someone with `manage_invites`).
 #[utoipa::path(delete, path = "/api/invites/{code}", tag = "invites",
     params(("code" = String, Path)),
     responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody)))]

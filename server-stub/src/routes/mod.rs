@@ -109,6 +109,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(channels::create))
         .routes(routes!(channels::layout))
         .routes(routes!(channels::rename, channels::delete))
+        .routes(routes!(channels::access, channels::set_access))
         .routes(routes!(members::list))
         .routes(routes!(members::leave))
         .routes(routes!(members::kick))

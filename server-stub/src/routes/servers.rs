@@ -104,7 +104,7 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-/// A server's audit log, newest first (owner and admins): every settings and
+/// A server's audit log, newest first (permission `manage_server`): every settings and
 /// moderation action — renames, pictures, channels created, renamed, moved or
 /// deleted, people removed, banned or unbanned, roles changed, the server
 /// handed over, invites revoked — with who did it, to whom, and when.

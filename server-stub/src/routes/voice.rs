@@ -23,7 +23,7 @@ pub async fn ice(State(state): State<AppState>, user: AuthUser) -> Json<IceConfi
     Json(state.chat().ice_servers(user.id))
 }
 
-/// Mute or unmute someone in a voice room for everyone (owner and admins).
+/// Mute or unmute someone in a voice room for everyone (permission `mute_members`, someone ranked below).
 #[utoipa::path(patch, path = "/api/channels/{channel_id}/voice/{user_id}", tag = "voice", request_body = ModerateVoice,
     params(("channel_id" = ChannelId, Path), ("user_id" = UserId, Path)),
     responses((status = 200, body = VoiceState), (status = 400, body = pq_protocol::ErrorBody),
@@ -38,7 +38,7 @@ pub async fn moderate(
     Ok(Json(state.chat().voice_moderate(user.id, channel_id, target, req.server_mute)?))
 }
 
-/// Disconnect someone from a voice room (owner and admins).
+/// Disconnect someone from a voice room (permission `move_members`, someone ranked below).
 #[utoipa::path(delete, path = "/api/channels/{channel_id}/voice/{user_id}", tag = "voice",
     params(("channel_id" = ChannelId, Path), ("user_id" = UserId, Path)),
     responses((status = 204), (status = 400, body = pq_protocol::ErrorBody), (status = 403, body = pq_protocol::ErrorBody),

@@ -26,6 +26,7 @@ mod hardening;
 mod messages;
 mod openapi;
 mod people;
+mod private;
 mod races;
 mod roles;
 mod servers;

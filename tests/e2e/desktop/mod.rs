@@ -1035,6 +1035,25 @@ async fn runs_her_server_from_the_app() {
         desktop.js("return getComputedStyle(document.querySelector(\"[data-member='Bob'] .member-name\")).color").await;
     assert_eq!(color, "rgb(46, 139, 87)");
 
+    // Projects made private to Moderators: Bob's app keeps it, Carol's drops it.
+    desktop
+        .js("[...document.querySelectorAll('.category-head')].find(h => h.textContent.includes('Projects')) \
+             .querySelector('.category-access').click()")
+        .await;
+    desktop.wait_text(".modal h2", "Who can see Projects").await;
+    desktop.click("#access-private").await;
+    desktop.click("[data-access-role='Moderators']").await;
+    desktop.screenshot("private-channel").await;
+    desktop.click("#access-save").await;
+    desktop.wait_gone(".modal").await;
+    desktop.wait_text(".category-head .lock", "🔒").await;
+    eventually("Carol's app to drop Projects, Bob's to keep it", WAIT, || async {
+        let bob_sees = bob.client.channels(sid).ok()?.iter().any(|c| c.channel.id == projects && c.channel.private);
+        let carol_sees = carol.client.channels(sid).ok()?.iter().any(|c| c.channel.id == projects);
+        (bob_sees && !carol_sees).then_some(())
+    })
+    .await;
+
     // Carol removed, after confirming.
     desktop.click("[data-member='Carol']").await;
     desktop.click("#card-kick").await;

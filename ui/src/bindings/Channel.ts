@@ -35,4 +35,10 @@ position: number,
 /**
  * `seq` of the newest message (0 when empty). Always 0 for categories and voice.
  */
-last_seq: number, };
+last_seq: number, 
+/**
+ * Seen only by the roles and people on its access list (and by
+ * administrators). A channel in a private category is private
+ * with it unless it has an access list of its own.
+ */
+private: boolean, };

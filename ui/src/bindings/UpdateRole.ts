@@ -16,8 +16,8 @@ name?: string,
  */
 color?: number, 
 /**
- * New rank (1 or more, below the caller's highest role); the roles
- * between move by one.
+ * New rank (1–249, below the caller's highest role; past the top
+ * role means the top); the roles between move by one.
  */
 position?: number, 
 /**

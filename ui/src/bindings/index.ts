@@ -14,6 +14,7 @@ export type { CachedServer } from "./CachedServer";
 export type { CallInfo } from "./CallInfo";
 export type { CallState } from "./CallState";
 export type { Channel } from "./Channel";
+export type { ChannelAccess } from "./ChannelAccess";
 export type { ChannelId } from "./ChannelId";
 export type { ChannelKind } from "./ChannelKind";
 export type { ChannelLayout } from "./ChannelLayout";

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -443,6 +443,20 @@ export function kick(serverId: ServerId, userId: UserId): Promise<null> {
  */
 export function setMemberRole(serverId: ServerId, userId: UserId, roleId: RoleId, give: boolean): Promise<null> {
   return invoke("set_member_role", { serverId, userId, roleId, give });
+}
+
+/**
+ * Who sees a channel or category.
+ */
+export function channelAccess(channelId: ChannelId): Promise<ChannelAccess> {
+  return invoke("channel_access", { channelId });
+}
+
+/**
+ * Makes a channel or category private to some roles and people, or public.
+ */
+export function setChannelAccess(channelId: ChannelId, access: ChannelAccess): Promise<ChannelAccess> {
+  return invoke("set_channel_access", { channelId, access });
 }
 
 /**

@@ -23,7 +23,14 @@ import { squarePng } from "../image";
 import { Avatar, Modal, useDismiss, useT } from "./common";
 import { CardActions } from "./Friends";
 import { AddToDmDialog, NewDmDialog } from "./Dms";
-import { CreateChannelDialog, DeleteChannelDialog, LeaveServerDialog, MemberActions, ServerSettingsDialog } from "./ServerAdmin";
+import {
+  ChannelAccessDialog,
+  CreateChannelDialog,
+  DeleteChannelDialog,
+  LeaveServerDialog,
+  MemberActions,
+  ServerSettingsDialog,
+} from "./ServerAdmin";
 import { CustomStatusDialog, CustomStatusLine } from "./Status";
 
 export function ConnectionBanner() {
@@ -340,6 +347,8 @@ export function Dialogs() {
       return <CreateChannelDialog serverId={dialog.serverId} onClose={close} />;
     case "delete-channel":
       return <DeleteChannelDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
+    case "channel-access":
+      return <ChannelAccessDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
     case "new-dm":
       return <NewDmDialog onClose={close} />;
     case "add-to-dm":

@@ -4,7 +4,7 @@
 // a person's card (roles, handing over, removing, banning).
 
 import { useCallback, useEffect, useState } from "react";
-import type { AuditEntry, Ban, CachedServer, ChannelId, Invite, Member, NotifyLevel, Permission, PurgeWindow, ServerId, ServerRole } from "../bindings";
+import type { AuditEntry, Ban, CachedServer, ChannelAccess, ChannelId, Invite, Member, NotifyLevel, Permission, PurgeWindow, ServerId, ServerRole } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -20,6 +20,7 @@ import {
   renameServer,
   setMemberRole,
   setServerIcon,
+  setChannelAccess,
   setServerNotify,
   transferServer,
   updateRole,
@@ -626,6 +627,91 @@ export function CreateChannelDialog({ serverId, onClose }: { serverId: ServerId;
   );
 }
 
+/// Who sees a channel or category: everyone, or (private) only the roles
+/// and people ticked — administrators and the owner always do.
+export function ChannelAccessDialog({ serverId, channelId, onClose }: { serverId: ServerId; channelId: ChannelId; onClose: () => void }) {
+  const t = useT();
+  const channel = useStore((s) => (s.channels[serverId] ?? EMPTY).find((c) => c.channel.id === channelId));
+  const server = useStore((s) => s.servers.find((x) => x.server.id === serverId));
+  const members = useStore((s) => s.members[serverId] ?? EMPTY);
+  const [access, setAccess] = useState<ChannelAccess | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    bridge.channelAccess(channelId).then(setAccess, (e) => setError(reason(e)));
+  }, [channelId]);
+  if (!channel || !server) return null;
+  const category = channel.channel.kind === "category";
+  const title = category ? channel.channel.name : `#${channel.channel.name}`;
+  const roles = [...server.roles].filter((r) => !isEveryone(server, r)).sort((a, b) => b.position - a.position);
+  const toggle = <K extends "roles" | "users">(key: K, id: ChannelAccess[K][number], on: boolean) =>
+    access && setAccess({ ...access, [key]: on ? [...access[key], id] : access[key].filter((x) => x !== id) });
+  return (
+    <Modal title={t("access.title", { name: title })} onClose={onClose}>
+      {access === null ? (
+        <p className="muted">…</p>
+      ) : (
+        <>
+          <label className="check">
+            <input id="access-private" type="checkbox" checked={access.private} onChange={(e) => setAccess({ ...access, private: e.target.checked })} />
+            {t(category ? "access.privateCategory" : "access.private")}
+          </label>
+          {access.private ? (
+            <div className="access-lists">
+              <fieldset className="role-picks">
+                <legend>{t("roles.title")}</legend>
+                {roles.length === 0 && <p className="muted small">{t("access.noRoles")}</p>}
+                {roles.map((r) => (
+                  <label key={r.id} className="check">
+                    <input type="checkbox" data-access-role={r.name} checked={access.roles.includes(r.id)} onChange={(e) => toggle("roles", r.id, e.target.checked)} />
+                    <span className="role-dot" style={{ background: r.color ? hex(r.color) : undefined }} aria-hidden />
+                    {r.name}
+                  </label>
+                ))}
+              </fieldset>
+              <fieldset className="role-picks">
+                <legend>{t("access.people")}</legend>
+                {members
+                  .filter((m) => m.user.id !== server.server.owner_id)
+                  .map((m) => (
+                    <label key={m.user.id} className="check">
+                      <input
+                        type="checkbox"
+                        data-access-user={m.user.display_name}
+                        checked={access.users.includes(m.user.id)}
+                        onChange={(e) => toggle("users", m.user.id, e.target.checked)}
+                      />
+                      {m.user.display_name}
+                    </label>
+                  ))}
+              </fieldset>
+              <p className="muted small">{t("access.hint")}</p>
+            </div>
+          ) : (
+            <p className="muted small">{t("access.everyone")}</p>
+          )}
+        </>
+      )}
+      {error && (
+        <p id="access-error" className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="buttons">
+        <button className="secondary" onClick={onClose}>
+          {t("common.cancel")}
+        </button>
+        <button
+          id="access-save"
+          disabled={access === null}
+          onClick={() => access && void setChannelAccess(serverId, channelId, access).then((e) => (e ? setError(e) : onClose()))}
+        >
+          {t("common.save")}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
 /// Deleting a channel (and every message in it, for everyone), confirmed.
 export function DeleteChannelDialog({ serverId, channelId, onClose }: { serverId: ServerId; channelId: ChannelId; onClose: () => void }) {
   const t = useT();
@@ -669,6 +755,9 @@ function AuditLog({ serverId }: { serverId: ServerId }) {
     void load(null);
   }, [load]);
   const line = (e: AuditEntry) => {
+    if (e.action === "channel_access_changed") {
+      return t(e.detail === "private" ? "audit.channel_private" : "audit.channel_public", { actor: e.actor.display_name });
+    }
     if (e.action === "role_changed" && e.detail) {
       const key = e.detail.startsWith("-") ? "audit.role_taken" : "audit.role_given";
       return t(key, { actor: e.actor.display_name, target: e.target_user?.display_name ?? "", detail: e.detail.slice(1) });

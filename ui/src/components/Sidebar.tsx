@@ -108,9 +108,24 @@ export function ChannelList() {
               <button className="category-toggle" onClick={() => toggleCollapsed(cat.channel.id)} aria-expanded={!collapsed[cat.channel.id]}>
                 <span className="chevron">{collapsed[cat.channel.id] ? "▸" : "▾"}</span> {cat.channel.name}
               </button>
+              {cat.channel.private && (
+                <span className="lock" title={t("channels.private")} aria-label={t("channels.private")}>
+                  🔒
+                </span>
+              )}
               {admin && (
                 <button className="icon small" title={t("channels.new")} onClick={() => setAdding(cat.channel.id)}>
                   +
+                </button>
+              )}
+              {admin && (
+                <button
+                  className="icon small category-access"
+                  title={t("channels.access")}
+                  aria-label={t("channels.access")}
+                  onClick={() => setState({ dialog: { type: "channel-access", serverId, channelId: cat.channel.id } })}
+                >
+                  ⚙
                 </button>
               )}
             </div>
@@ -215,6 +230,11 @@ function MeFooter() {
 function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
   const t = useT();
   const active = useStore((s) => s.channelId === c.channel.id);
+  // Private itself, or in a private category.
+  const locked = useStore(
+    (s) =>
+      c.channel.private || (s.channels[c.channel.server_id] ?? EMPTY).some((x) => x.channel.id === c.channel.parent_id && x.channel.private),
+  );
   const [renaming, setRenaming] = useState(false);
   const [menu, setMenu] = useState(false);
   const sid = c.channel.server_id;
@@ -246,6 +266,11 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
       >
         <span className="hash">{c.channel.kind === "voice" ? <Icon name="voice" size={16} /> : "#"}</span>
         <span className="channel-name">{c.channel.name}</span>
+        {locked && (
+          <span className="lock" title={t("channels.private")} aria-label={t("channels.private")}>
+            🔒
+          </span>
+        )}
         {unread && c.mention_count > 0 && (
           <span className="badge mention" aria-label={t("channels.mentions", { n: c.mention_count })}>
             @{c.mention_count > 99 ? "99+" : c.mention_count}
@@ -264,6 +289,14 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
           </button>
           {admin && <button onClick={() => (setMenu(false), setRenaming(true))}>{t("channels.rename")}</button>}
           {admin && <ChannelPlaceItems c={c} onDone={() => setMenu(false)} />}
+          {admin && (
+            <button
+              className="channel-access"
+              onClick={() => (setMenu(false), setState({ dialog: { type: "channel-access", serverId: sid, channelId: c.channel.id } }))}
+            >
+              {t("channels.access")}
+            </button>
+          )}
           {admin && (
             <button
               className="danger delete-channel"

@@ -394,6 +394,18 @@ const en = {
   "audit.role_created": "{actor} created the role {detail}",
   "audit.role_updated": "{actor} changed the role {detail}",
   "audit.role_deleted": "{actor} deleted the role {detail}",
+  "channels.private": "Private",
+  "channels.access": "Who can see it",
+  "access.title": "Who can see {name}",
+  "access.private": "Private: only the roles and people ticked see it",
+  "access.privateCategory": "Private: only the roles and people ticked see it and its channels",
+  "access.people": "People",
+  "access.noRoles": "No roles yet: make some in the server settings.",
+  "access.hint": "Administrators and the owner always see it. Those who lose sight of it lose its messages from their apps too.",
+  "access.everyone": "Everyone in the server sees it.",
+  "audit.channel_access_changed": "{actor} changed who sees a channel",
+  "audit.channel_private": "{actor} made a channel private",
+  "audit.channel_public": "{actor} made a channel public",
 } as const;
 
 export type Key = keyof typeof en;
@@ -791,6 +803,18 @@ const ko: Record<Key, string> = {
   "audit.role_created": "{actor} 님이 {detail} 역할을 만들었습니다",
   "audit.role_updated": "{actor} 님이 {detail} 역할을 바꿨습니다",
   "audit.role_deleted": "{actor} 님이 {detail} 역할을 삭제했습니다",
+  "channels.private": "비공개",
+  "channels.access": "볼 수 있는 사람",
+  "access.title": "{name}을(를) 볼 수 있는 사람",
+  "access.private": "비공개: 체크한 역할과 사람만 볼 수 있습니다",
+  "access.privateCategory": "비공개: 체크한 역할과 사람만 이 카테고리와 채널을 볼 수 있습니다",
+  "access.people": "사람",
+  "access.noRoles": "아직 역할이 없습니다. 서버 설정에서 만드세요.",
+  "access.hint": "관리자와 소유자는 항상 볼 수 있습니다. 볼 수 없게 된 사람의 앱에서는 메시지도 사라집니다.",
+  "access.everyone": "서버의 모든 사람이 볼 수 있습니다.",
+  "audit.channel_access_changed": "{actor} 님이 채널을 볼 수 있는 사람을 바꿨습니다",
+  "audit.channel_private": "{actor} 님이 채널을 비공개로 바꿨습니다",
+  "audit.channel_public": "{actor} 님이 채널을 공개로 바꿨습니다",
 };
 
 export type Lang = "en" | "ko";

@@ -4,6 +4,7 @@ import * as bridge from "../bridge/commands";
 import type {
   CachedChannel,
   CachedDm,
+  ChannelAccess,
   ChannelId,
   CommandError,
   CustomStatus,
@@ -609,6 +610,13 @@ export async function createChannel(serverId: ServerId, name: string, kind: "tex
   await loadChannels(serverId);
   return error;
 }
+
+/// Makes a channel private to some roles and people, or public; the error in words, or null.
+export const setChannelAccess = (serverId: ServerId, channelId: ChannelId, access: ChannelAccess) =>
+  attempt(async () => {
+    await bridge.setChannelAccess(channelId, access);
+    await loadChannels(serverId);
+  });
 
 export async function renameChannel(serverId: ServerId, channelId: ChannelId, name: string) {
   await bridge.renameChannel(channelId, name).catch(fail);

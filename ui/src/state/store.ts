@@ -47,6 +47,7 @@ export type Dialog =
   | { type: "leave-server"; serverId: ServerId }
   | { type: "create-channel"; serverId: ServerId }
   | { type: "delete-channel"; serverId: ServerId; channelId: ChannelId }
+  | { type: "channel-access"; serverId: ServerId; channelId: ChannelId }
   | { type: "new-dm" }
   | { type: "add-to-dm"; channelId: ChannelId };
 

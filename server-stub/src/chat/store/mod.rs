@@ -24,7 +24,7 @@ use pq_protocol::{
     },
 };
 
-use super::directory::Directory;
+use super::directory::{Access, Directory};
 
 pub use sqlite::{ReadPool, SqliteStore};
 
@@ -475,6 +475,11 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn rename_channel(&mut self, id: ChannelId, name: &str) -> StoreResult<()>;
+    /// Makes a channel private with this access list, or public (`None`).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_channel_access(&mut self, id: ChannelId, access: Option<&Access>) -> StoreResult<()>;
     /// Moves a channel.
     ///
     /// # Errors
@@ -648,6 +653,18 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn set_read_marker(&mut self, channel: ChannelId, user: UserId, seq: u64) -> StoreResult<()>;
+    /// Forgets how far `user` read `channel` (it is hidden from them now:
+    /// they no longer count towards its messages' `unread_by`).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_read_marker(&mut self, channel: ChannelId, user: UserId) -> StoreResult<()>;
+    /// Gives `user` a read marker at 0 in `channel` unless they have one
+    /// (it is visible to them now: everything in it is unread).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn add_read_marker(&mut self, channel: ChannelId, user: UserId) -> StoreResult<()>;
     /// Messages of others after `after` that are not deleted.
     ///
     /// # Errors

@@ -23,7 +23,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Typ
 use super::{
     Account, InviteRow, MessageMeta, NewAccount, NewAudit, NewDm, Page, ProfileChange, Store, StoreError, StoreResult,
 };
-use crate::chat::directory::Directory;
+use crate::chat::directory::{Access, Directory};
 
 /// Statements kept prepared per connection.
 const STATEMENT_CACHE: usize = 128;
@@ -189,7 +189,7 @@ fn q_held(
     .collect::<Result<_, _>>()?)
 }
 
-const CHANNEL_COLS: &str = "c.id, c.server_id, c.kind, c.name, c.parent_id, c.position, c.last_seq";
+const CHANNEL_COLS: &str = "c.id, c.server_id, c.kind, c.name, c.parent_id, c.position, c.last_seq, c.private";
 
 fn channel_row(row: &Row<'_>) -> rusqlite::Result<Channel> {
     let kind: String = row.get(2)?;
@@ -201,6 +201,7 @@ fn channel_row(row: &Row<'_>) -> rusqlite::Result<Channel> {
         parent_id: opt_id(row, 4)?,
         position: row.get(5)?,
         last_seq: row.get::<_, i64>(6)? as u64,
+        private: row.get::<_, i64>(7)? != 0,
     })
 }
 
@@ -259,6 +260,28 @@ fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
     }
     for (server, user, role) in q_held(c, None, None)? {
         dir.add_member_role(server, user, role);
+    }
+    let mut lists: HashMap<ChannelId, Access> = c
+        .prepare_cached("SELECT id FROM channels WHERE private = 1")?
+        .query_map([], |r| col_id::<ChannelId>(r, 0))?
+        .map(|id| id.map(|id| (id, Access::default())))
+        .collect::<Result<_, _>>()?;
+    let mut st = c.prepare_cached("SELECT channel_id, role_id FROM channel_roles")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(a) = lists.get_mut(&col_id(r, 0)?) {
+            a.roles.push(col_id(r, 1)?);
+        }
+    }
+    let mut st = c.prepare_cached("SELECT channel_id, user_id FROM channel_users")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(a) = lists.get_mut(&col_id(r, 0)?) {
+            a.users.push(col_id(r, 1)?);
+        }
+    }
+    for (channel, access) in lists {
+        dir.set_access(channel, Some(access));
     }
     let mut st =
         c.prepare_cached("SELECT id, server_id, kind, parent_id, last_seq FROM channels WHERE server_id IS NOT NULL")?;
@@ -1164,8 +1187,8 @@ impl Store for SqliteStore {
     fn insert_channel(&mut self, ch: &Channel, at: Timestamp) -> StoreResult<()> {
         exec(
             &self.conn,
-            "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, private, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params![
                 ch.id.to_string(),
                 ch.server_id.to_string(),
@@ -1174,6 +1197,7 @@ impl Store for SqliteStore {
                 ch.parent_id.map(|p| p.to_string()),
                 ch.position,
                 ch.last_seq as i64,
+                ch.private,
                 at.as_millis()
             ],
         )?;
@@ -1183,6 +1207,29 @@ impl Store for SqliteStore {
                 "INSERT INTO read_markers (channel_id, user_id, seq) SELECT ?, user_id, ? FROM members WHERE server_id = ?",
                 params![ch.id.to_string(), ch.last_seq as i64, ch.server_id.to_string()],
             )?;
+        }
+        Ok(())
+    }
+    fn set_channel_access(&mut self, id: ChannelId, access: Option<&Access>) -> StoreResult<()> {
+        let cid = id.to_string();
+        exec(&self.conn, "UPDATE channels SET private = ? WHERE id = ?", params![access.is_some(), cid])?;
+        exec(&self.conn, "DELETE FROM channel_roles WHERE channel_id = ?", [&cid])?;
+        exec(&self.conn, "DELETE FROM channel_users WHERE channel_id = ?", [&cid])?;
+        if let Some(a) = access {
+            for r in &a.roles {
+                exec(
+                    &self.conn,
+                    "INSERT INTO channel_roles (channel_id, role_id) VALUES (?, ?)",
+                    params![cid, r.to_string()],
+                )?;
+            }
+            for u in &a.users {
+                exec(
+                    &self.conn,
+                    "INSERT INTO channel_users (channel_id, user_id) VALUES (?, ?)",
+                    params![cid, u.to_string()],
+                )?;
+            }
         }
         Ok(())
     }
@@ -1378,6 +1425,25 @@ impl Store for SqliteStore {
         .map(drop)
     }
 
+    fn delete_read_marker(&mut self, channel: ChannelId, user: UserId) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "DELETE FROM read_markers WHERE channel_id = ? AND user_id = ?",
+            params![channel.to_string(), user.to_string()],
+        )
+        .map(drop)
+    }
+
+    fn add_read_marker(&mut self, channel: ChannelId, user: UserId) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO read_markers (channel_id, user_id, seq) SELECT id, ?, 0 FROM channels WHERE id = ? AND kind = 'text'
+             ON CONFLICT (channel_id, user_id) DO NOTHING",
+            params![user.to_string(), channel.to_string()],
+        )
+        .map(drop)
+    }
+
     fn insert_invite(&mut self, i: &Invite) -> StoreResult<()> {
         exec(
             &self.conn,
@@ -1453,6 +1519,7 @@ impl Store for ReadConn {
         delete_member(server: ServerId, user: UserId) -> Vec<(ChannelId, u64, u64)>;
         insert_channel(ch: &Channel, at: Timestamp) -> ();
         rename_channel(id: ChannelId, name: &str) -> ();
+        set_channel_access(id: ChannelId, access: Option<&Access>) -> ();
         place_channel(id: ChannelId, parent: Option<ChannelId>, position: i32) -> ();
         set_last_seq(id: ChannelId, seq: u64) -> ();
         delete_channel(id: ChannelId) -> ();
@@ -1470,6 +1537,8 @@ impl Store for ReadConn {
         insert_reaction(message: MessageId, user: UserId, emoji: &str, at: Timestamp) -> bool;
         delete_reaction(message: MessageId, user: UserId, emoji: &str) -> bool;
         set_read_marker(channel: ChannelId, user: UserId, seq: u64) -> ();
+        delete_read_marker(channel: ChannelId, user: UserId) -> ();
+        add_read_marker(channel: ChannelId, user: UserId) -> ();
         insert_invite(i: &Invite) -> ();
         use_invite(code: &InviteCode, now: Timestamp) -> bool;
         revoke_invite(code: &InviteCode, at: Timestamp) -> ();
