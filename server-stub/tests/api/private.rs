@@ -210,7 +210,7 @@ async fn access_lists_are_checked_and_nobody_locks_themselves_out() {
     got.sort_unstable();
     assert_eq!(got, want);
     let read: ChannelAccess = bob.get(&path).await;
-    assert_eq!(read.private, true);
+    assert!(read.private);
     assert!(names(&seen(&carol, sid).await).contains(&"secret"));
     // The owner sees it though it does not name her.
     assert!(names(&seen(&alice, sid).await).contains(&"secret"));
