@@ -41,11 +41,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::ErrorBody,
-    ids::{ChannelId, ClientMessageId, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId},
+    ids::{ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId},
     limits::Plan,
     models::{
-        Channel, DmChannel, DmState, Me, Member, Message, Presence, Relationship, SendAck, Server, ServerRole,
-        ServerState, StatusChoice, Toast, User,
+        Channel, DmChannel, DmState, Me, Member, Message, PendingInvite, Presence, Relationship, SendAck, Server,
+        ServerRole, ServerState, StatusChoice, Toast, User,
     },
     time::Timestamp,
     voice::{VoiceJoin, VoiceJoined, VoiceLeft, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
@@ -224,6 +224,9 @@ wire! {
         /// Your direct-message channels, most recently active first.
         #[serde(default)]
         pub dms: Vec<DmState>,
+        /// Invites sent to me in the app, waiting for my answer.
+        #[serde(default)]
+        pub invites: Vec<PendingInvite>,
     }
 
     /// One person's presence.
@@ -442,6 +445,17 @@ wire! {
             user_id: UserId,
             /// Whether they were removed by an admin.
             kicked: bool,
+        },
+        /// Someone invited me to a server in the app.
+        InviteReceived {
+            /// The invite.
+            invite: PendingInvite,
+        },
+        /// An invite waiting for me was answered (accepted or declined, on
+        /// any of my devices) or withdrawn.
+        InviteResolved {
+            /// Its code.
+            code: InviteCode,
         },
         /// Someone was given a role or had one taken away.
         MemberUpdated {

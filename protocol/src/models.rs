@@ -171,6 +171,17 @@ wire_enum! {
         Week,
     }
 
+    /// How an invite reached the person it was sent to.
+    pub enum InviteDelivery {
+        /// They have an account: it waits in their app.
+        InApp,
+        /// No account has that address: it went by mail.
+        Email,
+        /// No account has that address and this server sends no mail: give
+        /// them the link yourself.
+        NotSent,
+    }
+
     /// A direct-message channel with one person, or a group.
     pub enum DmKind {
         /// Two people; one such channel per pair.
@@ -1055,6 +1066,37 @@ wire! {
         pub expires_at: Option<Timestamp>,
         /// Whether you are already a member.
         pub already_member: bool,
+    }
+
+    /// `POST /api/servers/{id}/invites/send`: invite someone by their
+    /// username or email address. Someone with an account gets it in their
+    /// app; an address with no account gets it by mail (when the server can
+    /// send mail).
+    pub struct SendInvite {
+        /// Their username (a leading `@` is fine; case does not matter) or
+        /// an email address (no spaces or control characters). Spaces and
+        /// tabs around are ignored.
+        #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = r"^[ \t]*(@?[A-Za-z0-9_.]{2,32}|[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+@[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+)[ \t]*$"))]
+        pub to: String,
+    }
+
+    /// What became of an invite sent with [`SendInvite`].
+    pub struct InviteSent {
+        /// The invite made for it (its link works like any other).
+        pub invite: Invite,
+        /// How it reached them.
+        pub delivery: InviteDelivery,
+        /// Who got it in their app (for [`InviteDelivery::InApp`]).
+        pub to: Option<User>,
+    }
+
+    /// An invite someone sent me in the app, waiting for my answer
+    /// (`GET /api/users/@me/invites`, `ready`, `invite_received`).
+    pub struct PendingInvite {
+        /// Where it leads and who sent it.
+        pub preview: InvitePreview,
+        /// When it was sent.
+        pub sent_at: Timestamp,
     }
 
     /// `POST /api/admin/toasts`: a real-time toast to everyone connected

@@ -314,7 +314,9 @@ impl Store {
             "SELECT id, name, icon_url, owner_id, created_at, roles, my_roles, member_count, notify
              FROM servers ORDER BY sort, name",
         )?;
-        let me: Option<UserId> = self.meta::<pq_protocol::models::Me>("me")?.map(|m| m.id);
+        // Who I am decides what I may do; a cache without (or with an
+        // unreadable) account still lists its servers.
+        let me: Option<UserId> = self.meta::<pq_protocol::models::Me>("me").ok().flatten().map(|m| m.id);
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,

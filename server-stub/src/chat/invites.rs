@@ -1,5 +1,8 @@
 //! Invites: codes of 128 random bits (not derived from any id), with expiry,
 //! use limits and revocation; previewed without joining; accepted once.
+//! Sent to someone by name or email address: an account gets it in its app
+//! (`invite_received`, pending until accepted or declined); an address with
+//! no account gets it by mail when this server sends mail.
 //!
 //! Accepting checks and counts the use inside the writer's batch, so a
 //! one-use invite accepted by two people at once admits one.
@@ -8,7 +11,10 @@ use base64::Engine as _;
 use pq_protocol::{
     InviteCode, ServerId, UserId,
     gateway::Event,
-    models::{AuditAction, Invite, InvitePreview, Member, Permission, Presence, ServerState},
+    models::{
+        AuditAction, Invite, InviteDelivery, InvitePreview, InviteSent, Member, PendingInvite, Permission, Presence,
+        ServerState, User,
+    },
 };
 
 use super::{
@@ -17,6 +23,7 @@ use super::{
     audit::{self, Target},
     directory::Effect,
     servers::state_in_tx,
+    store::InviteRow,
     writer::Tx,
 };
 use crate::{
@@ -103,6 +110,10 @@ pub fn revoke(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<()>
 pub fn accept(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<ServerState> {
     let row = tx.store().invite(code)?.ok_or(ApiError::NotFound("invite"))?;
     let server = row.invite.server_id;
+    // An invite sent to them is answered, whatever happens next.
+    if tx.store().delete_invite_target(code, user)? {
+        tx.emit(Audience::User(user), Event::InviteResolved { code: code.clone() });
+    }
     if tx.dir().is_member(server, user) {
         return state_in_tx(tx, user, server);
     }
@@ -136,7 +147,191 @@ pub fn accept(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<Ser
     Ok(snapshot)
 }
 
+/// How invites go out by mail: SMTP (`--smtp-url`) and the address of this
+/// server's invite pages.
+#[derive(Debug)]
+pub struct InviteMail {
+    /// The SMTP transport.
+    pub mailer: crate::idp::mail::Mailer,
+    /// This server's public URL (the mail links its `/invite/CODE` page).
+    pub public_url: String,
+}
+
+/// Someone to invite, as [`pq_protocol::models::SendInvite`] names them.
+#[derive(Debug, Clone)]
+pub enum Invitee {
+    /// A pq account.
+    Account(UserId),
+    /// An email address no account has.
+    Address(String),
+}
+
+/// What someone sees of an invite before answering it.
+fn preview_of(tx: &mut Tx<'_>, user: UserId, row: &InviteRow) -> ApiResult<InvitePreview> {
+    let server = tx.store().server(row.invite.server_id)?.ok_or(ApiError::NotFound("invite"))?;
+    let inviter = tx.store().account(row.invite.creator_id)?.ok_or(ApiError::NotFound("invite"))?.user;
+    let (member_count, online_count) = tx.hub().member_counts(server.id);
+    Ok(InvitePreview {
+        code: row.invite.code.clone(),
+        server_id: server.id,
+        server_name: server.name,
+        server_icon_url: server.icon_url,
+        member_count,
+        online_count,
+        inviter,
+        expires_at: row.invite.expires_at,
+        already_member: tx.dir().is_member(server.id, user),
+    })
+}
+
+/// Invites someone (`create_invites`): a one-use invite for 7 days, which an
+/// account gets in its app at once. Returns it, with whom it reached in the
+/// app.
+///
+/// # Errors
+/// 403 (no permission; they blocked the inviter), 404, 409 (oneself, a
+/// member already, banned).
+pub fn send(tx: &mut Tx<'_>, user: UserId, server: ServerId, to: &Invitee) -> ApiResult<(Invite, Option<User>)> {
+    require(&standing_in(tx.dir(), server, user)?, Permission::CreateInvites, "invite people")?;
+    if let Invitee::Account(target) = *to {
+        if target == user {
+            return Err(ApiError::Conflict("you are in this server already".into()));
+        }
+        if tx.dir().is_member(server, target) {
+            return Err(ApiError::Conflict("they are in this server already".into()));
+        }
+        if tx.dir().is_banned(server, target) {
+            return Err(ApiError::Conflict("they are banned from this server: lift the ban first".into()));
+        }
+        if tx.dir().blocked(target, user) {
+            return Err(ApiError::Forbidden("they do not take invites from you".into()));
+        }
+    }
+    let invite = create(tx, user, server, Some(DEFAULT_MAX_AGE_SECS), Some(1))?;
+    let Invitee::Account(target) = *to else { return Ok((invite, None)) };
+    let now = tx.now();
+    tx.store().insert_invite_target(&invite.code, target, now)?;
+    let row = tx.store().invite(&invite.code)?.ok_or(ApiError::NotFound("invite"))?;
+    let preview = preview_of(tx, target, &row)?;
+    tx.emit(Audience::User(target), Event::InviteReceived { invite: PendingInvite { preview, sent_at: now } });
+    let who = tx.store().account(target)?.ok_or(ApiError::NotFound("user"))?.user;
+    tracing::info!(server_id = %server, by = %user, to = %target, "invite sent in the app");
+    Ok((invite, Some(who)))
+}
+
+/// Declines an invite sent to me in the app (my other devices hear of it).
+///
+/// # Errors
+/// 404 (none waits with that code).
+pub fn decline(tx: &mut Tx<'_>, user: UserId, code: &InviteCode) -> ApiResult<()> {
+    if !tx.store().delete_invite_target(code, user)? {
+        return Err(ApiError::NotFound("invite"));
+    }
+    tx.emit(Audience::User(user), Event::InviteResolved { code: code.clone() });
+    Ok(())
+}
+
+/// The mail an invite goes out as.
+#[must_use]
+pub fn invite_mail(
+    to: &str,
+    inviter: &str,
+    server: &str,
+    code: &InviteCode,
+    public_url: &str,
+) -> crate::idp::mail::Mail {
+    crate::idp::mail::Mail {
+        to: to.to_owned(),
+        subject: format!("{inviter} invited you to {server} on pq"),
+        body: format!(
+            "{inviter} invited you to join {server} on pq.\n\n\
+             Open the invite in the pq app:\n{link}\n\n\
+             Or open this page: it says how to get pq and opens the invite.\n{public_url}/invite/{code}\n\n\
+             The invite works for 7 days, once.\n",
+            link = code.deep_link(),
+        ),
+    }
+}
+
 impl Chat {
+    /// Invites someone by username or email address (validated here) and,
+    /// for an address no account has, mails the invite when this server
+    /// sends mail.
+    ///
+    /// # Errors
+    /// 422 (neither a username nor an email address), 404 (no account has
+    /// that username); see [`send`].
+    pub async fn send_invite(&self, user: UserId, server: ServerId, to: &str) -> ApiResult<InviteSent> {
+        let to = self.resolve_person(to).await?;
+        let job = to.clone();
+        let (invite, reached) = self.writer.run(move |tx| send(tx, user, server, &job)).await?;
+        let delivery = match (&to, &self.invite_mail) {
+            (Invitee::Account(_), _) => InviteDelivery::InApp,
+            (Invitee::Address(_), None) => InviteDelivery::NotSent,
+            (Invitee::Address(address), Some(mail)) => {
+                let (inviter, server_name) = {
+                    let code = invite.code.clone();
+                    self.reads
+                        .read(move |s| {
+                            let row = s.invite(&code)?.ok_or(ApiError::NotFound("invite"))?;
+                            let server = s.server(row.invite.server_id)?.ok_or(ApiError::NotFound("server"))?;
+                            let inviter = s.account(row.invite.creator_id)?.ok_or(ApiError::NotFound("user"))?;
+                            Ok::<_, ApiError>((inviter.user.display_name, server.name))
+                        })
+                        .await?
+                };
+                let letter = invite_mail(address, &inviter, &server_name, &invite.code, &mail.public_url);
+                match mail.mailer.send(&letter).await {
+                    Ok(()) => {
+                        tracing::info!(server_id = %server, by = %user, "invite mailed");
+                        InviteDelivery::Email
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, server_id = %server, "an invite could not be mailed");
+                        InviteDelivery::NotSent
+                    }
+                }
+            }
+        };
+        Ok(InviteSent { invite, delivery, to: reached })
+    }
+
+    /// The invites waiting for `user` in the app that still work, oldest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn pending_invites(&self, user: UserId) -> ApiResult<Vec<PendingInvite>> {
+        let now = self.hub.clock().timestamp();
+        let rows = self.reads.read(move |s| s.invite_targets(user)).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, sent_at) in rows {
+            if row.expired(now) || row.used_up() || self.dir.read().is_member(row.invite.server_id, user) {
+                continue;
+            }
+            if let Ok(preview) = self.preview_invite(user, &row.invite.code.0).await {
+                out.push(PendingInvite { preview, sent_at });
+            }
+        }
+        Ok(out)
+    }
+
+    /// What an invite leads to, for its web page (no one signed in).
+    ///
+    /// # Errors
+    /// 404, 410.
+    pub async fn public_preview(&self, code: &str) -> ApiResult<InvitePreview> {
+        self.preview_invite(UserId(uuid::Uuid::nil()), code).await
+    }
+
+    /// Declines an invite sent to me.
+    ///
+    /// # Errors
+    /// See [`decline`].
+    pub async fn decline_invite(&self, user: UserId, code: &str) -> ApiResult<()> {
+        let code = parse_code(code)?;
+        self.writer.run(move |tx| decline(tx, user, &code)).await
+    }
+
     /// Creates an invite.
     ///
     /// # Errors

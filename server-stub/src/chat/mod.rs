@@ -83,6 +83,8 @@ pub struct Chat {
     reads: ReadPool,
     dir: Published,
     hub: Arc<Hub>,
+    /// Mail for invites to addresses with no account (only with SMTP).
+    invite_mail: Option<invites::InviteMail>,
 }
 
 impl Chat {
@@ -98,7 +100,17 @@ impl Chat {
         let hub = Hub::new(config, published.clone(), shutdown);
         let writer = Writer::start(Box::new(store), dir, published.clone(), hub.clone());
         let reads = ReadPool::open(db_file, READERS)?;
-        Ok(Self { writer, reads, dir: published, hub })
+        // Invites go by mail only through SMTP (the development mailbox file
+        // is for sign-in codes): without it the inviter is told to send the link.
+        let invite_mail = match &config.smtp_url {
+            Some(url) => Some(invites::InviteMail {
+                mailer: crate::idp::mail::Mailer::new(Some(url.expose()), &config.mail_from, &config.data_dir)
+                    .map_err(|e| StoreError(Box::new(e)))?,
+                public_url: config.public_url.clone(),
+            }),
+            None => None,
+        };
+        Ok(Self { writer, reads, dir: published, hub, invite_mail })
     }
 
     /// The gateway hub: sessions, fan-out, presence, voice rooms.
@@ -140,6 +152,7 @@ impl Chat {
         let servers = self.server_states(user, None).await?;
         let relationships = self.relationships(user).await?;
         let dms = self.dms(user).await?;
+        let invites = self.pending_invites(user).await?;
         Ok(Ready {
             v: PROTOCOL_VERSION,
             session_id: session.id,
@@ -149,6 +162,7 @@ impl Chat {
             status: self.hub.status_choice(user),
             relationships,
             dms,
+            invites,
         })
     }
 

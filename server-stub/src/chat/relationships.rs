@@ -202,6 +202,22 @@ impl Chat {
     /// 422 (neither a username nor an email address), 404 (no account has
     /// it), and those of [`befriend`].
     pub async fn befriend_by(&self, user: UserId, to: &str) -> ApiResult<Relationship> {
+        let target = match self.resolve_person(to).await? {
+            super::invites::Invitee::Account(target) => target,
+            super::invites::Invitee::Address(_) => return Err(ApiError::NotFound("user")),
+        };
+        self.writer.run(move |tx| befriend(tx, user, target)).await
+    }
+
+    /// Who `to` names: a username (a leading `@` is fine) or an email
+    /// address, spaces and tabs around ignored. An address no account has
+    /// comes back as itself (an invite may be mailed to it).
+    ///
+    /// # Errors
+    /// 422 (neither a username nor an email address), 404 (no account has
+    /// that username).
+    pub async fn resolve_person(&self, to: &str) -> ApiResult<super::invites::Invitee> {
+        use super::invites::Invitee;
         let refused = || ApiError::InvalidField {
             field: "to",
             message: format!(
@@ -220,15 +236,16 @@ impl Chat {
                 if !well_formed {
                     return Err(refused());
                 }
-                self.reads.read(move |s| s.account_by_email(&to)).await?
+                let address = to.clone();
+                let found = self.reads.read(move |s| s.account_by_email(&to)).await?;
+                return Ok(found.map_or(Invitee::Address(address), Invitee::Account));
             }
             name => {
                 let name = super::users::username(name.unwrap_or(&to)).map_err(|_| refused())?;
                 self.reads.read(move |s| s.account_by_username(&name)).await?
             }
         };
-        let target = found.ok_or(ApiError::NotFound("user"))?;
-        self.writer.run(move |tx| befriend(tx, user, target)).await
+        found.map(Invitee::Account).ok_or(ApiError::NotFound("user"))
     }
 
     /// Befriends (asks or accepts) or blocks someone.

@@ -30,7 +30,7 @@ mod keys;
 pub mod limits;
 pub mod mail;
 mod oauth;
-mod pages;
+pub(crate) mod pages;
 pub mod revocation;
 mod ui;
 

@@ -125,6 +125,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(invites::create, invites::list))
         .routes(routes!(invites::preview, invites::revoke))
         .routes(routes!(invites::accept))
+        .routes(routes!(invites::send))
+        .routes(routes!(invites::pending))
+        .routes(routes!(invites::decline))
         .routes(routes!(voice::ice))
         .routes(routes!(voice::moderate, voice::disconnect))
         .routes(routes!(admin::toast))
@@ -247,6 +250,7 @@ pub fn app(state: AppState) -> Router {
     complete(&mut doc);
     let api = api
         .route("/gateway", get(crate::gateway::upgrade::handler))
+        .route("/invite/{code}", get(invites::page))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
         .with_state(state.clone());
     let mut router: Router = Router::new().merge(api).merge(SwaggerUi::new("/docs").url("/openapi.json", doc));

@@ -23,6 +23,7 @@ mod dms;
 mod friends;
 mod gateway;
 mod hardening;
+mod invites;
 mod messages;
 mod openapi;
 mod people;

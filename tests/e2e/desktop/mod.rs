@@ -983,7 +983,17 @@ async fn runs_her_server_from_the_app() {
             .then_some(())
     })
     .await;
-    desktop.js(&menu_of("수다방")).await;
+    // The row moves to Projects when the window hears of it: a click on the
+    // old row's menu button may be undone by the move, so open it until it is open.
+    eventually("the channel's menu to open", WAIT, || async {
+        if desktop.all(".menu .delete-channel").await.is_empty() {
+            desktop.js(&menu_of("수다방")).await;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            return None;
+        }
+        Some(())
+    })
+    .await;
     desktop.click(".menu .delete-channel").await;
     desktop.wait_text(".modal h2", "Delete #수다방?").await;
     desktop.click("#delete-channel-confirm").await;

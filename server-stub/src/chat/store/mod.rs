@@ -653,6 +653,21 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn set_read_marker(&mut self, channel: ChannelId, user: UserId, seq: u64) -> StoreResult<()>;
+    /// Records that `code` was sent to `user` in the app.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_invite_target(&mut self, code: &InviteCode, user: UserId, at: Timestamp) -> StoreResult<()>;
+    /// Forgets that `code` waits for `user`; whether it did.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_invite_target(&mut self, code: &InviteCode, user: UserId) -> StoreResult<bool>;
+    /// The invites waiting for `user`, oldest first, with when each was sent.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn invite_targets(&self, user: UserId) -> StoreResult<Vec<(InviteRow, Timestamp)>>;
     /// Forgets how far `user` read `channel` (it is hidden from them now:
     /// they no longer count towards its messages' `unread_by`).
     ///

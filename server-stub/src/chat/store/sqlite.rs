@@ -832,6 +832,16 @@ fn q_invite(c: &Connection, code: &InviteCode) -> StoreResult<Option<InviteRow>>
         .optional()?)
 }
 
+fn q_invite_targets(c: &Connection, user: UserId) -> StoreResult<Vec<(InviteRow, Timestamp)>> {
+    Ok(c.prepare_cached(
+        "SELECT i.code, i.server_id, i.creator_id, i.created_at, i.expires_at, i.max_uses, i.uses, i.revoked_at,
+                t.created_at
+         FROM invite_targets t JOIN invites i ON i.code = t.code WHERE t.user_id = ? ORDER BY t.created_at",
+    )?
+    .query_map([user.to_string()], |r| Ok((invite_row(r)?, ts(r, 8)?)))?
+    .collect::<Result<_, _>>()?)
+}
+
 fn q_usable_invites(c: &Connection, server: ServerId, now: Timestamp) -> StoreResult<Vec<Invite>> {
     Ok(c.prepare_cached(&format!(
         "SELECT {INVITE_COLS} FROM invites WHERE server_id = ?1 AND revoked_at IS NULL
@@ -927,6 +937,9 @@ macro_rules! reads {
         }
         fn usable_invites(&self, server: ServerId, now: Timestamp) -> StoreResult<Vec<Invite>> {
             q_usable_invites(&self.conn, server, now)
+        }
+        fn invite_targets(&self, user: UserId) -> StoreResult<Vec<(InviteRow, Timestamp)>> {
+            q_invite_targets(&self.conn, user)
         }
         fn account_by_email(&self, email: &str) -> StoreResult<Option<UserId>> {
             q_account_by_email(&self.conn, email)
@@ -1425,6 +1438,23 @@ impl Store for SqliteStore {
         .map(drop)
     }
 
+    fn insert_invite_target(&mut self, code: &InviteCode, user: UserId, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO invite_targets (code, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            params![code.0, user.to_string(), at.as_millis()],
+        )
+        .map(drop)
+    }
+
+    fn delete_invite_target(&mut self, code: &InviteCode, user: UserId) -> StoreResult<bool> {
+        Ok(exec(
+            &self.conn,
+            "DELETE FROM invite_targets WHERE code = ? AND user_id = ?",
+            params![code.0, user.to_string()],
+        )? > 0)
+    }
+
     fn delete_read_marker(&mut self, channel: ChannelId, user: UserId) -> StoreResult<()> {
         exec(
             &self.conn,
@@ -1537,6 +1567,8 @@ impl Store for ReadConn {
         insert_reaction(message: MessageId, user: UserId, emoji: &str, at: Timestamp) -> bool;
         delete_reaction(message: MessageId, user: UserId, emoji: &str) -> bool;
         set_read_marker(channel: ChannelId, user: UserId, seq: u64) -> ();
+        insert_invite_target(code: &InviteCode, user: UserId, at: Timestamp) -> ();
+        delete_invite_target(code: &InviteCode, user: UserId) -> bool;
         delete_read_marker(channel: ChannelId, user: UserId) -> ();
         add_read_marker(channel: ChannelId, user: UserId) -> ();
         insert_invite(i: &Invite) -> ();
