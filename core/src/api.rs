@@ -27,10 +27,10 @@ use pq_protocol::{
     gateway::SetStatus,
     models::{
         AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout, CreateChannel, CreateInvite,
-        CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, MarkRead, Me,
-        Member, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck,
-        SendMessage, Server, ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm, UpdateProfile,
-        UpdateRole, UpdateServer,
+        CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, InviteSent,
+        MarkRead, Me, Member, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice,
+        SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm,
+        UpdateProfile, UpdateRole, UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -673,6 +673,22 @@ impl Api {
     /// See [`ApiError`].
     pub async fn kick(&self, server: ServerId, user: UserId) -> Result<(), ApiError> {
         self.delete(&format!("api/servers/{server}/members/{user}")).await
+    }
+
+    /// `POST /api/servers/{id}/invites/send`: invite someone by username or email.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn send_invite(&self, server: ServerId, to: &str) -> Result<InviteSent, ApiError> {
+        self.post(&format!("api/servers/{server}/invites/send"), &SendInvite { to: to.to_owned() }).await
+    }
+
+    /// `DELETE /api/users/@me/invites/{code}`: decline an invite sent to me.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn decline_invite(&self, code: &InviteCode) -> Result<(), ApiError> {
+        self.delete(&format!("api/users/@me/invites/{}", code.0)).await
     }
 
     /// `GET /api/channels/{id}/access`: who sees a channel.

@@ -11,8 +11,8 @@ use pq_core::{
         ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
         models::{
             AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
-            CreateRole, CustomStatus, Invite, InvitePreview, Me, Member, Profile, PurgeWindow, Relationship, Server,
-            ServerRole, ServerState, StatusChoice, UpdateRole,
+            CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, Me, Member, PendingInvite, Profile,
+            PurgeWindow, Relationship, Server, ServerRole, ServerState, StatusChoice, UpdateRole,
         },
         voice::VoiceState,
     },
@@ -471,6 +471,15 @@ commands! {
 
     /// Joins the server an invite leads to.
     fn accept_invite(d, code: String) -> ServerState { Ok(d.client()?.accept_invite(&InviteCode(code)).await?) }
+
+    /// Invites someone to a server by username or email address.
+    fn send_invite(d, server_id: ServerId, to: String) -> InviteSent { Ok(d.client()?.send_invite(server_id, &to).await?) }
+
+    /// Invites sent to me in the app that wait for my answer.
+    fn pending_invites(d) -> Vec<PendingInvite> { Ok(d.client()?.pending_invites()) }
+
+    /// Declines an invite sent to me.
+    fn decline_invite(d, code: String) -> () { Ok(d.client()?.decline_invite(&InviteCode(code)).await?) }
 
     /// The invite link pq was opened with, if not handled yet (taken once).
     fn take_pending_invite(d) -> Option<String> { Ok(d.take_pending_invite()) }

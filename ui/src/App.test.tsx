@@ -11,6 +11,7 @@ import type {
   Member,
   Message,
   OutboxEntry,
+  PendingInvite,
   Permission,
   Profile,
   Relationship,
@@ -51,6 +52,9 @@ const bridge = vi.hoisted(() => ({
   search: vi.fn(async () => []),
   previewInvite: vi.fn(),
   acceptInvite: vi.fn(),
+  sendInvite: vi.fn(),
+  pendingInvites: vi.fn(async (): Promise<PendingInvite[]> => []),
+  declineInvite: vi.fn(async () => null),
   createInvite: vi.fn(),
   setSettings: vi.fn(async () => null),
   updateProfile: vi.fn(async () => ({})),
@@ -1285,6 +1289,63 @@ describe("main screen", () => {
       fireEvent.click(document.getElementById("role-delete-confirm")!);
     });
     expect(bridge.deleteRole).toHaveBeenCalledWith(SERVER, MODS);
+  });
+
+  it("invites by name or email, and answers an invite sent to me on Home", async () => {
+    signedIn();
+    bridge.createInvite.mockResolvedValue({ code: "abcdefghijklmnopqrstuv", url: "pq://invite/abcdefghijklmnopqrstuv" });
+    await start();
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    await act(async () => {
+      fireEvent.click(document.getElementById("menu-invite")!);
+    });
+    const invite = { code: "CODE", url: "pq://invite/CODE", server_id: SERVER, creator_id: ME, created_at: "2026-12-06T00:00:00.000Z", expires_at: null, max_uses: 1, uses: 0 };
+    bridge.sendInvite.mockResolvedValueOnce({ invite, delivery: "in_app", to: { id: BOB, display_name: "Bob", avatar_url: null } });
+    fireEvent.change(document.getElementById("invite-to")!, { target: { value: " bob@example.com " } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("invite-send")!);
+    });
+    expect(bridge.sendInvite).toHaveBeenLastCalledWith(SERVER, "bob@example.com");
+    expect(document.getElementById("invite-result")!.textContent).toBe("Sent to Bob: it waits in their app.");
+    bridge.sendInvite.mockResolvedValueOnce({ invite, delivery: "not_sent", to: null });
+    fireEvent.change(document.getElementById("invite-to")!, { target: { value: "new@example.com" } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("invite-send")!);
+    });
+    expect(document.getElementById("invite-result")!.textContent).toContain("send them the link yourself (pq://invite/CODE)");
+    fireEvent.keyDown(window, { key: "Escape" });
+
+    // Someone invites me: a toast, the Home badge, and the invite on Home.
+    const waiting: PendingInvite = {
+      preview: {
+        code: "WAITING",
+        server_id: "01900000-0000-7000-8000-0000000000bb",
+        server_name: "Book club",
+        server_icon_url: null,
+        member_count: 3,
+        online_count: 1,
+        inviter: { id: BOB, display_name: "Bob", avatar_url: null },
+        expires_at: null,
+        already_member: false,
+      },
+      sent_at: "2026-12-06T00:00:00.000Z",
+    };
+    bridge.pendingInvites.mockResolvedValue([waiting]);
+    await act(async () => onEvent({ kind: "core", data: { type: "invite_received", invite: waiting } }));
+    await act(async () => onEvent({ kind: "core", data: { type: "invites_changed" } }));
+    expect(screen.getByText("Bob invited you to Book club")).toBeTruthy();
+    expect(document.querySelector("#home .rail-badge")!.textContent).toBe("1");
+    await act(async () => {
+      fireEvent.click(document.getElementById("home")!);
+    });
+    const row = document.querySelector("[data-invite-from='Bob']")!;
+    expect(row.textContent).toContain("Book club");
+    expect(row.textContent).toContain("from Bob · 3 members");
+    await act(async () => {
+      fireEvent.click(row.querySelector(".invite-decline")!);
+    });
+    expect(bridge.declineInvite).toHaveBeenCalledWith("WAITING");
+    expect(document.querySelector("[data-invite-from]")).toBeNull();
   });
 
   it("makes a channel private to a role and a person", async () => {

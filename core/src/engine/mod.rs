@@ -41,9 +41,9 @@ use pq_protocol::{
     limits::char_count,
     models::{
         AuditPage, Ban, ChannelAccess, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole, CustomStatus,
-        DmChannel, Invite, InvitePreview, Me, Member, Message, OpenDm, Presence, Profile, PurgeWindow, Relationship,
-        RelationshipChoice, RelationshipKind, Server, ServerRole, ServerState, StatusChoice, Toast, UpdateProfile,
-        UpdateRole, UpdateServer, User,
+        DmChannel, Invite, InvitePreview, InviteSent, Me, Member, Message, OpenDm, PendingInvite, Presence, Profile,
+        PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Server, ServerRole, ServerState, StatusChoice,
+        Toast, UpdateProfile, UpdateRole, UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -137,6 +137,15 @@ pub enum Event {
     },
     /// Servers were added, removed or changed: re-read [`Client::servers`].
     ServersChanged,
+    /// Invites waiting for my answer came or went: re-read
+    /// [`Client::pending_invites`].
+    InvitesChanged,
+    /// Someone invited me to a server (show it; it waits in
+    /// [`Client::pending_invites`] until I answer).
+    InviteReceived {
+        /// The invite.
+        invite: PendingInvite,
+    },
     /// Direct-message channels were opened, changed, left, or one had a new
     /// message (the list's order): re-read [`Client::dms`].
     DmsChanged,
@@ -358,6 +367,10 @@ pub(crate) struct Shared {
     /// the next start; read here, so a message's notification check costs
     /// no query).
     pub(crate) relationships: Mutex<Vec<Relationship>>,
+    /// Invites sent to me in the app, waiting for my answer (as of the last
+    /// `ready` and the events since; not kept offline: they are answered
+    /// online).
+    pub(crate) invites: Mutex<Vec<PendingInvite>>,
     pub(crate) presence: Mutex<HashMap<UserId, Presence>>,
     /// Who is in the voice rooms of each server (as of the last `ready`
     /// and the events since).
@@ -453,6 +466,17 @@ impl Shared {
     }
 
     /// My friends, requests and blocks as last known (newest first).
+    /// Forgets an invite that was answered.
+    pub(crate) fn forget_invite(&self, code: &InviteCode) {
+        let mut list = self.invites.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = list.len();
+        list.retain(|i| &i.preview.code != code);
+        if list.len() != before {
+            drop(list);
+            self.emit(Event::InvitesChanged);
+        }
+    }
+
     pub(crate) fn relationships(&self) -> Vec<Relationship> {
         self.relationships.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
@@ -615,6 +639,7 @@ impl Client {
             me: Mutex::new(None),
             status: Mutex::new(StatusChoice::Auto),
             relationships: Mutex::new(Vec::new()),
+            invites: Mutex::new(Vec::new()),
             presence: Mutex::new(HashMap::new()),
             voice: Mutex::new(HashMap::new()),
             dm_calls: Mutex::new(HashMap::new()),
@@ -741,6 +766,7 @@ impl Client {
         *self.shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = None;
         self.shared.relationships.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.shared.invites.lock().unwrap_or_else(PoisonError::into_inner).clear();
         self.shared.set_connection(ConnectionState::SignedOut);
         Ok(())
     }
@@ -1082,6 +1108,33 @@ impl Client {
     #[must_use]
     pub fn status(&self) -> StatusChoice {
         *self.shared.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Invites sent to me in the app that wait for my answer, oldest first
+    /// (as of the last connection and the events since).
+    #[must_use]
+    pub fn pending_invites(&self) -> Vec<PendingInvite> {
+        self.shared.invites.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Invites someone to a server by username or email address: an account
+    /// gets it in its app; an address with no account by mail (when the
+    /// server sends mail — else `not_sent`: pass the link on yourself).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404 no such username, 409 a member already, 422; offline).
+    pub async fn send_invite(&self, server: ServerId, to: &str) -> Result<InviteSent> {
+        Ok(self.shared.api.send_invite(server, to).await?)
+    }
+
+    /// Declines an invite sent to me (to accept it, [`Client::accept_invite`]).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404 no such invite waits; offline).
+    pub async fn decline_invite(&self, code: &InviteCode) -> Result<()> {
+        self.shared.api.decline_invite(code).await?;
+        self.shared.forget_invite(code);
+        Ok(())
     }
 
     /// My friends, friend requests (incoming and outgoing) and the people I
@@ -1679,6 +1732,7 @@ impl Client {
     pub async fn accept_invite(&self, code: &InviteCode) -> Result<ServerState> {
         let state = self.shared.api.accept_invite(code).await?;
         self.apply_joined(&state)?;
+        self.shared.forget_invite(code);
         Ok(state)
     }
 

@@ -482,6 +482,8 @@ impl<'a> Connection<'a> {
         *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(ready.me.clone());
         shared.set_status(ready.status);
         shared.set_relationships(&ready.relationships)?;
+        *shared.invites.lock().unwrap_or_else(PoisonError::into_inner) = ready.invites.clone();
+        shared.emit(Event::InvitesChanged);
         {
             let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
             p.clear();
@@ -807,6 +809,16 @@ impl<'a> Connection<'a> {
                     shared.emit(Event::ServersChanged);
                 }
             }
+            Wire::InviteReceived { invite } => {
+                {
+                    let mut list = shared.invites.lock().unwrap_or_else(PoisonError::into_inner);
+                    list.retain(|i| i.preview.code != invite.preview.code);
+                    list.push(invite.clone());
+                }
+                shared.emit(Event::InvitesChanged);
+                shared.emit(Event::InviteReceived { invite });
+            }
+            Wire::InviteResolved { code } => shared.forget_invite(&code),
             Wire::RolesUpdated { server_id, roles } => {
                 shared.store()?.set_server_roles(server_id, &roles)?;
                 shared.emit(Event::ServersChanged);

@@ -1140,3 +1140,44 @@ async fn runs_her_server_from_the_app() {
     })
     .await;
 }
+
+/// Invites in the app: Bob invites Minji by her address; her window shows
+/// it at once (a toast, the Home badge, the invite on Home) and she joins;
+/// she invites Carol by username from the invite dialog, and Carol's app
+/// has it waiting.
+#[tokio::test(flavor = "multi_thread")]
+async fn joins_a_server_she_was_invited_to_and_invites_by_name() {
+    let server = TestServer::start().await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    create_from_welcome(&desktop, "Study group").await;
+    let (bob, carol) = (someone(&server, "Bob").await, someone(&server, "Carol").await);
+    bob.wait_online(WAIT).await;
+    let club = bob.client.create_server("Book club").await.unwrap();
+    let sent = bob.client.send_invite(club.server.id, "minji@example.com").await.unwrap();
+    assert_eq!(sent.delivery, pq_core::protocol::models::InviteDelivery::InApp);
+    desktop.wait_text(".toast", "Bob invited you to Book club").await;
+    desktop.wait_text("#home .rail-badge", "1").await;
+    desktop.click("#home").await;
+    desktop.wait_text("[data-invite-from='Bob']", "Book club").await;
+    desktop.screenshot("invite-pending").await;
+    desktop.click("[data-invite-from='Bob'] .invite-accept").await;
+    desktop.wait_text("#server-menu-button", "Book club").await;
+    eventually("Bob to see her join", WAIT, || async {
+        bob.client.members(club.server.id).ok()?.iter().any(|m| m.user.display_name == "Minji").then_some(())
+    })
+    .await;
+
+    // Carol, by the username she chose.
+    carol.wait_online(WAIT).await;
+    carol.client.set_username("carol.k").await.unwrap();
+    desktop.click("#server-menu-button").await;
+    desktop.click("#menu-invite").await;
+    desktop.type_into("#invite-to", "@carol.k").await;
+    desktop.click("#invite-send").await;
+    desktop.wait_text("#invite-result", "Sent to Carol: it waits in their app.").await;
+    eventually("Carol's app to have the invite", WAIT, || async {
+        carol.client.pending_invites().iter().any(|i| i.preview.server_name == "Book club").then_some(())
+    })
+    .await;
+}

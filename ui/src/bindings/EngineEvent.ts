@@ -6,6 +6,7 @@ import type { ConnectionState } from "./ConnectionState";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
 import type { OutboxEntry } from "./OutboxEntry";
+import type { PendingInvite } from "./PendingInvite";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { Relationship } from "./Relationship";
@@ -23,7 +24,11 @@ export type EngineEvent = { "type": "connection",
 /**
  * The new state.
  */
-state: ConnectionState, } | { "type": "servers_changed" } | { "type": "dms_changed" } | { "type": "dm_call_changed", 
+state: ConnectionState, } | { "type": "servers_changed" } | { "type": "invites_changed" } | { "type": "invite_received", 
+/**
+ * The invite.
+ */
+invite: PendingInvite, } | { "type": "dms_changed" } | { "type": "dm_call_changed", 
 /**
  * The channel.
  */

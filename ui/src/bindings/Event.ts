@@ -3,10 +3,12 @@
 import type { Channel } from "./Channel";
 import type { ChannelId } from "./ChannelId";
 import type { DmChannel } from "./DmChannel";
+import type { InviteCode } from "./InviteCode";
 import type { Me } from "./Me";
 import type { Member } from "./Member";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
+import type { PendingInvite } from "./PendingInvite";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { Relationship } from "./Relationship";
@@ -207,7 +209,15 @@ user_id: UserId,
 /**
  * Whether they were removed by an admin.
  */
-kicked: boolean, } | { "type": "member_updated", 
+kicked: boolean, } | { "type": "invite_received", 
+/**
+ * The invite.
+ */
+invite: PendingInvite, } | { "type": "invite_resolved", 
+/**
+ * Its code.
+ */
+code: InviteCode, } | { "type": "member_updated", 
 /**
  * Server.
  */

@@ -2,6 +2,7 @@
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import type { DmState } from "./DmState";
 import type { Me } from "./Me";
+import type { PendingInvite } from "./PendingInvite";
 import type { PresenceEntry } from "./PresenceEntry";
 import type { Relationship } from "./Relationship";
 import type { ServerState } from "./ServerState";
@@ -45,4 +46,8 @@ relationships: Array<Relationship>,
 /**
  * Your direct-message channels, most recently active first.
  */
-dms: Array<DmState>, };
+dms: Array<DmState>, 
+/**
+ * Invites sent to me in the app, waiting for my answer.
+ */
+invites: Array<PendingInvite>, };

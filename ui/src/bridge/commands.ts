@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -604,6 +604,27 @@ export function previewInvite(code: string): Promise<InvitePreview> {
  */
 export function acceptInvite(code: string): Promise<ServerState> {
   return invoke("accept_invite", { code });
+}
+
+/**
+ * Invites someone to a server by username or email address.
+ */
+export function sendInvite(serverId: ServerId, to: string): Promise<InviteSent> {
+  return invoke("send_invite", { serverId, to });
+}
+
+/**
+ * Invites sent to me in the app that wait for my answer.
+ */
+export function pendingInvites(): Promise<Array<PendingInvite>> {
+  return invoke("pending_invites");
+}
+
+/**
+ * Declines an invite sent to me.
+ */
+export function declineInvite(code: string): Promise<null> {
+  return invoke("decline_invite", { code });
 }
 
 /**

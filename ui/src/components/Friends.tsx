@@ -2,8 +2,17 @@
 // the friend and block actions of a person's card.
 
 import { useState } from "react";
-import type { Relationship, UserId } from "../bindings";
-import { addFriend, addFriendBy, block, openHome, removeRelationship, startDm } from "../state/actions";
+import type { PendingInvite, Relationship, UserId } from "../bindings";
+import {
+  acceptSentInvite,
+  addFriend,
+  addFriendBy,
+  block,
+  declineInvite,
+  openHome,
+  removeRelationship,
+  startDm,
+} from "../state/actions";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 import { CustomStatusLine } from "./Status";
@@ -23,7 +32,8 @@ export function HomeButton({ active, onClick }: { active: boolean; onClick: () =
   const t = useT();
   const incoming = useIncoming();
   const unread = useDmUnread();
-  const n = incoming + unread;
+  const invites = useStore((s) => s.invites.length);
+  const n = incoming + unread + invites;
   return (
     <button id="home" className={`rail-item home${active ? " active" : ""}`} title={t("home.title")} aria-label={t("home.title")} onClick={onClick}>
       <span className="home-mark" aria-hidden>
@@ -217,6 +227,7 @@ export function FriendsView() {
         </nav>
       </header>
       <div className="friends-body">
+        <PendingInvites />
         {tab === "add" ? (
           <AddFriend />
         ) : shown.length === 0 ? (
@@ -233,6 +244,47 @@ export function FriendsView() {
         )}
       </div>
     </div>
+  );
+}
+
+/// Invites to servers sent to me, each to accept or decline.
+function PendingInvites() {
+  const t = useT();
+  const invites = useStore((s) => s.invites);
+  if (invites.length === 0) return null;
+  return (
+    <section className="pending-invites" aria-label={t("invites.title")}>
+      <h4 className="friends-count">{t("invites.title")}</h4>
+      <ul className="friend-list">
+        {invites.map((i) => (
+          <InviteRow key={i.preview.code} i={i} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function InviteRow({ i }: { i: PendingInvite }) {
+  const t = useT();
+  const [error, setError] = useState<string | null>(null);
+  const p = i.preview;
+  return (
+    <li className="friend-row invite-row" data-invite-from={p.inviter.display_name}>
+      <Avatar name={p.server_name} url={p.server_icon_url} size={32} />
+      <div className="friend-text">
+        <strong>{p.server_name}</strong>
+        <span className="friend-sub muted">{t("invites.from", { name: p.inviter.display_name, n: p.member_count })}</span>
+        {error && <span className="error">{error}</span>}
+      </div>
+      <div className="friend-actions">
+        <button className="invite-accept" onClick={() => void acceptSentInvite(p.code).then(setError)}>
+          {t("invites.accept")}
+        </button>
+        <button className="secondary invite-decline" onClick={() => void declineInvite(p.code).then(setError)}>
+          {t("invites.decline")}
+        </button>
+      </div>
+    </li>
   );
 }
 

@@ -8,6 +8,7 @@ import {
   dmTitle,
   openSearchHit,
   reason,
+  sendInvite,
   saveAbout,
   saveAllowServerDms,
   saveUsername,
@@ -418,6 +419,48 @@ function JoinDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
+/// Inviting someone by username or email: it waits in their app, goes by
+/// mail, or (a server that sends no mail) the link is for me to pass on.
+function SendInviteForm({ serverId }: { serverId: string }) {
+  const t = useT();
+  const [to, setTo] = useState("");
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const send = () =>
+    void sendInvite(serverId, to).then((r) => {
+      if (typeof r === "string") return setResult({ ok: false, text: r });
+      const who = r.to?.display_name ?? to.trim();
+      setResult({
+        ok: r.delivery !== "not_sent",
+        text: t(`invites.sent.${r.delivery}`, { name: who, link: r.invite.url }),
+      });
+      if (r.delivery !== "not_sent") setTo("");
+    });
+  return (
+    <form
+      className="send-invite"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      <label>
+        {t("invites.byName")}
+        <div className="copy-row">
+          <input id="invite-to" value={to} maxLength={254} placeholder={t("invites.placeholder")} onChange={(e) => (setTo(e.target.value), setResult(null))} />
+          <button id="invite-send" type="submit" disabled={!to.trim()}>
+            {t("invites.send")}
+          </button>
+        </div>
+      </label>
+      {result && (
+        <p id="invite-result" className={result.ok ? "ok" : "error"} role="status">
+          {result.text}
+        </p>
+      )}
+    </form>
+  );
+}
+
 function InviteDialog({ serverId, onClose }: { serverId: string; onClose: () => void }) {
   const t = useT();
   const server = useStore((s) => s.servers.find((x) => x.server.id === serverId));
@@ -473,6 +516,7 @@ function InviteDialog({ serverId, onClose }: { serverId: string; onClose: () => 
         </label>
       </div>
       {error && <p className="error">{error}</p>}
+      <SendInviteForm serverId={serverId} />
       <div className="buttons">
         <button className="secondary" onClick={onClose}>
           {t("common.close")}

@@ -406,6 +406,18 @@ const en = {
   "audit.channel_access_changed": "{actor} changed who sees a channel",
   "audit.channel_private": "{actor} made a channel private",
   "audit.channel_public": "{actor} made a channel public",
+  "invites.title": "Invites to servers",
+  "invites.from": "from {name} · {n} {n:member|members}",
+  "invites.accept": "Join",
+  "invites.decline": "Decline",
+  "invites.toast": "{name} invited you to {server}",
+  "invites.toastBody": "Join it from Home.",
+  "invites.byName": "Or invite someone by username or email",
+  "invites.placeholder": "username or minji@example.com",
+  "invites.send": "Send",
+  "invites.sent.in_app": "Sent to {name}: it waits in their app.",
+  "invites.sent.email": "Mailed to {name}.",
+  "invites.sent.not_sent": "Nobody has a pq account with that address, and this server sends no mail: send them the link yourself ({link}).",
 } as const;
 
 export type Key = keyof typeof en;
@@ -815,6 +827,18 @@ const ko: Record<Key, string> = {
   "audit.channel_access_changed": "{actor} 님이 채널을 볼 수 있는 사람을 바꿨습니다",
   "audit.channel_private": "{actor} 님이 채널을 비공개로 바꿨습니다",
   "audit.channel_public": "{actor} 님이 채널을 공개로 바꿨습니다",
+  "invites.title": "서버 초대",
+  "invites.from": "{name} 님이 보냄 · 멤버 {n}명",
+  "invites.accept": "참여",
+  "invites.decline": "거절",
+  "invites.toast": "{name} 님이 {server}에 초대했습니다",
+  "invites.toastBody": "홈에서 참여할 수 있습니다.",
+  "invites.byName": "또는 사용자 이름이나 이메일로 초대하기",
+  "invites.placeholder": "사용자 이름 또는 minji@example.com",
+  "invites.send": "보내기",
+  "invites.sent.in_app": "{name} 님에게 보냈습니다. 앱에서 기다리고 있습니다.",
+  "invites.sent.email": "{name}에게 메일로 보냈습니다.",
+  "invites.sent.not_sent": "그 주소의 pq 계정이 없고 이 서버는 메일을 보내지 않습니다. 링크를 직접 보내 주세요 ({link}).",
 };
 
 export type Lang = "en" | "ko";

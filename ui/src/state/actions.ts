@@ -8,6 +8,7 @@ import type {
   ChannelId,
   CommandError,
   CustomStatus,
+  InviteSent,
   Message,
   NotifyLevel,
   PurgeWindow,
@@ -56,6 +57,7 @@ export async function boot() {
     await loadServers();
     void loadRelationships();
     void loadDms();
+    void loadInvites();
   }
   const invite = await bridge.takePendingInvite().catch(() => null);
   if (invite) setState({ dialog: { type: "accept", code: invite } });
@@ -79,6 +81,7 @@ export async function signIn(provider: string | null) {
     await loadServers();
     void loadRelationships();
     void loadDms();
+    void loadInvites();
   } catch (e) {
     const c = e as Partial<CommandError>;
     setState({ signInError: c.kind === "cancelled" ? null : reason(e) });
@@ -516,9 +519,34 @@ export async function createServer(name: string, image: File | null) {
 
 export async function acceptInvite(code: string) {
   const state = await bridge.acceptInvite(code);
-  setState({ dialog: null });
+  setState((s) => ({ dialog: null, invites: s.invites.filter((i) => i.preview.code !== code) }));
   await loadServers();
   await selectServer(state.server.id);
+}
+
+/// The invites sent to me that wait for my answer.
+export async function loadInvites() {
+  const invites = await bridge.pendingInvites().catch(() => null);
+  if (invites) setState({ invites });
+}
+
+/// Accepts an invite sent to me (opening its server); the error in words, or null.
+export const acceptSentInvite = (code: string) => attempt(() => acceptInvite(code));
+
+/// Declines an invite sent to me; the error in words, or null.
+export const declineInvite = (code: string) =>
+  attempt(async () => {
+    await bridge.declineInvite(code);
+    setState((s) => ({ invites: s.invites.filter((i) => i.preview.code !== code) }));
+  });
+
+/// Invites someone by username or email; what became of it, or the error in words.
+export async function sendInvite(serverId: ServerId, to: string): Promise<InviteSent | string> {
+  try {
+    return await bridge.sendInvite(serverId, to.trim());
+  } catch (e) {
+    return reason(e);
+  }
 }
 
 export const renameServer = (serverId: ServerId, name: string) =>

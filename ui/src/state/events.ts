@@ -17,6 +17,7 @@ import {
   openHome,
   refreshInfo,
   rememberRelationship,
+  loadInvites,
   selectChannel,
   selectServer,
   toast,
@@ -129,6 +130,15 @@ function onCore(e: EngineEvent) {
         const limit = st.info?.message_limit ?? 0;
         toast(translate(st.lang, "toast.plan", { plan: translate(st.lang, `plan.${e.plan}`) }), translate(st.lang, "toast.planBody", { limit }));
       });
+      return;
+    case "invites_changed":
+      void loadInvites();
+      return;
+    case "invite_received":
+      toast(
+        translate(s.lang, "invites.toast", { name: e.invite.preview.inviter.display_name, server: e.invite.preview.server_name }),
+        translate(s.lang, "invites.toastBody"),
+      );
       return;
     case "relationship_changed":
       rememberRelationship(e.relationship);

@@ -7,15 +7,16 @@
 import { useSyncExternalStore } from "react";
 import type {
   AppInfo,
-  CallInfo,
   CachedChannel,
   CachedDm,
   CachedServer,
+  CallInfo,
   ChannelId,
   ConnectionState,
   Member,
   Message,
   OutboxEntry,
+  PendingInvite,
   Presence,
   Relationship,
   SearchHit,
@@ -77,6 +78,8 @@ export interface State {
   presence: Record<UserId, Presence>;
   /// My friends, requests and blocks (newest first).
   relationships: Relationship[];
+  /// Invites sent to me in the app, waiting for my answer.
+  invites: PendingInvite[];
   /// Home (friends and direct messages) is open instead of a server.
   home: boolean;
   /// My direct-message channels, most recently active first.
@@ -138,6 +141,7 @@ export const initialState = (): State => ({
   users: {},
   presence: {},
   relationships: [],
+  invites: [],
   home: false,
   dms: [],
   dmId: null,
