@@ -291,6 +291,10 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
         pq(&server.url, data.path()).args(["role", "create", "Robot lab", "X", "--allow", "fly"]).output().unwrap();
     assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("kick_members"));
     assert!(cli(&["role", "delete", "Robot lab", "Mods"]).contains("Deleted the role Mods"));
+    // Invites by address: no account has it and this server sends no mail.
+    let sent = cli(&["invite", "send", "Robot lab", "friend@example.com"]);
+    assert!(sent.contains("send them pq://invite/"), "{sent}");
+    assert!(cli(&["invite", "list"]).contains("No invite waits for you."));
     let wrong =
         pq(&server.url, data.path()).args(["server", "delete", "Robot lab", "--confirm", "robot"]).output().unwrap();
     assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("--confirm"));

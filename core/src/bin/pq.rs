@@ -27,8 +27,8 @@ use pq_core::{
     protocol::{
         ChannelId, InviteCode, Timestamp, UserId,
         models::{
-            ChannelKind, CreateInvite, CreateRole, CustomStatus, Message, Permission, Relationship, RelationshipKind,
-            ServerRole, StatusChoice, UpdateRole,
+            ChannelKind, CreateInvite, CreateRole, CustomStatus, InviteDelivery, Message, Permission, Relationship,
+            RelationshipKind, ServerRole, StatusChoice, UpdateRole,
         },
     },
     store::{CachedChannel, CachedServer},
@@ -509,6 +509,22 @@ enum InviteCommand {
         /// The code, or a pq://invite/CODE link.
         code: String,
     },
+    /// Invite someone to a server by username or email address (they get
+    /// it in their app, or by mail).
+    Send {
+        /// Server name or id.
+        #[arg(value_name = "SERVER")]
+        to: String,
+        /// Their username or email address.
+        who: String,
+    },
+    /// The invites sent to you that wait for your answer.
+    List,
+    /// Decline an invite sent to you.
+    Decline {
+        /// The code, or a pq://invite/CODE link.
+        code: String,
+    },
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -814,6 +830,43 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let invite =
                 client.create_invite(s.server.id, CreateInvite { max_age_secs: *max_age, max_uses: *max_uses }).await?;
             out(cli, &invite, || format!("{}  (code {})", invite.url, invite.code));
+        }
+        Command::Invite(InviteCommand::Send { to, who }) => {
+            settle(client, cli.wait).await;
+            let s = find_server(client, to)?;
+            let sent = client.send_invite(s.server.id, who).await?;
+            out(cli, &sent, || match sent.delivery {
+                InviteDelivery::InApp => format!("Sent to {who}: it waits in their app."),
+                InviteDelivery::Email => format!("Mailed to {who}."),
+                InviteDelivery::NotSent => format!(
+                    "Nobody has a pq account with that address, and the server sends no mail: send them {} yourself.",
+                    sent.invite.url
+                ),
+            });
+        }
+        Command::Invite(InviteCommand::List) => {
+            settle(client, cli.wait).await;
+            let invites = client.pending_invites();
+            if cli.json {
+                for i in &invites {
+                    println!("{}", serde_json::to_string(i)?);
+                }
+            } else if invites.is_empty() {
+                println!("No invite waits for you.");
+            } else {
+                for i in &invites {
+                    let p = &i.preview;
+                    println!(
+                        "{}  {}  (from {}, {} members)",
+                        p.code, p.server_name, p.inviter.display_name, p.member_count
+                    );
+                }
+            }
+        }
+        Command::Invite(InviteCommand::Decline { code }) => {
+            let code = code.trim().trim_start_matches("pq://invite/").trim_end_matches('/').to_owned();
+            client.decline_invite(&InviteCode(code.clone())).await?;
+            out(cli, &serde_json::json!({"declined": code}), || "Declined.".into());
         }
         Command::Invite(InviteCommand::Accept { code }) => {
             let code = code.trim().trim_start_matches("pq://invite/").trim_end_matches('/').to_owned();
