@@ -446,6 +446,17 @@ wire! {
             /// Whether they were removed by an admin.
             kicked: bool,
         },
+        /// A message was pinned to its channel or unpinned.
+        MessagePinned {
+            /// Channel.
+            channel_id: ChannelId,
+            /// Message.
+            message_id: MessageId,
+            /// Pinned now (`false`: unpinned).
+            pinned: bool,
+            /// Who did it.
+            by: UserId,
+        },
         /// Someone invited me to a server in the app.
         InviteReceived {
             /// The invite.

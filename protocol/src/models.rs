@@ -140,6 +140,10 @@ wire_enum! {
         ChannelsMoved,
         /// Who sees a channel changed (`detail`: `private` or `public`).
         ChannelAccessChanged,
+        /// A message was pinned (`detail`: its first words).
+        MessagePinned,
+        /// A message was unpinned (`detail`: its first words).
+        MessageUnpinned,
         /// Someone was removed.
         MemberRemoved,
         /// Someone was banned (`detail`: the purge, if any).
@@ -169,6 +173,16 @@ wire_enum! {
         Day,
         /// The last 7 days.
         Week,
+    }
+
+    /// What a message is.
+    #[derive(Default)]
+    pub enum MessageKind {
+        /// Written by its author.
+        #[default]
+        Default,
+        /// Its author pinned the message it replies to.
+        Pin,
     }
 
     /// How an invite reached the person it was sent to.
@@ -906,6 +920,13 @@ wire! {
         pub reactions: Vec<Reaction>,
         /// Members of the channel who have not read it yet.
         pub unread_by: u32,
+        /// Whether it is pinned to its channel.
+        #[serde(default)]
+        pub pinned: bool,
+        /// What it is: written by someone, or a line the server adds (such
+        /// as "… pinned a message", whose `reply_to` is the pinned message).
+        #[serde(default)]
+        pub kind: MessageKind,
     }
 
     /// `POST /api/channels/{id}/messages` (the gateway's `send_message` does the same).

@@ -88,6 +88,8 @@ fn message() -> Message {
         deleted: false,
         reactions: vec![Reaction { emoji: "👍".into(), count: 2, me: true }],
         unread_by: 3,
+        pinned: true,
+        kind: MessageKind::Default,
     }
 }
 
@@ -186,6 +188,7 @@ fn server_frames() {
                 read_state: ReadState { channel_id: id(60), last_read_seq: 3, unread_count: 1 },
                 voice_states: vec![],
             }],
+            invites: vec![],
         })),
         ServerFrame::Resumed(Resumed {
             replayed: 3,
@@ -246,6 +249,7 @@ fn events() {
         Event::MemberJoined { server_id: id(10), member: member() },
         Event::MemberLeft { server_id: id(10), user_id: id(2), kicked: false },
         Event::MemberUpdated { server_id: id(10), user_id: id(2), roles: vec![id(70)] },
+        Event::MessagePinned { channel_id: id(20), message_id: id(30), pinned: true, by: id(1) },
         Event::RolesUpdated { server_id: id(10), roles: vec![everyone(), mods()] },
         Event::ChannelCreated { channel: channel() },
         Event::ChannelUpdated { channel: channel() },

@@ -12,15 +12,16 @@
 //! marker moves to the new message in the same change.
 
 use pq_protocol::{
-    ChannelId, MessageId, UserId,
+    ChannelId, ClientMessageId, MessageId, UserId,
     gateway::Event,
-    limits::{MAX_HISTORY_PAGE, MAX_REACTIONS_PER_MESSAGE, Plan, char_count},
-    models::{Message, MessagePage, Permission, ReadState, SendAck, SendMessage},
+    limits::{MAX_HISTORY_PAGE, MAX_PINS_PER_CHANNEL, MAX_REACTIONS_PER_MESSAGE, Plan, char_count},
+    models::{AuditAction, Message, MessageKind, MessagePage, Permission, ReadState, SendAck, SendMessage},
 };
 
 use super::{
     Chat,
     access::{require, standing_in, text_room},
+    audit::{self, Target},
     directory::{DmRefusal, Effect, Room},
     store::{Page, Store},
     validate,
@@ -60,6 +61,23 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     {
         return Err(ApiError::Conflict("reply_to is not a message of this channel".into()));
     }
+    store_new(tx, room, channel_id, user, req.client_id, req.body, req.reply_to, MessageKind::Default)
+}
+
+/// Stores a new message in a room (checked already), moves its author's
+/// read marker past it, and tells the room.
+#[allow(clippy::too_many_arguments)]
+fn store_new(
+    tx: &mut Tx<'_>,
+    room: Room,
+    channel_id: ChannelId,
+    user: UserId,
+    client_id: ClientMessageId,
+    body: String,
+    reply_to: Option<MessageId>,
+    kind: MessageKind,
+) -> ApiResult<SendAck> {
+    let direct = tx.dir().dm(channel_id).and_then(|d| d.other(user));
     let seq = tx.dir().last_seq(channel_id) + 1;
     let now = tx.now();
     let members = tx.dir().room_size(room);
@@ -68,14 +86,16 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
         channel_id,
         seq,
         author_id: user,
-        client_id: req.client_id,
-        body: req.body,
-        reply_to: req.reply_to,
+        client_id,
+        body,
+        reply_to,
         created_at: now,
         edited_at: None,
         deleted: false,
         reactions: vec![],
         unread_by: members.saturating_sub(1),
+        pinned: false,
+        kind,
     };
     let store = tx.store();
     store.insert_message(&message)?;
@@ -86,7 +106,7 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
         store.set_read_marker(channel_id, user, seq)?;
     }
     tx.apply(Effect::ChannelSeq { channel: channel_id, seq });
-    let ack = SendAck { client_id: req.client_id, channel_id, message_id: message.id, seq, created_at: now };
+    let ack = SendAck { client_id, channel_id, message_id: message.id, seq, created_at: now };
     if direct.is_some() && seq == 1 {
         // The other person learns of a direct channel with its first message.
         let channel = tx.store().dm(channel_id)?.ok_or(ApiError::NotFound("channel"))?;
@@ -103,6 +123,53 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
         tx.emit(Audience::User(user), Event::ReadMarkerUpdated { channel_id, last_read_seq: seq, unread_count: 0 });
     }
     Ok(ack)
+}
+
+/// Pins a message to its channel, or unpins it (in a server,
+/// `manage_messages`; in a direct-message channel, any member). Pinning
+/// adds a line to the channel ("… pinned a message"); doing what is already
+/// so changes nothing.
+///
+/// # Errors
+/// 403, 404, 409 (a deleted message, or 50 pinned already).
+pub fn pin(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId, pin: bool) -> ApiResult<()> {
+    let room = text_room(tx.dir(), channel_id, user)?;
+    if let Room::Channel(server, _) = room {
+        require(&standing_in(tx.dir(), server, user)?, Permission::ManageMessages, "pin messages")?;
+    }
+    let meta = tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
+    if meta.pinned == pin {
+        return Ok(());
+    }
+    if pin && meta.deleted {
+        return Err(ApiError::Conflict("a deleted message cannot be pinned".into()));
+    }
+    if pin && tx.store().pins(channel_id)?.len() >= MAX_PINS_PER_CHANNEL {
+        return Err(ApiError::Conflict(format!(
+            "a channel holds at most {MAX_PINS_PER_CHANNEL} pinned messages: unpin one first"
+        )));
+    }
+    let now = tx.now();
+    tx.store().set_pinned(message_id, pin.then_some((user, now)))?;
+    tx.emit(Audience::Room(room), Event::MessagePinned { channel_id, message_id, pinned: pin, by: user });
+    if pin {
+        store_new(
+            tx,
+            room,
+            channel_id,
+            user,
+            ClientMessageId::new(),
+            String::new(),
+            Some(message_id),
+            MessageKind::Pin,
+        )?;
+    }
+    if let Room::Channel(server, _) = room {
+        let action = if pin { AuditAction::MessagePinned } else { AuditAction::MessageUnpinned };
+        let target = Target { user: Some(meta.author), channel: Some(channel_id), detail: Some(meta.gist) };
+        audit::record(tx, server, action, user, target)?;
+    }
+    Ok(())
 }
 
 /// The refusal of a message (or a new direct channel, or a group member)
@@ -349,6 +416,23 @@ impl Chat {
         then: impl FnOnce(ApiResult<ReadState>) + Send + 'static,
     ) -> ApiResult<()> {
         self.writer.submit(move |tx| mark_read(tx, user, channel, seq), then).await
+    }
+
+    /// A channel's pinned messages, the most recently pinned first.
+    ///
+    /// # Errors
+    /// 404 for channels the caller cannot see; 409 for non-text channels.
+    pub async fn pins(&self, user: UserId, channel: ChannelId) -> ApiResult<Vec<Message>> {
+        text_room(&self.dir.read(), channel, user)?;
+        Ok(self.reads.read(move |s| s.pins(channel)).await?)
+    }
+
+    /// Pins a message or unpins it.
+    ///
+    /// # Errors
+    /// See [`pin`].
+    pub async fn pin_message(&self, user: UserId, channel: ChannelId, message: MessageId, on: bool) -> ApiResult<()> {
+        self.writer.run(move |tx| pin(tx, user, channel, message, on)).await
     }
 
     /// A page of a channel's history, oldest first; deleted messages appear

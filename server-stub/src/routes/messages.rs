@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
     ChannelId, MessageId,
-    models::{EditMessage, MessagePage, SendAck, SendMessage},
+    models::{EditMessage, Message, MessagePage, SendAck, SendMessage},
 };
 use serde::Deserialize;
 
@@ -129,5 +129,49 @@ pub async fn unreact(
     Path((channel_id, message_id, emoji)): Path<(ChannelId, MessageId, String)>,
 ) -> ApiResult<StatusCode> {
     state.chat().unreact(user.id, channel_id, message_id, emoji).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A channel's pinned messages (at most 50), the most recently pinned first.
+#[utoipa::path(get, path = "/api/channels/{channel_id}/pins", tag = "messages",
+    params(("channel_id" = ChannelId, Path)),
+    responses((status = 200, body = Vec<Message>), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel", body = pq_protocol::ErrorBody)))]
+pub async fn pins(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(channel_id): Path<ChannelId>,
+) -> ApiResult<Json<Vec<Message>>> {
+    Ok(Json(state.chat().pins(user.id, channel_id).await?))
+}
+
+/// Pin a message to its channel (in a server, permission `manage_messages`;
+/// in a direct-message channel, any member). The channel gets
+/// `message_pinned` and a line saying who pinned it (a message of kind
+/// `pin` replying to it). Pinning it again changes nothing.
+#[utoipa::path(put, path = "/api/channels/{channel_id}/pins/{message_id}", tag = "messages",
+    params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path)),
+    responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel, a deleted message, or 50 pinned already", body = pq_protocol::ErrorBody)))]
+pub async fn pin(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((channel_id, message_id)): Path<(ChannelId, MessageId)>,
+) -> ApiResult<StatusCode> {
+    state.chat().pin_message(user.id, channel_id, message_id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Unpin a message (the same rules as pinning).
+#[utoipa::path(delete, path = "/api/channels/{channel_id}/pins/{message_id}", tag = "messages",
+    params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path)),
+    responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel", body = pq_protocol::ErrorBody)))]
+pub async fn unpin(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((channel_id, message_id)): Path<(ChannelId, MessageId)>,
+) -> ApiResult<StatusCode> {
+    state.chat().pin_message(user.id, channel_id, message_id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -121,6 +121,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(messages::history, messages::send_rest))
         .routes(routes!(messages::edit, messages::delete))
         .routes(routes!(messages::react, messages::unreact))
+        .routes(routes!(messages::pins))
+        .routes(routes!(messages::pin, messages::unpin))
         .routes(routes!(read::mark_read_rest))
         .routes(routes!(invites::create, invites::list))
         .routes(routes!(invites::preview, invites::revoke))

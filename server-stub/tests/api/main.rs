@@ -27,6 +27,7 @@ mod invites;
 mod messages;
 mod openapi;
 mod people;
+mod pins;
 mod private;
 mod races;
 mod roles;

@@ -176,7 +176,7 @@ pub struct NewAccount {
 }
 
 /// What the rules need to know of a stored message.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MessageMeta {
     /// Who wrote it.
     pub author: UserId,
@@ -184,6 +184,10 @@ pub struct MessageMeta {
     pub seq: u64,
     /// Whether it is a tombstone.
     pub deleted: bool,
+    /// Whether it is pinned.
+    pub pinned: bool,
+    /// Its first words (for the audit log).
+    pub gist: String,
 }
 
 /// An invite as stored, with what decides whether it can be used.
@@ -597,6 +601,11 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>>;
+    /// A channel's pinned messages, the most recently pinned first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn pins(&self, channel: ChannelId) -> StoreResult<Vec<Message>>;
     /// A page of history as `viewer` sees it (`unread_by` counted among the
     /// members of `server`, or of the direct-message channel for `None`),
     /// oldest first.
@@ -653,6 +662,11 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn set_read_marker(&mut self, channel: ChannelId, user: UserId, seq: u64) -> StoreResult<()>;
+    /// Pins a message (by whom, when) or unpins it (`None`).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_pinned(&mut self, id: MessageId, by: Option<(UserId, Timestamp)>) -> StoreResult<()>;
     /// Records that `code` was sent to `user` in the app.
     ///
     /// # Errors

@@ -13,8 +13,8 @@ use pq_protocol::{
     limits::Plan,
     models::{
         AuditAction, AuditEntry, AuditPage, Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState,
-        Invite, Message, MessagePage, Permissions, Reaction, ReadState, Relationship, RelationshipKind, SendAck,
-        Server, ServerRole, ServerState, StatusChoice, User,
+        Invite, Message, MessageKind, MessagePage, Permissions, Reaction, ReadState, Relationship, RelationshipKind,
+        SendAck, Server, ServerRole, ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
@@ -691,15 +691,57 @@ fn q_sent(c: &Connection, author: UserId, client_id: ClientMessageId) -> StoreRe
 }
 
 fn q_message_meta(c: &Connection, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>> {
-    Ok(c.prepare_cached("SELECT author_id, seq, deleted_at FROM messages WHERE id = ? AND channel_id = ?")?
-        .query_row(params![id.to_string(), channel.to_string()], |r| {
-            Ok(MessageMeta {
-                author: col_id(r, 0)?,
-                seq: r.get::<_, i64>(1)? as u64,
-                deleted: r.get::<_, Option<i64>>(2)?.is_some(),
-            })
+    Ok(c.prepare_cached(
+        "SELECT author_id, seq, deleted_at, pinned_at IS NOT NULL, substr(body, 1, 40)
+         FROM messages WHERE id = ? AND channel_id = ?",
+    )?
+    .query_row(params![id.to_string(), channel.to_string()], |r| {
+        Ok(MessageMeta {
+            author: col_id(r, 0)?,
+            seq: r.get::<_, i64>(1)? as u64,
+            deleted: r.get::<_, Option<i64>>(2)?.is_some(),
+            pinned: r.get(3)?,
+            gist: r.get(4)?,
         })
-        .optional()?)
+    })
+    .optional()?)
+}
+
+fn message_kind(s: &str) -> MessageKind {
+    if s == "pin" { MessageKind::Pin } else { MessageKind::Default }
+}
+
+fn kind_name(k: MessageKind) -> &'static str {
+    match k {
+        MessageKind::Default => "default",
+        MessageKind::Pin => "pin",
+    }
+}
+
+fn q_pins(c: &Connection, channel: ChannelId) -> StoreResult<Vec<Message>> {
+    Ok(c.prepare_cached(
+        "SELECT id, seq, author_id, client_id, body, reply_to, created_at, edited_at, kind FROM messages
+         WHERE channel_id = ? AND pinned_at IS NOT NULL AND deleted_at IS NULL ORDER BY pinned_at DESC",
+    )?
+    .query_map([channel.to_string()], |r| {
+        Ok(Message {
+            id: col_id(r, 0)?,
+            channel_id: channel,
+            seq: r.get::<_, i64>(1)? as u64,
+            author_id: col_id(r, 2)?,
+            client_id: col_id(r, 3)?,
+            body: r.get(4)?,
+            reply_to: opt_id(r, 5)?,
+            created_at: ts(r, 6)?,
+            edited_at: opt_ts(r, 7)?,
+            deleted: false,
+            reactions: vec![],
+            unread_by: 0,
+            pinned: true,
+            kind: message_kind(&r.get::<_, String>(8)?),
+        })
+    })?
+    .collect::<Result<_, _>>()?)
 }
 
 fn q_history(
@@ -710,7 +752,8 @@ fn q_history(
     page: Page,
     limit: u32,
 ) -> StoreResult<MessagePage> {
-    const COLS: &str = "id, seq, author_id, client_id, body, reply_to, created_at, edited_at, deleted_at";
+    const COLS: &str =
+        "id, seq, author_id, client_id, body, reply_to, created_at, edited_at, deleted_at, pinned_at IS NOT NULL, kind";
     let ch = channel.to_string();
     let fetch = i64::from(limit) + 1;
     let message = |r: &Row<'_>| -> rusqlite::Result<Message> {
@@ -728,6 +771,8 @@ fn q_history(
             deleted,
             reactions: vec![],
             unread_by: 0,
+            pinned: r.get(9)?,
+            kind: message_kind(&r.get::<_, String>(10)?),
         })
     };
     let mut messages: Vec<Message> = match page {
@@ -897,6 +942,9 @@ macro_rules! reads {
         }
         fn sent(&self, author: UserId, client_id: ClientMessageId) -> StoreResult<Option<SendAck>> {
             q_sent(&self.conn, author, client_id)
+        }
+        fn pins(&self, channel: ChannelId) -> StoreResult<Vec<Message>> {
+            q_pins(&self.conn, channel)
         }
         fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>> {
             q_message_meta(&self.conn, channel, id)
@@ -1381,8 +1429,8 @@ impl Store for SqliteStore {
     fn insert_message(&mut self, m: &Message) -> StoreResult<()> {
         exec(
             &self.conn,
-            "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at, kind)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params![
                 m.id.to_string(),
                 m.channel_id.to_string(),
@@ -1391,7 +1439,8 @@ impl Store for SqliteStore {
                 m.client_id.to_string(),
                 m.body,
                 m.reply_to.map(|r| r.to_string()),
-                m.created_at.as_millis()
+                m.created_at.as_millis(),
+                kind_name(m.kind)
             ],
         )
         .map(drop)
@@ -1434,6 +1483,15 @@ impl Store for SqliteStore {
             "INSERT INTO read_markers (channel_id, user_id, seq) VALUES (?, ?, ?)
              ON CONFLICT (channel_id, user_id) DO UPDATE SET seq = excluded.seq",
             params![channel.to_string(), user.to_string(), seq as i64],
+        )
+        .map(drop)
+    }
+
+    fn set_pinned(&mut self, id: MessageId, by: Option<(UserId, Timestamp)>) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "UPDATE messages SET pinned_by = ?, pinned_at = ? WHERE id = ?",
+            params![by.map(|(u, _)| u.to_string()), by.map(|(_, at)| at.as_millis()), id.to_string()],
         )
         .map(drop)
     }
@@ -1567,6 +1625,7 @@ impl Store for ReadConn {
         insert_reaction(message: MessageId, user: UserId, emoji: &str, at: Timestamp) -> bool;
         delete_reaction(message: MessageId, user: UserId, emoji: &str) -> bool;
         set_read_marker(channel: ChannelId, user: UserId, seq: u64) -> ();
+        set_pinned(id: MessageId, by: Option<(UserId, Timestamp)>) -> ();
         insert_invite_target(code: &InviteCode, user: UserId, at: Timestamp) -> ();
         delete_invite_target(code: &InviteCode, user: UserId) -> bool;
         delete_read_marker(channel: ChannelId, user: UserId) -> ();
