@@ -28,9 +28,9 @@ use pq_protocol::{
     models::{
         AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout, CreateChannel, CreateInvite,
         CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, InviteSent,
-        MarkRead, Me, Member, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice,
-        SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState, SetRelationship, StatusChoice, UpdateDm,
-        UpdateProfile, UpdateRole, UpdateServer,
+        MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship,
+        RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState, SetRelationship,
+        StatusChoice, UpdateDm, UpdateProfile, UpdateRole, UpdateServer,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -673,6 +673,23 @@ impl Api {
     /// See [`ApiError`].
     pub async fn kick(&self, server: ServerId, user: UserId) -> Result<(), ApiError> {
         self.delete(&format!("api/servers/{server}/members/{user}")).await
+    }
+
+    /// `GET /api/channels/{id}/pins`: a channel's pinned messages.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn pins(&self, channel: ChannelId) -> Result<Vec<Message>, ApiError> {
+        self.get(&format!("api/channels/{channel}/pins")).await
+    }
+
+    /// `PUT` (pin) or `DELETE` (unpin) `/api/channels/{id}/pins/{message}`.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn pin(&self, channel: ChannelId, message: MessageId, on: bool) -> Result<(), ApiError> {
+        let method = if on { Method::PUT } else { Method::DELETE };
+        self.send_empty(method, &format!("api/channels/{channel}/pins/{message}")).await
     }
 
     /// `POST /api/servers/{id}/invites/send`: invite someone by username or email.

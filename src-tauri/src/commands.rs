@@ -11,7 +11,7 @@ use pq_core::{
         ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
         models::{
             AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
-            CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, Me, Member, PendingInvite, Profile,
+            CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite, Profile,
             PurgeWindow, Relationship, Server, ServerRole, ServerState, StatusChoice, UpdateRole,
         },
         voice::VoiceState,
@@ -471,6 +471,14 @@ commands! {
 
     /// Joins the server an invite leads to.
     fn accept_invite(d, code: String) -> ServerState { Ok(d.client()?.accept_invite(&InviteCode(code)).await?) }
+
+    /// A channel's pinned messages, the most recently pinned first.
+    fn pins(d, channel_id: ChannelId) -> Vec<Message> { Ok(d.client()?.pins(channel_id).await?) }
+
+    /// Pins a message (`on`) or unpins it.
+    fn pin_message(d, channel_id: ChannelId, message_id: MessageId, on: bool) -> () {
+        Ok(d.client()?.pin(channel_id, message_id, on).await?)
+    }
 
     /// Invites someone to a server by username or email address.
     fn send_invite(d, server_id: ServerId, to: String) -> InviteSent { Ok(d.client()?.send_invite(server_id, &to).await?) }

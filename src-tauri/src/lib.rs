@@ -230,7 +230,9 @@ impl Desktop {
             Event::Message { message, live: true, mentions_me } => {
                 tray::update(&self.app, self);
                 let Ok(client) = self.client() else { return };
-                let mine = client.me().is_some_and(|m| m.id == message.author_id);
+                // A line the server adds (someone pinned a message) notifies no one.
+                let mine = client.me().is_some_and(|m| m.id == message.author_id)
+                    || message.kind != pq_core::protocol::models::MessageKind::Default;
                 let settings = lock(&self.settings).clone();
                 let focused = self.app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
                 let on_screen = focused && *lock(&self.active_channel) == Some(message.channel_id);

@@ -87,6 +87,8 @@ const bridge = vi.hoisted(() => ({
   createRole: vi.fn(async () => ({ id: "01900000-0000-7000-8000-000000000071", name: "new role", color: 0, position: 1, permissions: [] })),
   updateRole: vi.fn(async () => ({})),
   deleteRole: vi.fn(async () => null),
+  pins: vi.fn(async (): Promise<Message[]> => []),
+  pinMessage: vi.fn(async () => null),
   channelAccess: vi.fn(async () => ({ private: false, roles: [], users: [] })),
   setChannelAccess: vi.fn(async () => ({})),
   invites: vi.fn(async (): Promise<Invite[]> => []),
@@ -189,6 +191,8 @@ const msg = (seq: number, author: string, body: string, at: string): Message => 
   deleted: false,
   reactions: seq === 1 ? [{ emoji: "👍", count: 2, me: true }] : [],
   unread_by: seq === 3 ? 1 : 0,
+  pinned: false,
+  kind: "default",
 });
 const members: Member[] = [
   { user: { id: ME, display_name: "Minji", avatar_url: null }, roles: [], presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },
@@ -1346,6 +1350,39 @@ describe("main screen", () => {
     });
     expect(bridge.declineInvite).toHaveBeenCalledWith("WAITING");
     expect(document.querySelector("[data-invite-from]")).toBeNull();
+  });
+
+  it("pins a message: the line in the channel, the mark, and the pinned panel", async () => {
+    signedIn();
+    await start();
+    const first = document.querySelector("[data-seq='1']")!;
+    await act(async () => {
+      fireEvent.click(first.querySelector(".actions .pin")!);
+    });
+    expect(bridge.pinMessage).toHaveBeenCalledWith(GENERAL, msg(1, ME, "", "").id, true);
+    // The server's answer comes as events: the message marked, and a line.
+    const pinnedOne = { ...msg(1, ME, "hello", "2026-11-25T06:00:00.000Z"), pinned: true };
+    const line = { ...msg(9, BOB, "", "2026-11-25T06:30:00.000Z"), kind: "pin" as const, reply_to: pinnedOne.id };
+    await act(async () => onEvent({ kind: "core", data: { type: "message", message: pinnedOne, live: false, mentions_me: false } }));
+    await act(async () => onEvent({ kind: "core", data: { type: "message", message: line, live: true, mentions_me: false } }));
+    expect(document.querySelector("[data-seq='1'] .pinned-mark")).toBeTruthy();
+    const system = document.querySelector("[data-system='pin']")!;
+    expect(system.textContent).toContain("Bob pinned a message to this channel.");
+    bridge.pins.mockResolvedValue([pinnedOne]);
+    await act(async () => {
+      fireEvent.click(system.querySelector(".see-pins")!);
+    });
+    expect(bridge.pins).toHaveBeenCalledWith(GENERAL);
+    const panel = document.querySelector(".pins-panel")!;
+    expect(panel.querySelector("[data-pinned='hello']")).toBeTruthy();
+    bridge.pins.mockResolvedValue([]);
+    await act(async () => {
+      fireEvent.click(panel.querySelector(".unpin")!);
+    });
+    expect(bridge.pinMessage).toHaveBeenLastCalledWith(GENERAL, pinnedOne.id, false);
+    expect(document.querySelector(".pins-panel")!.textContent).toContain("Nothing is pinned here yet.");
+    fireEvent.click(document.getElementById("pins-button")!);
+    expect(document.querySelector(".pins-panel")).toBeNull();
   });
 
   it("makes a channel private to a role and a person", async () => {

@@ -5,7 +5,7 @@ import { MessageView } from "./components/Messages";
 import { CallView } from "./components/Call";
 import { FriendsView } from "./components/Friends";
 import { DmView, RingingBanner } from "./components/Dms";
-import { CardLayer, ConnectionBanner, Dialogs, Header, MemberList, SearchResults, Toasts } from "./components/Panels";
+import { CardLayer, ConnectionBanner, Dialogs, Header, MemberList, PinsPanel, SearchResults, Toasts } from "./components/Panels";
 import { useStore } from "./state/store";
 
 export function App() {
@@ -40,6 +40,7 @@ export function App() {
                 ) : (
                   <>
                     <SearchResults />
+                    <PinsPanel />
                     <MessageView />
                   </>
                 )}

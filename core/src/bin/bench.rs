@@ -194,6 +194,8 @@ fn main() -> anyhow::Result<()> {
                 deleted: false,
                 reactions: vec![],
                 unread_by: 0,
+                pinned: false,
+                kind: pq_protocol::models::MessageKind::Default,
             });
         }
         done += batch.len();

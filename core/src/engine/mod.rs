@@ -1117,6 +1117,30 @@ impl Client {
         self.shared.invites.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// A channel's pinned messages, the most recently pinned first (asked
+    /// of the server: not offline).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404; offline).
+    pub async fn pins(&self, channel: ChannelId) -> Result<Vec<Message>> {
+        Ok(self.shared.api.pins(channel).await?)
+    }
+
+    /// Pins a message to its channel or unpins it (in a server,
+    /// `manage_messages`; in a conversation, anyone in it).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404, 409 deleted or 50 pinned; offline).
+    pub async fn pin(&self, channel: ChannelId, message: MessageId, on: bool) -> Result<()> {
+        self.shared.api.pin(channel, message, on).await?;
+        self.shared.store()?.set_pinned(message, on)?;
+        let m = self.shared.store()?.message(message)?;
+        if let Some(m) = m {
+            self.shared.emit(self.shared.message_event(m, false));
+        }
+        Ok(())
+    }
+
     /// Invites someone to a server by username or email address: an account
     /// gets it in its app; an address with no account by mail (when the
     /// server sends mail — else `not_sent`: pass the link on yourself).

@@ -738,6 +738,15 @@ impl<'a> Connection<'a> {
             Wire::ReactionRemoved { message_id, user_id, emoji, .. } => {
                 self.react(message_id, &emoji, false, Some(user_id) == me)?;
             }
+            Wire::MessagePinned { message_id, pinned, .. } => {
+                let mut store = shared.store()?;
+                store.set_pinned(message_id, pinned)?;
+                let m = store.message(message_id)?;
+                drop(store);
+                if let Some(message) = m {
+                    shared.emit(shared.message_event(message, false));
+                }
+            }
             Wire::ReadMarkerUpdated { channel_id, last_read_seq, unread_count } => {
                 shared.store()?.set_read_state(channel_id, last_read_seq, unread_count)?;
                 shared.emit(Event::ReadState { channel_id, last_read_seq, unread_count });
@@ -1065,6 +1074,8 @@ impl<'a> Connection<'a> {
             deleted: false,
             reactions: vec![],
             unread_by: 0,
+            pinned: false,
+            kind: pq_protocol::models::MessageKind::Default,
         };
         let still_pending =
             self.shared.store().ok().and_then(|s| s.outbox_entry(ack.client_id).ok().flatten()).is_some();

@@ -2,7 +2,7 @@
 
 use pq_protocol::{
     ChannelId, MessageId, ServerId, Timestamp, UserId,
-    models::{Message, Reaction},
+    models::{Message, MessageKind, Reaction},
 };
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -27,7 +27,7 @@ pub struct SearchHit {
     pub server_id: Option<ServerId>,
 }
 
-const COLS: &str = "m.id, m.channel_id, m.seq, m.author_id, m.client_id, m.body, m.reply_to, m.created_at, m.edited_at, m.deleted, m.unread_by, m.reactions";
+const COLS: &str = "m.id, m.channel_id, m.seq, m.author_id, m.client_id, m.body, m.reply_to, m.created_at, m.edited_at, m.deleted, m.unread_by, m.reactions, m.pinned, m.kind";
 
 fn read_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
     Ok(RawMessage {
@@ -43,6 +43,8 @@ fn read_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
         deleted: r.get(9)?,
         unread_by: r.get(10)?,
         reactions: r.get(11)?,
+        pinned: r.get(12)?,
+        kind: r.get(13)?,
     })
 }
 
@@ -59,6 +61,8 @@ struct RawMessage {
     deleted: i64,
     unread_by: i64,
     reactions: String,
+    pinned: i64,
+    kind: String,
 }
 
 impl RawMessage {
@@ -77,6 +81,8 @@ impl RawMessage {
             reactions: serde_json::from_str(&self.reactions)
                 .map_err(|e| StoreError::Corrupt(format!("reactions: {e}")))?,
             unread_by: self.unread_by as u32,
+            pinned: self.pinned != 0,
+            kind: if self.kind == "pin" { MessageKind::Pin } else { MessageKind::Default },
         })
     }
 }
@@ -96,7 +102,9 @@ fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, m: &Message, reactions: 
             m.edited_at.map(Timestamp::as_millis),
             i64::from(m.deleted),
             m.unread_by,
-            reactions
+            reactions,
+            i64::from(m.pinned),
+            if m.kind == MessageKind::Pin { "pin" } else { "default" }
         ],
         |r| r.get(0),
     )
@@ -213,6 +221,18 @@ impl Store {
         }
         tx.commit()?;
         Ok(row.is_some())
+    }
+
+    /// A message was pinned or unpinned.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn set_pinned(&mut self, message: MessageId, pinned: bool) -> Result<()> {
+        self.conn.execute(
+            "UPDATE messages SET pinned = ?2 WHERE id = ?1",
+            params![message.to_string(), i64::from(pinned)],
+        )?;
+        Ok(())
     }
 
     /// Someone reacted (`added`) or took a reaction back; `mine` when it was me.
@@ -439,14 +459,14 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at,
-                   edited_at, deleted, unread_by, reactions)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                   edited_at, deleted, unread_by, reactions, pinned, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT DO NOTHING RETURNING rowid",
         )?;
         let mut existing = tx.prepare_cached("SELECT rowid, body, deleted FROM messages WHERE id = ?1")?;
         let mut update = tx.prepare_cached(
-            "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, unread_by = ?5, reactions = ?6
-                 WHERE rowid = ?1",
+            "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, unread_by = ?5, reactions = ?6,
+                   pinned = ?7 WHERE rowid = ?1",
         )?;
         for m in messages {
             let reactions = serde_json::to_string(&m.reactions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -484,7 +504,8 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
                 m.edited_at.map(Timestamp::as_millis),
                 i64::from(m.deleted),
                 m.unread_by,
-                reactions
+                reactions,
+                i64::from(m.pinned)
             ])?;
             report.updated += 1;
             if old_body != m.body || (was_deleted != 0) != m.deleted {

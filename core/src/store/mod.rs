@@ -46,6 +46,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/004_server_notifications.sql")),
     M::up(include_str!("../../migrations/005_roles.sql")),
     M::up(include_str!("../../migrations/006_private_channels.sql")),
+    M::up(include_str!("../../migrations/007_pins.sql")),
 ];
 
 /// Why the cache cannot be opened.

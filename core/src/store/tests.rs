@@ -50,6 +50,8 @@ pub(crate) fn msg(channel: ChannelId, seq: u64, body: &str) -> Message {
         deleted: false,
         reactions: vec![],
         unread_by: 2,
+        pinned: false,
+        kind: pq_protocol::models::MessageKind::Default,
     }
 }
 

@@ -164,6 +164,21 @@ async fn chats_live_with_someone_on_another_client() {
     let composer = desktop.find("#composer").await.prop("value").await.unwrap().unwrap_or_default();
     assert_eq!(composer, "", "the composer is cleared after sending");
 
+    // Minji (the owner) pins Bob's question: the channel gets a line, his
+    // app the pin, and the pinned panel lists it.
+    desktop.js("document.querySelector('.message.mentioned .actions .pin').click()").await;
+    desktop.wait_text("[data-system='pin']", "Minji pinned a message to this channel.").await;
+    desktop.find(".message.mentioned .pinned-mark").await;
+    eventually("Bob's app to know it is pinned", WAIT, || async {
+        bob.history(general).await.iter().any(|m| m.body.contains("page 42") && m.pinned).then_some(())
+    })
+    .await;
+    desktop.click("#pins-button").await;
+    desktop.wait_text(".pins-panel [data-pinned]", "page 42 tonight").await;
+    desktop.screenshot("pins").await;
+    desktop.click("#pins-button").await;
+    desktop.wait_gone(".pins-panel").await;
+
     // Bob types: Minji sees it.
     bob.client.typing(general).await;
     desktop.wait_text(".typing", "Bob is typing").await;

@@ -209,7 +209,23 @@ user_id: UserId,
 /**
  * Whether they were removed by an admin.
  */
-kicked: boolean, } | { "type": "invite_received", 
+kicked: boolean, } | { "type": "message_pinned", 
+/**
+ * Channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Message.
+ */
+message_id: MessageId, 
+/**
+ * Pinned now (`false`: unpinned).
+ */
+pinned: boolean, 
+/**
+ * Who did it.
+ */
+by: UserId, } | { "type": "invite_received", 
 /**
  * The invite.
  */

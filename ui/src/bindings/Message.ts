@@ -3,6 +3,7 @@
 import type { ChannelId } from "./ChannelId";
 import type { ClientMessageId } from "./ClientMessageId";
 import type { MessageId } from "./MessageId";
+import type { MessageKind } from "./MessageKind";
 import type { Reaction } from "./Reaction";
 import type { Timestamp } from "./Timestamp";
 import type { UserId } from "./UserId";
@@ -59,4 +60,13 @@ reactions: Array<Reaction>,
 /**
  * Members of the channel who have not read it yet.
  */
-unread_by: number, };
+unread_by: number, 
+/**
+ * Whether it is pinned to its channel.
+ */
+pinned: boolean, 
+/**
+ * What it is: written by someone, or a line the server adds (such
+ * as "… pinned a message", whose `reply_to` is the pinned message).
+ */
+kind: MessageKind, };

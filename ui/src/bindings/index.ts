@@ -62,6 +62,7 @@ export type { MediaDevices } from "./MediaDevices";
 export type { Member } from "./Member";
 export type { Message } from "./Message";
 export type { MessageId } from "./MessageId";
+export type { MessageKind } from "./MessageKind";
 export type { MessagePage } from "./MessagePage";
 export type { ModerateVoice } from "./ModerateVoice";
 export type { NotifyLevel } from "./NotifyLevel";

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -604,6 +604,20 @@ export function previewInvite(code: string): Promise<InvitePreview> {
  */
 export function acceptInvite(code: string): Promise<ServerState> {
   return invoke("accept_invite", { code });
+}
+
+/**
+ * A channel's pinned messages, the most recently pinned first.
+ */
+export function pins(channelId: ChannelId): Promise<Array<Message>> {
+  return invoke("pins", { channelId });
+}
+
+/**
+ * Pins a message (`on`) or unpins it.
+ */
+export function pinMessage(channelId: ChannelId, messageId: MessageId, on: boolean): Promise<null> {
+  return invoke("pin_message", { channelId, messageId, on });
 }
 
 /**

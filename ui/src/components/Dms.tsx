@@ -7,7 +7,7 @@ import type { CachedDm, ChannelId, UserId } from "../bindings";
 import { addToDm, declineCall, dmTitle, joinVoice, leaveDm, openDm, removeFromDm, renameDm, startDm } from "../state/actions";
 import { EMPTY, setState, useStore } from "../state/store";
 import { MessageView } from "./Messages";
-import { SearchResults } from "./Panels";
+import { PinsButton, PinsPanel, SearchResults } from "./Panels";
 import { Avatar, Icon, Modal, useT } from "./common";
 import { CustomStatusLine } from "./Status";
 
@@ -233,6 +233,7 @@ export function DmView() {
           {otherUser?.custom_status && <CustomStatusLine status={otherUser.custom_status} />}
         </div>
         <div className="dm-actions">
+          <PinsButton channelId={dm.channel.id} />
           <CallButton channelId={dm.channel.id} />
           {group && (
             <>
@@ -249,6 +250,7 @@ export function DmView() {
       <div className="body-row">
         <div className="center-col">
           <SearchResults />
+          <PinsPanel />
           <MessageView />
         </div>
         {group && <DmMembers dm={dm} />}

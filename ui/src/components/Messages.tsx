@@ -2,7 +2,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message, OutboxEntry, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
-import { discard, dmTitle, edit, loadOlder, remove, retry, send, toggleReaction, typing } from "../state/actions";
+import { discard, dmTitle, edit, loadOlder, openPins, pinMessage, remove, retry, send, toggleReaction, typing } from "../state/actions";
 import { can, nameColor } from "../state/roles";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
@@ -34,7 +34,11 @@ export function buildRows(lang: Lang, messages: Message[], pending: OutboxEntry[
     last = { author, at: t };
     rows.push(row(head));
   };
-  for (const m of messages) push(m.created_at, m.author_id, (head) => ({ kind: "message", key: m.id, message: m, head }));
+  for (const m of messages) {
+    // A line the server adds stands alone: the next message starts a group.
+    const author = m.kind === "default" ? m.author_id : `line-${m.id}`;
+    push(m.created_at, author, (head) => ({ kind: "message", key: m.id, message: m, head }));
+  }
   for (const e of pending) push(e.created_at, me ?? "me", (head) => ({ kind: "pending", key: `p-${e.client_id}`, entry: e, head }));
   return rows;
 }
@@ -173,8 +177,29 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
   });
   const [picking, setPicking] = useState(false);
   const blocked = useStore((s) => !s.revealed[m.id] && s.relationships.some((r) => r.user.id === m.author_id && r.kind === "blocked"));
+  const inDm = useStore((s) => !!s.dmId);
   const mine = me?.id === m.author_id;
   const name = author?.display_name ?? "…";
+  if (m.kind === "pin") {
+    return (
+      <article className="message system" data-seq={m.seq} data-system="pin">
+        <div className="message-line">
+          <div className="gutter">
+            <span className="system-icon" aria-hidden>
+              📌
+            </span>
+          </div>
+          <p className="body system-line">
+            {t("pins.line", { name })}{" "}
+            <button className="link see-pins" onClick={() => void openPins(m.channel_id)}>
+              {t("pins.seeAll")}
+            </button>{" "}
+            <time dateTime={m.created_at}>{formatTime(lang, m.created_at)}</time>
+          </p>
+        </div>
+      </article>
+    );
+  }
   if (blocked && !m.deleted) {
     return (
       <article className="message blocked" data-seq={m.seq}>
@@ -213,6 +238,11 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
                 {name}
               </button>
               <time dateTime={m.created_at}>{formatTime(lang, m.created_at)}</time>
+              {m.pinned && (
+                <span className="pinned-mark" title={t("pins.pinned")} aria-label={t("pins.pinned")}>
+                  📌
+                </span>
+              )}
             </div>
           )}
           {m.deleted ? (
@@ -245,6 +275,11 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
             <button title={t("msg.reply")} onClick={() => setState({ replyTo: m })}>↩</button>
             <button title="React" onClick={() => setPicking(!picking)}>☺</button>
             {mine && <button title={t("msg.edit")} onClick={() => setState({ editing: m })}>✎</button>}
+            {(admin || inDm) && (
+              <button className="pin" title={m.pinned ? t("pins.unpin") : t("pins.pin")} onClick={() => void pinMessage(m, !m.pinned)}>
+                📌
+              </button>
+            )}
             {(mine || admin) && <button title={t("msg.delete")} onClick={() => void remove(m)}>🗑</button>}
           </div>
         )}

@@ -7,6 +7,8 @@ import {
   createServer,
   dmTitle,
   openSearchHit,
+  openPins,
+  pinMessage,
   reason,
   sendInvite,
   saveAbout,
@@ -18,7 +20,7 @@ import {
   search,
   signOut,
 } from "../state/actions";
-import { heldRoles, hex, nameColor } from "../state/roles";
+import { can, heldRoles, hex, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
 import { squarePng } from "../image";
 import { Avatar, Modal, useDismiss, useT } from "./common";
@@ -89,9 +91,11 @@ export function Header() {
     return dm ? dmTitle(dm, s.info?.me?.id, s.users) : "";
   });
   const [query, setQuery] = useState("");
+  const textChannel = !callRoom && channel?.channel.kind === "text" ? channel.channel.id : null;
   return (
     <header className="topbar">
       <span className="channel-title">{channel ? (callRoom ? channel.channel.name : `# ${channel.channel.name}`) : dmRoom}</span>
+      {textChannel && <PinsButton channelId={textChannel} />}
       <input
         id="search"
         type="search"
@@ -103,6 +107,59 @@ export function Header() {
         }}
       />
     </header>
+  );
+}
+
+/// The button that opens (or closes) a channel's pinned messages.
+export function PinsButton({ channelId }: { channelId: string }) {
+  const t = useT();
+  const open = useStore((s) => s.pins?.channelId === channelId);
+  return (
+    <button
+      id="pins-button"
+      className={`icon${open ? " active" : ""}`}
+      title={t("pins.title")}
+      aria-label={t("pins.title")}
+      aria-pressed={open}
+      onClick={() => (open ? setState({ pins: null }) : void openPins(channelId))}
+    >
+      📌
+    </button>
+  );
+}
+
+/// A channel's pinned messages, the most recently pinned first, each to
+/// unpin for those who may.
+export function PinsPanel() {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const pins = useStore((s) => (s.pins && s.pins.channelId === s.channelId ? s.pins : null));
+  const users = useStore((s) => s.users);
+  const may = useStore((s) => !!s.dmId || can(s.servers.find((x) => x.server.id === s.serverId), "manage_messages"));
+  if (!pins) return null;
+  return (
+    <section className="search-results pins-panel" aria-label={t("pins.title")}>
+      <header>
+        {t("pins.title")}
+        <button className="icon small" onClick={() => setState({ pins: null })} aria-label={t("common.close")}>
+          ✕
+        </button>
+      </header>
+      {pins.messages.length === 0 && <p className="muted pad">{t("pins.none")}</p>}
+      {pins.messages.map((m) => (
+        <div key={m.id} className="hit pinned" data-pinned={m.body}>
+          <span className="meta">
+            {users[m.author_id]?.display_name ?? "…"} · {formatDay(lang, m.created_at)} {formatTime(lang, m.created_at)}
+          </span>
+          <span className="body">{m.body}</span>
+          {may && (
+            <button className="link unpin" onClick={() => void pinMessage(m, false)}>
+              {t("pins.unpin")}
+            </button>
+          )}
+        </div>
+      ))}
+    </section>
   );
 }
 

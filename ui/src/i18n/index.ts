@@ -418,6 +418,15 @@ const en = {
   "invites.sent.in_app": "Sent to {name}: it waits in their app.",
   "invites.sent.email": "Mailed to {name}.",
   "invites.sent.not_sent": "Nobody has a pq account with that address, and this server sends no mail: send them the link yourself ({link}).",
+  "pins.title": "Pinned messages",
+  "pins.none": "Nothing is pinned here yet.",
+  "pins.pin": "Pin",
+  "pins.unpin": "Unpin",
+  "pins.pinned": "Pinned",
+  "pins.line": "{name} pinned a message to this channel.",
+  "pins.seeAll": "See all pinned messages.",
+  "audit.message_pinned": "{actor} pinned a message by {target}: {detail}",
+  "audit.message_unpinned": "{actor} unpinned a message by {target}: {detail}",
 } as const;
 
 export type Key = keyof typeof en;
@@ -839,6 +848,15 @@ const ko: Record<Key, string> = {
   "invites.sent.in_app": "{name} 님에게 보냈습니다. 앱에서 기다리고 있습니다.",
   "invites.sent.email": "{name}에게 메일로 보냈습니다.",
   "invites.sent.not_sent": "그 주소의 pq 계정이 없고 이 서버는 메일을 보내지 않습니다. 링크를 직접 보내 주세요 ({link}).",
+  "pins.title": "고정된 메시지",
+  "pins.none": "아직 고정된 메시지가 없습니다.",
+  "pins.pin": "고정",
+  "pins.unpin": "고정 해제",
+  "pins.pinned": "고정됨",
+  "pins.line": "{name} 님이 메시지를 이 채널에 고정했습니다.",
+  "pins.seeAll": "고정된 메시지 모두 보기.",
+  "audit.message_pinned": "{actor} 님이 {target} 님의 메시지를 고정했습니다: {detail}",
+  "audit.message_unpinned": "{actor} 님이 {target} 님의 메시지 고정을 해제했습니다: {detail}",
 };
 
 export type Lang = "en" | "ko";

@@ -524,6 +524,26 @@ export async function acceptInvite(code: string) {
   await selectServer(state.server.id);
 }
 
+/// Opens the pinned messages panel of a channel (asked of the server).
+export async function openPins(channelId: ChannelId) {
+  try {
+    const messages = await bridge.pins(channelId);
+    setState({ pins: { channelId, messages }, search: null });
+  } catch (e) {
+    setState({ error: reason(e) });
+  }
+}
+
+/// Pins a message or unpins it; the panel, if open on its channel, follows.
+export async function pinMessage(m: Message, on: boolean) {
+  const error = await attempt(() => bridge.pinMessage(m.channel_id, m.id, on));
+  if (error) {
+    setState({ error });
+    return;
+  }
+  if (getState().pins?.channelId === m.channel_id) await openPins(m.channel_id);
+}
+
 /// The invites sent to me that wait for my answer.
 export async function loadInvites() {
   const invites = await bridge.pendingInvites().catch(() => null);

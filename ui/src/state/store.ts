@@ -102,6 +102,8 @@ export interface State {
   /// message rather than from the member list).
   card: { userId: UserId; top: number; left?: number } | null;
   search: { query: string; results: SearchHit[] } | null;
+  /// The pinned messages panel: its channel and what the server said is pinned.
+  pins: { channelId: ChannelId; messages: Message[] } | null;
   collapsed: Record<ChannelId, boolean>;
   replyTo: Message | null;
   editing: Message | null;
@@ -156,6 +158,7 @@ export const initialState = (): State => ({
   dialog: null,
   card: null,
   search: null,
+  pins: null,
   collapsed: loadCollapsed(),
   replyTo: null,
   editing: null,
