@@ -57,9 +57,11 @@ pub struct Args {
     #[arg(long, env = "PQ_DEV_ACCESS_TOKEN_TTL", default_value_t = 3600)]
     pub dev_access_token_ttl_secs: u64,
 
-    /// SMTP server for the development provider's mail, e.g.
-    /// smtps://user:password@smtp.example.com:465. Default: a mailbox file in
-    /// the data directory.
+    /// SMTP server for mail (invites to addresses with no pq account, and the
+    /// development provider's codes), e.g.
+    /// smtps://user:password@smtp.example.com:465. Default: the provider's
+    /// codes go to a mailbox file in the data directory, and invites are not
+    /// mailed (the inviter is told to pass the link on).
     #[arg(long, env = "PQ_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
 
