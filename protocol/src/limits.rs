@@ -60,6 +60,10 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 /// Longest "about me", in characters.
 pub const MAX_ABOUT_CHARS: usize = 190;
+/// Longest channel topic, in characters.
+pub const MAX_TOPIC_CHARS: usize = 1024;
+/// Longest server description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 300;
 /// Longest custom status text, in characters.
 pub const MAX_CUSTOM_STATUS_CHARS: usize = 128;
 /// Shortest and longest username.

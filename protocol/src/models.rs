@@ -134,6 +134,10 @@ wire_enum! {
         ChannelCreated,
         /// A channel or category was renamed (`detail`: the new name).
         ChannelRenamed,
+        /// A channel's topic changed (`detail`: the new topic).
+        ChannelTopicChanged,
+        /// The server's description changed (`detail`: the new description).
+        ServerDescriptionChanged,
         /// A channel or category was deleted (`detail`: its name).
         ChannelDeleted,
         /// Channels were reordered or moved between categories (`detail`: how many).
@@ -619,6 +623,9 @@ wire! {
         pub owner_id: UserId,
         /// When it was created.
         pub created_at: Timestamp,
+        /// What it is about (shown in its settings and invites).
+        #[serde(default)]
+        pub description: Option<String>,
     }
 
     /// `POST /api/servers`.
@@ -641,6 +648,12 @@ wire! {
         #[cfg_attr(feature = "ts", ts(optional))]
         #[cfg_attr(feature = "openapi", schema(max_length = 2048, pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(/media/[0-9a-fA-F]*)?[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"))]
         pub icon_url: Option<String>,
+        /// New description (up to 300 characters, no control characters but
+        /// line breaks and tabs); an empty string removes it.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 300, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"))]
+        pub description: Option<String>,
         /// Hand the server over to this member (owner only; they become
         /// the owner, you keep your roles).
         #[serde(default)]
@@ -670,6 +683,9 @@ wire! {
         /// with it unless it has an access list of its own.
         #[serde(default)]
         pub private: bool,
+        /// What it is for, shown in its header.
+        #[serde(default)]
+        pub topic: Option<String>,
     }
 
     /// `GET`/`PUT /api/channels/{id}/access`: who sees a private channel or
@@ -701,10 +717,19 @@ wire! {
     }
 
     /// `PATCH /api/channels/{id}`: rename.
+    #[derive(Default)]
     pub struct UpdateChannel {
         /// New name (1–100 characters, not only whitespace, no control characters).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
-        pub name: String,
+        pub name: Option<String>,
+        /// New topic (up to 1024 characters, no control characters but line
+        /// breaks and tabs); an empty string removes it.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 1024, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"))]
+        pub topic: Option<String>,
     }
 
     /// One entry of a channel layout.
@@ -1077,6 +1102,9 @@ wire! {
         pub server_name: String,
         /// Server image.
         pub server_icon_url: Option<String>,
+        /// What the server is about.
+        #[serde(default)]
+        pub server_description: Option<String>,
         /// How many members it has.
         pub member_count: u32,
         /// How many of them are online now.

@@ -58,7 +58,14 @@ fn dm() -> DmChannel {
 }
 
 fn server() -> Server {
-    Server { id: id(10), name: "Study group".into(), icon_url: None, owner_id: id(1), created_at: T0 }
+    Server {
+        id: id(10),
+        name: "Study group".into(),
+        icon_url: None,
+        owner_id: id(1),
+        created_at: T0,
+        description: Some("Reading together, one chapter a week".into()),
+    }
 }
 
 fn channel() -> Channel {
@@ -71,6 +78,7 @@ fn channel() -> Channel {
         position: 0,
         last_seq: 42,
         private: false,
+        topic: Some("Chapter 3 this week".into()),
     }
 }
 
@@ -278,6 +286,7 @@ fn rest_bodies() {
         server_id: id(10),
         server_name: "Study group".into(),
         server_icon_url: None,
+        server_description: None,
         member_count: 4,
         online_count: 2,
         inviter: user(),
@@ -313,9 +322,9 @@ fn rest_bodies() {
         "Relationship": Relationship { user: user(), kind: RelationshipKind::Outgoing, since: T0 },
         "SetPlan": SetPlan { plan: Plan::Premium },
         "CreateServer": CreateServer { name: "Study group".into() },
-        "UpdateServer": UpdateServer { name: Some("Renamed".into()), icon_url: None, owner_id: None },
+        "UpdateServer": UpdateServer { name: Some("Renamed".into()), ..UpdateServer::default() },
         "CreateChannel": CreateChannel { name: "voice".into(), kind: ChannelKind::Voice, parent_id: Some(id(19)) },
-        "UpdateChannel": UpdateChannel { name: "random".into() },
+        "UpdateChannel": UpdateChannel { topic: Some("Plans for the week".into()), ..UpdateChannel::default() },
         "ChannelAccess": ChannelAccess { private: true, roles: vec![id(70)], users: vec![id(2)] },
         "ChannelLayout": ChannelLayout { channels: vec![ChannelPlacement { id: id(20), parent_id: None, position: 3 }] },
         "Member": member(),

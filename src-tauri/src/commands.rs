@@ -12,7 +12,7 @@ use pq_core::{
         models::{
             AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
             CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite, Profile,
-            PurgeWindow, Relationship, Server, ServerRole, ServerState, StatusChoice, UpdateRole,
+            PurgeWindow, Relationship, Server, ServerRole, ServerState, StatusChoice, UpdateChannel, UpdateRole,
         },
         voice::VoiceState,
     },
@@ -442,8 +442,19 @@ commands! {
 
     /// Renames a channel or category.
     fn rename_channel(d, channel_id: ChannelId, name: String) -> Channel {
-        let body = serde_json::json!({ "name": name });
-        Ok(d.client()?.api().patch(&format!("api/channels/{channel_id}"), &body).await.map_err(pq_core::Error::from)?)
+        let change = UpdateChannel { name: Some(name), ..UpdateChannel::default() };
+        Ok(d.client()?.update_channel(channel_id, change).await?)
+    }
+
+    /// Sets a channel's topic (empty removes it).
+    fn set_channel_topic(d, channel_id: ChannelId, topic: String) -> Channel {
+        let change = UpdateChannel { topic: Some(topic), ..UpdateChannel::default() };
+        Ok(d.client()?.update_channel(channel_id, change).await?)
+    }
+
+    /// Sets a server's description (empty removes it).
+    fn set_server_description(d, server_id: ServerId, description: String) -> Server {
+        Ok(d.client()?.set_server_description(server_id, &description).await?)
     }
 
     /// Deletes a channel or category.

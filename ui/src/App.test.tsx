@@ -91,6 +91,8 @@ const bridge = vi.hoisted(() => ({
   pinMessage: vi.fn(async () => null),
   channelAccess: vi.fn(async () => ({ private: false, roles: [], users: [] })),
   setChannelAccess: vi.fn(async () => ({})),
+  setChannelTopic: vi.fn(async () => ({})),
+  setServerDescription: vi.fn(async () => ({})),
   invites: vi.fn(async (): Promise<Invite[]> => []),
   revokeInvite: vi.fn(async () => null),
   setServerIcon: vi.fn(async () => null),
@@ -159,7 +161,7 @@ const ALL: Permission[] = [
   "move_members",
 ];
 const server: CachedServer = {
-  server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z" },
+  server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z", description: null },
   roles: [
     { id: SERVER, name: "@everyone", color: 0, position: 0, permissions: EVERYONE },
     { id: MODS, name: "Mods", color: 0x2e8b57, position: 1, permissions: ["kick_members"] },
@@ -170,7 +172,7 @@ const server: CachedServer = {
   notify: "all",
 };
 const channel = (id: string, name: string, kind: "text" | "voice" | "category", parent: string | null, unread = 0, mentions = 0): CachedChannel => ({
-  channel: { id, server_id: SERVER, kind, name, parent_id: parent, position: 0, last_seq: 3, private: false },
+  channel: { id, server_id: SERVER, kind, name, parent_id: parent, position: 0, last_seq: 3, private: false, topic: null },
   last_read_seq: 1,
   unread_count: unread,
   mention_count: mentions,
@@ -1326,6 +1328,7 @@ describe("main screen", () => {
         server_id: "01900000-0000-7000-8000-0000000000bb",
         server_name: "Book club",
         server_icon_url: null,
+        server_description: null,
         member_count: 3,
         online_count: 1,
         inviter: { id: BOB, display_name: "Bob", avatar_url: null },
@@ -1383,6 +1386,36 @@ describe("main screen", () => {
     expect(document.querySelector(".pins-panel")!.textContent).toContain("Nothing is pinned here yet.");
     fireEvent.click(document.getElementById("pins-button")!);
     expect(document.querySelector(".pins-panel")).toBeNull();
+  });
+
+  it("sets a channel's topic, shown in the header, and the server's description", async () => {
+    signedIn();
+    await start();
+    const random = document.querySelector("[data-channel='random']")!.closest(".channel-row")!;
+    fireEvent.click(random.querySelector(".more")!);
+    fireEvent.click(random.querySelector(".channel-topic-edit")!);
+    fireEvent.change(document.getElementById("topic-input")!, { target: { value: " Off-topic chat\nBe kind " } });
+    const withTopic = channel("01900000-0000-7000-8000-000000000015", "random", "text", "cat");
+    withTopic.channel.topic = "Off-topic chat\nBe kind";
+    bridge.channels.mockResolvedValue([channel("cat", "Text Channels", "category", null), channel(GENERAL, "general", "text", "cat"), withTopic]);
+    await act(async () => {
+      fireEvent.click(document.getElementById("topic-save")!);
+    });
+    expect(bridge.setChannelTopic).toHaveBeenCalledWith("01900000-0000-7000-8000-000000000015", "Off-topic chat\nBe kind");
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-channel='random']")!);
+    });
+    expect(document.querySelector(".topbar .channel-topic")!.textContent).toBe("Off-topic chat");
+    // The description, from the server settings.
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    await act(async () => {
+      fireEvent.click(document.getElementById("menu-settings")!);
+    });
+    fireEvent.change(document.getElementById("server-description")!, { target: { value: "Reading together" } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("server-description-save")!);
+    });
+    expect(bridge.setServerDescription).toHaveBeenCalledWith(SERVER, "Reading together");
   });
 
   it("makes a channel private to a role and a person", async () => {

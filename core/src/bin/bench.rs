@@ -141,6 +141,7 @@ fn main() -> anyhow::Result<()> {
                 icon_url: None,
                 owner_id: UserId::new(),
                 created_at: Timestamp::now(),
+                description: None,
             },
             channels: channels
                 .iter()
@@ -154,6 +155,7 @@ fn main() -> anyhow::Result<()> {
                     position: i as i32,
                     last_seq: 0,
                     private: false,
+                    topic: None,
                 })
                 .collect(),
             roles: vec![],

@@ -40,10 +40,10 @@ use pq_protocol::{
     gateway::ClientFrame,
     limits::char_count,
     models::{
-        AuditPage, Ban, ChannelAccess, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole, CustomStatus,
-        DmChannel, Invite, InvitePreview, InviteSent, Me, Member, Message, OpenDm, PendingInvite, Presence, Profile,
-        PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Server, ServerRole, ServerState, StatusChoice,
-        Toast, UpdateProfile, UpdateRole, UpdateServer, User,
+        AuditPage, Ban, Channel, ChannelAccess, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole,
+        CustomStatus, DmChannel, Invite, InvitePreview, InviteSent, Me, Member, Message, OpenDm, PendingInvite,
+        Presence, Profile, PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Server, ServerRole,
+        ServerState, StatusChoice, Toast, UpdateChannel, UpdateProfile, UpdateRole, UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -1502,6 +1502,30 @@ impl Client {
         let updated = self.shared.api.update_server(server, &change).await?;
         self.shared.store()?.update_server(&updated)?;
         self.shared.emit(Event::ServersChanged);
+        Ok(updated)
+    }
+
+    /// Changes a server's description (`manage_server`; empty removes it).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 422 with the reason; offline).
+    pub async fn set_server_description(&self, server: ServerId, description: &str) -> Result<Server> {
+        let change = UpdateServer { description: Some(description.to_owned()), ..UpdateServer::default() };
+        let updated = self.shared.api.update_server(server, &change).await?;
+        self.shared.store()?.update_server(&updated)?;
+        self.shared.emit(Event::ServersChanged);
+        Ok(updated)
+    }
+
+    /// Renames a channel and/or sets its topic (`manage_channels`; an empty
+    /// topic removes it); the cache follows.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404, 422 with the reason; offline).
+    pub async fn update_channel(&self, channel: ChannelId, change: UpdateChannel) -> Result<Channel> {
+        let updated: Channel = self.shared.api.patch(&format!("api/channels/{channel}"), &change).await?;
+        self.shared.store()?.upsert_channel(&updated)?;
+        self.shared.emit(Event::ChannelsChanged { server_id: updated.server_id });
         Ok(updated)
     }
 

@@ -47,6 +47,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/005_roles.sql")),
     M::up(include_str!("../../migrations/006_private_channels.sql")),
     M::up(include_str!("../../migrations/007_pins.sql")),
+    M::up(include_str!("../../migrations/008_topics.sql")),
 ];
 
 /// Why the cache cannot be opened.

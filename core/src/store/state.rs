@@ -89,7 +89,7 @@ pub struct CachedChannel {
     pub muted: bool,
 }
 
-const CHANNEL_COLS: &str = "id, server_id, kind, name, parent_id, position, last_seq, last_read_seq, unread_count, low_seq, synced_seq, muted, private";
+const CHANNEL_COLS: &str = "id, server_id, kind, name, parent_id, position, last_seq, last_read_seq, unread_count, low_seq, synced_seq, muted, private, topic";
 
 fn channel_row(r: &Row<'_>) -> rusqlite::Result<CachedChannelRaw> {
     Ok(CachedChannelRaw {
@@ -106,6 +106,7 @@ fn channel_row(r: &Row<'_>) -> rusqlite::Result<CachedChannelRaw> {
         synced_seq: r.get(10)?,
         muted: r.get(11)?,
         private: r.get(12)?,
+        topic: r.get(13)?,
     })
 }
 
@@ -123,6 +124,7 @@ struct CachedChannelRaw {
     synced_seq: i64,
     muted: i64,
     private: i64,
+    topic: Option<String>,
 }
 
 impl CachedChannelRaw {
@@ -137,6 +139,7 @@ impl CachedChannelRaw {
                 position: self.position as i32,
                 last_seq: self.last_seq as u64,
                 private: self.private != 0,
+                topic: self.topic,
             },
             last_read_seq: self.last_read_seq as u64,
             unread_count: self.unread_count as u32,
@@ -159,11 +162,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         let s = &state.server;
         tx.execute(
-            "INSERT INTO servers (id, name, icon_url, owner_id, created_at, roles, my_roles, member_count, sort)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO servers (id, name, icon_url, owner_id, created_at, roles, my_roles, member_count, sort,
+               description)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, icon_url = excluded.icon_url,
                owner_id = excluded.owner_id, roles = excluded.roles, my_roles = excluded.my_roles,
-               member_count = excluded.member_count, sort = excluded.sort",
+               member_count = excluded.member_count, sort = excluded.sort, description = excluded.description",
             params![
                 s.id.to_string(),
                 s.name,
@@ -173,7 +177,8 @@ impl Store {
                 json(&state.roles),
                 json(&state.my_roles),
                 state.member_count,
-                sort
+                sort,
+                s.description
             ],
         )?;
         let keep: HashSet<String> = state.channels.iter().map(|c| c.id.to_string()).collect();
@@ -238,8 +243,8 @@ impl Store {
     /// SQLite failure.
     pub fn update_server(&mut self, s: &Server) -> Result<()> {
         self.conn.execute(
-            "UPDATE servers SET name = ?2, icon_url = ?3, owner_id = ?4 WHERE id = ?1",
-            params![s.id.to_string(), s.name, s.icon_url, s.owner_id.to_string()],
+            "UPDATE servers SET name = ?2, icon_url = ?3, owner_id = ?4, description = ?5 WHERE id = ?1",
+            params![s.id.to_string(), s.name, s.icon_url, s.owner_id.to_string(), s.description],
         )?;
         Ok(())
     }
@@ -311,7 +316,7 @@ impl Store {
     /// SQLite failure.
     pub fn servers(&self) -> Result<Vec<CachedServer>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, icon_url, owner_id, created_at, roles, my_roles, member_count, notify
+            "SELECT id, name, icon_url, owner_id, created_at, roles, my_roles, member_count, notify, description
              FROM servers ORDER BY sort, name",
         )?;
         // Who I am decides what I may do; a cache without (or with an
@@ -328,17 +333,19 @@ impl Store {
                 r.get::<_, String>(6)?,
                 r.get::<_, i64>(7)?,
                 r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, name, icon_url, owner, created, roles, my_roles, count, notify) = row?;
+            let (id, name, icon_url, owner, created, roles, my_roles, count, notify, description) = row?;
             let server = Server {
                 id: parse_id(&id)?,
                 name,
                 icon_url,
                 owner_id: parse_id(&owner)?,
                 created_at: Timestamp::from_millis(created),
+                description,
             };
             let roles: Vec<ServerRole> = serde_json::from_str(&roles).unwrap_or_default();
             let my_roles: Vec<RoleId> = serde_json::from_str(&my_roles).unwrap_or_default();
@@ -637,11 +644,11 @@ fn json<T: serde::Serialize>(list: &[T]) -> String {
 
 fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, private)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO channels (id, server_id, kind, name, parent_id, position, last_seq, private, topic)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id,
            position = excluded.position, last_seq = MAX(channels.last_seq, excluded.last_seq),
-           private = excluded.private",
+           private = excluded.private, topic = excluded.topic",
         params![
             c.id.to_string(),
             c.server_id.to_string(),
@@ -650,7 +657,8 @@ fn upsert_channel(conn: &rusqlite::Connection, c: &Channel) -> rusqlite::Result<
             c.parent_id.map(|p| p.to_string()),
             c.position,
             c.last_seq as i64,
-            i64::from(c.private)
+            i64::from(c.private),
+            c.topic
         ],
     )?;
     Ok(())

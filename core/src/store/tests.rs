@@ -13,6 +13,7 @@ pub(crate) fn server_state(server: ServerId, channels: &[ChannelId]) -> ServerSt
             icon_url: None,
             owner_id: UserId::new(),
             created_at: Timestamp::from_millis(1),
+            description: None,
         },
         channels: channels
             .iter()
@@ -26,6 +27,7 @@ pub(crate) fn server_state(server: ServerId, channels: &[ChannelId]) -> ServerSt
                 position: i as i32,
                 last_seq: 0,
                 private: false,
+                topic: None,
             })
             .collect(),
         roles: vec![],

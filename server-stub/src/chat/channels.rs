@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use pq_protocol::{
     ChannelId, ServerId, UserId,
     gateway::Event,
-    limits::{MAX_CHANNEL_ACCESS_USERS, MAX_CHANNELS_PER_SERVER, MAX_NAME_CHARS, MAX_ROLES_PER_SERVER},
+    limits::{
+        MAX_CHANNEL_ACCESS_USERS, MAX_CHANNELS_PER_SERVER, MAX_NAME_CHARS, MAX_ROLES_PER_SERVER, MAX_TOPIC_CHARS,
+    },
     models::{AuditAction, Channel, ChannelAccess, ChannelKind, ChannelPlacement, Permission},
 };
 
@@ -65,6 +67,7 @@ pub fn create(
         position,
         last_seq: 0,
         private: false,
+        topic: None,
     };
     let now = tx.now();
     tx.store().insert_channel(&channel, now)?;
@@ -82,18 +85,31 @@ pub fn create(
     Ok(channel)
 }
 
-/// Renames a channel or category (`manage_channels`).
+/// Renames a channel or category and/or sets its topic (`manage_channels`;
+/// values validated already, `Some(None)` removes the topic).
 ///
 /// # Errors
-/// 403, 404, 422.
-pub fn rename(tx: &mut Tx<'_>, user: UserId, channel: ChannelId, name: &str) -> ApiResult<Channel> {
+/// 403, 404.
+pub fn update(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    channel: ChannelId,
+    name: Option<String>,
+    topic: Option<Option<String>>,
+) -> ApiResult<Channel> {
     let (server, _, mine) = channel_access(tx.dir(), channel, user)?;
-    require(&mine, Permission::ManageChannels, "rename channels")?;
-    let name = validate::name("name", name, MAX_NAME_CHARS)?;
-    tx.store().rename_channel(channel, &name)?;
+    require(&mine, Permission::ManageChannels, "change channels")?;
+    if let Some(name) = name {
+        tx.store().rename_channel(channel, &name)?;
+        let target = Target { channel: Some(channel), detail: Some(name), ..Target::default() };
+        audit::record(tx, server, AuditAction::ChannelRenamed, user, target)?;
+    }
+    if let Some(topic) = topic {
+        tx.store().set_topic(channel, topic.as_deref())?;
+        let target = Target { channel: Some(channel), detail: topic, ..Target::default() };
+        audit::record(tx, server, AuditAction::ChannelTopicChanged, user, target)?;
+    }
     let row = tx.store().channel(channel)?.ok_or(ApiError::NotFound("channel"))?;
-    let target = Target { channel: Some(channel), detail: Some(name), ..Target::default() };
-    audit::record(tx, server, AuditAction::ChannelRenamed, user, target)?;
     tx.emit(Audience::Room(Room::Channel(server, channel)), Event::ChannelUpdated { channel: row.clone() });
     Ok(row)
 }
@@ -285,8 +301,16 @@ impl Chat {
     ///
     /// # Errors
     /// See [`rename`].
-    pub async fn rename_channel(&self, user: UserId, channel: ChannelId, name: String) -> ApiResult<Channel> {
-        self.writer.run(move |tx| rename(tx, user, channel, &name)).await
+    pub async fn update_channel(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        req: pq_protocol::models::UpdateChannel,
+    ) -> ApiResult<Channel> {
+        let name = req.name.as_deref().map(|n| validate::name("name", n, MAX_NAME_CHARS)).transpose()?;
+        let topic =
+            req.topic.as_deref().map(|t| validate::optional_text("topic", t, MAX_TOPIC_CHARS, true)).transpose()?;
+        self.writer.run(move |tx| update(tx, user, channel, name, topic)).await
     }
 
     /// Deletes a channel or category.

@@ -4,7 +4,7 @@
 use pq_protocol::{
     ChannelId, ServerId, UserId,
     gateway::Event,
-    limits::MAX_NAME_CHARS,
+    limits::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS},
     models::{AuditAction, Channel, ChannelKind, Permission, Server, ServerState},
 };
 
@@ -113,7 +113,8 @@ pub fn state_in_tx(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult
 pub fn create(tx: &mut Tx<'_>, user: UserId, name: &str) -> ApiResult<ServerState> {
     let name = validate::name("name", name, MAX_NAME_CHARS)?;
     let now = tx.now();
-    let server = Server { id: ServerId::new(), name, icon_url: None, owner_id: user, created_at: now };
+    let server =
+        Server { id: ServerId::new(), name, icon_url: None, owner_id: user, created_at: now, description: None };
     let text_cat = ChannelId::new();
     let voice_cat = ChannelId::new();
     let layout = [
@@ -135,6 +136,7 @@ pub fn create(tx: &mut Tx<'_>, user: UserId, name: &str) -> ApiResult<ServerStat
             position,
             last_seq: 0,
             private: false,
+            topic: None,
         };
         store.insert_channel(&channel, now)?;
     }
@@ -162,10 +164,11 @@ pub fn update(
     server: ServerId,
     name: Option<String>,
     icon: Option<Option<String>>,
+    description: Option<Option<String>>,
     owner: Option<UserId>,
 ) -> ApiResult<Server> {
     let mine = standing_in(tx.dir(), server, user)?;
-    if name.is_some() || icon.is_some() {
+    if name.is_some() || icon.is_some() || description.is_some() {
         require(&mine, Permission::ManageServer, "change the server")?;
     }
     let owner = owner.filter(|o| *o != user || !mine.owner);
@@ -188,6 +191,11 @@ pub fn update(
         tracing::info!(server_id = %server, from = %user, to = %new, "server handed over");
     }
     tx.store().update_server(server, name.as_deref(), icon.as_ref().map(Option::as_deref))?;
+    if let Some(d) = &description {
+        tx.store().set_description(server, d.as_deref())?;
+        let target = Target { detail: d.clone(), ..Target::default() };
+        audit::record(tx, server, AuditAction::ServerDescriptionChanged, user, target)?;
+    }
     let row = tx.store().server(server)?.ok_or(ApiError::NotFound("server"))?;
     if let Some(name) = &name {
         let target = Target { detail: Some(name.clone()), ..Target::default() };
@@ -196,7 +204,7 @@ pub fn update(
     if icon.is_some() {
         audit::record(tx, server, AuditAction::ServerIconChanged, user, Target::default())?;
     }
-    if name.is_some() || icon.is_some() || owner.is_some() {
+    if name.is_some() || icon.is_some() || description.is_some() || owner.is_some() {
         tx.emit(Audience::Server(server), Event::ServerUpdated { server: row.clone() });
     }
     Ok(row)
@@ -240,8 +248,13 @@ impl Chat {
         standing_in(&self.dir.read(), server, user)?;
         let name = req.name.as_deref().map(|n| validate::name("name", n, MAX_NAME_CHARS)).transpose()?;
         let icon = req.icon_url.as_deref().map(|u| validate::image_url("icon_url", u)).transpose()?;
+        let description = req
+            .description
+            .as_deref()
+            .map(|d| validate::optional_text("description", d, MAX_DESCRIPTION_CHARS, true))
+            .transpose()?;
         let owner = req.owner_id;
-        self.writer.run(move |tx| update(tx, user, server, name, icon, owner)).await
+        self.writer.run(move |tx| update(tx, user, server, name, icon, description, owner)).await
     }
 
     /// Stores an uploaded image and makes it the server's (`manage_server`).
@@ -255,7 +268,7 @@ impl Chat {
             .run(move |tx| {
                 let now = tx.now();
                 tx.store().insert_media(&id, content_type, &body, user, now)?;
-                update(tx, user, server, None, Some(Some(format!("/media/{id}"))), None)
+                update(tx, user, server, None, Some(Some(format!("/media/{id}"))), None, None)
             })
             .await
     }

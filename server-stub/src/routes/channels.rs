@@ -41,7 +41,7 @@ pub async fn rename(
     Path(channel_id): Path<ChannelId>,
     Json(req): Json<UpdateChannel>,
 ) -> ApiResult<Json<Channel>> {
-    Ok(Json(state.chat().rename_channel(user.id, channel_id, req.name).await?))
+    Ok(Json(state.chat().update_channel(user.id, channel_id, req).await?))
 }
 
 /// Delete a channel and its messages, or a category (its channels move to the

@@ -139,6 +139,24 @@ async fn channels_are_created_renamed_moved_and_deleted_and_members_hear_of_it()
         alice.ok(Method::PATCH, &format!("/api/channels/{}", ch.id), Some(json!({"name": "ux"}))).await;
     assert_eq!(renamed.name, "ux");
     bob_gw.event("channel_updated", |e| matches!(e, Event::ChannelUpdated { channel } if channel.name == "ux")).await;
+    // A topic, which everyone hears of; an empty one removes it.
+    let path = format!("/api/channels/{}", ch.id);
+    let topic: Channel =
+        alice.ok(Method::PATCH, &path, Some(json!({"topic": "Ship it by Friday\n(no pressure)"}))).await;
+    assert_eq!((topic.name.as_str(), topic.topic.as_deref()), ("ux", Some("Ship it by Friday\n(no pressure)")));
+    bob_gw.event("the topic", |e| matches!(e, Event::ChannelUpdated { channel } if channel.topic.is_some())).await;
+    alice.fails(Method::PATCH, &path, Some(json!({"topic": "x".repeat(1025)})), 422, "invalid_field").await;
+    let cleared: Channel = alice.ok(Method::PATCH, &path, Some(json!({"topic": ""}))).await;
+    assert_eq!(cleared.topic, None);
+    // The server's description, on its invites too.
+    let described: pq_protocol::models::Server =
+        alice.ok(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"description": "UX folks, Seoul"}))).await;
+    assert_eq!(described.description.as_deref(), Some("UX folks, Seoul"));
+    bob.fails(Method::PATCH, &format!("/api/servers/{sid}"), Some(json!({"description": "mine"})), 403, "forbidden")
+        .await;
+    let inv: Invite = alice.post(&format!("/api/servers/{sid}/invites"), json!({})).await;
+    let seen: InvitePreview = bob.get(&format!("/api/invites/{}", inv.code)).await;
+    assert_eq!(seen.server_description.as_deref(), Some("UX folks, Seoul"));
 
     // Move "ux" to the top level, first.
     let all: Vec<Channel> = alice

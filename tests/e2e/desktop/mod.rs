@@ -947,6 +947,17 @@ async fn runs_her_server_from_the_app() {
     desktop.type_into("#server-settings-name", "Book club").await;
     desktop.click("#server-settings-save").await;
     desktop.wait_text("#server-settings-saved", "Saved.").await;
+    desktop.type_into("#server-description", "We read one chapter a week").await;
+    desktop.click("#server-description-save").await;
+    eventually("Bob to see the description", WAIT, || async {
+        bob.client
+            .servers()
+            .ok()?
+            .iter()
+            .any(|s| s.server.description.as_deref() == Some("We read one chapter a week"))
+            .then_some(())
+    })
+    .await;
     desktop.click("#settings-tab-invites").await;
     desktop.wait_text(".invite-list li", "used 2 times").await;
     desktop.screenshot("server-settings").await;
@@ -955,6 +966,24 @@ async fn runs_her_server_from_the_app() {
     })
     .await;
     desktop.click_text("Close").await;
+
+    // #general gets a topic, shown in its header and in Bob's app.
+    desktop
+        .js("document.querySelector(\"[data-channel='general']\").parentElement.querySelector('.more').click()")
+        .await;
+    desktop.click(".menu .channel-topic-edit").await;
+    desktop.type_into("#topic-input", "Chapter 3 this week").await;
+    desktop.click("#topic-save").await;
+    desktop.wait_text(".topbar .channel-topic", "Chapter 3 this week").await;
+    eventually("Bob to see the topic", WAIT, || async {
+        bob.client
+            .channels(sid)
+            .ok()?
+            .iter()
+            .any(|c| c.channel.topic.as_deref() == Some("Chapter 3 this week"))
+            .then_some(())
+    })
+    .await;
 
     // A voice channel in the text category, chosen as voice.
     desktop.click(".category-head .icon.small").await;

@@ -41,4 +41,8 @@ last_seq: number,
  * administrators). A channel in a private category is private
  * with it unless it has an access list of its own.
  */
-private: boolean, };
+private: boolean, 
+/**
+ * What it is for, shown in its header.
+ */
+topic: string | null, };

@@ -26,6 +26,10 @@ server_name: string,
  */
 server_icon_url: string | null, 
 /**
+ * What the server is about.
+ */
+server_description: string | null, 
+/**
  * How many members it has.
  */
 member_count: number, 

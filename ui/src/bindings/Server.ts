@@ -27,4 +27,8 @@ owner_id: UserId,
 /**
  * When it was created.
  */
-created_at: Timestamp, };
+created_at: Timestamp, 
+/**
+ * What it is about (shown in its settings and invites).
+ */
+description: string | null, };

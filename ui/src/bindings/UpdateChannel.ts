@@ -7,4 +7,9 @@ export type UpdateChannel = {
 /**
  * New name (1–100 characters, not only whitespace, no control characters).
  */
-name: string, };
+name?: string, 
+/**
+ * New topic (up to 1024 characters, no control characters but line
+ * breaks and tabs); an empty string removes it.
+ */
+topic?: string, };

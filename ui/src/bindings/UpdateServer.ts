@@ -15,6 +15,11 @@ name?: string,
  */
 icon_url?: string, 
 /**
+ * New description (up to 300 characters, no control characters but
+ * line breaks and tabs); an empty string removes it.
+ */
+description?: string, 
+/**
  * Hand the server over to this member (owner only; they become
  * the owner, you keep your roles).
  */

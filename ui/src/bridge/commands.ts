@@ -565,6 +565,20 @@ export function renameChannel(channelId: ChannelId, name: string): Promise<Chann
 }
 
 /**
+ * Sets a channel's topic (empty removes it).
+ */
+export function setChannelTopic(channelId: ChannelId, topic: string): Promise<Channel> {
+  return invoke("set_channel_topic", { channelId, topic });
+}
+
+/**
+ * Sets a server's description (empty removes it).
+ */
+export function setServerDescription(serverId: ServerId, description: string): Promise<Server> {
+  return invoke("set_server_description", { serverId, description });
+}
+
+/**
  * Deletes a channel or category.
  */
 export function deleteChannel(channelId: ChannelId): Promise<null> {

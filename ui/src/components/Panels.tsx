@@ -28,6 +28,7 @@ import { CardActions } from "./Friends";
 import { AddToDmDialog, NewDmDialog } from "./Dms";
 import {
   ChannelAccessDialog,
+  ChannelTopicDialog,
   CreateChannelDialog,
   DeleteChannelDialog,
   LeaveServerDialog,
@@ -95,6 +96,11 @@ export function Header() {
   return (
     <header className="topbar">
       <span className="channel-title">{channel ? (callRoom ? channel.channel.name : `# ${channel.channel.name}`) : dmRoom}</span>
+      {textChannel && channel?.channel.topic && (
+        <span className="channel-topic" title={channel.channel.topic}>
+          {channel.channel.topic.split("\n")[0]}
+        </span>
+      )}
       {textChannel && <PinsButton channelId={textChannel} />}
       <input
         id="search"
@@ -405,6 +411,8 @@ export function Dialogs() {
       return <CreateChannelDialog serverId={dialog.serverId} onClose={close} />;
     case "delete-channel":
       return <DeleteChannelDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
+    case "channel-topic":
+      return <ChannelTopicDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
     case "channel-access":
       return <ChannelAccessDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
     case "new-dm":
@@ -597,6 +605,7 @@ function AcceptDialog({ code, onClose }: { code: string; onClose: () => void }) 
         <div className="invite-preview" id="invite-preview">
           <Avatar name={preview.server_name} url={preview.server_icon_url} invite={code} size={64} />
           <h3>{preview.server_name}</h3>
+          {preview.server_description && <p className="server-description">{preview.server_description}</p>}
           <p className="muted">{t("accept.members", { n: preview.member_count, online: preview.online_count })}</p>
           <p className="muted">{t("accept.from", { name: preview.inviter.display_name })}</p>
           {preview.already_member && <p>{t("accept.already")}</p>}

@@ -21,6 +21,8 @@ import {
   setMemberRole,
   setServerIcon,
   setChannelAccess,
+  setChannelTopic,
+  setServerDescription,
   setServerNotify,
   transferServer,
   updateRole,
@@ -153,6 +155,7 @@ function Overview({ server, onClose }: { server: CachedServer; onClose: () => vo
   const me = useStore((s) => s.info?.me?.id);
   const serverId = server.server.id;
   const [name, setName] = useState(server.server.name);
+  const [description, setDescription] = useState(server.server.description ?? "");
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [confirm, setConfirm] = useState("");
@@ -182,6 +185,19 @@ function Overview({ server, onClose }: { server: CachedServer; onClose: () => vo
             {t("serverSettings.saved")}
           </p>
         )}
+        <label>
+          {t("serverSettings.description")}
+          <textarea id="server-description" value={description} maxLength={300} rows={3} onChange={(e) => (setDescription(e.target.value), setSaved(false))} />
+        </label>
+        <div className="buttons">
+          <button
+            id="server-description-save"
+            disabled={description.trim() === (server.server.description ?? "")}
+            onClick={run(() => setServerDescription(serverId, description), () => setSaved(true))}
+          >
+            {t("serverSettings.saveDescription")}
+          </button>
+        </div>
         <label>
           {t("servers.image")}
           <input
@@ -623,6 +639,32 @@ export function CreateChannelDialog({ serverId, onClose }: { serverId: ServerId;
           </button>
         </div>
       </form>
+    </Modal>
+  );
+}
+
+/// A channel's topic: a line or a few, shown in its header.
+export function ChannelTopicDialog({ serverId, channelId, onClose }: { serverId: ServerId; channelId: ChannelId; onClose: () => void }) {
+  const t = useT();
+  const channel = useStore((s) => (s.channels[serverId] ?? EMPTY).find((c) => c.channel.id === channelId));
+  const [topic, setTopic] = useState(channel?.channel.topic ?? "");
+  const [error, setError] = useState<string | null>(null);
+  if (!channel) return null;
+  return (
+    <Modal title={t("channels.topicTitle", { name: channel.channel.name })} onClose={onClose}>
+      <label>
+        {t("channels.topic")}
+        <textarea id="topic-input" value={topic} maxLength={1024} rows={3} onChange={(e) => setTopic(e.target.value)} />
+      </label>
+      {error && <p className="error">{error}</p>}
+      <div className="buttons">
+        <button className="secondary" onClick={onClose}>
+          {t("common.cancel")}
+        </button>
+        <button id="topic-save" onClick={() => void setChannelTopic(serverId, channelId, topic).then((e) => (e ? setError(e) : onClose()))}>
+          {t("common.save")}
+        </button>
+      </div>
     </Modal>
   );
 }

@@ -289,6 +289,14 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
           </button>
           {admin && <button onClick={() => (setMenu(false), setRenaming(true))}>{t("channels.rename")}</button>}
           {admin && <ChannelPlaceItems c={c} onDone={() => setMenu(false)} />}
+          {admin && c.channel.kind === "text" && (
+            <button
+              className="channel-topic-edit"
+              onClick={() => (setMenu(false), setState({ dialog: { type: "channel-topic", serverId: sid, channelId: c.channel.id } }))}
+            >
+              {t("channels.editTopic")}
+            </button>
+          )}
           {admin && (
             <button
               className="channel-access"

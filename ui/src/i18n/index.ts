@@ -427,6 +427,13 @@ const en = {
   "pins.seeAll": "See all pinned messages.",
   "audit.message_pinned": "{actor} pinned a message by {target}: {detail}",
   "audit.message_unpinned": "{actor} unpinned a message by {target}: {detail}",
+  "channels.editTopic": "Edit topic",
+  "channels.topic": "Topic",
+  "channels.topicTitle": "Topic of #{name}",
+  "serverSettings.description": "Description",
+  "serverSettings.saveDescription": "Save description",
+  "audit.channel_topic_changed": "{actor} changed a channel's topic",
+  "audit.server_description_changed": "{actor} changed the server's description",
 } as const;
 
 export type Key = keyof typeof en;
@@ -857,6 +864,13 @@ const ko: Record<Key, string> = {
   "pins.seeAll": "고정된 메시지 모두 보기.",
   "audit.message_pinned": "{actor} 님이 {target} 님의 메시지를 고정했습니다: {detail}",
   "audit.message_unpinned": "{actor} 님이 {target} 님의 메시지 고정을 해제했습니다: {detail}",
+  "channels.editTopic": "주제 편집",
+  "channels.topic": "주제",
+  "channels.topicTitle": "#{name}의 주제",
+  "serverSettings.description": "설명",
+  "serverSettings.saveDescription": "설명 저장",
+  "audit.channel_topic_changed": "{actor} 님이 채널 주제를 바꿨습니다",
+  "audit.server_description_changed": "{actor} 님이 서버 설명을 바꿨습니다",
 };
 
 export type Lang = "en" | "ko";

@@ -666,6 +666,20 @@ export const setChannelAccess = (serverId: ServerId, channelId: ChannelId, acces
     await loadChannels(serverId);
   });
 
+/// Sets a channel's topic (empty removes it); the error in words, or null.
+export const setChannelTopic = (serverId: ServerId, channelId: ChannelId, topic: string) =>
+  attempt(async () => {
+    await bridge.setChannelTopic(channelId, topic.trim());
+    await loadChannels(serverId);
+  });
+
+/// Sets the server's description (empty removes it); the error in words, or null.
+export const setServerDescription = (serverId: ServerId, description: string) =>
+  attempt(async () => {
+    await bridge.setServerDescription(serverId, description.trim());
+    await loadServers();
+  });
+
 export async function renameChannel(serverId: ServerId, channelId: ChannelId, name: string) {
   await bridge.renameChannel(channelId, name).catch(fail);
   await loadChannels(serverId);

@@ -49,6 +49,7 @@ export type Dialog =
   | { type: "create-channel"; serverId: ServerId }
   | { type: "delete-channel"; serverId: ServerId; channelId: ChannelId }
   | { type: "channel-access"; serverId: ServerId; channelId: ChannelId }
+  | { type: "channel-topic"; serverId: ServerId; channelId: ChannelId }
   | { type: "new-dm" }
   | { type: "add-to-dm"; channelId: ChannelId };
 

@@ -386,6 +386,11 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn update_server(&mut self, id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> StoreResult<()>;
+    /// Sets or removes (`None`) a server's description.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_description(&mut self, id: ServerId, description: Option<&str>) -> StoreResult<()>;
     /// Makes `user` the recorded owner.
     ///
     /// # Errors
@@ -479,6 +484,11 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn rename_channel(&mut self, id: ChannelId, name: &str) -> StoreResult<()>;
+    /// Sets or removes (`None`) a channel's topic.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_topic(&mut self, id: ChannelId, topic: Option<&str>) -> StoreResult<()>;
     /// Makes a channel private with this access list, or public (`None`).
     ///
     /// # Errors

@@ -189,7 +189,7 @@ fn q_held(
     .collect::<Result<_, _>>()?)
 }
 
-const CHANNEL_COLS: &str = "c.id, c.server_id, c.kind, c.name, c.parent_id, c.position, c.last_seq, c.private";
+const CHANNEL_COLS: &str = "c.id, c.server_id, c.kind, c.name, c.parent_id, c.position, c.last_seq, c.private, c.topic";
 
 fn channel_row(row: &Row<'_>) -> rusqlite::Result<Channel> {
     let kind: String = row.get(2)?;
@@ -202,10 +202,11 @@ fn channel_row(row: &Row<'_>) -> rusqlite::Result<Channel> {
         position: row.get(5)?,
         last_seq: row.get::<_, i64>(6)? as u64,
         private: row.get::<_, i64>(7)? != 0,
+        topic: row.get(8)?,
     })
 }
 
-const SERVER_COLS: &str = "s.id, s.name, s.icon_url, s.owner_id, s.created_at";
+const SERVER_COLS: &str = "s.id, s.name, s.icon_url, s.owner_id, s.created_at, s.description";
 
 fn server_row(row: &Row<'_>) -> rusqlite::Result<Server> {
     Ok(Server {
@@ -214,6 +215,7 @@ fn server_row(row: &Row<'_>) -> rusqlite::Result<Server> {
         icon_url: row.get(2)?,
         owner_id: col_id(row, 3)?,
         created_at: ts(row, 4)?,
+        description: row.get(5)?,
     })
 }
 
@@ -1148,6 +1150,10 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
+    fn set_description(&mut self, id: ServerId, description: Option<&str>) -> StoreResult<()> {
+        exec(&self.conn, "UPDATE servers SET description = ? WHERE id = ?", params![description, id.to_string()])
+            .map(drop)
+    }
     fn set_owner(&mut self, id: ServerId, user: UserId) -> StoreResult<()> {
         exec(&self.conn, "UPDATE servers SET owner_id = ? WHERE id = ?", params![user.to_string(), id.to_string()])
             .map(drop)
@@ -1296,6 +1302,9 @@ impl Store for SqliteStore {
     }
     fn rename_channel(&mut self, id: ChannelId, name: &str) -> StoreResult<()> {
         exec(&self.conn, "UPDATE channels SET name = ? WHERE id = ?", params![name, id.to_string()]).map(drop)
+    }
+    fn set_topic(&mut self, id: ChannelId, topic: Option<&str>) -> StoreResult<()> {
+        exec(&self.conn, "UPDATE channels SET topic = ? WHERE id = ?", params![topic, id.to_string()]).map(drop)
     }
     fn place_channel(&mut self, id: ChannelId, parent: Option<ChannelId>, position: i32) -> StoreResult<()> {
         exec(
@@ -1596,6 +1605,7 @@ impl Store for ReadConn {
         insert_media(id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp) -> ();
         insert_server(s: &Server) -> ();
         update_server(id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> ();
+        set_description(id: ServerId, description: Option<&str>) -> ();
         set_owner(id: ServerId, user: UserId) -> ();
         delete_server(id: ServerId) -> ();
         insert_member(server: ServerId, user: UserId, at: Timestamp, read_all: bool) -> ();
@@ -1607,6 +1617,7 @@ impl Store for ReadConn {
         delete_member(server: ServerId, user: UserId) -> Vec<(ChannelId, u64, u64)>;
         insert_channel(ch: &Channel, at: Timestamp) -> ();
         rename_channel(id: ChannelId, name: &str) -> ();
+        set_topic(id: ChannelId, topic: Option<&str>) -> ();
         set_channel_access(id: ChannelId, access: Option<&Access>) -> ();
         place_channel(id: ChannelId, parent: Option<ChannelId>, position: i32) -> ();
         set_last_seq(id: ChannelId, seq: u64) -> ();
