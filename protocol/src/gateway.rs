@@ -41,11 +41,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::ErrorBody,
-    ids::{ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId},
+    ids::{
+        ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId,
+    },
     limits::Plan,
     models::{
-        Channel, DmChannel, DmState, Me, Member, Message, PendingInvite, Presence, Relationship, SendAck, Server,
-        ServerRole, ServerState, StatusChoice, Toast, User,
+        Channel, DmChannel, DmState, Me, Member, Message, PendingInvite, Presence, Relationship, ScheduledEvent,
+        SendAck, Server, ServerRole, ServerState, StatusChoice, Toast, User,
     },
     time::Timestamp,
     voice::{VoiceJoin, VoiceJoined, VoiceLeft, VoiceSignal, VoiceSignalSend, VoiceState, VoiceUpdate},
@@ -445,6 +447,18 @@ wire! {
             user_id: UserId,
             /// Whether they were removed by an admin.
             kicked: bool,
+        },
+        /// A server's event was scheduled or changed, or someone's interest in it.
+        ScheduleUpdated {
+            /// The event as it is now.
+            event: ScheduledEvent,
+        },
+        /// A server's event was cancelled.
+        ScheduleDeleted {
+            /// Server.
+            server_id: ServerId,
+            /// Event.
+            event_id: EventId,
         },
         /// A message was pinned to its channel or unpinned.
         MessagePinned {

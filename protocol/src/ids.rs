@@ -70,6 +70,10 @@ uuid_id!(
     ChannelId
 );
 uuid_id!(
+    /// A scheduled event of a server.
+    EventId
+);
+uuid_id!(
     /// A role in a server. A server's `@everyone` role (which every member
     /// has) has the server's own id.
     RoleId

@@ -37,5 +37,7 @@ pub mod voice;
 pub mod ts;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId};
+pub use ids::{
+    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId,
+};
 pub use time::Timestamp;

@@ -151,6 +151,8 @@ pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_CHANNELS_PER_SERVER: usize = 500;
 /// People in one group direct-message channel, its owner included.
 pub const MAX_DM_MEMBERS: usize = 10;
+/// Scheduled events one server may hold.
+pub const MAX_EVENTS_PER_SERVER: usize = 100;
 /// Pinned messages one channel may hold.
 pub const MAX_PINS_PER_CHANNEL: usize = 50;
 /// Roles one server may hold, `@everyone` included.

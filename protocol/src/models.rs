@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ids::{ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId},
+    ids::{ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, UserId},
     limits::Plan,
     time::Timestamp,
 };
@@ -63,6 +63,14 @@ wire_enum! {
         MuteMembers,
         /// Disconnect others from voice rooms.
         MoveMembers,
+        /// Schedule, change and cancel the server's events.
+        ManageEvents,
+    }
+
+    /// How a scheduled event repeats.
+    pub enum Repeat {
+        /// Every week, on the same day at the same time.
+        Weekly,
     }
 
     /// What a channel is.
@@ -148,6 +156,12 @@ wire_enum! {
         MessagePinned,
         /// A message was unpinned (`detail`: its first words).
         MessageUnpinned,
+        /// An event was scheduled (`detail`: its title).
+        EventScheduled,
+        /// An event was changed (`detail`: its title).
+        EventChanged,
+        /// An event was cancelled (`detail`: its title).
+        EventCancelled,
         /// Someone was removed.
         MemberRemoved,
         /// Someone was banned (`detail`: the purge, if any).
@@ -233,7 +247,7 @@ impl PurgeWindow {
 
 impl Permission {
     /// Every permission, in the order role editors list them.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::Administrator,
         Permission::ManageServer,
         Permission::ManageRoles,
@@ -248,6 +262,7 @@ impl Permission {
         Permission::Speak,
         Permission::MuteMembers,
         Permission::MoveMembers,
+        Permission::ManageEvents,
     ];
 
     /// Its bit in a [`Permissions`] set (stable: stored by servers).
@@ -268,6 +283,7 @@ impl Permission {
             Permission::Speak => 11,
             Permission::MuteMembers => 12,
             Permission::MoveMembers => 13,
+            Permission::ManageEvents => 14,
         }
     }
 
@@ -289,6 +305,7 @@ impl Permission {
             Permission::Speak => "speak",
             Permission::MuteMembers => "mute members",
             Permission::MoveMembers => "move members",
+            Permission::ManageEvents => "manage events",
         }
     }
 }
@@ -367,6 +384,28 @@ impl Permissions {
             .filter(|r| r.id.0 == server.id.0 || held.contains(&r.id))
             .fold(Self::NONE, |set, r| set.with(Self::of(&r.permissions)));
         if set.allows(Permission::Administrator) { Self::ALL } else { set }
+    }
+}
+
+impl ScheduledEvent {
+    /// How long an event without a set end is taken to last: an hour.
+    pub const DEFAULT_LENGTH_MS: i64 = 3_600_000;
+
+    /// The occurrence going on at `now`, or the next one: its start and end.
+    /// `None` once a one-off event is over.
+    #[must_use]
+    pub fn occurrence(&self, now: Timestamp) -> Option<(Timestamp, Timestamp)> {
+        const WEEK: i64 = 604_800_000;
+        let start = self.starts_at.as_millis();
+        let length = self.ends_at.map_or(Self::DEFAULT_LENGTH_MS, |e| e.as_millis() - start).max(1);
+        let now = now.as_millis();
+        let first_end = start + length;
+        let start = match self.repeat {
+            _ if now < first_end => start,
+            None => return None,
+            Some(Repeat::Weekly) => start + ((now - first_end) / WEEK + 1) * WEEK,
+        };
+        Some((Timestamp::from_millis(start), Timestamp::from_millis(start + length)))
     }
 }
 
@@ -905,6 +944,9 @@ wire! {
         /// Who is in its voice rooms now.
         #[serde(default)]
         pub voice_states: Vec<crate::voice::VoiceState>,
+        /// Its scheduled events.
+        #[serde(default)]
+        pub events: Vec<ScheduledEvent>,
     }
 
     /// One reaction on a message, as a viewer sees it.
@@ -1115,6 +1157,59 @@ wire! {
         pub expires_at: Option<Timestamp>,
         /// Whether you are already a member.
         pub already_member: bool,
+    }
+
+    /// A server's scheduled event (`GET /api/servers/{id}/events`, each
+    /// `ServerState`, `schedule_updated`).
+    pub struct ScheduledEvent {
+        /// Event id.
+        pub id: EventId,
+        /// Its server.
+        pub server_id: ServerId,
+        /// What it is.
+        pub title: String,
+        /// More about it.
+        pub description: Option<String>,
+        /// When it starts (a weekly one: the first time).
+        pub starts_at: Timestamp,
+        /// When it ends (`null`: no set end; apps count an hour).
+        pub ends_at: Option<Timestamp>,
+        /// The voice channel it happens in.
+        pub channel_id: Option<ChannelId>,
+        /// Whether it repeats.
+        pub repeat: Option<Repeat>,
+        /// Who scheduled it.
+        pub creator_id: UserId,
+        /// Who is interested (their apps remind them).
+        pub interested: Vec<UserId>,
+    }
+
+    /// `POST /api/servers/{id}/events`, `PUT /api/events/{id}`: an event,
+    /// whole.
+    pub struct EventSpec {
+        /// What it is (1–100 characters, not only whitespace, no control characters).
+        #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))]
+        pub title: String,
+        /// More about it (up to 1,000 characters, no control characters but
+        /// line breaks and tabs; empty: none).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(max_length = 1000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"))]
+        pub description: Option<String>,
+        /// When it starts (UTC).
+        pub starts_at: Timestamp,
+        /// When it ends: after it starts.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub ends_at: Option<Timestamp>,
+        /// A voice channel of the server it happens in.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub channel_id: Option<ChannelId>,
+        /// Whether it repeats.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub repeat: Option<Repeat>,
     }
 
     /// `POST /api/servers/{id}/invites/send`: invite someone by their

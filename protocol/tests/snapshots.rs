@@ -110,6 +110,7 @@ fn server_state() -> ServerState {
         member_count: 4,
         read_states: vec![ReadState { channel_id: id(20), last_read_seq: 40, unread_count: 2 }],
         voice_states: vec![voice_state()],
+        events: vec![],
     }
 }
 

@@ -8,11 +8,12 @@
 use pq_core::{
     ConnectionState, Timeline,
     protocol::{
-        ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
+        ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
         models::{
             AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
-            CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite, Profile,
-            PurgeWindow, Relationship, Server, ServerRole, ServerState, StatusChoice, UpdateChannel, UpdateRole,
+            CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite,
+            Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole, ServerState, StatusChoice,
+            UpdateChannel, UpdateRole,
         },
         voice::VoiceState,
     },
@@ -482,6 +483,32 @@ commands! {
 
     /// Joins the server an invite leads to.
     fn accept_invite(d, code: String) -> ServerState { Ok(d.client()?.accept_invite(&InviteCode(code)).await?) }
+
+    /// A server's scheduled events.
+    fn events(d, server_id: ServerId) -> Vec<ScheduledEvent> { Ok(d.client()?.events(server_id)) }
+
+    /// Every server's events to come or going on, soonest first, with their next start.
+    fn upcoming_events(d) -> Vec<(ScheduledEvent, Timestamp)> { Ok(d.client()?.upcoming_events()) }
+
+    /// Schedules an event.
+    fn create_event(d, server_id: ServerId, spec: EventSpec) -> ScheduledEvent {
+        Ok(d.client()?.create_event(server_id, spec).await?)
+    }
+
+    /// Changes an event, whole.
+    fn update_event(d, event_id: EventId, spec: EventSpec) -> ScheduledEvent {
+        Ok(d.client()?.update_event(event_id, spec).await?)
+    }
+
+    /// Cancels an event.
+    fn delete_event(d, server_id: ServerId, event_id: EventId) -> () {
+        Ok(d.client()?.delete_event(server_id, event_id).await?)
+    }
+
+    /// Marks me interested in an event, or not.
+    fn set_event_interest(d, event_id: EventId, on: bool) -> ScheduledEvent {
+        Ok(d.client()?.set_event_interest(event_id, on).await?)
+    }
 
     /// A channel's pinned messages, the most recently pinned first.
     fn pins(d, channel_id: ChannelId) -> Vec<Message> { Ok(d.client()?.pins(channel_id).await?) }

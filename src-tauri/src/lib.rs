@@ -68,6 +68,11 @@ pub enum UiEvent {
     },
     /// Open the friends list on Home (a friend request's notification was clicked).
     OpenFriends,
+    /// Open this server's schedule (an event's reminder was clicked).
+    OpenSchedule {
+        /// The server.
+        server_id: ServerId,
+    },
     /// Open this direct-message channel on Home (its notification was clicked).
     OpenDm {
         /// The channel.
@@ -279,6 +284,21 @@ impl Desktop {
                 }
                 let (title, body) = notify::friend_request(&relationship.user.display_name, &lock(&self.settings));
                 notify::show(&self.app, &title, &body, notify::Target::Friends);
+            }
+            Event::EventReminder { event, minutes, .. } => {
+                let Ok(client) = self.client() else { return };
+                let busy = client.status() == pq_core::protocol::models::StatusChoice::Dnd;
+                let settings = lock(&self.settings).clone();
+                if busy || !settings.notifications {
+                    return;
+                }
+                let server = client
+                    .servers()
+                    .ok()
+                    .and_then(|l| l.into_iter().find(|s| s.server.id == event.server_id))
+                    .map_or_else(String::new, |s| s.server.name);
+                let (title, body) = notify::event_reminder(&event.title, &server, *minutes, &settings);
+                notify::show(&self.app, &title, &body, notify::Target::Server { server: event.server_id });
             }
             Event::Ringing { channel_id, caller } => {
                 let Ok(client) = self.client() else { return };

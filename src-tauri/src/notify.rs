@@ -26,6 +26,11 @@ pub enum Target {
     },
     /// The friends list on Home.
     Friends,
+    /// A server (its schedule).
+    Server {
+        /// Which.
+        server: ServerId,
+    },
 }
 
 /// The title and text of a friend request's notification, in the app's
@@ -41,6 +46,29 @@ pub fn friend_request(name: &str, settings: &crate::settings::Settings) -> (Stri
         (format!("{name} 님의 친구 요청"), "친구 목록에서 수락하거나 거절하세요.".to_owned())
     } else {
         (format!("Friend request from {name}"), "Accept or decline it in your friends list.".to_owned())
+    }
+}
+
+/// The title and text of an event's reminder, in the app's language:
+/// `minutes` before it starts, or (0) that it has started.
+#[must_use]
+pub fn event_reminder(
+    title: &str,
+    server: &str,
+    minutes: u32,
+    settings: &crate::settings::Settings,
+) -> (String, String) {
+    let korean = match settings.language.as_str() {
+        "ko" => true,
+        "system" => std::env::var("LANG").is_ok_and(|l| l.starts_with("ko")),
+        _ => false,
+    };
+    match (korean, minutes) {
+        (true, 0) => (format!("{title} 시작"), format!("{server}의 일정이 시작되었습니다.")),
+        (true, m) => (format!("{title} {m}분 전"), format!("{server}의 일정이 곧 시작됩니다.")),
+        (false, 0) => (format!("{title} is starting"), format!("An event of {server} has started.")),
+        (false, 1) => (format!("{title} starts in a minute"), format!("An event of {server}.")),
+        (false, m) => (format!("{title} starts in {m} minutes"), format!("An event of {server}.")),
     }
 }
 
@@ -105,6 +133,7 @@ fn open(app: &AppHandle, target: Target) {
         Target::Channel { server, channel } => UiEvent::OpenChannel { server_id: server, channel_id: channel },
         Target::Dm { channel } => UiEvent::OpenDm { channel_id: channel },
         Target::Friends => UiEvent::OpenFriends,
+        Target::Server { server } => UiEvent::OpenSchedule { server_id: server },
     };
     app.state::<Desktop>().broadcast(&event);
 }

@@ -166,6 +166,7 @@ fn main() -> anyhow::Result<()> {
                 .map(|c| ReadState { channel_id: *c, last_read_seq: 0, unread_count: 0 })
                 .collect(),
             voice_states: vec![],
+            events: vec![],
         },
         0,
     )?;

@@ -117,6 +117,13 @@ enum Command {
     /// ban and unban people; list its bans.
     #[command(subcommand)]
     Server(ServerCommand),
+    /// Scheduled events still to come or going on, soonest first (of one
+    /// server, or of all).
+    Events {
+        /// Server name or id (default: every server).
+        #[arg(value_name = "SERVER")]
+        of: Option<String>,
+    },
     /// A server's roles: list, create, edit, delete; give and take them.
     #[command(subcommand)]
     Role(RoleCommand),
@@ -824,6 +831,32 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
         }
         Command::Server(cmd) => run_server(client, cli, cmd).await?,
         Command::Role(cmd) => run_role(client, cli, cmd).await?,
+        Command::Events { of } => {
+            settle(client, cli.wait).await;
+            let only = match of {
+                Some(of) => Some(find_server(client, of)?.server.id),
+                None => None,
+            };
+            let names: std::collections::HashMap<_, _> =
+                client.servers()?.into_iter().map(|s| (s.server.id, s.server.name)).collect();
+            let events: Vec<_> =
+                client.upcoming_events().into_iter().filter(|(e, _)| only.is_none_or(|s| s == e.server_id)).collect();
+            if cli.json {
+                for (e, start) in &events {
+                    println!("{}", serde_json::json!({"event": e, "next_start": start}));
+                }
+            } else if events.is_empty() {
+                println!("Nothing is scheduled.");
+            } else {
+                let me = client.me().map(|m| m.id);
+                for (e, start) in &events {
+                    let server = names.get(&e.server_id).map_or("?", String::as_str);
+                    let weekly = if e.repeat.is_some() { ", weekly" } else { "" };
+                    let going = if me.is_some_and(|m| e.interested.contains(&m)) { ", interested" } else { "" };
+                    println!("{start}  {}  ({server}{weekly}{going}, {} interested)", e.title, e.interested.len());
+                }
+            }
+        }
         Command::Invite(InviteCommand::Create { to, max_age, max_uses }) => {
             settle(client, cli.wait).await;
             let s = find_server(client, to)?;

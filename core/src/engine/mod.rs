@@ -26,6 +26,7 @@
 //! keeps delivering after drops and restarts until the server acknowledges
 //! it. The server stores a client id once, so repeats are harmless.
 
+mod schedule;
 pub(crate) mod sync;
 
 use std::{
@@ -36,14 +37,15 @@ use std::{
 };
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, UserId,
+    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     gateway::ClientFrame,
     limits::char_count,
     models::{
         AuditPage, Ban, Channel, ChannelAccess, ChannelLayout, ChannelPlacement, CreateInvite, CreateRole,
-        CustomStatus, DmChannel, Invite, InvitePreview, InviteSent, Me, Member, Message, OpenDm, PendingInvite,
-        Presence, Profile, PurgeWindow, Relationship, RelationshipChoice, RelationshipKind, Server, ServerRole,
-        ServerState, StatusChoice, Toast, UpdateChannel, UpdateProfile, UpdateRole, UpdateServer, User,
+        CustomStatus, DmChannel, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message, OpenDm,
+        PendingInvite, Presence, Profile, PurgeWindow, Relationship, RelationshipChoice, RelationshipKind,
+        ScheduledEvent, Server, ServerRole, ServerState, StatusChoice, Toast, UpdateChannel, UpdateProfile, UpdateRole,
+        UpdateServer, User,
     },
     voice::VoiceState,
 };
@@ -137,6 +139,18 @@ pub enum Event {
     },
     /// Servers were added, removed or changed: re-read [`Client::servers`].
     ServersChanged,
+    /// A server's scheduled events changed: re-read [`Client::events`].
+    ScheduleChanged,
+    /// An event I am interested in starts soon (`minutes` before it), or
+    /// has started (`minutes` 0; also when the app opens during it).
+    EventReminder {
+        /// The event.
+        event: ScheduledEvent,
+        /// When this occurrence starts.
+        starts_at: Timestamp,
+        /// Minutes until it starts (0: it has started).
+        minutes: u32,
+    },
     /// Invites waiting for my answer came or went: re-read
     /// [`Client::pending_invites`].
     InvitesChanged,
@@ -371,6 +385,8 @@ pub(crate) struct Shared {
     /// `ready` and the events since; not kept offline: they are answered
     /// online).
     pub(crate) invites: Mutex<Vec<PendingInvite>>,
+    /// Servers' scheduled events and the reminders given (kept in `meta`).
+    pub(crate) schedule: Mutex<schedule::Schedule>,
     pub(crate) presence: Mutex<HashMap<UserId, Presence>>,
     /// Who is in the voice rooms of each server (as of the last `ready`
     /// and the events since).
@@ -451,6 +467,7 @@ impl Shared {
     pub(crate) fn forget_server(&self, server: ServerId) -> Result<()> {
         self.store()?.remove_server(server)?;
         self.voice.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
+        self.schedule.lock().unwrap_or_else(PoisonError::into_inner).events.remove(&server);
         self.joined_recently.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
         self.emit(Event::ServersChanged);
         Ok(())
@@ -640,6 +657,7 @@ impl Client {
             status: Mutex::new(StatusChoice::Auto),
             relationships: Mutex::new(Vec::new()),
             invites: Mutex::new(Vec::new()),
+            schedule: Mutex::new(schedule::Schedule::default()),
             presence: Mutex::new(HashMap::new()),
             voice: Mutex::new(HashMap::new()),
             dm_calls: Mutex::new(HashMap::new()),
@@ -668,6 +686,7 @@ impl Client {
                 Err(e) => tracing::error!(error = %e, "the engine cannot start its runtime"),
             })
             .map_err(|e| Error::Invalid(format!("cannot start the engine's thread: {e}")))?;
+        schedule::spawn_ticker(Arc::downgrade(&shared));
         let client = Self { shared, commands };
         if signed_in {
             client.command(Command::SignedIn).await;
@@ -767,6 +786,7 @@ impl Client {
         *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = None;
         self.shared.relationships.lock().unwrap_or_else(PoisonError::into_inner).clear();
         self.shared.invites.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        *self.shared.schedule.lock().unwrap_or_else(PoisonError::into_inner) = schedule::Schedule::default();
         self.shared.set_connection(ConnectionState::SignedOut);
         Ok(())
     }
@@ -1115,6 +1135,82 @@ impl Client {
     #[must_use]
     pub fn pending_invites(&self) -> Vec<PendingInvite> {
         self.shared.invites.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// A server's scheduled events, by first start (as last known; also offline).
+    #[must_use]
+    pub fn events(&self, server: ServerId) -> Vec<ScheduledEvent> {
+        self.shared
+            .schedule
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .events
+            .get(&server)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Every server's events still to come or going on, soonest first, each
+    /// with the start of its next (or current) occurrence.
+    #[must_use]
+    pub fn upcoming_events(&self) -> Vec<(ScheduledEvent, Timestamp)> {
+        let now = Timestamp::now();
+        let mut list: Vec<(ScheduledEvent, Timestamp)> = self
+            .shared
+            .schedule
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .events
+            .values()
+            .flatten()
+            .filter_map(|e| e.occurrence(now).map(|(start, _)| (e.clone(), start)))
+            .collect();
+        list.sort_by_key(|(_, start)| *start);
+        list
+    }
+
+    /// Schedules an event (`manage_events`).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 409, 422 with the reason; offline).
+    pub async fn create_event(&self, server: ServerId, spec: EventSpec) -> Result<ScheduledEvent> {
+        let event: ScheduledEvent = self.shared.api.post(&format!("api/servers/{server}/events"), &spec).await?;
+        self.shared.upsert_event(event.clone())?;
+        Ok(event)
+    }
+
+    /// Changes an event, whole (`manage_events`).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404, 409, 422; offline).
+    pub async fn update_event(&self, id: EventId, spec: EventSpec) -> Result<ScheduledEvent> {
+        let event: ScheduledEvent = self.shared.api.put(&format!("api/events/{id}"), &spec).await?;
+        self.shared.upsert_event(event.clone())?;
+        Ok(event)
+    }
+
+    /// Cancels an event (`manage_events`).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404; offline).
+    pub async fn delete_event(&self, server: ServerId, id: EventId) -> Result<()> {
+        let () = self.shared.api.delete(&format!("api/events/{id}")).await?;
+        self.shared.remove_event(server, id)
+    }
+
+    /// Marks me interested in an event (reminders come), or not.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404; offline).
+    pub async fn set_event_interest(&self, id: EventId, on: bool) -> Result<ScheduledEvent> {
+        let path = format!("api/events/{id}/interested");
+        let event: ScheduledEvent = if on {
+            self.shared.api.put(&path, &serde_json::json!({})).await?
+        } else {
+            self.shared.api.delete(&path).await?
+        };
+        self.shared.upsert_event(event.clone())?;
+        Ok(event)
     }
 
     /// A channel's pinned messages, the most recently pinned first (asked
@@ -1819,6 +1915,10 @@ fn open_cache(shared: &Shared, account: &Account) -> Result<()> {
     *shared.status.lock().unwrap_or_else(PoisonError::into_inner) = store.meta("status")?.unwrap_or(StatusChoice::Auto);
     *shared.relationships.lock().unwrap_or_else(PoisonError::into_inner) =
         store.meta("relationships")?.unwrap_or_default();
+    *shared.schedule.lock().unwrap_or_else(PoisonError::into_inner) = schedule::Schedule {
+        events: store.meta("events").ok().flatten().unwrap_or_default(),
+        reminded: store.meta("reminded").ok().flatten().unwrap_or_default(),
+    };
     *shared.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
     *shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(reader);
     Ok(())

@@ -479,6 +479,12 @@ impl<'a> Connection<'a> {
             let dms: Vec<ChannelId> = ready.dms.iter().map(|d| d.channel.id).collect();
             store.retain_dms(&dms)?;
         }
+        for s in &ready.servers {
+            shared.set_events(s.server.id, s.events.clone())?;
+        }
+        let known: std::collections::HashSet<ServerId> =
+            shared.store()?.servers()?.iter().map(|s| s.server.id).collect();
+        shared.retain_events(&known)?;
         *shared.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(ready.me.clone());
         shared.set_status(ready.status);
         shared.set_relationships(&ready.relationships)?;
@@ -738,6 +744,8 @@ impl<'a> Connection<'a> {
             Wire::ReactionRemoved { message_id, user_id, emoji, .. } => {
                 self.react(message_id, &emoji, false, Some(user_id) == me)?;
             }
+            Wire::ScheduleUpdated { event } => shared.upsert_event(event)?,
+            Wire::ScheduleDeleted { server_id, event_id } => shared.remove_event(server_id, event_id)?,
             Wire::MessagePinned { message_id, pinned, .. } => {
                 let mut store = shared.store()?;
                 store.set_pinned(message_id, pinned)?;
@@ -783,6 +791,7 @@ impl<'a> Connection<'a> {
                     let sort = store.servers()?.len() as i64;
                     store.apply_server_state(&state, sort)?;
                 }
+                shared.set_events(state.server.id, state.events.clone())?;
                 shared.emit(Event::ServersChanged);
                 shared.emit(Event::ChannelsChanged { server_id: state.server.id });
                 for c in state.channels.iter().filter(|c| c.kind == ChannelKind::Text && c.last_seq > 0) {

@@ -413,7 +413,7 @@ impl Store {
                 }
                 let raw = read_message(r)?;
                 if matcher.matches(&raw.body) {
-                    let server_id: Option<String> = r.get(12)?;
+                    let server_id: Option<String> = r.get(14)?;
                     let server_id = server_id.as_deref().map(parse_id).transpose()?;
                     out.push(SearchHit { message: raw.into_message()?, server_id });
                 }
@@ -427,7 +427,7 @@ impl Store {
                  WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2"
             ))?;
             let rows = stmt.query_map(params![fts, (limit - out.len()) as i64], |r| {
-                Ok((read_message(r)?, r.get::<_, Option<String>>(12)?))
+                Ok((read_message(r)?, r.get::<_, Option<String>>(14)?))
             })?;
             for row in rows {
                 let (raw, server_id) = row?;

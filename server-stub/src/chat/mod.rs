@@ -37,6 +37,7 @@ pub mod audit;
 pub mod channels;
 pub mod directory;
 pub mod dms;
+pub mod events;
 pub mod invites;
 pub mod members;
 pub mod messages;

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod channels;
 pub mod dms;
+pub mod events;
 pub mod invites;
 pub mod media;
 pub mod members;
@@ -106,6 +107,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(servers::list, servers::create))
         .routes(routes!(servers::get, servers::update, servers::delete))
         .routes(routes!(servers::audit_log))
+        .routes(routes!(events::list, events::create))
+        .routes(routes!(events::update, events::delete))
+        .routes(routes!(events::interested, events::uninterested))
         .routes(routes!(channels::create))
         .routes(routes!(channels::layout))
         .routes(routes!(channels::rename, channels::delete))

@@ -3,4 +3,4 @@
 /**
  * What a moderation or settings action in a server was.
  */
-export type AuditAction = "server_renamed" | "server_icon_changed" | "channel_created" | "channel_renamed" | "channel_topic_changed" | "server_description_changed" | "channel_deleted" | "channels_moved" | "channel_access_changed" | "message_pinned" | "message_unpinned" | "member_removed" | "member_banned" | "member_unbanned" | "role_changed" | "role_created" | "role_updated" | "role_deleted" | "ownership_transferred" | "invite_revoked";
+export type AuditAction = "server_renamed" | "server_icon_changed" | "channel_created" | "channel_renamed" | "channel_topic_changed" | "server_description_changed" | "channel_deleted" | "channels_moved" | "channel_access_changed" | "message_pinned" | "message_unpinned" | "event_scheduled" | "event_changed" | "event_cancelled" | "member_removed" | "member_banned" | "member_unbanned" | "role_changed" | "role_created" | "role_updated" | "role_deleted" | "ownership_transferred" | "invite_revoked";

@@ -10,8 +10,10 @@ import type { PendingInvite } from "./PendingInvite";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { Relationship } from "./Relationship";
+import type { ScheduledEvent } from "./ScheduledEvent";
 import type { ServerId } from "./ServerId";
 import type { StatusChoice } from "./StatusChoice";
+import type { Timestamp } from "./Timestamp";
 import type { Toast } from "./Toast";
 import type { User } from "./User";
 import type { UserId } from "./UserId";
@@ -24,7 +26,19 @@ export type EngineEvent = { "type": "connection",
 /**
  * The new state.
  */
-state: ConnectionState, } | { "type": "servers_changed" } | { "type": "invites_changed" } | { "type": "invite_received", 
+state: ConnectionState, } | { "type": "servers_changed" } | { "type": "schedule_changed" } | { "type": "event_reminder", 
+/**
+ * The event.
+ */
+event: ScheduledEvent, 
+/**
+ * When this occurrence starts.
+ */
+starts_at: Timestamp, 
+/**
+ * Minutes until it starts (0: it has started).
+ */
+minutes: number, } | { "type": "invites_changed" } | { "type": "invite_received", 
 /**
  * The invite.
  */

@@ -3,6 +3,7 @@
 import type { Channel } from "./Channel";
 import type { ChannelId } from "./ChannelId";
 import type { DmChannel } from "./DmChannel";
+import type { EventId } from "./EventId";
 import type { InviteCode } from "./InviteCode";
 import type { Me } from "./Me";
 import type { Member } from "./Member";
@@ -13,6 +14,7 @@ import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
 import type { Relationship } from "./Relationship";
 import type { RoleId } from "./RoleId";
+import type { ScheduledEvent } from "./ScheduledEvent";
 import type { Server } from "./Server";
 import type { ServerId } from "./ServerId";
 import type { ServerRole } from "./ServerRole";
@@ -209,7 +211,19 @@ user_id: UserId,
 /**
  * Whether they were removed by an admin.
  */
-kicked: boolean, } | { "type": "message_pinned", 
+kicked: boolean, } | { "type": "schedule_updated", 
+/**
+ * The event as it is now.
+ */
+event: ScheduledEvent, } | { "type": "schedule_deleted", 
+/**
+ * Server.
+ */
+server_id: ServerId, 
+/**
+ * Event.
+ */
+event_id: EventId, } | { "type": "message_pinned", 
 /**
  * Channel.
  */

@@ -3,6 +3,7 @@
 import type { Channel } from "./Channel";
 import type { ReadState } from "./ReadState";
 import type { RoleId } from "./RoleId";
+import type { ScheduledEvent } from "./ScheduledEvent";
 import type { Server } from "./Server";
 import type { ServerRole } from "./ServerRole";
 import type { VoiceState } from "./VoiceState";
@@ -39,4 +40,8 @@ read_states: Array<ReadState>,
 /**
  * Who is in its voice rooms now.
  */
-voice_states: Array<VoiceState>, };
+voice_states: Array<VoiceState>, 
+/**
+ * Its scheduled events.
+ */
+events: Array<ScheduledEvent>, };

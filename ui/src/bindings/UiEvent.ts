@@ -20,7 +20,11 @@ server_id: ServerId,
 /**
  * The channel.
  */
-channel_id: ChannelId, } } | { "kind": "open_friends" } | { "kind": "open_dm", "data": { 
+channel_id: ChannelId, } } | { "kind": "open_friends" } | { "kind": "open_schedule", "data": { 
+/**
+ * The server.
+ */
+server_id: ServerId, } } | { "kind": "open_dm", "data": { 
 /**
  * The channel.
  */

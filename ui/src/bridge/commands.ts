@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, Timestamp, UiEvent, UpdateRole, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -618,6 +618,48 @@ export function previewInvite(code: string): Promise<InvitePreview> {
  */
 export function acceptInvite(code: string): Promise<ServerState> {
   return invoke("accept_invite", { code });
+}
+
+/**
+ * A server's scheduled events.
+ */
+export function events(serverId: ServerId): Promise<Array<ScheduledEvent>> {
+  return invoke("events", { serverId });
+}
+
+/**
+ * Every server's events to come or going on, soonest first, with their next start.
+ */
+export function upcomingEvents(): Promise<Array<[ScheduledEvent, Timestamp]>> {
+  return invoke("upcoming_events");
+}
+
+/**
+ * Schedules an event.
+ */
+export function createEvent(serverId: ServerId, spec: EventSpec): Promise<ScheduledEvent> {
+  return invoke("create_event", { serverId, spec });
+}
+
+/**
+ * Changes an event, whole.
+ */
+export function updateEvent(eventId: EventId, spec: EventSpec): Promise<ScheduledEvent> {
+  return invoke("update_event", { eventId, spec });
+}
+
+/**
+ * Cancels an event.
+ */
+export function deleteEvent(serverId: ServerId, eventId: EventId): Promise<null> {
+  return invoke("delete_event", { serverId, eventId });
+}
+
+/**
+ * Marks me interested in an event, or not.
+ */
+export function setEventInterest(eventId: EventId, on: boolean): Promise<ScheduledEvent> {
+  return invoke("set_event_interest", { eventId, on });
 }
 
 /**

@@ -11,8 +11,10 @@ import {
   declineInvite,
   openHome,
   removeRelationship,
+  selectServer,
   startDm,
 } from "../state/actions";
+import { formatDay, formatTime } from "../i18n";
 import { setState, useStore } from "../state/store";
 import { Avatar, useT } from "./common";
 import { CustomStatusLine } from "./Status";
@@ -228,6 +230,7 @@ export function FriendsView() {
       </header>
       <div className="friends-body">
         <PendingInvites />
+        <UpcomingEvents />
         {tab === "add" ? (
           <AddFriend />
         ) : shown.length === 0 ? (
@@ -244,6 +247,35 @@ export function FriendsView() {
         )}
       </div>
     </div>
+  );
+}
+
+/// The next events of my servers, soonest first (a click opens the server's schedule).
+function UpcomingEvents() {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const upcoming = useStore((s) => s.upcoming);
+  const servers = useStore((s) => s.servers);
+  if (upcoming.length === 0) return null;
+  return (
+    <section className="upcoming-events" aria-label={t("events.upcoming")}>
+      <h4 className="friends-count">{t("events.upcoming")}</h4>
+      <ul className="friend-list">
+        {upcoming.slice(0, 5).map(([e, next]) => (
+          <li key={e.id} className="friend-row" data-upcoming={e.title}>
+            <button
+              className="link upcoming-open"
+              onClick={() => void selectServer(e.server_id).then(() => setState({ dialog: { type: "schedule", serverId: e.server_id } }))}
+            >
+              <strong>{e.title}</strong>
+            </button>
+            <span className="friend-sub muted">
+              {servers.find((s) => s.server.id === e.server_id)?.server.name ?? ""} · {formatDay(lang, next)} {formatTime(lang, next)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

@@ -33,6 +33,7 @@ import {
   DeleteChannelDialog,
   LeaveServerDialog,
   MemberActions,
+  ScheduleDialog,
   ServerSettingsDialog,
 } from "./ServerAdmin";
 import { CustomStatusDialog, CustomStatusLine } from "./Status";
@@ -411,6 +412,8 @@ export function Dialogs() {
       return <CreateChannelDialog serverId={dialog.serverId} onClose={close} />;
     case "delete-channel":
       return <DeleteChannelDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
+    case "schedule":
+      return <ScheduleDialog serverId={dialog.serverId} onClose={close} />;
     case "channel-topic":
       return <ChannelTopicDialog serverId={dialog.serverId} channelId={dialog.channelId} onClose={close} />;
     case "channel-access":

@@ -4,24 +4,28 @@
 // a person's card (roles, handing over, removing, banning).
 
 import { useCallback, useEffect, useState } from "react";
-import type { AuditEntry, Ban, CachedServer, ChannelAccess, ChannelId, Invite, Member, NotifyLevel, Permission, PurgeWindow, ServerId, ServerRole } from "../bindings";
+import type { AuditEntry, Ban, CachedServer, ChannelAccess, ChannelId, EventSpec, Invite, Member, NotifyLevel, Permission, PurgeWindow, ServerId, ServerRole } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
   banMember,
   createChannel,
+  createEvent,
   createRole,
   deleteChannel,
+  deleteEvent,
   deleteRole,
   deleteServer,
   kickMember,
   leaveServer,
+  loadUpcoming,
   reason,
   renameServer,
   setMemberRole,
   setServerIcon,
   setChannelAccess,
   setChannelTopic,
+  setEventInterest,
   setServerDescription,
   setServerNotify,
   transferServer,
@@ -87,6 +91,9 @@ function ServerMenuItems(p: { server: CachedServer; pick: (d: Parameters<typeof 
           {t("serverMenu.roles")}
         </button>
       )}
+      <button id="menu-events" role="menuitem" onClick={p.pick({ dialog: { type: "schedule", serverId } })}>
+        {t("serverMenu.events")}
+      </button>
       {can(p.server, "manage_channels") && (
         <button id="menu-create-channel" role="menuitem" onClick={p.pick({ dialog: { type: "create-channel", serverId } })}>
           {t("serverMenu.createChannel")}
@@ -639,6 +646,151 @@ export function CreateChannelDialog({ serverId, onClose }: { serverId: ServerId;
           </button>
         </div>
       </form>
+    </Modal>
+  );
+}
+
+/// A server's schedule: its events to come, soonest first, each to be
+/// interested in (reminders come 10 minutes before and at the start); those
+/// with `manage_events` schedule and cancel them.
+export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onClose: () => void }) {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const me = useStore((s) => s.info?.me?.id);
+  const server = useStore((s) => s.servers.find((x) => x.server.id === serverId));
+  const channels = useStore((s) => s.channels[serverId] ?? EMPTY);
+  const upcoming = useStore((s) => s.upcoming);
+  const [error, setError] = useState<string | null>(null);
+  const [title, setTitle] = useState("");
+  const [start, setStart] = useState("");
+  const [length, setLength] = useState(60);
+  const [room, setRoom] = useState("");
+  const [weekly, setWeekly] = useState(false);
+  const [about, setAbout] = useState("");
+  useEffect(() => {
+    void loadUpcoming();
+  }, []);
+  if (!server) return null;
+  const manage = can(server, "manage_events");
+  const events = upcoming.filter(([e]) => e.server_id === serverId);
+  const voice = channels.filter((c) => c.channel.kind === "voice");
+  const create = () => {
+    const begins = new Date(start);
+    if (!title.trim() || Number.isNaN(begins.getTime())) return;
+    const spec: EventSpec = {
+      title: title.trim(),
+      starts_at: begins.toISOString(),
+      ...(length > 0 ? { ends_at: new Date(begins.getTime() + length * 60_000).toISOString() } : {}),
+      ...(about.trim() ? { description: about.trim() } : {}),
+      ...(room ? { channel_id: room } : {}),
+      ...(weekly ? { repeat: "weekly" as const } : {}),
+    };
+    void createEvent(serverId, spec).then((e) => {
+      setError(e);
+      if (!e) setTitle("");
+    });
+  };
+  return (
+    <Modal title={t("events.title", { server: server.server.name })} onClose={onClose}>
+      {events.length === 0 ? (
+        <p className="muted">{t("events.none")}</p>
+      ) : (
+        <ul className="event-list">
+          {events.map(([e, next]) => {
+            const mine = !!me && e.interested.includes(me);
+            const channel = voice.find((c) => c.channel.id === e.channel_id)?.channel.name;
+            return (
+              <li key={e.id} className="event-row" data-event={e.title}>
+                <div className="event-when">
+                  <strong>{formatDay(lang, next)}</strong>
+                  <span>{formatTime(lang, next)}</span>
+                </div>
+                <div className="event-what">
+                  <strong>{e.title}</strong>
+                  {e.description && <span className="muted small">{e.description}</span>}
+                  <span className="muted small">
+                    {[channel && `🔊 ${channel}`, e.repeat === "weekly" && t("events.weekly"), t("events.interestedCount", { n: e.interested.length })]
+                      .filter(Boolean)
+                      .join(" · ")}
+                  </span>
+                </div>
+                <div className="event-actions">
+                  <button className={`event-interest${mine ? " secondary" : ""}`} aria-pressed={mine} onClick={() => void setEventInterest(e.id, !mine).then(setError)}>
+                    {mine ? t("events.notInterested") : t("events.interested")}
+                  </button>
+                  {manage && (
+                    <button className="danger event-delete" onClick={() => void deleteEvent(serverId, e.id).then(setError)}>
+                      {t("events.cancel")}
+                    </button>
+                  )}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {manage && (
+        <form
+          className="event-form"
+          onSubmit={(ev) => {
+            ev.preventDefault();
+            create();
+          }}
+        >
+          <h3>{t("events.new")}</h3>
+          <label>
+            {t("events.name")}
+            <input id="event-title" value={title} maxLength={100} onChange={(e) => setTitle(e.target.value)} />
+          </label>
+          <div className="row">
+            <label>
+              {t("events.starts")}
+              <input id="event-start" type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />
+            </label>
+            <label>
+              {t("events.length")}
+              <select id="event-length" value={length} onChange={(e) => setLength(Number(e.target.value))}>
+                <option value={30}>{t("events.minutes", { n: 30 })}</option>
+                <option value={60}>{t("events.hours", { n: 1 })}</option>
+                <option value={120}>{t("events.hours", { n: 2 })}</option>
+                <option value={0}>{t("events.noEnd")}</option>
+              </select>
+            </label>
+          </div>
+          <label>
+            {t("events.room")}
+            <select id="event-room" value={room} onChange={(e) => setRoom(e.target.value)}>
+              <option value="">{t("events.noRoom")}</option>
+              {voice.map((c) => (
+                <option key={c.channel.id} value={c.channel.id}>
+                  {c.channel.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t("events.about")}
+            <textarea id="event-about" value={about} maxLength={1000} rows={2} onChange={(e) => setAbout(e.target.value)} />
+          </label>
+          <label className="check">
+            <input id="event-weekly" type="checkbox" checked={weekly} onChange={(e) => setWeekly(e.target.checked)} />
+            {t("events.weekly")}
+          </label>
+          <div className="buttons">
+            <button id="event-create" type="submit" disabled={!title.trim() || !start}>
+              {t("events.schedule")}
+            </button>
+          </div>
+        </form>
+      )}
+      {error && (
+        <p id="event-error" className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="buttons">
+        <button onClick={onClose}>{t("common.close")}</button>
+      </div>
     </Modal>
   );
 }

@@ -8,6 +8,7 @@ import type {
   ChannelId,
   CommandError,
   CustomStatus,
+  EventSpec,
   InviteSent,
   Message,
   NotifyLevel,
@@ -58,6 +59,7 @@ export async function boot() {
     void loadRelationships();
     void loadDms();
     void loadInvites();
+    void loadUpcoming();
   }
   const invite = await bridge.takePendingInvite().catch(() => null);
   if (invite) setState({ dialog: { type: "accept", code: invite } });
@@ -543,6 +545,33 @@ export async function pinMessage(m: Message, on: boolean) {
   }
   if (getState().pins?.channelId === m.channel_id) await openPins(m.channel_id);
 }
+
+/// Every server's events to come, soonest first.
+export async function loadUpcoming() {
+  const upcoming = await bridge.upcomingEvents().catch(() => null);
+  if (upcoming) setState({ upcoming });
+}
+
+/// Schedules an event; the error in words, or null.
+export const createEvent = (serverId: ServerId, spec: EventSpec) =>
+  attempt(async () => {
+    await bridge.createEvent(serverId, spec);
+    await loadUpcoming();
+  });
+
+/// Cancels an event; the error in words, or null.
+export const deleteEvent = (serverId: ServerId, eventId: string) =>
+  attempt(async () => {
+    await bridge.deleteEvent(serverId, eventId);
+    await loadUpcoming();
+  });
+
+/// Marks me interested in an event, or not; the error in words, or null.
+export const setEventInterest = (eventId: string, on: boolean) =>
+  attempt(async () => {
+    await bridge.setEventInterest(eventId, on);
+    await loadUpcoming();
+  });
 
 /// The invites sent to me that wait for my answer.
 export async function loadInvites() {

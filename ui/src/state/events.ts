@@ -18,6 +18,7 @@ import {
   refreshInfo,
   rememberRelationship,
   loadInvites,
+  loadUpcoming,
   selectChannel,
   selectServer,
   toast,
@@ -67,6 +68,9 @@ export function onEvent(e: UiEvent) {
       return;
     case "open_friends":
       openHome();
+      return;
+    case "open_schedule":
+      void selectServer(e.data.server_id).then(() => setState({ dialog: { type: "schedule", serverId: e.data.server_id } }));
       return;
     case "open_dm":
       void openDm(e.data.channel_id);
@@ -130,6 +134,15 @@ function onCore(e: EngineEvent) {
         const limit = st.info?.message_limit ?? 0;
         toast(translate(st.lang, "toast.plan", { plan: translate(st.lang, `plan.${e.plan}`) }), translate(st.lang, "toast.planBody", { limit }));
       });
+      return;
+    case "schedule_changed":
+      void loadUpcoming();
+      return;
+    case "event_reminder":
+      toast(
+        e.minutes === 0 ? translate(s.lang, "events.started", { title: e.event.title }) : translate(s.lang, "events.soon", { title: e.event.title, n: e.minutes }),
+        "",
+      );
       return;
     case "invites_changed":
       void loadInvites();

@@ -19,6 +19,7 @@ import type {
   PendingInvite,
   Presence,
   Relationship,
+  ScheduledEvent,
   SearchHit,
   ServerId,
   Settings,
@@ -50,6 +51,7 @@ export type Dialog =
   | { type: "delete-channel"; serverId: ServerId; channelId: ChannelId }
   | { type: "channel-access"; serverId: ServerId; channelId: ChannelId }
   | { type: "channel-topic"; serverId: ServerId; channelId: ChannelId }
+  | { type: "schedule"; serverId: ServerId }
   | { type: "new-dm" }
   | { type: "add-to-dm"; channelId: ChannelId };
 
@@ -81,6 +83,9 @@ export interface State {
   relationships: Relationship[];
   /// Invites sent to me in the app, waiting for my answer.
   invites: PendingInvite[];
+  /// Every server's events to come or going on, soonest first, with the
+  /// start of their next (or current) occurrence.
+  upcoming: [ScheduledEvent, string][];
   /// Home (friends and direct messages) is open instead of a server.
   home: boolean;
   /// My direct-message channels, most recently active first.
@@ -145,6 +150,7 @@ export const initialState = (): State => ({
   presence: {},
   relationships: [],
   invites: [],
+  upcoming: [],
   home: false,
   dms: [],
   dmId: null,

@@ -16,11 +16,11 @@
 pub mod sqlite;
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
+    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
         AuditAction, AuditPage, Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage,
-        Relationship, RelationshipKind, SendAck, Server, ServerRole, ServerState, StatusChoice, User,
+        Relationship, RelationshipKind, ScheduledEvent, SendAck, Server, ServerRole, ServerState, StatusChoice, User,
     },
 };
 
@@ -425,6 +425,39 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn remove_member_role(&mut self, server: ServerId, user: UserId, role: RoleId) -> StoreResult<()>;
+
+    // ----- events ---------------------------------------------------------
+
+    /// Stores a new scheduled event.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_event(&mut self, event: &ScheduledEvent, at: Timestamp) -> StoreResult<()>;
+    /// Stores an event's title, description, times, channel and repeat.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn update_event(&mut self, event: &ScheduledEvent) -> StoreResult<()>;
+    /// Deletes an event.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn delete_event(&mut self, id: EventId) -> StoreResult<()>;
+    /// Marks `user` interested in an event, or not.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn set_interest(&mut self, id: EventId, user: UserId, on: bool) -> StoreResult<()>;
+    /// One event, with who is interested.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn event(&self, id: EventId) -> StoreResult<Option<ScheduledEvent>>;
+    /// A server's events by first start, with who is interested.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn events_of(&self, server: ServerId) -> StoreResult<Vec<ScheduledEvent>>;
 
     // ----- roles ----------------------------------------------------------
 

@@ -9,12 +9,12 @@
 use std::{collections::HashMap, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
+    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
         AuditAction, AuditEntry, AuditPage, Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState,
         Invite, Message, MessageKind, MessagePage, Permissions, Reaction, ReadState, Relationship, RelationshipKind,
-        SendAck, Server, ServerRole, ServerState, StatusChoice, User,
+        Repeat, ScheduledEvent, SendAck, Server, ServerRole, ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
@@ -634,6 +634,7 @@ fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> Stor
                 member_count: 0,
                 read_states,
                 voice_states: vec![],
+                events: vec![],
             }
         })
         .collect())
@@ -889,6 +890,49 @@ fn q_invite_targets(c: &Connection, user: UserId) -> StoreResult<Vec<(InviteRow,
     .collect::<Result<_, _>>()?)
 }
 
+const EVENT_COLS: &str =
+    "e.id, e.server_id, e.title, e.description, e.starts_at, e.ends_at, e.channel_id, e.repeat, e.creator_id";
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<ScheduledEvent> {
+    Ok(ScheduledEvent {
+        id: col_id(r, 0)?,
+        server_id: col_id(r, 1)?,
+        title: r.get(2)?,
+        description: r.get(3)?,
+        starts_at: ts(r, 4)?,
+        ends_at: opt_ts(r, 5)?,
+        channel_id: opt_id(r, 6)?,
+        repeat: r.get::<_, Option<String>>(7)?.filter(|x| x == "weekly").map(|_| Repeat::Weekly),
+        creator_id: col_id(r, 8)?,
+        interested: vec![],
+    })
+}
+
+/// Fills in who is interested in each of `events`.
+fn with_interest(c: &Connection, mut events: Vec<ScheduledEvent>) -> StoreResult<Vec<ScheduledEvent>> {
+    let mut st = c.prepare_cached("SELECT user_id FROM event_interest WHERE event_id = ? ORDER BY rowid")?;
+    for e in &mut events {
+        e.interested = st.query_map([e.id.to_string()], |r| col_id(r, 0))?.collect::<Result<_, _>>()?;
+    }
+    Ok(events)
+}
+
+fn q_event(c: &Connection, id: EventId) -> StoreResult<Option<ScheduledEvent>> {
+    let found = c
+        .prepare_cached(&format!("SELECT {EVENT_COLS} FROM events e WHERE e.id = ?"))?
+        .query_row([id.to_string()], event_row)
+        .optional()?;
+    Ok(with_interest(c, found.into_iter().collect())?.pop())
+}
+
+fn q_events_of(c: &Connection, server: ServerId) -> StoreResult<Vec<ScheduledEvent>> {
+    let events = c
+        .prepare_cached(&format!("SELECT {EVENT_COLS} FROM events e WHERE e.server_id = ? ORDER BY e.starts_at"))?
+        .query_map([server.to_string()], event_row)?
+        .collect::<Result<_, _>>()?;
+    with_interest(c, events)
+}
+
 fn q_usable_invites(c: &Connection, server: ServerId, now: Timestamp) -> StoreResult<Vec<Invite>> {
     Ok(c.prepare_cached(&format!(
         "SELECT {INVITE_COLS} FROM invites WHERE server_id = ?1 AND revoked_at IS NULL
@@ -990,6 +1034,12 @@ macro_rules! reads {
         }
         fn invite_targets(&self, user: UserId) -> StoreResult<Vec<(InviteRow, Timestamp)>> {
             q_invite_targets(&self.conn, user)
+        }
+        fn event(&self, id: EventId) -> StoreResult<Option<ScheduledEvent>> {
+            q_event(&self.conn, id)
+        }
+        fn events_of(&self, server: ServerId) -> StoreResult<Vec<ScheduledEvent>> {
+            q_events_of(&self.conn, server)
         }
         fn account_by_email(&self, email: &str) -> StoreResult<Option<UserId>> {
             q_account_by_email(&self.conn, email)
@@ -1496,6 +1546,56 @@ impl Store for SqliteStore {
         .map(drop)
     }
 
+    fn insert_event(&mut self, e: &ScheduledEvent, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO events (id, server_id, title, description, starts_at, ends_at, channel_id, repeat, creator_id,
+                                 created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                e.id.to_string(),
+                e.server_id.to_string(),
+                e.title,
+                e.description,
+                e.starts_at.as_millis(),
+                e.ends_at.map(Timestamp::as_millis),
+                e.channel_id.map(|c| c.to_string()),
+                e.repeat.map(|_| "weekly"),
+                e.creator_id.to_string(),
+                at.as_millis()
+            ],
+        )
+        .map(drop)
+    }
+    fn update_event(&mut self, e: &ScheduledEvent) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, channel_id = ?, repeat = ?
+             WHERE id = ?",
+            params![
+                e.title,
+                e.description,
+                e.starts_at.as_millis(),
+                e.ends_at.map(Timestamp::as_millis),
+                e.channel_id.map(|c| c.to_string()),
+                e.repeat.map(|_| "weekly"),
+                e.id.to_string()
+            ],
+        )
+        .map(drop)
+    }
+    fn delete_event(&mut self, id: EventId) -> StoreResult<()> {
+        exec(&self.conn, "DELETE FROM events WHERE id = ?", [id.to_string()]).map(drop)
+    }
+    fn set_interest(&mut self, id: EventId, user: UserId, on: bool) -> StoreResult<()> {
+        let sql = if on {
+            "INSERT INTO event_interest (event_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM event_interest WHERE event_id = ? AND user_id = ?"
+        };
+        exec(&self.conn, sql, params![id.to_string(), user.to_string()]).map(drop)
+    }
+
     fn set_pinned(&mut self, id: MessageId, by: Option<(UserId, Timestamp)>) -> StoreResult<()> {
         exec(
             &self.conn,
@@ -1637,6 +1737,10 @@ impl Store for ReadConn {
         delete_reaction(message: MessageId, user: UserId, emoji: &str) -> bool;
         set_read_marker(channel: ChannelId, user: UserId, seq: u64) -> ();
         set_pinned(id: MessageId, by: Option<(UserId, Timestamp)>) -> ();
+        insert_event(event: &ScheduledEvent, at: Timestamp) -> ();
+        update_event(event: &ScheduledEvent) -> ();
+        delete_event(id: EventId) -> ();
+        set_interest(id: EventId, user: UserId, on: bool) -> ();
         insert_invite_target(code: &InviteCode, user: UserId, at: Timestamp) -> ();
         delete_invite_target(code: &InviteCode, user: UserId) -> bool;
         delete_read_marker(channel: ChannelId, user: UserId) -> ();
