@@ -28,6 +28,7 @@ mod faults;
 mod friends;
 mod members;
 mod private;
+mod schedule;
 mod server_process;
 mod signin;
 mod voice;

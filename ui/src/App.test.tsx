@@ -15,6 +15,7 @@ import type {
   Permission,
   Profile,
   Relationship,
+  ScheduledEvent,
   Timeline,
   VoiceState,
 } from "./bindings";
@@ -88,6 +89,11 @@ const bridge = vi.hoisted(() => ({
   updateRole: vi.fn(async () => ({})),
   deleteRole: vi.fn(async () => null),
   pins: vi.fn(async (): Promise<Message[]> => []),
+  upcomingEvents: vi.fn(async (): Promise<[ScheduledEvent, string][]> => []),
+  events: vi.fn(async () => []),
+  createEvent: vi.fn(async () => ({})),
+  deleteEvent: vi.fn(async () => null),
+  setEventInterest: vi.fn(async () => ({})),
   pinMessage: vi.fn(async () => null),
   channelAccess: vi.fn(async () => ({ private: false, roles: [], users: [] })),
   setChannelAccess: vi.fn(async () => ({})),
@@ -159,6 +165,7 @@ const ALL: Permission[] = [
   "speak",
   "mute_members",
   "move_members",
+  "manage_events",
 ];
 const server: CachedServer = {
   server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z", description: null },
@@ -1353,6 +1360,64 @@ describe("main screen", () => {
     });
     expect(bridge.declineInvite).toHaveBeenCalledWith("WAITING");
     expect(document.querySelector("[data-invite-from]")).toBeNull();
+  });
+
+  it("shows the schedule, marks interest, schedules an event, and lists what is coming on Home", async () => {
+    signedIn();
+    const LOUNGE = "01900000-0000-7000-8000-000000000016";
+    const night: ScheduledEvent = {
+      id: "01900000-0000-7000-8000-0000000000e1",
+      server_id: SERVER,
+      title: "Reading night",
+      description: "Chapter 3",
+      starts_at: "2026-11-25T10:00:00.000Z",
+      ends_at: "2026-11-25T11:00:00.000Z",
+      channel_id: LOUNGE,
+      repeat: "weekly",
+      creator_id: ME,
+      interested: [BOB],
+    };
+    bridge.upcomingEvents.mockResolvedValue([[night, "2026-12-09T10:00:00.000Z"]]);
+    bridge.channels.mockResolvedValue([channel(GENERAL, "general", "text", null), channel(LOUNGE, "Lounge", "voice", null)]);
+    await start();
+    fireEvent.click(document.getElementById("server-menu-button")!);
+    await act(async () => {
+      fireEvent.click(document.getElementById("menu-events")!);
+    });
+    const row = document.querySelector("[data-event='Reading night']")!;
+    expect(row.textContent).toContain("Chapter 3");
+    expect(row.textContent).toContain("in Lounge · Every week · 1 interested");
+    expect(row.textContent).toContain(formatDay("en", "2026-12-09T10:00:00.000Z"));
+    await act(async () => {
+      fireEvent.click(row.querySelector(".event-interest")!);
+    });
+    expect(bridge.setEventInterest).toHaveBeenCalledWith(night.id, true);
+    // A new one, an hour long, in the voice room, every week.
+    fireEvent.change(document.getElementById("event-title")!, { target: { value: "Quiz" } });
+    fireEvent.change(document.getElementById("event-start")!, { target: { value: "2026-12-10T19:30" } });
+    fireEvent.change(document.getElementById("event-room")!, { target: { value: LOUNGE } });
+    fireEvent.click(document.getElementById("event-weekly")!);
+    await act(async () => {
+      fireEvent.click(document.getElementById("event-create")!);
+    });
+    const begins = new Date("2026-12-10T19:30");
+    expect(bridge.createEvent).toHaveBeenCalledWith(SERVER, {
+      title: "Quiz",
+      starts_at: begins.toISOString(),
+      ends_at: new Date(begins.getTime() + 3_600_000).toISOString(),
+      channel_id: LOUNGE,
+      repeat: "weekly",
+    });
+    fireEvent.keyDown(window, { key: "Escape" });
+    // A reminder comes as a toast; Home lists what is coming.
+    await act(async () =>
+      onEvent({ kind: "core", data: { type: "event_reminder", event: night, starts_at: "2026-12-09T10:00:00.000Z", minutes: 10 } }),
+    );
+    expect(screen.getByText("Reading night starts in 10 minutes")).toBeTruthy();
+    await act(async () => {
+      fireEvent.click(document.getElementById("home")!);
+    });
+    expect(document.querySelector("[data-upcoming='Reading night']")!.textContent).toContain("Study group");
   });
 
   it("pins a message: the line in the channel, the mark, and the pinned panel", async () => {

@@ -20,6 +20,7 @@
 mod client;
 mod common;
 mod dms;
+mod events;
 mod friends;
 mod gateway;
 mod hardening;

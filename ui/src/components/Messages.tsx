@@ -5,7 +5,7 @@ import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
 import { discard, dmTitle, edit, loadOlder, openPins, pinMessage, remove, retry, send, toggleReaction, typing } from "../state/actions";
 import { can, nameColor } from "../state/roles";
 import { setState, useStore } from "../state/store";
-import { Avatar, useT } from "./common";
+import { Avatar, Icon, useT } from "./common";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 /// Messages from one person within this long are grouped under one name.
@@ -186,7 +186,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
         <div className="message-line">
           <div className="gutter">
             <span className="system-icon" aria-hidden>
-              📌
+              <Icon name="pin" size={14} />
             </span>
           </div>
           <p className="body system-line">
@@ -240,7 +240,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
               <time dateTime={m.created_at}>{formatTime(lang, m.created_at)}</time>
               {m.pinned && (
                 <span className="pinned-mark" title={t("pins.pinned")} aria-label={t("pins.pinned")}>
-                  📌
+                  <Icon name="pin" size={14} />
                 </span>
               )}
             </div>
@@ -277,7 +277,7 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
             {mine && <button title={t("msg.edit")} onClick={() => setState({ editing: m })}>✎</button>}
             {(admin || inDm) && (
               <button className="pin" title={m.pinned ? t("pins.unpin") : t("pins.pin")} onClick={() => void pinMessage(m, !m.pinned)}>
-                📌
+                <Icon name="pin" size={14} />
               </button>
             )}
             {(mine || admin) && <button title={t("msg.delete")} onClick={() => void remove(m)}>🗑</button>}

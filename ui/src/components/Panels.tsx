@@ -23,7 +23,7 @@ import {
 import { can, heldRoles, hex, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
 import { squarePng } from "../image";
-import { Avatar, Modal, useDismiss, useT } from "./common";
+import { Avatar, Icon, Modal, useDismiss, useT } from "./common";
 import { CardActions } from "./Friends";
 import { AddToDmDialog, NewDmDialog } from "./Dms";
 import {
@@ -130,7 +130,7 @@ export function PinsButton({ channelId }: { channelId: string }) {
       aria-pressed={open}
       onClick={() => (open ? setState({ pins: null }) : void openPins(channelId))}
     >
-      📌
+      <Icon name="pin" size={18} />
     </button>
   );
 }

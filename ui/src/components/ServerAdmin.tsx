@@ -709,7 +709,7 @@ export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onCl
                   <strong>{e.title}</strong>
                   {e.description && <span className="muted small">{e.description}</span>}
                   <span className="muted small">
-                    {[channel && `🔊 ${channel}`, e.repeat === "weekly" && t("events.weekly"), t("events.interestedCount", { n: e.interested.length })]
+                    {[channel && t("events.in", { channel }), e.repeat === "weekly" && t("events.weekly"), t("events.interestedCount", { n: e.interested.length })]
                       .filter(Boolean)
                       .join(" · ")}
                   </span>

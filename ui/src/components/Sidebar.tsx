@@ -110,7 +110,7 @@ export function ChannelList() {
               </button>
               {cat.channel.private && (
                 <span className="lock" title={t("channels.private")} aria-label={t("channels.private")}>
-                  🔒
+                  <Icon name="lock" size={12} />
                 </span>
               )}
               {admin && (
@@ -268,7 +268,7 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
         <span className="channel-name">{c.channel.name}</span>
         {locked && (
           <span className="lock" title={t("channels.private")} aria-label={t("channels.private")}>
-            🔒
+            <Icon name="lock" size={12} />
           </span>
         )}
         {unread && c.mention_count > 0 && (

@@ -59,4 +59,5 @@ export const PERMISSIONS: Permission[] = [
   "speak",
   "mute_members",
   "move_members",
+  "manage_events",
 ];
