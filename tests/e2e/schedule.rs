@@ -22,7 +22,7 @@ fn minutes_from_now(m: i64) -> Timestamp {
 async fn an_interested_member_is_reminded_once_before_and_at_the_start() {
     let server = TestServer::start().await;
     let alice = Person::sign_in(&server.url, "alice@example.com").await;
-    let mut bob = Person::sign_in(&server.url, "bob@example.com").await;
+    let bob = Person::sign_in(&server.url, "bob@example.com").await;
     let (state, _) = study_group(&alice, &[&bob]).await;
     let sid = state.server.id;
 

@@ -42,12 +42,11 @@ async fn moderators_pin_and_the_channel_sees_it() {
             |e| matches!(e, Event::MessagePinned { message_id, pinned: true, .. } if *message_id == m.message_id),
         )
         .await;
-    let line = match bob_gw
+    let Event::MessageCreated { message: line } = bob_gw
         .event("the pin line", |e| matches!(e, Event::MessageCreated { message } if message.kind == MessageKind::Pin))
         .await
-    {
-        Event::MessageCreated { message } => message,
-        _ => unreachable!(),
+    else {
+        unreachable!()
     };
     assert_eq!((line.reply_to, line.body.as_str()), (Some(m.message_id), ""));
     let pins: Vec<Message> = bob.get(&format!("/api/channels/{ch}/pins")).await;

@@ -1250,12 +1250,11 @@ async fn schedules_an_event_and_is_reminded_of_it() {
     desktop
         .select(
             "#event-room",
-            &desktop
+            desktop
                 .js("return document.querySelector('#event-room option:nth-child(2)').value")
                 .await
                 .as_str()
-                .unwrap()
-                .to_owned(),
+                .unwrap(),
         )
         .await;
     desktop.click("#event-create").await;
