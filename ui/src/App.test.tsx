@@ -117,6 +117,7 @@ const image = vi.hoisted(() => ({ squarePng: vi.fn(async () => [137, 80, 78, 71]
 vi.mock("./image", () => image);
 
 import { App } from "./App";
+import { PERMISSIONS } from "./state/roles";
 import { buildRows, mentionAt, mentionChoices } from "./components/Messages";
 import { formatDay, formatTime, translate } from "./i18n";
 import { boot } from "./state/actions";
@@ -150,23 +151,7 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
 
 const MODS = "01900000-0000-7000-8000-000000000070";
 const EVERYONE: Permission[] = ["create_invites", "send_messages", "connect", "speak"];
-const ALL: Permission[] = [
-  "administrator",
-  "manage_server",
-  "manage_roles",
-  "manage_channels",
-  "manage_invites",
-  "create_invites",
-  "kick_members",
-  "ban_members",
-  "manage_messages",
-  "send_messages",
-  "connect",
-  "speak",
-  "mute_members",
-  "move_members",
-  "manage_events",
-];
+const ALL: Permission[] = PERMISSIONS;
 const server: CachedServer = {
   server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z", description: null },
   roles: [

@@ -13,7 +13,7 @@ use pq_protocol::{
     gateway::Event,
     models::{
         AuditAction, Invite, InviteDelivery, InvitePreview, InviteSent, Member, PendingInvite, Permission, Presence,
-        ServerState, User,
+        Server, ServerState, User,
     },
 };
 
@@ -170,8 +170,21 @@ pub enum Invitee {
 fn preview_of(tx: &mut Tx<'_>, user: UserId, row: &InviteRow) -> ApiResult<InvitePreview> {
     let server = tx.store().server(row.invite.server_id)?.ok_or(ApiError::NotFound("invite"))?;
     let inviter = tx.store().account(row.invite.creator_id)?.ok_or(ApiError::NotFound("invite"))?.user;
-    let (member_count, online_count) = tx.hub().member_counts(server.id);
-    Ok(InvitePreview {
+    let counts = tx.hub().member_counts(server.id);
+    let member = tx.dir().is_member(server.id, user);
+    Ok(preview(row, server, inviter, counts, member))
+}
+
+/// What an invite leads to: its server, who sent it, how many are in it
+/// (and online), and whether the viewer is already.
+fn preview(
+    row: &InviteRow,
+    server: Server,
+    inviter: User,
+    (member_count, online_count): (u32, u32),
+    member: bool,
+) -> InvitePreview {
+    InvitePreview {
         code: row.invite.code.clone(),
         server_id: server.id,
         server_name: server.name,
@@ -181,8 +194,8 @@ fn preview_of(tx: &mut Tx<'_>, user: UserId, row: &InviteRow) -> ApiResult<Invit
         online_count,
         inviter,
         expires_at: row.invite.expires_at,
-        already_member: tx.dir().is_member(server.id, user),
-    })
+        already_member: member,
+    }
 }
 
 /// Invites someone (`create_invites`): a one-use invite for 7 days, which an
@@ -378,19 +391,9 @@ impl Chat {
         if row.used_up() {
             return Err(ApiError::InviteExhausted);
         }
-        let (member_count, online_count) = self.hub.member_counts(server.id);
-        Ok(InvitePreview {
-            code: row.invite.code,
-            server_id: server.id,
-            server_name: server.name,
-            server_icon_url: server.icon_url,
-            server_description: server.description,
-            member_count,
-            online_count,
-            inviter,
-            expires_at: row.invite.expires_at,
-            already_member: self.dir.read().is_member(server.id, user),
-        })
+        let counts = self.hub.member_counts(server.id);
+        let member = self.dir.read().is_member(server.id, user);
+        Ok(preview(&row, server, inviter, counts, member))
     }
 
     /// Revokes an invite.
