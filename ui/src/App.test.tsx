@@ -92,6 +92,7 @@ const bridge = vi.hoisted(() => ({
   upcomingEvents: vi.fn(async (): Promise<[ScheduledEvent, string][]> => []),
   events: vi.fn(async () => []),
   createEvent: vi.fn(async () => ({})),
+  updateEvent: vi.fn(async () => ({})),
   deleteEvent: vi.fn(async () => null),
   setEventInterest: vi.fn(async () => ({})),
   pinMessage: vi.fn(async () => null),
@@ -1390,6 +1391,22 @@ describe("main screen", () => {
       title: "Quiz",
       starts_at: begins.toISOString(),
       ends_at: new Date(begins.getTime() + 3_600_000).toISOString(),
+      channel_id: LOUNGE,
+      repeat: "weekly",
+    });
+    // Changing the first: its values fill the form; saving sends it whole.
+    fireEvent.click(document.querySelector("[data-event='Reading night'] .event-edit")!);
+    expect((document.getElementById("event-title") as HTMLInputElement).value).toBe("Reading night");
+    expect((document.getElementById("event-weekly") as HTMLInputElement).checked).toBe(true);
+    fireEvent.change(document.getElementById("event-title")!, { target: { value: "Reading night (ch. 4)" } });
+    await act(async () => {
+      fireEvent.click(document.getElementById("event-create")!);
+    });
+    expect(bridge.updateEvent).toHaveBeenCalledWith(night.id, {
+      title: "Reading night (ch. 4)",
+      starts_at: night.starts_at,
+      ends_at: night.ends_at,
+      description: "Chapter 3",
       channel_id: LOUNGE,
       repeat: "weekly",
     });

@@ -4,13 +4,14 @@
 // a person's card (roles, handing over, removing, banning).
 
 import { useCallback, useEffect, useState } from "react";
-import type { AuditEntry, Ban, CachedServer, ChannelAccess, ChannelId, EventSpec, Invite, Member, NotifyLevel, Permission, PurgeWindow, ServerId, ServerRole } from "../bindings";
+import type { AuditEntry, Ban, CachedServer, ChannelAccess, ChannelId, EventSpec, ScheduledEvent, Invite, Member, NotifyLevel, Permission, PurgeWindow, ServerId, ServerRole } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
   banMember,
   createChannel,
   createEvent,
+  updateEvent,
   createRole,
   deleteChannel,
   deleteEvent,
@@ -667,9 +668,34 @@ export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onCl
   const [room, setRoom] = useState("");
   const [weekly, setWeekly] = useState(false);
   const [about, setAbout] = useState("");
+  // The event being changed (null: a new one).
+  const [editing, setEditing] = useState<string | null>(null);
   useEffect(() => {
     void loadUpcoming();
   }, []);
+  const local = (iso: string) => {
+    const d = new Date(iso);
+    const p = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  };
+  const edit = (e: ScheduledEvent) => {
+    setEditing(e.id);
+    setTitle(e.title);
+    setStart(local(e.starts_at));
+    setLength(e.ends_at ? Math.round((new Date(e.ends_at).getTime() - new Date(e.starts_at).getTime()) / 60_000) : 0);
+    setRoom(e.channel_id ?? "");
+    setWeekly(e.repeat === "weekly");
+    setAbout(e.description ?? "");
+  };
+  const reset = () => {
+    setEditing(null);
+    setTitle("");
+    setStart("");
+    setAbout("");
+    setRoom("");
+    setWeekly(false);
+    setLength(60);
+  };
   if (!server) return null;
   const manage = can(server, "manage_events");
   const events = upcoming.filter(([e]) => e.server_id === serverId);
@@ -685,9 +711,9 @@ export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onCl
       ...(room ? { channel_id: room } : {}),
       ...(weekly ? { repeat: "weekly" as const } : {}),
     };
-    void createEvent(serverId, spec).then((e) => {
+    void (editing ? updateEvent(editing, spec) : createEvent(serverId, spec)).then((e) => {
       setError(e);
-      if (!e) setTitle("");
+      if (!e) reset();
     });
   };
   return (
@@ -719,6 +745,11 @@ export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onCl
                     {mine ? t("events.notInterested") : t("events.interested")}
                   </button>
                   {manage && (
+                    <button className="secondary event-edit" onClick={() => edit(e)}>
+                      {t("events.edit")}
+                    </button>
+                  )}
+                  {manage && (
                     <button className="danger event-delete" onClick={() => void deleteEvent(serverId, e.id).then(setError)}>
                       {t("events.cancel")}
                     </button>
@@ -737,7 +768,7 @@ export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onCl
             create();
           }}
         >
-          <h3>{t("events.new")}</h3>
+          <h3>{editing ? t("events.editing") : t("events.new")}</h3>
           <label>
             {t("events.name")}
             <input id="event-title" value={title} maxLength={100} onChange={(e) => setTitle(e.target.value)} />
@@ -750,6 +781,7 @@ export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onCl
             <label>
               {t("events.length")}
               <select id="event-length" value={length} onChange={(e) => setLength(Number(e.target.value))}>
+                {![0, 30, 60, 120].includes(length) && <option value={length}>{t("events.minutes", { n: length })}</option>}
                 <option value={30}>{t("events.minutes", { n: 30 })}</option>
                 <option value={60}>{t("events.hours", { n: 1 })}</option>
                 <option value={120}>{t("events.hours", { n: 2 })}</option>
@@ -777,8 +809,13 @@ export function ScheduleDialog({ serverId, onClose }: { serverId: ServerId; onCl
             {t("events.weekly")}
           </label>
           <div className="buttons">
+            {editing && (
+              <button type="button" className="secondary" onClick={reset}>
+                {t("common.cancel")}
+              </button>
+            )}
             <button id="event-create" type="submit" disabled={!title.trim() || !start}>
-              {t("events.schedule")}
+              {editing ? t("common.save") : t("events.schedule")}
             </button>
           </div>
         </form>

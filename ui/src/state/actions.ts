@@ -559,6 +559,13 @@ export const createEvent = (serverId: ServerId, spec: EventSpec) =>
     await loadUpcoming();
   });
 
+/// Changes an event, whole; the error in words, or null.
+export const updateEvent = (eventId: string, spec: EventSpec) =>
+  attempt(async () => {
+    await bridge.updateEvent(eventId, spec);
+    await loadUpcoming();
+  });
+
 /// Cancels an event; the error in words, or null.
 export const deleteEvent = (serverId: ServerId, eventId: string) =>
   attempt(async () => {
