@@ -65,6 +65,9 @@ wire_enum! {
         MoveMembers,
         /// Schedule, change and cancel the server's events.
         ManageEvents,
+        /// Ping everyone in a channel with `@everyone` or `@here` (without
+        /// it, the words are sent but ping nobody).
+        MentionEveryone,
     }
 
     /// How a scheduled event repeats.
@@ -247,7 +250,7 @@ impl PurgeWindow {
 
 impl Permission {
     /// Every permission, in the order role editors list them.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::Administrator,
         Permission::ManageServer,
         Permission::ManageRoles,
@@ -263,6 +266,7 @@ impl Permission {
         Permission::MuteMembers,
         Permission::MoveMembers,
         Permission::ManageEvents,
+        Permission::MentionEveryone,
     ];
 
     /// Its bit in a [`Permissions`] set (stable: stored by servers).
@@ -284,6 +288,7 @@ impl Permission {
             Permission::MuteMembers => 12,
             Permission::MoveMembers => 13,
             Permission::ManageEvents => 14,
+            Permission::MentionEveryone => 15,
         }
     }
 
@@ -306,6 +311,7 @@ impl Permission {
             Permission::MuteMembers => "mute members",
             Permission::MoveMembers => "move members",
             Permission::ManageEvents => "manage events",
+            Permission::MentionEveryone => "mention everyone",
         }
     }
 }
@@ -332,7 +338,8 @@ impl Permissions {
         Permission::SendMessages.bit()
             | Permission::CreateInvites.bit()
             | Permission::Connect.bit()
-            | Permission::Speak.bit(),
+            | Permission::Speak.bit()
+            | Permission::MentionEveryone.bit(),
     );
 
     /// The set of `list`.
@@ -990,6 +997,11 @@ wire! {
         /// Whether it is pinned to its channel.
         #[serde(default)]
         pub pinned: bool,
+        /// Whether it pings everyone in the channel: it says `@everyone` or
+        /// `@here` and its author may (`mention_everyone`; never in a
+        /// direct-message channel).
+        #[serde(default)]
+        pub mentions_everyone: bool,
         /// What it is: written by someone, or a line the server adds (such
         /// as "… pinned a message", whose `reply_to` is the pinned message).
         #[serde(default)]

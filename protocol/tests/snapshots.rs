@@ -97,6 +97,7 @@ fn message() -> Message {
         reactions: vec![Reaction { emoji: "👍".into(), count: 2, me: true }],
         unread_by: 3,
         pinned: true,
+        mentions_everyone: false,
         kind: MessageKind::Default,
     }
 }

@@ -151,7 +151,7 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
 }
 
 const MODS = "01900000-0000-7000-8000-000000000070";
-const EVERYONE: Permission[] = ["create_invites", "send_messages", "connect", "speak"];
+const EVERYONE: Permission[] = ["create_invites", "send_messages", "connect", "speak", "mention_everyone"];
 const ALL: Permission[] = PERMISSIONS;
 const server: CachedServer = {
   server: { id: SERVER, name: "Study group", icon_url: null, owner_id: ME, created_at: "2026-11-25T00:00:00.000Z", description: null },
@@ -187,6 +187,7 @@ const msg = (seq: number, author: string, body: string, at: string): Message => 
   reactions: seq === 1 ? [{ emoji: "👍", count: 2, me: true }] : [],
   unread_by: seq === 3 ? 1 : 0,
   pinned: false,
+  mentions_everyone: false,
   kind: "default",
 });
 const members: Member[] = [

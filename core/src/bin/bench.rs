@@ -198,6 +198,7 @@ fn main() -> anyhow::Result<()> {
                 reactions: vec![],
                 unread_by: 0,
                 pinned: false,
+                mentions_everyone: false,
                 kind: pq_protocol::models::MessageKind::Default,
             });
         }

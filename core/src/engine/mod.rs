@@ -326,9 +326,11 @@ pub struct Timeline {
 }
 
 /// Whether `message` mentions `me`: someone else's, not deleted, and
-/// [`crate::store::mentions`] says so.
+/// pinging everyone or naming me ([`crate::store::mentions`]).
 fn mentions_me(message: &Message, me: &Me) -> bool {
-    message.author_id != me.id && !message.deleted && crate::store::mentions(&message.body, &me.display_name)
+    message.author_id != me.id
+        && !message.deleted
+        && (message.mentions_everyone || crate::store::mentions(&message.body, &me.display_name))
 }
 
 /// How often [`Client::members`] refreshes a server's member list from the

@@ -1084,6 +1084,7 @@ impl<'a> Connection<'a> {
             reactions: vec![],
             unread_by: 0,
             pinned: false,
+            mentions_everyone: false,
             kind: pq_protocol::models::MessageKind::Default,
         };
         let still_pending =

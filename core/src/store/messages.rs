@@ -27,7 +27,7 @@ pub struct SearchHit {
     pub server_id: Option<ServerId>,
 }
 
-const COLS: &str = "m.id, m.channel_id, m.seq, m.author_id, m.client_id, m.body, m.reply_to, m.created_at, m.edited_at, m.deleted, m.unread_by, m.reactions, m.pinned, m.kind";
+const COLS: &str = "m.id, m.channel_id, m.seq, m.author_id, m.client_id, m.body, m.reply_to, m.created_at, m.edited_at, m.deleted, m.unread_by, m.reactions, m.pinned, m.kind, m.mentions_everyone";
 
 fn read_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
     Ok(RawMessage {
@@ -45,6 +45,7 @@ fn read_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
         reactions: r.get(11)?,
         pinned: r.get(12)?,
         kind: r.get(13)?,
+        mentions_everyone: r.get(14)?,
     })
 }
 
@@ -63,6 +64,7 @@ struct RawMessage {
     reactions: String,
     pinned: i64,
     kind: String,
+    mentions_everyone: i64,
 }
 
 impl RawMessage {
@@ -82,6 +84,7 @@ impl RawMessage {
                 .map_err(|e| StoreError::Corrupt(format!("reactions: {e}")))?,
             unread_by: self.unread_by as u32,
             pinned: self.pinned != 0,
+            mentions_everyone: self.mentions_everyone != 0,
             kind: if self.kind == "pin" { MessageKind::Pin } else { MessageKind::Default },
         })
     }
@@ -104,7 +107,8 @@ fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, m: &Message, reactions: 
             m.unread_by,
             reactions,
             i64::from(m.pinned),
-            if m.kind == MessageKind::Pin { "pin" } else { "default" }
+            if m.kind == MessageKind::Pin { "pin" } else { "default" },
+            i64::from(m.mentions_everyone)
         ],
         |r| r.get(0),
     )
@@ -413,7 +417,7 @@ impl Store {
                 }
                 let raw = read_message(r)?;
                 if matcher.matches(&raw.body) {
-                    let server_id: Option<String> = r.get(14)?;
+                    let server_id: Option<String> = r.get(15)?;
                     let server_id = server_id.as_deref().map(parse_id).transpose()?;
                     out.push(SearchHit { message: raw.into_message()?, server_id });
                 }
@@ -427,7 +431,7 @@ impl Store {
                  WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2"
             ))?;
             let rows = stmt.query_map(params![fts, (limit - out.len()) as i64], |r| {
-                Ok((read_message(r)?, r.get::<_, Option<String>>(14)?))
+                Ok((read_message(r)?, r.get::<_, Option<String>>(15)?))
             })?;
             for row in rows {
                 let (raw, server_id) = row?;
@@ -459,8 +463,8 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at,
-                   edited_at, deleted, unread_by, reactions, pinned, kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                   edited_at, deleted, unread_by, reactions, pinned, kind, mentions_everyone)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT DO NOTHING RETURNING rowid",
         )?;
         let mut existing = tx.prepare_cached("SELECT rowid, body, deleted FROM messages WHERE id = ?1")?;

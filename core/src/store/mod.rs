@@ -48,6 +48,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/006_private_channels.sql")),
     M::up(include_str!("../../migrations/007_pins.sql")),
     M::up(include_str!("../../migrations/008_topics.sql")),
+    M::up(include_str!("../../migrations/009_mention_everyone.sql")),
 ];
 
 /// Why the cache cannot be opened.
@@ -137,14 +138,13 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
 }
 
-/// Whether a message's `body` mentions the person called `name`: `@name` in
-/// any case, or everyone (`@everyone`, `@here`). The one rule for mention
-/// counts, highlights and the UI.
+/// Whether a message's `body` names the person called `name`: `@name` in
+/// any case. With the server's `mentions_everyone` flag (`@everyone` or
+/// `@here` by someone who may), the one rule for mention counts,
+/// highlights and notifications.
 #[must_use]
 pub fn mentions(body: &str, name: &str) -> bool {
-    body.contains("@everyone")
-        || body.contains("@here")
-        || (!name.is_empty() && body.to_lowercase().contains(&format!("@{}", name.to_lowercase())))
+    !name.is_empty() && body.to_lowercase().contains(&format!("@{}", name.to_lowercase()))
 }
 
 /// Creates `path`'s directory (owner-only when it creates it) and the file

@@ -387,7 +387,7 @@ impl Store {
     }
 
     /// Cached messages in `channel` after `after_seq`, not by `me`, not
-    /// deleted, that mention me ([`mentions`]).
+    /// deleted, that mention me ([`mentions`]) or ping everyone.
     ///
     /// # Errors
     /// SQLite failure.
@@ -395,7 +395,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT count(*) FROM messages
              WHERE channel_id = ?1 AND seq > ?2 AND author_id != ?3 AND deleted = 0
-               AND instr(body, '@') > 0 AND pq_mentions(body, ?4)",
+               AND (mentions_everyone = 1 OR (instr(body, '@') > 0 AND pq_mentions(body, ?4)))",
         )?;
         let n: i64 =
             stmt.query_row(params![channel.to_string(), after_seq as i64, me.to_string(), name], |r| r.get(0))?;

@@ -54,6 +54,7 @@ pub(crate) fn msg(channel: ChannelId, seq: u64, body: &str) -> Message {
         reactions: vec![],
         unread_by: 2,
         pinned: false,
+        mentions_everyone: false,
         kind: pq_protocol::models::MessageKind::Default,
     }
 }
@@ -326,12 +327,15 @@ fn mentions_among_the_unread() {
     s.ingest(&[
         msg(a, 1, "@Minji Kim read already"),
         msg(a, 2, "hello @minji kim, page 42?"),
-        msg(a, 3, "@everyone meeting at 7"),
+        // Pings everyone: its author may (the server's flag).
+        Message { mentions_everyone: true, ..msg(a, 3, "@everyone meeting at 7") },
         msg(a, 4, "Minji Kim without the at sign"),
         mine,
         gone,
         msg(a, 7, "ping @Minji Kim"),
         msg(b, 8, "@Minji Kim elsewhere"),
+        // The words without leave ping nobody.
+        msg(a, 9, "@everyone says someone who may not"),
     ])
     .unwrap();
     // Read up to 1: seq 2 (any case), 3 (@everyone) and 7 mention me; not
@@ -347,7 +351,7 @@ fn the_mention_rule() {
     use crate::store::mentions;
     assert!(mentions("hello @MINJI KIM", "Minji Kim"));
     assert!(mentions("@민지 내일 봐요", "민지"));
-    assert!(mentions("@here standup", "Minji"));
+    assert!(!mentions("@here standup", "Minji"), "everyone is the server's flag, not the words");
     assert!(!mentions("minji without the at sign", "Minji"));
     assert!(!mentions("@Bob only", "Minji"));
     assert!(!mentions("@ alone", ""));

@@ -64,6 +64,14 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     store_new(tx, room, channel_id, user, req.client_id, req.body, req.reply_to, MessageKind::Default)
 }
 
+/// Whether a message by `user` in `room` pings everyone: it says
+/// `@everyone` or `@here`, in a server's channel, and they may.
+fn pings_everyone(tx: &Tx<'_>, room: Room, user: UserId, body: &str) -> bool {
+    let Room::Channel(server, _) = room else { return false };
+    (body.contains("@everyone") || body.contains("@here"))
+        && tx.dir().standing(server, user).is_some_and(|s| s.may(Permission::MentionEveryone))
+}
+
 /// Stores a new message in a room (checked already), moves its author's
 /// read marker past it, and tells the room.
 #[allow(clippy::too_many_arguments)]
@@ -81,6 +89,7 @@ fn store_new(
     let seq = tx.dir().last_seq(channel_id) + 1;
     let now = tx.now();
     let members = tx.dir().room_size(room);
+    let mentions_everyone = pings_everyone(tx, room, user, &body);
     let message = Message {
         id: MessageId::new(),
         channel_id,
@@ -95,6 +104,7 @@ fn store_new(
         reactions: vec![],
         unread_by: members.saturating_sub(1),
         pinned: false,
+        mentions_everyone,
         kind,
     };
     let store = tx.store();

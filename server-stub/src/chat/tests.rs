@@ -167,6 +167,7 @@ async fn a_batch_with_failing_changes_commits_the_others_and_answers_each() {
                     reactions: vec![],
                     unread_by: 0,
                     pinned: false,
+                    mentions_everyone: false,
                     kind: pq_protocol::models::MessageKind::Default,
                 };
                 let first = tx.store().insert_message(&Message { seq: 1_000, ..clash.clone() });

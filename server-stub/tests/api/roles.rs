@@ -219,3 +219,32 @@ async fn voice_rooms_need_connect_and_speak() {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn everyone_is_pinged_only_by_those_who_may() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let s = server_with(&alice, &[&bob]).await;
+    let (sid, ch) = (s.server.id, text_channel(&s).id);
+    let path = format!("/api/channels/{ch}/messages");
+    let say = |who: &Api, body: &str| {
+        let body = json!({"client_id": pq_protocol::ClientMessageId::new(), "body": body});
+        let (who, path) = (who.clone(), path.clone());
+        async move { who.ok::<serde_json::Value>(Method::POST, &path, Some(body)).await }
+    };
+    // By default everyone may; taken from @everyone, Bob's words ping nobody.
+    say(&bob, "@everyone lunch?").await;
+    let _: ServerRole = alice
+        .ok(
+            Method::PATCH,
+            &role_path(sid, RoleId(sid.0)),
+            Some(json!({"permissions": ["send_messages", "connect", "speak"]})),
+        )
+        .await;
+    say(&bob, "@here lunch, again?").await;
+    say(&alice, "@everyone meeting at 3").await;
+    let page: pq_protocol::models::MessagePage = bob.get(&path).await;
+    let pings: Vec<(&str, bool)> = page.messages.iter().map(|m| (m.body.as_str(), m.mentions_everyone)).collect();
+    assert_eq!(pings, [("@everyone lunch?", true), ("@here lunch, again?", false), ("@everyone meeting at 3", true)]);
+}

@@ -66,6 +66,12 @@ unread_by: number,
  */
 pinned: boolean, 
 /**
+ * Whether it pings everyone in the channel: it says `@everyone` or
+ * `@here` and its author may (`mention_everyone`; never in a
+ * direct-message channel).
+ */
+mentions_everyone: boolean, 
+/**
  * What it is: written by someone, or a line the server adds (such
  * as "… pinned a message", whose `reply_to` is the pinned message).
  */

@@ -4,4 +4,4 @@
  * Something a role lets its members do in a server. The owner may do
  * everything; `administrator` grants every permission.
  */
-export type Permission = "administrator" | "manage_server" | "manage_roles" | "manage_channels" | "manage_invites" | "create_invites" | "kick_members" | "ban_members" | "manage_messages" | "send_messages" | "connect" | "speak" | "mute_members" | "move_members" | "manage_events";
+export type Permission = "administrator" | "manage_server" | "manage_roles" | "manage_channels" | "manage_invites" | "create_invites" | "kick_members" | "ban_members" | "manage_messages" | "send_messages" | "connect" | "speak" | "mute_members" | "move_members" | "manage_events" | "mention_everyone";

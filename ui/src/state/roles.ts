@@ -60,4 +60,5 @@ export const PERMISSIONS: Permission[] = [
   "mute_members",
   "move_members",
   "manage_events",
+  "mention_everyone",
 ];

@@ -723,7 +723,7 @@ fn kind_name(k: MessageKind) -> &'static str {
 
 fn q_pins(c: &Connection, channel: ChannelId) -> StoreResult<Vec<Message>> {
     Ok(c.prepare_cached(
-        "SELECT id, seq, author_id, client_id, body, reply_to, created_at, edited_at, kind FROM messages
+        "SELECT id, seq, author_id, client_id, body, reply_to, created_at, edited_at, kind, mentions_everyone FROM messages
          WHERE channel_id = ? AND pinned_at IS NOT NULL AND deleted_at IS NULL ORDER BY pinned_at DESC",
     )?
     .query_map([channel.to_string()], |r| {
@@ -741,6 +741,7 @@ fn q_pins(c: &Connection, channel: ChannelId) -> StoreResult<Vec<Message>> {
             reactions: vec![],
             unread_by: 0,
             pinned: true,
+            mentions_everyone: r.get(9)?,
             kind: message_kind(&r.get::<_, String>(8)?),
         })
     })?
@@ -756,7 +757,8 @@ fn q_history(
     limit: u32,
 ) -> StoreResult<MessagePage> {
     const COLS: &str =
-        "id, seq, author_id, client_id, body, reply_to, created_at, edited_at, deleted_at, pinned_at IS NOT NULL, kind";
+        "id, seq, author_id, client_id, body, reply_to, created_at, edited_at, deleted_at, pinned_at IS NOT NULL, kind,
+         mentions_everyone";
     let ch = channel.to_string();
     let fetch = i64::from(limit) + 1;
     let message = |r: &Row<'_>| -> rusqlite::Result<Message> {
@@ -775,6 +777,7 @@ fn q_history(
             reactions: vec![],
             unread_by: 0,
             pinned: r.get(9)?,
+            mentions_everyone: r.get(11)?,
             kind: message_kind(&r.get::<_, String>(10)?),
         })
     };
@@ -1488,8 +1491,9 @@ impl Store for SqliteStore {
     fn insert_message(&mut self, m: &Message) -> StoreResult<()> {
         exec(
             &self.conn,
-            "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at, kind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at, kind,
+                                   mentions_everyone)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params![
                 m.id.to_string(),
                 m.channel_id.to_string(),
@@ -1499,7 +1503,8 @@ impl Store for SqliteStore {
                 m.body,
                 m.reply_to.map(|r| r.to_string()),
                 m.created_at.as_millis(),
-                kind_name(m.kind)
+                kind_name(m.kind),
+                m.mentions_everyone
             ],
         )
         .map(drop)
