@@ -287,6 +287,11 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     })
     .await;
     assert!(cli(&["role", "take", "Robot lab", "Mods", "owner"]).contains("no longer has the role Mods"));
+    // A private channel: Mods only.
+    let private = cli(&["access", "Robot lab/general", "--private", "--role", "Mods"]);
+    assert!(private.contains("#general is private: roles Mods"), "{private}");
+    assert!(cli(&["access", "Robot lab/general"]).contains("is private"));
+    assert!(cli(&["access", "Robot lab/general", "--public"]).contains("seen by everyone in Robot lab"));
     let wrong =
         pq(&server.url, data.path()).args(["role", "create", "Robot lab", "X", "--allow", "fly"]).output().unwrap();
     assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("kick_members"));

@@ -27,8 +27,8 @@ use pq_core::{
     protocol::{
         ChannelId, InviteCode, Timestamp, UserId,
         models::{
-            ChannelKind, CreateInvite, CreateRole, CustomStatus, InviteDelivery, Message, Permission, Relationship,
-            RelationshipKind, ServerRole, StatusChoice, UpdateRole,
+            ChannelAccess, ChannelKind, CreateInvite, CreateRole, CustomStatus, InviteDelivery, Message, Permission,
+            Relationship, RelationshipKind, ServerRole, StatusChoice, UpdateRole,
         },
     },
     store::{CachedChannel, CachedServer},
@@ -78,6 +78,24 @@ enum Command {
         /// Server name or id.
         #[arg(value_name = "SERVER")]
         of: String,
+    },
+    /// Who sees a text channel (SERVER/CHANNEL or CHANNEL): print it, or
+    /// make it private to roles and people, or public again.
+    Access {
+        /// The channel: name (or SERVER/name) or id.
+        channel: String,
+        /// Make it private to the --role and --user given (and administrators).
+        #[arg(long, conflicts_with = "public")]
+        private: bool,
+        /// Make it public again.
+        #[arg(long)]
+        public: bool,
+        /// A role let in (name or id; repeat for more).
+        #[arg(long, requires = "private")]
+        role: Vec<String>,
+        /// Someone let in (name or id; repeat for more).
+        #[arg(long, requires = "private")]
+        user: Vec<String>,
     },
     /// Send a message (queued if offline).
     Send {
@@ -831,6 +849,41 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
         }
         Command::Server(cmd) => run_server(client, cli, cmd).await?,
         Command::Role(cmd) => run_role(client, cli, cmd).await?,
+        Command::Access { channel, private, public, role, user } => {
+            let c = find_channel(client, channel, cli.wait).await?;
+            let server = find_server(client, &c.channel.server_id.to_string())?;
+            let access = if *private || *public {
+                let mut roles = Vec::new();
+                for r in role {
+                    roles.push(find_role(&server, r)?.id);
+                }
+                let mut users = Vec::new();
+                for u in user {
+                    users.push(find_person(client, u).await?);
+                }
+                client.set_channel_access(c.channel.id, ChannelAccess { private: *private, roles, users }).await?
+            } else {
+                client.channel_access(c.channel.id).await?
+            };
+            out(cli, &access, || {
+                if !access.private {
+                    return format!("#{} is seen by everyone in {}.", c.channel.name, server.server.name);
+                }
+                let roles: Vec<String> = access
+                    .roles
+                    .iter()
+                    .map(|id| {
+                        server.roles.iter().find(|r| r.id == *id).map_or_else(|| id.to_string(), |r| r.name.clone())
+                    })
+                    .collect();
+                format!(
+                    "#{} is private: roles {}; {} people named (administrators always see it).",
+                    c.channel.name,
+                    if roles.is_empty() { "none".into() } else { roles.join(", ") },
+                    access.users.len()
+                )
+            });
+        }
         Command::Events { of } => {
             settle(client, cli.wait).await;
             let only = match of {
