@@ -1486,6 +1486,33 @@ describe("main screen", () => {
     expect(bridge.setServerDescription).toHaveBeenCalledWith(SERVER, "Reading together");
   });
 
+  it("rearranges channels by dragging: before another, or into a category", async () => {
+    signedIn();
+    await start();
+    const store: Record<string, string> = {};
+    const dataTransfer = {
+      types: [] as string[],
+      effectAllowed: "",
+      setData(k: string, v: string) {
+        store[k] = v;
+        this.types.push(k);
+      },
+      getData: (k: string) => store[k] ?? "",
+    };
+    const row = (name: string) => document.querySelector(`[data-channel='${name}']`)!.closest(".channel-row")!;
+    fireEvent.dragStart(row("random"), { dataTransfer });
+    fireEvent.dragOver(row("general"), { dataTransfer });
+    expect(row("general").classList.contains("drop-target")).toBe(true);
+    await act(async () => {
+      fireEvent.drop(row("general"), { dataTransfer });
+    });
+    expect(bridge.placeChannels).toHaveBeenLastCalledWith(SERVER, [
+      { id: "01900000-0000-7000-8000-000000000015", parent_id: "cat", position: 0 },
+      { id: GENERAL, parent_id: "cat", position: 1 },
+    ]);
+    expect(row("general").classList.contains("drop-target")).toBe(false);
+  });
+
   it("makes a channel private to a role and a person", async () => {
     signedIn();
     await start();

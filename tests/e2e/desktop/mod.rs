@@ -1264,3 +1264,28 @@ async fn schedules_an_event_and_is_reminded_of_it() {
     desktop.wait_notification("Reading night starts in").await;
     desktop.screenshot("schedule").await;
 }
+
+/// Channels rearranged by dragging in the window: #general dropped on the
+/// Voice Channels category moves into it, on the server too.
+#[tokio::test(flavor = "multi_thread")]
+async fn drags_a_channel_into_another_category() {
+    let server = TestServer::start().await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    create_from_welcome(&desktop, "Study group").await;
+    desktop
+        .js("const dt = new DataTransfer(); \
+             const src = document.querySelector(\"[data-channel='general']\").closest('.channel-row'); \
+             const dst = [...document.querySelectorAll('.category-head')].find(h => h.textContent.includes('Voice Channels')); \
+             src.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: dt })); \
+             dst.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: dt })); \
+             dst.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));")
+        .await;
+    eventually("#general to be under Voice Channels", WAIT, || async {
+        let under = desktop
+            .js("return document.querySelector(\"[data-channel='general']\").closest('.category').querySelector('.category-toggle').textContent")
+            .await;
+        under.as_str().is_some_and(|t| t.contains("Voice Channels")).then_some(())
+    })
+    .await;
+}

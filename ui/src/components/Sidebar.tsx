@@ -4,6 +4,7 @@ import {
   dmTitle,
   openHome,
   createChannel,
+  dropChannel,
   moveChannel,
   moveChannelTo,
   joinVoice,
@@ -104,7 +105,7 @@ export function ChannelList() {
         ))}
         {categories.map((cat) => (
           <div key={cat.channel.id} className="category">
-            <div className="category-head">
+            <div className="category-head" {...(admin ? dragProps(cat.channel.server_id, cat.channel.id) : {})}>
               <button className="category-toggle" onClick={() => toggleCollapsed(cat.channel.id)} aria-expanded={!collapsed[cat.channel.id]}>
                 <span className="chevron">{collapsed[cat.channel.id] ? "▸" : "▾"}</span> {cat.channel.name}
               </button>
@@ -227,6 +228,32 @@ function MeFooter() {
   );
 }
 
+/// What makes a channel row or category head draggable, and a place to drop
+/// another on (for those who may arrange channels).
+function dragProps(serverId: string, id: string) {
+  return {
+    draggable: true,
+    "data-drag": id,
+    onDragStart: (e: React.DragEvent) => {
+      e.dataTransfer.setData("text/x-pq-channel", id);
+      e.dataTransfer.effectAllowed = "move";
+    },
+    onDragOver: (e: React.DragEvent) => {
+      if (e.dataTransfer.types.includes("text/x-pq-channel")) {
+        e.preventDefault();
+        e.currentTarget.classList.add("drop-target");
+      }
+    },
+    onDragLeave: (e: React.DragEvent) => e.currentTarget.classList.remove("drop-target"),
+    onDrop: (e: React.DragEvent) => {
+      e.preventDefault();
+      e.currentTarget.classList.remove("drop-target");
+      const dragged = e.dataTransfer.getData("text/x-pq-channel");
+      if (dragged) void dropChannel(serverId, dragged, id);
+    },
+  };
+}
+
 function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
   const t = useT();
   const active = useStore((s) => s.channelId === c.channel.id);
@@ -251,7 +278,10 @@ function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
   }
   const unread = c.unread_count > 0 && !c.muted;
   return (
-    <div className={`channel-row${active ? " active" : ""}${unread ? " unread" : ""}${c.muted ? " muted" : ""}`}>
+    <div
+      className={`channel-row${active ? " active" : ""}${unread ? " unread" : ""}${c.muted ? " muted" : ""}`}
+      {...(admin ? dragProps(sid, c.channel.id) : {})}
+    >
       <button
         className="channel"
         data-channel={c.channel.name}

@@ -745,6 +745,33 @@ export async function moveChannel(c: CachedChannel, by: -1 | 1) {
   await loadChannels(c.channel.server_id);
 }
 
+/// A channel (or category) dropped on another: it takes the target's place
+/// (the target and those after it move down), under the target's category
+/// — or, dropped on a category, last in it. A category dropped on a
+/// category takes its place among categories.
+export async function dropChannel(serverId: ServerId, draggedId: ChannelId, targetId: ChannelId) {
+  if (draggedId === targetId) return;
+  const all = getState().channels[serverId] ?? [];
+  const dragged = all.find((x) => x.channel.id === draggedId);
+  const target = all.find((x) => x.channel.id === targetId);
+  if (!dragged || !target) return;
+  if (dragged.channel.kind !== "category" && target.channel.kind === "category") {
+    await moveChannelTo(dragged, target.channel.id);
+    return;
+  }
+  if (dragged.channel.kind === "category" && target.channel.kind !== "category") return;
+  const parent = dragged.channel.kind === "category" ? null : target.channel.parent_id;
+  const list = siblings(target).filter((x) => x.channel.id !== draggedId);
+  list.splice(
+    list.findIndex((x) => x.channel.id === targetId),
+    0,
+    dragged,
+  );
+  const placements = list.map((x, i) => ({ id: x.channel.id, parent_id: x.channel.kind === "category" ? null : parent, position: i }));
+  await bridge.placeChannels(serverId, placements).catch(fail);
+  await loadChannels(serverId);
+}
+
 /// Moves a channel under another category (or to the top: null), last there.
 export async function moveChannelTo(c: CachedChannel, parentId: ChannelId | null) {
   if (parentId === c.channel.parent_id) return;
