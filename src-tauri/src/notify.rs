@@ -33,15 +33,21 @@ pub enum Target {
     },
 }
 
+/// Whether notifications speak Korean: chosen, or the system's language
+/// when none is chosen.
+fn korean(settings: &crate::settings::Settings) -> bool {
+    match settings.language.as_str() {
+        "ko" => true,
+        "system" => std::env::var("LANG").is_ok_and(|l| l.starts_with("ko")),
+        _ => false,
+    }
+}
+
 /// The title and text of a friend request's notification, in the app's
 /// language (Korean when chosen, or when the system's is and none is chosen).
 #[must_use]
 pub fn friend_request(name: &str, settings: &crate::settings::Settings) -> (String, String) {
-    let korean = match settings.language.as_str() {
-        "ko" => true,
-        "system" => std::env::var("LANG").is_ok_and(|l| l.starts_with("ko")),
-        _ => false,
-    };
+    let korean = korean(settings);
     if korean {
         (format!("{name} 님의 친구 요청"), "친구 목록에서 수락하거나 거절하세요.".to_owned())
     } else {
@@ -58,11 +64,7 @@ pub fn event_reminder(
     minutes: u32,
     settings: &crate::settings::Settings,
 ) -> (String, String) {
-    let korean = match settings.language.as_str() {
-        "ko" => true,
-        "system" => std::env::var("LANG").is_ok_and(|l| l.starts_with("ko")),
-        _ => false,
-    };
+    let korean = korean(settings);
     match (korean, minutes) {
         (true, 0) => (format!("{title} 시작"), format!("{server}의 일정이 시작되었습니다.")),
         (true, m) => (format!("{title} {m}분 전"), format!("{server}의 일정이 곧 시작됩니다.")),
@@ -76,11 +78,7 @@ pub fn event_reminder(
 /// language.
 #[must_use]
 pub fn ringing(name: &str, group: Option<&str>, settings: &crate::settings::Settings) -> (String, String) {
-    let korean = match settings.language.as_str() {
-        "ko" => true,
-        "system" => std::env::var("LANG").is_ok_and(|l| l.starts_with("ko")),
-        _ => false,
-    };
+    let korean = korean(settings);
     match (korean, group) {
         (true, None) => (format!("{name} 님의 전화"), "pq에서 받거나 거절하세요.".to_owned()),
         (true, Some(g)) => {

@@ -1701,14 +1701,21 @@ impl Client {
     /// [`Error::Api`] (403 with the reason; offline).
     pub async fn set_member_role(&self, server: ServerId, user: UserId, role: RoleId, give: bool) -> Result<()> {
         self.shared.api.set_member_role(server, user, role, give).await?;
-        let members = self.shared.api.members(server).await?;
-        self.shared.store()?.set_members(server, &members)?;
-        if let Some(me) = self.me()
-            && let Some(mine) = members.iter().find(|m| m.user.id == me.id)
-        {
-            self.shared.store()?.set_my_roles(server, &mine.roles)?;
-            self.shared.emit(Event::ServersChanged);
+        // The cache follows at once (the gateway's `member_updated` says the same).
+        let mut store = self.shared.store()?;
+        if let Some(member) = store.members(server)?.into_iter().find(|m| m.user.id == user) {
+            let mut held = member.roles;
+            held.retain(|r| *r != role);
+            if give {
+                held.push(role);
+            }
+            store.set_member_roles(server, user, &held)?;
+            if self.me().is_some_and(|me| me.id == user) {
+                store.set_my_roles(server, &held)?;
+                self.shared.emit(Event::ServersChanged);
+            }
         }
+        drop(store);
         self.shared.emit(Event::MembersChanged { server_id: server });
         Ok(())
     }

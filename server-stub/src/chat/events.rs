@@ -75,14 +75,15 @@ pub fn create(tx: &mut Tx<'_>, user: UserId, server: ServerId, spec: EventSpec) 
     };
     let now = tx.now();
     tx.store().insert_event(&event, now)?;
-    audit::record(
-        tx,
-        server,
-        AuditAction::EventScheduled,
-        user,
-        Target { detail: Some(event.title.clone()), ..Target::default() },
-    )?;
-    tx.emit(Audience::Server(server), Event::ScheduleUpdated { event: event.clone() });
+    announce(tx, user, AuditAction::EventScheduled, event)
+}
+
+/// Records a scheduled or changed event in the audit log and tells the
+/// server's members.
+fn announce(tx: &mut Tx<'_>, user: UserId, action: AuditAction, event: ScheduledEvent) -> ApiResult<ScheduledEvent> {
+    let target = Target { detail: Some(event.title.clone()), ..Target::default() };
+    audit::record(tx, event.server_id, action, user, target)?;
+    tx.emit(Audience::Server(event.server_id), Event::ScheduleUpdated { event: event.clone() });
     Ok(event)
 }
 
@@ -114,15 +115,7 @@ pub fn update(tx: &mut Tx<'_>, user: UserId, id: EventId, spec: EventSpec) -> Ap
         ..old
     };
     tx.store().update_event(&event)?;
-    audit::record(
-        tx,
-        server,
-        AuditAction::EventChanged,
-        user,
-        Target { detail: Some(event.title.clone()), ..Target::default() },
-    )?;
-    tx.emit(Audience::Server(server), Event::ScheduleUpdated { event: event.clone() });
-    Ok(event)
+    announce(tx, user, AuditAction::EventChanged, event)
 }
 
 /// Cancels an event (`manage_events`).

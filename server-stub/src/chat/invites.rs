@@ -316,17 +316,33 @@ impl Chat {
     /// Storage failure.
     pub async fn pending_invites(&self, user: UserId) -> ApiResult<Vec<PendingInvite>> {
         let now = self.hub.clock().timestamp();
-        let rows = self.reads.read(move |s| s.invite_targets(user)).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (row, sent_at) in rows {
-            if row.expired(now) || row.used_up() || self.dir.read().is_member(row.invite.server_id, user) {
-                continue;
-            }
-            if let Ok(preview) = self.preview_invite(user, &row.invite.code.0).await {
-                out.push(PendingInvite { preview, sent_at });
-            }
-        }
-        Ok(out)
+        // One read for all of them: the invites, their servers, who sent them.
+        let rows = self
+            .reads
+            .read(move |s| {
+                let mut out = Vec::new();
+                for (row, sent_at) in s.invite_targets(user)? {
+                    if row.expired(now) || row.used_up() {
+                        continue;
+                    }
+                    let (Some(server), Some(inviter)) =
+                        (s.server(row.invite.server_id)?, s.account(row.invite.creator_id)?)
+                    else {
+                        continue;
+                    };
+                    out.push((row, server, inviter.user, sent_at));
+                }
+                Ok::<_, ApiError>(out)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(row, ..)| !self.dir.read().is_member(row.invite.server_id, user))
+            .map(|(row, server, inviter, sent_at)| {
+                let counts = self.hub.member_counts(server.id);
+                PendingInvite { preview: preview(&row, server, inviter, counts, false), sent_at }
+            })
+            .collect())
     }
 
     /// What an invite leads to, for its web page (no one signed in).

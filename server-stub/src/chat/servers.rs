@@ -101,9 +101,6 @@ pub fn resend_if_sight_changed(
 /// 404 when not a member.
 pub fn state_in_tx(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<ServerState> {
     let mut states = tx.store().server_states(user, Some(server))?;
-    for s in &mut states {
-        s.events = tx.store().events_of(s.server.id)?;
-    }
     complete(&mut states, user, tx.dir(), tx.hub());
     states.pop().ok_or(ApiError::NotFound("server"))
 }
@@ -289,16 +286,7 @@ impl Chat {
     /// # Errors
     /// Storage failure.
     pub async fn server_states(&self, user: UserId, only: Option<ServerId>) -> ApiResult<Vec<ServerState>> {
-        let mut states = self
-            .reads
-            .read(move |s| {
-                let mut states = s.server_states(user, only)?;
-                for st in &mut states {
-                    st.events = s.events_of(st.server.id)?;
-                }
-                Ok::<_, super::store::StoreError>(states)
-            })
-            .await?;
+        let mut states = self.reads.read(move |s| s.server_states(user, only)).await?;
         voice(&mut states, &self.hub);
         let dir = self.dir.read();
         for s in &mut states {

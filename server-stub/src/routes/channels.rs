@@ -30,7 +30,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(channel)))
 }
 
-/// Rename a channel or category (permission `manage_channels`).
+/// Rename a channel or category and/or set its topic (permission `manage_channels`).
 #[utoipa::path(patch, path = "/api/channels/{channel_id}", tag = "channels", request_body = UpdateChannel,
     params(("channel_id" = ChannelId, Path)),
     responses((status = 200, body = Channel), (status = 403, body = pq_protocol::ErrorBody),

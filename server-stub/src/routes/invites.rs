@@ -96,8 +96,9 @@ pub async fn page(State(state): State<AppState>, axum::extract::Path(code): axum
 /// Create an invite link to a server (permission `create_invites`).
 #[utoipa::path(post, path = "/api/servers/{server_id}/invites", tag = "invites", request_body = CreateInvite,
     params(("server_id" = ServerId, Path)),
-    responses((status = 201, body = Invite), (status = 404, body = pq_protocol::ErrorBody),
-        (status = 422, body = pq_protocol::ErrorBody)))]
+    responses((status = 201, body = Invite),
+        (status = 403, description = "No `create_invites` permission", body = pq_protocol::ErrorBody),
+        (status = 404, body = pq_protocol::ErrorBody), (status = 422, body = pq_protocol::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,

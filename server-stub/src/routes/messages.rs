@@ -21,7 +21,7 @@ use crate::{
 #[utoipa::path(post, path = "/api/channels/{channel_id}/messages", tag = "messages", request_body = SendMessage,
     params(("channel_id" = ChannelId, Path)),
     responses((status = 200, body = SendAck), (status = 404, body = pq_protocol::ErrorBody),
-        (status = 403, body = pq_protocol::ErrorBody, description = "A direct channel whose other person blocked you, is no longer a friend or in a server with you, or takes direct messages from friends only"),
+        (status = 403, body = pq_protocol::ErrorBody, description = "In a server, no `send_messages` permission; in a direct channel, the other person blocked you, is no longer a friend or in a server with you, or takes direct messages from friends only"),
         (status = 409, description = "Not a text channel, `reply_to` is not a message of this channel, or (in a direct channel) you blocked them", body = pq_protocol::ErrorBody),
         (status = 422, body = pq_protocol::ErrorBody, description = "Empty, or longer than the author's plan allows (`message_too_long` with `limit`)")))]
 pub async fn send_rest(

@@ -44,8 +44,9 @@ pub async fn get(
     Ok(Json(state.chat().server_state(user.id, server_id).await?))
 }
 
-/// Rename a server or change its image URL (permission `manage_server`), or
-/// hand it over to another member (`owner_id`; the owner only).
+/// Rename a server, change its image URL or description (permission
+/// `manage_server`), or hand it over to another member (`owner_id`; the owner
+/// only; 404 when they are not a member).
 #[utoipa::path(patch, path = "/api/servers/{server_id}", tag = "servers", request_body = UpdateServer,
     params(("server_id" = ServerId, Path)),
     responses((status = 200, body = Server), (status = 403, body = pq_protocol::ErrorBody),

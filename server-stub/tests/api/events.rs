@@ -10,17 +10,13 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::{
-    client::{Api, Gw},
+    client::Gw,
     common::TestServer,
-    servers::{api, give_role, server_with, text_channel},
+    servers::{api, give_role, id, server_with, text_channel},
 };
 
 fn at(offset_min: i64) -> String {
     Timestamp::from_millis(Timestamp::now().as_millis() + offset_min * 60_000).to_string()
-}
-
-async fn id(api: &Api) -> pq_protocol::UserId {
-    api.get::<pq_protocol::models::Me>("/api/users/@me").await.id
 }
 
 #[tokio::test]

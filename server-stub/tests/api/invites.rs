@@ -19,9 +19,9 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::{
-    client::{Api, Gw},
+    client::Gw,
     common::TestServer,
-    servers::{api, server_with},
+    servers::{api, id, server_with},
 };
 
 /// aiosmtpd on a free loopback port, keeping every mail it receives in a
@@ -83,10 +83,6 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-async fn id(api: &Api) -> pq_protocol::UserId {
-    api.get::<pq_protocol::models::Me>("/api/users/@me").await.id
 }
 
 #[tokio::test]

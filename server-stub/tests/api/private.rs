@@ -17,12 +17,8 @@ use serde_json::json;
 use crate::{
     client::{Api, Gw},
     common::TestServer,
-    servers::{api, give_role, server_with, text_channel},
+    servers::{api, give_role, id, server_with, text_channel},
 };
-
-async fn id(api: &Api) -> UserId {
-    api.get::<pq_protocol::models::Me>("/api/users/@me").await.id
-}
 
 async fn channel(by: &Api, sid: ServerId, name: &str, kind: &str, parent: Option<ChannelId>) -> Channel {
     by.post(&format!("/api/servers/{sid}/channels"), json!({"name": name, "kind": kind, "parent_id": parent})).await

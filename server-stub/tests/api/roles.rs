@@ -14,12 +14,8 @@ use serde_json::json;
 use crate::{
     client::{Api, Gw},
     common::TestServer,
-    servers::{api, give_role, server_with, text_channel},
+    servers::{api, give_role, id, server_with, text_channel},
 };
-
-async fn id(api: &Api) -> UserId {
-    api.get::<pq_protocol::models::Me>("/api/users/@me").await.id
-}
 
 async fn roles(api: &Api, sid: ServerId) -> Vec<ServerRole> {
     api.get(&format!("/api/servers/{sid}/roles")).await

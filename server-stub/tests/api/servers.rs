@@ -21,6 +21,11 @@ pub async fn api(ts: &TestServer, email: &str) -> Api {
     Api::new(&ts.url, &tokens.access_token)
 }
 
+/// The account `api` signs in as.
+pub async fn id(api: &Api) -> UserId {
+    api.get::<pq_protocol::models::Me>("/api/users/@me").await.id
+}
+
 /// `owner` creates a server; `others` join it by invite.
 pub async fn server_with(owner: &Api, others: &[&Api]) -> ServerState {
     let s: ServerState = owner.post("/api/servers", json!({"name": "Study group"})).await;

@@ -4,7 +4,7 @@ import type { Message, OutboxEntry, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
 import { discard, dmTitle, edit, loadOlder, openPins, pinMessage, remove, retry, send, toggleReaction, typing } from "../state/actions";
 import { can, nameColor } from "../state/roles";
-import { setState, useStore } from "../state/store";
+import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Icon, useT } from "./common";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -57,6 +57,18 @@ export function MessageView() {
     () => (timeline ? buildRows(lang, timeline.messages, timeline.pending, me?.id) : []),
     [lang, timeline, me?.id],
   );
+  // Authors' names in their highest coloured role's colour (in a server),
+  // worked out once for the view, not per row.
+  const members = useStore((s) => (s.dmId || !s.serverId ? EMPTY : (s.members[s.serverId] ?? EMPTY)));
+  const server = useStore((s) => (s.dmId ? undefined : s.servers.find((x) => x.server.id === s.serverId)));
+  const colors = useMemo(() => {
+    const out: Record<string, string> = {};
+    for (const m of members) {
+      const c = nameColor(server, m.roles);
+      if (c) out[m.user.id] = c;
+    }
+    return out;
+  }, [members, server]);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const virtual = useVirtualizer({
@@ -110,7 +122,7 @@ export function MessageView() {
                     <span>{row.label}</span>
                   </div>
                 ) : row.kind === "message" ? (
-                  <MessageRow m={row.message} head={row.head} />
+                  <MessageRow m={row.message} head={row.head} color={colors[row.message.author_id]} />
                 ) : (
                   <PendingRow e={row.entry} head={row.head} />
                 )}
@@ -159,7 +171,7 @@ function useAuthor(id: string): User | undefined {
   return useStore((s) => s.users[id]);
 }
 
-function MessageRow({ m, head }: { m: Message; head: boolean }) {
+function MessageRow({ m, head, color }: { m: Message; head: boolean; color: string | undefined }) {
   const t = useT();
   const lang = useStore((s) => s.lang);
   const author = useAuthor(m.author_id);
@@ -169,12 +181,6 @@ function MessageRow({ m, head }: { m: Message; head: boolean }) {
   const replied = useStore((s) => (m.reply_to ? s.timelines[m.channel_id]?.messages.find((x) => x.id === m.reply_to) : undefined));
   const repliedAuthor = useAuthor(replied?.author_id ?? "");
   const admin = useStore((s) => !s.dmId && can(s.servers.find((x) => x.server.id === s.serverId), "manage_messages"));
-  // Their name in their highest coloured role's colour (in a server).
-  const color = useStore((s) => {
-    if (s.dmId || !s.serverId) return undefined;
-    const member = s.members[s.serverId]?.find((x) => x.user.id === m.author_id);
-    return nameColor(s.servers.find((x) => x.server.id === s.serverId), member?.roles);
-  });
   const [picking, setPicking] = useState(false);
   const blocked = useStore((s) => !s.revealed[m.id] && s.relationships.some((r) => r.user.id === m.author_id && r.kind === "blocked"));
   const inDm = useStore((s) => !!s.dmId);

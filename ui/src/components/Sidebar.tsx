@@ -89,6 +89,8 @@ export function ChannelList() {
   }
   const admin = can(server, "manage_channels");
   const categories = channels.filter((c) => c.channel.kind === "category");
+  // A channel in a private category is private with it.
+  const lockedCategories = new Set(categories.filter((c) => c.channel.private).map((c) => c.channel.id));
   const top = channels.filter((c) => c.channel.kind !== "category" && !c.channel.parent_id);
   const inCategory = (id: string) => channels.filter((c) => c.channel.parent_id === id);
   return (
@@ -101,7 +103,7 @@ export function ChannelList() {
       </header>
       <div className="channel-scroll">
         {top.map((c) => (
-          <ChannelRow key={c.channel.id} c={c} admin={admin} />
+          <ChannelRow key={c.channel.id} c={c} admin={admin} locked={c.channel.private || lockedCategories.has(c.channel.parent_id ?? "")} />
         ))}
         {categories.map((cat) => (
           <div key={cat.channel.id} className="category">
@@ -130,7 +132,7 @@ export function ChannelList() {
                 </button>
               )}
             </div>
-            {!collapsed[cat.channel.id] && inCategory(cat.channel.id).map((c) => <ChannelRow key={c.channel.id} c={c} admin={admin} />)}
+            {!collapsed[cat.channel.id] && inCategory(cat.channel.id).map((c) => <ChannelRow key={c.channel.id} c={c} admin={admin} locked={c.channel.private || lockedCategories.has(c.channel.parent_id ?? "")} />)}
             {adding === cat.channel.id && (
               <NewChannel
                 onDone={(name, kind) => {
@@ -254,14 +256,9 @@ function dragProps(serverId: string, id: string) {
   };
 }
 
-function ChannelRow({ c, admin }: { c: CachedChannel; admin: boolean }) {
+function ChannelRow({ c, admin, locked }: { c: CachedChannel; admin: boolean; locked: boolean }) {
   const t = useT();
   const active = useStore((s) => s.channelId === c.channel.id);
-  // Private itself, or in a private category.
-  const locked = useStore(
-    (s) =>
-      c.channel.private || (s.channels[c.channel.server_id] ?? EMPTY).some((x) => x.channel.id === c.channel.parent_id && x.channel.private),
-  );
   const [renaming, setRenaming] = useState(false);
   const [menu, setMenu] = useState(false);
   const sid = c.channel.server_id;

@@ -238,6 +238,11 @@ fn invite_row(row: &Row<'_>) -> rusqlite::Result<InviteRow> {
     })
 }
 
+/// Every row of `sql`, two ids each.
+fn id_pairs<A: FromStr, B: FromStr>(c: &Connection, sql: &str) -> StoreResult<Vec<(A, B)>> {
+    Ok(c.prepare_cached(sql)?.query_map([], |r| Ok((col_id(r, 0)?, col_id(r, 1)?)))?.collect::<Result<_, _>>()?)
+}
+
 /// The read queries, shared by the writer's connection and the readers'.
 fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
     let mut dir = Directory::default();
@@ -268,19 +273,11 @@ fn q_load_directory(c: &Connection) -> StoreResult<Directory> {
         .query_map([], |r| col_id::<ChannelId>(r, 0))?
         .map(|id| id.map(|id| (id, Access::default())))
         .collect::<Result<_, _>>()?;
-    let mut st = c.prepare_cached("SELECT channel_id, role_id FROM channel_roles")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        if let Some(a) = lists.get_mut(&col_id(r, 0)?) {
-            a.roles.push(col_id(r, 1)?);
-        }
+    for (channel, role) in id_pairs::<ChannelId, RoleId>(c, "SELECT channel_id, role_id FROM channel_roles")? {
+        lists.entry(channel).and_modify(|a| a.roles.push(role));
     }
-    let mut st = c.prepare_cached("SELECT channel_id, user_id FROM channel_users")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        if let Some(a) = lists.get_mut(&col_id(r, 0)?) {
-            a.users.push(col_id(r, 1)?);
-        }
+    for (channel, user) in id_pairs::<ChannelId, UserId>(c, "SELECT channel_id, user_id FROM channel_users")? {
+        lists.entry(channel).and_modify(|a| a.users.push(user));
     }
     for (channel, access) in lists {
         dir.set_access(channel, Some(access));
@@ -613,7 +610,7 @@ fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> Stor
     for ch in channels {
         by_server.entry(ch.server_id).or_default().push(ch);
     }
-    Ok(servers
+    servers
         .into_iter()
         .map(|server| {
             let channels = by_server.remove(&server.id).unwrap_or_default();
@@ -626,18 +623,18 @@ fn q_server_states(c: &Connection, user: UserId, only: Option<ServerId>) -> Stor
                     unread_count: unread.get(&ch.id).copied().unwrap_or(0),
                 })
                 .collect();
-            ServerState {
+            Ok(ServerState {
                 roles: roles.remove(&server.id).unwrap_or_default(),
                 my_roles: mine.remove(&server.id).unwrap_or_default(),
+                events: q_events_of(c, server.id)?,
                 server,
                 channels,
                 member_count: 0,
                 read_states,
                 voice_states: vec![],
-                events: vec![],
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn q_members(c: &Connection, server: ServerId) -> StoreResult<Vec<(User, Vec<RoleId>, Timestamp)>> {
