@@ -19,7 +19,10 @@ async fn a_member_without_access_gets_no_event_no_search_hit_and_no_unread() {
     // A channel everyone sees at first: Carol's app caches what is said there.
     let new = CreateChannel { name: "plans".into(), kind: ChannelKind::Text, parent_id: None };
     let plans = alice.client.api().create_channel(sid, &new).await.unwrap().id;
-    wait_for(10, "Carol's app to have #plans", || carol.client.channel(plans).is_ok_and(|c| c.is_some())).await;
+    for (who, person) in [("Alice", &alice), ("Carol", &carol)] {
+        let what = format!("{who}'s app to have #plans");
+        wait_for(10, &what, || person.client.channel(plans).is_ok_and(|c| c.is_some())).await;
+    }
     alice.client.send(plans, "the launch date is a secret", None).await.unwrap();
     wait_for(10, "Carol's app to find it", || {
         carol.client.search("launch", None, None, 10).is_ok_and(|hits| hits.len() == 1)
