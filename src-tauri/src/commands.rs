@@ -532,6 +532,10 @@ commands! {
 
     /// Changes the app's settings.
     fn set_settings(d, settings: Settings) -> () { d.set_settings(settings) }
+
+    /// Opens a link from a message in the system browser (http, https and
+    /// mailto only).
+    fn open_link(d, url: String) -> () { d.open_link(&url) }
 }
 
 /// Streams every [`UiEvent`] to the UI over an IPC channel (cheaper than

@@ -328,6 +328,26 @@ impl Desktop {
         self.client().ok().and_then(|c| c.unread_total().ok()).unwrap_or(0)
     }
 
+    /// Opens a link from a message in the system browser (or mail app):
+    /// http, https and mailto only, never a file or a script.
+    ///
+    /// # Errors
+    /// `invalid` for another kind of address; `internal` when the system
+    /// cannot open it.
+    pub fn open_link(&self, link: &str) -> Result<(), CommandError> {
+        let url = url::Url::parse(link).map_err(|e| CommandError::new("invalid", format!("not a link: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https" | "mailto") {
+            return Err(CommandError::new(
+                "invalid",
+                format!("pq opens only web and mail links, not {}:", url.scheme()),
+            ));
+        }
+        self.app
+            .opener()
+            .open_url(url.as_str(), None::<&str>)
+            .map_err(|e| CommandError::new("internal", format!("cannot open {url}: {e}")))
+    }
+
     /// Handles a `pq://` link (from the OS, a second launch, or the launch
     /// that started pq).
     fn open_url(&self, url: &url::Url) {

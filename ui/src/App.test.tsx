@@ -111,6 +111,8 @@ const bridge = vi.hoisted(() => ({
   deleteChannel: vi.fn(async () => null),
   unban: vi.fn(async () => null),
   bans: vi.fn(async (): Promise<Ban[]> => []),
+  openLink: vi.fn(async () => null),
+  older: vi.fn(),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -1454,6 +1456,91 @@ describe("main screen", () => {
     expect(document.querySelector(".pins-panel")!.textContent).toContain("Nothing is pinned here yet.");
     fireEvent.click(document.getElementById("pins-button")!);
     expect(document.querySelector(".pins-panel")).toBeNull();
+  });
+
+  it("renders Markdown safely and opens links in the browser, asking first for masked ones", async () => {
+    signedIn();
+    const body = [
+      "**bold** *it* ~~gone~~ `a<b>` ||secret|| <img src=x onerror=alert(1)>",
+      "see https://example.com/docs and [the bank](https://evil.example/login) and [x](javascript:alert(1))",
+      "```rust",
+      "fn main() {}",
+      "```",
+      "> quoted",
+      "- one",
+      "- two",
+    ].join("\n");
+    const t: Timeline = { messages: [msg(1, BOB, body, "2026-11-25T06:04:00.000Z")], mentions: [], pending: [], has_older: false };
+    bridge.timeline.mockResolvedValue(t);
+    await start();
+    const m = document.querySelector("[data-seq='1'] .body")!;
+    expect(m.querySelector("strong")!.textContent).toBe("bold");
+    expect(m.querySelector("em")!.textContent).toBe("it");
+    expect(m.querySelector("s")!.textContent).toBe("gone");
+    expect(m.querySelector("code")!.textContent).toBe("a<b>");
+    expect(m.querySelector("blockquote")!.textContent).toBe("quoted");
+    expect(Array.from(m.querySelectorAll("li")).map((x) => x.textContent)).toEqual(["one", "two"]);
+    // Raw HTML is text, never an element.
+    expect(m.querySelector("img")).toBeNull();
+    expect(m.textContent).toContain("<img src=x onerror=alert(1)>");
+    // A script link is not a link.
+    expect(m.textContent).toContain("[x](javascript:alert(1))");
+    expect(Array.from(m.querySelectorAll("a")).map((a) => a.getAttribute("href"))).toEqual([
+      "https://example.com/docs",
+      "https://evil.example/login",
+    ]);
+    // The code block, highlighted once the highlighter has loaded.
+    const code = m.querySelector("pre.code-block")!;
+    expect(code.getAttribute("data-lang")).toBe("rust");
+    await vi.waitFor(() => expect(code.querySelector(".hljs-keyword")?.textContent).toBe("fn"));
+    expect(code.textContent).toBe("fn main() {}");
+    // A spoiler hides until clicked.
+    const spoiler = m.querySelector(".spoiler")!;
+    expect(spoiler.classList.contains("shown")).toBe(false);
+    fireEvent.click(spoiler);
+    expect(spoiler.classList.contains("shown")).toBe(true);
+    // A bare link opens at once; a masked one asks first and says where it goes.
+    const [plain, masked] = Array.from(m.querySelectorAll("a"));
+    await act(async () => {
+      fireEvent.click(plain);
+    });
+    expect(bridge.openLink).toHaveBeenCalledWith("https://example.com/docs");
+    await act(async () => {
+      fireEvent.click(masked);
+    });
+    expect(bridge.openLink).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole("dialog", { name: "Leaving pq" }).textContent).toContain("https://evil.example/login");
+    await act(async () => {
+      fireEvent.click(document.getElementById("open-link")!);
+    });
+    expect(bridge.openLink).toHaveBeenLastCalledWith("https://evil.example/login");
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("previews formatting in the composer and jumps to a reply's original, loading older pages", async () => {
+    signedIn();
+    const original = msg(1, BOB, "**the** `original`", "2026-11-25T06:00:00.000Z");
+    const reply = { ...msg(40, ME, "a reply", "2026-11-25T07:00:00.000Z"), reply_to: original.id };
+    bridge.timeline.mockResolvedValue({ messages: [msg(39, BOB, "later", "2026-11-25T06:59:00.000Z"), reply], mentions: [], pending: [], has_older: true });
+    bridge.older.mockImplementation(async (_c: string, before: number) =>
+      before === 39
+        ? { messages: [msg(20, BOB, "middle", "2026-11-25T06:30:00.000Z")], mentions: [], has_older: true }
+        : { messages: [original], mentions: [], has_older: false },
+    );
+    await start();
+    const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "plain words" } });
+    expect(document.querySelector(".composer .preview")).toBeNull();
+    fireEvent.change(box, { target: { value: "**loud**" } });
+    expect(document.querySelector(".composer .preview strong")!.textContent).toBe("loud");
+    await act(async () => {
+      fireEvent.click(document.querySelector("[data-seq='40'] .reply-quote")!);
+      await new Promise((r) => setTimeout(r, 100));
+    });
+    expect(bridge.older).toHaveBeenCalledTimes(2);
+    // Its quote shows the words, not the formatting marks.
+    expect(document.querySelector("[data-seq='40'] .reply-quote")!.textContent).toBe("↱ Bob the original");
+    expect(document.querySelector("[data-seq='1']")!.classList.contains("highlighted")).toBe(true);
   });
 
   it("sets a channel's topic, shown in the header, and the server's description", async () => {

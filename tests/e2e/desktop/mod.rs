@@ -6,6 +6,7 @@
 //! here (`PQ_SCREENSHOTS=docs/screenshots`).
 
 mod harness;
+mod rich;
 mod tray;
 
 use std::time::Duration;

@@ -712,6 +712,14 @@ export function setSettings(settings: Settings): Promise<null> {
 }
 
 /**
+ * Opens a link from a message in the system browser (http, https and
+ * mailto only).
+ */
+export function openLink(url: string): Promise<null> {
+  return invoke("open_link", { url });
+}
+
+/**
  * Streams every event of the engine and the shell to `onEvent`.
  */
 export function subscribe(onEvent: (event: UiEvent) => void): Promise<void> {

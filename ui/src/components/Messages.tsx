@@ -2,7 +2,22 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message, OutboxEntry, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
-import { discard, dmTitle, edit, loadOlder, openPins, pinMessage, remove, retry, send, toggleReaction, typing } from "../state/actions";
+import {
+  discard,
+  dmTitle,
+  edit,
+  followLink,
+  jumpTo,
+  loadOlder,
+  openPins,
+  pinMessage,
+  remove,
+  retry,
+  send,
+  toggleReaction,
+  typing,
+} from "../state/actions";
+import { Markdown, hasFormatting, plainText } from "../markdown";
 import { can, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Icon, useT } from "./common";
@@ -84,6 +99,16 @@ export function MessageView() {
   useLayoutEffect(() => {
     if (atBottom.current && rows.length > 0) virtual.scrollToIndex(rows.length - 1, { align: "end" });
   }, [rows.length, channelId, virtual]);
+  // A reply's original, jumped to: into the middle of the view.
+  const highlight = useStore((s) => s.highlight);
+  useLayoutEffect(() => {
+    if (!highlight) return;
+    const at = rows.findIndex((r) => r.kind === "message" && r.message.id === highlight);
+    if (at >= 0) {
+      atBottom.current = false;
+      virtual.scrollToIndex(at, { align: "center" });
+    }
+  }, [highlight, rows, virtual]);
 
   if (!channelId || (!channel && !dm)) return <Welcome />;
   if (channel && channel.channel.kind !== "text") {
@@ -184,6 +209,7 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
   const [picking, setPicking] = useState(false);
   const blocked = useStore((s) => !s.revealed[m.id] && s.relationships.some((r) => r.user.id === m.author_id && r.kind === "blocked"));
   const inDm = useStore((s) => !!s.dmId);
+  const highlighted = useStore((s) => s.highlight === m.id);
   const mine = me?.id === m.author_id;
   const name = author?.display_name ?? "…";
   if (m.kind === "pin") {
@@ -222,9 +248,16 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
     );
   }
   return (
-    <article className={`message${head ? " head" : ""}${mentioned ? " mentioned" : ""}`} data-seq={m.seq} data-body={m.body}>
+    <article
+      className={`message${head ? " head" : ""}${mentioned ? " mentioned" : ""}${highlighted ? " highlighted" : ""}`}
+      data-seq={m.seq}
+      data-id={m.id}
+      data-body={m.body}
+    >
       {m.reply_to && (
-        <div className="reply-quote">↱ {repliedAuthor?.display_name ?? ""} {replied ? replied.body.slice(0, 80) : "…"}</div>
+        <button className="reply-quote" title={t("msg.jumpToReply")} onClick={() => void jumpTo(m.channel_id, m.reply_to!)}>
+          ↱ {repliedAuthor?.display_name ?? ""} {replied ? plainText(replied.body).slice(0, 80) : "…"}
+        </button>
       )}
       <div className="message-line">
         <div className="gutter">
@@ -256,10 +289,10 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
           ) : editing ? (
             <EditBox m={m} />
           ) : (
-            <p className="body">
-              {m.body}
+            <div className="body">
+              <Markdown text={m.body} onLink={followLink} />
               {m.edited_at && <span className="edited"> {t("msg.edited")}</span>}
-            </p>
+            </div>
           )}
           {!m.deleted && m.reactions.length > 0 && (
             <div className="reactions">
@@ -286,7 +319,11 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
                 <Icon name="pin" size={14} />
               </button>
             )}
-            {(mine || admin) && <button title={t("msg.delete")} onClick={() => void remove(m)}>🗑</button>}
+            {(mine || admin) && (
+              <button className="delete" title={t("msg.delete")} onClick={() => void remove(m)}>
+                <Icon name="trash" size={14} />
+              </button>
+            )}
           </div>
         )}
         {picking && (
@@ -337,7 +374,9 @@ function PendingRow({ e, head }: { e: OutboxEntry; head: boolean }) {
               <span className="author">{me.display_name}</span>
             </div>
           )}
-          <p className="body">{e.body}</p>
+          <div className="body">
+            <Markdown text={e.body} onLink={followLink} />
+          </div>
           {failed ? (
             <p className="status error">
               {t("msg.failed", { reason: failed })}{" "}
@@ -428,6 +467,8 @@ export function Composer({ placeholder }: { placeholder: string }) {
   const mention = caret.text === draft ? mentionAt(draft, caret.at) : null;
   const people = dmMembers ?? (members ?? []).map((m) => m.user);
   const choices = mention && mention.start !== dismissed ? mentionChoices(people, mention.query, me) : [];
+  // What it will look like, while it has any formatting.
+  const preview = useMemo(() => (hasFormatting(draft) ? draft : null), [draft]);
   const submit = () => {
     if (!draft.trim() || over > 0) return;
     void send(draft);
@@ -453,6 +494,14 @@ export function Composer({ placeholder }: { placeholder: string }) {
           <button className="icon small" onClick={() => setState({ replyTo: null })} aria-label={t("common.cancel")}>
             ✕
           </button>
+        </div>
+      )}
+      {preview !== null && (
+        <div className="preview" aria-label={t("msg.preview")}>
+          <span className="preview-label">{t("msg.preview")}</span>
+          <div className="body">
+            <Markdown text={preview} onLink={() => {}} />
+          </div>
         </div>
       )}
       {choices.length > 0 && (

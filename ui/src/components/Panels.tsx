@@ -422,7 +422,31 @@ export function Dialogs() {
       return <NewDmDialog onClose={close} />;
     case "add-to-dm":
       return <AddToDmDialog channelId={dialog.channelId} onClose={close} />;
+    case "open-link":
+      return <OpenLinkDialog url={dialog.url} onClose={close} />;
   }
+}
+
+/// A masked link asks before it opens: its text said one thing, this is
+/// where it goes.
+function OpenLinkDialog({ url, onClose }: { url: string; onClose: () => void }) {
+  const t = useT();
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Modal title={t("link.title")} onClose={onClose}>
+      <p>{t("link.masked")}</p>
+      <p className="link-target">{url}</p>
+      {error && <p className="error">{error}</p>}
+      <div className="buttons">
+        <button className="secondary" onClick={onClose}>
+          {t("common.cancel")}
+        </button>
+        <button id="open-link" onClick={() => void bridge.openLink(url).then(onClose, (e) => setError(reason(e)))}>
+          {t("link.open")}
+        </button>
+      </div>
+    </Modal>
+  );
 }
 
 function CreateServerDialog({ onClose }: { onClose: () => void }) {

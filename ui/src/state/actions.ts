@@ -821,6 +821,31 @@ export function toggleCollapsed(categoryId: ChannelId) {
   setState((s) => ({ collapsed: { ...s.collapsed, [categoryId]: !s.collapsed[categoryId] } }));
 }
 
+/// Opens a link from a message in the system browser; a masked link (its
+/// text is not its address) asks first.
+export function followLink(url: string, masked: boolean) {
+  if (masked) setState({ dialog: { type: "open-link", url } });
+  else void bridge.openLink(url).catch(fail);
+}
+
+/// Scrolls to a message of the open channel (a reply's original), loading
+/// older pages until it is there, and highlights it for a moment.
+export async function jumpTo(channelId: ChannelId, messageId: string) {
+  for (;;) {
+    const t = getState().timelines[channelId];
+    if (!t || getState().channelId !== channelId) return;
+    if (t.messages.some((m) => m.id === messageId)) break;
+    if (!t.hasOlder) {
+      toast(translate(getState().lang, "msg.originalGone"), "");
+      return;
+    }
+    if (t.loadingOlder) await new Promise((r) => setTimeout(r, 50));
+    else await loadOlder(channelId);
+  }
+  setState({ highlight: messageId });
+  setTimeout(() => setState((s) => (s.highlight === messageId ? { highlight: null } : {})), 2500);
+}
+
 let nextToast = 1;
 export function toast(title: string, body: string) {
   const id = nextToast++;

@@ -53,7 +53,8 @@ export type Dialog =
   | { type: "channel-topic"; serverId: ServerId; channelId: ChannelId }
   | { type: "schedule"; serverId: ServerId }
   | { type: "new-dm" }
-  | { type: "add-to-dm"; channelId: ChannelId };
+  | { type: "add-to-dm"; channelId: ChannelId }
+  | { type: "open-link"; url: string };
 
 export interface Toast {
   id: number;
@@ -112,6 +113,8 @@ export interface State {
   pins: { channelId: ChannelId; messages: Message[] } | null;
   collapsed: Record<ChannelId, boolean>;
   replyTo: Message | null;
+  /// The message jumped to (from a reply's quote), drawn highlighted for a moment.
+  highlight: string | null;
   editing: Message | null;
   error: string | null;
 }
@@ -168,6 +171,7 @@ export const initialState = (): State => ({
   pins: null,
   collapsed: loadCollapsed(),
   replyTo: null,
+  highlight: null,
   editing: null,
   error: null,
 });

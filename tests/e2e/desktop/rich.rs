@@ -1,0 +1,84 @@
+//! Messages as people format them, in the real window: Markdown and a
+//! highlighted code block drawn from what someone on another client wrote,
+//! links opened in the system browser (a masked one only after saying where
+//! it goes), a reply's quote leading to its original, and the composer's
+//! preview.
+
+use super::{WAIT, channel, create_from_welcome, eventually, harness::Desktop, invite_link, someone};
+use crate::common::TestServer;
+use pq_core::protocol::InviteCode;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_formatted_messages_and_opens_links_with_care() {
+    let server = TestServer::start().await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    create_from_welcome(&desktop, "Rustaceans").await;
+    desktop.click("#invite-button").await;
+    let link = invite_link(&desktop).await;
+    let bob = someone(&server, "Bob").await;
+    bob.wait_online(WAIT).await;
+    let joined =
+        bob.client.accept_invite(&InviteCode(link.trim_start_matches("pq://invite/").to_owned())).await.unwrap();
+    let general = channel(&joined, "general");
+
+    // Bob asks a question, chats on, and answers his own question later.
+    bob.client.send(general, "what does `?` do in **Rust**?", None).await.unwrap();
+    let question = eventually("Bob's question delivered", WAIT, || async {
+        bob.history(general).await.iter().find(|m| m.body.contains("what does")).map(|m| m.id)
+    })
+    .await;
+    for line in ["lunch first", "~~pizza~~ ||ramen||, see [the menu](https://evil.example/login)"] {
+        bob.client.send(general, line, None).await.unwrap();
+    }
+    // (Within the free plan's 150 characters.)
+    let answer = "Returns on error:\n```rust\nfn f() -> Res<()> {\n    read(\"a\")?;\n    Ok(())\n}\n```\n> see https://doc.rust-lang.org/book/\n- short\n- clear";
+    bob.client.send(general, answer, Some(question)).await.unwrap();
+
+    // Drawn formatted, the code highlighted (its chunk loads on demand).
+    desktop.wait_text(".message .body strong", "Rust").await;
+    desktop.wait_text(".message .body code", "?").await;
+    desktop.wait_text(".message .body s", "pizza").await;
+    desktop.wait_text(".message .body pre.code-block[data-lang='rust'] .hljs-keyword", "fn").await;
+    desktop.wait_text(".message .body blockquote a", "https://doc.rust-lang.org/book/").await;
+    assert_eq!(desktop.texts(".message .body li").await, ["short", "clear"]);
+    // A spoiler hides its words until clicked.
+    let hidden = desktop.js("return getComputedStyle(document.querySelector('.spoiler')).color").await;
+    assert_eq!(hidden, "rgba(0, 0, 0, 0)", "a spoiler's text is transparent");
+    desktop.click(".spoiler").await;
+    desktop.find(".spoiler.shown").await;
+    desktop.screenshot("markdown").await;
+
+    // A bare link opens in the browser at once.
+    let before = desktop.opened_in_browser().len();
+    desktop.click(".message .body blockquote a").await;
+    eventually("the browser to open the book", WAIT, || async {
+        desktop.opened_in_browser().get(before).filter(|u| u.starts_with("https://doc.rust-lang.org/book")).cloned()
+    })
+    .await;
+    // A masked link says where it goes, and opens only when told to.
+    desktop.click(".message .body a.masked").await;
+    desktop.wait_text("[role='dialog'] .link-target", "https://evil.example/login").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(desktop.opened_in_browser().len(), before + 1, "nothing opened before the person agreed");
+    desktop.click("#open-link").await;
+    eventually("the browser to open the masked link", WAIT, || async {
+        desktop.opened_in_browser().get(before + 1).filter(|u| u.as_str() == "https://evil.example/login").cloned()
+    })
+    .await;
+    desktop.wait_gone("[role='dialog']").await;
+
+    // The answer's quote leads to the question, lit up for a moment.
+    desktop.click(".message .reply-quote").await;
+    desktop.wait_text(".message.highlighted .body", "what does ? do in Rust?").await;
+
+    // The composer shows what formatting will look like, and sends it as typed.
+    desktop.type_into("#composer", "thanks, **very** clear").await;
+    desktop.wait_text(".composer .preview strong", "very").await;
+    desktop.enter("#composer").await;
+    eventually("Bob to get Minji's thanks as typed", WAIT, || async {
+        bob.history(general).await.iter().any(|m| m.body == "thanks, **very** clear").then_some(())
+    })
+    .await;
+    desktop.wait_gone(".composer .preview").await;
+}
