@@ -112,6 +112,8 @@ const bridge = vi.hoisted(() => ({
   unban: vi.fn(async () => null),
   bans: vi.fn(async (): Promise<Ban[]> => []),
   openLink: vi.fn(async () => null),
+  react: vi.fn(async () => null),
+  unreact: vi.fn(async () => null),
   older: vi.fn(),
 }));
 vi.mock("./bridge/commands", () => bridge);
@@ -121,7 +123,7 @@ vi.mock("./image", () => image);
 
 import { App } from "./App";
 import { PERMISSIONS } from "./state/roles";
-import { buildRows, mentionAt, mentionChoices } from "./components/Messages";
+import { buildRows, mentionAt, mentionChoices, shortcodeAt } from "./components/Messages";
 import { formatDay, formatTime, translate } from "./i18n";
 import { boot } from "./state/actions";
 import { onEvent } from "./state/events";
@@ -1543,6 +1545,55 @@ describe("main screen", () => {
     expect(document.querySelector("[data-seq='1']")!.classList.contains("highlighted")).toBe(true);
   });
 
+  it("picks emoji: from the picker by an English or Korean name, as a reaction, and by :shortcode:", async () => {
+    localStorage.removeItem("pq.emoji");
+    signedIn();
+    engineSends();
+    await start();
+    const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "good night " } });
+    // The composer's picker: searched in Korean, the emoji goes in at the caret.
+    await act(async () => {
+      fireEvent.click(document.querySelector(".composer-emoji")!);
+    });
+    const picker = await screen.findByRole("dialog", { name: "Emoji" });
+    await vi.waitFor(() => expect(picker.querySelector("[data-group='0'] h4")?.textContent).toBe("Smileys & emotion"));
+    expect(picker.querySelector("[data-group='frequent']")).toBeNull();
+    fireEvent.change(picker.querySelector(".emoji-search")!, { target: { value: "초승달" } });
+    const moon = picker.querySelector(".emoji-grid button.emoji")!;
+    expect(moon.getAttribute("data-emoji")).toBe("🌙");
+    await act(async () => {
+      fireEvent.click(moon);
+    });
+    expect(screen.queryByRole("dialog", { name: "Emoji" })).toBeNull();
+    expect(box.value).toBe("good night 🌙");
+    // A reaction from the full picker, searched in English; used ones come first next time.
+    const second = document.querySelector("[data-seq='2']")!;
+    await act(async () => {
+      fireEvent.click(second.querySelector(".actions .react")!);
+    });
+    const reacting = await screen.findByRole("dialog", { name: "Emoji" });
+    await vi.waitFor(() => expect(reacting.querySelector("[data-group='frequent'] [data-emoji='🌙']")).toBeTruthy());
+    fireEvent.change(reacting.querySelector(".emoji-search")!, { target: { value: "party" } });
+    const party = Array.from(reacting.querySelectorAll(".emoji-grid button.emoji")).find((b) => b.getAttribute("data-emoji") === "🎉")!;
+    await act(async () => {
+      fireEvent.click(party);
+    });
+    expect(bridge.react).toHaveBeenCalledWith(GENERAL, msg(2, ME, "", "").id, "🎉");
+    // `:smi` offers emoji; Enter takes one; a whole :shortcode: becomes its emoji when sent.
+    fireEvent.change(box, { target: { value: "hi :smi", selectionStart: 7 } });
+    fireEvent.select(box, { target: { selectionStart: 7 } });
+    const options = await screen.findAllByRole("option");
+    expect(options[0].textContent).toContain(":smile:");
+    fireEvent.keyDown(box, { key: "Enter" });
+    expect(box.value).toBe("hi 😄");
+    fireEvent.change(box, { target: { value: "see you :wave: `:wave:`" } });
+    await act(async () => {
+      fireEvent.keyDown(box, { key: "Enter" });
+    });
+    expect(bridge.send).toHaveBeenLastCalledWith(GENERAL, "see you 👋 `:wave:`", null);
+  });
+
   it("sets a channel's topic, shown in the header, and the server's description", async () => {
     signedIn();
     await start();
@@ -1751,6 +1802,16 @@ describe("main screen", () => {
     await start();
     expect(screen.getByPlaceholderText("#general에 메시지 보내기")).toBeTruthy();
     expect(screen.getByText("멤버 — 2")).toBeTruthy();
+  });
+});
+
+describe("shortcodes", () => {
+  it("finds the :name being typed at the caret", () => {
+    expect(shortcodeAt("hi :smi", 7)).toEqual({ start: 3, query: "smi" });
+    expect(shortcodeAt(":+1", 3)).toEqual({ start: 0, query: "+1" });
+    expect(shortcodeAt("hi :s", 5)).toBeNull();
+    expect(shortcodeAt("at 10:30", 8)).toBeNull();
+    expect(shortcodeAt("hi smile", 8)).toBeNull();
   });
 });
 

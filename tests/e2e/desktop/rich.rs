@@ -72,6 +72,30 @@ async fn reads_formatted_messages_and_opens_links_with_care() {
     desktop.click(".message .reply-quote").await;
     desktop.wait_text(".message.highlighted .body", "what does ? do in Rust?").await;
 
+    // Any emoji as a reaction, found by its Korean name in the full picker.
+    desktop.js("document.querySelector('.message.highlighted .actions .react').click()").await;
+    desktop.type_into(".emoji-picker .emoji-search", "파티").await;
+    desktop.find(".emoji-picker .emoji-grid [data-emoji='🎉']").await;
+    desktop.screenshot("emoji-picker").await;
+    desktop.click(".emoji-picker .emoji-grid [data-emoji='🎉']").await;
+    desktop.wait_gone(".emoji-picker").await;
+    desktop.wait_text(".message .reaction.mine", "🎉 1").await;
+    eventually("Bob's app to see Minji's reaction", WAIT, || async {
+        bob.history(general)
+            .await
+            .iter()
+            .any(|m| m.id == question && m.reactions.iter().any(|r| r.emoji == "🎉" && r.count == 1))
+            .then_some(())
+    })
+    .await;
+    // `:wave:` in the composer becomes 👋 when sent.
+    desktop.type_into("#composer", "bye :wave:").await;
+    desktop.enter("#composer").await;
+    eventually("Bob to get a wave", WAIT, || async {
+        bob.history(general).await.iter().any(|m| m.body == "bye 👋").then_some(())
+    })
+    .await;
+
     // The composer shows what formatting will look like, and sends it as typed.
     desktop.type_into("#composer", "thanks, **very** clear").await;
     desktop.wait_text(".composer .preview strong", "very").await;

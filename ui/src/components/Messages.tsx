@@ -1,5 +1,6 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { createPortal } from "react-dom";
 import type { Message, OutboxEntry, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
 import {
@@ -18,11 +19,11 @@ import {
   typing,
 } from "../state/actions";
 import { Markdown, hasFormatting, plainText } from "../markdown";
+import { EmojiPicker, loadEmoji, useEmojiData } from "./EmojiPicker";
 import { can, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
 import { Avatar, Icon, useT } from "./common";
 
-const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 /// Messages from one person within this long are grouped under one name.
 const GROUP_MS = 7 * 60 * 1000;
 
@@ -206,7 +207,9 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
   const replied = useStore((s) => (m.reply_to ? s.timelines[m.channel_id]?.messages.find((x) => x.id === m.reply_to) : undefined));
   const repliedAuthor = useAuthor(replied?.author_id ?? "");
   const admin = useStore((s) => !s.dmId && can(s.servers.find((x) => x.server.id === s.serverId), "manage_messages"));
-  const [picking, setPicking] = useState(false);
+  // The reaction picker, where it opens (outside the timeline's rows, which
+  // would cover or clip it).
+  const [picking, setPicking] = useState<{ top: number; left: number } | null>(null);
   const blocked = useStore((s) => !s.revealed[m.id] && s.relationships.some((r) => r.user.id === m.author_id && r.kind === "blocked"));
   const inDm = useStore((s) => !!s.dmId);
   const highlighted = useStore((s) => s.highlight === m.id);
@@ -312,7 +315,21 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
         {!m.deleted && (
           <div className="actions">
             <button title={t("msg.reply")} onClick={() => setState({ replyTo: m })}>↩</button>
-            <button title="React" onClick={() => setPicking(!picking)}>☺</button>
+            <button
+              className="react emoji-toggle"
+              title={t("emoji.react")}
+              onMouseEnter={() => void loadEmoji()}
+              onClick={(e) => {
+                // (From the keyboard or a script while the bar is hidden: the message's corner.)
+                const button = e.currentTarget.getBoundingClientRect();
+                const r = button.width > 0 ? button : e.currentTarget.closest("article")!.getBoundingClientRect();
+                // Below the button, kept inside the window (the picker is 372 × 420).
+                const top = Math.max(8, Math.min(r.bottom + 4, window.innerHeight - 428));
+                setPicking(picking ? null : { top, left: Math.max(8, r.right - 372) });
+              }}
+            >
+              ☺
+            </button>
             {mine && <button title={t("msg.edit")} onClick={() => setState({ editing: m })}>✎</button>}
             {(admin || inDm) && (
               <button className="pin" title={m.pinned ? t("pins.unpin") : t("pins.pin")} onClick={() => void pinMessage(m, !m.pinned)}>
@@ -326,15 +343,13 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
             )}
           </div>
         )}
-        {picking && (
-          <div className="picker" onMouseLeave={() => setPicking(false)}>
-            {QUICK_REACTIONS.map((e) => (
-              <button key={e} onClick={() => (setPicking(false), void toggleReaction(m, e))}>
-                {e}
-              </button>
-            ))}
-          </div>
-        )}
+        {picking &&
+          createPortal(
+            <div className="reaction-picker" style={picking}>
+              <EmojiPicker onPick={(e) => (setPicking(null), void toggleReaction(m, e))} onClose={() => setPicking(null)} />
+            </div>,
+            document.body,
+          )}
       </div>
     </article>
   );
@@ -445,6 +460,25 @@ export function mentionChoices(people: User[], query: string, me: string | undef
   return [...new Set(names), ...["everyone", "here"].filter((w) => w.startsWith(q))].slice(0, max);
 }
 
+/// The `:query` being typed at the caret: a colon at the start or after a
+/// space, then at least two letters, digits, `_`, `+` or `-`.
+export function shortcodeAt(text: string, caret: number): { start: number; query: string } | null {
+  let i = caret;
+  const word = (c: string) => (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || "_+-".includes(c);
+  while (i > 0 && word(text[i - 1])) i -= 1;
+  if (caret - i < 2 || text[i - 1] !== ":" || (i >= 2 && !/\s/.test(text[i - 2]))) return null;
+  return { start: i - 1, query: text.slice(i, caret) };
+}
+
+/// One suggestion under the composer: what it shows, and what replaces the
+/// text from `start` to the caret when taken.
+interface Suggestion {
+  key: string;
+  label: React.ReactNode;
+  insert: string;
+  start: number;
+}
+
 export function Composer({ placeholder }: { placeholder: string }) {
   const t = useT();
   const channelId = useStore((s) => s.channelId);
@@ -466,18 +500,46 @@ export function Composer({ placeholder }: { placeholder: string }) {
   const over = length - limit;
   const mention = caret.text === draft ? mentionAt(draft, caret.at) : null;
   const people = dmMembers ?? (members ?? []).map((m) => m.user);
-  const choices = mention && mention.start !== dismissed ? mentionChoices(people, mention.query, me) : [];
+  // `:smi` offers emoji (their data loads once a colon is typed).
+  const emoji = useEmojiData(draft.includes(":"));
+  const shortcode = caret.text === draft ? shortcodeAt(draft, caret.at) : null;
+  const choices: Suggestion[] =
+    shortcode && emoji && shortcode.start !== dismissed
+      ? emoji.search(shortcode.query, 8).map((e) => ({
+          key: e.char,
+          insert: e.char,
+          start: shortcode.start,
+          label: (
+            <>
+              <span className="emoji-big">{e.char}</span> :{e.shortcodes[0] ?? e.en.replaceAll(" ", "_")}:
+            </>
+          ),
+        }))
+      : mention && mention.start !== dismissed
+        ? mentionChoices(people, mention.query, me).map((name) => ({
+            key: name,
+            insert: `@${name} `,
+            start: mention.start,
+            label: (
+              <>
+                @{name}
+                {(name === "everyone" || name === "here") && <span className="muted"> {t(`msg.mention.${name}`)}</span>}
+              </>
+            ),
+          }))
+        : [];
+  const [picking, setPicking] = useState(false);
   // What it will look like, while it has any formatting.
   const preview = useMemo(() => (hasFormatting(draft) ? draft : null), [draft]);
   const submit = () => {
     if (!draft.trim() || over > 0) return;
-    void send(draft);
+    void send(emoji ? emoji.replaceShortcodes(draft) : draft);
     setDraft("");
   };
-  const complete = (name: string) => {
-    if (!mention) return;
-    const text = `${draft.slice(0, mention.start)}@${name} ${draft.slice(caret.at)}`;
-    const at = mention.start + name.length + 2;
+  /// Puts `insert` in place of the text from `start` to the caret.
+  const complete = (insert: string, start: number) => {
+    const text = `${draft.slice(0, start)}${insert}${draft.slice(caret.at)}`;
+    const at = start + insert.length;
     setDraft(text);
     setCaret({ text, at });
     setPicked(0);
@@ -505,22 +567,32 @@ export function Composer({ placeholder }: { placeholder: string }) {
         </div>
       )}
       {choices.length > 0 && (
-        <ul className="mentions" role="listbox" aria-label={t("msg.mentionList")}>
-          {choices.map((name, i) => (
+        <ul className="mentions" role="listbox" aria-label={t(shortcode ? "emoji.suggestions" : "msg.mentionList")}>
+          {choices.map((c, i) => (
             <li
-              key={name}
+              key={c.key}
               role="option"
               aria-selected={i === Math.min(picked, choices.length - 1)}
               onMouseDown={(e) => {
                 e.preventDefault();
-                complete(name);
+                complete(c.insert, c.start);
               }}
             >
-              @{name}
-              {(name === "everyone" || name === "here") && <span className="muted"> {t(`msg.mention.${name}`)}</span>}
+              {c.label}
             </li>
           ))}
         </ul>
+      )}
+      {picking && (
+        <div className="composer-picker">
+          <EmojiPicker
+            onPick={(e) => {
+              setPicking(false);
+              complete(e, caret.text === draft ? caret.at : draft.length);
+            }}
+            onClose={() => setPicking(false)}
+          />
+        </div>
       )}
       <textarea
         ref={area}
@@ -533,7 +605,7 @@ export function Composer({ placeholder }: { placeholder: string }) {
           setDraft(e.target.value);
           setCaret({ text: e.target.value, at: e.target.selectionStart });
           setPicked(0);
-          if (!mentionAt(e.target.value, e.target.selectionStart)) setDismissed(null);
+          if (!mentionAt(e.target.value, e.target.selectionStart) && !shortcodeAt(e.target.value, e.target.selectionStart)) setDismissed(null);
           if (channelId && e.target.value) void typing(channelId);
         }}
         onSelect={(e) => setCaret({ text: e.currentTarget.value, at: e.currentTarget.selectionStart })}
@@ -548,12 +620,12 @@ export function Composer({ placeholder }: { placeholder: string }) {
             }
             if (e.key === "Enter" || e.key === "Tab") {
               e.preventDefault();
-              complete(choices[at]);
+              complete(choices[at].insert, choices[at].start);
               return;
             }
             if (e.key === "Escape") {
               e.preventDefault();
-              setDismissed(mention?.start ?? null);
+              setDismissed(choices[at].start);
               return;
             }
           }
@@ -563,6 +635,15 @@ export function Composer({ placeholder }: { placeholder: string }) {
           }
         }}
       />
+      <button
+        className="icon composer-emoji emoji-toggle"
+        title={t("emoji.title")}
+        aria-label={t("emoji.title")}
+        onMouseEnter={() => void loadEmoji()}
+        onClick={() => setPicking(!picking)}
+      >
+        ☺
+      </button>
       {length > limit * 0.8 && (
         <span className={`counter${over > 0 ? " over" : ""}`} aria-live="polite">
           {over > 0 ? t("msg.tooLong", { n: over }) : `${length}/${limit}`}
