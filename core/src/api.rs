@@ -30,7 +30,7 @@ use pq_protocol::{
         CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, InviteSent,
         MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship,
         RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState, SetRelationship,
-        StatusChoice, UpdateDm, UpdateProfile, UpdateRole, UpdateServer,
+        StatusChoice, UpdateDm, UpdateProfile, UpdateRole, UpdateServer, User,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -625,6 +625,15 @@ impl Api {
     /// See [`ApiError`].
     pub async fn react(&self, channel: ChannelId, message: MessageId, emoji: &str) -> Result<(), ApiError> {
         self.send_empty(Method::PUT, &reaction_path(channel, message, emoji)).await
+    }
+
+    /// `GET …/messages/{mid}/reactions/{emoji}`: who gave it (the first
+    /// 100, first first).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn reactors(&self, channel: ChannelId, message: MessageId, emoji: &str) -> Result<Vec<User>, ApiError> {
+        self.get(&reaction_path(channel, message, emoji)).await
     }
 
     /// `DELETE …/messages/{mid}/reactions/{emoji}`.

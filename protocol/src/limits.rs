@@ -155,6 +155,8 @@ pub const MAX_DM_MEMBERS: usize = 10;
 pub const MAX_EVENTS_PER_SERVER: usize = 100;
 /// Pinned messages one channel may hold.
 pub const MAX_PINS_PER_CHANNEL: usize = 50;
+/// People listed as having given one reaction (the first to react).
+pub const MAX_REACTORS_LISTED: u32 = 100;
 /// Roles one server may hold, `@everyone` included.
 pub const MAX_ROLES_PER_SERVER: usize = 250;
 /// People one private channel's access list may name (roles are the way to

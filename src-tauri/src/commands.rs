@@ -13,7 +13,7 @@ use pq_core::{
             AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
             CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite,
             Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole, ServerState, StatusChoice,
-            UpdateChannel, UpdateRole,
+            UpdateChannel, UpdateRole, User,
         },
         voice::VoiceState,
     },
@@ -532,6 +532,9 @@ commands! {
 
     /// Changes the app's settings.
     fn set_settings(d, settings: Settings) -> () { d.set_settings(settings) }
+
+    /// Who gave a reaction to a message, the first first (at most 100).
+    fn reactors(d, channel_id: ChannelId, message_id: MessageId, emoji: String) -> Vec<User> { Ok(d.client()?.reactors(channel_id, message_id, &emoji).await?) }
 
     /// Opens a link from a message in the system browser (http, https and
     /// mailto only).

@@ -113,6 +113,10 @@ const bridge = vi.hoisted(() => ({
   bans: vi.fn(async (): Promise<Ban[]> => []),
   openLink: vi.fn(async () => null),
   react: vi.fn(async () => null),
+  reactors: vi.fn(async () => [
+    { id: ME, display_name: "Minji", avatar_url: null, custom_status: null },
+    { id: BOB, display_name: "Bob", avatar_url: null, custom_status: null },
+  ]),
   unreact: vi.fn(async () => null),
   older: vi.fn(),
 }));
@@ -1580,6 +1584,17 @@ describe("main screen", () => {
       fireEvent.click(party);
     });
     expect(bridge.react).toHaveBeenCalledWith(GENERAL, msg(2, ME, "", "").id, "🎉");
+    // Who gave a reaction, on hover (asked once).
+    const thumbs = document.querySelector("[data-seq='1'] .reaction[data-emoji='👍']")!;
+    await act(async () => {
+      fireEvent.mouseEnter(thumbs);
+    });
+    expect(bridge.reactors).toHaveBeenCalledWith(GENERAL, msg(1, ME, "", "").id, "👍");
+    expect(thumbs.querySelector("[role='tooltip']")!.textContent).toBe("Minji, Bob reacted with 👍");
+    fireEvent.mouseLeave(thumbs);
+    expect(thumbs.querySelector("[role='tooltip']")).toBeNull();
+    fireEvent.mouseEnter(thumbs);
+    expect(bridge.reactors).toHaveBeenCalledTimes(1);
     // `:smi` offers emoji; Enter takes one; a whole :shortcode: becomes its emoji when sent.
     fireEvent.change(box, { target: { value: "hi :smi", selectionStart: 7 } });
     fireEvent.select(box, { target: { selectionStart: 7 } });

@@ -1215,6 +1215,15 @@ impl Client {
         Ok(event)
     }
 
+    /// Who gave `emoji` to a message, the first to react first (at most
+    /// 100; asked of the server: not offline).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404, 422 not an emoji; offline).
+    pub async fn reactors(&self, channel: ChannelId, message: MessageId, emoji: &str) -> Result<Vec<User>> {
+        Ok(self.shared.api.reactors(channel, message, emoji).await?)
+    }
+
     /// A channel's pinned messages, the most recently pinned first (asked
     /// of the server: not offline).
     ///

@@ -14,8 +14,10 @@
 use pq_protocol::{
     ChannelId, ClientMessageId, MessageId, UserId,
     gateway::Event,
-    limits::{MAX_HISTORY_PAGE, MAX_PINS_PER_CHANNEL, MAX_REACTIONS_PER_MESSAGE, Plan, char_count},
-    models::{AuditAction, Message, MessageKind, MessagePage, Permission, ReadState, SendAck, SendMessage},
+    limits::{
+        MAX_HISTORY_PAGE, MAX_PINS_PER_CHANNEL, MAX_REACTIONS_PER_MESSAGE, MAX_REACTORS_LISTED, Plan, char_count,
+    },
+    models::{AuditAction, Message, MessageKind, MessagePage, Permission, ReadState, SendAck, SendMessage, User},
 };
 
 use super::{
@@ -435,6 +437,30 @@ impl Chat {
     pub async fn pins(&self, user: UserId, channel: ChannelId) -> ApiResult<Vec<Message>> {
         text_room(&self.dir.read(), channel, user)?;
         Ok(self.reads.read(move |s| s.pins(channel)).await?)
+    }
+
+    /// Who gave `emoji` to a message (the first
+    /// [`MAX_REACTORS_LISTED`] to react, first first).
+    ///
+    /// # Errors
+    /// 404 for channels the caller cannot see and for a message not there
+    /// (or deleted); 409 for non-text channels; 422 for a bad emoji.
+    pub async fn reactors(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        message: MessageId,
+        emoji: String,
+    ) -> ApiResult<Vec<User>> {
+        validate::emoji(&emoji)?;
+        text_room(&self.dir.read(), channel, user)?;
+        self.reads
+            .read(move |s| {
+                let meta = s.message_meta(channel, message)?.filter(|m| !m.deleted);
+                meta.map(|_| s.reactors(message, &emoji, MAX_REACTORS_LISTED)).transpose()
+            })
+            .await?
+            .ok_or(ApiError::NotFound("message"))
     }
 
     /// Pins a message or unpins it.

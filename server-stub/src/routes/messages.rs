@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
     ChannelId, MessageId,
-    models::{EditMessage, Message, MessagePage, SendAck, SendMessage},
+    models::{EditMessage, Message, MessagePage, SendAck, SendMessage, User},
 };
 use serde::Deserialize;
 
@@ -115,6 +115,22 @@ pub async fn react(
 ) -> ApiResult<StatusCode> {
     state.chat().react(user.id, channel_id, message_id, emoji).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who gave a reaction: the first 100 to react, first first (for "reacted
+/// by …" on hover).
+#[utoipa::path(get, path = "/api/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages",
+    params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path), ("emoji" = String, Path, description = "One emoji or a short name: no whitespace or control characters, 1–16 characters", min_length = 1, max_length = 16, pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$")),
+    responses((status = 200, description = "At most 100 people, the first to react first; empty when nobody gave it", body = Vec<User>),
+        (status = 404, description = "No such channel (or not one you can see), or no such message", body = pq_protocol::ErrorBody),
+        (status = 409, description = "Not a text channel", body = pq_protocol::ErrorBody),
+        (status = 422, description = "Not a reaction (see `emoji`)", body = pq_protocol::ErrorBody)))]
+pub async fn reactors(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((channel_id, message_id, emoji)): Path<(ChannelId, MessageId, String)>,
+) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(state.chat().reactors(user.id, channel_id, message_id, emoji).await?))
 }
 
 /// Take your reaction back.

@@ -124,7 +124,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(members::ban, members::unban))
         .routes(routes!(messages::history, messages::send_rest))
         .routes(routes!(messages::edit, messages::delete))
-        .routes(routes!(messages::react, messages::unreact))
+        .routes(routes!(messages::react, messages::unreact, messages::reactors))
         .routes(routes!(messages::pins))
         .routes(routes!(messages::pin, messages::unpin))
         .routes(routes!(read::mark_read_rest))

@@ -5,7 +5,7 @@
 use pq_protocol::{
     ClientMessageId, ErrorCode,
     gateway::Event,
-    models::{Me, MessagePage, ReadState, SendAck, ServerState},
+    models::{Me, MessagePage, ReadState, SendAck, ServerState, User},
 };
 use reqwest::Method;
 use serde_json::json;
@@ -227,6 +227,36 @@ async fn edits_deletes_replies_and_reactions() {
         assert_eq!(st, 204);
     }
     b.event("reaction_added", |e| matches!(e, Event::ReactionAdded { emoji, .. } if emoji == "👍")).await;
+    // Who gave it, the first first; a kind nobody gave lists no one.
+    let thumbs = format!("/api/channels/{ch}/messages/{}/reactions/%F0%9F%91%8D", first.message_id);
+    let who: Vec<User> = carol.get(&thumbs).await;
+    let ids: Vec<_> = who.iter().map(|u| u.id).collect();
+    let (alice_id, bob_id) = (alice.get::<Me>("/api/users/@me").await.id, bob.get::<Me>("/api/users/@me").await.id);
+    assert_eq!(ids, [alice_id, bob_id]);
+    let nobody: Vec<User> =
+        carol.get(&format!("/api/channels/{ch}/messages/{}/reactions/%F0%9F%8E%89", first.message_id)).await;
+    assert!(nobody.is_empty());
+    // Not to someone outside the server, not for a message not there, not for a non-emoji.
+    let dana = api(&ts, "dana@example.com").await;
+    dana.fails(Method::GET, &thumbs, None, 404, "not_found").await;
+    carol
+        .fails(
+            Method::GET,
+            &format!("/api/channels/{ch}/messages/{}/reactions/%F0%9F%91%8D", ClientMessageId::new()),
+            None,
+            404,
+            "not_found",
+        )
+        .await;
+    carol
+        .fails(
+            Method::GET,
+            &format!("/api/channels/{ch}/messages/{}/reactions/a%20b", first.message_id),
+            None,
+            422,
+            "invalid_field",
+        )
+        .await;
     bob.fails(
         Method::PUT,
         &format!("/api/channels/{ch}/messages/{}/reactions/a%20b", first.message_id),

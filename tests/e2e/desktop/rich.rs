@@ -88,6 +88,17 @@ async fn reads_formatted_messages_and_opens_links_with_care() {
             .then_some(())
     })
     .await;
+    // Bob joins in; resting on the reaction says who gave it.
+    bob.client.react(general, question, "🎉").await.unwrap();
+    desktop.wait_text(".message .reaction.mine", "🎉 2").await;
+    let who = bob.client.reactors(general, question, "🎉").await.unwrap();
+    let who: Vec<&str> = who.iter().map(|u| u.display_name.as_str()).collect();
+    assert_eq!(who, ["Minji", "Bob"], "through pq-core too, the first to react first");
+    desktop
+        .js("document.querySelector('.reaction.mine').dispatchEvent(new MouseEvent('mouseover', { bubbles: true }))")
+        .await;
+    desktop.wait_text(".reaction.mine [role='tooltip']", "Minji, Bob reacted with 🎉").await;
+
     // `:wave:` in the composer becomes 👋 when sent.
     desktop.type_into("#composer", "bye :wave:").await;
     desktop.enter("#composer").await;

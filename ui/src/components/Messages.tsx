@@ -12,6 +12,7 @@ import {
   loadOlder,
   openPins,
   pinMessage,
+  reactors,
   remove,
   retry,
   send,
@@ -300,9 +301,7 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
           {!m.deleted && m.reactions.length > 0 && (
             <div className="reactions">
               {m.reactions.map((r) => (
-                <button key={r.emoji} className={`reaction${r.me ? " mine" : ""}`} onClick={() => void toggleReaction(m, r.emoji)}>
-                  {r.emoji} {r.count}
-                </button>
+                <ReactionButton key={r.emoji} m={m} emoji={r.emoji} count={r.count} mine={r.me} />
               ))}
             </div>
           )}
@@ -352,6 +351,47 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
           )}
       </div>
     </article>
+  );
+}
+
+/// Who gave a reaction, asked of the server when the pointer rests on it
+/// (kept until the count changes).
+const reactorsSeen = new Map<string, string[]>();
+
+function ReactionButton({ m, emoji, count, mine }: { m: Message; emoji: string; count: number; mine: boolean }) {
+  const t = useT();
+  const key = `${m.id} ${emoji} ${count}`;
+  const [names, setNames] = useState<string[] | null>(null);
+  const [shown, setShown] = useState(false);
+  const who = names ?? reactorsSeen.get(key) ?? null;
+  return (
+    <button
+      className={`reaction${mine ? " mine" : ""}`}
+      data-emoji={emoji}
+      onClick={() => void toggleReaction(m, emoji)}
+      onMouseEnter={() => {
+        setShown(true);
+        if (reactorsSeen.has(key)) return;
+        void reactors(m.channel_id, m.id, emoji).then(
+          (users) => {
+            const list = users.map((u) => u.display_name);
+            reactorsSeen.set(key, list);
+            setNames(list);
+          },
+          () => {},
+        );
+      }}
+      onMouseLeave={() => setShown(false)}
+    >
+      {emoji} {count}
+      {shown && who && who.length > 0 && (
+        <span className="reaction-tip" role="tooltip">
+          {who.length > 3 || count > who.length
+            ? t("reaction.byMore", { names: who.slice(0, 3).join(", "), n: Math.max(count, who.length) - Math.min(3, who.length), emoji })
+            : t("reaction.by", { names: who.join(", "), emoji })}
+        </span>
+      )}
+    </button>
   );
 }
 

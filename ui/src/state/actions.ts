@@ -491,6 +491,8 @@ export const toggleReaction = (m: Message, emoji: string) => {
   return (mine ? bridge.unreact(m.channel_id, m.id, emoji) : bridge.react(m.channel_id, m.id, emoji)).catch(fail);
 };
 export const typing = (channelId: ChannelId) => bridge.typing(channelId).catch(() => null);
+/// Who gave a reaction (asked of the server).
+export const reactors = (channelId: ChannelId, messageId: string, emoji: string) => bridge.reactors(channelId, messageId, emoji);
 
 export async function search(query: string) {
   if (!query.trim()) {

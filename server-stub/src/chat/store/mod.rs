@@ -649,6 +649,11 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn pins(&self, channel: ChannelId) -> StoreResult<Vec<Message>>;
+    /// Who gave `emoji` to a message, the first to react first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn reactors(&self, message: MessageId, emoji: &str, limit: u32) -> StoreResult<Vec<User>>;
     /// A page of history as `viewer` sees it (`unread_by` counted among the
     /// members of `server`, or of the direct-message channel for `None`),
     /// oldest first.

@@ -718,6 +718,15 @@ fn kind_name(k: MessageKind) -> &'static str {
     }
 }
 
+fn q_reactors(c: &Connection, message: MessageId, emoji: &str, limit: u32) -> StoreResult<Vec<User>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {USER_COLS} FROM reactions x JOIN users u ON u.id = x.user_id
+         WHERE x.message_id = ? AND x.emoji = ? ORDER BY x.created_at, u.id LIMIT ?"
+    ))?
+    .query_map(params![message.to_string(), emoji, limit], user_row)?
+    .collect::<Result<_, _>>()?)
+}
+
 fn q_pins(c: &Connection, channel: ChannelId) -> StoreResult<Vec<Message>> {
     Ok(c.prepare_cached(
         "SELECT id, seq, author_id, client_id, body, reply_to, created_at, edited_at, kind, mentions_everyone FROM messages
@@ -991,6 +1000,9 @@ macro_rules! reads {
         }
         fn pins(&self, channel: ChannelId) -> StoreResult<Vec<Message>> {
             q_pins(&self.conn, channel)
+        }
+        fn reactors(&self, message: MessageId, emoji: &str, limit: u32) -> StoreResult<Vec<User>> {
+            q_reactors(&self.conn, message, emoji, limit)
         }
         fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>> {
             q_message_meta(&self.conn, channel, id)
