@@ -79,7 +79,12 @@ async fn main() -> anyhow::Result<()> {
         .api()
         .send_message(
             general,
-            &SendMessage { client_id: ClientMessageId::new(), body: "before".into(), reply_to: None },
+            &SendMessage {
+                client_id: ClientMessageId::new(),
+                body: "before".into(),
+                reply_to: None,
+                attachments: vec![],
+            },
         )
         .await?;
     online(&bob).await;
@@ -102,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
                         client_id: ClientMessageId::new(),
                         body: format!("missed message {i} 회의 자료"),
                         reply_to: None,
+                        attachments: vec![],
                     },
                 )
                 .await

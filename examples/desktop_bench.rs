@@ -260,7 +260,12 @@ async fn main() -> anyhow::Result<()> {
         .api()
         .send_message(
             general,
-            &SendMessage { client_id: ClientMessageId::new(), body: "welcome".into(), reply_to: None },
+            &SendMessage {
+                client_id: ClientMessageId::new(),
+                body: "welcome".into(),
+                reply_to: None,
+                attachments: vec![],
+            },
         )
         .await?;
     desktop.wait_text(".message .body", "welcome").await;
@@ -273,8 +278,11 @@ async fn main() -> anyhow::Result<()> {
             let api = api.clone();
             async move {
                 let body = format!("message {i}: 내일 회의 자료 공유드립니다, see the notes for page {}", i % 300);
-                api.send_message(general, &SendMessage { client_id: ClientMessageId::new(), body, reply_to: None })
-                    .await
+                api.send_message(
+                    general,
+                    &SendMessage { client_id: ClientMessageId::new(), body, reply_to: None, attachments: vec![] },
+                )
+                .await
             }
         })
         .buffer_unordered(8)

@@ -186,7 +186,12 @@ fn main() -> anyhow::Result<()> {
                         let body = format!("회의 자료 message {} about the deadline and slides", sent + k);
                         api.send_message(
                             channel,
-                            &SendMessage { client_id: ClientMessageId::new(), body, reply_to: None },
+                            &SendMessage {
+                                client_id: ClientMessageId::new(),
+                                body,
+                                reply_to: None,
+                                attachments: vec![],
+                            },
                         )
                         .await
                     }

@@ -989,7 +989,12 @@ mod tests {
             let ack = bob
                 .send_message(
                     channel.id,
-                    &SendMessage { client_id: ClientMessageId::new(), body: body.into(), reply_to: None },
+                    &SendMessage {
+                        client_id: ClientMessageId::new(),
+                        body: body.into(),
+                        reply_to: None,
+                        attachments: vec![],
+                    },
                 )
                 .await
                 .expect("sent");

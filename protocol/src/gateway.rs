@@ -42,7 +42,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     error::ErrorBody,
     ids::{
-        ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId,
+        AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId,
+        VoiceSessionId,
     },
     limits::Plan,
     models::{
@@ -175,6 +176,9 @@ wire! {
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         pub reply_to: Option<MessageId>,
+        /// Files uploaded for it (see `SendMessage.attachments`).
+        #[serde(default)]
+        pub attachments: Vec<AttachmentId>,
     }
 
     /// `typing`.

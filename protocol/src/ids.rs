@@ -94,6 +94,10 @@ uuid_id!(
     SessionId
 );
 uuid_id!(
+    /// A file uploaded to attach to a message.
+    AttachmentId
+);
+uuid_id!(
     /// One stay in a voice room: a new id every time someone joins. Peers key
     /// their connection to a person by it (a re-join is a new peer), and it
     /// decides the polite side of a negotiation (the smaller id).

@@ -38,6 +38,7 @@ pub mod ts;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{
-    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId, VoiceSessionId,
+    AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, SessionId, UserId,
+    VoiceSessionId,
 };
 pub use time::Timestamp;

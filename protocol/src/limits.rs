@@ -30,6 +30,18 @@ impl Plan {
         }
     }
 
+    /// The largest file this plan may attach, in bytes, by default (8, 25
+    /// and 100 MiB; a server may be configured otherwise and says so in
+    /// `413` answers).
+    #[must_use]
+    pub const fn default_upload_bytes(self) -> u64 {
+        match self {
+            Plan::Free => 8 << 20,
+            Plan::Basic => 25 << 20,
+            Plan::Premium => 100 << 20,
+        }
+    }
+
     /// Stable lowercase name, as on the wire.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -155,6 +167,16 @@ pub const MAX_DM_MEMBERS: usize = 10;
 pub const MAX_EVENTS_PER_SERVER: usize = 100;
 /// Pinned messages one channel may hold.
 pub const MAX_PINS_PER_CHANNEL: usize = 50;
+/// Files one message may carry.
+pub const MAX_ATTACHMENTS_PER_MESSAGE: usize = 10;
+/// The longest attachment file name kept, in characters (longer names are
+/// shortened, keeping the extension).
+pub const MAX_FILENAME_CHARS: usize = 200;
+/// The largest image the server decodes for its size and a thumbnail;
+/// larger ones are kept as files without a preview.
+pub const MAX_PREVIEW_SOURCE_BYTES: u64 = 25 << 20;
+/// A thumbnail's longest side, in pixels.
+pub const THUMBNAIL_PX: u32 = 400;
 /// People listed as having given one reaction (the first to react).
 pub const MAX_REACTORS_LISTED: u32 = 100;
 /// Roles one server may hold, `@everyone` included.

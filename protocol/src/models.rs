@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ids::{ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, UserId},
+    ids::{AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, UserId},
     limits::Plan,
     time::Timestamp,
 };
@@ -966,6 +966,29 @@ wire! {
         pub me: bool,
     }
 
+    /// A file attached to a message (uploaded first with `POST
+    /// /api/channels/{id}/attachments`, then named in the send).
+    pub struct Attachment {
+        /// Attachment id (`GET /api/attachments/{id}` for the bytes).
+        pub id: AttachmentId,
+        /// The file's name as uploaded, made safe: no directories, no control
+        /// characters, at most 200 characters.
+        pub filename: String,
+        /// What the bytes are, found by the server from the bytes themselves
+        /// (`application/octet-stream` when it cannot tell).
+        pub content_type: String,
+        /// Size in bytes.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub size: u64,
+        /// For images: width and height in pixels, upright (EXIF orientation applied).
+        pub width: Option<u32>,
+        /// See `width`.
+        pub height: Option<u32>,
+        /// Whether it has a thumbnail (`GET /api/attachments/{id}/thumbnail`,
+        /// at most 400 pixels a side).
+        pub thumbnail: bool,
+    }
+
     /// A message. Deleted messages stay in history as tombstones (`deleted`
     /// true, empty body) so that `seq` has no holes.
     pub struct Message {
@@ -1006,20 +1029,29 @@ wire! {
         /// as "… pinned a message", whose `reply_to` is the pinned message).
         #[serde(default)]
         pub kind: MessageKind,
+        /// Files attached to it, in the order given (none once deleted).
+        #[serde(default)]
+        pub attachments: Vec<Attachment>,
     }
 
     /// `POST /api/channels/{id}/messages` (the gateway's `send_message` does the same).
     pub struct SendMessage {
         /// Client-generated id: resending the same id creates nothing new.
         pub client_id: ClientMessageId,
-        /// Text: not only whitespace, at most the plan's limit in characters (150 free, 500 basic, 1,000 premium;
-        /// longer than one's own plan allows: 422 `message_too_long`).
-        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"))]
+        /// Text: at most the plan's limit in characters (150 free, 500 basic, 1,000 premium; longer than one's
+        /// own plan allows: 422 `message_too_long`); not only whitespace unless files are attached (422).
+        #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
         pub body: String,
         /// A message in the same channel to reply to.
         #[serde(default)]
         #[cfg_attr(feature = "ts", ts(optional))]
         pub reply_to: Option<MessageId>,
+        /// Files uploaded to this channel by the sender and not sent yet, at
+        /// most 10, in the order to show them. With files, the text may be
+        /// empty (a caption is optional).
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+        pub attachments: Vec<AttachmentId>,
     }
 
     /// The server's answer to a send: where the message landed.

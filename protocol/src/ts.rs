@@ -58,6 +58,7 @@ pub fn export_all(cfg: &Config) -> Result<(), ExportError> {
         Ban,
         PurgeWindow,
         ReadState,
+        Attachment,
         MarkRead,
         ServerState,
         Message,

@@ -99,6 +99,15 @@ fn message() -> Message {
         pinned: true,
         mentions_everyone: false,
         kind: MessageKind::Default,
+        attachments: vec![Attachment {
+            id: id(32),
+            filename: "chapter-3.png".into(),
+            content_type: "image/png".into(),
+            size: 48_213,
+            width: Some(1200),
+            height: Some(800),
+            thumbnail: true,
+        }],
     }
 }
 
@@ -165,6 +174,7 @@ fn client_frames() {
             client_id: id(31),
             body: "hello".into(),
             reply_to: Some(id(29)),
+            attachments: vec![id(32)],
         }),
         ClientFrame::Typing(TypingStart { channel_id: id(20) }),
         ClientFrame::SetIdle(SetIdle { idle: true }),
@@ -334,7 +344,7 @@ fn rest_bodies() {
         "UpdateRole": UpdateRole { position: Some(2), ..UpdateRole::default() },
         "MarkRead": MarkRead { seq: 42 },
         "ServerState": server_state(),
-        "SendMessage": SendMessage { client_id: id(31), body: "hi".into(), reply_to: None },
+        "SendMessage": SendMessage { client_id: id(31), body: "hi".into(), reply_to: None, attachments: vec![] },
         "EditMessage": EditMessage { body: "fixed".into() },
         "MessagePage": MessagePage { messages: vec![message()], has_more: true },
         "CreateInvite": CreateInvite { max_age_secs: Some(3600), max_uses: Some(5) },

@@ -69,6 +69,33 @@ pub struct Args {
     #[arg(long, env = "PQ_MAIL_FROM", default_value = "pq <no-reply@pq.localhost>")]
     pub mail_from: String,
 
+    /// Attachments go to this S3-compatible endpoint (e.g.
+    /// https://s3.eu-central-1.amazonaws.com, or http://127.0.0.1:9000 for
+    /// a local one) instead of files in the data directory. Needs
+    /// --s3-bucket and the credentials.
+    #[arg(long, env = "PQ_S3_ENDPOINT", requires = "s3_bucket")]
+    pub s3_endpoint: Option<url::Url>,
+
+    /// The bucket for attachments (with --s3-endpoint).
+    #[arg(long, env = "PQ_S3_BUCKET", requires = "s3_endpoint")]
+    pub s3_bucket: Option<String>,
+
+    /// The bucket's region.
+    #[arg(long, env = "PQ_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// The access key id for the bucket.
+    #[arg(long, env = "PQ_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<Secret>,
+
+    /// The secret access key for the bucket.
+    #[arg(long, env = "PQ_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<Secret>,
+
+    /// The largest attachment per plan, in MiB: free,basic,premium.
+    #[arg(long, env = "PQ_UPLOAD_LIMIT_MB", default_value = "8,25,100", value_parser = parse_upload_limits)]
+    pub upload_limit_mb: UploadLimits,
+
     /// Gateway heartbeat interval, in milliseconds.
     #[arg(long, env = "PQ_HEARTBEAT_INTERVAL_MS", default_value_t = 30_000)]
     pub heartbeat_interval_ms: u32,
@@ -205,6 +232,63 @@ impl Args {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
+/// An S3-compatible bucket for attachments.
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    /// The endpoint.
+    pub endpoint: url::Url,
+    /// The bucket.
+    pub bucket: String,
+    /// Its region.
+    pub region: String,
+    /// Credentials (else from the usual AWS environment variables).
+    pub access_key_id: Option<Secret>,
+    /// See `access_key_id`.
+    pub secret_access_key: Option<Secret>,
+}
+
+/// The largest attachment per plan, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// No plan.
+    pub free: u64,
+    /// Basic.
+    pub basic: u64,
+    /// Premium.
+    pub premium: u64,
+}
+
+impl UploadLimits {
+    /// The limit of `plan`.
+    #[must_use]
+    pub const fn of(self, plan: pq_protocol::limits::Plan) -> u64 {
+        match plan {
+            pq_protocol::limits::Plan::Free => self.free,
+            pq_protocol::limits::Plan::Basic => self.basic,
+            pq_protocol::limits::Plan::Premium => self.premium,
+        }
+    }
+}
+
+impl std::str::FromStr for UploadLimits {
+    type Err = String;
+    /// `free,basic,premium` in MiB, e.g. `8,25,100`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_upload_limits(s)
+    }
+}
+
+fn parse_upload_limits(s: &str) -> Result<UploadLimits, String> {
+    let mb: Vec<u64> =
+        s.split(',').map(|p| p.trim().parse::<u64>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
+    match mb[..] {
+        [free, basic, premium] if free > 0 && basic > 0 && premium > 0 && premium < 1 << 20 => {
+            Ok(UploadLimits { free: free << 20, basic: basic << 20, premium: premium << 20 })
+        }
+        _ => Err("three sizes in MiB above zero, for free,basic,premium: e.g. 8,25,100".into()),
+    }
+}
+
 impl Secret {
     /// The value itself, for the one place that uses it.
     #[must_use]
@@ -265,6 +349,11 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// Mail sender.
     pub mail_from: String,
+    /// Where attachments are kept: S3 (endpoint, bucket, region, key id,
+    /// secret), or files in `data_dir/objects` when `None`.
+    pub s3: Option<S3Config>,
+    /// The largest attachment per plan, in bytes.
+    pub upload_limits: UploadLimits,
     /// Gateway heartbeat interval.
     pub heartbeat_interval: Duration,
     /// Resume window.
@@ -466,6 +555,17 @@ impl Config {
             dev_access_token_ttl: Duration::from_secs(args.dev_access_token_ttl_secs.max(1)),
             smtp_url: args.smtp_url.clone(),
             mail_from: args.mail_from.clone(),
+            s3: match (&args.s3_endpoint, &args.s3_bucket) {
+                (Some(endpoint), Some(bucket)) => Some(S3Config {
+                    endpoint: endpoint.clone(),
+                    bucket: bucket.clone(),
+                    region: args.s3_region.clone(),
+                    access_key_id: args.s3_access_key_id.clone(),
+                    secret_access_key: args.s3_secret_access_key.clone(),
+                }),
+                _ => None,
+            },
+            upload_limits: args.upload_limit_mb,
             heartbeat_interval: Duration::from_millis(u64::from(args.heartbeat_interval_ms)),
             resume_window: Duration::from_secs(args.resume_window_secs),
             presence_grace: Duration::from_millis(args.presence_grace_ms),

@@ -16,12 +16,14 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod gateway;
 pub mod idp;
 pub mod limits;
 pub mod memory;
 pub mod routes;
 pub mod state;
+pub mod storage;
 pub mod testing;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};

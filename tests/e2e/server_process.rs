@@ -217,6 +217,7 @@ async fn send_round(
                 client_id: id,
                 body,
                 reply_to: None,
+                attachments: vec![],
             });
             if sink.send(Message::Text(serde_json::to_string(&frame).unwrap().into())).await.is_err() {
                 return (created, acks);

@@ -197,6 +197,7 @@ const msg = (seq: number, author: string, body: string, at: string): Message => 
   pinned: false,
   mentions_everyone: false,
   kind: "default",
+  attachments: [],
 });
 const members: Member[] = [
   { user: { id: ME, display_name: "Minji", avatar_url: null }, roles: [], presence: "online", joined_at: "2026-11-25T00:00:00.000Z" },

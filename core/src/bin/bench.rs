@@ -200,6 +200,7 @@ fn main() -> anyhow::Result<()> {
                 pinned: false,
                 mentions_everyone: false,
                 kind: pq_protocol::models::MessageKind::Default,
+                attachments: vec![],
             });
         }
         done += batch.len();

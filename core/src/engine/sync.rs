@@ -1042,6 +1042,8 @@ impl<'a> Connection<'a> {
                 client_id: entry.client_id,
                 body: entry.body.clone(),
                 reply_to: entry.reply_to,
+                // The outbox does not carry files yet (issue 18's next slice).
+                attachments: vec![],
             });
             if let Ok(mut store) = self.shared.store() {
                 let _ = store.outbox_attempted(entry.client_id);
@@ -1086,6 +1088,7 @@ impl<'a> Connection<'a> {
             pinned: false,
             mentions_everyone: false,
             kind: pq_protocol::models::MessageKind::Default,
+            attachments: vec![],
         };
         let still_pending =
             self.shared.store().ok().and_then(|s| s.outbox_entry(ack.client_id).ok().flatten()).is_some();

@@ -86,6 +86,8 @@ impl RawMessage {
             pinned: self.pinned != 0,
             mentions_everyone: self.mentions_everyone != 0,
             kind: if self.kind == "pin" { MessageKind::Pin } else { MessageKind::Default },
+            // Not kept in the cache yet (issue 18's next slice).
+            attachments: vec![],
         })
     }
 }

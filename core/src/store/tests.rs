@@ -56,6 +56,7 @@ pub(crate) fn msg(channel: ChannelId, seq: u64, body: &str) -> Message {
         pinned: false,
         mentions_everyone: false,
         kind: pq_protocol::models::MessageKind::Default,
+        attachments: vec![],
     }
 }
 

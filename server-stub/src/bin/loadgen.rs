@@ -517,8 +517,13 @@ async fn send(
         let (key, text) = match proto {
             Proto::Pq => {
                 let client_id = ClientMessageId::new();
-                let frame =
-                    ClientFrame::SendMessage(GatewaySend { channel_id: channel, client_id, body, reply_to: None });
+                let frame = ClientFrame::SendMessage(GatewaySend {
+                    channel_id: channel,
+                    client_id,
+                    body,
+                    reply_to: None,
+                    attachments: vec![],
+                });
                 (client_id.to_string(), serde_json::to_string(&frame)?)
             }
             Proto::SocketIo => {

@@ -8,7 +8,7 @@
 //! delivered) or refused.
 
 use pq_protocol::{
-    ServerId, UserId,
+    AttachmentId, ServerId, UserId,
     gateway::Event,
     models::{AuditAction, Ban, Member, Permission, PurgeWindow},
 };
@@ -90,7 +90,7 @@ pub fn ban(
     server: ServerId,
     target: UserId,
     purge: Option<PurgeWindow>,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<AttachmentId>> {
     let mine = standing_in(tx.dir(), server, user)?;
     require(&mine, Permission::BanMembers, "ban people")?;
     if target == user {
@@ -108,10 +108,12 @@ pub fn ban(
         tx.store().insert_ban(server, target, user, now)?;
         tx.apply(Effect::SetBanned { server, user: target, banned: true });
     }
+    let mut files = vec![];
     if let Some(window) = purge {
         let since = pq_protocol::Timestamp::from_millis(now.as_millis() - window.millis());
         let gone = tx.store().purge_messages(server, target, since, now, MAX_PURGE)?;
         for (channel_id, message_id, seq) in gone {
+            files.extend(tx.store().take_attachments(message_id)?);
             tx.emit(Audience::Server(server), Event::MessageDeleted { channel_id, message_id, seq });
         }
     }
@@ -124,7 +126,7 @@ pub fn ban(
         Target { user: Some(target), detail, ..Target::default() },
     )?;
     tracing::info!(server_id = %server, user_id = %target, by = %user, ?purge, "banned");
-    Ok(())
+    Ok(files)
 }
 
 /// Lifts a ban (`ban_members`).
@@ -187,7 +189,9 @@ impl Chat {
         target: UserId,
         purge: Option<PurgeWindow>,
     ) -> ApiResult<()> {
-        self.writer.run(move |tx| ban(tx, user, server, target, purge)).await
+        let files = self.writer.run(move |tx| ban(tx, user, server, target, purge)).await?;
+        self.forget_files(files).await;
+        Ok(())
     }
 
     /// Lifts a ban.

@@ -12,12 +12,15 @@
 //! marker moves to the new message in the same change.
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, MessageId, UserId,
+    AttachmentId, ChannelId, ClientMessageId, MessageId, UserId,
     gateway::Event,
     limits::{
-        MAX_HISTORY_PAGE, MAX_PINS_PER_CHANNEL, MAX_REACTIONS_PER_MESSAGE, MAX_REACTORS_LISTED, Plan, char_count,
+        MAX_ATTACHMENTS_PER_MESSAGE, MAX_HISTORY_PAGE, MAX_PINS_PER_CHANNEL, MAX_REACTIONS_PER_MESSAGE,
+        MAX_REACTORS_LISTED, Plan, char_count,
     },
-    models::{AuditAction, Message, MessageKind, MessagePage, Permission, ReadState, SendAck, SendMessage, User},
+    models::{
+        Attachment, AuditAction, Message, MessageKind, MessagePage, Permission, ReadState, SendAck, SendMessage, User,
+    },
 };
 
 use super::{
@@ -54,7 +57,7 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     {
         return Err(dm_refused(refusal));
     }
-    if req.body.trim().is_empty() {
+    if req.body.trim().is_empty() && req.attachments.is_empty() {
         return Err(ApiError::invalid("body", "a message cannot be empty"));
     }
     check_length(tx.store(), user, &req.body)?;
@@ -63,7 +66,41 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     {
         return Err(ApiError::Conflict("reply_to is not a message of this channel".into()));
     }
-    store_new(tx, room, channel_id, user, req.client_id, req.body, req.reply_to, MessageKind::Default)
+    let files = uploads_to_send(tx, user, channel_id, &req.attachments)?;
+    let ack =
+        store_new(tx, room, channel_id, user, req.client_id, req.body, req.reply_to, MessageKind::Default, files)?;
+    Ok(ack)
+}
+
+/// The uploads a send names: at most [`MAX_ATTACHMENTS_PER_MESSAGE`], each
+/// once, each uploaded by the sender to this channel and not sent yet.
+fn uploads_to_send(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    channel: ChannelId,
+    ids: &[AttachmentId],
+) -> ApiResult<Vec<Attachment>> {
+    if ids.len() > MAX_ATTACHMENTS_PER_MESSAGE {
+        return Err(ApiError::invalid("attachments", format!("at most {MAX_ATTACHMENTS_PER_MESSAGE} files a message")));
+    }
+    let mut files = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(ApiError::invalid("attachments", format!("{id} is named twice")));
+        }
+        match tx.store().attachment(*id)? {
+            Some((file, place)) if place.uploader == user && place.channel == channel && place.message.is_none() => {
+                files.push(file);
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "attachments",
+                    format!("{id} is not a file you uploaded to this channel and have not sent yet"),
+                ));
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// Whether a message by `user` in `room` pings everyone: it says
@@ -86,6 +123,7 @@ fn store_new(
     body: String,
     reply_to: Option<MessageId>,
     kind: MessageKind,
+    attachments: Vec<Attachment>,
 ) -> ApiResult<SendAck> {
     let direct = tx.dir().dm(channel_id).and_then(|d| d.other(user));
     let seq = tx.dir().last_seq(channel_id) + 1;
@@ -108,9 +146,12 @@ fn store_new(
         pinned: false,
         mentions_everyone,
         kind,
+        attachments,
     };
     let store = tx.store();
     store.insert_message(&message)?;
+    let files: Vec<AttachmentId> = message.attachments.iter().map(|a| a.id).collect();
+    store.bind_attachments(message.id, &files)?;
     store.set_last_seq(channel_id, seq)?;
     // Writing in a channel means having read it.
     let old_marker = store.read_marker(channel_id, user)?;
@@ -174,6 +215,7 @@ pub fn pin(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: Mes
             String::new(),
             Some(message_id),
             MessageKind::Pin,
+            vec![],
         )?;
     }
     if let Room::Channel(server, _) = room {
@@ -243,7 +285,12 @@ pub fn edit(
 ///
 /// # Errors
 /// 404, 403.
-pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: MessageId) -> ApiResult<()> {
+pub fn delete(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    channel_id: ChannelId,
+    message_id: MessageId,
+) -> ApiResult<Vec<AttachmentId>> {
     let room = text_room(tx.dir(), channel_id, user)?;
     // In a server, moderators delete anyone's; in a DM, nobody.
     let moderator = match room {
@@ -253,15 +300,16 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, message_id: 
     };
     let meta = tx.store().message_meta(channel_id, message_id)?.ok_or(ApiError::NotFound("message"))?;
     if meta.deleted {
-        return Ok(());
+        return Ok(vec![]);
     }
     if meta.author != user && !moderator {
         return Err(ApiError::Forbidden("you can only delete your own messages".into()));
     }
     let now = tx.now();
     tx.store().delete_message(message_id, now)?;
+    let files = tx.store().take_attachments(message_id)?;
     tx.emit(Audience::Room(room), Event::MessageDeleted { channel_id, message_id, seq: meta.seq });
-    Ok(())
+    Ok(files)
 }
 
 /// Reacts to a message.
@@ -389,7 +437,9 @@ impl Chat {
     /// # Errors
     /// See [`delete`].
     pub async fn delete_message(&self, user: UserId, channel: ChannelId, id: MessageId) -> ApiResult<()> {
-        self.writer.run(move |tx| delete(tx, user, channel, id)).await
+        let files = self.writer.run(move |tx| delete(tx, user, channel, id)).await?;
+        self.forget_files(files).await;
+        Ok(())
     }
 
     /// Reacts to a message.

@@ -33,6 +33,7 @@
 //! embedded backend.
 
 pub mod access;
+pub mod attachments;
 pub mod audit;
 pub mod channels;
 pub mod directory;
@@ -86,6 +87,8 @@ pub struct Chat {
     hub: Arc<Hub>,
     /// Mail for invites to addresses with no account (only with SMTP).
     invite_mail: Option<invites::InviteMail>,
+    /// Attachments' bytes.
+    storage: crate::storage::Storage,
 }
 
 impl Chat {
@@ -111,7 +114,31 @@ impl Chat {
             }),
             None => None,
         };
-        Ok(Self { writer, reads, dir: published, hub, invite_mail })
+        let storage = match &config.s3 {
+            Some(s3) => crate::storage::Storage::s3(s3),
+            None => crate::storage::Storage::local(&config.data_dir.join("objects")),
+        }
+        .map_err(|e| StoreError(Box::new(e)))?;
+        Ok(Self { writer, reads, dir: published, hub, invite_mail, storage })
+    }
+
+    /// Where attachments' bytes live.
+    #[must_use]
+    pub fn storage(&self) -> &crate::storage::Storage {
+        &self.storage
+    }
+
+    /// Deletes the bytes of attachments whose rows are gone (after the
+    /// commit that forgot them); a failure is logged, not the caller's.
+    pub(crate) async fn forget_files(&self, files: Vec<pq_protocol::AttachmentId>) {
+        for id in files {
+            let (file, thumbnail) = attachments::keys(id);
+            for key in [file, thumbnail] {
+                if let Err(e) = self.storage.delete(&key).await {
+                    tracing::warn!(%key, error = %e, "an attachment's bytes were not deleted");
+                }
+            }
+        }
     }
 
     /// The gateway hub: sessions, fan-out, presence, voice rooms.

@@ -110,7 +110,7 @@ fn answer<T: Send + 'static>(tx: oneshot::Sender<Result<T, ApiError>>) -> impl F
 }
 
 fn send_req(body: &str) -> SendMessage {
-    SendMessage { client_id: ClientMessageId::new(), body: body.into(), reply_to: None }
+    SendMessage { client_id: ClientMessageId::new(), body: body.into(), reply_to: None, attachments: vec![] }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,6 +169,7 @@ async fn a_batch_with_failing_changes_commits_the_others_and_answers_each() {
                     pinned: false,
                     mentions_everyone: false,
                     kind: pq_protocol::models::MessageKind::Default,
+                    attachments: vec![],
                 };
                 let first = tx.store().insert_message(&Message { seq: 1_000, ..clash.clone() });
                 first?;

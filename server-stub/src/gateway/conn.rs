@@ -344,7 +344,8 @@ async fn handle(frame: ClientFrame, state: &AppState, user: &AuthUser, session: 
             // Queued, not awaited: the next frame is read at once, and the
             // writer stores one connection's messages in the order queued.
             let client_id = m.client_id;
-            let req = SendMessage { client_id: m.client_id, body: m.body, reply_to: m.reply_to };
+            let req =
+                SendMessage { client_id: m.client_id, body: m.body, reply_to: m.reply_to, attachments: m.attachments };
             let s = session.clone();
             let then = move |r: Result<_, ApiError>| match r {
                 Ok(ack) => s.send_direct(&ServerFrame::Ack(ack)),

@@ -23,7 +23,7 @@ use crate::{
     responses((status = 200, body = SendAck), (status = 404, body = pq_protocol::ErrorBody),
         (status = 403, body = pq_protocol::ErrorBody, description = "In a server, no `send_messages` permission; in a direct channel, the other person blocked you, is no longer a friend or in a server with you, or takes direct messages from friends only"),
         (status = 409, description = "Not a text channel, `reply_to` is not a message of this channel, or (in a direct channel) you blocked them", body = pq_protocol::ErrorBody),
-        (status = 422, body = pq_protocol::ErrorBody, description = "Empty, or longer than the author's plan allows (`message_too_long` with `limit`)")))]
+        (status = 422, body = pq_protocol::ErrorBody, description = "Empty with no files, longer than the author's plan allows (`message_too_long` with `limit`), or `attachments` naming more than 10 files, one twice, or one that is not the sender's upload to this channel not sent yet (`invalid_field`, `attachments`)")))]
 pub async fn send_rest(
     State(state): State<AppState>,
     user: AuthUser,

@@ -9,6 +9,7 @@
 //! of a server gets 404 for anything in it and learns nothing.
 
 pub mod admin;
+pub mod attachments;
 pub mod channels;
 pub mod dms;
 pub mod events;
@@ -139,6 +140,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::toast))
         .routes(routes!(admin::set_plan))
         .routes(routes!(media::get))
+        .routes(routes!(attachments::upload))
+        .routes(routes!(attachments::get))
+        .routes(routes!(attachments::thumbnail))
         .merge(uploads())
 }
 

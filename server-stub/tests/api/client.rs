@@ -257,6 +257,7 @@ impl Gw {
             client_id,
             body: body.into(),
             reply_to: None,
+            attachments: vec![],
         }))
         .await;
         let mut skipped = Vec::new();

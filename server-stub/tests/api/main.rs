@@ -17,6 +17,7 @@
 //! - `hardening`: what makes the server safe to put on a network (files,
 //!   limits, sessions that end).
 
+mod attachments;
 mod client;
 mod common;
 mod dms;

@@ -102,6 +102,7 @@ async fn a_send_racing_a_kick_is_stored_before_it_or_refused() {
                         client_id: *id,
                         body: format!("round {round} message {i}"),
                         reply_to: None,
+                        attachments: vec![],
                     }))
                     .await;
                 if i == 20 {

@@ -1,5 +1,6 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { AttachmentId } from "./AttachmentId";
 import type { ChannelId } from "./ChannelId";
 import type { ClientMessageId } from "./ClientMessageId";
 import type { MessageId } from "./MessageId";
@@ -23,4 +24,8 @@ body: string,
 /**
  * A message in the same channel to reply to.
  */
-reply_to?: MessageId, };
+reply_to?: MessageId, 
+/**
+ * Files uploaded for it (see `SendMessage.attachments`).
+ */
+attachments: Array<AttachmentId>, };

@@ -1,5 +1,6 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { Attachment } from "./Attachment";
 import type { ChannelId } from "./ChannelId";
 import type { ClientMessageId } from "./ClientMessageId";
 import type { MessageId } from "./MessageId";
@@ -75,4 +76,8 @@ mentions_everyone: boolean,
  * What it is: written by someone, or a line the server adds (such
  * as "… pinned a message", whose `reply_to` is the pinned message).
  */
-kind: MessageKind, };
+kind: MessageKind, 
+/**
+ * Files attached to it, in the order given (none once deleted).
+ */
+attachments: Array<Attachment>, };

@@ -2,6 +2,8 @@
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 export type { Acceleration } from "./Acceleration";
 export type { AppInfo } from "./AppInfo";
+export type { Attachment } from "./Attachment";
+export type { AttachmentId } from "./AttachmentId";
 export type { AuditAction } from "./AuditAction";
 export type { AuditEntry } from "./AuditEntry";
 export type { AuditPage } from "./AuditPage";

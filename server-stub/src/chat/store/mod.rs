@@ -16,11 +16,12 @@
 pub mod sqlite;
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
+    AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        AuditAction, AuditPage, Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message, MessagePage,
-        Relationship, RelationshipKind, ScheduledEvent, SendAck, Server, ServerRole, ServerState, StatusChoice, User,
+        Attachment, AuditAction, AuditPage, Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message,
+        MessagePage, Relationship, RelationshipKind, ScheduledEvent, SendAck, Server, ServerRole, ServerState,
+        StatusChoice, User,
     },
 };
 
@@ -173,6 +174,18 @@ pub struct NewAccount {
     pub created_at: Timestamp,
     /// Their username (chosen free by [`crate::chat::users::ensure_account`]).
     pub username: Option<String>,
+}
+
+/// Where an attachment belongs: who uploaded it to which channel, and the
+/// message it went out with (none while not sent yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttachmentPlace {
+    /// Who uploaded it.
+    pub uploader: UserId,
+    /// The channel it was uploaded to.
+    pub channel: ChannelId,
+    /// The message that carries it.
+    pub message: Option<MessageId>,
 }
 
 /// What the rules need to know of a stored message.
@@ -649,6 +662,26 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn pins(&self, channel: ChannelId) -> StoreResult<Vec<Message>>;
+    /// An attachment and where it belongs.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn attachment(&self, id: AttachmentId) -> StoreResult<Option<(Attachment, AttachmentPlace)>>;
+    /// Stores an upload (not sent with a message yet: `place.message` is ignored).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn insert_attachment(&mut self, a: &Attachment, place: AttachmentPlace, at: Timestamp) -> StoreResult<()>;
+    /// Gives uploads to a message, in order (checked already).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn bind_attachments(&mut self, message: MessageId, ids: &[AttachmentId]) -> StoreResult<()>;
+    /// Forgets a message's attachments; returns their ids (to delete their bytes).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn take_attachments(&mut self, message: MessageId) -> StoreResult<Vec<AttachmentId>>;
     /// Who gave `emoji` to a message, the first to react first, at most `limit`.
     ///
     /// # Errors

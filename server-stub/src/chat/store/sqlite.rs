@@ -9,19 +9,20 @@
 use std::{collections::HashMap, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
+    AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     limits::Plan,
     models::{
-        AuditAction, AuditEntry, AuditPage, Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind, DmState,
-        Invite, Message, MessageKind, MessagePage, Permissions, Reaction, ReadState, Relationship, RelationshipKind,
-        Repeat, ScheduledEvent, SendAck, Server, ServerRole, ServerState, StatusChoice, User,
+        Attachment, AuditAction, AuditEntry, AuditPage, Ban, Channel, ChannelKind, CustomStatus, DmChannel, DmKind,
+        DmState, Invite, Message, MessageKind, MessagePage, Permissions, Reaction, ReadState, Relationship,
+        RelationshipKind, Repeat, ScheduledEvent, SendAck, Server, ServerRole, ServerState, StatusChoice, User,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Type};
 
 use super::{
-    Account, InviteRow, MessageMeta, NewAccount, NewAudit, NewDm, Page, ProfileChange, Store, StoreError, StoreResult,
+    Account, AttachmentPlace, InviteRow, MessageMeta, NewAccount, NewAudit, NewDm, Page, ProfileChange, Store,
+    StoreError, StoreResult,
 };
 use crate::chat::directory::{Access, Directory};
 
@@ -718,6 +719,35 @@ fn kind_name(k: MessageKind) -> &'static str {
     }
 }
 
+/// The columns [`attachment_row`] reads, from `attachments a`.
+const ATTACHMENT_COLS: &str = "a.id, a.filename, a.content_type, a.size, a.width, a.height, a.thumbnail";
+
+/// An [`Attachment`] from [`ATTACHMENT_COLS`], starting at column `at`.
+fn attachment_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Attachment> {
+    Ok(Attachment {
+        id: col_id(r, at)?,
+        filename: r.get(at + 1)?,
+        content_type: r.get(at + 2)?,
+        size: r.get::<_, i64>(at + 3)?.max(0) as u64,
+        width: r.get::<_, Option<i64>>(at + 4)?.map(|w| w.clamp(0, i64::from(u32::MAX)) as u32),
+        height: r.get::<_, Option<i64>>(at + 5)?.map(|h| h.clamp(0, i64::from(u32::MAX)) as u32),
+        thumbnail: r.get(at + 6)?,
+    })
+}
+
+fn q_attachment(c: &Connection, id: AttachmentId) -> StoreResult<Option<(Attachment, AttachmentPlace)>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {ATTACHMENT_COLS}, a.uploader_id, a.channel_id, a.message_id FROM attachments a WHERE a.id = ?"
+    ))?
+    .query_row([id.to_string()], |r| {
+        Ok((
+            attachment_row(r, 0)?,
+            AttachmentPlace { uploader: col_id(r, 7)?, channel: col_id(r, 8)?, message: opt_id(r, 9)? },
+        ))
+    })
+    .optional()?)
+}
+
 fn q_reactors(c: &Connection, message: MessageId, emoji: &str, limit: u32) -> StoreResult<Vec<User>> {
     Ok(c.prepare_cached(&format!(
         "SELECT {USER_COLS} FROM reactions x JOIN users u ON u.id = x.user_id
@@ -728,7 +758,7 @@ fn q_reactors(c: &Connection, message: MessageId, emoji: &str, limit: u32) -> St
 }
 
 fn q_pins(c: &Connection, channel: ChannelId) -> StoreResult<Vec<Message>> {
-    Ok(c.prepare_cached(
+    let mut pins = c.prepare_cached(
         "SELECT id, seq, author_id, client_id, body, reply_to, created_at, edited_at, kind, mentions_everyone FROM messages
          WHERE channel_id = ? AND pinned_at IS NOT NULL AND deleted_at IS NULL ORDER BY pinned_at DESC",
     )?
@@ -749,8 +779,21 @@ fn q_pins(c: &Connection, channel: ChannelId) -> StoreResult<Vec<Message>> {
             pinned: true,
             mentions_everyone: r.get(9)?,
             kind: message_kind(&r.get::<_, String>(8)?),
+            attachments: vec![],
         })
     })?
+    .collect::<Result<Vec<_>, _>>()?;
+    for m in &mut pins {
+        m.attachments = q_attachments_of(c, m.id)?;
+    }
+    Ok(pins)
+}
+
+fn q_attachments_of(c: &Connection, message: MessageId) -> StoreResult<Vec<Attachment>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {ATTACHMENT_COLS} FROM attachments a WHERE a.message_id = ? ORDER BY a.position"
+    ))?
+    .query_map([message.to_string()], |r| attachment_row(r, 0))?
     .collect::<Result<_, _>>()?)
 }
 
@@ -785,6 +828,7 @@ fn q_history(
             pinned: r.get(9)?,
             mentions_everyone: r.get(11)?,
             kind: message_kind(&r.get::<_, String>(10)?),
+            attachments: vec![],
         })
     };
     let mut messages: Vec<Message> = match page {
@@ -834,6 +878,18 @@ fn q_history(
                 count: r.get::<_, i64>(2)? as u32,
                 me: r.get::<_, i64>(3)? != 0,
             });
+        }
+    }
+    // Attachments of the page, in their order.
+    let mut st = c.prepare_cached(&format!(
+        "SELECT a.message_id, {ATTACHMENT_COLS} FROM attachments a JOIN messages m ON m.id = a.message_id
+         WHERE m.channel_id = ? AND m.seq BETWEEN ? AND ? ORDER BY a.message_id, a.position"
+    ))?;
+    let mut rows = st.query(params![ch, lo as i64, hi as i64])?;
+    while let Some(r) = rows.next()? {
+        let mid: MessageId = col_id(r, 0)?;
+        if let Some(&i) = index.get(&mid) {
+            messages[i].attachments.push(attachment_row(r, 1)?);
         }
     }
     // `unread_by`: current members whose marker is below the message.
@@ -1003,6 +1059,9 @@ macro_rules! reads {
         }
         fn reactors(&self, message: MessageId, emoji: &str, limit: u32) -> StoreResult<Vec<User>> {
             q_reactors(&self.conn, message, emoji, limit)
+        }
+        fn attachment(&self, id: AttachmentId) -> StoreResult<Option<(Attachment, AttachmentPlace)>> {
+            q_attachment(&self.conn, id)
         }
         fn message_meta(&self, channel: ChannelId, id: MessageId) -> StoreResult<Option<MessageMeta>> {
             q_message_meta(&self.conn, channel, id)
@@ -1525,6 +1584,47 @@ impl Store for SqliteStore {
             params![body, at.as_millis(), id.to_string()],
         )? > 0)
     }
+    fn insert_attachment(&mut self, a: &Attachment, place: AttachmentPlace, at: Timestamp) -> StoreResult<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO attachments (id, uploader_id, channel_id, filename, content_type, size, width, height, thumbnail, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                a.id.to_string(),
+                place.uploader.to_string(),
+                place.channel.to_string(),
+                a.filename,
+                a.content_type,
+                a.size.min(i64::MAX as u64) as i64,
+                a.width,
+                a.height,
+                a.thumbnail,
+                at.as_millis()
+            ],
+        )
+        .map(drop)
+    }
+
+    fn bind_attachments(&mut self, message: MessageId, ids: &[AttachmentId]) -> StoreResult<()> {
+        for (position, id) in ids.iter().enumerate() {
+            exec(
+                &self.conn,
+                "UPDATE attachments SET message_id = ?, position = ? WHERE id = ? AND message_id IS NULL",
+                params![message.to_string(), position as i64, id.to_string()],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn take_attachments(&mut self, message: MessageId) -> StoreResult<Vec<AttachmentId>> {
+        let ids = self
+            .conn
+            .prepare_cached("DELETE FROM attachments WHERE message_id = ? RETURNING id")?
+            .query_map([message.to_string()], |r| col_id(r, 0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     fn delete_message(&mut self, id: MessageId, at: Timestamp) -> StoreResult<()> {
         exec(
             &self.conn,
@@ -1717,6 +1817,9 @@ impl Store for ReadConn {
         set_plan(user: UserId, plan: Plan) -> bool;
         set_relationship(user: UserId, other: UserId, kind: Option<RelationshipKind>, at: Timestamp) -> ();
         insert_media(id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp) -> ();
+        insert_attachment(a: &Attachment, place: AttachmentPlace, at: Timestamp) -> ();
+        bind_attachments(message: MessageId, ids: &[AttachmentId]) -> ();
+        take_attachments(message: MessageId) -> Vec<AttachmentId>;
         insert_server(s: &Server) -> ();
         update_server(id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> ();
         set_description(id: ServerId, description: Option<&str>) -> ();
