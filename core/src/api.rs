@@ -22,13 +22,14 @@
 
 use std::{fmt, sync::Arc};
 
+use futures_util::StreamExt as _;
 use pq_protocol::{
-    ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, RoleId, ServerId, UserId,
+    AttachmentId, ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, RoleId, ServerId, UserId,
     gateway::SetStatus,
     models::{
-        AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout, CreateChannel, CreateInvite,
-        CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview, InviteSent,
-        MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship,
+        Attachment, AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout, CreateChannel,
+        CreateInvite, CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview,
+        InviteSent, MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship,
         RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState, SetRelationship,
         StatusChoice, UpdateDm, UpdateProfile, UpdateRole, UpdateServer, User,
     },
@@ -401,6 +402,148 @@ impl Api {
             .base
             .join(path.trim_start_matches('/'))
             .map_err(|e| ApiError::Auth(AuthError::Configuration { detail: format!("bad request path {path:?}: {e}") }))
+    }
+
+    // --------------------------------------------------------------- files
+
+    /// `POST /api/channels/{id}/attachments?filename=`: uploads the file at
+    /// `path` as it is read from disk (never whole in memory), telling
+    /// `progress` the bytes sent so far. Dropping the future cancels it.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (413 over the plan's limit, 403/404 not writable);
+    /// a file that cannot be read is [`ApiError::Decode`].
+    pub async fn upload_attachment(
+        &self,
+        channel: ChannelId,
+        filename: &str,
+        path: &std::path::Path,
+        progress: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<Attachment, ApiError> {
+        let url = self.url(&format!("api/channels/{channel}/attachments"))?;
+        let token = self.inner.auth.access_token().await?;
+        let (mut status, mut body) = self.upload_once(&url, filename, path, &token, progress.clone()).await?;
+        if status == StatusCode::UNAUTHORIZED && wants_renewal(&body) {
+            let token = self.inner.auth.after_unauthorized(&token).await?;
+            (status, body) = self.upload_once(&url, filename, path, &token, progress).await?;
+        }
+        decode(status, &body)
+    }
+
+    async fn upload_once(
+        &self,
+        url: &Url,
+        filename: &str,
+        path: &std::path::Path,
+        token: &str,
+        progress: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        let unreadable = |e: std::io::Error| ApiError::Decode {
+            status: StatusCode::OK,
+            detail: format!("the file {} cannot be read: {e}", path.display()),
+        };
+        let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+        let size = file.metadata().await.map_err(unreadable)?.len();
+        let mut sent = 0u64;
+        let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
+            if let Ok(c) = &chunk {
+                sent += c.len() as u64;
+                progress(sent);
+            }
+            chunk
+        });
+        let response = self
+            .inner
+            .http
+            .post(url.clone())
+            .query(&[("filename", filename)])
+            .bearer_auth(token)
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header(header::CONTENT_LENGTH, size)
+            .body(reqwest::Body::wrap_stream(stream))
+            .send()
+            .await?;
+        let status = response.status();
+        let body = read_limited(response, MAX_RESPONSE).await.map_err(|e| match e {
+            HttpError::Reqwest(source) => ApiError::Network { source },
+            other => ApiError::Decode { status, detail: other.to_string() },
+        })?;
+        Ok((status, body))
+    }
+
+    /// `GET /api/attachments/{id}` (or its `/thumbnail`): the bytes, at
+    /// most `limit` of them.
+    ///
+    /// # Errors
+    /// See [`ApiError`]; 404 for one the account may not see.
+    pub async fn attachment(&self, id: AttachmentId, thumbnail: bool, limit: usize) -> Result<Vec<u8>, ApiError> {
+        let response = self.attachment_response(id, thumbnail).await?;
+        let status = response.status();
+        let body = read_limited(response, limit).await.map_err(|e| match e {
+            HttpError::Reqwest(source) => ApiError::Network { source },
+            other => ApiError::Decode { status, detail: other.to_string() },
+        })?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        decode::<()>(status, &body).map(|()| Vec::new())
+    }
+
+    /// Saves an attachment's bytes at `dest` as they arrive (written beside
+    /// it, then renamed into place), telling `progress` the bytes so far.
+    ///
+    /// # Errors
+    /// See [`ApiError`]; a disk failure is [`ApiError::Decode`].
+    pub async fn download_attachment(
+        &self,
+        id: AttachmentId,
+        dest: &std::path::Path,
+        progress: &(dyn Fn(u64, Option<u64>) + Send + Sync),
+    ) -> Result<u64, ApiError> {
+        use tokio::io::AsyncWriteExt as _;
+        let mut response = self.attachment_response(id, false).await?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = read_limited(response, MAX_RESPONSE).await.unwrap_or_default();
+            return decode::<()>(status, &body).map(|()| 0);
+        }
+        let disk =
+            |e: std::io::Error| ApiError::Decode { status, detail: format!("cannot write {}: {e}", dest.display()) };
+        let total = response.content_length();
+        let part = dest.with_extension(format!(
+            "{}part",
+            dest.extension().map(|e| format!("{}.", e.to_string_lossy())).unwrap_or_default()
+        ));
+        let mut out = tokio::fs::File::create(&part).await.map_err(disk)?;
+        let mut got = 0u64;
+        let result = async {
+            while let Some(chunk) = response.chunk().await? {
+                out.write_all(&chunk).await.map_err(disk)?;
+                got += chunk.len() as u64;
+                progress(got, total);
+            }
+            out.flush().await.map_err(disk)?;
+            tokio::fs::rename(&part, dest).await.map_err(disk)?;
+            Ok(got)
+        }
+        .await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&part).await;
+        }
+        result
+    }
+
+    async fn attachment_response(&self, id: AttachmentId, thumbnail: bool) -> Result<reqwest::Response, ApiError> {
+        let path = if thumbnail { format!("api/attachments/{id}/thumbnail") } else { format!("api/attachments/{id}") };
+        let url = self.url(&path)?;
+        let token = self.inner.auth.access_token().await?;
+        let response = self.inner.http.get(url.clone()).bearer_auth(&token).send().await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let token = self.inner.auth.after_unauthorized(&token).await?;
+        Ok(self.inner.http.get(url).bearer_auth(&token).send().await?)
     }
 
     // ----------------------------------------------------------- endpoints

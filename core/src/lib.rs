@@ -18,6 +18,7 @@ pub mod api;
 pub mod auth;
 mod engine;
 mod error;
+pub mod files;
 pub mod media;
 pub mod store;
 pub mod voice;

@@ -40,6 +40,12 @@ impl TestServer {
         Self { running: Some(running), url, args, _dir: dir }
     }
 
+    /// Its data directory (databases, `objects/` of attachments).
+    #[must_use]
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// The running server (`None` while stopped).
     #[must_use]
     pub fn running(&self) -> Option<&RunningServer> {

@@ -25,6 +25,7 @@ mod common;
 mod desktop;
 mod dms;
 mod faults;
+mod files;
 mod friends;
 mod members;
 mod private;

@@ -211,6 +211,7 @@ const failed: OutboxEntry = {
   created_at: "2026-11-25T06:10:00.000Z",
   state: { state: "failed", reason: "Messages are limited to 150 characters on the free plan." },
   attempts: 1,
+  files: [],
 };
 
 function signedIn(language = "en") {

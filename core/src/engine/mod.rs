@@ -28,6 +28,7 @@
 
 mod schedule;
 pub(crate) mod sync;
+mod uploads;
 
 use std::{
     collections::HashMap,
@@ -37,7 +38,7 @@ use std::{
 };
 
 use pq_protocol::{
-    ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
+    AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
     gateway::ClientFrame,
     limits::char_count,
     models::{
@@ -57,6 +58,7 @@ use crate::{
     api::{Api, HistoryQuery},
     auth::{Account, AuthManager, AuthOptions, KeychainBackend, TokenStore},
     error::{Error, Result},
+    files::{DEFAULT_CACHE_BUDGET, Files, StagedFile},
     store::{CachedChannel, CachedDm, CachedServer, NotifyLevel, OutboxEntry, SearchHit, Store},
 };
 
@@ -223,6 +225,22 @@ pub enum Event {
     Outbox {
         /// The entry.
         entry: OutboxEntry,
+    },
+    /// An upload of an unsent message's file went on (at most every
+    /// 100 ms, and at its end).
+    UploadProgress {
+        /// The message.
+        client_id: ClientMessageId,
+        /// Its channel.
+        channel_id: ChannelId,
+        /// Which of its files (from 0).
+        file: u32,
+        /// Bytes sent so far.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        sent: u64,
+        /// Bytes in all.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        total: u64,
     },
     /// An outbox entry left the outbox: acknowledged (its message follows as
     /// [`Event::Message`] with the same client id) or discarded.
@@ -403,6 +421,10 @@ pub(crate) struct Shared {
     pub(crate) calls: Arc<crate::voice::call::VoiceHub>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) connection: watch::Sender<ConnectionState>,
+    /// The signed-in account's files (staged, outbox, cache).
+    pub(crate) files: Mutex<Option<Arc<Files>>>,
+    /// The uploader of outbox files.
+    pub(crate) uploads: Arc<uploads::Uploads>,
 }
 
 impl Shared {
@@ -422,6 +444,16 @@ impl Shared {
             return Err(Error::NotSignedIn);
         }
         Ok(StoreGuard(guard))
+    }
+
+    /// The signed-in account's files directory.
+    pub(crate) fn files(&self) -> Option<Arc<Files>> {
+        self.files.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// How many bytes of attachments to keep for offline viewing.
+    pub(crate) fn file_budget(&self) -> u64 {
+        self.reader().ok().and_then(|r| r.meta::<u64>("file_budget").ok().flatten()).unwrap_or(DEFAULT_CACHE_BUDGET)
     }
 
     pub(crate) fn emit(&self, event: Event) {
@@ -668,6 +700,8 @@ impl Client {
             joined_recently: Mutex::new(HashMap::new()),
             events,
             connection,
+            files: Mutex::new(None),
+            uploads: Arc::default(),
         });
         let signed_in = match shared.auth.account() {
             Some(account) => {
@@ -689,6 +723,7 @@ impl Client {
             })
             .map_err(|e| Error::Invalid(format!("cannot start the engine's thread: {e}")))?;
         schedule::spawn_ticker(Arc::downgrade(&shared));
+        uploads::spawn(Arc::downgrade(&shared), commands.clone());
         let client = Self { shared, commands };
         if signed_in {
             client.command(Command::SignedIn).await;
@@ -785,6 +820,7 @@ impl Client {
         self.shared.auth.sign_out().await?;
         *self.shared.store.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.shared.files.lock().unwrap_or_else(PoisonError::into_inner) = None;
         *self.shared.me.lock().unwrap_or_else(PoisonError::into_inner) = None;
         self.shared.relationships.lock().unwrap_or_else(PoisonError::into_inner).clear();
         self.shared.invites.lock().unwrap_or_else(PoisonError::into_inner).clear();
@@ -1420,8 +1456,33 @@ impl Client {
     /// [`Error::Invalid`] for an empty message or one longer than your plan
     /// allows; [`Error::NotSignedIn`].
     pub async fn send(&self, channel: ChannelId, body: &str, reply_to: Option<MessageId>) -> Result<OutboxEntry> {
-        if body.trim().is_empty() {
+        self.send_with_files(channel, body, reply_to, &[]).await
+    }
+
+    /// [`Client::send`] with files staged in the composer
+    /// ([`Client::stage_file`]), at most 10; the text may then be empty. The
+    /// files are uploaded first (progress as [`Event::UploadProgress`]),
+    /// each once, also when queued offline or across restarts; then the
+    /// message goes.
+    ///
+    /// # Errors
+    /// As [`Client::send`]; [`Error::Invalid`] for an unknown staged file or
+    /// more than 10.
+    pub async fn send_with_files(
+        &self,
+        channel: ChannelId,
+        body: &str,
+        reply_to: Option<MessageId>,
+        staged: &[String],
+    ) -> Result<OutboxEntry> {
+        if body.trim().is_empty() && staged.is_empty() {
             return Err(Error::Invalid("a message cannot be empty".into()));
+        }
+        if staged.len() > pq_protocol::limits::MAX_ATTACHMENTS_PER_MESSAGE {
+            return Err(Error::Invalid(format!(
+                "at most {} files go with one message",
+                pq_protocol::limits::MAX_ATTACHMENTS_PER_MESSAGE
+            )));
         }
         if let Some(me) = self.me() {
             let (len, max) = (char_count(body), me.plan.max_message_chars());
@@ -1437,11 +1498,116 @@ impl Client {
             if store.sync_state(channel)?.is_none() {
                 return Err(Error::Invalid("no such channel".into()));
             }
-            store.outbox_push(channel, body, reply_to)?
+            let client_id = ClientMessageId::new();
+            let files = if staged.is_empty() {
+                vec![]
+            } else {
+                let dir = self.shared.files().ok_or(Error::NotSignedIn)?;
+                dir.take_staged(staged, client_id)
+                    .map_err(|e| Error::Invalid(format!("the files cannot be kept: {e}")))?
+            };
+            store.outbox_push_as(client_id, channel, body, reply_to, files)?
         };
         self.shared.emit(Event::Outbox { entry: entry.clone() });
-        self.command(Command::Flush).await;
+        if entry.uploaded() {
+            self.command(Command::Flush).await;
+        } else {
+            self.shared.uploads.wake();
+        }
         Ok(entry)
+    }
+
+    /// Keeps bytes (a picked, dropped or pasted file) for the composer.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`]; [`Error::Invalid`] when the disk refuses.
+    pub fn stage_file(&self, name: &str, bytes: &[u8]) -> Result<StagedFile> {
+        let files = self.shared.files().ok_or(Error::NotSignedIn)?;
+        files.stage(name, bytes).map_err(|e| Error::Invalid(format!("the file cannot be kept: {e}")))
+    }
+
+    /// Keeps a copy of the file at `path` for the composer.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`]; [`Error::Invalid`] when it cannot be read.
+    pub fn stage_path(&self, path: &Path) -> Result<StagedFile> {
+        let files = self.shared.files().ok_or(Error::NotSignedIn)?;
+        files.stage_path(path).map_err(|e| Error::Invalid(format!("{} cannot be read: {e}", path.display())))
+    }
+
+    /// Removes a file from the composer.
+    pub fn unstage(&self, id: &str) {
+        if let Some(files) = self.shared.files() {
+            files.unstage(id);
+        }
+    }
+
+    /// Stops an unsent message with files (its upload, if going on) and
+    /// discards it.
+    ///
+    /// # Errors
+    /// As [`Client::discard`].
+    pub fn cancel_send(&self, client_id: ClientMessageId) -> Result<bool> {
+        self.shared.uploads.cancel(client_id);
+        self.discard(client_id)
+    }
+
+    /// An attachment's bytes (or its thumbnail's) and their type: the copy
+    /// kept on this device (offline too), else fetched and kept within the
+    /// budget ([`Client::set_file_cache_budget`]).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (offline and not kept: unreachable; 404 not visible).
+    pub async fn attachment(&self, id: AttachmentId, thumbnail: bool) -> Result<(&'static str, Vec<u8>)> {
+        let files = self.shared.files().ok_or(Error::NotSignedIn)?;
+        if let Some(bytes) = files.cached(id, thumbnail) {
+            return Ok((crate::files::sniff(&bytes), bytes));
+        }
+        let limit = usize::try_from(pq_protocol::limits::Plan::Premium.default_upload_bytes()).unwrap_or(usize::MAX);
+        let bytes = self.shared.api.attachment(id, thumbnail, limit).await?;
+        if let Err(e) = files.keep(id, thumbnail, &bytes, self.shared.file_budget()) {
+            tracing::warn!(error = %e, "cannot keep an attachment for offline viewing");
+        }
+        Ok((crate::files::sniff(&bytes), bytes))
+    }
+
+    /// Saves an attachment at `dest` as it arrives, telling `progress`
+    /// (bytes so far, bytes in all when known).
+    ///
+    /// # Errors
+    /// [`Error::Api`].
+    pub async fn download(
+        &self,
+        id: AttachmentId,
+        dest: &Path,
+        progress: &(dyn Fn(u64, Option<u64>) + Send + Sync),
+    ) -> Result<u64> {
+        Ok(self.shared.api.download_attachment(id, dest, progress).await?)
+    }
+
+    /// How many bytes of attachments are kept for offline viewing at most.
+    #[must_use]
+    pub fn file_cache_budget(&self) -> u64 {
+        self.shared.file_budget()
+    }
+
+    /// How many bytes of attachments are kept now.
+    #[must_use]
+    pub fn file_cache_size(&self) -> u64 {
+        self.shared.files().map_or(0, |f| f.cache_size())
+    }
+
+    /// Sets the offline budget for attachments; what is over it goes now,
+    /// least recently viewed first.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`], [`Error::Store`].
+    pub fn set_file_cache_budget(&self, bytes: u64) -> Result<()> {
+        self.shared.store()?.set_meta("file_budget", &bytes)?;
+        if let Some(files) = self.shared.files() {
+            files.evict(bytes);
+        }
+        Ok(())
     }
 
     /// Sends a failed message again, optionally edited.
@@ -1468,6 +1634,9 @@ impl Client {
         let entry = store.outbox_entry(client_id)?;
         let removed = store.outbox_remove(client_id)?;
         drop(store);
+        if let Some(files) = self.shared.files() {
+            files.drop_outbox(client_id);
+        }
         if let (true, Some(e)) = (removed, entry) {
             self.shared.emit(Event::OutboxRemoved { client_id, channel_id: e.channel_id });
         }
@@ -1939,5 +2108,7 @@ fn open_cache(shared: &Shared, account: &Account) -> Result<()> {
     };
     *shared.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
     *shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(reader);
+    *shared.files.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(Files::beside(&path)));
+    shared.uploads.wake();
     Ok(())
 }

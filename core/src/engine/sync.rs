@@ -662,6 +662,11 @@ impl<'a> Connection<'a> {
             if let Some(q) = self.queues.get_mut(&e.channel_id) {
                 q.retain(|(_, q)| q.client_id != e.client_id);
             }
+            if !e.files.is_empty()
+                && let Some(files) = self.shared.files()
+            {
+                files.adopt(e.client_id, &e.files, self.shared.file_budget());
+            }
             self.shared.emit(Event::OutboxRemoved { client_id: e.client_id, channel_id: e.channel_id });
         }
         if live {
@@ -735,7 +740,11 @@ impl<'a> Connection<'a> {
                 self.index_due = true;
             }
             Wire::MessageDeleted { channel_id, message_id, .. } => {
+                let kept = shared.store()?.message(message_id)?.map(|m| m.attachments).unwrap_or_default();
                 shared.store()?.apply_delete(message_id)?;
+                if let Some(files) = shared.files() {
+                    kept.iter().for_each(|a| files.forget(a.id));
+                }
                 shared.emit(Event::MessageDeleted { channel_id, message_id });
             }
             Wire::ReactionAdded { message_id, user_id, emoji, .. } => {
@@ -1024,7 +1033,9 @@ impl<'a> Connection<'a> {
             };
             for (pos, e) in fresh {
                 self.loaded_upto = self.loaded_upto.max(pos);
-                if e.state == OutboxState::Pending && !self.in_flight.contains_key(&e.client_id) {
+                // One with files waits for the uploader (which asks for a
+                // reload when they are all up).
+                if e.state == OutboxState::Pending && e.uploaded() && !self.in_flight.contains_key(&e.client_id) {
                     self.queues.entry(e.channel_id).or_default().push_back((pos, e));
                 }
             }
@@ -1042,8 +1053,7 @@ impl<'a> Connection<'a> {
                 client_id: entry.client_id,
                 body: entry.body.clone(),
                 reply_to: entry.reply_to,
-                // The outbox does not carry files yet (issue 18's next slice).
-                attachments: vec![],
+                attachments: entry.attachments().iter().map(|a| a.id).collect(),
             });
             if let Ok(mut store) = self.shared.store() {
                 let _ = store.outbox_attempted(entry.client_id);
@@ -1070,6 +1080,7 @@ impl<'a> Connection<'a> {
         let Some(entry) = self.in_flight.remove(&ack.client_id) else { return };
         self.busy_channels.remove(&entry.channel_id);
         let Some(me) = self.shared.me() else { return };
+        let attachments = entry.attachments();
         // The message as the server stored it (its `message_created` usually
         // came first and already did this).
         let message = Message {
@@ -1088,7 +1099,7 @@ impl<'a> Connection<'a> {
             pinned: false,
             mentions_everyone: false,
             kind: pq_protocol::models::MessageKind::Default,
-            attachments: vec![],
+            attachments,
         };
         let still_pending =
             self.shared.store().ok().and_then(|s| s.outbox_entry(ack.client_id).ok().flatten()).is_some();

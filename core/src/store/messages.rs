@@ -27,7 +27,7 @@ pub struct SearchHit {
     pub server_id: Option<ServerId>,
 }
 
-const COLS: &str = "m.id, m.channel_id, m.seq, m.author_id, m.client_id, m.body, m.reply_to, m.created_at, m.edited_at, m.deleted, m.unread_by, m.reactions, m.pinned, m.kind, m.mentions_everyone";
+const COLS: &str = "m.id, m.channel_id, m.seq, m.author_id, m.client_id, m.body, m.reply_to, m.created_at, m.edited_at, m.deleted, m.unread_by, m.reactions, m.pinned, m.kind, m.mentions_everyone, m.attachments";
 
 fn read_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
     Ok(RawMessage {
@@ -46,6 +46,7 @@ fn read_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
         pinned: r.get(12)?,
         kind: r.get(13)?,
         mentions_everyone: r.get(14)?,
+        attachments: r.get(15)?,
     })
 }
 
@@ -65,6 +66,7 @@ struct RawMessage {
     pinned: i64,
     kind: String,
     mentions_everyone: i64,
+    attachments: String,
 }
 
 impl RawMessage {
@@ -86,14 +88,19 @@ impl RawMessage {
             pinned: self.pinned != 0,
             mentions_everyone: self.mentions_everyone != 0,
             kind: if self.kind == "pin" { MessageKind::Pin } else { MessageKind::Default },
-            // Not kept in the cache yet (issue 18's next slice).
-            attachments: vec![],
+            attachments: serde_json::from_str(&self.attachments)
+                .map_err(|e| StoreError::Corrupt(format!("attachments: {e}")))?,
         })
     }
 }
 
 /// Inserts a message unless it conflicts; returns its rowid when inserted.
-fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, m: &Message, reactions: &str) -> rusqlite::Result<Option<i64>> {
+fn insert_row(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    m: &Message,
+    reactions: &str,
+    attachments: &str,
+) -> rusqlite::Result<Option<i64>> {
     stmt.query_row(
         params![
             m.id.to_string(),
@@ -110,7 +117,8 @@ fn insert_row(stmt: &mut rusqlite::CachedStatement<'_>, m: &Message, reactions: 
             reactions,
             i64::from(m.pinned),
             if m.kind == MessageKind::Pin { "pin" } else { "default" },
-            i64::from(m.mentions_everyone)
+            i64::from(m.mentions_everyone),
+            attachments
         ],
         |r| r.get(0),
     )
@@ -216,7 +224,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         let row: Option<(i64, String)> = tx
             .query_row(
-                "UPDATE messages SET body = '', deleted = 1, reactions = '[]' WHERE id = ?1 AND deleted = 0
+                "UPDATE messages SET body = '', deleted = 1, reactions = '[]', attachments = '[]'
+                 WHERE id = ?1 AND deleted = 0
                  RETURNING rowid, channel_id",
                 [message.to_string()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -419,7 +428,7 @@ impl Store {
                 }
                 let raw = read_message(r)?;
                 if matcher.matches(&raw.body) {
-                    let server_id: Option<String> = r.get(15)?;
+                    let server_id: Option<String> = r.get(16)?;
                     let server_id = server_id.as_deref().map(parse_id).transpose()?;
                     out.push(SearchHit { message: raw.into_message()?, server_id });
                 }
@@ -433,7 +442,7 @@ impl Store {
                  WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2"
             ))?;
             let rows = stmt.query_map(params![fts, (limit - out.len()) as i64], |r| {
-                Ok((read_message(r)?, r.get::<_, Option<String>>(15)?))
+                Ok((read_message(r)?, r.get::<_, Option<String>>(16)?))
             })?;
             for row in rows {
                 let (raw, server_id) = row?;
@@ -465,19 +474,28 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO messages (id, channel_id, seq, author_id, client_id, body, reply_to, created_at,
-                   edited_at, deleted, unread_by, reactions, pinned, kind, mentions_everyone)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                   edited_at, deleted, unread_by, reactions, pinned, kind, mentions_everyone, attachments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT DO NOTHING RETURNING rowid",
         )?;
         let mut existing = tx.prepare_cached("SELECT rowid, body, deleted FROM messages WHERE id = ?1")?;
         let mut update = tx.prepare_cached(
             "UPDATE messages SET body = ?2, edited_at = ?3, deleted = ?4, unread_by = ?5, reactions = ?6,
-                   pinned = ?7 WHERE rowid = ?1",
+                   pinned = ?7, attachments = CASE WHEN ?4 = 1 THEN '[]' WHEN ?8 = '[]' THEN attachments ELSE ?8 END
+                 WHERE rowid = ?1",
         )?;
         for m in messages {
             let reactions = serde_json::to_string(&m.reactions).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // A deleted message keeps none; otherwise an update without
+            // attachments (an acknowledgement built locally) keeps the
+            // server's list (see the UPDATE).
+            let attachments = if m.deleted {
+                "[]".to_owned()
+            } else {
+                serde_json::to_string(&m.attachments).map_err(|e| StoreError::Corrupt(e.to_string()))?
+            };
             let id = m.id.to_string();
-            let rowid = insert_row(&mut insert, m, &reactions)?;
+            let rowid = insert_row(&mut insert, m, &reactions, &attachments)?;
             if rowid.is_some() {
                 // New rows are indexed in the background (`index_pending`).
                 report.inserted += 1;
@@ -499,7 +517,7 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
                 if let Some(stale) = stale {
                     unindex(tx, stale)?;
                 }
-                insert_row(&mut insert, m, &reactions)?
+                insert_row(&mut insert, m, &reactions, &attachments)?
                     .ok_or_else(|| StoreError::Corrupt(format!("message {id} could not be stored")))?;
                 report.inserted += 1;
                 continue;
@@ -511,7 +529,8 @@ pub(super) fn ingest_in(tx: &rusqlite::Transaction<'_>, messages: &[Message]) ->
                 i64::from(m.deleted),
                 m.unread_by,
                 reactions,
-                i64::from(m.pinned)
+                i64::from(m.pinned),
+                attachments
             ])?;
             report.updated += 1;
             if old_body != m.body || (was_deleted != 0) != m.deleted {

@@ -35,7 +35,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 pub use dms::{CachedDm, SyncState};
 pub use messages::{IngestReport, SearchHit};
-pub use outbox::{OutboxEntry, OutboxState};
+pub use outbox::{OutboxEntry, OutboxFile, OutboxState};
 pub use state::{CachedChannel, CachedServer, NotifyLevel};
 
 /// The migrations, in order. Never edit a released one; add the next.
@@ -49,6 +49,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/007_pins.sql")),
     M::up(include_str!("../../migrations/008_topics.sql")),
     M::up(include_str!("../../migrations/009_mention_everyone.sql")),
+    M::up(include_str!("../../migrations/010_attachments.sql")),
 ];
 
 /// Why the cache cannot be opened.

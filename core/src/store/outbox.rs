@@ -10,7 +10,10 @@
 
 use std::path::Path;
 
-use pq_protocol::{ChannelId, ClientMessageId, MessageId, Timestamp, models::Message};
+use pq_protocol::{
+    ChannelId, ClientMessageId, MessageId, Timestamp,
+    models::{Attachment, Message},
+};
 use rusqlite::{OpenFlags, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +34,7 @@ pub enum OutboxState {
 }
 
 /// A message not yet acknowledged.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxEntry {
     /// The id the server will know it by.
@@ -48,19 +51,49 @@ pub struct OutboxEntry {
     pub state: OutboxState,
     /// Delivery attempts so far.
     pub attempts: u32,
+    /// Files to upload before the message goes (their bytes under the
+    /// account's files directory, `outbox/CLIENT_ID/N`).
+    pub files: Vec<OutboxFile>,
 }
 
-const COLS: &str = "client_id, channel_id, body, reply_to, created_at, state, error, attempts";
+/// A file of an unsent message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OutboxFile {
+    /// Its name, as the person's system called it.
+    pub name: String,
+    /// Bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// What the server made of it, once uploaded (never uploaded twice).
+    pub uploaded: Option<Attachment>,
+}
+
+impl OutboxEntry {
+    /// Whether every file is on the server (the message can go).
+    #[must_use]
+    pub fn uploaded(&self) -> bool {
+        self.files.iter().all(|f| f.uploaded.is_some())
+    }
+
+    /// The uploads, in order, once all are done.
+    #[must_use]
+    pub fn attachments(&self) -> Vec<Attachment> {
+        self.files.iter().filter_map(|f| f.uploaded.clone()).collect()
+    }
+}
+
+const COLS: &str = "client_id, channel_id, body, reply_to, created_at, state, error, attempts, files";
 
 /// An outbox row as stored, in [`COLS`] order.
-type Raw = (String, String, String, Option<String>, i64, String, Option<String>, i64);
+type Raw = (String, String, String, Option<String>, i64, String, Option<String>, i64, String);
 
 fn read(r: &Row<'_>) -> rusqlite::Result<Raw> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
 }
 
 fn entry(raw: Raw) -> Result<OutboxEntry> {
-    let (client_id, channel_id, body, reply_to, created_at, state, error, attempts) = raw;
+    let (client_id, channel_id, body, reply_to, created_at, state, error, attempts, files) = raw;
     Ok(OutboxEntry {
         client_id: parse_id(&client_id)?,
         channel_id: parse_id(&channel_id)?,
@@ -73,6 +106,7 @@ fn entry(raw: Raw) -> Result<OutboxEntry> {
             OutboxState::Pending
         },
         attempts: attempts as u32,
+        files: serde_json::from_str(&files).map_err(|e| StoreError::Corrupt(format!("outbox files: {e}")))?,
     })
 }
 
@@ -97,15 +131,33 @@ impl Store {
         channel_id: ChannelId,
         body: &str,
         reply_to: Option<MessageId>,
+        files: Vec<OutboxFile>,
+    ) -> Result<OutboxEntry> {
+        self.outbox_push_as(ClientMessageId::new(), channel_id, body, reply_to, files)
+    }
+
+    /// [`Store::outbox_push`] under a client id chosen beforehand (its
+    /// files were put in place under it first).
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn outbox_push_as(
+        &mut self,
+        client_id: ClientMessageId,
+        channel_id: ChannelId,
+        body: &str,
+        reply_to: Option<MessageId>,
+        files: Vec<OutboxFile>,
     ) -> Result<OutboxEntry> {
         let e = OutboxEntry {
-            client_id: ClientMessageId::new(),
+            client_id,
             channel_id,
             body: body.to_owned(),
             reply_to,
             created_at: Timestamp::now(),
             state: OutboxState::Pending,
             attempts: 0,
+            files,
         };
         self.durably(|s| s.outbox_restore(&e))?;
         Ok(e)
@@ -131,9 +183,10 @@ impl Store {
             OutboxState::Pending => ("pending", None),
             OutboxState::Failed { reason } => ("failed", Some(reason.as_str())),
         };
+        let files = serde_json::to_string(&e.files).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.conn.execute(
-            "INSERT INTO outbox (client_id, channel_id, body, reply_to, created_at, state, error, attempts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (client_id) DO NOTHING",
+            "INSERT INTO outbox (client_id, channel_id, body, reply_to, created_at, state, error, attempts, files)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (client_id) DO NOTHING",
             params![
                 e.client_id.to_string(),
                 e.channel_id.to_string(),
@@ -142,7 +195,8 @@ impl Store {
                 e.created_at.as_millis(),
                 state,
                 error,
-                e.attempts
+                e.attempts,
+                files
             ],
         )?;
         Ok(())
@@ -169,7 +223,7 @@ impl Store {
         let rows = stmt.query_map([after], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?),
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?),
             ))
         })?;
         rows.map(|r| r.map_err(StoreError::from).and_then(|(pos, raw)| Ok((pos, entry(raw)?)))).collect()
@@ -193,6 +247,29 @@ impl Store {
     pub fn outbox_entry(&self, client_id: ClientMessageId) -> Result<Option<OutboxEntry>> {
         let mut stmt = self.conn.prepare_cached(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"))?;
         stmt.query_row([client_id.to_string()], read).optional()?.map(entry).transpose()
+    }
+
+    /// A file of an entry is on the server: kept durably, so it is never
+    /// uploaded again. Returns the entry as it now is.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn outbox_uploaded(
+        &mut self,
+        client_id: ClientMessageId,
+        index: usize,
+        file: &Attachment,
+    ) -> Result<Option<OutboxEntry>> {
+        let Some(mut e) = self.outbox_entry(client_id)? else { return Ok(None) };
+        let Some(slot) = e.files.get_mut(index) else { return Ok(Some(e)) };
+        slot.uploaded = Some(file.clone());
+        let files = serde_json::to_string(&e.files).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.durably(|s| {
+            s.conn
+                .execute("UPDATE outbox SET files = ?2 WHERE client_id = ?1", params![client_id.to_string(), files])?;
+            Ok(())
+        })?;
+        Ok(Some(e))
     }
 
     /// Counts a delivery attempt.

@@ -203,9 +203,9 @@ fn reactions_and_unread_by() {
 #[test]
 fn the_outbox_hands_over_to_the_cache_atomically() {
     let (mut s, _, a, b) = setup();
-    let e1 = s.outbox_push(a, "first", None).unwrap();
-    let e2 = s.outbox_push(b, "second", None).unwrap();
-    let e3 = s.outbox_push(a, "third", None).unwrap();
+    let e1 = s.outbox_push(a, "first", None, vec![]).unwrap();
+    let e2 = s.outbox_push(b, "second", None, vec![]).unwrap();
+    let e3 = s.outbox_push(a, "third", None, vec![]).unwrap();
     assert_eq!(s.outbox().unwrap().iter().map(|e| e.body.as_str()).collect::<Vec<_>>(), ["first", "second", "third"]);
     assert_eq!(s.outbox_for(a).unwrap().len(), 2);
 
@@ -236,7 +236,7 @@ fn reopening_a_file_keeps_everything_and_a_newer_schema_is_refused() {
         let mut s = Store::open(&path).unwrap();
         s.apply_server_state(&server_state(server, &[a]), 0).unwrap();
         s.ingest(&[msg(a, 1, "kept")]).unwrap();
-        s.outbox_push(a, "unsent", None).unwrap();
+        s.outbox_push(a, "unsent", None, vec![]).unwrap();
         s.set_meta("me", &"someone").unwrap();
     }
     {
@@ -301,8 +301,8 @@ fn server_state_replaces_channels_and_forgets_their_messages() {
 #[test]
 fn outbox_positions_only_grow() {
     let (mut s, _, a, _) = setup();
-    let e1 = s.outbox_push(a, "one", None).unwrap();
-    let e2 = s.outbox_push(a, "two", None).unwrap();
+    let e1 = s.outbox_push(a, "one", None, vec![]).unwrap();
+    let e2 = s.outbox_push(a, "two", None, vec![]).unwrap();
     let upto = s.outbox_since(0).unwrap().last().unwrap().0;
     // Both leave the outbox; the next one must still come after them.
     for e in [&e1, &e2] {
@@ -311,7 +311,7 @@ fn outbox_positions_only_grow() {
         m.seq = if e.body == "one" { 1 } else { 2 };
         s.outbox_ack(&m).unwrap();
     }
-    s.outbox_push(a, "three", None).unwrap();
+    s.outbox_push(a, "three", None, vec![]).unwrap();
     let later = s.outbox_since(upto).unwrap();
     assert_eq!(later.len(), 1, "an entry written after position {upto} is found after it");
     assert_eq!(later[0].1.body, "three");
@@ -365,7 +365,7 @@ fn the_cache_is_readable_by_its_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("accounts").join("account.sqlite3");
     let mut s = Store::open(&path).unwrap();
-    s.outbox_push(ChannelId::new(), "private words", None).unwrap();
+    s.outbox_push(ChannelId::new(), "private words", None, vec![]).unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(path.parent().unwrap()), 0o700, "the directory it created");
     assert_eq!(mode(&path), 0o600);
@@ -389,7 +389,7 @@ fn a_snapshot_sees_a_message_in_the_outbox_or_the_timeline_never_neither() {
     let (server, a) = (ServerId::new(), ChannelId::new());
     let mut writer = Store::open(&path).unwrap();
     writer.apply_server_state(&server_state(server, &[a]), 0).unwrap();
-    let pending = writer.outbox_push(a, "hello", None).unwrap();
+    let pending = writer.outbox_push(a, "hello", None, vec![]).unwrap();
     let reader = Store::open(&path).unwrap();
     let mut stored = msg(a, 1, "hello");
     stored.client_id = pending.client_id;

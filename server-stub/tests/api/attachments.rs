@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// A 640 × 480 PNG.
-fn png() -> Vec<u8> {
+pub(crate) fn png() -> Vec<u8> {
     let picture = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
     let mut out = std::io::Cursor::new(Vec::new());
     picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
@@ -28,7 +28,7 @@ fn png() -> Vec<u8> {
 }
 
 /// Uploads `bytes` as `filename`, claiming `claimed` as its type.
-async fn upload(
+pub(crate) async fn upload(
     who: &Api,
     channel: impl std::fmt::Display,
     filename: &str,
@@ -49,7 +49,7 @@ async fn upload(
     (status, resp.json().await.unwrap_or_default())
 }
 
-async fn download(who: &Api, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+pub(crate) async fn download(who: &Api, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let resp = who.http.get(format!("{}{path}", who.base)).bearer_auth(&who.token).send().await.unwrap();
     (resp.status(), resp.headers().clone(), resp.bytes().await.unwrap().to_vec())
 }

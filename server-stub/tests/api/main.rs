@@ -33,6 +33,7 @@ mod pins;
 mod private;
 mod races;
 mod roles;
+mod s3;
 mod servers;
 mod signin;
 mod tokens;

@@ -100,7 +100,27 @@ channel_id: ChannelId, } | { "type": "outbox",
 /**
  * The entry.
  */
-entry: OutboxEntry, } | { "type": "outbox_removed", 
+entry: OutboxEntry, } | { "type": "upload_progress", 
+/**
+ * The message.
+ */
+client_id: ClientMessageId, 
+/**
+ * Its channel.
+ */
+channel_id: ChannelId, 
+/**
+ * Which of its files (from 0).
+ */
+file: number, 
+/**
+ * Bytes sent so far.
+ */
+sent: number, 
+/**
+ * Bytes in all.
+ */
+total: number, } | { "type": "outbox_removed", 
 /**
  * Which.
  */

@@ -3,6 +3,7 @@
 import type { ChannelId } from "./ChannelId";
 import type { ClientMessageId } from "./ClientMessageId";
 import type { MessageId } from "./MessageId";
+import type { OutboxFile } from "./OutboxFile";
 import type { OutboxState } from "./OutboxState";
 import type { Timestamp } from "./Timestamp";
 
@@ -37,4 +38,9 @@ state: OutboxState,
 /**
  * Delivery attempts so far.
  */
-attempts: number, };
+attempts: number, 
+/**
+ * Files to upload before the message goes (their bytes under the
+ * account's files directory, `outbox/CLIENT_ID/N`).
+ */
+files: Array<OutboxFile>, };

@@ -72,6 +72,7 @@ export type { ModerateVoice } from "./ModerateVoice";
 export type { NotifyLevel } from "./NotifyLevel";
 export type { OpenDm } from "./OpenDm";
 export type { OutboxEntry } from "./OutboxEntry";
+export type { OutboxFile } from "./OutboxFile";
 export type { OutboxState } from "./OutboxState";
 export type { Participant } from "./Participant";
 export type { PendingInvite } from "./PendingInvite";
