@@ -7,8 +7,9 @@
 
 use pq_core::{
     ConnectionState, Timeline,
+    files::StagedFile,
     protocol::{
-        ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
+        AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
         models::{
             AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
             CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite,
@@ -42,6 +43,11 @@ pub struct AppInfo {
     /// The longest message my plan allows, in characters (the server is
     /// the judge; the composer shows a counter).
     pub message_limit: u32,
+    /// The largest file my plan lets me attach, in bytes, as pq-server
+    /// configures it by default (a server configured otherwise says so when
+    /// it refuses one).
+    #[ts(type = "number")]
+    pub upload_limit: u64,
     /// The connection now.
     pub connection: ConnectionState,
     /// Why pq could not open its cache, if it could not (offer "rebuild").
@@ -76,7 +82,7 @@ macro_rules! commands {
 
         /// The invoke handler for every command.
         pub(crate) fn handler<Rt: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<Rt>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name,)* subscribe, subscribe_video]
+            tauri::generate_handler![$($name,)* subscribe, subscribe_video, stage_file]
         }
 
         /// Every command, for the TypeScript bridge: name, docs, arguments
@@ -238,6 +244,46 @@ commands! {
     /// Writes a message (pending at once, delivered exactly once).
     fn send(d, channel_id: ChannelId, body: String, reply_to: Option<MessageId>) -> OutboxEntry {
         Ok(d.client()?.send(channel_id, &body, reply_to).await?)
+    }
+
+    /// Writes a message with files staged in the composer (`stage_file`,
+    /// `stage_path`); they are uploaded first (progress as `upload_progress`
+    /// events), each once, then the message goes.
+    fn send_files(d, channel_id: ChannelId, body: String, reply_to: Option<MessageId>, files: Vec<String>) -> OutboxEntry {
+        Ok(d.client()?.send_with_files(channel_id, &body, reply_to, &files).await?)
+    }
+
+    /// Keeps a copy of a file on disk for the composer (a path the shell
+    /// knows, e.g. from the system's file dialog).
+    fn stage_path(d, path: String) -> StagedFile { Ok(d.client()?.stage_path(std::path::Path::new(&path))?) }
+
+    /// Removes a file from the composer.
+    fn unstage(d, id: String) -> () { d.client()?.unstage(&id); Ok(()) }
+
+    /// Stops an unsent message's upload and discards it.
+    fn cancel_send(d, client_id: ClientMessageId) -> bool { Ok(d.client()?.cancel_send(client_id)?) }
+
+    /// Saves an attachment in the downloads folder (progress as `download`
+    /// events); returns where it went.
+    fn download_attachment(d, attachment_id: AttachmentId, filename: String) -> String {
+        d.download(attachment_id, &filename).await
+    }
+
+    /// Shows a saved download in the file manager.
+    fn show_download(d, path: String) -> () { d.show_download(&path) }
+
+    /// How much the offline copies of attachments may take, and take now.
+    fn file_cache(d) -> FileCache {
+        let c = d.client()?;
+        Ok(FileCache { budget: c.file_cache_budget(), used: c.file_cache_size() })
+    }
+
+    /// Sets how much the offline copies of attachments may take (the least
+    /// recently viewed go first).
+    fn set_file_cache_budget(d, bytes: u64) -> FileCache {
+        let c = d.client()?;
+        c.set_file_cache_budget(bytes)?;
+        Ok(FileCache { budget: c.file_cache_budget(), used: c.file_cache_size() })
     }
 
     /// Sends a failed message again, optionally edited.
@@ -539,6 +585,37 @@ commands! {
     /// Opens a link from a message in the system browser (http, https and
     /// mailto only).
     fn open_link(d, url: String) -> () { d.open_link(&url) }
+}
+
+/// What the offline copies of attachments may take, and take.
+#[derive(Clone, Debug, serde::Serialize, ts_rs::TS)]
+pub struct FileCache {
+    /// Bytes at most.
+    #[ts(type = "number")]
+    pub budget: u64,
+    /// Bytes now.
+    #[ts(type = "number")]
+    pub used: u64,
+}
+
+/// Keeps a file the person picked, dropped or pasted, for the composer: its
+/// bytes as the raw request body, its name percent-encoded in the
+/// `pq-file-name` header.
+#[tauri::command]
+pub async fn stage_file(desktop: tauri::State<'_, Desktop>, request: tauri::ipc::Request<'_>) -> R<StagedFile> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CommandError::new("invalid", "a file's bytes are sent as the raw body"));
+    };
+    let name = request
+        .headers()
+        .get("pq-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            url::form_urlencoded::parse(format!("n={v}").as_bytes()).map(|(_, v)| v.into_owned()).collect::<String>()
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "file".into());
+    Ok(desktop.client()?.stage_file(&name, bytes)?)
 }
 
 /// Streams every [`UiEvent`] to the UI over an IPC channel (cheaper than

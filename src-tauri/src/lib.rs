@@ -22,6 +22,7 @@
 pub mod call;
 pub mod commands;
 mod error;
+mod files;
 pub mod graphics;
 pub mod media;
 pub mod notify;
@@ -80,6 +81,22 @@ pub enum UiEvent {
     },
     /// Settings changed (from the tray menu).
     Settings(Settings),
+    /// A download to the downloads folder went on (at most every 100 ms),
+    /// or ended (`done`: where it was saved; `error`: why it failed).
+    Download {
+        /// The attachment.
+        attachment_id: pq_core::protocol::AttachmentId,
+        /// Bytes so far.
+        #[ts(type = "number")]
+        received: u64,
+        /// Bytes in all, when known.
+        #[ts(type = "number | null")]
+        total: Option<u64>,
+        /// Where it was saved, once done.
+        done: Option<String>,
+        /// Why it failed.
+        error: Option<String>,
+    },
 }
 
 /// A group conversation's title for a notification: its name, or the
@@ -155,6 +172,7 @@ impl Desktop {
             protocol: pq_core::protocol::gateway::PROTOCOL_VERSION,
             message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars()
                 as u32,
+            upload_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).default_upload_bytes(),
             me,
             status: client.as_ref().map_or(pq_core::protocol::models::StatusChoice::Auto, Client::status),
             connection: client.as_ref().map_or(ConnectionState::SignedOut, |c| c.connection().borrow().clone()),
@@ -326,6 +344,71 @@ impl Desktop {
     #[must_use]
     pub fn unread_total(&self) -> u32 {
         self.client().ok().and_then(|c| c.unread_total().ok()).unwrap_or(0)
+    }
+
+    /// Saves an attachment in the downloads folder under its name (made
+    /// unique: `name (1).ext`), telling the UI how far it got; returns
+    /// where it went.
+    ///
+    /// # Errors
+    /// `offline`, `not_found` (no longer visible), `internal` (no
+    /// downloads folder, the disk refused).
+    pub async fn download(&self, id: pq_core::protocol::AttachmentId, filename: &str) -> Result<String, CommandError> {
+        let client = self.client()?;
+        let dir = self
+            .app
+            .path()
+            .download_dir()
+            .map_err(|e| CommandError::new("internal", format!("no downloads folder: {e}")))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CommandError::new("internal", format!("cannot create {}: {e}", dir.display())))?;
+        let dest = files::unique_path(&dir, &files::safe_name(filename));
+        let last = Mutex::new(std::time::Instant::now());
+        let progress = |received: u64, total: Option<u64>| {
+            let mut last = lock(&last);
+            if last.elapsed() >= std::time::Duration::from_millis(100) {
+                *last = std::time::Instant::now();
+                self.broadcast(&UiEvent::Download { attachment_id: id, received, total, done: None, error: None });
+            }
+        };
+        match client.download(id, &dest, &progress).await {
+            Ok(n) => {
+                let done = dest.to_string_lossy().into_owned();
+                self.broadcast(&UiEvent::Download {
+                    attachment_id: id,
+                    received: n,
+                    total: Some(n),
+                    done: Some(done.clone()),
+                    error: None,
+                });
+                Ok(done)
+            }
+            Err(e) => {
+                let e = CommandError::from(e);
+                self.broadcast(&UiEvent::Download {
+                    attachment_id: id,
+                    received: 0,
+                    total: None,
+                    done: None,
+                    error: Some(e.message.clone()),
+                });
+                Err(e)
+            }
+        }
+    }
+
+    /// Shows a saved download in the file manager (only files in the
+    /// downloads folder).
+    ///
+    /// # Errors
+    /// `invalid` for a path elsewhere; `internal` when the system cannot.
+    pub fn show_download(&self, path: &str) -> Result<(), CommandError> {
+        let dir = self.app.path().download_dir().map_err(|e| CommandError::new("internal", e.to_string()))?;
+        let path = std::path::Path::new(path);
+        if path.parent() != Some(dir.as_path()) {
+            return Err(CommandError::new("invalid", "only downloads can be shown"));
+        }
+        self.app.opener().reveal_item_in_dir(path).map_err(|e| CommandError::new("internal", e.to_string()))
     }
 
     /// Opens a link from a message in the system browser (or mail app):

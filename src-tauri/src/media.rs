@@ -3,9 +3,12 @@
 //! see it; so the window loads `pqmedia://localhost/{id}` (WebView2:
 //! `http://pqmedia.localhost/{id}`), optionally `?invite=CODE`, and this
 //! handler answers with [`pq_core::Client::media`]: from the disk when it was
-//! seen before, else fetched with the token and kept.
+//! seen before, else fetched with the token and kept. Attachments' pictures
+//! the same way: `pqmedia://localhost/attachment/{id}` (and
+//! `…/{id}/thumbnail`), through [`pq_core::Client::attachment`] (kept within
+//! the offline budget).
 
-use pq_core::protocol::InviteCode;
+use pq_core::protocol::{AttachmentId, InviteCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder, http};
 
 use crate::Desktop;
@@ -13,8 +16,29 @@ use crate::Desktop;
 /// The scheme's name.
 pub const SCHEME: &str = "pqmedia";
 
-/// What a request names: the picture's id and an invite code.
-fn parse(uri: &http::Uri) -> Option<(String, Option<InviteCode>)> {
+/// What a request names.
+#[derive(Debug, PartialEq)]
+enum Asked {
+    /// A picture (avatar, icon), with an invite code that shows it.
+    Media(String, Option<InviteCode>),
+    /// An attachment, or its thumbnail.
+    Attachment(AttachmentId, bool),
+}
+
+fn parse(uri: &http::Uri) -> Option<Asked> {
+    let path = uri.path().trim_matches('/');
+    if let Some(rest) = path.strip_prefix("attachment/") {
+        let (id, thumbnail) = match rest.strip_suffix("/thumbnail") {
+            Some(id) => (id, true),
+            None => (rest, false),
+        };
+        return id.parse().ok().map(|id| Asked::Attachment(id, thumbnail));
+    }
+    parse_media(uri).map(|(id, invite)| Asked::Media(id, invite))
+}
+
+/// A picture's id and an invite code.
+fn parse_media(uri: &http::Uri) -> Option<(String, Option<InviteCode>)> {
     let id = uri.path().trim_matches('/').to_owned();
     if !pq_core::protocol::limits::is_media_id(&id) {
         return None;
@@ -42,17 +66,24 @@ pub fn handle<R: Runtime>(
     responder: UriSchemeResponder,
 ) {
     let app = ctx.app_handle().clone();
-    let Some((id, invite)) = parse(request.uri()) else {
+    let Some(asked) = parse(request.uri()) else {
         responder.respond(answer(http::StatusCode::NOT_FOUND, "text/plain", b"not a picture".to_vec()));
         return;
     };
     tauri::async_runtime::spawn(async move {
         let client = app.state::<Desktop>().client();
         let response = match client {
-            Ok(client) => match client.media(&id, invite.as_ref()).await {
-                Ok((content_type, bytes)) => answer(http::StatusCode::OK, content_type, bytes),
+            Ok(client) => match match &asked {
+                Asked::Media(id, invite) => client.media(id, invite.as_ref()).await,
+                Asked::Attachment(id, thumbnail) => client.attachment(*id, *thumbnail).await,
+            } {
+                // Pictures only: anything else is never shown in the window.
+                Ok((content_type, bytes)) if content_type.starts_with("image/") && content_type != "image/svg+xml" => {
+                    answer(http::StatusCode::OK, content_type, bytes)
+                }
+                Ok(_) => answer(http::StatusCode::NOT_FOUND, "text/plain", b"not a picture".to_vec()),
                 Err(e) => {
-                    tracing::debug!(%id, error = %e, "picture not shown");
+                    tracing::debug!(?asked, error = %e, "picture not shown");
                     let status = if e.is_offline() {
                         http::StatusCode::SERVICE_UNAVAILABLE
                     } else {
@@ -75,10 +106,21 @@ mod tests {
     fn only_picture_addresses_are_asked_for() {
         let id = "ab".repeat(32);
         let uri: http::Uri = format!("pqmedia://localhost/{id}?invite=n3wzX0b1").parse().unwrap();
-        assert_eq!(parse(&uri), Some((id.clone(), Some(InviteCode("n3wzX0b1".into())))));
+        assert_eq!(parse(&uri), Some(Asked::Media(id.clone(), Some(InviteCode("n3wzX0b1".into())))));
         let uri: http::Uri = format!("http://pqmedia.localhost/{id}").parse().unwrap();
-        assert_eq!(parse(&uri), Some((id, None)));
-        for bad in ["pqmedia://localhost/../../etc/passwd", "pqmedia://localhost/", "pqmedia://localhost/abc"] {
+        assert_eq!(parse(&uri), Some(Asked::Media(id, None)));
+        let a = AttachmentId::new();
+        let uri: http::Uri = format!("pqmedia://localhost/attachment/{a}/thumbnail").parse().unwrap();
+        assert_eq!(parse(&uri), Some(Asked::Attachment(a, true)));
+        let uri: http::Uri = format!("pqmedia://localhost/attachment/{a}").parse().unwrap();
+        assert_eq!(parse(&uri), Some(Asked::Attachment(a, false)));
+        for bad in [
+            "pqmedia://localhost/../../etc/passwd",
+            "pqmedia://localhost/",
+            "pqmedia://localhost/abc",
+            "pqmedia://localhost/attachment/../../etc",
+            "pqmedia://localhost/attachment/x/thumbnail",
+        ] {
             assert_eq!(parse(&bad.parse().unwrap()), None, "{bad}");
         }
     }

@@ -61,6 +61,7 @@ fn commands_ts(sigs: &[pq_desktop::commands::Signature], types: &BTreeSet<String
         ));
     }
     used.insert("UiEvent".into());
+    used.insert("StagedFile".into());
     let mut out = String::from(pq_protocol::ts::HEADER);
     out.push_str("import { Channel as IpcChannel, invoke } from \"@tauri-apps/api/core\";\n");
     out.push_str(&format!(
@@ -77,7 +78,11 @@ fn commands_ts(sigs: &[pq_desktop::commands::Signature], types: &BTreeSet<String
          * user id, width and height (u32, little-endian), then the I420 planes.\n */\n\
          export function subscribeVideo(onPicture: (picture: ArrayBuffer) => void): Promise<void> {\n  \
          const channel = new IpcChannel<ArrayBuffer>();\n  channel.onmessage = onPicture;\n  \
-         return invoke(\"subscribe_video\", { onPicture: channel });\n}\n",
+         return invoke(\"subscribe_video\", { onPicture: channel });\n}\n\
+         \n/**\n * Keeps a file the person picked, dropped or pasted, for the composer (its\n \
+         * bytes go as the raw body).\n */\n\
+         export function stageFile(name: string, bytes: ArrayBuffer | Uint8Array): Promise<StagedFile> {\n  \
+         return invoke(\"stage_file\", bytes, { headers: { \"pq-file-name\": encodeURIComponent(name) } });\n}\n",
     );
     out
 }

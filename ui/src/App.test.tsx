@@ -119,6 +119,14 @@ const bridge = vi.hoisted(() => ({
   ]),
   unreact: vi.fn(async () => null),
   older: vi.fn(),
+  stageFile: vi.fn(async (name: string, bytes: ArrayBuffer) => ({ id: `staged-${name}`, name, size: bytes.byteLength })),
+  unstage: vi.fn(async () => null),
+  sendFiles: vi.fn(),
+  cancelSend: vi.fn(async () => true),
+  downloadAttachment: vi.fn(async () => "/home/minji/Downloads/notes.txt"),
+  showDownload: vi.fn(async () => null),
+  fileCache: vi.fn(async () => ({ budget: 512 * 1024 * 1024, used: 3 * 1024 * 1024 })),
+  setFileCacheBudget: vi.fn(async (budget: number) => ({ budget, used: 3 * 1024 * 1024 })),
 }));
 vi.mock("./bridge/commands", () => bridge);
 // Decoding and scaling a picture needs a real engine (the desktop test does it).
@@ -150,6 +158,7 @@ function info(signedIn: boolean, language = "en", gpu: boolean | null = false): 
       : null,
     status: "auto",
     message_limit: 150,
+    upload_limit: 8 * 1024 * 1024,
     connection: { state: "online" },
     startup_error: null,
     settings: { close_to_tray: true, notifications: true, theme: "light", language, microphone: null, speakers: null, camera: null, push_to_talk: false, acceleration: "auto" },
@@ -589,6 +598,15 @@ describe("main screen", () => {
     });
     expect(bridge.setSettings).toHaveBeenCalledWith(expect.objectContaining({ acceleration: "on", theme: "light" }));
     expect((document.getElementById("acceleration") as HTMLSelectElement).value).toBe("on");
+    // How much the offline copies of files may take, and take now.
+    const budget = (await vi.waitFor(() => document.getElementById("file-budget"))) as HTMLSelectElement;
+    expect(budget.value).toBe(String(512 * 1024 * 1024));
+    expect(screen.getByText("3.0 MB of 512 MB used. The least recently viewed go first.")).toBeTruthy();
+    await act(async () => {
+      fireEvent.change(budget, { target: { value: String(1024 * 1024 * 1024) } });
+    });
+    expect(bridge.setFileCacheBudget).toHaveBeenCalledWith(1024 * 1024 * 1024);
+    expect(screen.getByText("3.0 MB of 1.0 GB used. The least recently viewed go first.")).toBeTruthy();
   });
 
   it("edits my display name and picture in Settings", async () => {
@@ -1609,6 +1627,96 @@ describe("main screen", () => {
       fireEvent.keyDown(box, { key: "Enter" });
     });
     expect(bridge.send).toHaveBeenLastCalledWith(GENERAL, "see you 👋 `:wave:`", null);
+  });
+
+  it("attaches pasted and picked files, shows their upload, and draws pictures at their size with a viewer", async () => {
+    signedIn();
+    const picture = { id: "01900000-0000-7000-8000-000000000501", filename: "beach.png", content_type: "image/png", size: 120_000, width: 1600, height: 900, thumbnail: true };
+    const second = { ...picture, id: "01900000-0000-7000-8000-000000000502", filename: "sunset.jpg", content_type: "image/jpeg", width: 300, height: 600 };
+    const doc = { id: "01900000-0000-7000-8000-000000000503", filename: "notes.txt", content_type: "text/plain", size: 2048, width: null, height: null, thumbnail: false };
+    bridge.timeline.mockResolvedValue({
+      messages: [{ ...msg(1, BOB, "", "2026-11-25T06:04:00.000Z"), attachments: [picture, doc] }, { ...msg(2, BOB, "and one more", "2026-11-25T06:05:00.000Z"), attachments: [second] }],
+      mentions: [],
+      pending: [],
+      has_older: false,
+    });
+    await start();
+    // Pictures are drawn at their size, fitted into 400 × 300, before they load.
+    const first = document.querySelector<HTMLElement>(`.attachment-picture[data-attachment='${picture.id}']`)!;
+    expect([first.style.width, first.style.height]).toEqual(["400px", "225px"]);
+    expect(first.querySelector("img")!.getAttribute("src")).toBe(`pqmedia://localhost/attachment/${picture.id}/thumbnail`);
+    const tall = document.querySelector<HTMLElement>(`.attachment-picture[data-attachment='${second.id}']`)!;
+    expect([tall.style.width, tall.style.height]).toEqual(["150px", "300px"]);
+    // A file card: name, size, type; download with the outcome.
+    const card = document.querySelector(`.file-card[data-attachment='${doc.id}']`)!;
+    expect(card.textContent).toContain("notes.txt");
+    expect(card.textContent).toContain("2.0 KB · text/plain");
+    await act(async () => {
+      fireEvent.click(card.querySelector(".download")!);
+    });
+    expect(bridge.downloadAttachment).toHaveBeenCalledWith(doc.id, "notes.txt");
+    act(() => onEvent({ kind: "download", data: { attachment_id: doc.id, received: 2048, total: 2048, done: "/home/minji/Downloads/notes.txt", error: null } }));
+    expect(card.textContent).toContain("Saved to Downloads");
+    // The viewer: the full picture, next and previous through the channel's pictures, Escape closes.
+    act(() => {
+      fireEvent.click(first);
+    });
+    const viewer = screen.getByRole("dialog", { name: "Picture 1 of 2" });
+    expect(viewer.querySelector<HTMLImageElement>(".viewer-picture")!.getAttribute("src")).toBe(`pqmedia://localhost/attachment/${picture.id}`);
+    act(() => {
+      fireEvent.keyDown(window, { key: "ArrowRight" });
+    });
+    expect(screen.getByRole("dialog", { name: "Picture 2 of 2" }).textContent).toContain("sunset.jpg");
+    act(() => {
+      fireEvent.click(screen.getByRole("button", { name: "Previous picture" }));
+    });
+    expect(screen.getByRole("dialog", { name: "Picture 1 of 2" })).toBeTruthy();
+    act(() => {
+      fireEvent.keyDown(window, { key: "Escape" });
+    });
+    expect(screen.queryByRole("dialog", { name: /Picture/ })).toBeNull();
+
+    // A pasted picture and a picked file go into the composer; one is taken back.
+    const box = document.getElementById("composer") as HTMLTextAreaElement;
+    URL.createObjectURL = vi.fn(() => "blob:pasted-preview");
+    URL.revokeObjectURL = vi.fn();
+    const pasted = new File([new Uint8Array([137, 80, 78, 71])], "paste.png", { type: "image/png" });
+    await act(async () => {
+      fireEvent.paste(box, { clipboardData: { files: [pasted] } });
+    });
+    await vi.waitFor(() => expect(bridge.stageFile).toHaveBeenCalledTimes(1));
+    const picked = new File(["x".repeat(10)], "list.txt", { type: "text/plain" });
+    const tooBig = new File([new Uint8Array(16)], "huge.bin");
+    Object.defineProperty(tooBig, "size", { value: 9 * 1024 * 1024 });
+    await act(async () => {
+      fireEvent.change(document.querySelector(".file-picker")!, { target: { files: [picked, tooBig] } });
+    });
+    await vi.waitFor(() => expect(document.querySelectorAll(".staged-file").length).toBe(2));
+    expect(bridge.stageFile).toHaveBeenCalledTimes(2);
+    expect(Array.from(document.querySelectorAll(".staged-file")).map((e) => e.getAttribute("data-name"))).toEqual(["paste.png", "list.txt"]);
+    expect(screen.getByText("huge.bin is larger than your plan allows (8.0 MB).")).toBeTruthy();
+    // A picture shows a preview of itself.
+    expect(document.querySelector(".staged-file[data-name='paste.png'] img")!.getAttribute("src")).toBe("blob:pasted-preview");
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Remove list.txt" }));
+    });
+    expect(bridge.unstage).toHaveBeenCalledWith("staged-list.txt");
+    // Sent with no text: the files alone.
+    await act(async () => {
+      fireEvent.keyDown(box, { key: "Enter" });
+    });
+    expect(bridge.sendFiles).toHaveBeenCalledWith(GENERAL, "", null, ["staged-paste.png"]);
+    expect(document.querySelectorAll(".staged-file").length).toBe(0);
+    // The pending message shows its upload, which can be cancelled.
+    const entry: OutboxEntry = { ...failed, client_id: "01900000-0000-7000-8000-000000000398", body: "", state: { state: "pending" }, files: [{ name: "paste.png", size: 4000, uploaded: null }] };
+    act(() => onEvent({ kind: "core", data: { type: "outbox", entry } }));
+    act(() => onEvent({ kind: "core", data: { type: "upload_progress", client_id: entry.client_id, channel_id: GENERAL, file: 0, sent: 1000, total: 4000 } }));
+    const bar = document.querySelector<HTMLProgressElement>(".upload-progress progress")!;
+    expect([bar.value, bar.max]).toEqual([1000, 4000]);
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Cancel upload" }));
+    });
+    expect(bridge.cancelSend).toHaveBeenCalledWith(entry.client_id);
   });
 
   it("sets a channel's topic, shown in the header, and the server's description", async () => {

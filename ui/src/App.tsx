@@ -6,6 +6,7 @@ import { CallView } from "./components/Call";
 import { FriendsView } from "./components/Friends";
 import { DmView, RingingBanner } from "./components/Dms";
 import { CardLayer, ConnectionBanner, Dialogs, Header, MemberList, PinsPanel, SearchResults, Toasts } from "./components/Panels";
+import { Viewer } from "./components/Files";
 import { useStore } from "./state/store";
 
 export function App() {
@@ -54,6 +55,7 @@ export function App() {
       <CardLayer />
       <Dialogs />
       <Toasts />
+      <Viewer />
     </div>
   );
 }

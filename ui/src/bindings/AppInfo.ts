@@ -39,6 +39,12 @@ status: StatusChoice,
  */
 message_limit: number, 
 /**
+ * The largest file my plan lets me attach, in bytes, as pq-server
+ * configures it by default (a server configured otherwise says so when
+ * it refuses one).
+ */
+upload_limit: number, 
+/**
  * The connection now.
  */
 connection: ConnectionState, 

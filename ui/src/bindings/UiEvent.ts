@@ -1,5 +1,6 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
+import type { AttachmentId } from "./AttachmentId";
 import type { ChannelId } from "./ChannelId";
 import type { EngineEvent } from "./EngineEvent";
 import type { ServerId } from "./ServerId";
@@ -28,4 +29,24 @@ server_id: ServerId, } } | { "kind": "open_dm", "data": {
 /**
  * The channel.
  */
-channel_id: ChannelId, } } | { "kind": "settings", "data": Settings };
+channel_id: ChannelId, } } | { "kind": "settings", "data": Settings } | { "kind": "download", "data": { 
+/**
+ * The attachment.
+ */
+attachment_id: AttachmentId, 
+/**
+ * Bytes so far.
+ */
+received: number, 
+/**
+ * Bytes in all, when known.
+ */
+total: number | null, 
+/**
+ * Where it was saved, once done.
+ */
+done: string | null, 
+/**
+ * Why it failed.
+ */
+error: string | null, } };

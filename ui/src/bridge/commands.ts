@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StatusChoice, Timeline, Timestamp, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -184,6 +184,67 @@ export function older(channelId: ChannelId, beforeSeq: number, limit: number): P
  */
 export function send(channelId: ChannelId, body: string, replyTo: MessageId | null): Promise<OutboxEntry> {
   return invoke("send", { channelId, body, replyTo });
+}
+
+/**
+ * Writes a message with files staged in the composer (`stage_file`,
+ * `stage_path`); they are uploaded first (progress as `upload_progress`
+ * events), each once, then the message goes.
+ */
+export function sendFiles(channelId: ChannelId, body: string, replyTo: MessageId | null, files: Array<string>): Promise<OutboxEntry> {
+  return invoke("send_files", { channelId, body, replyTo, files });
+}
+
+/**
+ * Keeps a copy of a file on disk for the composer (a path the shell
+ * knows, e.g. from the system's file dialog).
+ */
+export function stagePath(path: string): Promise<StagedFile> {
+  return invoke("stage_path", { path });
+}
+
+/**
+ * Removes a file from the composer.
+ */
+export function unstage(id: string): Promise<null> {
+  return invoke("unstage", { id });
+}
+
+/**
+ * Stops an unsent message's upload and discards it.
+ */
+export function cancelSend(clientId: ClientMessageId): Promise<boolean> {
+  return invoke("cancel_send", { clientId });
+}
+
+/**
+ * Saves an attachment in the downloads folder (progress as `download`
+ * events); returns where it went.
+ */
+export function downloadAttachment(attachmentId: AttachmentId, filename: string): Promise<string> {
+  return invoke("download_attachment", { attachmentId, filename });
+}
+
+/**
+ * Shows a saved download in the file manager.
+ */
+export function showDownload(path: string): Promise<null> {
+  return invoke("show_download", { path });
+}
+
+/**
+ * How much the offline copies of attachments may take, and take now.
+ */
+export function fileCache(): Promise<FileCache> {
+  return invoke("file_cache");
+}
+
+/**
+ * Sets how much the offline copies of attachments may take (the least
+ * recently viewed go first).
+ */
+export function setFileCacheBudget(bytes: number): Promise<FileCache> {
+  return invoke("set_file_cache_budget", { bytes });
 }
 
 /**
@@ -743,4 +804,12 @@ export function subscribeVideo(onPicture: (picture: ArrayBuffer) => void): Promi
   const channel = new IpcChannel<ArrayBuffer>();
   channel.onmessage = onPicture;
   return invoke("subscribe_video", { onPicture: channel });
+}
+
+/**
+ * Keeps a file the person picked, dropped or pasted, for the composer (its
+ * bytes go as the raw body).
+ */
+export function stageFile(name: string, bytes: ArrayBuffer | Uint8Array): Promise<StagedFile> {
+  return invoke("stage_file", bytes, { headers: { "pq-file-name": encodeURIComponent(name) } });
 }

@@ -1,7 +1,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { createPortal } from "react-dom";
-import type { Message, OutboxEntry, User } from "../bindings";
+import type { Message, OutboxEntry, StagedFile, User } from "../bindings";
 import { type Lang, dayKey, formatDay, formatTime } from "../i18n";
 import {
   discard,
@@ -16,9 +16,13 @@ import {
   remove,
   retry,
   send,
+  stageFiles,
+  toast,
   toggleReaction,
   typing,
+  unstage,
 } from "../state/actions";
+import { Attachments, PendingFiles, StagedFiles } from "./Files";
 import { Markdown, hasFormatting, plainText } from "../markdown";
 import { EmojiPicker, loadEmoji, useEmojiData } from "./EmojiPicker";
 import { can, nameColor } from "../state/roles";
@@ -293,11 +297,14 @@ function MessageRow({ m, head, color }: { m: Message; head: boolean; color: stri
           ) : editing ? (
             <EditBox m={m} />
           ) : (
-            <div className="body">
-              <Markdown text={m.body} onLink={followLink} />
-              {m.edited_at && <span className="edited"> {t("msg.edited")}</span>}
-            </div>
+            (m.body || m.edited_at) && (
+              <div className="body">
+                <Markdown text={m.body} onLink={followLink} />
+                {m.edited_at && <span className="edited"> {t("msg.edited")}</span>}
+              </div>
+            )
           )}
+          <Attachments m={m} />
           {!m.deleted && m.reactions.length > 0 && (
             <div className="reactions">
               {m.reactions.map((r) => (
@@ -429,9 +436,12 @@ function PendingRow({ e, head }: { e: OutboxEntry; head: boolean }) {
               <span className="author">{me.display_name}</span>
             </div>
           )}
-          <div className="body">
-            <Markdown text={e.body} onLink={followLink} />
-          </div>
+          {e.body && (
+            <div className="body">
+              <Markdown text={e.body} onLink={followLink} />
+            </div>
+          )}
+          <PendingFiles e={e} />
           {failed ? (
             <p className="status error">
               {t("msg.failed", { reason: failed })}{" "}
@@ -443,7 +453,7 @@ function PendingRow({ e, head }: { e: OutboxEntry; head: boolean }) {
               </button>
             </p>
           ) : (
-            <p className="status muted">{t("msg.sending")}</p>
+            e.files.length === 0 && <p className="status muted">{t("msg.sending")}</p>
           )}
         </div>
       </div>
@@ -569,12 +579,75 @@ export function Composer({ placeholder }: { placeholder: string }) {
           }))
         : [];
   const [picking, setPicking] = useState(false);
+  // Files to go with the message: kept by the engine at once (so the
+  // originals may go), with a local preview of pictures.
+  const uploadLimit = useStore((s) => s.info?.upload_limit ?? 8 * 1024 * 1024);
+  const [staged, setStaged] = useState<StagedFile[]>([]);
+  const [previews, setPreviews] = useState<Record<string, string>>({});
+  const [dropping, setDropping] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
+  const addFiles = async (files: File[]) => {
+    if (files.length === 0 || !channelId) return;
+    const room = 10 - staged.length;
+    if (files.length > room) toast(t("file.tooMany", { n: 10 }), "");
+    const kept = await stageFiles(files.slice(0, Math.max(0, room)), uploadLimit);
+    const urls: Record<string, string> = {};
+    kept.forEach((k) => {
+      const f = files.find((x) => (x.name || "pasted.png") === k.name && x.size === k.size);
+      if (f && /^image\/(png|jpeg|gif|webp)$/.test(f.type)) urls[k.id] = URL.createObjectURL(f);
+    });
+    setPreviews((p) => ({ ...p, ...urls }));
+    setStaged((s) => [...s, ...kept]);
+    area.current?.focus();
+  };
+  const removeStaged = (f: StagedFile) => {
+    void unstage(f.id);
+    if (previews[f.id]) URL.revokeObjectURL(previews[f.id]);
+    setStaged((s) => s.filter((x) => x.id !== f.id));
+  };
+  // Files dropped anywhere on the window go to this composer.
+  useEffect(() => {
+    const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDropping(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (!e.relatedTarget) setDropping(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDropping(false);
+      void addFiles(Array.from(e.dataTransfer?.files ?? []));
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("dragleave", leave);
+    window.addEventListener("drop", drop);
+    return () => {
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("dragleave", leave);
+      window.removeEventListener("drop", drop);
+    };
+  });
+  // A different channel: what was staged for the last one is dropped.
+  useEffect(
+    () => () => {
+      setStaged((s) => (s.forEach((f) => void unstage(f.id)), []));
+      setPreviews((p) => (Object.values(p).forEach((u) => URL.revokeObjectURL(u)), {}));
+    },
+    [channelId],
+  );
   // What it will look like, while it has any formatting.
   const preview = useMemo(() => (hasFormatting(draft) ? draft : null), [draft]);
   const submit = () => {
-    if (!draft.trim() || over > 0) return;
-    void send(emoji ? emoji.replaceShortcodes(draft) : draft);
+    if ((!draft.trim() && staged.length === 0) || over > 0) return;
+    void send(emoji ? emoji.replaceShortcodes(draft) : draft, staged);
     setDraft("");
+    setStaged([]);
+    Object.values(previews).forEach((u) => URL.revokeObjectURL(u));
+    setPreviews({});
   };
   /// Puts `insert` in place of the text from `start` to the caret.
   const complete = (insert: string, start: number) => {
@@ -589,7 +662,9 @@ export function Composer({ placeholder }: { placeholder: string }) {
     });
   };
   return (
-    <div className="composer">
+    <div className={`composer${dropping ? " dropping" : ""}`}>
+      {dropping && <div className="drop-hint">{t("file.drop")}</div>}
+      <StagedFiles files={staged} previews={previews} onRemove={removeStaged} />
       {replyTo && (
         <div className="replying">
           {t("msg.replyingTo", { name: replyAuthor?.display_name ?? "…" })}
@@ -634,6 +709,20 @@ export function Composer({ placeholder }: { placeholder: string }) {
           />
         </div>
       )}
+      <button className="icon composer-attach" title={t("file.attach")} aria-label={t("file.attach")} onClick={() => picker.current?.click()}>
+        <Icon name="paperclip" size={18} />
+      </button>
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        className="file-picker"
+        onChange={(e) => {
+          void addFiles(Array.from(e.target.files ?? []));
+          e.target.value = "";
+        }}
+      />
       <textarea
         ref={area}
         id="composer"
@@ -649,6 +738,12 @@ export function Composer({ placeholder }: { placeholder: string }) {
           if (channelId && e.target.value) void typing(channelId);
         }}
         onSelect={(e) => setCaret({ text: e.currentTarget.value, at: e.currentTarget.selectionStart })}
+        onPaste={(e) => {
+          const files = Array.from(e.clipboardData.files);
+          if (files.length === 0) return;
+          e.preventDefault();
+          void addFiles(files);
+        }}
         onKeyDown={(e) => {
           if (e.nativeEvent.isComposing) return;
           if (choices.length > 0) {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, CachedServer, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
+import type { Acceleration, CachedServer, FileCache, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -19,6 +19,7 @@ import {
   saveSettings,
   search,
   signOut,
+  formatSize,
 } from "../state/actions";
 import { can, heldRoles, hex, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
@@ -838,6 +839,38 @@ function ProfileEditor({ me }: { me: Me }) {
   );
 }
 
+/// Budgets offered for the offline copies of attachments.
+const FILE_BUDGETS = [128, 256, 512, 1024, 2048, 5120].map((mb) => mb * 1024 * 1024);
+
+/// How much disk the offline copies of attachments may take (the engine
+/// evicts the least recently viewed first).
+function FileCacheSetting() {
+  const t = useT();
+  const [cache, setCache] = useState<FileCache | null>(null);
+  useEffect(() => {
+    bridge.fileCache().then(setCache, () => setCache(null));
+  }, []);
+  if (!cache) return null;
+  const budgets = FILE_BUDGETS.includes(cache.budget) ? FILE_BUDGETS : [...FILE_BUDGETS, cache.budget].sort((a, b) => a - b);
+  return (
+    <label>
+      {t("settings.files")}
+      <select
+        id="file-budget"
+        value={cache.budget}
+        onChange={(e) => void bridge.setFileCacheBudget(Number(e.target.value)).then(setCache, (err) => setState({ error: String(err?.message ?? err) }))}
+      >
+        {budgets.map((b) => (
+          <option key={b} value={b}>
+            {formatSize(b)}
+          </option>
+        ))}
+      </select>
+      <span className="muted hint">{t("settings.filesUsed", { used: formatSize(cache.used), budget: formatSize(cache.budget) })}</span>
+    </label>
+  );
+}
+
 function SettingsDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const info = useStore((s) => s.info);
@@ -910,6 +943,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
             <span className="muted hint">{t("settings.accelerationHint")}</span>
           </label>
         )}
+        {me && <FileCacheSetting />}
       </section>
       <section id="about">
         <h3>{t("settings.about")}</h3>

@@ -2,6 +2,8 @@
 
 import * as bridge from "../bridge/commands";
 import type {
+  Attachment,
+  StagedFile,
   CachedChannel,
   CachedDm,
   ChannelAccess,
@@ -466,19 +468,87 @@ export async function loadOlder(channelId: ChannelId) {
   }));
 }
 
-export async function send(body: string) {
+export async function send(body: string, files: StagedFile[] = []) {
   const s = getState();
-  if (!s.channelId || !body.trim()) return;
+  if (!s.channelId || (!body.trim() && files.length === 0)) return;
   const replyTo = s.replyTo?.id ?? null;
   setState({ replyTo: null });
   try {
     // The engine announces the pending entry (an `outbox` event) and then
     // the delivered message; the answer here may come after either, so it
     // is not shown from here (that left a ghost "Sending…" behind).
-    await bridge.send(s.channelId, body, replyTo);
+    if (files.length > 0) {
+      await bridge.sendFiles(s.channelId, body, replyTo, files.map((f) => f.id));
+    } else {
+      await bridge.send(s.channelId, body, replyTo);
+    }
   } catch (e) {
     fail(e);
   }
+}
+
+/// Keeps picked, dropped or pasted files for the composer (copied by the
+/// engine, so the originals may go). Over the plan's size: refused here
+/// with the reason (the server would refuse it too).
+export async function stageFiles(files: File[], limitBytes: number): Promise<StagedFile[]> {
+  const staged: StagedFile[] = [];
+  for (const f of files) {
+    if (f.size > limitBytes) {
+      const s = getState();
+      toast(translate(s.lang, "file.tooLarge", { name: f.name, max: formatSize(limitBytes) }), "");
+      continue;
+    }
+    try {
+      staged.push(await bridge.stageFile(f.name || "pasted.png", await bytesOf(f)));
+    } catch (e) {
+      fail(e);
+    }
+  }
+  return staged;
+}
+/// A file's bytes (`Blob.arrayBuffer`, or a FileReader where there is none).
+function bytesOf(f: File): Promise<ArrayBuffer> {
+  if (typeof f.arrayBuffer === "function") return f.arrayBuffer();
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result as ArrayBuffer);
+    r.onerror = () => reject(r.error);
+    r.readAsArrayBuffer(f);
+  });
+}
+export const unstage = (id: string) => bridge.unstage(id).catch(() => null);
+export const cancelSend = (clientId: string) => bridge.cancelSend(clientId).catch(fail);
+
+/// Saves an attachment in the downloads folder (progress in `downloads`).
+export async function download(a: Attachment) {
+  setState((s) => ({ downloads: { ...s.downloads, [a.id]: { received: 0, total: a.size, done: null, error: null } } }));
+  await bridge.downloadAttachment(a.id, a.filename).catch(() => null);
+}
+export const showDownload = (path: string) => bridge.showDownload(path).catch(fail);
+
+/// Opens the picture viewer on `a`, among the open channel's pictures.
+export function openViewer(a: Attachment) {
+  const s = getState();
+  const t = s.channelId ? s.timelines[s.channelId] : undefined;
+  const items = (t?.messages ?? []).flatMap((m) => (m.deleted ? [] : m.attachments.filter(isPicture)));
+  const index = items.findIndex((x) => x.id === a.id);
+  setState({ viewer: index >= 0 ? { items, index } : { items: [a], index: 0 } });
+}
+
+/// Pictures the window draws (what the server made a preview of, or could size).
+export const isPicture = (a: Attachment) => a.width !== null && a.height !== null && /^image\/(png|jpeg|gif|webp)$/.test(a.content_type);
+
+/// "1.5 MB", "320 KB", "12 bytes" (powers of 1,024, as file managers show).
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB"];
+  let n = bytes / 1024;
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) {
+    n /= 1024;
+    u++;
+  }
+  return `${n >= 10 ? Math.round(n) : n.toFixed(1)} ${units[u]}`;
 }
 
 export const retry = (clientId: string, body: string | null = null) => bridge.retry(clientId, body).catch(fail);

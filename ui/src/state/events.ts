@@ -78,6 +78,11 @@ export function onEvent(e: UiEvent) {
     case "settings":
       setState((s) => ({ info: s.info && { ...s.info, settings: e.data }, theme: themeOf(e.data) }));
       return;
+    case "download": {
+      const { attachment_id, received, total, done, error } = e.data;
+      setState((s) => ({ downloads: { ...s.downloads, [attachment_id]: { received, total, done, error } } }));
+      return;
+    }
   }
 }
 
@@ -187,7 +192,7 @@ function onCore(e: EngineEvent) {
     }
     case "message_deleted":
       patchTimeline(e.channel_id, (t) => ({
-        messages: t.messages.map((m) => (m.id === e.message_id ? { ...m, deleted: true, body: "", reactions: [] } : m)),
+        messages: t.messages.map((m) => (m.id === e.message_id ? { ...m, deleted: true, body: "", reactions: [], attachments: [] } : m)),
       }));
       return;
     case "timeline_changed":
@@ -204,6 +209,16 @@ function onCore(e: EngineEvent) {
       return;
     case "outbox_removed":
       patchTimeline(e.channel_id, (t) => ({ pending: t.pending.filter((p) => p.client_id !== e.client_id) }));
+      if (s.uploads[e.client_id]) {
+        setState((st) => {
+          const uploads = { ...st.uploads };
+          delete uploads[e.client_id];
+          return { uploads };
+        });
+      }
+      return;
+    case "upload_progress":
+      setState((st) => ({ uploads: { ...st.uploads, [e.client_id]: { file: e.file, sent: e.sent, total: e.total } } }));
       return;
     case "read_state":
       setState((st) => {

@@ -7,6 +7,7 @@
 import { useSyncExternalStore } from "react";
 import type {
   AppInfo,
+  Attachment,
   CachedChannel,
   CachedDm,
   CachedServer,
@@ -117,6 +118,13 @@ export interface State {
   highlight: string | null;
   editing: Message | null;
   error: string | null;
+  /// How far each unsent message's upload is (by client id).
+  uploads: Record<string, { file: number; sent: number; total: number }>;
+  /// Downloads to the downloads folder (by attachment id): going on, done
+  /// (where it went) or failed.
+  downloads: Record<string, { received: number; total: number | null; done: string | null; error: string | null }>;
+  /// The picture viewer: the pictures of the open channel, and which is shown.
+  viewer: { items: Attachment[]; index: number } | null;
 }
 
 function systemTheme(): "light" | "dark" {
@@ -172,6 +180,9 @@ export const initialState = (): State => ({
   collapsed: loadCollapsed(),
   replyTo: null,
   highlight: null,
+  uploads: {},
+  downloads: {},
+  viewer: null,
   editing: null,
   error: null,
 });
