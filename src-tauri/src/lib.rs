@@ -355,11 +355,7 @@ impl Desktop {
     /// downloads folder, the disk refused).
     pub async fn download(&self, id: pq_core::protocol::AttachmentId, filename: &str) -> Result<String, CommandError> {
         let client = self.client()?;
-        let dir = self
-            .app
-            .path()
-            .download_dir()
-            .map_err(|e| CommandError::new("internal", format!("no downloads folder: {e}")))?;
+        let dir = self.downloads_dir()?;
         std::fs::create_dir_all(&dir)
             .map_err(|e| CommandError::new("internal", format!("cannot create {}: {e}", dir.display())))?;
         let dest = files::unique_path(&dir, &files::safe_name(filename));
@@ -397,13 +393,23 @@ impl Desktop {
         }
     }
 
+    /// The person's downloads folder (`~/Downloads` where the system names
+    /// none).
+    fn downloads_dir(&self) -> Result<std::path::PathBuf, CommandError> {
+        let paths = self.app.path();
+        paths
+            .download_dir()
+            .or_else(|_| paths.home_dir().map(|h| h.join("Downloads")))
+            .map_err(|e| CommandError::new("internal", format!("no downloads folder: {e}")))
+    }
+
     /// Shows a saved download in the file manager (only files in the
     /// downloads folder).
     ///
     /// # Errors
     /// `invalid` for a path elsewhere; `internal` when the system cannot.
     pub fn show_download(&self, path: &str) -> Result<(), CommandError> {
-        let dir = self.app.path().download_dir().map_err(|e| CommandError::new("internal", e.to_string()))?;
+        let dir = self.downloads_dir()?;
         let path = std::path::Path::new(path);
         if path.parent() != Some(dir.as_path()) {
             return Err(CommandError::new("invalid", "only downloads can be shown"));

@@ -607,6 +607,11 @@ impl Desktop {
         assert!(out.status.success(), "dunstctl action failed: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// The person's home directory (`HOME`).
+    pub fn home_path(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
     /// pq's data directory (`PQ_DATA_DIR`).
     pub fn data_path(&self) -> PathBuf {
         self.dir.path().join("data")
