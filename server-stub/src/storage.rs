@@ -8,14 +8,20 @@ use std::{path::Path, sync::Arc};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use object_store::{
-    ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart, aws::AmazonS3Builder, local::LocalFileSystem,
-    path::Path as Key,
+    GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart, aws::AmazonS3Builder,
+    local::LocalFileSystem, path::Path as Key,
 };
+use tokio::io::AsyncReadExt as _;
+use tokio_util::io::ReaderStream;
 
 use crate::config::S3Config;
 
 /// How many bytes of the start of an upload are kept to tell its type.
 const HEAD: usize = 8192;
+
+/// How much of a local file one read of a download takes (what tower-http's
+/// `ServeDir` reads at a time).
+const READ_CHUNK: usize = 64 * 1024;
 
 /// Where attachments' bytes live.
 #[derive(Clone)]
@@ -41,6 +47,9 @@ pub enum StorageError {
     /// The store failed.
     #[error("storage: {0}")]
     Store(#[from] object_store::Error),
+    /// Reading a local file failed.
+    #[error("reading a stored file: {0}")]
+    Read(std::io::Error),
     /// The local directory cannot be made.
     #[error("cannot make {path}: {source}")]
     Dir {
@@ -154,13 +163,25 @@ impl Storage {
 
     /// An object as a stream of its bytes.
     ///
+    /// A local file is read in [`READ_CHUNK`] pieces: `object_store`'s own
+    /// stream of a file reads 8 KiB per blocking-pool task, a thread
+    /// hand-off per 8 KiB that made downloads CPU-bound (~200 MB/s on
+    /// loopback, 3.4× slower than a plain file server).
+    ///
     /// # Errors
     /// The store's (`NotFound` too).
     pub async fn stream(
         &self,
         key: &str,
     ) -> Result<impl Stream<Item = Result<Bytes, StorageError>> + Send + use<>, StorageError> {
-        Ok(self.store.get(&Key::from(key)).await?.into_stream().map_err(StorageError::from))
+        let got = self.store.get(&Key::from(key)).await?;
+        Ok(match got.payload {
+            GetResultPayload::File(file, _) => {
+                let file = tokio::fs::File::from_std(file).take(got.range.end - got.range.start);
+                ReaderStream::with_capacity(file, READ_CHUNK).map_err(StorageError::Read).boxed()
+            }
+            GetResultPayload::Stream(stream) => stream.map_err(StorageError::from).boxed(),
+        })
     }
 
     /// Whether an object is there.

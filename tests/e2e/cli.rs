@@ -143,6 +143,45 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     let bodies: Vec<String> =
         history.lines().map(|l| serde_json::from_str::<pq_core::protocol::models::Message>(l).unwrap().body).collect();
     assert_eq!(bodies, ["안녕하세요 from the command line", "welcome, bot"]);
+
+    // A file from the command line: uploaded, received, listed, saved.
+    let report = data.path().join("report.csv");
+    let csv = "day,visitors\n".to_owned() + &"mon,42\n".repeat(500);
+    std::fs::write(&report, &csv).unwrap();
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(["send", "general", "weekly numbers", "--file"]).arg(&report);
+            c
+        })
+        .contains("Sent.")
+    );
+    crate::common::wait_for(15, "the owner to receive the file", || {
+        futures_util::FutureExt::now_or_never(owner.history(general))
+            .is_some_and(|h| h.iter().any(|m| m.body == "weekly numbers"))
+    })
+    .await;
+    let got = owner.history(general).await;
+    let with_file = got.iter().find(|m| m.body == "weekly numbers").expect("the owner has the message");
+    assert_eq!(with_file.attachments.len(), 1);
+    let file = &with_file.attachments[0];
+    assert_eq!((file.filename.as_str(), file.size), ("report.csv", csv.len() as u64));
+    let listed = run({
+        let mut c = pq(&server.url, data.path());
+        c.args(["history", "general"]);
+        c
+    });
+    assert!(listed.contains(&format!("📎 report.csv ({} bytes", csv.len())), "{listed}");
+    let saved = tempfile::tempdir().unwrap();
+    assert!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.args(["download", &file.id.to_string(), "--name", "copy.csv", "--to"]).arg(saved.path());
+            c
+        })
+        .contains("Saved")
+    );
+    assert_eq!(std::fs::read_to_string(saved.path().join("copy.csv")).unwrap(), csv);
     // Authors by name, also from a cache that never saw the member list.
     for dir in [data.path(), cold.path()] {
         let history = run({

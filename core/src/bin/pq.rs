@@ -97,12 +97,28 @@ enum Command {
         #[arg(long, requires = "private")]
         user: Vec<String>,
     },
-    /// Send a message (queued if offline).
+    /// Send a message (queued if offline), with files if given.
     Send {
         /// Channel: name, server/name, or id.
         channel: String,
-        /// Text.
+        /// Text (may be empty with files).
+        #[arg(default_value = "")]
         text: String,
+        /// A file to attach (up to 10; uploaded before the message goes).
+        #[arg(long = "file", value_name = "PATH")]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Save a message's attachment (its id from `history`) in a directory,
+    /// under its name.
+    Download {
+        /// The attachment's id.
+        id: pq_core::protocol::AttachmentId,
+        /// Where to save it.
+        #[arg(long, default_value = ".")]
+        to: std::path::PathBuf,
+        /// The file's name (by default the attachment's id).
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Print a channel's newest messages, then follow it live.
     Tail {
@@ -747,9 +763,10 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Send { channel, text } => {
+        Command::Send { channel, text, files } => {
             let c = find_channel(client, channel, cli.wait).await?;
-            send_and_wait(client, cli, c.channel.id, text).await?;
+            let staged = files.iter().map(|f| client.stage_path(f).map(|s| s.id)).collect::<Result<Vec<_>, _>>()?;
+            send_files_and_wait(client, cli, c.channel.id, text, &staged).await?;
         }
         Command::Dm { who, text, limit } => {
             settle(client, cli.wait).await;
@@ -810,6 +827,16 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                     println!("(pending) {}", p.body);
                 }
             }
+        }
+        Command::Download { id, to, name } => {
+            let name = name.clone().unwrap_or_else(|| id.to_string());
+            let name = std::path::Path::new(&name).file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
+            anyhow::ensure!(!name.is_empty(), "a file name is needed");
+            let dest = to.join(name);
+            let n = client.download(*id, &dest, &|_, _| {}).await?;
+            out(cli, &serde_json::json!({ "saved": dest, "bytes": n }), || {
+                format!("Saved {} ({n} bytes).", dest.display())
+            });
         }
         Command::Tail { channel, limit } => {
             let c = find_channel(client, channel, cli.wait).await?;
@@ -1202,6 +1229,10 @@ fn print_message(cli: &Cli, names: &Names, m: &Message) {
     let who = names.of(m.author_id);
     let body = if m.deleted { "(deleted)".to_owned() } else { m.body.clone() };
     println!("[{}] {who}: {body}", m.created_at);
+    for a in &m.attachments {
+        let dims = a.width.zip(a.height).map(|(w, h)| format!(", {w}×{h}")).unwrap_or_default();
+        println!("    📎 {} ({} bytes, {}{dims}) id {}", a.filename, a.size, a.content_type, a.id);
+    }
 }
 
 fn describe(state: &ConnectionState) -> String {
@@ -1222,10 +1253,23 @@ fn describe(state: &ConnectionState) -> String {
 /// Queues a message and waits (up to twice `--wait`) for the server to
 /// take it, refuse it, or for it to stay queued.
 async fn send_and_wait(client: &Client, cli: &Cli, channel: ChannelId, text: &str) -> anyhow::Result<()> {
+    send_files_and_wait(client, cli, channel, text, &[]).await
+}
+
+/// [`send_and_wait`] with staged files (their upload may take a while: up
+/// to ten minutes more).
+async fn send_files_and_wait(
+    client: &Client,
+    cli: &Cli,
+    channel: ChannelId,
+    text: &str,
+    files: &[String],
+) -> anyhow::Result<()> {
     let mut events = client.subscribe();
-    let entry = client.send(channel, text, None).await?;
+    let entry = client.send_with_files(channel, text, None, files).await?;
     let id = entry.client_id;
-    let outcome = tokio::time::timeout(Duration::from_secs(cli.wait.max(1) * 2), async {
+    let wait = cli.wait.max(1) * 2 + if files.is_empty() { 0 } else { 600 };
+    let outcome = tokio::time::timeout(Duration::from_secs(wait), async {
         loop {
             match events.recv().await {
                 Ok(Event::OutboxRemoved { client_id, .. }) if client_id == id => return Ok(()),
