@@ -179,6 +179,23 @@ async fn serve(listener: TcpListener, router: axum::Router, shutdown: Cancellati
     Ok(())
 }
 
+/// Every 10 minutes (and once at start), forgets uploads no message named
+/// within a day, and their bytes.
+async fn sweep_uploads(state: AppState, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        match state.chat().sweep_uploads(chat::attachments::UNSENT_UPLOAD_LIFETIME).await {
+            Ok(0) => {}
+            Ok(n) => info!(uploads = n, "abandoned uploads forgotten"),
+            Err(e) => tracing::warn!(error = %e, "abandoned uploads were not swept"),
+        }
+    }
+}
+
 /// Binds, opens the database, and serves in a background task.
 ///
 /// # Errors
@@ -192,6 +209,7 @@ pub async fn start(args: Args) -> Result<RunningServer, StartError> {
     let state = AppState::new(config, shutdown.clone()).await?;
     let router = app(state.clone());
     let task = tokio::spawn(serve(listener, router, shutdown.clone()));
+    tokio::spawn(sweep_uploads(state.clone(), shutdown.clone()));
     let config = state.config();
     info!(addr = %addr, public_url = %config.public_url, data_dir = %config.data_dir.display(), "pq-server listening");
     Ok(RunningServer {

@@ -34,6 +34,11 @@ fn may_write(dir: &Directory, channel: ChannelId, user: UserId) -> ApiResult<()>
     }
 }
 
+/// How long an upload no message names is kept (long enough for a message
+/// queued with files to be sent after a long upload; an outbox that takes
+/// longer uploads again).
+pub const UNSENT_UPLOAD_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// The storage key of an attachment's bytes, and of its thumbnail.
 #[must_use]
 pub fn keys(id: AttachmentId) -> (String, String) {
@@ -69,6 +74,31 @@ impl Chat {
                 Ok(())
             })
             .await
+    }
+
+    /// Forgets uploads no message named that are older than `lifetime`, and
+    /// their bytes; returns how many.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn sweep_uploads(&self, lifetime: std::time::Duration) -> ApiResult<usize> {
+        let millis = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
+        let mut total = 0;
+        loop {
+            let ids = self
+                .writer
+                .run(move |tx| {
+                    let before = pq_protocol::Timestamp::from_millis(tx.now().as_millis().saturating_sub(millis));
+                    Ok(tx.store().take_stale_uploads(before, 500)?)
+                })
+                .await?;
+            let n = ids.len();
+            total += n;
+            self.forget_files(ids).await;
+            if n < 500 {
+                return Ok(total);
+            }
+        }
     }
 
     /// An attachment, if `user` may read it: their own upload not sent yet,

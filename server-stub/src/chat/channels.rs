@@ -119,7 +119,7 @@ pub fn update(
 ///
 /// # Errors
 /// 403, 404.
-pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()> {
+pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<Vec<pq_protocol::AttachmentId>> {
     let (server, _, mine) = channel_access(tx.dir(), channel, user)?;
     require(&mine, Permission::ManageChannels, "delete channels")?;
     let had_children = tx.dir().children(channel).next().is_some();
@@ -131,6 +131,7 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()
         .is_some()
         .then(|| tx.dir().members(server).filter(|u| tx.dir().can_see(channel, *u)).collect());
     let before = sight(tx, server);
+    let files = tx.store().take_channel_attachments(channel)?;
     tx.store().delete_channel(channel)?;
     let target = Target { channel: Some(channel), detail: name, ..Target::default() };
     audit::record(tx, server, AuditAction::ChannelDeleted, user, target)?;
@@ -148,7 +149,8 @@ pub fn delete(tx: &mut Tx<'_>, user: UserId, channel: ChannelId) -> ApiResult<()
         let channels = tx.store().channels_of(server)?;
         emit_layout(tx, server, &channels);
     }
-    resend_if_sight_changed(tx, server, &before)
+    resend_if_sight_changed(tx, server, &before)?;
+    Ok(files)
 }
 
 /// Tells the server's members its channels' new places: each only the
@@ -318,7 +320,9 @@ impl Chat {
     /// # Errors
     /// See [`delete`].
     pub async fn delete_channel(&self, user: UserId, channel: ChannelId) -> ApiResult<()> {
-        self.writer.run(move |tx| delete(tx, user, channel)).await
+        let files = self.writer.run(move |tx| delete(tx, user, channel)).await?;
+        self.forget_files(files).await;
+        Ok(())
     }
 
     /// Who sees a channel.

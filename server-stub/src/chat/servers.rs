@@ -214,16 +214,17 @@ pub fn update(
 ///
 /// # Errors
 /// 403, 404.
-pub fn delete(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<()> {
+pub fn delete(tx: &mut Tx<'_>, user: UserId, server: ServerId) -> ApiResult<Vec<pq_protocol::AttachmentId>> {
     require_owner(&standing_in(tx.dir(), server, user)?, "delete the server")?;
     let members: Vec<UserId> = tx.dir().members(server).collect();
+    let files = tx.store().take_server_attachments(server)?;
     tx.store().delete_server(server)?;
     tx.apply(Effect::RemoveServer { server });
     for m in members {
         tx.emit(Audience::User(m), Event::ServerRemoved { server_id: server, reason: "deleted".into() });
     }
     tracing::info!(server_id = %server, "server deleted");
-    Ok(())
+    Ok(files)
 }
 
 impl Chat {
@@ -278,7 +279,9 @@ impl Chat {
     /// # Errors
     /// See [`delete`].
     pub async fn delete_server(&self, user: UserId, server: ServerId) -> ApiResult<()> {
-        self.writer.run(move |tx| delete(tx, user, server)).await
+        let files = self.writer.run(move |tx| delete(tx, user, server)).await?;
+        self.forget_files(files).await;
+        Ok(())
     }
 
     /// Everything `user` needs to draw each server they are in (or just `only`).

@@ -180,3 +180,66 @@ async fn too_large_is_refused_before_the_body_is_read_and_other_files_are_files(
     let (status, _) = upload(&alice, ch, "", "text/plain", b"x".to_vec()).await;
     assert_eq!(status, 422);
 }
+
+/// Whether the storage holds an attachment's bytes.
+fn stored(ts: &TestServer, id: impl std::fmt::Display) -> bool {
+    ts.data_dir().join("objects/attachments").join(id.to_string()).exists()
+}
+
+#[tokio::test]
+async fn abandoned_uploads_and_the_files_of_deleted_channels_and_servers_go() {
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let s = server_with(&alice, &[]).await;
+    let ch = text_channel(&s).id;
+    let up = |who: &Api, name: &'static str| {
+        let who = who.clone();
+        async move {
+            let (status, body) = upload(&who, ch, name, "application/octet-stream", b"some bytes".to_vec()).await;
+            assert_eq!(status, 201, "{body}");
+            serde_json::from_value::<Attachment>(body).unwrap().id
+        }
+    };
+
+    // An upload no message names is kept for a day, then forgotten with its bytes.
+    let abandoned = up(&alice, "draft.txt").await;
+    let sent = up(&alice, "kept.txt").await;
+    let _: SendAck = alice
+        .post(
+            &format!("/api/channels/{ch}/messages"),
+            json!({"client_id": ClientMessageId::new(), "body": "", "attachments": [sent]}),
+        )
+        .await;
+    let chat = ts.server.state.chat();
+    assert_eq!(chat.sweep_uploads(Duration::from_secs(24 * 3600)).await.unwrap(), 0, "not a day old yet");
+    ts.clock().advance(Duration::from_secs(25 * 3600));
+    // (A day later: signed in again.)
+    let alice = api(&ts, "alice@example.com").await;
+    let fresh = up(&alice, "fresh.txt").await;
+    assert_eq!(chat.sweep_uploads(Duration::from_secs(24 * 3600)).await.unwrap(), 1);
+    assert!(!stored(&ts, abandoned), "the abandoned upload's bytes are gone");
+    assert_eq!(download(&alice, &format!("/api/attachments/{abandoned}")).await.0, 404);
+    assert!(stored(&ts, sent) && stored(&ts, fresh), "a sent file and a new upload stay");
+
+    // Deleting the channel takes its files (sent or not) with it.
+    let (st, body) = alice.call(Method::DELETE, &format!("/api/channels/{ch}"), None).await;
+    assert_eq!(st, 204, "{body}");
+    assert!(!stored(&ts, sent) && !stored(&ts, fresh), "the channel's files are gone");
+
+    // Deleting a server takes the files of all its channels.
+    let other = server_with(&alice, &[]).await;
+    let och = text_channel(&other).id;
+    let (status, body) = upload(&alice, och, "plan.txt", "text/plain", b"the plan".to_vec()).await;
+    assert_eq!(status, 201, "{body}");
+    let plan: Attachment = serde_json::from_value(body).unwrap();
+    let _: SendAck = alice
+        .post(
+            &format!("/api/channels/{och}/messages"),
+            json!({"client_id": ClientMessageId::new(), "body": "see the plan", "attachments": [plan.id]}),
+        )
+        .await;
+    assert!(stored(&ts, plan.id));
+    let (st, body) = alice.call(Method::DELETE, &format!("/api/servers/{}", other.server.id), None).await;
+    assert_eq!(st, 204, "{body}");
+    assert!(!stored(&ts, plan.id), "the server's files are gone");
+}

@@ -682,6 +682,28 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn take_attachments(&mut self, message: MessageId) -> StoreResult<Vec<AttachmentId>>;
+
+    /// Forgets every attachment of a channel (sent or not: it is being
+    /// deleted), returning their ids for their bytes to go after commit.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn take_channel_attachments(&mut self, channel: ChannelId) -> StoreResult<Vec<AttachmentId>>;
+
+    /// Forgets every attachment in a server's channels (it is being
+    /// deleted).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn take_server_attachments(&mut self, server: ServerId) -> StoreResult<Vec<AttachmentId>>;
+
+    /// Forgets up to `limit` uploads no message named that were made before
+    /// `before` (abandoned: the app was closed, the send cancelled, the
+    /// answer lost), returning their ids.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn take_stale_uploads(&mut self, before: Timestamp, limit: usize) -> StoreResult<Vec<AttachmentId>>;
     /// Who gave `emoji` to a message, the first to react first, at most `limit`.
     ///
     /// # Errors

@@ -1625,6 +1625,38 @@ impl Store for SqliteStore {
         Ok(ids)
     }
 
+    fn take_channel_attachments(&mut self, channel: ChannelId) -> StoreResult<Vec<AttachmentId>> {
+        let ids = self
+            .conn
+            .prepare_cached("DELETE FROM attachments WHERE channel_id = ? RETURNING id")?
+            .query_map([channel.to_string()], |r| col_id(r, 0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    fn take_server_attachments(&mut self, server: ServerId) -> StoreResult<Vec<AttachmentId>> {
+        let ids = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM attachments WHERE channel_id IN (SELECT id FROM channels WHERE server_id = ?) RETURNING id",
+            )?
+            .query_map([server.to_string()], |r| col_id(r, 0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    fn take_stale_uploads(&mut self, before: Timestamp, limit: usize) -> StoreResult<Vec<AttachmentId>> {
+        let ids = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM attachments WHERE id IN (SELECT id FROM attachments
+                   WHERE message_id IS NULL AND created_at < ? LIMIT ?) RETURNING id",
+            )?
+            .query_map(params![before.as_millis(), limit as i64], |r| col_id(r, 0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     fn delete_message(&mut self, id: MessageId, at: Timestamp) -> StoreResult<()> {
         exec(
             &self.conn,
@@ -1820,6 +1852,9 @@ impl Store for ReadConn {
         insert_attachment(a: &Attachment, place: AttachmentPlace, at: Timestamp) -> ();
         bind_attachments(message: MessageId, ids: &[AttachmentId]) -> ();
         take_attachments(message: MessageId) -> Vec<AttachmentId>;
+        take_channel_attachments(channel: ChannelId) -> Vec<AttachmentId>;
+        take_server_attachments(server: ServerId) -> Vec<AttachmentId>;
+        take_stale_uploads(before: Timestamp, limit: usize) -> Vec<AttachmentId>;
         insert_server(s: &Server) -> ();
         update_server(id: ServerId, name: Option<&str>, icon: Option<Option<&str>>) -> ();
         set_description(id: ServerId, description: Option<&str>) -> ();
