@@ -276,10 +276,28 @@ pub fn app(state: AppState) -> Router {
                 req.extensions().get::<axum::extract::MatchedPath>().map_or("", axum::extract::MatchedPath::as_str);
             tracing::debug_span!("request", method = %req.method(), path = matched)
         }))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(middleware::from_fn(deadline))
+}
+
+/// How long a request may take: 30 s, except an attachment upload, which
+/// gets 30 s more for every 8 MiB its `Content-Length` announces (at least
+/// 280 KB/s; a 100 MiB file: 6.5 minutes). Past it: 408.
+async fn deadline(req: Request, next: Next) -> Response {
+    const BASE: Duration = Duration::from_secs(30);
+    let upload = req.method() == axum::http::Method::POST
+        && req.uri().path().starts_with("/api/channels/")
+        && req.uri().path().ends_with("/attachments");
+    let length = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    let limit = if upload { BASE + BASE * u32::try_from(length.div_ceil(8 << 20)).unwrap_or(u32::MAX / 64) } else { BASE };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => axum::response::IntoResponse::into_response(axum::http::StatusCode::REQUEST_TIMEOUT),
+    }
 }
 
 /// Counts every request against its client address's limit
