@@ -69,6 +69,10 @@ pub struct Preview {
     pub height: u32,
     /// The thumbnail's bytes.
     pub thumbnail: Vec<u8>,
+    /// The picture again without its metadata, when it carried EXIF (where
+    /// and when it was taken, the camera): upright, as the same format
+    /// (JPEG at quality 92; PNG and WebP losslessly). `None`: kept as sent.
+    pub cleaned: Option<Vec<u8>>,
 }
 
 /// Decodes a picture (bounded: at most 16,384 pixels a side and 512 MiB of
@@ -81,13 +85,16 @@ pub fn preview(bytes: &[u8]) -> Option<Preview> {
     limits.max_image_height = Some(16_384);
     limits.max_alloc = Some(512 << 20);
     reader.limits(limits);
+    let format = reader.format();
     let mut decoder = reader.into_decoder().ok()?;
+    let exif = decoder.exif_metadata().ok().flatten().filter(|e| !e.is_empty());
     let orientation = decoder.orientation().ok();
     let mut picture = DynamicImage::from_decoder(decoder).ok()?;
     if let Some(orientation) = orientation {
         picture.apply_orientation(orientation);
     }
     let (width, height) = (picture.width(), picture.height());
+    let cleaned = exif.and_then(|_| without_metadata(&picture, format?));
     let small = if width > THUMBNAIL_PX || height > THUMBNAIL_PX {
         picture.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX)
     } else {
@@ -99,7 +106,21 @@ pub fn preview(bytes: &[u8]) -> Option<Preview> {
     } else {
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 82).encode_image(&small.to_rgb8()).ok()?;
     }
-    Some(Preview { width, height, thumbnail: thumbnail.into_inner() })
+    Some(Preview { width, height, thumbnail: thumbnail.into_inner(), cleaned })
+}
+
+/// `picture` encoded again in `format`, carrying no metadata (GIF and
+/// other formats: `None`, kept as sent; they carry no EXIF).
+fn without_metadata(picture: &DynamicImage, format: image::ImageFormat) -> Option<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    match format {
+        image::ImageFormat::Jpeg => {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(&picture.to_rgb8()).ok()?;
+        }
+        image::ImageFormat::Png | image::ImageFormat::WebP => picture.write_to(&mut out, format).ok()?,
+        _ => return None,
+    }
+    Some(out.into_inner())
 }
 
 #[cfg(test)]
@@ -141,6 +162,16 @@ mod tests {
         let thumb = image::load_from_memory(&p.thumbnail).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (300, 400));
         assert!(!p.thumbnail.windows(4).any(|w| w == b"Exif"), "no metadata in the thumbnail");
+        // The picture itself is kept upright and without its metadata.
+        let cleaned = p.cleaned.expect("EXIF is stripped from the picture");
+        assert!(!cleaned.windows(4).any(|w| w == b"Exif"));
+        let upright = image::load_from_memory(&cleaned).unwrap();
+        assert_eq!((upright.width(), upright.height()), (600, 800));
+        assert_eq!(sniff(&cleaned), "image/jpeg");
+        // A picture without metadata is kept as sent.
+        let mut png = Cursor::new(Vec::new());
+        image::RgbImage::new(20, 10).write_to(&mut png, image::ImageFormat::Png).unwrap();
+        assert!(preview(png.get_ref()).unwrap().cleaned.is_none());
         assert!(preview(b"\x89PNG\r\n\x1a\nnot really").is_none());
     }
 

@@ -1713,6 +1713,8 @@ describe("main screen", () => {
     act(() => onEvent({ kind: "core", data: { type: "upload_progress", client_id: entry.client_id, channel_id: GENERAL, file: 0, sent: 1000, total: 4000 } }));
     const bar = document.querySelector<HTMLProgressElement>(".upload-progress progress")!;
     expect([bar.value, bar.max]).toEqual([1000, 4000]);
+    const own = document.querySelector<HTMLProgressElement>(".pending-files li[data-name='paste.png'] progress")!;
+    expect([own.value, own.max]).toEqual([1000, 4000]);
     await act(async () => {
       fireEvent.click(screen.getByRole("button", { name: "Cancel upload" }));
     });

@@ -35,7 +35,9 @@ pub struct UploadQuery {
 /// its `Content-Length`. Nothing is read when the length is over the plan's
 /// limit (by default 8 MiB free, 25 MiB basic, 100 MiB premium): 413 with
 /// the limit. The type is found from the bytes; pictures get their size and
-/// a thumbnail. The upload is the uploader's alone until a send names it
+/// a thumbnail, and a picture carrying EXIF metadata (place, time, camera)
+/// is kept without it, turned upright (`size` is then what is kept). The
+/// upload is the uploader's alone until a send names it
 /// (`attachments` of `SendMessage`).
 #[utoipa::path(post, path = "/api/channels/{channel_id}/attachments", tag = "messages",
     params(("channel_id" = ChannelId, Path), UploadQuery),
@@ -96,6 +98,11 @@ pub async fn upload(
         if let Some(p) = preview {
             storage.put(&thumb_key, p.thumbnail).await.map_err(|e| ApiError::Internal(e.to_string()))?;
             (file.width, file.height, file.thumbnail) = (Some(p.width), Some(p.height), true);
+            // Where and when it was taken stays with the person who took it.
+            if let Some(cleaned) = p.cleaned {
+                file.size = cleaned.len() as u64;
+                storage.put(&key, cleaned).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+            }
         }
     }
     if let Err(e) = state.chat().add_attachment(user.id, channel_id, file.clone()).await {

@@ -293,7 +293,8 @@ async fn deadline(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    let limit = if upload { BASE + BASE * u32::try_from(length.div_ceil(8 << 20)).unwrap_or(u32::MAX / 64) } else { BASE };
+    let limit =
+        if upload { BASE + BASE * u32::try_from(length.div_ceil(8 << 20)).unwrap_or(u32::MAX / 64) } else { BASE };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => axum::response::IntoResponse::into_response(axum::http::StatusCode::REQUEST_TIMEOUT),

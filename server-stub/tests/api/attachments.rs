@@ -243,3 +243,38 @@ async fn abandoned_uploads_and_the_files_of_deleted_channels_and_servers_go() {
     assert_eq!(st, 204, "{body}");
     assert!(!stored(&ts, plan.id), "the server's files are gone");
 }
+
+#[tokio::test]
+async fn a_photo_loses_where_and_when_it_was_taken_and_is_kept_upright() {
+    use image::ImageEncoder as _;
+    let ts = TestServer::start().await;
+    let alice = api(&ts, "alice@example.com").await;
+    let s = server_with(&alice, &[]).await;
+    let ch = text_channel(&s).id;
+    // A camera's JPEG, 800 × 600 as stored, "turn 90° clockwise to view",
+    // with the camera's name in its EXIF.
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&2u16.to_be_bytes());
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend_from_slice(&[0x01, 0x10, 0, 2, 0, 0, 0, 8, 0, 0, 0, 38]); // Model, 8 bytes at 38
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(b"PQCAM-1\0");
+    let pixels = image::RgbImage::from_fn(800, 600, |x, _| image::Rgb([(x % 256) as u8, 120, 60]));
+    let mut jpeg = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90);
+    encoder.set_exif_metadata(tiff).unwrap();
+    encoder.write_image(&pixels, 800, 600, image::ExtendedColorType::Rgb8).unwrap();
+    assert!(jpeg.windows(7).any(|w| w == b"PQCAM-1"), "the test photo carries its metadata");
+
+    let (status, body) = upload(&alice, ch, "IMG_0001.JPG", "image/jpeg", jpeg).await;
+    assert_eq!(status, 201, "{body}");
+    let file: Attachment = serde_json::from_value(body).unwrap();
+    assert_eq!((file.width, file.height), (Some(600), Some(800)), "upright");
+    let (status, _, kept) = download(&alice, &format!("/api/attachments/{}", file.id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(kept.len() as u64, file.size, "the size is what is kept");
+    assert!(!kept.windows(7).any(|w| w == b"PQCAM-1"), "no camera name");
+    assert!(!kept.windows(4).any(|w| w == b"Exif"), "no EXIF at all");
+    let upright = image::load_from_memory(&kept).unwrap();
+    assert_eq!((upright.width(), upright.height()), (600, 800));
+}

@@ -116,8 +116,16 @@ export function PendingFiles({ e }: { e: OutboxEntry }) {
     <div className="pending-files">
       <ul>
         {e.files.map((f, i) => (
-          <li key={i} className={f.uploaded ? "up" : ""}>
+          <li key={i} className={f.uploaded ? "up" : ""} data-name={f.name}>
             <Icon name="file" size={16} /> {f.name} <span className="muted">{formatSize(f.size)}</span>
+            {!failed && (
+              <progress
+                className="file-upload"
+                max={f.size || 1}
+                value={f.uploaded ? f.size : progress && progress.file === i ? progress.sent : 0}
+                aria-label={f.name}
+              />
+            )}
           </li>
         ))}
       </ul>
