@@ -92,6 +92,9 @@ impl Files {
     /// # Errors
     /// The disk refused.
     pub fn stage(&self, name: &str, bytes: &[u8]) -> io::Result<StagedFile> {
+        if bytes.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "an empty file cannot be attached"));
+        }
         let id = uuid::Uuid::now_v7().to_string();
         let path = self.staged_path(&id);
         private_dir(path.parent().unwrap_or(&self.root))?;
@@ -111,6 +114,10 @@ impl Files {
         private_dir(to.parent().unwrap_or(&self.root))?;
         let mut from = std::fs::File::open(path)?;
         let size = io::copy(&mut from, &mut private_file(&to)?)?;
+        if size == 0 {
+            let _ = std::fs::remove_file(&to);
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "an empty file cannot be attached"));
+        }
         Ok(self.staged_as(id, &name, size))
     }
 
@@ -296,6 +303,7 @@ mod tests {
         std::fs::write(&src, b"hello").unwrap();
         let two = files.stage_path(&src).unwrap();
         assert_eq!((two.name.as_str(), two.size), ("notes.txt", 5));
+        assert!(files.stage("empty.txt", b"").is_err(), "nothing to send");
         let client = ClientMessageId::new();
         assert!(files.take_staged(&[one.id.clone(), "nope".into()], client).is_err());
         let mut taken = files.take_staged(&[one.id.clone(), two.id.clone()], client).unwrap();

@@ -43,7 +43,7 @@ pub struct UploadQuery {
     params(("channel_id" = ChannelId, Path), UploadQuery),
     request_body(description = "The file's bytes (any type; at most the plan's limit)", content((Vec<u8> = "application/octet-stream"))),
     responses((status = 201, body = Attachment),
-        (status = 400, description = "No Content-Length, or the body broke off", body = pq_protocol::ErrorBody),
+        (status = 400, description = "No Content-Length, an empty body, or the body broke off", body = pq_protocol::ErrorBody),
         (status = 403, description = "No `send_messages` here, or a conversation that refuses", body = pq_protocol::ErrorBody),
         (status = 404, description = "No such channel, or not one you can see", body = pq_protocol::ErrorBody),
         (status = 409, description = "Not a text channel", body = pq_protocol::ErrorBody),
@@ -68,6 +68,9 @@ pub async fn upload(
         .ok_or_else(|| ApiError::BadRequest("an upload needs its Content-Length".into()))?;
     if length > limit {
         return Err(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) });
+    }
+    if length == 0 {
+        return Err(ApiError::BadRequest("an empty file cannot be attached".into()));
     }
     state.limits().upload(user.id, usize::try_from(length).unwrap_or(usize::MAX))?;
     let id = AttachmentId::new();

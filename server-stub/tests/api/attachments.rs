@@ -179,6 +179,9 @@ async fn too_large_is_refused_before_the_body_is_read_and_other_files_are_files(
     assert_eq!(status, 404);
     let (status, _) = upload(&alice, ch, "", "text/plain", b"x".to_vec()).await;
     assert_eq!(status, 422);
+    // An empty file: nothing to attach.
+    let (status, body) = upload(&alice, ch, "empty.txt", "text/plain", vec![]).await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (400, Some("bad_request")), "{body}");
 }
 
 /// Whether the storage holds an attachment's bytes.

@@ -493,6 +493,10 @@ export async function send(body: string, files: StagedFile[] = []) {
 export async function stageFiles(files: File[], limitBytes: number): Promise<StagedFile[]> {
   const staged: StagedFile[] = [];
   for (const f of files) {
+    if (f.size === 0) {
+      toast(translate(getState().lang, "file.empty", { name: f.name }), "");
+      continue;
+    }
     if (f.size > limitBytes) {
       const s = getState();
       toast(translate(s.lang, "file.tooLarge", { name: f.name, max: formatSize(limitBytes) }), "");
