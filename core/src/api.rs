@@ -28,10 +28,10 @@ use pq_protocol::{
     gateway::SetStatus,
     models::{
         Attachment, AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout, CreateChannel,
-        CreateInvite, CreateRole, CreateServer, DmChannel, DmState, EditMessage, FriendRequest, Invite, InvitePreview,
-        InviteSent, MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile, PurgeWindow, ReadState, Relationship,
-        RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState, SetRelationship,
-        StatusChoice, UpdateDm, UpdateProfile, UpdateRole, UpdateServer, User,
+        CreateInvite, CreateRole, CreateServer, CreateToast, DmChannel, DmState, EditMessage, FriendRequest, Invite,
+        InvitePreview, InviteSent, MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile, PurgeWindow, ReadState,
+        Relationship, RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState,
+        SetRelationship, StatusChoice, Toast, UpdateDm, UpdateProfile, UpdateRole, UpdateServer, User,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -768,6 +768,15 @@ impl Api {
     /// See [`ApiError`].
     pub async fn react(&self, channel: ChannelId, message: MessageId, emoji: &str) -> Result<(), ApiError> {
         self.send_empty(Method::PUT, &reaction_path(channel, message, emoji)).await
+    }
+
+    /// `POST /api/admin/toasts`: an announcement shown at once to everyone
+    /// connected (pq administrators only).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403 not an administrator, 422 empty or too long).
+    pub async fn send_toast(&self, text: &str) -> Result<Toast, ApiError> {
+        self.post("api/admin/toasts", &CreateToast { text: text.to_owned() }).await
     }
 
     /// `GET …/messages/{mid}/reactions/{emoji}`: who gave it (the first

@@ -13,7 +13,7 @@ use pq_core::{
         models::{
             AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
             CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite,
-            Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole, ServerState, StatusChoice,
+            Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole, ServerState, StatusChoice, Toast,
             UpdateChannel, UpdateRole, User,
         },
         voice::VoiceState,
@@ -268,6 +268,9 @@ commands! {
     fn download_attachment(d, attachment_id: AttachmentId, filename: String) -> String {
         d.download(attachment_id, &filename).await
     }
+
+    /// Shows an announcement to everyone connected (pq administrators only).
+    fn send_toast(d, text: String) -> Toast { Ok(d.client()?.send_toast(&text).await?) }
 
     /// Shows a saved download in the file manager.
     fn show_download(d, path: String) -> () { d.show_download(&path) }

@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type {
   AppInfo,
@@ -125,6 +125,7 @@ const bridge = vi.hoisted(() => ({
   cancelSend: vi.fn(async () => true),
   downloadAttachment: vi.fn(async () => "/home/minji/Downloads/notes.txt"),
   showDownload: vi.fn(async () => null),
+  sendToast: vi.fn(async (text: string) => ({ id: "01900000-0000-7000-8000-000000000600", text, from: { id: ME, display_name: "Minji", avatar_url: null }, created_at: "2026-11-25T06:10:00.000Z" })),
   fileCache: vi.fn(async () => ({ budget: 512 * 1024 * 1024, used: 3 * 1024 * 1024 })),
   setFileCacheBudget: vi.fn(async (budget: number) => ({ budget, used: 3 * 1024 * 1024 })),
 }));
@@ -463,6 +464,33 @@ describe("main screen", () => {
     await settle();
     expect(screen.getByText("You are on Basic now")).toBeTruthy();
     expect(screen.getByText("Your messages can be up to 500 characters long.")).toBeTruthy();
+  });
+
+  it("gives administrators a console to announce to everyone, and nobody else", async () => {
+    signedIn();
+    await start();
+    expect(document.getElementById("open-admin")).toBeNull();
+    cleanup();
+    resetState();
+    signedIn();
+    const admin = info(true);
+    bridge.appInfo.mockResolvedValue({ ...admin, me: { ...admin.me!, is_admin: true } });
+    await start();
+    fireEvent.click(document.getElementById("open-admin")!);
+    const dialog = screen.getByRole("dialog", { name: "Admin console" });
+    const send = dialog.querySelector<HTMLButtonElement>("#send-announcement")!;
+    expect(send.disabled).toBe(true);
+    fireEvent.change(dialog.querySelector("#announcement")!, { target: { value: "  Maintenance at 22:00 KST  " } });
+    await act(async () => {
+      fireEvent.click(send);
+    });
+    expect(bridge.sendToast).toHaveBeenCalledWith("Maintenance at 22:00 KST");
+    expect(dialog.querySelector(".announcement-sent")!.textContent).toBe("Shown to everyone: “Maintenance at 22:00 KST”");
+    // Everyone connected, me included, sees it as a toast.
+    await act(async () =>
+      onEvent({ kind: "core", data: { type: "toast", toast: { id: "01900000-0000-7000-8000-000000000600", text: "Maintenance at 22:00 KST", from: { id: ME, display_name: "Minji", avatar_url: null }, created_at: "2026-11-25T06:10:00.000Z" } } }),
+    );
+    expect(screen.getAllByText("Maintenance at 22:00 KST").length).toBeGreaterThan(0);
   });
 
   it("sends on Enter, keeps Shift+Enter as a new line, and counts against the plan", async () => {

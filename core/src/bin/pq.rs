@@ -147,6 +147,9 @@ enum Command {
     /// Invites.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// What pq administrators do (the `admin` group of the sign-in provider).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Run a server: create, rename, hand over, leave or delete it; remove,
     /// ban and unban people; list its bans.
     #[command(subcommand)]
@@ -532,6 +535,15 @@ fn parse_permission(s: &str) -> Result<Permission, String> {
 }
 
 #[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Show an announcement to everyone connected, at once.
+    Toast {
+        /// Its text (1–300 characters).
+        text: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum InviteCommand {
     /// Create an invite link to a server.
     Create {
@@ -827,6 +839,10 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                     println!("(pending) {}", p.body);
                 }
             }
+        }
+        Command::Admin(AdminCommand::Toast { text }) => {
+            let toast = client.send_toast(text).await?;
+            out(cli, &toast, || format!("Shown to everyone connected: {}", toast.text));
         }
         Command::Download { id, to, name } => {
             let name = name.clone().unwrap_or_else(|| id.to_string());

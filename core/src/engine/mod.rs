@@ -1251,6 +1251,23 @@ impl Client {
         Ok(event)
     }
 
+    /// Sends an announcement everyone connected sees at once, me included
+    /// (pq administrators only; 1–300 characters).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty or too long text; [`Error::Api`]
+    /// (403 not an administrator; offline).
+    pub async fn send_toast(&self, text: &str) -> Result<Toast> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::Invalid("an announcement needs some text".into()));
+        }
+        if char_count(text) > 300 {
+            return Err(Error::Invalid("announcements are limited to 300 characters".into()));
+        }
+        Ok(self.shared.api.send_toast(text).await?)
+    }
+
     /// Who gave `emoji` to a message, the first to react first (at most
     /// 100; asked of the server: not offline).
     ///

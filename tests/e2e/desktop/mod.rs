@@ -5,6 +5,7 @@
 //! pq-server on an ephemeral port. Screenshots of the main screens come from
 //! here (`PQ_SCREENSHOTS=docs/screenshots`).
 
+mod admin;
 mod files;
 mod harness;
 mod rich;

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -223,6 +223,13 @@ export function cancelSend(clientId: ClientMessageId): Promise<boolean> {
  */
 export function downloadAttachment(attachmentId: AttachmentId, filename: string): Promise<string> {
   return invoke("download_attachment", { attachmentId, filename });
+}
+
+/**
+ * Shows an announcement to everyone connected (pq administrators only).
+ */
+export function sendToast(text: string): Promise<Toast> {
+  return invoke("send_toast", { text });
 }
 
 /**

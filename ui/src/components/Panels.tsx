@@ -403,6 +403,8 @@ export function Dialogs() {
       return <AcceptDialog code={dialog.code} onClose={close} />;
     case "settings":
       return <SettingsDialog onClose={close} />;
+    case "admin":
+      return <AdminConsole onClose={close} />;
     case "custom-status":
       return <CustomStatusDialog onClose={close} />;
     case "server-settings":
@@ -836,6 +838,53 @@ function ProfileEditor({ me }: { me: Me }) {
         <p className="muted">{t("settings.plan", { plan: t(`plan.${me.plan}`) })}</p>
       </div>
     </div>
+  );
+}
+
+/// The administrators' console (only they see its button; the server
+/// checks again): an announcement everyone connected sees at once.
+function AdminConsole({ onClose }: { onClose: () => void }) {
+  const t = useT();
+  const [text, setText] = useState("");
+  const [sent, setSent] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const length = Array.from(text.trim()).length;
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const toast = await bridge.sendToast(text.trim());
+      setSent(toast.text);
+      setText("");
+    } catch (e) {
+      setError(String((e as { message?: string })?.message ?? e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={t("admin.title")} onClose={onClose}>
+      <section>
+        <h3>{t("admin.announce")}</h3>
+        <p className="muted">{t("admin.announceHint")}</p>
+        <label>
+          {t("admin.text")}
+          <textarea id="announcement" rows={3} maxLength={300} value={text} onChange={(e) => setText(e.target.value)} />
+          <span className="muted hint">{length}/300</span>
+        </label>
+        {error && <p className="error">{error}</p>}
+        {sent && <p className="announcement-sent">{t("admin.sent", { text: sent })}</p>}
+      </section>
+      <div className="buttons">
+        <button className="secondary" onClick={onClose}>
+          {t("common.close")}
+        </button>
+        <button id="send-announcement" disabled={busy || length === 0 || length > 300} onClick={() => void send()}>
+          {t("admin.send")}
+        </button>
+      </div>
+    </Modal>
   );
 }
 

@@ -223,6 +223,11 @@ function MeFooter() {
           <span className={custom ? "custom-status" : "me-presence"}>{custom ? custom.text : t(`status.${status}`)}</span>
         </span>
       </button>
+      {me.is_admin && (
+        <button id="open-admin" className="icon" title={t("admin.title")} aria-label={t("admin.title")} onClick={() => setState({ dialog: { type: "admin" } })}>
+          <Icon name="shield" />
+        </button>
+      )}
       <button id="open-settings" className="icon" title={t("settings.title")} onClick={() => setState({ dialog: { type: "settings" } })}>
         <Icon name="settings" />
       </button>

@@ -55,7 +55,8 @@ export type Dialog =
   | { type: "schedule"; serverId: ServerId }
   | { type: "new-dm" }
   | { type: "add-to-dm"; channelId: ChannelId }
-  | { type: "open-link"; url: string };
+  | { type: "open-link"; url: string }
+  | { type: "admin" };
 
 export interface Toast {
   id: number;

@@ -1,0 +1,38 @@
+//! The administrators' console in the real window: an announcement sent
+//! from it reaches someone on another client at once, and the sender's own
+//! window shows it too; someone who is not an administrator has no console.
+
+use super::{WAIT, eventually, harness::Desktop, someone};
+use crate::common::TestServer;
+use pq_core::Event;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_announces_to_everyone_connected() {
+    let server = TestServer::start_with(|a| a.dev_admins = vec!["minji@example.com".into()]).await;
+    let desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    let bob = someone(&server, "Bob").await;
+    bob.wait_online(WAIT).await;
+    let mut heard = bob.client.subscribe();
+
+    desktop.click("#open-admin").await;
+    desktop.type_into("#announcement", "Maintenance tonight at 22:00 KST").await;
+    desktop.click("#send-announcement").await;
+    desktop.wait_text(".announcement-sent", "Shown to everyone").await;
+    let toast = eventually("Bob to hear the announcement", WAIT, || {
+        let got = match heard.try_recv() {
+            Ok(Event::Toast { toast }) => Some(toast),
+            _ => None,
+        };
+        async move { got }
+    })
+    .await;
+    assert_eq!((toast.text.as_str(), toast.from.display_name.as_str()), ("Maintenance tonight at 22:00 KST", "Minji"));
+    // Minji's own window shows it as everyone's does.
+    desktop.wait_text(".toast", "Maintenance tonight at 22:00 KST").await;
+    desktop.screenshot("admin-console").await;
+
+    // Bob is no administrator: the server refuses him whatever his app does.
+    let refused = bob.client.send_toast("free pizza").await.unwrap_err();
+    assert!(refused.to_string().contains("administrators"), "{refused}");
+}
