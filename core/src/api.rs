@@ -26,12 +26,14 @@ use futures_util::StreamExt as _;
 use pq_protocol::{
     AttachmentId, ChannelId, ErrorBody, ErrorCode, InviteCode, MessageId, RoleId, ServerId, UserId,
     gateway::SetStatus,
+    limits::Plan,
     models::{
-        Attachment, AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout, CreateChannel,
-        CreateInvite, CreateRole, CreateServer, CreateToast, DmChannel, DmState, EditMessage, FriendRequest, Invite,
-        InvitePreview, InviteSent, MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile, PurgeWindow, ReadState,
-        Relationship, RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole, ServerState,
-        SetRelationship, StatusChoice, Toast, UpdateDm, UpdateProfile, UpdateRole, UpdateServer, User,
+        AdminAccounts, Attachment, AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout,
+        CreateChannel, CreateInvite, CreateRole, CreateServer, CreateToast, DmChannel, DmState, EditMessage,
+        FriendRequest, Invite, InvitePreview, InviteSent, MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile,
+        PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole,
+        ServerState, SetPlan, SetRelationship, StatusChoice, Toast, UpdateDm, UpdateProfile, UpdateRole, UpdateServer,
+        User,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -777,6 +779,36 @@ impl Api {
     /// See [`ApiError`] (403 not an administrator, 422 empty or too long).
     pub async fn send_toast(&self, text: &str) -> Result<Toast, ApiError> {
         self.post("api/admin/toasts", &CreateToast { text: text.to_owned() }).await
+    }
+
+    /// `GET /api/admin/users`: accounts newest first (only `plan`'s, older
+    /// than `before`), with the count per plan (pq administrators only).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403 not an administrator).
+    pub async fn admin_accounts(
+        &self,
+        plan: Option<Plan>,
+        before: Option<UserId>,
+        limit: u32,
+    ) -> Result<AdminAccounts, ApiError> {
+        let mut q: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if let Some(p) = plan {
+            q.push(("plan", p.as_str().to_owned()));
+        }
+        if let Some(b) = before {
+            q.push(("before", b.to_string()));
+        }
+        self.get_query("api/admin/users", &q).await
+    }
+
+    /// `PUT /api/admin/users/{id}/plan`: gives someone a plan (pq
+    /// administrators only).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403, 404).
+    pub async fn set_plan(&self, user: UserId, plan: Plan) -> Result<(), ApiError> {
+        self.put(&format!("api/admin/users/{user}/plan"), &SetPlan { plan }).await
     }
 
     /// `GET …/messages/{mid}/reactions/{emoji}`: who gave it (the first

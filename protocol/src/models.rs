@@ -657,6 +657,40 @@ wire! {
         pub plan: Plan,
     }
 
+    /// An account as pq administrators see it (`GET /api/admin/users`).
+    pub struct AdminAccount {
+        /// As others see them.
+        pub user: User,
+        /// Their email, if the sign-in provider gave one.
+        pub email: Option<String>,
+        /// Their plan.
+        pub plan: Plan,
+        /// Whether they are a pq administrator.
+        pub is_admin: bool,
+        /// When the account was made.
+        pub created_at: Timestamp,
+    }
+
+    /// How many accounts each plan has.
+    pub struct PlanCount {
+        /// The plan.
+        pub plan: Plan,
+        /// Accounts on it.
+        pub accounts: u32,
+    }
+
+    /// `GET /api/admin/users`: a page of accounts, newest first, and how
+    /// many each plan has (pq administrators only).
+    pub struct AdminAccounts {
+        /// The page (at most `limit`).
+        pub accounts: Vec<AdminAccount>,
+        /// Whether older accounts follow (ask with `before` = the last
+        /// one's id).
+        pub has_more: bool,
+        /// Accounts per plan, every plan listed (also those with none).
+        pub plans: Vec<PlanCount>,
+    }
+
     /// A server (community).
     pub struct Server {
         /// Server id.

@@ -10,11 +10,12 @@ use pq_core::{
     files::StagedFile,
     protocol::{
         AttachmentId, ChannelId, ClientMessageId, EventId, InviteCode, MessageId, RoleId, ServerId, Timestamp, UserId,
+        limits::Plan,
         models::{
-            AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel, CreateInvite,
-            CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message, PendingInvite,
-            Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole, ServerState, StatusChoice, Toast,
-            UpdateChannel, UpdateRole, User,
+            AdminAccounts, AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel,
+            CreateInvite, CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message,
+            PendingInvite, Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole, ServerState,
+            StatusChoice, Toast, UpdateChannel, UpdateRole, User,
         },
         voice::VoiceState,
     },
@@ -271,6 +272,15 @@ commands! {
 
     /// Shows an announcement to everyone connected (pq administrators only).
     fn send_toast(d, text: String) -> Toast { Ok(d.client()?.send_toast(&text).await?) }
+
+    /// Accounts newest first, optionally of one plan, with the count per
+    /// plan (pq administrators only).
+    fn admin_accounts(d, plan: Option<Plan>, before: Option<UserId>) -> AdminAccounts {
+        Ok(d.client()?.admin_accounts(plan, before, 50).await?)
+    }
+
+    /// Gives someone a plan (pq administrators only).
+    fn set_user_plan(d, user_id: UserId, plan: Plan) -> () { Ok(d.client()?.set_plan(user_id, plan).await?) }
 
     /// Shows a saved download in the file manager.
     fn show_download(d, path: String) -> () { d.show_download(&path) }

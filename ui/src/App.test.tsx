@@ -126,6 +126,19 @@ const bridge = vi.hoisted(() => ({
   downloadAttachment: vi.fn(async () => "/home/minji/Downloads/notes.txt"),
   showDownload: vi.fn(async () => null),
   sendToast: vi.fn(async (text: string) => ({ id: "01900000-0000-7000-8000-000000000600", text, from: { id: ME, display_name: "Minji", avatar_url: null }, created_at: "2026-11-25T06:10:00.000Z" })),
+  adminAccounts: vi.fn(async (plan: string | null) => ({
+    accounts: [
+      { user: { id: BOB, display_name: "Bob", avatar_url: null }, email: "bob@example.com", plan: "basic", is_admin: false, created_at: "2026-11-25T06:00:00.000Z" },
+      { user: { id: ME, display_name: "Minji", avatar_url: null }, email: "minji@example.com", plan: "free", is_admin: true, created_at: "2026-11-24T06:00:00.000Z" },
+    ].filter((a) => plan === null || a.plan === plan),
+    has_more: false,
+    plans: [
+      { plan: "free", accounts: 1 },
+      { plan: "basic", accounts: 1 },
+      { plan: "premium", accounts: 0 },
+    ],
+  })),
+  setUserPlan: vi.fn(async () => null),
   fileCache: vi.fn(async () => ({ budget: 512 * 1024 * 1024, used: 3 * 1024 * 1024 })),
   setFileCacheBudget: vi.fn(async (budget: number) => ({ budget, used: 3 * 1024 * 1024 })),
 }));
@@ -491,6 +504,19 @@ describe("main screen", () => {
       onEvent({ kind: "core", data: { type: "toast", toast: { id: "01900000-0000-7000-8000-000000000600", text: "Maintenance at 22:00 KST", from: { id: ME, display_name: "Minji", avatar_url: null }, created_at: "2026-11-25T06:10:00.000Z" } } }),
     );
     expect(screen.getAllByText("Maintenance at 22:00 KST").length).toBeGreaterThan(0);
+    // Members by plan: the counts, one plan's members, a plan given.
+    await vi.waitFor(() => expect(dialog.querySelectorAll(".account").length).toBe(2));
+    expect(Array.from(dialog.querySelectorAll(".plan-count")).map((b) => b.textContent)).toEqual(["Free 1", "Basic 1", "Premium 0"]);
+    await act(async () => {
+      fireEvent.click(dialog.querySelector(".plan-count[data-plan='basic']")!);
+    });
+    expect(bridge.adminAccounts).toHaveBeenLastCalledWith("basic", null);
+    await vi.waitFor(() => expect(dialog.querySelectorAll(".account").length).toBe(1));
+    const bob = dialog.querySelector(".account[data-email='bob@example.com']")!;
+    await act(async () => {
+      fireEvent.change(bob.querySelector("select")!, { target: { value: "premium" } });
+    });
+    expect(bridge.setUserPlan).toHaveBeenCalledWith(BOB, "premium");
   });
 
   it("sends on Enter, keeps Shift+Enter as a new line, and counts against the plan", async () => {

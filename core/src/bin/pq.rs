@@ -541,6 +541,24 @@ enum AdminCommand {
         /// Its text (1–300 characters).
         text: String,
     },
+    /// Accounts, newest first, and how many each plan has.
+    Users {
+        /// Only this plan's: free, basic or premium.
+        #[arg(long)]
+        plan: Option<String>,
+    },
+    /// Give someone a plan.
+    Plan {
+        /// Their account id or email address.
+        who: String,
+        /// free, basic or premium.
+        plan: String,
+    },
+}
+
+fn plan_named(name: &str) -> anyhow::Result<pq_core::protocol::limits::Plan> {
+    pq_core::protocol::limits::Plan::from_name(name)
+        .ok_or_else(|| anyhow::anyhow!("no plan {name:?}: free, basic or premium"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -839,6 +857,55 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                     println!("(pending) {}", p.body);
                 }
             }
+        }
+        Command::Admin(AdminCommand::Users { plan }) => {
+            let plan = plan.as_deref().map(plan_named).transpose()?;
+            let page = client.admin_accounts(plan, None, 100).await?;
+            out(cli, &page, || {
+                let mut s: String =
+                    page.plans.iter().map(|p| format!("{}: {}  ", p.plan.as_str(), p.accounts)).collect();
+                for a in &page.accounts {
+                    let admin = if a.is_admin { " (admin)" } else { "" };
+                    s.push_str(&format!(
+                        "\n{}  {}  {}  {}{admin}",
+                        a.user.id,
+                        a.plan.as_str(),
+                        a.user.display_name,
+                        a.email.as_deref().unwrap_or("-")
+                    ));
+                }
+                if page.has_more {
+                    s.push_str("\n(newest 100 shown)");
+                }
+                s
+            });
+        }
+        Command::Admin(AdminCommand::Plan { who, plan }) => {
+            let plan = plan_named(plan)?;
+            let id = match who.parse::<pq_core::protocol::UserId>() {
+                Ok(id) => id,
+                Err(_) => {
+                    let mut before = None;
+                    let mut found = None;
+                    while found.is_none() {
+                        let page = client.admin_accounts(None, before, 100).await?;
+                        found = page
+                            .accounts
+                            .iter()
+                            .find(|a| a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(who)))
+                            .map(|a| a.user.id);
+                        if !page.has_more {
+                            break;
+                        }
+                        before = page.accounts.last().map(|a| a.user.id);
+                    }
+                    found.ok_or_else(|| anyhow::anyhow!("no account with the email {who}"))?
+                }
+            };
+            client.set_plan(id, plan).await?;
+            out(cli, &serde_json::json!({ "user_id": id, "plan": plan }), || {
+                format!("{who} is on {} now.", plan.as_str())
+            });
         }
         Command::Admin(AdminCommand::Toast { text }) => {
             let toast = client.send_toast(text).await?;

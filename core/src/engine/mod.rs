@@ -1268,6 +1268,29 @@ impl Client {
         Ok(self.shared.api.send_toast(text).await?)
     }
 
+    /// Accounts newest first (only `plan`'s; older than `before`), with
+    /// the count per plan (pq administrators only; asked of the server).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403 not an administrator; offline).
+    pub async fn admin_accounts(
+        &self,
+        plan: Option<pq_protocol::limits::Plan>,
+        before: Option<UserId>,
+        limit: u32,
+    ) -> Result<pq_protocol::models::AdminAccounts> {
+        Ok(self.shared.api.admin_accounts(plan, before, limit).await?)
+    }
+
+    /// Gives someone a plan (pq administrators only; they hear of it at
+    /// once).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 404; offline).
+    pub async fn set_plan(&self, user: UserId, plan: pq_protocol::limits::Plan) -> Result<()> {
+        Ok(self.shared.api.set_plan(user, plan).await?)
+    }
+
     /// Who gave `emoji` to a message, the first to react first (at most
     /// 100; asked of the server: not offline).
     ///

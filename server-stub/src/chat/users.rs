@@ -296,6 +296,33 @@ impl Chat {
             .await
     }
 
+    /// A page of accounts for pq administrators (the caller checked who
+    /// asks), newest first, and how many each plan has.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub async fn admin_accounts(
+        &self,
+        plan: Option<Plan>,
+        before: Option<UserId>,
+        limit: usize,
+    ) -> ApiResult<pq_protocol::models::AdminAccounts> {
+        let ((accounts, has_more), counts) = self
+            .reads
+            .read(move |s| {
+                Ok::<_, crate::chat::store::StoreError>((s.admin_accounts(plan, before, limit)?, s.plan_counts()?))
+            })
+            .await?;
+        let plans = [Plan::Free, Plan::Basic, Plan::Premium]
+            .into_iter()
+            .map(|p| pq_protocol::models::PlanCount {
+                plan: p,
+                accounts: counts.iter().find(|(q, _)| *q == p).map_or(0, |(_, n)| *n),
+            })
+            .collect();
+        Ok(pq_protocol::models::AdminAccounts { accounts, has_more, plans })
+    }
+
     /// Sends a real-time toast to everyone connected (pq administrators).
     ///
     /// # Errors

@@ -4,7 +4,8 @@
 use axum::{extract::State, http::StatusCode};
 use pq_protocol::{
     UserId,
-    models::{CreateToast, SetPlan, Toast},
+    limits::Plan,
+    models::{AdminAccounts, CreateToast, SetPlan, Toast},
 };
 
 use super::Path;
@@ -44,6 +45,39 @@ pub async fn toast(
     let toast = state.chat().toast(user.id, &req.text).await?;
     tracing::info!(user_id = %user.id, "admin toast sent");
     Ok((StatusCode::ACCEPTED, Json(toast)))
+}
+
+/// The query of the accounts list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccountsQuery {
+    /// Only accounts on this plan.
+    #[serde(default)]
+    pub plan: Option<Plan>,
+    /// Accounts older than this one (the last of the previous page).
+    #[serde(default)]
+    pub before: Option<UserId>,
+    /// At most this many (1 to 100; default 50).
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+/// Accounts, newest first, optionally of one plan, with how many each plan
+/// has (administrators only).
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", params(AccountsQuery),
+    responses((status = 200, body = AdminAccounts), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 422, description = "`limit` outside 1 to 100", body = pq_protocol::ErrorBody)))]
+pub async fn accounts(
+    State(state): State<AppState>,
+    PqAdmin(_): PqAdmin,
+    super::Query(q): super::Query<AccountsQuery>,
+) -> ApiResult<Json<AdminAccounts>> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit must be between 1 and 100"));
+    }
+    Ok(Json(state.chat().admin_accounts(q.plan, q.before, limit as usize).await?))
 }
 
 /// Give someone a plan (administrators only; payments will set plans too).

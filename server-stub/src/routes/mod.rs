@@ -139,6 +139,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(voice::moderate, voice::disconnect))
         .routes(routes!(admin::toast))
         .routes(routes!(admin::set_plan))
+        .routes(routes!(admin::accounts))
         .routes(routes!(media::get))
         .routes(routes!(attachments::upload))
         .routes(routes!(attachments::get))

@@ -403,3 +403,49 @@ async fn only_administrators_broadcast_toasts() {
         _ => unreachable!(),
     }
 }
+
+#[tokio::test]
+async fn administrators_list_accounts_by_plan_page_by_page() {
+    let ts = TestServer::start_with(|a| a.dev_admins = vec!["root@example.com".into()]).await;
+    let root = api(&ts, "root@example.com").await;
+    let mut people = Vec::new();
+    for name in ["ann", "ben", "cho", "dia"] {
+        people.push(api(&ts, &format!("{name}@example.com")).await);
+    }
+    let ids: Vec<pq_protocol::UserId> = {
+        let mut v = Vec::new();
+        for p in &people {
+            v.push(p.get::<pq_protocol::models::Me>("/api/users/@me").await.id);
+        }
+        v
+    };
+    for (id, plan) in [(ids[1], "basic"), (ids[3], "premium")] {
+        let (st, _) = root.call(Method::PUT, &format!("/api/admin/users/{id}/plan"), Some(json!({"plan": plan}))).await;
+        assert_eq!(st, 204);
+    }
+    // Only administrators.
+    people[0].fails(Method::GET, "/api/admin/users", None, 403, "forbidden").await;
+    root.fails(Method::GET, "/api/admin/users?limit=0", None, 422, "invalid_field").await;
+
+    // Everyone, newest first, with the count per plan.
+    let all: pq_protocol::models::AdminAccounts = root.get("/api/admin/users").await;
+    let emails: Vec<&str> = all.accounts.iter().filter_map(|a| a.email.as_deref()).collect();
+    // (Root's account was made at its first call, after the others'.)
+    assert_eq!(
+        emails,
+        ["root@example.com", "dia@example.com", "cho@example.com", "ben@example.com", "ann@example.com"]
+    );
+    assert!(!all.has_more);
+    let counts: Vec<(&str, u32)> = all.plans.iter().map(|p| (p.plan.as_str(), p.accounts)).collect();
+    assert_eq!(counts, [("free", 3), ("basic", 1), ("premium", 1)]);
+    assert!(all.accounts.iter().find(|a| a.email.as_deref() == Some("root@example.com")).unwrap().is_admin);
+
+    // One plan; and two at a time.
+    let paying: pq_protocol::models::AdminAccounts = root.get("/api/admin/users?plan=premium").await;
+    assert_eq!(paying.accounts.iter().map(|a| a.user.id).collect::<Vec<_>>(), [ids[3]]);
+    let first: pq_protocol::models::AdminAccounts = root.get("/api/admin/users?limit=2").await;
+    assert_eq!((first.accounts.len(), first.has_more), (2, true));
+    let next: pq_protocol::models::AdminAccounts =
+        root.get(&format!("/api/admin/users?limit=2&before={}", first.accounts[1].user.id)).await;
+    assert_eq!(next.accounts.iter().map(|a| a.user.id).collect::<Vec<_>>(), [ids[2], ids[1]]);
+}

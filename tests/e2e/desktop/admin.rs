@@ -1,6 +1,8 @@
 //! The administrators' console in the real window: an announcement sent
 //! from it reaches someone on another client at once, and the sender's own
-//! window shows it too; someone who is not an administrator has no console.
+//! window shows it too; the members by plan, and a plan given to someone
+//! reaching their app at once; someone who is not an administrator is
+//! refused.
 
 use super::{WAIT, eventually, harness::Desktop, someone};
 use crate::common::TestServer;
@@ -30,6 +32,18 @@ async fn an_administrator_announces_to_everyone_connected() {
     assert_eq!((toast.text.as_str(), toast.from.display_name.as_str()), ("Maintenance tonight at 22:00 KST", "Minji"));
     // Minji's own window shows it as everyone's does.
     desktop.wait_text(".toast", "Maintenance tonight at 22:00 KST").await;
+
+    // Members by plan: both on Free; Minji gives Bob Premium, and Bob's
+    // app hears of it at once.
+    desktop.wait_text(".plan-count[data-plan='free']", "2").await;
+    desktop.find(".account[data-email='bob@example.com']").await;
+    desktop.select(".account[data-email='bob@example.com'] select", "premium").await;
+    eventually("Bob to be on Premium", WAIT, || async {
+        (bob.client.me().map(|m| m.plan) == Some(pq_core::protocol::limits::Plan::Premium)).then_some(())
+    })
+    .await;
+    desktop.wait_text(".plan-count[data-plan='premium']", "1").await;
+    desktop.js("document.querySelectorAll('[role=dialog], [role=dialog] *').forEach(e => { e.scrollTop = 0; })").await;
     desktop.screenshot("admin-console").await;
 
     // Bob is no administrator: the server refuses him whatever his app does.

@@ -1,6 +1,8 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 export type { Acceleration } from "./Acceleration";
+export type { AdminAccount } from "./AdminAccount";
+export type { AdminAccounts } from "./AdminAccounts";
 export type { AppInfo } from "./AppInfo";
 export type { Attachment } from "./Attachment";
 export type { AttachmentId } from "./AttachmentId";
@@ -79,6 +81,7 @@ export type { Participant } from "./Participant";
 export type { PendingInvite } from "./PendingInvite";
 export type { Permission } from "./Permission";
 export type { Plan } from "./Plan";
+export type { PlanCount } from "./PlanCount";
 export type { Presence } from "./Presence";
 export type { PresenceEntry } from "./PresenceEntry";
 export type { Profile } from "./Profile";

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, CachedServer, FileCache, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
+import type { Acceleration, AdminAccount, AdminAccounts, CachedServer, FileCache, Plan, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -870,21 +870,100 @@ function AdminConsole({ onClose }: { onClose: () => void }) {
         <p className="muted">{t("admin.announceHint")}</p>
         <label>
           {t("admin.text")}
-          <textarea id="announcement" rows={3} maxLength={300} value={text} onChange={(e) => setText(e.target.value)} />
+          <textarea id="announcement" rows={2} maxLength={300} value={text} onChange={(e) => setText(e.target.value)} />
           <span className="muted hint">{length}/300</span>
         </label>
         {error && <p className="error">{error}</p>}
         {sent && <p className="announcement-sent">{t("admin.sent", { text: sent })}</p>}
+        <div className="buttons">
+          <button id="send-announcement" disabled={busy || length === 0 || length > 300} onClick={() => void send()}>
+            {t("admin.send")}
+          </button>
+        </div>
       </section>
+      <AccountsByPlan />
       <div className="buttons">
         <button className="secondary" onClick={onClose}>
           {t("common.close")}
         </button>
-        <button id="send-announcement" disabled={busy || length === 0 || length > 300} onClick={() => void send()}>
-          {t("admin.send")}
-        </button>
       </div>
     </Modal>
+  );
+}
+
+const PLANS: Plan[] = ["free", "basic", "premium"];
+
+/// Accounts by plan, newest first: how many each plan has (a click shows
+/// only that plan's), and a plan to give each person.
+function AccountsByPlan() {
+  const t = useT();
+  const [filter, setFilter] = useState<Plan | null>(null);
+  const [page, setPage] = useState<AdminAccounts | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = async (plan: Plan | null, before: string | null, keep: AdminAccount[]) => {
+    try {
+      const next = await bridge.adminAccounts(plan, before);
+      setPage({ ...next, accounts: [...keep, ...next.accounts] });
+      setError(null);
+    } catch (e) {
+      setError(String((e as { message?: string })?.message ?? e));
+    }
+  };
+  useEffect(() => {
+    void load(filter, null, []);
+  }, [filter]);
+  const give = async (a: AdminAccount, plan: Plan) => {
+    try {
+      await bridge.setUserPlan(a.user.id, plan);
+      await load(filter, null, []);
+    } catch (e) {
+      setError(String((e as { message?: string })?.message ?? e));
+    }
+  };
+  return (
+    <section id="accounts-by-plan">
+      <h3>{t("admin.accounts")}</h3>
+      {page && (
+        <div className="plan-counts" role="group" aria-label={t("admin.accounts")}>
+          {page.plans.map((p) => (
+            <button
+              key={p.plan}
+              className={`plan-count${filter === p.plan ? " active" : ""}`}
+              data-plan={p.plan}
+              aria-pressed={filter === p.plan}
+              onClick={() => setFilter(filter === p.plan ? null : p.plan)}
+            >
+              {t(`plan.${p.plan}`)} <strong>{p.accounts}</strong>
+            </button>
+          ))}
+        </div>
+      )}
+      {error && <p className="error">{error}</p>}
+      <ul className="accounts">
+        {page?.accounts.map((a) => (
+          <li key={a.user.id} className="account" data-email={a.email ?? ""}>
+            <Avatar name={a.user.display_name} url={a.user.avatar_url} size={28} />
+            <span className="account-name">
+              {a.user.display_name}
+              {a.is_admin && <span className="badge">{t("admin.badge")}</span>}
+              <span className="muted"> {a.email ?? ""}</span>
+            </span>
+            <select className="account-plan" aria-label={t("admin.planOf", { name: a.user.display_name })} value={a.plan} onChange={(e) => void give(a, e.target.value as Plan)}>
+              {PLANS.map((p) => (
+                <option key={p} value={p}>
+                  {t(`plan.${p}`)}
+                </option>
+              ))}
+            </select>
+          </li>
+        ))}
+      </ul>
+      {page?.has_more && (
+        <button className="secondary" onClick={() => void load(filter, page.accounts[page.accounts.length - 1].user.id, page.accounts)}>
+          {t("admin.more")}
+        </button>
+      )}
+    </section>
   );
 }
 

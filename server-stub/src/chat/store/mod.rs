@@ -295,6 +295,23 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn account(&self, user: UserId) -> StoreResult<Option<Account>>;
+    /// Accounts for the administrators' list, newest first: at most
+    /// `limit` (and whether more follow), only `plan`'s if given, older
+    /// than `before` if given.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn admin_accounts(
+        &self,
+        plan: Option<Plan>,
+        before: Option<UserId>,
+        limit: usize,
+    ) -> StoreResult<(Vec<pq_protocol::models::AdminAccount>, bool)>;
+    /// How many accounts each plan has (plans with none left out).
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn plan_counts(&self) -> StoreResult<Vec<(Plan, u32)>>;
     /// Records whether an account is an administrator.
     ///
     /// # Errors

@@ -466,6 +466,43 @@ fn q_account_by_email(c: &Connection, email: &str) -> StoreResult<Option<UserId>
         .optional()?)
 }
 
+fn q_admin_accounts(
+    c: &Connection,
+    plan: Option<Plan>,
+    before: Option<UserId>,
+    limit: usize,
+) -> StoreResult<(Vec<pq_protocol::models::AdminAccount>, bool)> {
+    let mut accounts: Vec<pq_protocol::models::AdminAccount> = c
+        .prepare_cached(&format!(
+            "SELECT {USER_COLS}, u.email, u.plan, u.is_admin, u.created_at FROM users u
+             WHERE (?1 IS NULL OR u.plan = ?1) AND (?2 IS NULL OR u.id < ?2)
+             ORDER BY u.id DESC LIMIT ?3"
+        ))?
+        .query_map(params![plan.map(Plan::as_str), before.map(|b| b.to_string()), (limit + 1) as i64], |r| {
+            Ok(pq_protocol::models::AdminAccount {
+                user: user_row(r)?,
+                email: r.get(5)?,
+                plan: Plan::from_name(&r.get::<_, String>(6)?).unwrap_or_default(),
+                is_admin: r.get::<_, i64>(7)? != 0,
+                created_at: ts(r, 8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let more = accounts.len() > limit;
+    accounts.truncate(limit);
+    Ok((accounts, more))
+}
+
+fn q_plan_counts(c: &Connection) -> StoreResult<Vec<(Plan, u32)>> {
+    Ok(c.prepare_cached("SELECT plan, COUNT(*) FROM users GROUP BY plan")?
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .filter_map(|row| match row {
+            Ok((name, n)) => Plan::from_name(&name).map(|p| Ok((p, u32::try_from(n).unwrap_or(u32::MAX)))),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()?)
+}
+
 fn q_account_by_username(c: &Connection, username: &str) -> StoreResult<Option<UserId>> {
     Ok(c.prepare_cached("SELECT id FROM users WHERE username = ?")?
         .query_row([username], |r| col_id(r, 0))
@@ -1020,6 +1057,17 @@ macro_rules! reads {
         }
         fn account(&self, user: UserId) -> StoreResult<Option<Account>> {
             q_account(&self.conn, user)
+        }
+        fn admin_accounts(
+            &self,
+            plan: Option<Plan>,
+            before: Option<UserId>,
+            limit: usize,
+        ) -> StoreResult<(Vec<pq_protocol::models::AdminAccount>, bool)> {
+            q_admin_accounts(&self.conn, plan, before, limit)
+        }
+        fn plan_counts(&self) -> StoreResult<Vec<(Plan, u32)>> {
+            q_plan_counts(&self.conn)
         }
         fn media_for(
             &self,
