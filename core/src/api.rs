@@ -30,10 +30,10 @@ use pq_protocol::{
     models::{
         AdminAccounts, Attachment, AuditPage, AuthConfig, Ban, BanMember, Channel, ChannelAccess, ChannelLayout,
         CreateChannel, CreateInvite, CreateRole, CreateServer, CreateToast, DmChannel, DmState, EditMessage,
-        FriendRequest, Invite, InvitePreview, InviteSent, MarkRead, Me, Member, Message, MessagePage, OpenDm, Profile,
-        PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck, SendInvite, SendMessage, Server, ServerRole,
-        ServerState, SetPlan, SetRelationship, StatusChoice, Toast, UpdateDm, UpdateProfile, UpdateRole, UpdateServer,
-        User,
+        FriendRequest, Invite, InvitePreview, InviteSent, MarkRead, Me, Member, Message, MessagePage, OpenDm, PlanInfo,
+        Profile, PurgeWindow, ReadState, Relationship, RelationshipChoice, SendAck, SendInvite, SendMessage, Server,
+        ServerRole, ServerState, SetPlan, SetRelationship, StatusChoice, Toast, UpdateDm, UpdateProfile, UpdateRole,
+        UpdateServer, User,
     },
 };
 use reqwest::{Method, StatusCode, header};
@@ -557,6 +557,14 @@ impl Api {
     pub async fn auth_config(&self) -> Result<AuthConfig, ApiError> {
         self.call(Call::<()> { method: Method::GET, path: "api/auth/config", query: None, body: None, authed: false })
             .await
+    }
+
+    /// `GET /api/plans`: the plans this server offers (no sign-in needed).
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn plans(&self) -> Result<Vec<PlanInfo>, ApiError> {
+        self.call(Call::<()> { method: Method::GET, path: "api/plans", query: None, body: None, authed: false }).await
     }
 
     /// `GET /healthz`: the server's version (no sign-in needed).

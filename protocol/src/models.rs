@@ -657,6 +657,19 @@ wire! {
         pub plan: Plan,
     }
 
+    /// A plan as this pq server offers it (`GET /api/plans`).
+    pub struct PlanInfo {
+        /// The plan.
+        pub plan: Plan,
+        /// Its price a month in Korean won (0: free).
+        pub price_krw: u32,
+        /// The longest message, in characters.
+        pub max_message_chars: u32,
+        /// The largest attachment, in bytes.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub max_upload_bytes: u64,
+    }
+
     /// An account as pq administrators see it (`GET /api/admin/users`).
     pub struct AdminAccount {
         /// As others see them.

@@ -38,6 +38,7 @@ pub fn export_all(cfg: &Config) -> Result<(), ExportError> {
         CustomStatus,
         SetPlan,
         AdminAccount,
+        PlanInfo,
         AdminAccounts,
         PlanCount,
         Server,

@@ -96,6 +96,11 @@ pub struct Args {
     #[arg(long, env = "PQ_UPLOAD_LIMIT_MB", default_value = "8,25,100", value_parser = parse_upload_limits)]
     pub upload_limit_mb: UploadLimits,
 
+    /// Monthly price of the free, basic and premium plans in Korean won, as
+    /// the plan page shows them.
+    #[arg(long, env = "PQ_PLAN_PRICES_KRW", default_value = "0,2500,5000", value_parser = parse_prices)]
+    pub plan_prices_krw: PlanPrices,
+
     /// Gateway heartbeat interval, in milliseconds.
     #[arg(long, env = "PQ_HEARTBEAT_INTERVAL_MS", default_value_t = 30_000)]
     pub heartbeat_interval_ms: u32,
@@ -278,6 +283,46 @@ impl std::str::FromStr for UploadLimits {
     }
 }
 
+/// Monthly prices of the plans, in Korean won.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanPrices {
+    /// No plan (0 by default).
+    pub free: u32,
+    /// Basic.
+    pub basic: u32,
+    /// Premium.
+    pub premium: u32,
+}
+
+impl PlanPrices {
+    /// The price of `plan`.
+    #[must_use]
+    pub const fn of(self, plan: pq_protocol::limits::Plan) -> u32 {
+        match plan {
+            pq_protocol::limits::Plan::Free => self.free,
+            pq_protocol::limits::Plan::Basic => self.basic,
+            pq_protocol::limits::Plan::Premium => self.premium,
+        }
+    }
+}
+
+impl std::str::FromStr for PlanPrices {
+    type Err = String;
+    /// `free,basic,premium` in won, e.g. `0,2500,5000`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_prices(s)
+    }
+}
+
+fn parse_prices(s: &str) -> Result<PlanPrices, String> {
+    let won: Vec<u32> =
+        s.split(',').map(|p| p.trim().parse::<u32>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
+    match won[..] {
+        [free, basic, premium] => Ok(PlanPrices { free, basic, premium }),
+        _ => Err("three prices in won, for free,basic,premium: e.g. 0,2500,5000".into()),
+    }
+}
+
 fn parse_upload_limits(s: &str) -> Result<UploadLimits, String> {
     let mb: Vec<u64> =
         s.split(',').map(|p| p.trim().parse::<u64>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
@@ -354,6 +399,8 @@ pub struct Config {
     pub s3: Option<S3Config>,
     /// The largest attachment per plan, in bytes.
     pub upload_limits: UploadLimits,
+    /// Monthly plan prices (`--plan-prices-krw`).
+    pub plan_prices: PlanPrices,
     /// Gateway heartbeat interval.
     pub heartbeat_interval: Duration,
     /// Resume window.
@@ -566,6 +613,7 @@ impl Config {
                 _ => None,
             },
             upload_limits: args.upload_limit_mb,
+            plan_prices: args.plan_prices_krw,
             heartbeat_interval: Duration::from_millis(u64::from(args.heartbeat_interval_ms)),
             resume_window: Duration::from_secs(args.resume_window_secs),
             presence_grace: Duration::from_millis(args.presence_grace_ms),

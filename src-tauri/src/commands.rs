@@ -14,8 +14,8 @@ use pq_core::{
         models::{
             AdminAccounts, AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel,
             CreateInvite, CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message,
-            PendingInvite, Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole, ServerState,
-            StatusChoice, Toast, UpdateChannel, UpdateRole, User,
+            PendingInvite, PlanInfo, Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole,
+            ServerState, StatusChoice, Toast, UpdateChannel, UpdateRole, User,
         },
         voice::VoiceState,
     },
@@ -281,6 +281,9 @@ commands! {
 
     /// Gives someone a plan (pq administrators only).
     fn set_user_plan(d, user_id: UserId, plan: Plan) -> () { Ok(d.client()?.set_plan(user_id, plan).await?) }
+
+    /// The plans this server offers (offline: as last seen).
+    fn plans(d) -> Vec<PlanInfo> { Ok(d.client()?.plans().await?) }
 
     /// Shows a saved download in the file manager.
     fn show_download(d, path: String) -> () { d.show_download(&path) }

@@ -172,7 +172,14 @@ impl Desktop {
             protocol: pq_core::protocol::gateway::PROTOCOL_VERSION,
             message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars()
                 as u32,
-            upload_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).default_upload_bytes(),
+            upload_limit: {
+                let plan = me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan);
+                client
+                    .as_ref()
+                    .and_then(Client::cached_plans)
+                    .and_then(|ps| ps.into_iter().find(|p| p.plan == plan))
+                    .map_or_else(|| plan.default_upload_bytes(), |p| p.max_upload_bytes)
+            },
             me,
             status: client.as_ref().map_or(pq_core::protocol::models::StatusChoice::Auto, Client::status),
             connection: client.as_ref().map_or(ConnectionState::SignedOut, |c| c.connection().borrow().clone()),

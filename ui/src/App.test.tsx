@@ -139,6 +139,11 @@ const bridge = vi.hoisted(() => ({
     ],
   })),
   setUserPlan: vi.fn(async () => null),
+  plans: vi.fn(async () => [
+    { plan: "free", price_krw: 0, max_message_chars: 150, max_upload_bytes: 8 * 1024 * 1024 },
+    { plan: "basic", price_krw: 2500, max_message_chars: 500, max_upload_bytes: 25 * 1024 * 1024 },
+    { plan: "premium", price_krw: 5000, max_message_chars: 1000, max_upload_bytes: 100 * 1024 * 1024 },
+  ]),
   fileCache: vi.fn(async () => ({ budget: 512 * 1024 * 1024, used: 3 * 1024 * 1024 })),
   setFileCacheBudget: vi.fn(async (budget: number) => ({ budget, used: 3 * 1024 * 1024 })),
 }));
@@ -661,6 +666,9 @@ describe("main screen", () => {
     });
     expect(bridge.setFileCacheBudget).toHaveBeenCalledWith(1024 * 1024 * 1024);
     expect(screen.getByText("3.0 MB of 1.0 GB used. The least recently viewed go first.")).toBeTruthy();
+    // The plans this server offers, mine marked.
+    const rows = Array.from(document.querySelectorAll("#membership tbody tr")).map((r) => r.textContent);
+    expect(rows).toEqual(["FreeYour planNo charge150 characters8.0 MB", "Basic₩2,500 a month500 characters25 MB", "Premium₩5,000 a month1,000 characters100 MB"]);
   });
 
   it("edits my display name and picture in Settings", async () => {

@@ -1268,6 +1268,30 @@ impl Client {
         Ok(self.shared.api.send_toast(text).await?)
     }
 
+    /// The plans this server offers (price, longest message, largest file),
+    /// asked of the server and kept for offline; the kept ones when it
+    /// cannot be reached.
+    ///
+    /// # Errors
+    /// [`Error::Api`] when offline and never asked before.
+    pub async fn plans(&self) -> Result<Vec<pq_protocol::models::PlanInfo>> {
+        match self.shared.api.plans().await {
+            Ok(plans) => {
+                if let Ok(store) = self.shared.store() {
+                    let _ = store.set_meta("plans", &plans);
+                }
+                Ok(plans)
+            }
+            Err(e) => self.cached_plans().ok_or_else(|| e.into()),
+        }
+    }
+
+    /// The plans as last asked of the server (offline too).
+    #[must_use]
+    pub fn cached_plans(&self) -> Option<Vec<pq_protocol::models::PlanInfo>> {
+        self.shared.reader().ok()?.meta("plans").ok().flatten()
+    }
+
     /// Accounts newest first (only `plan`'s; older than `before`), with
     /// the count per plan (pq administrators only; asked of the server).
     ///

@@ -35,7 +35,8 @@ use axum::{
 };
 use pq_protocol::{
     limits::MAX_JSON_BODY_BYTES,
-    models::{AuthConfig, Health},
+    limits::Plan,
+    models::{AuthConfig, Health, PlanInfo},
 };
 use serde::de::DeserializeOwned;
 use tower_http::trace::TraceLayer;
@@ -95,6 +96,7 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(auth_config))
+        .routes(routes!(plans))
         .routes(routes!(users::me, users::update_me))
         .routes(routes!(users::get_user))
         .routes(routes!(users::get_profile))
@@ -334,6 +336,23 @@ async fn log_errors(req: Request, next: Next) -> Response {
 #[utoipa::path(get, path = "/healthz", tag = "meta", security(()), responses((status = 200, body = Health)))]
 async fn healthz() -> axum::Json<Health> {
     axum::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+}
+
+/// The plans this server offers: price, longest message and largest
+/// attachment of each (no sign-in needed).
+#[utoipa::path(get, path = "/api/plans", tag = "meta", security(()), responses((status = 200, body = Vec<PlanInfo>)))]
+async fn plans(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<Vec<PlanInfo>> {
+    let config = state.config();
+    let plans = [Plan::Free, Plan::Basic, Plan::Premium]
+        .into_iter()
+        .map(|plan| PlanInfo {
+            plan,
+            price_krw: config.plan_prices.of(plan),
+            max_message_chars: u32::try_from(plan.max_message_chars()).unwrap_or(u32::MAX),
+            max_upload_bytes: config.upload_limits.of(plan),
+        })
+        .collect();
+    axum::Json(plans)
 }
 
 /// Which issuer and client id to sign in with (no sign-in needed): the

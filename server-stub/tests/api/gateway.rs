@@ -449,3 +449,19 @@ async fn administrators_list_accounts_by_plan_page_by_page() {
         root.get(&format!("/api/admin/users?limit=2&before={}", first.accounts[1].user.id)).await;
     assert_eq!(next.accounts.iter().map(|a| a.user.id).collect::<Vec<_>>(), [ids[2], ids[1]]);
 }
+
+#[tokio::test]
+async fn the_plans_say_their_price_and_limits_as_configured() {
+    let ts = TestServer::start_with(|a| {
+        a.plan_prices_krw = "0,3000,6000".parse().unwrap();
+        a.upload_limit_mb = "10,50,200".parse().unwrap();
+    })
+    .await;
+    // No sign-in needed (the plan page is shown before one).
+    let resp = ts.http.get(format!("{}/api/plans", ts.url)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let plans: Vec<pq_protocol::models::PlanInfo> = resp.json().await.unwrap();
+    let seen: Vec<(&str, u32, u32, u64)> =
+        plans.iter().map(|p| (p.plan.as_str(), p.price_krw, p.max_message_chars, p.max_upload_bytes >> 20)).collect();
+    assert_eq!(seen, [("free", 0, 150, 10), ("basic", 3000, 500, 50), ("premium", 6000, 1000, 200)]);
+}

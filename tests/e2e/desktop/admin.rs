@@ -46,6 +46,16 @@ async fn an_administrator_announces_to_everyone_connected() {
     desktop.js("document.querySelectorAll('[role=dialog], [role=dialog] *').forEach(e => { e.scrollTop = 0; })").await;
     desktop.screenshot("admin-console").await;
 
+    // The plans as the server offers them, in Settings (Minji's marked).
+    desktop.click_text("Close").await;
+    desktop.click("#open-settings").await;
+    desktop.wait_text("#membership tr[data-plan='premium']", "₩5,000 a month").await;
+    desktop.wait_text("#membership tr.mine", "Your plan").await;
+    assert_eq!(
+        bob.client.plans().await.unwrap().iter().map(|p| (p.price_krw, p.max_upload_bytes >> 20)).collect::<Vec<_>>(),
+        [(0, 8), (2500, 25), (5000, 100)]
+    );
+
     // Bob is no administrator: the server refuses him whatever his app does.
     let refused = bob.client.send_toast("free pizza").await.unwrap_err();
     assert!(refused.to_string().contains("administrators"), "{refused}");

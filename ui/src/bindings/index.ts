@@ -82,6 +82,7 @@ export type { PendingInvite } from "./PendingInvite";
 export type { Permission } from "./Permission";
 export type { Plan } from "./Plan";
 export type { PlanCount } from "./PlanCount";
+export type { PlanInfo } from "./PlanInfo";
 export type { Presence } from "./Presence";
 export type { PresenceEntry } from "./PresenceEntry";
 export type { Profile } from "./Profile";

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, AdminAccount, AdminAccounts, CachedServer, FileCache, Plan, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
+import type { Acceleration, AdminAccount, AdminAccounts, CachedServer, FileCache, Plan, PlanInfo, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -20,6 +20,7 @@ import {
   search,
   signOut,
   formatSize,
+  refreshInfo,
 } from "../state/actions";
 import { can, heldRoles, hex, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
@@ -967,6 +968,52 @@ function AccountsByPlan() {
   );
 }
 
+/// The plans this server offers, the person's own marked: price, longest
+/// message, largest file (as the server is configured; offline, as last seen).
+function Membership({ plan }: { plan: Plan }) {
+  const t = useT();
+  const [plans, setPlans] = useState<PlanInfo[] | null>(null);
+  useEffect(() => {
+    bridge.plans().then(
+      (p) => {
+        setPlans(p);
+        void refreshInfo();
+      },
+      () => setPlans(null),
+    );
+  }, []);
+  if (!plans) return null;
+  return (
+    <section id="membership">
+      <h3>{t("settings.membership")}</h3>
+      <table className="plans">
+        <thead>
+          <tr>
+            <th />
+            <th>{t("plan.priceHead")}</th>
+            <th>{t("plan.messageHead")}</th>
+            <th>{t("plan.fileHead")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {plans.map((p) => (
+            <tr key={p.plan} data-plan={p.plan} className={p.plan === plan ? "mine" : ""}>
+              <th scope="row">
+                {t(`plan.${p.plan}`)}
+                {p.plan === plan && <span className="badge">{t("plan.yours")}</span>}
+              </th>
+              <td>{p.price_krw === 0 ? t("plan.noCharge") : t("plan.price", { price: p.price_krw.toLocaleString("en-US") })}</td>
+              <td>{t("plan.chars", { n: p.max_message_chars.toLocaleString("en-US") })}</td>
+              <td>{formatSize(p.max_upload_bytes)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted hint">{t("settings.membershipHint")}</p>
+    </section>
+  );
+}
+
 /// Budgets offered for the offline copies of attachments.
 const FILE_BUDGETS = [128, 256, 512, 1024, 2048, 5120].map((mb) => mb * 1024 * 1024);
 
@@ -1073,6 +1120,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
         )}
         {me && <FileCacheSetting />}
       </section>
+      {me && <Membership plan={me.plan} />}
       <section id="about">
         <h3>{t("settings.about")}</h3>
         <p>{t("settings.version", { version: info.version, commit: info.commit, protocol: info.protocol })}</p>
