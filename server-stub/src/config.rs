@@ -96,6 +96,11 @@ pub struct Args {
     #[arg(long, env = "PQ_UPLOAD_LIMIT_MB", default_value = "8,25,100", value_parser = parse_upload_limits)]
     pub upload_limit_mb: UploadLimits,
 
+    /// The longest message of the free, basic and premium plans, in
+    /// characters (each 1 to 1,000).
+    #[arg(long, env = "PQ_MESSAGE_LIMITS", default_value = "150,500,1000", value_parser = parse_message_limits)]
+    pub message_limits: MessageLimits,
+
     /// Monthly price of the free, basic and premium plans in Korean won, as
     /// the plan page shows them.
     #[arg(long, env = "PQ_PLAN_PRICES_KRW", default_value = "0,2500,5000", value_parser = parse_prices)]
@@ -283,6 +288,57 @@ impl std::str::FromStr for UploadLimits {
     }
 }
 
+/// The longest message per plan, in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageLimits {
+    /// No plan.
+    pub free: u32,
+    /// Basic.
+    pub basic: u32,
+    /// Premium.
+    pub premium: u32,
+}
+
+impl Default for MessageLimits {
+    fn default() -> Self {
+        use pq_protocol::limits::Plan;
+        let of = |p: Plan| u32::try_from(p.max_message_chars()).unwrap_or(u32::MAX);
+        Self { free: of(Plan::Free), basic: of(Plan::Basic), premium: of(Plan::Premium) }
+    }
+}
+
+impl MessageLimits {
+    /// The limit of `plan`.
+    #[must_use]
+    pub const fn of(self, plan: pq_protocol::limits::Plan) -> u32 {
+        match plan {
+            pq_protocol::limits::Plan::Free => self.free,
+            pq_protocol::limits::Plan::Basic => self.basic,
+            pq_protocol::limits::Plan::Premium => self.premium,
+        }
+    }
+}
+
+impl std::str::FromStr for MessageLimits {
+    type Err = String;
+    /// `free,basic,premium` in characters, e.g. `150,500,1000`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_message_limits(s)
+    }
+}
+
+fn parse_message_limits(s: &str) -> Result<MessageLimits, String> {
+    let max = pq_protocol::limits::MAX_MESSAGE_CHARS as u32;
+    let n: Vec<u32> =
+        s.split(',').map(|p| p.trim().parse::<u32>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
+    match n[..] {
+        [free, basic, premium] if [free, basic, premium].iter().all(|x| (1..=max).contains(x)) => {
+            Ok(MessageLimits { free, basic, premium })
+        }
+        _ => Err(format!("three lengths from 1 to {max} characters, for free,basic,premium: e.g. 150,500,1000")),
+    }
+}
+
 /// Monthly prices of the plans, in Korean won.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlanPrices {
@@ -401,6 +457,8 @@ pub struct Config {
     pub upload_limits: UploadLimits,
     /// Monthly plan prices (`--plan-prices-krw`).
     pub plan_prices: PlanPrices,
+    /// The longest message per plan (`--message-limits`).
+    pub message_limits: MessageLimits,
     /// Gateway heartbeat interval.
     pub heartbeat_interval: Duration,
     /// Resume window.
@@ -614,6 +672,7 @@ impl Config {
             },
             upload_limits: args.upload_limit_mb,
             plan_prices: args.plan_prices_krw,
+            message_limits: args.message_limits,
             heartbeat_interval: Duration::from_millis(u64::from(args.heartbeat_interval_ms)),
             resume_window: Duration::from_secs(args.resume_window_secs),
             presence_grace: Duration::from_millis(args.presence_grace_ms),

@@ -170,8 +170,10 @@ impl Desktop {
             version: env!("CARGO_PKG_VERSION").into(),
             commit: env!("PQ_COMMIT").into(),
             protocol: pq_core::protocol::gateway::PROTOCOL_VERSION,
-            message_limit: me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan).max_message_chars()
-                as u32,
+            message_limit: {
+                let plan = me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan);
+                client.as_ref().map_or(plan.max_message_chars(), |c| c.message_limit(plan)) as u32
+            },
             upload_limit: {
                 let plan = me.as_ref().map_or(pq_core::protocol::limits::Plan::Free, |m| m.plan);
                 client

@@ -1286,6 +1286,15 @@ impl Client {
         }
     }
 
+    /// The longest message `plan` allows on this server (as last asked of
+    /// it; the protocol's default before that).
+    #[must_use]
+    pub fn message_limit(&self, plan: pq_protocol::limits::Plan) -> usize {
+        self.cached_plans()
+            .and_then(|ps| ps.into_iter().find(|p| p.plan == plan))
+            .map_or_else(|| plan.max_message_chars(), |p| p.max_message_chars as usize)
+    }
+
     /// The plans as last asked of the server (offline too).
     #[must_use]
     pub fn cached_plans(&self) -> Option<Vec<pq_protocol::models::PlanInfo>> {
@@ -1549,7 +1558,7 @@ impl Client {
             )));
         }
         if let Some(me) = self.me() {
-            let (len, max) = (char_count(body), me.plan.max_message_chars());
+            let (len, max) = (char_count(body), self.message_limit(me.plan));
             if len > max {
                 return Err(Error::Invalid(format!(
                     "messages are limited to {max} characters on the {} plan; this one has {len}",

@@ -88,9 +88,19 @@ enum Outcome {
 #[derive(Debug)]
 enum Fill {
     Dms(Vec<DmState>),
-    Page { channel: ChannelId, messages: Vec<Message> },
-    Done { channel: ChannelId },
-    Failed { channel: ChannelId, error: ApiError },
+    /// The plans the server offers (their limits), kept for the next start.
+    Plans(Vec<pq_protocol::models::PlanInfo>),
+    Page {
+        channel: ChannelId,
+        messages: Vec<Message>,
+    },
+    Done {
+        channel: ChannelId,
+    },
+    Failed {
+        channel: ChannelId,
+        error: ApiError,
+    },
 }
 
 /// Runs until shutdown.
@@ -456,6 +466,7 @@ impl<'a> Connection<'a> {
     }
 
     fn apply_ready(&mut self, ready: &Ready) -> crate::error::Result<()> {
+        self.fetch_plans();
         let shared = self.shared;
         {
             let mut store = shared.store()?;
@@ -604,6 +615,11 @@ impl<'a> Connection<'a> {
 
     fn filled(&mut self, fill: Fill) {
         match fill {
+            Fill::Plans(plans) => {
+                if let Ok(store) = self.shared.store() {
+                    let _ = store.set_meta("plans", &plans);
+                }
+            }
             Fill::Dms(dms) => {
                 let applied: crate::error::Result<()> = (|| {
                     let mut store = self.shared.store()?;
@@ -959,6 +975,17 @@ impl<'a> Connection<'a> {
     }
 
     /// Reads the list of direct-message channels again in the background.
+    /// Asks for the plans' limits (once per connection; kept in `meta`).
+    fn fetch_plans(&self) {
+        let api = self.shared.api.clone();
+        let tx = self.fill_tx.clone();
+        tokio::spawn(async move {
+            if let Ok(plans) = api.plans().await {
+                let _ = tx.send(Fill::Plans(plans)).await;
+            }
+        });
+    }
+
     fn fetch_dms(&self) {
         let api = self.shared.api.clone();
         let tx = self.fill_tx.clone();

@@ -28,7 +28,7 @@ use super::{
     access::{require, standing_in, text_room},
     audit::{self, Target},
     directory::{DmRefusal, Effect, Room},
-    store::{Page, Store},
+    store::Page,
     validate,
     writer::Tx,
 };
@@ -60,7 +60,7 @@ pub fn send(tx: &mut Tx<'_>, user: UserId, channel_id: ChannelId, req: SendMessa
     if req.body.trim().is_empty() && req.attachments.is_empty() {
         return Err(ApiError::invalid("body", "a message cannot be empty"));
     }
-    check_length(tx.store(), user, &req.body)?;
+    check_length(tx, user, &req.body)?;
     if let Some(reply) = req.reply_to
         && tx.store().message_meta(channel_id, reply)?.is_none()
     {
@@ -242,11 +242,12 @@ pub fn dm_refused(refusal: DmRefusal) -> ApiError {
     }
 }
 
-fn check_length(store: &mut dyn Store, user: UserId, body: &str) -> ApiResult<()> {
-    let plan = store.account(user)?.map_or(Plan::default(), |a| a.plan);
+fn check_length(tx: &mut Tx<'_>, user: UserId, body: &str) -> ApiResult<()> {
+    let plan = tx.store().account(user)?.map_or(Plan::default(), |a| a.plan);
+    let limit = tx.hub().message_limits().of(plan) as usize;
     let len = char_count(body);
-    if len > plan.max_message_chars() {
-        return Err(ApiError::MessageTooLong { plan, limit: plan.max_message_chars(), len });
+    if len > limit {
+        return Err(ApiError::MessageTooLong { plan, limit, len });
     }
     Ok(())
 }
@@ -271,7 +272,7 @@ pub fn edit(
     if body.trim().is_empty() {
         return Err(ApiError::invalid("body", "a message cannot be empty; delete it instead"));
     }
-    check_length(tx.store(), user, &body)?;
+    check_length(tx, user, &body)?;
     let now = tx.now();
     if !tx.store().edit_message(message_id, &body, now)? {
         return Err(ApiError::NotFound("message"));

@@ -385,6 +385,9 @@ pub struct Hub {
     presence_grace: Duration,
     presence_limit: u32,
     clock: crate::clock::Clock,
+    /// The longest message per plan (`--message-limits`), checked where a
+    /// send or edit commits.
+    message_limits: crate::config::MessageLimits,
     shutdown: CancellationToken,
     tasks: TaskTracker,
     /// The hub itself, for the timers it starts.
@@ -436,6 +439,7 @@ impl Hub {
             presence_grace: config.presence_grace,
             presence_limit: config.presence_fanout_limit,
             clock: config.clock.clone(),
+            message_limits: config.message_limits,
             shutdown,
             tasks: TaskTracker::new(),
             me: me.clone(),
@@ -481,6 +485,12 @@ impl Hub {
     #[must_use]
     pub fn clock(&self) -> &crate::clock::Clock {
         &self.clock
+    }
+
+    /// The longest message per plan, in characters.
+    #[must_use]
+    pub fn message_limits(&self) -> crate::config::MessageLimits {
+        self.message_limits
     }
 
     /// Voice room settings.

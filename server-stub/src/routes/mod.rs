@@ -348,7 +348,7 @@ async fn plans(axum::extract::State(state): axum::extract::State<AppState>) -> a
         .map(|plan| PlanInfo {
             plan,
             price_krw: config.plan_prices.of(plan),
-            max_message_chars: u32::try_from(plan.max_message_chars()).unwrap_or(u32::MAX),
+            max_message_chars: config.message_limits.of(plan),
             max_upload_bytes: config.upload_limits.of(plan),
         })
         .collect();

@@ -455,6 +455,7 @@ async fn the_plans_say_their_price_and_limits_as_configured() {
     let ts = TestServer::start_with(|a| {
         a.plan_prices_krw = "0,3000,6000".parse().unwrap();
         a.upload_limit_mb = "10,50,200".parse().unwrap();
+        a.message_limits = "20,200,800".parse().unwrap();
     })
     .await;
     // No sign-in needed (the plan page is shown before one).
@@ -463,5 +464,27 @@ async fn the_plans_say_their_price_and_limits_as_configured() {
     let plans: Vec<pq_protocol::models::PlanInfo> = resp.json().await.unwrap();
     let seen: Vec<(&str, u32, u32, u64)> =
         plans.iter().map(|p| (p.plan.as_str(), p.price_krw, p.max_message_chars, p.max_upload_bytes >> 20)).collect();
-    assert_eq!(seen, [("free", 0, 150, 10), ("basic", 3000, 500, 50), ("premium", 6000, 1000, 200)]);
+    assert_eq!(seen, [("free", 0, 20, 10), ("basic", 3000, 200, 50), ("premium", 6000, 800, 200)]);
+    // The configured length is the one enforced.
+    let alice = api(&ts, "alice@example.com").await;
+    let s = crate::servers::server_with(&alice, &[]).await;
+    let ch = crate::servers::text_channel(&s).id;
+    let body = alice
+        .fails(
+            Method::POST,
+            &format!("/api/channels/{ch}/messages"),
+            Some(json!({"client_id": pq_protocol::ClientMessageId::new(), "body": "x".repeat(21)})),
+            422,
+            "message_too_long",
+        )
+        .await;
+    assert_eq!(body["limit"], 20);
+    let _: pq_protocol::models::SendAck = alice
+        .post(
+            &format!("/api/channels/{ch}/messages"),
+            json!({"client_id": pq_protocol::ClientMessageId::new(), "body": "x".repeat(20)}),
+        )
+        .await;
+    // A limit above the protocol's 1,000 characters is refused at start.
+    assert!("150,500,1001".parse::<pq_server::config::MessageLimits>().is_err());
 }
