@@ -1369,6 +1369,9 @@ wire! {
         pub status: String,
         /// Server version.
         pub version: String,
+        /// The gateway protocol version it speaks (older servers: absent).
+        #[serde(default)]
+        pub protocol: Option<u16>,
     }
 }
 

@@ -13,8 +13,8 @@ use pq_core::{
         limits::Plan,
         models::{
             AdminAccounts, AuditPage, Ban, Channel, ChannelAccess, ChannelKind, ChannelPlacement, CreateChannel,
-            CreateInvite, CreateRole, CustomStatus, EventSpec, Invite, InvitePreview, InviteSent, Me, Member, Message,
-            PendingInvite, PlanInfo, Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole,
+            CreateInvite, CreateRole, CustomStatus, EventSpec, Health, Invite, InvitePreview, InviteSent, Me, Member,
+            Message, PendingInvite, PlanInfo, Profile, PurgeWindow, Relationship, ScheduledEvent, Server, ServerRole,
             ServerState, StatusChoice, Toast, UpdateChannel, UpdateRole, User,
         },
         voice::VoiceState,
@@ -153,8 +153,8 @@ commands! {
     /// Everything to draw the first frame (no network).
     fn app_info(d) -> AppInfo { Ok(d.app_info()) }
 
-    /// The server's version (`GET /healthz`; no sign-in needed).
-    fn server_version(d) -> String { Ok(d.client()?.api().health().await.map_err(pq_core::Error::from)?.version) }
+    /// The server's version and protocol (`GET /healthz`; no sign-in needed).
+    fn server_version(d) -> Health { Ok(d.client()?.api().health().await.map_err(pq_core::Error::from)?) }
 
     /// Signs in through the system browser; the browser comes back through
     /// `pq://auth/callback`. `provider`: `Google`, `Kakao`, or null for the page.

@@ -58,6 +58,15 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Signed in as Cli User"));
 
+    // Which pq, which server.
+    let version = run({
+        let mut c = pq(&server.url, data.path());
+        c.arg("version");
+        c
+    });
+    assert!(version.starts_with("pq 0.1.0, protocol v1"), "{version}");
+    assert!(version.contains(": pq-server 0.1.0, protocol v1"), "{version}");
+
     // Someone invites the bot.
     let owner = Person::sign_in(&server.url, "owner@example.com").await;
     let state = owner.client.create_server("Bots welcome").await.unwrap();

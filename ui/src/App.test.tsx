@@ -25,7 +25,7 @@ const bridge = vi.hoisted(() => ({
   subscribe: vi.fn(async () => null),
   subscribeVideo: vi.fn(async () => null),
   appInfo: vi.fn(),
-  serverVersion: vi.fn(async () => "0.1.0"),
+  serverVersion: vi.fn(async () => ({ status: "ok", version: "0.1.0", protocol: 1 })),
   takePendingInvite: vi.fn(async () => null),
   signIn: vi.fn(async () => ({})),
   cancelSignIn: vi.fn(async () => true),
@@ -1979,7 +1979,7 @@ describe("main screen", () => {
     await start();
     fireEvent.click(document.getElementById("open-settings")!);
     expect(await screen.findByText("pq 0.1.0 (commit abc1234def), protocol v1")).toBeTruthy();
-    expect(await screen.findByText("Server http://127.0.0.1:8080: pq-server 0.1.0")).toBeTruthy();
+    expect(await screen.findByText("Server http://127.0.0.1:8080: pq-server 0.1.0, protocol v1")).toBeTruthy();
     fireEvent.click(screen.getByText("Close"));
     bridge.serverVersion.mockRejectedValueOnce({ code: "network", message: "offline" });
     fireEvent.click(document.getElementById("open-settings")!);

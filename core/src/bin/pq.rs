@@ -67,6 +67,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Which pq this is and which server it talks to: versions and protocols.
+    Version,
     /// Sign in through your browser.
     Login,
     /// Sign out and forget the tokens.
@@ -905,6 +907,27 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             client.set_plan(id, plan).await?;
             out(cli, &serde_json::json!({ "user_id": id, "plan": plan }), || {
                 format!("{who} is on {} now.", plan.as_str())
+            });
+        }
+        Command::Version => {
+            let mine = (env!("CARGO_PKG_VERSION"), pq_core::protocol::gateway::PROTOCOL_VERSION);
+            let server = client.api().health().await;
+            let json = serde_json::json!({
+                "version": mine.0,
+                "protocol": mine.1,
+                "server": cli.server.to_string(),
+                "server_version": server.as_ref().ok().map(|h| h.version.clone()),
+                "server_protocol": server.as_ref().ok().and_then(|h| h.protocol),
+            });
+            out(cli, &json, || {
+                let there = match &server {
+                    Ok(h) => match h.protocol {
+                        Some(p) => format!("pq-server {}, protocol v{p}", h.version),
+                        None => format!("pq-server {}", h.version),
+                    },
+                    Err(e) => format!("not reachable now ({e})"),
+                };
+                format!("pq {}, protocol v{}\nserver {}: {there}", mine.0, mine.1, cli.server)
             });
         }
         Command::Admin(AdminCommand::Toast { text }) => {

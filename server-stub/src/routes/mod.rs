@@ -335,7 +335,11 @@ async fn log_errors(req: Request, next: Next) -> Response {
 /// Liveness.
 #[utoipa::path(get, path = "/healthz", tag = "meta", security(()), responses((status = 200, body = Health)))]
 async fn healthz() -> axum::Json<Health> {
-    axum::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+    axum::Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        protocol: Some(pq_protocol::gateway::PROTOCOL_VERSION),
+    })
 }
 
 /// The plans this server offers: price, longest message and largest

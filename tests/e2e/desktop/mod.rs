@@ -507,6 +507,7 @@ async fn speaks_korean_and_remembers_it() {
     // Which pq and which server this is (the server asked when it opened).
     let about = desktop.wait_text("#about", "pq-server 0.1.0").await;
     assert!(about.contains("pq 0.1.0 (커밋 ") && about.contains("프로토콜 v1"), "{about}");
+    assert!(about.contains("pq-server 0.1.0, 프로토콜 v1"), "the server's protocol too: {about}");
     assert!(!about.contains("unknown"), "built from a git checkout, the commit is known: {about}");
     desktop.screenshot("settings-ko").await;
     desktop.click_text("닫기").await;

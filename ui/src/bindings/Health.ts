@@ -11,4 +11,8 @@ status: string,
 /**
  * Server version.
  */
-version: string, };
+version: string, 
+/**
+ * The gateway protocol version it speaks (older servers: absent).
+ */
+protocol: number | null, };

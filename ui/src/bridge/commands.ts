@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AdminAccounts, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AdminAccounts, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -11,9 +11,9 @@ export function appInfo(): Promise<AppInfo> {
 }
 
 /**
- * The server's version (`GET /healthz`; no sign-in needed).
+ * The server's version and protocol (`GET /healthz`; no sign-in needed).
  */
-export function serverVersion(): Promise<string> {
+export function serverVersion(): Promise<Health> {
   return invoke("server_version");
 }
 

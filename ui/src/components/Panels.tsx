@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, AdminAccount, AdminAccounts, CachedServer, FileCache, Plan, PlanInfo, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
+import type { Acceleration, AdminAccount, AdminAccounts, CachedServer, FileCache, Health, Plan, PlanInfo, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -1050,7 +1050,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const info = useStore((s) => s.info);
   // The server's version, asked for when the dialog opens (null: unreachable).
-  const [serverVersion, setServerVersion] = useState<string | null | undefined>(undefined);
+  const [serverVersion, setServerVersion] = useState<Health | null | undefined>(undefined);
   useEffect(() => {
     bridge.serverVersion().then(setServerVersion, () => setServerVersion(null));
   }, []);
@@ -1128,7 +1128,9 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
           <p className="muted">
             {serverVersion === null
               ? t("settings.serverUnreachable", { url: serverUrl })
-              : t("settings.server", { url: serverUrl, version: serverVersion })}
+              : serverVersion.protocol === null
+                ? t("settings.server", { url: serverUrl, version: serverVersion.version })
+                : t("settings.serverProtocol", { url: serverUrl, version: serverVersion.version, protocol: serverVersion.protocol })}
           </p>
         )}
       </section>
