@@ -482,6 +482,13 @@ describe("main screen", () => {
     await settle();
     expect(screen.getByText("You are on Basic now")).toBeTruthy();
     expect(screen.getByText("Your messages can be up to 500 characters long.")).toBeTruthy();
+    // The server's plans were read again with another limit: the counter follows.
+    bridge.appInfo.mockResolvedValue({ ...basic, me: { ...basic.me!, plan: "basic" }, message_limit: 300 });
+    await act(async () => onEvent({ kind: "core", data: { type: "plans_changed" } }));
+    await settle();
+    const box = screen.getByPlaceholderText("Message #general") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "가".repeat(301) } });
+    expect(screen.getByText("1 character too long")).toBeTruthy();
   });
 
   it("gives administrators a console to announce to everyone, and nobody else", async () => {

@@ -305,6 +305,9 @@ pub enum Event {
         /// The status now.
         status: StatusChoice,
     },
+    /// The server's plans (their prices and limits) were read again: limits
+    /// shown from them may have changed.
+    PlansChanged,
     /// My plan changed (a payment, or an administrator): new limits apply.
     PlanChanged {
         /// The plan now.

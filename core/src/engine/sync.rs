@@ -616,8 +616,13 @@ impl<'a> Connection<'a> {
     fn filled(&mut self, fill: Fill) {
         match fill {
             Fill::Plans(plans) => {
-                if let Ok(store) = self.shared.store() {
-                    let _ = store.set_meta("plans", &plans);
+                let known: Option<Vec<pq_protocol::models::PlanInfo>> =
+                    self.shared.reader().ok().and_then(|r| r.meta("plans").ok().flatten());
+                if known.as_ref() != Some(&plans) {
+                    if let Ok(store) = self.shared.store() {
+                        let _ = store.set_meta("plans", &plans);
+                    }
+                    self.shared.emit(Event::PlansChanged);
                 }
             }
             Fill::Dms(dms) => {

@@ -184,7 +184,7 @@ user_id: UserId, } | { "type": "status_changed",
 /**
  * The status now.
  */
-status: StatusChoice, } | { "type": "plan_changed", 
+status: StatusChoice, } | { "type": "plans_changed" } | { "type": "plan_changed", 
 /**
  * The plan now.
  */

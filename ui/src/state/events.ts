@@ -132,6 +132,10 @@ function onCore(e: EngineEvent) {
       if (server) toast(translate(s.lang, "toast.joined", { name: e.user.display_name, server: server.server.name }), "");
       return;
     }
+    case "plans_changed":
+      // New limits from the server's configuration: the counter follows.
+      void refreshInfo();
+      return;
     case "plan_changed":
       // The shell knows the new plan's limit: read it, then say so.
       void refreshInfo().then(() => {
