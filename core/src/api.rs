@@ -389,13 +389,7 @@ impl Api {
         if let Some((body, content_type)) = &call.body {
             request = request.header(header::CONTENT_TYPE, *content_type).body(body.clone());
         }
-        let response = request.send().await?;
-        let status = response.status();
-        let body = read_limited(response, MAX_RESPONSE).await.map_err(|e| match e {
-            HttpError::Reqwest(source) => ApiError::Network { source },
-            other => ApiError::Decode { status, detail: other.to_string() },
-        })?;
-        Ok((status, body))
+        read_answer(request.send().await?, MAX_RESPONSE).await
     }
 
     /// The absolute URL of `path` (with or without a leading `/`).
@@ -466,12 +460,7 @@ impl Api {
             .body(reqwest::Body::wrap_stream(stream))
             .send()
             .await?;
-        let status = response.status();
-        let body = read_limited(response, MAX_RESPONSE).await.map_err(|e| match e {
-            HttpError::Reqwest(source) => ApiError::Network { source },
-            other => ApiError::Decode { status, detail: other.to_string() },
-        })?;
-        Ok((status, body))
+        read_answer(response, MAX_RESPONSE).await
     }
 
     /// `GET /api/attachments/{id}` (or its `/thumbnail`): the bytes, at
@@ -480,12 +469,7 @@ impl Api {
     /// # Errors
     /// See [`ApiError`]; 404 for one the account may not see.
     pub async fn attachment(&self, id: AttachmentId, thumbnail: bool, limit: usize) -> Result<Vec<u8>, ApiError> {
-        let response = self.attachment_response(id, thumbnail).await?;
-        let status = response.status();
-        let body = read_limited(response, limit).await.map_err(|e| match e {
-            HttpError::Reqwest(source) => ApiError::Network { source },
-            other => ApiError::Decode { status, detail: other.to_string() },
-        })?;
+        let (status, body) = read_answer(self.attachment_response(id, thumbnail).await?, limit).await?;
         if status.is_success() {
             return Ok(body);
         }
@@ -1093,6 +1077,16 @@ fn wants_renewal(body: &[u8]) -> bool {
 
 /// Reads an answer: `T` for a success (an empty body reads as JSON `null`,
 /// so `()` fits a 204), [`ApiError::Server`] for an error.
+/// An answer's status and body (at most `limit` bytes).
+async fn read_answer(response: reqwest::Response, limit: usize) -> Result<(StatusCode, Vec<u8>), ApiError> {
+    let status = response.status();
+    let body = read_limited(response, limit).await.map_err(|e| match e {
+        HttpError::Reqwest(source) => ApiError::Network { source },
+        other => ApiError::Decode { status, detail: other.to_string() },
+    })?;
+    Ok((status, body))
+}
+
 fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, ApiError> {
     if status.is_success() {
         let body = if body.iter().all(u8::is_ascii_whitespace) { &b"null"[..] } else { body };

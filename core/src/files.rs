@@ -44,6 +44,9 @@ pub struct StagedFile {
 pub struct Files {
     root: PathBuf,
     staged: Mutex<HashMap<String, StagedFile>>,
+    /// Bytes `cache/` holds, counted once from the disk, then kept up to
+    /// date (a picture shown must not cost a walk of the whole cache).
+    used: Mutex<Option<u64>>,
 }
 
 fn private_dir(dir: &Path) -> io::Result<()> {
@@ -69,7 +72,7 @@ impl Files {
     pub fn beside(cache_path: &Path) -> Self {
         let root = cache_path.with_extension("files");
         let _ = std::fs::remove_dir_all(root.join("staged"));
-        Self { root, staged: Mutex::default() }
+        Self { root, staged: Mutex::default(), used: Mutex::default() }
     }
 
     fn staged_path(&self, id: &str) -> PathBuf {
@@ -176,8 +179,9 @@ impl Files {
         for (n, f) in files.iter().enumerate() {
             if let Some(a) = &f.uploaded
                 && a.size <= budget
+                && std::fs::rename(self.outbox_file(client_id, n), self.cache_path(a.id, false)).is_ok()
             {
-                let _ = std::fs::rename(self.outbox_file(client_id, n), self.cache_path(a.id, false));
+                self.count(a.size.cast_signed());
             }
         }
         self.drop_outbox(client_id);
@@ -213,21 +217,38 @@ impl Files {
         private_dir(path.parent().unwrap_or(&self.root))?;
         let tmp = path.with_extension(format!("part{}", std::process::id()));
         io::Write::write_all(&mut private_file(&tmp)?, bytes)?;
+        let replaced = std::fs::metadata(&path).map_or(0, |m| m.len());
         std::fs::rename(&tmp, &path)?;
+        self.count(bytes.len() as i64 - replaced.cast_signed());
         self.evict(budget);
         Ok(())
     }
 
     /// Forgets an attachment (its message was deleted).
     pub fn forget(&self, id: AttachmentId) {
-        let _ = std::fs::remove_file(self.cache_path(id, false));
-        let _ = std::fs::remove_file(self.cache_path(id, true));
+        for path in [self.cache_path(id, false), self.cache_path(id, true)] {
+            if let Ok(meta) = std::fs::metadata(&path)
+                && std::fs::remove_file(&path).is_ok()
+            {
+                self.count(-meta.len().cast_signed());
+            }
+        }
     }
 
     /// Bytes the cache holds now.
     #[must_use]
     pub fn cache_size(&self) -> u64 {
-        self.cache_entries().iter().map(|(_, size, _)| size).sum()
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        *used.get_or_insert_with(|| self.cache_entries().iter().map(|(_, size, _)| size).sum())
+    }
+
+    /// The cache grew (or shrank) by `delta` bytes (not counted yet: the
+    /// first count sees it on the disk).
+    fn count(&self, delta: i64) {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(u) = used.as_mut() {
+            *u = u.saturating_add_signed(delta);
+        }
     }
 
     fn cache_entries(&self) -> Vec<(PathBuf, u64, SystemTime)> {
@@ -240,13 +261,14 @@ impl Files {
         .collect()
     }
 
-    /// Removes the least recently used files until the cache fits `budget`.
+    /// Removes the least recently used files until the cache fits `budget`
+    /// (the disk is walked only when it is over).
     pub fn evict(&self, budget: u64) {
-        let mut entries = self.cache_entries();
-        let mut total: u64 = entries.iter().map(|(_, size, _)| size).sum();
-        if total <= budget {
+        if self.cache_size() <= budget {
             return;
         }
+        let mut entries = self.cache_entries();
+        let mut total: u64 = entries.iter().map(|(_, size, _)| size).sum();
         entries.sort_by_key(|(_, _, used)| *used);
         for (path, size, _) in entries {
             if total <= budget {
@@ -256,6 +278,7 @@ impl Files {
                 total -= size;
             }
         }
+        *self.used.lock().unwrap_or_else(PoisonError::into_inner) = Some(total);
     }
 }
 

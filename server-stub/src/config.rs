@@ -257,137 +257,77 @@ pub struct S3Config {
     pub secret_access_key: Option<Secret>,
 }
 
+/// One value per plan: the largest attachment (bytes), the longest message
+/// (characters), the monthly price (won).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PerPlan<T> {
+    /// No plan.
+    pub free: T,
+    /// Basic.
+    pub basic: T,
+    /// Premium.
+    pub premium: T,
+}
+
+impl<T: Copy> PerPlan<T> {
+    /// The value of `plan`.
+    #[must_use]
+    pub const fn of(self, plan: pq_protocol::limits::Plan) -> T {
+        match plan {
+            pq_protocol::limits::Plan::Free => self.free,
+            pq_protocol::limits::Plan::Basic => self.basic,
+            pq_protocol::limits::Plan::Premium => self.premium,
+        }
+    }
+}
+
 /// The largest attachment per plan, in bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UploadLimits {
-    /// No plan.
-    pub free: u64,
-    /// Basic.
-    pub basic: u64,
-    /// Premium.
-    pub premium: u64,
-}
-
-impl UploadLimits {
-    /// The limit of `plan`.
-    #[must_use]
-    pub const fn of(self, plan: pq_protocol::limits::Plan) -> u64 {
-        match plan {
-            pq_protocol::limits::Plan::Free => self.free,
-            pq_protocol::limits::Plan::Basic => self.basic,
-            pq_protocol::limits::Plan::Premium => self.premium,
-        }
-    }
-}
-
-impl std::str::FromStr for UploadLimits {
-    type Err = String;
-    /// `free,basic,premium` in MiB, e.g. `8,25,100`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        parse_upload_limits(s)
-    }
-}
-
+pub type UploadLimits = PerPlan<u64>;
 /// The longest message per plan, in characters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MessageLimits {
-    /// No plan.
-    pub free: u32,
-    /// Basic.
-    pub basic: u32,
-    /// Premium.
-    pub premium: u32,
-}
-
-impl Default for MessageLimits {
-    fn default() -> Self {
-        use pq_protocol::limits::Plan;
-        let of = |p: Plan| u32::try_from(p.max_message_chars()).unwrap_or(u32::MAX);
-        Self { free: of(Plan::Free), basic: of(Plan::Basic), premium: of(Plan::Premium) }
-    }
-}
-
-impl MessageLimits {
-    /// The limit of `plan`.
-    #[must_use]
-    pub const fn of(self, plan: pq_protocol::limits::Plan) -> u32 {
-        match plan {
-            pq_protocol::limits::Plan::Free => self.free,
-            pq_protocol::limits::Plan::Basic => self.basic,
-            pq_protocol::limits::Plan::Premium => self.premium,
-        }
-    }
-}
-
-impl std::str::FromStr for MessageLimits {
-    type Err = String;
-    /// `free,basic,premium` in characters, e.g. `150,500,1000`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        parse_message_limits(s)
-    }
-}
-
-fn parse_message_limits(s: &str) -> Result<MessageLimits, String> {
-    let max = pq_protocol::limits::MAX_MESSAGE_CHARS as u32;
-    let n: Vec<u32> =
-        s.split(',').map(|p| p.trim().parse::<u32>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
-    match n[..] {
-        [free, basic, premium] if [free, basic, premium].iter().all(|x| (1..=max).contains(x)) => {
-            Ok(MessageLimits { free, basic, premium })
-        }
-        _ => Err(format!("three lengths from 1 to {max} characters, for free,basic,premium: e.g. 150,500,1000")),
-    }
-}
-
+pub type MessageLimits = PerPlan<u32>;
 /// Monthly prices of the plans, in Korean won.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PlanPrices {
-    /// No plan (0 by default).
-    pub free: u32,
-    /// Basic.
-    pub basic: u32,
-    /// Premium.
-    pub premium: u32,
-}
+pub type PlanPrices = PerPlan<u32>;
 
-impl PlanPrices {
-    /// The price of `plan`.
-    #[must_use]
-    pub const fn of(self, plan: pq_protocol::limits::Plan) -> u32 {
-        match plan {
-            pq_protocol::limits::Plan::Free => self.free,
-            pq_protocol::limits::Plan::Basic => self.basic,
-            pq_protocol::limits::Plan::Premium => self.premium,
-        }
-    }
-}
-
-impl std::str::FromStr for PlanPrices {
-    type Err = String;
-    /// `free,basic,premium` in won, e.g. `0,2500,5000`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        parse_prices(s)
-    }
-}
-
-fn parse_prices(s: &str) -> Result<PlanPrices, String> {
-    let won: Vec<u32> =
-        s.split(',').map(|p| p.trim().parse::<u32>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
-    match won[..] {
-        [free, basic, premium] => Ok(PlanPrices { free, basic, premium }),
-        _ => Err("three prices in won, for free,basic,premium: e.g. 0,2500,5000".into()),
-    }
-}
-
-fn parse_upload_limits(s: &str) -> Result<UploadLimits, String> {
-    let mb: Vec<u64> =
+/// `free,basic,premium`: three numbers each `fits`, or `hint`.
+fn per_plan(s: &str, fits: impl Fn(u64) -> bool, hint: &str) -> Result<PerPlan<u64>, String> {
+    let n: Vec<u64> =
         s.split(',').map(|p| p.trim().parse::<u64>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
-    match mb[..] {
-        [free, basic, premium] if free > 0 && basic > 0 && premium > 0 && premium < 1 << 20 => {
-            Ok(UploadLimits { free: free << 20, basic: basic << 20, premium: premium << 20 })
-        }
-        _ => Err("three sizes in MiB above zero, for free,basic,premium: e.g. 8,25,100".into()),
+    match n[..] {
+        [free, basic, premium] if [free, basic, premium].into_iter().all(&fits) => Ok(PerPlan { free, basic, premium }),
+        _ => Err(hint.to_owned()),
     }
+}
+
+/// `--upload-limit-mb`: `free,basic,premium` in MiB, e.g. `8,25,100`.
+///
+/// # Errors
+/// Not three sizes above zero.
+pub fn parse_upload_limits(s: &str) -> Result<UploadLimits, String> {
+    let mb =
+        per_plan(s, |n| n > 0 && n < 1 << 20, "three sizes in MiB above zero, for free,basic,premium: e.g. 8,25,100")?;
+    Ok(PerPlan { free: mb.free << 20, basic: mb.basic << 20, premium: mb.premium << 20 })
+}
+
+/// `--message-limits`: `free,basic,premium` in characters, each 1 to the
+/// protocol's 1,000, e.g. `150,500,1000`.
+///
+/// # Errors
+/// Not three lengths in range.
+pub fn parse_message_limits(s: &str) -> Result<MessageLimits, String> {
+    let max = pq_protocol::limits::MAX_MESSAGE_CHARS as u64;
+    let hint = format!("three lengths from 1 to {max} characters, for free,basic,premium: e.g. 150,500,1000");
+    let n = per_plan(s, |n| (1..=max).contains(&n), &hint)?;
+    Ok(PerPlan { free: n.free as u32, basic: n.basic as u32, premium: n.premium as u32 })
+}
+
+/// `--plan-prices-krw`: `free,basic,premium` in won, e.g. `0,2500,5000`.
+///
+/// # Errors
+/// Not three prices.
+pub fn parse_prices(s: &str) -> Result<PlanPrices, String> {
+    let won =
+        per_plan(s, |n| n <= u64::from(u32::MAX), "three prices in won, for free,basic,premium: e.g. 0,2500,5000")?;
+    Ok(PerPlan { free: won.free as u32, basic: won.basic as u32, premium: won.premium as u32 })
 }
 
 impl Secret {

@@ -110,6 +110,8 @@ macro_rules! commands {
             )*
             export::<UiEvent>(cfg)?;
             export::<CommandError>(cfg)?;
+            // `stage_file` takes a raw body, outside the macro.
+            export::<StagedFile>(cfg)?;
             Ok(())
         }
     };
@@ -247,16 +249,12 @@ commands! {
         Ok(d.client()?.send(channel_id, &body, reply_to).await?)
     }
 
-    /// Writes a message with files staged in the composer (`stage_file`,
-    /// `stage_path`); they are uploaded first (progress as `upload_progress`
+    /// Writes a message with files staged in the composer (`stage_file`);
+    /// they are uploaded first (progress as `upload_progress`
     /// events), each once, then the message goes.
     fn send_files(d, channel_id: ChannelId, body: String, reply_to: Option<MessageId>, files: Vec<String>) -> OutboxEntry {
         Ok(d.client()?.send_with_files(channel_id, &body, reply_to, &files).await?)
     }
-
-    /// Keeps a copy of a file on disk for the composer (a path the shell
-    /// knows, e.g. from the system's file dialog).
-    fn stage_path(d, path: String) -> StagedFile { Ok(d.client()?.stage_path(std::path::Path::new(&path))?) }
 
     /// Removes a file from the composer.
     fn unstage(d, id: String) -> () { d.client()?.unstage(&id); Ok(()) }

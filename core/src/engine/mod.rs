@@ -428,6 +428,9 @@ pub(crate) struct Shared {
     pub(crate) files: Mutex<Option<Arc<Files>>>,
     /// The uploader of outbox files.
     pub(crate) uploads: Arc<uploads::Uploads>,
+    /// The server's plans as last asked (kept in `meta` for the next
+    /// start; read here, so a send's length check costs no query).
+    pub(crate) plans: Mutex<Option<Vec<pq_protocol::models::PlanInfo>>>,
 }
 
 impl Shared {
@@ -452,6 +455,21 @@ impl Shared {
     /// The signed-in account's files directory.
     pub(crate) fn files(&self) -> Option<Arc<Files>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The server's plans, as just asked: kept (memory and `meta`), and
+    /// announced when they differ from what was known.
+    pub(crate) fn remember_plans(&self, plans: Vec<pq_protocol::models::PlanInfo>) {
+        let mut known = self.plans.lock().unwrap_or_else(PoisonError::into_inner);
+        if known.as_ref() == Some(&plans) {
+            return;
+        }
+        if let Ok(store) = self.store() {
+            let _ = store.set_meta("plans", &plans);
+        }
+        *known = Some(plans);
+        drop(known);
+        self.emit(Event::PlansChanged);
     }
 
     /// How many bytes of attachments to keep for offline viewing.
@@ -705,6 +723,7 @@ impl Client {
             connection,
             files: Mutex::new(None),
             uploads: Arc::default(),
+            plans: Mutex::new(None),
         });
         let signed_in = match shared.auth.account() {
             Some(account) => {
@@ -1280,9 +1299,7 @@ impl Client {
     pub async fn plans(&self) -> Result<Vec<pq_protocol::models::PlanInfo>> {
         match self.shared.api.plans().await {
             Ok(plans) => {
-                if let Ok(store) = self.shared.store() {
-                    let _ = store.set_meta("plans", &plans);
-                }
+                self.shared.remember_plans(plans.clone());
                 Ok(plans)
             }
             Err(e) => self.cached_plans().ok_or_else(|| e.into()),
@@ -1301,7 +1318,7 @@ impl Client {
     /// The plans as last asked of the server (offline too).
     #[must_use]
     pub fn cached_plans(&self) -> Option<Vec<pq_protocol::models::PlanInfo>> {
-        self.shared.reader().ok()?.meta("plans").ok().flatten()
+        self.shared.plans.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Accounts newest first (only `plan`'s; older than `before`), with
@@ -2182,6 +2199,7 @@ fn open_cache(shared: &Shared, account: &Account) -> Result<()> {
         events: store.meta("events").ok().flatten().unwrap_or_default(),
         reminded: store.meta("reminded").ok().flatten().unwrap_or_default(),
     };
+    *shared.plans.lock().unwrap_or_else(PoisonError::into_inner) = store.meta("plans").ok().flatten();
     *shared.store.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
     *shared.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(reader);
     *shared.files.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(Files::beside(&path)));

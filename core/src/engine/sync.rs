@@ -615,16 +615,7 @@ impl<'a> Connection<'a> {
 
     fn filled(&mut self, fill: Fill) {
         match fill {
-            Fill::Plans(plans) => {
-                let known: Option<Vec<pq_protocol::models::PlanInfo>> =
-                    self.shared.reader().ok().and_then(|r| r.meta("plans").ok().flatten());
-                if known.as_ref() != Some(&plans) {
-                    if let Ok(store) = self.shared.store() {
-                        let _ = store.set_meta("plans", &plans);
-                    }
-                    self.shared.emit(Event::PlansChanged);
-                }
-            }
+            Fill::Plans(plans) => self.shared.remember_plans(plans),
             Fill::Dms(dms) => {
                 let applied: crate::error::Result<()> = (|| {
                     let mut store = self.shared.store()?;

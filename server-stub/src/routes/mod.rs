@@ -248,6 +248,12 @@ fn common_responses(doc: &mut utoipa::openapi::OpenApi) {
                 );
             }
             add(
+                "408",
+                ResponseBuilder::new()
+                    .description("Not answered within 30 s (an attachment upload: 30 s more per 8 MiB it announces)")
+                    .build(),
+            );
+            add(
                 "429",
                 error("Too many requests from this address or account (`--http-rate-per-sec`, `--api-rate-per-sec`, sends at `--rate-per-sec`); `retry_after_ms` and `Retry-After` say when to try again")
                     .header("Retry-After", Header::new(Object::with_type(Type::Integer)))

@@ -136,7 +136,8 @@ async fn a_picture_goes_up_is_sent_and_is_seen_only_by_those_who_see_the_channel
 
 #[tokio::test]
 async fn too_large_is_refused_before_the_body_is_read_and_other_files_are_files() {
-    let ts = TestServer::start_with(|a| a.upload_limit_mb = "1,2,3".parse().unwrap()).await;
+    let ts =
+        TestServer::start_with(|a| a.upload_limit_mb = pq_server::config::parse_upload_limits("1,2,3").unwrap()).await;
     let alice = api(&ts, "alice@example.com").await;
     let s = server_with(&alice, &[]).await;
     let ch = text_channel(&s).id;

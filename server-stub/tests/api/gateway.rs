@@ -453,9 +453,9 @@ async fn administrators_list_accounts_by_plan_page_by_page() {
 #[tokio::test]
 async fn the_plans_say_their_price_and_limits_as_configured() {
     let ts = TestServer::start_with(|a| {
-        a.plan_prices_krw = "0,3000,6000".parse().unwrap();
-        a.upload_limit_mb = "10,50,200".parse().unwrap();
-        a.message_limits = "20,200,800".parse().unwrap();
+        a.plan_prices_krw = pq_server::config::parse_prices("0,3000,6000").unwrap();
+        a.upload_limit_mb = pq_server::config::parse_upload_limits("10,50,200").unwrap();
+        a.message_limits = pq_server::config::parse_message_limits("20,200,800").unwrap();
     })
     .await;
     // No sign-in needed (the plan page is shown before one).
@@ -486,5 +486,5 @@ async fn the_plans_say_their_price_and_limits_as_configured() {
         )
         .await;
     // A limit above the protocol's 1,000 characters is refused at start.
-    assert!("150,500,1001".parse::<pq_server::config::MessageLimits>().is_err());
+    assert!(pq_server::config::parse_message_limits("150,500,1001").is_err());
 }

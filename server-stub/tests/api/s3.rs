@@ -142,7 +142,7 @@ async fn server_on(s3: &S3Server) -> TestServer {
         a.s3_region = "us-east-1".into();
         a.s3_access_key_id = Some("pq-test-key".into());
         a.s3_secret_access_key = Some("pq-test-secret".into());
-        a.upload_limit_mb = "16,25,100".parse().unwrap();
+        a.upload_limit_mb = pq_server::config::parse_upload_limits("16,25,100").unwrap();
     })
     .await
 }

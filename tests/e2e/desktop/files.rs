@@ -3,9 +3,8 @@
 //! someone sends are drawn at their size, open in the viewer (zoom, next,
 //! previous), and a document downloads into the Downloads folder.
 
-use super::{WAIT, channel, create_from_welcome, eventually, harness::Desktop, invite_link, someone};
+use super::{WAIT, eventually, harness::Desktop, minji_and_bob};
 use crate::common::TestServer;
-use pq_core::protocol::InviteCode;
 
 /// A `width`×`height` PNG: a sky over a sea, `sun` where the sun is.
 fn scene(width: u32, height: u32, sun: (u32, u32)) -> Vec<u8> {
@@ -31,15 +30,7 @@ fn scene(width: u32, height: u32, sun: (u32, u32)) -> Vec<u8> {
 async fn drops_a_picture_in_and_views_and_saves_what_others_send() {
     let server = TestServer::start().await;
     let desktop = Desktop::start(&server.url).await;
-    desktop.sign_in("minji@example.com", "Minji").await;
-    create_from_welcome(&desktop, "Photo club").await;
-    desktop.click("#invite-button").await;
-    let link = invite_link(&desktop).await;
-    let bob = someone(&server, "Bob").await;
-    bob.wait_online(WAIT).await;
-    let joined =
-        bob.client.accept_invite(&InviteCode(link.trim_start_matches("pq://invite/").to_owned())).await.unwrap();
-    let general = channel(&joined, "general");
+    let (bob, general) = minji_and_bob(&desktop, &server, "Photo club").await;
 
     // Bob sends two pictures and a document.
     let wide = scene(1200, 600, (900, 250));

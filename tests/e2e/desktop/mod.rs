@@ -71,6 +71,21 @@ async fn create_from_welcome(desktop: &Desktop, name: &str) {
     desktop.wait_text(".channel-title", "# general").await;
 }
 
+/// Minji starts `name` from the welcome screen and Bob, on a pq-core
+/// client, joins it by her invite link: Bob and the #general he sees.
+async fn minji_and_bob(desktop: &Desktop, server: &TestServer, name: &str) -> (Person, ChannelId) {
+    desktop.sign_in("minji@example.com", "Minji").await;
+    create_from_welcome(desktop, name).await;
+    desktop.click("#invite-button").await;
+    let link = invite_link(desktop).await;
+    let bob = someone(server, "Bob").await;
+    bob.wait_online(WAIT).await;
+    let joined =
+        bob.client.accept_invite(&InviteCode(link.trim_start_matches("pq://invite/").to_owned())).await.unwrap();
+    let general = channel(&joined, "general");
+    (bob, general)
+}
+
 /// The link the open invite dialog made, once it is there; closes the dialog.
 async fn invite_link(desktop: &Desktop) -> String {
     let link = eventually("an invite link", WAIT, || async {

@@ -4,23 +4,14 @@
 //! it goes), a reply's quote leading to its original, and the composer's
 //! preview.
 
-use super::{WAIT, channel, create_from_welcome, eventually, harness::Desktop, invite_link, someone};
+use super::{WAIT, eventually, harness::Desktop, minji_and_bob};
 use crate::common::TestServer;
-use pq_core::protocol::InviteCode;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reads_formatted_messages_and_opens_links_with_care() {
     let server = TestServer::start().await;
     let desktop = Desktop::start(&server.url).await;
-    desktop.sign_in("minji@example.com", "Minji").await;
-    create_from_welcome(&desktop, "Rustaceans").await;
-    desktop.click("#invite-button").await;
-    let link = invite_link(&desktop).await;
-    let bob = someone(&server, "Bob").await;
-    bob.wait_online(WAIT).await;
-    let joined =
-        bob.client.accept_invite(&InviteCode(link.trim_start_matches("pq://invite/").to_owned())).await.unwrap();
-    let general = channel(&joined, "general");
+    let (bob, general) = minji_and_bob(&desktop, &server, "Rustaceans").await;
 
     // Bob asks a question, chats on, and answers his own question later.
     bob.client.send(general, "what does `?` do in **Rust**?", None).await.unwrap();

@@ -187,20 +187,12 @@ export function send(channelId: ChannelId, body: string, replyTo: MessageId | nu
 }
 
 /**
- * Writes a message with files staged in the composer (`stage_file`,
- * `stage_path`); they are uploaded first (progress as `upload_progress`
+ * Writes a message with files staged in the composer (`stage_file`);
+ * they are uploaded first (progress as `upload_progress`
  * events), each once, then the message goes.
  */
 export function sendFiles(channelId: ChannelId, body: string, replyTo: MessageId | null, files: Array<string>): Promise<OutboxEntry> {
   return invoke("send_files", { channelId, body, replyTo, files });
-}
-
-/**
- * Keeps a copy of a file on disk for the composer (a path the shell
- * knows, e.g. from the system's file dialog).
- */
-export function stagePath(path: string): Promise<StagedFile> {
-  return invoke("stage_path", { path });
 }
 
 /**

@@ -503,6 +503,11 @@ fn q_plan_counts(c: &Connection) -> StoreResult<Vec<(Plan, u32)>> {
         .collect::<Result<_, _>>()?)
 }
 
+/// Runs a `DELETE … RETURNING id` on attachments: the ids it forgot.
+fn take_ids(c: &Connection, sql: &str, p: impl rusqlite::Params) -> StoreResult<Vec<AttachmentId>> {
+    Ok(c.prepare_cached(sql)?.query_map(p, |r| col_id(r, 0))?.collect::<Result<_, _>>()?)
+}
+
 fn q_account_by_username(c: &Connection, username: &str) -> StoreResult<Option<UserId>> {
     Ok(c.prepare_cached("SELECT id FROM users WHERE username = ?")?
         .query_row([username], |r| col_id(r, 0))
@@ -1665,44 +1670,28 @@ impl Store for SqliteStore {
     }
 
     fn take_attachments(&mut self, message: MessageId) -> StoreResult<Vec<AttachmentId>> {
-        let ids = self
-            .conn
-            .prepare_cached("DELETE FROM attachments WHERE message_id = ? RETURNING id")?
-            .query_map([message.to_string()], |r| col_id(r, 0))?
-            .collect::<Result<_, _>>()?;
-        Ok(ids)
+        take_ids(&self.conn, "DELETE FROM attachments WHERE message_id = ?1 RETURNING id", [message.to_string()])
     }
 
     fn take_channel_attachments(&mut self, channel: ChannelId) -> StoreResult<Vec<AttachmentId>> {
-        let ids = self
-            .conn
-            .prepare_cached("DELETE FROM attachments WHERE channel_id = ? RETURNING id")?
-            .query_map([channel.to_string()], |r| col_id(r, 0))?
-            .collect::<Result<_, _>>()?;
-        Ok(ids)
+        take_ids(&self.conn, "DELETE FROM attachments WHERE channel_id = ?1 RETURNING id", [channel.to_string()])
     }
 
     fn take_server_attachments(&mut self, server: ServerId) -> StoreResult<Vec<AttachmentId>> {
-        let ids = self
-            .conn
-            .prepare_cached(
-                "DELETE FROM attachments WHERE channel_id IN (SELECT id FROM channels WHERE server_id = ?) RETURNING id",
-            )?
-            .query_map([server.to_string()], |r| col_id(r, 0))?
-            .collect::<Result<_, _>>()?;
-        Ok(ids)
+        take_ids(
+            &self.conn,
+            "DELETE FROM attachments WHERE channel_id IN (SELECT id FROM channels WHERE server_id = ?1) RETURNING id",
+            [server.to_string()],
+        )
     }
 
     fn take_stale_uploads(&mut self, before: Timestamp, limit: usize) -> StoreResult<Vec<AttachmentId>> {
-        let ids = self
-            .conn
-            .prepare_cached(
-                "DELETE FROM attachments WHERE id IN (SELECT id FROM attachments
-                   WHERE message_id IS NULL AND created_at < ? LIMIT ?) RETURNING id",
-            )?
-            .query_map(params![before.as_millis(), limit as i64], |r| col_id(r, 0))?
-            .collect::<Result<_, _>>()?;
-        Ok(ids)
+        take_ids(
+            &self.conn,
+            "DELETE FROM attachments WHERE id IN (SELECT id FROM attachments
+               WHERE message_id IS NULL AND created_at < ?1 LIMIT ?2) RETURNING id",
+            params![before.as_millis(), limit as i64],
+        )
     }
 
     fn delete_message(&mut self, id: MessageId, at: Timestamp) -> StoreResult<()> {
