@@ -803,6 +803,78 @@ impl Api {
         self.put(&format!("api/admin/users/{user}/plan"), &SetPlan { plan }).await
     }
 
+    /// `POST /api/payments/checkout`: an order for a month of `plan` and the
+    /// checkout page to open in the system browser.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (422 the free plan, 503 no payments here).
+    pub async fn checkout(&self, plan: Plan) -> Result<pq_protocol::models::Checkout, ApiError> {
+        self.post("api/payments/checkout", &pq_protocol::models::StartCheckout { plan }).await
+    }
+
+    /// `GET /api/users/@me/membership`.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn membership(&self) -> Result<pq_protocol::models::Membership, ApiError> {
+        self.get("api/users/@me/membership").await
+    }
+
+    /// `PATCH /api/users/@me/membership`.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (409 no paid plan running).
+    pub async fn set_cancel_at_period_end(&self, cancel: bool) -> Result<pq_protocol::models::Membership, ApiError> {
+        self.patch("api/users/@me/membership", &pq_protocol::models::UpdateMembership { cancel_at_period_end: cancel })
+            .await
+    }
+
+    /// `POST /api/payments/{order}/refund`.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403 past 3 days, 404, 409, 422, 502 Toss refused).
+    pub async fn refund(
+        &self,
+        order_id: &str,
+        amount_krw: Option<u32>,
+        reason: &str,
+    ) -> Result<pq_protocol::models::Payment, ApiError> {
+        let body = pq_protocol::models::RefundRequest { amount_krw, reason: reason.to_owned() };
+        self.post(&format!("api/payments/{}/refund", encode_segment(order_id)), &body).await
+    }
+
+    /// `GET /api/payments/{order}/ledger`.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (404).
+    pub async fn payment_ledger(&self, order_id: &str) -> Result<Vec<pq_protocol::models::LedgerEntry>, ApiError> {
+        self.get(&format!("api/payments/{}/ledger", encode_segment(order_id))).await
+    }
+
+    /// `GET /api/admin/payments` (pq administrators only).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403).
+    pub async fn admin_payments(
+        &self,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<pq_protocol::models::AdminPayments, ApiError> {
+        let mut q: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if let Some(b) = before {
+            q.push(("before", b.to_owned()));
+        }
+        self.get_query("api/admin/payments", &q).await
+    }
+
+    /// `POST /api/admin/payments/reconcile` (pq administrators only).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403, 502 Toss unreachable).
+    pub async fn reconcile(&self) -> Result<pq_protocol::models::Reconciliation, ApiError> {
+        self.send_empty(Method::POST, "api/admin/payments/reconcile").await
+    }
+
     /// `GET …/messages/{mid}/reactions/{emoji}`: who gave it (the first
     /// 100, first first).
     ///

@@ -42,6 +42,11 @@ pub enum ErrorCode {
     RoomFull,
     /// You are not in a voice room (or not in the one the request names).
     NotInRoom,
+    /// The payment provider refused or could not be reached (the reason is
+    /// in the message; nothing was charged twice).
+    PaymentFailed,
+    /// The server does not offer this (e.g. it takes no payments).
+    Unavailable,
     /// Something went wrong on the server. Retrying later may help.
     Internal,
 }

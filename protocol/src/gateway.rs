@@ -538,6 +538,12 @@ wire! {
             /// The plan now.
             plan: Plan,
         },
+        /// Your membership changed: a payment, a refund, a renewal, its end;
+        /// sent to your own sessions.
+        MembershipChanged {
+            /// The membership now.
+            membership: crate::models::Membership,
+        },
         /// You chose another status (on any of your devices); sent to your
         /// own sessions.
         StatusChanged {

@@ -31,6 +31,22 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
+    /// Where a payment stands.
+    pub enum PaymentStatus {
+        /// Ordered; not paid (yet).
+        Pending,
+        /// Paid and confirmed with Toss.
+        Paid,
+        /// Paid; part of it was given back.
+        PartiallyRefunded,
+        /// All of it was given back.
+        Refunded,
+        /// Declined, abandoned or refused.
+        Failed,
+    }
+}
+
+wire_enum! {
     /// Something a role lets its members do in a server. The owner may do
     /// everything; `administrator` grants every permission.
     pub enum Permission {
@@ -702,6 +718,142 @@ wire! {
         pub has_more: bool,
         /// Accounts per plan, every plan listed (also those with none).
         pub plans: Vec<PlanCount>,
+    }
+
+    /// `POST /api/payments/checkout`: what to buy.
+    pub struct StartCheckout {
+        /// A paid plan (a month of it).
+        pub plan: Plan,
+    }
+
+    /// An order waiting for its payment: open `url` in the system browser.
+    pub struct Checkout {
+        /// The order (Toss's `orderId`).
+        pub order_id: String,
+        /// What it costs, in Korean won (fixed by the server).
+        pub amount_krw: u32,
+        /// pq-server's checkout page for this order.
+        pub url: String,
+    }
+
+    /// A payment for a plan, as its payer and administrators see it.
+    pub struct Payment {
+        /// The order (Toss's `orderId`).
+        pub order_id: String,
+        /// Who pays.
+        pub user_id: UserId,
+        /// The plan it buys a month of.
+        pub plan: Plan,
+        /// The price, in Korean won.
+        pub amount_krw: u32,
+        /// How much of it was given back.
+        pub refunded_krw: u32,
+        /// Where it stands.
+        pub status: PaymentStatus,
+        /// When the order was made.
+        pub created_at: Timestamp,
+        /// When Toss confirmed it.
+        pub paid_at: Option<Timestamp>,
+        /// Until when its payer may take it back themselves (paid, nothing
+        /// refunded yet, within 3 days).
+        pub refundable_until: Option<Timestamp>,
+        /// Why it failed (Toss's code and message).
+        pub failure: Option<String>,
+    }
+
+    /// `GET /api/users/@me/membership`: one's plan, until when it runs, and
+    /// one's payments.
+    pub struct Membership {
+        /// The plan now.
+        pub plan: Plan,
+        /// When the paid plan ends unless renewed (none for the free plan or
+        /// one an administrator gave).
+        pub period_end: Option<Timestamp>,
+        /// Whether one said not to renew it (no reminders; it ends at
+        /// `period_end`).
+        pub cancel_at_period_end: bool,
+        /// One's payments, newest first (the last 50).
+        pub payments: Vec<Payment>,
+    }
+
+    /// `PATCH /api/users/@me/membership`.
+    pub struct UpdateMembership {
+        /// Let the plan end at the end of the period (true) or keep it
+        /// (false).
+        pub cancel_at_period_end: bool,
+    }
+
+    /// `POST /api/payments/{order_id}/refund`.
+    pub struct RefundRequest {
+        /// How much to give back (administrators only; the payer always gets
+        /// all of it back). Default: what is left.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+        pub amount_krw: Option<u32>,
+        /// Why (shown in the ledger and to Toss).
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+        pub reason: String,
+    }
+
+    /// One change of a payment in the append-only ledger.
+    pub struct LedgerEntry {
+        /// Its place in the ledger (ascending).
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub seq: i64,
+        /// The order.
+        pub order_id: String,
+        /// Whose order.
+        pub user_id: UserId,
+        /// What happened: created, paid, failed, refunded, expired.
+        pub action: String,
+        /// The money it moved (the price, or what was given back).
+        pub amount_krw: u32,
+        /// The order's status after it.
+        pub status: PaymentStatus,
+        /// Toss's payment key, once there is one.
+        pub payment_key: Option<String>,
+        /// Who did it (none: the payment provider or the schedule).
+        pub actor: Option<UserId>,
+        /// A reason or a failure.
+        pub note: Option<String>,
+        /// When.
+        pub at: Timestamp,
+    }
+
+    /// `GET /api/admin/payments`: a page of payments, newest first, and the
+    /// totals (pq administrators only).
+    pub struct AdminPayments {
+        /// The page.
+        pub payments: Vec<Payment>,
+        /// Whether older payments follow (ask with `before` = the last one's
+        /// `order_id`).
+        pub has_more: bool,
+        /// Money taken in, in Korean won (all time).
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub paid_krw: u64,
+        /// Money given back.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub refunded_krw: u64,
+    }
+
+    /// An order on which pq's ledger and the payment provider disagree.
+    pub struct Mismatch {
+        /// The order.
+        pub order_id: String,
+        /// What pq's ledger says (status and what is left of the amount).
+        pub ours: String,
+        /// What the provider says.
+        pub theirs: String,
+    }
+
+    /// `POST /api/admin/payments/reconcile`: the ledger against the
+    /// provider's view of the same orders.
+    pub struct Reconciliation {
+        /// Orders compared.
+        pub checked: u32,
+        /// Where they differ (empty: all agree).
+        pub mismatches: Vec<Mismatch>,
     }
 
     /// A server (community).

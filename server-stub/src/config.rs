@@ -106,6 +106,25 @@ pub struct Args {
     #[arg(long, env = "PQ_PLAN_PRICES_KRW", default_value = "0,2500,5000", value_parser = parse_prices)]
     pub plan_prices_krw: PlanPrices,
 
+    /// Toss Payments' API, e.g. https://api.tosspayments.com (with
+    /// --toss-client-key and --toss-secret-key). Without it, a server with
+    /// the development provider takes payments through a stand-in of Toss
+    /// under /dev/toss (no money moves); a server without either takes none.
+    #[arg(long, env = "PQ_TOSS_API_URL", requires_all = ["toss_client_key", "toss_secret_key"])]
+    pub toss_api_url: Option<Url>,
+
+    /// Toss's client key (the checkout page's; `test_ck_…` or `live_ck_…`).
+    #[arg(long, env = "PQ_TOSS_CLIENT_KEY")]
+    pub toss_client_key: Option<String>,
+
+    /// Toss's secret key (confirm, cancel and lookup calls).
+    #[arg(long, env = "PQ_TOSS_SECRET_KEY", hide_env_values = true)]
+    pub toss_secret_key: Option<Secret>,
+
+    /// Toss's payment SDK, loaded by the checkout page.
+    #[arg(long, env = "PQ_TOSS_JS_URL", default_value = "https://js.tosspayments.com/v2/standard")]
+    pub toss_js_url: Url,
+
     /// Gateway heartbeat interval, in milliseconds.
     #[arg(long, env = "PQ_HEARTBEAT_INTERVAL_MS", default_value_t = 30_000)]
     pub heartbeat_interval_ms: u32,
@@ -397,6 +416,8 @@ pub struct Config {
     pub upload_limits: UploadLimits,
     /// Monthly plan prices (`--plan-prices-krw`).
     pub plan_prices: PlanPrices,
+    /// Payments through Toss (none: this server takes no payments).
+    pub payments: Option<PaymentsConfig>,
     /// The longest message per plan (`--message-limits`).
     pub message_limits: MessageLimits,
     /// Gateway heartbeat interval.
@@ -426,6 +447,22 @@ pub struct Config {
     pub write_coalesce: Duration,
     /// Voice rooms and their ICE servers.
     pub voice: VoiceConfig,
+}
+
+/// Where payments go.
+#[derive(Clone, Debug)]
+pub struct PaymentsConfig {
+    /// Toss's API base, without a trailing slash.
+    pub api_url: String,
+    /// The checkout page's key.
+    pub client_key: String,
+    /// The server's key.
+    pub secret_key: Secret,
+    /// The payment SDK the checkout page loads.
+    pub js_url: String,
+    /// Whether this server itself serves the stand-in of Toss (under
+    /// `/dev/toss`; development and tests).
+    pub standin: bool,
 }
 
 /// Abuse limits (see [`crate::limits`]).
@@ -584,6 +621,23 @@ impl Config {
                 });
             }
         }
+        let payments = match (&args.toss_api_url, &args.toss_client_key, &args.toss_secret_key) {
+            (Some(api), Some(client_key), Some(secret_key)) => Some(PaymentsConfig {
+                api_url: api.as_str().trim_end_matches('/').to_owned(),
+                client_key: client_key.clone(),
+                secret_key: secret_key.clone(),
+                js_url: args.toss_js_url.to_string(),
+                standin: false,
+            }),
+            _ if !args.no_dev_idp => Some(PaymentsConfig {
+                api_url: format!("{public_url}{}", crate::toss::standin::PREFIX),
+                client_key: crate::toss::standin::CLIENT_KEY.to_owned(),
+                secret_key: Secret(crate::toss::standin::SECRET_KEY.to_owned()),
+                js_url: format!("{public_url}{}/v2/standard", crate::toss::standin::PREFIX),
+                standin: true,
+            }),
+            _ => None,
+        };
         Ok(Self {
             clock: args.clock.clone(),
             addr,
@@ -612,6 +666,7 @@ impl Config {
             },
             upload_limits: args.upload_limit_mb,
             plan_prices: args.plan_prices_krw,
+            payments,
             message_limits: args.message_limits,
             heartbeat_interval: Duration::from_millis(u64::from(args.heartbeat_interval_ms)),
             resume_window: Duration::from_secs(args.resume_window_secs),

@@ -82,6 +82,12 @@ pub enum ApiError {
     /// The request needs you in a voice room (or in the one it names).
     #[error("{0}")]
     NotInRoom(String),
+    /// The payment provider refused, or could not be reached.
+    #[error("{0}")]
+    PaymentFailed(String),
+    /// This server does not offer it.
+    #[error("{0}")]
+    Unavailable(String),
     /// A database failure (the development provider's database).
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -108,6 +114,8 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::RoomFull { .. } | ApiError::NotInRoom(_) => StatusCode::CONFLICT,
             ApiError::InviteExpired | ApiError::InviteExhausted => StatusCode::GONE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PaymentFailed(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Db(_) | ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,6 +139,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::RoomFull { .. } => ErrorCode::RoomFull,
             ApiError::NotInRoom(_) => ErrorCode::NotInRoom,
+            ApiError::PaymentFailed(_) => ErrorCode::PaymentFailed,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Db(_) | ApiError::Store(_) | ApiError::Internal(_) => ErrorCode::Internal,
         };
         let message = match self {

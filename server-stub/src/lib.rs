@@ -25,6 +25,7 @@ pub mod routes;
 pub mod state;
 pub mod storage;
 pub mod testing;
+pub mod toss;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -196,6 +197,22 @@ async fn sweep_uploads(state: AppState, shutdown: CancellationToken) {
     }
 }
 
+/// Every minute (on the server's clock), ends the paid periods that are over.
+async fn expire_memberships(state: AppState, shutdown: CancellationToken) {
+    let clock = state.config().clock.clone();
+    loop {
+        match state.chat().expire_memberships().await {
+            Ok(0) => {}
+            Ok(n) => info!(memberships = n, "paid periods ended"),
+            Err(e) => tracing::warn!(error = %e, "paid periods were not ended"),
+        }
+        tokio::select! {
+            () = clock.sleep(Duration::from_secs(60)) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
+
 /// Binds, opens the database, and serves in a background task.
 ///
 /// # Errors
@@ -210,6 +227,7 @@ pub async fn start(args: Args) -> Result<RunningServer, StartError> {
     let router = app(state.clone());
     let task = tokio::spawn(serve(listener, router, shutdown.clone()));
     tokio::spawn(sweep_uploads(state.clone(), shutdown.clone()));
+    tokio::spawn(expire_memberships(state.clone(), shutdown.clone()));
     let config = state.config();
     info!(addr = %addr, public_url = %config.public_url, data_dir = %config.data_dir.display(), "pq-server listening");
     Ok(RunningServer {

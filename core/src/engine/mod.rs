@@ -313,6 +313,12 @@ pub enum Event {
         /// The plan now.
         plan: pq_protocol::limits::Plan,
     },
+    /// My membership changed: a payment went through or failed, a refund,
+    /// a renewal, its end.
+    MembershipChanged {
+        /// The membership now.
+        membership: pq_protocol::models::Membership,
+    },
     /// Someone joined, left or changed their state in a voice room of a
     /// server: re-read [`Client::voice_states`].
     VoiceChanged {
@@ -1333,6 +1339,78 @@ impl Client {
         limit: u32,
     ) -> Result<pq_protocol::models::AdminAccounts> {
         Ok(self.shared.api.admin_accounts(plan, before, limit).await?)
+    }
+
+    /// Starts buying a month of `plan`: an order with the server's price,
+    /// and the checkout page to open in the system browser (the payment
+    /// comes back as [`Event::MembershipChanged`], and the browser sends
+    /// `pq://payment/success` or `…/fail`).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (422 the free plan; 503 the server takes no payments;
+    /// offline).
+    pub async fn checkout(&self, plan: pq_protocol::limits::Plan) -> Result<pq_protocol::models::Checkout> {
+        Ok(self.shared.api.checkout(plan).await?)
+    }
+
+    /// My plan, until when it runs, and my payments (asked of the server).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (offline).
+    pub async fn membership(&self) -> Result<pq_protocol::models::Membership> {
+        Ok(self.shared.api.membership().await?)
+    }
+
+    /// Lets my paid plan end at its period's end (`true`), or keeps it.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (409 no paid plan running; offline).
+    pub async fn set_cancel_at_period_end(&self, cancel: bool) -> Result<pq_protocol::models::Membership> {
+        Ok(self.shared.api.set_cancel_at_period_end(cancel).await?)
+    }
+
+    /// Gives a payment back: mine, whole, within 3 days; any part of
+    /// anyone's for a pq administrator.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] without a reason; [`Error::Api`] (403 past 3 days,
+    /// 404, 409 nothing to give back, 502 Toss refused; offline).
+    pub async fn refund(
+        &self,
+        order_id: &str,
+        amount_krw: Option<u32>,
+        reason: &str,
+    ) -> Result<pq_protocol::models::Payment> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::Invalid("say why the payment is given back".into()));
+        }
+        Ok(self.shared.api.refund(order_id, amount_krw, reason).await?)
+    }
+
+    /// An order's ledger (mine, or anyone's for a pq administrator).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404; offline).
+    pub async fn payment_ledger(&self, order_id: &str) -> Result<Vec<pq_protocol::models::LedgerEntry>> {
+        Ok(self.shared.api.payment_ledger(order_id).await?)
+    }
+
+    /// Payments newest first, with the totals (pq administrators only).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403; offline).
+    pub async fn admin_payments(&self, before: Option<&str>, limit: u32) -> Result<pq_protocol::models::AdminPayments> {
+        Ok(self.shared.api.admin_payments(before, limit).await?)
+    }
+
+    /// The ledger compared with the payment provider's view (pq
+    /// administrators only).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403; 502 the provider unreachable; offline).
+    pub async fn reconcile(&self) -> Result<pq_protocol::models::Reconciliation> {
+        Ok(self.shared.api.reconcile().await?)
     }
 
     /// Gives someone a plan (pq administrators only; they hear of it at

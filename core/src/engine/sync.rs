@@ -880,6 +880,7 @@ impl<'a> Connection<'a> {
                 shared.emit(Event::ChannelsChanged { server_id });
             }
             Wire::Toast { toast } => shared.emit(Event::Toast { toast }),
+            Wire::MembershipChanged { membership } => shared.emit(Event::MembershipChanged { membership }),
             Wire::PlanChanged { plan } => {
                 let updated = {
                     let mut me = shared.me.lock().unwrap_or_else(PoisonError::into_inner);

@@ -42,6 +42,7 @@ pub mod events;
 pub mod invites;
 pub mod members;
 pub mod messages;
+pub mod payments;
 pub mod relationships;
 pub mod roles;
 pub mod servers;
@@ -89,6 +90,8 @@ pub struct Chat {
     invite_mail: Option<invites::InviteMail>,
     /// Attachments' bytes.
     storage: crate::storage::Storage,
+    /// Payments, if this server takes them.
+    payments: Option<payments::Payments>,
 }
 
 impl Chat {
@@ -119,7 +122,9 @@ impl Chat {
             None => crate::storage::Storage::local(&config.data_dir.join("objects")),
         }
         .map_err(|e| StoreError(Box::new(e)))?;
-        Ok(Self { writer, reads, dir: published, hub, invite_mail, storage })
+        let payments =
+            config.payments.as_ref().map(|p| payments::Payments::new(p, config.plan_prices, &config.public_url));
+        Ok(Self { writer, reads, dir: published, hub, invite_mail, storage, payments })
     }
 
     /// Where attachments' bytes live.

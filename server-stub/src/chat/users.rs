@@ -287,11 +287,14 @@ impl Chat {
     pub async fn set_plan(&self, target: UserId, plan: Plan) -> ApiResult<()> {
         self.writer
             .run(move |tx| {
-                if !tx.store().set_plan(target, plan)? {
-                    return Err(ApiError::NotFound("user"));
+                let before = tx.store().account(target)?.ok_or(ApiError::NotFound("user"))?.plan;
+                tx.store().set_plan(target, plan)?;
+                // An administrator's plan has no period: it holds until changed.
+                tx.store().put_membership(target, None)?;
+                if before == plan {
+                    tx.emit(Audience::User(target), Event::PlanChanged { plan });
                 }
-                tx.emit(Audience::User(target), Event::PlanChanged { plan });
-                Ok(())
+                super::payments::announce(tx, target, before)
             })
             .await
     }

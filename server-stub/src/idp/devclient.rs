@@ -265,3 +265,89 @@ pub async fn sign_in(
     }
     Ok(resp.json().await?)
 }
+
+/// How the person at Toss's payment window (the stand-in's) answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayOutcome {
+    /// Pays.
+    Pay,
+    /// The card company declines in the window.
+    Decline,
+    /// The card company refuses later, at approval (confirm).
+    RejectAtConfirm,
+    /// Gives up.
+    Cancel,
+}
+
+/// Given the checkout URL an app opened, does what the checkout page's
+/// script and Toss's SDK do (reads the order the page hands the SDK, opens
+/// the stand-in's payment window with it), answers the window as `outcome`,
+/// and follows the redirects up to the one back to the app
+/// (`pq://payment/…`), which it returns. `tamper` changes the amount on the
+/// way, as someone editing the page's script would.
+///
+/// # Errors
+/// HTTP failures, or pages that do not look like pq's checkout or the
+/// stand-in's window.
+pub async fn complete_checkout(
+    http: &reqwest::Client,
+    checkout_url: &str,
+    outcome: PayOutcome,
+    tamper: Option<u64>,
+) -> Result<String, DevClientError> {
+    let page = http.get(checkout_url).send().await?;
+    if let Some(next) = location(&page) {
+        return Ok(next); // paid already
+    }
+    let html = page.text().await?;
+    let json = html
+        .split(r#"<script type="application/json" id="checkout">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .ok_or_else(|| DevClientError::Page("no order on the checkout page".into()))?;
+    let mut req: serde_json::Value =
+        serde_json::from_str(&json.replace("<\\/", "</")).map_err(|e| DevClientError::Page(e.to_string()))?;
+    let sdk = html
+        .split(" src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| DevClientError::Page("no payment SDK on the checkout page".into()))?
+        .replace("&amp;", "&");
+    let base = sdk.trim_end_matches("/v2/standard").to_owned();
+    if let Some(a) = tamper {
+        req["amount"]["value"] = a.into();
+    }
+    let s = |k: &str| req[k].as_str().unwrap_or_default().to_owned();
+    let amount = req["amount"]["value"].as_u64().unwrap_or_default().to_string();
+    let fields = [
+        ("clientKey", s("clientKey")),
+        ("orderId", s("orderId")),
+        ("orderName", s("orderName")),
+        ("amount", amount),
+        ("successUrl", s("successUrl")),
+        ("failUrl", s("failUrl")),
+    ];
+    let window = http.get(format!("{base}/window")).query(&fields).send().await?;
+    if !window.status().is_success() {
+        return Err(DevClientError::Page(format!("the payment window answered {}", window.status())));
+    }
+    let button = match outcome {
+        PayOutcome::Pay => "pay",
+        PayOutcome::Decline => "decline",
+        PayOutcome::RejectAtConfirm => "reject_at_confirm",
+        PayOutcome::Cancel => "cancel",
+    };
+    let mut form: Vec<(&str, String)> = fields.to_vec();
+    form.push(("outcome", button.to_owned()));
+    let back = http.post(format!("{base}/window")).form(&form).send().await?;
+    let mut next = location(&back).ok_or_else(|| DevClientError::Page("the window sent nobody back".into()))?;
+    // Success or fail URL on pq-server, then the app.
+    for _ in 0..3 {
+        if next.starts_with("pq:") {
+            return Ok(next);
+        }
+        let r = http.get(&next).send().await?;
+        next = location(&r).ok_or_else(|| DevClientError::Page(format!("{next} did not send the browser on")))?;
+    }
+    Err(DevClientError::Page("too many redirects".into()))
+}

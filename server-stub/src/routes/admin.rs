@@ -18,7 +18,7 @@ use crate::{
 /// A signed-in pq administrator. Extracted before the body, so a caller who
 /// is not one hears 403 whatever they sent.
 #[derive(Debug)]
-pub struct PqAdmin(AuthUser);
+pub struct PqAdmin(pub AuthUser);
 
 impl axum::extract::FromRequestParts<AppState> for PqAdmin {
     type Rejection = ApiError;

@@ -17,6 +17,7 @@ pub mod invites;
 pub mod media;
 pub mod members;
 pub mod messages;
+pub mod payments;
 pub mod read;
 pub mod roles;
 pub mod servers;
@@ -73,6 +74,7 @@ use crate::{
         (name = "messages", description = "Messages, replies, reactions, read markers"),
         (name = "invites", description = "Invite links"),
         (name = "voice", description = "Voice rooms: ICE servers and moderation (joining and signaling are on the gateway)"),
+        (name = "payments", description = "Membership plans bought through Toss Payments: checkout, refunds, the ledger"),
         (name = "admin", description = "pq administrators only"),
         (name = "meta", description = "Health and media"),
     )
@@ -142,6 +144,13 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::toast))
         .routes(routes!(admin::set_plan))
         .routes(routes!(admin::accounts))
+        .routes(routes!(payments::checkout))
+        .routes(routes!(payments::membership, payments::update_membership))
+        .routes(routes!(payments::refund))
+        .routes(routes!(payments::ledger))
+        .routes(routes!(payments::admin_payments))
+        .routes(routes!(payments::reconcile))
+        .routes(routes!(payments::toss_webhook))
         .routes(routes!(media::get))
         .routes(routes!(attachments::upload))
         .routes(routes!(attachments::get))
@@ -270,11 +279,17 @@ pub fn app(state: AppState) -> Router {
     let api = api
         .route("/gateway", get(crate::gateway::upgrade::handler))
         .route("/invite/{code}", get(invites::page))
+        .route("/pay/{order_id}", get(payments::checkout_page))
+        .route("/pay/{order_id}/success", get(payments::success))
+        .route("/pay/{order_id}/fail", get(payments::fail))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
         .with_state(state.clone());
     let mut router: Router = Router::new().merge(api).merge(SwaggerUi::new("/docs").url("/openapi.json", doc));
     if let Some(idp) = state.idp() {
         router = router.merge(idp.router());
+    }
+    if let Some(toss) = state.chat().toss_standin() {
+        router = router.nest(crate::toss::standin::PREFIX, toss.router());
     }
     router
         .fallback(|| async { ApiError::NotFound("route") })

@@ -55,6 +55,10 @@ impl Api {
         self.ok(Method::GET, path, None).await
     }
 
+    pub async fn patch<T: DeserializeOwned>(&self, path: &str, body: impl Serialize) -> T {
+        self.ok(Method::PATCH, path, Some(serde_json::to_value(body).unwrap())).await
+    }
+
     pub async fn post<T: DeserializeOwned>(&self, path: &str, body: impl Serialize) -> T {
         self.ok(Method::POST, path, Some(serde_json::to_value(body).unwrap())).await
     }

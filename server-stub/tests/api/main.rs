@@ -28,6 +28,7 @@ mod hardening;
 mod invites;
 mod messages;
 mod openapi;
+mod payments;
 mod people;
 mod pins;
 mod private;

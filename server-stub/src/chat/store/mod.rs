@@ -20,8 +20,8 @@ use pq_protocol::{
     limits::Plan,
     models::{
         Attachment, AuditAction, AuditPage, Ban, Channel, CustomStatus, DmChannel, DmState, Invite, Me, Message,
-        MessagePage, Relationship, RelationshipKind, ScheduledEvent, SendAck, Server, ServerRole, ServerState,
-        StatusChoice, User,
+        MessagePage, PaymentStatus, Relationship, RelationshipKind, ScheduledEvent, SendAck, Server, ServerRole,
+        ServerState, StatusChoice, User,
     },
 };
 
@@ -115,6 +115,63 @@ impl Account {
             allow_server_dms: self.allow_server_dms,
         }
     }
+}
+
+/// An order for a plan, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    /// Toss's `orderId`.
+    pub id: String,
+    /// Who pays.
+    pub user: UserId,
+    /// A month of which plan.
+    pub plan: Plan,
+    /// The price, KRW.
+    pub amount: u32,
+    /// Given back so far, KRW.
+    pub refunded: u32,
+    /// Where it stands.
+    pub status: PaymentStatus,
+    /// Toss's key, once the window authorised it.
+    pub payment_key: Option<String>,
+    /// Why it failed.
+    pub failure: Option<String>,
+    /// What it added to the membership, ms.
+    pub added_ms: i64,
+    /// The membership before it (plan, end).
+    pub prev: Option<(Plan, Timestamp)>,
+    /// When ordered.
+    pub created_at: Timestamp,
+    /// When paid.
+    pub paid_at: Option<Timestamp>,
+}
+
+/// A paid plan's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MembershipRow {
+    /// The plan paid for.
+    pub plan: Plan,
+    /// When it ends.
+    pub period_end: Timestamp,
+    /// Not to be renewed.
+    pub cancel_at_period_end: bool,
+}
+
+/// A ledger entry to append.
+#[derive(Debug, Clone)]
+pub struct NewLedger<'a> {
+    /// The order, after the change.
+    pub order: &'a OrderRow,
+    /// created | paid | failed | refunded | expired.
+    pub action: &'static str,
+    /// The money it moved.
+    pub amount: u32,
+    /// Who did it.
+    pub actor: Option<UserId>,
+    /// A reason.
+    pub note: Option<String>,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// An audit log entry to append.
@@ -312,6 +369,22 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn plan_counts(&self) -> StoreResult<Vec<(Plan, u32)>>;
+    /// An order.
+    fn order(&self, id: &str) -> StoreResult<Option<OrderRow>>;
+    /// Someone's latest orders, newest first.
+    fn orders_of(&self, user: UserId, limit: usize) -> StoreResult<Vec<OrderRow>>;
+    /// Orders newest first, older than `before`; and whether more follow.
+    fn orders_page(&self, before: Option<&str>, limit: usize) -> StoreResult<(Vec<OrderRow>, bool)>;
+    /// Money taken in and given back, KRW, all time.
+    fn payment_totals(&self) -> StoreResult<(u64, u64)>;
+    /// The ledger of one order, in order.
+    fn ledger_of(&self, order: &str) -> StoreResult<Vec<pq_protocol::models::LedgerEntry>>;
+    /// Orders Toss has heard of (they have a payment key), newest first.
+    fn orders_to_reconcile(&self, limit: usize) -> StoreResult<Vec<OrderRow>>;
+    /// Someone's paid period.
+    fn membership(&self, user: UserId) -> StoreResult<Option<MembershipRow>>;
+    /// Who has a paid period ended by `now`.
+    fn memberships_due(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<UserId>>;
     /// Records whether an account is an administrator.
     ///
     /// # Errors
@@ -332,6 +405,12 @@ pub trait Store: Send {
     /// # Errors
     /// Storage failure.
     fn set_plan(&mut self, user: UserId, plan: Plan) -> StoreResult<bool>;
+    /// Writes an order (new or changed).
+    fn put_order(&mut self, o: &OrderRow) -> StoreResult<()>;
+    /// Appends to the payment ledger.
+    fn append_ledger(&mut self, e: &NewLedger<'_>) -> StoreResult<()>;
+    /// Sets or removes someone's paid period.
+    fn put_membership(&mut self, user: UserId, m: Option<&MembershipRow>) -> StoreResult<()>;
 
     // ----- relationships --------------------------------------------------
 

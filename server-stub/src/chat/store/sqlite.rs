@@ -21,9 +21,12 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Type};
 
 use super::{
-    Account, AttachmentPlace, InviteRow, MessageMeta, NewAccount, NewAudit, NewDm, Page, ProfileChange, Store,
-    StoreError, StoreResult,
+    Account, AttachmentPlace, InviteRow, MembershipRow, MessageMeta, NewAccount, NewAudit, NewDm, NewLedger, OrderRow,
+    Page, ProfileChange, Store, StoreError, StoreResult,
 };
+
+#[path = "sqlite_payments.rs"]
+mod payments;
 use crate::chat::directory::{Access, Directory};
 
 /// Statements kept prepared per connection.
@@ -1074,6 +1077,30 @@ macro_rules! reads {
         fn plan_counts(&self) -> StoreResult<Vec<(Plan, u32)>> {
             q_plan_counts(&self.conn)
         }
+        fn order(&self, id: &str) -> StoreResult<Option<OrderRow>> {
+            payments::q_order(&self.conn, id)
+        }
+        fn orders_of(&self, user: UserId, limit: usize) -> StoreResult<Vec<OrderRow>> {
+            payments::q_orders_of(&self.conn, user, limit)
+        }
+        fn orders_page(&self, before: Option<&str>, limit: usize) -> StoreResult<(Vec<OrderRow>, bool)> {
+            payments::q_orders_page(&self.conn, before, limit)
+        }
+        fn payment_totals(&self) -> StoreResult<(u64, u64)> {
+            payments::q_payment_totals(&self.conn)
+        }
+        fn ledger_of(&self, order: &str) -> StoreResult<Vec<pq_protocol::models::LedgerEntry>> {
+            payments::q_ledger_of(&self.conn, order)
+        }
+        fn orders_to_reconcile(&self, limit: usize) -> StoreResult<Vec<OrderRow>> {
+            payments::q_orders_to_reconcile(&self.conn, limit)
+        }
+        fn membership(&self, user: UserId) -> StoreResult<Option<MembershipRow>> {
+            payments::q_membership(&self.conn, user)
+        }
+        fn memberships_due(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<UserId>> {
+            payments::q_memberships_due(&self.conn, now, limit)
+        }
         fn media_for(
             &self,
             id: &str,
@@ -1266,6 +1293,15 @@ impl Store for SqliteStore {
     }
     fn set_plan(&mut self, user: UserId, plan: Plan) -> StoreResult<bool> {
         Ok(exec(&self.conn, "UPDATE users SET plan = ? WHERE id = ?", params![plan.as_str(), user.to_string()])? > 0)
+    }
+    fn put_order(&mut self, o: &OrderRow) -> StoreResult<()> {
+        payments::put_order(&self.conn, o)
+    }
+    fn append_ledger(&mut self, e: &NewLedger<'_>) -> StoreResult<()> {
+        payments::append_ledger(&self.conn, e)
+    }
+    fn put_membership(&mut self, user: UserId, m: Option<&MembershipRow>) -> StoreResult<()> {
+        payments::put_membership(&self.conn, user, m)
     }
     fn set_relationship(
         &mut self,
@@ -1884,6 +1920,9 @@ impl Store for ReadConn {
         update_profile(user: UserId, change: &ProfileChange) -> ();
         set_status(user: UserId, status: StatusChoice) -> ();
         set_plan(user: UserId, plan: Plan) -> bool;
+        put_order(o: &OrderRow) -> ();
+        append_ledger(e: &NewLedger<'_>) -> ();
+        put_membership(user: UserId, m: Option<&MembershipRow>) -> ();
         set_relationship(user: UserId, other: UserId, kind: Option<RelationshipKind>, at: Timestamp) -> ();
         insert_media(id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp) -> ();
         insert_attachment(a: &Attachment, place: AttachmentPlace, at: Timestamp) -> ();
