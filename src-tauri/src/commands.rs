@@ -280,6 +280,36 @@ commands! {
     /// Gives someone a plan (pq administrators only).
     fn set_user_plan(d, user_id: UserId, plan: Plan) -> () { Ok(d.client()?.set_plan(user_id, plan).await?) }
 
+    /// Starts buying a month of `plan`: makes the order and opens its
+    /// checkout page in the system browser (the result comes back as a
+    /// `payment_result` event and a membership change).
+    fn start_checkout(d, plan: Plan) -> pq_core::protocol::models::Checkout {
+        let c = d.client()?.checkout(plan).await?;
+        d.open_link(&c.url)?;
+        Ok(c)
+    }
+
+    /// My plan, until when it runs, and my payments.
+    fn membership(d) -> pq_core::protocol::models::Membership { Ok(d.client()?.membership().await?) }
+
+    /// Lets my paid plan end at its period's end, or keeps it.
+    fn set_cancel_at_period_end(d, cancel: bool) -> pq_core::protocol::models::Membership {
+        Ok(d.client()?.set_cancel_at_period_end(cancel).await?)
+    }
+
+    /// Gives a payment back (mine within 3 days; any for administrators).
+    fn refund_payment(d, order_id: String, amount_krw: Option<u32>, reason: String) -> pq_core::protocol::models::Payment {
+        Ok(d.client()?.refund(&order_id, amount_krw, &reason).await?)
+    }
+
+    /// Payments newest first, with the totals (pq administrators only).
+    fn admin_payments(d, before: Option<String>) -> pq_core::protocol::models::AdminPayments {
+        Ok(d.client()?.admin_payments(before.as_deref(), 50).await?)
+    }
+
+    /// The ledger compared with Toss's view (pq administrators only).
+    fn reconcile_payments(d) -> pq_core::protocol::models::Reconciliation { Ok(d.client()?.reconcile().await?) }
+
     /// The plans this server offers (offline: as last seen).
     fn plans(d) -> Vec<PlanInfo> { Ok(d.client()?.plans().await?) }
 

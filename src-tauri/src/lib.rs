@@ -81,6 +81,16 @@ pub enum UiEvent {
     },
     /// Settings changed (from the tray menu).
     Settings(Settings),
+    /// The browser came back from a checkout (`pq://payment/success` or
+    /// `…/fail`).
+    PaymentResult {
+        /// Whether it was paid.
+        ok: bool,
+        /// The order.
+        order_id: String,
+        /// Why not.
+        reason: Option<String>,
+    },
     /// A download to the downloads folder went on (at most every 100 ms),
     /// or ended (`done`: where it was saved; `error`: why it failed).
     Download {
@@ -460,6 +470,15 @@ impl Desktop {
                 {
                     tracing::warn!(error = %e, "sign-in link not accepted");
                 }
+            }
+            Some("payment") => {
+                let q = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+                let ok = url.path() == "/success";
+                self.broadcast(&UiEvent::PaymentResult {
+                    ok,
+                    order_id: q("order_id").unwrap_or_default(),
+                    reason: if ok { None } else { q("reason") },
+                });
             }
             Some("invite") => {
                 let code = url.path().trim_matches('/').to_owned();

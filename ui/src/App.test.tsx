@@ -144,6 +144,12 @@ const bridge = vi.hoisted(() => ({
     { plan: "basic", price_krw: 2500, max_message_chars: 500, max_upload_bytes: 25 * 1024 * 1024 },
     { plan: "premium", price_krw: 5000, max_message_chars: 1000, max_upload_bytes: 100 * 1024 * 1024 },
   ]),
+  membership: vi.fn(async () => ({ plan: "free", period_end: null, cancel_at_period_end: false, payments: [] })),
+  startCheckout: vi.fn(async () => ({ order_id: "pq-order1", amount_krw: 5000, url: "http://127.0.0.1:8080/pay/pq-order1" })),
+  setCancelAtPeriodEnd: vi.fn(async () => null),
+  refundPayment: vi.fn(async () => null),
+  adminPayments: vi.fn(async () => ({ payments: [], has_more: false, paid_krw: 0, refunded_krw: 0 })),
+  reconcilePayments: vi.fn(async () => ({ checked: 0, mismatches: [] })),
   fileCache: vi.fn(async () => ({ budget: 512 * 1024 * 1024, used: 3 * 1024 * 1024 })),
   setFileCacheBudget: vi.fn(async (budget: number) => ({ budget, used: 3 * 1024 * 1024 })),
 }));
@@ -675,7 +681,34 @@ describe("main screen", () => {
     expect(screen.getByText("3.0 MB of 1.0 GB used. The least recently viewed go first.")).toBeTruthy();
     // The plans this server offers, mine marked.
     const rows = Array.from(document.querySelectorAll("#membership tbody tr")).map((r) => r.textContent);
-    expect(rows).toEqual(["FreeYour planNo charge150 characters8.0 MB", "Basic₩2,500 a month500 characters25 MB", "Premium₩5,000 a month1,000 characters100 MB"]);
+    expect(rows).toEqual([
+      "FreeYour planNo charge150 characters8.0 MB",
+      "Basic₩2,500 a month500 characters25 MBGet Basic",
+      "Premium₩5,000 a month1,000 characters100 MBGet Premium",
+    ]);
+    // Buying Premium opens the checkout in the browser (the shell does) and
+    // waits; the payment's result and the new membership arrive as events.
+    await act(async () => {
+      fireEvent.click(document.querySelector('.buy-plan[data-plan="premium"]')!);
+    });
+    expect(bridge.startCheckout).toHaveBeenCalledWith("premium");
+    expect(screen.getByText(/Finish paying in your browser/)).toBeTruthy();
+    const paid = {
+      order_id: "pq-order1", user_id: ME, plan: "premium", amount_krw: 5000, refunded_krw: 0, status: "paid",
+      created_at: "2026-12-06T06:00:00.000Z", paid_at: "2026-12-06T06:01:00.000Z", refundable_until: "2999-12-09T06:01:00.000Z", failure: null,
+    };
+    await act(async () => {
+      onEvent({ kind: "payment_result", data: { ok: true, order_id: "pq-order1", reason: null } });
+      onEvent({ kind: "core", data: { type: "membership_changed", membership: { plan: "free", period_end: "2027-01-05T06:01:00.000Z", cancel_at_period_end: false, payments: [paid] } } } as never);
+    });
+    expect(screen.getByText("Payment received")).toBeTruthy();
+    expect(screen.queryByText(/Finish paying in your browser/)).toBeNull();
+    const row = document.querySelector('.payment[data-order="pq-order1"]')!;
+    expect(row.getAttribute("data-status")).toBe("paid");
+    await act(async () => {
+      fireEvent.click(row.querySelector(".refund")!);
+    });
+    expect(bridge.refundPayment).toHaveBeenCalledWith("pq-order1", null, "Taken back by the payer");
   });
 
   it("edits my display name and picture in Settings", async () => {

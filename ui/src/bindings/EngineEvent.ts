@@ -3,6 +3,7 @@
 import type { ChannelId } from "./ChannelId";
 import type { ClientMessageId } from "./ClientMessageId";
 import type { ConnectionState } from "./ConnectionState";
+import type { Membership } from "./Membership";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
 import type { OutboxEntry } from "./OutboxEntry";
@@ -188,7 +189,11 @@ status: StatusChoice, } | { "type": "plans_changed" } | { "type": "plan_changed"
 /**
  * The plan now.
  */
-plan: Plan, } | { "type": "voice_changed", 
+plan: Plan, } | { "type": "membership_changed", 
+/**
+ * The membership now.
+ */
+membership: Membership, } | { "type": "voice_changed", 
 /**
  * The server.
  */

@@ -4,4 +4,4 @@
  * Stable, machine-readable error codes. New codes may be added; clients treat
  * an unknown code like `internal`.
  */
-export type ErrorCode = "unauthorized" | "token_expired" | "forbidden" | "not_found" | "bad_request" | "invalid_field" | "message_too_long" | "payload_too_large" | "rate_limited" | "conflict" | "invite_expired" | "invite_exhausted" | "unsupported_media" | "room_full" | "not_in_room" | "internal";
+export type ErrorCode = "unauthorized" | "token_expired" | "forbidden" | "not_found" | "bad_request" | "invalid_field" | "message_too_long" | "payload_too_large" | "rate_limited" | "conflict" | "invite_expired" | "invite_exhausted" | "unsupported_media" | "room_full" | "not_in_room" | "payment_failed" | "unavailable" | "internal";

@@ -7,6 +7,7 @@ import type { EventId } from "./EventId";
 import type { InviteCode } from "./InviteCode";
 import type { Me } from "./Me";
 import type { Member } from "./Member";
+import type { Membership } from "./Membership";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
 import type { PendingInvite } from "./PendingInvite";
@@ -299,7 +300,11 @@ toast: Toast, } | { "type": "plan_changed",
 /**
  * The plan now.
  */
-plan: Plan, } | { "type": "status_changed", 
+plan: Plan, } | { "type": "membership_changed", 
+/**
+ * The membership now.
+ */
+membership: Membership, } | { "type": "status_changed", 
 /**
  * The status now.
  */

@@ -29,7 +29,19 @@ server_id: ServerId, } } | { "kind": "open_dm", "data": {
 /**
  * The channel.
  */
-channel_id: ChannelId, } } | { "kind": "settings", "data": Settings } | { "kind": "download", "data": { 
+channel_id: ChannelId, } } | { "kind": "settings", "data": Settings } | { "kind": "payment_result", "data": { 
+/**
+ * Whether it was paid.
+ */
+ok: boolean, 
+/**
+ * The order.
+ */
+order_id: string, 
+/**
+ * Why not.
+ */
+reason: string | null, } } | { "kind": "download", "data": { 
 /**
  * The attachment.
  */

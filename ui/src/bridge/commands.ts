@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AdminAccounts, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Message, MessageId, NotifyLevel, OutboxEntry, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -237,6 +237,50 @@ export function adminAccounts(plan: Plan | null, before: UserId | null): Promise
  */
 export function setUserPlan(userId: UserId, plan: Plan): Promise<null> {
   return invoke("set_user_plan", { userId, plan });
+}
+
+/**
+ * Starts buying a month of `plan`: makes the order and opens its
+ * checkout page in the system browser (the result comes back as a
+ * `payment_result` event and a membership change).
+ */
+export function startCheckout(plan: Plan): Promise<Checkout> {
+  return invoke("start_checkout", { plan });
+}
+
+/**
+ * My plan, until when it runs, and my payments.
+ */
+export function membership(): Promise<Membership> {
+  return invoke("membership");
+}
+
+/**
+ * Lets my paid plan end at its period's end, or keeps it.
+ */
+export function setCancelAtPeriodEnd(cancel: boolean): Promise<Membership> {
+  return invoke("set_cancel_at_period_end", { cancel });
+}
+
+/**
+ * Gives a payment back (mine within 3 days; any for administrators).
+ */
+export function refundPayment(orderId: string, amountKrw: number | null, reason: string): Promise<Payment> {
+  return invoke("refund_payment", { orderId, amountKrw, reason });
+}
+
+/**
+ * Payments newest first, with the totals (pq administrators only).
+ */
+export function adminPayments(before: string | null): Promise<AdminPayments> {
+  return invoke("admin_payments", { before });
+}
+
+/**
+ * The ledger compared with Toss's view (pq administrators only).
+ */
+export function reconcilePayments(): Promise<Reconciliation> {
+  return invoke("reconcile_payments");
 }
 
 /**

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, AdminAccount, AdminAccounts, CachedServer, FileCache, Health, Plan, PlanInfo, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
+import type { Acceleration, AdminAccount, AdminAccounts, AdminPayments, Payment, Reconciliation, CachedServer, FileCache, Health, Plan, PlanInfo, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -883,6 +883,7 @@ function AdminConsole({ onClose }: { onClose: () => void }) {
         </div>
       </section>
       <AccountsByPlan />
+      <PaymentsAdmin />
       <div className="buttons">
         <button className="secondary" onClick={onClose}>
           {t("common.close")}
@@ -969,10 +970,17 @@ function AccountsByPlan() {
 }
 
 /// The plans this server offers, the person's own marked: price, longest
-/// message, largest file (as the server is configured; offline, as last seen).
+/// message, largest file (as the server is configured; offline, as last
+/// seen); buying, renewing or switching through Toss in the browser; until
+/// when the plan runs; the person's payments, with a refund within 3 days.
 function Membership({ plan }: { plan: Plan }) {
   const t = useT();
+  const lang = useStore((s) => s.lang);
+  const membership = useStore((s) => s.membership);
+  const checkout = useStore((s) => s.checkout);
   const [plans, setPlans] = useState<PlanInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   useEffect(() => {
     bridge.plans().then(
       (p) => {
@@ -981,11 +989,47 @@ function Membership({ plan }: { plan: Plan }) {
       },
       () => setPlans(null),
     );
+    bridge.membership().then(
+      (m) => setState({ membership: m }),
+      () => {},
+    );
   }, []);
+  const act = async (f: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await f();
+    } catch (e) {
+      setError(String((e as { message?: string })?.message ?? e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const buy = (p: Plan) =>
+    act(async () => {
+      const c = await bridge.startCheckout(p);
+      setState({ checkout: { orderId: c.order_id, result: "pending", reason: null } });
+    });
+  const keep = (cancel: boolean) => act(async () => setState({ membership: await bridge.setCancelAtPeriodEnd(cancel) }));
+  const refund = (orderId: string) =>
+    act(async () => {
+      await bridge.refundPayment(orderId, null, t("pay.refundReason"));
+      setState({ membership: await bridge.membership() });
+    });
   if (!plans) return null;
+  const end = membership?.plan === plan ? membership.period_end : null;
+  const now = Date.now();
   return (
     <section id="membership">
       <h3>{t("settings.membership")}</h3>
+      {end && (
+        <p className="membership-period" data-cancel={membership?.cancel_at_period_end ? "yes" : "no"}>
+          {t(membership?.cancel_at_period_end ? "pay.endsOn" : "pay.renewBy", { plan: t(`plan.${plan}`), date: formatDay(lang, end) })}{" "}
+          <button className="link" id="toggle-renewal" disabled={busy} onClick={() => void keep(!membership?.cancel_at_period_end)}>
+            {t(membership?.cancel_at_period_end ? "pay.keepRenewing" : "pay.dontRenew")}
+          </button>
+        </p>
+      )}
       <table className="plans">
         <thead>
           <tr>
@@ -993,6 +1037,7 @@ function Membership({ plan }: { plan: Plan }) {
             <th>{t("plan.priceHead")}</th>
             <th>{t("plan.messageHead")}</th>
             <th>{t("plan.fileHead")}</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -1005,11 +1050,144 @@ function Membership({ plan }: { plan: Plan }) {
               <td>{p.price_krw === 0 ? t("plan.noCharge") : t("plan.price", { price: p.price_krw.toLocaleString("en-US") })}</td>
               <td>{t("plan.chars", { n: p.max_message_chars.toLocaleString("en-US") })}</td>
               <td>{formatSize(p.max_upload_bytes)}</td>
+              <td>
+                {p.price_krw > 0 && (
+                  <button className="buy-plan" data-plan={p.plan} disabled={busy} onClick={() => void buy(p.plan)}>
+                    {t(p.plan === plan ? "pay.renew" : "pay.buy", { plan: t(`plan.${p.plan}`) })}
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {checkout?.result === "pending" && <p className="checkout-pending">{t("pay.inBrowser")}</p>}
+      {checkout?.result === "failed" && <p className="error checkout-failed">{t("pay.failedBody", { reason: checkout.reason ?? "" })}</p>}
+      {error && <p className="error">{error}</p>}
       <p className="muted hint">{t("settings.membershipHint")}</p>
+      <p className="muted hint">{t("pay.hint")}</p>
+      {membership && membership.payments.length > 0 && (
+        <>
+          <h4>{t("pay.history")}</h4>
+          <ul className="payments">
+            {membership.payments.map((x) => (
+              <li key={x.order_id} className="payment" data-order={x.order_id} data-status={x.status}>
+                <span>{formatDay(lang, x.created_at)}</span>
+                <span>{t(`plan.${x.plan}`)}</span>
+                <span>{t("plan.price", { price: x.amount_krw.toLocaleString("en-US") }).replace(/ .*/, "")}</span>
+                <span className={`status ${x.status}`} title={x.failure ?? ""}>
+                  {t(`pay.status.${x.status}`)}
+                  {x.refunded_krw > 0 && x.status !== "refunded" && ` (−₩${x.refunded_krw.toLocaleString("en-US")})`}
+                </span>
+                {x.refundable_until && Date.parse(x.refundable_until) > now && (
+                  <button className="link refund" disabled={busy} onClick={() => void refund(x.order_id)}>
+                    {t("pay.refund")}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+/// Payments for administrators: what came in and went back, every payment
+/// newest first with a refund of any part, and the ledger checked against
+/// Toss.
+function PaymentsAdmin() {
+  const t = useT();
+  const [page, setPage] = useState<AdminPayments | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [check, setCheck] = useState<Reconciliation | null>(null);
+  const [amounts, setAmounts] = useState<Record<string, string>>({});
+  const load = async (before: string | null, keep: Payment[]) => {
+    try {
+      const next = await bridge.adminPayments(before);
+      setPage({ ...next, payments: [...keep, ...next.payments] });
+      setError(null);
+    } catch (e) {
+      setError(String((e as { message?: string })?.message ?? e));
+    }
+  };
+  useEffect(() => {
+    void load(null, []);
+  }, []);
+  const refund = async (x: Payment) => {
+    const raw = amounts[x.order_id]?.trim();
+    const amount = raw ? Number(raw) : null;
+    try {
+      await bridge.refundPayment(x.order_id, amount, t("pay.adminReason"));
+      await load(null, []);
+    } catch (e) {
+      setError(String((e as { message?: string })?.message ?? e));
+    }
+  };
+  const reconcile = async () => {
+    try {
+      setCheck(await bridge.reconcilePayments());
+    } catch (e) {
+      setError(String((e as { message?: string })?.message ?? e));
+    }
+  };
+  return (
+    <section id="payments-admin">
+      <h3>{t("pay.adminTitle")}</h3>
+      {page && (
+        <p className="payment-totals">
+          {t("pay.totals", { paid: page.paid_krw.toLocaleString("en-US"), refunded: page.refunded_krw.toLocaleString("en-US") })}
+        </p>
+      )}
+      {error && <p className="error">{error}</p>}
+      <ul className="payments">
+        {page?.payments.map((x) => {
+          const left = x.amount_krw - x.refunded_krw;
+          const open = x.status === "paid" || x.status === "partially_refunded";
+          return (
+            <li key={x.order_id} className="payment" data-order={x.order_id} data-status={x.status}>
+              <span>{x.created_at.slice(0, 10)}</span>
+              <span>{t(`plan.${x.plan}`)}</span>
+              <span>₩{x.amount_krw.toLocaleString("en-US")}</span>
+              <span className={`status ${x.status}`}>{t(`pay.status.${x.status}`)}</span>
+              {open && (
+                <>
+                  <input
+                    className="refund-amount"
+                    type="number"
+                    min={1}
+                    max={left}
+                    placeholder={String(left)}
+                    aria-label={t("pay.refundAmount")}
+                    value={amounts[x.order_id] ?? ""}
+                    onChange={(e) => setAmounts({ ...amounts, [x.order_id]: e.target.value })}
+                  />
+                  <button className="link refund" onClick={() => void refund(x)}>
+                    {t("pay.refund")}
+                  </button>
+                </>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {page?.has_more && (
+        <button className="secondary" onClick={() => void load(page.payments[page.payments.length - 1].order_id, page.payments)}>
+          {t("admin.more")}
+        </button>
+      )}
+      <div className="buttons">
+        <button className="secondary" id="reconcile" onClick={() => void reconcile()}>
+          {t("pay.reconcile")}
+        </button>
+      </div>
+      {check && (
+        <p className="reconciliation" data-mismatches={check.mismatches.length}>
+          {check.mismatches.length === 0
+            ? t("pay.agree", { n: check.checked })
+            : t("pay.disagree", { n: check.mismatches.length, ids: check.mismatches.map((m) => `${m.order_id}: ${m.ours} ≠ ${m.theirs}`).join("; ") })}
+        </p>
+      )}
     </section>
   );
 }

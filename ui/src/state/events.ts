@@ -60,6 +60,14 @@ export function onEvent(e: UiEvent) {
     case "open_invite":
       setState({ dialog: { type: "accept", code: e.data.code } });
       return;
+    case "payment_result": {
+      const s = getState();
+      const { ok, order_id, reason } = e.data;
+      setState({ checkout: { orderId: order_id, result: ok ? "paid" : "failed", reason } });
+      if (ok) toast(translate(s.lang, "pay.thanks"), translate(s.lang, "pay.thanksBody"));
+      else toast(translate(s.lang, "pay.failed"), reason ?? "");
+      return;
+    }
     case "open_channel":
       void (async () => {
         if (getState().serverId !== e.data.server_id) await selectServer(e.data.server_id);
@@ -143,6 +151,9 @@ function onCore(e: EngineEvent) {
         const limit = st.info?.message_limit ?? 0;
         toast(translate(st.lang, "toast.plan", { plan: translate(st.lang, `plan.${e.plan}`) }), translate(st.lang, "toast.planBody", { limit }));
       });
+      return;
+    case "membership_changed":
+      setState({ membership: e.membership });
       return;
     case "schedule_changed":
       void loadUpcoming();

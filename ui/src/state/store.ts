@@ -4,6 +4,7 @@
 // the bridge's queries and events (see events.ts); nothing here re-decides a
 // rule the engine owns.
 
+import type { Membership as MembershipState } from "../bindings";
 import { useSyncExternalStore } from "react";
 import type {
   AppInfo,
@@ -106,6 +107,10 @@ export interface State {
   timelines: Record<ChannelId, TimelineState>;
   typing: Record<ChannelId, Record<UserId, number>>;
   toasts: Toast[];
+  /// My membership as last heard (Settings → Membership).
+  membership: MembershipState | null;
+  /// A checkout waiting in the browser, and how the last one ended.
+  checkout: { orderId: string; result: "pending" | "paid" | "failed"; reason: string | null } | null;
   dialog: Dialog | null;
   /// Whose card is open, and where (top, and left when opened beside a
   /// message rather than from the member list).
@@ -174,6 +179,8 @@ export const initialState = (): State => ({
   timelines: {},
   typing: {},
   toasts: [],
+  membership: null,
+  checkout: null,
   dialog: null,
   card: null,
   search: null,
