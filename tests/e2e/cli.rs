@@ -35,7 +35,7 @@ fn run(mut c: Command) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_signs_in_chats_searches_and_follows() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|a| a.dev_admins = vec!["cli@example.com".into()]).await;
     let data = tempfile::tempdir().unwrap();
 
     // pq login prints the address; the test is the person at the browser.
@@ -352,6 +352,29 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
         pq(&server.url, data.path()).args(["server", "delete", "Robot lab", "--confirm", "robot"]).output().unwrap();
     assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("--confirm"));
     assert!(cli(&["server", "delete", "Robot lab", "--confirm", "Robot lab"]).contains("Deleted Robot lab"));
+
+    // A month of Premium: pq buy gives the checkout page's address; the test
+    // pays at the stand-in of Toss; then the membership, the administrators'
+    // list and reconciliation, and the payment taken back.
+    let bought = cli(&["buy", "premium", "--no-browser"]);
+    let url = bought.split_whitespace().find(|w| w.starts_with("http")).expect("the checkout address").to_owned();
+    let back = pq_server::idp::devclient::complete_checkout(
+        &pq_server::idp::devclient::browser(),
+        &url,
+        pq_server::idp::devclient::PayOutcome::Pay,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(back.starts_with("pq://payment/success"), "{back}");
+    let membership = cli(&["membership"]);
+    assert!(membership.starts_with("Plan: premium (renew by "), "{membership}");
+    let order = membership.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap().to_owned();
+    assert!(membership.contains("₩5000  paid"), "{membership}");
+    assert!(cli(&["admin", "payments"]).contains("Taken in ₩5000, given back ₩0"));
+    assert!(cli(&["admin", "reconcile"]).contains("agree (1 orders checked)"));
+    assert!(cli(&["refund", &order]).contains("refunded"));
+    assert!(cli(&["membership"]).starts_with("Plan: free"));
 
     assert!(
         run({

@@ -163,6 +163,29 @@ enum Command {
         #[arg(value_name = "SERVER")]
         of: Option<String>,
     },
+    /// Your plan, until when it runs, and your payments.
+    Membership,
+    /// Buy a month of a plan (basic or premium): opens the server's checkout
+    /// page in your browser (Toss Payments) and prints its address.
+    Buy {
+        /// basic or premium.
+        plan: String,
+        /// Only print the address.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Take a payment back (yours, whole, within 3 days; administrators any
+    /// part of anyone's).
+    Refund {
+        /// The order id (from `pq membership` or `pq admin payments`).
+        order: String,
+        /// Won to give back (administrators; default: all that is left).
+        #[arg(long)]
+        amount: Option<u32>,
+        /// Why.
+        #[arg(long, default_value = "Taken back with pq")]
+        reason: String,
+    },
     /// A server's roles: list, create, edit, delete; give and take them.
     #[command(subcommand)]
     Role(RoleCommand),
@@ -556,6 +579,23 @@ enum AdminCommand {
         /// free, basic or premium.
         plan: String,
     },
+    /// Payments, newest first, and the money taken in and given back.
+    Payments,
+    /// Compare the payment ledger with Toss's view of the same orders.
+    Reconcile,
+}
+
+/// One payment on a line: order, date, plan, amount, status.
+fn payment_line(p: &pq_core::protocol::models::Payment) -> String {
+    use pq_core::protocol::models::PaymentStatus as S;
+    let status = match p.status {
+        S::Pending => "pending".to_owned(),
+        S::Paid => "paid".to_owned(),
+        S::PartiallyRefunded => format!("₩{} refunded", p.refunded_krw),
+        S::Refunded => "refunded".to_owned(),
+        S::Failed => format!("failed ({})", p.failure.as_deref().unwrap_or("?")),
+    };
+    format!("{}  {}  {}  ₩{}  {status}", p.order_id, p.created_at.to_rfc3339(), p.plan.as_str(), p.amount_krw)
 }
 
 fn plan_named(name: &str) -> anyhow::Result<pq_core::protocol::limits::Plan> {
@@ -859,6 +899,57 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                     println!("(pending) {}", p.body);
                 }
             }
+        }
+        Command::Membership => {
+            let m = client.membership().await?;
+            out(cli, &m, || {
+                let mut s = format!("Plan: {}", m.plan.as_str());
+                if let Some(end) = m.period_end {
+                    let how = if m.cancel_at_period_end { "ends" } else { "renew by" };
+                    s.push_str(&format!(" ({how} {})", end.to_rfc3339()));
+                }
+                for p in &m.payments {
+                    s.push_str(&format!("\n{}", payment_line(p)));
+                }
+                s
+            });
+        }
+        Command::Buy { plan, no_browser } => {
+            let c = client.checkout(plan_named(plan)?).await?;
+            if !no_browser {
+                use pq_core::auth::Browser as _;
+                if let Err(e) = pq_core::auth::SystemBrowser.open(&c.url) {
+                    eprintln!("{e}");
+                }
+            }
+            out(cli, &c, || format!("Pay ₩{} in your browser: {}", c.amount_krw, c.url));
+        }
+        Command::Refund { order, amount, reason } => {
+            let p = client.refund(order, *amount, reason).await?;
+            out(cli, &p, || payment_line(&p));
+        }
+        Command::Admin(AdminCommand::Payments) => {
+            let page = client.admin_payments(None, 100).await?;
+            out(cli, &page, || {
+                let mut s = format!("Taken in ₩{}, given back ₩{}", page.paid_krw, page.refunded_krw);
+                for p in &page.payments {
+                    s.push_str(&format!("\n{}  {}", p.user_id, payment_line(p)));
+                }
+                s
+            });
+        }
+        Command::Admin(AdminCommand::Reconcile) => {
+            let r = client.reconcile().await?;
+            out(cli, &r, || {
+                if r.mismatches.is_empty() {
+                    return format!("The ledger and Toss agree ({} orders checked).", r.checked);
+                }
+                let mut s = format!("{} of {} orders differ:", r.mismatches.len(), r.checked);
+                for m in &r.mismatches {
+                    s.push_str(&format!("\n{}  ours: {}  Toss: {}", m.order_id, m.ours, m.theirs));
+                }
+                s
+            });
         }
         Command::Admin(AdminCommand::Users { plan }) => {
             let plan = plan.as_deref().map(plan_named).transpose()?;
