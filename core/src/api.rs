@@ -875,6 +875,54 @@ impl Api {
         self.send_empty(Method::POST, "api/admin/payments/reconcile").await
     }
 
+    /// `GET /api/paid-events`: the latest paid events.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn paid_events(&self) -> Result<Vec<pq_protocol::models::PaidEvent>, ApiError> {
+        self.get("api/paid-events").await
+    }
+
+    /// `GET /api/paid-events/{id}/participants`.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (404).
+    pub async fn event_participants(&self, id: &str) -> Result<pq_protocol::models::EventParticipants, ApiError> {
+        self.get(&format!("api/paid-events/{}/participants", encode_segment(id))).await
+    }
+
+    /// `POST /api/paid-events/{id}/checkout`.
+    ///
+    /// # Errors
+    /// See [`ApiError`] (409 not open, 422, 503).
+    pub async fn buy_entries(&self, id: &str, entries: u32) -> Result<pq_protocol::models::Checkout, ApiError> {
+        self.post(
+            &format!("api/paid-events/{}/checkout", encode_segment(id)),
+            &pq_protocol::models::BuyEntries { entries },
+        )
+        .await
+    }
+
+    /// `POST /api/admin/paid-events` (pq administrators only).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403, 422).
+    pub async fn create_paid_event(
+        &self,
+        spec: &pq_protocol::models::CreatePaidEvent,
+    ) -> Result<pq_protocol::models::PaidEvent, ApiError> {
+        self.post("api/admin/paid-events", spec).await
+    }
+
+    /// `POST /api/admin/paid-events/{id}/{start|end|draw}` (pq
+    /// administrators only).
+    ///
+    /// # Errors
+    /// See [`ApiError`] (403, 404, 409).
+    pub async fn paid_event_action(&self, id: &str, action: &str) -> Result<pq_protocol::models::PaidEvent, ApiError> {
+        self.send_empty(Method::POST, &format!("api/admin/paid-events/{}/{action}", encode_segment(id))).await
+    }
+
     /// `GET …/messages/{mid}/reactions/{emoji}`: who gave it (the first
     /// 100, first first).
     ///

@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod draw;
 mod engine;
 mod error;
 pub mod files;

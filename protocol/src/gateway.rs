@@ -538,6 +538,12 @@ wire! {
             /// The plan now.
             plan: Plan,
         },
+        /// A paid event was created, opened, closed, drawn, or its pot
+        /// changed; sent to everyone connected.
+        PaidEventChanged {
+            /// The event now.
+            event: crate::models::PaidEvent,
+        },
         /// Your membership changed: a payment, a refund, a renewal, its end;
         /// sent to your own sessions.
         MembershipChanged {

@@ -31,6 +31,20 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
+    /// Where a paid event stands.
+    pub enum PaidEventState {
+        /// Entries not open yet.
+        Scheduled,
+        /// Entries can be bought.
+        Open,
+        /// Entries closed; no winner yet.
+        Closed,
+        /// The winner is drawn and the seed revealed.
+        Drawn,
+    }
+}
+
+wire_enum! {
     /// Where a payment stands.
     pub enum PaymentStatus {
         /// Ordered; not paid (yet).
@@ -759,6 +773,89 @@ wire! {
         pub refundable_until: Option<Timestamp>,
         /// Why it failed (Toss's code and message).
         pub failure: Option<String>,
+        /// The paid event it buys entries of (then `plan` is `free`).
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub event_id: Option<String>,
+        /// How many entries it buys (events only).
+        #[serde(default)]
+        pub entries: u32,
+    }
+
+    /// A paid event run by pq administrators: members buy entries (each adds
+    /// its price to the pot) while it is open; after it ends a winner is
+    /// drawn, weighted by entries. Its commitment (SHA-256 of a secret seed)
+    /// is published from the start; the seed is revealed at the draw, so
+    /// anyone can recompute the winner (`pq event verify`).
+    pub struct PaidEvent {
+        /// Its id.
+        pub id: String,
+        /// What it is.
+        pub title: String,
+        /// The price of one entry, in Korean won.
+        pub entry_price_krw: u32,
+        /// When entries open.
+        pub starts_at: Timestamp,
+        /// When entries close.
+        pub ends_at: Timestamp,
+        /// Where it stands now.
+        pub state: PaidEventState,
+        /// Money in the pot (paid entries less refunds), in won.
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        pub pot_krw: u64,
+        /// Entries bought.
+        pub entries: u32,
+        /// People with at least one entry.
+        pub participants: u32,
+        /// Hex SHA-256 of the seed, published from the start.
+        pub commitment: String,
+        /// The seed (hex of 32 bytes), revealed at the draw.
+        pub seed: Option<String>,
+        /// The winner, once drawn.
+        pub winner: Option<UserId>,
+        /// When it was drawn.
+        pub drawn_at: Option<Timestamp>,
+    }
+
+    /// `POST /api/admin/paid-events`.
+    pub struct CreatePaidEvent {
+        /// What it is (1–100 characters).
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+        pub title: String,
+        /// The price of one entry (100 to 1,000,000 won).
+        #[cfg_attr(feature = "openapi", schema(minimum = 100, maximum = 1000000))]
+        pub entry_price_krw: u32,
+        /// When entries open.
+        pub starts_at: Timestamp,
+        /// When entries close (after `starts_at`).
+        pub ends_at: Timestamp,
+    }
+
+    /// `POST /api/paid-events/{id}/checkout`.
+    pub struct BuyEntries {
+        /// How many entries (1–100).
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+        pub entries: u32,
+    }
+
+    /// One participant of a paid event, in the published order.
+    pub struct Participant {
+        /// Who.
+        pub user_id: UserId,
+        /// Their name when listed.
+        pub display_name: String,
+        /// Their entries.
+        pub entries: u32,
+    }
+
+    /// `GET /api/paid-events/{id}/participants`: the event and its
+    /// participants in the order the draw walks them (first paid entry
+    /// first).
+    pub struct EventParticipants {
+        /// The event.
+        pub event: PaidEvent,
+        /// The participants.
+        pub participants: Vec<Participant>,
     }
 
     /// `GET /api/users/@me/membership`: one's plan, until when it runs, and

@@ -197,8 +197,10 @@ async fn sweep_uploads(state: AppState, shutdown: CancellationToken) {
     }
 }
 
-/// Every minute (on the server's clock), ends the paid periods that are over.
-async fn expire_memberships(state: AppState, shutdown: CancellationToken) {
+/// On the server's clock: every minute, ends the paid periods that are
+/// over; and at each moment a paid event opens or closes on schedule, tells
+/// everyone.
+async fn payments_schedule(state: AppState, shutdown: CancellationToken) {
     let clock = state.config().clock.clone();
     loop {
         match state.chat().expire_memberships().await {
@@ -206,8 +208,16 @@ async fn expire_memberships(state: AppState, shutdown: CancellationToken) {
             Ok(n) => info!(memberships = n, "paid periods ended"),
             Err(e) => tracing::warn!(error = %e, "paid periods were not ended"),
         }
+        if let Err(e) = state.chat().announce_paid_events().await {
+            tracing::warn!(error = %e, "paid events were not announced");
+        }
+        let mut wait = Duration::from_secs(60);
+        if let Ok(Some(next)) = state.chat().next_event_boundary().await {
+            let now = clock.timestamp().as_millis();
+            wait = wait.min(Duration::from_millis(u64::try_from(next.as_millis() - now).unwrap_or(0) + 1));
+        }
         tokio::select! {
-            () = clock.sleep(Duration::from_secs(60)) => {}
+            () = clock.sleep(wait) => {}
             () = shutdown.cancelled() => return,
         }
     }
@@ -227,7 +237,7 @@ pub async fn start(args: Args) -> Result<RunningServer, StartError> {
     let router = app(state.clone());
     let task = tokio::spawn(serve(listener, router, shutdown.clone()));
     tokio::spawn(sweep_uploads(state.clone(), shutdown.clone()));
-    tokio::spawn(expire_memberships(state.clone(), shutdown.clone()));
+    tokio::spawn(payments_schedule(state.clone(), shutdown.clone()));
     let config = state.config();
     info!(addr = %addr, public_url = %config.public_url, data_dir = %config.data_dir.display(), "pq-server listening");
     Ok(RunningServer {

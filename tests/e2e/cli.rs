@@ -375,6 +375,29 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     assert!(cli(&["admin", "reconcile"]).contains("agree (1 orders checked)"));
     assert!(cli(&["refund", &order]).contains("refunded"));
     assert!(cli(&["membership"]).starts_with("Plan: free"));
+    // A paid event: made, an entry bought, ended, drawn, and the draw checked
+    // by pq's own code from what the server published.
+    let made = cli(&["admin", "event-create", "Year-end draw", "--hours", "24"]);
+    let event = made.split_whitespace().next().unwrap().to_owned();
+    assert!(made.contains("Open") && made.contains("₩1500 an entry"), "{made}");
+    let not_yet = pq(&server.url, data.path()).args(["event", "verify", &event]).output().unwrap();
+    assert!(!not_yet.status.success() && String::from_utf8_lossy(&not_yet.stderr).contains("not drawn yet"));
+    let bought = cli(&["event", "buy", &event, "2", "--no-browser"]);
+    let url = bought.split_whitespace().find(|w| w.starts_with("http")).unwrap().to_owned();
+    pq_server::idp::devclient::complete_checkout(
+        &pq_server::idp::devclient::browser(),
+        &url,
+        pq_server::idp::devclient::PayOutcome::Pay,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(cli(&["event", "list"]).contains("pot ₩3000  2 entries of 1 people"));
+    assert!(cli(&["admin", "event-action", &event, "end"]).contains("Closed"));
+    assert!(cli(&["admin", "event-action", &event, "draw"]).contains("winner"));
+    let verdict = cli(&["event", "verify", &event]);
+    assert!(verdict.contains("seed matches the commitment") && verdict.contains("The draw holds."), "{verdict}");
+    assert!(verdict.contains("Recomputed winner: Cli User"), "{verdict}");
 
     assert!(
         run({

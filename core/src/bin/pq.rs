@@ -163,6 +163,9 @@ enum Command {
         #[arg(value_name = "SERVER")]
         of: Option<String>,
     },
+    /// Paid events: list them, buy entries, check a draw.
+    #[command(subcommand)]
+    Event(EventCommand),
     /// Your plan, until when it runs, and your payments.
     Membership,
     /// Buy a month of a plan (basic or premium): opens the server's checkout
@@ -560,6 +563,29 @@ fn parse_permission(s: &str) -> Result<Permission, String> {
 }
 
 #[derive(Subcommand, Debug)]
+enum EventCommand {
+    /// The latest paid events: state, pot, entries, commitment, winner.
+    List,
+    /// Buy entries of an open event (opens the checkout in your browser).
+    Buy {
+        /// The event's id.
+        event: String,
+        /// How many entries.
+        #[arg(default_value_t = 1)]
+        entries: u32,
+        /// Only print the checkout's address.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Recompute the winner from the published commitment, revealed seed and
+    /// participant list, without trusting the server's answer.
+    Verify {
+        /// The event's id.
+        event: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum AdminCommand {
     /// Show an announcement to everyone connected, at once.
     Toast {
@@ -579,10 +605,43 @@ enum AdminCommand {
         /// free, basic or premium.
         plan: String,
     },
+    /// Create a paid event (its commitment is published at once).
+    EventCreate {
+        /// What it is.
+        title: String,
+        /// Price of one entry, in won.
+        #[arg(long, default_value_t = 1500)]
+        price: u32,
+        /// Hours from now until entries open.
+        #[arg(long, default_value_t = 0)]
+        starts_in_hours: u32,
+        /// Hours entries stay open.
+        #[arg(long, default_value_t = 168)]
+        hours: u32,
+    },
+    /// Open entries now, close them now, or draw the winner: start, end, draw.
+    EventAction {
+        /// The event's id.
+        event: String,
+        /// start, end or draw.
+        action: String,
+    },
     /// Payments, newest first, and the money taken in and given back.
     Payments,
     /// Compare the payment ledger with Toss's view of the same orders.
     Reconcile,
+}
+
+/// One paid event on a line.
+fn paid_event_line(e: &pq_core::protocol::models::PaidEvent) -> String {
+    let mut s = format!(
+        "{}  {}  {:?}  ₩{} an entry  pot ₩{}  {} entries of {} people  commitment {}",
+        e.id, e.title, e.state, e.entry_price_krw, e.pot_krw, e.entries, e.participants, e.commitment
+    );
+    if let Some(w) = e.winner {
+        s.push_str(&format!("  winner {w}"));
+    }
+    s
 }
 
 /// One payment on a line: order, date, plan, amount, status.
@@ -899,6 +958,76 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                     println!("(pending) {}", p.body);
                 }
             }
+        }
+        Command::Event(EventCommand::List) => {
+            let events = client.paid_events().await?;
+            out(cli, &events, || {
+                if events.is_empty() {
+                    return "No paid events.".to_owned();
+                }
+                events.iter().map(paid_event_line).collect::<Vec<_>>().join("\n")
+            });
+        }
+        Command::Event(EventCommand::Buy { event, entries, no_browser }) => {
+            let c = client.buy_entries(event, *entries).await?;
+            if !no_browser {
+                use pq_core::auth::Browser as _;
+                if let Err(e) = pq_core::auth::SystemBrowser.open(&c.url) {
+                    eprintln!("{e}");
+                }
+            }
+            out(cli, &c, || format!("Pay ₩{} in your browser: {}", c.amount_krw, c.url));
+        }
+        Command::Event(EventCommand::Verify { event }) => {
+            let (p, v) = client.verify_draw(event).await?;
+            let name = |id: Option<pq_core::protocol::UserId>| {
+                id.map_or_else(
+                    || "nobody".to_owned(),
+                    |id| {
+                        p.participants
+                            .iter()
+                            .find(|x| x.user_id == id)
+                            .map_or_else(|| id.to_string(), |x| format!("{} ({id})", x.display_name))
+                    },
+                )
+            };
+            let json = serde_json::json!({
+                "event_id": p.event.id, "commitment_ok": v.commitment_ok,
+                "recomputed": v.recomputed, "announced": v.announced, "holds": v.holds(),
+            });
+            out(cli, &json, || {
+                let mut s = format!(
+                    "{}: seed {} the commitment {}\n{} participants, {} entries\nRecomputed winner: {}\nAnnounced winner: {}",
+                    p.event.title,
+                    if v.commitment_ok { "matches" } else { "DOES NOT match" },
+                    p.event.commitment,
+                    p.participants.len(),
+                    p.participants.iter().map(|x| u64::from(x.entries)).sum::<u64>(),
+                    name(v.recomputed),
+                    name(v.announced),
+                );
+                s.push_str(if v.holds() { "\nThe draw holds." } else { "\nThe draw DOES NOT hold." });
+                s
+            });
+            if !v.holds() {
+                std::process::exit(3);
+            }
+        }
+        Command::Admin(AdminCommand::EventCreate { title, price, starts_in_hours, hours }) => {
+            let now = pq_core::protocol::Timestamp::now();
+            let starts_at = now.plus_millis(i64::from(*starts_in_hours) * 3_600_000);
+            let spec = pq_core::protocol::models::CreatePaidEvent {
+                title: title.clone(),
+                entry_price_krw: *price,
+                starts_at,
+                ends_at: starts_at.plus_millis(i64::from((*hours).max(1)) * 3_600_000),
+            };
+            let e = client.create_paid_event(&spec).await?;
+            out(cli, &e, || paid_event_line(&e));
+        }
+        Command::Admin(AdminCommand::EventAction { event, action }) => {
+            let e = client.paid_event_action(event, action).await?;
+            out(cli, &e, || paid_event_line(&e));
         }
         Command::Membership => {
             let m = client.membership().await?;

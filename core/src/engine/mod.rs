@@ -313,6 +313,11 @@ pub enum Event {
         /// The plan now.
         plan: pq_protocol::limits::Plan,
     },
+    /// A paid event was created, opened, closed, drawn, or its pot changed.
+    PaidEventChanged {
+        /// The event now.
+        event: pq_protocol::models::PaidEvent,
+    },
     /// My membership changed: a payment went through or failed, a refund,
     /// a renewal, its end.
     MembershipChanged {
@@ -1411,6 +1416,68 @@ impl Client {
     /// [`Error::Api`] (403; 502 the provider unreachable; offline).
     pub async fn reconcile(&self) -> Result<pq_protocol::models::Reconciliation> {
         Ok(self.shared.api.reconcile().await?)
+    }
+
+    /// The latest paid events (asked of the server).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (offline).
+    pub async fn paid_events(&self) -> Result<Vec<pq_protocol::models::PaidEvent>> {
+        Ok(self.shared.api.paid_events().await?)
+    }
+
+    /// A paid event and its participants in the draw's order.
+    ///
+    /// # Errors
+    /// [`Error::Api`] (404; offline).
+    pub async fn event_participants(&self, id: &str) -> Result<pq_protocol::models::EventParticipants> {
+        Ok(self.shared.api.event_participants(id).await?)
+    }
+
+    /// Starts buying `entries` of an open paid event (the checkout page to
+    /// open in the system browser).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (409 not open, 422, 503; offline).
+    pub async fn buy_entries(&self, id: &str, entries: u32) -> Result<pq_protocol::models::Checkout> {
+        Ok(self.shared.api.buy_entries(id, entries).await?)
+    }
+
+    /// Creates a paid event (pq administrators only).
+    ///
+    /// # Errors
+    /// [`Error::Api`] (403, 422; offline).
+    pub async fn create_paid_event(
+        &self,
+        spec: &pq_protocol::models::CreatePaidEvent,
+    ) -> Result<pq_protocol::models::PaidEvent> {
+        Ok(self.shared.api.create_paid_event(spec).await?)
+    }
+
+    /// Opens entries now (`start`), closes them now (`end`), or draws the
+    /// winner (`draw`) (pq administrators only).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for another action; [`Error::Api`] (403, 404, 409).
+    pub async fn paid_event_action(&self, id: &str, action: &str) -> Result<pq_protocol::models::PaidEvent> {
+        if !matches!(action, "start" | "end" | "draw") {
+            return Err(Error::Invalid(format!("{action:?}: start, end or draw")));
+        }
+        Ok(self.shared.api.paid_event_action(id, action).await?)
+    }
+
+    /// Checks a paid event's draw from what the server published, with
+    /// pq-core's own code (see [`crate::draw`]).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when it is not drawn yet; [`Error::Api`].
+    pub async fn verify_draw(
+        &self,
+        id: &str,
+    ) -> Result<(pq_protocol::models::EventParticipants, crate::draw::Verdict)> {
+        let p = self.shared.api.event_participants(id).await?;
+        let v = crate::draw::verify(&p).map_err(|e| Error::Invalid(e.to_string()))?;
+        Ok((p, v))
     }
 
     /// Gives someone a plan (pq administrators only; they hear of it at

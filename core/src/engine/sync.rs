@@ -881,6 +881,7 @@ impl<'a> Connection<'a> {
             }
             Wire::Toast { toast } => shared.emit(Event::Toast { toast }),
             Wire::MembershipChanged { membership } => shared.emit(Event::MembershipChanged { membership }),
+            Wire::PaidEventChanged { event } => shared.emit(Event::PaidEventChanged { event }),
             Wire::PlanChanged { plan } => {
                 let updated = {
                     let mut me = shared.me.lock().unwrap_or_else(PoisonError::into_inner);

@@ -42,6 +42,7 @@ pub mod events;
 pub mod invites;
 pub mod members;
 pub mod messages;
+pub mod paid_events;
 pub mod payments;
 pub mod relationships;
 pub mod roles;

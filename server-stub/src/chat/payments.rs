@@ -115,6 +115,8 @@ pub fn payment_of(o: &OrderRow) -> Payment {
             _ => None,
         },
         failure: o.failure.clone(),
+        event_id: o.event_id.clone(),
+        entries: o.entries,
     }
 }
 
@@ -169,6 +171,18 @@ fn apply_paid(tx: &mut Tx<'_>, id: &str, payment_key: &str, prices: PlanPrices) 
     }
     let now = tx.now();
     let before = tx.store().account(o.user)?.ok_or(ApiError::NotFound("user"))?.plan;
+    if let Some(event) = o.event_id.clone() {
+        // Entries of a paid event: the order, the ledger, the event's pot.
+        o.status = PaymentStatus::Paid;
+        o.payment_key = Some(payment_key.to_owned());
+        o.failure = None;
+        o.paid_at = Some(now);
+        tx.store().put_order(&o)?;
+        ledger(tx, &o, "paid", o.amount, None, Some(format!("{} entries of {event}", o.entries)))?;
+        announce(tx, o.user, before)?;
+        super::paid_events::announce_event(tx, &event)?;
+        return Ok(o);
+    }
     let current = tx.store().membership(o.user)?.filter(|m| m.plan == before && m.period_end > now);
     let new_end = match current {
         Some(m) if m.plan == o.plan => m.period_end.plus_millis(PERIOD_MS),
@@ -228,6 +242,11 @@ fn apply_refund(
     tx.store().put_order(&o)?;
     ledger(tx, &o, "refunded", delta, actor, reason)?;
     let before = tx.store().account(o.user)?.map(|a| a.plan).unwrap_or_default();
+    if let Some(event) = o.event_id.clone() {
+        announce(tx, o.user, before)?;
+        super::paid_events::announce_event(tx, &event)?;
+        return Ok(o);
+    }
     if o.status == PaymentStatus::Refunded
         && let Some(m) = tx.store().membership(o.user)?
         && m.plan == o.plan
@@ -295,12 +314,31 @@ impl Chat {
         if plan == Plan::Free || amount == 0 {
             return Err(ApiError::invalid("plan", "choose a paid plan (basic or premium)"));
         }
+        self.new_order(user, plan, amount, None).await
+    }
+
+    /// Makes an order (a plan's month, or `event`'s entries) and answers
+    /// its checkout page.
+    pub(super) async fn new_order(
+        &self,
+        user: UserId,
+        plan: Plan,
+        amount: u32,
+        event: Option<(String, u32)>,
+    ) -> ApiResult<Checkout> {
+        let p = self.payments()?;
         let id = order_id();
         let url = format!("{}/pay/{id}", p.public_url);
         let order_id = id.clone();
         self.writer
             .run(move |tx| {
+                if let Some((event, _)) = &event {
+                    super::paid_events::require_open(tx, event)?;
+                }
+                let (event_id, entries) = event.map_or((None, 0), |(e, n)| (Some(e), n));
                 let o = OrderRow {
+                    event_id,
+                    entries,
                     id,
                     user,
                     plan,
@@ -351,6 +389,19 @@ impl Chat {
         }
         if o.status != PaymentStatus::Pending {
             return Err(ApiError::Conflict(format!("this order is {}", status_name(o.status))));
+        }
+        if let Some(event) = o.event_id.clone() {
+            let now = self.hub.clock().timestamp();
+            let open =
+                self.reads.read(move |s| Ok::<_, ApiError>(s.paid_event(&event)?)).await?.is_some_and(|e| {
+                    super::paid_events::state_of(&e, now) == pq_protocol::models::PaidEventState::Open
+                });
+            if !open {
+                let why = "the event is not open for entries (it has ended)".to_owned();
+                let (id2, why2) = (id.clone(), why.clone());
+                self.writer.run(move |tx| apply_failed(tx, &id2, why2)).await?;
+                return Err(ApiError::Conflict(why));
+            }
         }
         if amount != u64::from(o.amount) {
             let why = format!("the amount {amount} does not match the order's {}", o.amount);
@@ -422,6 +473,18 @@ impl Chat {
         }
         if !matches!(o.status, PaymentStatus::Paid | PaymentStatus::PartiallyRefunded) {
             return Err(ApiError::Conflict(format!("this order is {}: nothing to give back", status_name(o.status))));
+        }
+        if let Some(event) = o.event_id.clone() {
+            let now = self.hub.clock().timestamp();
+            let open =
+                self.reads.read(move |s| Ok::<_, ApiError>(s.paid_event(&event)?)).await?.is_some_and(|e| {
+                    super::paid_events::state_of(&e, now) == pq_protocol::models::PaidEventState::Open
+                });
+            if !open {
+                return Err(ApiError::Conflict(
+                    "entries are final once the event has ended (its participants are what the draw uses)".into(),
+                ));
+            }
         }
         let left = o.amount - o.refunded;
         let amount = req.amount_krw.unwrap_or(left);

@@ -8,8 +8,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use pq_protocol::models::{
-    AdminPayments, Checkout, LedgerEntry, Membership, Payment, Reconciliation, RefundRequest, StartCheckout,
-    UpdateMembership,
+    AdminPayments, BuyEntries, Checkout, CreatePaidEvent, EventParticipants, LedgerEntry, Membership, PaidEvent,
+    Payment, Reconciliation, RefundRequest, StartCheckout, UpdateMembership,
 };
 use serde::Deserialize;
 
@@ -128,6 +128,99 @@ pub async fn admin_payments(
         (status = 503, description = "This server takes no payments", body = pq_protocol::ErrorBody)))]
 pub async fn reconcile(State(state): State<AppState>, PqAdmin(_): PqAdmin) -> ApiResult<Json<Reconciliation>> {
     Ok(Json(state.chat().reconcile().await?))
+}
+
+/// Paid events, newest first (the last 50).
+#[utoipa::path(get, path = "/api/paid-events", tag = "payments",
+    responses((status = 200, body = Vec<PaidEvent>)))]
+pub async fn paid_events(State(state): State<AppState>, _user: AuthUser) -> ApiResult<Json<Vec<PaidEvent>>> {
+    Ok(Json(state.chat().paid_events().await?))
+}
+
+/// A paid event and its participants in the order the draw walks them
+/// (first paid entry first): with the revealed seed, anyone can recompute
+/// the winner.
+#[utoipa::path(get, path = "/api/paid-events/{event_id}/participants", tag = "payments",
+    params(("event_id" = String, Path, description = "The event", pattern = r"^[A-Za-z0-9_=-]{1,200}$")),
+    responses((status = 200, body = EventParticipants)))]
+pub async fn participants(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    Path(event_id): Path<String>,
+) -> ApiResult<Json<EventParticipants>> {
+    if !crate::toss::is_key(&event_id) {
+        return Err(ApiError::NotFound("event"));
+    }
+    Ok(Json(state.chat().event_participants(event_id).await?))
+}
+
+/// Buy entries of an open paid event: an order of entries × the entry
+/// price, and its checkout page.
+#[utoipa::path(post, path = "/api/paid-events/{event_id}/checkout", tag = "payments", request_body = BuyEntries,
+    params(("event_id" = String, Path, description = "The event", pattern = r"^[A-Za-z0-9_=-]{1,200}$")),
+    responses((status = 201, body = Checkout),
+        (status = 409, description = "Not open for entries", body = pq_protocol::ErrorBody),
+        (status = 422, description = "Entries outside 1 to 100", body = pq_protocol::ErrorBody),
+        (status = 503, description = "This server takes no payments", body = pq_protocol::ErrorBody)))]
+pub async fn buy_entries(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(event_id): Path<String>,
+    Json(req): Json<BuyEntries>,
+) -> ApiResult<(StatusCode, Json<Checkout>)> {
+    if !crate::toss::is_key(&event_id) {
+        return Err(ApiError::NotFound("event"));
+    }
+    Ok((StatusCode::CREATED, Json(state.chat().buy_entries(user.id, event_id, req.entries).await?)))
+}
+
+/// Create a paid event; its commitment is published at once (pq
+/// administrators only).
+#[utoipa::path(post, path = "/api/admin/paid-events", tag = "admin", request_body = CreatePaidEvent,
+    responses((status = 201, body = PaidEvent), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 422, description = "A bad title, price or times", body = pq_protocol::ErrorBody)))]
+pub async fn create_paid_event(
+    State(state): State<AppState>,
+    PqAdmin(user): PqAdmin,
+    Json(req): Json<CreatePaidEvent>,
+) -> ApiResult<(StatusCode, Json<PaidEvent>)> {
+    Ok((StatusCode::CREATED, Json(state.chat().create_paid_event(user.id, req).await?)))
+}
+
+/// What an administrator does to a paid event.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventAction {
+    /// Open entries now.
+    Start,
+    /// Close entries now.
+    End,
+    /// Draw the winner and reveal the seed (once ended).
+    Draw,
+}
+
+/// Start or end a paid event now, or draw its winner (pq administrators
+/// only).
+#[utoipa::path(post, path = "/api/admin/paid-events/{event_id}/{action}", tag = "admin",
+    params(("event_id" = String, Path, description = "The event", pattern = r"^[A-Za-z0-9_=-]{1,200}$"),
+        ("action" = String, Path, description = "`start` (open entries now), `end` (close them now) or `draw` (once ended)",
+            pattern = r"^(start|end|draw)$")),
+    responses((status = 200, body = PaidEvent), (status = 403, body = pq_protocol::ErrorBody),
+        (status = 409, description = "Started or ended already; not ended yet; drawn already; nobody entered", body = pq_protocol::ErrorBody)))]
+pub async fn event_action(
+    State(state): State<AppState>,
+    PqAdmin(_): PqAdmin,
+    Path((event_id, action)): Path<(String, EventAction)>,
+) -> ApiResult<Json<PaidEvent>> {
+    if !crate::toss::is_key(&event_id) {
+        return Err(ApiError::NotFound("event"));
+    }
+    let chat = state.chat();
+    Ok(Json(match action {
+        EventAction::Start => chat.move_paid_event(event_id, true).await?,
+        EventAction::End => chat.move_paid_event(event_id, false).await?,
+        EventAction::Draw => chat.draw_paid_event(event_id).await?,
+    }))
 }
 
 /// Toss's webhook body (`PAYMENT_STATUS_CHANGED`), as far as pq reads it.
@@ -256,7 +349,13 @@ pub async fn checkout_page(
         _ => return result_page(true, &o.id, "Paid already", "This order is paid. Enjoy pq!", None),
     }
     let base = state.config().public_url.clone();
-    let order_name = format!("{} — 1 month", plan_name(&o));
+    let order_name = match &o.event_id {
+        Some(event) => {
+            let title = chat.event_participants(event.clone()).await.map(|p| p.event.title).unwrap_or_default();
+            format!("{title} — {} entries", o.entries)
+        }
+        None => format!("{} — 1 month", plan_name(&o)),
+    };
     let request = serde_json::json!({
         "clientKey": client_key,
         "customerKey": format!("pq-{}", o.user),
@@ -350,13 +449,14 @@ pub async fn success(
         );
     }
     match state.chat().complete_checkout(id.clone(), q.payment_key, q.amount).await {
-        Ok(o) => result_page(
-            true,
-            &o.id,
-            "Thank you!",
-            &format!("{} is yours for a month. Back to pq…", plan_name(&o)),
-            None,
-        ),
+        Ok(o) => {
+            let text = if o.event_id.is_some() {
+                format!("Your {} entries are in. Back to pq…", o.entries)
+            } else {
+                format!("{} is yours for a month. Back to pq…", plan_name(&o))
+            };
+            result_page(true, &o.id, "Thank you!", &text, None)
+        }
         Err(e) => {
             let reason = e.to_string();
             result_page(false, &id, "Payment not completed", &reason, Some(&reason))

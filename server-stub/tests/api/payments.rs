@@ -11,7 +11,10 @@ use pq_protocol::{
     ClientMessageId,
     gateway::Event,
     limits::Plan,
-    models::{AdminPayments, Checkout, LedgerEntry, Membership, Payment, PaymentStatus, Reconciliation},
+    models::{
+        AdminPayments, Checkout, EventParticipants, LedgerEntry, Membership, PaidEvent, PaidEventState, Participant,
+        Payment, PaymentStatus, Reconciliation,
+    },
 };
 use pq_server::{
     idp::devclient::{PayOutcome, browser, complete_checkout},
@@ -383,4 +386,132 @@ async fn a_server_without_payments_says_so() {
         .await
         .unwrap();
     assert_eq!(r.status(), 503);
+}
+
+/// The draw's rule, written again from ARCHITECTURE.md (not pq-server's
+/// code): SHA-256(seed ‖ "pq-draw-v1" ‖ event id), its first 16 bytes as a
+/// big-endian number modulo all entries is the ticket; the first participant
+/// whose running total of entries exceeds it wins.
+fn recompute(seed_hex: &str, event_id: &str, list: &[Participant]) -> pq_protocol::UserId {
+    use sha2::Digest as _;
+    let seed = hex::decode(seed_hex).unwrap();
+    let digest = sha2::Sha256::new().chain_update(&seed).chain_update(b"pq-draw-v1").chain_update(event_id).finalize();
+    let x = u128::from_be_bytes(digest[..16].try_into().unwrap());
+    let total: u128 = list.iter().map(|p| u128::from(p.entries)).sum();
+    let ticket = x % total;
+    let mut running = 0u128;
+    list.iter()
+        .find(|p| {
+            running += u128::from(p.entries);
+            running > ticket
+        })
+        .unwrap()
+        .user_id
+}
+
+#[tokio::test]
+async fn an_event_takes_entries_and_draws_a_winner_anyone_can_verify() {
+    let ts = admin_server().await;
+    let root = api(&ts, "root@example.com").await;
+    let alice = api(&ts, "alice@example.com").await;
+    let bob = api(&ts, "bob@example.com").await;
+    let carol = api(&ts, "carol@example.com").await;
+    let now = ts.clock().timestamp();
+    let spec = json!({
+        "title": "Year-end draw", "entry_price_krw": 1500,
+        "starts_at": now.plus_millis(3_600_000), "ends_at": now.plus_millis(2 * 86_400_000),
+    });
+    alice.fails(Method::POST, "/api/admin/paid-events", Some(spec.clone()), 403, "forbidden").await;
+    root.fails(
+        Method::POST,
+        "/api/admin/paid-events",
+        Some(json!({"title": "x", "entry_price_krw": 1500, "starts_at": now, "ends_at": now})),
+        422,
+        "invalid_field",
+    )
+    .await;
+    let mut gw = Gw::connect(&ts.url, &bob.token).await;
+    let e: PaidEvent = root.post("/api/admin/paid-events", spec).await;
+    assert_eq!((e.state, e.pot_krw, e.seed.as_deref()), (PaidEventState::Scheduled, 0, None));
+    assert_eq!(e.commitment.len(), 64, "SHA-256, hex");
+    let id = e.id.clone();
+    gw.event("paid_event_changed", |x| matches!(x, Event::PaidEventChanged { event } if event.id == id)).await;
+    alice
+        .fails(Method::POST, &format!("/api/paid-events/{id}/checkout"), Some(json!({"entries": 1})), 409, "conflict")
+        .await;
+
+    // Opened early: everyone hears it.
+    let opened: PaidEvent = root.post(&format!("/api/admin/paid-events/{id}/start"), json!({})).await;
+    assert_eq!(opened.state, PaidEventState::Open);
+    gw.event("opened", |x| matches!(x, Event::PaidEventChanged { event } if event.state == PaidEventState::Open)).await;
+    alice
+        .fails(
+            Method::POST,
+            &format!("/api/paid-events/{id}/checkout"),
+            Some(json!({"entries": 0})),
+            422,
+            "invalid_field",
+        )
+        .await;
+    let buy = |who: &Api, n: u32| {
+        let (who, id) = (who.clone(), id.clone());
+        async move {
+            let c: Checkout = who.post(&format!("/api/paid-events/{id}/checkout"), json!({ "entries": n })).await;
+            assert_eq!(c.amount_krw, 1500 * n);
+            c
+        }
+    };
+    let a = buy(&alice, 2).await;
+    assert!(pay(&a, PayOutcome::Pay).await.as_str().starts_with("pq://payment/success"));
+    let b = buy(&bob, 1).await;
+    pay(&b, PayOutcome::Pay).await;
+    let c = buy(&carol, 1).await;
+    pay(&c, PayOutcome::Pay).await;
+    // Carol takes hers back while it is open; her entry goes with it.
+    let _: Payment = carol.post(&format!("/api/payments/{}/refund", c.order_id), json!({ "reason": "oops" })).await;
+    let late = buy(&bob, 1).await; // ordered while open, paid after the end
+    let p: EventParticipants = bob.get(&format!("/api/paid-events/{id}/participants")).await;
+    assert_eq!((p.event.pot_krw, p.event.entries, p.event.participants), (4500, 3, 2));
+    assert_eq!(
+        p.participants.iter().map(|x| (x.display_name.as_str(), x.entries)).collect::<Vec<_>>(),
+        [("alice", 2), ("bob", 1)]
+    );
+    root.fails(Method::POST, &format!("/api/admin/paid-events/{id}/draw"), Some(json!({})), 409, "conflict").await;
+
+    // Ended: no more entries, no payment for it, entries final.
+    let ended: PaidEvent = root.post(&format!("/api/admin/paid-events/{id}/end"), json!({})).await;
+    assert_eq!(ended.state, PaidEventState::Closed);
+    alice
+        .fails(Method::POST, &format!("/api/paid-events/{id}/checkout"), Some(json!({"entries": 1})), 409, "conflict")
+        .await;
+    let back = pay(&late, PayOutcome::Pay).await;
+    assert!(
+        back.as_str().starts_with("pq://payment/fail") && query(&back, "reason").unwrap().contains("not open"),
+        "{back}"
+    );
+    assert_eq!(standin_payment(&ts, &late.order_id)[0].status, "IN_PROGRESS", "never confirmed");
+    alice
+        .fails(
+            Method::POST,
+            &format!("/api/payments/{}/refund", a.order_id),
+            Some(json!({"reason": "late"})),
+            409,
+            "conflict",
+        )
+        .await;
+
+    // A restart between the end and the draw changes nothing.
+    let ts = ts.restart().await;
+    let root = api(&ts, "root@example.com").await;
+    let drawn: PaidEvent = root.post(&format!("/api/admin/paid-events/{id}/draw"), json!({})).await;
+    assert_eq!(drawn.state, PaidEventState::Drawn);
+    assert_eq!(drawn.commitment, e.commitment, "the commitment made at creation");
+    let seed = drawn.seed.clone().expect("revealed");
+    use sha2::Digest as _;
+    assert_eq!(hex::encode(sha2::Sha256::digest(hex::decode(&seed).unwrap())), e.commitment);
+    let p: EventParticipants = root.get(&format!("/api/paid-events/{id}/participants")).await;
+    assert_eq!(Some(recompute(&seed, &id, &p.participants)), drawn.winner);
+    root.fails(Method::POST, &format!("/api/admin/paid-events/{id}/draw"), Some(json!({})), 409, "conflict").await;
+    let all: Vec<PaidEvent> = root.get("/api/paid-events").await;
+    assert_eq!(all[0].winner, drawn.winner);
 }

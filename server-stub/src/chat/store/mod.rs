@@ -144,6 +144,39 @@ pub struct OrderRow {
     pub created_at: Timestamp,
     /// When paid.
     pub paid_at: Option<Timestamp>,
+    /// The paid event it buys entries of (`plan` is free then).
+    pub event_id: Option<String>,
+    /// How many entries.
+    pub entries: u32,
+}
+
+/// A paid event as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidEventRow {
+    /// Its id.
+    pub id: String,
+    /// What it is.
+    pub title: String,
+    /// One entry's price, KRW.
+    pub entry_price: u32,
+    /// Entries open.
+    pub starts_at: Timestamp,
+    /// Entries close.
+    pub ends_at: Timestamp,
+    /// The secret seed, hex.
+    pub seed: String,
+    /// Hex SHA-256 of the seed's bytes.
+    pub commitment: String,
+    /// The winner, once drawn.
+    pub winner: Option<UserId>,
+    /// When drawn.
+    pub drawn_at: Option<Timestamp>,
+    /// The state last announced.
+    pub announced: pq_protocol::models::PaidEventState,
+    /// Who made it.
+    pub created_by: UserId,
+    /// When.
+    pub created_at: Timestamp,
 }
 
 /// A paid plan's period.
@@ -385,6 +418,15 @@ pub trait Store: Send {
     fn membership(&self, user: UserId) -> StoreResult<Option<MembershipRow>>;
     /// Who has a paid period ended by `now`.
     fn memberships_due(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<UserId>>;
+    /// A paid event.
+    fn paid_event(&self, id: &str) -> StoreResult<Option<PaidEventRow>>;
+    /// Paid events, newest first.
+    fn paid_events(&self, limit: usize) -> StoreResult<Vec<PaidEventRow>>;
+    /// A paid event's participants in the draw's order (first paid entry
+    /// first): who, their name, their entries.
+    fn event_participants(&self, id: &str) -> StoreResult<Vec<(UserId, String, u32)>>;
+    /// A paid event's pot (KRW, less refunds).
+    fn event_pot(&self, id: &str) -> StoreResult<u64>;
     /// Records whether an account is an administrator.
     ///
     /// # Errors
@@ -411,6 +453,8 @@ pub trait Store: Send {
     fn append_ledger(&mut self, e: &NewLedger<'_>) -> StoreResult<()>;
     /// Sets or removes someone's paid period.
     fn put_membership(&mut self, user: UserId, m: Option<&MembershipRow>) -> StoreResult<()>;
+    /// Writes a paid event (new or changed).
+    fn put_paid_event(&mut self, e: &PaidEventRow) -> StoreResult<()>;
 
     // ----- relationships --------------------------------------------------
 

@@ -22,7 +22,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, types::Typ
 
 use super::{
     Account, AttachmentPlace, InviteRow, MembershipRow, MessageMeta, NewAccount, NewAudit, NewDm, NewLedger, OrderRow,
-    Page, ProfileChange, Store, StoreError, StoreResult,
+    Page, PaidEventRow, ProfileChange, Store, StoreError, StoreResult,
 };
 
 #[path = "sqlite_payments.rs"]
@@ -1101,6 +1101,18 @@ macro_rules! reads {
         fn memberships_due(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<UserId>> {
             payments::q_memberships_due(&self.conn, now, limit)
         }
+        fn paid_event(&self, id: &str) -> StoreResult<Option<PaidEventRow>> {
+            payments::q_paid_event(&self.conn, id)
+        }
+        fn paid_events(&self, limit: usize) -> StoreResult<Vec<PaidEventRow>> {
+            payments::q_paid_events(&self.conn, limit)
+        }
+        fn event_participants(&self, id: &str) -> StoreResult<Vec<(UserId, String, u32)>> {
+            payments::q_event_participants(&self.conn, id)
+        }
+        fn event_pot(&self, id: &str) -> StoreResult<u64> {
+            payments::q_event_pot(&self.conn, id)
+        }
         fn media_for(
             &self,
             id: &str,
@@ -1302,6 +1314,9 @@ impl Store for SqliteStore {
     }
     fn put_membership(&mut self, user: UserId, m: Option<&MembershipRow>) -> StoreResult<()> {
         payments::put_membership(&self.conn, user, m)
+    }
+    fn put_paid_event(&mut self, e: &PaidEventRow) -> StoreResult<()> {
+        payments::put_paid_event(&self.conn, e)
     }
     fn set_relationship(
         &mut self,
@@ -1923,6 +1938,7 @@ impl Store for ReadConn {
         put_order(o: &OrderRow) -> ();
         append_ledger(e: &NewLedger<'_>) -> ();
         put_membership(user: UserId, m: Option<&MembershipRow>) -> ();
+        put_paid_event(e: &PaidEventRow) -> ();
         set_relationship(user: UserId, other: UserId, kind: Option<RelationshipKind>, at: Timestamp) -> ();
         insert_media(id: &str, content_type: &str, bytes: &[u8], uploader: UserId, at: Timestamp) -> ();
         insert_attachment(a: &Attachment, place: AttachmentPlace, at: Timestamp) -> ();

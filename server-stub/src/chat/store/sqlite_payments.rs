@@ -4,11 +4,11 @@
 use pq_protocol::{
     Timestamp, UserId,
     limits::Plan,
-    models::{LedgerEntry, PaymentStatus},
+    models::{LedgerEntry, PaidEventState, PaymentStatus},
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{MembershipRow, NewLedger, OrderRow, StoreResult, col_id, exec, opt_id, opt_ts, ts};
+use super::{MembershipRow, NewLedger, OrderRow, PaidEventRow, StoreResult, col_id, exec, opt_id, opt_ts, ts};
 
 pub(super) fn status_str(s: PaymentStatus) -> &'static str {
     match s {
@@ -35,7 +35,7 @@ fn plan_of(s: &str) -> Plan {
 }
 
 const ORDER_COLS: &str = "id, user_id, plan, amount, refunded, status, payment_key, failure, added_ms, \
-                          prev_plan, prev_end, created_at, paid_at";
+                          prev_plan, prev_end, created_at, paid_at, event_id, entries";
 
 fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
     let prev = match (r.get::<_, Option<String>>(9)?, opt_ts(r, 10)?) {
@@ -55,6 +55,8 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
         prev,
         created_at: ts(r, 11)?,
         paid_at: opt_ts(r, 12)?,
+        event_id: r.get(13)?,
+        entries: r.get(14)?,
     })
 }
 
@@ -146,8 +148,8 @@ pub(super) fn put_order(c: &Connection, o: &OrderRow) -> StoreResult<()> {
     exec(
         c,
         "INSERT INTO orders (id, user_id, plan, amount, refunded, status, payment_key, failure, added_ms,
-                             prev_plan, prev_end, created_at, paid_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                             prev_plan, prev_end, created_at, paid_at, event_id, entries)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET refunded = ?5, status = ?6, payment_key = ?7, failure = ?8,
              added_ms = ?9, prev_plan = ?10, prev_end = ?11, paid_at = ?13",
         params![
@@ -164,6 +166,8 @@ pub(super) fn put_order(c: &Connection, o: &OrderRow) -> StoreResult<()> {
             o.prev.map(|(_, e)| e.as_millis()),
             o.created_at.as_millis(),
             o.paid_at.map(Timestamp::as_millis),
+            o.event_id,
+            o.entries,
         ],
     )
     .map(drop)
@@ -199,5 +203,100 @@ pub(super) fn put_membership(c: &Connection, user: UserId, m: Option<&Membership
         ),
         None => exec(c, "DELETE FROM memberships WHERE user_id = ?", [user.to_string()]),
     }
+    .map(drop)
+}
+
+fn state_str(s: PaidEventState) -> &'static str {
+    match s {
+        PaidEventState::Scheduled => "scheduled",
+        PaidEventState::Open => "open",
+        PaidEventState::Closed => "closed",
+        PaidEventState::Drawn => "drawn",
+    }
+}
+
+fn state_of(s: &str) -> PaidEventState {
+    match s {
+        "open" => PaidEventState::Open,
+        "closed" => PaidEventState::Closed,
+        "drawn" => PaidEventState::Drawn,
+        _ => PaidEventState::Scheduled,
+    }
+}
+
+const EVENT_COLS: &str = "id, title, entry_price, starts_at, ends_at, seed, commitment, winner_id, drawn_at, \
+                          announced, created_by, created_at";
+
+fn paid_event_row(r: &Row<'_>) -> rusqlite::Result<PaidEventRow> {
+    Ok(PaidEventRow {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        entry_price: r.get(2)?,
+        starts_at: ts(r, 3)?,
+        ends_at: ts(r, 4)?,
+        seed: r.get(5)?,
+        commitment: r.get(6)?,
+        winner: opt_id(r, 7)?,
+        drawn_at: opt_ts(r, 8)?,
+        announced: state_of(&r.get::<_, String>(9)?),
+        created_by: col_id(r, 10)?,
+        created_at: ts(r, 11)?,
+    })
+}
+
+pub(super) fn q_paid_event(c: &Connection, id: &str) -> StoreResult<Option<PaidEventRow>> {
+    Ok(c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM paid_events WHERE id = ?"))?
+        .query_row([id], paid_event_row)
+        .optional()?)
+}
+
+pub(super) fn q_paid_events(c: &Connection, limit: usize) -> StoreResult<Vec<PaidEventRow>> {
+    Ok(c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM paid_events ORDER BY created_at DESC, id DESC LIMIT ?"))?
+        .query_map([limit as i64], paid_event_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+pub(super) fn q_event_participants(c: &Connection, id: &str) -> StoreResult<Vec<(UserId, String, u32)>> {
+    Ok(c.prepare_cached(
+        "SELECT o.user_id, u.display_name, SUM(o.entries), MIN(o.paid_at) AS first
+         FROM orders o JOIN users u ON u.id = o.user_id
+         WHERE o.event_id = ? AND o.status IN ('paid', 'partially_refunded')
+         GROUP BY o.user_id ORDER BY first, o.user_id",
+    )?
+    .query_map([id], |r| Ok((col_id(r, 0)?, r.get(1)?, r.get::<_, i64>(2)?.clamp(0, i64::from(u32::MAX)) as u32)))?
+    .collect::<Result<_, _>>()?)
+}
+
+pub(super) fn q_event_pot(c: &Connection, id: &str) -> StoreResult<u64> {
+    Ok(c.prepare_cached(
+        "SELECT COALESCE(SUM(amount - refunded), 0) FROM orders
+         WHERE event_id = ? AND status IN ('paid', 'partially_refunded', 'refunded')",
+    )?
+    .query_row([id], |r| Ok(r.get::<_, i64>(0)?.max(0) as u64))?)
+}
+
+pub(super) fn put_paid_event(c: &Connection, e: &PaidEventRow) -> StoreResult<()> {
+    exec(
+        c,
+        "INSERT INTO paid_events (id, title, entry_price, starts_at, ends_at, seed, commitment, winner_id, drawn_at,
+                                  announced, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET title = ?2, starts_at = ?4, ends_at = ?5, winner_id = ?8, drawn_at = ?9,
+             announced = ?10",
+        params![
+            e.id,
+            e.title,
+            e.entry_price,
+            e.starts_at.as_millis(),
+            e.ends_at.as_millis(),
+            e.seed,
+            e.commitment,
+            e.winner.map(|w| w.to_string()),
+            e.drawn_at.map(Timestamp::as_millis),
+            state_str(e.announced),
+            e.created_by.to_string(),
+            e.created_at.as_millis(),
+        ],
+    )
     .map(drop)
 }
