@@ -87,12 +87,12 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 mod tests {
     use pq_protocol::{
         Timestamp,
-        models::{PaidEvent, PaidEventState, Participant},
+        models::{EventParticipant, PaidEvent, PaidEventState},
     };
 
     use super::*;
 
-    fn drawn(seed: &[u8], winner: Option<UserId>, list: Vec<Participant>) -> EventParticipants {
+    fn drawn(seed: &[u8], winner: Option<UserId>, list: Vec<EventParticipant>) -> EventParticipants {
         EventParticipants {
             event: PaidEvent {
                 id: "0190aaaa-0000-7000-8000-000000000001".into(),
@@ -117,8 +117,8 @@ mod tests {
     fn a_lie_about_the_winner_or_the_seed_is_caught() {
         let (a, b) = (UserId::new(), UserId::new());
         let list = vec![
-            Participant { user_id: a, display_name: "a".into(), entries: 2 },
-            Participant { user_id: b, display_name: "b".into(), entries: 1 },
+            EventParticipant { user_id: a, display_name: "a".into(), entries: 2 },
+            EventParticipant { user_id: b, display_name: "b".into(), entries: 1 },
         ];
         let fair = verify(&drawn(&[7; 32], None, list.clone())).unwrap().recomputed.unwrap();
         let other = if fair == a { b } else { a };

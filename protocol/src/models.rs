@@ -839,7 +839,7 @@ wire! {
     }
 
     /// One participant of a paid event, in the published order.
-    pub struct Participant {
+    pub struct EventParticipant {
         /// Who.
         pub user_id: UserId,
         /// Their name when listed.
@@ -855,7 +855,7 @@ wire! {
         /// The event.
         pub event: PaidEvent,
         /// The participants.
-        pub participants: Vec<Participant>,
+        pub participants: Vec<EventParticipant>,
     }
 
     /// `GET /api/users/@me/membership`: one's plan, until when it runs, and

@@ -56,7 +56,7 @@ pub fn export_all(cfg: &Config) -> Result<(), ExportError> {
         PaidEventState,
         CreatePaidEvent,
         BuyEntries,
-        Participant,
+        EventParticipant,
         EventParticipants,
         Server,
         CreateServer,

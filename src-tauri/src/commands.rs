@@ -310,6 +310,39 @@ commands! {
     /// The ledger compared with Toss's view (pq administrators only).
     fn reconcile_payments(d) -> pq_core::protocol::models::Reconciliation { Ok(d.client()?.reconcile().await?) }
 
+    /// The latest paid events.
+    fn paid_events(d) -> Vec<pq_core::protocol::models::PaidEvent> { Ok(d.client()?.paid_events().await?) }
+
+    /// A paid event and its participants in the draw's order.
+    fn event_participants(d, event_id: String) -> pq_core::protocol::models::EventParticipants {
+        Ok(d.client()?.event_participants(&event_id).await?)
+    }
+
+    /// Starts buying entries of an open paid event: opens the checkout page
+    /// in the system browser.
+    fn buy_entries(d, event_id: String, entries: u32) -> pq_core::protocol::models::Checkout {
+        let c = d.client()?.buy_entries(&event_id, entries).await?;
+        d.open_link(&c.url)?;
+        Ok(c)
+    }
+
+    /// Creates a paid event (pq administrators only).
+    fn create_paid_event(d, spec: pq_core::protocol::models::CreatePaidEvent) -> pq_core::protocol::models::PaidEvent {
+        Ok(d.client()?.create_paid_event(&spec).await?)
+    }
+
+    /// Opens entries now, closes them now, or draws the winner (pq
+    /// administrators only): `start`, `end`, `draw`.
+    fn paid_event_action(d, event_id: String, action: String) -> pq_core::protocol::models::PaidEvent {
+        Ok(d.client()?.paid_event_action(&event_id, &action).await?)
+    }
+
+    /// Checks a drawn event with pq-core's own code.
+    fn verify_draw(d, event_id: String) -> DrawCheck {
+        let (_, v) = d.client()?.verify_draw(&event_id).await?;
+        Ok(DrawCheck { commitment_ok: v.commitment_ok, recomputed: v.recomputed, announced: v.announced, holds: v.holds() })
+    }
+
     /// The plans this server offers (offline: as last seen).
     fn plans(d) -> Vec<PlanInfo> { Ok(d.client()?.plans().await?) }
 
@@ -629,6 +662,20 @@ commands! {
     /// Opens a link from a message in the system browser (http, https and
     /// mailto only).
     fn open_link(d, url: String) -> () { d.open_link(&url) }
+}
+
+/// A paid event's draw as pq-core checked it from what the server
+/// published.
+#[derive(Clone, Debug, serde::Serialize, ts_rs::TS)]
+pub struct DrawCheck {
+    /// The revealed seed hashes to the commitment published at creation.
+    pub commitment_ok: bool,
+    /// The winner by the rule.
+    pub recomputed: Option<pq_core::protocol::UserId>,
+    /// The winner the server announced.
+    pub announced: Option<pq_core::protocol::UserId>,
+    /// Both hold.
+    pub holds: bool,
 }
 
 /// What the offline copies of attachments may take, and take.

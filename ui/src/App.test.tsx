@@ -150,6 +150,12 @@ const bridge = vi.hoisted(() => ({
   refundPayment: vi.fn(async () => null),
   adminPayments: vi.fn(async () => ({ payments: [], has_more: false, paid_krw: 0, refunded_krw: 0 })),
   reconcilePayments: vi.fn(async () => ({ checked: 0, mismatches: [] })),
+  paidEvents: vi.fn(async () => []),
+  eventParticipants: vi.fn(async () => ({ event: null, participants: [] })),
+  buyEntries: vi.fn(async () => null),
+  createPaidEvent: vi.fn(async () => null),
+  paidEventAction: vi.fn(async () => null),
+  verifyDraw: vi.fn(async () => null),
   fileCache: vi.fn(async () => ({ budget: 512 * 1024 * 1024, used: 3 * 1024 * 1024 })),
   setFileCacheBudget: vi.fn(async (budget: number) => ({ budget, used: 3 * 1024 * 1024 })),
 }));
@@ -709,6 +715,34 @@ describe("main screen", () => {
       fireEvent.click(row.querySelector(".refund")!);
     });
     expect(bridge.refundPayment).toHaveBeenCalledWith("pq-order1", null, "Taken back by the payer");
+
+    // A paid event opens (pushed to everyone): entries can be bought; once
+    // drawn, pq checks the draw itself.
+    const ev = {
+      id: "0190aaaa-0000-7000-8000-000000000001", title: "Year-end draw", entry_price_krw: 1500,
+      starts_at: "2026-12-06T00:00:00.000Z", ends_at: "2026-12-31T00:00:00.000Z", state: "open", pot_krw: 3000,
+      entries: 2, participants: 1, commitment: "ab".repeat(32), seed: null, winner: null, drawn_at: null,
+    };
+    await act(async () => {
+      onEvent({ kind: "core", data: { type: "paid_event_changed", event: ev } } as never);
+    });
+    const item = document.querySelector(".paid-event[data-state='open']")!;
+    expect(item.textContent).toContain("₩1,500 an entry · pot ₩3,000 · 2 entries from 1 people");
+    fireEvent.change(item.querySelector("input")!, { target: { value: "3" } });
+    expect(item.querySelector(".buy-entry")!.textContent).toBe("Buy for ₩4,500");
+    await act(async () => {
+      fireEvent.click(item.querySelector(".buy-entry")!);
+    });
+    expect(bridge.buyEntries).toHaveBeenCalledWith(ev.id, 3);
+    bridge.verifyDraw.mockResolvedValueOnce({ commitment_ok: true, recomputed: ME, announced: ME, holds: true } as never);
+    bridge.eventParticipants.mockResolvedValueOnce({ event: ev, participants: [{ user_id: ME, display_name: "Minji", entries: 2 }] } as never);
+    await act(async () => {
+      onEvent({ kind: "core", data: { type: "paid_event_changed", event: { ...ev, state: "drawn", seed: "cd".repeat(32), winner: ME } } } as never);
+    });
+    await act(async () => {
+      fireEvent.click(document.querySelector(".paid-event[data-state='drawn'] .verify-draw")!);
+    });
+    expect(screen.getByText("The draw holds: the revealed seed matches the commitment, and it picks Minji.")).toBeTruthy();
   });
 
   it("edits my display name and picture in Settings", async () => {

@@ -28,7 +28,7 @@ use pq_protocol::{
     Timestamp, UserId,
     gateway::Event,
     limits::Plan,
-    models::{Checkout, CreatePaidEvent, EventParticipants, PaidEvent, PaidEventState, Participant},
+    models::{Checkout, CreatePaidEvent, EventParticipant, EventParticipants, PaidEvent, PaidEventState},
 };
 use sha2::{Digest as _, Sha256};
 
@@ -189,7 +189,7 @@ impl Chat {
                 let participants = s
                     .event_participants(&id)?
                     .into_iter()
-                    .map(|(user_id, display_name, entries)| Participant { user_id, display_name, entries })
+                    .map(|(user_id, display_name, entries)| EventParticipant { user_id, display_name, entries })
                     .collect();
                 Ok(EventParticipants { event: view(s, &e, now)?, participants })
             })

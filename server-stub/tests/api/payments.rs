@@ -12,8 +12,8 @@ use pq_protocol::{
     gateway::Event,
     limits::Plan,
     models::{
-        AdminPayments, Checkout, EventParticipants, LedgerEntry, Membership, PaidEvent, PaidEventState, Participant,
-        Payment, PaymentStatus, Reconciliation,
+        AdminPayments, Checkout, EventParticipant, EventParticipants, LedgerEntry, Membership, PaidEvent,
+        PaidEventState, Payment, PaymentStatus, Reconciliation,
     },
 };
 use pq_server::{
@@ -392,7 +392,7 @@ async fn a_server_without_payments_says_so() {
 /// code): SHA-256(seed ‖ "pq-draw-v1" ‖ event id), its first 16 bytes as a
 /// big-endian number modulo all entries is the ticket; the first participant
 /// whose running total of entries exceeds it wins.
-fn recompute(seed_hex: &str, event_id: &str, list: &[Participant]) -> pq_protocol::UserId {
+fn recompute(seed_hex: &str, event_id: &str, list: &[EventParticipant]) -> pq_protocol::UserId {
     use sha2::Digest as _;
     let seed = hex::decode(seed_hex).unwrap();
     let digest = sha2::Sha256::new().chain_update(&seed).chain_update(b"pq-draw-v1").chain_update(event_id).finalize();

@@ -7,6 +7,7 @@ import type { Membership } from "./Membership";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
 import type { OutboxEntry } from "./OutboxEntry";
+import type { PaidEvent } from "./PaidEvent";
 import type { PendingInvite } from "./PendingInvite";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
@@ -189,7 +190,11 @@ status: StatusChoice, } | { "type": "plans_changed" } | { "type": "plan_changed"
 /**
  * The plan now.
  */
-plan: Plan, } | { "type": "membership_changed", 
+plan: Plan, } | { "type": "paid_event_changed", 
+/**
+ * The event now.
+ */
+event: PaidEvent, } | { "type": "membership_changed", 
 /**
  * The membership now.
  */

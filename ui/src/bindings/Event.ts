@@ -10,6 +10,7 @@ import type { Member } from "./Member";
 import type { Membership } from "./Membership";
 import type { Message } from "./Message";
 import type { MessageId } from "./MessageId";
+import type { PaidEvent } from "./PaidEvent";
 import type { PendingInvite } from "./PendingInvite";
 import type { Plan } from "./Plan";
 import type { Presence } from "./Presence";
@@ -300,7 +301,11 @@ toast: Toast, } | { "type": "plan_changed",
 /**
  * The plan now.
  */
-plan: Plan, } | { "type": "membership_changed", 
+plan: Plan, } | { "type": "paid_event_changed", 
+/**
+ * The event now.
+ */
+event: PaidEvent, } | { "type": "membership_changed", 
 /**
  * The membership now.
  */

@@ -49,4 +49,12 @@ refundable_until: Timestamp | null,
 /**
  * Why it failed (Toss's code and message).
  */
-failure: string | null, };
+failure: string | null, 
+/**
+ * The paid event it buys entries of (then `plan` is `free`).
+ */
+event_id?: string, 
+/**
+ * How many entries it buys (events only).
+ */
+entries: number, };

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreateRole, CustomStatus, EventId, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreatePaidEvent, CreateRole, CustomStatus, DrawCheck, EventId, EventParticipants, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, PaidEvent, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -281,6 +281,50 @@ export function adminPayments(before: string | null): Promise<AdminPayments> {
  */
 export function reconcilePayments(): Promise<Reconciliation> {
   return invoke("reconcile_payments");
+}
+
+/**
+ * The latest paid events.
+ */
+export function paidEvents(): Promise<Array<PaidEvent>> {
+  return invoke("paid_events");
+}
+
+/**
+ * A paid event and its participants in the draw's order.
+ */
+export function eventParticipants(eventId: string): Promise<EventParticipants> {
+  return invoke("event_participants", { eventId });
+}
+
+/**
+ * Starts buying entries of an open paid event: opens the checkout page
+ * in the system browser.
+ */
+export function buyEntries(eventId: string, entries: number): Promise<Checkout> {
+  return invoke("buy_entries", { eventId, entries });
+}
+
+/**
+ * Creates a paid event (pq administrators only).
+ */
+export function createPaidEvent(spec: CreatePaidEvent): Promise<PaidEvent> {
+  return invoke("create_paid_event", { spec });
+}
+
+/**
+ * Opens entries now, closes them now, or draws the winner (pq
+ * administrators only): `start`, `end`, `draw`.
+ */
+export function paidEventAction(eventId: string, action: string): Promise<PaidEvent> {
+  return invoke("paid_event_action", { eventId, action });
+}
+
+/**
+ * Checks a drawn event with pq-core's own code.
+ */
+export function verifyDraw(eventId: string): Promise<DrawCheck> {
+  return invoke("verify_draw", { eventId });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import type { Acceleration, AdminAccount, AdminAccounts, AdminPayments, Payment, Reconciliation, CachedServer, FileCache, Health, Plan, PlanInfo, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
+import type { Acceleration, AdminAccount, AdminAccounts, AdminPayments, DrawCheck, EventParticipants, PaidEvent, Payment, Reconciliation, CachedServer, FileCache, Health, Plan, PlanInfo, InvitePreview, Me, Member, Presence, Profile, UserId } from "../bindings";
 import * as bridge from "../bridge/commands";
 import { formatDay, formatTime } from "../i18n";
 import {
@@ -883,6 +883,7 @@ function AdminConsole({ onClose }: { onClose: () => void }) {
         </div>
       </section>
       <AccountsByPlan />
+      <EventsAdmin />
       <PaymentsAdmin />
       <div className="buttons">
         <button className="secondary" onClick={onClose}>
@@ -978,6 +979,7 @@ function Membership({ plan }: { plan: Plan }) {
   const lang = useStore((s) => s.lang);
   const membership = useStore((s) => s.membership);
   const checkout = useStore((s) => s.checkout);
+  const events = useStore((s) => s.paidEvents);
   const [plans, setPlans] = useState<PlanInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -1066,6 +1068,7 @@ function Membership({ plan }: { plan: Plan }) {
       {error && <p className="error">{error}</p>}
       <p className="muted hint">{t("settings.membershipHint")}</p>
       <p className="muted hint">{t("pay.hint")}</p>
+      <PaidEvents />
       {membership && membership.payments.length > 0 && (
         <>
           <h4>{t("pay.history")}</h4>
@@ -1073,13 +1076,13 @@ function Membership({ plan }: { plan: Plan }) {
             {membership.payments.map((x) => (
               <li key={x.order_id} className="payment" data-order={x.order_id} data-status={x.status}>
                 <span>{formatDay(lang, x.created_at)}</span>
-                <span>{t(`plan.${x.plan}`)}</span>
+                <span>{x.event_id ? t("ev.entriesOf", { n: x.entries }) : t(`plan.${x.plan}`)}</span>
                 <span>{t("plan.price", { price: x.amount_krw.toLocaleString("en-US") }).replace(/ .*/, "")}</span>
                 <span className={`status ${x.status}`} title={x.failure ?? ""}>
                   {t(`pay.status.${x.status}`)}
                   {x.refunded_krw > 0 && x.status !== "refunded" && ` (−₩${x.refunded_krw.toLocaleString("en-US")})`}
                 </span>
-                {x.refundable_until && Date.parse(x.refundable_until) > now && (
+                {x.refundable_until && Date.parse(x.refundable_until) > now && entriesOpen(x, events) && (
                   <button className="link refund" disabled={busy} onClick={() => void refund(x.order_id)}>
                     {t("pay.refund")}
                   </button>
@@ -1093,11 +1096,212 @@ function Membership({ plan }: { plan: Plan }) {
   );
 }
 
+/// Whether a payment can still be given back as far as its event goes:
+/// entries are final once their event has ended (plans: always).
+function entriesOpen(p: Payment, events: PaidEvent[] | null): boolean {
+  if (!p.event_id) return true;
+  return events?.find((e) => e.id === p.event_id)?.state === "open";
+}
+
+/// Paid events as members see them: buy entries while one is open; once
+/// drawn, the winner and a check of the draw by pq's own code.
+function PaidEvents() {
+  const t = useT();
+  const lang = useStore((s) => s.lang);
+  const events = useStore((s) => s.paidEvents);
+  const [entries, setEntries] = useState<Record<string, number>>({});
+  const [checks, setChecks] = useState<Record<string, { check: DrawCheck; names: Record<string, string> }>>({});
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    bridge.paidEvents().then(
+      (list) => setState({ paidEvents: list }),
+      () => {},
+    );
+  }, []);
+  if (!events || events.length === 0) return null;
+  const buy = async (e: PaidEvent) => {
+    setError(null);
+    try {
+      const c = await bridge.buyEntries(e.id, entries[e.id] ?? 1);
+      setState({ checkout: { orderId: c.order_id, result: "pending", reason: null } });
+    } catch (x) {
+      setError(String((x as { message?: string })?.message ?? x));
+    }
+  };
+  const verify = async (e: PaidEvent) => {
+    setError(null);
+    try {
+      const [check, list] = await Promise.all([bridge.verifyDraw(e.id), bridge.eventParticipants(e.id)]);
+      const names = Object.fromEntries(list.participants.map((p) => [p.user_id, p.display_name]));
+      setChecks((c) => ({ ...c, [e.id]: { check, names } }));
+    } catch (x) {
+      setError(String((x as { message?: string })?.message ?? x));
+    }
+  };
+  return (
+    <section id="paid-events">
+      <h4>{t("ev.title")}</h4>
+      {error && <p className="error">{error}</p>}
+      <ul className="paid-events">
+        {events.map((e) => {
+          const c = checks[e.id];
+          return (
+            <li key={e.id} className="paid-event" data-id={e.id} data-state={e.state}>
+              <div>
+                <strong>{e.title}</strong> <span className={`badge state-${e.state}`}>{t(`ev.state.${e.state}`)}</span>
+              </div>
+              <div className="muted">
+                {t("ev.summary", {
+                  price: e.entry_price_krw.toLocaleString("en-US"),
+                  pot: e.pot_krw.toLocaleString("en-US"),
+                  entries: e.entries,
+                  people: e.participants,
+                  end: formatDay(lang, e.ends_at),
+                })}
+              </div>
+              <div className="muted commitment" title={e.commitment}>
+                {t("ev.commitment", { hash: e.commitment.slice(0, 16) })}
+              </div>
+              {e.state === "open" && (
+                <div className="buy-entries">
+                  <input
+                    type="number"
+                    min={1}
+                    max={100}
+                    aria-label={t("ev.entries")}
+                    value={entries[e.id] ?? 1}
+                    onChange={(x) => setEntries({ ...entries, [e.id]: Math.max(1, Math.min(100, Number(x.target.value) || 1)) })}
+                  />
+                  <button className="buy-entry" onClick={() => void buy(e)}>
+                    {t("ev.buy", { price: ((entries[e.id] ?? 1) * e.entry_price_krw).toLocaleString("en-US") })}
+                  </button>
+                </div>
+              )}
+              {e.state === "drawn" && (
+                <div className="draw">
+                  <button className="link verify-draw" onClick={() => void verify(e)}>
+                    {t("ev.verify")}
+                  </button>
+                  {c && (
+                    <p className={`draw-check ${c.check.holds ? "holds" : "broken"}`}>
+                      {c.check.holds
+                        ? t("ev.holds", { name: c.names[c.check.recomputed ?? ""] ?? "?" })
+                        : t("ev.broken", { name: c.names[c.check.recomputed ?? ""] ?? "?" })}
+                    </p>
+                  )}
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+/// Paid events for administrators: create one (its commitment is published
+/// at once), open or close entries now, draw the winner, see who entered.
+function EventsAdmin() {
+  const t = useT();
+  const events = useStore((s) => s.paidEvents);
+  const [title, setTitle] = useState("");
+  const [price, setPrice] = useState(1500);
+  const [days, setDays] = useState(7);
+  const [error, setError] = useState<string | null>(null);
+  const [shown, setShown] = useState<EventParticipants | null>(null);
+  useEffect(() => {
+    bridge.paidEvents().then(
+      (list) => setState({ paidEvents: list }),
+      () => {},
+    );
+  }, []);
+  const run = async (f: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await f();
+    } catch (x) {
+      setError(String((x as { message?: string })?.message ?? x));
+    }
+  };
+  const create = () =>
+    run(async () => {
+      const now = Date.now();
+      await bridge.createPaidEvent({
+        title: title.trim(),
+        entry_price_krw: price,
+        starts_at: new Date(now).toISOString(),
+        ends_at: new Date(now + days * 86_400_000).toISOString(),
+      });
+      setTitle("");
+    });
+  return (
+    <section id="events-admin">
+      <h3>{t("ev.adminTitle")}</h3>
+      <div className="event-form">
+        <input id="event-title" placeholder={t("ev.name")} maxLength={100} value={title} onChange={(e) => setTitle(e.target.value)} />
+        <label>
+          {t("ev.price")}
+          <input id="event-price" type="number" min={100} value={price} onChange={(e) => setPrice(Number(e.target.value) || 0)} />
+        </label>
+        <label>
+          {t("ev.days")}
+          <input id="event-days" type="number" min={1} max={90} value={days} onChange={(e) => setDays(Number(e.target.value) || 1)} />
+        </label>
+        <button id="create-event" disabled={title.trim().length === 0} onClick={() => void create()}>
+          {t("ev.create")}
+        </button>
+      </div>
+      {error && <p className="error">{error}</p>}
+      <ul className="paid-events">
+        {events?.map((e) => (
+          <li key={e.id} className="paid-event" data-id={e.id} data-state={e.state}>
+            <strong>{e.title}</strong> <span className={`badge state-${e.state}`}>{t(`ev.state.${e.state}`)}</span>{" "}
+            <span className="muted">
+              {t("ev.adminSummary", { pot: e.pot_krw.toLocaleString("en-US"), entries: e.entries, people: e.participants })}
+            </span>
+            <span className="event-actions">
+              {e.state === "scheduled" && (
+                <button className="secondary" onClick={() => void run(() => bridge.paidEventAction(e.id, "start"))}>
+                  {t("ev.start")}
+                </button>
+              )}
+              {(e.state === "open" || e.state === "scheduled") && (
+                <button className="secondary end-event" onClick={() => void run(() => bridge.paidEventAction(e.id, "end"))}>
+                  {t("ev.end")}
+                </button>
+              )}
+              {e.state === "closed" && (
+                <button className="draw-event" onClick={() => void run(() => bridge.paidEventAction(e.id, "draw"))}>
+                  {t("ev.draw")}
+                </button>
+              )}
+              <button className="link show-participants" onClick={() => void run(async () => setShown(await bridge.eventParticipants(e.id)))}>
+                {t("ev.participants")}
+              </button>
+            </span>
+            {shown?.event.id === e.id && (
+              <ol className="participants">
+                {shown.participants.map((p) => (
+                  <li key={p.user_id} data-user={p.user_id}>
+                    {p.display_name} × {p.entries}
+                    {shown.event.winner === p.user_id && <span className="badge winner">{t("ev.winner")}</span>}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 /// Payments for administrators: what came in and went back, every payment
 /// newest first with a refund of any part, and the ledger checked against
 /// Toss.
 function PaymentsAdmin() {
   const t = useT();
+  const events = useStore((s) => s.paidEvents);
   const [page, setPage] = useState<AdminPayments | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [check, setCheck] = useState<Reconciliation | null>(null);
@@ -1143,11 +1347,11 @@ function PaymentsAdmin() {
       <ul className="payments">
         {page?.payments.map((x) => {
           const left = x.amount_krw - x.refunded_krw;
-          const open = x.status === "paid" || x.status === "partially_refunded";
+          const open = (x.status === "paid" || x.status === "partially_refunded") && entriesOpen(x, events);
           return (
             <li key={x.order_id} className="payment" data-order={x.order_id} data-status={x.status}>
               <span>{x.created_at.slice(0, 10)}</span>
-              <span>{t(`plan.${x.plan}`)}</span>
+              <span>{x.event_id ? t("ev.entriesOf", { n: x.entries }) : t(`plan.${x.plan}`)}</span>
               <span>₩{x.amount_krw.toLocaleString("en-US")}</span>
               <span className={`status ${x.status}`}>{t(`pay.status.${x.status}`)}</span>
               {open && (

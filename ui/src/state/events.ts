@@ -155,6 +155,13 @@ function onCore(e: EngineEvent) {
     case "membership_changed":
       setState({ membership: e.membership });
       return;
+    case "paid_event_changed":
+      setState((s) => {
+        const list = s.paidEvents ?? [];
+        const known = list.some((x) => x.id === e.event.id);
+        return { paidEvents: known ? list.map((x) => (x.id === e.event.id ? e.event : x)) : [e.event, ...list] };
+      });
+      return;
     case "schedule_changed":
       void loadUpcoming();
       return;

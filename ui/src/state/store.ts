@@ -4,7 +4,7 @@
 // the bridge's queries and events (see events.ts); nothing here re-decides a
 // rule the engine owns.
 
-import type { Membership as MembershipState } from "../bindings";
+import type { Membership as MembershipState, PaidEvent } from "../bindings";
 import { useSyncExternalStore } from "react";
 import type {
   AppInfo,
@@ -107,6 +107,8 @@ export interface State {
   timelines: Record<ChannelId, TimelineState>;
   typing: Record<ChannelId, Record<UserId, number>>;
   toasts: Toast[];
+  /// Paid events as last heard (newest first).
+  paidEvents: PaidEvent[] | null;
   /// My membership as last heard (Settings → Membership).
   membership: MembershipState | null;
   /// A checkout waiting in the browser, and how the last one ended.
@@ -180,6 +182,7 @@ export const initialState = (): State => ({
   typing: {},
   toasts: [],
   membership: null,
+  paidEvents: null,
   checkout: null,
   dialog: null,
   card: null,
