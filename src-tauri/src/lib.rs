@@ -611,9 +611,18 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     {
         let handle = app.clone();
         std::thread::spawn(move || {
+            #[cfg(target_os = "linux")]
+            if links::installed() {
+                // The package's desktop entry already opens pq:// links; a
+                // per-user entry would only shadow it.
+                tracing::debug!("pq:// links go to the installed desktop entry");
+                return;
+            }
             if let Err(e) = handle.deep_link().register_all() {
                 tracing::debug!(error = %e, "cannot register pq:// links");
             }
+            #[cfg(target_os = "linux")]
+            links::unquote_exec(&handle.config().identifier);
         });
     }
     if let Ok(Some(urls)) = app.deep_link().get_current() {
@@ -630,4 +639,60 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     });
     tracing::debug!(?engine, ?tray, total = ?started.elapsed(), "set up");
     Ok(())
+}
+
+/// `pq://` links on Linux desktops.
+#[cfg(target_os = "linux")]
+mod links {
+    use std::path::PathBuf;
+
+    /// Whether this pq runs from an installed package whose desktop entry
+    /// opens `pq://` links (`/usr/share/applications/pq.desktop`).
+    pub fn installed() -> bool {
+        let exe = std::env::current_exe().unwrap_or_default();
+        if !(exe.starts_with("/usr/") || exe.starts_with("/opt/")) {
+            return false;
+        }
+        let dirs = std::env::var("XDG_DATA_DIRS").ok().filter(|d| !d.is_empty());
+        dirs.as_deref().unwrap_or("/usr/local/share:/usr/share").split(':').any(|d| {
+            std::fs::read_to_string(PathBuf::from(d).join("applications/pq.desktop"))
+                .is_ok_and(|entry| entry.contains("x-scheme-handler/pq"))
+        })
+    }
+
+    /// The per-user entry the deep-link plugin writes quotes its `Exec`
+    /// (`Exec="/path/pq-desktop" %u`), which the desktop entry spec allows
+    /// but xdg-utils' `xdg-open` (used where no desktop environment's opener
+    /// is) cannot run: it looks the quoted word up as a command and fails.
+    /// Writes it unquoted when the path needs no quotes.
+    pub fn unquote_exec(identifier: &str) {
+        let Some(data) = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        else {
+            return;
+        };
+        let file = data.join("applications").join(format!("{identifier}-handler.desktop"));
+        let Ok(entry) = std::fs::read_to_string(&file) else { return };
+        let fixed: Vec<String> = entry
+            .lines()
+            .map(|line| {
+                if let Some(rest) = line.strip_prefix("Exec=\"")
+                    && let Some((path, args)) = rest.split_once('"')
+                    && !path.is_empty()
+                    && path.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+                {
+                    format!("Exec={path}{args}")
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect();
+        let fixed = fixed.join("\n") + "\n";
+        if fixed != entry
+            && let Err(e) = std::fs::write(&file, fixed)
+        {
+            tracing::debug!(error = %e, "cannot rewrite the pq:// link entry");
+        }
+    }
 }

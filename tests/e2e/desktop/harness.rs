@@ -123,6 +123,14 @@ impl Desktop {
 
     /// Like [`Desktop::start`], starting the pq at `app`.
     pub async fn start_with(server_url: &str, app: &Path) -> Desktop {
+        let mut desktop = Self::prepare(server_url).await;
+        desktop.launch_binary(app).await;
+        desktop
+    }
+
+    /// The desktop (display, bus, notification daemon, tray host, browser
+    /// stand-in, WebDriver) with no pq running yet.
+    pub async fn prepare(server_url: &str) -> Desktop {
         let dir = tempfile::tempdir().expect("a temporary directory");
         for d in ["home", "run", "data", "config", "share", "cache"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
@@ -250,7 +258,6 @@ impl Desktop {
             async move { up.then_some(()) }
         })
         .await;
-        desktop.launch_binary(app).await;
         desktop
     }
 

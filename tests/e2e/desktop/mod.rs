@@ -8,6 +8,7 @@
 mod admin;
 mod files;
 mod harness;
+mod package;
 mod payments;
 mod rich;
 mod tray;
