@@ -240,12 +240,6 @@ pub async fn start(args: Args) -> Result<RunningServer, StartError> {
     tokio::spawn(payments_schedule(state.clone(), shutdown.clone()));
     let config = state.config();
     info!(addr = %addr, public_url = %config.public_url, data_dir = %config.data_dir.display(), "pq-server listening");
-    if config.payments.as_ref().is_some_and(|p| p.standin) {
-        tracing::warn!(
-            "payments go to the stand-in of Toss under {}: no money moves (set --toss-api-url and keys for real payments)",
-            toss::standin::PREFIX
-        );
-    }
     Ok(RunningServer {
         addr,
         public_url: config.public_url.clone(),

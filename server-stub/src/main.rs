@@ -12,6 +12,13 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let server = pq_server::start(args).await?;
     println!("pq-server listening on {} (API reference: {}/docs)", server.public_url, server.public_url);
+    if server.state.config().payments.as_ref().is_some_and(|p| p.standin) {
+        println!(
+            "payments go to the stand-in of Toss at {}{}: no money moves (pass --toss-api-url and keys for real ones)",
+            server.public_url,
+            pq_server::toss::standin::PREFIX
+        );
+    }
     if let Some(mailbox) = &server.mailbox {
         println!("development mail (sign-up codes, password resets) goes to {}", mailbox.display());
     }
