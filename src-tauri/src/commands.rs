@@ -343,6 +343,15 @@ commands! {
         Ok(DrawCheck { commitment_ok: v.commitment_ok, recomputed: v.recomputed, announced: v.announced, holds: v.holds() })
     }
 
+    /// Asks the server whether a newer pq is published.
+    fn check_update(d) -> Option<crate::updates::UpdateInfo> { d.check_update().await }
+
+    /// Downloads the update found and checks its signature.
+    fn download_update(d) -> () { d.download_update().await }
+
+    /// Installs the downloaded update and starts pq again.
+    fn restart_to_update(d) -> () { d.restart_to_update(&d.app) }
+
     /// The plans this server offers (offline: as last seen).
     fn plans(d) -> Vec<PlanInfo> { Ok(d.client()?.plans().await?) }
 

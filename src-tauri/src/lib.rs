@@ -28,6 +28,7 @@ pub mod media;
 pub mod notify;
 pub mod settings;
 pub mod tray;
+pub mod updates;
 
 use std::{
     path::PathBuf,
@@ -81,6 +82,15 @@ pub enum UiEvent {
     },
     /// Settings changed (from the tray menu).
     Settings(Settings),
+    /// An update's download went on.
+    UpdateProgress {
+        /// Bytes so far.
+        #[ts(type = "number")]
+        received: u64,
+        /// Bytes in all, when known.
+        #[ts(type = "number | null")]
+        total: Option<u64>,
+    },
     /// The browser came back from a checkout (`pq://payment/success` or
     /// `…/fail`).
     PaymentResult {
@@ -140,6 +150,8 @@ pub struct Desktop {
     tray_call: Mutex<Option<bool>>,
     /// Whether the machine has a GPU (read once at start).
     gpu: bool,
+    /// The update found, and its bytes once downloaded.
+    updates: updates::State,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -537,6 +549,7 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(commands::handler())
         .register_asynchronous_uri_scheme_protocol(media::SCHEME, media::handle)
         .setup(|app| {
@@ -584,6 +597,7 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         video_subscribers: Mutex::new(Vec::new()),
         tray_call: Mutex::new(None),
         gpu: graphics::has_gpu(),
+        updates: updates::State::default(),
     });
     let desktop = app.state::<Desktop>();
     // Before the page's first frame: how the window draws.

@@ -293,6 +293,12 @@ pub fn app(state: AppState) -> Router {
     if let Some(idp) = state.idp() {
         router = router.merge(idp.router());
     }
+    // Desktop updates this server publishes for its people: a Tauri update
+    // manifest (`latest.json`) and the signed builds beside it, as files in
+    // DATA_DIR/updates (nothing there: 404). The apps trust only builds
+    // signed with the key built into them.
+    router =
+        router.nest_service("/updates", tower_http::services::ServeDir::new(state.config().data_dir.join("updates")));
     if let Some(toss) = state.chat().toss_standin() {
         router = router.nest(crate::toss::standin::PREFIX, toss.router());
     }

@@ -104,6 +104,8 @@ pub struct Desktop {
     /// The sound system: a private PulseAudio whose default microphone and
     /// speakers are null devices (no sound card here).
     pulse: crate::common::PulseAudio,
+    /// More environment for pq (set before it starts).
+    env: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -128,9 +130,22 @@ impl Desktop {
         desktop
     }
 
+    /// Like [`Desktop::start`], with more environment for pq.
+    pub async fn start_with_env(server_url: &str, env: &[(&str, &str)]) -> Desktop {
+        let mut desktop = Self::prepare_with_env(server_url, env).await;
+        desktop.launch_binary(&built_binary("pq-desktop")).await;
+        desktop
+    }
+
     /// The desktop (display, bus, notification daemon, tray host, browser
     /// stand-in, WebDriver) with no pq running yet.
     pub async fn prepare(server_url: &str) -> Desktop {
+        Self::prepare_with_env(server_url, &[]).await
+    }
+
+    /// Like [`Desktop::prepare`], with more environment for pq (WebDriver
+    /// starts pq with its own environment, so it is set before).
+    pub async fn prepare_with_env(server_url: &str, env: &[(&str, &str)]) -> Desktop {
         let dir = tempfile::tempdir().expect("a temporary directory");
         for d in ["home", "run", "data", "config", "share", "cache"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
@@ -196,6 +211,7 @@ impl Desktop {
             tray: None,
             wd: None,
             pulse: crate::common::PulseAudio::start(),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         };
         // The notification daemon, printing what it shows.
         let mut dunst = desktop
@@ -289,6 +305,7 @@ impl Desktop {
             .env("PQ_VOICE_UDP", "127.0.0.1:0")
             .env("PQ_FAKE_CAMERA", "1")
             .env("PULSE_SERVER", &self.pulse.server);
+        c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         // WebKit's and JavaScriptCore's own switches pass through, for
         // diagnosing the engine (WEBKIT_DISABLE_COMPOSITING_MODE, …).
         c.envs(

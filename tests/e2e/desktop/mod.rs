@@ -12,6 +12,7 @@ mod package;
 mod payments;
 mod rich;
 mod tray;
+mod updates;
 
 use std::time::Duration;
 

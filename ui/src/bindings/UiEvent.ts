@@ -29,7 +29,15 @@ server_id: ServerId, } } | { "kind": "open_dm", "data": {
 /**
  * The channel.
  */
-channel_id: ChannelId, } } | { "kind": "settings", "data": Settings } | { "kind": "payment_result", "data": { 
+channel_id: ChannelId, } } | { "kind": "settings", "data": Settings } | { "kind": "update_progress", "data": { 
+/**
+ * Bytes so far.
+ */
+received: number, 
+/**
+ * Bytes in all, when known.
+ */
+total: number | null, } } | { "kind": "payment_result", "data": { 
 /**
  * Whether it was paid.
  */

@@ -139,6 +139,7 @@ export type { TypingStart } from "./TypingStart";
 export type { UiEvent } from "./UiEvent";
 export type { UpdateChannel } from "./UpdateChannel";
 export type { UpdateDm } from "./UpdateDm";
+export type { UpdateInfo } from "./UpdateInfo";
 export type { UpdateMembership } from "./UpdateMembership";
 export type { UpdateProfile } from "./UpdateProfile";
 export type { UpdateRole } from "./UpdateRole";

@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreatePaidEvent, CreateRole, CustomStatus, DrawCheck, EventId, EventParticipants, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, PaidEvent, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreatePaidEvent, CreateRole, CustomStatus, DrawCheck, EventId, EventParticipants, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, PaidEvent, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateInfo, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -325,6 +325,27 @@ export function paidEventAction(eventId: string, action: string): Promise<PaidEv
  */
 export function verifyDraw(eventId: string): Promise<DrawCheck> {
   return invoke("verify_draw", { eventId });
+}
+
+/**
+ * Asks the server whether a newer pq is published.
+ */
+export function checkUpdate(): Promise<UpdateInfo | null> {
+  return invoke("check_update");
+}
+
+/**
+ * Downloads the update found and checks its signature.
+ */
+export function downloadUpdate(): Promise<null> {
+  return invoke("download_update");
+}
+
+/**
+ * Installs the downloaded update and starts pq again.
+ */
+export function restartToUpdate(): Promise<null> {
+  return invoke("restart_to_update");
 }
 
 /**

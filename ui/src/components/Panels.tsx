@@ -21,6 +21,8 @@ import {
   signOut,
   formatSize,
   refreshInfo,
+  checkUpdate,
+  downloadUpdate,
 } from "../state/actions";
 import { can, heldRoles, hex, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
@@ -1396,6 +1398,57 @@ function PaymentsAdmin() {
   );
 }
 
+/// Updates of pq: check, the version found, the download's progress (its
+/// signature checked), and "Restart to update".
+function UpdateLine() {
+  const t = useT();
+  const update = useStore((s) => s.update);
+  const [checking, setChecking] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+  const check = async () => {
+    setChecking(true);
+    setNote(null);
+    try {
+      if (!(await checkUpdate())) setNote(t("update.none"));
+    } catch (e) {
+      setNote(reason(e));
+    } finally {
+      setChecking(false);
+    }
+  };
+  const percent = update?.total ? Math.round((100 * update.received) / update.total) : null;
+  return (
+    <div id="update" data-phase={update?.phase ?? "none"}>
+      {update && (
+        <p className="update-found">
+          {t("update.available", { version: update.version })}
+          {update.notes && <span className="muted"> — {update.notes}</span>}
+        </p>
+      )}
+      {update?.phase === "downloading" && (
+        <progress className="update-progress" max={100} value={percent ?? undefined} aria-label={t("update.downloading")} />
+      )}
+      {update?.phase === "failed" && <p className="error update-error">{update.error}</p>}
+      <div className="buttons left">
+        <button className="secondary" id="check-update" disabled={checking} onClick={() => void check()}>
+          {t("update.check")}
+        </button>
+        {update && (update.phase === "available" || update.phase === "failed") && (
+          <button id="download-update" onClick={() => void downloadUpdate()}>
+            {t("update.download")}
+          </button>
+        )}
+        {update?.phase === "ready" && (
+          <button id="restart-update" onClick={() => void bridge.restartToUpdate().catch((e) => setNote(reason(e)))}>
+            {t("update.restart")}
+          </button>
+        )}
+      </div>
+      {note && <p className="muted update-note">{note}</p>}
+    </div>
+  );
+}
+
 /// Budgets offered for the offline copies of attachments.
 const FILE_BUDGETS = [128, 256, 512, 1024, 2048, 5120].map((mb) => mb * 1024 * 1024);
 
@@ -1515,6 +1568,7 @@ function SettingsDialog({ onClose }: { onClose: () => void }) {
                 : t("settings.serverProtocol", { url: serverUrl, version: serverVersion.version, protocol: serverVersion.protocol })}
           </p>
         )}
+        <UpdateLine />
       </section>
       <div className="buttons">
         <button onClick={onClose}>{t("common.close")}</button>

@@ -65,6 +65,34 @@ export async function boot() {
   }
   const invite = await bridge.takePendingInvite().catch(() => null);
   if (invite) setState({ dialog: { type: "accept", code: invite } });
+  // Quietly: is a newer pq published? (Settings → About says so.)
+  void checkUpdate(true);
+}
+
+/// Asks the server whether a newer pq is published; `quiet` keeps errors
+/// to itself (the check at start).
+export async function checkUpdate(quiet = false): Promise<boolean> {
+  try {
+    const found = await bridge.checkUpdate();
+    setState({ update: found ? { version: found.version, notes: found.notes, phase: "available", received: 0, total: null, error: null } : null });
+    return found !== null;
+  } catch (e) {
+    if (!quiet) throw e;
+    return false;
+  }
+}
+
+/// Downloads the update found (its signature checked); then it is ready.
+export async function downloadUpdate() {
+  const u = getState().update;
+  if (!u) return;
+  setState({ update: { ...u, phase: "downloading", received: 0, error: null } });
+  try {
+    await bridge.downloadUpdate();
+    setState((s) => ({ update: s.update && { ...s.update, phase: "ready" } }));
+  } catch (e) {
+    setState((s) => ({ update: s.update && { ...s.update, phase: "failed", error: reason(e) } }));
+  }
 }
 
 export async function refreshInfo() {

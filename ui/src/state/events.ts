@@ -60,6 +60,9 @@ export function onEvent(e: UiEvent) {
     case "open_invite":
       setState({ dialog: { type: "accept", code: e.data.code } });
       return;
+    case "update_progress":
+      setState((s) => ({ update: s.update && { ...s.update, received: e.data.received, total: e.data.total } }));
+      return;
     case "payment_result": {
       const s = getState();
       const { ok, order_id, reason } = e.data;

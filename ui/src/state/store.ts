@@ -107,6 +107,8 @@ export interface State {
   timelines: Record<ChannelId, TimelineState>;
   typing: Record<ChannelId, Record<UserId, number>>;
   toasts: Toast[];
+  /// A newer pq the server publishes, and how far getting it has come.
+  update: { version: string; notes: string | null; phase: "available" | "downloading" | "ready" | "failed"; received: number; total: number | null; error: string | null } | null;
   /// Paid events as last heard (newest first).
   paidEvents: PaidEvent[] | null;
   /// My membership as last heard (Settings → Membership).
@@ -183,6 +185,7 @@ export const initialState = (): State => ({
   toasts: [],
   membership: null,
   paidEvents: null,
+  update: null,
   checkout: null,
   dialog: null,
   card: null,

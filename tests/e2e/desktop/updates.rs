@@ -1,0 +1,85 @@
+//! Updates of pq in the real window: the server publishes a newer build
+//! (an update manifest and the build, signed with the publisher's key, as
+//! files under /updates); pq finds it at start, says so in Settings →
+//! About, downloads it with its signature checked and offers "Restart to
+//! update"; a build tampered with after signing is refused and never
+//! installed.
+//!
+//! The key pair is made here with the Tauri CLI (as `scripts/update-keys`
+//! makes the real one); this debug build trusts its public half through
+//! `PQ_UPDATE_PUBKEY`.
+
+use std::{path::Path, process::Command};
+
+use super::harness::Desktop;
+use crate::common::TestServer;
+
+fn tauri_cli() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/node_modules/.bin/tauri")
+}
+
+/// Signs `file` with the private key at `key`; returns the signature.
+fn sign(key: &Path, file: &Path) -> String {
+    let out = Command::new(tauri_cli())
+        .args(["signer", "sign", "-f"])
+        .arg(key)
+        .args(["-p", ""])
+        .arg(file)
+        .output()
+        .expect("the Tauri CLI runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read_to_string(file.with_extension("deb.sig")).expect("a signature file")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_update_is_offered_and_a_tampered_one_refused() {
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("update.key");
+    let made = Command::new(tauri_cli())
+        .args(["signer", "generate", "--ci", "-p", "", "-f", "-w"])
+        .arg(&key)
+        .output()
+        .expect("the Tauri CLI runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let pubkey = std::fs::read_to_string(key.with_extension("key.pub")).unwrap();
+
+    let server = TestServer::start().await;
+    let updates = server.data_dir().join("updates");
+    std::fs::create_dir_all(&updates).unwrap();
+    // The "newer build": bytes standing for the package (the updater checks
+    // the signature before anything is installed; this test installs nothing).
+    let build = updates.join("pq_9.0.0_amd64.deb");
+    std::fs::write(&build, b"!<arch>\ndebian-binary   pq 9.0.0 stand-in build\n".repeat(20_000)).unwrap();
+    let signature = sign(&key, &build);
+    let platform =
+        serde_json::json!({ "signature": signature, "url": format!("{}/updates/pq_9.0.0_amd64.deb", server.url) });
+    let manifest = serde_json::json!({
+        "version": "9.0.0",
+        "notes": "Faster start",
+        "pub_date": "2026-12-06T00:00:00Z",
+        "platforms": { "linux-x86_64": platform, "linux-x86_64-deb": platform },
+    });
+    std::fs::write(updates.join("latest.json"), manifest.to_string()).unwrap();
+
+    let desktop = Desktop::start_with_env(&server.url, &[("PQ_UPDATE_PUBKEY", pubkey.trim())]).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    desktop.click("#open-settings").await;
+    // Found at start.
+    desktop.wait_text("#update .update-found", "pq 9.0.0 is available.").await;
+    desktop.wait_text("#update .update-found", "Faster start").await;
+    desktop.js("document.getElementById('about').scrollIntoView()").await;
+    desktop.click("#download-update").await;
+    desktop.wait_text("#restart-update", "Restart to update").await;
+    desktop.js("document.getElementById('about').scrollIntoView()").await;
+    desktop.screenshot("update").await;
+
+    // Tampered with after signing: refused, nothing to restart into.
+    let mut bytes = std::fs::read(&build).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&build, bytes).unwrap();
+    desktop.click("#check-update").await;
+    desktop.wait_text("#download-update", "Download").await;
+    desktop.click("#download-update").await;
+    desktop.wait_text("#update .update-error", "not signed by pq's publisher").await;
+    assert!(desktop.js("return document.getElementById('restart-update') === null").await.as_bool().unwrap());
+}
