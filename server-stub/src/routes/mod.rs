@@ -295,10 +295,26 @@ pub fn app(state: AppState) -> Router {
     }
     // Desktop updates this server publishes for its people: a Tauri update
     // manifest (`latest.json`) and the signed builds beside it, as files in
-    // DATA_DIR/updates (nothing there: 404). The apps trust only builds
-    // signed with the key built into them.
-    router =
-        router.nest_service("/updates", tower_http::services::ServeDir::new(state.config().data_dir.join("updates")));
+    // DATA_DIR/updates. No manifest: 204, which Tauri's updater reads as "no
+    // update". The apps trust only builds signed with the key built into them.
+    let manifest = state.config().data_dir.join("updates/latest.json");
+    router = router
+        .route(
+            "/updates/latest.json",
+            get(move || {
+                let manifest = manifest.clone();
+                async move {
+                    match tokio::fs::read(&manifest).await {
+                        Ok(bytes) => axum::response::IntoResponse::into_response((
+                            [(axum::http::header::CONTENT_TYPE, "application/json")],
+                            bytes,
+                        )),
+                        Err(_) => axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT),
+                    }
+                }
+            }),
+        )
+        .nest_service("/updates", tower_http::services::ServeDir::new(state.config().data_dir.join("updates")));
     if let Some(toss) = state.chat().toss_standin() {
         router = router.nest(crate::toss::standin::PREFIX, toss.router());
     }

@@ -82,4 +82,10 @@ async fn a_signed_update_is_offered_and_a_tampered_one_refused() {
     desktop.click("#download-update").await;
     desktop.wait_text("#update .update-error", "not signed by pq's publisher").await;
     assert!(desktop.js("return document.getElementById('restart-update') === null").await.as_bool().unwrap());
+
+    // Nothing published (the server answers 204): up to date.
+    std::fs::remove_file(updates.join("latest.json")).unwrap();
+    desktop.click("#check-update").await;
+    desktop.wait_text("#update .update-note", "pq is up to date.").await;
+    desktop.wait_gone("#update .update-found").await;
 }
