@@ -26,6 +26,23 @@ use tauri::ipc::Channel as IpcChannel;
 
 use crate::{CommandError, Desktop, UiEvent, settings::Settings};
 
+/// The first channel, ready to draw (`startup`).
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct Startup {
+    /// What `app_info` says.
+    pub info: AppInfo,
+    /// The servers (empty when signed out).
+    pub servers: Vec<CachedServer>,
+    /// The server opened first.
+    pub server_id: Option<ServerId>,
+    /// Its channels.
+    pub channels: Vec<CachedChannel>,
+    /// The channel opened first (made the active one).
+    pub channel_id: Option<ChannelId>,
+    /// Its newest messages.
+    pub timeline: Option<Timeline>,
+}
+
 /// What the UI needs to draw its first frame.
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct AppInfo {
@@ -154,6 +171,32 @@ fn export<T: ts_rs::TS + 'static + ?Sized>(cfg: &ts_rs::Config) -> Result<(), ts
 commands! {
     /// Everything to draw the first frame (no network).
     fn app_info(d) -> AppInfo { Ok(d.app_info()) }
+
+    /// Everything the first channel needs, in one call: what `app_info`
+    /// says, the servers, the first server's channels, its first text
+    /// channel (made the active one) and that channel's newest 200 messages
+    /// — all from the cache, no network.
+    fn startup(d) -> Startup {
+        let info = d.app_info();
+        let mut out = Startup { info, servers: Vec::new(), server_id: None, channels: Vec::new(), channel_id: None, timeline: None };
+        let Some(client) = d.client().ok().filter(|c| c.me().is_some()) else { return Ok(out) };
+        out.servers = client.servers()?;
+        let Some(server) = out.servers.first().map(|s| s.server.id) else { return Ok(out) };
+        out.server_id = Some(server);
+        out.channels = client.channels(server)?;
+        let Some(channel) = out
+            .channels
+            .iter()
+            .find(|c| c.channel.kind == pq_core::protocol::models::ChannelKind::Text)
+            .map(|c| c.channel.id)
+        else {
+            return Ok(out);
+        };
+        d.set_active_channel(Some(channel));
+        out.channel_id = Some(channel);
+        out.timeline = Some(client.timeline(channel, None, 200).await?);
+        Ok(out)
+    }
 
     /// The server's version and protocol (`GET /healthz`; no sign-in needed).
     fn server_version(d) -> Health { Ok(d.client()?.api().health().await.map_err(pq_core::Error::from)?) }

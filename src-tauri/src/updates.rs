@@ -71,12 +71,13 @@ impl Desktop {
         let Some(url) = endpoint(&self.config.server) else {
             return Err(failed("updates come only from an https server (or one on this computer)"));
         };
-        let mut builder = self.app.updater_builder().endpoints(vec![url]).map_err(failed)?;
+        let builder = self.app.updater_builder().endpoints(vec![url]).map_err(failed)?;
         // Tests sign with a key of their own (debug builds only).
         #[cfg(debug_assertions)]
-        if let Ok(key) = std::env::var("PQ_UPDATE_PUBKEY") {
-            builder = builder.pubkey(key);
-        }
+        let builder = match std::env::var("PQ_UPDATE_PUBKEY") {
+            Ok(key) => builder.pubkey(key),
+            Err(_) => builder,
+        };
         let found = builder.build().map_err(failed)?.check().await.map_err(failed)?;
         let info = found.as_ref().map(|u| UpdateInfo { version: u.version.clone(), notes: u.body.clone() });
         *lock(&self.updates) = Pending { update: found, bytes: None };

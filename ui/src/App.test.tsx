@@ -25,6 +25,21 @@ const bridge = vi.hoisted(() => ({
   subscribe: vi.fn(async () => null),
   subscribeVideo: vi.fn(async () => null),
   appInfo: vi.fn(),
+  // The shell's one-call start-up, made of the calls it stands for.
+  startup: vi.fn(async () => {
+    const info = await bridge.appInfo();
+    const none = { info, servers: [], server_id: null, channels: [], channel_id: null, timeline: null };
+    if (!info.me) return none;
+    const servers = await bridge.servers();
+    const first = servers[0];
+    if (!first) return { ...none, servers };
+    const channels = await bridge.channels(first.server.id);
+    const text = channels.find((c: { channel: { kind: string } }) => c.channel.kind === "text");
+    if (!text) return { ...none, servers, server_id: first.server.id, channels };
+    await (bridge.setActiveChannel as (id: string) => Promise<unknown>)(text.channel.id);
+    const timeline = await bridge.timeline(text.channel.id, 200);
+    return { info, servers, server_id: first.server.id, channels, channel_id: text.channel.id, timeline };
+  }),
   serverVersion: vi.fn(async () => ({ status: "ok", version: "0.1.0", protocol: 1 })),
   takePendingInvite: vi.fn(async () => null),
   signIn: vi.fn(async () => ({})),

@@ -131,6 +131,7 @@ export type { Settings } from "./Settings";
 export type { Signal } from "./Signal";
 export type { StagedFile } from "./StagedFile";
 export type { StartCheckout } from "./StartCheckout";
+export type { Startup } from "./Startup";
 export type { StatusChoice } from "./StatusChoice";
 export type { Timeline } from "./Timeline";
 export type { Timestamp } from "./Timestamp";

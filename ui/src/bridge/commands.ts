@@ -1,13 +1,23 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreatePaidEvent, CreateRole, CustomStatus, DrawCheck, EventId, EventParticipants, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, PaidEvent, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateInfo, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreatePaidEvent, CreateRole, CustomStatus, DrawCheck, EventId, EventParticipants, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, PaidEvent, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, Startup, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateInfo, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
  */
 export function appInfo(): Promise<AppInfo> {
   return invoke("app_info");
+}
+
+/**
+ * Everything the first channel needs, in one call: what `app_info`
+ * says, the servers, the first server's channels, its first text
+ * channel (made the active one) and that channel's newest 200 messages
+ * — all from the cache, no network.
+ */
+export function startup(): Promise<Startup> {
+  return invoke("startup");
 }
 
 /**

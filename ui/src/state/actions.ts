@@ -2,6 +2,7 @@
 
 import * as bridge from "../bridge/commands";
 import type {
+  AppInfo,
   Attachment,
   StagedFile,
   CachedChannel,
@@ -55,9 +56,30 @@ function fail(e: unknown) {
 /// Starts the UI: first frame from the cache, then events.
 export async function boot() {
   await bridge.subscribe((e: UiEvent) => onEvent(e));
-  await refreshInfo();
-  if (getState().info?.me) {
-    await loadServers();
+  // One call for the first frame: info, servers, the first channel and its
+  // messages (all from the cache).
+  const st = await bridge.startup();
+  applyInfo(st.info);
+  if (st.info.me) {
+    setState({ servers: st.servers });
+    if (st.server_id) {
+      const serverId = st.server_id;
+      setState((s) => ({ serverId, home: false, channels: { ...s.channels, [serverId]: st.channels } }));
+      void loadMembers(serverId);
+      void loadVoice(serverId);
+      if (st.channel_id && st.timeline) {
+        const channelId = st.channel_id;
+        const t = st.timeline;
+        setState((s) => ({
+          channelId,
+          timelines: {
+            ...s.timelines,
+            [channelId]: { messages: t.messages, mentions: t.mentions, pending: t.pending, hasOlder: t.has_older, loadingOlder: false },
+          },
+        }));
+        markSeen(channelId);
+      }
+    }
     void loadRelationships();
     void loadDms();
     void loadInvites();
@@ -96,7 +118,10 @@ export async function downloadUpdate() {
 }
 
 export async function refreshInfo() {
-  const info = await bridge.appInfo();
+  applyInfo(await bridge.appInfo());
+}
+
+function applyInfo(info: AppInfo) {
   setState({
     info,
     connection: info.connection,
