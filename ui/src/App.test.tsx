@@ -2078,6 +2078,43 @@ describe("main screen", () => {
     expect(await screen.findByText("Server http://127.0.0.1:8080: not reachable now")).toBeTruthy();
   });
 
+  it("opens the first channel with one start-up call, and offers a signed update found at start", async () => {
+    signedIn();
+    bridge.checkUpdate.mockResolvedValueOnce({ version: "9.0.0", notes: "Faster start" } as never);
+    await start();
+    expect(bridge.startup).toHaveBeenCalledTimes(1);
+    expect(bridge.appInfo).toHaveBeenCalledTimes(1); // inside the start-up stand-in, not again
+    expect(bridge.setActiveChannel).toHaveBeenCalled();
+    fireEvent.click(document.getElementById("open-settings")!);
+    expect(await screen.findByText("pq 9.0.0 is available.")).toBeTruthy();
+    // A download whose signature does not match: said, nothing to restart into.
+    bridge.downloadUpdate.mockRejectedValueOnce({ code: "update", message: "this update is not signed by pq's publisher: it was not installed" } as never);
+    await act(async () => {
+      fireEvent.click(document.getElementById("download-update")!);
+    });
+    expect(await screen.findByText("this update is not signed by pq's publisher: it was not installed")).toBeTruthy();
+    expect(document.getElementById("restart-update")).toBeNull();
+    // Again, signed: progress, then "Restart to update".
+    let finish: () => void = () => {};
+    bridge.downloadUpdate.mockImplementationOnce(() => new Promise((r) => (finish = () => r(null))) as never);
+    await act(async () => {
+      fireEvent.click(document.getElementById("download-update")!);
+    });
+    await act(async () => {
+      onEvent({ kind: "update_progress", data: { received: 50, total: 100 } });
+    });
+    expect((document.querySelector(".update-progress") as HTMLProgressElement).value).toBe(50);
+    await act(async () => finish());
+    fireEvent.click(await screen.findByText("Restart to update"));
+    expect(bridge.restartToUpdate).toHaveBeenCalled();
+    // Nothing newer: said so.
+    bridge.checkUpdate.mockResolvedValueOnce(null as never);
+    await act(async () => {
+      fireEvent.click(document.getElementById("check-update")!);
+    });
+    expect(await screen.findByText("pq is up to date.")).toBeTruthy();
+  });
+
   it("speaks Korean", async () => {
     signedIn("ko");
     await start();
