@@ -55,6 +55,8 @@ pub const PERIOD_MS: i64 = 30 * 24 * 3600 * 1000;
 pub const REFUND_WINDOW_MS: i64 = 3 * 24 * 3600 * 1000;
 /// Payments listed on the membership page.
 const HISTORY: usize = 50;
+/// How far back a reconciliation looks for orders still pending.
+const PENDING_RECONCILED_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Orders a reconciliation compares at most.
 const RECONCILE_LIMIT: usize = 1000;
 
@@ -120,10 +122,9 @@ pub fn payment_of(o: &OrderRow) -> Payment {
     }
 }
 
+/// A new order id: 24 random characters Toss accepts in an `orderId`.
 fn order_id() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let tail: String = (0..24).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
-    format!("pq-{tail}")
+    format!("pq-{}", crate::idp::devclient::random_string(18))
 }
 
 /// One's membership as the store has it now (inside a change or a read).
@@ -289,6 +290,15 @@ impl Chat {
         self.payments.as_ref().ok_or_else(|| ApiError::Unavailable("this pq server takes no payments".into()))
     }
 
+    /// Whether an order may still be paid or given back as far as its event
+    /// goes: entries only while the event is open (orders for plans: always).
+    async fn entries_open(&self, o: &OrderRow) -> ApiResult<bool> {
+        let Some(event) = o.event_id.clone() else { return Ok(true) };
+        let now = self.hub.clock().timestamp();
+        let e = self.reads.read(move |s| Ok::<_, ApiError>(s.paid_event(&event)?)).await?;
+        Ok(e.is_some_and(|e| super::paid_events::state_of(&e, now) == pq_protocol::models::PaidEventState::Open))
+    }
+
     /// The stand-in of Toss this server serves, if any.
     #[must_use]
     pub fn toss_standin(&self) -> Option<&std::sync::Arc<crate::toss::standin::StandIn>> {
@@ -377,7 +387,7 @@ impl Chat {
     /// 404 unknown order; 409 the amount does not match the order (it is
     /// marked failed and nothing is confirmed); 502 Toss refused (the order
     /// is marked failed) or could not be reached (it stays pending: the
-    /// same link, a webhook or a reconciliation finishes it).
+    /// same link or a webhook finishes it; a reconciliation lists it).
     pub async fn complete_checkout(&self, id: String, payment_key: String, amount: u64) -> ApiResult<OrderRow> {
         let p = self.payments()?;
         let o = self.order(id.clone()).await?;
@@ -390,24 +400,14 @@ impl Chat {
         if o.status != PaymentStatus::Pending {
             return Err(ApiError::Conflict(format!("this order is {}", status_name(o.status))));
         }
-        if let Some(event) = o.event_id.clone() {
-            let now = self.hub.clock().timestamp();
-            let open =
-                self.reads.read(move |s| Ok::<_, ApiError>(s.paid_event(&event)?)).await?.is_some_and(|e| {
-                    super::paid_events::state_of(&e, now) == pq_protocol::models::PaidEventState::Open
-                });
-            if !open {
-                let why = "the event is not open for entries (it has ended)".to_owned();
-                let (id2, why2) = (id.clone(), why.clone());
-                self.writer.run(move |tx| apply_failed(tx, &id2, why2)).await?;
-                return Err(ApiError::Conflict(why));
-            }
+        if !self.entries_open(&o).await? {
+            let why = "the event is not open for entries (it has ended)".to_owned();
+            self.fail_order(id, why.clone()).await?;
+            return Err(ApiError::Conflict(why));
         }
         if amount != u64::from(o.amount) {
             let why = format!("the amount {amount} does not match the order's {}", o.amount);
-            let id2 = id.clone();
-            let why2 = why.clone();
-            self.writer.run(move |tx| apply_failed(tx, &id2, why2)).await?;
+            self.fail_order(id.clone(), why.clone()).await?;
             tracing::warn!(order = %id, amount, "a checkout came back with another amount; not confirmed");
             return Err(ApiError::Conflict(why));
         }
@@ -429,8 +429,7 @@ impl Chat {
                     "Toss reports the payment {} for order {} and {} won",
                     t.status, t.order_id, t.total_amount
                 );
-                let why2 = why.clone();
-                self.writer.run(move |tx| apply_failed(tx, &id, why2)).await?;
+                self.fail_order(id, why.clone()).await?;
                 Err(ApiError::PaymentFailed(why))
             }
             Err(e @ TossError::Unreachable(_)) => {
@@ -439,8 +438,7 @@ impl Chat {
             }
             Err(e) => {
                 let why = toss_failure(&e);
-                let why2 = why.clone();
-                self.writer.run(move |tx| apply_failed(tx, &id, why2)).await?;
+                self.fail_order(id, why.clone()).await?;
                 Err(ApiError::PaymentFailed(why))
             }
         }
@@ -452,7 +450,11 @@ impl Chat {
     /// 404 unknown order.
     pub async fn fail_checkout(&self, id: String, code: &str, message: &str) -> ApiResult<OrderRow> {
         self.payments()?;
-        let why = format!("{code}: {message}");
+        self.fail_order(id, format!("{code}: {message}")).await
+    }
+
+    /// Marks a pending order failed, saying why (once).
+    async fn fail_order(&self, id: String, why: String) -> ApiResult<OrderRow> {
         self.writer.run(move |tx| apply_failed(tx, &id, why)).await
     }
 
@@ -474,17 +476,10 @@ impl Chat {
         if !matches!(o.status, PaymentStatus::Paid | PaymentStatus::PartiallyRefunded) {
             return Err(ApiError::Conflict(format!("this order is {}: nothing to give back", status_name(o.status))));
         }
-        if let Some(event) = o.event_id.clone() {
-            let now = self.hub.clock().timestamp();
-            let open =
-                self.reads.read(move |s| Ok::<_, ApiError>(s.paid_event(&event)?)).await?.is_some_and(|e| {
-                    super::paid_events::state_of(&e, now) == pq_protocol::models::PaidEventState::Open
-                });
-            if !open {
-                return Err(ApiError::Conflict(
-                    "entries are final once the event has ended (its participants are what the draw uses)".into(),
-                ));
-            }
+        if !self.entries_open(&o).await? {
+            return Err(ApiError::Conflict(
+                "entries are final once the event has ended (its participants are what the draw uses)".into(),
+            ));
         }
         let left = o.amount - o.refunded;
         let amount = req.amount_krw.unwrap_or(left);
@@ -649,10 +644,7 @@ impl Chat {
                 }
                 o
             }
-            "ABORTED" | "EXPIRED" => {
-                let why = format!("Toss reports the payment {}", t.status);
-                self.writer.run(move |tx| apply_failed(tx, &id, why)).await?
-            }
+            "ABORTED" | "EXPIRED" => self.fail_order(id, format!("Toss reports the payment {}", t.status)).await?,
             _ => o,
         };
         Ok(Some(o))
@@ -665,12 +657,25 @@ impl Chat {
     /// 502 Toss could not be reached.
     pub async fn reconcile(&self) -> ApiResult<Reconciliation> {
         let p = self.payments()?;
-        let orders = self.reads.read(|s| s.orders_to_reconcile(RECONCILE_LIMIT)).await?;
+        // Orders still pending from the last week too: one whose confirm
+        // could not reach Toss has no payment key here, and is found by its id.
+        let since = self.hub.clock().timestamp().plus_millis(-PENDING_RECONCILED_MS);
+        let orders = self.reads.read(move |s| s.orders_to_reconcile(since, RECONCILE_LIMIT)).await?;
         let mut mismatches = Vec::new();
         for o in &orders {
-            let key = o.payment_key.as_deref().unwrap_or_default();
             let ours = format!("{} with {} won left", status_name(o.status), o.amount - o.refunded);
-            let theirs = match p.toss.payment(key).await {
+            let at_toss = match &o.payment_key {
+                Some(key) => p.toss.payment(key).await,
+                None => p.toss.payment_by_order(&o.id).await,
+            };
+            let theirs = match at_toss {
+                Err(TossError::Refused { status: 404, .. }) if o.status == PaymentStatus::Pending => continue,
+                Ok(t)
+                    if o.status == PaymentStatus::Pending
+                        && matches!(t.status.as_str(), "READY" | "IN_PROGRESS" | "ABORTED" | "EXPIRED") =>
+                {
+                    continue;
+                }
                 Ok(t) => {
                     let want = match o.status {
                         PaymentStatus::Paid => "DONE",

@@ -36,22 +36,44 @@ fn q(s: &str) -> String {
 /// An HTML response with the headers every page gets: no caching, no
 /// framing, no scripts, no remote anything, no referrer.
 pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    // No form-action: browsers apply it to the redirect that follows a form
+    // post, and that goes to the app's (loopback or pq:) URI.
+    html_with(
+        status,
+        body,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        "no-referrer",
+    )
+}
+
+/// Like [`html`], with its own content security and referrer policies (the
+/// checkout page runs the payment provider's script).
+pub(crate) fn html_with(status: StatusCode, body: String, csp: HeaderValue, referrer: &'static str) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        // No form-action: browsers apply it to the redirect that follows a
-        // form post, and that goes to the app's (loopback or pq:) URI.
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
+}
+
+/// A plain page the browser shows for pq (an invite link, a checkout and
+/// its result): a heading, `body` (HTML), and a style for `.button`s.
+pub(crate) fn simple_page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width\"><title>{t}</title><style>body{{font:16px system-ui,sans-serif;\
+         max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}.button{{display:inline-block;\
+         background:#5865f2;color:#fff;padding:.6rem 1.2rem;border-radius:6px;border:0;font:inherit;\
+         text-decoration:none;cursor:pointer}}.price{{font-size:2rem;font-weight:700}}\
+         code{{word-break:break-all}}</style></head><body><h1>{t}</h1>{body}</body></html>",
+        t = esc(title),
+    )
 }
 
 /// The warning every page of a provider started with `--dev-idp-on-network` carries.

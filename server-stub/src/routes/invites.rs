@@ -55,7 +55,7 @@ pub async fn decline(State(state): State<AppState>, user: AuthUser, Path(code): 
 /// It names the server and who invited, opens the invite in pq
 /// (`pq://invite/CODE`), and says how to get pq. No sign-in needed.
 pub async fn page(State(state): State<AppState>, axum::extract::Path(code): axum::extract::Path<String>) -> Response {
-    use crate::idp::pages::{esc, html};
+    use crate::idp::pages::{esc, html, simple_page};
     let (status, title, body) = match state.chat().public_preview(&code).await {
         Ok(p) => {
             let link = esc(&p.code.deep_link());
@@ -80,17 +80,7 @@ pub async fn page(State(state): State<AppState>, axum::extract::Path(code): axum
             "<p>This invite has expired, been used up or revoked, or never existed. Ask whoever sent it for a new one.</p>".to_owned(),
         ),
     };
-    html(
-        status,
-        format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-             content=\"width=device-width\"><title>{t}</title><style>body{{font:16px system-ui,sans-serif;\
-             max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}a.button{{display:inline-block;\
-             background:#5865f2;color:#fff;padding:.6rem 1.2rem;border-radius:6px;text-decoration:none}}\
-             code{{word-break:break-all}}</style></head><body><h1>{t}</h1>{body}</body></html>",
-            t = esc(&title),
-        ),
-    )
+    html(status, simple_page(&title, &body))
 }
 
 /// Create an invite link to a server (permission `create_invites`).

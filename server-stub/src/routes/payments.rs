@@ -261,30 +261,9 @@ pub async fn toss_webhook(State(state): State<AppState>, Json(hook): Json<TossWe
 
 // ---- The pages of the system browser ------------------------------------
 
-fn page(status: StatusCode, title: &str, body: &str, csp: &str) -> Response {
-    let mut resp = (
-        status,
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-             content=\"width=device-width\"><title>{t}</title><style>body{{font:16px system-ui,sans-serif;\
-             max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}.button{{display:inline-block;\
-             background:#5865f2;color:#fff;padding:.6rem 1.2rem;border-radius:6px;border:0;font:inherit;\
-             text-decoration:none;cursor:pointer}}.price{{font-size:2rem;font-weight:700}}</style></head>\
-             <body><h1>{t}</h1>{body}</body></html>",
-            t = esc(title),
-        ),
-    )
-        .into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    resp
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    crate::idp::pages::html(status, crate::idp::pages::simple_page(title, body))
 }
-
-const PLAIN_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
 
 fn plan_name(o: &OrderRow) -> &'static str {
     match o.plan {
@@ -312,7 +291,6 @@ fn result_page(ok: bool, order: &str, title: &str, text: &str, reason: Option<&s
         StatusCode::SEE_OTHER,
         title,
         &format!("<p>{}</p><p><a class=\"button\" id=\"back\" href=\"{}\">Back to pq</a></p>", esc(text), esc(&link)),
-        PLAIN_CSP,
     );
     if let Ok(v) = HeaderValue::from_str(&link) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -330,7 +308,7 @@ pub async fn checkout_page(
     let (o, (client_key, js_url)) = match (chat.order(id).await, chat.checkout_config()) {
         (Ok(o), Ok(c)) => (o, c),
         (Err(e), _) | (_, Err(e)) => {
-            return page(e.status(), "No such order", "<p>Start again from pq: Settings → Membership.</p>", PLAIN_CSP);
+            return page(e.status(), "No such order", "<p>Start again from pq: Settings → Membership.</p>");
         }
     };
     match o.status {
@@ -343,7 +321,6 @@ pub async fn checkout_page(
                     "<p>{}</p><p>Start again from pq: Settings → Membership.</p>",
                     esc(o.failure.as_deref().unwrap_or("It failed."))
                 ),
-                PLAIN_CSP,
             );
         }
         _ => return result_page(true, &o.id, "Paid already", "This order is paid. Enjoy pq!", None),
@@ -398,7 +375,14 @@ document.getElementById("pay").addEventListener("click", function () {{
         price = group(o.amount),
         js = esc(&js_url),
     );
-    page(StatusCode::OK, "Checkout", &body, &csp)
+    // The provider's script may need to know which site sends the buyer.
+    let csp = HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
+    crate::idp::pages::html_with(
+        StatusCode::OK,
+        crate::idp::pages::simple_page("Checkout", &body),
+        csp,
+        "strict-origin",
+    )
 }
 
 /// Won with thousands separated: 5,000.

@@ -46,6 +46,7 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::{TossCancel, TossErrorBody, TossPayment};
+use crate::idp::{devclient::random_string, pages::esc};
 
 /// Where pq-server serves the stand-in when it has no real Toss.
 pub const PREFIX: &str = "/dev/toss";
@@ -87,11 +88,6 @@ impl StandIn {
     #[must_use]
     pub fn new(webhook_url: Option<String>) -> Arc<Self> {
         Arc::new(Self { webhook_url: Mutex::new(webhook_url), ..Self::default() })
-    }
-
-    /// Registers (or removes) the merchant's webhook URL.
-    pub fn set_webhook_url(&self, url: Option<String>) {
-        *self.webhook_url.lock().expect("stand-in lock") = url;
     }
 
     /// Every payment, as Toss would describe it.
@@ -168,14 +164,9 @@ fn cancel(p: &mut TossPayment, amount: u64, reason: &str) -> Result<(), (StatusC
         cancel_amount: amount,
         cancel_reason: reason.into(),
         canceled_at: now_iso(),
-        transaction_key: random_key(32),
+        transaction_key: random_string(24),
     });
     Ok(())
-}
-
-fn random_key(n: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    (0..n).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
 }
 
 async fn sdk() -> Response {
@@ -222,10 +213,6 @@ struct WindowQuery {
     outcome: String,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 async fn window(Query(q): Query<WindowQuery>) -> Response {
     if q.client_key != CLIENT_KEY {
         return (StatusCode::UNAUTHORIZED, Html("<h1>Unknown client key</h1>".to_owned())).into_response();
@@ -239,7 +226,7 @@ async fn window(Query(q): Query<WindowQuery>) -> Response {
         ("failUrl", &q.fail_url),
     ]
     .iter()
-    .map(|(k, v)| format!(r#"<input type="hidden" name="{k}" value="{}">"#, escape(v)))
+    .map(|(k, v)| format!(r#"<input type="hidden" name="{k}" value="{}">"#, esc(v)))
     .collect::<String>();
     Html(format!(
         r#"<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>토스페이먼츠 (stand-in)</title></head>
@@ -252,7 +239,7 @@ async fn window(Query(q): Query<WindowQuery>) -> Response {
 <button name="outcome" value="reject_at_confirm" id="reject">Refused at approval</button>
 <button name="outcome" value="cancel" id="cancel">Cancel</button>
 </form></body></html>"#,
-        name = escape(&q.order_name),
+        name = esc(&q.order_name),
         amount = q.amount,
     ))
     .into_response()
@@ -286,7 +273,7 @@ async fn pay(State(s): State<Arc<StandIn>>, Form(q): Form<WindowQuery>) -> Respo
             drop(all);
             return fail("DUPLICATED_ORDER_ID", "이미 승인 및 취소가 진행된 중복된 주문번호 입니다.");
         }
-        let key = format!("tpk_{}", random_key(40));
+        let key = format!("tpk_{}", random_string(30));
         all.insert(
             key.clone(),
             Session {

@@ -365,6 +365,44 @@ async fn reconciliation_finds_what_the_ledger_missed() {
     let m: Membership = alice.get("/api/users/@me/membership").await;
     assert_eq!((m.payments[0].status, m.payments[0].refunded_krw), (PaymentStatus::PartiallyRefunded, 500));
 
+    // Toss confirmed an order but its answer never reached pq (pq's order is
+    // pending and has no payment key): the reconciliation finds it by its
+    // id, and the browser's same link finishes it.
+    let c = checkout(&alice, "premium").await;
+    let success_url = format!("{}/pay/{}/success", ts.url, c.order_id);
+    let window = browser()
+        .post(format!("{toss_url}/window"))
+        .form(&[
+            ("clientKey", pq_server::toss::standin::CLIENT_KEY),
+            ("orderId", &c.order_id),
+            ("orderName", "pq Premium"),
+            ("amount", "5000"),
+            ("successUrl", &success_url),
+            ("failUrl", "http://127.0.0.1:9/fail"),
+            ("outcome", "pay"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let back = url::Url::parse(window.headers()["location"].to_str().unwrap()).unwrap();
+    let key = query(&back, "paymentKey").unwrap();
+    pq_server::toss::Toss::new(&toss_url, pq_server::toss::standin::SECRET_KEY)
+        .confirm(&key, &c.order_id, 5000)
+        .await
+        .unwrap();
+    let r: Reconciliation = root.post("/api/admin/payments/reconcile", json!({})).await;
+    assert_eq!(r.mismatches.len(), 1, "{:?}", r.mismatches);
+    assert_eq!(r.mismatches[0].order_id, c.order_id);
+    assert!(
+        r.mismatches[0].ours.contains("pending") && r.mismatches[0].theirs.contains("DONE"),
+        "{:?}",
+        r.mismatches[0]
+    );
+    let again = browser().get(back.as_str()).send().await.unwrap();
+    assert!(again.headers()["location"].to_str().unwrap().starts_with("pq://payment/success"));
+    let r: Reconciliation = root.post("/api/admin/payments/reconcile", json!({})).await;
+    assert!(r.mismatches.is_empty(), "{:?}", r.mismatches);
+
     // A wrong secret key is Toss's UNAUTHORIZED_KEY, and a clear 502.
     let bad = pq_server::toss::Toss::new(&toss_url, "test_sk_wrong");
     let e = bad.payment(&key).await.unwrap_err();

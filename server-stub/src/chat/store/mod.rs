@@ -412,8 +412,9 @@ pub trait Store: Send {
     fn payment_totals(&self) -> StoreResult<(u64, u64)>;
     /// The ledger of one order, in order.
     fn ledger_of(&self, order: &str) -> StoreResult<Vec<pq_protocol::models::LedgerEntry>>;
-    /// Orders Toss has heard of (they have a payment key), newest first.
-    fn orders_to_reconcile(&self, limit: usize) -> StoreResult<Vec<OrderRow>>;
+    /// Orders Toss has heard of (they have a payment key), and orders still
+    /// pending made since `since`, newest first.
+    fn orders_to_reconcile(&self, since: Timestamp, limit: usize) -> StoreResult<Vec<OrderRow>>;
     /// Someone's paid period.
     fn membership(&self, user: UserId) -> StoreResult<Option<MembershipRow>>;
     /// Who has a paid period ended by `now`.

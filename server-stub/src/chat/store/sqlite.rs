@@ -1092,8 +1092,8 @@ macro_rules! reads {
         fn ledger_of(&self, order: &str) -> StoreResult<Vec<pq_protocol::models::LedgerEntry>> {
             payments::q_ledger_of(&self.conn, order)
         }
-        fn orders_to_reconcile(&self, limit: usize) -> StoreResult<Vec<OrderRow>> {
-            payments::q_orders_to_reconcile(&self.conn, limit)
+        fn orders_to_reconcile(&self, since: Timestamp, limit: usize) -> StoreResult<Vec<OrderRow>> {
+            payments::q_orders_to_reconcile(&self.conn, since, limit)
         }
         fn membership(&self, user: UserId) -> StoreResult<Option<MembershipRow>> {
             payments::q_membership(&self.conn, user)

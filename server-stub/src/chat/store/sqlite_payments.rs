@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{MembershipRow, NewLedger, OrderRow, PaidEventRow, StoreResult, col_id, exec, opt_id, opt_ts, ts};
 
-pub(super) fn status_str(s: PaymentStatus) -> &'static str {
+fn status_str(s: PaymentStatus) -> &'static str {
     match s {
         PaymentStatus::Pending => "pending",
         PaymentStatus::Paid => "paid",
@@ -118,11 +118,13 @@ pub(super) fn q_ledger_of(c: &Connection, order: &str) -> StoreResult<Vec<Ledger
     .collect::<Result<_, _>>()?)
 }
 
-pub(super) fn q_orders_to_reconcile(c: &Connection, limit: usize) -> StoreResult<Vec<OrderRow>> {
+pub(super) fn q_orders_to_reconcile(c: &Connection, since: Timestamp, limit: usize) -> StoreResult<Vec<OrderRow>> {
     Ok(c.prepare_cached(&format!(
-        "SELECT {ORDER_COLS} FROM orders WHERE payment_key IS NOT NULL ORDER BY created_at DESC LIMIT ?"
+        "SELECT {ORDER_COLS} FROM orders
+         WHERE payment_key IS NOT NULL OR (status = 'pending' AND created_at > ?1)
+         ORDER BY created_at DESC LIMIT ?2"
     ))?
-    .query_map([limit as i64], order_row)?
+    .query_map(params![since.as_millis(), limit as i64], order_row)?
     .collect::<Result<_, _>>()?)
 }
 
