@@ -52,8 +52,8 @@ pub enum DrawError {
 pub fn verify(p: &EventParticipants) -> Result<Verdict, DrawError> {
     let e = &p.event;
     let seed_hex = e.seed.as_deref().ok_or_else(|| DrawError::NotDrawn(e.commitment.clone()))?;
-    let seed = decode_hex(seed_hex).ok_or(DrawError::BadSeed)?;
-    let commitment_ok = hex_of(&Sha256::digest(&seed)).eq_ignore_ascii_case(&e.commitment);
+    let seed = hex::decode(seed_hex).map_err(|_| DrawError::BadSeed)?;
+    let commitment_ok = hex::encode(Sha256::digest(&seed)).eq_ignore_ascii_case(&e.commitment);
     let total: u128 = p.participants.iter().map(|x| u128::from(x.entries)).sum();
     let recomputed = (total > 0).then(|| {
         let h = Sha256::new().chain_update(&seed).chain_update(b"pq-draw-v1").chain_update(e.id.as_bytes()).finalize();
@@ -70,17 +70,6 @@ pub fn verify(p: &EventParticipants) -> Result<Verdict, DrawError> {
             .map(|x| x.user_id)
     });
     Ok(Verdict { commitment_ok, recomputed: recomputed.flatten(), announced: e.winner })
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]
@@ -104,8 +93,8 @@ mod tests {
                 pot_krw: 0,
                 entries: 0,
                 participants: 0,
-                commitment: hex_of(&Sha256::digest(seed)),
-                seed: Some(hex_of(seed)),
+                commitment: hex::encode(&Sha256::digest(seed)),
+                seed: Some(hex::encode(seed)),
                 winner,
                 drawn_at: Some(Timestamp::from_millis(2)),
             },
@@ -125,7 +114,7 @@ mod tests {
         assert!(verify(&drawn(&[7; 32], Some(fair), list.clone())).unwrap().holds());
         assert!(!verify(&drawn(&[7; 32], Some(other), list.clone())).unwrap().holds());
         let mut swapped = drawn(&[7; 32], Some(fair), list);
-        swapped.event.seed = Some(hex_of(&[8; 32]));
+        swapped.event.seed = Some(hex::encode(&[8; 32]));
         let v = verify(&swapped).unwrap();
         assert!(!v.commitment_ok && !v.holds());
         swapped.event.seed = None;

@@ -26,6 +26,16 @@ fn pq(server: &str, data: &Path) -> Command {
     c
 }
 
+/// Pays at the stand-in of Toss's window for the checkout whose address
+/// `pq buy` printed; returns where the browser is sent back to.
+async fn pay_at(printed: &str) -> String {
+    let url = printed.split_whitespace().find(|w| w.starts_with("http")).expect("the checkout address");
+    let browser = pq_server::idp::devclient::browser();
+    pq_server::idp::devclient::complete_checkout(&browser, url, pq_server::idp::devclient::PayOutcome::Pay, None)
+        .await
+        .expect("the checkout goes through")
+}
+
 fn run(mut c: Command) -> String {
     let out = c.output().expect("pq runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -357,16 +367,7 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     // pays at the stand-in of Toss; then the membership, the administrators'
     // list and reconciliation, and the payment taken back.
     let bought = cli(&["buy", "premium", "--no-browser"]);
-    let url = bought.split_whitespace().find(|w| w.starts_with("http")).expect("the checkout address").to_owned();
-    let back = pq_server::idp::devclient::complete_checkout(
-        &pq_server::idp::devclient::browser(),
-        &url,
-        pq_server::idp::devclient::PayOutcome::Pay,
-        None,
-    )
-    .await
-    .unwrap();
-    assert!(back.starts_with("pq://payment/success"), "{back}");
+    assert!(pay_at(&bought).await.starts_with("pq://payment/success"));
     let membership = cli(&["membership"]);
     assert!(membership.starts_with("Plan: premium (renew by "), "{membership}");
     let order = membership.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap().to_owned();
@@ -374,6 +375,9 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     assert!(cli(&["admin", "payments"]).contains("Taken in ₩5000, given back ₩0"));
     assert!(cli(&["admin", "reconcile"]).contains("agree (1 orders checked)"));
     assert!(cli(&["refund", &order]).contains("refunded"));
+    let ledger = cli(&["ledger", &order]);
+    let actions: Vec<&str> = ledger.lines().filter_map(|l| l.split_whitespace().nth(2)).collect();
+    assert_eq!(actions, ["created", "paid", "refunded"], "{ledger}");
     assert!(cli(&["membership"]).starts_with("Plan: free"));
     // A paid event: made, an entry bought, ended, drawn, and the draw checked
     // by pq's own code from what the server published.
@@ -383,15 +387,7 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     let not_yet = pq(&server.url, data.path()).args(["event", "verify", &event]).output().unwrap();
     assert!(!not_yet.status.success() && String::from_utf8_lossy(&not_yet.stderr).contains("not drawn yet"));
     let bought = cli(&["event", "buy", &event, "2", "--no-browser"]);
-    let url = bought.split_whitespace().find(|w| w.starts_with("http")).unwrap().to_owned();
-    pq_server::idp::devclient::complete_checkout(
-        &pq_server::idp::devclient::browser(),
-        &url,
-        pq_server::idp::devclient::PayOutcome::Pay,
-        None,
-    )
-    .await
-    .unwrap();
+    pay_at(&bought).await;
     assert!(cli(&["event", "list"]).contains("pot ₩3000  2 entries of 1 people"));
     assert!(cli(&["admin", "event-action", &event, "end"]).contains("Closed"));
     assert!(cli(&["admin", "event-action", &event, "draw"]).contains("winner"));

@@ -177,6 +177,12 @@ enum Command {
         #[arg(long)]
         no_browser: bool,
     },
+    /// An order's ledger: every change of its payment, in order (yours, or
+    /// anyone's for administrators).
+    Ledger {
+        /// The order id.
+        order: String,
+    },
     /// Take a payment back (yours, whole, within 3 days; administrators any
     /// part of anyone's).
     Refund {
@@ -1052,6 +1058,27 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                 }
             }
             out(cli, &c, || format!("Pay ₩{} in your browser: {}", c.amount_krw, c.url));
+        }
+        Command::Ledger { order } => {
+            let entries = client.payment_ledger(order).await?;
+            out(cli, &entries, || {
+                entries
+                    .iter()
+                    .map(|e| {
+                        let by = e.actor.map_or_else(|| "Toss or the schedule".to_owned(), |a| a.to_string());
+                        format!(
+                            "{}  {}  {}  ₩{}  {:?}  by {by}{}",
+                            e.seq,
+                            e.at.to_rfc3339(),
+                            e.action,
+                            e.amount_krw,
+                            e.status,
+                            e.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         Command::Refund { order, amount, reason } => {
             let p = client.refund(order, *amount, reason).await?;

@@ -23,6 +23,7 @@ import {
   refreshInfo,
   checkUpdate,
   downloadUpdate,
+  loadPaidEvents,
 } from "../state/actions";
 import { can, heldRoles, hex, nameColor } from "../state/roles";
 import { EMPTY, setState, useStore } from "../state/store";
@@ -861,7 +862,7 @@ function AdminConsole({ onClose }: { onClose: () => void }) {
       setSent(toast.text);
       setText("");
     } catch (e) {
-      setError(String((e as { message?: string })?.message ?? e));
+      setError(reason(e));
     } finally {
       setBusy(false);
     }
@@ -911,7 +912,7 @@ function AccountsByPlan() {
       setPage({ ...next, accounts: [...keep, ...next.accounts] });
       setError(null);
     } catch (e) {
-      setError(String((e as { message?: string })?.message ?? e));
+      setError(reason(e));
     }
   };
   useEffect(() => {
@@ -922,7 +923,7 @@ function AccountsByPlan() {
       await bridge.setUserPlan(a.user.id, plan);
       await load(filter, null, []);
     } catch (e) {
-      setError(String((e as { message?: string })?.message ?? e));
+      setError(reason(e));
     }
   };
   return (
@@ -1004,7 +1005,7 @@ function Membership({ plan }: { plan: Plan }) {
     try {
       await f();
     } catch (e) {
-      setError(String((e as { message?: string })?.message ?? e));
+      setError(reason(e));
     } finally {
       setBusy(false);
     }
@@ -1115,10 +1116,7 @@ function PaidEvents() {
   const [checks, setChecks] = useState<Record<string, { check: DrawCheck; names: Record<string, string> }>>({});
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    bridge.paidEvents().then(
-      (list) => setState({ paidEvents: list }),
-      () => {},
-    );
+    void loadPaidEvents();
   }, []);
   if (!events || events.length === 0) return null;
   const buy = async (e: PaidEvent) => {
@@ -1127,7 +1125,7 @@ function PaidEvents() {
       const c = await bridge.buyEntries(e.id, entries[e.id] ?? 1);
       setState({ checkout: { orderId: c.order_id, result: "pending", reason: null } });
     } catch (x) {
-      setError(String((x as { message?: string })?.message ?? x));
+      setError(reason(x));
     }
   };
   const verify = async (e: PaidEvent) => {
@@ -1137,7 +1135,7 @@ function PaidEvents() {
       const names = Object.fromEntries(list.participants.map((p) => [p.user_id, p.display_name]));
       setChecks((c) => ({ ...c, [e.id]: { check, names } }));
     } catch (x) {
-      setError(String((x as { message?: string })?.message ?? x));
+      setError(reason(x));
     }
   };
   return (
@@ -1212,17 +1210,14 @@ function EventsAdmin() {
   const [error, setError] = useState<string | null>(null);
   const [shown, setShown] = useState<EventParticipants | null>(null);
   useEffect(() => {
-    bridge.paidEvents().then(
-      (list) => setState({ paidEvents: list }),
-      () => {},
-    );
+    void loadPaidEvents();
   }, []);
   const run = async (f: () => Promise<unknown>) => {
     setError(null);
     try {
       await f();
     } catch (x) {
-      setError(String((x as { message?: string })?.message ?? x));
+      setError(reason(x));
     }
   };
   const create = () =>
@@ -1314,7 +1309,7 @@ function PaymentsAdmin() {
       setPage({ ...next, payments: [...keep, ...next.payments] });
       setError(null);
     } catch (e) {
-      setError(String((e as { message?: string })?.message ?? e));
+      setError(reason(e));
     }
   };
   useEffect(() => {
@@ -1327,14 +1322,14 @@ function PaymentsAdmin() {
       await bridge.refundPayment(x.order_id, amount, t("pay.adminReason"));
       await load(null, []);
     } catch (e) {
-      setError(String((e as { message?: string })?.message ?? e));
+      setError(reason(e));
     }
   };
   const reconcile = async () => {
     try {
       setCheck(await bridge.reconcilePayments());
     } catch (e) {
-      setError(String((e as { message?: string })?.message ?? e));
+      setError(reason(e));
     }
   };
   return (

@@ -3,6 +3,7 @@
 import * as bridge from "../bridge/commands";
 import type {
   AppInfo,
+  Timeline,
   Attachment,
   StagedFile,
   CachedChannel,
@@ -68,16 +69,8 @@ export async function boot() {
       void loadMembers(serverId);
       void loadVoice(serverId);
       if (st.channel_id && st.timeline) {
-        const channelId = st.channel_id;
-        const t = st.timeline;
-        setState((s) => ({
-          channelId,
-          timelines: {
-            ...s.timelines,
-            [channelId]: { messages: t.messages, mentions: t.mentions, pending: t.pending, hasOlder: t.has_older, loadingOlder: false },
-          },
-        }));
-        markSeen(channelId);
+        setState({ channelId: st.channel_id });
+        showTimeline(st.channel_id, st.timeline);
       }
     }
     void loadRelationships();
@@ -89,6 +82,12 @@ export async function boot() {
   if (invite) setState({ dialog: { type: "accept", code: invite } });
   // Quietly: is a newer pq published? (Settings → About says so.)
   void checkUpdate(true);
+}
+
+/// The latest paid events (kept current by `paid_event_changed` after).
+export async function loadPaidEvents() {
+  const list = await bridge.paidEvents().catch(() => null);
+  if (list) setState({ paidEvents: list });
 }
 
 /// Asks the server whether a newer pq is published; `quiet` keeps errors
@@ -485,7 +484,11 @@ export async function selectChannel(channelId: ChannelId) {
 
 export async function loadTimeline(channelId: ChannelId) {
   const t = await bridge.timeline(channelId, 200).catch(() => null);
-  if (!t) return;
+  if (t) showTimeline(channelId, t);
+}
+
+/// Puts a channel's newest messages on screen and marks them seen.
+function showTimeline(channelId: ChannelId, t: Timeline) {
   setState((s) => ({
     timelines: {
       ...s.timelines,
