@@ -93,7 +93,7 @@ mod tests {
                 pot_krw: 0,
                 entries: 0,
                 participants: 0,
-                commitment: hex::encode(&Sha256::digest(seed)),
+                commitment: hex::encode(Sha256::digest(seed)),
                 seed: Some(hex::encode(seed)),
                 winner,
                 drawn_at: Some(Timestamp::from_millis(2)),
@@ -114,7 +114,7 @@ mod tests {
         assert!(verify(&drawn(&[7; 32], Some(fair), list.clone())).unwrap().holds());
         assert!(!verify(&drawn(&[7; 32], Some(other), list.clone())).unwrap().holds());
         let mut swapped = drawn(&[7; 32], Some(fair), list);
-        swapped.event.seed = Some(hex::encode(&[8; 32]));
+        swapped.event.seed = Some(hex::encode([8; 32]));
         let v = verify(&swapped).unwrap();
         assert!(!v.commitment_ok && !v.holds());
         swapped.event.seed = None;
