@@ -48,10 +48,35 @@ use pq_core::{
 };
 use pq_server::testing::TestServer;
 
+/// One cold start: when WebDriver first saw the app drawn (polling every
+/// 10 ms), and the page's own account of it: the `performance` marks it made
+/// (`pq:…` in pq, `bare:drawn` in the bare window, each at the first frame
+/// with its content), in ms since the launch, with `navigation` (the page's
+/// time origin: process start, GTK, the web view) and `response` (the page's
+/// HTML received).
+#[derive(Debug, Default, Clone)]
+struct Start {
+    seen_ms: f64,
+    marks: Vec<(String, f64)>,
+}
+
+impl Start {
+    fn mark(&self, name: &str) -> Option<f64> {
+        self.marks.iter().find(|(n, _)| n == name).map(|(_, ms)| *ms)
+    }
+}
+
+/// The median of what `f` gives for each start (NaN when none gives one).
+fn median_of(starts: &[Start], f: impl Fn(&Start) -> Option<f64>) -> f64 {
+    let mut v: Vec<f64> = starts.iter().filter_map(f).collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 /// What one app measured.
 #[derive(Debug, Default)]
 struct Figures {
-    starts_ms: Vec<f64>,
+    starts: Vec<Start>,
     pss_mib: f64,
     rss_mib: f64,
     processes: usize,
@@ -61,10 +86,11 @@ struct Figures {
 }
 
 impl Figures {
-    fn median_start(&self) -> f64 {
-        let mut v = self.starts_ms.clone();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    fn median_seen(&self) -> f64 {
+        median_of(&self.starts, |s| Some(s.seen_ms))
+    }
+    fn median_mark(&self, name: &str) -> f64 {
+        median_of(&self.starts, |s| s.mark(name))
     }
 }
 
@@ -136,36 +162,70 @@ fn clock_ticks_per_sec() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// Starts `binary`, waits until `ready_js` is true; returns the time taken.
-async fn start(desktop: &mut Desktop, binary: &Path, ready_js: &str) -> Duration {
+/// Starts `binary`, waits until `ready_js` is true (asking every 10 ms);
+/// returns the time taken and the page's marks.
+async fn start(desktop: &mut Desktop, binary: &Path, ready_js: &str, drawn_mark: &str) -> Start {
+    let launched = std::time::SystemTime::now();
     let t = Instant::now();
     desktop.launch_binary(binary).await;
-    eventually("the app to draw", 60, || async {
-        (desktop.js(ready_js).await == serde_json::Value::Bool(true)).then_some(())
+    let deadline = t + Duration::from_secs(60);
+    while desktop.js(ready_js).await != serde_json::Value::Bool(true) {
+        assert!(Instant::now() < deadline, "{} did not draw within 60 s", binary.display());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let seen_ms = t.elapsed().as_secs_f64() * 1000.0;
+    // The first-frame mark comes from a requestAnimationFrame: wait for it.
+    let marks = eventually("the page's first-frame mark", 10, || async {
+        let js = format!(
+            "const n = performance.getEntriesByType('navigation')[0];
+             if (performance.getEntriesByName('{drawn_mark}').length === 0) return null;
+             return [performance.timeOrigin, n ? n.responseEnd : null,
+                     performance.getEntriesByType('mark').map(m => [m.name, m.startTime])];"
+        );
+        let v = desktop.js(&js).await;
+        let origin = v.get(0)?.as_f64()?;
+        let launched = launched.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64() * 1000.0;
+        let since = |page_ms: f64| origin + page_ms - launched;
+        let mut marks = vec![("navigation".to_owned(), since(0.0))];
+        if let Some(r) = v.get(1).and_then(serde_json::Value::as_f64) {
+            marks.push(("response".to_owned(), since(r)));
+        }
+        for m in v.get(2)?.as_array()? {
+            marks.push((m.get(0)?.as_str()?.to_owned(), since(m.get(1)?.as_f64()?)));
+        }
+        Some(marks)
     })
     .await;
-    t.elapsed()
+    Start { seen_ms, marks }
 }
 
 /// Measures one app.
 /// Cold starts of each app in turn (`starts` rounds of one start each), so
 /// that both see the same machine: how fast this machine starts a WebKit
 /// window drifts by tens of milliseconds from minute to minute.
-async fn cold_starts(desktop: &mut Desktop, apps: &[(&Path, &str)], starts: usize) -> Vec<Vec<f64>> {
+async fn cold_starts(desktop: &mut Desktop, apps: &[App<'_>], starts: usize) -> Vec<Vec<Start>> {
     let mut each = vec![Vec::new(); apps.len()];
     for _ in 0..starts {
-        for ((binary, ready_js), ms) in apps.iter().zip(&mut each) {
-            ms.push(start(desktop, binary, ready_js).await.as_secs_f64() * 1000.0);
+        for (app, runs) in apps.iter().zip(&mut each) {
+            runs.push(start(desktop, app.binary, app.ready_js, app.drawn_mark).await);
             desktop.quit().await;
         }
     }
     each
 }
 
+/// An app to measure: its binary, when WebDriver counts it drawn, and the
+/// page's mark of its first frame with content.
+struct App<'a> {
+    binary: &'a Path,
+    ready_js: &'a str,
+    drawn_mark: &'a str,
+}
+
 /// Measures one app's memory and idle CPU.
-async fn measure(desktop: &mut Desktop, binary: &Path, ready_js: &str, idle: u64) -> Figures {
-    let mut f = Figures::default();
-    start(desktop, binary, ready_js).await;
+async fn measure(desktop: &mut Desktop, app: &App<'_>, idle: u64) -> Figures {
+    let (binary, mut f) = (app.binary, Figures::default());
+    start(desktop, binary, app.ready_js, app.drawn_mark).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     let pids = desktop.app_pids();
     f.processes = pids.len();
@@ -315,11 +375,15 @@ async fn main() -> anyhow::Result<()> {
     let pq_ready = "return document.querySelectorAll('.message[data-body]').length > 0";
     let (pq_bin, bare_bin) = (release_binary("pq-desktop"), release_binary("pq-bare-window"));
     let bare_ready = "return document.getElementById('hello') !== null";
-    let mut starts_ms = cold_starts(&mut desktop, &[(&pq_bin, pq_ready), (&bare_bin, bare_ready)], starts).await;
-    let mut pq = measure(&mut desktop, &pq_bin, pq_ready, idle).await;
-    let mut bare = measure(&mut desktop, &bare_bin, bare_ready, idle).await;
-    bare.starts_ms = starts_ms.pop().unwrap_or_default();
-    pq.starts_ms = starts_ms.pop().unwrap_or_default();
+    let apps = [
+        App { binary: &pq_bin, ready_js: pq_ready, drawn_mark: "pq:first-channel" },
+        App { binary: &bare_bin, ready_js: bare_ready, drawn_mark: "bare:drawn" },
+    ];
+    let mut runs = cold_starts(&mut desktop, &apps, starts).await;
+    let mut pq = measure(&mut desktop, &apps[0], idle).await;
+    let mut bare = measure(&mut desktop, &apps[1], idle).await;
+    bare.starts = runs.pop().unwrap_or_default();
+    pq.starts = runs.pop().unwrap_or_default();
 
     println!("desktop benchmark: {n} cached messages, {starts} starts each, {idle} s idle");
     println!("| | pq-desktop | bare Tauri window | ratio |");
@@ -327,12 +391,26 @@ async fn main() -> anyhow::Result<()> {
     let row = |name: &str, a: f64, b: f64, unit: &str| {
         println!("| {name} | {a:.1} {unit} | {b:.1} {unit} | {:.2}× |", a / b);
     };
-    row("cold start to first drawn (median)", pq.median_start(), bare.median_start(), "ms");
+    row("cold start to first frame drawn, the page's mark (median)", pq.median_mark("pq:first-channel"), bare.median_mark("bare:drawn"), "ms");
+    row("cold start until WebDriver sees it (median)", pq.median_seen(), bare.median_seen(), "ms");
     row("PSS, whole process tree", pq.pss_mib, bare.pss_mib, "MiB");
     row("RSS, summed over the tree", pq.rss_mib, bare.rss_mib, "MiB");
     println!("| idle CPU over {idle} s | {:.2} % | {:.2} % | |", pq.idle_cpu_pct, bare.idle_cpu_pct);
     println!("| processes | {} | {} | |", pq.processes, bare.processes);
-    println!("starts (ms): pq {:?}; bare {:?}", pq.starts_ms, bare.starts_ms);
+    let list = |f: &Figures, mark: &str| {
+        f.starts.iter().map(|s| format!("{:.0}/{:.0}", s.mark(mark).unwrap_or(f64::NAN), s.seen_ms)).collect::<Vec<_>>().join(", ")
+    };
+    println!("starts (drawn/seen ms): pq {}; bare {}", list(&pq, "pq:first-channel"), list(&bare, "bare:drawn"));
+    println!("where pq's start goes (median ms since launch):");
+    for mark in ["navigation", "response", "pq:script", "pq:startup-asked", "pq:startup-answered", "pq:first-channel"] {
+        println!("  {mark}: {:.1}", pq.median_mark(mark));
+    }
+    if std::env::var_os("PQ_BENCH_DIAG").is_some() {
+        for s in &pq.starts {
+            println!("  marks: {}", s.marks.iter().map(|(n, ms)| format!("{n} {ms:.0}")).collect::<Vec<_>>().join(", "));
+        }
+    }
+    println!("  bare window: navigation {:.1}, response {:.1}", bare.median_mark("navigation"), bare.median_mark("response"));
     for (app, f) in [("pq", &pq), ("bare", &bare)] {
         for (name, pss, cpu) in &f.each {
             println!("{app}: {name}: PSS {pss:.1} MiB, idle CPU {cpu:.2} %");

@@ -177,6 +177,7 @@ commands! {
     /// channel (made the active one) and that channel's newest 200 messages
     /// — all from the cache, no network.
     fn startup(d) -> Startup {
+        d.started().await;
         let info = d.app_info();
         let mut out = Startup { info, servers: Vec::new(), server_id: None, channels: Vec::new(), channel_id: None, timeline: None };
         let Some(client) = d.client().ok().filter(|c| c.me().is_some()) else { return Ok(out) };
@@ -197,6 +198,10 @@ commands! {
         out.timeline = Some(client.timeline(channel, None, 200).await?);
         Ok(out)
     }
+
+    /// The page has drawn its first frame: what waited for it (the tray
+    /// icon, registering for pq:// links) may run now.
+    fn first_frame_drawn(d) -> () { d.after_first_frame(); Ok(()) }
 
     /// The server's version and protocol (`GET /healthz`; no sign-in needed).
     fn server_version(d) -> Health { Ok(d.client()?.api().health().await.map_err(pq_core::Error::from)?) }

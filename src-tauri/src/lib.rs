@@ -152,6 +152,10 @@ pub struct Desktop {
     gpu: bool,
     /// The update found, and its bytes once downloaded.
     updates: updates::State,
+    /// True once the engine has started (or failed to): what `startup` waits for.
+    started: tokio::sync::watch::Sender<bool>,
+    /// What waits for the first frame is done once (`after_first_frame`).
+    first_frame: std::sync::Once,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -169,6 +173,30 @@ impl Desktop {
     ///
     /// # Errors
     /// `cache` when the cache could not be opened.
+    /// Waits until the engine has started (or failed to).
+    async fn started(&self) {
+        let _ = self.started.subscribe().wait_for(|done| *done).await;
+    }
+
+    /// What waits for the page's first frame (`first_frame_drawn`; three
+    /// seconds after the start at the latest), once: the tray icon, made on
+    /// the main thread, which serves the page's loading and its first
+    /// answers; and the `pq://` registration, whose processes would take the
+    /// CPU from the first frame.
+    fn after_first_frame(&self) {
+        let app = self.app.clone();
+        let _ = self.app.run_on_main_thread(move || {
+            let desktop = app.state::<Desktop>();
+            desktop.first_frame.call_once(|| {
+                match tray::create(&app) {
+                    Ok(()) => tray::update(&app, &desktop),
+                    Err(e) => tracing::warn!(error = %e, "no tray icon"),
+                }
+                register_links(&app);
+            });
+        });
+    }
+
     pub fn client(&self) -> Result<Client, CommandError> {
         self.client.read().unwrap_or_else(PoisonError::into_inner).clone().ok_or_else(|| {
             CommandError::new(
@@ -598,29 +626,61 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
         tray_call: Mutex::new(None),
         gpu: graphics::has_gpu(),
         updates: updates::State::default(),
+        started: tokio::sync::watch::Sender::new(false),
+        first_frame: std::sync::Once::new(),
     });
     let desktop = app.state::<Desktop>();
     // Before the page's first frame: how the window draws.
     if let Some(window) = app.get_webview_window("main") {
         graphics::apply(&window, desktop.accelerated());
     }
-    // Start the engine: it reads the cache and never waits on the network.
-    match tauri::async_runtime::block_on(Client::start(config)) {
-        Ok(client) => desktop.install(client),
-        Err(e) => {
-            tracing::warn!(error = %e, "pq cannot open its cache");
-            *lock(&desktop.startup_error) = Some(e.to_string());
+    // Start the engine (it reads the cache and never waits on the network)
+    // beside the page's loading, which this thread serves: `startup` waits
+    // for it.
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let result = Client::start(config).await;
+        let desktop = handle.state::<Desktop>();
+        match result {
+            Ok(client) => desktop.install(client),
+            Err(e) => {
+                tracing::warn!(error = %e, "pq cannot open its cache");
+                *lock(&desktop.startup_error) = Some(e.to_string());
+            }
+        }
+        desktop.started.send_replace(true);
+        tracing::debug!(took = ?started.elapsed(), "engine started");
+    });
+    // In three seconds if the page never says it has drawn.
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        handle.state::<Desktop>().after_first_frame();
+    });
+
+    // Deep links: the launch link read before anything else, later ones as
+    // they come (registering pq as their handler waits for the first frame).
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        for url in &urls {
+            desktop.open_url(url);
         }
     }
-    let engine = started.elapsed();
-    tray::create(app)?;
-    let tray = started.elapsed() - engine;
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        let desktop = handle.state::<Desktop>();
+        for url in event.urls() {
+            desktop.open_url(&url);
+        }
+    });
+    tracing::debug!(took = ?started.elapsed(), "set up");
+    Ok(())
+}
 
-    // Deep links: registered at run time for this executable (what makes
-    // them work in development; the .deb's .desktop file registers them when
-    // installed), the launch link read before anything else, later ones as
-    // they come. On Linux registering runs `update-desktop-database` and
-    // `xdg-mime`: off the main thread, which would wait for them to draw.
+/// Registers this executable for `pq://` links at run time (what makes them
+/// work in development; the package's desktop entry registers them when
+/// installed). On Linux that runs `update-desktop-database` and `xdg-mime`:
+/// on a thread of its own.
+fn register_links(app: &AppHandle) {
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
     {
         let handle = app.clone();
@@ -639,20 +699,8 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
             links::unquote_exec(&handle.config().identifier);
         });
     }
-    if let Ok(Some(urls)) = app.deep_link().get_current() {
-        for url in &urls {
-            desktop.open_url(url);
-        }
-    }
-    let handle = app.clone();
-    app.deep_link().on_open_url(move |event| {
-        let desktop = handle.state::<Desktop>();
-        for url in event.urls() {
-            desktop.open_url(&url);
-        }
-    });
-    tracing::debug!(?engine, ?tray, total = ?started.elapsed(), "set up");
-    Ok(())
+    #[cfg(not(any(target_os = "linux", all(debug_assertions, windows))))]
+    let _ = app;
 }
 
 /// `pq://` links on Linux desktops.

@@ -74,8 +74,25 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
         c.arg("version");
         c
     });
-    assert!(version.starts_with("pq 0.1.0, protocol v1"), "{version}");
+    // The commit it was built from (its build script asks git, as this does).
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(|| "unknown".to_owned(), |o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    assert!(version.starts_with(&format!("pq 0.1.0 ({commit}), protocol v1")), "{version}");
     assert!(version.contains(": pq-server 0.1.0, protocol v1"), "{version}");
+    assert_eq!(
+        run({
+            let mut c = pq(&server.url, data.path());
+            c.arg("--version");
+            c
+        })
+        .trim(),
+        format!("pq 0.1.0 ({commit})")
+    );
 
     // Someone invites the bot.
     let owner = Person::sign_in(&server.url, "owner@example.com").await;

@@ -24,6 +24,7 @@ import type {
 const bridge = vi.hoisted(() => ({
   subscribe: vi.fn(async () => null),
   subscribeVideo: vi.fn(async () => null),
+  firstFrameDrawn: vi.fn(async () => null),
   appInfo: vi.fn(),
   // The shell's one-call start-up, made of the calls it stands for.
   startup: vi.fn(async () => {

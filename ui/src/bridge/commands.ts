@@ -21,6 +21,14 @@ export function startup(): Promise<Startup> {
 }
 
 /**
+ * The page has drawn its first frame: what waited for it (the tray
+ * icon, registering for pq:// links) may run now.
+ */
+export function firstFrameDrawn(): Promise<null> {
+  return invoke("first_frame_drawn");
+}
+
+/**
  * The server's version and protocol (`GET /healthz`; no sign-in needed).
  */
 export function serverVersion(): Promise<Health> {

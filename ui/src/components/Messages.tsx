@@ -92,13 +92,22 @@ export function MessageView() {
   }, [members, server]);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const estimate = (i: number) => (rows[i]?.kind === "day" ? 36 : rows[i] && "head" in rows[i] && rows[i].head ? 64 : 28);
+  // Before the first layout (and in tests, where there is none): the
+  // window's height, and the newest rows (the view opens at the bottom), so
+  // the first frame renders only the rows it shows.
+  const initialHeight = Math.max(window.innerHeight, 600);
   const virtual = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (i) => (rows[i]?.kind === "day" ? 36 : rows[i] && "head" in rows[i] && rows[i].head ? 64 : 28),
+    estimateSize: estimate,
     overscan: 12,
-    // Before the first layout (and in tests, where there is none): a tall viewport.
-    initialRect: { width: 800, height: 1600 },
+    initialRect: { width: 800, height: initialHeight },
+    initialOffset: () => {
+      let total = 0;
+      for (let i = 0; i < rows.length; i++) total += estimate(i);
+      return Math.max(0, total - initialHeight);
+    },
     getItemKey: (i) => rows[i].key,
   });
   // Stay at the bottom as messages arrive, when the person is there.

@@ -1193,6 +1193,21 @@ export function translate(lang: Lang, key: Key, params: Record<string, string | 
 
 const locale = (lang: Lang) => (lang === "ko" ? "ko-KR" : undefined);
 
+// Made once per language and kept: making an Intl.DateTimeFormat costs
+// about a millisecond (ICU), and every message row shows a time.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(lang: Lang, what: "day" | "time"): Intl.DateTimeFormat {
+  const key = `${lang}:${what}`;
+  let f = formats.get(key);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      what === "day" ? { weekday: "long", year: "numeric", month: "long", day: "numeric" } : { hour: "numeric", minute: "2-digit" };
+    f = new Intl.DateTimeFormat(locale(lang), options);
+    formats.set(key, f);
+  }
+  return f;
+}
+
 /// Day divider: "Wednesday, November 25, 2026" / "2026년 11월 25일 (수)".
 export function formatDay(lang: Lang, iso: string): string {
   const d = new Date(iso);
@@ -1201,7 +1216,7 @@ export function formatDay(lang: Lang, iso: string): string {
     const day = "일월화수목금토"[d.getDay()];
     return `${d.getFullYear()}년 ${d.getMonth() + 1}월 ${d.getDate()}일 (${day})`;
   }
-  return new Intl.DateTimeFormat(locale(lang), { weekday: "long", year: "numeric", month: "long", day: "numeric" }).format(d);
+  return dateFormat(lang, "day").format(d);
 }
 
 /// Time of a message: "3:04 PM" / "오후 3:04".
@@ -1211,7 +1226,7 @@ export function formatTime(lang: Lang, iso: string): string {
     const h = d.getHours();
     return `${h < 12 ? "오전" : "오후"} ${h % 12 || 12}:${String(d.getMinutes()).padStart(2, "0")}`;
   }
-  return new Intl.DateTimeFormat(locale(lang), { hour: "numeric", minute: "2-digit" }).format(d);
+  return dateFormat(lang, "time").format(d);
 }
 
 /// The local calendar day of a timestamp, for grouping.

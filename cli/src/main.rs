@@ -36,7 +36,7 @@ use pq_core::{
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
-#[command(name = "pq", version, about = "pq on the command line: chat, search and invites")]
+#[command(name = "pq", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PQ_COMMIT"), ")"), about = "pq on the command line: chat, search and invites")]
 struct Cli {
     /// The pq server.
     #[arg(long, env = "PQ_SERVER", default_value = "http://127.0.0.1:8080", global = true)]
@@ -1161,6 +1161,7 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
             let server = client.api().health().await;
             let json = serde_json::json!({
                 "version": mine.0,
+                "commit": env!("PQ_COMMIT"),
                 "protocol": mine.1,
                 "server": cli.server.to_string(),
                 "server_version": server.as_ref().ok().map(|h| h.version.clone()),
@@ -1174,7 +1175,7 @@ async fn run(cli: &Cli, client: &Client) -> anyhow::Result<()> {
                     },
                     Err(e) => format!("not reachable now ({e})"),
                 };
-                format!("pq {}, protocol v{}\nserver {}: {there}", mine.0, mine.1, cli.server)
+                format!("pq {} ({}), protocol v{}\nserver {}: {there}", mine.0, env!("PQ_COMMIT"), mine.1, cli.server)
             });
         }
         Command::Admin(AdminCommand::Toast { text }) => {
