@@ -169,10 +169,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Desktop {
-    /// The engine, or an error the UI can show.
-    ///
-    /// # Errors
-    /// `cache` when the cache could not be opened.
     /// Waits until the engine has started (or failed to).
     async fn started(&self) {
         let _ = self.started.subscribe().wait_for(|done| *done).await;
@@ -197,6 +193,10 @@ impl Desktop {
         });
     }
 
+    /// The engine, or an error the UI can show.
+    ///
+    /// # Errors
+    /// `cache` when the cache could not be opened.
     pub fn client(&self) -> Result<Client, CommandError> {
         self.client.read().unwrap_or_else(PoisonError::into_inner).clone().ok_or_else(|| {
             CommandError::new(

@@ -77,7 +77,8 @@ export async function boot() {
   }
   // The rest after the first frame, which each answer would otherwise hold
   // up (each one renders again): the member list and voice rooms, friends,
-  // conversations, invites, events; and the tray icon (Rust's main thread).
+  // conversations, invites, events; and what the shell keeps for after it
+  // (the tray icon, registering for pq:// links).
   await afterNextFrame();
   if (st.info.me) {
     if (st.server_id) {
