@@ -391,14 +391,23 @@ async fn main() -> anyhow::Result<()> {
     let row = |name: &str, a: f64, b: f64, unit: &str| {
         println!("| {name} | {a:.1} {unit} | {b:.1} {unit} | {:.2}× |", a / b);
     };
-    row("cold start to first frame drawn, the page's mark (median)", pq.median_mark("pq:first-channel"), bare.median_mark("bare:drawn"), "ms");
+    row(
+        "cold start to first frame drawn, the page's mark (median)",
+        pq.median_mark("pq:first-channel"),
+        bare.median_mark("bare:drawn"),
+        "ms",
+    );
     row("cold start until WebDriver sees it (median)", pq.median_seen(), bare.median_seen(), "ms");
     row("PSS, whole process tree", pq.pss_mib, bare.pss_mib, "MiB");
     row("RSS, summed over the tree", pq.rss_mib, bare.rss_mib, "MiB");
     println!("| idle CPU over {idle} s | {:.2} % | {:.2} % | |", pq.idle_cpu_pct, bare.idle_cpu_pct);
     println!("| processes | {} | {} | |", pq.processes, bare.processes);
     let list = |f: &Figures, mark: &str| {
-        f.starts.iter().map(|s| format!("{:.0}/{:.0}", s.mark(mark).unwrap_or(f64::NAN), s.seen_ms)).collect::<Vec<_>>().join(", ")
+        f.starts
+            .iter()
+            .map(|s| format!("{:.0}/{:.0}", s.mark(mark).unwrap_or(f64::NAN), s.seen_ms))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     println!("starts (drawn/seen ms): pq {}; bare {}", list(&pq, "pq:first-channel"), list(&bare, "bare:drawn"));
     println!("where pq's start goes (median ms since launch):");
@@ -407,10 +416,17 @@ async fn main() -> anyhow::Result<()> {
     }
     if std::env::var_os("PQ_BENCH_DIAG").is_some() {
         for s in &pq.starts {
-            println!("  marks: {}", s.marks.iter().map(|(n, ms)| format!("{n} {ms:.0}")).collect::<Vec<_>>().join(", "));
+            println!(
+                "  marks: {}",
+                s.marks.iter().map(|(n, ms)| format!("{n} {ms:.0}")).collect::<Vec<_>>().join(", ")
+            );
         }
     }
-    println!("  bare window: navigation {:.1}, response {:.1}", bare.median_mark("navigation"), bare.median_mark("response"));
+    println!(
+        "  bare window: navigation {:.1}, response {:.1}",
+        bare.median_mark("navigation"),
+        bare.median_mark("response")
+    );
     for (app, f) in [("pq", &pq), ("bare", &bare)] {
         for (name, pss, cpu) in &f.each {
             println!("{app}: {name}: PSS {pss:.1} MiB, idle CPU {cpu:.2} %");
