@@ -351,14 +351,22 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
     desktop.launch_binary(&release_binary("pq-desktop")).await;
-    let db = std::fs::read_dir(desktop.data_path().join("accounts"))?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "sqlite3"))
-        .expect("pq's cache");
+    // Every account's cache: a keychain shared with an earlier run (keyutils
+    // outside `keyctl session`) may have made one for an account of its own.
+    let accounts = desktop.data_path().join("accounts");
     eventually("pq to cache every message", 300, || {
-        let cached = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .and_then(|c| c.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0)))
+        let cached = std::fs::read_dir(&accounts)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+            .map(|db| {
+                rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .and_then(|c| c.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0)))
+                    .unwrap_or(0)
+            })
+            .max()
             .unwrap_or(0);
         async move { (cached as usize >= n).then_some(()) }
     })
