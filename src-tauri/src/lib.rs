@@ -653,8 +653,8 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     });
     // In three seconds if the page never says it has drawn.
     let handle = app.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(3));
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         handle.state::<Desktop>().after_first_frame();
     });
 
