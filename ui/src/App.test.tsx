@@ -1,4 +1,4 @@
-import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type {
   AppInfo,
@@ -2086,6 +2086,9 @@ describe("main screen", () => {
     expect(bridge.startup).toHaveBeenCalledTimes(1);
     expect(bridge.appInfo).toHaveBeenCalledTimes(1); // inside the start-up stand-in, not again
     expect(bridge.setActiveChannel).toHaveBeenCalled();
+    // After the first frame: the member list, and the shell told (its tray).
+    await waitFor(() => expect(bridge.firstFrameDrawn).toHaveBeenCalledTimes(1));
+    expect(bridge.members).toHaveBeenCalled();
     fireEvent.click(document.getElementById("open-settings")!);
     expect(await screen.findByText("pq 9.0.0 is available.")).toBeTruthy();
     // A download whose signature does not match: said, nothing to restart into.
