@@ -189,6 +189,11 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    // RUST_LOG=pq_core::voice::jitter=debug says why each underrun happened.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let trials: usize = args.next().map_or(Ok(30), |s| s.parse())?;
     let mode = args.next().unwrap_or_default();

@@ -10,12 +10,15 @@
 //!
 //! - The margin covers the larger of two allowances: 2 ms plus three times
 //!   the interarrival jitter, estimated the way RTP receivers do (RFC 3550
-//!   §6.4.1, from arrival times against RTP timestamps); and the latest any
-//!   packet came in the last minute, measured as WebRTC's NetEq does:
-//!   against the fastest packet of the two seconds before it (a sender or a
-//!   network late now and then — a busy computer — is late again). The
-//!   jitter alone is an average and misses those: a packet 8 ms late once a
-//!   minute barely moves it, and would be a gap every time.
+//!   §6.4.1, from arrival times against RTP timestamps); and how late
+//!   packets came lately, measured as WebRTC's NetEq does: against the
+//!   fastest packet of the two seconds before each. The latest of the last
+//!   ten to fifteen seconds counts, and, for a minute, a lateness seen again (the
+//!   second-latest of five-second spans: a sender or a network late now and
+//!   then — a busy computer — is late again; one late moment, like a call's
+//!   setup, is not waited for all minute). The jitter alone is an average
+//!   and misses those: a packet 8 ms late every twenty seconds barely moves
+//!   it, and would be a gap every time.
 //! - The margin is whole takes: the spare is looked at after a take, and a
 //!   packet late by less than one take can still find the next take short
 //!   whenever it was due just before that take; only a spare of k takes
@@ -64,8 +67,11 @@ const PAUSE: Duration = Duration::from_millis(100);
 const FASTEST: Duration = Duration::from_secs(2);
 /// How long a late packet is remembered: buckets of this long ...
 const PEAK_BUCKET: Duration = Duration::from_secs(5);
-/// ... this many of them (a minute).
+/// ... this many of them (a minute) when the lateness comes again ...
 const PEAKS: usize = 12;
+/// ... and this many (the current one and two before it: ten to fifteen
+/// seconds) when once.
+const RECENT: usize = 3;
 /// Lateness is remembered up to this much (60 ms); later than that is a
 /// stall, dropped or refilled from, not waited for all minute.
 const MAX_LATE: usize = 3 * FRAME;
@@ -150,9 +156,20 @@ impl JitterBuffer {
         (allowance.div_ceil(take) * take).min(MAX_MARGIN)
     }
 
-    /// The latest a packet came in the last minute, in samples.
+    /// How late packets came lately, in samples: the latest in the last ten
+    /// to fifteen seconds, or the second-latest of the five-second spans of the last
+    /// minute (a lateness that came again).
     pub(crate) fn late(&self) -> usize {
-        self.peaks.iter().map(|p| p.1).max().unwrap_or(0)
+        let recent = self.peaks.iter().rev().take(RECENT).map(|p| p.1).max().unwrap_or(0);
+        let (mut first, mut second) = (0, 0);
+        for &(_, p) in &self.peaks {
+            if p > first {
+                (first, second) = (p, first);
+            } else if p > second {
+                second = p;
+            }
+        }
+        recent.max(second)
     }
 
     /// Notes a packet's transit (arrival against its RTP timestamp, both
@@ -168,6 +185,9 @@ impl JitterBuffer {
         }
         let fastest = self.fastest.front().map_or(transit, |f| f.1);
         let late = ((transit - fastest) as usize).min(MAX_LATE);
+        if late > self.margin() {
+            tracing::debug!(late, margin = self.margin(), held = self.queue.len(), "a packet came later than the margin");
+        }
         while self.peaks.front().is_some_and(|&(at, _)| arrival.duration_since(at) >= PEAK_BUCKET * PEAKS as u32) {
             self.peaks.pop_front();
         }
@@ -517,6 +537,17 @@ mod tests {
         // Without the memory the jitter estimate alone would not have
         // covered it: a single late packet barely moves it.
         assert!(run.jb.jitter_ms() < 0.5, "{} ms jitter", run.jb.jitter_ms());
+    }
+
+    /// One late moment (a call's setup, a moment's stall) is waited for
+    /// ten to fifteen seconds, not a minute.
+    #[test]
+    fn a_packet_late_once_is_forgotten_after_ten_seconds() {
+        let run = simulate(40, 160, 0.0, |i| if i == 250 { 30_000 } else { 0 });
+        let (after, later) = (run.spare_between(6.0, 10.0), run.spare_between(25.0, 40.0));
+        assert!(after >= 10.0 + 25.0, "{after:.1} ms waiting just after a packet 30 ms late");
+        assert!(later < 10.0 + 160.0 / 48.0 + 1.5, "{later:.1} ms waiting 20 s after it");
+        assert_eq!(run.jb.margin(), 160);
     }
 
     /// A stall longer than the memory keeps (60 ms) is not waited for a
