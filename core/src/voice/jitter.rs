@@ -5,8 +5,9 @@
 //! Two clocks meet here: packets arrive on the sender's clock, 20 ms at a
 //! time, and are taken on the player's (the sound card's, asking for a period
 //! of 5–20 ms at a time; or a 20 ms timer). The buffer keeps a small spare —
-//! the audio left after a take, at its lowest — and steers it toward a
-//! margin:
+//! the audio left when a packet arrives, at its lowest, counted as if the
+//! packet had come on time (the takes during its lateness added back: the
+//! margin is there for those) — and steers it toward a margin:
 //!
 //! - The margin covers the larger of two allowances: 2 ms plus three times
 //!   the interarrival jitter, estimated the way RTP receivers do (RFC 3550
@@ -75,6 +76,9 @@ const RECENT: usize = 3;
 /// Lateness is remembered up to this much (60 ms); later than that is a
 /// stall, dropped or refilled from, not waited for all minute.
 const MAX_LATE: usize = 3 * FRAME;
+/// How long takes are remembered, to count what a late packet's lateness
+/// cost (a little more than the most lateness remembered).
+const TAKES: Duration = Duration::from_millis(80);
 /// At most one sample in this many is squeezed away or stretched in (2 %).
 const STEER: usize = 50;
 
@@ -119,6 +123,9 @@ pub(crate) struct JitterBuffer {
     /// The latest a packet came, in samples, in each bucket of the last
     /// minute: (when the bucket began, lateness).
     peaks: VecDeque<(Instant, usize)>,
+    /// The takes of the last moments (when, how much), to count what a late
+    /// packet's lateness cost.
+    takes: VecDeque<(Instant, usize)>,
 }
 
 impl Default for JitterBuffer {
@@ -142,6 +149,7 @@ impl Default for JitterBuffer {
             rtp: 0,
             fastest: VecDeque::new(),
             peaks: VecDeque::with_capacity(PEAKS + 1),
+            takes: VecDeque::new(),
         }
     }
 }
@@ -175,7 +183,7 @@ impl JitterBuffer {
     /// Notes a packet's transit (arrival against its RTP timestamp, both
     /// since the stream's first packet, in samples) and remembers how late
     /// it came against the fastest of the two seconds before it.
-    fn note_transit(&mut self, arrival: Instant, transit: f64) {
+    fn note_transit(&mut self, arrival: Instant, transit: f64) -> usize {
         while self.fastest.back().is_some_and(|&(_, t)| t >= transit) {
             self.fastest.pop_back();
         }
@@ -195,6 +203,7 @@ impl JitterBuffer {
             Some((at, peak)) if arrival.duration_since(*at) < PEAK_BUCKET => *peak = (*peak).max(late),
             _ => self.peaks.push_back((arrival, late)),
         }
+        late
     }
 
     /// The jitter estimate in milliseconds.
@@ -221,7 +230,15 @@ impl JitterBuffer {
         }
         if let Some((first, _)) = self.arrived {
             let transit = arrival.duration_since(first).as_secs_f64() * f64::from(SAMPLE_RATE) - self.rtp as f64;
-            self.note_transit(arrival, transit);
+            let late = self.note_transit(arrival, transit);
+            if self.playing {
+                // The spare it would have had, had this packet come on time:
+                // what was taken while it was late is added back.
+                let due = arrival.checked_sub(Duration::from_secs_f64(late as f64 / f64::from(SAMPLE_RATE)));
+                let lost: usize =
+                    self.takes.iter().filter(|&&(at, _)| due.is_none_or(|due| at > due)).map(|t| t.1).sum();
+                self.low = self.low.min(self.queue.len() + lost);
+            }
         }
         if let Some((at, ts)) = self.last {
             let transit_change = arrival.duration_since(at).as_secs_f64() * f64::from(SAMPLE_RATE)
@@ -296,7 +313,10 @@ impl JitterBuffer {
             self.scratch.extend(self.queue.drain(..m));
             squeeze(&self.scratch, out);
         }
-        self.low = self.low.min(self.queue.len());
+        while self.takes.front().is_some_and(|&(at, _)| now.duration_since(at) > TAKES) {
+            self.takes.pop_front();
+        }
+        self.takes.push_back((now, m));
         self.taken += n;
         if self.taken >= WINDOW {
             self.steer(now);
@@ -309,17 +329,23 @@ impl JitterBuffer {
     /// lowest spare of the last two seconds is from the margin. (Two seconds:
     /// when the clocks drift, the takes' phase against the arrivals slips,
     /// and now and then three takes fall between two packets; that lowest
-    /// is the one to keep above the margin.)
+    /// is the one to keep above the margin.) No packet in the window: the
+    /// drift only.
     fn steer(&mut self, now: Instant) {
-        if self.lows.len() == LOWS {
-            self.lows.pop_front();
+        if self.low != usize::MAX {
+            if self.lows.len() == LOWS {
+                self.lows.pop_front();
+            }
+            self.lows.push_back(self.low);
         }
-        self.lows.push_back(self.low);
-        let low = self.lows.iter().min().copied().unwrap_or(self.low) as f64;
-        let off = low - self.margin() as f64;
         let drift = self.drift(now);
         self.taken = 0;
         self.low = usize::MAX;
+        let Some(low) = self.lows.iter().min().copied() else {
+            self.rate = drift.clamp(-1.0 / STEER as f64, 1.0 / STEER as f64);
+            return;
+        };
+        let off = low as f64 - self.margin() as f64;
         if off > FRAME as f64 {
             // Far too much (what was left of a burst): dropped at once, a
             // glitch once rather than delay for seconds.
@@ -537,6 +563,18 @@ mod tests {
         // Without the memory the jitter estimate alone would not have
         // covered it: a single late packet barely moves it.
         assert!(run.jb.jitter_ms() < 0.5, "{} ms jitter", run.jb.jitter_ms());
+    }
+
+    /// Packets late by 5 ms twice a second: the margin covers them (two
+    /// takes of 3.3 ms) and no more — their lateness is not counted twice
+    /// (once in the margin and again in a spare that dips when they come).
+    #[test]
+    fn frequent_late_packets_are_covered_once() {
+        let run = simulate(30, 160, 0.0, |i| if i % 25 == 0 { 5_000 } else { 0 });
+        assert_eq!(run.late_underruns, 0);
+        assert_eq!(run.jb.margin(), 320);
+        let spare = run.spare_between(10.0, 30.0);
+        assert!(spare < 10.0 + 320.0 / 48.0 + 1.5, "{spare:.1} ms waiting on average");
     }
 
     /// One late moment (a call's setup, a moment's stall) is waited for
