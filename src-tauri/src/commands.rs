@@ -398,7 +398,7 @@ commands! {
     fn download_update(d) -> () { d.download_update().await }
 
     /// Installs the downloaded update and starts pq again.
-    fn restart_to_update(d) -> () { d.restart_to_update(&d.app) }
+    fn restart_to_update(d) -> () { d.restart_to_update(&d.app).await }
 
     /// The plans this server offers (offline: as last seen).
     fn plans(d) -> Vec<PlanInfo> { Ok(d.client()?.plans().await?) }

@@ -217,7 +217,8 @@ impl Desktop {
         let me = client.as_ref().and_then(Client::me);
         commands::AppInfo {
             server_url: self.config.server.to_string(),
-            version: env!("CARGO_PKG_VERSION").into(),
+            // The version the package and the updater go by.
+            version: self.app.package_info().version.to_string(),
             commit: env!("PQ_COMMIT").into(),
             protocol: pq_core::protocol::gateway::PROTOCOL_VERSION,
             message_limit: {
@@ -599,6 +600,7 @@ pub fn run() {
 
 fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
+    tracing::info!(version = %app.package_info().version, commit = env!("PQ_COMMIT"), "pq starting");
     let server: url::Url = std::env::var("PQ_SERVER").unwrap_or_else(|_| "http://127.0.0.1:8080".into()).parse()?;
     let data_dir = match std::env::var_os("PQ_DATA_DIR") {
         Some(d) => PathBuf::from(d),

@@ -120,11 +120,14 @@ impl Desktop {
         }
     }
 
-    /// Installs the downloaded update and starts pq again.
+    /// Installs the downloaded update and starts pq again. The install is
+    /// the system's (on Linux `dpkg -i` or `rpm -U` through pkexec, a
+    /// graphical sudo, or sudo, asking for the password): it runs off the
+    /// async runtime's workers, for as long as the person takes.
     ///
     /// # Errors
     /// `update`: nothing downloaded, or the system refused the install.
-    pub fn restart_to_update(&self, app: &AppHandle) -> Result<(), CommandError> {
+    pub async fn restart_to_update(&self, app: &AppHandle) -> Result<(), CommandError> {
         let (update, bytes) = {
             let p = lock(&self.updates);
             (p.update.clone(), p.bytes.clone())
@@ -132,7 +135,8 @@ impl Desktop {
         let (Some(update), Some(bytes)) = (update, bytes) else {
             return Err(failed("download the update first"));
         };
-        update.install(bytes).map_err(failed)?;
+        tauri::async_runtime::spawn_blocking(move || update.install(bytes)).await.map_err(failed)?.map_err(failed)?;
+        tracing::info!("update installed; restarting");
         app.restart();
     }
 }

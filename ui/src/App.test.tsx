@@ -2109,7 +2109,19 @@ describe("main screen", () => {
     });
     expect((document.querySelector(".update-progress") as HTMLProgressElement).value).toBe(50);
     await act(async () => finish());
-    fireEvent.click(await screen.findByText("Restart to update"));
+    // The system refuses the install (its password prompt dismissed): said,
+    // and offered again.
+    bridge.restartToUpdate.mockRejectedValueOnce({ code: "update", message: "the update could not be installed" } as never);
+    const restart = await screen.findByText("Restart to update");
+    await act(async () => {
+      fireEvent.click(restart);
+    });
+    expect(await screen.findByText("the update could not be installed")).toBeTruthy();
+    // Again: "Installing…" (not clickable twice) until pq starts again.
+    bridge.restartToUpdate.mockImplementationOnce(() => new Promise(() => {}) as never);
+    fireEvent.click(screen.getByText("Restart to update"));
+    expect(await screen.findByText("Installing…")).toBeTruthy();
+    expect((document.getElementById("restart-update") as HTMLButtonElement).disabled).toBe(true);
     expect(bridge.restartToUpdate).toHaveBeenCalled();
     // Nothing newer: said so.
     bridge.checkUpdate.mockResolvedValueOnce(null as never);

@@ -18,6 +18,42 @@ fn tauri_cli() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/node_modules/.bin/tauri")
 }
 
+/// Makes an update key pair in `dir` (as `scripts/update-keys` makes the
+/// real one): the private key's path and the public key.
+pub(super) fn make_key(dir: &Path) -> (std::path::PathBuf, String) {
+    let key = dir.join("update.key");
+    let made = Command::new(tauri_cli())
+        .args(["signer", "generate", "--ci", "-p", "", "-f", "-w"])
+        .arg(&key)
+        .output()
+        .expect("the Tauri CLI runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let pubkey = std::fs::read_to_string(key.with_extension("key.pub")).unwrap();
+    (key, pubkey.trim().to_owned())
+}
+
+/// Publishes `build` (a .deb, copied into the server's updates) as pq
+/// `version`, signed with `key`, in the manifest pq asks for.
+pub(super) fn publish(server: &TestServer, key: &Path, build: &Path, version: &str, notes: &str) -> std::path::PathBuf {
+    let updates = server.data_dir().join("updates");
+    std::fs::create_dir_all(&updates).unwrap();
+    let name = format!("pq_{version}_amd64.deb");
+    let published = updates.join(&name);
+    if build != published {
+        std::fs::copy(build, &published).unwrap();
+    }
+    let signature = sign(key, &published);
+    let platform = serde_json::json!({ "signature": signature, "url": format!("{}/updates/{name}", server.url) });
+    let manifest = serde_json::json!({
+        "version": version,
+        "notes": notes,
+        "pub_date": "2026-12-06T00:00:00Z",
+        "platforms": { "linux-x86_64": platform, "linux-x86_64-deb": platform },
+    });
+    std::fs::write(updates.join("latest.json"), manifest.to_string()).unwrap();
+    published
+}
+
 /// Signs `file` with the private key at `key`; returns the signature.
 fn sign(key: &Path, file: &Path) -> String {
     let out = Command::new(tauri_cli())
@@ -34,34 +70,18 @@ fn sign(key: &Path, file: &Path) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signed_update_is_offered_and_a_tampered_one_refused() {
     let keys = tempfile::tempdir().unwrap();
-    let key = keys.path().join("update.key");
-    let made = Command::new(tauri_cli())
-        .args(["signer", "generate", "--ci", "-p", "", "-f", "-w"])
-        .arg(&key)
-        .output()
-        .expect("the Tauri CLI runs");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let pubkey = std::fs::read_to_string(key.with_extension("key.pub")).unwrap();
+    let (key, pubkey) = make_key(keys.path());
 
     let server = TestServer::start().await;
-    let updates = server.data_dir().join("updates");
-    std::fs::create_dir_all(&updates).unwrap();
     // The "newer build": bytes standing for the package (the updater checks
-    // the signature before anything is installed; this test installs nothing).
-    let build = updates.join("pq_9.0.0_amd64.deb");
-    std::fs::write(&build, b"!<arch>\ndebian-binary   pq 9.0.0 stand-in build\n".repeat(20_000)).unwrap();
-    let signature = sign(&key, &build);
-    let platform =
-        serde_json::json!({ "signature": signature, "url": format!("{}/updates/pq_9.0.0_amd64.deb", server.url) });
-    let manifest = serde_json::json!({
-        "version": "9.0.0",
-        "notes": "Faster start",
-        "pub_date": "2026-12-06T00:00:00Z",
-        "platforms": { "linux-x86_64": platform, "linux-x86_64-deb": platform },
-    });
-    std::fs::write(updates.join("latest.json"), manifest.to_string()).unwrap();
+    // the signature before anything is installed; this test installs
+    // nothing: `package.rs` installs a real newer build).
+    let stand_in = keys.path().join("stand-in.deb");
+    std::fs::write(&stand_in, b"!<arch>\ndebian-binary   pq 9.0.0 stand-in build\n".repeat(20_000)).unwrap();
+    let build = publish(&server, &key, &stand_in, "9.0.0", "Faster start");
+    let updates = server.data_dir().join("updates");
 
-    let desktop = Desktop::start_with_env(&server.url, &[("PQ_UPDATE_PUBKEY", pubkey.trim())]).await;
+    let desktop = Desktop::start_with_env(&server.url, &[("PQ_UPDATE_PUBKEY", &pubkey)]).await;
     desktop.sign_in("minji@example.com", "Minji").await;
     desktop.click("#open-settings").await;
     // Found at start.

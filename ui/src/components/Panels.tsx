@@ -1399,6 +1399,7 @@ function UpdateLine() {
   const t = useT();
   const update = useStore((s) => s.update);
   const [checking, setChecking] = useState(false);
+  const [installing, setInstalling] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const check = async () => {
     setChecking(true);
@@ -1434,8 +1435,21 @@ function UpdateLine() {
           </button>
         )}
         {update?.phase === "ready" && (
-          <button id="restart-update" onClick={() => void bridge.restartToUpdate().catch((e) => setNote(reason(e)))}>
-            {t("update.restart")}
+          <button
+            id="restart-update"
+            disabled={installing}
+            onClick={() => {
+              // The system installs it (asking for the password), then pq
+              // starts again; on failure, say why and offer it again.
+              setInstalling(true);
+              setNote(null);
+              void bridge.restartToUpdate().catch((e) => {
+                setInstalling(false);
+                setNote(reason(e));
+              });
+            }}
+          >
+            {t(installing ? "update.installing" : "update.restart")}
           </button>
         )}
       </div>
