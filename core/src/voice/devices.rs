@@ -195,13 +195,25 @@ fn converter_for(rate: u32, direction: Direction, max: usize) -> Result<Option<R
 struct StreamThread {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Closed when the thread has closed its stream.
+    closed: Option<mpsc::Receiver<()>>,
 }
+
+/// How long closing a device may hold up whoever lets it go (leaving a
+/// call, switching devices).
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Drop for StreamThread {
     fn drop(&mut self) {
         drop(self.stop.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        // A device gone bad (a sound server that stopped answering) can
+        // hang the backend's close: the thread is left to finish it, and
+        // the call goes on without waiting.
+        let closed = self.closed.take().map(|c| c.recv_timeout(CLOSE_WAIT));
+        match (self.thread.take(), closed) {
+            (Some(t), None | Some(Err(mpsc::RecvTimeoutError::Disconnected))) => drop(t.join()),
+            (Some(_), Some(_)) => tracing::warn!("an audio device did not close within a second; left to close"),
+            (None, _) => {}
         }
     }
 }
@@ -213,6 +225,7 @@ fn run_stream(
 ) -> Result<(StreamThread, u32), DeviceError> {
     let (ready_tx, ready_rx) = mpsc::channel();
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let (closed_tx, closed_rx) = mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("pq-audio".into())
         .spawn(move || {
@@ -229,10 +242,11 @@ fn run_stream(
             // Until the owner goes.
             let _ = stop_rx.recv();
             drop(stream);
+            drop(closed_tx);
         })
         .map_err(|e| DeviceError::Open { name: "the device".into(), reason: e.to_string() })?;
     match ready_rx.recv() {
-        Ok(Ok(rate)) => Ok((StreamThread { stop: Some(stop_tx), thread: Some(thread) }, rate)),
+        Ok(Ok(rate)) => Ok((StreamThread { stop: Some(stop_tx), thread: Some(thread), closed: Some(closed_rx) }, rate)),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(DeviceError::Open { name: "the device".into(), reason: "its thread ended".into() }),
     }

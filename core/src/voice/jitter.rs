@@ -14,16 +14,16 @@
 //!   §6.4.1, from arrival times against RTP timestamps); and how late
 //!   packets came lately, measured as WebRTC's NetEq does: against the
 //!   fastest packet of the two seconds before each. The latest of the last
-//!   ten to fifteen seconds counts, and, for a minute, a lateness seen again (the
-//!   second-latest of five-second spans: a sender or a network late now and
-//!   then — a busy computer — is late again; one late moment, like a call's
-//!   setup, is not waited for all minute). The jitter alone is an average
+//!   ten to fifteen seconds counts, and, for a minute, a lateness seen
+//!   again (the second-latest of five-second spans: a sender or a network
+//!   late now and then — a busy computer — is late again; one late moment,
+//!   like a call's setup, is not waited for all minute). The jitter alone is an average
 //!   and misses those: a packet 8 ms late every twenty seconds barely moves
 //!   it, and would be a gap every time.
-//! - The margin is whole takes: the spare is looked at after a take, and a
-//!   packet late by less than one take can still find the next take short
-//!   whenever it was due just before that take; only a spare of k takes
-//!   rides out k takes' worth of lateness whatever the phase.
+//! - The margin is whole takes: a packet due just before a take and late
+//!   by a moment finds that take already gone, and the spare had to hold
+//!   it; only a spare of k takes rides out k takes' worth of lateness
+//!   whatever the phase of the arrivals against the takes.
 //! - Every half second the lowest spare of the last two seconds is compared
 //!   with the margin, and the next half second is steered: audio is played
 //!   away by taking up to 2 % more than asked and squeezing it into the take
@@ -155,18 +155,18 @@ impl Default for JitterBuffer {
 }
 
 impl JitterBuffer {
-    /// The spare it aims to keep after a take, in samples: enough whole
-    /// takes to cover 2 ms plus three times the jitter, and the latest a
-    /// packet came in the last minute.
+    /// The spare it aims to keep, in samples: enough whole takes to cover
+    /// 2 ms plus three times the jitter, and how late packets came lately
+    /// ([`Self::late`]).
     pub(crate) fn margin(&self) -> usize {
         let allowance = (2 * TOLERANCE + (3.0 * self.jitter) as usize).max(self.late());
         let take = self.take.max(1);
         (allowance.div_ceil(take) * take).min(MAX_MARGIN)
     }
 
-    /// How late packets came lately, in samples: the latest in the last ten
-    /// to fifteen seconds, or the second-latest of the five-second spans of the last
-    /// minute (a lateness that came again).
+    /// How late packets came lately, in samples: the latest in the last
+    /// ten to fifteen seconds, or the second-latest of the five-second spans
+    /// of the last minute (a lateness that came again).
     pub(crate) fn late(&self) -> usize {
         let recent = self.peaks.iter().rev().take(RECENT).map(|p| p.1).max().unwrap_or(0);
         let (mut first, mut second) = (0, 0);
@@ -194,7 +194,12 @@ impl JitterBuffer {
         let fastest = self.fastest.front().map_or(transit, |f| f.1);
         let late = ((transit - fastest) as usize).min(MAX_LATE);
         if late > self.margin() {
-            tracing::debug!(late, margin = self.margin(), held = self.queue.len(), "a packet came later than the margin");
+            tracing::debug!(
+                late,
+                margin = self.margin(),
+                held = self.queue.len(),
+                "a packet came later than the margin"
+            );
         }
         while self.peaks.front().is_some_and(|&(at, _)| arrival.duration_since(at) >= PEAK_BUCKET * PEAKS as u32) {
             self.peaks.pop_front();
