@@ -136,7 +136,8 @@ async fn the_package_installs_opens_invite_links_and_goes_cleanly() {
         // The newer build, published signed; pq_VERSION_amd64.deb.
         let newer = std::fs::canonicalize(newer).expect("the newer package exists");
         let name = newer.file_name().unwrap().to_string_lossy().into_owned();
-        let version = name.strip_prefix("pq_").and_then(|n| n.strip_suffix("_amd64.deb")).expect("pq_VERSION_amd64.deb");
+        let version =
+            name.strip_prefix("pq_").and_then(|n| n.strip_suffix("_amd64.deb")).expect("pq_VERSION_amd64.deb");
         let before = installed_version().expect("pq is installed");
         assert_ne!(before, version, "the update is a newer version than the one installed");
         updates::publish(&server, &key, &newer, version, "The newer build");
