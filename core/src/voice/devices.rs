@@ -195,8 +195,8 @@ fn converter_for(rate: u32, direction: Direction, max: usize) -> Result<Option<R
 struct StreamThread {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
-    /// Closed when the thread has closed its stream.
-    closed: Option<mpsc::Receiver<()>>,
+    /// Disconnected when the thread has closed its stream.
+    closed: mpsc::Receiver<()>,
 }
 
 /// How long closing a device may hold up whoever lets it go (leaving a
@@ -209,11 +209,11 @@ impl Drop for StreamThread {
         // A device gone bad (a sound server that stopped answering) can
         // hang the backend's close: the thread is left to finish it, and
         // the call goes on without waiting.
-        let closed = self.closed.take().map(|c| c.recv_timeout(CLOSE_WAIT));
-        match (self.thread.take(), closed) {
-            (Some(t), None | Some(Err(mpsc::RecvTimeoutError::Disconnected))) => drop(t.join()),
-            (Some(_), Some(_)) => tracing::warn!("an audio device did not close within a second; left to close"),
-            (None, _) => {}
+        let closed = self.closed.recv_timeout(CLOSE_WAIT) == Err(mpsc::RecvTimeoutError::Disconnected);
+        match self.thread.take() {
+            Some(t) if closed => drop(t.join()),
+            Some(_) => tracing::warn!("an audio device did not close within a second; left to close"),
+            None => {}
         }
     }
 }
@@ -246,7 +246,7 @@ fn run_stream(
         })
         .map_err(|e| DeviceError::Open { name: "the device".into(), reason: e.to_string() })?;
     match ready_rx.recv() {
-        Ok(Ok(rate)) => Ok((StreamThread { stop: Some(stop_tx), thread: Some(thread), closed: Some(closed_rx) }, rate)),
+        Ok(Ok(rate)) => Ok((StreamThread { stop: Some(stop_tx), thread: Some(thread), closed: closed_rx }, rate)),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(DeviceError::Open { name: "the device".into(), reason: "its thread ended".into() }),
     }
