@@ -77,7 +77,7 @@ async fn the_command_line_signs_in_chats_searches_and_follows() {
     // The commit it was built from (its build script asks git, as this does).
     let commit = Command::new("git")
         .args(["rev-parse", "--short=10", "HEAD"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(crate::common::checkout())
         .output()
         .ok()
         .filter(|o| o.status.success())

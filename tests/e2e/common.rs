@@ -20,6 +20,14 @@ use pq_core::{
 pub use pq_server::testing::TestServer;
 use tokio::{net::TcpListener, task::AbortHandle};
 
+/// The checkout under test, as the test runner says at run time (nextest
+/// and cargo set `CARGO_MANIFEST_DIR`): every checkout builds into one
+/// target directory, and a test binary built in another clone (CI's) is
+/// reused here, its compiled-in path pointing there.
+pub fn checkout() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
+
 /// Waits up to `secs` for `cond`, polling.
 pub async fn wait_for<F: FnMut() -> bool>(secs: u64, what: &str, mut cond: F) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);

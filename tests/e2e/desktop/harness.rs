@@ -487,28 +487,40 @@ impl Desktop {
         self.wd().find_all(Locator::Css(css)).await.unwrap_or_default()
     }
 
-    /// Clicks the element matching `css`.
+    /// Clicks the element matching `css`, scrolled into view first as a
+    /// person would.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        let el = self.find(css).await;
+        self.reveal(css).await;
+        el.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e:?}"));
     }
 
-    /// Chooses `value` in the `<select>` matching `css`, scrolled into view
-    /// first as a person would (WebKit's driver does not scroll to an
-    /// option below the fold of a scrolling dialog). Only the scrolling box
-    /// around it moves, never the window.
-    pub async fn select(&self, css: &str, value: &str) {
-        let el = self.find(css).await;
+    /// Scrolls the element matching `css` into the middle of the scrolling
+    /// box around it if it is outside that box's view, as a person would:
+    /// WebKit's driver does not scroll inside a scrolling dialog, and calls
+    /// an element below its fold not interactable. Only that box moves,
+    /// never the window.
+    async fn reveal(&self, css: &str) {
         self.wd()
             .execute(
                 "const el = document.querySelector(arguments[0]); \
                  for (let box = el.parentElement; box; box = box.parentElement) { \
                    if (box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY === 'auto') { \
-                     box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 2; \
+                     const r = el.getBoundingClientRect(), b = box.getBoundingClientRect(); \
+                     if (r.top < b.top || r.bottom > b.bottom) \
+                       box.scrollTop += r.top - b.top - box.clientHeight / 2; \
                      break; } }",
                 vec![css.into()],
             )
             .await
             .unwrap_or_else(|e| panic!("cannot scroll to {css}: {e}"));
+    }
+
+    /// Chooses `value` in the `<select>` matching `css`, scrolled into view
+    /// first.
+    pub async fn select(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        self.reveal(css).await;
         el.select_by_value(value).await.unwrap_or_else(|e| panic!("cannot choose {value} in {css}: {e}"));
     }
 

@@ -12,10 +12,10 @@
 use std::{path::Path, process::Command};
 
 use super::harness::Desktop;
-use crate::common::TestServer;
+use crate::common::{TestServer, checkout};
 
 fn tauri_cli() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/node_modules/.bin/tauri")
+    checkout().join("ui/node_modules/.bin/tauri")
 }
 
 /// Makes an update key pair in `dir` (as `scripts/update-keys` makes the
