@@ -167,7 +167,7 @@ fn clock_ticks_per_sec() -> f64 {
 async fn start(desktop: &mut Desktop, binary: &Path, ready_js: &str, drawn_mark: &str) -> Start {
     let launched = std::time::SystemTime::now();
     let t = Instant::now();
-    desktop.launch_binary(binary).await;
+    desktop.connect(binary).await;
     let deadline = t + Duration::from_secs(60);
     while desktop.js(ready_js).await != serde_json::Value::Bool(true) {
         assert!(Instant::now() < deadline, "{} did not draw within 60 s", binary.display());

@@ -24,7 +24,7 @@ use pq_core::{
 use serde::Serialize;
 use tauri::ipc::Channel as IpcChannel;
 
-use crate::{CommandError, Desktop, UiEvent, settings::Settings};
+use crate::{CommandError, Desktop, UiEvent, settings::Settings, snapshot::LastScreen};
 
 /// The first channel, ready to draw (`startup`).
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -182,17 +182,21 @@ commands! {
         let mut out = Startup { info, servers: Vec::new(), server_id: None, channels: Vec::new(), channel_id: None, timeline: None };
         let Some(client) = d.client().ok().filter(|c| c.me().is_some()) else { return Ok(out) };
         out.servers = client.servers()?;
-        let Some(server) = out.servers.first().map(|s| s.server.id) else { return Ok(out) };
-        out.server_id = Some(server);
-        out.channels = client.channels(server)?;
-        let Some(channel) = out
-            .channels
-            .iter()
-            .find(|c| c.channel.kind == pq_core::protocol::models::ChannelKind::Text)
-            .map(|c| c.channel.id)
-        else {
+        let is_text = |c: &CachedChannel| c.channel.kind == pq_core::protocol::models::ChannelKind::Text;
+        // Where the person left pq (the screen drawn before this page's
+        // script ran), if that server and text channel are still there;
+        // else the first server's first text channel.
+        let left = crate::snapshot::load(&d.config.data_dir).filter(|s| out.servers.iter().any(|c| c.server.id == s.server_id));
+        let Some(server) = left.as_ref().map(|s| s.server_id).or_else(|| out.servers.first().map(|s| s.server.id)) else {
             return Ok(out);
         };
+        out.server_id = Some(server);
+        out.channels = client.channels(server)?;
+        let channel = left
+            .map(|s| s.channel_id)
+            .filter(|id| out.channels.iter().any(|c| c.channel.id == *id && is_text(c)))
+            .or_else(|| out.channels.iter().find(|c| is_text(c)).map(|c| c.channel.id));
+        let Some(channel) = channel else { return Ok(out) };
         d.set_active_channel(Some(channel));
         out.channel_id = Some(channel);
         out.timeline = Some(client.timeline(channel, None, 200).await?);
@@ -202,6 +206,13 @@ commands! {
     /// The page has drawn its first frame: what waited for it (the tray
     /// icon, registering for pq:// links) may run now.
     fn first_frame_drawn(d) -> () { d.after_first_frame(); Ok(()) }
+
+    /// Saves the main screen as the page shows it (which channel, and its
+    /// HTML), to be drawn first and opened at the next start; null forgets
+    /// it. See `snapshot.rs`.
+    fn save_snapshot(d, screen: Option<LastScreen>) -> () {
+        crate::snapshot::save(&d.config.data_dir, screen.as_ref()).map_err(|e| CommandError::new("invalid", e))
+    }
 
     /// The server's version and protocol (`GET /healthz`; no sign-in needed).
     fn server_version(d) -> Health { Ok(d.client()?.api().health().await.map_err(pq_core::Error::from)?) }
@@ -213,8 +224,12 @@ commands! {
     /// Stops waiting for the browser.
     fn cancel_sign_in(d) -> bool { Ok(d.client()?.auth().cancel_sign_in()) }
 
-    /// Signs out and forgets the tokens.
-    fn sign_out(d) -> () { Ok(d.client()?.sign_out().await?) }
+    /// Signs out and forgets the tokens (and the last screen).
+    fn sign_out(d) -> () {
+        d.client()?.sign_out().await?;
+        let _ = crate::snapshot::save(&d.config.data_dir, None);
+        Ok(())
+    }
 
     /// Moves a damaged cache aside and starts a fresh one (keeping unsent messages).
     fn rebuild_cache(d) -> () { d.rebuild_cache().await }

@@ -27,6 +27,7 @@ pub mod graphics;
 pub mod media;
 pub mod notify;
 pub mod settings;
+mod snapshot;
 pub mod tray;
 pub mod updates;
 
@@ -572,6 +573,8 @@ pub fn run() {
         }
         None => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
+    let mut context = tauri::generate_context!();
+    snapshot::WithSnapshot::install(&mut context);
     tauri::Builder::default()
         // First: a second launch hands its arguments (and deep link) over and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| show_main(app)))
@@ -594,7 +597,7 @@ pub fn run() {
                 }
             }
         })
-        .run(tauri::generate_context!())
+        .run(context)
         .expect("the pq window could not start");
 }
 
@@ -602,10 +605,7 @@ fn setup(app: &AppHandle) -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     tracing::info!(version = %app.package_info().version, commit = env!("PQ_COMMIT"), "pq starting");
     let server: url::Url = std::env::var("PQ_SERVER").unwrap_or_else(|_| "http://127.0.0.1:8080".into()).parse()?;
-    let data_dir = match std::env::var_os("PQ_DATA_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => app.path().app_data_dir()?,
-    };
+    let data_dir = snapshot::data_dir(app).ok_or("pq has no data directory")?;
     let config_dir = data_dir.join("settings");
     let mut config = ClientConfig::new(server.clone(), data_dir);
     if let Ok(k) = std::env::var("PQ_KEYCHAIN") {

@@ -25,6 +25,7 @@ const bridge = vi.hoisted(() => ({
   subscribe: vi.fn(async () => null),
   subscribeVideo: vi.fn(async () => null),
   firstFrameDrawn: vi.fn(async () => null),
+  saveSnapshot: vi.fn(async () => null),
   appInfo: vi.fn(),
   // The shell's one-call start-up, made of the calls it stands for.
   startup: vi.fn(async () => {

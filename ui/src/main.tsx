@@ -1,18 +1,8 @@
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
-import { App } from "./App";
-import { boot, watchCaret, watchIdle } from "./state/actions";
+// The page's entry: styles, then the app. When pq restored the last screen
+// into the page (`#pq-snapshot`, see snapshot.ts), that screen is drawn
+// first and the app's script loads and runs a frame later.
 import "./styles.css";
 
-// Start-up timing: every module evaluated (the desktop benchmark reads the
-// `pq:` marks).
-performance.mark("pq:script");
-
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
-void boot();
-watchIdle();
-watchCaret();
+const start = () => void import("./start");
+if (document.getElementById("pq-snapshot")) requestAnimationFrame(() => setTimeout(start, 0));
+else start();

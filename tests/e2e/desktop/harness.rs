@@ -320,8 +320,21 @@ impl Desktop {
         self.launch_binary(&built_binary("pq-desktop")).await;
     }
 
-    /// Starts the Tauri app at `binary` in this desktop.
+    /// Starts the Tauri app at `binary` in this desktop, and waits until the
+    /// live app has replaced the last screen it drew first (elements in
+    /// that screen look like the app's but are not interactive).
     pub async fn launch_binary(&mut self, binary: &Path) {
+        self.connect(binary).await;
+        eventually("the live app to replace the restored last screen", WAIT, || async {
+            (self.js("return document.getElementById('pq-snapshot') === null").await == serde_json::Value::Bool(true))
+                .then_some(())
+        })
+        .await;
+    }
+
+    /// Starts the Tauri app at `binary` in this desktop (a new WebDriver
+    /// session), and no more.
+    pub async fn connect(&mut self, binary: &Path) {
         assert!(self.wd.is_none(), "an app is already running");
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());

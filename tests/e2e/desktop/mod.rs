@@ -458,6 +458,82 @@ async fn opens_invite_links_even_before_sign_in() {
     desktop.wait_text("#invite-preview", "You are already a member").await;
 }
 
+/// The last screen pq saved (`last-screen.json` in its data directory).
+fn last_screen(desktop: &Desktop) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(desktop.data_path().join("last-screen.json")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starts_where_she_left_drawn_before_the_app_has_loaded() {
+    let server = TestServer::start().await;
+    let bob = someone(&server, "Bob").await;
+    let (state, code) = server_with_invite(&bob, "Study group").await;
+    let random = channel(&state, "random");
+    bob.client.send(random, "the last thing she read", None).await.unwrap();
+    let mut desktop = Desktop::start(&server.url).await;
+    desktop.sign_in("minji@example.com", "Minji").await;
+    join_by_link(&desktop, &code, "Study group").await;
+    desktop.click("[data-channel='random']").await;
+    desktop.wait_text(".message[data-body]", "the last thing she read").await;
+
+    // pq keeps the screen she sees (a moment after it changes), not what is
+    // open over it.
+    let saved = eventually("#random saved as the last screen", WAIT, || async {
+        last_screen(&desktop).filter(|s| s["channel_id"] == serde_json::json!(random))
+    })
+    .await;
+    let html = saved["html"].as_str().unwrap();
+    assert!(html.contains("the last thing she read") && html.contains("Study group"), "{html}");
+    desktop.click("#open-settings").await;
+    desktop.find(".modal").await;
+    bob.client.send(random, "written while her settings were open", None).await.unwrap();
+    let saved = eventually("the screen with Bob's new line saved", WAIT, || async {
+        last_screen(&desktop).filter(|s| s["html"].as_str().is_some_and(|h| h.contains("while her settings were open")))
+    })
+    .await;
+    let html = saved["html"].as_str().unwrap();
+    assert!(!html.contains("modal") && !html.contains("role=\"dialog\""), "no dialog in it: {html}");
+    desktop.click_text("Close").await;
+
+    // Started again: the first frame is that screen, drawn before the
+    // app's script ran; then the live app, on the same channel, works.
+    desktop.quit().await;
+    desktop.connect(&harness::built_binary("pq-desktop")).await;
+    let marks = eventually("the page's marks", WAIT, || async {
+        let v = desktop
+            .js("const at = n => performance.getEntriesByName(n)[0]?.startTime; \
+                 return at('pq:script') === undefined ? null : [at('pq:snapshot'), at('pq:script')]")
+            .await;
+        (!v.is_null()).then_some(v)
+    })
+    .await;
+    let (drawn, script) = (marks[0].as_f64(), marks[1].as_f64().unwrap());
+    let drawn = drawn.expect("the last screen was drawn (pq:snapshot)");
+    assert!(drawn < script, "drawn at {drawn:.0} ms, before the app's script ran at {script:.0} ms");
+    eventually("the live app to take over", WAIT, || async {
+        (desktop.js("return document.getElementById('pq-snapshot') === null").await == true).then_some(())
+    })
+    .await;
+    desktop.wait_text(".channel-title", "# random").await;
+    desktop.type_into("#composer", "back again").await;
+    desktop.enter("#composer").await;
+    eventually("Bob to get her line", WAIT, || async {
+        bob.history(random).await.iter().any(|m| m.body == "back again").then_some(())
+    })
+    .await;
+
+    // Signed out: forgotten, and the next start draws the sign-in page only.
+    desktop.click("#open-settings").await;
+    desktop.click("#sign-out").await;
+    desktop.find("#signin-google").await;
+    assert!(last_screen(&desktop).is_none(), "the last screen is forgotten at sign-out");
+    desktop.quit().await;
+    desktop.launch().await;
+    desktop.find("#signin-google").await;
+    assert_eq!(desktop.js("return performance.getEntriesByName('pq:snapshot').length").await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn notifies_of_messages_elsewhere_and_opens_them() {
     let server = TestServer::start().await;

@@ -70,6 +70,7 @@ export type { InviteDelivery } from "./InviteDelivery";
 export type { InvitePreview } from "./InvitePreview";
 export type { InviteSent } from "./InviteSent";
 export type { JoinedCall } from "./JoinedCall";
+export type { LastScreen } from "./LastScreen";
 export type { LedgerEntry } from "./LedgerEntry";
 export type { MarkRead } from "./MarkRead";
 export type { Me } from "./Me";

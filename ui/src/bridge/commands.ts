@@ -1,7 +1,7 @@
 // Generated from pq's Rust types by ts-rs. DO NOT EDIT: run
 // `PQ_BLESS=1 cargo test -p pq-desktop --test bindings` after changing them.
 import { Channel as IpcChannel, invoke } from "@tauri-apps/api/core";
-import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreatePaidEvent, CreateRole, CustomStatus, DrawCheck, EventId, EventParticipants, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, PaidEvent, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, Startup, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateInfo, UpdateRole, User, UserId, VoiceState } from "../bindings";
+import type { AdminAccounts, AdminPayments, AppInfo, AttachmentId, AuditPage, Ban, CachedChannel, CachedDm, CachedServer, CallInfo, Channel, ChannelAccess, ChannelId, ChannelKind, ChannelPlacement, Checkout, ClientMessageId, CreatePaidEvent, CreateRole, CustomStatus, DrawCheck, EventId, EventParticipants, EventSpec, FileCache, Health, Invite, InvitePreview, InviteSent, JoinedCall, LastScreen, Me, MediaDevices, Member, Membership, Message, MessageId, NotifyLevel, OutboxEntry, PaidEvent, Payment, PendingInvite, Plan, PlanInfo, Profile, PurgeWindow, Reconciliation, Relationship, RoleId, ScheduledEvent, SearchHit, Server, ServerId, ServerRole, ServerState, Settings, StagedFile, Startup, StatusChoice, Timeline, Timestamp, Toast, UiEvent, UpdateInfo, UpdateRole, User, UserId, VoiceState } from "../bindings";
 
 /**
  * Everything to draw the first frame (no network).
@@ -29,6 +29,15 @@ export function firstFrameDrawn(): Promise<null> {
 }
 
 /**
+ * Saves the main screen as the page shows it (which channel, and its
+ * HTML), to be drawn first and opened at the next start; null forgets
+ * it. See `snapshot.rs`.
+ */
+export function saveSnapshot(screen: LastScreen | null): Promise<null> {
+  return invoke("save_snapshot", { screen });
+}
+
+/**
  * The server's version and protocol (`GET /healthz`; no sign-in needed).
  */
 export function serverVersion(): Promise<Health> {
@@ -51,7 +60,7 @@ export function cancelSignIn(): Promise<boolean> {
 }
 
 /**
- * Signs out and forgets the tokens.
+ * Signs out and forgets the tokens (and the last screen).
  */
 export function signOut(): Promise<null> {
   return invoke("sign_out");

@@ -31,6 +31,7 @@ import { resolveLang, translate } from "../i18n";
 import { getState, patchTimeline, presenceMark, presenceNewer, setState, themeOf } from "./store";
 import { onEvent } from "./events";
 import { forgetPictures, onPicture } from "./video";
+import { dropSnapshot, keepSnapshot } from "../snapshot";
 
 /// A command's failure in words.
 export function reason(e: unknown): string {
@@ -80,6 +81,11 @@ export async function boot() {
   // conversations, invites, events; and what the shell keeps for after it
   // (the tray icon, registering for pq:// links).
   await afterNextFrame();
+  // The live app is drawn: the restored last screen goes; from now on the
+  // screen is saved for the next start (signed out: forgotten).
+  dropSnapshot();
+  if (!st.info.me) void bridge.saveSnapshot(null).catch(() => null);
+  keepSnapshot();
   if (st.info.me) {
     if (st.server_id) {
       void loadMembers(st.server_id);

@@ -228,7 +228,8 @@ export function resetState(s: State = initialState()) {
   listeners.forEach((l) => l());
 }
 
-function subscribe(l: () => void) {
+/// Calls `l` after every change of the state; returns how to stop.
+export function subscribe(l: () => void) {
   listeners.add(l);
   return () => listeners.delete(l);
 }
