@@ -45,6 +45,13 @@ async fn server_with_invite(person: &Person, name: &str) -> (ServerState, Invite
     let text = state.channels.iter().find(|c| c.name == "Text Channels").map(|c| c.id);
     let random = CreateChannel { name: "random".into(), kind: ChannelKind::Text, parent_id: text };
     let random = person.client.api().create_channel(state.server.id, &random).await.expect("#random");
+    // Her own client hears of #random over its connection; sends to it
+    // before then would find no such channel.
+    eventually("#random in her cache", WAIT, || async {
+        let cached = person.client.channels(state.server.id).unwrap_or_default();
+        cached.iter().any(|c| c.channel.id == random.id).then_some(())
+    })
+    .await;
     state.channels.push(random);
     let invite = person.client.create_invite(state.server.id, CreateInvite::default()).await.expect("an invite");
     (state, invite.code)
