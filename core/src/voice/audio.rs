@@ -1,5 +1,9 @@
-//! Audio in and out of a call, in 20 ms frames of 48 kHz mono 16-bit PCM
-//! (what Opus codes in one packet).
+//! Audio in and out of a call, in 10 ms frames of 48 kHz mono 16-bit PCM
+//! (what Opus codes in one packet). A frame's length is delay a listener
+//! hears in full: its first sample waits for the frame to fill before it is
+//! sent, and its last waits for the frame to be played. Ten milliseconds
+//! rather than the usual twenty take 10 ms off every call's mouth-to-ear
+//! delay (BENCHMARKS.md), for a little more header per second on the wire.
 //!
 //! A call reads its microphone through [`AudioSource`] and plays the mixed
 //! room through [`AudioSink`]. Devices (cpal) implement both; so do the
@@ -10,15 +14,15 @@ use std::f64::consts::TAU;
 
 /// Samples per second of everything a call handles.
 pub const SAMPLE_RATE: u32 = 48_000;
-/// Samples in one 20 ms frame (mono).
-pub const FRAME: usize = 960;
+/// Samples in one 10 ms frame (mono).
+pub const FRAME: usize = 480;
 /// One frame's duration.
-pub const FRAME_DURATION: std::time::Duration = std::time::Duration::from_millis(20);
+pub const FRAME_DURATION: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// Where a call's outgoing audio comes from: one 20 ms frame at a time,
-/// asked for every 20 ms.
+/// Where a call's outgoing audio comes from: one frame at a time, asked
+/// for every 10 ms.
 pub trait AudioSource: Send + 'static {
-    /// Fills `frame` ([`FRAME`] samples) with the next 20 ms.
+    /// Fills `frame` ([`FRAME`] samples) with the next 10 ms.
     fn next_frame(&mut self, frame: &mut [i16]);
 
     /// How long a device holds a sample before handing it over, when it
@@ -28,10 +32,10 @@ pub trait AudioSource: Send + 'static {
     }
 }
 
-/// Where the mixed room goes: one 20 ms frame every 20 ms, or as much as
+/// Where the mixed room goes: one frame every 10 ms, or as much as
 /// the sink's own clock asks for.
 pub trait AudioSink: Send + 'static {
-    /// Plays `frame` ([`FRAME`] samples), handed over every 20 ms on the
+    /// Plays `frame` ([`FRAME`] samples), handed over every 10 ms on the
     /// call's clock; not called on a sink that [pulls](Self::pull).
     fn play(&mut self, frame: &[i16]);
 

@@ -1,5 +1,5 @@
 //! The call actor: one task owns the room's peer connections, reacts to the
-//! room's signaling and roster, sends our audio every 20 ms and mixes what
+//! room's signaling and roster, sends our audio every 10 ms and mixes what
 //! arrives. [`Call`] is its handle.
 //!
 //! Who connects to whom: the newcomer offers to everyone already in the room
@@ -117,7 +117,7 @@ pub struct CallInfo {
     pub me: Option<VoiceState>,
     /// Everyone else in the room.
     pub participants: Vec<Participant>,
-    /// My microphone level over the last 20 ms, 0–1.
+    /// My microphone level over the last frame (10 ms), 0–1.
     pub my_level: f32,
     /// What my camera sends, while it is on.
     pub my_video: Option<VideoQuality>,
@@ -197,7 +197,7 @@ struct Shared {
 
 /// The room as I hear it: everyone's audio from their jitter buffers, mixed
 /// at my volume for each, taken by whoever plays it when it needs it (a
-/// sound card's callback, see [`AudioSink::pull`]; or the call's own 20 ms
+/// sound card's callback, see [`AudioSink::pull`]; or the call's own 10 ms
 /// clock for a sink without one). Each clone mixes on its own scratch.
 pub struct RoomAudio {
     shared: Arc<Mutex<Shared>>,
@@ -218,7 +218,7 @@ struct Heard {
 }
 
 /// The most played audio kept for the echo canceller (200 ms).
-const PLAYED_KEPT: usize = 10 * FRAME;
+const PLAYED_KEPT: usize = super::audio::SAMPLE_RATE as usize / 5;
 
 impl std::fmt::Debug for RoomAudio {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -290,7 +290,7 @@ impl RoomAudio {
         let Some(played) = &self.heard.played else { return };
         {
             let mut played = played.lock().unwrap_or_else(PoisonError::into_inner);
-            let whole = played.len() - played.len() % (FRAME / 2);
+            let whole = played.len() - played.len() % super::processing::BLOCK;
             scratch.clear();
             scratch.extend(played.drain(..whole));
         }
@@ -404,7 +404,7 @@ impl Call {
         let _ = self.control.send(Control::Deafen(deafened));
     }
 
-    /// Switches the microphone during the call (the next 20 ms come from
+    /// Switches the microphone during the call (the next frame comes from
     /// `source`; the old one is closed).
     pub fn set_source(&self, source: Box<dyn AudioSource>) {
         let _ = self.control.send(Control::Source(source));
@@ -904,7 +904,7 @@ impl Actor {
         }
     }
 
-    /// Encodes this 20 ms of microphone once and sends it to everyone.
+    /// Encodes this frame of microphone once and sends it to everyone.
     async fn audio_out(&mut self, frame: &[i16], packet: &mut [u8]) {
         let level = rms(frame);
         self.info.lock().unwrap_or_else(PoisonError::into_inner).my_level = (level / 32767.0) as f32;
@@ -1039,7 +1039,7 @@ fn echo_delay(microphone: Option<Duration>, speakers: Option<Duration>, pulled: 
     (capture + render).saturating_sub(waited)
 }
 
-/// An Opus encoder for voice: 20 ms frames, in-band FEC for up to 10 % loss.
+/// An Opus encoder for voice: 10 ms frames, in-band FEC for up to 10 % loss.
 fn encoder() -> Result<opus::Encoder, String> {
     let mut e = opus::Encoder::new(super::audio::SAMPLE_RATE, opus::Channels::Mono, opus::Application::Voip)
         .map_err(|e| format!("no Opus encoder: {e}"))?;
@@ -1056,11 +1056,11 @@ mod tests {
     #[test]
     fn the_echo_canceller_is_told_both_devices_latency_and_the_waits_in_between() {
         let ms = Duration::from_millis;
-        // Through PulseAudio with 5 ms periods (BENCHMARKS.md): 6 + 20 + 8 − 10.
-        assert_eq!(echo_delay(Some(ms(6)), Some(ms(8)), true), ms(24));
+        // Through PulseAudio with 5 ms periods (BENCHMARKS.md): 6 + 10 + 8 − 5.
+        assert_eq!(echo_delay(Some(ms(6)), Some(ms(8)), true), ms(19));
         // A pushed sink plays the frame the echo canceller has just seen.
-        assert_eq!(echo_delay(Some(ms(6)), None, false), ms(26));
+        assert_eq!(echo_delay(Some(ms(6)), None, false), ms(16));
         // Devices that have not said yet.
-        assert_eq!(echo_delay(None, None, true), ms(10));
+        assert_eq!(echo_delay(None, None, true), ms(5));
     }
 }

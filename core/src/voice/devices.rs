@@ -5,7 +5,7 @@
 //! not `Send` on every platform), with a 5 ms period where the device
 //! allows it (a device's default can be 100 ms, all of it heard as delay).
 //! A [`Microphone`] is an [`AudioSource`]: its callback fills a small buffer
-//! the call takes 20 ms frames from, never leaving a backlog. [`Speakers`]
+//! the call takes 10 ms frames from, never leaving a backlog. [`Speakers`]
 //! are an [`AudioSink`] that pulls: the output callback mixes the room from
 //! the jitter buffers as the device asks, so the device's clock paces
 //! playback and nothing waits in between. Devices are opened at 48 kHz
@@ -295,6 +295,9 @@ fn latency_of(latency: &Latency) -> Option<Duration> {
 
 type Buffer = Arc<Mutex<VecDeque<i16>>>;
 
+/// The most converted audio the speakers' rate converter holds (80 ms).
+const CONVERTED_OUT: usize = SAMPLE_RATE as usize * 2 / 25;
+
 /// The most samples one device callback delivered: what the device hands
 /// over at once, so what the buffer must hold beyond one frame.
 type Largest = Arc<AtomicUsize>;
@@ -305,7 +308,7 @@ fn samples_in(d: Duration) -> usize {
 }
 
 /// A microphone: what it captured, mixed down to mono, for the call to take
-/// 20 ms at a time.
+/// a frame at a time.
 pub struct Microphone {
     buffer: Buffer,
     /// The most samples one callback delivered.
@@ -469,7 +472,7 @@ impl Player {
             if converter.ready() >= n {
                 break;
             }
-            self.at_48k.resize((n - converter.ready()).max(super::audio::FRAME / 4), 0);
+            self.at_48k.resize((n - converter.ready()).max(SAMPLE_RATE as usize / 200), 0);
             self.room.play(&mut self.at_48k);
             converter.push(self.at_48k.iter().copied());
         }
@@ -530,7 +533,7 @@ impl Speakers {
         };
         let (stream, rate) = open_stream(Direction::Output, id, build)?;
         // Fail now, not in the callback, on a rate that cannot be converted.
-        converter_for(rate, Direction::Output, 4 * super::audio::FRAME)?;
+        converter_for(rate, Direction::Output, CONVERTED_OUT)?;
         Ok(Self { player, rate, latency, _stream: stream })
     }
 }
@@ -541,7 +544,7 @@ impl AudioSink for Speakers {
     fn play(&mut self, _frame: &[i16]) {}
 
     fn pull(&mut self, room: super::RoomAudio) -> bool {
-        let converter = match converter_for(self.rate, Direction::Output, 4 * super::audio::FRAME) {
+        let converter = match converter_for(self.rate, Direction::Output, CONVERTED_OUT) {
             Ok(c) => c,
             Err(e) => {
                 warn!(error = %e, "the speakers cannot play the call");
@@ -560,11 +563,13 @@ impl AudioSink for Speakers {
 }
 
 /// After the call took a frame of captured audio: never more left waiting
-/// than one delivery of the device (`largest`; at least half a frame). A
-/// backlog (the call started late, or stalled) would be heard as delay for
-/// the rest of the call: the oldest goes.
+/// than one delivery of the device (`largest`; at least 10 ms, or half a
+/// frame if more: what the device delivers between two of the call's ticks
+/// comes unevenly against them). A backlog (the call started late, or
+/// stalled) would be heard as delay for the rest of the call: the oldest
+/// goes.
 fn trim_capture(buf: &mut VecDeque<i16>, largest: usize, frame: usize) {
-    let keep = largest.max(frame / 2);
+    let keep = largest.max(frame / 2).max(SAMPLE_RATE as usize / 100);
     let excess = buf.len().saturating_sub(keep);
     buf.drain(..excess);
 }

@@ -2,9 +2,10 @@
 //! and whoever plays it, deep enough to ride out how unevenly packets arrive
 //! and no deeper, for the whole call.
 //!
-//! Two clocks meet here: packets arrive on the sender's clock, 20 ms at a
-//! time, and are taken on the player's (the sound card's, asking for a period
-//! of 5–20 ms at a time; or a 20 ms timer). The buffer keeps a small spare —
+//! Two clocks meet here: packets arrive on the sender's clock, 10 ms at a
+//! time (20 ms from a browser), and are taken on the player's (the sound
+//! card's, asking for a period of 5–20 ms at a time; or the call's 10 ms
+//! timer). The buffer keeps a small spare —
 //! the audio left when a packet arrives, at its lowest, counted as if the
 //! packet had come on time (the takes during its lateness added back: the
 //! margin is there for those) — and steers it toward a margin:
@@ -45,10 +46,15 @@ use std::{
 
 use super::audio::{FRAME, SAMPLE_RATE};
 
+/// Samples in `ms` milliseconds.
+const fn ms(ms: usize) -> usize {
+    SAMPLE_RATE as usize * ms / 1000
+}
+
 /// The most margin it keeps (160 ms).
-const MAX_MARGIN: usize = 8 * FRAME;
+const MAX_MARGIN: usize = ms(160);
 /// How far above what it needs the buffer may hold before dropping at once.
-const SLACK: usize = 3 * FRAME;
+const SLACK: usize = ms(60);
 /// How often the spare is compared with the margin (half a second of audio
 /// taken).
 const WINDOW: usize = SAMPLE_RATE as usize / 2;
@@ -75,7 +81,7 @@ const PEAKS: usize = 12;
 const RECENT: usize = 3;
 /// Lateness is remembered up to this much (60 ms); later than that is a
 /// stall, dropped or refilled from, not waited for all minute.
-const MAX_LATE: usize = 3 * FRAME;
+const MAX_LATE: usize = ms(60);
 /// How long takes are remembered, to count what a late packet's lateness
 /// cost (a little more than the most lateness remembered).
 const TAKES: Duration = Duration::from_millis(80);
@@ -131,7 +137,7 @@ pub(crate) struct JitterBuffer {
 impl Default for JitterBuffer {
     fn default() -> Self {
         Self {
-            queue: VecDeque::with_capacity(MAX_MARGIN + SLACK + 2 * FRAME),
+            queue: VecDeque::with_capacity(MAX_MARGIN + SLACK + ms(40)),
             jitter: 0.0,
             last: None,
             playing: false,
@@ -145,7 +151,7 @@ impl Default for JitterBuffer {
             asked: None,
             rate: 0.0,
             owed: 0.0,
-            scratch: Vec::with_capacity(2 * FRAME),
+            scratch: Vec::with_capacity(ms(40)),
             rtp: 0,
             fastest: VecDeque::new(),
             peaks: VecDeque::with_capacity(PEAKS + 1),
@@ -351,7 +357,7 @@ impl JitterBuffer {
             return;
         };
         let off = low as f64 - self.margin() as f64;
-        if off > FRAME as f64 {
+        if off > ms(20) as f64 {
             // Far too much (what was left of a burst): dropped at once, a
             // glitch once rather than delay for seconds.
             self.queue.drain(..(off as usize).min(self.queue.len()));
@@ -426,14 +432,23 @@ mod tests {
         }
     }
 
+    /// A browser's packets: 20 ms (pq's are 10 ms, [`FRAME`]).
+    const PACKET: usize = 960;
+
     /// Plays `seconds` of 20 ms packets sent on time and arriving `delay(i)`
     /// µs late, taken `period` samples at a time by a player whose clock runs
     /// `drift` fast (0.01: 1 % fast).
     fn simulate(seconds: u64, period: usize, drift: f64, delay: impl Fn(usize) -> u64) -> Run {
+        simulate_packets::<PACKET>(seconds, period, drift, delay)
+    }
+
+    /// [`simulate`] with packets of `P` samples.
+    fn simulate_packets<const P: usize>(seconds: u64, period: usize, drift: f64, delay: impl Fn(usize) -> u64) -> Run {
         let start = Instant::now();
         let mut jb = JitterBuffer::default();
-        let frames = seconds as usize * 50;
-        let mut arrivals: Vec<(u64, usize)> = (0..frames).map(|i| (i as u64 * 20_000 + delay(i), i)).collect();
+        let every_packet = (P * 1_000_000 / SAMPLE_RATE as usize) as u64;
+        let frames = seconds as usize * SAMPLE_RATE as usize / P;
+        let mut arrivals: Vec<(u64, usize)> = (0..frames).map(|i| (i as u64 * every_packet + delay(i), i)).collect();
         arrivals.sort_unstable();
         let every = period as f64 * 1e6 / f64::from(SAMPLE_RATE) / (1.0 + drift);
         let mut out = vec![0i16; period];
@@ -444,7 +459,7 @@ mod tests {
             let now = (1_000.0 + take as f64 * every) as u64;
             while next < arrivals.len() && arrivals[next].0 <= now {
                 let (at, i) = arrivals[next];
-                jb.push(&[1; FRAME], start + Duration::from_micros(at), (i * FRAME) as u32);
+                jb.push(&[1; P], start + Duration::from_micros(at), (i * P) as u32);
                 next += 1;
             }
             if next == arrivals.len() && jb.queue.len() < period {
@@ -478,13 +493,30 @@ mod tests {
         }
     }
 
+    /// pq's own 10 ms packets: the spare averages half of one (5 ms) plus
+    /// the margin, 5 ms less than a browser's 20 ms packets need.
+    #[test]
+    fn ten_ms_packets_wait_half_as_long_as_twenty() {
+        for period in [160, 240, 480] {
+            let (ten, twenty) = (
+                simulate_packets::<FRAME>(10, period, 0.0, |_| 5_000),
+                simulate_packets::<PACKET>(10, period, 0.0, |_| 5_000),
+            );
+            assert_eq!(ten.jb.underruns, 0, "period {period}");
+            let margin = period as f64 / 48.0;
+            let (ten, twenty) = (ten.spare_between(3.0, 10.0), twenty.spare_between(3.0, 10.0));
+            assert!(ten < 5.0 + margin + 1.5, "period {period}: {ten:.1} ms waiting on average");
+            assert!(twenty - ten > 4.0, "period {period}: {ten:.1} ms against {twenty:.1} ms for 20 ms packets");
+        }
+    }
+
     #[test]
     fn a_jittery_network_gets_a_deeper_buffer_and_plays_on() {
         // Each packet 0–60 ms late, pseudo-randomly.
         let late = |i: usize| ((i * 7_919) % 61) as u64 * 1_000;
         let run = simulate(20, 960, 0.0, late);
         assert!(
-            run.jb.margin() >= 2 * FRAME,
+            run.jb.margin() >= ms(40),
             "margin {} ms for {} ms of jitter",
             run.jb.margin() / 48,
             run.jb.jitter_ms()
@@ -501,7 +533,7 @@ mod tests {
         let deepest = run.spare.iter().map(|(_, d)| *d).fold(0.0, f64::max);
         // A second of audio arrived at once; at most a packet, the margin and
         // the slack is kept, not the whole second.
-        assert!(deepest <= ((FRAME + MAX_MARGIN + SLACK) / 48) as f64, "{deepest} ms queued");
+        assert!(deepest <= ((PACKET + MAX_MARGIN + SLACK) / 48) as f64, "{deepest} ms queued");
         assert!(run.played < 500 - 60, "{}: the stale second was played late instead of dropped", run.played);
         // And a second later the spare is back to what it was before.
         let (before, after) = (run.spare_between(0.5, 1.0), run.spare_between(3.5, 5.0));

@@ -3,7 +3,7 @@
 //! pq-server seats people in rooms and relays signaling (see
 //! [`pq_protocol::voice`]); media flows directly between the clients. Each
 //! client holds one peer connection per other person ([`peer`]), sends its
-//! microphone as Opus (20 ms frames, in-band FEC) and mixes what arrives
+//! microphone as Opus (10 ms frames, in-band FEC) and mixes what arrives
 //! ([`call`]). Audio devices are behind [`AudioSource`] / [`AudioSink`].
 //!
 //! Devices ([`devices`]): cpal microphones and speakers, converted to and

@@ -81,6 +81,8 @@ pub(crate) struct Received {
 
 /// Samples of decoded audio kept per peer (2 s).
 const HISTORY: usize = 2 * 48_000;
+/// The most lost audio concealed in a row (100 ms); longer gaps are silence.
+const CONCEALED_AT_MOST: usize = 48_000 / 10;
 
 /// A track we send to one peer.
 struct Outgoing {
@@ -228,8 +230,12 @@ impl PeerConnectionEventHandler for Handler {
                 Ok(d) => d,
                 Err(e) => return warn!(error = %e, "no Opus decoder"),
             };
-            let mut pcm = vec![0i16; FRAME * 6];
+            // The longest an Opus packet plays (120 ms).
+            let mut pcm = vec![0i16; super::audio::SAMPLE_RATE as usize * 12 / 100];
             let mut last_seq: Option<u16> = None;
+            // How long the sender's packets are (pq's 10 ms, a browser's
+            // 20 ms): a lost one is concealed with as much.
+            let mut packet_len = FRAME;
             debug!(user = %key.0, "receiving audio");
             while let Some(event) = track.poll().await {
                 let TrackRemoteEvent::OnRtpPacket(packet) = event else { continue };
@@ -240,19 +246,24 @@ impl PeerConnectionEventHandler for Handler {
                 }
                 last_seq = Some(seq);
                 let mut out: Vec<i16> = Vec::new();
-                // Conceal up to five lost frames (longer gaps are silence).
-                for _ in 0..lost.min(5) {
-                    if let Ok(n) = decoder.decode(&[], &mut pcm[..FRAME], false) {
+                // Conceal up to 100 ms of lost packets (longer gaps are
+                // silence).
+                let concealed = lost.min((CONCEALED_AT_MOST / packet_len).max(1) as u16);
+                for _ in 0..concealed {
+                    if let Ok(n) = decoder.decode(&[], &mut pcm[..packet_len], false) {
                         out.extend_from_slice(&pcm[..n]);
                     }
                 }
                 match decoder.decode(&packet.payload, &mut pcm, false) {
-                    Ok(n) => out.extend_from_slice(&pcm[..n]),
+                    Ok(n) => {
+                        out.extend_from_slice(&pcm[..n]);
+                        packet_len = n.max(1);
+                    }
                     Err(e) => debug!(error = %e, "undecodable Opus packet"),
                 }
                 let mut r = received.lock().unwrap_or_else(PoisonError::into_inner);
                 r.packets += 1;
-                r.concealed += u64::from(lost.min(5));
+                r.concealed += u64::from(concealed);
                 let now = Instant::now();
                 r.first_at.get_or_insert(now);
                 r.jitter.push(&out, now, packet.header.timestamp);
@@ -512,7 +523,7 @@ impl Peer {
         }
     }
 
-    /// Sends one Opus packet (20 ms) to the peer, once connected.
+    /// Sends one Opus packet (a frame) to the peer, once connected.
     pub(crate) async fn send_audio(&mut self, packet: &bytes::Bytes) {
         if self.state == RTCPeerConnectionState::Connected {
             self.audio.send(packet, FRAME_DURATION).await;
