@@ -14,7 +14,7 @@ describe("the last screen", () => {
     const root = screen(`
       <div class="app">
         <nav><span class="server-name">Book club</span></nav>
-        <div class="messages"><div class="message" data-body="hi">hi &lt;b&gt;</div></div>
+        <div class="messages"><div class="message" data-body="hi"><span title="07:30">hi &lt;b&gt;</span><div class="actions"><button>↩</button></div></div></div>
         <div class="call-bar">in a call</div>
         <div class="toasts"><div class="toast">Saved</div></div>
         <div class="modal-backdrop"><div class="modal" role="dialog">Settings</div></div>
@@ -31,7 +31,7 @@ describe("the last screen", () => {
     expect(saved.querySelector(".server-name")?.textContent).toBe("Book club");
     expect(saved.querySelector(".message")?.textContent).toBe("hi <b>");
     expect(saved.querySelector(".messages")?.getAttribute("data-scroll-top")).toBe("1234");
-    for (const gone of [".call-bar", ".toasts", ".modal-backdrop", "[role=menu]", "video"])
+    for (const gone of [".call-bar", ".toasts", ".modal-backdrop", "[role=menu]", "video", ".actions", "[title]"])
       expect(saved.querySelector(gone), gone).toBeNull();
     expect(saved.querySelector(".avatar")?.hasAttribute("src")).toBe(false);
     expect(saved.querySelector(".icon")?.getAttribute("src")).toBe("pqmedia://localhost/a.png");

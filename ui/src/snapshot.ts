@@ -8,8 +8,11 @@ import * as bridge from "./bridge/commands";
 import { getState, subscribe } from "./state/store";
 
 /// What a restored screen leaves out: what is open over the channel
-/// (dialogs, menus, toasts), calls, and anything that runs or embeds.
+/// (dialogs, menus, toasts), what only shows under the pointer (each
+/// message's buttons: the bulk of a screen's HTML otherwise), calls, and
+/// anything that runs or embeds.
 const LEFT_OUT = [
+  ".message .actions",
   ".modal-backdrop",
   "[role=dialog]",
   "[role=alertdialog]",
@@ -47,6 +50,8 @@ export function takeSnapshot(root: HTMLElement): string | null {
   // Pictures held only by this page (blob: URLs) are gone at the next start.
   for (const img of clone.querySelectorAll("img[src^='blob:']")) img.removeAttribute("src");
   for (const el of clone.querySelectorAll("[autofocus]")) el.removeAttribute("autofocus");
+  // Tooltips need a pointer, which waits for the live app.
+  for (const el of clone.querySelectorAll("[title]")) el.removeAttribute("title");
   // The theme and language are the page's: index.html's script puts them
   // back on it.
   const { theme } = document.documentElement.dataset;

@@ -36,7 +36,8 @@
 //!   the whole stream (±1 % is a lot for sound cards), so the delay after an
 //!   hour is the delay after a minute.
 //! - It starts playing once it holds a packet plus the margin; when it runs
-//!   dry it waits to fill again (a short gap rather than a stutter); when a
+//!   dry (a take finds less than 98 % of what it asks; up to 2 % short is
+//!   stretched, as steering stretches) it waits to fill again (a short gap rather than a stutter); when a
 //!   burst arrives after a stall and it holds far more than it needs, the
 //!   oldest is dropped at once.
 
@@ -298,7 +299,14 @@ impl JitterBuffer {
             // Only the drift until the spare is seen.
             self.rate = self.drift(now).clamp(-1.0 / STEER as f64, 1.0 / STEER as f64);
         }
-        if self.queue.len() < n {
+        // How much to take for these n: a little more or less while steering.
+        let owed = self.owed + self.rate * n as f64;
+        let change = owed.trunc() as i64;
+        let want = (n as i64 + change).max(1) as usize;
+        // A take that finds up to 2 % short (a sample or two, after the
+        // take before it was squeezed) stretches what there is, as steering
+        // does; shorter than that is a gap.
+        if self.queue.len() < want.min(n - n / STEER).max(1) {
             self.playing = false;
             self.underruns += 1;
             tracing::debug!(
@@ -311,11 +319,8 @@ impl JitterBuffer {
             );
             return false;
         }
-        // How much to take for these n: a little more or less while steering.
-        self.owed += self.rate * n as f64;
-        let change = self.owed.trunc() as i64;
-        self.owed -= change as f64;
-        let m = (n as i64 + change).clamp(1, self.queue.len() as i64) as usize;
+        self.owed = owed - change as f64;
+        let m = want.min(self.queue.len());
         if m == n {
             for (o, s) in out.iter_mut().zip(self.queue.drain(..n)) {
                 *o = s;
@@ -528,6 +533,29 @@ mod tests {
         let run = simulate_packets::<FRAME>(60, 480, -0.001, |i| ((i * 7_919) % 16) as u64 * 300);
         assert_eq!(run.jb.margin(), 480);
         assert_eq!(run.late_underruns, 0);
+    }
+
+    /// A take that finds a sample or two short of what it asks (the take
+    /// before it squeezed one more away) plays them stretched; a quarter
+    /// short is a gap.
+    #[test]
+    fn a_take_a_sample_short_is_stretched_not_a_gap() {
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        let mut jb = JitterBuffer::default();
+        let mut out = vec![0i16; FRAME];
+        jb.push(&[1; FRAME], at(0), 0);
+        jb.push(&[1; FRAME], at(10), FRAME as u32);
+        assert!(jb.pop(&mut out, at(11)));
+        jb.queue.truncate(FRAME - 1);
+        out.fill(0);
+        assert!(jb.pop(&mut out, at(21)), "a sample short: stretched");
+        assert_eq!(jb.underruns, 0);
+        assert!(out.iter().all(|&s| s == 1), "all of the take is sound");
+        jb.push(&[1; FRAME], at(22), 2 * FRAME as u32);
+        jb.queue.truncate(FRAME * 3 / 4);
+        assert!(!jb.pop(&mut out, at(31)), "a quarter short: a gap");
+        assert_eq!(jb.underruns, 1);
     }
 
     #[test]
