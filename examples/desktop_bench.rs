@@ -394,6 +394,9 @@ async fn main() -> anyhow::Result<()> {
     pq.starts = runs.pop().unwrap_or_default();
 
     println!("desktop benchmark: {n} cached messages, {starts} starts each, {idle} s idle");
+    if let Ok(saved) = std::fs::metadata(desktop.data_path().join("last-screen.json")) {
+        println!("the last screen pq saved: {:.1} KiB", saved.len() as f64 / 1024.0);
+    }
     println!("| | pq-desktop | bare Tauri window | ratio |");
     println!("|---|---|---|---|");
     let row = |name: &str, a: f64, b: f64, unit: &str| {
