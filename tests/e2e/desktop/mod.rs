@@ -523,6 +523,12 @@ async fn starts_where_she_left_drawn_before_the_app_has_loaded() {
     })
     .await;
     desktop.wait_text(".channel-title", "# random").await;
+    // The stylesheet came inside the page (one request fewer before the
+    // first frame), and it styles the live app.
+    let styled = desktop
+        .js("return [document.querySelector('link[rel=stylesheet]') === null,                      getComputedStyle(document.querySelector('.app')).display]")
+        .await;
+    assert_eq!(styled, serde_json::json!([true, "grid"]));
     desktop.type_into("#composer", "back again").await;
     desktop.enter("#composer").await;
     eventually("Bob to get her line", WAIT, || async {
