@@ -82,7 +82,7 @@ struct Room {
 impl Room {
     /// Underruns (over everyone they hear) of Bob, who plays on the
     /// speakers, and of everyone else (whose calls play nothing, on their
-    /// 20 ms tick).
+    /// 10 ms tick).
     fn underruns(&self) -> (u64, u64) {
         let of = |c: &Call| c.info().participants.iter().map(|p| p.underruns).sum::<u64>();
         let others = self.people.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, (_, c))| of(c)).sum();

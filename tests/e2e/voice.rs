@@ -445,7 +445,7 @@ async fn pulse_stall_calls() {
         bob_call.leave().await;
     }
     let (calm, stalled) = (medians[0], medians[1]);
-    // Calls differ by the phase of their 20 ms ticks (up to ~20 ms); a
+    // Calls differ by the phase of their ticks and device deliveries; a
     // backlog kept would add the stall (up to the 100 + 200 ms limits).
     assert!(
         (stalled - calm).abs() <= 40.0 && stalled < 200.0,

@@ -606,7 +606,8 @@ mod tests {
         assert_eq!(picked(&[range(48_000, 48_000, SampleFormat::U8)]), None);
     }
 
-    /// A device delivering 10 ms at a time and a call taking 20 ms frames.
+    /// A device delivering 10 ms at a time and a call taking 20 ms frames
+    /// (twice pq's).
     #[test]
     fn a_capture_backlog_from_a_stall_is_gone_by_the_next_frame() {
         let (frame, period) = (960, 480);

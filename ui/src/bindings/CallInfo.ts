@@ -27,7 +27,7 @@ me: VoiceState | null,
  */
 participants: Array<Participant>, 
 /**
- * My microphone level over the last 20 ms, 0–1.
+ * My microphone level over the last frame (10 ms), 0–1.
  */
 my_level: number, 
 /**
