@@ -21,12 +21,6 @@
 //!   like a call's setup, is not waited for all minute). The jitter alone is an average
 //!   and misses those: a packet 8 ms late every twenty seconds barely moves
 //!   it, and would be a gap every time.
-//! - The player's side counts too: a sound server that wakes late asks for
-//!   several periods at once, which is harmless (it catches up), but one
-//!   that now and then asks ahead of its steady rate takes the spare before
-//!   the packet that refills it is due. How far ahead the takes of the last
-//!   40 ms ran (beyond the one take a window's edges allow) is remembered as
-//!   lateness is, and added to the margin.
 //! - The margin is whole takes: a packet due just before a take and late
 //!   by a moment finds that take already gone, and the spare had to hold
 //!   it; only a spare of k takes rides out k takes' worth of lateness
@@ -93,9 +87,6 @@ const MAX_LATE: usize = ms(60);
 /// How long takes are remembered, to count what a late packet's lateness
 /// cost (a little more than the most lateness remembered).
 const TAKES: Duration = Duration::from_millis(80);
-/// How far back the player's takes are counted to see whether they ran
-/// ahead of its steady rate.
-const AHEAD_WINDOW: Duration = Duration::from_millis(40);
 /// At most one sample in this many is squeezed away or stretched in (2 %).
 const STEER: usize = 50;
 
@@ -137,12 +128,9 @@ pub(crate) struct JitterBuffer {
     /// after them: (arrival, transit in samples since the stream started),
     /// fastest first.
     fastest: VecDeque<(Instant, f64)>,
-    /// How late packets came lately, in samples.
-    peaks: Peaks,
-    /// How far ahead of its steady rate the player took lately, in samples.
-    ahead: Peaks,
-    /// What the player asked for in the last moments (when, how much).
-    asks: VecDeque<(Instant, usize)>,
+    /// The latest a packet came, in samples, in each bucket of the last
+    /// minute: (when the bucket began, lateness).
+    peaks: VecDeque<(Instant, usize)>,
     /// The takes of the last moments (when, how much), to count what a late
     /// packet's lateness cost.
     takes: VecDeque<(Instant, usize)>,
@@ -168,9 +156,7 @@ impl Default for JitterBuffer {
             scratch: Vec::with_capacity(ms(40)),
             rtp: 0,
             fastest: VecDeque::new(),
-            peaks: Peaks::default(),
-            ahead: Peaks::default(),
-            asks: VecDeque::new(),
+            peaks: VecDeque::with_capacity(PEAKS + 1),
             takes: VecDeque::new(),
         }
     }
@@ -178,11 +164,10 @@ impl Default for JitterBuffer {
 
 impl JitterBuffer {
     /// The spare it aims to keep, in samples: enough whole takes to cover
-    /// 2 ms plus three times the jitter, or how late packets came lately
-    /// ([`Self::late`]), whichever is more; and how far ahead the player
-    /// took lately ([`Self::early`]).
+    /// 2 ms plus three times the jitter, and how late packets came lately
+    /// ([`Self::late`]).
     pub(crate) fn margin(&self) -> usize {
-        let allowance = (2 * TOLERANCE + (3.0 * self.jitter) as usize).max(self.late()) + self.early();
+        let allowance = (2 * TOLERANCE + (3.0 * self.jitter) as usize).max(self.late());
         let take = self.take.max(1);
         (allowance.div_ceil(take) * take).min(MAX_MARGIN)
     }
@@ -191,33 +176,16 @@ impl JitterBuffer {
     /// ten to fifteen seconds, or the second-latest of the five-second spans
     /// of the last minute (a lateness that came again).
     pub(crate) fn late(&self) -> usize {
-        self.peaks.lately()
-    }
-
-    /// How far ahead of its steady rate the player took lately, in samples
-    /// (remembered as [`Self::late`] is).
-    pub(crate) fn early(&self) -> usize {
-        self.ahead.lately()
-    }
-
-    /// Notes a take of `n` samples at `now` and remembers how far the takes
-    /// of the last 40 ms ran ahead of the player's steady rate (measured over
-    /// the whole stream), less the one take by which a window's edges can
-    /// miscount a steady player.
-    fn note_take(&mut self, now: Instant, n: usize) {
-        while self.asks.front().is_some_and(|&(at, _)| now.duration_since(at) >= AHEAD_WINDOW) {
-            self.asks.pop_front();
+        let recent = self.peaks.iter().rev().take(RECENT).map(|p| p.1).max().unwrap_or(0);
+        let (mut first, mut second) = (0, 0);
+        for &(_, p) in &self.peaks {
+            if p > first {
+                (first, second) = (p, first);
+            } else if p > second {
+                second = p;
+            }
         }
-        self.asks.push_back((now, n));
-        let Some((first, asked)) = self.asked else { return };
-        let span = now.duration_since(first);
-        if span < MEASURE {
-            return;
-        }
-        let rate = asked as f64 / span.as_secs_f64();
-        let taken: usize = self.asks.iter().map(|a| a.1).sum();
-        let ahead = taken as f64 - rate * AHEAD_WINDOW.as_secs_f64() - n as f64;
-        self.ahead.note(now, (ahead.max(0.0) as usize).min(MAX_LATE));
+        recent.max(second)
     }
 
     /// Notes a packet's transit (arrival against its RTP timestamp, both
@@ -241,7 +209,13 @@ impl JitterBuffer {
                 "a packet came later than the margin"
             );
         }
-        self.peaks.note(arrival, late);
+        while self.peaks.front().is_some_and(|&(at, _)| arrival.duration_since(at) >= PEAK_BUCKET * PEAKS as u32) {
+            self.peaks.pop_front();
+        }
+        match self.peaks.back_mut() {
+            Some((at, peak)) if arrival.duration_since(*at) < PEAK_BUCKET => *peak = (*peak).max(late),
+            _ => self.peaks.push_back((arrival, late)),
+        }
         late
     }
 
@@ -314,7 +288,6 @@ impl JitterBuffer {
             None if self.arrived.is_some() => self.asked = Some((now, 0)),
             None => {}
         }
-        self.note_take(now, n);
         if !self.playing {
             if self.queue.len() < self.needed() {
                 return false;
@@ -341,7 +314,6 @@ impl JitterBuffer {
                 held = self.queue.len(),
                 margin = self.margin(),
                 late = self.late(),
-                early = self.early(),
                 jitter = self.jitter,
                 "jitter buffer ran dry"
             );
@@ -433,38 +405,6 @@ impl JitterBuffer {
     }
 }
 
-/// The largest of something (how late packets came, how far ahead the
-/// player took) in each five-second bucket of the last minute.
-#[derive(Debug, Default)]
-struct Peaks(VecDeque<(Instant, usize)>);
-
-impl Peaks {
-    fn note(&mut self, at: Instant, value: usize) {
-        while self.0.front().is_some_and(|&(began, _)| at.duration_since(began) >= PEAK_BUCKET * PEAKS as u32) {
-            self.0.pop_front();
-        }
-        match self.0.back_mut() {
-            Some((began, peak)) if at.duration_since(*began) < PEAK_BUCKET => *peak = (*peak).max(value),
-            _ => self.0.push_back((at, value)),
-        }
-    }
-
-    /// The largest in the last ten to fifteen seconds, or the second-largest
-    /// of the five-second buckets of the last minute (one that came again).
-    fn lately(&self) -> usize {
-        let recent = self.0.iter().rev().take(RECENT).map(|p| p.1).max().unwrap_or(0);
-        let (mut first, mut second) = (0, 0);
-        for &(_, p) in &self.0 {
-            if p > first {
-                (first, second) = (p, first);
-            } else if p > second {
-                second = p;
-            }
-        }
-        recent.max(second)
-    }
-}
-
 /// Resamples `from` onto `to` by linear interpolation (their first and last
 /// samples line up).
 fn squeeze(from: &[i16], to: &mut [i16]) {
@@ -517,18 +457,6 @@ mod tests {
 
     /// [`simulate`] with packets of `P` samples.
     fn simulate_packets<const P: usize>(seconds: u64, period: usize, drift: f64, delay: impl Fn(usize) -> u64) -> Run {
-        simulate_takes::<P>(seconds, period, drift, delay, |_| 0.0)
-    }
-
-    /// [`simulate_packets`] with take `k` coming `ahead(k)` µs before its
-    /// time.
-    fn simulate_takes<const P: usize>(
-        seconds: u64,
-        period: usize,
-        drift: f64,
-        delay: impl Fn(usize) -> u64,
-        ahead: impl Fn(usize) -> f64,
-    ) -> Run {
         let start = Instant::now();
         let mut jb = JitterBuffer::default();
         let every_packet = (P * 1_000_000 / SAMPLE_RATE as usize) as u64;
@@ -541,7 +469,7 @@ mod tests {
         // The player's first take comes 1 ms after the first packet is due.
         let mut take = 0;
         loop {
-            let now = (1_000.0 + take as f64 * every - ahead(take)) as u64;
+            let now = (1_000.0 + take as f64 * every) as u64;
             while next < arrivals.len() && arrivals[next].0 <= now {
                 let (at, i) = arrivals[next];
                 jb.push(&[1; P], start + Duration::from_micros(at), (i * P) as u32);
@@ -605,33 +533,6 @@ mod tests {
         let run = simulate_packets::<FRAME>(60, 480, -0.001, |i| ((i * 7_919) % 16) as u64 * 300);
         assert_eq!(run.jb.margin(), 480);
         assert_eq!(run.late_underruns, 0);
-    }
-
-    /// A sound server that every two seconds asks for three periods at
-    /// once, two of them ahead of their time (with packets on time): the
-    /// first such burst may find the spare short; the margin then covers
-    /// them (a take more) and none after that does. A player asking evenly
-    /// gets no such allowance.
-    #[test]
-    fn a_player_that_asks_ahead_now_and_then_is_covered() {
-        let period = 160.0 * 1e6 / 48_000.0;
-        // Every 601 takes: the bursts come at every phase against the packets.
-        let bunched = |k: usize| match k % 601 {
-            1 => period,
-            2 => 2.0 * period,
-            _ => 0.0,
-        };
-        let run = simulate_takes::<FRAME>(60, 160, 0.0, |_| 0, bunched);
-        assert!(run.jb.underruns <= 1, "{} underruns", run.jb.underruns);
-        // Two takes ahead, less the one a window's edges allow.
-        assert!((150..=170).contains(&run.jb.early()), "{} samples ahead remembered", run.jb.early());
-        assert_eq!(run.jb.margin(), 320);
-        let steady = simulate_takes::<FRAME>(60, 160, 0.0, |_| 0, |_| 0.0);
-        assert_eq!((steady.jb.early(), steady.jb.margin()), (0, 160));
-        // The 10 ms tick of a receiver without a sound card, late by up to
-        // 3 ms at random and never early: nothing ahead either.
-        let late_ticks = simulate_takes::<FRAME>(30, 480, 0.0, |_| 0, |k| -(((k * 7_919) % 31) as f64) * 100.0);
-        assert_eq!(late_ticks.jb.early(), 0);
     }
 
     /// A take that finds a sample or two short of what it asks (the take
