@@ -5,10 +5,10 @@
 //! Two clocks meet here: packets arrive on the sender's clock, 10 ms at a
 //! time (20 ms from a browser), and are taken on the player's (the sound
 //! card's, asking for a period of 5–20 ms at a time; or the call's 10 ms
-//! timer). The buffer keeps a small spare —
-//! the audio left when a packet arrives, at its lowest, counted as if the
-//! packet had come on time (the takes during its lateness added back: the
-//! margin is there for those) — and steers it toward a margin:
+//! timer). The buffer keeps a small spare — the audio left when a packet
+//! arrives, at its lowest, counted as if the packet had come on time (the
+//! takes during its lateness added back: the margin is there for those) —
+//! and steers it toward a margin:
 //!
 //! - The margin covers the larger of two allowances: 2 ms plus three times
 //!   the interarrival jitter, estimated the way RTP receivers do (RFC 3550
@@ -31,15 +31,15 @@
 //!   away by taking up to 2 % more than asked and squeezing it into the take
 //!   (linear interpolation: a pitch change of at most 2 % for a moment,
 //!   which voice hides), or stretched in by taking up to 2 % less. The
-//!   steering is half the distance to that band's middle plus the two clocks' drift,
-//!   measured from the sender's RTP clock against the player's takes over
-//!   the whole stream (±1 % is a lot for sound cards), so the delay after an
-//!   hour is the delay after a minute.
+//!   steering is half the distance to that band's middle plus the two
+//!   clocks' drift, measured from the sender's RTP clock against the
+//!   player's takes over the whole stream (±1 % is a lot for sound cards),
+//!   so the delay after an hour is the delay after a minute.
 //! - It starts playing once it holds a packet plus the margin; when it runs
 //!   dry (a take finds less than 98 % of what it asks; up to 2 % short is
-//!   stretched, as steering stretches) it waits to fill again (a short gap rather than a stutter); when a
-//!   burst arrives after a stall and it holds far more than it needs, the
-//!   oldest is dropped at once.
+//!   stretched, as steering stretches) it waits to fill again (a short gap
+//!   rather than a stutter); when a burst arrives after a stall and it holds
+//!   far more than it needs, the oldest is dropped at once.
 
 use std::{
     collections::VecDeque,
