@@ -14,6 +14,12 @@ use std::f64::consts::TAU;
 
 /// Samples per second of everything a call handles.
 pub const SAMPLE_RATE: u32 = 48_000;
+/// Samples in `ms` milliseconds of call audio.
+#[must_use]
+pub const fn samples_in_ms(ms: usize) -> usize {
+    SAMPLE_RATE as usize * ms / 1000
+}
+
 /// Samples in one 10 ms frame (mono).
 pub const FRAME: usize = 480;
 /// One frame's duration.

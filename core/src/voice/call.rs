@@ -218,7 +218,7 @@ struct Heard {
 }
 
 /// The most played audio kept for the echo canceller (200 ms).
-const PLAYED_KEPT: usize = super::audio::SAMPLE_RATE as usize / 5;
+const PLAYED_KEPT: usize = super::audio::samples_in_ms(200);
 
 impl std::fmt::Debug for RoomAudio {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -32,7 +32,7 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use tracing::warn;
 
 use super::{
-    audio::{AudioSink, AudioSource, SAMPLE_RATE},
+    audio::{AudioSink, AudioSource, SAMPLE_RATE, samples_in_ms},
     resample::RateConverter,
 };
 
@@ -296,7 +296,7 @@ fn latency_of(latency: &Latency) -> Option<Duration> {
 type Buffer = Arc<Mutex<VecDeque<i16>>>;
 
 /// The most converted audio the speakers' rate converter holds (80 ms).
-const CONVERTED_OUT: usize = SAMPLE_RATE as usize * 2 / 25;
+const CONVERTED_OUT: usize = samples_in_ms(80);
 
 /// The most samples one device callback delivered: what the device hands
 /// over at once, so what the buffer must hold beyond one frame.
@@ -423,7 +423,7 @@ impl AudioSource for Microphone {
         if n < frame.len() && self.largest.load(Ordering::Relaxed) > 0 {
             self.shortfalls += 1;
         }
-        trim_capture(&mut buf, self.largest.load(Ordering::Relaxed), frame.len());
+        trim_capture(&mut buf, self.largest.load(Ordering::Relaxed));
     }
 
     /// As the system reports it, once the device has delivered.
@@ -472,7 +472,7 @@ impl Player {
             if converter.ready() >= n {
                 break;
             }
-            self.at_48k.resize((n - converter.ready()).max(SAMPLE_RATE as usize / 200), 0);
+            self.at_48k.resize((n - converter.ready()).max(samples_in_ms(5)), 0);
             self.room.play(&mut self.at_48k);
             converter.push(self.at_48k.iter().copied());
         }
@@ -563,13 +563,12 @@ impl AudioSink for Speakers {
 }
 
 /// After the call took a frame of captured audio: never more left waiting
-/// than one delivery of the device (`largest`; at least 10 ms, or half a
-/// frame if more: what the device delivers between two of the call's ticks
-/// comes unevenly against them). A backlog (the call started late, or
-/// stalled) would be heard as delay for the rest of the call: the oldest
-/// goes.
-fn trim_capture(buf: &mut VecDeque<i16>, largest: usize, frame: usize) {
-    let keep = largest.max(frame / 2).max(SAMPLE_RATE as usize / 100);
+/// than one delivery of the device (`largest`; at least 10 ms: what the
+/// device delivers between two of the call's ticks comes unevenly against
+/// them). A backlog (the call started late, or stalled) would be heard as
+/// delay for the rest of the call: the oldest goes.
+fn trim_capture(buf: &mut VecDeque<i16>, largest: usize) {
+    let keep = largest.max(samples_in_ms(10));
     let excess = buf.len().saturating_sub(keep);
     buf.drain(..excess);
 }
@@ -616,7 +615,7 @@ mod tests {
         buf.extend((0..30 * period).map(|i| i as i16));
         let newest = *buf.back().unwrap();
         buf.drain(..frame); // The call takes one frame...
-        trim_capture(&mut buf, period, frame); // ...and the backlog goes.
+        trim_capture(&mut buf, period); // ...and the backlog goes.
         assert_eq!(buf.len(), period, "one delivery waits, not 280 ms");
         assert_eq!(*buf.back().unwrap(), newest, "the newest audio is kept");
         // Steady state: two deliveries per frame, nothing is dropped.
@@ -624,7 +623,7 @@ mod tests {
             buf.extend(std::iter::repeat_n(1, 2 * period));
             let before = buf.len();
             buf.drain(..frame);
-            trim_capture(&mut buf, period, frame);
+            trim_capture(&mut buf, period);
             assert_eq!(buf.len(), before - frame);
         }
     }

@@ -46,12 +46,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::audio::{FRAME, SAMPLE_RATE};
-
-/// Samples in `ms` milliseconds.
-const fn ms(ms: usize) -> usize {
-    SAMPLE_RATE as usize * ms / 1000
-}
+use super::audio::{FRAME, SAMPLE_RATE, samples_in_ms as ms};
 
 /// The most margin it keeps (160 ms).
 const MAX_MARGIN: usize = ms(160);
@@ -59,9 +54,9 @@ const MAX_MARGIN: usize = ms(160);
 const SLACK: usize = ms(60);
 /// How often the spare is compared with the margin (half a second of audio
 /// taken).
-const WINDOW: usize = SAMPLE_RATE as usize / 2;
+const WINDOW: usize = ms(500);
 /// A spare this far above the margin (1 ms) is left alone.
-const TOLERANCE: usize = SAMPLE_RATE as usize / 1000;
+const TOLERANCE: usize = ms(1);
 /// How much of the spare's distance from where it belongs is steered away
 /// in the next window.
 const KP: f64 = 0.5;

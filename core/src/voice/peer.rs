@@ -42,7 +42,7 @@ use webrtc::{
 };
 
 use super::{
-    audio::{FRAME, FRAME_DURATION},
+    audio::{FRAME, FRAME_DURATION, samples_in_ms},
     jitter::JitterBuffer,
     video::{self, VideoFrame, VideoReceived},
 };
@@ -80,9 +80,9 @@ pub(crate) struct Received {
 }
 
 /// Samples of decoded audio kept per peer (2 s).
-const HISTORY: usize = 2 * 48_000;
+const HISTORY: usize = samples_in_ms(2_000);
 /// The most lost audio concealed in a row (100 ms); longer gaps are silence.
-const CONCEALED_AT_MOST: usize = 48_000 / 10;
+const CONCEALED_AT_MOST: usize = samples_in_ms(100);
 
 /// A track we send to one peer.
 struct Outgoing {
@@ -231,7 +231,7 @@ impl PeerConnectionEventHandler for Handler {
                 Err(e) => return warn!(error = %e, "no Opus decoder"),
             };
             // The longest an Opus packet plays (120 ms).
-            let mut pcm = vec![0i16; super::audio::SAMPLE_RATE as usize * 12 / 100];
+            let mut pcm = vec![0i16; samples_in_ms(120)];
             let mut last_seq: Option<u16> = None;
             // How long the sender's packets are (pq's 10 ms, a browser's
             // 20 ms): a lost one is concealed with as much.

@@ -16,7 +16,7 @@ use tracing::debug;
 use super::audio::SAMPLE_RATE;
 
 /// Samples in the processor's 10 ms block.
-pub(crate) const BLOCK: usize = SAMPLE_RATE as usize / 100;
+pub(crate) const BLOCK: usize = super::audio::samples_in_ms(10);
 
 /// Which processing to apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
