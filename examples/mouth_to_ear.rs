@@ -82,10 +82,18 @@ struct Room {
 impl Room {
     /// Underruns (over everyone they hear) of Bob, who plays on the
     /// speakers, and of everyone else (whose calls play nothing, on their
-    /// 10 ms tick).
-    fn underruns(&self) -> (u64, u64) {
-        let of = |c: &Call| c.info().participants.iter().map(|p| p.underruns).sum::<u64>();
-        let others = self.people.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, (_, c))| of(c)).sum();
+    /// 10 ms tick): each (fell silent, concealed).
+    fn underruns(&self) -> ((u64, u64), (u64, u64)) {
+        let of = |c: &Call| {
+            c.info().participants.iter().fold((0, 0), |(s, c), p| (s + p.underruns, c + p.underruns_concealed))
+        };
+        let others = self
+            .people
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, (_, c))| of(c))
+            .fold((0, 0), |(s, c), o| (s + o.0, c + o.1));
         (of(&self.people[1].1), others)
     }
 }
@@ -166,8 +174,12 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
         };
         let (bob, others) = r.underruns();
         println!(
-            "  underruns so far (times a receiver's audio ran out): Bob on the speakers {bob}, the {} others {others}",
-            r.people.len() - 1
+            "  underruns so far (times a receiver's audio ran out: fell silent / concealed): Bob on the speakers {} / {}, the {} others {} / {}",
+            bob.0,
+            bob.1,
+            r.people.len() - 1,
+            others.0,
+            others.1,
         );
         if !depths.is_empty() {
             println!(

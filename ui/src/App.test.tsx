@@ -426,7 +426,7 @@ describe("main screen", () => {
       channel_id: LOUNGE,
       state: { state: "in_room" as const },
       me,
-      participants: [{ state: { ...bob, camera: true }, connection: "connected", packets: 10, concealed: 0, level: 0.2, jitter_ms: 2, buffer_ms: 20, underruns: 0, video_frames: 3, volume: 1, locally_muted: false, video_hidden: false }],
+      participants: [{ state: { ...bob, camera: true }, connection: "connected", packets: 10, concealed: 0, level: 0.2, jitter_ms: 2, buffer_ms: 20, underruns: 0, underruns_concealed: 0, video_frames: 3, volume: 1, locally_muted: false, video_hidden: false }],
       my_level: 0,
       my_video: null,
       push_to_talk: false,

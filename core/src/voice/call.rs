@@ -91,9 +91,15 @@ pub struct Participant {
     pub jitter_ms: f32,
     /// How much of their audio waits to be played (the jitter buffer), in ms.
     pub buffer_ms: f32,
-    /// Times their audio ran out while playing (each heard as a gap).
+    /// Times their audio ran out while playing and fell silent (each heard
+    /// as a gap).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub underruns: u64,
+    /// Times their audio ran out while playing and the gap was concealed
+    /// instead (made-up audio continuing their voice, at most 40 ms, while
+    /// the late audio was on its way).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub underruns_concealed: u64,
     /// Pictures decoded from their camera.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub video_frames: u64,
@@ -249,7 +255,7 @@ impl RoomAudio {
             for (user, r) in &shared.audio {
                 let prefs = shared.prefs.get(user).copied().unwrap_or_default();
                 let gain = if prefs.muted { 0.0 } else { prefs.volume };
-                if !r.lock().unwrap_or_else(PoisonError::into_inner).jitter.pop(&mut self.one, now) {
+                if !r.lock().unwrap_or_else(PoisonError::into_inner).pop(&mut self.one, now) {
                     continue; // Filling up (or nothing from them).
                 }
                 if (gain - 1.0).abs() < f32::EPSILON {
@@ -992,8 +998,8 @@ impl Actor {
             .map(|state| {
                 let peer =
                     self.peers.iter().find(|(k, _)| k.0 == state.user_id && k.1 == state.voice_session).map(|(_, p)| p);
-                let (packets, concealed, level, jitter_ms, buffer_ms, underruns) =
-                    peer.map_or((0, 0, 0.0, 0.0, 0.0, 0), |p| {
+                let (packets, concealed, level, jitter_ms, buffer_ms, (underruns, underruns_concealed)) =
+                    peer.map_or((0, 0, 0.0, 0.0, 0.0, (0, 0)), |p| {
                         let r = p.received.lock().unwrap_or_else(PoisonError::into_inner);
                         let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
                         (
@@ -1002,7 +1008,7 @@ impl Actor {
                             (rms(&recent) / 32767.0) as f32,
                             r.jitter.jitter_ms() as f32,
                             r.jitter.depth_ms() as f32,
-                            r.jitter.underruns,
+                            (r.jitter.underruns, r.jitter.concealments),
                         )
                     });
                 let video_frames =
@@ -1017,6 +1023,7 @@ impl Actor {
                     jitter_ms,
                     buffer_ms,
                     underruns,
+                    underruns_concealed,
                     video_frames,
                     volume: prefs.volume,
                     locally_muted: prefs.muted,
@@ -1040,7 +1047,7 @@ fn echo_delay(microphone: Option<Duration>, speakers: Option<Duration>, pulled: 
 }
 
 /// An Opus encoder for voice: 10 ms frames, in-band FEC for up to 10 % loss.
-fn encoder() -> Result<opus::Encoder, String> {
+pub(crate) fn encoder() -> Result<opus::Encoder, String> {
     let mut e = opus::Encoder::new(super::audio::SAMPLE_RATE, opus::Channels::Mono, opus::Application::Voip)
         .map_err(|e| format!("no Opus encoder: {e}"))?;
     let _ = e.set_bitrate(opus::Bitrate::Bits(32_000));

@@ -35,11 +35,17 @@
 //!   clocks' drift, measured from the sender's RTP clock against the
 //!   player's takes over the whole stream (±1 % is a lot for sound cards),
 //!   so the delay after an hour is the delay after a minute.
-//! - It starts playing once it holds a packet plus the margin; when it runs
-//!   dry (a take finds less than 98 % of what it asks; up to 2 % short is
-//!   stretched, as steering stretches) it waits to fill again (a short gap
-//!   rather than a stutter); when a burst arrives after a stall and it holds
-//!   far more than it needs, the oldest is dropped at once.
+//! - It starts playing once it holds a packet plus the margin. When a take
+//!   finds less than 98 % of what it asks (up to 2 % short is stretched, as
+//!   steering stretches), the rest is made up by the codec's packet-loss
+//!   concealment (Opus continues the voice's pitch and fades it; NetEq's
+//!   "expand"), up to 40 ms in a row: a moment's stall of the sender, the
+//!   network or this computer is not heard as a gap, and the late audio
+//!   plays after what was made up (the delay it adds is steered away like
+//!   any spare above the margin). Longer than that (the sender stopped:
+//!   muted, or let go of push-to-talk) it falls silent and waits to fill
+//!   again. When a burst arrives after a stall and it holds far more than
+//!   it needs, the oldest is dropped at once.
 
 use std::{
     collections::VecDeque,
@@ -84,6 +90,12 @@ const MAX_LATE: usize = ms(60);
 const TAKES: Duration = Duration::from_millis(80);
 /// At most one sample in this many is squeezed away or stretched in (2 %).
 const STEER: usize = 50;
+/// Concealment is made in steps of this many samples (2.5 ms: the shortest
+/// that Opus conceals).
+pub(crate) const CONCEAL_STEP: usize = SAMPLE_RATE as usize / 400;
+/// The most audio made up in a row (40 ms) before the stream is taken to
+/// have stopped.
+const CONCEAL_AT_MOST: usize = ms(40);
 
 /// See the module docs.
 #[derive(Debug)]
@@ -93,8 +105,12 @@ pub(crate) struct JitterBuffer {
     jitter: f64,
     last: Option<(Instant, u32)>,
     playing: bool,
-    /// Times it ran dry while playing.
+    /// Times it ran dry while playing and fell silent (each a gap heard).
     pub(crate) underruns: u64,
+    /// Times it ran dry while playing and the gap was concealed.
+    pub(crate) concealments: u64,
+    /// Samples made up since the last packet arrived.
+    concealing: usize,
     /// The size of the last take (the player's period) and of the last
     /// packet.
     take: usize,
@@ -139,6 +155,8 @@ impl Default for JitterBuffer {
             last: None,
             playing: false,
             underruns: 0,
+            concealments: 0,
+            concealing: 0,
             take: FRAME,
             packet: FRAME,
             taken: 0,
@@ -254,6 +272,7 @@ impl JitterBuffer {
             self.jitter += (transit_change.abs() - self.jitter) / 16.0;
         }
         self.last = Some((arrival, timestamp));
+        self.concealing = 0;
         self.queue.extend(samples);
         self.packet = samples.len().max(1);
         let needed = self.needed();
@@ -273,9 +292,28 @@ impl JitterBuffer {
         self.packet.max(self.take) + self.margin()
     }
 
-    /// Fills `out` with the next audio for the player, who asks at `now`;
-    /// `false` (and nothing taken) while filling up.
+    /// How much audio was made up since the last packet arrived (a lost
+    /// packet needs that much less concealing).
+    pub(crate) fn concealed_since_packet(&self) -> usize {
+        self.concealing
+    }
+
+    /// [`Self::pop_concealing`] with nothing to conceal gaps with.
+    #[cfg(test)]
     pub(crate) fn pop(&mut self, out: &mut [i16], now: Instant) -> bool {
+        self.pop_concealing(out, now, &mut |_| false)
+    }
+
+    /// Fills `out` with the next audio for the player, who asks at `now`;
+    /// `false` (and nothing taken) while filling up. When it runs dry,
+    /// `conceal` is asked to make up what is missing (in whole
+    /// [`CONCEAL_STEP`]s; `false`: it cannot).
+    pub(crate) fn pop_concealing(
+        &mut self,
+        out: &mut [i16],
+        now: Instant,
+        conceal: &mut dyn FnMut(&mut [i16]) -> bool,
+    ) -> bool {
         let n = out.len();
         self.take = n;
         match &mut self.asked {
@@ -301,7 +339,7 @@ impl JitterBuffer {
         // A take that finds up to 2 % short (a sample or two, after the
         // take before it was squeezed) stretches what there is, as steering
         // does; shorter than that is a gap.
-        if self.queue.len() < want.min(n - n / STEER).max(1) {
+        if self.queue.len() < want.min(n - n / STEER).max(1) && !self.conceal(n, conceal) {
             self.playing = false;
             self.underruns += 1;
             tracing::debug!(
@@ -333,6 +371,34 @@ impl JitterBuffer {
         if self.taken >= WINDOW {
             self.steer(now);
         }
+        true
+    }
+
+    /// Makes up what a take of `n` finds missing, if the codec can and it
+    /// has not already made up [`CONCEAL_AT_MOST`] since the last packet.
+    fn conceal(&mut self, n: usize, conceal: &mut dyn FnMut(&mut [i16]) -> bool) -> bool {
+        let missing = (n - self.queue.len()).div_ceil(CONCEAL_STEP) * CONCEAL_STEP;
+        if self.concealing + missing > CONCEAL_AT_MOST {
+            return false;
+        }
+        self.scratch.clear();
+        self.scratch.resize(missing, 0);
+        if !conceal(&mut self.scratch) {
+            return false;
+        }
+        tracing::debug!(
+            take = n,
+            held = self.queue.len(),
+            made_up = missing,
+            margin = self.margin(),
+            late = self.late(),
+            "jitter buffer ran dry: concealed"
+        );
+        if self.concealing == 0 {
+            self.concealments += 1;
+        }
+        self.concealing += missing;
+        self.queue.extend(&self.scratch);
         true
     }
 
@@ -430,6 +496,8 @@ mod tests {
         /// Underruns after the first three seconds.
         late_underruns: u64,
         spare: Vec<(f64, f64)>,
+        /// Samples made up by concealment.
+        made_up: usize,
     }
 
     impl Run {
@@ -452,6 +520,18 @@ mod tests {
 
     /// [`simulate`] with packets of `P` samples.
     fn simulate_packets<const P: usize>(seconds: u64, period: usize, drift: f64, delay: impl Fn(usize) -> u64) -> Run {
+        simulate_with::<P>(seconds, period, drift, delay, false)
+    }
+
+    /// [`simulate_packets`], gaps concealed when `conceal` (with samples of
+    /// 2; the packets' are 1).
+    fn simulate_with<const P: usize>(
+        seconds: u64,
+        period: usize,
+        drift: f64,
+        delay: impl Fn(usize) -> u64,
+        conceal: bool,
+    ) -> Run {
         let start = Instant::now();
         let mut jb = JitterBuffer::default();
         let every_packet = (P * 1_000_000 / SAMPLE_RATE as usize) as u64;
@@ -460,7 +540,7 @@ mod tests {
         arrivals.sort_unstable();
         let every = period as f64 * 1e6 / f64::from(SAMPLE_RATE) / (1.0 + drift);
         let mut out = vec![0i16; period];
-        let (mut next, mut played, mut spare, mut late_underruns) = (0, 0, Vec::new(), 0);
+        let (mut next, mut played, mut spare, mut late_underruns, mut made_up) = (0, 0, Vec::new(), 0, 0);
         // The player's first take comes 1 ms after the first packet is due.
         let mut take = 0;
         loop {
@@ -474,7 +554,12 @@ mod tests {
                 break; // The stream ended: running dry now is no underrun.
             }
             let before = jb.underruns;
-            if jb.pop(&mut out, start + Duration::from_micros(now)) {
+            let mut concealer = |buf: &mut [i16]| {
+                buf.fill(2);
+                made_up += buf.len();
+                conceal
+            };
+            if jb.pop_concealing(&mut out, start + Duration::from_micros(now), &mut concealer) {
                 played += 1;
                 spare.push((now as f64 / 1e6, jb.depth_ms()));
             }
@@ -483,7 +568,7 @@ mod tests {
             }
             take += 1;
         }
-        Run { jb, played, late_underruns, spare }
+        Run { jb, played, late_underruns, spare, made_up }
     }
 
     #[test]
@@ -551,6 +636,55 @@ mod tests {
         jb.queue.truncate(FRAME * 3 / 4);
         assert!(!jb.pop(&mut out, at(31)), "a quarter short: a gap");
         assert_eq!(jb.underruns, 1);
+    }
+
+    /// The whole computer stalls for a moment (six clients and a server on
+    /// two cores): three packets come together, the first 22 ms late, far
+    /// more than the margin of one 3.3 ms take. The takes that find too little are made
+    /// up to the full by concealment — no gap — and no more is made up than
+    /// the lateness left missing; the late audio plays after it, and the
+    /// delay it added is steered away.
+    #[test]
+    fn a_stall_is_concealed_not_heard_as_a_gap() {
+        let stall = |i: usize| if (500..503).contains(&i) { (502 - i as u64) * 10_000 + 2_000 } else { 0 };
+        let run = simulate_with::<FRAME>(40, 160, 0.0, stall, true);
+        assert_eq!(run.jb.underruns, 0, "no gap heard");
+        assert_eq!(run.jb.concealments, 1, "one stall, concealed once");
+        // At most the lateness made up (less the spare it found).
+        assert!(run.made_up > 0 && run.made_up <= ms(22), "{} samples made up", run.made_up);
+        // The same stall without concealment is a gap.
+        let silent = simulate_with::<FRAME>(40, 160, 0.0, stall, false);
+        assert_eq!(silent.jb.underruns, 1);
+        // The delay the made-up audio and the remembered lateness added is
+        // gone once the lateness is forgotten.
+        let (before, after) = (run.spare_between(3.0, 5.0), run.spare_between(30.0, 40.0));
+        assert!(after <= before + 1.0, "{before:.1} ms waiting before the stall, {after:.1} ms 25 s after it");
+    }
+
+    /// A sender who stops (muted, or let go of push-to-talk) is concealed
+    /// for at most 40 ms, then silent: a gap, counted once.
+    #[test]
+    fn a_sender_who_stops_is_concealed_for_40_ms_at_most() {
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        let mut jb = JitterBuffer::default();
+        for i in 0..10u64 {
+            jb.push(&[1; FRAME], at(i * 10), (i as usize * FRAME) as u32);
+        }
+        let (mut out, mut made_up, mut played) = (vec![0i16; 160], 0, 0);
+        for t in 0..100u64 {
+            let mut concealer = |buf: &mut [i16]| {
+                made_up += buf.len();
+                true
+            };
+            if jb.pop_concealing(&mut out, at(91 + t * 10 / 3), &mut concealer) {
+                played += 1;
+            }
+        }
+        assert_eq!(made_up, ms(40));
+        assert_eq!((jb.underruns, jb.concealments), (1, 1));
+        // What arrived, the 40 ms made up, and nothing more.
+        assert!(played <= (10 * FRAME + ms(40)) / 160, "{played} takes played");
     }
 
     #[test]

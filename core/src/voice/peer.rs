@@ -43,7 +43,7 @@ use webrtc::{
 
 use super::{
     audio::{FRAME, FRAME_DURATION, samples_in_ms},
-    jitter::JitterBuffer,
+    jitter::{CONCEAL_STEP, JitterBuffer},
     video::{self, VideoFrame, VideoReceived},
 };
 
@@ -64,7 +64,10 @@ pub(crate) enum PeerEvent {
 }
 
 /// What arrived from one peer, decoded: the last seconds of their audio
-/// (before mixing) and counters.
+/// (before mixing) and counters; and their decoder, which the player also
+/// asks to conceal a gap when their audio runs dry (so a lost packet and a
+/// late one are concealed by the same decoder, in the order they are
+/// played).
 #[derive(Debug, Default)]
 pub(crate) struct Received {
     /// Decoded samples not yet played.
@@ -77,6 +80,74 @@ pub(crate) struct Received {
     pub(crate) concealed: u64,
     /// When the first packet arrived.
     pub(crate) first_at: Option<Instant>,
+    /// Their Opus decoder, once their audio track arrived.
+    decoder: Option<opus::Decoder>,
+    /// The sequence number of the last packet decoded.
+    last_seq: Option<u16>,
+    /// How long the sender's packets are (pq's 10 ms, a browser's 20 ms): a
+    /// lost one is concealed with as much.
+    packet_len: usize,
+    /// Decoding scratch: the longest an Opus packet plays (120 ms).
+    pcm: Vec<i16>,
+}
+
+impl Received {
+    /// A new audio track from them: decoded afresh.
+    fn start(&mut self) -> Result<(), opus::Error> {
+        self.decoder = Some(opus::Decoder::new(super::audio::SAMPLE_RATE, opus::Channels::Mono)?);
+        self.last_seq = None;
+        self.packet_len = FRAME;
+        self.pcm.resize(samples_in_ms(120), 0);
+        Ok(())
+    }
+
+    /// Decodes an RTP packet that arrived at `now` into the jitter buffer,
+    /// concealing the packets lost before it (less what the player already
+    /// concealed while waiting for them).
+    pub(crate) fn receive(&mut self, seq: u16, timestamp: u32, payload: &[u8], now: Instant) {
+        let Some(decoder) = self.decoder.as_mut() else { return };
+        let lost = self.last_seq.map_or(0, |l| seq.wrapping_sub(l).wrapping_sub(1));
+        if lost > 0x8000 {
+            return; // Late or repeated: already concealed.
+        }
+        self.last_seq = Some(seq);
+        let mut out: Vec<i16> = Vec::new();
+        // Conceal up to 100 ms of lost packets (longer gaps are silence).
+        let concealed = lost.min((CONCEALED_AT_MOST / self.packet_len).max(1) as u16);
+        let missing = (usize::from(concealed) * self.packet_len).saturating_sub(self.jitter.concealed_since_packet());
+        let missing = missing - missing % CONCEAL_STEP;
+        if missing > 0
+            && let Ok(n) = decoder.decode(&[], &mut self.pcm[..missing], false)
+        {
+            out.extend_from_slice(&self.pcm[..n]);
+        }
+        match decoder.decode(payload, &mut self.pcm, false) {
+            Ok(n) => {
+                out.extend_from_slice(&self.pcm[..n]);
+                self.packet_len = n.max(1);
+            }
+            Err(e) => debug!(error = %e, "undecodable Opus packet"),
+        }
+        self.packets += 1;
+        self.concealed += u64::from(concealed);
+        self.first_at.get_or_insert(now);
+        self.jitter.push(&out, now, timestamp);
+        self.history.extend(out);
+        if self.history.len() > HISTORY {
+            let extra = self.history.len() - HISTORY;
+            self.history.drain(..extra);
+        }
+    }
+
+    /// Their next audio for a player asking at `now` (see
+    /// [`JitterBuffer::pop_concealing`]); a gap is concealed by their
+    /// decoder.
+    pub(crate) fn pop(&mut self, out: &mut [i16], now: Instant) -> bool {
+        let Self { jitter, decoder, .. } = self;
+        jitter.pop_concealing(out, now, &mut |made_up| {
+            decoder.as_mut().is_some_and(|d| d.decode(&[], made_up, false).is_ok_and(|n| n == made_up.len()))
+        })
+    }
 }
 
 /// Samples of decoded audio kept per peer (2 s).
@@ -226,52 +297,21 @@ impl PeerConnectionEventHandler for Handler {
                 while track.poll().await.is_some() {}
                 return;
             }
-            let mut decoder = match opus::Decoder::new(super::audio::SAMPLE_RATE, opus::Channels::Mono) {
-                Ok(d) => d,
-                Err(e) => return warn!(error = %e, "no Opus decoder"),
-            };
-            // The longest an Opus packet plays (120 ms).
-            let mut pcm = vec![0i16; samples_in_ms(120)];
-            let mut last_seq: Option<u16> = None;
-            // How long the sender's packets are (pq's 10 ms, a browser's
-            // 20 ms): a lost one is concealed with as much.
-            let mut packet_len = FRAME;
+            if let Err(e) = received.lock().unwrap_or_else(PoisonError::into_inner).start() {
+                return warn!(error = %e, "no Opus decoder");
+            }
             debug!(user = %key.0, "receiving audio");
             while let Some(event) = track.poll().await {
                 let TrackRemoteEvent::OnRtpPacket(packet) = event else { continue };
-                let seq = packet.header.sequence_number;
-                let lost = last_seq.map_or(0, |l| seq.wrapping_sub(l).wrapping_sub(1));
-                if lost > 0x8000 {
-                    continue; // Late or repeated: already concealed.
-                }
-                last_seq = Some(seq);
-                let mut out: Vec<i16> = Vec::new();
-                // Conceal up to 100 ms of lost packets (longer gaps are
-                // silence).
-                let concealed = lost.min((CONCEALED_AT_MOST / packet_len).max(1) as u16);
-                for _ in 0..concealed {
-                    if let Ok(n) = decoder.decode(&[], &mut pcm[..packet_len], false) {
-                        out.extend_from_slice(&pcm[..n]);
-                    }
-                }
-                match decoder.decode(&packet.payload, &mut pcm, false) {
-                    Ok(n) => {
-                        out.extend_from_slice(&pcm[..n]);
-                        packet_len = n.max(1);
-                    }
-                    Err(e) => debug!(error = %e, "undecodable Opus packet"),
-                }
-                let mut r = received.lock().unwrap_or_else(PoisonError::into_inner);
-                r.packets += 1;
-                r.concealed += u64::from(concealed);
-                let now = Instant::now();
-                r.first_at.get_or_insert(now);
-                r.jitter.push(&out, now, packet.header.timestamp);
-                r.history.extend(out);
-                if r.history.len() > HISTORY {
-                    let extra = r.history.len() - HISTORY;
-                    r.history.drain(..extra);
-                }
+                // Decoded under the lock the player takes too: a gap it
+                // concealed and the packet after it go through the decoder
+                // in the order they are heard.
+                received.lock().unwrap_or_else(PoisonError::into_inner).receive(
+                    packet.header.sequence_number,
+                    packet.header.timestamp,
+                    &packet.payload,
+                    Instant::now(),
+                );
             }
         });
     }
@@ -619,7 +659,109 @@ fn vp8_codec() -> RTCRtpCodec {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::voice::audio::rms;
+
+    /// pq's packets of a 220 Hz tone (10 ms each), coded as a call codes
+    /// them.
+    fn tone_packets(n: usize) -> Vec<Vec<u8>> {
+        let mut encoder = crate::voice::call::encoder().unwrap();
+        (0..n)
+            .map(|i| {
+                let pcm: Vec<i16> = (0..FRAME)
+                    .map(|j| {
+                        let t = (i * FRAME + j) as f64 / 48_000.0;
+                        (8_000.0 * (std::f64::consts::TAU * 220.0 * t).sin()) as i16
+                    })
+                    .collect();
+                encoder.encode_vec(&pcm, 1_500).unwrap()
+            })
+            .collect()
+    }
+
+    /// Plays `packets` arriving at `arrival(i)` (ms), seq `seq(i)`, taken
+    /// 160 samples (3.3 ms) at a time from 1 ms on: the level of each take
+    /// (`None`: nothing played) with its time (ms).
+    fn play(r: &mut Received, packets: &[(u16, Vec<u8>)], arrival: impl Fn(usize) -> f64) -> Vec<(f64, Option<f64>)> {
+        let start = Instant::now();
+        let at = |ms: f64| start + Duration::from_secs_f64(ms / 1e3);
+        let (mut next, mut takes, mut out) = (0, Vec::new(), vec![0i16; 160]);
+        let end = arrival(packets.len() - 1);
+        let mut now = 1.0;
+        while now < end {
+            while next < packets.len() && arrival(next) <= now {
+                let (seq, payload) = &packets[next];
+                r.receive(*seq, u32::from(*seq) * FRAME as u32, payload, at(arrival(next)));
+                next += 1;
+            }
+            let played = r.pop(&mut out, at(now));
+            takes.push((now, played.then(|| rms(&out))));
+            now += 10.0 / 3.0;
+        }
+        takes
+    }
+
+    /// Someone's voice and a moment's stall (their computer, the network,
+    /// or mine): three packets arrive together, the first 22 ms late. What
+    /// I hear through it is their voice continued by Opus's concealment,
+    /// not silence, and the late audio after it.
+    #[test]
+    fn a_late_packet_is_concealed_with_their_voice_not_silence() {
+        let packets: Vec<(u16, Vec<u8>)> =
+            tone_packets(200).into_iter().enumerate().map(|(i, p)| (i as u16, p)).collect();
+        let arrival = |i: usize| if (100..103).contains(&i) { 1_022.0 } else { i as f64 * 10.0 };
+        let mut r = Received::default();
+        r.start().unwrap();
+        let takes = play(&mut r, &packets, arrival);
+        assert_eq!(r.jitter.underruns, 0, "no gap");
+        assert_eq!(r.jitter.concealments, 1);
+        // Every take from when it started playing until the end is sound:
+        // a 220 Hz tone of amplitude 8000 has an RMS of 5700; silence 0.
+        let playing: Vec<(f64, f64)> =
+            takes.iter().skip_while(|t| t.1.is_none()).map(|&(at, level)| (at, level.unwrap_or(0.0))).collect();
+        let quietest =
+            playing.iter().filter(|t| t.0 > 50.0).fold((0.0, f64::MAX), |q, &t| if t.1 < q.1 { t } else { q });
+        // (Opus fades what it makes up: to about a third of the tone's
+        // level after 10 ms of it, here.)
+        assert!(quietest.1 > 1_000.0, "a take at {:.0} ms has an RMS of {:.0}", quietest.0, quietest.1);
+    }
+
+    /// A packet that never comes, after the player had already made up
+    /// part of its gap while waiting for it: only the rest of it is
+    /// concealed when the next packet shows it lost (not made up twice,
+    /// which would add delay).
+    #[test]
+    fn a_lost_packet_is_not_concealed_twice() {
+        let packets: Vec<(u16, Vec<u8>)> =
+            tone_packets(40).into_iter().enumerate().map(|(i, p)| (i as u16, p)).collect();
+        let mut r = Received::default();
+        r.start().unwrap();
+        // Packets 0–19 on time; 20 lost; 21 on.
+        let sent: Vec<(u16, Vec<u8>)> = packets.iter().filter(|p| p.0 != 20).cloned().collect();
+        let start = Instant::now();
+        let at = |ms: f64| start + Duration::from_secs_f64(ms / 1e3);
+        let mut out = vec![0i16; 160];
+        for (seq, payload) in &sent[..20] {
+            r.receive(*seq, u32::from(*seq) * FRAME as u32, payload, at(f64::from(*seq) * 10.0));
+        }
+        // The player takes until packet 20 would have been needed and a
+        // little after.
+        let mut now = 191.0;
+        while r.jitter.concealed_since_packet() == 0 {
+            assert!(r.pop(&mut out, at(now)));
+            now += 10.0 / 3.0;
+        }
+        let made_up = r.jitter.concealed_since_packet();
+        assert!(made_up < FRAME, "{made_up} samples made up");
+        let before = r.history.len();
+        let (seq, payload) = &sent[20];
+        assert_eq!(*seq, 21);
+        r.receive(*seq, u32::from(*seq) * FRAME as u32, payload, at(now));
+        assert_eq!(r.history.len() - before, FRAME - made_up + FRAME, "the lost packet's rest, then packet 21");
+        assert_eq!(r.concealed, 1);
+    }
 
     /// A browser's offer: Opus, and for video only `video` (`pt name/rate`
     /// and its fmtp).
