@@ -45,6 +45,10 @@ impl AudioSource for Shared<Microphone> {
         self.0.lock().unwrap().next_frame(frame);
     }
 
+    fn ready(&self) -> bool {
+        self.0.lock().unwrap().ready()
+    }
+
     fn latency(&self) -> Option<Duration> {
         self.0.lock().unwrap().latency()
     }

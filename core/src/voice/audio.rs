@@ -31,6 +31,14 @@ pub trait AudioSource: Send + 'static {
     /// Fills `frame` ([`FRAME`] samples) with the next 10 ms.
     fn next_frame(&mut self, frame: &mut [i16]);
 
+    /// Whether a whole frame is there to take. A device that delivers
+    /// late is waited for (a few milliseconds, see the call) rather than
+    /// taken short, which the others would hear as a hole; a source that
+    /// makes its audio is always ready.
+    fn ready(&self) -> bool {
+        true
+    }
+
     /// How long a device holds a sample before handing it over, when it
     /// knows (the echo canceller is told).
     fn latency(&self) -> Option<std::time::Duration> {

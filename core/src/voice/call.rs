@@ -549,6 +549,18 @@ struct Actor {
 
 /// Loud enough to count as speaking (about −40 dBFS).
 const SPEAKING_RMS: f64 = 330.0;
+/// How long after its tick a frame of capture the device has not yet
+/// delivered in full is waited for (a device late by a moment, on a busy
+/// computer); then it goes short, the rest silence.
+const CAPTURE_WAIT: Duration = Duration::from_millis(4);
+
+/// The call's scratch for capturing: a frame, its packet, and what a
+/// pulling player played on its way to the echo canceller.
+struct Capturing {
+    frame: Vec<i16>,
+    packet: Vec<u8>,
+    played: Vec<i16>,
+}
 /// Speaking lasts this long after the last loud frame.
 const SPEAKING_HANGOVER: Duration = Duration::from_millis(400);
 
@@ -567,14 +579,15 @@ impl Actor {
         // A sink with a clock of its own takes the room itself; the others
         // are handed a frame on every tick.
         let mut pulled = sink.pull(room.clone());
-        let mut played = Vec::new();
         self.send_join().await;
         let mut tick = tokio::time::interval(super::audio::FRAME_DURATION);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let mut flush = tokio::time::interval(Duration::from_millis(40));
-        let mut frame = vec![0i16; FRAME];
+        let mut capturing = Capturing { frame: vec![0i16; FRAME], packet: vec![0u8; 1500], played: Vec::new() };
         let mut mixed = vec![0i16; FRAME];
-        let mut packet = vec![0u8; 1500];
+        // A frame of capture due, and until when a device late with it is
+        // waited for.
+        let mut capture_due: Option<tokio::time::Instant> = None;
         let reason = loop {
             tokio::select! {
                 w = wire.recv() => match w {
@@ -614,19 +627,15 @@ impl Actor {
                         peer.send_video(&picture.data).await;
                     }
                 }
-                _ = tick.tick() => {
-                    source.next_frame(&mut frame);
-                    self.device_latency = (source.latency(), sink.latency());
-                    if let Some(p) = processor.as_mut() {
-                        p.set_delay(echo_delay(self.device_latency.0, self.device_latency.1, pulled));
-                        p.capture(&mut frame);
+                now = tick.tick() => {
+                    // One still waited for (ticks bursting after a stall)
+                    // goes as it is.
+                    if capture_due.take().is_some() {
+                        self.capture(&mut *source, &mut capturing, processor.as_mut(), &room, pulled).await;
                     }
-                    self.audio_out(&frame, &mut packet).await;
-                    if pulled {
-                        if let Some(p) = processor.as_mut() {
-                            room.to_echo_canceller(p, &mut played);
-                        }
-                    } else {
+                    capture_due = Some(now + CAPTURE_WAIT);
+                    self.device_latency = (source.latency(), sink.latency());
+                    if !pulled {
                         room.fill(&mut mixed);
                         if !self.deafened {
                             if let Some(p) = processor.as_mut() {
@@ -640,6 +649,11 @@ impl Actor {
                     self.flush_candidates(false).await;
                     self.publish();
                 }
+                () = tokio::time::sleep(Duration::from_millis(1)), if capture_due.is_some() => {}
+            }
+            if capture_due.is_some_and(|until| source.ready() || tokio::time::Instant::now() >= until) {
+                capture_due = None;
+                self.capture(&mut *source, &mut capturing, processor.as_mut(), &room, pulled).await;
             }
         };
         self.close_all().await;
@@ -908,6 +922,27 @@ impl Actor {
                 self.signal(key, Signal::Candidates { candidates: chunk.to_vec(), done }).await;
             }
         }
+    }
+
+    /// Takes the frame of capture due, processes it and sends it (what a
+    /// pulling player played goes to the echo canceller after it).
+    async fn capture(
+        &mut self,
+        source: &mut dyn AudioSource,
+        c: &mut Capturing,
+        processor: Option<&mut VoiceProcessor>,
+        room: &RoomAudio,
+        pulled: bool,
+    ) {
+        source.next_frame(&mut c.frame);
+        if let Some(p) = processor {
+            p.set_delay(echo_delay(self.device_latency.0, self.device_latency.1, pulled));
+            p.capture(&mut c.frame);
+            if pulled {
+                room.to_echo_canceller(p, &mut c.played);
+            }
+        }
+        self.audio_out(&c.frame, &mut c.packet).await;
     }
 
     /// Encodes this frame of microphone once and sends it to everyone.

@@ -32,7 +32,7 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use tracing::warn;
 
 use super::{
-    audio::{AudioSink, AudioSource, SAMPLE_RATE, samples_in_ms},
+    audio::{AudioSink, AudioSource, FRAME, SAMPLE_RATE, samples_in_ms},
     resample::RateConverter,
 };
 
@@ -317,6 +317,8 @@ pub struct Microphone {
     max: usize,
     /// When the device does not run at 48 kHz.
     converter: Option<RateConverter>,
+    /// The device's rate.
+    rate: u32,
     latency: Latency,
     /// Frames taken with fewer samples captured than a frame (once the
     /// device had delivered).
@@ -392,7 +394,7 @@ impl Microphone {
         };
         let (stream, rate) = open_stream(Direction::Input, id, build)?;
         let converter = converter_for(rate, Direction::Input, max)?;
-        Ok(Self { buffer, largest, max, converter, latency, shortfalls: 0, _stream: stream })
+        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, _stream: stream })
     }
 
     /// Frames the call took with fewer samples captured than a frame (the
@@ -429,6 +431,19 @@ impl AudioSource for Microphone {
     /// As the system reports it, once the device has delivered.
     fn latency(&self) -> Option<Duration> {
         latency_of(&self.latency)
+    }
+
+    /// A whole frame captured, or the device not delivering at all yet
+    /// (nothing to wait for).
+    fn ready(&self) -> bool {
+        if self.largest.load(Ordering::Relaxed) == 0 {
+            return true;
+        }
+        let held = self.buffer.lock().unwrap_or_else(PoisonError::into_inner).len();
+        match &self.converter {
+            None => held >= FRAME,
+            Some(c) => c.ready() + held * SAMPLE_RATE as usize / self.rate.max(1) as usize >= FRAME,
+        }
     }
 }
 

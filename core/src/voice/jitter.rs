@@ -44,7 +44,9 @@
 //!   plays after what was made up (the delay it adds is steered away like
 //!   any spare above the margin). Longer than that (the sender stopped:
 //!   muted, or let go of push-to-talk) it falls silent and waits to fill
-//!   again. When a burst arrives after a stall and it holds far more than
+//!   again. (A player that asks faster than real time — a file, an unpaced
+//!   null device — would run dry on every take; its gaps are not made up.)
+//!   When a burst arrives after a stall and it holds far more than
 //!   it needs, the oldest is dropped at once.
 
 use std::{
@@ -339,7 +341,7 @@ impl JitterBuffer {
         // A take that finds up to 2 % short (a sample or two, after the
         // take before it was squeezed) stretches what there is, as steering
         // does; shorter than that is a gap.
-        if self.queue.len() < want.min(n - n / STEER).max(1) && !self.conceal(n, conceal) {
+        if self.queue.len() < want.min(n - n / STEER).max(1) && !self.conceal(n, now, conceal) {
             self.playing = false;
             self.underruns += 1;
             tracing::debug!(
@@ -374,11 +376,12 @@ impl JitterBuffer {
         true
     }
 
-    /// Makes up what a take of `n` finds missing, if the codec can and it
-    /// has not already made up [`CONCEAL_AT_MOST`] since the last packet.
-    fn conceal(&mut self, n: usize, conceal: &mut dyn FnMut(&mut [i16]) -> bool) -> bool {
+    /// Makes up what a take of `n` at `now` finds missing, if the codec
+    /// can, it has not already made up [`CONCEAL_AT_MOST`] since the last
+    /// packet, and the player takes in real time.
+    fn conceal(&mut self, n: usize, now: Instant, conceal: &mut dyn FnMut(&mut [i16]) -> bool) -> bool {
         let missing = (n - self.queue.len()).div_ceil(CONCEAL_STEP) * CONCEAL_STEP;
-        if self.concealing + missing > CONCEAL_AT_MOST {
+        if self.concealing + missing > CONCEAL_AT_MOST || !self.in_real_time(now) {
             return false;
         }
         self.scratch.clear();
@@ -443,6 +446,17 @@ impl JitterBuffer {
         self.rate = (drift + KP * off / WINDOW as f64).clamp(-1.0 / STEER as f64, 1.0 / STEER as f64);
     }
 
+    /// Whether the player takes about as fast as audio plays (within 5 %,
+    /// over the stream; unknown for its first 200 ms): a player that
+    /// asks as fast as it is answered (a file, or an unpaced null device)
+    /// runs dry on every take, and concealment would make up most of what
+    /// it plays.
+    fn in_real_time(&self, now: Instant) -> bool {
+        let Some((first_out, asked)) = self.asked else { return true };
+        let span = now.duration_since(first_out).as_secs_f64();
+        span < 0.2 || asked as f64 / span <= f64::from(SAMPLE_RATE) * 1.05
+    }
+
     /// How much faster audio arrives than the player takes it (0.01: 1 %),
     /// once both have been seen for two seconds (0 before).
     fn drift(&self, now: Instant) -> f64 {
@@ -496,7 +510,7 @@ mod tests {
         /// Underruns after the first three seconds.
         late_underruns: u64,
         spare: Vec<(f64, f64)>,
-        /// Samples made up by concealment.
+        /// Samples made up by concealment after the first second.
         made_up: usize,
     }
 
@@ -556,7 +570,9 @@ mod tests {
             let before = jb.underruns;
             let mut concealer = |buf: &mut [i16]| {
                 buf.fill(2);
-                made_up += buf.len();
+                if now > 1_000_000 {
+                    made_up += buf.len();
+                }
                 conceal
             };
             if jb.pop_concealing(&mut out, start + Duration::from_micros(now), &mut concealer) {
@@ -659,6 +675,20 @@ mod tests {
         // gone once the lateness is forgotten.
         let (before, after) = (run.spare_between(3.0, 5.0), run.spare_between(30.0, 40.0));
         assert!(after <= before + 1.0, "{before:.1} ms waiting before the stall, {after:.1} ms 25 s after it");
+    }
+
+    /// A player that asks as fast as it is answered (a file, an unpaced
+    /// null device; here ten times real time) runs dry on every take: its
+    /// gaps are not made up once that is seen (they would be most of what
+    /// it plays).
+    #[test]
+    fn a_player_faster_than_real_time_gets_nothing_made_up() {
+        let run = simulate_with::<FRAME>(10, 160, 9.0, |_| 0, true);
+        assert_eq!(run.made_up, 0, "made up after its first second");
+        assert!(run.jb.underruns > 50, "{} underruns", run.jb.underruns);
+        // In real time the same stream has nothing to make up.
+        let run = simulate_with::<FRAME>(10, 160, 0.0, |_| 0, true);
+        assert_eq!(run.made_up, 0);
     }
 
     /// A sender who stops (muted, or let go of push-to-talk) is concealed
