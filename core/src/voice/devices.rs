@@ -424,6 +424,11 @@ impl AudioSource for Microphone {
         frame[n..].fill(0);
         if n < frame.len() && self.largest.load(Ordering::Relaxed) > 0 {
             self.shortfalls += 1;
+            tracing::debug!(
+                captured = n,
+                largest = self.largest.load(Ordering::Relaxed),
+                "microphone frame taken short"
+            );
         }
         trim_capture(&mut buf, self.largest.load(Ordering::Relaxed));
     }

@@ -36,9 +36,16 @@ jitter_ms: number,
  */
 buffer_ms: number, 
 /**
- * Times their audio ran out while playing (each heard as a gap).
+ * Times their audio ran out while playing and fell silent (each heard
+ * as a gap).
  */
 underruns: number, 
+/**
+ * Times their audio ran out while playing and the gap was concealed
+ * instead (made-up audio continuing their voice, at most 40 ms, while
+ * the late audio was on its way).
+ */
+underruns_concealed: number, 
 /**
  * Pictures decoded from their camera.
  */
