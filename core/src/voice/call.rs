@@ -631,6 +631,7 @@ impl Actor {
                     // One still waited for (ticks bursting after a stall)
                     // goes as it is.
                     if capture_due.take().is_some() {
+                        debug!("a frame of capture taken short as the next tick came");
                         self.capture(&mut *source, &mut capturing, processor.as_mut(), &room, pulled).await;
                     }
                     capture_due = Some(now + CAPTURE_WAIT);
@@ -652,6 +653,9 @@ impl Actor {
                 () = tokio::time::sleep(Duration::from_millis(1)), if capture_due.is_some() => {}
             }
             if capture_due.is_some_and(|until| source.ready() || tokio::time::Instant::now() >= until) {
+                if !source.ready() {
+                    debug!("a frame of capture taken after waiting for it in vain");
+                }
                 capture_due = None;
                 self.capture(&mut *source, &mut capturing, processor.as_mut(), &room, pulled).await;
             }
