@@ -49,6 +49,10 @@ impl AudioSource for Shared<Microphone> {
         self.0.lock().unwrap().ready()
     }
 
+    fn delivered(&self) -> Option<Arc<tokio::sync::Notify>> {
+        self.0.lock().unwrap().delivered()
+    }
+
     fn latency(&self) -> Option<Duration> {
         self.0.lock().unwrap().latency()
     }

@@ -391,6 +391,111 @@ async fn a_microphone_a_moment_late_is_waited_for_not_heard_with_holes() {
     assert!(waited <= 2, "{waited} holes of 2.5 ms in a second of Alice's voice from a microphone 2 ms late");
 }
 
+/// A microphone with a clock of its own, 2 % slow against the computer's:
+/// a thread delivers 160 samples of a 440 Hz tone every 3.4 ms (3.33 would
+/// be on time). Paced by the device (`paced`), the call takes each frame
+/// when it is whole; otherwise on the call's tick, short (the rest silent)
+/// when the device is behind.
+struct ClockedMicrophone {
+    buffer: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<i16>>>,
+    delivered: std::sync::Arc<tokio::sync::Notify>,
+    paced: bool,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Frames taken with less than a frame captured (the rest silent).
+    short: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ClockedMicrophone {
+    fn start(paced: bool) -> Self {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let delivered = std::sync::Arc::new(tokio::sync::Notify::new());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (b, d, s) = (buffer.clone(), delivered.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let (start, mut tone) = (std::time::Instant::now(), ToneSource::new(440.0));
+            let mut chunk = vec![0i16; 160];
+            for k in 1u32.. {
+                if s.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let due = start + std::time::Duration::from_micros(3_400) * k;
+                std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+                tone.next_frame(&mut chunk);
+                let mut buf = b.lock().unwrap();
+                buf.extend(&chunk);
+                // No backlog beyond 20 ms (a device's own limit).
+                let extra = buf.len().saturating_sub(960);
+                buf.drain(..extra);
+                if buf.len() >= 480 {
+                    d.notify_one();
+                }
+            }
+        });
+        Self { buffer, delivered, paced, stop, short: std::sync::Arc::default() }
+    }
+}
+
+impl Drop for ClockedMicrophone {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl AudioSource for ClockedMicrophone {
+    fn next_frame(&mut self, frame: &mut [i16]) {
+        let mut buf = self.buffer.lock().unwrap();
+        let n = frame.len().min(buf.len());
+        for (o, s) in frame.iter_mut().zip(buf.drain(..n)) {
+            *o = s;
+        }
+        frame[n..].fill(0);
+        if n < frame.len() {
+            self.short.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn ready(&self) -> bool {
+        self.buffer.lock().unwrap().len() >= 480
+    }
+
+    fn delivered(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        self.paced.then(|| self.delivered.clone())
+    }
+}
+
+/// Alice's microphone runs on a clock 2 % slow against her computer's (a
+/// USB headset's crystal; 2 % is a lot, to show it in a second): paced by
+/// the device, no frame is taken short (Bob hears her voice without a
+/// hole) and the call keeps up (Bob hears her tone); taken on the call's
+/// 10 ms tick, ticks find too little and frames go short (holes of a few
+/// samples each) — what this test tells apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_microphone_on_its_own_clock_is_heard_without_holes() {
+    let (_server, alice, bob, room) = studio().await;
+    let alice_id = alice.client.me().unwrap().id;
+    let bob_call = bob.client.join_voice(room, options(300.0)).await.unwrap();
+    let mut short = Vec::new();
+    for paced in [true, false] {
+        let mic = ClockedMicrophone::start(paced);
+        let taken_short = mic.short.clone();
+        let alice_call = alice
+            .client
+            .join_voice(room, crate::common::loopback_call(Box::new(mic), Box::new(NullSink)))
+            .await
+            .unwrap();
+        wait_for(20, "bob to hear alice", || heard(&bob_call, alice_id).is_some_and(|hz| (hz - 440.0).abs() < 15.0))
+            .await;
+        let before = taken_short.load(std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
+        short.push(taken_short.load(std::sync::atomic::Ordering::Relaxed) - before);
+        alice_call.leave().await;
+    }
+    bob_call.leave().await;
+    eprintln!("frames taken short in 2 s: paced by the microphone {}, on the tick {}", short[0], short[1]);
+    assert!(short[1] >= 5, "taken on the tick, a slow microphone went short only {} times in 2 s", short[1]);
+    assert_eq!(short[0], 0, "frames taken short in 2 s from a microphone paced by its clock");
+}
+
 /// Alice and Bob, online, in a server with a voice room ("Studio"): the
 /// server (keep it), both of them and the room.
 async fn studio() -> (TestServer, Person, Person, ChannelId) {
@@ -453,6 +558,10 @@ impl AudioSource for Stalling {
 
     fn ready(&self) -> bool {
         self.stall.is_some() || self.mic.ready()
+    }
+
+    fn delivered(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        self.mic.delivered()
     }
 }
 

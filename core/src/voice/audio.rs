@@ -39,6 +39,15 @@ pub trait AudioSource: Send + 'static {
         true
     }
 
+    /// A device with a clock of its own wakes this whenever it has
+    /// delivered a whole frame: the call takes each frame as soon as it is
+    /// complete, paced by the device's clock rather than by the call's
+    /// tick (whose clock differs a little: now and then a tick would find
+    /// one delivery fewer). `None` (the default): taken on the tick.
+    fn delivered(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
+
     /// How long a device holds a sample before handing it over, when it
     /// knows (the echo canceller is told).
     fn latency(&self) -> Option<std::time::Duration> {

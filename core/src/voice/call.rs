@@ -588,6 +588,8 @@ impl Actor {
         // A frame of capture due, and until when a device late with it is
         // waited for.
         let mut capture_due: Option<tokio::time::Instant> = None;
+        // A device that says when it has delivered a frame paces capture.
+        let mut delivered = source.delivered();
         let reason = loop {
             tokio::select! {
                 w = wire.recv() => match w {
@@ -609,7 +611,11 @@ impl Actor {
                         self.muted = m;
                         self.send(ClientFrame::VoiceUpdate(VoiceUpdate { self_mute: Some(m), ..Default::default() })).await;
                     }
-                    Some(Control::Source(s)) => source = s,
+                    Some(Control::Source(s)) => {
+                        source = s;
+                        delivered = source.delivered();
+                        capture_due = None;
+                    }
                     Some(Control::Sink(s)) => {
                         sink = s;
                         pulled = sink.pull(room.clone());
@@ -634,7 +640,9 @@ impl Actor {
                         debug!("a frame of capture taken short as the next tick came");
                         self.capture(&mut *source, &mut capturing, processor.as_mut(), &room, pulled).await;
                     }
-                    capture_due = Some(now + CAPTURE_WAIT);
+                    if delivered.is_none() {
+                        capture_due = Some(now + CAPTURE_WAIT);
+                    }
                     self.device_latency = (source.latency(), sink.latency());
                     if !pulled {
                         room.fill(&mut mixed);
@@ -651,6 +659,17 @@ impl Actor {
                     self.publish();
                 }
                 () = tokio::time::sleep(Duration::from_millis(1)), if capture_due.is_some() => {}
+                () = async { delivered.as_ref().unwrap_or_else(|| unreachable!()).notified().await }, if delivered.is_some() => {
+                    // Each whole frame as soon as the device has delivered
+                    // it (a few at most after a stall; the microphone drops
+                    // an older backlog).
+                    for _ in 0..4 {
+                        if !source.ready() {
+                            break;
+                        }
+                        self.capture(&mut *source, &mut capturing, processor.as_mut(), &room, pulled).await;
+                    }
+                }
             }
             if capture_due.is_some_and(|until| source.ready() || tokio::time::Instant::now() >= until) {
                 if !source.ready() {

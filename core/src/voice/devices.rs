@@ -323,6 +323,8 @@ pub struct Microphone {
     /// Frames taken with fewer samples captured than a frame (once the
     /// device had delivered).
     shortfalls: u64,
+    /// Woken when a whole frame has been delivered.
+    delivered: Arc<tokio::sync::Notify>,
     _stream: StreamThread,
 }
 
@@ -344,10 +346,13 @@ impl Microphone {
         let largest: Largest = Arc::default();
         let latency: Latency = Arc::default();
         let max = samples_in(max_buffer);
-        let (b, l, lat) = (buffer.clone(), largest.clone(), latency.clone());
+        let delivered = Arc::new(tokio::sync::Notify::new());
+        let (b, l, lat, d) = (buffer.clone(), largest.clone(), latency.clone(), delivered.clone());
         let build = move |device: &cpal::Device, config: cpal::StreamConfig, format| {
             let channels = usize::from(config.channels.max(1));
-            let (b, l, lat) = (b.clone(), l.clone(), lat.clone());
+            // A whole frame at the device's rate.
+            let whole = FRAME * config.sample_rate as usize / SAMPLE_RATE as usize;
+            let (b, l, lat, d) = (b.clone(), l.clone(), lat.clone(), d.clone());
             let push = move |mono: &mut dyn Iterator<Item = i16>, info: &cpal::InputCallbackInfo| {
                 let t = info.timestamp();
                 lat.store(t.callback.saturating_duration_since(t.capture).as_micros() as u64, Ordering::Relaxed);
@@ -360,6 +365,9 @@ impl Microphone {
                     buf.push_back(s);
                 }
                 l.fetch_max(buf.len() - before, Ordering::Relaxed);
+                if buf.len() >= whole {
+                    d.notify_one();
+                }
             };
             let err = |e: cpal::Error| warn!(error = %e, "microphone stream error");
             match format {
@@ -394,7 +402,7 @@ impl Microphone {
         };
         let (stream, rate) = open_stream(Direction::Input, id, build)?;
         let converter = converter_for(rate, Direction::Input, max)?;
-        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, _stream: stream })
+        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, delivered, _stream: stream })
     }
 
     /// Frames the call took with fewer samples captured than a frame (the
@@ -436,6 +444,10 @@ impl AudioSource for Microphone {
     /// As the system reports it, once the device has delivered.
     fn latency(&self) -> Option<Duration> {
         latency_of(&self.latency)
+    }
+
+    fn delivered(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.delivered.clone())
     }
 
     /// A whole frame captured, or the device not delivering at all yet
