@@ -549,9 +549,11 @@ struct Actor {
 
 /// Loud enough to count as speaking (about −40 dBFS).
 const SPEAKING_RMS: f64 = 330.0;
-/// How long after its tick a frame of capture the device has not yet
-/// delivered in full is waited for (a device late by a moment, on a busy
-/// computer); then it goes short, the rest silence.
+/// Speaking lasts this long after the last loud frame.
+const SPEAKING_HANGOVER: Duration = Duration::from_millis(400);
+/// How long after its tick a frame of capture from a source without a
+/// clock of its own, not yet ready, is waited for; then it goes short, the
+/// rest silence.
 const CAPTURE_WAIT: Duration = Duration::from_millis(4);
 
 /// The call's scratch for capturing: a frame, its packet, and what a
@@ -561,8 +563,6 @@ struct Capturing {
     packet: Vec<u8>,
     played: Vec<i16>,
 }
-/// Speaking lasts this long after the last loud frame.
-const SPEAKING_HANGOVER: Duration = Duration::from_millis(400);
 
 impl Actor {
     async fn run(
