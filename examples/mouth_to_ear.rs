@@ -176,9 +176,9 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
             d.map_or_else(|| "unknown".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3))
         };
         let (mic, speakers) = &r.devices;
-        let (mic_latency, shortfalls) = {
+        let (mic_latency, shortfalls, mic_xruns) = {
             let mic = mic.lock().unwrap();
-            (mic.latency(), mic.shortfalls())
+            (mic.latency(), mic.shortfalls(), mic.xruns())
         };
         let (bob, others) = r.underruns();
         println!(
@@ -197,11 +197,16 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
                 percentile(&jitter, 0.5),
             );
         }
+        let speakers = speakers.lock().unwrap();
         println!(
             "  device latency as reported: microphone {}, speakers {}; microphone frames short of samples: {}",
             ms(mic_latency),
-            ms(speakers.lock().unwrap().latency()),
+            ms(speakers.latency()),
             shortfalls,
+        );
+        println!(
+            "  device xruns so far (callbacks late: audio lost in the device): microphone {mic_xruns}, speakers {}",
+            speakers.xruns()
         );
     }
     Ok(median)

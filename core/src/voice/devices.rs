@@ -325,6 +325,9 @@ pub struct Microphone {
     shortfalls: u64,
     /// Woken when a whole frame has been delivered.
     delivered: Arc<tokio::sync::Notify>,
+    /// Times the device reported an overrun (it captured with nowhere to
+    /// put it: a callback late).
+    xruns: Arc<AtomicU64>,
     _stream: StreamThread,
 }
 
@@ -347,12 +350,13 @@ impl Microphone {
         let latency: Latency = Arc::default();
         let max = samples_in(max_buffer);
         let delivered = Arc::new(tokio::sync::Notify::new());
-        let (b, l, lat, d) = (buffer.clone(), largest.clone(), latency.clone(), delivered.clone());
+        let xruns: Arc<AtomicU64> = Arc::default();
+        let (b, l, lat, d, x) = (buffer.clone(), largest.clone(), latency.clone(), delivered.clone(), xruns.clone());
         let build = move |device: &cpal::Device, config: cpal::StreamConfig, format| {
             let channels = usize::from(config.channels.max(1));
             // A whole frame at the device's rate.
             let whole = FRAME * config.sample_rate as usize / SAMPLE_RATE as usize;
-            let (b, l, lat, d) = (b.clone(), l.clone(), lat.clone(), d.clone());
+            let (b, l, lat, d, x) = (b.clone(), l.clone(), lat.clone(), d.clone(), x.clone());
             let push = move |mono: &mut dyn Iterator<Item = i16>, info: &cpal::InputCallbackInfo| {
                 let t = info.timestamp();
                 lat.store(t.callback.saturating_duration_since(t.capture).as_micros() as u64, Ordering::Relaxed);
@@ -369,7 +373,12 @@ impl Microphone {
                     d.notify_one();
                 }
             };
-            let err = |e: cpal::Error| warn!(error = %e, "microphone stream error");
+            let err = move |e: cpal::Error| {
+                if e.kind() == cpal::ErrorKind::Xrun {
+                    x.fetch_add(1, Ordering::Relaxed);
+                }
+                warn!(error = %e, "microphone stream error");
+            };
             match format {
                 cpal::SampleFormat::I16 => device.build_input_stream(
                     config,
@@ -402,7 +411,7 @@ impl Microphone {
         };
         let (stream, rate) = open_stream(Direction::Input, id, build)?;
         let converter = converter_for(rate, Direction::Input, max)?;
-        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, delivered, _stream: stream })
+        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, delivered, xruns, _stream: stream })
     }
 
     /// Frames the call took with fewer samples captured than a frame (the
@@ -411,6 +420,13 @@ impl Microphone {
     #[must_use]
     pub fn shortfalls(&self) -> u64 {
         self.shortfalls
+    }
+
+    /// Times the device reported an overrun (captured audio lost because
+    /// its callback came late).
+    #[must_use]
+    pub fn xruns(&self) -> u64 {
+        self.xruns.load(Ordering::Relaxed)
     }
 }
 
@@ -471,6 +487,9 @@ pub struct Speakers {
     player: Arc<Mutex<Option<Player>>>,
     rate: u32,
     latency: Latency,
+    /// Times the device reported an underrun (its callback came late: a
+    /// gap heard whatever the jitter buffers held).
+    xruns: Arc<AtomicU64>,
     _stream: StreamThread,
 }
 
@@ -515,6 +534,13 @@ impl Player {
 }
 
 impl Speakers {
+    /// Times the device reported an underrun (its callback came late: a gap
+    /// heard, whatever the jitter buffers held).
+    #[must_use]
+    pub fn xruns(&self) -> u64 {
+        self.xruns.load(Ordering::Relaxed)
+    }
+
     /// Opens the speakers `id` (the system's default when `None`). They play
     /// silence until a call [pulls](AudioSink::pull) through them.
     ///
@@ -523,10 +549,11 @@ impl Speakers {
     pub fn open(id: Option<&str>) -> Result<Self, DeviceError> {
         let player: Arc<Mutex<Option<Player>>> = Arc::default();
         let latency: Latency = Arc::default();
-        let (p, lat) = (player.clone(), latency.clone());
+        let xruns: Arc<AtomicU64> = Arc::default();
+        let (p, lat, x) = (player.clone(), latency.clone(), xruns.clone());
         let build = move |device: &cpal::Device, config: cpal::StreamConfig, format| {
             let channels = usize::from(config.channels.max(1));
-            let (p, lat) = (p.clone(), lat.clone());
+            let (p, lat, x) = (p.clone(), lat.clone(), x.clone());
             // Calls `write` with each sample to play, once per channel frame.
             let fill = move |frames: usize, info: &cpal::OutputCallbackInfo, write: &mut dyn FnMut(usize, i16)| {
                 let t = info.timestamp();
@@ -541,7 +568,12 @@ impl Speakers {
                     None => (0..frames).for_each(|i| write(i, 0)),
                 }
             };
-            let err = |e: cpal::Error| warn!(error = %e, "speaker stream error");
+            let err = move |e: cpal::Error| {
+                if e.kind() == cpal::ErrorKind::Xrun {
+                    x.fetch_add(1, Ordering::Relaxed);
+                }
+                warn!(error = %e, "speaker stream error");
+            };
             match format {
                 cpal::SampleFormat::I16 => device.build_output_stream(
                     config,
@@ -566,7 +598,7 @@ impl Speakers {
         let (stream, rate) = open_stream(Direction::Output, id, build)?;
         // Fail now, not in the callback, on a rate that cannot be converted.
         converter_for(rate, Direction::Output, CONVERTED_OUT)?;
-        Ok(Self { player, rate, latency, _stream: stream })
+        Ok(Self { player, rate, latency, xruns, _stream: stream })
     }
 }
 
