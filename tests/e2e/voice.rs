@@ -347,6 +347,15 @@ impl AudioSource for LateMicrophone {
     }
 }
 
+/// Alice joins speaking into `mic` (a 440 Hz tone) and is heard at that
+/// pitch in `bob_call`.
+async fn speaks_440_to(alice: &Person, room: ChannelId, mic: Box<dyn AudioSource>, bob_call: &Call) -> Call {
+    let alice_id = alice.client.me().unwrap().id;
+    let call = alice.client.join_voice(room, crate::common::loopback_call(mic, Box::new(NullSink))).await.unwrap();
+    wait_for(20, "bob to hear alice", || heard(bob_call, alice_id).is_some_and(|hz| (hz - 440.0).abs() < 15.0)).await;
+    call
+}
+
 /// How many 2.5 ms stretches of the last second Bob heard from `user` are
 /// holes (below a quarter of the voice's level: the codec smears a hole's
 /// edges).
@@ -372,13 +381,7 @@ async fn a_microphone_a_moment_late_is_waited_for_not_heard_with_holes() {
             late: std::time::Duration::from_millis(late),
             asked: std::cell::Cell::new(None),
         };
-        let alice_call = alice
-            .client
-            .join_voice(room, crate::common::loopback_call(Box::new(mic), Box::new(NullSink)))
-            .await
-            .unwrap();
-        wait_for(20, "bob to hear alice", || heard(&bob_call, alice_id).is_some_and(|hz| (hz - 440.0).abs() < 15.0))
-            .await;
+        let alice_call = speaks_440_to(&alice, room, Box::new(mic), &bob_call).await;
         tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
         holes_heard.push(holes(&bob_call, alice_id));
         alice_call.leave().await;
@@ -472,19 +475,12 @@ impl AudioSource for ClockedMicrophone {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_microphone_on_its_own_clock_is_heard_without_holes() {
     let (_server, alice, bob, room) = studio().await;
-    let alice_id = alice.client.me().unwrap().id;
     let bob_call = bob.client.join_voice(room, options(300.0)).await.unwrap();
     let mut short = Vec::new();
     for paced in [true, false] {
         let mic = ClockedMicrophone::start(paced);
         let taken_short = mic.short.clone();
-        let alice_call = alice
-            .client
-            .join_voice(room, crate::common::loopback_call(Box::new(mic), Box::new(NullSink)))
-            .await
-            .unwrap();
-        wait_for(20, "bob to hear alice", || heard(&bob_call, alice_id).is_some_and(|hz| (hz - 440.0).abs() < 15.0))
-            .await;
+        let alice_call = speaks_440_to(&alice, room, Box::new(mic), &bob_call).await;
         let before = taken_short.load(std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
         short.push(taken_short.load(std::sync::atomic::Ordering::Relaxed) - before);

@@ -373,12 +373,7 @@ impl Microphone {
                     d.notify_one();
                 }
             };
-            let err = move |e: cpal::Error| {
-                if e.kind() == cpal::ErrorKind::Xrun {
-                    x.fetch_add(1, Ordering::Relaxed);
-                }
-                warn!(error = %e, "microphone stream error");
-            };
+            let err = stream_error("microphone", x);
             match format {
                 cpal::SampleFormat::I16 => device.build_input_stream(
                     config,
@@ -568,12 +563,7 @@ impl Speakers {
                     None => (0..frames).for_each(|i| write(i, 0)),
                 }
             };
-            let err = move |e: cpal::Error| {
-                if e.kind() == cpal::ErrorKind::Xrun {
-                    x.fetch_add(1, Ordering::Relaxed);
-                }
-                warn!(error = %e, "speaker stream error");
-            };
+            let err = stream_error("speaker", x);
             match format {
                 cpal::SampleFormat::I16 => device.build_output_stream(
                     config,
@@ -623,6 +613,17 @@ impl AudioSink for Speakers {
     /// As the system reports it, once the device has asked.
     fn latency(&self) -> Option<Duration> {
         latency_of(&self.latency)
+    }
+}
+
+/// A stream's error callback: logs the error and counts the device's xruns
+/// (its callback came late) in `xruns`.
+fn stream_error(device: &'static str, xruns: Arc<AtomicU64>) -> impl FnMut(cpal::Error) + Send + 'static {
+    move |e: cpal::Error| {
+        if e.kind() == cpal::ErrorKind::Xrun {
+            xruns.fetch_add(1, Ordering::Relaxed);
+        }
+        warn!(error = %e, device, "audio stream error");
     }
 }
 
