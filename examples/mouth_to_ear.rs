@@ -178,7 +178,7 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
         let (mic, speakers) = &r.devices;
         let (mic_latency, shortfalls, mic_xruns) = {
             let mic = mic.lock().unwrap();
-            (mic.latency(), mic.shortfalls(), mic.xruns())
+            (mic.latency(), mic.shortfalls(), mic.xruns().unwrap_or(0))
         };
         let (bob, others) = r.underruns();
         println!(
@@ -206,7 +206,7 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
         );
         println!(
             "  device xruns so far (callbacks late: audio lost in the device): microphone {mic_xruns}, speakers {}",
-            speakers.xruns()
+            speakers.xruns().unwrap_or(0)
         );
     }
     Ok(median)

@@ -426,13 +426,15 @@ describe("main screen", () => {
       channel_id: LOUNGE,
       state: { state: "in_room" as const },
       me,
-      participants: [{ state: { ...bob, camera: true }, connection: "connected", packets: 10, concealed: 0, level: 0.2, jitter_ms: 2, buffer_ms: 20, underruns: 0, underruns_concealed: 0, video_frames: 3, volume: 1, locally_muted: false, video_hidden: false }],
+      participants: [{ state: { ...bob, camera: true }, connection: "connected", packets: 995, concealed: 5, level: 0.2, jitter_ms: 2.4, buffer_ms: 19.6, underruns: 1, underruns_concealed: 3, video_frames: 3, volume: 1, locally_muted: false, video_hidden: false }],
       my_level: 0,
       my_video: null,
       push_to_talk: false,
       talking: false,
       microphone_latency_ms: null,
       speakers_latency_ms: 8.4,
+      microphone_xruns: null,
+      speakers_xruns: 2,
     };
     bridge.voiceJoin.mockResolvedValue({ info, notice: "You can listen, but not speak: no microphone found." });
     bridge.callInfo.mockResolvedValue(info);
@@ -468,6 +470,10 @@ describe("main screen", () => {
     await act(async () => {
       fireEvent.click(screen.getByLabelText("Options for Bob"));
     });
+    // How his audio reaches me.
+    expect(document.querySelector(".peer-stats .stats-received")?.textContent).toBe("Received: 995 packets, 0.5 % lost");
+    expect(document.querySelector(".peer-stats .stats-timing")?.textContent).toBe("Jitter: 2 ms · buffered: 20 ms");
+    expect(document.querySelector(".peer-stats .stats-gaps")?.textContent).toBe("Gaps: 1 heard, 3 covered");
     await act(async () => {
       fireEvent.click(screen.getByLabelText("Mute for me"));
     });
@@ -489,6 +495,10 @@ describe("main screen", () => {
     });
     expect(document.getElementById("speakers-latency")?.textContent).toBe("Latency: 8 ms");
     expect(document.getElementById("microphone-latency")).toBeNull();
+    // The speakers fell behind twice (the microphone does not count).
+    expect(document.getElementById("speakers-xruns")?.textContent).toBe("Dropouts: 2");
+    expect(document.getElementById("speakers-xruns")?.classList.contains("warn")).toBe(true);
+    expect(document.getElementById("microphone-xruns")).toBeNull();
     // Muted (no microphone): the button offers to unmute.
     await act(async () => {
       fireEvent.click(document.getElementById("call-mute")!);

@@ -53,6 +53,12 @@ pub trait AudioSource: Send + 'static {
     fn latency(&self) -> Option<std::time::Duration> {
         None
     }
+
+    /// Times the device itself came late and lost captured audio (an
+    /// overrun), when it counts them.
+    fn xruns(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Where the mixed room goes: one frame every 10 ms, or as much as
@@ -74,6 +80,12 @@ pub trait AudioSink: Send + 'static {
     /// How long a device holds a sample before it is heard, when it knows
     /// (the echo canceller is told).
     fn latency(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// Times the device itself came late and played nothing (an underrun:
+    /// a gap heard whatever the call had ready), when it counts them.
+    fn xruns(&self) -> Option<u64> {
         None
     }
 }

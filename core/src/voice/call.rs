@@ -136,6 +136,15 @@ pub struct CallInfo {
     pub microphone_latency_ms: Option<f32>,
     /// How long my speakers hold a sound before it is heard, likewise.
     pub speakers_latency_ms: Option<f32>,
+    /// Times my microphone itself came late and lost what it captured (an
+    /// overrun) since it was opened for the call (none: a source that does not
+    /// count).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub microphone_xruns: Option<u64>,
+    /// Times my speakers themselves came late and played nothing (an
+    /// underrun: a gap I heard whatever the call had ready), likewise.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub speakers_xruns: Option<u64>,
 }
 
 /// Options for joining a room.
@@ -470,6 +479,8 @@ pub(crate) async fn join(
         talking: false,
         microphone_latency_ms: None,
         speakers_latency_ms: None,
+        microphone_xruns: None,
+        speakers_xruns: None,
     }));
     let shared = Arc::new(Mutex::new(Shared::default()));
     let (pictures, _) = broadcast::channel(16);
@@ -500,6 +511,7 @@ pub(crate) async fn join(
         camera_source: Mutex::new(options.camera),
         video_tx,
         device_latency: (None, None),
+        device_xruns: (None, None),
     };
     let processor = options.processing.any().then(|| VoiceProcessor::new(options.processing));
     tokio::spawn(actor.run(wire_rx, control_rx, video_rx, options.source, options.sink, processor));
@@ -545,6 +557,8 @@ struct Actor {
     video_tx: mpsc::Sender<EncodedVideo>,
     /// My microphone's and speakers' latency, as they last reported it.
     device_latency: (Option<Duration>, Option<Duration>),
+    /// What the microphone and the speakers count of their own xruns.
+    device_xruns: (Option<u64>, Option<u64>),
 }
 
 /// Loud enough to count as speaking (about −40 dBFS).
@@ -644,6 +658,7 @@ impl Actor {
                         capture_due = Some(now + CAPTURE_WAIT);
                     }
                     self.device_latency = (source.latency(), sink.latency());
+                    self.device_xruns = (source.xruns(), sink.xruns());
                     if !pulled {
                         room.fill(&mut mixed);
                         if !self.deafened {
@@ -1050,6 +1065,7 @@ impl Actor {
         info.talking = shared.talking;
         let ms = |d: Option<Duration>| d.map(|d| d.as_secs_f32() * 1_000.0);
         (info.microphone_latency_ms, info.speakers_latency_ms) = (ms(self.device_latency.0), ms(self.device_latency.1));
+        (info.microphone_xruns, info.speakers_xruns) = self.device_xruns;
         info.participants = self
             .roster
             .values()

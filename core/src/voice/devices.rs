@@ -416,13 +416,6 @@ impl Microphone {
     pub fn shortfalls(&self) -> u64 {
         self.shortfalls
     }
-
-    /// Times the device reported an overrun (captured audio lost because
-    /// its callback came late).
-    #[must_use]
-    pub fn xruns(&self) -> u64 {
-        self.xruns.load(Ordering::Relaxed)
-    }
 }
 
 impl AudioSource for Microphone {
@@ -459,6 +452,11 @@ impl AudioSource for Microphone {
 
     fn delivered(&self) -> Option<Arc<tokio::sync::Notify>> {
         Some(self.delivered.clone())
+    }
+
+    /// The overruns the device reported since it was opened.
+    fn xruns(&self) -> Option<u64> {
+        Some(self.xruns.load(Ordering::Relaxed))
     }
 
     /// A whole frame captured, or the device not delivering at all yet
@@ -529,13 +527,6 @@ impl Player {
 }
 
 impl Speakers {
-    /// Times the device reported an underrun (its callback came late: a gap
-    /// heard, whatever the jitter buffers held).
-    #[must_use]
-    pub fn xruns(&self) -> u64 {
-        self.xruns.load(Ordering::Relaxed)
-    }
-
     /// Opens the speakers `id` (the system's default when `None`). They play
     /// silence until a call [pulls](AudioSink::pull) through them.
     ///
@@ -613,6 +604,11 @@ impl AudioSink for Speakers {
     /// As the system reports it, once the device has asked.
     fn latency(&self) -> Option<Duration> {
         latency_of(&self.latency)
+    }
+
+    /// The underruns the device reported since it was opened.
+    fn xruns(&self) -> Option<u64> {
+        Some(self.xruns.load(Ordering::Relaxed))
     }
 }
 

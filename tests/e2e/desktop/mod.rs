@@ -245,11 +245,44 @@ async fn chats_live_with_someone_on_another_client() {
         // machine, more while the whole suite runs on two cores.
         assert!((1..2_000).contains(&ms), "{id}: {shown}");
     }
+    // Each device counts the times it fell behind. The computer stalls for
+    // 300 ms (the app's processes stopped): her speakers had nothing to play
+    // and the picker counts it, with the call still going.
+    let dropouts = |id: &'static str| {
+        let desktop = &desktop;
+        async move {
+            let shown = desktop.wait_text(id, "Dropouts: ").await;
+            shown.trim_start_matches("Dropouts: ").parse::<u64>().expect(&shown)
+        }
+    };
+    let (mic_before, speakers_before) = (dropouts("#microphone-xruns").await, dropouts("#speakers-xruns").await);
+    stall(&desktop.app_pids(), Duration::from_millis(300)).await;
+    eventually("the speakers' dropout to be counted", WAIT, || async {
+        (dropouts("#speakers-xruns").await > speakers_before).then_some(())
+    })
+    .await;
+    assert!(dropouts("#microphone-xruns").await >= mic_before);
+    desktop.wait_text(".call-bar .call-status", "1/1 connected").await;
     desktop.screenshot("call-devices").await;
     desktop.click(".device-picker > button").await;
     // The call fills the window: a tile each, Bob's connection graded.
     desktop.wait_text(".tile[data-self] .tile-name", "Minji (you)").await;
     desktop.find(".tile[data-user='Bob'] [aria-label='Connection: good']").await;
+    // Bob speaks: the menu on his tile says how his audio reaches her.
+    call.set_source(Box::new(pq_core::voice::ToneSource::new(440.0)));
+    call.set_muted(false);
+    desktop.click(".tile[data-user='Bob'] .tile-more").await;
+    eventually("Minji's window to count Bob's audio", WAIT, || async {
+        let shown = desktop.text(".peer-stats .stats-received").await;
+        let packets: u64 = shown.strip_prefix("Received: ")?.split(' ').next()?.parse().ok()?;
+        (packets >= 50).then_some(())
+    })
+    .await;
+    desktop.wait_text(".peer-stats .stats-timing", "Jitter: ").await;
+    desktop.wait_text(".peer-stats .stats-gaps", "Gaps: ").await;
+    desktop.screenshot("call-stats").await;
+    desktop.click(".tile[data-user='Bob'] .tile-more").await;
+    desktop.wait_gone(".tile-menu").await;
     // Minji turns her camera on (the test pattern, PQ_FAKE_CAMERA): Bob sees
     // it in its colour, and she sees herself.
     let minji_id =
@@ -679,6 +712,21 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
 }
 
 /// A call for a headless person with no devices: silent, muted, on loopback.
+/// Stops the processes `pids` for `how_long`, then lets them go on: the
+/// computer stalling, as far as they can tell.
+async fn stall(pids: &[u32], how_long: Duration) {
+    use nix::{sys::signal, unistd::Pid};
+    assert!(!pids.is_empty(), "the app is running");
+    let each = |sig| {
+        for &pid in pids {
+            let _ = signal::kill(Pid::from_raw(pid as i32), sig);
+        }
+    };
+    each(signal::Signal::SIGSTOP);
+    tokio::time::sleep(how_long).await;
+    each(signal::Signal::SIGCONT);
+}
+
 fn listening_only() -> pq_core::voice::JoinOptions {
     pq_core::voice::JoinOptions {
         muted: true,

@@ -50,4 +50,15 @@ microphone_latency_ms: number | null,
 /**
  * How long my speakers hold a sound before it is heard, likewise.
  */
-speakers_latency_ms: number | null, };
+speakers_latency_ms: number | null, 
+/**
+ * Times my microphone itself came late and lost what it captured (an
+ * overrun) since it was opened for the call (none: a source that does not
+ * count).
+ */
+microphone_xruns: number | null, 
+/**
+ * Times my speakers themselves came late and played nothing (an
+ * underrun: a gap I heard whatever the call had ready), likewise.
+ */
+speakers_xruns: number | null, };

@@ -211,6 +211,7 @@ function PeerMenu({ p, onClose }: { p: Participant; onClose: () => void }) {
         <input type="checkbox" checked={p.video_hidden} onChange={(e) => void setPeer(user, { videoHidden: e.target.checked })} />
         {t("call.hideVideo")}
       </label>
+      <PeerStats p={p} />
       {mute && (
         <label className="check">
           <input type="checkbox" checked={p.state.server_mute} onChange={(e) => void moderate(user, { serverMute: e.target.checked })} />
@@ -223,6 +224,25 @@ function PeerMenu({ p, onClose }: { p: Participant; onClose: () => void }) {
         </button>
       )}
     </div>
+  );
+}
+
+/// How their audio reaches me: what arrived and was lost, how unevenly, how
+/// much waits to be played, and the times it ran out (heard as a gap, or
+/// covered with their voice continued).
+function PeerStats({ p }: { p: Participant }) {
+  const t = useT();
+  const total = p.packets + p.concealed;
+  const loss = total === 0 ? 0 : (100 * p.concealed) / total;
+  return (
+    <dl className="peer-stats" aria-label={t("call.stats")}>
+      <dt>{t("call.stats")}</dt>
+      <dd className="stats-received">{t("call.stats.received", { n: p.packets, loss: loss.toFixed(loss > 0 && loss < 1 ? 1 : 0) })}</dd>
+      <dd className="stats-timing">{t("call.stats.timing", { jitter: Math.round(p.jitter_ms), buffer: Math.round(p.buffer_ms) })}</dd>
+      <dd className="stats-gaps" title={t("call.stats.gapsHint")}>
+        {t("call.stats.gaps", { heard: p.underruns, covered: p.underruns_concealed })}
+      </dd>
+    </dl>
   );
 }
 
@@ -239,11 +259,18 @@ function DevicePicker({ onClose }: { onClose: () => void }) {
     return () => clearInterval(poll);
   }, []);
   const level = live?.my_level ?? 0;
-  // What the devices in use hold, as the system reports it.
+  // What the devices in use hold, as the system reports it, and the times
+  // they fell behind.
   const latency = (id: string, ms: number | null | undefined) =>
     ms != null && (
       <span id={id} className="muted small device-latency">
         {t("call.latency", { ms: Math.round(ms) })}
+      </span>
+    );
+  const xruns = (id: string, n: number | null | undefined) =>
+    n != null && (
+      <span id={id} className={`small device-xruns${n > 0 ? " warn" : " muted"}`} title={t("call.xrunsHint")}>
+        {t("call.xruns", { n })}
       </span>
     );
   if (!settings) return null;
@@ -267,9 +294,15 @@ function DevicePicker({ onClose }: { onClose: () => void }) {
       <div className="level" role="meter" aria-label={t("call.inputLevel")} aria-valuemin={0} aria-valuemax={1} aria-valuenow={level}>
         <div style={{ width: `${Math.min(100, Math.sqrt(level) * 140)}%` }} />
       </div>
-      {latency("microphone-latency", live?.microphone_latency_ms)}
+      <div className="device-stats">
+        {latency("microphone-latency", live?.microphone_latency_ms)}
+        {xruns("microphone-xruns", live?.microphone_xruns)}
+      </div>
       {select("pick-speakers", t("call.speakers"), devices?.audio.outputs, settings.speakers, (v) => void setDevices(null, v, null))}
-      {latency("speakers-latency", live?.speakers_latency_ms)}
+      <div className="device-stats">
+        {latency("speakers-latency", live?.speakers_latency_ms)}
+        {xruns("speakers-xruns", live?.speakers_xruns)}
+      </div>
       {select("pick-camera", t("call.cameraDevice"), devices?.cameras, settings.camera, (v) => void setDevices(null, null, v))}
       <label className="check">
         <input id="push-to-talk" type="checkbox" checked={settings.push_to_talk} onChange={(e) => void setPushToTalk(e.target.checked)} />
