@@ -134,6 +134,9 @@ async fn call(people: usize) -> anyhow::Result<Room> {
     }
     // Settle: connected, audio flowing.
     tokio::time::sleep(Duration::from_secs(3)).await;
+    // The callbacks' timing from here (the device's first seconds, before
+    // its stream is running, are not the call's).
+    speakers.lock().unwrap().timing().take();
     Ok(Room { _server: server, people, devices: (mic, speakers) })
 }
 
@@ -176,9 +179,9 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
             d.map_or_else(|| "unknown".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3))
         };
         let (mic, speakers) = &r.devices;
-        let (mic_latency, shortfalls, mic_xruns) = {
+        let (mic_latency, shortfalls, mic_xruns, mic_period) = {
             let mic = mic.lock().unwrap();
-            (mic.latency(), mic.shortfalls(), mic.xruns().unwrap_or(0))
+            (mic.latency(), mic.shortfalls(), mic.xruns().unwrap_or(0), mic.period())
         };
         let (bob, others) = r.underruns();
         println!(
@@ -205,8 +208,16 @@ async fn measure(label: &str, room: Option<&Room>, trials: usize) -> anyhow::Res
             shortfalls,
         );
         println!(
-            "  device xruns so far (callbacks late: audio lost in the device): microphone {mic_xruns}, speakers {}",
-            speakers.xruns().unwrap_or(0)
+            "  device xruns so far (callbacks late: audio lost in the device): microphone {mic_xruns}, speakers {}; periods now: microphone {} ms, speakers {} ms",
+            speakers.xruns().unwrap_or(0),
+            mic_period.as_millis(),
+            speakers.period().as_millis(),
+        );
+        let (run, between) = speakers.timing().take();
+        println!(
+            "  speakers' callbacks since the last report: the longest took {:.1} ms; the longest from one to the next {:.1} ms",
+            run.as_secs_f64() * 1e3,
+            between.as_secs_f64() * 1e3,
         );
     }
     Ok(median)

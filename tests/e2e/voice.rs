@@ -632,6 +632,126 @@ async fn pulse_stall_calls() {
     );
 }
 
+/// Bob's speakers, kept by the test too (to read their period) while the
+/// call plays through them.
+struct KeptSpeakers(std::sync::Arc<std::sync::Mutex<pq_core::voice::Speakers>>);
+
+impl AudioSink for KeptSpeakers {
+    fn play(&mut self, frame: &[i16]) {
+        self.0.lock().unwrap().play(frame);
+    }
+
+    fn pull(&mut self, room: pq_core::voice::RoomAudio) -> bool {
+        self.0.lock().unwrap().pull(room)
+    }
+
+    fn latency(&self) -> Option<std::time::Duration> {
+        self.0.lock().unwrap().latency()
+    }
+
+    fn xruns(&self) -> Option<u64> {
+        self.0.lock().unwrap().xruns()
+    }
+}
+
+/// Through PulseAudio: the computer stalls twice within a few seconds (the
+/// process running the call stopped for 300 ms, twice), and Bob's speakers,
+/// on 5 ms periods, fall behind each time. They are opened again with a
+/// longer period, and the call goes on: Alice's clicks are heard after it,
+/// at a delay near the one before. The call runs in a child process pointed
+/// at a private PulseAudio (`pulse_falling_behind_calls`); this test stops it
+/// when it says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn speakers_that_keep_falling_behind_get_a_longer_period() {
+    use tokio::io::AsyncBufReadExt;
+    let pulse = crate::common::PulseAudio::start();
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "voice::pulse_falling_behind_calls", "--ignored", "--nocapture"])
+        .env("PULSE_SERVER", &pulse.server)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut said = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut out = Vec::new();
+    while let Some(line) = said.next_line().await.unwrap() {
+        let stall = line == "stall me";
+        out.push(line);
+        if stall {
+            let pid = nix::unistd::Pid::from_raw(child.id().unwrap() as i32);
+            for _ in 0..2 {
+                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP).unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT).unwrap();
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+    let done = child.wait_with_output().await.unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "the call through PulseAudio failed:\n{}\n{err}", out.join("\n"));
+    assert!(out.iter().any(|l| l == "stall me"), "the call never got going:\n{}\n{err}", out.join("\n"));
+    eprintln!("{err}");
+}
+
+/// The call of `speakers_that_keep_falling_behind_get_a_longer_period`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by speakers_that_keep_falling_behind_get_a_longer_period"]
+async fn pulse_falling_behind_calls() {
+    use std::io::Write;
+    if std::env::var_os("PULSE_SERVER").is_none() {
+        return;
+    }
+    let ms = std::time::Duration::from_millis;
+    let (_server, alice, bob, room) = studio().await;
+    let speakers = std::sync::Arc::new(std::sync::Mutex::new(pq_core::voice::Speakers::open(None).expect("spkB")));
+    let bob_call = bob
+        .client
+        .join_voice(
+            room,
+            crate::common::loopback_call(
+                Box::new(pq_core::voice::SilenceSource),
+                Box::new(KeptSpeakers(speakers.clone())),
+            ),
+        )
+        .await
+        .unwrap();
+    let mic = pq_core::voice::Microphone::open(None, ms(100)).expect("micA");
+    let alice_call =
+        alice.client.join_voice(room, crate::common::loopback_call(Box::new(mic), Box::new(NullSink))).await.unwrap();
+    tokio::time::sleep(ms(1_500)).await;
+    let before = crate::common::click_latencies(6).await;
+    eprintln!("before the stalls: {before:?}");
+    assert!(before.len() >= 4, "only {} of 6 clicks came through: {before:?}", before.len());
+    assert_eq!(speakers.lock().unwrap().period(), ms(5));
+
+    println!("stall me");
+    std::io::stdout().flush().unwrap();
+    wait_for(20, "the speakers to be opened again with a longer period", || speakers.lock().unwrap().period() > ms(5))
+        .await;
+    let (period, xruns) = {
+        let s = speakers.lock().unwrap();
+        (s.period(), s.xruns().unwrap_or(0))
+    };
+    assert!(xruns >= 2, "{xruns} xruns");
+    assert_eq!(bob_call.info().speakers_xruns, Some(xruns), "the call shows them");
+    tokio::time::sleep(ms(1_000)).await;
+    let after = crate::common::click_latencies(8).await;
+    eprintln!("after the stalls, {period:?} periods ({xruns} xruns): {after:?}");
+    assert!(after.len() >= 6, "only {} of 8 clicks came through after: {after:?}", after.len());
+    let median = |l: &[f64]| l[l.len() / 2];
+    // A longer period costs a few ms (10 ms periods: 8 more than 5 ms ones).
+    assert!(
+        median(&after) < median(&before) + 30.0,
+        "{:.1} ms mouth to ear after, {:.1} before",
+        median(&after),
+        median(&before)
+    );
+    alice_call.leave().await;
+    bob_call.leave().await;
+}
+
 /// Through real (virtual) devices, PulseAudio's: Bob's microphone hears his
 /// own speakers at full level (the harshest echo there is, with the devices'
 /// real delays). With echo cancellation on, what Alice hears back of her own

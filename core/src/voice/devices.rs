@@ -22,10 +22,10 @@ use std::{
     collections::VecDeque,
     sync::{
         Arc, Mutex, PoisonError,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering},
         mpsc,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -133,6 +133,7 @@ fn find(direction: Direction, id: Option<&str>) -> Result<cpal::Device, DeviceEr
 fn choose_config(
     device: &cpal::Device,
     direction: Direction,
+    period: usize,
 ) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
     let name = device.to_string();
     let ranges: Vec<cpal::SupportedStreamConfigRange> = match direction {
@@ -145,17 +146,57 @@ fn choose_config(
         reason: "it has neither 16-bit nor float samples".into(),
     })?;
     let mut stream = config.config();
-    stream.buffer_size = buffer_size(config.buffer_size(), stream.sample_rate);
+    stream.buffer_size = buffer_size(config.buffer_size(), stream.sample_rate, PERIODS_MS[period]);
     Ok((stream, config.sample_format()))
 }
 
-/// The device period to ask for: 5 ms (a device's default can be 100 ms,
-/// all of it heard as delay; 10 ms periods cost 8 ms more mouth to ear
-/// through PulseAudio, see BENCHMARKS.md), within what the device supports.
-fn buffer_size(supported: &cpal::SupportedBufferSize, rate: u32) -> cpal::BufferSize {
+/// The device periods to ask for, in ms: 5 first (a device's default can be
+/// 100 ms, all of it heard as delay; 10 ms periods cost 8 ms more mouth to
+/// ear through PulseAudio, see BENCHMARKS.md), the next when the device
+/// keeps falling behind ([`Falling::behind`]).
+const PERIODS_MS: [u32; 3] = [5, 10, 20];
+
+/// A device period of `ms` within what the device supports.
+fn buffer_size(supported: &cpal::SupportedBufferSize, rate: u32, ms: u32) -> cpal::BufferSize {
     match supported {
-        cpal::SupportedBufferSize::Range { min, max } => cpal::BufferSize::Fixed((rate / 200).clamp(*min, *max)),
+        cpal::SupportedBufferSize::Range { min, max } => cpal::BufferSize::Fixed((rate * ms / 1_000).clamp(*min, *max)),
         cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Default,
+    }
+}
+
+/// Two xruns within this long: the device's period is too short for this
+/// computer (one alone is a moment the whole machine stalled; a ten-minute
+/// six-person benchmark run saw two 68 s apart, each a click heard).
+const XRUN_WINDOW: Duration = Duration::from_secs(300);
+
+/// How often a stream's thread looks at its device's xruns.
+const XRUN_CHECK: Duration = Duration::from_millis(250);
+
+/// Tells, from a device's xrun count looked at now and then, when it has
+/// fallen behind twice within [`XRUN_WINDOW`] — time for a longer period,
+/// as a sound server lengthens its own buffers after an underrun.
+#[derive(Debug, Default)]
+struct Falling {
+    counted: u64,
+    recent: std::collections::VecDeque<Instant>,
+}
+
+impl Falling {
+    /// Takes the device's count at `now`; true when it fell behind twice
+    /// within the window (and starts counting afresh).
+    fn behind(&mut self, count: u64, now: Instant) -> bool {
+        for _ in self.counted..count.min(self.counted + 2) {
+            self.recent.push_back(now);
+        }
+        self.counted = count;
+        while self.recent.front().is_some_and(|&at| now.duration_since(at) > XRUN_WINDOW) {
+            self.recent.pop_front();
+        }
+        if self.recent.len() < 2 {
+            return false;
+        }
+        self.recent.clear();
+        true
     }
 }
 
@@ -218,10 +259,25 @@ impl Drop for StreamThread {
     }
 }
 
+/// Builds a stream with the period `PERIODS_MS[i]` (`build(i)`) and plays
+/// it.
+fn start_stream(
+    build: &mut impl FnMut(usize) -> Result<(cpal::Stream, u32), DeviceError>,
+    period: usize,
+) -> Result<(cpal::Stream, u32), DeviceError> {
+    let (stream, rate) = build(period)?;
+    stream.play().map_err(|e| DeviceError::Open { name: "the device".into(), reason: e.to_string() })?;
+    Ok((stream, rate))
+}
+
 /// Builds a stream on a thread of its own and plays it; returns the thread
-/// and the sample rate the stream runs at.
+/// and the sample rate the stream runs at. While the owner keeps it, a
+/// device that falls behind twice in five minutes (its `xruns`) is opened
+/// again with the next longer period; `period` says which, in ms.
 fn run_stream(
-    build: impl FnOnce() -> Result<(cpal::Stream, u32), DeviceError> + Send + 'static,
+    mut build: impl FnMut(usize) -> Result<(cpal::Stream, u32), DeviceError> + Send + 'static,
+    xruns: Arc<AtomicU64>,
+    period: Arc<AtomicU32>,
 ) -> Result<(StreamThread, u32), DeviceError> {
     let (ready_tx, ready_rx) = mpsc::channel();
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
@@ -229,18 +285,42 @@ fn run_stream(
     let thread = std::thread::Builder::new()
         .name("pq-audio".into())
         .spawn(move || {
-            let (stream, rate) = match build() {
+            let mut at = 0;
+            let (stream, rate) = match start_stream(&mut build, at) {
                 Ok(s) => s,
                 Err(e) => return drop(ready_tx.send(Err(e))),
             };
-            if let Err(e) = stream.play() {
-                return drop(
-                    ready_tx.send(Err(DeviceError::Open { name: "the device".into(), reason: e.to_string() })),
-                );
-            }
+            let mut stream = Some(stream);
+            period.store(PERIODS_MS[at], Ordering::Relaxed);
             let _ = ready_tx.send(Ok(rate));
+            let mut falling = Falling::default();
             // Until the owner goes.
-            let _ = stop_rx.recv();
+            while stop_rx.recv_timeout(XRUN_CHECK) == Err(mpsc::RecvTimeoutError::Timeout) {
+                if !falling.behind(xruns.load(Ordering::Relaxed), Instant::now()) || at + 1 == PERIODS_MS.len() {
+                    continue;
+                }
+                // Closed first: some devices open once at a time.
+                drop(stream.take());
+                stream = match start_stream(&mut build, at + 1) {
+                    Ok((s, r)) if r == rate => {
+                        at += 1;
+                        tracing::info!(
+                            period_ms = PERIODS_MS[at],
+                            "the device fell behind twice in five minutes: a longer period from now"
+                        );
+                        Some(s)
+                    }
+                    other => {
+                        warn!(error = ?other.err(), "the device cannot take a longer period; kept as it was");
+                        let again = start_stream(&mut build, at);
+                        if let Err(e) = &again {
+                            warn!(error = %e, "the device could not be opened again");
+                        }
+                        again.ok().map(|(s, _)| s)
+                    }
+                };
+                period.store(PERIODS_MS[at], Ordering::Relaxed);
+            }
             drop(stream);
             drop(closed_tx);
         })
@@ -253,32 +333,35 @@ fn run_stream(
 }
 
 /// Opens a stream on the device `id` (the default when `None`) on a thread
-/// of its own, asking for a 5 ms period and taking the device's own when it
-/// refuses; `build` makes the stream for a configuration. Returns the thread
-/// and the stream's sample rate.
+/// of its own, asking for a 5 ms period (longer ones if it keeps falling
+/// behind, counted in `xruns`; the one in use in `period`, ms) and taking
+/// the device's own when it refuses; `build` makes the stream for a
+/// configuration. Returns the thread and the stream's sample rate.
 fn open_stream(
     direction: Direction,
     id: Option<&str>,
+    (xruns, period): (Arc<AtomicU64>, Arc<AtomicU32>),
     build: impl Fn(&cpal::Device, cpal::StreamConfig, cpal::SampleFormat) -> Result<cpal::Stream, cpal::Error>
     + Send
     + 'static,
 ) -> Result<(StreamThread, u32), DeviceError> {
     let id = id.map(str::to_owned);
-    run_stream(move || {
+    let open = move |period: usize| {
         let device = find(direction, id.as_deref())?;
-        let (mut config, format) = choose_config(&device, direction)?;
+        let (mut config, format) = choose_config(&device, direction, period)?;
         let rate = config.sample_rate;
         let stream = build(&device, config, format).or_else(|e| {
             // A device that refuses the period asked for gets its own.
             if config.buffer_size == cpal::BufferSize::Default {
                 return Err(e);
             }
-            warn!(device = %device, error = %e, "the device refuses a 5 ms period; using its default");
+            warn!(device = %device, error = %e, ms = PERIODS_MS[period], "the device refuses the period; using its default");
             config.buffer_size = cpal::BufferSize::Default;
             build(&device, config, format)
         });
         stream.map(|s| (s, rate)).map_err(|e| DeviceError::Open { name: device.to_string(), reason: e.to_string() })
-    })
+    };
+    run_stream(open, xruns, period)
 }
 
 /// How long the device holds audio between the callback and the world
@@ -328,6 +411,8 @@ pub struct Microphone {
     /// Times the device reported an overrun (it captured with nowhere to
     /// put it: a callback late).
     xruns: Arc<AtomicU64>,
+    /// The device period asked for, in ms.
+    period: Arc<AtomicU32>,
     _stream: StreamThread,
 }
 
@@ -350,7 +435,7 @@ impl Microphone {
         let latency: Latency = Arc::default();
         let max = samples_in(max_buffer);
         let delivered = Arc::new(tokio::sync::Notify::new());
-        let xruns: Arc<AtomicU64> = Arc::default();
+        let (xruns, period): (Arc<AtomicU64>, Arc<AtomicU32>) = Default::default();
         let (b, l, lat, d, x) = (buffer.clone(), largest.clone(), latency.clone(), delivered.clone(), xruns.clone());
         let build = move |device: &cpal::Device, config: cpal::StreamConfig, format| {
             let channels = usize::from(config.channels.max(1));
@@ -404,9 +489,28 @@ impl Microphone {
                 ),
             }
         };
-        let (stream, rate) = open_stream(Direction::Input, id, build)?;
+        let (stream, rate) = open_stream(Direction::Input, id, (xruns.clone(), period.clone()), build)?;
         let converter = converter_for(rate, Direction::Input, max)?;
-        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, delivered, xruns, _stream: stream })
+        Ok(Self {
+            buffer,
+            largest,
+            max,
+            converter,
+            rate,
+            latency,
+            shortfalls: 0,
+            delivered,
+            xruns,
+            period,
+            _stream: stream,
+        })
+    }
+
+    /// The device period asked for: 5 ms, longer once the device kept
+    /// falling behind.
+    #[must_use]
+    pub fn period(&self) -> Duration {
+        Duration::from_millis(self.period.load(Ordering::Relaxed).into())
     }
 
     /// Frames the call took with fewer samples captured than a frame (the
@@ -483,7 +587,43 @@ pub struct Speakers {
     /// Times the device reported an underrun (its callback came late: a
     /// gap heard whatever the jitter buffers held).
     xruns: Arc<AtomicU64>,
+    /// How the callbacks kept time, for finding where an xrun came from.
+    timing: Arc<CallbackTiming>,
+    /// The device period asked for, in ms.
+    period: Arc<AtomicU32>,
     _stream: StreamThread,
+}
+
+/// How an output device's callbacks kept time: the longest one took (our
+/// mixing, and whatever it waited for), and the longest between the starts
+/// of two (the thread not run, or held in the audio system), in µs.
+#[derive(Debug, Default)]
+pub struct CallbackTiming {
+    longest_run: AtomicU64,
+    longest_between: AtomicU64,
+}
+
+impl CallbackTiming {
+    /// The longest a callback took, and the longest from the start of one
+    /// to the start of the next, since the last time they were taken (or
+    /// the device was opened); both start again from nothing.
+    pub fn take(&self) -> (Duration, Duration) {
+        let take = |max: &AtomicU64| Duration::from_micros(max.swap(0, Ordering::Relaxed));
+        (take(&self.longest_run), take(&self.longest_between))
+    }
+
+    /// One callback that started at `started` (the one before at
+    /// `previous`), on a device whose buffer holds `buffer_us`.
+    fn record(&self, previous: Option<Instant>, started: Instant, buffer_us: u64) {
+        let us = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let run = us(started.elapsed());
+        let between = previous.map_or(0, |p| us(started.saturating_duration_since(p)));
+        self.longest_run.fetch_max(run, Ordering::Relaxed);
+        self.longest_between.fetch_max(between, Ordering::Relaxed);
+        if run > 2_000 || between > buffer_us {
+            tracing::debug!(run_us = run, between_us = between, buffer_us, "a speakers callback late or slow");
+        }
+    }
 }
 
 impl std::fmt::Debug for Speakers {
@@ -526,7 +666,36 @@ impl Player {
     }
 }
 
+/// Records a callback's timing when it ends.
+struct Timed<'a> {
+    timing: &'a CallbackTiming,
+    previous: Option<Instant>,
+    started: Instant,
+    /// The device period asked for, ms (the buffer holds two).
+    period: &'a AtomicU32,
+}
+
+impl Drop for Timed<'_> {
+    fn drop(&mut self) {
+        let buffer_us = 2_000 * u64::from(self.period.load(Ordering::Relaxed));
+        self.timing.record(self.previous, self.started, buffer_us);
+    }
+}
+
 impl Speakers {
+    /// The device period asked for: 5 ms, longer once the device kept
+    /// falling behind.
+    #[must_use]
+    pub fn period(&self) -> Duration {
+        Duration::from_millis(self.period.load(Ordering::Relaxed).into())
+    }
+
+    /// How the device's callbacks have kept time since it was opened.
+    #[must_use]
+    pub fn timing(&self) -> &CallbackTiming {
+        &self.timing
+    }
+
     /// Opens the speakers `id` (the system's default when `None`). They play
     /// silence until a call [pulls](AudioSink::pull) through them.
     ///
@@ -535,13 +704,18 @@ impl Speakers {
     pub fn open(id: Option<&str>) -> Result<Self, DeviceError> {
         let player: Arc<Mutex<Option<Player>>> = Arc::default();
         let latency: Latency = Arc::default();
-        let xruns: Arc<AtomicU64> = Arc::default();
-        let (p, lat, x) = (player.clone(), latency.clone(), xruns.clone());
+        let (xruns, period): (Arc<AtomicU64>, Arc<AtomicU32>) = Default::default();
+        let timing: Arc<CallbackTiming> = Arc::default();
+        let (p, lat, x, tm, per) = (player.clone(), latency.clone(), xruns.clone(), timing.clone(), period.clone());
         let build = move |device: &cpal::Device, config: cpal::StreamConfig, format| {
             let channels = usize::from(config.channels.max(1));
-            let (p, lat, x) = (p.clone(), lat.clone(), x.clone());
+            let (p, lat, x, tm, per) = (p.clone(), lat.clone(), x.clone(), tm.clone(), per.clone());
+            let mut previous = None;
             // Calls `write` with each sample to play, once per channel frame.
-            let fill = move |frames: usize, info: &cpal::OutputCallbackInfo, write: &mut dyn FnMut(usize, i16)| {
+            let mut fill = move |frames: usize, info: &cpal::OutputCallbackInfo, write: &mut dyn FnMut(usize, i16)| {
+                let started = Instant::now();
+                let _timed = Timed { timing: &tm, previous, started, period: &per };
+                previous = Some(started);
                 let t = info.timestamp();
                 lat.store(t.playback.saturating_duration_since(t.callback).as_micros() as u64, Ordering::Relaxed);
                 let mut player = p.lock().unwrap_or_else(PoisonError::into_inner);
@@ -576,10 +750,10 @@ impl Speakers {
                 ),
             }
         };
-        let (stream, rate) = open_stream(Direction::Output, id, build)?;
+        let (stream, rate) = open_stream(Direction::Output, id, (xruns.clone(), period.clone()), build)?;
         // Fail now, not in the callback, on a rate that cannot be converted.
         converter_for(rate, Direction::Output, CONVERTED_OUT)?;
-        Ok(Self { player, rate, latency, xruns, _stream: stream })
+        Ok(Self { player, rate, latency, xruns, timing, period, _stream: stream })
     }
 }
 
@@ -612,14 +786,23 @@ impl AudioSink for Speakers {
     }
 }
 
-/// A stream's error callback: logs the error and counts the device's xruns
-/// (its callback came late) in `xruns`.
+/// A stream's error callback: counts the device's xruns (its callback came
+/// late) in `xruns`, and logs the errors, one a second at most (a stream
+/// recovering from an xrun through PulseAudio reports hundreds of I/O errors
+/// within a few milliseconds).
 fn stream_error(device: &'static str, xruns: Arc<AtomicU64>) -> impl FnMut(cpal::Error) + Send + 'static {
+    let (mut quiet_until, mut unlogged) = (None::<Instant>, 0_u64);
     move |e: cpal::Error| {
         if e.kind() == cpal::ErrorKind::Xrun {
             xruns.fetch_add(1, Ordering::Relaxed);
         }
-        warn!(error = %e, device, "audio stream error");
+        let now = Instant::now();
+        if quiet_until.is_some_and(|until| now < until) {
+            unlogged += 1;
+            return;
+        }
+        warn!(error = %e, device, unlogged, "audio stream error (unlogged: the ones in the second before)");
+        (quiet_until, unlogged) = (Some(now + Duration::from_secs(1)), 0);
     }
 }
 
@@ -687,6 +870,35 @@ mod tests {
             trim_capture(&mut buf, period);
             assert_eq!(buf.len(), before - frame);
         }
+    }
+
+    #[test]
+    fn a_device_that_falls_behind_twice_in_five_minutes_gets_a_longer_period_and_once_does_not() {
+        let (t0, s) = (Instant::now(), Duration::from_secs);
+        let mut falling = Falling::default();
+        assert!(!falling.behind(0, t0));
+        // Once (the whole computer stalled a moment): kept as it is.
+        assert!(!falling.behind(1, t0 + s(1)));
+        // Again, more than five minutes later: still kept.
+        assert!(!falling.behind(2, t0 + s(302)));
+        assert!(!falling.behind(2, t0 + s(310)));
+        // Again within five minutes (68 s, as in a benchmark run): time for
+        // a longer period.
+        assert!(falling.behind(3, t0 + s(370)));
+        // Counted afresh after that: once more is not twice.
+        assert!(!falling.behind(4, t0 + s(371)));
+        // Twice between two looks.
+        assert!(falling.behind(6, t0 + s(800)));
+    }
+
+    #[test]
+    fn periods_are_asked_for_in_the_devices_frames_within_what_it_supports() {
+        let range = cpal::SupportedBufferSize::Range { min: 64, max: 4_096 };
+        assert_eq!(buffer_size(&range, 48_000, 5), cpal::BufferSize::Fixed(240));
+        assert_eq!(buffer_size(&range, 44_100, 10), cpal::BufferSize::Fixed(441));
+        let narrow = cpal::SupportedBufferSize::Range { min: 512, max: 4_096 };
+        assert_eq!(buffer_size(&narrow, 48_000, 5), cpal::BufferSize::Fixed(512));
+        assert_eq!(buffer_size(&cpal::SupportedBufferSize::Unknown, 48_000, 5), cpal::BufferSize::Default);
     }
 
     #[test]

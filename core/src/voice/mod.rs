@@ -29,6 +29,6 @@ pub use audio::{
 };
 pub use call::{Call, CallInfo, CallState, JoinOptions, Participant, RoomAudio};
 pub use camera::Camera;
-pub use devices::{DeviceError, DeviceInfo, Devices, Microphone, Speakers};
+pub use devices::{CallbackTiming, DeviceError, DeviceInfo, Devices, Microphone, Speakers};
 pub use processing::Processing;
 pub use video::{FrameSource, I420, TestPattern, VideoFrame, VideoQuality};
