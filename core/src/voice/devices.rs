@@ -2,8 +2,10 @@
 //! WASAPI on Windows).
 //!
 //! Each open device runs its cpal stream on a thread of its own (streams are
-//! not `Send` on every platform), with a 5 ms period where the device
-//! allows it (a device's default can be 100 ms, all of it heard as delay).
+//! not `Send` on every platform), with a short period where the device
+//! allows it (5 ms for a microphone, 10 ms for speakers; a device's default
+//! can be 100 ms, all of it heard as delay), and a longer one once it has
+//! fallen behind twice within five minutes.
 //! A [`Microphone`] is an [`AudioSource`]: its callback fills a small buffer
 //! the call takes 10 ms frames from, never leaving a backlog. [`Speakers`]
 //! are an [`AudioSink`] that pulls: the output callback mixes the room from
@@ -133,7 +135,7 @@ fn find(direction: Direction, id: Option<&str>) -> Result<cpal::Device, DeviceEr
 fn choose_config(
     device: &cpal::Device,
     direction: Direction,
-    period: usize,
+    period_ms: u32,
 ) -> Result<(cpal::StreamConfig, cpal::SampleFormat), DeviceError> {
     let name = device.to_string();
     let ranges: Vec<cpal::SupportedStreamConfigRange> = match direction {
@@ -146,15 +148,24 @@ fn choose_config(
         reason: "it has neither 16-bit nor float samples".into(),
     })?;
     let mut stream = config.config();
-    stream.buffer_size = buffer_size(config.buffer_size(), stream.sample_rate, PERIODS_MS[period]);
+    stream.buffer_size = buffer_size(config.buffer_size(), stream.sample_rate, period_ms);
     Ok((stream, config.sample_format()))
 }
 
-/// The device periods to ask for, in ms: 5 first (a device's default can be
-/// 100 ms, all of it heard as delay; 10 ms periods cost 8 ms more mouth to
-/// ear through PulseAudio, see BENCHMARKS.md), the next when the device
-/// keeps falling behind ([`Falling::behind`]).
-const PERIODS_MS: [u32; 3] = [5, 10, 20];
+/// The device periods to ask for, in ms: the first, and the next when the
+/// device keeps falling behind ([`Falling::behind`]). Short, since a
+/// device's default can be 100 ms, all of it heard as delay: 5 ms for
+/// microphones; 10 ms for speakers, whose 5 ms periods (a buffer of 10 ms)
+/// fell behind once or twice in most ten-minute six-person benchmark runs
+/// (their thread waited 11–14 ms for a core; the longest wait with 10 ms
+/// periods was 16 ms, within their 20 ms, and none fell behind), for 7 ms
+/// more mouth to ear with two people; see BENCHMARKS.md.
+fn periods_ms(direction: Direction) -> &'static [u32] {
+    match direction {
+        Direction::Input => &[5, 10, 20],
+        Direction::Output => &[10, 20],
+    }
+}
 
 /// A device period of `ms` within what the device supports.
 fn buffer_size(supported: &cpal::SupportedBufferSize, rate: u32, ms: u32) -> cpal::BufferSize {
@@ -259,13 +270,12 @@ impl Drop for StreamThread {
     }
 }
 
-/// Builds a stream with the period `PERIODS_MS[i]` (`build(i)`) and plays
-/// it.
+/// Builds a stream with a period of `ms` and plays it.
 fn start_stream(
-    build: &mut impl FnMut(usize) -> Result<(cpal::Stream, u32), DeviceError>,
-    period: usize,
+    build: &mut impl FnMut(u32) -> Result<(cpal::Stream, u32), DeviceError>,
+    ms: u32,
 ) -> Result<(cpal::Stream, u32), DeviceError> {
-    let (stream, rate) = build(period)?;
+    let (stream, rate) = build(ms)?;
     stream.play().map_err(|e| DeviceError::Open { name: "the device".into(), reason: e.to_string() })?;
     Ok((stream, rate))
 }
@@ -273,9 +283,10 @@ fn start_stream(
 /// Builds a stream on a thread of its own and plays it; returns the thread
 /// and the sample rate the stream runs at. While the owner keeps it, a
 /// device that falls behind twice in five minutes (its `xruns`) is opened
-/// again with the next longer period; `period` says which, in ms.
+/// again with the next longer of `periods` (ms); `period` says which.
 fn run_stream(
-    mut build: impl FnMut(usize) -> Result<(cpal::Stream, u32), DeviceError> + Send + 'static,
+    mut build: impl FnMut(u32) -> Result<(cpal::Stream, u32), DeviceError> + Send + 'static,
+    periods: &'static [u32],
     xruns: Arc<AtomicU64>,
     period: Arc<AtomicU32>,
 ) -> Result<(StreamThread, u32), DeviceError> {
@@ -286,40 +297,40 @@ fn run_stream(
         .name("pq-audio".into())
         .spawn(move || {
             let mut at = 0;
-            let (stream, rate) = match start_stream(&mut build, at) {
+            let (stream, rate) = match start_stream(&mut build, periods[at]) {
                 Ok(s) => s,
                 Err(e) => return drop(ready_tx.send(Err(e))),
             };
             let mut stream = Some(stream);
-            period.store(PERIODS_MS[at], Ordering::Relaxed);
+            period.store(periods[at], Ordering::Relaxed);
             let _ = ready_tx.send(Ok(rate));
             let mut falling = Falling::default();
             // Until the owner goes.
             while stop_rx.recv_timeout(XRUN_CHECK) == Err(mpsc::RecvTimeoutError::Timeout) {
-                if !falling.behind(xruns.load(Ordering::Relaxed), Instant::now()) || at + 1 == PERIODS_MS.len() {
+                if !falling.behind(xruns.load(Ordering::Relaxed), Instant::now()) || at + 1 == periods.len() {
                     continue;
                 }
                 // Closed first: some devices open once at a time.
                 drop(stream.take());
-                stream = match start_stream(&mut build, at + 1) {
+                stream = match start_stream(&mut build, periods[at + 1]) {
                     Ok((s, r)) if r == rate => {
                         at += 1;
                         tracing::info!(
-                            period_ms = PERIODS_MS[at],
+                            period_ms = periods[at],
                             "the device fell behind twice in five minutes: a longer period from now"
                         );
                         Some(s)
                     }
                     other => {
                         warn!(error = ?other.err(), "the device cannot take a longer period; kept as it was");
-                        let again = start_stream(&mut build, at);
+                        let again = start_stream(&mut build, periods[at]);
                         if let Err(e) = &again {
                             warn!(error = %e, "the device could not be opened again");
                         }
                         again.ok().map(|(s, _)| s)
                     }
                 };
-                period.store(PERIODS_MS[at], Ordering::Relaxed);
+                period.store(periods[at], Ordering::Relaxed);
             }
             drop(stream);
             drop(closed_tx);
@@ -333,8 +344,8 @@ fn run_stream(
 }
 
 /// Opens a stream on the device `id` (the default when `None`) on a thread
-/// of its own, asking for a 5 ms period (longer ones if it keeps falling
-/// behind, counted in `xruns`; the one in use in `period`, ms) and taking
+/// of its own, asking for a short period ([`periods_ms`]; longer ones if it
+/// keeps falling behind, counted in `xruns`; the one in use in `period`) and taking
 /// the device's own when it refuses; `build` makes the stream for a
 /// configuration. Returns the thread and the stream's sample rate.
 fn open_stream(
@@ -346,22 +357,22 @@ fn open_stream(
     + 'static,
 ) -> Result<(StreamThread, u32), DeviceError> {
     let id = id.map(str::to_owned);
-    let open = move |period: usize| {
+    let open = move |ms: u32| {
         let device = find(direction, id.as_deref())?;
-        let (mut config, format) = choose_config(&device, direction, period)?;
+        let (mut config, format) = choose_config(&device, direction, ms)?;
         let rate = config.sample_rate;
         let stream = build(&device, config, format).or_else(|e| {
             // A device that refuses the period asked for gets its own.
             if config.buffer_size == cpal::BufferSize::Default {
                 return Err(e);
             }
-            warn!(device = %device, error = %e, ms = PERIODS_MS[period], "the device refuses the period; using its default");
+            warn!(device = %device, error = %e, ms, "the device refuses the period; using its default");
             config.buffer_size = cpal::BufferSize::Default;
             build(&device, config, format)
         });
         stream.map(|s| (s, rate)).map_err(|e| DeviceError::Open { name: device.to_string(), reason: e.to_string() })
     };
-    run_stream(open, xruns, period)
+    run_stream(open, periods_ms(direction), xruns, period)
 }
 
 /// How long the device holds audio between the callback and the world
