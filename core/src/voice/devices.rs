@@ -183,19 +183,34 @@ const XRUN_WINDOW: Duration = Duration::from_secs(300);
 /// How often a stream's thread looks at its device's xruns.
 const XRUN_CHECK: Duration = Duration::from_millis(250);
 
+/// A stream's first second: an xrun while it starts (the call connecting,
+/// the device filling) says nothing of how it keeps up.
+const STARTING: Duration = Duration::from_secs(1);
+
 /// Tells, from a device's xrun count looked at now and then, when it has
 /// fallen behind twice within [`XRUN_WINDOW`] — time for a longer period,
 /// as a sound server lengthens its own buffers after an underrun.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Falling {
     counted: u64,
     recent: std::collections::VecDeque<Instant>,
+    /// Until when the stream is starting.
+    starting: Instant,
 }
 
 impl Falling {
+    /// For a stream started at `now`, with the device's count at `count`.
+    fn new(count: u64, now: Instant) -> Self {
+        Self { counted: count, recent: std::collections::VecDeque::new(), starting: now + STARTING }
+    }
+
     /// Takes the device's count at `now`; true when it fell behind twice
     /// within the window (and starts counting afresh).
     fn behind(&mut self, count: u64, now: Instant) -> bool {
+        if now < self.starting {
+            self.counted = count;
+            return false;
+        }
         for _ in self.counted..count.min(self.counted + 2) {
             self.recent.push_back(now);
         }
@@ -304,7 +319,7 @@ fn run_stream(
             let mut stream = Some(stream);
             period.store(periods[at], Ordering::Relaxed);
             let _ = ready_tx.send(Ok(rate));
-            let mut falling = Falling::default();
+            let mut falling = Falling::new(xruns.load(Ordering::Relaxed), Instant::now());
             // Until the owner goes.
             while stop_rx.recv_timeout(XRUN_CHECK) == Err(mpsc::RecvTimeoutError::Timeout) {
                 if !falling.behind(xruns.load(Ordering::Relaxed), Instant::now()) || at + 1 == periods.len() {
@@ -331,6 +346,7 @@ fn run_stream(
                     }
                 };
                 period.store(periods[at], Ordering::Relaxed);
+                falling = Falling::new(xruns.load(Ordering::Relaxed), Instant::now());
             }
             drop(stream);
             drop(closed_tx);
@@ -694,7 +710,7 @@ impl Drop for Timed<'_> {
 }
 
 impl Speakers {
-    /// The device period asked for: 5 ms, longer once the device kept
+    /// The device period asked for: 10 ms, longer once the device kept
     /// falling behind.
     #[must_use]
     pub fn period(&self) -> Duration {
@@ -886,7 +902,10 @@ mod tests {
     #[test]
     fn a_device_that_falls_behind_twice_in_five_minutes_gets_a_longer_period_and_once_does_not() {
         let (t0, s) = (Instant::now(), Duration::from_secs);
-        let mut falling = Falling::default();
+        let mut falling = Falling::new(0, t0);
+        // Twice as the stream starts: not counted.
+        assert!(!falling.behind(2, t0 + Duration::from_millis(500)));
+        let mut falling = Falling::new(0, t0);
         assert!(!falling.behind(0, t0));
         // Once (the whole computer stalled a moment): kept as it is.
         assert!(!falling.behind(1, t0 + s(1)));
