@@ -741,9 +741,13 @@ async fn pulse_falling_behind_calls() {
     eprintln!("after the stalls, {period:?} periods ({xruns} xruns): {after:?}");
     assert!(after.len() >= 6, "only {} of 8 clicks came through after: {after:?}", after.len());
     let median = |l: &[f64]| l[l.len() / 2];
-    // A longer period costs a few ms.
+    // 20 ms periods cost ~30 ms more (the device's buffer of two periods
+    // 20 ms longer, the jitter buffers' margin one 10 ms take more; 21–31 ms
+    // in five runs), and the jitter buffers may keep a larger margin for a
+    // while after packets came 300 ms late; the stalls' 600 ms, kept as a
+    // backlog, would be heard for the rest of the call.
     assert!(
-        median(&after) < median(&before) + 30.0,
+        median(&after) < median(&before) + 60.0,
         "{:.1} ms mouth to ear after, {:.1} before",
         median(&after),
         median(&before)
