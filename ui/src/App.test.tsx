@@ -426,7 +426,7 @@ describe("main screen", () => {
       channel_id: LOUNGE,
       state: { state: "in_room" as const },
       me,
-      participants: [{ state: { ...bob, camera: true }, connection: "connected", packets: 995, concealed: 5, level: 0.2, jitter_ms: 2.4, buffer_ms: 19.6, underruns: 1, underruns_concealed: 3, video_frames: 3, volume: 1, locally_muted: false, video_hidden: false }],
+      participants: [{ state: { ...bob, camera: true }, connection: "connected", packets: 995, concealed: 5, level: 0.2, jitter_ms: 2.4, buffer_ms: 19.6, underruns: 1, underruns_concealed: 3, gaps_lately: 0, video_frames: 3, volume: 1, locally_muted: false, video_hidden: false }],
       my_level: 0,
       my_video: null,
       push_to_talk: false,

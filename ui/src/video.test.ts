@@ -28,9 +28,9 @@ describe("call pictures", () => {
     expect(onPicture(msg.buffer.slice(0, 28))).toBeNull();
   });
 
-  it("grades a connection by its state and lost audio", () => {
-    const p = (connection: string, packets: number, concealed: number, jitter_ms = 1) =>
-      ({ connection, packets, concealed, jitter_ms }) as Parameters<typeof quality>[0];
+  it("grades a connection by its state, lost audio, jitter and gaps heard lately", () => {
+    const p = (connection: string, packets: number, concealed: number, jitter_ms = 1, gaps_lately = 0) =>
+      ({ connection, packets, concealed, jitter_ms, gaps_lately }) as Parameters<typeof quality>[0];
     expect(quality(p("connecting", 0, 0))).toBe("connecting");
     expect(quality(p("failed", 100, 0))).toBe("lost");
     expect(quality(p("connected", 1000, 5))).toBe("good");
@@ -38,5 +38,8 @@ describe("call pictures", () => {
     expect(quality(p("connected", 1000, 300))).toBe("poor");
     expect(quality(p("connected", 1000, 0, 30))).toBe("fair");
     expect(quality(p("connected", 1000, 0, 80))).toBe("poor");
+    // Nothing lost on the way, but their audio ran out and I heard it.
+    expect(quality(p("connected", 1000, 0, 1, 1))).toBe("fair");
+    expect(quality(p("connected", 1000, 0, 1, 3))).toBe("poor");
   });
 });

@@ -100,6 +100,9 @@ pub struct Participant {
     /// the late audio was on its way).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub underruns_concealed: u64,
+    /// Gaps heard from them in the last ten seconds (the connection's grade
+    /// counts them).
+    pub gaps_lately: u32,
     /// Pictures decoded from their camera.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub video_frames: u64,
@@ -569,6 +572,9 @@ const SPEAKING_HANGOVER: Duration = Duration::from_millis(400);
 /// clock of its own, not yet ready, is waited for; then it goes short, the
 /// rest silence.
 const CAPTURE_WAIT: Duration = Duration::from_millis(4);
+
+/// What "lately" is for [`Participant::gaps_lately`].
+const GAPS_LATELY: Duration = Duration::from_secs(10);
 
 /// The call's scratch for capturing: a frame, its packet, and what a
 /// pulling player played on its way to the echo canceller.
@@ -1058,6 +1064,7 @@ impl Actor {
     fn publish(&self) {
         let shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
         let mut info = self.info.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
         info.me = self.me.clone();
         // The camera's thread sends the size for this many peers.
         info.my_video = self.camera.as_ref().map(|_| quality_for(self.peers.len()));
@@ -1072,8 +1079,8 @@ impl Actor {
             .map(|state| {
                 let peer =
                     self.peers.iter().find(|(k, _)| k.0 == state.user_id && k.1 == state.voice_session).map(|(_, p)| p);
-                let (packets, concealed, level, jitter_ms, buffer_ms, (underruns, underruns_concealed)) =
-                    peer.map_or((0, 0, 0.0, 0.0, 0.0, (0, 0)), |p| {
+                let (packets, concealed, level, jitter_ms, buffer_ms, (underruns, underruns_concealed, gaps_lately)) =
+                    peer.map_or((0, 0, 0.0, 0.0, 0.0, (0, 0, 0)), |p| {
                         let r = p.received.lock().unwrap_or_else(PoisonError::into_inner);
                         let recent: Vec<i16> = r.history.iter().rev().take(4_800).copied().collect();
                         (
@@ -1082,7 +1089,7 @@ impl Actor {
                             (rms(&recent) / 32767.0) as f32,
                             r.jitter.jitter_ms() as f32,
                             r.jitter.depth_ms() as f32,
-                            (r.jitter.underruns, r.jitter.concealments),
+                            (r.jitter.underruns, r.jitter.concealments, r.jitter.gaps_within(GAPS_LATELY, now) as u32),
                         )
                     });
                 let video_frames =
@@ -1098,6 +1105,7 @@ impl Actor {
                     buffer_ms,
                     underruns,
                     underruns_concealed,
+                    gaps_lately,
                     video_frames,
                     volume: prefs.volume,
                     locally_muted: prefs.muted,

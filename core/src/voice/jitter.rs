@@ -99,6 +99,9 @@ pub(crate) const CONCEAL_STEP: usize = SAMPLE_RATE as usize / 400;
 /// have stopped.
 const CONCEAL_AT_MOST: usize = ms(40);
 
+/// How many of the last gaps heard are remembered (for how many lately).
+const GAPS_KEPT: usize = 16;
+
 /// See the module docs.
 #[derive(Debug)]
 pub(crate) struct JitterBuffer {
@@ -111,6 +114,8 @@ pub(crate) struct JitterBuffer {
     pub(crate) underruns: u64,
     /// Times it ran dry while playing and the gap was concealed.
     pub(crate) concealments: u64,
+    /// When the last gaps were heard (the last [`GAPS_KEPT`]).
+    gaps: VecDeque<Instant>,
     /// Samples made up since the last packet arrived.
     concealing: usize,
     /// The size of the last take (the player's period) and of the last
@@ -158,6 +163,7 @@ impl Default for JitterBuffer {
             playing: false,
             underruns: 0,
             concealments: 0,
+            gaps: VecDeque::new(),
             concealing: 0,
             take: FRAME,
             packet: FRAME,
@@ -237,6 +243,11 @@ impl JitterBuffer {
     /// The jitter estimate in milliseconds.
     pub(crate) fn jitter_ms(&self) -> f64 {
         self.jitter * 1000.0 / f64::from(SAMPLE_RATE)
+    }
+
+    /// Gaps heard within `window` before `now` (at most [`GAPS_KEPT`]).
+    pub(crate) fn gaps_within(&self, window: std::time::Duration, now: Instant) -> usize {
+        self.gaps.iter().filter(|&&at| now.saturating_duration_since(at) <= window).count()
     }
 
     /// Audio waiting, in milliseconds.
@@ -344,6 +355,10 @@ impl JitterBuffer {
         if self.queue.len() < want.min(n - n / STEER).max(1) && !self.conceal(n, now, conceal) {
             self.playing = false;
             self.underruns += 1;
+            if self.gaps.len() == GAPS_KEPT {
+                self.gaps.pop_front();
+            }
+            self.gaps.push_back(now);
             tracing::debug!(
                 take = n,
                 held = self.queue.len(),
@@ -652,6 +667,10 @@ mod tests {
         jb.queue.truncate(FRAME * 3 / 4);
         assert!(!jb.pop(&mut out, at(31)), "a quarter short: a gap");
         assert_eq!(jb.underruns, 1);
+        // Heard lately for ten seconds, then no more.
+        let lately = Duration::from_secs(10);
+        assert_eq!((jb.gaps_within(lately, at(31)), jb.gaps_within(lately, at(10_031))), (1, 1));
+        assert_eq!(jb.gaps_within(lately, at(10_032)), 0);
     }
 
     /// The whole computer stalls for a moment (six clients and a server on

@@ -47,6 +47,11 @@ underruns: number,
  */
 underruns_concealed: number, 
 /**
+ * Gaps heard from them in the last ten seconds (the connection's grade
+ * counts them).
+ */
+gaps_lately: number, 
+/**
  * Pictures decoded from their camera.
  */
 video_frames: number, 

@@ -12,16 +12,17 @@ import { setState, useStore } from "../state/store";
 import { drawPicture, latestPicture, watchPictures } from "../state/video";
 import { Avatar, Icon, useT } from "./common";
 
-/// How a connection is doing, from its state, the share of audio lost and
-/// how unevenly it arrives.
+/// How a connection is doing, from its state, the share of audio lost, how
+/// unevenly it arrives, and the gaps heard in it lately.
 export function quality(p: Participant): "good" | "fair" | "poor" | "connecting" | "lost" {
   if (p.connection === "new" || p.connection === "connecting") return "connecting";
   if (p.connection !== "connected") return "lost";
   const total = p.packets + p.concealed;
   const loss = total === 0 ? 0 : p.concealed / total;
   const jitter = p.jitter_ms ?? 0;
-  if (loss >= 0.1 || jitter >= 60) return "poor";
-  return loss < 0.02 && jitter < 20 ? "good" : "fair";
+  const gaps = p.gaps_lately ?? 0;
+  if (loss >= 0.1 || jitter >= 60 || gaps >= 3) return "poor";
+  return loss < 0.02 && jitter < 20 && gaps === 0 ? "good" : "fair";
 }
 
 export function CallView() {
