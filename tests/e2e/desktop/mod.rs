@@ -711,7 +711,6 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
     desktop.wait_exited().await;
 }
 
-/// A call for a headless person with no devices: silent, muted, on loopback.
 /// Stops the processes `pids` for `how_long`, then lets them go on: the
 /// computer stalling, as far as they can tell.
 async fn stall(pids: &[u32], how_long: Duration) {
@@ -727,6 +726,7 @@ async fn stall(pids: &[u32], how_long: Duration) {
     each(signal::Signal::SIGCONT);
 }
 
+/// A call for a headless person with no devices: silent, muted, on loopback.
 fn listening_only() -> pq_core::voice::JoinOptions {
     pq_core::voice::JoinOptions {
         muted: true,
