@@ -32,45 +32,9 @@ use std::{
 
 use common::Person;
 use pq_core::voice::{
-    AudioSink, AudioSource, Call, JoinOptions, Microphone, NullSink, Processing, RoomAudio, SilenceSource, Speakers,
+    AudioSink, AudioSource, Call, JoinOptions, Microphone, NullSink, Processing, SilenceSource, Speakers,
 };
 use pq_server::testing::TestServer;
-
-/// A device the call uses while this program can still ask it how long it
-/// holds audio.
-struct Shared<T>(Arc<Mutex<T>>);
-
-impl AudioSource for Shared<Microphone> {
-    fn next_frame(&mut self, frame: &mut [i16]) {
-        self.0.lock().unwrap().next_frame(frame);
-    }
-
-    fn ready(&self) -> bool {
-        self.0.lock().unwrap().ready()
-    }
-
-    fn delivered(&self) -> Option<Arc<tokio::sync::Notify>> {
-        self.0.lock().unwrap().delivered()
-    }
-
-    fn latency(&self) -> Option<Duration> {
-        self.0.lock().unwrap().latency()
-    }
-}
-
-impl AudioSink for Shared<Speakers> {
-    fn play(&mut self, frame: &[i16]) {
-        self.0.lock().unwrap().play(frame);
-    }
-
-    fn pull(&mut self, room: RoomAudio) -> bool {
-        self.0.lock().unwrap().pull(room)
-    }
-
-    fn latency(&self) -> Option<Duration> {
-        self.0.lock().unwrap().latency()
-    }
-}
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
@@ -125,8 +89,8 @@ async fn call(people: usize) -> anyhow::Result<Room> {
         // Alice speaks into the microphone, Bob listens on the speakers;
         // the others send (coded silence) and receive (not played).
         let (source, sink): (Box<dyn AudioSource>, Box<dyn AudioSink>) = match i {
-            0 => (Box::new(Shared(mic.clone())), Box::new(NullSink)),
-            1 => (Box::new(SilenceSource), Box::new(Shared(speakers.clone()))),
+            0 => (Box::new(mic.clone()), Box::new(NullSink)),
+            1 => (Box::new(SilenceSource), Box::new(speakers.clone())),
             _ => (Box::new(SilenceSource), Box::new(NullSink)),
         };
         let c = p.client.join_voice(room, options(source, sink)).await?;

@@ -305,6 +305,21 @@ impl Person {
     }
 }
 
+/// Stops the processes `pids` for `how_long`, then lets them go on: the
+/// computer stalling, as far as they can tell.
+pub async fn stall(pids: &[u32], how_long: Duration) {
+    use nix::{sys::signal, unistd::Pid};
+    assert!(!pids.is_empty(), "nothing to stop");
+    let each = |sig| {
+        for &pid in pids {
+            let _ = signal::kill(Pid::from_raw(pid as i32), sig);
+        }
+    };
+    each(signal::Signal::SIGSTOP);
+    tokio::time::sleep(how_long).await;
+    each(signal::Signal::SIGCONT);
+}
+
 /// Mouth to ear through PulseAudio (see `examples/mouth_to_ear.rs`): plays
 /// `clicks` clicks, one every 700 ms, into the sink `clkA` and records
 /// `bus.monitor`; returns each click's latency to the right channel in ms.

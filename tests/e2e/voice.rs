@@ -563,22 +563,36 @@ impl AudioSource for Stalling {
 
 /// Runs the ignored test `name` in a child process pointed at a private
 /// PulseAudio (ALSA reads its configuration once per process); prints what
-/// it printed, for the log.
-async fn in_private_pulseaudio(name: &str) {
+/// it printed, for the log, and returns the lines of its standard output. A
+/// child that prints `stall me` is stopped for 300 ms, twice, a second
+/// apart: the computer stalling, as far as its devices can tell.
+async fn in_private_pulseaudio(name: &str) -> Vec<String> {
+    use tokio::io::AsyncBufReadExt;
     let pulse = crate::common::PulseAudio::start();
-    let out = tokio::process::Command::new(std::env::current_exe().unwrap())
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", name, "--ignored", "--nocapture"])
         .env("PULSE_SERVER", &pulse.server)
-        .output()
-        .await
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "the calls through PulseAudio failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    let mut said = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut out = Vec::new();
+    while let Some(line) = said.next_line().await.unwrap() {
+        if line == "stall me" {
+            for _ in 0..2 {
+                crate::common::stall(&[child.id().unwrap()], std::time::Duration::from_millis(300)).await;
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+        out.push(line);
+    }
+    let done = child.wait_with_output().await.unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "the calls through PulseAudio failed:\n{}\n{err}", out.join("\n"));
+    eprintln!("{err}");
+    out
 }
 
 /// Through real (virtual) devices, PulseAudio's: a call whose engine stalled
@@ -632,28 +646,6 @@ async fn pulse_stall_calls() {
     );
 }
 
-/// Bob's speakers, kept by the test too (to read their period) while the
-/// call plays through them.
-struct KeptSpeakers(std::sync::Arc<std::sync::Mutex<pq_core::voice::Speakers>>);
-
-impl AudioSink for KeptSpeakers {
-    fn play(&mut self, frame: &[i16]) {
-        self.0.lock().unwrap().play(frame);
-    }
-
-    fn pull(&mut self, room: pq_core::voice::RoomAudio) -> bool {
-        self.0.lock().unwrap().pull(room)
-    }
-
-    fn latency(&self) -> Option<std::time::Duration> {
-        self.0.lock().unwrap().latency()
-    }
-
-    fn xruns(&self) -> Option<u64> {
-        self.0.lock().unwrap().xruns()
-    }
-}
-
 /// Through PulseAudio: the computer stalls twice within a few seconds (the
 /// process running the call stopped for 300 ms, twice), and Bob's speakers,
 /// on 10 ms periods, fall behind each time. They are opened again with a
@@ -663,36 +655,8 @@ impl AudioSink for KeptSpeakers {
 /// when it says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn speakers_that_keep_falling_behind_get_a_longer_period() {
-    use tokio::io::AsyncBufReadExt;
-    let pulse = crate::common::PulseAudio::start();
-    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "voice::pulse_falling_behind_calls", "--ignored", "--nocapture"])
-        .env("PULSE_SERVER", &pulse.server)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut said = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut out = Vec::new();
-    while let Some(line) = said.next_line().await.unwrap() {
-        let stall = line == "stall me";
-        out.push(line);
-        if stall {
-            let pid = nix::unistd::Pid::from_raw(child.id().unwrap() as i32);
-            for _ in 0..2 {
-                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP).unwrap();
-                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT).unwrap();
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        }
-    }
-    let done = child.wait_with_output().await.unwrap();
-    let err = String::from_utf8_lossy(&done.stderr);
-    assert!(done.status.success(), "the call through PulseAudio failed:\n{}\n{err}", out.join("\n"));
-    assert!(out.iter().any(|l| l == "stall me"), "the call never got going:\n{}\n{err}", out.join("\n"));
-    eprintln!("{err}");
+    let out = in_private_pulseaudio("voice::pulse_falling_behind_calls").await;
+    assert!(out.iter().any(|l| l == "stall me"), "the call never got going:\n{}", out.join("\n"));
 }
 
 /// The call of `speakers_that_keep_falling_behind_get_a_longer_period`.
@@ -710,10 +674,8 @@ async fn pulse_falling_behind_calls() {
         .client
         .join_voice(
             room,
-            crate::common::loopback_call(
-                Box::new(pq_core::voice::SilenceSource),
-                Box::new(KeptSpeakers(speakers.clone())),
-            ),
+            // Kept by the test too, to read their period.
+            crate::common::loopback_call(Box::new(pq_core::voice::SilenceSource), Box::new(speakers.clone())),
         )
         .await
         .unwrap();

@@ -90,6 +90,54 @@ pub trait AudioSink: Send + 'static {
     }
 }
 
+/// A device the call uses while someone else keeps a hand on it too (a
+/// benchmark or a test asking it how it is doing): everything is asked of
+/// the device inside.
+impl<S: AudioSource> AudioSource for std::sync::Arc<std::sync::Mutex<S>> {
+    fn next_frame(&mut self, frame: &mut [i16]) {
+        lock(self).next_frame(frame);
+    }
+
+    fn ready(&self) -> bool {
+        lock(self).ready()
+    }
+
+    fn delivered(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        lock(self).delivered()
+    }
+
+    fn latency(&self) -> Option<std::time::Duration> {
+        lock(self).latency()
+    }
+
+    fn xruns(&self) -> Option<u64> {
+        lock(self).xruns()
+    }
+}
+
+/// See the [`AudioSource`] for a shared device.
+impl<S: AudioSink> AudioSink for std::sync::Arc<std::sync::Mutex<S>> {
+    fn play(&mut self, frame: &[i16]) {
+        lock(self).play(frame);
+    }
+
+    fn pull(&mut self, room: super::RoomAudio) -> bool {
+        lock(self).pull(room)
+    }
+
+    fn latency(&self) -> Option<std::time::Duration> {
+        lock(self).latency()
+    }
+
+    fn xruns(&self) -> Option<u64> {
+        lock(self).xruns()
+    }
+}
+
+fn lock<T>(shared: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A sine tone: the synthetic microphone of tests and of the device check.
 #[derive(Debug, Clone)]
 pub struct ToneSource {

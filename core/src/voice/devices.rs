@@ -264,6 +264,24 @@ struct StreamThread {
     thread: Option<std::thread::JoinHandle<()>>,
     /// Disconnected when the thread has closed its stream.
     closed: mpsc::Receiver<()>,
+    /// Times the device reported an xrun (its callback came late: a gap
+    /// heard, or captured audio lost).
+    xruns: Arc<AtomicU64>,
+    /// The device period asked for, in ms.
+    period: Arc<AtomicU32>,
+}
+
+impl StreamThread {
+    /// The xruns the device reported since it was opened.
+    fn xruns(&self) -> u64 {
+        self.xruns.load(Ordering::Relaxed)
+    }
+
+    /// The device period asked for: the first of [`periods_ms`], longer
+    /// once the device kept falling behind.
+    fn period(&self) -> Duration {
+        Duration::from_millis(self.period.load(Ordering::Relaxed).into())
+    }
 }
 
 /// How long closing a device may hold up whoever lets it go (leaving a
@@ -297,14 +315,16 @@ fn start_stream(
 
 /// Builds a stream on a thread of its own and plays it; returns the thread
 /// and the sample rate the stream runs at. While the owner keeps it, a
-/// device that falls behind twice in five minutes (its `xruns`) is opened
-/// again with the next longer of `periods` (ms); `period` says which.
+/// device that falls behind twice in five minutes (its `xruns`, which the
+/// streams `build` makes count) is opened again with the next longer of
+/// `periods` (ms).
 fn run_stream(
     mut build: impl FnMut(u32) -> Result<(cpal::Stream, u32), DeviceError> + Send + 'static,
     periods: &'static [u32],
     xruns: Arc<AtomicU64>,
-    period: Arc<AtomicU32>,
 ) -> Result<(StreamThread, u32), DeviceError> {
+    let period = Arc::new(AtomicU32::new(periods[0]));
+    let (counted, asked) = (xruns.clone(), period.clone());
     let (ready_tx, ready_rx) = mpsc::channel();
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
     let (closed_tx, closed_rx) = mpsc::channel::<()>();
@@ -317,12 +337,11 @@ fn run_stream(
                 Err(e) => return drop(ready_tx.send(Err(e))),
             };
             let mut stream = Some(stream);
-            period.store(periods[at], Ordering::Relaxed);
             let _ = ready_tx.send(Ok(rate));
-            let mut falling = Falling::new(xruns.load(Ordering::Relaxed), Instant::now());
+            let mut falling = Falling::new(counted.load(Ordering::Relaxed), Instant::now());
             // Until the owner goes.
             while stop_rx.recv_timeout(XRUN_CHECK) == Err(mpsc::RecvTimeoutError::Timeout) {
-                if !falling.behind(xruns.load(Ordering::Relaxed), Instant::now()) || at + 1 == periods.len() {
+                if !falling.behind(counted.load(Ordering::Relaxed), Instant::now()) || at + 1 == periods.len() {
                     continue;
                 }
                 // Closed first: some devices open once at a time.
@@ -345,15 +364,17 @@ fn run_stream(
                         again.ok().map(|(s, _)| s)
                     }
                 };
-                period.store(periods[at], Ordering::Relaxed);
-                falling = Falling::new(xruns.load(Ordering::Relaxed), Instant::now());
+                asked.store(periods[at], Ordering::Relaxed);
+                falling = Falling::new(counted.load(Ordering::Relaxed), Instant::now());
             }
             drop(stream);
             drop(closed_tx);
         })
         .map_err(|e| DeviceError::Open { name: "the device".into(), reason: e.to_string() })?;
     match ready_rx.recv() {
-        Ok(Ok(rate)) => Ok((StreamThread { stop: Some(stop_tx), thread: Some(thread), closed: closed_rx }, rate)),
+        Ok(Ok(rate)) => {
+            Ok((StreamThread { stop: Some(stop_tx), thread: Some(thread), closed: closed_rx, xruns, period }, rate))
+        }
         Ok(Err(e)) => Err(e),
         Err(_) => Err(DeviceError::Open { name: "the device".into(), reason: "its thread ended".into() }),
     }
@@ -361,18 +382,26 @@ fn run_stream(
 
 /// Opens a stream on the device `id` (the default when `None`) on a thread
 /// of its own, asking for a short period ([`periods_ms`]; longer ones if it
-/// keeps falling behind, counted in `xruns`; the one in use in `period`) and taking
-/// the device's own when it refuses; `build` makes the stream for a
-/// configuration. Returns the thread and the stream's sample rate.
+/// keeps falling behind) and taking the device's own when it refuses;
+/// `build` makes the stream for a configuration, its error callback
+/// counting the device's xruns in the counter it is handed. Returns the
+/// thread and the stream's sample rate.
 fn open_stream(
     direction: Direction,
     id: Option<&str>,
-    (xruns, period): (Arc<AtomicU64>, Arc<AtomicU32>),
-    build: impl Fn(&cpal::Device, cpal::StreamConfig, cpal::SampleFormat) -> Result<cpal::Stream, cpal::Error>
+    build: impl Fn(
+        &cpal::Device,
+        cpal::StreamConfig,
+        cpal::SampleFormat,
+        &Arc<AtomicU64>,
+    ) -> Result<cpal::Stream, cpal::Error>
     + Send
     + 'static,
 ) -> Result<(StreamThread, u32), DeviceError> {
     let id = id.map(str::to_owned);
+    let xruns: Arc<AtomicU64> = Arc::default();
+    let counter = xruns.clone();
+    let build = move |device: &cpal::Device, config, format| build(device, config, format, &counter);
     let open = move |ms: u32| {
         let device = find(direction, id.as_deref())?;
         let (mut config, format) = choose_config(&device, direction, ms)?;
@@ -388,7 +417,7 @@ fn open_stream(
         });
         stream.map(|s| (s, rate)).map_err(|e| DeviceError::Open { name: device.to_string(), reason: e.to_string() })
     };
-    run_stream(open, periods_ms(direction), xruns, period)
+    run_stream(open, periods_ms(direction), xruns)
 }
 
 /// How long the device holds audio between the callback and the world
@@ -435,12 +464,7 @@ pub struct Microphone {
     shortfalls: u64,
     /// Woken when a whole frame has been delivered.
     delivered: Arc<tokio::sync::Notify>,
-    /// Times the device reported an overrun (it captured with nowhere to
-    /// put it: a callback late).
-    xruns: Arc<AtomicU64>,
-    /// The device period asked for, in ms.
-    period: Arc<AtomicU32>,
-    _stream: StreamThread,
+    stream: StreamThread,
 }
 
 impl std::fmt::Debug for Microphone {
@@ -462,13 +486,12 @@ impl Microphone {
         let latency: Latency = Arc::default();
         let max = samples_in(max_buffer);
         let delivered = Arc::new(tokio::sync::Notify::new());
-        let (xruns, period): (Arc<AtomicU64>, Arc<AtomicU32>) = Default::default();
-        let (b, l, lat, d, x) = (buffer.clone(), largest.clone(), latency.clone(), delivered.clone(), xruns.clone());
-        let build = move |device: &cpal::Device, config: cpal::StreamConfig, format| {
+        let (b, l, lat, d) = (buffer.clone(), largest.clone(), latency.clone(), delivered.clone());
+        let build = move |device: &cpal::Device, config: cpal::StreamConfig, format, xruns: &Arc<AtomicU64>| {
             let channels = usize::from(config.channels.max(1));
             // A whole frame at the device's rate.
             let whole = FRAME * config.sample_rate as usize / SAMPLE_RATE as usize;
-            let (b, l, lat, d, x) = (b.clone(), l.clone(), lat.clone(), d.clone(), x.clone());
+            let (b, l, lat, d) = (b.clone(), l.clone(), lat.clone(), d.clone());
             let push = move |mono: &mut dyn Iterator<Item = i16>, info: &cpal::InputCallbackInfo| {
                 let t = info.timestamp();
                 lat.store(t.callback.saturating_duration_since(t.capture).as_micros() as u64, Ordering::Relaxed);
@@ -485,7 +508,7 @@ impl Microphone {
                     d.notify_one();
                 }
             };
-            let err = stream_error("microphone", x);
+            let err = stream_error("microphone", xruns.clone());
             match format {
                 cpal::SampleFormat::I16 => device.build_input_stream(
                     config,
@@ -516,28 +539,16 @@ impl Microphone {
                 ),
             }
         };
-        let (stream, rate) = open_stream(Direction::Input, id, (xruns.clone(), period.clone()), build)?;
+        let (stream, rate) = open_stream(Direction::Input, id, build)?;
         let converter = converter_for(rate, Direction::Input, max)?;
-        Ok(Self {
-            buffer,
-            largest,
-            max,
-            converter,
-            rate,
-            latency,
-            shortfalls: 0,
-            delivered,
-            xruns,
-            period,
-            _stream: stream,
-        })
+        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, delivered, stream })
     }
 
     /// The device period asked for: 5 ms, longer once the device kept
     /// falling behind.
     #[must_use]
     pub fn period(&self) -> Duration {
-        Duration::from_millis(self.period.load(Ordering::Relaxed).into())
+        self.stream.period()
     }
 
     /// Frames the call took with fewer samples captured than a frame (the
@@ -587,7 +598,7 @@ impl AudioSource for Microphone {
 
     /// The overruns the device reported since it was opened.
     fn xruns(&self) -> Option<u64> {
-        Some(self.xruns.load(Ordering::Relaxed))
+        Some(self.stream.xruns())
     }
 
     /// A whole frame captured, or the device not delivering at all yet
@@ -611,14 +622,9 @@ pub struct Speakers {
     player: Arc<Mutex<Option<Player>>>,
     rate: u32,
     latency: Latency,
-    /// Times the device reported an underrun (its callback came late: a
-    /// gap heard whatever the jitter buffers held).
-    xruns: Arc<AtomicU64>,
     /// How the callbacks kept time, for finding where an xrun came from.
     timing: Arc<CallbackTiming>,
-    /// The device period asked for, in ms.
-    period: Arc<AtomicU32>,
-    _stream: StreamThread,
+    stream: StreamThread,
 }
 
 /// How an output device's callbacks kept time: the longest one took (our
@@ -698,14 +704,14 @@ struct Timed<'a> {
     timing: &'a CallbackTiming,
     previous: Option<Instant>,
     started: Instant,
-    /// The device period asked for, ms (the buffer holds two).
-    period: &'a AtomicU32,
+    /// How long the device's buffer lasts (two of its periods, the
+    /// callback's size), in µs.
+    buffer_us: u64,
 }
 
 impl Drop for Timed<'_> {
     fn drop(&mut self) {
-        let buffer_us = 2_000 * u64::from(self.period.load(Ordering::Relaxed));
-        self.timing.record(self.previous, self.started, buffer_us);
+        self.timing.record(self.previous, self.started, self.buffer_us);
     }
 }
 
@@ -714,7 +720,7 @@ impl Speakers {
     /// falling behind.
     #[must_use]
     pub fn period(&self) -> Duration {
-        Duration::from_millis(self.period.load(Ordering::Relaxed).into())
+        self.stream.period()
     }
 
     /// How the device's callbacks have kept time since it was opened.
@@ -731,17 +737,18 @@ impl Speakers {
     pub fn open(id: Option<&str>) -> Result<Self, DeviceError> {
         let player: Arc<Mutex<Option<Player>>> = Arc::default();
         let latency: Latency = Arc::default();
-        let (xruns, period): (Arc<AtomicU64>, Arc<AtomicU32>) = Default::default();
         let timing: Arc<CallbackTiming> = Arc::default();
-        let (p, lat, x, tm, per) = (player.clone(), latency.clone(), xruns.clone(), timing.clone(), period.clone());
-        let build = move |device: &cpal::Device, config: cpal::StreamConfig, format| {
+        let (p, lat, tm) = (player.clone(), latency.clone(), timing.clone());
+        let build = move |device: &cpal::Device, config: cpal::StreamConfig, format, xruns: &Arc<AtomicU64>| {
             let channels = usize::from(config.channels.max(1));
-            let (p, lat, x, tm, per) = (p.clone(), lat.clone(), x.clone(), tm.clone(), per.clone());
+            let rate = u64::from(config.sample_rate.max(1));
+            let (p, lat, tm) = (p.clone(), lat.clone(), tm.clone());
             let mut previous = None;
             // Calls `write` with each sample to play, once per channel frame.
             let mut fill = move |frames: usize, info: &cpal::OutputCallbackInfo, write: &mut dyn FnMut(usize, i16)| {
                 let started = Instant::now();
-                let _timed = Timed { timing: &tm, previous, started, period: &per };
+                let buffer_us = 2 * frames as u64 * 1_000_000 / rate;
+                let _timed = Timed { timing: &tm, previous, started, buffer_us };
                 previous = Some(started);
                 let t = info.timestamp();
                 lat.store(t.playback.saturating_duration_since(t.callback).as_micros() as u64, Ordering::Relaxed);
@@ -755,7 +762,7 @@ impl Speakers {
                     None => (0..frames).for_each(|i| write(i, 0)),
                 }
             };
-            let err = stream_error("speaker", x);
+            let err = stream_error("speaker", xruns.clone());
             match format {
                 cpal::SampleFormat::I16 => device.build_output_stream(
                     config,
@@ -777,10 +784,10 @@ impl Speakers {
                 ),
             }
         };
-        let (stream, rate) = open_stream(Direction::Output, id, (xruns.clone(), period.clone()), build)?;
+        let (stream, rate) = open_stream(Direction::Output, id, build)?;
         // Fail now, not in the callback, on a rate that cannot be converted.
         converter_for(rate, Direction::Output, CONVERTED_OUT)?;
-        Ok(Self { player, rate, latency, xruns, timing, period, _stream: stream })
+        Ok(Self { player, rate, latency, timing, stream })
     }
 }
 
@@ -809,7 +816,7 @@ impl AudioSink for Speakers {
 
     /// The underruns the device reported since it was opened.
     fn xruns(&self) -> Option<u64> {
-        Some(self.xruns.load(Ordering::Relaxed))
+        Some(self.stream.xruns())
     }
 }
 

@@ -256,7 +256,7 @@ async fn chats_live_with_someone_on_another_client() {
         }
     };
     let (mic_before, speakers_before) = (dropouts("#microphone-xruns").await, dropouts("#speakers-xruns").await);
-    stall(&desktop.app_pids(), Duration::from_millis(300)).await;
+    crate::common::stall(&desktop.app_pids(), Duration::from_millis(300)).await;
     eventually("the speakers' dropout to be counted", WAIT, || async {
         (dropouts("#speakers-xruns").await > speakers_before).then_some(())
     })
@@ -709,21 +709,6 @@ async fn shows_unread_in_the_tray_whose_menu_works() {
     // "Quit pq" quits (closing the window would only hide it to the tray).
     desktop.tray().click(&icon, "Quit pq").await;
     desktop.wait_exited().await;
-}
-
-/// Stops the processes `pids` for `how_long`, then lets them go on: the
-/// computer stalling, as far as they can tell.
-async fn stall(pids: &[u32], how_long: Duration) {
-    use nix::{sys::signal, unistd::Pid};
-    assert!(!pids.is_empty(), "the app is running");
-    let each = |sig| {
-        for &pid in pids {
-            let _ = signal::kill(Pid::from_raw(pid as i32), sig);
-        }
-    };
-    each(signal::Signal::SIGSTOP);
-    tokio::time::sleep(how_long).await;
-    each(signal::Signal::SIGCONT);
 }
 
 /// A call for a headless person with no devices: silent, muted, on loopback.

@@ -17,12 +17,17 @@ import { Avatar, Icon, useT } from "./common";
 export function quality(p: Participant): "good" | "fair" | "poor" | "connecting" | "lost" {
   if (p.connection === "new" || p.connection === "connecting") return "connecting";
   if (p.connection !== "connected") return "lost";
-  const total = p.packets + p.concealed;
-  const loss = total === 0 ? 0 : p.concealed / total;
+  const loss = lostShare(p);
   const jitter = p.jitter_ms ?? 0;
   const gaps = p.gaps_lately ?? 0;
   if (loss >= 0.1 || jitter >= 60 || gaps >= 3) return "poor";
   return loss < 0.02 && jitter < 20 && gaps === 0 ? "good" : "fair";
+}
+
+/// The share of their audio lost on the way (concealed), 0–1.
+function lostShare(p: Participant): number {
+  const total = p.packets + p.concealed;
+  return total === 0 ? 0 : p.concealed / total;
 }
 
 export function CallView() {
@@ -233,8 +238,7 @@ function PeerMenu({ p, onClose }: { p: Participant; onClose: () => void }) {
 /// covered with their voice continued).
 function PeerStats({ p }: { p: Participant }) {
   const t = useT();
-  const total = p.packets + p.concealed;
-  const loss = total === 0 ? 0 : (100 * p.concealed) / total;
+  const loss = 100 * lostShare(p);
   return (
     <dl className="peer-stats" aria-label={t("call.stats")}>
       <dt>{t("call.stats")}</dt>
