@@ -6,7 +6,7 @@ use std::{
     path::PathBuf,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -38,7 +38,8 @@ pub async fn wait_for<F: FnMut() -> bool>(secs: u64, what: &str, mut cond: F) {
 }
 
 /// A TCP proxy in front of a server: the tests cut every connection through
-/// it (a dropped network), or refuse new ones (offline).
+/// it (a dropped network), refuse new ones (offline), or hold back REST
+/// answers while the gateway's events go straight through (slow answers).
 #[derive(Debug)]
 pub struct Proxy {
     /// `http://127.0.0.1:PORT` of the proxy.
@@ -46,7 +47,42 @@ pub struct Proxy {
     conns: Arc<Mutex<Vec<AbortHandle>>>,
     offline: Arc<AtomicBool>,
     garbage: Arc<AtomicBool>,
+    slow_answers_ms: Arc<AtomicU64>,
     task: AbortHandle,
+}
+
+/// Carries one connection through the proxy. A WebSocket (the gateway) goes
+/// straight through; on any other, what the server sends waits
+/// `slow_answers_ms` (as it is when each piece arrives) before it is passed on.
+async fn carry(mut inbound: tokio::net::TcpStream, target: SocketAddr, slow_answers_ms: Arc<AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else { return };
+    let mut first = [0u8; 2048];
+    let n = inbound.peek(&mut first).await.unwrap_or(0);
+    if String::from_utf8_lossy(&first[..n]).to_ascii_lowercase().contains("upgrade: websocket") {
+        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+        return;
+    }
+    let (mut from_client, mut to_client) = inbound.into_split();
+    let (mut from_server, mut to_server) = outbound.into_split();
+    let up = async {
+        let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
+        let _ = to_server.shutdown().await;
+    };
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = from_server.read(&mut buf).await {
+            let ms = slow_answers_ms.load(Ordering::SeqCst);
+            if ms > 0 {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            if to_client.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = to_client.shutdown().await;
+    };
+    tokio::join!(up, down);
 }
 
 impl Proxy {
@@ -58,7 +94,8 @@ impl Proxy {
         let conns: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let offline = Arc::new(AtomicBool::new(false));
         let garbage = Arc::new(AtomicBool::new(false));
-        let (c, o, g) = (conns.clone(), offline.clone(), garbage.clone());
+        let slow_answers_ms = Arc::new(AtomicU64::new(0));
+        let (c, o, g, s) = (conns.clone(), offline.clone(), garbage.clone(), slow_answers_ms.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut inbound, _)) = listener.accept().await else { return };
@@ -78,18 +115,14 @@ impl Proxy {
                     });
                     continue;
                 }
-                let handle = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
+                let handle = tokio::spawn(carry(inbound, target, s.clone()));
                 let mut list = c.lock().unwrap();
                 list.retain(|h| !h.is_finished());
                 list.push(handle.abort_handle());
             }
         })
         .abort_handle();
-        Proxy { url, conns, offline, garbage, task }
+        Proxy { url, conns, offline, garbage, slow_answers_ms, task }
     }
 
     /// Cuts every open connection (both sides see it end, without goodbye).
@@ -105,6 +138,12 @@ impl Proxy {
         if garbage {
             self.drop_all();
         }
+    }
+
+    /// REST answers held back this long from now on (0: not at all); the
+    /// gateway's events are not.
+    pub fn set_slow_answers(&self, delay: Duration) {
+        self.slow_answers_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Offline: cut everything and refuse new connections; online again.

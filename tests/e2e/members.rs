@@ -42,6 +42,83 @@ async fn reading_members_on_every_change_settles() {
     assert!(names.contains(&"bob"), "{names:?} (first read: {})", first.len());
 }
 
+/// A member list asked for before Bob changed his status, and answered
+/// after the gateway told of the change, does not put the old status back:
+/// the gateway's word is newer. (Seen in the desktop test: Bob's custom
+/// status vanished from the member list a moment after it showed.) Someone
+/// joining while a list is on its way is not taken out again by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
+    use pq_core::protocol::models::{CustomStatus, Presence, StatusChoice};
+    let server = TestServer::start().await;
+    let net = crate::common::Proxy::start(&server.url).await;
+    let minji = Person::sign_in(&net.url, "minji@example.com").await;
+    let bob = Person::sign_in(&server.url, "bob@example.com").await;
+    let carol = Person::sign_in(&server.url, "carol@example.com").await;
+    minji.wait_online(10).await;
+    bob.wait_online(10).await;
+    let bob_id = bob.client.me().unwrap().id;
+    // Minji's servers; Bob joins the club, and her app hears of it from the
+    // gateway (no list fetched yet).
+    let mut invites = Vec::new();
+    for name in ["Book club", "Poetry"] {
+        let state = minji.client.create_server(name).await.unwrap();
+        let invite = minji.client.create_invite(state.server.id, CreateInvite::default()).await.unwrap();
+        invites.push((state.server.id, invite.code));
+    }
+    let [(club, club_invite), (poetry, poetry_invite)] = <[_; 2]>::try_from(invites).unwrap();
+    let mut events = minji.client.subscribe();
+    bob.client.accept_invite(&club_invite).await.unwrap();
+    let heard = tokio::time::timeout(Duration::from_secs(5), async {
+        while !matches!(events.recv().await, Ok(Event::MemberJoined { server_id, .. }) if server_id == club) {}
+    })
+    .await;
+    assert!(heard.is_ok(), "Minji's app heard Bob join");
+
+    // Minji's app reads the club's list for the first time (answered from
+    // the cache; the fresh one is asked for and held back on the way), then
+    // Bob changes his status.
+    net.set_slow_answers(Duration::from_millis(1_500));
+    let first = minji.client.members(club).unwrap();
+    assert!(first.iter().any(|m| m.user.id == bob_id), "Bob is in the cached list");
+    tokio::time::sleep(Duration::from_millis(200)).await; // the question has reached the server
+    bob.client.set_status(StatusChoice::Dnd).await.unwrap();
+    bob.client
+        .set_custom_status(Some(CustomStatus { text: "Reading Pachinko".into(), expires_at: None }))
+        .await
+        .unwrap();
+    let listed = |minji: &Person| {
+        let members = minji.client.members(club).unwrap();
+        let bob = members.iter().find(|m| m.user.id == bob_id).expect("Bob listed");
+        (bob.user.custom_status.as_ref().map(|c| c.text.clone()), bob.presence)
+    };
+    crate::common::wait_for(5, "the gateway to tell Minji", || {
+        listed(&minji) == (Some("Reading Pachinko".into()), Presence::Dnd)
+    })
+    .await;
+    // The held-back list lands (it tells the UI if it changed anything).
+    let landed = tokio::time::timeout(Duration::from_secs(5), async {
+        while !matches!(events.recv().await, Ok(Event::MembersChanged { server_id }) if server_id == club) {}
+    })
+    .await;
+    assert!(landed.is_ok(), "the list asked for landed");
+    assert_eq!(listed(&minji), (Some("Reading Pachinko".into()), Presence::Dnd), "after the old list landed");
+    assert_eq!(minji.client.presence(bob_id), Presence::Dnd);
+
+    // Carol joins Poetry while its first list is on its way: Minji's list
+    // has her, and keeps her after the old list lands.
+    let _ = minji.client.members(poetry).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    carol.client.accept_invite(&poetry_invite).await.unwrap();
+    let has_carol =
+        |minji: &Person| minji.client.members(poetry).unwrap().iter().any(|m| m.user.display_name == "carol");
+    crate::common::wait_for(5, "Minji to see Carol join", || has_carol(&minji)).await;
+    // The old list lands and is put aside; the one asked for again lands too.
+    tokio::time::sleep(Duration::from_millis(4_000)).await;
+    net.set_slow_answers(Duration::ZERO);
+    assert!(has_carol(&minji), "Carol still listed after the old list landed");
+}
+
 /// Pictures come through the engine with the account's token (the server
 /// answers only people who may see them) and stay on disk: after a restart
 /// of the server, or without it, a picture seen once still shows.

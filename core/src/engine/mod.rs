@@ -26,6 +26,7 @@
 //! keeps delivering after drops and restarts until the server acknowledges
 //! it. The server stores a client id once, so repeats are harmless.
 
+mod marks;
 mod schedule;
 pub(crate) mod sync;
 mod uploads;
@@ -429,6 +430,10 @@ pub(crate) struct Shared {
     pub(crate) dm_calls: Mutex<HashMap<ChannelId, Vec<VoiceState>>>,
     /// When each server's member list was last fetched (see [`Client::members`]).
     pub(crate) members_fetched: Mutex<HashMap<ServerId, std::time::Instant>>,
+    /// When the gateway last changed each person and member list: a member
+    /// list fetched meanwhile keeps what it said (see [`marks`]). Taken
+    /// before `store` and `presence` when held together.
+    pub(crate) marks: Mutex<marks::Marks>,
     /// Servers joined over REST in the last minute (see `apply_ready`).
     pub(crate) joined_recently: Mutex<HashMap<ServerId, std::time::Instant>>,
     /// The active call, for voice frames from the gateway.
@@ -508,6 +513,7 @@ impl Shared {
     /// REST answer): cached, my account follows when it is mine, and the UI
     /// hears of it.
     pub(crate) fn remember_user(&self, user: User) -> Result<()> {
+        self.marks.lock().unwrap_or_else(PoisonError::into_inner).user(user.id);
         let mine = {
             let mut me = self.me.lock().unwrap_or_else(PoisonError::into_inner);
             me.as_mut().filter(|m| m.id == user.id).map(|m| {
@@ -728,6 +734,7 @@ impl Client {
             voice: Mutex::new(HashMap::new()),
             dm_calls: Mutex::new(HashMap::new()),
             members_fetched: Mutex::new(HashMap::new()),
+            marks: Mutex::default(),
             calls: Arc::default(),
             joined_recently: Mutex::new(HashMap::new()),
             events,
@@ -1081,21 +1088,42 @@ impl Client {
             let shared = self.shared.clone();
             let mut before = members.clone();
             tokio::spawn(async move {
-                let Ok(fresh) = shared.api.members(server).await else {
+                let asked = shared.marks.lock().unwrap_or_else(PoisonError::into_inner).now();
+                let Ok(mut fresh) = shared.api.members(server).await else {
                     // Try again on the next read.
                     shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
                     return;
                 };
+                // Held until the answer is applied: a gateway change waits
+                // and lands after it.
+                let marks = shared.marks.lock().unwrap_or_else(PoisonError::into_inner);
+                if marks.member_list_since(server, asked) {
+                    // Someone joined or left while the list was on its way:
+                    // ask again on the next read, which this prompts.
+                    drop(marks);
+                    shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
+                    shared.emit(Event::MembersChanged { server_id: server });
+                    return;
+                }
                 let Ok(mut store) = shared.store() else { return };
+                let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
+                for m in &mut fresh {
+                    if marks.user_since(m.user.id, asked) {
+                        // The gateway's word is newer than the answer's.
+                        if let Ok(Some(user)) = store.user(m.user.id) {
+                            m.user = user;
+                        }
+                        m.presence = p.get(&m.user.id).copied().unwrap_or(m.presence);
+                    } else {
+                        p.insert(m.user.id, m.presence);
+                    }
+                }
+                drop(p);
                 if store.set_members(server, &fresh).is_err() {
                     return;
                 }
                 drop(store);
-                let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
-                for m in &fresh {
-                    p.insert(m.user.id, m.presence);
-                }
-                drop(p);
+                drop(marks);
                 let mut after = fresh;
                 before.sort_by_key(|m| m.user.id);
                 after.sort_by_key(|m| m.user.id);

@@ -451,6 +451,7 @@ impl<'a> Connection<'a> {
     /// every difference.
     fn apply_presences(&self, now: &[PresenceEntry]) {
         let shared = &self.shared;
+        shared.marks.lock().unwrap_or_else(PoisonError::into_inner).everything();
         let changed: Vec<(UserId, Presence)> = {
             let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
             let fresh: HashMap<UserId, Presence> = now.iter().map(|e| (e.user_id, e.presence)).collect();
@@ -508,7 +509,9 @@ impl<'a> Connection<'a> {
                 p.insert(e.user_id, e.presence);
             }
         }
-        // Member lists may have changed while away: the next read refreshes them.
+        // Member lists may have changed while away: the next read refreshes
+        // them, and one on its way now is older than this.
+        shared.marks.lock().unwrap_or_else(PoisonError::into_inner).everything();
         shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).clear();
         *shared.voice.lock().unwrap_or_else(PoisonError::into_inner) =
             ready.servers.iter().map(|s| (s.server.id, s.voice_states.clone())).collect();
@@ -790,6 +793,7 @@ impl<'a> Connection<'a> {
                 }
             }
             Wire::PresenceUpdated { user_id, presence } => {
+                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).user(user_id);
                 shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(user_id, presence);
                 shared.emit(Event::Presence { user_id, presence });
             }
@@ -825,6 +829,7 @@ impl<'a> Connection<'a> {
             }
             Wire::ServerRemoved { server_id, .. } => shared.forget_server(server_id)?,
             Wire::MemberJoined { server_id, member } => {
+                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member_list(server_id);
                 shared.store()?.upsert_member(server_id, &member)?;
                 shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(member.user.id, member.presence);
                 shared.emit(Event::MembersChanged { server_id });
@@ -833,10 +838,12 @@ impl<'a> Connection<'a> {
                 }
             }
             Wire::MemberLeft { server_id, user_id, .. } => {
+                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member_list(server_id);
                 shared.store()?.remove_member(server_id, user_id)?;
                 shared.emit(Event::MembersChanged { server_id });
             }
             Wire::MemberUpdated { server_id, user_id, roles } => {
+                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member_list(server_id);
                 let mut store = shared.store()?;
                 store.set_member_roles(server_id, user_id, &roles)?;
                 if Some(user_id) == me {
