@@ -454,17 +454,56 @@ pub struct Microphone {
     largest: Largest,
     /// Most samples `buffer` holds.
     max: usize,
+    capture: Capture,
+    latency: Latency,
+    /// Woken when a whole frame has been delivered.
+    delivered: Arc<tokio::sync::Notify>,
+    stream: StreamThread,
+}
+
+/// How the call takes frames from what a microphone delivered, at whatever
+/// rate it runs: converted to 48 kHz when it is not, and never with a
+/// backlog left waiting (see [`trim_capture`]).
+struct Capture {
     /// When the device does not run at 48 kHz.
     converter: Option<RateConverter>,
     /// The device's rate.
     rate: u32,
-    latency: Latency,
     /// Frames taken with fewer samples captured than a frame (once the
     /// device had delivered).
     shortfalls: u64,
-    /// Woken when a whole frame has been delivered.
-    delivered: Arc<tokio::sync::Notify>,
-    stream: StreamThread,
+}
+
+impl Capture {
+    /// Fills `frame` (48 kHz) from `buf`, what the device delivered at its
+    /// rate; `largest` is the most one of its callbacks delivered (in its
+    /// samples; 0 before the first). What is left waiting afterwards is at
+    /// most one such delivery (at least 10 ms), converted or not.
+    fn take(&mut self, buf: &mut VecDeque<i16>, largest: usize, frame: &mut [i16]) {
+        let n = match &mut self.converter {
+            None => {
+                let n = frame.len().min(buf.len());
+                for (out, s) in frame.iter_mut().zip(buf.drain(..n)) {
+                    *out = s;
+                }
+                trim_capture(buf, largest);
+                n
+            }
+            Some(converter) => {
+                converter.push(buf.drain(..));
+                let n = converter.pop(frame);
+                let largest = largest * SAMPLE_RATE as usize / self.rate.max(1) as usize;
+                converter.keep_newest(capture_kept(largest));
+                n
+            }
+        };
+        // Not enough captured yet: the rest is silence.
+        frame[n..].fill(0);
+        if n < frame.len() && largest > 0 {
+            self.shortfalls += 1;
+            tracing::debug!(captured = n, largest, rate = self.rate, "microphone frame taken short");
+        }
+    }
 }
 
 impl std::fmt::Debug for Microphone {
@@ -540,8 +579,8 @@ impl Microphone {
             }
         };
         let (stream, rate) = open_stream(Direction::Input, id, build)?;
-        let converter = converter_for(rate, Direction::Input, max)?;
-        Ok(Self { buffer, largest, max, converter, rate, latency, shortfalls: 0, delivered, stream })
+        let capture = Capture { converter: converter_for(rate, Direction::Input, max)?, rate, shortfalls: 0 };
+        Ok(Self { buffer, largest, max, capture, latency, delivered, stream })
     }
 
     /// The device period asked for: 5 ms, longer once the device kept
@@ -556,35 +595,14 @@ impl Microphone {
     /// underruns.
     #[must_use]
     pub fn shortfalls(&self) -> u64 {
-        self.shortfalls
+        self.capture.shortfalls
     }
 }
 
 impl AudioSource for Microphone {
     fn next_frame(&mut self, frame: &mut [i16]) {
         let mut buf = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(converter) = &mut self.converter {
-            converter.push(buf.drain(..));
-            drop(buf);
-            let n = converter.pop(frame);
-            frame[n..].fill(0);
-            return;
-        }
-        let n = frame.len().min(buf.len());
-        for (out, s) in frame.iter_mut().zip(buf.drain(..n)) {
-            *out = s;
-        }
-        // Not enough captured yet: the rest is silence.
-        frame[n..].fill(0);
-        if n < frame.len() && self.largest.load(Ordering::Relaxed) > 0 {
-            self.shortfalls += 1;
-            tracing::debug!(
-                captured = n,
-                largest = self.largest.load(Ordering::Relaxed),
-                "microphone frame taken short"
-            );
-        }
-        trim_capture(&mut buf, self.largest.load(Ordering::Relaxed));
+        self.capture.take(&mut buf, self.largest.load(Ordering::Relaxed), frame);
     }
 
     /// As the system reports it, once the device has delivered.
@@ -608,9 +626,9 @@ impl AudioSource for Microphone {
             return true;
         }
         let held = self.buffer.lock().unwrap_or_else(PoisonError::into_inner).len();
-        match &self.converter {
+        match &self.capture.converter {
             None => held >= FRAME,
-            Some(c) => c.ready() + held * SAMPLE_RATE as usize / self.rate.max(1) as usize >= FRAME,
+            Some(c) => c.ready() + held * SAMPLE_RATE as usize / self.capture.rate.max(1) as usize >= FRAME,
         }
     }
 }
@@ -846,9 +864,14 @@ fn stream_error(device: &'static str, xruns: Arc<AtomicU64>) -> impl FnMut(cpal:
 /// them). A backlog (the call started late, or stalled) would be heard as
 /// delay for the rest of the call: the oldest goes.
 fn trim_capture(buf: &mut VecDeque<i16>, largest: usize) {
-    let keep = largest.max(samples_in_ms(10));
-    let excess = buf.len().saturating_sub(keep);
+    let excess = buf.len().saturating_sub(capture_kept(largest));
     buf.drain(..excess);
+}
+
+/// What may wait for the call's next frame: one delivery of the device
+/// (`largest`), at least 10 ms.
+fn capture_kept(largest: usize) -> usize {
+    largest.max(samples_in_ms(10))
 }
 
 #[cfg(test)]
@@ -903,6 +926,50 @@ mod tests {
             buf.drain(..frame);
             trim_capture(&mut buf, period);
             assert_eq!(buf.len(), before - frame);
+        }
+    }
+
+    /// The same at the rates microphones run at besides 48 kHz: a USB
+    /// headset's 44.1 kHz, a Bluetooth headset's 16 kHz (converted).
+    #[test]
+    fn a_capture_backlog_is_gone_by_the_next_frame_at_any_device_rate() {
+        for rate in [48_000, 44_100, 16_000] {
+            let period = rate as usize / 100; // 10 ms at the device's rate
+            let max = samples_in(Duration::from_millis(100));
+            let mut capture =
+                Capture { converter: converter_for(rate, Direction::Input, max).unwrap(), rate, shortfalls: 0 };
+            let waiting = |capture: &Capture, buf: &VecDeque<i16>| {
+                capture.converter.as_ref().map_or(0, RateConverter::ready) + buf.len() * 48_000 / rate as usize
+            };
+            let mut buf: VecDeque<i16> = VecDeque::new();
+            let mut frame = vec![0i16; FRAME];
+            // Steady at first: two deliveries per frame.
+            for _ in 0..10 {
+                buf.extend(std::iter::repeat_n(1_000, 2 * period));
+                capture.take(&mut buf, period, &mut frame);
+            }
+            let steady = waiting(&capture, &buf);
+            // The call stalled for 300 ms while the device kept delivering.
+            buf.extend(std::iter::repeat_n(1_000, 30 * period));
+            capture.take(&mut buf, period, &mut frame);
+            assert!(
+                waiting(&capture, &buf) <= 480,
+                "{rate} Hz: {} samples wait after the stall",
+                waiting(&capture, &buf)
+            );
+            // Steady again: every frame whole, nothing more dropped, no
+            // more waiting than before the stall.
+            for _ in 0..100 {
+                buf.extend(std::iter::repeat_n(1_000, 2 * period));
+                capture.take(&mut buf, period, &mut frame);
+                assert!(frame.iter().all(|&s| s != 0), "{rate} Hz: a frame taken short");
+                assert!(waiting(&capture, &buf) <= steady.max(480), "{rate} Hz: the backlog grows");
+            }
+            assert_eq!(capture.shortfalls, 0, "{rate} Hz");
+            // The device stops delivering: the frame is short and counted.
+            capture.take(&mut buf, period, &mut frame);
+            capture.take(&mut buf, period, &mut frame);
+            assert!(capture.shortfalls >= 1, "{rate} Hz: a short frame not counted");
         }
     }
 

@@ -99,6 +99,13 @@ impl RateConverter {
         out.extend(self.ready.drain(..n));
     }
 
+    /// Drops the oldest converted samples beyond the newest `n` (a backlog
+    /// the reader will not catch up with).
+    pub fn keep_newest(&mut self, n: usize) {
+        let excess = self.ready.len().saturating_sub(n);
+        self.ready.drain(..excess);
+    }
+
     /// Converted samples waiting.
     #[must_use]
     pub fn ready(&self) -> usize {
