@@ -46,7 +46,8 @@ async fn reading_members_on_every_change_settles() {
 /// after the gateway told of the change, does not put the old status back:
 /// the gateway's word is newer. (Seen in the desktop test: Bob's custom
 /// status vanished from the member list a moment after it showed.) Someone
-/// joining while a list is on its way is not taken out again by it.
+/// joining while a list is on its way is not taken out again by it, and a
+/// card answered after a rename does not bring the old name back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     use pq_core::protocol::models::{CustomStatus, Presence, StatusChoice};
@@ -115,8 +116,21 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     crate::common::wait_for(5, "Minji to see Carol join", || has_carol(&minji)).await;
     // The old list lands and is put aside; the one asked for again lands too.
     tokio::time::sleep(Duration::from_millis(4_000)).await;
-    net.set_slow_answers(Duration::ZERO);
     assert!(has_carol(&minji), "Carol still listed after the old list landed");
+
+    // Bob's card, asked for before he renamed himself and answered after:
+    // the new name stays.
+    let (card, ()) = tokio::join!(minji.client.profile(bob_id), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        bob.client.set_display_name("Bob Lee").await.unwrap();
+        crate::common::wait_for(5, "the gateway to tell Minji the new name", || {
+            minji.client.user(bob_id).unwrap().is_some_and(|u| u.display_name == "Bob Lee")
+        })
+        .await;
+    });
+    assert_eq!(card.unwrap().user.display_name, "bob", "the card was answered before the change");
+    assert_eq!(minji.client.user(bob_id).unwrap().unwrap().display_name, "Bob Lee", "after the old card landed");
+    net.set_slow_answers(Duration::ZERO);
 }
 
 /// Pictures come through the engine with the account's token (the server

@@ -513,7 +513,19 @@ impl Shared {
     /// REST answer): cached, my account follows when it is mine, and the UI
     /// hears of it.
     pub(crate) fn remember_user(&self, user: User) -> Result<()> {
-        self.marks.lock().unwrap_or_else(PoisonError::into_inner).user(user.id);
+        self.remember_user_answered(user, None)
+    }
+
+    /// [`Self::remember_user`], for an answer to a question asked at mark
+    /// `asked` (see [`marks`]): left out when the gateway changed the person
+    /// since (its word is newer).
+    pub(crate) fn remember_user_answered(&self, user: User, asked: Option<u64>) -> Result<()> {
+        // Held until written: a gateway change waits and lands after.
+        let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
+        if asked.is_some_and(|asked| marks.user_since(user.id, asked)) {
+            return Ok(());
+        }
+        marks.user(user.id);
         let mine = {
             let mut me = self.me.lock().unwrap_or_else(PoisonError::into_inner);
             me.as_mut().filter(|m| m.id == user.id).map(|m| {
@@ -530,6 +542,7 @@ impl Shared {
             }
             store.upsert_users(std::slice::from_ref(&user))?;
         }
+        drop(marks);
         self.emit(Event::UserUpdated { user });
         Ok(())
     }
@@ -1636,9 +1649,10 @@ impl Client {
     /// # Errors
     /// [`Error::Api`] (404 for someone I share no server with; offline).
     pub async fn profile(&self, user: UserId) -> Result<Profile> {
+        let asked = self.shared.marks.lock().unwrap_or_else(PoisonError::into_inner).now();
         let profile = self.shared.api.profile(user).await?;
         if self.shared.reader()?.user(user)?.as_ref() != Some(&profile.user) {
-            self.shared.remember_user(profile.user.clone())?;
+            self.shared.remember_user_answered(profile.user.clone(), Some(asked))?;
         }
         Ok(profile)
     }
