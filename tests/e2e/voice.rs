@@ -640,9 +640,12 @@ async fn pulse_stall_calls() {
     }
     let (calm, stalled) = (medians[0], medians[1]);
     // Calls differ by the phase of their ticks and device deliveries; a
-    // backlog kept would add the stall (up to the 100 + 200 ms limits).
+    // backlog kept would add the stall (up to the 100 + 200 ms limits). Only
+    // more delay after the stall counts: the calm call may be the slower one
+    // (once, beside other tests, 118 ms against 49: its jitter buffers kept a
+    // wide margin after packets came late while the machine was busy).
     assert!(
-        (stalled - calm).abs() <= 40.0 && stalled < 200.0,
+        stalled - calm <= 40.0 && stalled < 200.0,
         "after a 300 ms stall at join: {stalled:.1} ms mouth to ear, against {calm:.1} ms without"
     );
 }

@@ -3,8 +3,9 @@
 //!
 //! A member list asked for at t0 and answered at t2 describes the server at
 //! some moment in between; a `user_updated` or `presence_updated` applied at
-//! t1 is newer than that answer for its person. Taking a mark before asking
-//! and comparing after tells the two apart.
+//! t1 is newer than that answer for its person, and a `member_joined`,
+//! `member_left` or `member_updated` for that member. Taking a mark before
+//! asking and comparing after tells the two apart.
 
 use std::collections::HashMap;
 
@@ -17,7 +18,7 @@ pub(crate) struct Marks {
     /// Everything at once (a `ready`: every presence replaced).
     all: u64,
     users: HashMap<UserId, u64>,
-    member_lists: HashMap<ServerId, u64>,
+    members: HashMap<(ServerId, UserId), u64>,
 }
 
 impl Marks {
@@ -32,10 +33,10 @@ impl Marks {
         self.users.insert(id, self.seq);
     }
 
-    /// The gateway added, removed or changed a member of this server.
-    pub(crate) fn member_list(&mut self, id: ServerId) {
+    /// The gateway added, removed or changed this member of this server.
+    pub(crate) fn member(&mut self, server: ServerId, user: UserId) {
         self.seq += 1;
-        self.member_lists.insert(id, self.seq);
+        self.members.insert((server, user), self.seq);
     }
 
     /// The gateway replaced what is known of everyone (a `ready`).
@@ -44,7 +45,7 @@ impl Marks {
         self.all = self.seq;
         // Older marks are all below `all` now.
         self.users.clear();
-        self.member_lists.clear();
+        self.members.clear();
     }
 
     /// Whether the gateway changed this person after `mark`.
@@ -52,9 +53,9 @@ impl Marks {
         self.all > mark || self.users.get(&id).is_some_and(|&s| s > mark)
     }
 
-    /// Whether the gateway changed this server's member list after `mark`.
-    pub(crate) fn member_list_since(&self, id: ServerId, mark: u64) -> bool {
-        self.all > mark || self.member_lists.get(&id).is_some_and(|&s| s > mark)
+    /// Whether the gateway added, removed or changed this member after `mark`.
+    pub(crate) fn member_since(&self, server: ServerId, user: UserId, mark: u64) -> bool {
+        self.all > mark || self.members.get(&(server, user)).is_some_and(|&s| s > mark)
     }
 }
 
@@ -68,21 +69,22 @@ mod tests {
         let (club, other) = (ServerId::new(), ServerId::new());
         let mut marks = Marks::default();
         marks.user(alice);
-        marks.member_list(club);
+        marks.member(club, alice);
         let asked = marks.now();
         assert!(!marks.user_since(alice, asked), "before the question");
-        assert!(!marks.member_list_since(club, asked));
+        assert!(!marks.member_since(club, alice, asked));
         marks.user(bob);
-        marks.member_list(other);
+        marks.member(other, alice);
         assert!(marks.user_since(bob, asked));
         assert!(!marks.user_since(alice, asked));
-        assert!(marks.member_list_since(other, asked));
-        assert!(!marks.member_list_since(club, asked));
+        assert!(marks.member_since(other, alice, asked));
+        assert!(!marks.member_since(club, alice, asked), "another server's member");
+        assert!(!marks.member_since(other, bob, asked), "another member");
         marks.everything();
         assert!(marks.user_since(alice, asked), "a ready is newer than everything asked before it");
-        assert!(marks.member_list_since(club, asked));
+        assert!(marks.member_since(club, alice, asked));
         let later = marks.now();
         assert!(!marks.user_since(alice, later));
-        assert!(!marks.member_list_since(club, later));
+        assert!(!marks.member_since(club, alice, later));
     }
 }

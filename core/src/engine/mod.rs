@@ -430,8 +430,8 @@ pub(crate) struct Shared {
     pub(crate) dm_calls: Mutex<HashMap<ChannelId, Vec<VoiceState>>>,
     /// When each server's member list was last fetched (see [`Client::members`]).
     pub(crate) members_fetched: Mutex<HashMap<ServerId, std::time::Instant>>,
-    /// When the gateway last changed each person and member list: a member
-    /// list fetched meanwhile keeps what it said (see [`marks`]). Taken
+    /// When the gateway last changed each person and member: a member list
+    /// fetched meanwhile keeps what it said (see [`marks`]). Taken
     /// before `store` and `presence` when held together.
     pub(crate) marks: Mutex<marks::Marks>,
     /// Servers joined over REST in the last minute (see `apply_ready`).
@@ -1110,15 +1110,11 @@ impl Client {
                 // Held until the answer is applied: a gateway change waits
                 // and lands after it.
                 let marks = shared.marks.lock().unwrap_or_else(PoisonError::into_inner);
-                if marks.member_list_since(server, asked) {
-                    // Someone joined or left while the list was on its way:
-                    // ask again on the next read, which this prompts.
-                    drop(marks);
-                    shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
-                    shared.emit(Event::MembersChanged { server_id: server });
-                    return;
-                }
                 let Ok(mut store) = shared.store() else { return };
+                // Someone who joined, left or got other roles while the list
+                // was on its way: as the cache has them (in or out).
+                let Ok(cached) = store.members(server) else { return };
+                fresh.retain(|m| !marks.member_since(server, m.user.id, asked));
                 let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
                 for m in &mut fresh {
                     if marks.user_since(m.user.id, asked) {
@@ -1130,6 +1126,10 @@ impl Client {
                     } else {
                         p.insert(m.user.id, m.presence);
                     }
+                }
+                for mut m in cached.into_iter().filter(|m| marks.member_since(server, m.user.id, asked)) {
+                    m.presence = p.get(&m.user.id).copied().unwrap_or(Presence::Offline);
+                    fresh.push(m);
                 }
                 drop(p);
                 if store.set_members(server, &fresh).is_err() {
