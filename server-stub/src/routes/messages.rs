@@ -76,7 +76,7 @@ pub async fn history(
     params(("channel_id" = ChannelId, Path), ("message_id" = MessageId, Path)),
     responses((status = 204), (status = 403, body = pq_protocol::ErrorBody), (status = 404, body = pq_protocol::ErrorBody),
         (status = 409, description = "Not a text channel (a category or a voice channel)", body = pq_protocol::ErrorBody),
-        (status = 422, description = "Empty, or longer than the author's plan allows", body = pq_protocol::ErrorBody)))]
+        (status = 422, description = "Empty, or longer than the author's plan allows (`message_too_long` with `limit`; 150 characters on the free plan by default)", body = pq_protocol::ErrorBody)))]
 pub async fn edit(
     State(state): State<AppState>,
     user: AuthUser,
