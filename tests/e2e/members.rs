@@ -118,6 +118,25 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     assert!(has_carol(&minji), "Carol still listed after the old list landed");
 
+    // Bob's server, whose members Minji's app has not fetched yet: Bob gets
+    // a role while the first list is on its way. He is listed after it lands
+    // (the cache has no row of his to go by).
+    net.set_slow_answers(Duration::ZERO);
+    let essays = bob.client.create_server("Essays").await.unwrap().server.id;
+    let essays_invite = bob.client.create_invite(essays, CreateInvite::default()).await.unwrap();
+    minji.client.accept_invite(&essays_invite.code).await.unwrap();
+    net.set_slow_answers(Duration::from_millis(1_500));
+    let _ = minji.client.members(essays).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let editors = pq_core::protocol::models::CreateRole { name: "Editors".into(), color: None, permissions: None };
+    let editors = bob.client.create_role(essays, editors).await.unwrap();
+    bob.client.set_member_role(essays, bob_id, editors.id, true).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(
+        minji.client.members(essays).unwrap().iter().any(|m| m.user.id == bob_id),
+        "Bob listed after the list asked for before his new role landed"
+    );
+
     // Bob's card, asked for before he renamed himself and answered after:
     // the new name stays.
     let (card, ()) = tokio::join!(minji.client.profile(bob_id), async {

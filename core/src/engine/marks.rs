@@ -18,7 +18,17 @@ pub(crate) struct Marks {
     /// Everything at once (a `ready`: every presence replaced).
     all: u64,
     users: HashMap<UserId, u64>,
-    members: HashMap<(ServerId, UserId), u64>,
+    /// The count at each member's last change, and whether it took them out.
+    members: HashMap<(ServerId, UserId), (u64, bool)>,
+}
+
+/// What the gateway did to a member after a mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MemberChange {
+    /// Joined, or got other roles: the cache has them as they are.
+    In,
+    /// Left, or was removed.
+    Out,
 }
 
 impl Marks {
@@ -33,10 +43,11 @@ impl Marks {
         self.users.insert(id, self.seq);
     }
 
-    /// The gateway added, removed or changed this member of this server.
-    pub(crate) fn member(&mut self, server: ServerId, user: UserId) {
+    /// The gateway added or changed (`out`: removed) this member of this
+    /// server.
+    pub(crate) fn member(&mut self, server: ServerId, user: UserId, out: bool) {
         self.seq += 1;
-        self.members.insert((server, user), self.seq);
+        self.members.insert((server, user), (self.seq, out));
     }
 
     /// The gateway replaced what is known of everyone (a `ready`).
@@ -53,9 +64,18 @@ impl Marks {
         self.all > mark || self.users.get(&id).is_some_and(|&s| s > mark)
     }
 
-    /// Whether the gateway added, removed or changed this member after `mark`.
-    pub(crate) fn member_since(&self, server: ServerId, user: UserId, mark: u64) -> bool {
-        self.all > mark || self.members.get(&(server, user)).is_some_and(|&s| s > mark)
+    /// Whether the gateway replaced everything after `mark`.
+    pub(crate) fn everything_since(&self, mark: u64) -> bool {
+        self.all > mark
+    }
+
+    /// What the gateway last did to this member after `mark`, if anything
+    /// (see [`Self::everything_since`] for a `ready`).
+    pub(crate) fn member_since(&self, server: ServerId, user: UserId, mark: u64) -> Option<MemberChange> {
+        match self.members.get(&(server, user)) {
+            Some(&(s, out)) if s > mark => Some(if out { MemberChange::Out } else { MemberChange::In }),
+            _ => None,
+        }
     }
 }
 
@@ -69,22 +89,25 @@ mod tests {
         let (club, other) = (ServerId::new(), ServerId::new());
         let mut marks = Marks::default();
         marks.user(alice);
-        marks.member(club, alice);
+        marks.member(club, alice, false);
         let asked = marks.now();
         assert!(!marks.user_since(alice, asked), "before the question");
-        assert!(!marks.member_since(club, alice, asked));
+        assert_eq!(marks.member_since(club, alice, asked), None);
         marks.user(bob);
-        marks.member(other, alice);
+        marks.member(other, alice, false);
         assert!(marks.user_since(bob, asked));
         assert!(!marks.user_since(alice, asked));
-        assert!(marks.member_since(other, alice, asked));
-        assert!(!marks.member_since(club, alice, asked), "another server's member");
-        assert!(!marks.member_since(other, bob, asked), "another member");
+        assert_eq!(marks.member_since(other, alice, asked), Some(MemberChange::In));
+        assert_eq!(marks.member_since(club, alice, asked), None, "another server's member");
+        assert_eq!(marks.member_since(other, bob, asked), None, "another member");
+        marks.member(other, alice, true);
+        assert_eq!(marks.member_since(other, alice, asked), Some(MemberChange::Out), "the last change counts");
+        assert!(!marks.everything_since(asked));
         marks.everything();
         assert!(marks.user_since(alice, asked), "a ready is newer than everything asked before it");
-        assert!(marks.member_since(club, alice, asked));
+        assert!(marks.everything_since(asked));
         let later = marks.now();
         assert!(!marks.user_since(alice, later));
-        assert!(!marks.member_since(club, alice, later));
+        assert!(!marks.everything_since(later));
     }
 }

@@ -27,6 +27,7 @@
 //! it. The server stores a client id once, so repeats are harmless.
 
 mod marks;
+use marks::MemberChange;
 mod schedule;
 pub(crate) mod sync;
 mod uploads;
@@ -1110,11 +1111,33 @@ impl Client {
                 // Held until the answer is applied: a gateway change waits
                 // and lands after it.
                 let marks = shared.marks.lock().unwrap_or_else(PoisonError::into_inner);
+                if marks.everything_since(asked) {
+                    // Older than a `ready` or a resume: the next read asks again.
+                    drop(marks);
+                    shared.members_fetched.lock().unwrap_or_else(PoisonError::into_inner).remove(&server);
+                    return;
+                }
                 let Ok(mut store) = shared.store() else { return };
                 // Someone who joined, left or got other roles while the list
-                // was on its way: as the cache has them (in or out).
+                // was on its way: as the gateway said. Out if they left; as
+                // the cache has them if it does (a join, or roles), else as
+                // the answer has them.
                 let Ok(cached) = store.members(server) else { return };
-                fresh.retain(|m| !marks.member_since(server, m.user.id, asked));
+                let mut cached: HashMap<UserId, Member> = cached.into_iter().map(|m| (m.user.id, m)).collect();
+                fresh.retain_mut(|m| match marks.member_since(server, m.user.id, asked) {
+                    None => true,
+                    Some(MemberChange::Out) => false,
+                    Some(MemberChange::In) => {
+                        if let Some(c) = cached.remove(&m.user.id) {
+                            *m = c;
+                        }
+                        true
+                    }
+                });
+                let joined: Vec<Member> = cached
+                    .into_values()
+                    .filter(|m| marks.member_since(server, m.user.id, asked) == Some(MemberChange::In))
+                    .collect();
                 let mut p = shared.presence.lock().unwrap_or_else(PoisonError::into_inner);
                 for m in &mut fresh {
                     if marks.user_since(m.user.id, asked) {
@@ -1127,7 +1150,7 @@ impl Client {
                         p.insert(m.user.id, m.presence);
                     }
                 }
-                for mut m in cached.into_iter().filter(|m| marks.member_since(server, m.user.id, asked)) {
+                for mut m in joined {
                     m.presence = p.get(&m.user.id).copied().unwrap_or(Presence::Offline);
                     fresh.push(m);
                 }

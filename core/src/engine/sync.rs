@@ -829,7 +829,7 @@ impl<'a> Connection<'a> {
             }
             Wire::ServerRemoved { server_id, .. } => shared.forget_server(server_id)?,
             Wire::MemberJoined { server_id, member } => {
-                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member(server_id, member.user.id);
+                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member(server_id, member.user.id, false);
                 shared.store()?.upsert_member(server_id, &member)?;
                 shared.presence.lock().unwrap_or_else(PoisonError::into_inner).insert(member.user.id, member.presence);
                 shared.emit(Event::MembersChanged { server_id });
@@ -838,12 +838,12 @@ impl<'a> Connection<'a> {
                 }
             }
             Wire::MemberLeft { server_id, user_id, .. } => {
-                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member(server_id, user_id);
+                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member(server_id, user_id, true);
                 shared.store()?.remove_member(server_id, user_id)?;
                 shared.emit(Event::MembersChanged { server_id });
             }
             Wire::MemberUpdated { server_id, user_id, roles } => {
-                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member(server_id, user_id);
+                shared.marks.lock().unwrap_or_else(PoisonError::into_inner).member(server_id, user_id, false);
                 let mut store = shared.store()?;
                 store.set_member_roles(server_id, user_id, &roles)?;
                 if Some(user_id) == me {
