@@ -137,6 +137,33 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
         "Bob listed after the list asked for before his new role landed"
     );
 
+    // Carol, whom Minji's app has from the gateway, gets a role while a first
+    // list is on its way: after it lands she is listed with the role and
+    // still online (the cache keeps no presence to go by).
+    net.set_slow_answers(Duration::ZERO);
+    carol.wait_online(10).await;
+    let carol_id = carol.client.me().unwrap().id;
+    let haiku = bob.client.create_server("Haiku").await.unwrap().server.id;
+    let haiku_invite = bob.client.create_invite(haiku, CreateInvite::default()).await.unwrap();
+    minji.client.accept_invite(&haiku_invite.code).await.unwrap();
+    let mut events = minji.client.subscribe();
+    carol.client.accept_invite(&haiku_invite.code).await.unwrap();
+    let heard = tokio::time::timeout(Duration::from_secs(5), async {
+        while !matches!(events.recv().await, Ok(Event::MemberJoined { server_id, .. }) if server_id == haiku) {}
+    })
+    .await;
+    assert!(heard.is_ok(), "Minji's app heard Carol join");
+    net.set_slow_answers(Duration::from_millis(1_500));
+    let _ = minji.client.members(haiku).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let poets = pq_core::protocol::models::CreateRole { name: "Poets".into(), color: None, permissions: None };
+    let poets = bob.client.create_role(haiku, poets).await.unwrap();
+    bob.client.set_member_role(haiku, carol_id, poets.id, true).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let listed = minji.client.members(haiku).unwrap();
+    let carol_listed = listed.iter().find(|m| m.user.id == carol_id).expect("Carol listed");
+    assert_eq!((carol_listed.roles.as_slice(), carol_listed.presence), ([poets.id].as_slice(), Presence::Online));
+
     // Bob's card, asked for before he renamed himself and answered after:
     // the new name stays.
     let (card, ()) = tokio::join!(minji.client.profile(bob_id), async {

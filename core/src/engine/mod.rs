@@ -1129,7 +1129,8 @@ impl Client {
                     Some(MemberChange::Out) => false,
                     Some(MemberChange::In) => {
                         if let Some(c) = cached.remove(&m.user.id) {
-                            *m = c;
+                            // The cache keeps no presence: the answer's stands.
+                            *m = Member { presence: m.presence, ..c };
                         }
                         true
                     }
