@@ -68,18 +68,13 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
         invites.push((state.server.id, invite.code));
     }
     let [(club, club_invite), (poetry, poetry_invite)] = <[_; 2]>::try_from(invites).unwrap();
-    let mut events = minji.client.subscribe();
-    bob.client.accept_invite(&club_invite).await.unwrap();
-    let heard = tokio::time::timeout(Duration::from_secs(5), async {
-        while !matches!(events.recv().await, Ok(Event::MemberJoined { server_id, .. }) if server_id == club) {}
-    })
-    .await;
-    assert!(heard.is_ok(), "Minji's app heard Bob join");
+    joins_and_is_heard(&bob, &club_invite, &minji, club).await;
 
     // Minji's app reads the club's list for the first time (answered from
     // the cache; the fresh one is asked for and held back on the way), then
     // Bob changes his status.
     net.set_slow_answers(Duration::from_millis(1_500));
+    let mut events = minji.client.subscribe();
     let first = minji.client.members(club).unwrap();
     assert!(first.iter().any(|m| m.user.id == bob_id), "Bob is in the cached list");
     tokio::time::sleep(Duration::from_millis(200)).await; // the question has reached the server
@@ -146,13 +141,7 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     let haiku = bob.client.create_server("Haiku").await.unwrap().server.id;
     let haiku_invite = bob.client.create_invite(haiku, CreateInvite::default()).await.unwrap();
     minji.client.accept_invite(&haiku_invite.code).await.unwrap();
-    let mut events = minji.client.subscribe();
-    carol.client.accept_invite(&haiku_invite.code).await.unwrap();
-    let heard = tokio::time::timeout(Duration::from_secs(5), async {
-        while !matches!(events.recv().await, Ok(Event::MemberJoined { server_id, .. }) if server_id == haiku) {}
-    })
-    .await;
-    assert!(heard.is_ok(), "Minji's app heard Carol join");
+    joins_and_is_heard(&carol, &haiku_invite.code, &minji, haiku).await;
     net.set_slow_answers(Duration::from_millis(1_500));
     let _ = minji.client.members(haiku).unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -177,6 +166,23 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     assert_eq!(card.unwrap().user.display_name, "bob", "the card was answered before the change");
     assert_eq!(minji.client.user(bob_id).unwrap().unwrap().display_name, "Bob Lee", "after the old card landed");
     net.set_slow_answers(Duration::ZERO);
+}
+
+/// `joiner` accepts `code` to `server`, and `watcher`'s app hears of it from
+/// the gateway (no member list fetched).
+async fn joins_and_is_heard(
+    joiner: &Person,
+    code: &pq_core::protocol::InviteCode,
+    watcher: &Person,
+    server: pq_core::protocol::ServerId,
+) {
+    let mut events = watcher.client.subscribe();
+    joiner.client.accept_invite(code).await.unwrap();
+    let heard = tokio::time::timeout(Duration::from_secs(5), async {
+        while !matches!(events.recv().await, Ok(Event::MemberJoined { server_id, .. }) if server_id == server) {}
+    })
+    .await;
+    assert!(heard.is_ok(), "{}'s app heard {} join", watcher.email, joiner.email);
 }
 
 /// Pictures come through the engine with the account's token (the server
