@@ -323,24 +323,54 @@ async fn a_tone_from_a_microphone_comes_out_of_the_other_side_speakers() {
 
 /// A microphone whose every frame comes `late` after the call's tick asks
 /// for it (a busy computer's sound server): taken before then, only the
-/// first half of the frame has been captured and the rest is silence.
+/// first half of the frame has been captured and the rest is silence. Like
+/// a real device it keeps time on its own: frame n is whole `late` after
+/// the call's nth tick, whenever the call gets round to asking (ticks
+/// bursting after the machine was busy find their frames whole). It learns
+/// when the ticks fall from the asks, which never come before their tick.
 struct LateMicrophone {
     tone: ToneSource,
     late: std::time::Duration,
-    asked: std::cell::Cell<Option<std::time::Instant>>,
+    /// The earliest the first tick can have been, and the frames taken.
+    first_tick: std::cell::Cell<Option<std::time::Instant>>,
+    taken: u32,
+    /// Frames taken before they were whole.
+    short: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl LateMicrophone {
+    fn new(late: std::time::Duration) -> Self {
+        Self {
+            tone: ToneSource::new(440.0),
+            late,
+            first_tick: std::cell::Cell::new(None),
+            taken: 0,
+            short: Default::default(),
+        }
+    }
+
+    /// Whether the next frame has been captured whole.
+    fn whole(&self) -> bool {
+        let now = std::time::Instant::now();
+        let frames = pq_core::voice::audio::FRAME_DURATION * self.taken;
+        let asked_tick = now.checked_sub(frames).unwrap_or(now);
+        let first_tick = self.first_tick.get().map_or(asked_tick, |t| t.min(asked_tick));
+        self.first_tick.set(Some(first_tick));
+        now >= first_tick + frames + self.late
+    }
 }
 
 impl AudioSource for LateMicrophone {
     fn ready(&self) -> bool {
-        let asked = self.asked.get().unwrap_or_else(std::time::Instant::now);
-        self.asked.set(Some(asked));
-        asked.elapsed() >= self.late
+        self.whole()
     }
 
     fn next_frame(&mut self, frame: &mut [i16]) {
-        let asked = self.asked.take();
+        let whole = self.whole();
+        self.taken += 1;
         self.tone.next_frame(frame);
-        if asked.is_none_or(|t| t.elapsed() < self.late) {
+        if !whole {
+            self.short.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let half = frame.len() / 2;
             frame[half..].fill(0);
         }
@@ -376,22 +406,22 @@ async fn a_microphone_a_moment_late_is_waited_for_not_heard_with_holes() {
     let bob_call = bob.client.join_voice(room, options(300.0)).await.unwrap();
     let mut holes_heard = Vec::new();
     for late in [2, 30] {
-        let mic = LateMicrophone {
-            tone: ToneSource::new(440.0),
-            late: std::time::Duration::from_millis(late),
-            asked: std::cell::Cell::new(None),
-        };
+        let mic = LateMicrophone::new(std::time::Duration::from_millis(late));
+        let short = mic.short.clone();
         let alice_call = speaks_440_to(&alice, room, Box::new(mic), &bob_call).await;
         tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
-        holes_heard.push(holes(&bob_call, alice_id));
+        holes_heard.push((holes(&bob_call, alice_id), short.load(std::sync::atomic::Ordering::Relaxed)));
         alice_call.leave().await;
     }
     bob_call.leave().await;
-    let [waited, too_late] = holes_heard[..] else { unreachable!() };
+    let [(waited, short), (too_late, _)] = holes_heard[..] else { unreachable!() };
     // Half of each frame silent: about a quarter of the stretches heard
     // (the codec smears the rest).
     assert!(too_late >= 50, "a microphone 30 ms late left only {too_late} holes of 400: the test sees none");
-    assert!(waited <= 2, "{waited} holes of 2.5 ms in a second of Alice's voice from a microphone 2 ms late");
+    assert!(
+        waited <= 2,
+        "{waited} holes of 2.5 ms in a second of Alice's voice from a microphone 2 ms late ({short} frames taken short)"
+    );
 }
 
 /// A microphone with a clock of its own, 2 % slow against the computer's:
