@@ -329,6 +329,29 @@ beforeEach(() => {
   document.hasFocus = () => true;
 });
 
+
+/// Opens a person's card by clicking `el` (a member row, an author's name)
+/// and waits for it as a person would see it: drawn once the profile has
+/// been asked for.
+async function openCard(el: Element): Promise<HTMLElement> {
+  await act(async () => {
+    fireEvent.click(el);
+  });
+  return cardShown();
+}
+
+/// The open card, once drawn.
+function cardShown(timeout = 1_000): Promise<HTMLElement> {
+  return waitFor(
+    () => {
+      const card = document.getElementById("profile-card");
+      if (!card) throw new Error("no card drawn");
+      return card;
+    },
+    { timeout },
+  );
+}
+
 describe("sign-in screen", () => {
   it("offers Google and Kakao and waits for the browser", async () => {
     bridge.appInfo.mockResolvedValue(info(false));
@@ -848,8 +871,7 @@ describe("main screen", () => {
     signedIn();
     await start();
     expect(document.getElementById("profile-card")).toBeNull();
-    fireEvent.click(document.querySelector("[data-member='Bob']")!);
-    const card = document.getElementById("profile-card")!;
+    const card = await openCard(document.querySelector("[data-member='Bob']")!);
     expect(card.getAttribute("aria-label")).toBe("Bob");
     expect(card.querySelector(".profile-presence")!.textContent).toBe("Away");
     expect(card.querySelector(".profile-since")!.textContent).toContain("November 25, 2026");
@@ -860,8 +882,7 @@ describe("main screen", () => {
     fireEvent.keyDown(window, { key: "Escape" });
     expect(document.getElementById("profile-card")).toBeNull();
     // My own card says it is mine and shows my role; a second click closes it.
-    fireEvent.click(document.querySelector("[data-member='Minji']")!);
-    expect(document.getElementById("profile-card")!.textContent).toContain("(you)");
+    expect((await openCard(document.querySelector("[data-member='Minji']")!)).textContent).toContain("(you)");
     expect(document.querySelector("#profile-card .role")!.textContent).toBe("Owner");
     fireEvent.click(document.querySelector("[data-member='Minji']")!);
     expect(document.getElementById("profile-card")).toBeNull();
@@ -870,19 +891,40 @@ describe("main screen", () => {
   it("opens the card of a message's author", async () => {
     signedIn();
     await start();
-    fireEvent.click((await screen.findAllByText("Bob", { selector: ".author" }))[0]);
-    const card = document.getElementById("profile-card")!;
+    const card = await openCard((await screen.findAllByText("Bob", { selector: ".author" }))[0]);
     expect(card.getAttribute("aria-label")).toBe("Bob");
     expect(card.querySelector(".profile-presence")!.textContent).toBe("Away");
     fireEvent.mouseDown(document.querySelector(".composer textarea")!);
     expect(document.getElementById("profile-card")).toBeNull();
   });
 
+  it("holds a card back a moment for the profile, so its buttons do not move under the pointer", async () => {
+    signedIn();
+    let answer: (p: Profile) => void = () => {};
+    bridge.profile.mockImplementationOnce(() => new Promise<Profile>((resolve) => (answer = resolve)));
+    await start();
+    fireEvent.click(document.querySelector("[data-member='Bob']")!);
+    // Not drawn while the profile is on its way...
+    expect(document.getElementById("profile-card")).toBeNull();
+    // ...until a moment has passed: then drawn without it, and busy.
+    const card = await cardShown(2_000);
+    expect(card.getAttribute("aria-busy")).toBe("true");
+    expect(card.querySelector(".profile-about")).toBeNull();
+    await act(async () => answer({ user: members[1].user, username: "bob", about: "Guitar", mutual_servers: [] }));
+    expect(card.getAttribute("aria-busy")).toBe("false");
+    expect(card.querySelector(".profile-about p")!.textContent).toBe("Guitar");
+    // A profile that comes at once is drawn with the card, which is not busy.
+    fireEvent.keyDown(window, { key: "Escape" });
+    bridge.profile.mockResolvedValueOnce({ user: members[1].user, username: "bob", about: "Bass", mutual_servers: [] });
+    const again = await openCard(document.querySelector("[data-member='Bob']")!);
+    expect(again.getAttribute("aria-busy")).toBe("false");
+    expect(again.querySelector(".profile-about p")!.textContent).toBe("Bass");
+  });
+
   it("shows a person's card in Korean", async () => {
     signedIn("ko");
     await start();
-    fireEvent.click(document.querySelector("[data-member='Bob']")!);
-    const card = document.getElementById("profile-card")!;
+    const card = await openCard(document.querySelector("[data-member='Bob']")!);
     expect(card.querySelector(".profile-presence")!.textContent).toBe("자리 비움");
     expect(card.querySelector(".profile-since")!.textContent).toContain("2026년 11월 25일");
   });

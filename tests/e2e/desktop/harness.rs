@@ -508,6 +508,15 @@ impl Desktop {
         el.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e:?}"));
     }
 
+    /// Opens the card of the person whose row or name matches `css`, and
+    /// waits until it is drawn with their profile: its buttons are then
+    /// where they stay (the card is busy, and may still grow, while the
+    /// profile is on its way).
+    pub async fn open_card(&self, css: &str) {
+        self.click(css).await;
+        self.find("#profile-card[aria-busy='false']").await;
+    }
+
     /// Scrolls the element matching `css` into the middle of the scrolling
     /// box around it if it is outside that box's view, as a person would:
     /// WebKit's driver does not scroll inside a scrolling dialog, and calls

@@ -271,9 +271,15 @@ function RoleBadge({ server, member }: { server: CachedServer | undefined; membe
 /// message author, call tile, friends list).
 export function CardLayer() {
   const card = useStore((s) => s.card);
-  return card ? <ProfileCard userId={card.userId} top={card.top} left={card.left} /> : null;
+  // One card per person: another's card starts afresh, never showing the
+  // last one's profile for a moment.
+  return card ? <ProfileCard key={card.userId} userId={card.userId} top={card.top} left={card.left} /> : null;
 }
 
+
+/// How long a card waits for the person's profile before it is shown
+/// without it (a server slow to answer, or none).
+const PROFILE_WAIT = 300;
 
 /// A person's card, opened from the member list or a message's author:
 /// their picture, name, whether they are around, and (while they are in
@@ -289,23 +295,29 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
   const p = useStore((s) => s.presence[userId]) ?? member?.presence ?? "offline";
   const servers = useStore((s) => s.servers);
   const server = servers.find((x) => x.server.id === serverId);
-  // The about text and the servers we share come from the server (not shown offline).
-  const [profile, setProfile] = useState<Profile | null>(null);
+  // The about text and the servers we share come from the server (not shown
+  // offline): undefined while on its way, null if it could not be had. The
+  // card waits for it a moment (PROFILE_WAIT) so that its buttons do not
+  // move under a pointer on its way to them as those sections come in; the
+  // card is busy until it has arrived or failed.
+  const [profile, setProfile] = useState<Profile | null | undefined>(undefined);
+  const [waited, setWaited] = useState(false);
   useEffect(() => {
     let current = true;
-    setProfile(null);
     bridge.profile(userId).then(
       (p) => current && setProfile(p),
-      () => {},
+      () => current && setProfile(null),
     );
+    const timer = setTimeout(() => setWaited(true), PROFILE_WAIT);
     return () => {
       current = false;
+      clearTimeout(timer);
     };
   }, [userId]);
   // A press anywhere but the card and the member list closes it (a row
   // toggles it itself).
   useDismiss(".profile-card, .members", closeCard);
-  if (!user) return null;
+  if (!user || (profile === undefined && !waited)) return null;
   const name = user.display_name;
   const height = typeof innerHeight === "number" ? innerHeight : 800;
   return (
@@ -314,6 +326,7 @@ function ProfileCard({ userId, top, left }: { userId: UserId; top: number; left?
       id="profile-card"
       role="dialog"
       aria-label={name}
+      aria-busy={profile === undefined}
       style={{ top: Math.max(8, Math.min(top, height - 260)), ...(left === undefined ? {} : { left, right: "auto" }) }}
     >
       <div className="with-dot">
