@@ -345,7 +345,14 @@ impl Desktop {
         let mut attempt = 0;
         let wd = loop {
             attempt += 1;
-            match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&self.driver_url).await {
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            let session = builder.capabilities(caps.clone()).connect(&self.driver_url);
+            // A session waits for the app's window: bounded, so that an app
+            // that never shows one fails the test rather than hanging it.
+            let session = tokio::time::timeout(Duration::from_secs(2 * WAIT), session)
+                .await
+                .unwrap_or_else(|_| panic!("WebDriver did not start pq-desktop within {} s", 2 * WAIT));
+            match session {
                 Ok(wd) => break wd,
                 Err(
                     e @ (fantoccini::error::NewSessionError::Failed(_)
@@ -361,13 +368,20 @@ impl Desktop {
         self.wd = Some(wd);
     }
 
-    /// Quits pq (ending the WebDriver session ends the app).
+    /// Quits pq (ending the WebDriver session ends the app), and waits
+    /// until it has gone: a pq started while the last one is still going
+    /// would hand itself over to it (single instance) and show no window.
     pub async fn quit(&mut self) {
         if let Some(wd) = self.wd.take() {
-            wd.close().await.expect("the WebDriver session ends");
+            tokio::time::timeout(Duration::from_secs(WAIT), wd.close())
+                .await
+                .unwrap_or_else(|_| panic!("the WebDriver session did not end within {WAIT} s"))
+                .expect("the WebDriver session ends");
         }
-        // Let the app's process go before another starts on the same data.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        eventually("the app's processes to end", WAIT, || async {
+            (!self.app_on_bus() && self.app_pids().is_empty()).then_some(())
+        })
+        .await;
     }
 
     /// pq quit by itself (from its tray menu): forget the WebDriver session.
