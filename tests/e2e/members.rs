@@ -120,13 +120,7 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     let essays = bob.client.create_server("Essays").await.unwrap().server.id;
     let essays_invite = bob.client.create_invite(essays, CreateInvite::default()).await.unwrap();
     minji.client.accept_invite(&essays_invite.code).await.unwrap();
-    net.set_slow_answers(Duration::from_millis(1_500));
-    let _ = minji.client.members(essays).unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let editors = pq_core::protocol::models::CreateRole { name: "Editors".into(), color: None, permissions: None };
-    let editors = bob.client.create_role(essays, editors).await.unwrap();
-    bob.client.set_member_role(essays, bob_id, editors.id, true).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    role_given_while_a_list_is_on_its_way(&net, &minji, &bob, essays, bob_id, "Editors").await;
     assert!(
         minji.client.members(essays).unwrap().iter().any(|m| m.user.id == bob_id),
         "Bob listed after the list asked for before his new role landed"
@@ -142,13 +136,7 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     let haiku_invite = bob.client.create_invite(haiku, CreateInvite::default()).await.unwrap();
     minji.client.accept_invite(&haiku_invite.code).await.unwrap();
     joins_and_is_heard(&carol, &haiku_invite.code, &minji, haiku).await;
-    net.set_slow_answers(Duration::from_millis(1_500));
-    let _ = minji.client.members(haiku).unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let poets = pq_core::protocol::models::CreateRole { name: "Poets".into(), color: None, permissions: None };
-    let poets = bob.client.create_role(haiku, poets).await.unwrap();
-    bob.client.set_member_role(haiku, carol_id, poets.id, true).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let poets = role_given_while_a_list_is_on_its_way(&net, &minji, &bob, haiku, carol_id, "Poets").await;
     let listed = minji.client.members(haiku).unwrap();
     let carol_listed = listed.iter().find(|m| m.user.id == carol_id).expect("Carol listed");
     assert_eq!((carol_listed.roles.as_slice(), carol_listed.presence), ([poets.id].as_slice(), Presence::Online));
@@ -166,6 +154,27 @@ async fn a_member_list_on_its_way_does_not_undo_what_the_gateway_said_since() {
     assert_eq!(card.unwrap().user.display_name, "bob", "the card was answered before the change");
     assert_eq!(minji.client.user(bob_id).unwrap().unwrap().display_name, "Bob Lee", "after the old card landed");
     net.set_slow_answers(Duration::ZERO);
+}
+
+/// With answers held back, `watcher`'s app asks for `server`'s members;
+/// while the list is on its way, `owner` makes a role `name` and gives it to
+/// `member`. Returns the role once the list has landed.
+async fn role_given_while_a_list_is_on_its_way(
+    net: &crate::common::Proxy,
+    watcher: &Person,
+    owner: &Person,
+    server: pq_core::protocol::ServerId,
+    member: pq_core::protocol::UserId,
+    name: &str,
+) -> pq_core::protocol::models::ServerRole {
+    net.set_slow_answers(Duration::from_millis(1_500));
+    let _ = watcher.client.members(server).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let role = pq_core::protocol::models::CreateRole { name: name.into(), color: None, permissions: None };
+    let role = owner.client.create_role(server, role).await.unwrap();
+    owner.client.set_member_role(server, member, role.id, true).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    role
 }
 
 /// `joiner` accepts `code` to `server`, and `watcher`'s app hears of it from
