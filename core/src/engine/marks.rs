@@ -69,6 +69,11 @@ impl Marks {
         self.all > mark
     }
 
+    /// Whether the gateway changed any member of this server after `mark`.
+    pub(crate) fn any_member_since(&self, server: ServerId, mark: u64) -> bool {
+        self.members.iter().any(|(&(s, _), &(seq, _))| s == server && seq > mark)
+    }
+
     /// What the gateway last did to this member after `mark`, if anything
     /// (see [`Self::everything_since`] for a `ready`).
     pub(crate) fn member_since(&self, server: ServerId, user: UserId, mark: u64) -> Option<MemberChange> {
@@ -93,6 +98,7 @@ mod tests {
         let asked = marks.now();
         assert!(!marks.user_since(alice, asked), "before the question");
         assert_eq!(marks.member_since(club, alice, asked), None);
+        assert!(!marks.any_member_since(club, asked));
         marks.user(bob);
         marks.member(other, alice, false);
         assert!(marks.user_since(bob, asked));
@@ -100,6 +106,8 @@ mod tests {
         assert_eq!(marks.member_since(other, alice, asked), Some(MemberChange::In));
         assert_eq!(marks.member_since(club, alice, asked), None, "another server's member");
         assert_eq!(marks.member_since(other, bob, asked), None, "another member");
+        assert!(marks.any_member_since(other, asked));
+        assert!(!marks.any_member_since(club, asked), "another server");
         marks.member(other, alice, true);
         assert_eq!(marks.member_since(other, alice, asked), Some(MemberChange::Out), "the last change counts");
         assert!(!marks.everything_since(asked));

@@ -1121,9 +1121,12 @@ impl Client {
                 // Someone who joined, left or got other roles while the list
                 // was on its way: as the gateway said. Out if they left; as
                 // the cache has them if it does (a join, or roles), else as
-                // the answer has them.
-                let Ok(cached) = store.members(server) else { return };
-                let mut cached: HashMap<UserId, Member> = cached.into_iter().map(|m| (m.user.id, m)).collect();
+                // the answer has them. (The cache is read only then.)
+                let mut cached: HashMap<UserId, Member> = HashMap::new();
+                if marks.any_member_since(server, asked) {
+                    let Ok(members) = store.members(server) else { return };
+                    cached = members.into_iter().map(|m| (m.user.id, m)).collect();
+                }
                 fresh.retain_mut(|m| match marks.member_since(server, m.user.id, asked) {
                     None => true,
                     Some(MemberChange::Out) => false,
